@@ -1,0 +1,124 @@
+/**
+ * Sluice's error hierarchy. Every error has a stable `code`, a `retriable` flag and an optional
+ * `cause`; subclasses exist for the conditions callers branch on. Check with `instanceof`, never by
+ * comparing `name` strings.
+ */
+
+export interface SluiceErrorOptions extends ErrorOptions {
+  retriable?: boolean;
+}
+
+export class SluiceError extends Error {
+  /** Stable, machine-readable identifier (e.g. `OFFSET_OUT_OF_RANGE`). */
+  readonly code: string;
+  /** True when the same call may succeed if tried again later. */
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: SluiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.name = new.target.name;
+  }
+}
+
+/** A stored or received record batch failed its length, magic or CRC-32C check. */
+export class CorruptRecordError extends SluiceError {
+  constructor(message: string, options?: SluiceErrorOptions) {
+    super('CORRUPT_RECORD', message, options);
+  }
+}
+
+/** A fetch or seek asked for an offset outside [logStartOffset, logEndOffset]. */
+export class OffsetOutOfRangeError extends SluiceError {
+  constructor(
+    message: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly logStartOffset: number,
+    readonly logEndOffset: number,
+  ) {
+    super('OFFSET_OUT_OF_RANGE', message);
+  }
+}
+
+/** A configuration key or value was not acceptable; `path` names it (e.g. `retention.ms`). */
+export class InvalidConfigError extends SluiceError {
+  constructor(message: string, readonly path?: string, options?: SluiceErrorOptions) {
+    super('INVALID_CONFIG', message, options);
+  }
+}
+
+export class UnknownTopicError extends SluiceError {
+  constructor(readonly topic: string) {
+    super('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${topic}"`);
+  }
+}
+
+export class UnknownPartitionError extends SluiceError {
+  constructor(readonly topic: string, readonly partition: number, partitionCount: number) {
+    super(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      `topic "${topic}" has no partition ${partition} (it has ${partitionCount}: 0..${partitionCount - 1})`,
+    );
+  }
+}
+
+export class TopicExistsError extends SluiceError {
+  constructor(readonly topic: string) {
+    super('TOPIC_ALREADY_EXISTS', `topic "${topic}" already exists`);
+  }
+}
+
+/** The partition count asked for is not allowed (non-positive, or fewer than the topic has). */
+export class InvalidPartitionsError extends SluiceError {
+  constructor(message: string) {
+    super('INVALID_PARTITIONS', message);
+  }
+}
+
+/** A record or batch is larger than `max.message.bytes`. Nothing was appended. */
+export class RecordTooLargeError extends SluiceError {
+  constructor(message: string) {
+    super('RECORD_TOO_LARGE', message);
+  }
+}
+
+/** A record breaks a rule of its topic (e.g. a keyless record sent to a compacted topic). */
+export class InvalidRecordError extends SluiceError {
+  constructor(message: string) {
+    super('INVALID_RECORD', message);
+  }
+}
+
+/** Another process owns the data directory. */
+export class DataDirLockedError extends SluiceError {
+  constructor(readonly dataDir: string, readonly ownerPid: number) {
+    super(
+      'DATA_DIR_LOCKED',
+      `data directory ${dataDir} is in use by process ${ownerPid}; stop it, or open read-only`,
+    );
+  }
+}
+
+/** A write was attempted through a read-only view of a data directory. */
+export class ReadOnlyError extends SluiceError {
+  constructor(message: string) {
+    super('READ_ONLY', message);
+  }
+}
+
+/** The client, log or cluster was already closed. */
+export class ClosedError extends SluiceError {
+  constructor(what: string) {
+    super('CLOSED', `${what} is closed`);
+  }
+}
+
+/** A producer's sequence number is out of order (a gap); duplicates are dropped silently instead. */
+export class OutOfOrderSequenceError extends SluiceError {
+  constructor(message: string) {
+    super('OUT_OF_ORDER_SEQUENCE_NUMBER', message);
+  }
+}

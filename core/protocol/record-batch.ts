@@ -1,0 +1,348 @@
+/**
+ * Kafka RecordBatch v2 (magic 2), byte for byte — the format of our segment files and, later, of the
+ * Kafka wire protocol's produce and fetch payloads.
+ *
+ *   RecordBatch =>                       offset  size
+ *     baseOffset           int64           0       8
+ *     batchLength          int32           8       4   bytes after this field
+ *     partitionLeaderEpoch int32          12       4
+ *     magic                int8           16       1   = 2
+ *     crc                  uint32         17       4   CRC-32C of bytes 21..end
+ *     attributes           int16          21       2   bits 0-2 compression, 3 timestamp type,
+ *                                                      4 transactional, 5 control
+ *     lastOffsetDelta      int32          23       4
+ *     baseTimestamp        int64          27       8
+ *     maxTimestamp         int64          35       8
+ *     producerId           int64          43       8   -1 when not idempotent
+ *     producerEpoch        int16          51       2
+ *     baseSequence         int32          53       4
+ *     recordCount          int32          57       4
+ *     records              Record[]       61
+ *
+ *   Record =>
+ *     length          varint   bytes after this field
+ *     attributes      int8     unused, 0
+ *     timestampDelta  varlong  from baseTimestamp
+ *     offsetDelta     varint   from baseOffset
+ *     keyLength       varint   -1 for a null key
+ *     key             bytes
+ *     valueLength     varint   -1 for a null value
+ *     value           bytes
+ *     headerCount     varint
+ *     headers         [headerKeyLength varint, headerKey utf8, headerValueLength varint, value]
+ *
+ * baseOffset and partitionLeaderEpoch sit outside the CRC, so the log can stamp offsets into a
+ * client-built batch without recomputing it.
+ */
+import { CorruptRecordError } from '../errors.js';
+import { crc32c } from './crc32c.js';
+import type { RecordHeader, RecordInput, StoredRecord } from './record.js';
+import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './varint.js';
+
+export const BATCH_HEADER_BYTES = 61;
+/** Bytes before the batchLength-counted part: baseOffset + batchLength. */
+export const LOG_OVERHEAD = 12;
+export const MAGIC_V2 = 2;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+const COMPRESSION_MASK = 0x07;
+
+export interface BatchHeader {
+  baseOffset: number;
+  /** Whole batch size in bytes, including baseOffset and batchLength. */
+  sizeInBytes: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+export interface BatchProducerInfo {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+const NO_PRODUCER: BatchProducerInfo = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
+
+function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * 0x1_0000_0000 + buf.readUInt32BE(pos + 4);
+}
+
+function writeInt64(buf: Buffer, pos: number, n: number): void {
+  const hi = Math.floor(n / 0x1_0000_0000);
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(n - hi * 0x1_0000_0000, pos + 4);
+}
+
+function byteLength(data: Uint8Array | string): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+}
+
+/**
+ * Accumulates records into one RecordBatch v2, encoding each as it arrives, so a producer's
+ * linger buffer is already the bytes that go to disk. Not reentrant; one builder per partition.
+ */
+export class RecordBatchBuilder {
+  #buf: Buffer;
+  #pos = BATCH_HEADER_BYTES;
+  #count = 0;
+  #baseTimestamp = -1;
+  #maxTimestamp = -1;
+  readonly #maxBytes: number;
+
+  /**
+   * @param maxBytes soft limit: `tryAppend` refuses a record that would pass it, unless the batch
+   *   is empty (a lone record may be larger; the log checks `max.message.bytes`).
+   */
+  constructor(maxBytes: number, initialCapacity = Math.min(maxBytes, 64 * 1024)) {
+    this.#maxBytes = maxBytes;
+    this.#buf = Buffer.allocUnsafe(Math.max(initialCapacity, BATCH_HEADER_BYTES + 64));
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get sizeInBytes(): number {
+    return this.#pos;
+  }
+
+  /** Appends a record; returns false (and appends nothing) when it would pass `maxBytes`. */
+  tryAppend(record: RecordInput, now: number): boolean {
+    const timestamp = record.timestamp ?? now;
+    if (this.#count === 0) this.#baseTimestamp = timestamp;
+    const key = record.key ?? null;
+    const value = record.value;
+    const keyBytes = key === null ? -1 : byteLength(key);
+    const valueBytes = value === null ? -1 : byteLength(value);
+    const timestampDelta = timestamp - this.#baseTimestamp;
+    let bodySize =
+      1 +
+      sizeOfVarlong(timestampDelta) +
+      sizeOfVarint(this.#count) +
+      sizeOfVarint(keyBytes) +
+      Math.max(keyBytes, 0) +
+      sizeOfVarint(valueBytes) +
+      Math.max(valueBytes, 0);
+    const headers = record.headers;
+    const headerCount = headers === undefined ? 0 : headers.length;
+    bodySize += sizeOfVarint(headerCount);
+    for (let i = 0; i < headerCount; i++) {
+      const h = headers![i];
+      const k = Buffer.byteLength(h.key);
+      const v = h.value === null ? -1 : h.value.length;
+      bodySize += sizeOfVarint(k) + k + sizeOfVarint(v) + Math.max(v, 0);
+    }
+    const total = sizeOfVarint(bodySize) + bodySize;
+    if (this.#count > 0 && this.#pos + total > this.#maxBytes) return false;
+    this.#ensure(total);
+
+    const buf = this.#buf;
+    let pos = writeVarint(buf, this.#pos, bodySize);
+    buf[pos++] = 0;
+    pos = writeVarlong(buf, pos, timestampDelta);
+    pos = writeVarint(buf, pos, this.#count);
+    pos = writeVarint(buf, pos, keyBytes);
+    if (key !== null) pos += typeof key === 'string' ? buf.write(key, pos) : (buf.set(key, pos), keyBytes);
+    pos = writeVarint(buf, pos, valueBytes);
+    if (value !== null) pos += typeof value === 'string' ? buf.write(value, pos) : (buf.set(value, pos), valueBytes);
+    pos = writeVarint(buf, pos, headerCount);
+    for (let i = 0; i < headerCount; i++) {
+      const h = headers![i];
+      pos = writeVarint(buf, pos, Buffer.byteLength(h.key));
+      pos += buf.write(h.key, pos);
+      if (h.value === null) pos = writeVarint(buf, pos, -1);
+      else {
+        pos = writeVarint(buf, pos, h.value.length);
+        buf.set(h.value, pos);
+        pos += h.value.length;
+      }
+    }
+    this.#pos = pos;
+    this.#count++;
+    if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp;
+    return true;
+  }
+
+  /**
+   * Finishes the batch: writes the header and CRC and returns the bytes (a view of the builder's
+   * buffer; the builder must not be used afterwards).
+   */
+  build(baseOffset = 0, producer: BatchProducerInfo = NO_PRODUCER): Buffer {
+    if (this.#count === 0) throw new RangeError('cannot build an empty record batch');
+    const buf = this.#buf;
+    writeInt64(buf, 0, baseOffset);
+    buf.writeInt32BE(this.#pos - LOG_OVERHEAD, 8);
+    buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: no leader epochs in a single-node log
+    buf[16] = MAGIC_V2;
+    buf.writeInt16BE(0, ATTRIBUTES_OFFSET); // uncompressed, CreateTime
+    buf.writeInt32BE(this.#count - 1, 23);
+    writeInt64(buf, 27, this.#baseTimestamp);
+    writeInt64(buf, 35, this.#maxTimestamp);
+    writeInt64(buf, 43, producer.producerId);
+    buf.writeInt16BE(producer.producerEpoch, 51);
+    buf.writeInt32BE(producer.baseSequence, 53);
+    buf.writeInt32BE(this.#count, 57);
+    const out = buf.subarray(0, this.#pos);
+    out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    return out;
+  }
+
+  #ensure(extra: number): void {
+    if (this.#pos + extra <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + extra));
+    this.#buf.copy(grown, 0, 0, this.#pos);
+    this.#buf = grown;
+  }
+}
+
+/** Encodes `records` as one batch. Convenience over `RecordBatchBuilder` for tests and tools. */
+export function encodeRecordBatch(
+  records: readonly RecordInput[],
+  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo } = {},
+): Buffer {
+  const builder = new RecordBatchBuilder(Number.MAX_SAFE_INTEGER, 1024);
+  const now = options.now ?? Date.now();
+  for (const r of records) builder.tryAppend(r, now);
+  return builder.build(options.baseOffset ?? 0, options.producer);
+}
+
+/**
+ * Reads the fixed 61-byte header at `pos`. Throws `CorruptRecordError` when fewer bytes remain
+ * than the header or the declared length needs, or the magic is not 2; the CRC is not checked
+ * here (see `verifyBatch`).
+ */
+export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+  if (buf.length - pos < BATCH_HEADER_BYTES) {
+    throw new CorruptRecordError(`truncated record batch header at byte ${pos}: ${buf.length - pos} bytes left, need ${BATCH_HEADER_BYTES}`);
+  }
+  const batchLength = buf.readInt32BE(pos + 8);
+  const magic = buf.readInt8(pos + 16);
+  if (magic !== MAGIC_V2) throw new CorruptRecordError(`record batch at byte ${pos} has magic ${magic}, expected ${MAGIC_V2}`);
+  if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD) {
+    throw new CorruptRecordError(`record batch at byte ${pos} declares length ${batchLength}, below the header size`);
+  }
+  return {
+    baseOffset: readInt64(buf, pos),
+    sizeInBytes: batchLength + LOG_OVERHEAD,
+    partitionLeaderEpoch: buf.readInt32BE(pos + 12),
+    magic,
+    crc: buf.readUInt32BE(pos + CRC_OFFSET),
+    attributes: buf.readInt16BE(pos + ATTRIBUTES_OFFSET),
+    lastOffsetDelta: buf.readInt32BE(pos + 23),
+    baseTimestamp: readInt64(buf, pos + 27),
+    maxTimestamp: readInt64(buf, pos + 35),
+    producerId: readInt64(buf, pos + 43),
+    producerEpoch: buf.readInt16BE(pos + 51),
+    baseSequence: buf.readInt32BE(pos + 53),
+    recordCount: buf.readInt32BE(pos + 57),
+  };
+}
+
+/** True when the batch at `pos` (of `header.sizeInBytes` bytes, all present) passes its CRC-32C. */
+export function batchCrcMatches(buf: Buffer, pos: number, header: BatchHeader): boolean {
+  return crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + header.sizeInBytes)) === header.crc;
+}
+
+/**
+ * Validates the batch at `pos` completely (header, length within `buf`, CRC) and returns its header.
+ * @throws CorruptRecordError naming the byte position and what failed.
+ */
+export function verifyBatch(buf: Buffer, pos = 0): BatchHeader {
+  const header = readBatchHeader(buf, pos);
+  if (pos + header.sizeInBytes > buf.length) {
+    throw new CorruptRecordError(`record batch at byte ${pos} declares ${header.sizeInBytes} bytes but only ${buf.length - pos} remain`);
+  }
+  if (!batchCrcMatches(buf, pos, header)) {
+    throw new CorruptRecordError(`record batch at byte ${pos} (base offset ${header.baseOffset}) failed its CRC-32C check`);
+  }
+  if (header.recordCount !== header.lastOffsetDelta + 1 || header.recordCount <= 0) {
+    throw new CorruptRecordError(`record batch at byte ${pos} has ${header.recordCount} records but lastOffsetDelta ${header.lastOffsetDelta}`);
+  }
+  return header;
+}
+
+/** Writes `baseOffset` into the batch at `pos` (outside the CRC, so the CRC stays valid). */
+export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
+  writeInt64(buf, pos, baseOffset);
+}
+
+/** True when the batch's records are compressed (attributes bits 0-2). */
+export function isCompressed(header: BatchHeader): boolean {
+  return (header.attributes & COMPRESSION_MASK) !== 0;
+}
+
+/**
+ * Decodes the records of the (already verified) batch at `pos` and pushes those with
+ * offset ≥ `fromOffset` onto `out`. Keys, values and header values are views into `buf`.
+ * @throws CorruptRecordError for a compressed batch (Sluice writes none) or a malformed record.
+ */
+export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader, out: StoredRecord[], fromOffset = 0): void {
+  if (isCompressed(header)) {
+    throw new CorruptRecordError(
+      `record batch at offset ${header.baseOffset} is compressed (codec ${header.attributes & COMPRESSION_MASK}); Sluice reads uncompressed batches only`,
+    );
+  }
+  const end = pos + header.sizeInBytes;
+  const cursor: Cursor = { pos: pos + BATCH_HEADER_BYTES };
+  const { baseOffset, baseTimestamp } = header;
+  for (let i = 0; i < header.recordCount; i++) {
+    const length = readVarint(buf, cursor);
+    const recordEnd = cursor.pos + length;
+    if (length < 0 || recordEnd > end) throw new CorruptRecordError(`record ${i} of batch at offset ${baseOffset} overruns its batch`);
+    cursor.pos += 1; // record attributes: unused
+    const timestampDelta = readVarlong(buf, cursor);
+    const offset = baseOffset + readVarint(buf, cursor);
+    if (offset < fromOffset) {
+      cursor.pos = recordEnd;
+      continue;
+    }
+    const keyLength = readVarint(buf, cursor);
+    let key: Buffer | null = null;
+    if (keyLength >= 0) {
+      key = buf.subarray(cursor.pos, cursor.pos + keyLength);
+      cursor.pos += keyLength;
+    }
+    const valueLength = readVarint(buf, cursor);
+    let value: Buffer | null = null;
+    if (valueLength >= 0) {
+      value = buf.subarray(cursor.pos, cursor.pos + valueLength);
+      cursor.pos += valueLength;
+    }
+    const headerCount = readVarint(buf, cursor);
+    const headers: RecordHeader[] = headerCount === 0 ? EMPTY_HEADERS : [];
+    for (let h = 0; h < headerCount; h++) {
+      const keyLen = readVarint(buf, cursor);
+      const hKey = buf.toString('utf8', cursor.pos, cursor.pos + keyLen);
+      cursor.pos += keyLen;
+      const valLen = readVarint(buf, cursor);
+      let hValue: Buffer | null = null;
+      if (valLen >= 0) {
+        hValue = buf.subarray(cursor.pos, cursor.pos + valLen);
+        cursor.pos += valLen;
+      }
+      headers.push({ key: hKey, value: hValue });
+    }
+    if (cursor.pos !== recordEnd) throw new CorruptRecordError(`record at offset ${offset} has ${recordEnd - cursor.pos} unexplained bytes`);
+    out.push({ offset, timestamp: baseTimestamp + timestampDelta, key, value, headers });
+  }
+}
+
+// Shared by every header-less record; frozen so a consumer cannot mutate another's headers.
+const EMPTY_HEADERS = Object.freeze([]) as unknown as RecordHeader[];
+
+/** Decodes every record of a single-batch buffer, verifying it first. Convenience for tests/tools. */
+export function decodeRecordBatch(buf: Buffer): { header: BatchHeader; records: StoredRecord[] } {
+  const header = verifyBatch(buf, 0);
+  const records: StoredRecord[] = [];
+  decodeRecords(buf, 0, header, records);
+  return { header, records };
+}
