@@ -1,0 +1,585 @@
+/**
+ * A partition's log: an ordered list of segments in one directory (`<topic>-<partition>`), with
+ * offsets that start at 0 and grow by one per record forever.
+ *
+ * - `logStartOffset` ≤ every readable offset < `logEndOffset`; retention moves the start forward
+ *   by deleting whole closed segments, compaction leaves gaps but never renumbers.
+ * - Appends are synchronous writes to the OS (an acknowledged record survives a process crash);
+ *   `flush` makes them durable with fdatasync, shared by every append waiting (group commit).
+ * - On open, segments from the recovery point on are validated batch by batch and a torn or
+ *   corrupt tail is cut off; older segments get their indexes checked and completed.
+ * - Every batch served by `read` has passed its CRC-32C.
+ *
+ * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
+ */
+import { channel } from 'node:diagnostics_channel';
+import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError, RecordTooLargeError } from '../errors.js';
+import { batchCrcMatches, decodeRecords, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
+import type { StoredRecord } from '../protocol/record.js';
+import { isCompacted, type LogConfig } from './log-config.js';
+import type { LogStorage } from './log-storage.js';
+import { LogSegment, segmentFileName } from './log-segment.js';
+import { ProducerState } from './producer-state.js';
+
+const SEGMENT_FILE = /^(\d{20})\.log$/;
+const RECOVERY_POINT_FILE = 'recovery-point';
+/** Files a crash may leave behind mid-operation (atomic writes, compaction). */
+const LEFTOVER = /\.(tmp|cleaned)$/;
+
+const rollChannel = channel('sluice:log:roll');
+const recoveryChannel = channel('sluice:log:recovery');
+
+export interface LogOptions {
+  storage: LogStorage;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  readOnly?: boolean;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface AppendInfo {
+  baseOffset: number;
+  lastOffset: number;
+  /** True when the batch was a producer retry already in the log (nothing appended). */
+  duplicate: boolean;
+  /** Resolves when the batch is durable, when the topic's flush policy makes acks wait for it. */
+  durable: Promise<void> | null;
+}
+
+export interface LogReadResult {
+  /** Whole, CRC-checked record batches; the first may begin before the offset asked for. */
+  bytes: Buffer;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export class Log {
+  readonly topic: string;
+  readonly partition: number;
+  readonly storage: LogStorage;
+  readonly readOnly: boolean;
+  #config: LogConfig;
+  #segments: LogSegment[] = [];
+  #recoveryPoint = 0;
+  #producers = new ProducerState();
+  #unflushedMessages = 0;
+  #dirtySegments = new Set<LogSegment>();
+  #directoryDirty = false;
+  #inflightSync: Promise<void> | null = null;
+  #queuedSync: Promise<void> | null = null;
+  #flushTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #now: () => number;
+  /** Bytes appended since the last compaction, for `min.cleanable.dirty.ratio`. */
+  dirtyBytes = 0;
+
+  private constructor(options: LogOptions) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.storage = options.storage;
+    this.readOnly = options.readOnly ?? false;
+    this.#config = options.config;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Opens (or creates) the log in `options.storage`, recovering what a crash left.
+   * @throws CorruptRecordError only for damage recovery cannot cut away (never for a torn tail).
+   */
+  static open(options: LogOptions): Log {
+    const log = new Log(options);
+    log.#load();
+    return log;
+  }
+
+  get config(): LogConfig {
+    return this.#config;
+  }
+
+  set config(config: LogConfig) {
+    this.#config = config;
+  }
+
+  get logStartOffset(): number {
+    return this.#segments[0].baseOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.#active.nextOffset;
+  }
+
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get sizeInBytes(): number {
+    let total = 0;
+    for (const s of this.#segments) total += s.sizeInBytes;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /** Segments oldest first; the last is the active one. For the cleaner, retention and tests. */
+  get segments(): readonly LogSegment[] {
+    return this.#segments;
+  }
+
+  get #active(): LogSegment {
+    return this.#segments[this.#segments.length - 1];
+  }
+
+  #where(offset?: number): string {
+    return `${this.topic}-${this.partition}${offset === undefined ? '' : ` offset ${offset}`}`;
+  }
+
+  /**
+   * Appends one record batch (RecordBatch v2 bytes; its base offset is overwritten). Checks the
+   * CRC, the size limit and, on compacted topics, that every record has a key; refuses the whole
+   * batch on any failure, so nothing partial is ever written.
+   * @throws RecordTooLargeError, CorruptRecordError, InvalidRecordError, OutOfOrderSequenceError
+   */
+  append(batch: Buffer): AppendInfo {
+    this.#assertWritable();
+    const maxBytes = this.#config['max.message.bytes'];
+    if (batch.length > maxBytes) {
+      throw new RecordTooLargeError(`${this.#where()}: record batch of ${batch.length} bytes is larger than max.message.bytes (${maxBytes})`);
+    }
+    let header: BatchHeader;
+    try {
+      header = readBatchHeader(batch, 0);
+    } catch (err) {
+      throw new CorruptRecordError(`${this.#where()}: ${(err as Error).message}`, { cause: err });
+    }
+    if (header.sizeInBytes !== batch.length || !batchCrcMatches(batch, 0, header)) {
+      throw new CorruptRecordError(`${this.#where()}: record batch failed its length or CRC-32C check; nothing appended`);
+    }
+    if (isCompacted(this.#config)) this.#assertKeyed(batch, header);
+    const duplicate = this.#producers.check(header, this.#where());
+    if (duplicate) return { ...duplicate, duplicate: true, durable: null };
+
+    const now = this.#now();
+    const baseOffset = this.logEndOffset;
+    this.#maybeRoll(batch.length, now);
+    setBaseOffset(batch, 0, baseOffset);
+    header.baseOffset = baseOffset;
+    const active = this.#active;
+    active.append(batch, header);
+    this.#producers.update(header, baseOffset);
+    this.#dirtySegments.add(active);
+    this.dirtyBytes += batch.length;
+    this.#unflushedMessages += header.recordCount;
+    this.#wakeWaiters();
+
+    let durable: Promise<void> | null = null;
+    const flushMessages = this.#config['flush.messages'];
+    if (flushMessages === 1) durable = this.flush();
+    else if (this.#unflushedMessages >= flushMessages) void this.flush().catch(() => {});
+    else this.#scheduleFlush();
+    return { baseOffset, lastOffset: baseOffset + header.lastOffsetDelta, duplicate: false, durable };
+  }
+
+  /**
+   * Reads whole record batches from `offset` up to about `maxBytes` (at least one batch).
+   * An empty result at the log end.
+   * @throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; CorruptRecordError when
+   *   the first batch at `offset` fails its CRC (a later bad batch is left for the next read).
+   */
+  read(offset: number, maxBytes: number): LogReadResult {
+    this.#assertOpen();
+    if (this.readOnly && offset >= this.logEndOffset) this.refresh();
+    const start = this.logStartOffset;
+    const end = this.logEndOffset;
+    if (offset < start || offset > end || !Number.isInteger(offset)) {
+      throw new OffsetOutOfRangeError(
+        `${this.#where(offset)} is out of range: the log holds offsets ${start} to ${end - 1} (next offset ${end})`,
+        this.topic,
+        this.partition,
+        offset,
+        start,
+        end,
+      );
+    }
+    let bytes: Buffer = EMPTY;
+    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < end; i++) {
+      const result = this.#segments[i].read(offset, maxBytes);
+      if (result) {
+        bytes = this.#verified(result.bytes, offset, i);
+        break;
+      }
+    }
+    return { bytes, logStartOffset: start, logEndOffset: end };
+  }
+
+  /** Decoded records from `offset` on (convenience over `read` for tools and tests). */
+  readRecords(offset: number, maxBytes = 1024 * 1024): StoredRecord[] {
+    const { bytes } = this.read(offset, maxBytes);
+    const records: StoredRecord[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const header = readBatchHeader(bytes, pos);
+      decodeRecords(bytes, pos, header, records, offset);
+      pos += header.sizeInBytes;
+    }
+    return records;
+  }
+
+  /** The first offset whose record timestamp is ≥ `timestamp`; `logEndOffset` when there is none. */
+  offsetForTimestamp(timestamp: number): number {
+    this.#assertOpen();
+    if (this.readOnly) this.refresh();
+    for (const segment of this.#segments) {
+      const offset = segment.offsetForTimestamp(timestamp);
+      if (offset !== null) return offset;
+    }
+    return this.logEndOffset;
+  }
+
+  /**
+   * Makes every appended byte durable. Concurrent callers share fsyncs: a call made while one
+   * runs waits for the next, which covers everything appended until it starts.
+   */
+  flush(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    if (this.#queuedSync) return this.#queuedSync;
+    const start = (): Promise<void> => {
+      this.#queuedSync = null;
+      const sync = this.#syncNow();
+      this.#inflightSync = sync;
+      sync.then(
+        () => {
+          if (this.#inflightSync === sync) this.#inflightSync = null;
+        },
+        () => {
+          if (this.#inflightSync === sync) this.#inflightSync = null;
+        },
+      );
+      return sync;
+    };
+    if (!this.#inflightSync) return start();
+    this.#queuedSync = this.#inflightSync.then(start, start);
+    return this.#queuedSync;
+  }
+
+  async #syncNow(): Promise<void> {
+    const upTo = this.logEndOffset;
+    const segments = [...this.#dirtySegments];
+    this.#dirtySegments.clear();
+    this.#unflushedMessages = 0;
+    const directory = this.#directoryDirty;
+    this.#directoryDirty = false;
+    await Promise.all(segments.map((s) => s.sync()));
+    if (directory) await this.storage.syncDirectory();
+    if (upTo > this.#recoveryPoint) this.#recoveryPoint = upTo;
+  }
+
+  #scheduleFlush(): void {
+    const flushMs = this.#config['flush.ms'];
+    if (flushMs < 0 || this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      if (this.#closed) return;
+      void this.flush()
+        .then(() => this.#persistRecoveryPoint())
+        .catch(() => {});
+    }, flushMs);
+    this.#flushTimer.unref();
+  }
+
+  /**
+   * Deletes closed segments past `retention.ms` (by their largest timestamp) or beyond
+   * `retention.bytes`, oldest first; the log start offset moves to the first remaining segment.
+   * Returns how many segments were deleted. Only unlinks files: never blocks appends for long.
+   */
+  deleteRetainedSegments(): number {
+    if (this.readOnly || this.#closed) return 0;
+    const retentionMs = this.#config['retention.ms'];
+    const retentionBytes = this.#config['retention.bytes'];
+    const now = this.#now();
+    let excess = retentionBytes < 0 ? 0 : this.sizeInBytes - retentionBytes;
+    let deletable = 0;
+    for (let i = 0; i < this.#segments.length - 1; i++) {
+      const segment = this.#segments[i];
+      const expired = retentionMs >= 0 && segment.maxTimestamp < now - retentionMs;
+      const oversize = retentionBytes >= 0 && excess >= segment.sizeInBytes;
+      if (!expired && !oversize) break;
+      excess -= segment.sizeInBytes;
+      deletable++;
+    }
+    if (deletable === 0) return 0;
+    const removed = this.#segments.splice(0, deletable);
+    for (const segment of removed) {
+      this.#dirtySegments.delete(segment);
+      segment.delete();
+    }
+    this.#directoryDirty = true;
+    return deletable;
+  }
+
+  /**
+   * Replaces closed segment `old` with a compacted copy already written to `cleanedName` (same
+   * base offset; batches keep their offsets). The index files are removed before the rename, so a
+   * crash at any point leaves either segment, each with indexes rebuilt on open.
+   */
+  swapSegment(old: LogSegment, cleanedName: string): void {
+    const i = this.#segments.indexOf(old);
+    if (i < 0 || i === this.#segments.length - 1) {
+      this.storage.remove(cleanedName);
+      return;
+    }
+    old.close();
+    this.storage.remove(segmentFileName(old.baseOffset, '.index'));
+    this.storage.remove(segmentFileName(old.baseOffset, '.timeindex'));
+    this.storage.rename(cleanedName, segmentFileName(old.baseOffset, '.log'));
+    const { segment } = LogSegment.open(this.storage, old.baseOffset, {
+      indexIntervalBytes: this.#config['index.interval.bytes'],
+      recover: false,
+      readOnly: false,
+      now: old.createdMs,
+    });
+    segment.flushIndexes();
+    this.#dirtySegments.delete(old);
+    this.#segments[i] = segment;
+    this.#directoryDirty = true;
+  }
+
+  /** Picks up what the owning process appended since (read-only views). */
+  refresh(): void {
+    if (!this.readOnly) return;
+    const bases = this.#listSegmentBases();
+    if (bases.length === 0) return;
+    const known = new Map(this.#segments.map((s) => [s.baseOffset, s]));
+    const next: LogSegment[] = [];
+    for (const base of bases) {
+      let segment = known.get(base);
+      if (segment) known.delete(base);
+      else {
+        try {
+          segment = this.#openSegment(base, false).segment;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
+          throw err;
+        }
+      }
+      next.push(segment);
+    }
+    for (const gone of known.values()) gone.close();
+    if (next.length === 0) return;
+    this.#segments = next;
+    this.#active.refresh();
+  }
+
+  /** Flushes, writes indexes and the recovery point, and closes every file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    if (!this.readOnly) {
+      await this.flush();
+      for (const segment of this.#segments) segment.flushIndexes();
+      this.#persistRecoveryPoint();
+    }
+    this.#closed = true;
+    for (const segment of this.#segments) segment.close();
+    this.#wakeWaiters();
+  }
+
+  /** Closes the log and removes its directory. */
+  async delete(): Promise<void> {
+    this.#closed = true;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    for (const segment of this.#segments) segment.close();
+    this.#wakeWaiters();
+    await this.#inflightSync?.catch(() => {});
+    this.storage.destroy();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // --- waiting for data (long-poll fetches) ---
+
+  #waiters: (() => void)[] = [];
+
+  /** Resolves at the next append (or close), or after `timeoutMs`. */
+  waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.#closed || timeoutMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        const i = this.#waiters.indexOf(done);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done);
+      this.#waiters.push(done);
+    });
+  }
+
+  #wakeWaiters(): void {
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  // --- internals ---
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError(`log ${this.#where()}`);
+  }
+
+  #assertWritable(): void {
+    this.#assertOpen();
+    if (this.readOnly) throw new ReadOnlyError(`log ${this.#where()} is open read-only (another process owns the data directory)`);
+  }
+
+  #assertKeyed(batch: Buffer, header: BatchHeader): void {
+    const records: StoredRecord[] = [];
+    decodeRecords(batch, 0, header, records);
+    for (let i = 0; i < records.length; i++) {
+      if (records[i].key === null) {
+        throw new InvalidRecordError(
+          `${this.#where()}: record ${i} of the batch has no key, but the topic is compacted (cleanup.policy=${this.#config['cleanup.policy']}); nothing appended`,
+        );
+      }
+    }
+  }
+
+  #maybeRoll(incomingBytes: number, now: number): void {
+    const active = this.#active;
+    if (active.isEmpty) return;
+    const full = active.sizeInBytes + incomingBytes > this.#config['segment.bytes'];
+    const old = now - active.createdMs >= this.#config['segment.ms'];
+    if (!full && !old) return;
+    active.flushIndexes();
+    const segment = LogSegment.create(this.storage, this.logEndOffset, this.#config['index.interval.bytes'], now);
+    this.#segments.push(segment);
+    this.#directoryDirty = true;
+    if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: segment.baseOffset, reason: full ? 'size' : 'time' });
+  }
+
+  /** Binary search: the index of the last segment whose base offset is ≤ `offset`. */
+  #segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.#segments[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Returns the prefix of `bytes` whose batches pass their CRC; throws if the first does not. */
+  #verified(bytes: Buffer, offset: number, segmentIndex: number): Buffer {
+    let pos = 0;
+    while (pos < bytes.length) {
+      const header = readBatchHeader(bytes, pos);
+      if (!batchCrcMatches(bytes, pos, header)) {
+        if (pos > 0) return bytes.subarray(0, pos);
+        const file = `${this.storage.location}/${segmentFileName(this.#segments[segmentIndex].baseOffset, '.log')}`;
+        throw new CorruptRecordError(
+          `${this.#where(offset)}: the record batch at base offset ${header.baseOffset} in ${file} failed its CRC-32C check; it is not served`,
+        );
+      }
+      pos += header.sizeInBytes;
+    }
+    return bytes;
+  }
+
+  #listSegmentBases(): number[] {
+    const bases: number[] = [];
+    for (const name of this.storage.list()) {
+      const m = SEGMENT_FILE.exec(name);
+      if (m) bases.push(Number(m[1]));
+    }
+    return bases.sort((a, b) => a - b);
+  }
+
+  #openSegment(base: number, recover: boolean): { segment: LogSegment; truncatedBytes: number } {
+    const opened = LogSegment.open(this.storage, base, {
+      indexIntervalBytes: this.#config['index.interval.bytes'],
+      recover,
+      readOnly: this.readOnly,
+      now: this.#now(),
+    });
+    if (opened.truncatedBytes > 0 && !this.readOnly && recoveryChannel.hasSubscribers) {
+      recoveryChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: base, truncatedBytes: opened.truncatedBytes });
+    }
+    return opened;
+  }
+
+  #load(): void {
+    if (!this.readOnly) {
+      for (const name of this.storage.list()) if (LEFTOVER.test(name)) this.storage.remove(name);
+    }
+    const checkpoint = this.storage.readFile(RECOVERY_POINT_FILE);
+    const recoveryPoint = checkpoint ? Number(checkpoint.toString('utf8').trim()) || 0 : 0;
+    const bases = this.#listSegmentBases();
+    // Segments from the one holding the recovery point on may hold unflushed bytes: validate them.
+    let firstToRecover = 0;
+    for (let i = 0; i < bases.length; i++) if (bases[i] <= recoveryPoint) firstToRecover = i;
+    for (let i = 0; i < bases.length; i++) {
+      const { segment, truncatedBytes } = this.#openSegment(bases[i], i >= firstToRecover);
+      const previous = this.#segments[this.#segments.length - 1];
+      if (previous && segment.baseOffset < previous.nextOffset) {
+        segment.close();
+        throw new CorruptRecordError(`${this.#where()}: segment ${bases[i]} overlaps the previous segment, which ends at offset ${previous.nextOffset - 1}`);
+      }
+      this.#segments.push(segment);
+      // A damaged segment was cut short; what follows it cannot be trusted to continue its offsets.
+      if (truncatedBytes > 0 && !this.readOnly && i < bases.length - 1) {
+        for (const later of bases.slice(i + 1)) {
+          for (const suffix of ['.log', '.index', '.timeindex'] as const) this.storage.remove(segmentFileName(later, suffix));
+        }
+        break;
+      }
+    }
+    if (this.#segments.length === 0) {
+      if (this.readOnly) {
+        // Nothing on disk (yet): an empty in-memory view.
+        this.#segments.push(LogSegment.create(new EmptyStorage(this.storage.location), 0, this.#config['index.interval.bytes'], this.#now()));
+      } else {
+        this.#segments.push(LogSegment.create(this.storage, 0, this.#config['index.interval.bytes'], this.#now()));
+        this.#directoryDirty = true;
+      }
+    }
+    this.#recoveryPoint = Math.min(recoveryPoint, this.logEndOffset);
+    for (const at of this.#active.batches()) this.#producers.update(at.header, at.header.baseOffset);
+  }
+
+  #persistRecoveryPoint(): void {
+    if (this.readOnly || this.#closed) return;
+    this.storage.writeFile(RECOVERY_POINT_FILE, Buffer.from(String(this.#recoveryPoint)), false);
+  }
+}
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** Backing for the placeholder segment of a read-only log that has no files yet. */
+class EmptyStorage {
+  constructor(readonly location: string) {}
+  list(): string[] {
+    return [];
+  }
+  open() {
+    return { size: 0, append() {}, read: () => EMPTY, truncate() {}, sync: () => Promise.resolve(), close() {} };
+  }
+  readFile(): null {
+    return null;
+  }
+  writeFile(): void {}
+  rename(): void {}
+  remove(): void {}
+  syncDirectory(): Promise<void> {
+    return Promise.resolve();
+  }
+  destroy(): void {}
+}
