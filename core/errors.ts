@@ -122,3 +122,13 @@ export class OutOfOrderSequenceError extends SluiceError {
     super('OUT_OF_ORDER_SEQUENCE_NUMBER', message);
   }
 }
+
+/**
+ * A value could not be turned into record bytes, or record bytes back into a value (invalid JSON,
+ * a cycle, a BigInt). `cause` holds the underlying error.
+ */
+export class SerializationError extends SluiceError {
+  constructor(message: string, options?: SluiceErrorOptions) {
+    super('SERIALIZATION_ERROR', message, options);
+  }
+}

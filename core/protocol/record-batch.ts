@@ -72,6 +72,18 @@ export interface BatchProducerInfo {
 
 const NO_PRODUCER: BatchProducerInfo = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
 
+/**
+ * Header fields a re-encoder (the log cleaner) keeps from an original batch. Omitted, they take
+ * their usual values: attributes 0 (uncompressed, CreateTime), lastOffsetDelta = the last record's
+ * offset delta.
+ */
+export interface BatchBuildOptions {
+  /** Attributes to write; the compression bits must be 0 (the builder writes uncompressed records). */
+  attributes?: number;
+  /** ≥ the last record's offset delta: a compacted batch keeps its last offset after removals. */
+  lastOffsetDelta?: number;
+}
+
 function readInt64(buf: Buffer, pos: number): number {
   return buf.readInt32BE(pos) * 0x1_0000_0000 + buf.readUInt32BE(pos + 4);
 }
@@ -96,6 +108,7 @@ export class RecordBatchBuilder {
   #count = 0;
   #baseTimestamp = -1;
   #maxTimestamp = -1;
+  #lastOffsetDelta = -1;
   readonly #maxBytes: number;
 
   /**
@@ -115,8 +128,17 @@ export class RecordBatchBuilder {
     return this.#pos;
   }
 
-  /** Appends a record; returns false (and appends nothing) when it would pass `maxBytes`. */
-  tryAppend(record: RecordInput, now: number): boolean {
+  /**
+   * Appends a record; returns false (and appends nothing) when it would pass `maxBytes`.
+   * @param offsetDelta the record's offset relative to the batch's base offset; defaults to one past
+   *   the previous record's (so 0, 1, 2, …). A re-encoder passes the original deltas, which may
+   *   leave gaps (compaction).
+   * @throws RangeError when `offsetDelta` is not greater than the previous record's
+   */
+  tryAppend(record: RecordInput, now: number, offsetDelta: number = this.#lastOffsetDelta + 1): boolean {
+    if (!Number.isInteger(offsetDelta) || offsetDelta <= this.#lastOffsetDelta || offsetDelta > 0x7fff_ffff) {
+      throw new RangeError(`offset delta ${offsetDelta} must be an int32 greater than the previous record's (${this.#lastOffsetDelta})`);
+    }
     const timestamp = record.timestamp ?? now;
     if (this.#count === 0) this.#baseTimestamp = timestamp;
     const key = record.key ?? null;
@@ -127,7 +149,7 @@ export class RecordBatchBuilder {
     let bodySize =
       1 +
       sizeOfVarlong(timestampDelta) +
-      sizeOfVarint(this.#count) +
+      sizeOfVarint(offsetDelta) +
       sizeOfVarint(keyBytes) +
       Math.max(keyBytes, 0) +
       sizeOfVarint(valueBytes) +
@@ -149,7 +171,7 @@ export class RecordBatchBuilder {
     let pos = writeVarint(buf, this.#pos, bodySize);
     buf[pos++] = 0;
     pos = writeVarlong(buf, pos, timestampDelta);
-    pos = writeVarint(buf, pos, this.#count);
+    pos = writeVarint(buf, pos, offsetDelta);
     pos = writeVarint(buf, pos, keyBytes);
     if (key !== null) pos += typeof key === 'string' ? buf.write(key, pos) : (buf.set(key, pos), keyBytes);
     pos = writeVarint(buf, pos, valueBytes);
@@ -168,6 +190,7 @@ export class RecordBatchBuilder {
     }
     this.#pos = pos;
     this.#count++;
+    this.#lastOffsetDelta = offsetDelta;
     if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp;
     return true;
   }
@@ -175,16 +198,23 @@ export class RecordBatchBuilder {
   /**
    * Finishes the batch: writes the header and CRC and returns the bytes (a view of the builder's
    * buffer; the builder must not be used afterwards).
+   * @throws RangeError for an empty batch, or `options` that contradict the records
    */
-  build(baseOffset = 0, producer: BatchProducerInfo = NO_PRODUCER): Buffer {
+  build(baseOffset = 0, producer: BatchProducerInfo = NO_PRODUCER, options: BatchBuildOptions = {}): Buffer {
     if (this.#count === 0) throw new RangeError('cannot build an empty record batch');
+    const attributes = options.attributes ?? 0;
+    const lastOffsetDelta = options.lastOffsetDelta ?? this.#lastOffsetDelta;
+    if ((attributes & COMPRESSION_MASK) !== 0) throw new RangeError(`attributes ${attributes} ask for compression; the builder writes uncompressed records`);
+    if (!Number.isInteger(lastOffsetDelta) || lastOffsetDelta < this.#lastOffsetDelta || lastOffsetDelta > 0x7fff_ffff) {
+      throw new RangeError(`lastOffsetDelta ${lastOffsetDelta} is below the last record's offset delta (${this.#lastOffsetDelta})`);
+    }
     const buf = this.#buf;
     writeInt64(buf, 0, baseOffset);
     buf.writeInt32BE(this.#pos - LOG_OVERHEAD, 8);
     buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: no leader epochs in a single-node log
     buf[16] = MAGIC_V2;
-    buf.writeInt16BE(0, ATTRIBUTES_OFFSET); // uncompressed, CreateTime
-    buf.writeInt32BE(this.#count - 1, 23);
+    buf.writeInt16BE(attributes, ATTRIBUTES_OFFSET); // by default 0: uncompressed, CreateTime
+    buf.writeInt32BE(lastOffsetDelta, 23);
     writeInt64(buf, 27, this.#baseTimestamp);
     writeInt64(buf, 35, this.#maxTimestamp);
     writeInt64(buf, 43, producer.producerId);
@@ -264,7 +294,8 @@ export function verifyBatch(buf: Buffer, pos = 0): BatchHeader {
   if (!batchCrcMatches(buf, pos, header)) {
     throw new CorruptRecordError(`record batch at byte ${pos} (base offset ${header.baseOffset}) failed its CRC-32C check`);
   }
-  if (header.recordCount !== header.lastOffsetDelta + 1 || header.recordCount <= 0) {
+  // Fewer records than offsets is legal: compaction removes records but keeps the batch's last offset.
+  if (header.recordCount <= 0 || header.recordCount > header.lastOffsetDelta + 1) {
     throw new CorruptRecordError(`record batch at byte ${pos} has ${header.recordCount} records but lastOffsetDelta ${header.lastOffsetDelta}`);
   }
   return header;

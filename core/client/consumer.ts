@@ -1,0 +1,334 @@
+/**
+ * A consumer of explicitly assigned partitions (consumer groups build on it). It keeps a position
+ * per partition, fetches whole batches from the `Cluster`, decodes them and hands out records by
+ * `poll`, an async iterator, or an RxJS Observable.
+ *
+ * @example
+ *   const consumer = createConsumer(cluster, { valueSerde: stringSerde });
+ *   consumer.assign([{ topic: 'orders', partition: 0 }]);
+ *   consumer.seekToBeginning();
+ *   for await (const record of consumer) console.log(record.offset, record.value);
+ */
+import { Observable } from 'rxjs';
+import type { Cluster, TopicPartition } from '../cluster.js';
+import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
+import { decodeRecords, readBatchHeader } from '../protocol/record-batch.js';
+import type { RecordHeader, StoredRecord } from '../protocol/record.js';
+import { bytesSerde, type Serde } from './serdes.js';
+
+export type OffsetResetPolicy = 'earliest' | 'latest' | 'none';
+
+export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: K;
+  value: V;
+  headers: RecordHeader[];
+}
+
+export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
+  keySerde?: Serde<K>;
+  valueSerde?: Serde<V>;
+  /**
+   * Where to start when a partition has no position or its position left the log (retention):
+   * 'earliest', 'latest' (default, as Kafka), or 'none' to fail with OffsetOutOfRangeError.
+   */
+  autoOffsetReset?: OffsetResetPolicy;
+  /** Most records one `poll` returns (Kafka's `max.poll.records`; default 500). */
+  maxPollRecords?: number;
+  /** Bytes fetched per partition per request (Kafka's `max.partition.fetch.bytes`; default 1 MiB). */
+  maxPartitionFetchBytes?: number;
+  /** Default `poll` timeout, i.e. how long a poll waits for new records (default 500 ms). */
+  pollTimeoutMs?: number;
+}
+
+interface PartitionState {
+  tp: TopicPartition;
+  /** Next offset to hand out; null until reset. */
+  position: number | null;
+  buffer: StoredRecord[];
+  bufferIndex: number;
+  paused: boolean;
+}
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
+  readonly #cluster: Cluster;
+  readonly #keySerde: Serde<K>;
+  readonly #valueSerde: Serde<V>;
+  readonly #reset: OffsetResetPolicy;
+  readonly #maxPollRecords: number;
+  readonly #maxFetchBytes: number;
+  readonly #pollTimeoutMs: number;
+  #partitions = new Map<string, PartitionState>();
+  #nextPartition = 0;
+  #closed = false;
+  readonly #closing = new AbortController();
+
+  constructor(cluster: Cluster, options: ConsumerOptions<K, V> = {}) {
+    this.#cluster = cluster;
+    this.#keySerde = options.keySerde ?? (bytesSerde as unknown as Serde<K>);
+    this.#valueSerde = options.valueSerde ?? (bytesSerde as unknown as Serde<V>);
+    this.#reset = options.autoOffsetReset ?? 'latest';
+    if (!['earliest', 'latest', 'none'].includes(this.#reset)) {
+      throw new InvalidConfigError(`autoOffsetReset must be earliest, latest or none, got "${this.#reset}"`, 'autoOffsetReset');
+    }
+    this.#maxPollRecords = options.maxPollRecords ?? 500;
+    this.#maxFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
+    this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
+  }
+
+  /** Replaces the assignment. Partitions kept keep their positions. */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.#assertOpen();
+    const next = new Map<string, PartitionState>();
+    for (const tp of partitions) {
+      const k = key(tp.topic, tp.partition);
+      next.set(k, this.#partitions.get(k) ?? { tp: { topic: tp.topic, partition: tp.partition }, position: null, buffer: [], bufferIndex: 0, paused: false });
+    }
+    this.#partitions = next;
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.#partitions.values()].map((s) => ({ ...s.tp }));
+  }
+
+  /** Sets the next offset to read; validated on the next fetch (see `autoOffsetReset`). */
+  seek(tp: TopicPartition, offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidConfigError(`seek offset must be a non-negative integer, got ${offset}`, 'offset');
+    const state = this.#state(tp);
+    state.position = offset;
+    state.buffer = [];
+    state.bufferIndex = 0;
+  }
+
+  async seekToBeginning(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
+    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'earliest'));
+  }
+
+  async seekToEnd(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
+    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'latest'));
+  }
+
+  /** Seeks to the first offset whose timestamp is ≥ `timestamp` (the log end if none). */
+  async seekToTimestamp(timestamp: number, partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
+    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, { timestamp }));
+  }
+
+  /** The offset of the next record `poll` returns for `tp` (resolving `autoOffsetReset` if needed). */
+  async position(tp: TopicPartition): Promise<number> {
+    const state = this.#state(tp);
+    if (state.position === null) await this.#resetPosition(state);
+    return state.position!;
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#state(tp).paused = true;
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#state(tp).paused = false;
+  }
+
+  /**
+   * Returns the records available now, up to `maxRecords`; when there are none, waits up to
+   * `timeoutMs` for some. An empty array means nothing arrived in time.
+   * @throws OffsetOutOfRangeError when a position left the log and `autoOffsetReset` is 'none'.
+   */
+  async poll(options: { timeoutMs?: number; maxRecords?: number } = {}): Promise<ConsumerRecord<K, V>[]> {
+    this.#assertOpen();
+    const max = options.maxRecords ?? this.#maxPollRecords;
+    let out = this.#drain(max);
+    if (out.length > 0) return out;
+    await this.#fetchAll(0);
+    out = this.#drain(max);
+    if (out.length > 0) return out;
+    const timeoutMs = options.timeoutMs ?? this.#pollTimeoutMs;
+    if (timeoutMs > 0 && !this.#closed) {
+      await this.#fetchAll(timeoutMs);
+      out = this.#drain(max);
+    }
+    return out;
+  }
+
+  /** Reads until `close()`; each record once, in offset order per partition. */
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
+    while (!this.#closed) {
+      const records = await this.poll();
+      for (const r of records) yield r;
+    }
+  }
+
+  /**
+   * The records as a cold Observable: each subscription polls until it unsubscribes (or the
+   * consumer closes, which completes it). Errors from poll are sent as errors.
+   */
+  observe(): Observable<ConsumerRecord<K, V>> {
+    return new Observable<ConsumerRecord<K, V>>((subscriber) => {
+      let active = true;
+      void (async () => {
+        try {
+          while (active && !this.#closed) {
+            const records = await this.poll();
+            for (const r of records) {
+              if (!active) return;
+              subscriber.next(r);
+            }
+          }
+          subscriber.complete();
+        } catch (err) {
+          subscriber.error(err);
+        }
+      })();
+      return () => {
+        active = false;
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#closing.abort();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('consumer');
+  }
+
+  #state(tp: TopicPartition): PartitionState {
+    const state = this.#partitions.get(key(tp.topic, tp.partition));
+    if (!state) throw new InvalidConfigError(`partition ${tp.topic}-${tp.partition} is not assigned to this consumer`, 'partition');
+    return state;
+  }
+
+  async #resetPosition(state: PartitionState, cause?: OffsetOutOfRangeError): Promise<void> {
+    if (this.#reset === 'none') {
+      if (cause) throw cause;
+      throw new OffsetOutOfRangeError(
+        `${state.tp.topic}-${state.tp.partition} has no position and autoOffsetReset is "none"; seek first`,
+        state.tp.topic,
+        state.tp.partition,
+        -1,
+        -1,
+        -1,
+      );
+    }
+    state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset);
+    state.buffer = [];
+    state.bufferIndex = 0;
+  }
+
+  /** Takes up to `max` buffered records, rotating over partitions for fairness. */
+  #drain(max: number): ConsumerRecord<K, V>[] {
+    const out: ConsumerRecord<K, V>[] = [];
+    const states = [...this.#partitions.values()];
+    const n = states.length;
+    for (let k = 0; k < n && out.length < max; k++) {
+      const state = states[(this.#nextPartition + k) % n];
+      if (state.paused) continue;
+      const { topic, partition } = state.tp;
+      const buffer = state.buffer;
+      let i = state.bufferIndex;
+      while (i < buffer.length && out.length < max) {
+        const r = buffer[i++];
+        out.push({
+          topic,
+          partition,
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: this.#keySerde.deserialize(r.key),
+          value: this.#valueSerde.deserialize(r.value),
+          headers: r.headers,
+        });
+        state.position = r.offset + 1;
+      }
+      state.bufferIndex = i;
+      if (i >= buffer.length) {
+        state.buffer = [];
+        state.bufferIndex = 0;
+      }
+    }
+    this.#nextPartition = n === 0 ? 0 : (this.#nextPartition + 1) % n;
+    return out;
+  }
+
+  /**
+   * Fetches every unpaused partition whose buffer is empty. With `waitMs`, long-polls all of them
+   * and returns as soon as one has data.
+   */
+  async #fetchAll(waitMs: number): Promise<void> {
+    const targets = [...this.#partitions.values()].filter((s) => !s.paused && s.bufferIndex >= s.buffer.length);
+    if (targets.length === 0) return;
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort();
+    this.#closing.signal.addEventListener('abort', onClose);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let pending = targets.length;
+        for (const state of targets) {
+          this.#fetchOne(state, waitMs, abort.signal).then(
+            (got) => {
+              if (got) abort.abort(); // one partition has data: end the others' long polls
+              if (--pending === 0) resolve();
+            },
+            (err) => {
+              abort.abort();
+              reject(err);
+            },
+          );
+        }
+      });
+    } finally {
+      this.#closing.signal.removeEventListener('abort', onClose);
+    }
+  }
+
+  async #fetchOne(state: PartitionState, waitMs: number, signal: AbortSignal): Promise<boolean> {
+    if (state.position === null) await this.#resetPosition(state);
+    const offset = state.position!;
+    let bytes: Buffer;
+    try {
+      ({ bytes } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, { maxBytes: this.#maxFetchBytes, maxWaitMs: waitMs, signal }));
+    } catch (err) {
+      if (err instanceof OffsetOutOfRangeError) {
+        await this.#resetPosition(state, err);
+        return false;
+      }
+      throw err;
+    }
+    if (state.position !== offset) return false; // seeked meanwhile
+    const records: StoredRecord[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const header = readBatchHeader(bytes, pos);
+      decodeRecords(bytes, pos, header, records, offset);
+      pos += header.sizeInBytes;
+    }
+    if (records.length === 0 && bytes.length > 0) {
+      // Whole batches before `offset` were compacted away: skip past them.
+      const last = readLastOffset(bytes);
+      if (last >= offset) state.position = last + 1;
+      return false;
+    }
+    state.buffer = records;
+    state.bufferIndex = 0;
+    return records.length > 0;
+  }
+}
+
+function readLastOffset(bytes: Buffer): number {
+  let last = -1;
+  for (let pos = 0; pos < bytes.length; ) {
+    const header = readBatchHeader(bytes, pos);
+    last = header.baseOffset + header.lastOffsetDelta;
+    pos += header.sizeInBytes;
+  }
+  return last;
+}
+
+/** Creates a consumer on `cluster`; assign partitions with `assign`. */
+export function createConsumer<K = Buffer | null, V = Buffer | null>(cluster: Cluster, options?: ConsumerOptions<K, V>): Consumer<K, V> {
+  return new Consumer(cluster, options);
+}

@@ -1,0 +1,305 @@
+/**
+ * The producer: turns records into RecordBatch v2 batches per partition and hands them to a
+ * `Cluster`. Records wait up to `lingerMs` (or until `batchBytes` is reached) so that many small
+ * sends share one batch, one CRC and one write. Batches are encoded as records arrive, so sealing
+ * a batch costs only its header.
+ *
+ * @example
+ *   const producer = createProducer(cluster, { valueSerde: jsonSerde() });
+ *   const { partition, offset } = await producer.send({ topic: 'orders', key: 'c-42', value: order });
+ *   await producer.close();
+ */
+import type { Cluster } from '../cluster.js';
+import { SluiceError } from '../errors.js';
+import { RecordBatchBuilder } from '../protocol/record-batch.js';
+import type { RecordHeader } from '../protocol/record.js';
+import { DefaultPartitioner, type Partitioner } from './partitioner.js';
+import { bytesSerde, type Serde } from './serdes.js';
+
+export type HeadersInput = readonly RecordHeader[] | Record<string, string | Uint8Array | null>;
+
+export interface ProducerRecord<K = unknown, V = unknown> {
+  topic: string;
+  key?: K | null;
+  value: V | null;
+  headers?: HeadersInput;
+  /** Explicit partition; otherwise the partitioner picks one. */
+  partition?: number;
+  /** Record timestamp (ms since the epoch); defaults to now. */
+  timestamp?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+export interface ProducerOptions<K = unknown, V = unknown> {
+  /** How long a batch waits for more records before it is sent (Kafka's `linger.ms`; default 5). */
+  lingerMs?: number;
+  /** Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, also capped by the topic's `max.message.bytes`). */
+  batchBytes?: number;
+  /**
+   * 0: don't wait for durability; 1 / -1 / 'all' (default): an acknowledged record is as durable as
+   * the topic's flush policy promises (fsynced when `flush.messages=1`).
+   */
+  acks?: 0 | 1 | -1 | 'all';
+  /** Attach a producer id and sequence numbers so a retried batch is never appended twice (default true). */
+  idempotent?: boolean;
+  partitioner?: Partitioner;
+  keySerde?: Serde<K>;
+  valueSerde?: Serde<V>;
+  /** Create unknown topics on first send, if the cluster allows (default true). */
+  autoCreateTopics?: boolean;
+  /** Retries of a batch failing with a retriable error (default 5), `retryBackoffMs` apart (default 100). */
+  retries?: number;
+  retryBackoffMs?: number;
+  /** How long topic metadata (partition count, limits) is cached (default 5000 ms). */
+  metadataMaxAgeMs?: number;
+}
+
+interface TopicMetadata {
+  partitions: number;
+  maxBatchBytes: number;
+  fetchedMs: number;
+}
+
+/** A batch being filled for one partition, then in flight, then done. */
+class PendingBatch {
+  readonly builder: RecordBatchBuilder;
+  baseOffset = -1;
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    maxBytes: number,
+  ) {
+    this.builder = new RecordBatchBuilder(maxBytes);
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Rejections are observed through the records' promises; don't report them twice.
+    this.done.catch(() => {});
+  }
+}
+
+const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
+
+export class Producer<K = unknown, V = unknown> {
+  readonly #cluster: Cluster;
+  readonly #lingerMs: number;
+  readonly #batchBytes: number;
+  readonly #acks: 0 | -1;
+  readonly #idempotent: boolean;
+  readonly #partitioner: Partitioner;
+  readonly #keySerde: Serde<K>;
+  readonly #valueSerde: Serde<V>;
+  readonly #autoCreate: boolean;
+  readonly #retries: number;
+  readonly #retryBackoffMs: number;
+  readonly #metadataMaxAgeMs: number;
+  readonly #metadata = new Map<string, TopicMetadata>();
+  readonly #open = new Map<string, PendingBatch>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #sequences = new Map<string, number>();
+  #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  #lingerTimer: NodeJS.Timeout | null = null;
+  #lingerImmediate: NodeJS.Immediate | null = null;
+  #closed = false;
+
+  constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
+    this.#cluster = cluster;
+    this.#lingerMs = options.lingerMs ?? 5;
+    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
+    this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
+    this.#idempotent = options.idempotent ?? true;
+    this.#partitioner = options.partitioner ?? new DefaultPartitioner();
+    this.#keySerde = options.keySerde ?? (bytesSerde as Serde<K>);
+    this.#valueSerde = options.valueSerde ?? (bytesSerde as Serde<V>);
+    this.#autoCreate = options.autoCreateTopics ?? true;
+    this.#retries = options.retries ?? 5;
+    this.#retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 5000;
+    if (this.#idempotent) this.#producerId = cluster.initProducerId();
+  }
+
+  /**
+   * Sends one record, or many (resolving with one metadata per record, in order). Resolves when
+   * the record is acknowledged per `acks`.
+   * @throws UnknownTopicError, RecordTooLargeError, InvalidRecordError, SerializationError, …
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
+  send(input: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata | RecordMetadata[]> {
+    if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
+    const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
+    const missing = this.#missingMetadata(records);
+    const run = (): Promise<RecordMetadata[]> => this.#enqueue(records);
+    const result = missing.length === 0 ? run() : Promise.all(missing.map((t) => this.#loadMetadata(t))).then(run);
+    return Array.isArray(input) ? result : result.then((r) => r[0]);
+  }
+
+  /** Sends every batch now and waits for all outstanding acknowledgements. */
+  async flush(): Promise<void> {
+    this.#sealAll();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Flushes, then refuses further sends. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    this.#clearLinger();
+  }
+
+  #missingMetadata(records: readonly ProducerRecord<K, V>[]): string[] {
+    const now = Date.now();
+    let missing: string[] | null = null;
+    let lastTopic = '';
+    for (const r of records) {
+      if (r.topic === lastTopic) continue;
+      lastTopic = r.topic;
+      const meta = this.#metadata.get(r.topic);
+      if (!meta) (missing ??= []).includes(r.topic) || missing.push(r.topic);
+      else if (now - meta.fetchedMs > this.#metadataMaxAgeMs) {
+        // Stale: refresh in the background (partitions may have been added), keep sending meanwhile.
+        meta.fetchedMs = now;
+        void this.#loadMetadata(r.topic).catch(() => {});
+      }
+    }
+    return missing ?? [];
+  }
+
+  async #loadMetadata(topic: string): Promise<void> {
+    const partitions = await this.#cluster.partitionCount(topic, { autoCreate: this.#autoCreate });
+    const description = await this.#cluster.describeTopic(topic);
+    const maxBatchBytes = Math.min(this.#batchBytes, description.config['max.message.bytes']);
+    this.#metadata.set(topic, { partitions, maxBatchBytes, fetchedMs: Date.now() });
+  }
+
+  #enqueue(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
+    const now = Date.now();
+    const n = records.length;
+    const batches = new Array<PendingBatch>(n);
+    const indexes = new Int32Array(n);
+    const timestamps = new Float64Array(n);
+    const awaited = new Set<PendingBatch>();
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      const meta = this.#metadata.get(r.topic)!;
+      const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
+      const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
+      const keyBytes = key === null ? null : typeof key === 'string' ? Buffer.from(key) : key;
+      const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
+      const timestamp = r.timestamp ?? now;
+      const encoded = { key: keyBytes, value, headers: toHeaders(r.headers), timestamp };
+      const slot = `${r.topic}\u0000${partition}`;
+      let batch = this.#open.get(slot);
+      if (batch && !batch.builder.tryAppend(encoded, now)) {
+        this.#seal(slot, batch);
+        batch = undefined;
+      }
+      if (!batch) {
+        batch = new PendingBatch(r.topic, partition, meta.maxBatchBytes);
+        this.#open.set(slot, batch);
+        batch.builder.tryAppend(encoded, now);
+        this.#armLinger();
+      }
+      batches[i] = batch;
+      indexes[i] = batch.builder.count - 1;
+      timestamps[i] = timestamp;
+      awaited.add(batch);
+      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#seal(slot, batch);
+    }
+    const done = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
+    return done.then(() => {
+      const out = new Array<RecordMetadata>(n);
+      for (let i = 0; i < n; i++) {
+        const b = batches[i];
+        out[i] = { topic: b.topic, partition: b.partition, offset: b.baseOffset + indexes[i], timestamp: timestamps[i] };
+      }
+      return out;
+    });
+  }
+
+  #armLinger(): void {
+    if (this.#lingerTimer || this.#lingerImmediate) return;
+    // linger 0 still lets a synchronous burst of sends share a batch: seal on the next turn.
+    if (this.#lingerMs <= 0) this.#lingerImmediate = setImmediate(() => this.#onLinger());
+    else this.#lingerTimer = setTimeout(() => this.#onLinger(), this.#lingerMs);
+  }
+
+  #onLinger(): void {
+    this.#lingerTimer = null;
+    this.#lingerImmediate = null;
+    this.#sealAll();
+  }
+
+  #clearLinger(): void {
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    if (this.#lingerImmediate) clearImmediate(this.#lingerImmediate);
+    this.#lingerTimer = null;
+    this.#lingerImmediate = null;
+  }
+
+  #sealAll(): void {
+    this.#clearLinger();
+    for (const [slot, batch] of [...this.#open]) this.#seal(slot, batch);
+  }
+
+  #seal(slot: string, batch: PendingBatch): void {
+    this.#open.delete(slot);
+    this.#partitioner.onBatchSealed?.(batch.topic, batch.partition);
+    const sending = this.#dispatch(slot, batch);
+    this.#inFlight.add(sending);
+    void sending.finally(() => this.#inFlight.delete(sending));
+  }
+
+  async #dispatch(slot: string, batch: PendingBatch): Promise<void> {
+    try {
+      let producer = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
+      if (this.#producerId) {
+        // Sequence numbers are taken synchronously at seal time so batches keep their order.
+        const baseSequence = this.#sequences.get(slot) ?? 0;
+        this.#sequences.set(slot, (baseSequence + batch.builder.count) | 0);
+        const id = await this.#producerId;
+        producer = { ...id, baseSequence };
+      }
+      const bytes = batch.builder.build(0, producer);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks });
+          batch.baseOffset = result.baseOffset;
+          break;
+        } catch (err) {
+          if (!(err instanceof SluiceError && err.retriable) || attempt >= this.#retries) throw err;
+          await new Promise((r) => setTimeout(r, this.#retryBackoffMs * 2 ** attempt));
+        }
+      }
+      batch.resolve();
+    } catch (err) {
+      batch.reject(err);
+    }
+  }
+}
+
+function toHeaders(input: HeadersInput | undefined): readonly RecordHeader[] | undefined {
+  if (input === undefined || Array.isArray(input)) return input as readonly RecordHeader[] | undefined;
+  const out: RecordHeader[] = [];
+  for (const [key, value] of Object.entries(input as Record<string, string | Uint8Array | null>)) {
+    out.push({ key, value: value === null ? null : typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.length) });
+  }
+  return out;
+}
+
+/** Creates a producer on `cluster`. */
+export function createProducer<K = unknown, V = unknown>(cluster: Cluster, options?: ProducerOptions<K, V>): Producer<K, V> {
+  return new Producer(cluster, options);
+}

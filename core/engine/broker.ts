@@ -1,0 +1,339 @@
+/**
+ * The embedded engine: one broker owning a data directory (or memory), its topics and their
+ * partition logs, serving the `Cluster` API in-process.
+ *
+ * Layout on disk (Kafka's): `<dataDir>/topics.json`, `<dataDir>/.lock`, and one directory per
+ * partition, `<dataDir>/<topic>-<partition>/`, holding the segment files.
+ */
+import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import type {
+  Cluster,
+  CreateTopicOptions,
+  FetchOptions,
+  FetchResult,
+  ListTopicsOptions,
+  OffsetSpec,
+  ProduceOptions,
+  ProduceResult,
+  TopicDescription,
+} from '../cluster.js';
+import {
+  ClosedError,
+  InvalidConfigError,
+  InvalidPartitionsError,
+  ReadOnlyError,
+  TopicExistsError,
+  UnknownPartitionError,
+  UnknownTopicError,
+} from '../errors.js';
+import { FileLogStorage } from '../log/file-log-storage.js';
+import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
+import type { LogStorage } from '../log/log-storage.js';
+import { Log } from '../log/log.js';
+import { MemoryLogStorage } from '../log/memory-log-storage.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { LogMaintenance } from './log-maintenance.js';
+import { TopicRegistry, validateTopicName, type TopicRecord } from './topic-registry.js';
+
+export interface BrokerOptions {
+  /** Directory for all data; omit (or set `inMemory`) for an in-memory broker. */
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Open without the lock, for reading while another process owns the directory. */
+  readOnly?: boolean;
+  /** Create a topic on first produce or metadata request (default true). */
+  autoCreateTopics?: boolean;
+  /** Partitions of auto-created topics and of `createTopic` without a count (default 1). */
+  defaultPartitions?: number;
+  /** Config every topic starts from (Kafka's broker-level `log.*` defaults). */
+  defaultTopicConfig?: LogConfigInput;
+  /** How often retention and compaction run (default 30 s). */
+  maintenanceIntervalMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+interface TopicState {
+  record: TopicRecord;
+  config: LogConfig;
+  logs: Log[];
+}
+
+const FETCH_POLL_MS_READ_ONLY = 100;
+
+export class Broker implements Cluster {
+  readonly readOnly: boolean;
+  readonly dataDir: string | null;
+  readonly #registry: TopicRegistry;
+  readonly #lock: DataDirLock | null;
+  readonly #topics = new Map<string, TopicState>();
+  readonly #defaults: LogConfig;
+  readonly #autoCreate: boolean;
+  readonly #defaultPartitions: number;
+  readonly #now: () => number;
+  readonly #maintenance: LogMaintenance | null;
+  #closed = false;
+
+  private constructor(options: BrokerOptions) {
+    this.dataDir = options.inMemory || options.dataDir === undefined ? null : path.resolve(options.dataDir);
+    this.readOnly = (options.readOnly ?? false) && this.dataDir !== null;
+    this.#now = options.now ?? Date.now;
+    this.#autoCreate = options.autoCreateTopics ?? true;
+    this.#defaultPartitions = options.defaultPartitions ?? 1;
+    if (!Number.isInteger(this.#defaultPartitions) || this.#defaultPartitions < 1) {
+      throw new InvalidConfigError(`defaultPartitions must be a positive integer, got ${options.defaultPartitions}`, 'defaultPartitions');
+    }
+    this.#defaults = parseLogConfig(options.defaultTopicConfig ?? {}, DEFAULT_LOG_CONFIG);
+    this.#lock = this.dataDir !== null && !this.readOnly ? DataDirLock.acquire(this.dataDir) : null;
+    try {
+      this.#registry = TopicRegistry.load(this.dataDir);
+      for (const name of this.#registry.names()) this.#openTopic(this.#registry.get(name)!);
+    } catch (err) {
+      for (const state of this.#topics.values()) for (const log of state.logs) void log.close();
+      this.#lock?.release();
+      throw err;
+    }
+    this.#maintenance = this.readOnly ? null : new LogMaintenance(() => this.#allLogs(), options.maintenanceIntervalMs ?? 30_000, this.#now);
+    this.#maintenance?.start();
+  }
+
+  /**
+   * Opens the broker, recovering every partition log.
+   * @throws DataDirLockedError when another live process owns `dataDir` (unless `readOnly`).
+   */
+  static async open(options: BrokerOptions = {}): Promise<Broker> {
+    return new Broker(options);
+  }
+
+  /** Runs retention and compaction once now (they also run every `maintenanceIntervalMs`). */
+  async runMaintenance(options: { forceCompaction?: boolean } = {}): Promise<void> {
+    await this.#maintenance?.runOnce(options.forceCompaction ?? false);
+  }
+
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
+    this.#assertWritable();
+    validateTopicName(name);
+    if (this.#topics.has(name)) throw new TopicExistsError(name);
+    const partitions = options.partitions ?? this.#defaultPartitions;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${partitions}`);
+    }
+    const overrides = options.config ?? {};
+    parseLogConfig(overrides, this.#defaults); // validate before anything is created
+    const record: TopicRecord = { name, partitions, config: overrides, createdMs: this.#now() };
+    this.#openTopic(record);
+    this.#registry.put(record);
+    return this.describeTopic(name);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.#assertWritable();
+    const state = this.#topic(name);
+    this.#topics.delete(name);
+    this.#registry.remove(name);
+    await Promise.all(state.logs.map((log) => log.delete()));
+  }
+
+  async listTopics(options: ListTopicsOptions = {}): Promise<string[]> {
+    this.#assertOpen();
+    this.#followOwner();
+    const names = [...this.#topics.keys()].sort();
+    return options.includeInternal ? names : names.filter((n) => !n.startsWith('__'));
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription> {
+    this.#assertOpen();
+    this.#followOwner();
+    const state = this.#topic(name);
+    return {
+      name,
+      internal: name.startsWith('__'),
+      config: state.config,
+      overrides: configOverrides(state.config),
+      partitions: state.logs.map((log) => {
+        log.refresh();
+        return {
+          partition: log.partition,
+          logStartOffset: log.logStartOffset,
+          logEndOffset: log.logEndOffset,
+          sizeInBytes: log.sizeInBytes,
+          segments: log.segmentCount,
+        };
+      }),
+    };
+  }
+
+  async createPartitions(name: string, count: number): Promise<void> {
+    this.#assertWritable();
+    const state = this.#topic(name);
+    const current = state.logs.length;
+    if (!Number.isInteger(count) || count < 1) throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${count}`);
+    if (count < current) {
+      throw new InvalidPartitionsError(`topic "${name}" has ${current} partitions; partitions cannot be removed (asked for ${count})`);
+    }
+    if (count === current) throw new InvalidPartitionsError(`topic "${name}" already has ${current} partitions`);
+    for (let p = current; p < count; p++) state.logs.push(this.#openLog(name, p, state.config));
+    state.record = { ...state.record, partitions: count };
+    this.#registry.put(state.record);
+  }
+
+  async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
+    this.#assertOpen();
+    let state = this.#topics.get(topic);
+    if (!state && this.readOnly) {
+      this.#followOwner();
+      state = this.#topics.get(topic);
+    }
+    if (!state) {
+      if (!(options.autoCreate && this.#autoCreate) || this.readOnly) throw new UnknownTopicError(topic);
+      await this.createTopic(topic);
+      state = this.#topic(topic);
+    }
+    return state.logs.length;
+  }
+
+  async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
+    this.#assertWritable();
+    const info = this.#log(topic, partition).append(batch);
+    if (info.durable && options.acks !== 0) await info.durable;
+    return { baseOffset: info.baseOffset, lastOffset: info.lastOffset };
+  }
+
+  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    this.#assertOpen();
+    const log = this.#log(topic, partition);
+    const maxBytes = options.maxBytes ?? 1024 * 1024;
+    let result = log.read(offset, maxBytes);
+    const deadline = this.#now() + (options.maxWaitMs ?? 0);
+    while (result.bytes.length === 0 && !log.closed && !options.signal?.aborted) {
+      const remaining = deadline - this.#now();
+      if (remaining <= 0) break;
+      // A read-only view has no in-process appends to wake it: poll the files instead.
+      if (this.readOnly) await sleep(Math.min(remaining, FETCH_POLL_MS_READ_ONLY), options.signal);
+      else await log.waitForAppend(remaining, options.signal);
+      if (log.closed) break;
+      result = log.read(offset, maxBytes);
+    }
+    return { bytes: result.bytes, logStartOffset: result.logStartOffset, highWatermark: result.logEndOffset };
+  }
+
+  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number> {
+    this.#assertOpen();
+    const log = this.#log(topic, partition);
+    log.refresh();
+    if (spec === 'earliest') return log.logStartOffset;
+    if (spec === 'latest') return log.logEndOffset;
+    return log.offsetForTimestamp(spec.timestamp);
+  }
+
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    // Random 47-bit ids need no persisted counter; a collision would need the same id twice
+    // among producers writing the same partition.
+    return { producerId: randomInt(1, 2 ** 47), producerEpoch: 0 };
+  }
+
+  /** Flushes and closes every log and releases the directory lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#maintenance?.stop();
+    try {
+      await Promise.all([...this.#allLogs()].map((log) => log.close()));
+    } finally {
+      this.#lock?.release();
+    }
+  }
+
+  /** The partition log behind a topic-partition (for tools and tests inside core/). */
+  logFor(topic: string, partition: number): Log {
+    return this.#log(topic, partition);
+  }
+
+  *#allLogs(): Iterable<Log> {
+    for (const state of this.#topics.values()) yield* state.logs;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('broker');
+  }
+
+  #assertWritable(): void {
+    this.#assertOpen();
+    if (this.readOnly) throw new ReadOnlyError(`data directory ${this.dataDir} is open read-only`);
+  }
+
+  #topic(name: string): TopicState {
+    const state = this.#topics.get(name);
+    if (!state) throw new UnknownTopicError(name);
+    return state;
+  }
+
+  #log(topic: string, partition: number): Log {
+    let state = this.#topics.get(topic);
+    if (!state && this.readOnly) {
+      this.#followOwner();
+      state = this.#topics.get(topic);
+    }
+    if (!state) throw new UnknownTopicError(topic);
+    const log = state.logs[partition];
+    if (!log) throw new UnknownPartitionError(topic, partition, state.logs.length);
+    return log;
+  }
+
+  #openTopic(record: TopicRecord): void {
+    const config = parseLogConfig(record.config, this.#defaults);
+    const logs: Log[] = [];
+    try {
+      for (let p = 0; p < record.partitions; p++) logs.push(this.#openLog(record.name, p, config));
+    } catch (err) {
+      for (const log of logs) void log.close();
+      throw err;
+    }
+    this.#topics.set(record.name, { record, config, logs });
+  }
+
+  #openLog(topic: string, partition: number, config: LogConfig): Log {
+    const dirName = `${topic}-${partition}`;
+    const storage: LogStorage =
+      this.dataDir === null ? new MemoryLogStorage(dirName) : new FileLogStorage(path.join(this.dataDir, dirName), { readOnly: this.readOnly });
+    return Log.open({ storage, topic, partition, config, readOnly: this.readOnly, now: this.#now });
+  }
+
+  /** Read-only views pick up topics and partitions the owning process created since. */
+  #followOwner(): void {
+    if (!this.readOnly) return;
+    this.#registry.reload();
+    for (const name of this.#registry.names()) {
+      const record = this.#registry.get(name)!;
+      const state = this.#topics.get(name);
+      if (!state) this.#openTopic(record);
+      else if (state.logs.length < record.partitions) {
+        for (let p = state.logs.length; p < record.partitions; p++) state.logs.push(this.#openLog(name, p, state.config));
+      }
+    }
+    for (const name of [...this.#topics.keys()]) {
+      if (!this.#registry.get(name)) {
+        for (const log of this.#topics.get(name)!.logs) void log.close();
+        this.#topics.delete(name);
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** Opens the embedded engine: `openCluster({ dataDir })` on disk, `openCluster()` in memory. */
+export function openCluster(options: BrokerOptions = {}): Promise<Broker> {
+  return Broker.open(options);
+}

@@ -1,0 +1,161 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { bytesSerde, jsonSerde, stringSerde } from '../../../core/client/serdes.js';
+import { SerializationError, SluiceError } from '../../../core/errors.js';
+
+/** What the batch encoder does with a serializer's output: strings become UTF-8 bytes. */
+function toRecordBytes(out: Uint8Array | string | null): Buffer | null {
+  if (out === null) return null;
+  if (typeof out === 'string') return Buffer.from(out, 'utf8');
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+describe('stringSerde', () => {
+  test('round-trips any Unicode string through UTF-8', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(stringSerde.deserialize(toRecordBytes(stringSerde.serialize(s)))).toBe(s);
+      }),
+    );
+  });
+
+  test('serializes to the string itself, so the encoder writes it without a copy', () => {
+    expect(stringSerde.serialize('héllo')).toBe('héllo');
+  });
+
+  test('decodes UTF-8 bytes, multi-byte characters included', () => {
+    expect(stringSerde.deserialize(Buffer.from([0x68, 0xc3, 0xa9, 0xf0, 0x9f, 0x8c, 0x8a]))).toBe('hé🌊');
+  });
+
+  test('null stays null both ways (a tombstone)', () => {
+    expect(stringSerde.serialize(null)).toBeNull();
+    expect(stringSerde.deserialize(null)).toBeNull();
+  });
+
+  test('an empty string is not null', () => {
+    expect(stringSerde.deserialize(toRecordBytes(stringSerde.serialize('')))).toBe('');
+  });
+});
+
+describe('bytesSerde', () => {
+  test('round-trips any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array(), (bytes) => {
+        const back = bytesSerde.deserialize(toRecordBytes(bytesSerde.serialize(bytes)));
+        expect(back).not.toBeNull();
+        expect(Uint8Array.from(back!)).toEqual(bytes);
+      }),
+    );
+  });
+
+  test('passes arrays through without copying', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(bytesSerde.serialize(bytes)).toBe(bytes);
+    const buf = Buffer.from([4, 5]);
+    expect(bytesSerde.deserialize(buf)).toBe(buf);
+  });
+
+  test('null stays null both ways', () => {
+    expect(bytesSerde.serialize(null)).toBeNull();
+    expect(bytesSerde.deserialize(null)).toBeNull();
+  });
+});
+
+describe('jsonSerde', () => {
+  test('round-trips any JSON value', () => {
+    const serde = jsonSerde<unknown>();
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const bytes = toRecordBytes(serde.serialize(value));
+        // A top-level JSON null is a tombstone, so it has no bytes.
+        if (value === null) {
+          expect(bytes).toBeNull();
+        } else {
+          expect(serde.deserialize(bytes)).toStrictEqual(value);
+        }
+      }),
+    );
+  });
+
+  test('serializes to JSON text, written as UTF-8 by the encoder', () => {
+    const serde = jsonSerde<{ id: string; n: number }>();
+    expect(serde.serialize({ id: 'é', n: 1 })).toBe('{"id":"é","n":1}');
+    expect(serde.deserialize(Buffer.from('{"id":"é","n":1}', 'utf8'))).toEqual({ id: 'é', n: 1 });
+  });
+
+  test('null stays null both ways (a tombstone)', () => {
+    const serde = jsonSerde<number>();
+    expect(serde.serialize(null)).toBeNull();
+    expect(serde.deserialize(null)).toBeNull();
+  });
+
+  test('applies a replacer and a reviver', () => {
+    const serde = jsonSerde<{ tags: Set<string> }>({
+      replacer: (_key, value) => (value instanceof Set ? [...value] : value),
+      reviver: (key, value) => (key === 'tags' ? new Set(value as string[]) : value),
+    });
+    const text = serde.serialize({ tags: new Set(['a', 'b']) });
+    expect(text).toBe('{"tags":["a","b"]}');
+    expect(serde.deserialize(toRecordBytes(text))).toEqual({ tags: new Set(['a', 'b']) });
+  });
+
+  test('invalid JSON throws SerializationError quoting the start of the record', () => {
+    const serde = jsonSerde<unknown>();
+    let caught: unknown;
+    try {
+      serde.deserialize(Buffer.from('{"id": 1,', 'utf8'));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SerializationError);
+    expect(caught).toBeInstanceOf(SluiceError);
+    const err = caught as SerializationError;
+    expect(err.code).toBe('SERIALIZATION_ERROR');
+    expect(err.name).toBe('SerializationError');
+    expect(err.retriable).toBe(false);
+    expect(err.cause).toBeInstanceOf(SyntaxError);
+    expect(err.message).toContain('not valid JSON');
+    expect(err.message).toContain('9 bytes');
+    expect(err.message).toContain('"{\\"id\\": 1,"');
+  });
+
+  test('an empty record is not valid JSON', () => {
+    expect(() => jsonSerde<unknown>().deserialize(Buffer.alloc(0))).toThrow(SerializationError);
+  });
+
+  test('quotes at most the first 64 characters of a long invalid record', () => {
+    const junk = 'x'.repeat(1000);
+    expect(() => jsonSerde<unknown>().deserialize(Buffer.from(junk))).toThrow(
+      new RegExp(`1000 bytes, starting "${'x'.repeat(64)}…"`),
+    );
+  });
+
+  test('any bytes either parse or throw SerializationError', () => {
+    const serde = jsonSerde<unknown>();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 32 }), (bytes) => {
+        try {
+          serde.deserialize(Buffer.from(bytes));
+        } catch (err) {
+          expect(err).toBeInstanceOf(SerializationError);
+        }
+      }),
+    );
+  });
+
+  test('values JSON cannot hold throw SerializationError on serialize', () => {
+    const serde = jsonSerde<unknown>();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => serde.serialize(cyclic)).toThrow(SerializationError);
+    expect(() => serde.serialize({ n: 10n })).toThrow(SerializationError);
+    expect(() => serde.serialize(undefined)).toThrow(SerializationError);
+    expect(() => serde.serialize(() => 1)).toThrow(/cannot serialize a value of type function as JSON/);
+    try {
+      serde.serialize(cyclic);
+    } catch (err) {
+      expect((err as SerializationError).cause).toBeInstanceOf(TypeError);
+      expect((err as SerializationError).message).toMatch(/^cannot serialize a plain object as JSON/);
+    }
+  });
+});
