@@ -12,8 +12,8 @@
 import { Observable } from 'rxjs';
 import type { Cluster, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
-import { decodeRecords, readBatchHeader } from '../protocol/record-batch.js';
-import type { RecordHeader, StoredRecord } from '../protocol/record.js';
+import { decodeRecordsWith, readBatchHeader, type RecordMaker } from '../protocol/record-batch.js';
+import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
 
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'none';
@@ -44,11 +44,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   pollTimeoutMs?: number;
 }
 
-interface PartitionState {
+interface PartitionState<K, V> {
   tp: TopicPartition;
   /** Next offset to hand out; null until reset. */
   position: number | null;
-  buffer: StoredRecord[];
+  /** Decoded records of the last fetch, handed out from `bufferIndex` on. */
+  buffer: ConsumerRecord<K, V>[];
   bufferIndex: number;
   paused: boolean;
 }
@@ -63,7 +64,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #maxPollRecords: number;
   readonly #maxFetchBytes: number;
   readonly #pollTimeoutMs: number;
-  #partitions = new Map<string, PartitionState>();
+  #partitions = new Map<string, PartitionState<K, V>>();
   #nextPartition = 0;
   #closed = false;
   readonly #closing = new AbortController();
@@ -84,7 +85,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Replaces the assignment. Partitions kept keep their positions. */
   assign(partitions: readonly TopicPartition[]): void {
     this.#assertOpen();
-    const next = new Map<string, PartitionState>();
+    const next = new Map<string, PartitionState<K, V>>();
     for (const tp of partitions) {
       const k = key(tp.topic, tp.partition);
       next.set(k, this.#partitions.get(k) ?? { tp: { topic: tp.topic, partition: tp.partition }, position: null, buffer: [], bufferIndex: 0, paused: false });
@@ -154,11 +155,23 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return out;
   }
 
-  /** Reads until `close()`; each record once, in offset order per partition. */
+  /**
+   * Reads until `close()`; each record once, in offset order per partition. Leaving the loop early
+   * (`break`) rewinds to the first record not yet yielded, so nothing polled is skipped.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
-    while (!this.#closed) {
-      const records = await this.poll();
-      for (const r of records) yield r;
+    let records: ConsumerRecord<K, V>[] = [];
+    let next = 0;
+    try {
+      while (!this.#closed) {
+        records = await this.poll();
+        for (let i = 0; i < records.length; i++) {
+          next = i + 1; // counted as delivered once yielded, even if the loop then breaks
+          yield records[i];
+        }
+      }
+    } finally {
+      this.#rewind(records, next);
     }
   }
 
@@ -173,9 +186,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         try {
           while (active && !this.#closed) {
             const records = await this.poll();
-            for (const r of records) {
-              if (!active) return;
-              subscriber.next(r);
+            for (let i = 0; i < records.length; i++) {
+              if (!active) return this.#rewind(records, i);
+              subscriber.next(records[i]);
             }
           }
           subscriber.complete();
@@ -189,6 +202,18 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     });
   }
 
+  /** Moves positions back to the first of `records[from..]` per partition (records polled but not handed out). */
+  #rewind(records: readonly ConsumerRecord<K, V>[], from: number): void {
+    const seen = new Set<string>();
+    for (let i = from; i < records.length; i++) {
+      const r = records[i];
+      const k = key(r.topic, r.partition);
+      if (seen.has(k) || !this.#partitions.has(k)) continue;
+      seen.add(k);
+      this.seek(r, r.offset);
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort();
@@ -198,13 +223,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.#closed) throw new ClosedError('consumer');
   }
 
-  #state(tp: TopicPartition): PartitionState {
+  #state(tp: TopicPartition): PartitionState<K, V> {
     const state = this.#partitions.get(key(tp.topic, tp.partition));
     if (!state) throw new InvalidConfigError(`partition ${tp.topic}-${tp.partition} is not assigned to this consumer`, 'partition');
     return state;
   }
 
-  async #resetPosition(state: PartitionState, cause?: OffsetOutOfRangeError): Promise<void> {
+  async #resetPosition(state: PartitionState<K, V>, cause?: OffsetOutOfRangeError): Promise<void> {
     if (this.#reset === 'none') {
       if (cause) throw cause;
       throw new OffsetOutOfRangeError(
@@ -223,30 +248,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   /** Takes up to `max` buffered records, rotating over partitions for fairness. */
   #drain(max: number): ConsumerRecord<K, V>[] {
-    const out: ConsumerRecord<K, V>[] = [];
+    let out: ConsumerRecord<K, V>[] = [];
     const states = [...this.#partitions.values()];
     const n = states.length;
     for (let k = 0; k < n && out.length < max; k++) {
       const state = states[(this.#nextPartition + k) % n];
       if (state.paused) continue;
-      const { topic, partition } = state.tp;
       const buffer = state.buffer;
-      let i = state.bufferIndex;
-      while (i < buffer.length && out.length < max) {
-        const r = buffer[i++];
-        out.push({
-          topic,
-          partition,
-          offset: r.offset,
-          timestamp: r.timestamp,
-          key: this.#keySerde.deserialize(r.key),
-          value: this.#valueSerde.deserialize(r.value),
-          headers: r.headers,
-        });
-        state.position = r.offset + 1;
-      }
-      state.bufferIndex = i;
-      if (i >= buffer.length) {
+      const from = state.bufferIndex;
+      const to = Math.min(buffer.length, from + max - out.length);
+      if (to <= from) continue;
+      if (out.length === 0 && from === 0 && to === buffer.length) out = buffer;
+      else for (let i = from; i < to; i++) out.push(buffer[i]);
+      state.position = buffer[to - 1].offset + 1;
+      state.bufferIndex = to;
+      if (to >= buffer.length) {
         state.buffer = [];
         state.bufferIndex = 0;
       }
@@ -286,7 +302,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     }
   }
 
-  async #fetchOne(state: PartitionState, waitMs: number, signal: AbortSignal): Promise<boolean> {
+  #maker({ topic, partition }: TopicPartition): RecordMaker<ConsumerRecord<K, V>> {
+    const keySerde = this.#keySerde;
+    const valueSerde = this.#valueSerde;
+    return (offset, timestamp, key, value, headers) => ({
+      topic,
+      partition,
+      offset,
+      timestamp,
+      key: keySerde.deserialize(key),
+      value: valueSerde.deserialize(value),
+      headers,
+    });
+  }
+
+  async #fetchOne(state: PartitionState<K, V>, waitMs: number, signal: AbortSignal): Promise<boolean> {
     if (state.position === null) await this.#resetPosition(state);
     const offset = state.position!;
     let bytes: Buffer;
@@ -300,10 +330,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       throw err;
     }
     if (state.position !== offset) return false; // seeked meanwhile
-    const records: StoredRecord[] = [];
+    const records: ConsumerRecord<K, V>[] = [];
+    const make = this.#maker(state.tp);
     for (let pos = 0; pos < bytes.length; ) {
       const header = readBatchHeader(bytes, pos);
-      decodeRecords(bytes, pos, header, records, offset);
+      decodeRecordsWith(bytes, pos, header, offset, make, records);
       pos += header.sizeInBytes;
     }
     if (records.length === 0 && bytes.length > 0) {

@@ -22,7 +22,8 @@ import { murmur2, toPositive } from './murmur2.js';
 export interface Partitioner {
   /**
    * @param topic the record's topic.
-   * @param key the serialized key (UTF-8 bytes for a string key), or `null` for a keyless record.
+   * @param key the serialized key (UTF-8 bytes for a string key), or `null` for a keyless record;
+   *   only valid during the call (the producer reuses the buffer), so copy it to keep it.
    * @param partitionCount how many partitions the topic has now.
    * @param explicit the partition the caller asked for, if any.
    * @returns the partition to append to.

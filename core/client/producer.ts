@@ -10,9 +10,9 @@
  *   await producer.close();
  */
 import type { Cluster } from '../cluster.js';
-import { SluiceError } from '../errors.js';
+import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
 import { RecordBatchBuilder } from '../protocol/record-batch.js';
-import type { RecordHeader } from '../protocol/record.js';
+import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
 
@@ -63,6 +63,10 @@ export interface ProducerOptions<K = unknown, V = unknown> {
 interface TopicMetadata {
   partitions: number;
   maxBatchBytes: number;
+  /** The topic's `max.message.bytes`: a batch above it is refused here, before it uses a sequence number. */
+  maxMessageBytes: number;
+  /** Compacted topics refuse keyless records. */
+  compacted: boolean;
   fetchedMs: number;
 }
 
@@ -109,9 +113,19 @@ export class Producer<K = unknown, V = unknown> {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sequences = new Map<string, number>();
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  #metadataWait: Promise<void> | null = null;
+  readonly #metadataLoads = new Map<string, Promise<void>>();
   #lingerTimer: NodeJS.Timeout | null = null;
   #lingerImmediate: NodeJS.Immediate | null = null;
   #closed = false;
+  /** Reused for every record: the builder copies what it needs, so no object per record. */
+  readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
+    key: null,
+    value: null,
+    headers: undefined,
+    timestamp: 0,
+  };
+  readonly #keyBytes = new KeyBytes();
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
@@ -141,12 +155,29 @@ export class Producer<K = unknown, V = unknown> {
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
     const missing = this.#missingMetadata(records);
     const run = (): Promise<RecordMetadata[]> => this.#enqueue(records);
-    const result = missing.length === 0 ? run() : Promise.all(missing.map((t) => this.#loadMetadata(t))).then(run);
+    let result: Promise<RecordMetadata[]>;
+    if (missing.length === 0 && !this.#metadataWait) result = run();
+    else {
+      // Sends queue behind any metadata load in progress, so records keep the order of `send` calls.
+      const ready = Promise.all([this.#metadataWait, ...missing.map((t) => this.#loadMetadata(t))]);
+      const wait: Promise<void> = ready.then(
+        () => this.#metadataLoaded(wait),
+        () => this.#metadataLoaded(wait),
+      );
+      this.#metadataWait = wait;
+      result = ready.then(run);
+    }
     return Array.isArray(input) ? result : result.then((r) => r[0]);
+  }
+
+  #metadataLoaded(wait: Promise<void>): void {
+    if (this.#metadataWait === wait) this.#metadataWait = null;
   }
 
   /** Sends every batch now and waits for all outstanding acknowledgements. */
   async flush(): Promise<void> {
+    // Sends still waiting for topic metadata enqueue when it arrives; let them, then seal.
+    while (this.#metadataWait) await this.#metadataWait;
     this.#sealAll();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
@@ -177,16 +208,37 @@ export class Producer<K = unknown, V = unknown> {
     return missing ?? [];
   }
 
-  async #loadMetadata(topic: string): Promise<void> {
+  #loadMetadata(topic: string): Promise<void> {
+    let load = this.#metadataLoads.get(topic);
+    if (!load) {
+      load = this.#fetchMetadata(topic).finally(() => this.#metadataLoads.delete(topic));
+      this.#metadataLoads.set(topic, load);
+    }
+    return load;
+  }
+
+  async #fetchMetadata(topic: string): Promise<void> {
     const partitions = await this.#cluster.partitionCount(topic, { autoCreate: this.#autoCreate });
     const description = await this.#cluster.describeTopic(topic);
-    const maxBatchBytes = Math.min(this.#batchBytes, description.config['max.message.bytes']);
-    this.#metadata.set(topic, { partitions, maxBatchBytes, fetchedMs: Date.now() });
+    const maxMessageBytes = description.config['max.message.bytes'];
+    this.#metadata.set(topic, {
+      partitions,
+      maxBatchBytes: Math.min(this.#batchBytes, maxMessageBytes),
+      maxMessageBytes,
+      compacted: description.config['cleanup.policy'] !== 'delete',
+      fetchedMs: Date.now(),
+    });
   }
 
   #enqueue(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
     const now = Date.now();
     const n = records.length;
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      if ((r.key === undefined || r.key === null) && this.#metadata.get(r.topic)!.compacted) {
+        return Promise.reject(new InvalidRecordError(`topic "${r.topic}" is compacted and refuses records without a key (record ${i} of this send); nothing was sent`));
+      }
+    }
     const batches = new Array<PendingBatch>(n);
     const indexes = new Int32Array(n);
     const timestamps = new Float64Array(n);
@@ -196,10 +248,13 @@ export class Producer<K = unknown, V = unknown> {
       const meta = this.#metadata.get(r.topic)!;
       const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
       const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
-      const keyBytes = key === null ? null : typeof key === 'string' ? Buffer.from(key) : key;
-      const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
+      const partition = this.#partitioner.partition(r.topic, key === null ? null : this.#keyBytes.of(key), meta.partitions, r.partition);
       const timestamp = r.timestamp ?? now;
-      const encoded = { key: keyBytes, value, headers: toHeaders(r.headers), timestamp };
+      const encoded = this.#scratchRecord as RecordInput;
+      encoded.key = key;
+      encoded.value = value;
+      encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
+      encoded.timestamp = timestamp;
       const slot = `${r.topic}\u0000${partition}`;
       let batch = this.#open.get(slot);
       if (batch && !batch.builder.tryAppend(encoded, now)) {
@@ -263,12 +318,24 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   async #dispatch(slot: string, batch: PendingBatch): Promise<void> {
+    const maxMessageBytes = this.#metadata.get(batch.topic)?.maxMessageBytes ?? Infinity;
+    if (batch.builder.sizeInBytes > maxMessageBytes) {
+      // Only a lone record can overflow a batch: refuse it before it takes a sequence number.
+      batch.reject(
+        new RecordTooLargeError(
+          `record of ${batch.builder.sizeInBytes} bytes (as a batch) for ${batch.topic}-${batch.partition} is larger than the topic's max.message.bytes (${maxMessageBytes})`,
+        ),
+      );
+      return;
+    }
+    let sequenced = false;
     try {
       let producer = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
       if (this.#producerId) {
         // Sequence numbers are taken synchronously at seal time so batches keep their order.
         const baseSequence = this.#sequences.get(slot) ?? 0;
         this.#sequences.set(slot, (baseSequence + batch.builder.count) | 0);
+        sequenced = true;
         const id = await this.#producerId;
         producer = { ...id, baseSequence };
       }
@@ -285,8 +352,31 @@ export class Producer<K = unknown, V = unknown> {
       }
       batch.resolve();
     } catch (err) {
+      if (sequenced && this.#producerId) {
+        // The failed batch leaves a gap in this producer's sequence: start over with a new
+        // producer id, as Kafka's idempotent producer bumps its epoch after a fatal batch error.
+        this.#producerId = this.#cluster.initProducerId();
+        this.#sequences.clear();
+      }
       batch.reject(err);
     }
+  }
+}
+
+/**
+ * UTF-8 bytes of string keys for the partitioner without a Buffer per record: the key is written
+ * into one scratch buffer and a cached view of the right length is handed out. The view is valid
+ * only until the next call (partitioners must not keep it).
+ */
+class KeyBytes {
+  readonly #scratch = Buffer.allocUnsafe(1024);
+  readonly #views: Buffer[] = [];
+
+  of(key: Uint8Array | string): Uint8Array {
+    if (typeof key !== 'string') return key;
+    if (key.length * 3 > this.#scratch.length) return Buffer.from(key);
+    const length = this.#scratch.write(key, 0);
+    return (this.#views[length] ??= this.#scratch.subarray(0, length));
   }
 }
 

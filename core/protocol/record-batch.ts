@@ -317,6 +317,16 @@ export function isCompressed(header: BatchHeader): boolean {
  * @throws CorruptRecordError for a compressed batch (Sluice writes none) or a malformed record.
  */
 export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader, out: StoredRecord[], fromOffset = 0): void {
+  decodeRecordsWith(buf, pos, header, fromOffset, makeStoredRecord, out);
+}
+
+/** Builds one decoded record; lets a consumer create its own record type in the decode loop. */
+export type RecordMaker<T> = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => T;
+
+const makeStoredRecord: RecordMaker<StoredRecord> = (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers });
+
+/** `decodeRecords` with a record factory, so callers build their record objects in one pass. */
+export function decodeRecordsWith<T>(buf: Buffer, pos: number, header: BatchHeader, fromOffset: number, make: RecordMaker<T>, out: T[]): void {
   if (isCompressed(header)) {
     throw new CorruptRecordError(
       `record batch at offset ${header.baseOffset} is compressed (codec ${header.attributes & COMPRESSION_MASK}); Sluice reads uncompressed batches only`,
@@ -349,9 +359,16 @@ export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader, out
       cursor.pos += valueLength;
     }
     const headerCount = readVarint(buf, cursor);
+    // As Kafka's DefaultRecord.readHeaders: a negative count or key length would step the cursor
+    // backwards (a crafted record could then spin in place for up to 2^31 headers) or hand out
+    // bytes from outside the record.
+    if (headerCount < 0 || headerCount > recordEnd - cursor.pos) {
+      throw new CorruptRecordError(`record at offset ${offset} declares ${headerCount} headers in ${recordEnd - cursor.pos} bytes`);
+    }
     const headers: RecordHeader[] = headerCount === 0 ? EMPTY_HEADERS : [];
     for (let h = 0; h < headerCount; h++) {
       const keyLen = readVarint(buf, cursor);
+      if (keyLen < 0) throw new CorruptRecordError(`record at offset ${offset} has a header key of negative length ${keyLen}`);
       const hKey = buf.toString('utf8', cursor.pos, cursor.pos + keyLen);
       cursor.pos += keyLen;
       const valLen = readVarint(buf, cursor);
@@ -363,7 +380,7 @@ export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader, out
       headers.push({ key: hKey, value: hValue });
     }
     if (cursor.pos !== recordEnd) throw new CorruptRecordError(`record at offset ${offset} has ${recordEnd - cursor.pos} unexplained bytes`);
-    out.push({ offset, timestamp: baseTimestamp + timestampDelta, key, value, headers });
+    out.push(make(offset, baseTimestamp + timestampDelta, key, value, headers));
   }
 }
 

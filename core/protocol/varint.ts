@@ -72,12 +72,18 @@ export function sizeOfVarlong(n: number): number {
 /** Writes a safe integer as a zig-zag varlong at `pos`; returns the position after it. */
 export function writeVarlong(buf: Uint8Array, pos: number, n: number): number {
   if (n >= -0x40000000 && n < 0x40000000) return writeVarint(buf, pos, n);
-  let v = n >= 0 ? n * 2 : -n * 2 - 1;
-  while (v >= 0x80) {
-    buf[pos++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
+  // The zig-zag value 2m (+1 when negative) passes 2^53 for |n| > 2^52, where a double cannot hold an
+  // odd number; so split off the first 7-bit group from m = |n| (or -n - 1), which always fits.
+  const negative = n < 0;
+  const m = negative ? -n - 1 : n;
+  let group = (m % 64) * 2 + (negative ? 1 : 0);
+  let rest = Math.floor(m / 64);
+  while (rest > 0) {
+    buf[pos++] = group | 0x80;
+    group = rest % 128;
+    rest = Math.floor(rest / 128);
   }
-  buf[pos++] = v;
+  buf[pos++] = group;
   return pos;
 }
 
@@ -89,17 +95,19 @@ export function readVarlong(buf: Uint8Array, cursor: Cursor): number {
     cursor.pos = pos;
     return (b >>> 1) ^ -(b & 1);
   }
-  let v = b & 0x7f;
-  let mul = 128;
+  // Accumulate m = zig-zag value >> 1 rather than the zig-zag value itself, which passes 2^53 (and
+  // so loses its low bit) for |n| > 2^52; the low bit, the sign, comes from the first byte.
+  const negative = (b & 1) === 1;
+  let m = (b & 0x7f) >>> 1;
+  let mul = 64;
   for (;;) {
     if (pos >= buf.length) throw new CorruptRecordError(`varlong runs past the end of its buffer at byte ${pos}`);
     b = buf[pos++];
-    v += (b & 0x7f) * mul;
+    m += (b & 0x7f) * mul;
     if (b < 0x80) break;
     mul *= 128;
-    if (mul > 2 ** 63) throw new CorruptRecordError(`varlong longer than 10 bytes at byte ${cursor.pos}`);
+    if (mul > 2 ** 62) throw new CorruptRecordError(`varlong longer than 10 bytes at byte ${cursor.pos}`);
   }
   cursor.pos = pos;
-  // v is the zig-zag encoding; even → non-negative, odd → negative.
-  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  return negative ? -m - 1 : m;
 }

@@ -1,0 +1,122 @@
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, test } from 'vitest';
+import { createConsumer, createProducer, OffsetOutOfRangeError, stringSerde } from '../../../core/index.js';
+import { testCluster } from '../../helpers.js';
+
+async function clusterWith(values: string[], options: { partitions?: number; timestamps?: number[]; config?: Record<string, string | number> } = {}) {
+  const cluster = await testCluster();
+  await cluster.createTopic('t', { partitions: options.partitions ?? 1, config: options.config });
+  const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+  await producer.send(values.map((value, i) => ({ topic: 't', partition: 0, value, timestamp: options.timestamps?.[i] })));
+  await producer.close();
+  return cluster;
+}
+
+const tp = { topic: 't', partition: 0 };
+
+describe('Consumer', () => {
+  test('reads from the beginning, the end, an offset in the middle of a batch, and a timestamp', async () => {
+    const cluster = await clusterWith(['a', 'b', 'c', 'd', 'e'], { timestamps: [100, 200, 300, 400, 500] });
+    const consumer = createConsumer(cluster, { valueSerde: stringSerde });
+    consumer.assign([tp]);
+    await consumer.seekToBeginning();
+    expect((await consumer.poll()).map((r) => r.value)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    consumer.seek(tp, 2); // all five share one batch: records before 2 are not returned
+    expect((await consumer.poll()).map((r) => [r.offset, r.value])).toEqual([
+      [2, 'c'],
+      [3, 'd'],
+      [4, 'e'],
+    ]);
+    await consumer.seekToTimestamp(250);
+    expect((await consumer.poll()).map((r) => r.value)).toEqual(['c', 'd', 'e']);
+    await consumer.seekToTimestamp(10_000);
+    expect(await consumer.position(tp)).toBe(5);
+    await consumer.seekToEnd();
+    expect(await consumer.poll({ timeoutMs: 0 })).toEqual([]);
+    await consumer.close();
+  });
+
+  test('maxRecords limits a poll; the rest comes next', async () => {
+    const cluster = await clusterWith(Array.from({ length: 10 }, (_, i) => `${i}`));
+    const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest', maxPollRecords: 4 });
+    consumer.assign([tp]);
+    expect((await consumer.poll()).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+    expect((await consumer.poll({ maxRecords: 2 })).map((r) => r.offset)).toEqual([4, 5]);
+    expect((await consumer.poll()).map((r) => r.offset)).toEqual([6, 7, 8, 9]);
+    await consumer.close();
+  });
+
+  test('small maxPartitionFetchBytes still makes progress batch by batch', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t');
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    for (let i = 0; i < 5; i++) await producer.send({ topic: 't', value: `${i}`.repeat(300) });
+    const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPartitionFetchBytes: 10 });
+    consumer.assign([tp]);
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) seen.push(...(await consumer.poll({ timeoutMs: 0 })).map((r) => r.offset));
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    await consumer.close();
+  });
+
+  test('an offset out of range fails with autoOffsetReset none, and resets with earliest/latest', async () => {
+    const cluster = await clusterWith(['a', 'b', 'c']);
+    const strict = createConsumer(cluster, { autoOffsetReset: 'none' });
+    strict.assign([tp]);
+    await expect(strict.poll()).rejects.toThrow(/no position and autoOffsetReset is "none"/);
+    strict.seek(tp, 99);
+    const error = await strict.poll().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OffsetOutOfRangeError);
+    expect((error as Error).message).toMatch(/t-0 offset 99 is out of range: the log holds offsets 0 to 2/);
+    const earliest = createConsumer(cluster, { autoOffsetReset: 'earliest', valueSerde: stringSerde });
+    earliest.assign([tp]);
+    earliest.seek(tp, 99);
+    expect((await earliest.poll()).map((r) => r.value)).toEqual(['a', 'b', 'c']);
+    const latest = createConsumer(cluster, { autoOffsetReset: 'latest' });
+    latest.assign([tp]);
+    latest.seek(tp, 99);
+    expect(await latest.poll({ timeoutMs: 0 })).toEqual([]);
+    expect(await latest.position(tp)).toBe(3);
+  });
+
+  test('a waiting poll returns as soon as a record is produced', async () => {
+    const cluster = await clusterWith([]);
+    const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest' });
+    consumer.assign([tp]);
+    const polled = consumer.poll({ timeoutMs: 10_000 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    const started = Date.now();
+    setTimeout(() => void producer.send({ topic: 't', value: 'late' }), 50);
+    expect((await polled).map((r) => r.value)).toEqual(['late']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await producer.close();
+  });
+
+  test('async iterator and Observable views deliver records in order', async () => {
+    const cluster = await clusterWith(['a', 'b', 'c', 'd']);
+    const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest' });
+    consumer.assign([tp]);
+    const iterated: string[] = [];
+    for await (const r of consumer) {
+      iterated.push(r.value!);
+      if (iterated.length === 2) break;
+    }
+    expect(iterated).toEqual(['a', 'b']);
+    const observed = await firstValueFrom(consumer.observe().pipe(take(2), toArray()));
+    expect(observed.map((r) => r.value)).toEqual(['c', 'd']);
+    await consumer.close();
+  });
+
+  test('reads every partition and spreads polls across them', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 3 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    for (let p = 0; p < 3; p++) await producer.send(Array.from({ length: 10 }, (_, i) => ({ topic: 't', partition: p, value: `${p}:${i}` })));
+    const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest', maxPollRecords: 5 });
+    consumer.assign([0, 1, 2].map((partition) => ({ topic: 't', partition })));
+    const all: string[] = [];
+    for (let i = 0; i < 20 && all.length < 30; i++) all.push(...(await consumer.poll({ timeoutMs: 0 })).map((r) => r.value!));
+    expect(all.sort()).toEqual(Array.from({ length: 30 }, (_, k) => `${Math.floor(k / 10)}:${k % 10}`).sort());
+    await producer.close();
+  });
+});

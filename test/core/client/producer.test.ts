@@ -1,0 +1,127 @@
+import { describe, expect, test } from 'vitest';
+import { createProducer, jsonSerde, partitionForKey, RecordTooLargeError, stringSerde } from '../../../core/index.js';
+import { readBatchHeader } from '../../../core/protocol/record-batch.js';
+import { testCluster } from '../../helpers.js';
+
+/** Counts the batches stored in a partition by walking their headers. */
+async function batchCount(cluster: Awaited<ReturnType<typeof testCluster>>, topic: string, partition: number): Promise<number> {
+  const { bytes } = await cluster.fetch(topic, partition, 0, { maxBytes: 64 * 1024 * 1024 });
+  let count = 0;
+  for (let pos = 0; pos < bytes.length; pos += readBatchHeader(bytes, pos).sizeInBytes) count++;
+  return count;
+}
+
+describe('Producer', () => {
+  test('returns partition and offset per record, offsets contiguous from 0', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde });
+    const first = await producer.send({ topic: 't', key: 'k', value: 'v0' });
+    expect(first).toMatchObject({ topic: 't', partition: 0, offset: 0 });
+    const more = await producer.send([1, 2, 3].map((i) => ({ topic: 't', value: `v${i}` })));
+    expect(more.map((m) => m.offset)).toEqual([1, 2, 3]);
+    await producer.close();
+  });
+
+  test('many small sends within linger coalesce into few batches', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 20 });
+    const acks = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send({ topic: 't', partition: 0, value: `record-${i}` })));
+    expect(acks.map((a) => a.offset)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(await batchCount(cluster, 't', 0)).toBeLessThanOrEqual(2);
+    await producer.close();
+  });
+
+  test('a full batch is sent without waiting for linger', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 60_000, batchBytes: 4096 });
+    const sends = Array.from({ length: 200 }, (_, i) => producer.send({ topic: 't', partition: 0, value: `${i}`.padEnd(100, '.') }));
+    // The first records' batch filled up and went out; only the last, partial batch lingers.
+    const first = await Promise.race([sends[0], new Promise((r) => setTimeout(() => r('lingered'), 2000))]);
+    expect(first).toMatchObject({ offset: 0 });
+    await producer.close(); // flushes the lingering batch
+    expect((await Promise.all(sends)).map((a) => a.offset)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(await batchCount(cluster, 't', 0)).toBeGreaterThanOrEqual(5);
+  });
+
+  test('keyed records go to the murmur2 partition a Java client picks; explicit partition wins', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 7 });
+    const producer = createProducer<string, string>(cluster);
+    const keys = ['21', 'foobar', 'a-little-bit-long-string', 'kafka', 'héllo-ünïcode'];
+    const acks = await producer.send(keys.map((key) => ({ topic: 't', key, value: 'x' })));
+    acks.forEach((ack, i) => expect(ack.partition).toBe(partitionForKey(Buffer.from(keys[i]), 7)));
+    expect((await producer.send({ topic: 't', key: 'foobar', value: 'x', partition: 6 })).partition).toBe(6);
+    await producer.close();
+  });
+
+  test('keyless records stick to one partition per batch', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 4 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 50 });
+    const acks = await Promise.all(Array.from({ length: 50 }, () => producer.send({ topic: 't', value: 'x' })));
+    expect(new Set(acks.map((a) => a.partition)).size).toBe(1);
+    await producer.close();
+  });
+
+  test('JSON values, headers and timestamps round-trip', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, { n: number } | null>(cluster, { valueSerde: jsonSerde<{ n: number }>() });
+    await producer.send({ topic: 't', key: 'k', value: { n: 42 }, headers: { source: 'test', empty: null }, timestamp: 1_700_000_000_000 });
+    await producer.close();
+    const { bytes } = await cluster.fetch('t', 0, 0);
+    const { decodeRecordBatch } = await import('../../../core/protocol/record-batch.js');
+    const [record] = decodeRecordBatch(bytes).records;
+    expect(JSON.parse(record.value!.toString())).toEqual({ n: 42 });
+    expect(record.timestamp).toBe(1_700_000_000_000);
+    expect(record.headers.map((h) => [h.key, h.value?.toString() ?? null])).toEqual([
+      ['source', 'test'],
+      ['empty', null],
+    ]);
+  });
+
+  test('a record larger than max.message.bytes fails alone; records in other batches succeed', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1, config: { 'max.message.bytes': 2000 } });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    const small = producer.send({ topic: 't', value: 'small' });
+    await expect(small).resolves.toMatchObject({ offset: 0 });
+    const big = producer.send({ topic: 't', value: 'x'.repeat(5000) });
+    const next = producer.send({ topic: 't', value: 'after' });
+    await expect(big).rejects.toBeInstanceOf(RecordTooLargeError);
+    await expect(big).rejects.toThrow(/larger than the topic's max\.message\.bytes \(2000\)/);
+    await expect(next).resolves.toMatchObject({ offset: 1 });
+    expect(cluster.logFor('t', 0).logEndOffset).toBe(2);
+    await producer.close();
+  });
+
+  test('a keyless record to a compacted topic is refused before anything is sent', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('c', { config: { 'cleanup.policy': 'compact' } });
+    const producer = createProducer<string, string>(cluster);
+    await expect(producer.send([{ topic: 'c', key: 'k', value: 'v' }, { topic: 'c', value: 'no key' }])).rejects.toThrow(/compacted and refuses records without a key \(record 1/);
+    expect(cluster.logFor('c', 0).logEndOffset).toBe(0);
+    await producer.close();
+  });
+
+  test('acks in the synced mode resolve only after fdatasync, and concurrent sends share syncs', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1, config: { 'flush.messages': 1 } });
+    const log = cluster.logFor('t', 0);
+    const producers = Array.from({ length: 8 }, () => createProducer<string, string>(cluster, { lingerMs: 0 }));
+    const acks = await Promise.all(producers.flatMap((p, i) => Array.from({ length: 20 }, (_, j) => p.send({ topic: 't', value: `${i}-${j}` }))));
+    expect(acks).toHaveLength(160);
+    expect(log.recoveryPoint).toBe(160); // everything acknowledged was fsynced
+    await Promise.all(producers.map((p) => p.close()));
+  });
+
+  test('send after close is refused', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    const producer = createProducer(cluster);
+    await producer.close();
+    await expect(producer.send({ topic: 't', value: 'x' })).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,20 @@
+/** Shared test helpers: temp directories and clusters cleaned up when the test ends. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { onTestFinished } from 'vitest';
+import { openCluster, type Broker, type BrokerOptions } from '../core/index.js';
+
+export function tempDir(prefix = 'sluice-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A broker on a fresh temp dir (or in memory with `inMemory`), closed when the test ends. */
+export async function testCluster(options: BrokerOptions = {}): Promise<Broker> {
+  const dataDir = options.inMemory ? undefined : (options.dataDir ?? tempDir());
+  const cluster = await openCluster({ maintenanceIntervalMs: 0, ...options, dataDir });
+  onTestFinished(() => cluster.close());
+  return cluster;
+}
