@@ -132,3 +132,76 @@ export class SerializationError extends SluiceError {
     super('SERIALIZATION_ERROR', message, options);
   }
 }
+
+// --- consumer groups ---
+
+/**
+ * The group is rebalancing: the member must rejoin (call `poll`) before it may heartbeat or
+ * commit again. Returned to heartbeats so that members learn about a rebalance; retriable.
+ */
+export class RebalanceInProgressError extends SluiceError {
+  constructor(readonly groupId: string, message = `group "${groupId}" is rebalancing; the member must rejoin (poll) before it can heartbeat, sync or commit`) {
+    super('REBALANCE_IN_PROGRESS', message, { retriable: true });
+  }
+}
+
+/**
+ * A request carried a generation the group is no longer (or not yet) at: the member missed a
+ * rebalance, so its partitions may belong to another member now. Its commits are refused.
+ */
+export class IllegalGenerationError extends SluiceError {
+  constructor(
+    message: string,
+    readonly groupId: string,
+    readonly memberId: string,
+    readonly generationId: number,
+    readonly currentGenerationId: number,
+  ) {
+    super('ILLEGAL_GENERATION', message);
+  }
+}
+
+/** The group does not know the member (it left, or was removed after its session timed out). */
+export class UnknownMemberIdError extends SluiceError {
+  constructor(message: string, readonly groupId: string, readonly memberId: string) {
+    super('UNKNOWN_MEMBER_ID', message);
+  }
+}
+
+/** Another member joined with the same `group.instance.id` and replaced this one (static membership). */
+export class FencedInstanceIdError extends SluiceError {
+  constructor(readonly groupId: string, readonly groupInstanceId: string, readonly memberId: string) {
+    super(
+      'FENCED_INSTANCE_ID',
+      `member ${memberId} of group "${groupId}" was fenced: another member joined with the same group.instance.id "${groupInstanceId}"`,
+    );
+  }
+}
+
+/** A commit named a partition that is not assigned to the committing member in the current generation. */
+export class PartitionNotOwnedError extends SluiceError {
+  constructor(message: string, readonly groupId: string, readonly memberId: string, readonly topic: string, readonly partition: number) {
+    super('PARTITION_NOT_OWNED', message);
+  }
+}
+
+/** The operation needs a group without active members (reset offsets, delete the group). */
+export class GroupNotEmptyError extends SluiceError {
+  constructor(message: string, readonly groupId: string) {
+    super('NON_EMPTY_GROUP', message);
+  }
+}
+
+/** No group by that id (no members and no committed offsets). */
+export class GroupIdNotFoundError extends SluiceError {
+  constructor(readonly groupId: string) {
+    super('GROUP_ID_NOT_FOUND', `group "${groupId}" does not exist (no members and no committed offsets)`);
+  }
+}
+
+/** A member's protocol type or assignors have nothing in common with the group's. */
+export class InconsistentGroupProtocolError extends SluiceError {
+  constructor(message: string, readonly groupId: string) {
+    super('INCONSISTENT_GROUP_PROTOCOL', message);
+  }
+}

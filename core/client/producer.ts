@@ -13,6 +13,7 @@ import type { Cluster } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
 import { RecordBatchBuilder } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
+import { utf8Write } from '../protocol/utf8.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
 
@@ -82,8 +83,9 @@ class PendingBatch {
     readonly topic: string,
     readonly partition: number,
     maxBytes: number,
+    initialCapacity: number,
   ) {
-    this.builder = new RecordBatchBuilder(maxBytes);
+    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity));
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -109,7 +111,10 @@ export class Producer<K = unknown, V = unknown> {
   readonly #retryBackoffMs: number;
   readonly #metadataMaxAgeMs: number;
   readonly #metadata = new Map<string, TopicMetadata>();
-  readonly #open = new Map<string, PendingBatch>();
+  /** Batches being filled, per topic, indexed by partition. */
+  readonly #open = new Map<string, (PendingBatch | undefined)[]>();
+  /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
+  readonly #lastBatchBytes = new Map<string, number>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sequences = new Map<string, number>();
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
@@ -243,9 +248,18 @@ export class Producer<K = unknown, V = unknown> {
     const indexes = new Int32Array(n);
     const timestamps = new Float64Array(n);
     const awaited = new Set<PendingBatch>();
+    let topic: string | null = null;
+    let meta!: TopicMetadata;
+    let open!: (PendingBatch | undefined)[];
+    let previous: PendingBatch | undefined;
     for (let i = 0; i < n; i++) {
       const r = records[i];
-      const meta = this.#metadata.get(r.topic)!;
+      if (r.topic !== topic) {
+        topic = r.topic;
+        meta = this.#metadata.get(topic)!;
+        open = this.#open.get(topic) ?? [];
+        this.#open.set(topic, open);
+      }
       const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
       const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
       const partition = this.#partitioner.partition(r.topic, key === null ? null : this.#keyBytes.of(key), meta.partitions, r.partition);
@@ -255,23 +269,26 @@ export class Producer<K = unknown, V = unknown> {
       encoded.value = value;
       encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
       encoded.timestamp = timestamp;
-      const slot = `${r.topic}\u0000${partition}`;
-      let batch = this.#open.get(slot);
+      let batch = open[partition];
       if (batch && !batch.builder.tryAppend(encoded, now)) {
-        this.#seal(slot, batch);
+        this.#seal(batch);
         batch = undefined;
       }
       if (!batch) {
-        batch = new PendingBatch(r.topic, partition, meta.maxBatchBytes);
-        this.#open.set(slot, batch);
+        const capacity = this.#lastBatchBytes.get(`${topic}\u0000${partition}`) ?? 16 * 1024;
+        batch = new PendingBatch(topic, partition, meta.maxBatchBytes, capacity);
+        open[partition] = batch;
         batch.builder.tryAppend(encoded, now);
         this.#armLinger();
       }
       batches[i] = batch;
       indexes[i] = batch.builder.count - 1;
       timestamps[i] = timestamp;
-      awaited.add(batch);
-      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#seal(slot, batch);
+      if (batch !== previous) {
+        awaited.add(batch);
+        previous = batch;
+      }
+      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#seal(batch);
     }
     const done = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
     return done.then(() => {
@@ -306,11 +323,15 @@ export class Producer<K = unknown, V = unknown> {
 
   #sealAll(): void {
     this.#clearLinger();
-    for (const [slot, batch] of [...this.#open]) this.#seal(slot, batch);
+    for (const open of this.#open.values()) {
+      for (const batch of open) if (batch) this.#seal(batch);
+    }
   }
 
-  #seal(slot: string, batch: PendingBatch): void {
-    this.#open.delete(slot);
+  #seal(batch: PendingBatch): void {
+    this.#open.get(batch.topic)![batch.partition] = undefined;
+    const slot = `${batch.topic}\u0000${batch.partition}`;
+    this.#lastBatchBytes.set(slot, batch.builder.sizeInBytes);
     this.#partitioner.onBatchSealed?.(batch.topic, batch.partition);
     const sending = this.#dispatch(slot, batch);
     this.#inFlight.add(sending);
@@ -375,7 +396,7 @@ class KeyBytes {
   of(key: Uint8Array | string): Uint8Array {
     if (typeof key !== 'string') return key;
     if (key.length * 3 > this.#scratch.length) return Buffer.from(key);
-    const length = this.#scratch.write(key, 0);
+    const length = utf8Write(this.#scratch, key, 0);
     return (this.#views[length] ??= this.#scratch.subarray(0, length));
   }
 }

@@ -36,6 +36,7 @@
  */
 import { CorruptRecordError } from '../errors.js';
 import { crc32c } from './crc32c.js';
+import { utf8Write } from './utf8.js';
 import type { RecordHeader, RecordInput, StoredRecord } from './record.js';
 import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './varint.js';
 
@@ -136,63 +137,83 @@ export class RecordBatchBuilder {
    * @throws RangeError when `offsetDelta` is not greater than the previous record's
    */
   tryAppend(record: RecordInput, now: number, offsetDelta: number = this.#lastOffsetDelta + 1): boolean {
-    if (!Number.isInteger(offsetDelta) || offsetDelta <= this.#lastOffsetDelta || offsetDelta > 0x7fff_ffff) {
+    if ((offsetDelta | 0) !== offsetDelta || offsetDelta <= this.#lastOffsetDelta) {
       throw new RangeError(`offset delta ${offsetDelta} must be an int32 greater than the previous record's (${this.#lastOffsetDelta})`);
     }
     const timestamp = record.timestamp ?? now;
-    if (this.#count === 0) this.#baseTimestamp = timestamp;
+    const baseTimestamp = this.#count === 0 ? timestamp : this.#baseTimestamp;
+    const timestampDelta = timestamp - baseTimestamp;
     const key = record.key ?? null;
     const value = record.value;
-    const keyBytes = key === null ? -1 : byteLength(key);
-    const valueBytes = value === null ? -1 : byteLength(value);
-    const timestampDelta = timestamp - this.#baseTimestamp;
-    let bodySize =
-      1 +
-      sizeOfVarlong(timestampDelta) +
-      sizeOfVarint(offsetDelta) +
-      sizeOfVarint(keyBytes) +
-      Math.max(keyBytes, 0) +
-      sizeOfVarint(valueBytes) +
-      Math.max(valueBytes, 0);
     const headers = record.headers;
     const headerCount = headers === undefined ? 0 : headers.length;
-    bodySize += sizeOfVarint(headerCount);
+    let headerBytes = sizeOfVarint(headerCount);
     for (let i = 0; i < headerCount; i++) {
       const h = headers![i];
       const k = Buffer.byteLength(h.key);
       const v = h.value === null ? -1 : h.value.length;
-      bodySize += sizeOfVarint(k) + k + sizeOfVarint(v) + Math.max(v, 0);
+      headerBytes += sizeOfVarint(k) + k + sizeOfVarint(v) + Math.max(v, 0);
     }
-    const total = sizeOfVarint(bodySize) + bodySize;
-    if (this.#count > 0 && this.#pos + total > this.#maxBytes) return false;
-    this.#ensure(total);
-
-    const buf = this.#buf;
-    let pos = writeVarint(buf, this.#pos, bodySize);
-    buf[pos++] = 0;
-    pos = writeVarlong(buf, pos, timestampDelta);
-    pos = writeVarint(buf, pos, offsetDelta);
-    pos = writeVarint(buf, pos, keyBytes);
-    if (key !== null) pos += typeof key === 'string' ? buf.write(key, pos) : (buf.set(key, pos), keyBytes);
-    pos = writeVarint(buf, pos, valueBytes);
-    if (value !== null) pos += typeof value === 'string' ? buf.write(value, pos) : (buf.set(value, pos), valueBytes);
-    pos = writeVarint(buf, pos, headerCount);
-    for (let i = 0; i < headerCount; i++) {
-      const h = headers![i];
-      pos = writeVarint(buf, pos, Buffer.byteLength(h.key));
-      pos += buf.write(h.key, pos);
-      if (h.value === null) pos = writeVarint(buf, pos, -1);
-      else {
-        pos = writeVarint(buf, pos, h.value.length);
-        buf.set(h.value, pos);
-        pos += h.value.length;
+    // First try with string lengths as byte lengths — exact for ASCII, the common case, and it
+    // saves measuring each string; writing reveals a multi-byte string, and the record is then
+    // encoded again with exact sizes (nothing is committed until the end).
+    let keyBytes = key === null ? -1 : key.length;
+    let valueBytes = value === null ? -1 : value.length;
+    for (let exact = false; ; exact = true) {
+      if (exact) {
+        keyBytes = key === null ? -1 : byteLength(key);
+        valueBytes = value === null ? -1 : byteLength(value);
       }
+      const bodySize =
+        1 +
+        sizeOfVarlong(timestampDelta) +
+        sizeOfVarint(offsetDelta) +
+        sizeOfVarint(keyBytes) +
+        Math.max(keyBytes, 0) +
+        sizeOfVarint(valueBytes) +
+        Math.max(valueBytes, 0) +
+        headerBytes;
+      const total = sizeOfVarint(bodySize) + bodySize;
+      if (this.#count > 0 && this.#pos + total > this.#maxBytes) return false;
+      // Room for the worst case of the guess: 3 UTF-8 bytes per UTF-16 unit.
+      this.#ensure(exact ? total : total + 2 * (Math.max(keyBytes, 0) + Math.max(valueBytes, 0)));
+
+      const buf = this.#buf;
+      let pos = writeVarint(buf, this.#pos, bodySize);
+      buf[pos++] = 0;
+      pos = writeVarlong(buf, pos, timestampDelta);
+      pos = writeVarint(buf, pos, offsetDelta);
+      pos = writeVarint(buf, pos, keyBytes);
+      if (key !== null) {
+        const written = typeof key === 'string' ? utf8Write(buf, key, pos) : (buf.set(key, pos), keyBytes);
+        if (written !== keyBytes) continue;
+        pos += written;
+      }
+      pos = writeVarint(buf, pos, valueBytes);
+      if (value !== null) {
+        const written = typeof value === 'string' ? utf8Write(buf, value, pos) : (buf.set(value, pos), valueBytes);
+        if (written !== valueBytes) continue;
+        pos += written;
+      }
+      pos = writeVarint(buf, pos, headerCount);
+      for (let i = 0; i < headerCount; i++) {
+        const h = headers![i];
+        pos = writeVarint(buf, pos, Buffer.byteLength(h.key));
+        pos += utf8Write(buf, h.key, pos);
+        if (h.value === null) pos = writeVarint(buf, pos, -1);
+        else {
+          pos = writeVarint(buf, pos, h.value.length);
+          buf.set(h.value, pos);
+          pos += h.value.length;
+        }
+      }
+      this.#pos = pos;
+      this.#count++;
+      this.#baseTimestamp = baseTimestamp;
+      this.#lastOffsetDelta = offsetDelta;
+      if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp;
+      return true;
     }
-    this.#pos = pos;
-    this.#count++;
-    this.#lastOffsetDelta = offsetDelta;
-    if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp;
-    return true;
   }
 
   /**

@@ -608,7 +608,7 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
       expect(() => h.log.read(3, 1024)).toThrow(OffsetOutOfRangeError);
       expect(offsets(readAll(h.log))).toEqual([4, 5, 6, 7]);
 
-      // One byte short of two segments: one more goes, but the active one stays even at 0 bytes allowed.
+      // With no bytes allowed every closed segment goes, but the active one stays.
       const tight = fourSegments({ 'retention.bytes': 0 });
       expect(tight.log.deleteRetainedSegments()).toBe(3);
       expect(tight.log.segments.map((s) => s.baseOffset)).toEqual([6]);

@@ -1,0 +1,116 @@
+/**
+ * `sluice consume TOPIC`: reads partitions without a group, through a read-only view of the data
+ * directory (so it works while a pipeline owns it), and writes one formatted record per line.
+ * Stops at `-c COUNT` records, at the end of every partition with `-e`, on SIGINT, or when stdout
+ * closes (EPIPE, e.g. `| head -3`) — always with exit code 0.
+ */
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import { ClosedError, createConsumer, UnknownPartitionError, type Broker, type Consumer, type TopicPartition } from '../../core/index.js';
+import { nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
+import { openForReading, resolveDataDir, withCluster } from '../data-dir.js';
+import { compileFormat, defaultFormatter, OutputChunk, type RecordFormatter } from '../format.js';
+import { parseStartOffset, resolveStartOffset, type StartOffset } from '../offset-spec.js';
+import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
+
+interface ConsumeOptions {
+  partition?: number;
+  offset: StartOffset;
+  count?: number;
+  exit?: boolean;
+  format?: string;
+  keySeparator?: string;
+}
+
+/** Records per poll, and so per stdout write at most. */
+const MAX_POLL_RECORDS = 1000;
+
+export function registerConsumeCommand(program: Command): void {
+  program
+    .command('consume')
+    .description('write the records of a topic to stdout, one per line (read-only, no group)')
+    .argument('<topic>', 'topic to read')
+    .option('-p, --partition <n>', 'read only this partition (default: all)', nonNegativeInteger('-p', 'partition'))
+    .option(
+      '-o, --offset <spec>',
+      'where to start: beginning, end, OFFSET, -N (N before the end of each partition), s@TIMESTAMP_MS',
+      parseStartOffset,
+      { kind: 'end' } satisfies StartOffset,
+    )
+    .option('-c, --count <n>', 'exit after N records', positiveInteger('-c', 'record count'))
+    .option('-e, --exit', 'exit once every partition reached its end')
+    .option('-f, --format <fmt>', 'kcat output format: %t %p %o %T %k %s %K %S %h %%, \\n \\t \\\\ (default: the value and a newline)')
+    .option('-K, --key-separator <sep>', 'without -f: print the key, SEP, then the value', separator('-K'))
+    .addHelpText('after', "\nExample:\n  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'")
+    .action(async (topic: string, options: ConsumeOptions, command: Command) => {
+      const formatter = options.format !== undefined ? compileFormat(options.format) : defaultFormatter(options.keySeparator);
+      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      await withCluster(openForReading(dataDir), (cluster) => consume(cluster, topic, options, formatter));
+    });
+}
+
+async function consume(cluster: Broker, topic: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+  const count = await cluster.partitionCount(topic);
+  if (options.partition !== undefined && options.partition >= count) throw new UnknownPartitionError(topic, options.partition, count);
+  const assignment: TopicPartition[] =
+    options.partition !== undefined ? [{ topic, partition: options.partition }] : Array.from({ length: count }, (_, partition) => ({ topic, partition }));
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: MAX_POLL_RECORDS });
+  consumer.assign(assignment);
+  for (const tp of assignment) consumer.seek(tp, await resolveStartOffset(cluster, tp, options.offset));
+
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+    void consumer.close(); // ends a long poll in progress
+  };
+  const onStdoutError = (): void => stop(); // EPIPE: the reader went away (`| head`)
+  process.stdout.on('error', onStdoutError);
+  process.once('SIGINT', stop);
+  const meter = new RateMeter();
+  // With stdout on the same terminal, a redrawn status line would garble the records: show it
+  // only when the records go to a pipe or a file.
+  const status = process.stdout.isTTY
+    ? { stop() {} }
+    : startStatusLine(process.stderr, async () => {
+        const rate = meter.rate();
+        return `consume ${topic}: ${formatCount(meter.total)} records, ${formatCount(rate)} rec/s, lag ${formatCount(await lag(cluster, consumer, assignment))}`;
+      });
+  const out = new OutputChunk();
+  let remaining = options.count ?? Infinity;
+  try {
+    while (!stopping && remaining > 0) {
+      const records = await consumer.poll({ maxRecords: Math.min(MAX_POLL_RECORDS, remaining), timeoutMs: options.exit ? 100 : 500 });
+      if (records.length > 0) {
+        for (const record of records) formatter.write(record, out);
+        remaining -= records.length;
+        meter.add(records.length);
+        if (!process.stdout.write(out.take())) await drained();
+      }
+      if (options.exit && records.length < MAX_POLL_RECORDS && (await lag(cluster, consumer, assignment)) === 0) break;
+    }
+  } catch (error) {
+    if (!(stopping && error instanceof ClosedError)) throw error;
+  } finally {
+    status.stop();
+    process.off('SIGINT', stop);
+    await consumer.close();
+  }
+
+  async function drained(): Promise<void> {
+    try {
+      await once(process.stdout, 'drain');
+    } catch {
+      stop(); // stdout failed while we waited
+    }
+  }
+}
+
+/** Records between each partition's position and its end, summed. */
+async function lag(cluster: Broker, consumer: Consumer, assignment: readonly TopicPartition[]): Promise<number> {
+  let total = 0;
+  for (const tp of assignment) {
+    const [position, end] = await Promise.all([consumer.position(tp), cluster.listOffset(tp.topic, tp.partition, 'latest')]);
+    total += Math.max(0, end - position);
+  }
+  return total;
+}
