@@ -294,16 +294,21 @@ export class LogSegment {
     if (offsetIndex && timeIndex && last) {
       try {
         const header = this.#readHeader(last.position);
-        if (header.baseOffset === last.offset && (timeIndex.last === null || timeIndex.last.offset <= last.offset)) {
+        const timeLast = timeIndex.last;
+        if (header.baseOffset === last.offset && (timeLast === null || timeLast.offset <= last.offset)) {
+          // A time index entry says "the largest timestamp up to this batch"; past its last entry
+          // the maximum is unknown (the file may have been cut short), so the scan that completes
+          // the indexes resumes from there when that is before the offset index's last entry.
+          const resume = timeLast === null ? { offset: this.baseOffset, position: 0 } : offsetIndex.lookup(timeLast.offset);
           this.#offsetIndex = offsetIndex;
           this.#timeIndex = timeIndex;
-          this.#validBytes = last.position;
-          this.#nextOffset = last.offset;
-          this.#maxTimestamp = timeIndex.last?.timestamp ?? -1;
-          this.#offsetOfMaxTimestamp = timeIndex.last?.offset ?? -1;
-          // The batch at `last` gets re-indexed by the scan that completes the index.
-          this.#offsetIndex.truncateToPosition(last.position);
-          this.#timeIndex.truncateToOffset(last.offset);
+          this.#validBytes = resume.position;
+          this.#nextOffset = resume.offset;
+          this.#maxTimestamp = timeLast?.timestamp ?? -1;
+          this.#offsetOfMaxTimestamp = timeLast?.offset ?? -1;
+          // The batch at `resume` gets re-indexed by the scan that completes the index; time index
+          // entries are kept (each still holds), and batches up to `timeLast` add none.
+          this.#offsetIndex.truncateToPosition(resume.position);
           this.#bytesSinceIndexEntry = this.#indexIntervalBytes;
           return;
         }

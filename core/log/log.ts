@@ -71,6 +71,8 @@ export class Log {
   #queuedSync: Promise<void> | null = null;
   #flushTimer: NodeJS.Timeout | null = null;
   #closed = false;
+  /** A read-only log's empty stand-in segment while the directory holds no segment files. */
+  #placeholder: LogSegment | null = null;
   readonly #now: () => number;
   /** Bytes appended since the last compaction, for `min.cleanable.dirty.ratio`. */
   dirtyBytes = 0;
@@ -351,7 +353,9 @@ export class Log {
     if (!this.readOnly) return;
     const bases = this.#listSegmentBases();
     if (bases.length === 0) return;
-    const known = new Map(this.#segments.map((s) => [s.baseOffset, s]));
+    // The placeholder of a log that had no files yet is not a segment on disk.
+    const known = new Map(this.#segments.filter((s) => s !== this.#placeholder).map((s) => [s.baseOffset, s]));
+    const previousActive = this.#active;
     const next: LogSegment[] = [];
     for (const base of bases) {
       let segment = known.get(base);
@@ -369,6 +373,9 @@ export class Log {
     for (const gone of known.values()) gone.close();
     if (next.length === 0) return;
     this.#segments = next;
+    this.#placeholder = null;
+    // The writer may have appended to the old active segment before rolling past it.
+    if (previousActive !== this.#active && next.includes(previousActive)) previousActive.refresh();
     this.#active.refresh();
   }
 
@@ -545,7 +552,8 @@ export class Log {
     if (this.#segments.length === 0) {
       if (this.readOnly) {
         // Nothing on disk (yet): an empty in-memory view.
-        this.#segments.push(LogSegment.create(new EmptyStorage(this.storage.location), 0, this.#config['index.interval.bytes'], this.#now()));
+        this.#placeholder = LogSegment.create(new EmptyStorage(this.storage.location), 0, this.#config['index.interval.bytes'], this.#now());
+        this.#segments.push(this.#placeholder);
       } else {
         this.#segments.push(LogSegment.create(this.storage, 0, this.#config['index.interval.bytes'], this.#now()));
         this.#directoryDirty = true;

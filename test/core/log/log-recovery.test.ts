@@ -20,6 +20,7 @@ const TOPIC = 'payments';
 const PARTITION = 1;
 const T0 = 1_700_000_000_000;
 const RECOVERY_POINT = 'recovery-point';
+const HOUR_MS = 60 * 60 * 1000;
 /** Small segments with dense sparse indexes, so every lookup path (index, scan, next segment) is hit. */
 const CONFIG: LogConfigInput = { 'flush.ms': -1, 'segment.ms': 24 * 60 * 60 * 1000, 'retention.ms': -1, 'segment.bytes': 1024, 'index.interval.bytes': 100 };
 
@@ -221,6 +222,39 @@ describe.each(STORAGES)('Log recovery (%s storage)', (_kind, makeHarness) => {
         }),
         { numRuns: 30 },
       );
+    });
+
+    test('a cut .timeindex does not make retention.ms delete a segment whose newest record is recent', async () => {
+      const h = makeHarness();
+      const clock = { now: T0 };
+      const open = (): Log => {
+        const log = Log.open({
+          storage: h.storage,
+          topic: TOPIC,
+          partition: PARTITION,
+          config: parseLogConfig({ ...CONFIG, 'retention.ms': HOUR_MS }),
+          now: () => clock.now,
+        });
+        onTestFinished(() => log.close());
+        return log;
+      };
+      let log = open();
+      const filler = '-'.repeat(120); // every batch is an index point (index.interval.bytes 100)
+      // Segment 0: its newest record is in the middle batch, ten hours after the others.
+      for (const t of [T0, T0 + 10 * HOUR_MS, T0]) log.append(encodeRecordBatch([{ key: 'k', value: filler, timestamp: t }], { now: T0 }));
+      for (let i = 0; i < 10; i++) log.append(encodeRecordBatch([{ key: 'k', value: filler.repeat(3), timestamp: T0 }], { now: T0 }));
+      expect(log.segmentCount).toBeGreaterThan(2);
+      expect(log.segments[0].maxTimestamp).toBe(T0 + 10 * HOUR_MS);
+      await log.close();
+      // Keep only the first time index entry (T0 at offset 0).
+      rewrite(h.storage, segmentFileName(0, '.timeindex'), (b) => b.subarray(0, TIME_INDEX_ENTRY_BYTES));
+
+      clock.now = T0 + 10 * HOUR_MS + 30 * 60 * 1000; // the newest record of segment 0 is 30 minutes old
+      log = open();
+      expect(log.segments[0].maxTimestamp).toBe(T0 + 10 * HOUR_MS);
+      expect(log.offsetForTimestamp(T0 + 1)).toBe(1);
+      expect(log.deleteRetainedSegments()).toBe(0);
+      expect(log.logStartOffset).toBe(0);
     });
 
     test('an index whose entries point at the wrong bytes is rebuilt', async () => {
@@ -434,12 +468,14 @@ describe.each(STORAGES)('Log recovery (%s storage)', (_kind, makeHarness) => {
 });
 
 describe('read-only Log beside a writable one (file storage)', () => {
-  function setup(config: LogConfigInput = {}): { h: Harness; dir: string; openReader(): Log } {
+  /** A writable log (`writer()`) and read-only views of the same directory, both with `config`. */
+  function setup(config: LogConfigInput = {}): { h: Harness; dir: string; writer(): Log; openReader(): Log } {
     const h = fileHarness();
     const dir = h.dir!;
     return {
       h,
       dir,
+      writer: () => h.open(config),
       openReader() {
         const reader = Log.open({
           storage: new FileLogStorage(dir, { readOnly: true }),
@@ -463,8 +499,8 @@ describe('read-only Log beside a writable one (file storage)', () => {
   const valuesOf = (records: StoredRecord[]): string[] => records.map((r) => r.value?.toString() ?? '');
 
   test('sees what the writer had appended when it opened, and new records after refresh or a read at its end', () => {
-    const { h, openReader } = setup();
-    const writer = h.open();
+    const { writer: openWriter, openReader } = setup();
+    const writer = openWriter();
     writer.append(batch(['a', 'b']));
     writer.append(batch(['c']));
     const reader = openReader();
@@ -485,8 +521,8 @@ describe('read-only Log beside a writable one (file storage)', () => {
   });
 
   test('follows the writer across segment rolls without skipping the old segment’s last batches', () => {
-    const { h, openReader } = setup();
-    const writer = h.open();
+    const { writer: openWriter, openReader } = setup();
+    const writer = openWriter();
     const big = (i: number): string => `${i}-${'='.repeat(250)}`;
     writer.append(batch([big(0)]));
     const reader = openReader();
@@ -505,8 +541,8 @@ describe('read-only Log beside a writable one (file storage)', () => {
   });
 
   test('never serves a partially written batch; serves it once it is complete', () => {
-    const { h, dir, openReader } = setup();
-    const writer = h.open();
+    const { writer: openWriter, dir, openReader } = setup();
+    const writer = openWriter();
     writer.append(batch(['a', 'b']));
     const reader = openReader();
     const next = batch(['partial-1', 'partial-2'], writer.logEndOffset);
@@ -526,8 +562,8 @@ describe('read-only Log beside a writable one (file storage)', () => {
   });
 
   test('cannot append, flush to disk, delete retained segments or touch the files', async () => {
-    const { h, dir, openReader } = setup({ 'retention.ms': 0 });
-    const writer = h.open();
+    const { writer: openWriter, dir, openReader } = setup({ 'retention.ms': 0 });
+    const writer = openWriter();
     writer.append(batch(['a']));
     // Leftovers and a torn tail are the writer's to clean up, not the reader's.
     fs.writeFileSync(path.join(dir, 'recovery-point.tmp'), 'x');
@@ -551,18 +587,18 @@ describe('read-only Log beside a writable one (file storage)', () => {
   });
 
   test('opened before the writer created anything, it is empty, then sees the writer’s records', () => {
-    const { h, openReader } = setup();
+    const { writer: openWriter, openReader } = setup();
     const reader = openReader();
     expect(reader.logEndOffset).toBe(0);
     expect(reader.read(0, 1024).bytes.length).toBe(0);
-    const writer = h.open();
+    const writer = openWriter();
     writer.append(batch(['first']));
     expect(valuesOf(reader.readRecords(0))).toEqual(['first']);
   });
 
   test('sees the log start move when the writer deletes retained segments', () => {
-    const { h, openReader } = setup({ 'retention.bytes': 0 });
-    const writer = h.open();
+    const { writer: openWriter, openReader } = setup({ 'retention.bytes': 0 });
+    const writer = openWriter();
     for (let i = 0; i < 7; i++) writer.append(batch([`${i}-${'='.repeat(250)}`]));
     const reader = openReader();
     expect(reader.logStartOffset).toBe(0);

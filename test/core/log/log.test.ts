@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -268,8 +269,7 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
       expect(h.log.segmentCount).toBe(1);
     });
 
-    test('publishes a roll on the sluice:log:roll diagnostics channel with its reason', async () => {
-      const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+    test('publishes a roll on the sluice:log:roll diagnostics channel with its reason', () => {
       const events: unknown[] = [];
       const listener = (message: unknown): void => {
         events.push(message);
