@@ -555,6 +555,27 @@ describe('RecordBatchBuilder edge cases', () => {
     ]);
   });
 
+  test('tryAppend accepts exactly the records whose encoded size fits maxBytes, multi-byte strings included', () => {
+    fc.assert(
+      fc.property(records, fc.integer({ min: BATCH_HEADER_BYTES, max: 1500 }), (inputs, maxBytes) => {
+        const builder = new RecordBatchBuilder(maxBytes, 0); // smallest buffer: every append may grow it
+        const accepted: RecordInput[] = [];
+        for (const input of inputs) {
+          // What the batch would measure with this record: the same records through an unlimited builder.
+          const probe = new RecordBatchBuilder(Number.MAX_SAFE_INTEGER);
+          for (const r of [...accepted, input]) probe.tryAppend(r, NOW);
+          const fits = accepted.length === 0 || probe.sizeInBytes <= maxBytes;
+          expect(builder.tryAppend(input, NOW)).toBe(fits);
+          if (fits) accepted.push(input);
+          expect(builder.count).toBe(accepted.length);
+        }
+        const batch = builder.build();
+        expect(batch).toEqual(encodeRecordBatch(accepted, { now: NOW }));
+        decodeRecordBatch(batch).records.forEach((r, i) => expectRecordMatches(r, accepted[i], i, NOW));
+      }),
+    );
+  });
+
   test('tryAppend accepts a record larger than maxBytes into an empty batch', () => {
     const builder = new RecordBatchBuilder(100);
     expect(builder.tryAppend({ value: 'z'.repeat(1000) }, NOW)).toBe(true);
