@@ -8,7 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openCluster, SluiceError, type Broker } from '../core/index.js';
+import { SluiceError } from '../core/errors.js';
+import type { Broker } from '../core/index.js';
+import { loadCore } from './load-core.js';
 
 /** The data directory given on the command line (or its default), as an absolute path. */
 export function resolveDataDir(dataDir: string): string {
@@ -36,6 +38,7 @@ function assertDataDir(dataDir: string): void {
 /** Opens an existing data directory read-only (no lock; follows the owner's appends). */
 export async function openForReading(dataDir: string): Promise<Broker> {
   assertDataDir(dataDir);
+  const { openCluster } = await loadCore();
   return openCluster({ dataDir, readOnly: true, autoCreateTopics: false });
 }
 
@@ -46,6 +49,7 @@ export async function openForReading(dataDir: string): Promise<Broker> {
  */
 export async function openForWriting(dataDir: string, options: { create?: boolean } = {}): Promise<Broker> {
   if (!options.create) assertDataDir(dataDir);
+  const { openCluster } = await loadCore();
   return openCluster({ dataDir, autoCreateTopics: false });
 }
 

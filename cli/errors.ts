@@ -3,7 +3,7 @@
  * (a bad argument, caught before the data directory is touched), 1 for anything that went wrong at
  * run time (unknown topic, locked directory, an engine error). `SLUICE_DEBUG=1` adds the stack.
  */
-import { SluiceError } from '../core/index.js';
+import { SluiceError } from '../core/errors.js';
 
 /** Exit codes, in the manner of BSD's sysexits and most CLIs: 0 ok, 1 runtime failure, 2 usage. */
 export const EXIT_OK = 0;

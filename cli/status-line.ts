@@ -12,15 +12,16 @@ export interface StatusLine {
 const NOOP: StatusLine = { stop() {} };
 
 /**
- * Redraws `render()` every `intervalMs` on `stream` while it is a TTY; a no-op otherwise.
- * `render` may be async (e.g. to look up end offsets); a slow one is not overlapped.
+ * Redraws `render()` every `intervalMs` on `stream` while it is a TTY (and `when` holds); a no-op
+ * otherwise. `render` may be async (e.g. to look up end offsets); a slow one is not overlapped.
  */
 export function startStatusLine(
   stream: NodeJS.WriteStream | WriteStream,
   render: () => string | Promise<string>,
-  intervalMs = 500,
+  options: { intervalMs?: number; when?: boolean } = {},
 ): StatusLine {
-  if (!stream.isTTY) return NOOP;
+  const intervalMs = options.intervalMs ?? 500;
+  if (!stream.isTTY || options.when === false) return NOOP;
   let busy = false;
   let stopped = false;
   let drawn = false;

@@ -6,10 +6,11 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { ClosedError, createConsumer, UnknownPartitionError, type Broker, type Consumer, type TopicPartition } from '../../core/index.js';
+import type { Broker, Consumer, TopicPartition } from '../../core/index.js';
 import { nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
 import { openForReading, resolveDataDir, withCluster } from '../data-dir.js';
 import { compileFormat, defaultFormatter, OutputChunk, type RecordFormatter } from '../format.js';
+import { loadCore } from '../load-core.js';
 import { parseStartOffset, resolveStartOffset, type StartOffset } from '../offset-spec.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
 
@@ -50,6 +51,7 @@ export function registerConsumeCommand(program: Command): void {
 }
 
 async function consume(cluster: Broker, topic: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+  const { ClosedError, createConsumer, UnknownPartitionError } = await loadCore();
   const count = await cluster.partitionCount(topic);
   if (options.partition !== undefined && options.partition >= count) throw new UnknownPartitionError(topic, options.partition, count);
   const assignment: TopicPartition[] =
@@ -63,18 +65,25 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
     stopping = true;
     void consumer.close(); // ends a long poll in progress
   };
-  const onStdoutError = (): void => stop(); // EPIPE: the reader went away (`| head`)
+  let outputError: Error | null = null;
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    // EPIPE: the reader went away (`| head -3`), a normal way to stop. Anything else is reported.
+    if (error.code !== 'EPIPE') outputError ??= error;
+    stop();
+  };
   process.stdout.on('error', onStdoutError);
   process.once('SIGINT', stop);
   const meter = new RateMeter();
   // With stdout on the same terminal, a redrawn status line would garble the records: show it
   // only when the records go to a pipe or a file.
-  const status = process.stdout.isTTY
-    ? { stop() {} }
-    : startStatusLine(process.stderr, async () => {
-        const rate = meter.rate();
-        return `consume ${topic}: ${formatCount(meter.total)} records, ${formatCount(rate)} rec/s, lag ${formatCount(await lag(cluster, consumer, assignment))}`;
-      });
+  const status = startStatusLine(
+    process.stderr,
+    async () => {
+      const rate = meter.rate();
+      return `consume ${topic}: ${formatCount(meter.total)} records, ${formatCount(rate)} rec/s, lag ${formatCount(await lag(cluster, consumer, assignment))}`;
+    },
+    { when: !process.stdout.isTTY },
+  );
   const out = new OutputChunk();
   let remaining = options.count ?? Infinity;
   try {
@@ -95,6 +104,7 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
     process.off('SIGINT', stop);
     await consumer.close();
   }
+  if (outputError) throw outputError;
 
   async function drained(): Promise<void> {
     try {

@@ -4,10 +4,11 @@
  * Unknown topics are an error, never created.
  */
 import type { Command } from 'commander';
-import { bytesSerde, createProducer, UnknownPartitionError, type Producer, type ProducerRecord } from '../../core/index.js';
+import type { Producer, ProducerRecord } from '../../core/index.js';
 import { nonNegativeInteger, separator } from '../arguments.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { readLineBatches } from '../line-reader.js';
+import { loadCore } from '../load-core.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
 
 /** Lines per `send`. */
@@ -32,6 +33,7 @@ export function registerProduceCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :')
     .action(async (topic: string, options: ProduceOptions, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const { bytesSerde, createProducer, UnknownPartitionError } = await loadCore();
       await withCluster(openForWriting(dataDir), async (cluster) => {
         const partitions = await cluster.partitionCount(topic); // UnknownTopicError before reading stdin
         if (options.partition !== undefined && options.partition >= partitions) throw new UnknownPartitionError(topic, options.partition, partitions);
@@ -46,13 +48,17 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
   const meter = new RateMeter();
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | null = null;
+  let unconfirmed = 0; // records of failed sends: some of their batches may have been written
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;
     process.stdin.destroy(); // ends the read loop; lines already read are still sent
   };
   process.once('SIGINT', onSigint);
-  const status = startStatusLine(process.stderr, () => `produce ${topic}: ${formatCount(meter.total)} acknowledged, ${formatCount(meter.rate())} rec/s`);
+  // Someone typing records at a terminal needs no status line redrawn over the echo.
+  const status = startStatusLine(process.stderr, () => `produce ${topic}: ${formatCount(meter.total)} acknowledged, ${formatCount(meter.rate())} rec/s`, {
+    when: !process.stdin.isTTY,
+  });
   const empty = options.nullEmpty ? null : Buffer.alloc(0);
   const orNull = (b: Buffer): Buffer | null => (b.length === 0 ? empty : b);
   try {
@@ -71,6 +77,7 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
           (acks) => meter.add(acks.length),
           (error: unknown) => {
             failure ??= { error };
+            unconfirmed += records.length;
           },
         );
         inFlight.add(sending);
@@ -87,7 +94,8 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
   } finally {
     process.off('SIGINT', onSigint);
     status.stop();
-    process.stderr.write(`${meter.total} record${meter.total === 1 ? '' : 's'} acknowledged\n`);
+    const acknowledged = `${meter.total} record${meter.total === 1 ? '' : 's'} acknowledged`;
+    process.stderr.write(unconfirmed === 0 ? `${acknowledged}\n` : `${acknowledged}; sends of ${unconfirmed} more failed (some of those may have been written)\n`);
   }
   if (failure) throw (failure as { error: unknown }).error;
 }

@@ -3,12 +3,11 @@
  * read-only, so they work while a pipeline owns it; the others take the lock.
  */
 import type { Command } from 'commander';
-import { createAdmin, parseLogConfig, TopicExistsError, type LogConfigInput, type TopicDescription } from '../../core/index.js';
-// Validated here, before the directory is opened (or created), so a bad name changes nothing.
-import { validateTopicName } from '../../core/engine/topic-registry.js';
+import type { LogConfigInput, TopicDescription } from '../../core/index.js';
 import { keyValue, positiveInteger } from '../arguments.js';
 import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { asUsage } from '../errors.js';
+import { loadCore } from '../load-core.js';
 import { formatTable } from '../table.js';
 
 interface GlobalOptions {
@@ -34,6 +33,9 @@ export function registerTopicsCommand(program: Command): void {
     .option('--if-not-exists', 'succeed quietly when the topic already exists')
     .addHelpText('after', '\nExample:\n  $ sluice topics create orders -p 8 -c retention.ms=86400000 -c segment.bytes=104857600')
     .action(async (name: string, options: { partitions: number; config?: Record<string, string>; ifNotExists?: boolean }, command: Command) => {
+      const { createAdmin, parseLogConfig, TopicExistsError } = await loadCore();
+      // Validated here, before the directory is opened (or created), so a bad name changes nothing.
+      const { validateTopicName } = await import('../../core/engine/topic-registry.js');
       const config = (options.config ?? {}) as LogConfigInput;
       asUsage(() => validateTopicName(name));
       asUsage(() => parseLogConfig(config));
@@ -54,6 +56,7 @@ export function registerTopicsCommand(program: Command): void {
     .option('-a, --all', 'include internal topics (names starting with "__")')
     .addHelpText('after', '\nExample:\n  $ sluice topics list --data-dir /var/lib/sluice')
     .action(async (options: { all?: boolean }, command: Command) => {
+      const { createAdmin } = await loadCore();
       await withCluster(openForReading(dataDirOf(command)), async (cluster) => {
         const names = await createAdmin(cluster).listTopics({ includeInternal: options.all === true });
         process.stdout.write(names.map((n) => `${n}\n`).join(''));
@@ -67,6 +70,7 @@ export function registerTopicsCommand(program: Command): void {
     .option('--json', 'print the description as JSON (with the full effective config)')
     .addHelpText('after', '\nExample:\n  $ sluice topics describe orders')
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const { createAdmin } = await loadCore();
       await withCluster(openForReading(dataDirOf(command)), async (cluster) => {
         const [description] = await createAdmin(cluster).describeTopics([name]);
         process.stdout.write(options.json ? `${JSON.stringify(description, null, 2)}\n` : describeText(description));
@@ -79,6 +83,7 @@ export function registerTopicsCommand(program: Command): void {
     .argument('<name>', 'topic name')
     .addHelpText('after', '\nExample:\n  $ sluice topics delete orders')
     .action(async (name: string, _options: unknown, command: Command) => {
+      const { createAdmin } = await loadCore();
       await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
         await createAdmin(cluster).deleteTopics([name]);
         process.stdout.write(`deleted topic ${name}\n`);
@@ -92,6 +97,7 @@ export function registerTopicsCommand(program: Command): void {
     .requiredOption('-p, --partitions <count>', 'new total number of partitions', positiveInteger('-p', 'partition count'))
     .addHelpText('after', '\nExample:\n  $ sluice topics alter orders -p 16')
     .action(async (name: string, options: { partitions: number }, command: Command) => {
+      const { createAdmin } = await loadCore();
       await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
         await createAdmin(cluster).createPartitions(name, options.partitions);
         process.stdout.write(`topic ${name} now has ${options.partitions} partitions\n`);

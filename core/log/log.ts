@@ -534,7 +534,8 @@ export class Log {
     let firstToRecover = 0;
     for (let i = 0; i < bases.length; i++) if (bases[i] <= recoveryPoint) firstToRecover = i;
     for (let i = 0; i < bases.length; i++) {
-      const { segment, truncatedBytes } = this.#openSegment(bases[i], i >= firstToRecover);
+      // A read-only view cannot repair anything: it only scans headers (every read checks CRCs anyway).
+      const { segment, truncatedBytes } = this.#openSegment(bases[i], i >= firstToRecover && !this.readOnly);
       const previous = this.#segments[this.#segments.length - 1];
       if (previous && segment.baseOffset < previous.nextOffset) {
         segment.close();

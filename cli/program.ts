@@ -1,0 +1,77 @@
+/**
+ * The `sluice` command tree (commander) and `run`, which parses argv, runs the command and maps
+ * whatever ends it to an exit code: 0 ok, 1 runtime error, 2 usage error — each error as one line
+ * `sluice: <message>` on stderr.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { registerConsumeCommand } from './commands/consume.js';
+import { registerProduceCommand } from './commands/produce.js';
+import { registerTopicsCommand } from './commands/topics.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeFor, formatError, oneLine } from './errors.js';
+
+/** Default `--data-dir` when neither the option nor `SLUICE_DATA_DIR` is set. */
+export const DEFAULT_DATA_DIR = './.sluice';
+
+/** Builds the command tree. Errors surface as exceptions (`exitOverride`), never as `process.exit`. */
+export function createProgram(): Command {
+  const program = new Command('sluice')
+    .description("Kafka's model — topics, partitions, offsets, a segmented log — in a Node process")
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addOption(new Option('--data-dir <dir>', 'data directory').env('SLUICE_DATA_DIR').default(DEFAULT_DATA_DIR))
+    .exitOverride()
+    .configureOutput({
+      // Commander's own errors ("error: unknown command 'x'"), in the CLI's one-line form.
+      outputError: (message, write) => write(`sluice: ${oneLine(message.replace(/^error: /, ''))}\n`),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ sluice topics create orders -p 8',
+        '  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :',
+        "  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'",
+        '  $ SLUICE_DATA_DIR=/var/lib/sluice sluice topics describe orders',
+      ].join('\n'),
+    );
+  registerTopicsCommand(program);
+  registerProduceCommand(program);
+  registerConsumeCommand(program);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`: node, script, args…) and resolves to the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Already printed by commander. --help and --version exit 0; help shown for a missing
+      // subcommand and every parse error are usage errors.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    process.stderr.write(formatError(error));
+    return exitCodeFor(error);
+  }
+}
+
+/** The `version` of the package.json above this file (source tree or `dist/`). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sluice' && pkg.version) return pkg.version;
+    } catch {
+      // none here: keep walking up
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
