@@ -6,7 +6,8 @@
  *   npx tsx bench/record-batch-codec.ts [--records N] [--runs N]
  */
 import { parseArgs } from 'node:util';
-import { decodeRecordsWith, readBatchHeader, RecordBatchBuilder } from '../core/protocol/record-batch.js';
+import { readBatchHeader, RecordBatchBuilder } from '../core/protocol/record-batch.js';
+import { decodeRecordsWith } from '../core/protocol/record-decoder.js';
 import type { RecordInput } from '../core/protocol/record.js';
 import { measure } from './bench-report.js';
 

@@ -12,7 +12,8 @@
 import { Observable } from 'rxjs';
 import type { Cluster, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
-import { decodeRecordsWith, readBatchHeader, type RecordMaker } from '../protocol/record-batch.js';
+import { readBatchHeader } from '../protocol/record-batch.js';
+import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
 
@@ -48,9 +49,16 @@ interface PartitionState<K, V> {
   tp: TopicPartition;
   /** Next offset to hand out; null until reset. */
   position: number | null;
-  /** Decoded records of the last fetch, handed out from `bufferIndex` on. */
-  buffer: ConsumerRecord<K, V>[];
-  bufferIndex: number;
+  /**
+   * Bytes of the last fetch, decoded lazily: records are made as `poll` hands them out, so they
+   * die young (cheap to collect) instead of sitting decoded in a buffer.
+   */
+  fetched: Buffer | null;
+  /** Where the next undecoded batch starts in `fetched`. */
+  fetchedPos: number;
+  /** Reader of the batch being handed out. */
+  reader: BatchRecordReader<ConsumerRecord<K, V>> | null;
+  make: RecordMaker<ConsumerRecord<K, V>>;
   paused: boolean;
 }
 
@@ -88,7 +96,18 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const next = new Map<string, PartitionState<K, V>>();
     for (const tp of partitions) {
       const k = key(tp.topic, tp.partition);
-      next.set(k, this.#partitions.get(k) ?? { tp: { topic: tp.topic, partition: tp.partition }, position: null, buffer: [], bufferIndex: 0, paused: false });
+      next.set(
+        k,
+        this.#partitions.get(k) ?? {
+          tp: { topic: tp.topic, partition: tp.partition },
+          position: null,
+          fetched: null,
+          fetchedPos: 0,
+          reader: null,
+          make: this.#maker(tp),
+          paused: false,
+        },
+      );
     }
     this.#partitions = next;
   }
@@ -102,8 +121,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidConfigError(`seek offset must be a non-negative integer, got ${offset}`, 'offset');
     const state = this.#state(tp);
     state.position = offset;
-    state.buffer = [];
-    state.bufferIndex = 0;
+    clearFetched(state);
   }
 
   async seekToBeginning(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
@@ -242,30 +260,35 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       );
     }
     state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset);
-    state.buffer = [];
-    state.bufferIndex = 0;
+    clearFetched(state);
   }
 
-  /** Takes up to `max` buffered records, rotating over partitions for fairness. */
+  /** Decodes and takes up to `max` fetched records, rotating over partitions for fairness. */
   #drain(max: number): ConsumerRecord<K, V>[] {
-    let out: ConsumerRecord<K, V>[] = [];
+    const out: ConsumerRecord<K, V>[] = [];
     const states = [...this.#partitions.values()];
     const n = states.length;
     for (let k = 0; k < n && out.length < max; k++) {
       const state = states[(this.#nextPartition + k) % n];
-      if (state.paused) continue;
-      const buffer = state.buffer;
-      const from = state.bufferIndex;
-      const to = Math.min(buffer.length, from + max - out.length);
-      if (to <= from) continue;
-      if (out.length === 0 && from === 0 && to === buffer.length) out = buffer;
-      else for (let i = from; i < to; i++) out.push(buffer[i]);
-      state.position = buffer[to - 1].offset + 1;
-      state.bufferIndex = to;
-      if (to >= buffer.length) {
-        state.buffer = [];
-        state.bufferIndex = 0;
+      if (state.paused || state.position === null) continue;
+      const before = out.length;
+      while (out.length < max) {
+        if (!state.reader || state.reader.done) {
+          // Past the end of a batch — also past offsets compaction removed from its tail.
+          if (state.reader) state.position = Math.max(state.position!, state.reader.nextOffsetAfterBatch);
+          state.reader = null;
+          const fetched = state.fetched;
+          if (!fetched || state.fetchedPos >= fetched.length) {
+            clearFetched(state);
+            break;
+          }
+          const header = readBatchHeader(fetched, state.fetchedPos);
+          state.reader = new BatchRecordReader(fetched, state.fetchedPos, header, state.position!, state.make);
+          state.fetchedPos += header.sizeInBytes;
+        }
+        state.reader.read(out, max - out.length);
       }
+      if (out.length > before) state.position = Math.max(state.position!, out[out.length - 1].offset + 1);
     }
     this.#nextPartition = n === 0 ? 0 : (this.#nextPartition + 1) % n;
     return out;
@@ -276,7 +299,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * and returns as soon as one has data.
    */
   async #fetchAll(waitMs: number): Promise<void> {
-    const targets = [...this.#partitions.values()].filter((s) => !s.paused && s.bufferIndex >= s.buffer.length);
+    const targets = [...this.#partitions.values()].filter((s) => !s.paused && !hasFetched(s));
     if (targets.length === 0) return;
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
@@ -329,34 +352,22 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       }
       throw err;
     }
-    if (state.position !== offset) return false; // seeked meanwhile
-    const records: ConsumerRecord<K, V>[] = [];
-    const make = this.#maker(state.tp);
-    for (let pos = 0; pos < bytes.length; ) {
-      const header = readBatchHeader(bytes, pos);
-      decodeRecordsWith(bytes, pos, header, offset, make, records);
-      pos += header.sizeInBytes;
-    }
-    if (records.length === 0 && bytes.length > 0) {
-      // Whole batches before `offset` were compacted away: skip past them.
-      const last = readLastOffset(bytes);
-      if (last >= offset) state.position = last + 1;
-      return false;
-    }
-    state.buffer = records;
-    state.bufferIndex = 0;
-    return records.length > 0;
+    if (state.position !== offset || bytes.length === 0) return false; // nothing, or seeked meanwhile
+    state.fetched = bytes;
+    state.fetchedPos = 0;
+    state.reader = null;
+    return true;
   }
 }
 
-function readLastOffset(bytes: Buffer): number {
-  let last = -1;
-  for (let pos = 0; pos < bytes.length; ) {
-    const header = readBatchHeader(bytes, pos);
-    last = header.baseOffset + header.lastOffsetDelta;
-    pos += header.sizeInBytes;
-  }
-  return last;
+function hasFetched(state: PartitionState<unknown, unknown>): boolean {
+  return (state.reader !== null && !state.reader.done) || (state.fetched !== null && state.fetchedPos < state.fetched.length);
+}
+
+function clearFetched(state: PartitionState<unknown, unknown>): void {
+  state.fetched = null;
+  state.fetchedPos = 0;
+  state.reader = null;
 }
 
 /** Creates a consumer on `cluster`; assign partitions with `assign`. */

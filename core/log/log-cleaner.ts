@@ -39,7 +39,8 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { CorruptRecordError } from '../errors.js';
-import { batchCrcMatches, decodeRecords, isCompressed, RecordBatchBuilder, type BatchHeader } from '../protocol/record-batch.js';
+import { batchCrcMatches, isCompressed, RecordBatchBuilder, type BatchHeader } from '../protocol/record-batch.js';
+import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import type { Log } from './log.js';
 import { isCompacted } from './log-config.js';

@@ -7,15 +7,8 @@
  * Not reentrant: the owning `Log` serializes every call (all calls here are synchronous).
  */
 import { CorruptRecordError } from '../errors.js';
-import {
-  BATCH_HEADER_BYTES,
-  batchCrcMatches,
-  decodeRecords,
-  LOG_OVERHEAD,
-  MAGIC_V2,
-  readBatchHeader,
-  type BatchHeader,
-} from '../protocol/record-batch.js';
+import { BATCH_HEADER_BYTES, batchCrcMatches, LOG_OVERHEAD, MAGIC_V2, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
+import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import type { LogStorage, StorageFile } from './log-storage.js';
 import { OffsetIndex } from './offset-index.js';

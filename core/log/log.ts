@@ -14,7 +14,8 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError, RecordTooLargeError } from '../errors.js';
-import { batchCrcMatches, decodeRecords, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
+import { batchCrcMatches, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
+import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { isCompacted, type LogConfig } from './log-config.js';
 import type { LogStorage } from './log-storage.js';

@@ -37,8 +37,8 @@
 import { CorruptRecordError } from '../errors.js';
 import { crc32c } from './crc32c.js';
 import { utf8Write } from './utf8.js';
-import type { RecordHeader, RecordInput, StoredRecord } from './record.js';
-import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './varint.js';
+import type { RecordHeader, RecordInput } from './record.js';
+import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 
 export const BATCH_HEADER_BYTES = 61;
 /** Bytes before the batchLength-counted part: baseOffset + batchLength. */
@@ -46,7 +46,7 @@ export const LOG_OVERHEAD = 12;
 export const MAGIC_V2 = 2;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
-const COMPRESSION_MASK = 0x07;
+export const COMPRESSION_MASK = 0x07;
 
 export interface BatchHeader {
   baseOffset: number;
@@ -330,88 +330,4 @@ export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): voi
 /** True when the batch's records are compressed (attributes bits 0-2). */
 export function isCompressed(header: BatchHeader): boolean {
   return (header.attributes & COMPRESSION_MASK) !== 0;
-}
-
-/**
- * Decodes the records of the (already verified) batch at `pos` and pushes those with
- * offset ≥ `fromOffset` onto `out`. Keys, values and header values are views into `buf`.
- * @throws CorruptRecordError for a compressed batch (Sluice writes none) or a malformed record.
- */
-export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader, out: StoredRecord[], fromOffset = 0): void {
-  decodeRecordsWith(buf, pos, header, fromOffset, makeStoredRecord, out);
-}
-
-/** Builds one decoded record; lets a consumer create its own record type in the decode loop. */
-export type RecordMaker<T> = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => T;
-
-const makeStoredRecord: RecordMaker<StoredRecord> = (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers });
-
-/** `decodeRecords` with a record factory, so callers build their record objects in one pass. */
-export function decodeRecordsWith<T>(buf: Buffer, pos: number, header: BatchHeader, fromOffset: number, make: RecordMaker<T>, out: T[]): void {
-  if (isCompressed(header)) {
-    throw new CorruptRecordError(
-      `record batch at offset ${header.baseOffset} is compressed (codec ${header.attributes & COMPRESSION_MASK}); Sluice reads uncompressed batches only`,
-    );
-  }
-  const end = pos + header.sizeInBytes;
-  const cursor: Cursor = { pos: pos + BATCH_HEADER_BYTES };
-  const { baseOffset, baseTimestamp } = header;
-  for (let i = 0; i < header.recordCount; i++) {
-    const length = readVarint(buf, cursor);
-    const recordEnd = cursor.pos + length;
-    if (length < 0 || recordEnd > end) throw new CorruptRecordError(`record ${i} of batch at offset ${baseOffset} overruns its batch`);
-    cursor.pos += 1; // record attributes: unused
-    const timestampDelta = readVarlong(buf, cursor);
-    const offset = baseOffset + readVarint(buf, cursor);
-    if (offset < fromOffset) {
-      cursor.pos = recordEnd;
-      continue;
-    }
-    const keyLength = readVarint(buf, cursor);
-    let key: Buffer | null = null;
-    if (keyLength >= 0) {
-      key = buf.subarray(cursor.pos, cursor.pos + keyLength);
-      cursor.pos += keyLength;
-    }
-    const valueLength = readVarint(buf, cursor);
-    let value: Buffer | null = null;
-    if (valueLength >= 0) {
-      value = buf.subarray(cursor.pos, cursor.pos + valueLength);
-      cursor.pos += valueLength;
-    }
-    const headerCount = readVarint(buf, cursor);
-    // As Kafka's DefaultRecord.readHeaders: a negative count or key length would step the cursor
-    // backwards (a crafted record could then spin in place for up to 2^31 headers) or hand out
-    // bytes from outside the record.
-    if (headerCount < 0 || headerCount > recordEnd - cursor.pos) {
-      throw new CorruptRecordError(`record at offset ${offset} declares ${headerCount} headers in ${recordEnd - cursor.pos} bytes`);
-    }
-    const headers: RecordHeader[] = headerCount === 0 ? EMPTY_HEADERS : [];
-    for (let h = 0; h < headerCount; h++) {
-      const keyLen = readVarint(buf, cursor);
-      if (keyLen < 0) throw new CorruptRecordError(`record at offset ${offset} has a header key of negative length ${keyLen}`);
-      const hKey = buf.toString('utf8', cursor.pos, cursor.pos + keyLen);
-      cursor.pos += keyLen;
-      const valLen = readVarint(buf, cursor);
-      let hValue: Buffer | null = null;
-      if (valLen >= 0) {
-        hValue = buf.subarray(cursor.pos, cursor.pos + valLen);
-        cursor.pos += valLen;
-      }
-      headers.push({ key: hKey, value: hValue });
-    }
-    if (cursor.pos !== recordEnd) throw new CorruptRecordError(`record at offset ${offset} has ${recordEnd - cursor.pos} unexplained bytes`);
-    out.push(make(offset, baseTimestamp + timestampDelta, key, value, headers));
-  }
-}
-
-// Shared by every header-less record; frozen so a consumer cannot mutate another's headers.
-const EMPTY_HEADERS = Object.freeze([]) as unknown as RecordHeader[];
-
-/** Decodes every record of a single-batch buffer, verifying it first. Convenience for tests/tools. */
-export function decodeRecordBatch(buf: Buffer): { header: BatchHeader; records: StoredRecord[] } {
-  const header = verifyBatch(buf, 0);
-  const records: StoredRecord[] = [];
-  decodeRecords(buf, 0, header, records);
-  return { header, records };
 }

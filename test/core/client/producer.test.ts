@@ -73,7 +73,7 @@ describe('Producer', () => {
     await producer.send({ topic: 't', key: 'k', value: { n: 42 }, headers: { source: 'test', empty: null }, timestamp: 1_700_000_000_000 });
     await producer.close();
     const { bytes } = await cluster.fetch('t', 0, 0);
-    const { decodeRecordBatch } = await import('../../../core/protocol/record-batch.js');
+    const { decodeRecordBatch } = await import('../../../core/protocol/record-decoder.js');
     const [record] = decodeRecordBatch(bytes).records;
     expect(JSON.parse(record.value!.toString())).toEqual({ n: 42 });
     expect(record.timestamp).toBe(1_700_000_000_000);

@@ -11,7 +11,8 @@ import type { LogStorage } from '../../../core/log/log-storage.js';
 import { Log } from '../../../core/log/log.js';
 import { FileLogStorage } from '../../../core/log/file-log-storage.js';
 import { MemoryLogStorage } from '../../../core/log/memory-log-storage.js';
-import { decodeRecordBatch, decodeRecords, encodeRecordBatch, readBatchHeader, RecordBatchBuilder, verifyBatch, type BatchHeader } from '../../../core/protocol/record-batch.js';
+import { encodeRecordBatch, readBatchHeader, RecordBatchBuilder, verifyBatch, type BatchHeader } from '../../../core/protocol/record-batch.js';
+import { decodeRecordBatch, decodeRecords } from '../../../core/protocol/record-decoder.js';
 import type { StoredRecord } from '../../../core/protocol/record.js';
 
 const HOUR = 60 * 60 * 1000;

@@ -3,18 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CorruptRecordError } from '../../../core/errors.js';
 import { crc32c } from '../../../core/protocol/crc32c.js';
-import {
-  BATCH_HEADER_BYTES,
-  MAGIC_V2,
-  RecordBatchBuilder,
-  decodeRecordBatch,
-  decodeRecords,
-  encodeRecordBatch,
-  isCompressed,
-  readBatchHeader,
-  setBaseOffset,
-  verifyBatch,
-} from '../../../core/protocol/record-batch.js';
+import { BATCH_HEADER_BYTES, MAGIC_V2, RecordBatchBuilder, encodeRecordBatch, isCompressed, readBatchHeader, setBaseOffset, verifyBatch } from '../../../core/protocol/record-batch.js';
+import { decodeRecordBatch, decodeRecords } from '../../../core/protocol/record-decoder.js';
 import type { RecordHeader, RecordInput, StoredRecord } from '../../../core/protocol/record.js';
 
 const CRC_OFFSET = 17;
