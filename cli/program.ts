@@ -7,9 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import { registerConnectCommand } from './commands/connect.js';
 import { registerConsumeCommand } from './commands/consume.js';
 import { registerProduceCommand } from './commands/produce.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerSchemaCommand } from './commands/schema.js';
 import { registerTopicsCommand } from './commands/topics.js';
+import { registerValidateCommand } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor, formatError, oneLine } from './errors.js';
 
 /** Default `--data-dir` when neither the option nor `SLUICE_DATA_DIR` is set. */
@@ -41,6 +45,10 @@ export function createProgram(): Command {
   registerTopicsCommand(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerConnectCommand(program);
+  registerRunCommand(program);
+  registerValidateCommand(program);
+  registerSchemaCommand(program);
   return program;
 }
 

@@ -73,6 +73,146 @@ export interface ListTopicsOptions {
   includeInternal?: boolean;
 }
 
+// --- consumer groups (Kafka's JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+// OffsetFetch, ListGroups, DescribeGroups and DeleteGroups) ---
+
+/** One protocol a member supports (for consumers: an assignor name and its subscription bytes). */
+export interface GroupProtocol {
+  name: string;
+  metadata: Buffer;
+}
+
+export interface JoinGroupRequest {
+  groupId: string;
+  /** '' on a member's first join; the id the coordinator gave it afterwards. */
+  memberId: string;
+  /** Static membership (`group.instance.id`): a rejoining instance takes over its old member. */
+  groupInstanceId?: string | null;
+  clientId?: string;
+  /** The member is removed when it sends no heartbeat for this long. */
+  sessionTimeoutMs: number;
+  /** How long the coordinator waits for every member to rejoin during a rebalance. */
+  rebalanceTimeoutMs: number;
+  /** `consumer` for consumer groups (the coordinator then understands subscriptions and assignments). */
+  protocolType: string;
+  /** In the member's order of preference. */
+  protocols: GroupProtocol[];
+  /** Why the member (re)joins, for diagnostics. */
+  reason?: string;
+}
+
+export interface JoinGroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  /** The member's metadata for the chosen protocol. */
+  metadata: Buffer;
+}
+
+/** Resolves when the join phase of the rebalance completes (it is a long poll, as in Kafka). */
+export interface JoinGroupResponse {
+  generationId: number;
+  protocolType: string;
+  /** The protocol chosen for the group (for consumers: the assignor). */
+  protocolName: string;
+  leaderId: string;
+  memberId: string;
+  /** Every member with its metadata — for the leader only, empty for the others. */
+  members: JoinGroupMember[];
+  /**
+   * True when a static leader rejoined a stable group: it keeps the current assignment and must
+   * not compute a new one (Kafka's KIP-814); `members` is still filled so it can watch metadata.
+   */
+  skipAssignment: boolean;
+}
+
+export interface SyncGroupRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType?: string;
+  protocolName?: string;
+  /** From the leader only: every member's assignment bytes. */
+  assignments?: { memberId: string; assignment: Buffer }[];
+}
+
+export interface SyncGroupResponse {
+  protocolType: string;
+  protocolName: string;
+  /** This member's assignment (for consumers: Kafka's ConsumerProtocolAssignment bytes). */
+  assignment: Buffer;
+}
+
+export interface HeartbeatRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+}
+
+export interface LeaveGroupRequest {
+  groupId: string;
+  /** Members to remove, by member id or (static members) by instance id. */
+  members: { memberId?: string; groupInstanceId?: string | null; reason?: string }[];
+}
+
+export interface OffsetCommitEntry extends TopicPartition {
+  /** The next offset to consume (one past the last processed record). */
+  offset: number;
+  metadata?: string;
+}
+
+export interface OffsetCommitRequest {
+  groupId: string;
+  /** The member's generation; -1 (with memberId '') for a commit from outside the group (admin, standalone consumer). */
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  offsets: OffsetCommitEntry[];
+}
+
+export interface CommittedOffset extends TopicPartition {
+  offset: number;
+  metadata: string;
+  /** When the coordinator stored the commit (ms since the epoch). */
+  commitTimestamp: number;
+}
+
+/**
+ * Kafka's group states. `Unknown`: a read-only view of a data directory sees committed offsets
+ * but not the members, which live in the owning process.
+ */
+export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead' | 'Unknown';
+
+export interface GroupListing {
+  groupId: string;
+  /** `consumer` for consumer groups; '' for a group that only has committed offsets. */
+  protocolType: string;
+  state: GroupState;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  /** The member's metadata for the group's protocol (consumers: subscription bytes). */
+  metadata: Buffer;
+  /** The member's current assignment bytes (empty while a rebalance is under way). */
+  assignment: Buffer;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  /** `Dead` for a group that does not exist. */
+  state: GroupState;
+  protocolType: string;
+  /** The chosen protocol (for consumers: the assignor), '' when none. */
+  protocolName: string;
+  generationId: number;
+  leaderId: string | null;
+  members: GroupMemberDescription[];
+}
+
 export interface Cluster {
   /** True when this view cannot write (another process owns the data directory). */
   readonly readOnly: boolean;
@@ -92,6 +232,42 @@ export interface Cluster {
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number>;
   /** A producer id for idempotent produce (dedup of retried batches). */
   initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
+
+  // --- consumer groups (see the request types above; errors as Kafka's error codes) ---
+
+  /**
+   * Joins (or rejoins) a group; resolves when the rebalance's join phase completes.
+   * @throws UnknownMemberIdError, FencedInstanceIdError, InconsistentGroupProtocolError, InvalidConfigError
+   */
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse>;
+  /**
+   * Sends the leader's assignments (leader) and resolves with this member's assignment.
+   * @throws RebalanceInProgressError, IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError
+   */
+  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse>;
+  /**
+   * Keeps the member's session alive.
+   * @throws RebalanceInProgressError (rejoin), IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError
+   */
+  heartbeat(request: HeartbeatRequest): Promise<void>;
+  /** Removes members from a group (a rebalance follows). @throws UnknownMemberIdError */
+  leaveGroup(request: LeaveGroupRequest): Promise<void>;
+  /**
+   * Stores committed offsets, all or none, fenced by the member's generation and assignment.
+   * @throws IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError, PartitionNotOwnedError,
+   *   RebalanceInProgressError, GroupNotEmptyError (a commit from outside a group that has members)
+   */
+  commitOffsets(request: OffsetCommitRequest): Promise<void>;
+  /** The group's committed offsets (only the given partitions, when given); partitions without one are left out. */
+  fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]>;
+  /** Groups with members or committed offsets. */
+  listGroups(): Promise<GroupListing[]>;
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]>;
+  /**
+   * Deletes groups and their committed offsets; all or none.
+   * @throws GroupNotEmptyError while one has members, GroupIdNotFoundError for an unknown group
+   */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,21 +1,77 @@
 /** Sluice's core: the embedded log engine and its client API. This file is the public surface. */
 export type {
   Cluster,
+  CommittedOffset,
   CreateTopicOptions,
   FetchOptions,
   FetchResult,
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  GroupProtocol,
+  GroupState,
+  HeartbeatRequest,
+  JoinGroupMember,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
   ListTopicsOptions,
+  OffsetCommitEntry,
+  OffsetCommitRequest,
   OffsetSpec,
   PartitionDescription,
   ProduceOptions,
   ProduceResult,
+  SyncGroupRequest,
+  SyncGroupResponse,
   TopicDescription,
   TopicPartition,
 } from './cluster.js';
 export { Broker, openCluster, type BrokerOptions } from './engine/broker.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
 export { createConsumer, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetResetPolicy } from './client/consumer.js';
-export { Admin, createAdmin, type NewTopic, type PartitionOffsets } from './client/admin.js';
+export {
+  createGroupConsumer,
+  GroupConsumer,
+  type CommitOffsets,
+  type GroupConsumerOptions,
+  type GroupMetadata,
+  type RebalanceListener,
+} from './client/group-consumer.js';
+export {
+  ASSIGNORS,
+  CooperativeStickyAssignor,
+  RangeAssignor,
+  resolveAssignor,
+  RoundRobinAssignor,
+  StickyAssignor,
+  type MemberAssignment,
+  type MemberSubscription,
+  type PartitionAssignor,
+  type RebalanceProtocol,
+} from './client/assignors/index.js';
+export {
+  CONSUMER_PROTOCOL_TYPE,
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  type Assignment,
+  type Subscription,
+} from './group/consumer-protocol.js';
+export { OFFSETS_TOPIC } from './group/offset-records.js';
+export {
+  Admin,
+  createAdmin,
+  type ConsumerGroupDescription,
+  type ConsumerGroupMember,
+  type GroupPartitionOffset,
+  type NewTopic,
+  type OffsetReset,
+  type OffsetResetTarget,
+  type PartitionOffsets,
+  type ResetGroupOffsetsOptions,
+} from './client/admin.js';
 export { DefaultPartitioner, partitionForKey, type Partitioner } from './client/partitioner.js';
 export { bytesSerde, jsonSerde, stringSerde, type Serde } from './client/serdes.js';
 export { DEFAULT_LOG_CONFIG, parseLogConfig, type CleanupPolicy, type LogConfig, type LogConfigInput } from './log/log-config.js';

@@ -9,14 +9,25 @@ import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import type {
   Cluster,
+  CommittedOffset,
   CreateTopicOptions,
   FetchOptions,
   FetchResult,
+  GroupDescription,
+  GroupListing,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
   ListTopicsOptions,
+  OffsetCommitRequest,
   OffsetSpec,
   ProduceOptions,
   ProduceResult,
+  SyncGroupRequest,
+  SyncGroupResponse,
   TopicDescription,
+  TopicPartition,
 } from '../cluster.js';
 import {
   ClosedError,
@@ -32,7 +43,9 @@ import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, ty
 import type { LogStorage } from '../log/log-storage.js';
 import { Log } from '../log/log.js';
 import { MemoryLogStorage } from '../log/memory-log-storage.js';
+import { OFFSETS_TOPIC } from '../group/offset-records.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { GroupCoordinator } from './group-coordinator.js';
 import { LogMaintenance } from './log-maintenance.js';
 import { TopicRegistry, validateTopicName, type TopicRecord } from './topic-registry.js';
 
@@ -52,7 +65,18 @@ export interface BrokerOptions {
   maintenanceIntervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Partitions of `__consumer_offsets` when the broker creates it (Kafka's `offsets.topic.num.partitions`; default 1). */
+  offsetsTopicPartitions?: number;
+  /** Shortest session timeout a group member may ask for (Kafka's `group.min.session.timeout.ms`; default 100 ms here, 6 s in Kafka). */
+  groupMinSessionTimeoutMs?: number;
+  /** Longest session timeout a group member may ask for (Kafka's `group.max.session.timeout.ms`; default 30 min). */
+  groupMaxSessionTimeoutMs?: number;
+  /** How long a new group waits for more members before its first generation (Kafka's `group.initial.rebalance.delay.ms`; default 0 here, 3 s in Kafka). */
+  groupInitialRebalanceDelayMs?: number;
 }
+
+/** Config of `__consumer_offsets`, as Kafka's `offsets.topic.*` defaults. */
+const OFFSETS_TOPIC_CONFIG: LogConfigInput = { 'cleanup.policy': 'compact', 'segment.bytes': 100 * 1024 * 1024 };
 
 interface TopicState {
   record: TopicRecord;
@@ -73,6 +97,7 @@ export class Broker implements Cluster {
   readonly #defaultPartitions: number;
   readonly #now: () => number;
   readonly #maintenance: LogMaintenance | null;
+  readonly #groups: GroupCoordinator;
   #closed = false;
 
   private constructor(options: BrokerOptions) {
@@ -89,6 +114,22 @@ export class Broker implements Cluster {
     try {
       this.#registry = TopicRegistry.load(this.dataDir);
       for (const name of this.#registry.names()) this.#openTopic(this.#registry.get(name)!);
+      const offsetsPartitions = options.offsetsTopicPartitions ?? 1;
+      if (!Number.isInteger(offsetsPartitions) || offsetsPartitions < 1) {
+        throw new InvalidConfigError(`offsetsTopicPartitions must be a positive integer, got ${offsetsPartitions}`, 'offsetsTopicPartitions');
+      }
+      this.#groups = new GroupCoordinator({
+        offsets: {
+          existing: () => this.#offsetsTopicLogs(),
+          create: () => this.#offsetsTopicLogs() ?? this.#createOffsetsTopic(offsetsPartitions),
+        },
+        partitionCount: (topic) => this.#topics.get(topic)?.logs.length,
+        now: this.#now,
+        minSessionTimeoutMs: options.groupMinSessionTimeoutMs ?? 100,
+        maxSessionTimeoutMs: options.groupMaxSessionTimeoutMs ?? 30 * 60 * 1000,
+        initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
+        readOnly: this.readOnly,
+      });
     } catch (err) {
       for (const state of this.#topics.values()) for (const log of state.logs) void log.close();
       this.#lock?.release();
@@ -129,10 +170,12 @@ export class Broker implements Cluster {
 
   async deleteTopic(name: string): Promise<void> {
     this.#assertWritable();
+    if (name === OFFSETS_TOPIC) throw new InvalidConfigError(`topic "${name}" is internal (committed group offsets) and cannot be deleted; delete groups instead`, 'topic');
     const state = this.#topic(name);
     this.#topics.delete(name);
     this.#registry.remove(name);
     await Promise.all(state.logs.map((log) => log.delete()));
+    await this.#groups.onTopicDeleted(name);
   }
 
   async listTopics(options: ListTopicsOptions = {}): Promise<string[]> {
@@ -233,10 +276,75 @@ export class Broker implements Cluster {
     return { producerId: randomInt(1, 2 ** 47), producerEpoch: 0 };
   }
 
+  // --- consumer groups: see GroupCoordinator ---
+
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    return this.#groupWrite(() => this.#groups.joinGroup(request));
+  }
+
+  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    return this.#groupWrite(() => this.#groups.syncGroup(request));
+  }
+
+  heartbeat(request: HeartbeatRequest): Promise<void> {
+    return this.#groupWrite(() => this.#groups.heartbeat(request));
+  }
+
+  leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    return this.#groupWrite(() => this.#groups.leaveGroup(request));
+  }
+
+  commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    return this.#groupWrite(() => this.#groups.commitOffsets(request));
+  }
+
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    this.#assertOpen();
+    return this.#groups.fetchOffsets(groupId, partitions);
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.#assertOpen();
+    return this.#groups.listGroups();
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    this.#assertOpen();
+    return this.#groups.describeGroups(groupIds);
+  }
+
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return this.#groupWrite(() => this.#groups.deleteGroups(groupIds));
+  }
+
+  /** Runs a group request that changes state; synchronous failures become rejections. */
+  async #groupWrite<T>(request: () => Promise<T>): Promise<T> {
+    this.#assertWritable();
+    return request();
+  }
+
+  #offsetsTopicLogs(): Log[] | null {
+    let state = this.#topics.get(OFFSETS_TOPIC);
+    if (!state && this.readOnly) {
+      this.#followOwner();
+      state = this.#topics.get(OFFSETS_TOPIC);
+    }
+    return state?.logs ?? null;
+  }
+
+  #createOffsetsTopic(partitions: number): Log[] {
+    this.#assertWritable();
+    const record: TopicRecord = { name: OFFSETS_TOPIC, partitions, config: OFFSETS_TOPIC_CONFIG, createdMs: this.#now() };
+    this.#openTopic(record);
+    this.#registry.put(record);
+    return this.#topic(OFFSETS_TOPIC).logs;
+  }
+
   /** Flushes and closes every log and releases the directory lock. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#groups.close();
     await this.#maintenance?.stop();
     try {
       await Promise.all([...this.#allLogs()].map((log) => log.close()));

@@ -1,0 +1,151 @@
+/**
+ * `sluice connect CONFIG...`: runs connectors standalone (Kafka Connect's `connect-standalone`)
+ * from YAML or JSON config files until SIGINT/SIGTERM, which stops them gracefully (sources store
+ * their positions, sinks commit) and exits 0. With `--until-idle` it exits 0 once every source is
+ * drained and every sink caught up — for batch jobs. Every config is validated before anything
+ * starts; all problems are printed (with file:line) and the exit code is 2. A connector that fails
+ * stops the others and exits 1.
+ *
+ * A live status line is drawn on stderr when it is a terminal; piped, the command is quiet.
+ */
+import type { Command } from 'commander';
+import type { ConnectorStatus } from '../../connectors/index.js';
+import { positiveInteger } from '../arguments.js';
+import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { UsageError } from '../errors.js';
+import { formatCount, startStatusLine } from '../status-line.js';
+
+interface ConnectOptions {
+  untilIdle?: boolean;
+  idleMs: number;
+  validate?: boolean;
+  list?: boolean;
+  schema?: string;
+}
+
+export function registerConnectCommand(program: Command): void {
+  program
+    .command('connect')
+    .description('run connectors (file, nats, jetstream) from config files until interrupted or, with --until-idle, until done')
+    .argument('[config...]', 'connector config files (YAML or JSON), one connector each')
+    .option('--until-idle', 'exit once every source is drained and every sink caught up')
+    .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
+    .option('--validate', 'only validate the configs, start nothing')
+    .option('--list', 'list the connector types and exit')
+    .option('--schema <type>', 'print the JSON Schema of a connector type\'s configs and exit')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example config (logs.yaml):',
+        '  name: app-logs',
+        '  connector: file-source',
+        '  topic: logs',
+        '  file.path: /var/log/app/*.log',
+        '',
+        'Examples:',
+        '  $ sluice connect logs.yaml archive.yaml',
+        '  $ sluice connect --until-idle import.yaml',
+      ].join('\n'),
+    )
+    .action(async (files: string[], options: ConnectOptions, command: Command) => {
+      const connectors = await import('../../connectors/index.js');
+      if (options.list || options.schema !== undefined) {
+        const validator = new connectors.ConfigValidator(connectors.createRegistry());
+        if (options.list) {
+          for (const t of connectors.CONNECTOR_TYPES) process.stdout.write(`${t.name.padEnd(18)} ${t.kind.padEnd(6)} ${t.description}\n`);
+          return;
+        }
+        const type = connectors.CONNECTOR_TYPES.find((t) => t.name === options.schema);
+        if (!type) throw new UsageError(`unknown connector type "${options.schema}" (known: ${connectors.CONNECTOR_TYPES.map((t) => t.name).join(', ')})`);
+        process.stdout.write(`${JSON.stringify(validator.schemaOf(type), null, 2)}\n`);
+        return;
+      }
+      if (files.length === 0) throw new UsageError('name at least one connector config file (or --list, --schema TYPE)');
+      // Read and validate every config (syntax, schema, duplicate names) before opening the data directory.
+      const entries: { config: unknown; options: { source: string; locate: import('../../connectors/index.js').Locator } }[] = [];
+      const problems: import('../../connectors/index.js').ConfigProblemLocation[] = [];
+      for (const file of files) {
+        try {
+          const { config, locate } = await connectors.readConfigFile(file);
+          entries.push({ config, options: { source: file, locate } });
+        } catch (error) {
+          if (error instanceof connectors.ConnectorConfigError) problems.push(...error.problems);
+          else if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no config file ${file}`);
+          else throw error;
+        }
+      }
+      try {
+        connectors.validateConfigs(new connectors.ConfigValidator(connectors.createRegistry()), entries);
+      } catch (error) {
+        if (!(error instanceof connectors.ConnectorConfigError)) throw error;
+        problems.push(...error.problems);
+      }
+      if (problems.length > 0) {
+        process.stderr.write(`${new connectors.ConnectorConfigError(problems).message}\n`);
+        throw new UsageError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the connector config${files.length === 1 ? '' : 's'}; nothing was started`);
+      }
+      if (options.validate) {
+        process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} valid\n`);
+        return;
+      }
+      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      await withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
+        let failure: { name: string; error: Error } | null = null;
+        const stopping = new AbortController();
+        const runtime = connectors.createConnectRuntime(cluster, {
+          onFailed: (name, error) => {
+            failure ??= { name, error };
+            stopping.abort();
+          },
+        });
+        const onSignal = (): void => stopping.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const previous = new Map<string, number>();
+        let lastMs = performance.now();
+        const status = startStatusLine(process.stderr, () => {
+          const now = performance.now();
+          const seconds = (now - lastMs) / 1000;
+          lastMs = now;
+          return runtime
+            .statuses()
+            .map((s) => {
+              const rate = seconds > 0 ? (s.recordsOut - (previous.get(s.name) ?? 0)) / seconds : 0;
+              previous.set(s.name, s.recordsOut);
+              return describe(s, rate);
+            })
+            .join(' · ');
+        });
+        try {
+          await runtime.start(entries);
+          if (options.untilIdle) {
+            await runtime.whenIdle({ signal: stopping.signal, settleMs: options.idleMs }).catch((error: unknown) => {
+              if (!stopping.signal.aborted) throw error;
+            });
+          } else {
+            await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+          }
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          await runtime.close();
+          status.stop();
+          if (process.stderr.isTTY) for (const s of runtime.statuses()) process.stderr.write(`${describe(s)}\n`);
+        }
+        if (failure) {
+          const { name, error } = failure as { name: string; error: Error };
+          throw new connectors.ConnectorFailedError(name, error);
+        }
+      });
+    });
+}
+
+function describe(s: ConnectorStatus, rate?: number): string {
+  const parts = [`${s.name}: ${s.state}`, `${formatCount(s.recordsOut)} ${s.kind === 'source' ? 'produced' : 'written'}`];
+  if (rate !== undefined) parts.push(`${formatCount(rate)}/s`);
+  if (s.lag !== undefined) parts.push(`lag ${formatCount(s.lag)}`);
+  if (s.recordsFailed > 0) parts.push(`${formatCount(s.recordsFailed)} failed`);
+  if (s.retrying) parts.push(`retrying (${s.retrying.error.message})`);
+  return parts.join(', ');
+}

@@ -1,0 +1,241 @@
+/**
+ * The connector runtime (Kafka Connect's standalone worker, embedded): validates configs, runs
+ * each connector on a `Cluster` through the client API (producers, group consumers, the
+ * `__connect_offsets` topic), and offers start, stop, pause, resume and status per connector.
+ * Progress is published on `node:diagnostics_channel` (see `runtime/connector-status.ts`).
+ *
+ * @example
+ *   const runtime = createConnectRuntime(cluster);
+ *   await runtime.start({ name: 'logs', connector: 'file-source', topic: 'logs', 'file.path': '/var/log/app.log' });
+ *   runtime.status('logs'); // { state: 'running', recordsOut: 1234, idle: true, … }
+ *   await runtime.close();  // graceful: drains, stores positions, commits
+ */
+import type { Cluster } from '../core/index.js';
+import type { ConnectorType, SinkConnectorType, SourceConnectorType } from './connector.js';
+import { ConfigValidator, type ValidConfig, type ValidateOptions } from './config/validate-config.js';
+import { ConnectorConfigError, UnknownConnectorError, type ConfigProblemLocation } from './errors.js';
+import { createRegistry, type ConnectorRegistry } from './registry.js';
+import { exponentialBackoff, sleep, type RetryPolicy } from './retry-policy.js';
+import { StatusTracker, type ConnectorStatus } from './runtime/connector-status.js';
+import type { SinkInput } from './runtime/sink-input.js';
+import { SinkRunner } from './runtime/sink-runner.js';
+import { SourceOffsetStore } from './runtime/source-offset-store.js';
+import { SourceRunner } from './runtime/source-runner.js';
+
+export interface ConnectRuntimeOptions {
+  /** Connector types (default: the built-in ones, `registry.ts`). */
+  registry?: ConnectorRegistry;
+  /**
+   * Backoff for unreachable sources and destinations. Default: per connector from its config
+   * (`errors.retry.timeout`, `errors.retry.delay.max.ms`), doubling from 100 ms.
+   */
+  retryPolicy?: RetryPolicy | ((config: ValidConfig) => RetryPolicy);
+  /** Called when a connector fails (after it was stopped); its status says `failed` with the error. */
+  onFailed?: (name: string, error: Error) => void;
+  /** Replaces the group consumer of sinks (tests). */
+  sinkInput?: (cluster: Cluster, groupId: string, topics: string[], config: ValidConfig) => SinkInput;
+}
+
+/** A config to start, with where it came from (for error messages). */
+export interface ConfigEntry {
+  config: unknown;
+  /** Validation options: `source` (a file name) and `locate` (lines). */
+  options?: ValidateOptions;
+}
+
+interface Running {
+  config: ValidConfig;
+  type: ConnectorType;
+  status: StatusTracker;
+  runner: SourceRunner | SinkRunner;
+  stopped: Promise<void> | null;
+}
+
+export class ConnectRuntime {
+  readonly validator: ConfigValidator;
+  readonly #cluster: Cluster;
+  readonly #registry: ConnectorRegistry;
+  readonly #options: ConnectRuntimeOptions;
+  readonly #offsets: SourceOffsetStore;
+  readonly #connectors = new Map<string, Running>();
+  #closed = false;
+
+  constructor(cluster: Cluster, options: ConnectRuntimeOptions = {}) {
+    this.#cluster = cluster;
+    this.#registry = options.registry ?? createRegistry();
+    this.#options = options;
+    this.validator = new ConfigValidator(this.#registry);
+    this.#offsets = new SourceOffsetStore(cluster);
+  }
+
+  /** The connector types this runtime knows. */
+  get registry(): ConnectorRegistry {
+    return this.#registry;
+  }
+
+  /**
+   * Validates configs without starting anything: every problem of every config (and duplicate
+   * names, also against running connectors) in one `ConnectorConfigError`.
+   */
+  validate(entries: readonly ConfigEntry[]): ValidConfig[] {
+    const running = [...this.#connectors.values()].filter((r) => r.stopped === null).map((r) => r.config.name);
+    return validateConfigs(this.validator, entries, running);
+  }
+
+  /**
+   * Validates every config (nothing starts unless all are valid), then starts the connectors in
+   * order. A connector that fails to start is left `failed` and the error thrown; those started
+   * before keep running.
+   * @throws ConnectorConfigError; start-up errors (an unknown sink topic, an unreadable directory)
+   */
+  async start(config: unknown, options?: ValidateOptions): Promise<ConnectorStatus>;
+  async start(entries: readonly ConfigEntry[]): Promise<ConnectorStatus[]>;
+  async start(input: unknown, options?: ValidateOptions): Promise<ConnectorStatus | ConnectorStatus[]> {
+    if (this.#closed) throw new Error('connect runtime is closed');
+    const many = Array.isArray(input) && input.every((e) => typeof e === 'object' && e !== null && 'config' in e);
+    const entries: ConfigEntry[] = many ? (input as ConfigEntry[]) : [{ config: input, options }];
+    const configs = this.validate(entries);
+    const out: ConnectorStatus[] = [];
+    for (const config of configs) out.push(await this.#startOne(config));
+    return many ? out : out[0];
+  }
+
+  async #startOne(config: ValidConfig): Promise<ConnectorStatus> {
+    const type = this.#registry.get(config.connector)!;
+    const status = new StatusTracker(config.name, type.name, type.kind);
+    const retryPolicy = this.#retryPolicy(config);
+    const onFailed = (error: Error): void => this.#options.onFailed?.(config.name, error);
+    const runner =
+      type.kind === 'source'
+        ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed })
+        : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
+    const running: Running = { config, type, status, runner, stopped: null };
+    this.#connectors.set(config.name, running);
+    try {
+      await runner.start();
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      status.setState('failed', failure);
+      running.stopped = Promise.resolve();
+      throw error;
+    }
+    return status.snapshot();
+  }
+
+  #retryPolicy(config: ValidConfig): RetryPolicy {
+    const given = this.#options.retryPolicy;
+    if (typeof given === 'function') return given(config);
+    if (given) return given;
+    return exponentialBackoff({ initialMs: 100, maxMs: config['errors.retry.delay.max.ms'], timeoutMs: config['errors.retry.timeout'] });
+  }
+
+  #get(name: string): Running {
+    const running = this.#connectors.get(name);
+    if (!running) throw new UnknownConnectorError(name, [...this.#connectors.keys()]);
+    return running;
+  }
+
+  /** Stops polling (sources) or fetching (sinks); records in flight still complete. */
+  pause(name: string): void {
+    const r = this.#get(name);
+    if (r.status.state === 'running') r.runner.pause();
+  }
+
+  resume(name: string): void {
+    const r = this.#get(name);
+    if (r.status.state === 'paused') r.runner.resume();
+  }
+
+  /**
+   * Graceful stop: a source's records already polled are produced and their positions stored; a
+   * sink's batch in hand is written and committed. Resolves when the connector is stopped.
+   */
+  async stop(name: string): Promise<void> {
+    const r = this.#get(name);
+    r.stopped ??= r.runner.stop();
+    await r.stopped;
+  }
+
+  /** Stops (if needed) and starts a connector again with the same config, e.g. after a failure. */
+  async restart(name: string): Promise<ConnectorStatus> {
+    const r = this.#get(name);
+    await this.stop(name);
+    this.#connectors.delete(name);
+    return this.#startOne(r.config);
+  }
+
+  status(name: string): ConnectorStatus {
+    return this.#get(name).status.snapshot();
+  }
+
+  statuses(): ConnectorStatus[] {
+    return [...this.#connectors.values()].map((r) => r.status.snapshot());
+  }
+
+  /**
+   * Resolves once every connector is idle — sources drained and acknowledged, sinks caught up —
+   * for `settleMs` in a row (so that a sink sees what a source just wrote), checking every
+   * `intervalMs`. Rejects with the error of a connector that fails meanwhile.
+   */
+  async whenIdle(options: { signal?: AbortSignal; settleMs?: number; intervalMs?: number } = {}): Promise<void> {
+    const settleMs = options.settleMs ?? 500;
+    const intervalMs = options.intervalMs ?? 100;
+    let since: number | null = null;
+    for (;;) {
+      const statuses = this.statuses();
+      const failed = statuses.find((s) => s.state === 'failed');
+      if (failed) throw failed.error!;
+      const idle = statuses.every((s) => s.idle || s.state === 'stopped');
+      const now = performance.now();
+      if (!idle) since = null;
+      else if (since === null) since = now;
+      else if (now - since >= settleMs) return;
+      await sleep(intervalMs, options.signal);
+    }
+  }
+
+  /** Stops every connector gracefully and releases the runtime's resources. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#connectors.keys()].map((name) => this.stop(name)));
+    await this.#offsets.close();
+  }
+}
+
+/**
+ * Validates configs with `validator`: every problem of every config, and names used twice (or by
+ * one of `runningNames`), in one `ConnectorConfigError`.
+ */
+export function validateConfigs(validator: ConfigValidator, entries: readonly ConfigEntry[], runningNames: readonly string[] = []): ValidConfig[] {
+  const problems: ConfigProblemLocation[] = [];
+  const valid: ValidConfig[] = [];
+  const names = new Map<string, string>();
+  for (const entry of entries) {
+    try {
+      const config = validator.validate(entry.config, entry.options);
+      const other = names.get(config.name);
+      if (other !== undefined || runningNames.includes(config.name)) {
+        const at = entry.options?.locate?.('/name');
+        problems.push({
+          path: '/name',
+          message: `another connector is already named "${config.name}"${other ? ` (${other})` : ' (running)'}`,
+          file: entry.options?.source,
+          ...(at ? { line: at.line, column: at.column } : {}),
+        });
+      }
+      names.set(config.name, entry.options?.source ?? 'a config given before');
+      valid.push(config);
+    } catch (error) {
+      if (!(error instanceof ConnectorConfigError)) throw error;
+      problems.push(...error.problems.map((p) => ({ ...p, file: p.file ?? error.source })));
+    }
+  }
+  if (problems.length > 0) throw new ConnectorConfigError(problems, entries.length === 1 ? entries[0].options?.source : undefined);
+  return valid;
+}
+
+/** Creates a runtime on `cluster`. */
+export function createConnectRuntime(cluster: Cluster, options?: ConnectRuntimeOptions): ConnectRuntime {
+  return new ConnectRuntime(cluster, options);
+}

@@ -1,0 +1,184 @@
+/**
+ * Pipelined JetStream publishing: many messages in flight, each PubAck matched to its message.
+ *
+ * `js.publish()` is a request per message (a reply subscription lookup and a timer each) and
+ * awaiting them one by one caps throughput at one round trip per message. Here every message is a
+ * plain publish whose reply subject is `<inbox>.<id>` on one wildcard subscription, at most
+ * `window` unacknowledged at a time; the PubAck (JSON on the reply subject) is matched by id:
+ *
+ *   ok         {"stream":"ORDERS","seq":42}                 (+ "duplicate":true when the
+ *                                                             Nats-Msg-Id was seen in the window)
+ *   rejected   {"error":{"code":400,"err_code":10060,"description":"expected stream does not match"}}
+ *   no stream  an empty message with status header 503       (no stream captures the subject, or
+ *                                                             JetStream is not up yet)
+ *
+ * A batch fails as a whole (retriable) when acks stop coming for `timeoutMs`, e.g. because the
+ * connection dropped and took messages in flight with it: the caller re-sends the batch and the
+ * stream's duplicate window drops what had arrived.
+ *
+ * Not reentrant: one `publishAll` at a time (sinks get one `put` at a time).
+ */
+import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+
+export interface OutgoingMessage {
+  subject: string;
+  payload: Uint8Array;
+  headers?: MsgHdrs;
+}
+
+/** What became of one message. */
+export type PublishOutcome =
+  | { ok: true; duplicate: boolean }
+  | { ok: false; retriable: boolean; error: Error };
+
+export interface PublishAllOptions {
+  /** Most messages awaiting their PubAck. */
+  window: number;
+  /** Give up on the acks still missing once none arrived for this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** JetStream error codes that pass by themselves (resources, leadership, a restarting server). */
+const RETRIABLE_ERR_CODES = new Set([10008 /* temporarily unavailable */, 10009 /* not leader */, 10023 /* insufficient resources */, 10039 /* not enabled for account */]);
+
+export class PubAckError extends Error {
+  constructor(message: string, readonly code: number, readonly errCode: number) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class PubAckPipeline {
+  readonly #nc: NatsConnection;
+  readonly #inbox: string;
+  readonly #sub: Subscription;
+  #nextId = 0;
+  /** Id of the current batch's first message; acks below it are late acks of an older batch. */
+  #base = 0;
+  #outcomes: (PublishOutcome | undefined)[] = [];
+  #missing = 0;
+  #inFlight = 0;
+  #lastProgress = 0;
+  #wake: (() => void) | null = null;
+  #wakeBelow = 0;
+
+  constructor(nc: NatsConnection) {
+    this.#nc = nc;
+    this.#inbox = createInbox();
+    this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (error, msg) => (error ? undefined : this.#onAck(msg.subject, msg.data, msg.headers)) });
+  }
+
+  #onAck(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): void {
+    const id = Number(subject.slice(this.#inbox.length + 1));
+    const index = id - this.#base;
+    if (!(index >= 0 && index < this.#outcomes.length) || this.#outcomes[index] !== undefined) return;
+    this.#outcomes[index] = parseAck(data, headers);
+    this.#missing--;
+    this.#inFlight--;
+    this.#lastProgress = performance.now();
+    if (this.#wake && (this.#inFlight <= this.#wakeBelow || this.#missing === 0)) {
+      const wake = this.#wake;
+      this.#wake = null;
+      wake();
+    }
+  }
+
+  /**
+   * Publishes `messages` in order, `window` at a time, and resolves with each one's outcome once
+   * all are known. Messages the client refuses (too large, a bad subject) fail without being sent.
+   * Those without an ack after `timeoutMs` of silence fail as retriable.
+   */
+  async publishAll(messages: readonly OutgoingMessage[], options: PublishAllOptions): Promise<PublishOutcome[]> {
+    const n = messages.length;
+    this.#base = this.#nextId;
+    this.#nextId += n;
+    this.#outcomes = new Array(n);
+    this.#missing = n;
+    this.#inFlight = 0;
+    this.#lastProgress = performance.now();
+    const window = Math.max(1, options.window);
+    const prefix = `${this.#inbox}.`;
+    for (let i = 0; i < n; i++) {
+      if (this.#inFlight >= window) {
+        await this.#waitUntil(Math.floor(window / 2), options);
+        if (this.#timedOut(options) || options.signal?.aborted) break;
+      }
+      const m = messages[i];
+      try {
+        this.#nc.publish(m.subject, m.payload, { reply: prefix + (this.#base + i), headers: m.headers });
+        this.#inFlight++;
+      } catch (error) {
+        this.#outcomes[i] = { ok: false, retriable: false, error: error as Error };
+        this.#missing--;
+      }
+    }
+    while (this.#missing > 0 && !this.#timedOut(options) && !options.signal?.aborted) await this.#waitUntil(0, options);
+    const outcomes = this.#outcomes;
+    if (this.#missing > 0) {
+      const why = options.signal?.aborted ? 'the connector is stopping' : `no PubAck for ${options.timeoutMs} ms (NATS unreachable?)`;
+      for (let i = 0; i < n; i++) if (outcomes[i] === undefined) outcomes[i] = { ok: false, retriable: true, error: new Error(why) };
+    }
+    // Acks arriving from now on belong to no batch.
+    this.#base = this.#nextId;
+    this.#outcomes = [];
+    this.#missing = 0;
+    this.#inFlight = 0;
+    return outcomes as PublishOutcome[];
+  }
+
+  #timedOut(options: PublishAllOptions): boolean {
+    return performance.now() - this.#lastProgress >= options.timeoutMs;
+  }
+
+  /** Waits until at most `below` are in flight (or all acks are in), or a quiet `timeoutMs`. */
+  #waitUntil(below: number, options: PublishAllOptions): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
+        this.#wake = null;
+        resolve();
+      };
+      const remaining = Math.max(1, options.timeoutMs - (performance.now() - this.#lastProgress));
+      const timer = setTimeout(done, remaining);
+      options.signal?.addEventListener('abort', done, { once: true });
+      this.#wakeBelow = below;
+      this.#wake = done;
+    });
+  }
+
+  close(): void {
+    this.#sub.unsubscribe();
+  }
+}
+
+const decoder = new TextDecoder();
+const DUPLICATE = Buffer.from('"duplicate"'); // only present when true
+const STORED: PublishOutcome = { ok: true, duplicate: false };
+const DUPLICATE_ACK: PublishOutcome = { ok: true, duplicate: true };
+const OK_ACK = (duplicate: boolean): PublishOutcome => (duplicate ? DUPLICATE_ACK : STORED);
+
+function parseAck(data: Uint8Array, headers: MsgHdrs | undefined): PublishOutcome {
+  if (data.length === 0) {
+    const code = headers?.code ?? 0;
+    if (code === 503) return { ok: false, retriable: true, error: new PubAckError('no JetStream stream captures this subject (or JetStream is not available yet)', 503, 0) };
+    return { ok: false, retriable: true, error: new PubAckError(`unexpected empty PubAck${code ? ` (status ${code} ${headers?.description ?? ''})` : ''}`, code, 0) };
+  }
+  // Fast path for the common `{"stream":"…","seq":N}` (with `,"duplicate": true` for a repeat).
+  if (data[2] === 0x73 /* s */ && data[1] === 0x22 && data[0] === 0x7b) {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return OK_ACK(buf.includes(DUPLICATE));
+  }
+  let ack: { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; err_code?: number; description?: string } };
+  try {
+    ack = JSON.parse(decoder.decode(data));
+  } catch {
+    return { ok: false, retriable: false, error: new PubAckError(`unreadable PubAck: ${decoder.decode(data).slice(0, 80)}`, 0, 0) };
+  }
+  if (ack.error) {
+    const errCode = ack.error.err_code ?? 0;
+    return { ok: false, retriable: RETRIABLE_ERR_CODES.has(errCode), error: new PubAckError(`JetStream rejected the message: ${ack.error.description ?? 'error'} (${ack.error.code ?? '?'}/${errCode})`, ack.error.code ?? 0, errCode) };
+  }
+  return OK_ACK(ack.duplicate === true);
+}

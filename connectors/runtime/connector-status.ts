@@ -1,0 +1,161 @@
+/**
+ * Status and progress of running connectors, and the `node:diagnostics_channel` channels they are
+ * published on (free when nobody subscribes). The CLI's status line and metrics subscribe:
+ *
+ * - `sluice:connector:status` — `ConnectorStatusEvent` on every state change
+ *   (starting → running ⇄ paused, → failed (with the error) | stopped).
+ * - `sluice:connector:records` — `ConnectorRecordsEvent` after every batch acknowledged (source:
+ *   by the log; sink: by the destination), with the running totals.
+ * - `sluice:connector:retry` — `ConnectorRetryEvent` before each wait to reconnect.
+ *
+ * @example
+ *   import { subscribe } from 'node:diagnostics_channel';
+ *   subscribe('sluice:connector:records', (e) => console.log((e as ConnectorRecordsEvent).name, (e as ConnectorRecordsEvent).recordsOut));
+ */
+import { channel } from 'node:diagnostics_channel';
+
+export const STATUS_CHANNEL = 'sluice:connector:status';
+export const RECORDS_CHANNEL = 'sluice:connector:records';
+export const RETRY_CHANNEL = 'sluice:connector:retry';
+
+const statusChannel = channel(STATUS_CHANNEL);
+const recordsChannel = channel(RECORDS_CHANNEL);
+const retryChannel = channel(RETRY_CHANNEL);
+
+export type ConnectorState = 'starting' | 'running' | 'paused' | 'failed' | 'stopped';
+
+export interface ConnectorStatus {
+  name: string;
+  /** The connector type, e.g. `file-source`. */
+  connector: string;
+  kind: 'source' | 'sink';
+  state: ConnectorState;
+  /** Why the connector failed (state `failed`). */
+  error?: Error;
+  /** Set while an unreachable source or destination is being retried. */
+  retrying?: { attempt: number; error: Error; sinceMs: number };
+  /** Source: records polled from the outside system. Sink: records read from the topics. */
+  recordsIn: number;
+  /** Source: records acknowledged by the log. Sink: records acknowledged by the destination. */
+  recordsOut: number;
+  /** Records dropped by a filter transform. */
+  recordsFiltered: number;
+  /** Records that failed and were skipped (`errors.tolerance=all`), to the dead-letter topic if set. */
+  recordsFailed: number;
+  /** Sinks: records in the topics not yet acknowledged by the destination (log end − acknowledged). */
+  lag?: number;
+  /**
+   * Source: the last poll found nothing new and everything read is acknowledged with its position
+   * stored. Sink: every partition is assigned and acknowledged up to its log end.
+   */
+  idle: boolean;
+}
+
+export interface ConnectorStatusEvent {
+  name: string;
+  connector: string;
+  kind: 'source' | 'sink';
+  state: ConnectorState;
+  previous: ConnectorState;
+  error?: Error;
+}
+
+export interface ConnectorRecordsEvent {
+  name: string;
+  kind: 'source' | 'sink';
+  /** Records in the batch just acknowledged. */
+  batch: number;
+  recordsIn: number;
+  recordsOut: number;
+  recordsFiltered: number;
+  recordsFailed: number;
+  lag?: number;
+}
+
+export interface ConnectorRetryEvent {
+  name: string;
+  kind: 'source' | 'sink';
+  /** `poll` (source) or `put` (sink). */
+  operation: string;
+  attempt: number;
+  delayMs: number;
+  error: unknown;
+}
+
+/** Holds one connector's status and publishes its changes. */
+export class StatusTracker {
+  readonly #status: ConnectorStatus;
+
+  constructor(name: string, connector: string, kind: 'source' | 'sink') {
+    this.#status = { name, connector, kind, state: 'starting', recordsIn: 0, recordsOut: 0, recordsFiltered: 0, recordsFailed: 0, idle: false };
+    if (kind === 'sink') this.#status.lag = undefined;
+  }
+
+  get state(): ConnectorState {
+    return this.#status.state;
+  }
+
+  /** A snapshot (safe to keep). */
+  snapshot(): ConnectorStatus {
+    const s = { ...this.#status };
+    if (s.retrying) s.retrying = { ...s.retrying };
+    return s;
+  }
+
+  setState(state: ConnectorState, error?: Error): void {
+    const previous = this.#status.state;
+    if (previous === state) return;
+    this.#status.state = state;
+    if (error) this.#status.error = error;
+    if (state !== 'failed' && state !== 'stopped') delete this.#status.error;
+    if (state === 'failed' || state === 'stopped') {
+      this.#status.idle = false;
+      delete this.#status.retrying;
+    }
+    if (statusChannel.hasSubscribers) {
+      statusChannel.publish({ name: this.#status.name, connector: this.#status.connector, kind: this.#status.kind, state, previous, error } satisfies ConnectorStatusEvent);
+    }
+  }
+
+  addIn(n: number): void {
+    this.#status.recordsIn += n;
+  }
+
+  /** Counts an acknowledged batch and publishes progress. */
+  acknowledged(batch: number, out: number, filtered: number, failed: number): void {
+    const s = this.#status;
+    s.recordsOut += out;
+    s.recordsFiltered += filtered;
+    s.recordsFailed += failed;
+    if (recordsChannel.hasSubscribers) {
+      recordsChannel.publish({
+        name: s.name,
+        kind: s.kind,
+        batch,
+        recordsIn: s.recordsIn,
+        recordsOut: s.recordsOut,
+        recordsFiltered: s.recordsFiltered,
+        recordsFailed: s.recordsFailed,
+        lag: s.lag,
+      } satisfies ConnectorRecordsEvent);
+    }
+  }
+
+  setLag(lag: number | undefined): void {
+    this.#status.lag = lag;
+  }
+
+  setIdle(idle: boolean): void {
+    this.#status.idle = idle;
+  }
+
+  retrying(operation: string, attempt: number, error: unknown, delayMs: number): void {
+    const s = this.#status;
+    s.retrying = { attempt, error: error instanceof Error ? error : new Error(String(error)), sinceMs: s.retrying?.sinceMs ?? Date.now() };
+    if (retryChannel.hasSubscribers) retryChannel.publish({ name: s.name, kind: s.kind, operation, attempt, delayMs, error } satisfies ConnectorRetryEvent);
+  }
+
+  recovered(): void {
+    delete this.#status.retrying;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Where a sink's records come from: the narrow interface the sink runner needs from a consumer,
+ * and its implementation on core's group consumer (group `connect-<name>`, manual commits).
+ * The runner commits only offsets whose records the destination acknowledged; since it commits
+ * after every batch and before the next `poll` (where rebalances happen), a revoked partition
+ * never has acknowledged-but-uncommitted records.
+ */
+import { createGroupConsumer, type Cluster, type ConsumerRecord, type GroupConsumer, type OffsetCommitEntry, type TopicPartition } from '../../core/index.js';
+
+export type RawRecord = ConsumerRecord<Buffer | null, Buffer | null>;
+
+export interface SinkInput {
+  /** Records of the assigned partitions (joining the group first if needed), waiting up to `timeoutMs`. */
+  poll(maxRecords: number, timeoutMs: number): Promise<RawRecord[]>;
+  /** Stores the next offsets to read, per partition (call only after the destination acknowledged). */
+  commit(offsets: readonly OffsetCommitEntry[]): Promise<void>;
+  /** Records not yet acknowledged (log end − committed), summed over the assignment; undefined while nothing is assigned. */
+  lag(): Promise<number | undefined>;
+  /** Stop or restart fetching (polls keep the group membership alive meanwhile). */
+  pause(): void;
+  resume(): void;
+  /** Leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface GroupSinkInputOptions {
+  groupId: string;
+  topics: readonly string[];
+  autoOffsetReset: 'earliest' | 'latest';
+}
+
+/** A `SinkInput` on a `GroupConsumer`. */
+export class GroupSinkInput implements SinkInput {
+  readonly #cluster: Cluster;
+  readonly #consumer: GroupConsumer;
+  readonly #groupId: string;
+  /** The last committed offset per partition (as far as this member knows). */
+  readonly #committed = new Map<string, number>();
+  #paused = false;
+
+  constructor(cluster: Cluster, options: GroupSinkInputOptions) {
+    this.#cluster = cluster;
+    this.#groupId = options.groupId;
+    this.#consumer = createGroupConsumer(cluster, {
+      groupId: options.groupId,
+      topics: options.topics,
+      enableAutoCommit: false,
+      autoOffsetReset: options.autoOffsetReset,
+      maxPartitionFetchBytes: 4 * 1024 * 1024,
+      assignors: ['cooperative-sticky'],
+    });
+  }
+
+  async poll(maxRecords: number, timeoutMs: number): Promise<RawRecord[]> {
+    // Partitions assigned by a rebalance during the previous poll start unpaused.
+    if (this.#paused) this.#consumer.pause(this.#consumer.assignment());
+    return this.#consumer.poll({ maxRecords, timeoutMs });
+  }
+
+  async commit(offsets: readonly OffsetCommitEntry[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.#consumer.commitSync(offsets);
+    for (const o of offsets) this.#committed.set(`${o.topic}\u0000${o.partition}`, o.offset);
+  }
+
+  async lag(): Promise<number | undefined> {
+    const assignment = this.#consumer.assignment();
+    if (assignment.length === 0) return undefined;
+    const unknown = assignment.filter((tp) => !this.#committed.has(key(tp)));
+    if (unknown.length > 0) {
+      for (const c of await this.#cluster.fetchOffsets(this.#groupId, unknown)) this.#committed.set(key(c), c.offset);
+    }
+    let lag = 0;
+    for (const tp of assignment) {
+      const end = await this.#cluster.listOffset(tp.topic, tp.partition, 'latest');
+      const start = this.#committed.get(key(tp)) ?? (await this.#cluster.listOffset(tp.topic, tp.partition, 'earliest'));
+      lag += Math.max(0, end - start);
+    }
+    return lag;
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#consumer.pause(this.#consumer.assignment());
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#consumer.resume(this.#consumer.assignment());
+  }
+
+  close(): Promise<void> {
+    return this.#consumer.close();
+  }
+}
+
+function key(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * Source positions in the compacted internal topic `__connect_offsets` (one partition,
+ * `cleanup.policy=compact`), as Kafka Connect stores them:
+ *
+ *   key   = JSON ["<connector name>", "<source partition>"]
+ *   value = JSON of the position (the record's `sourceOffset`), or null (a tombstone: forgotten)
+ *
+ * The whole topic is read once when the store opens (the latest record per key wins); writes go
+ * through an idempotent producer with acks=all and update the in-memory view once acknowledged.
+ * Writes are in order: a later position never lands before an earlier one.
+ */
+import type { Cluster } from '../../core/index.js';
+import { createConsumer, createProducer, TopicExistsError, UnknownTopicError, type Producer } from '../../core/index.js';
+import type { JsonValue } from '../connector.js';
+
+export const CONNECT_OFFSETS_TOPIC = '__connect_offsets';
+
+export class SourceOffsetStore {
+  readonly #cluster: Cluster;
+  readonly #positions = new Map<string, Map<string, JsonValue>>();
+  #producer: Producer<string, string> | null = null;
+  #opened: Promise<void> | null = null;
+
+  constructor(cluster: Cluster) {
+    this.#cluster = cluster;
+  }
+
+  /** Creates the topic if needed and reads it (once; later calls wait for the first). */
+  open(): Promise<void> {
+    return (this.#opened ??= this.#load());
+  }
+
+  async #load(): Promise<void> {
+    try {
+      await this.#cluster.partitionCount(CONNECT_OFFSETS_TOPIC);
+    } catch (error) {
+      if (!(error instanceof UnknownTopicError)) throw error;
+      try {
+        await this.#cluster.createTopic(CONNECT_OFFSETS_TOPIC, { partitions: 1, config: { 'cleanup.policy': 'compact' } });
+      } catch (e) {
+        if (!(e instanceof TopicExistsError)) throw e;
+      }
+    }
+    const end = await this.#cluster.listOffset(CONNECT_OFFSETS_TOPIC, 0, 'latest');
+    const consumer = createConsumer(this.#cluster, { autoOffsetReset: 'earliest', maxPollRecords: 10_000 });
+    try {
+      consumer.assign([{ topic: CONNECT_OFFSETS_TOPIC, partition: 0 }]);
+      await consumer.seekToBeginning();
+      while ((await consumer.position({ topic: CONNECT_OFFSETS_TOPIC, partition: 0 })) < end) {
+        const records = await consumer.poll({ timeoutMs: 100 });
+        for (const r of records) this.#apply(r.key, r.value);
+        if (records.length === 0 && (await consumer.position({ topic: CONNECT_OFFSETS_TOPIC, partition: 0 })) < end) {
+          // Compaction may leave gaps at the end: stop once a fetch at the position returns nothing.
+          const again = await consumer.poll({ timeoutMs: 0 });
+          for (const r of again) this.#apply(r.key, r.value);
+          if (again.length === 0) break;
+        }
+      }
+    } finally {
+      await consumer.close();
+    }
+    this.#producer = createProducer<string, string>(this.#cluster, { lingerMs: 0, acks: 'all', autoCreateTopics: false });
+  }
+
+  #apply(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
+    if (keyBytes === null) return;
+    let key: unknown;
+    try {
+      key = JSON.parse(keyBytes.toString('utf8'));
+    } catch {
+      return; // not ours
+    }
+    if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || typeof key[1] !== 'string') return;
+    const [name, partition] = key as [string, string];
+    let map = this.#positions.get(name);
+    if (valueBytes === null) {
+      map?.delete(partition);
+      return;
+    }
+    try {
+      const value = JSON.parse(valueBytes.toString('utf8')) as JsonValue;
+      if (!map) this.#positions.set(name, (map = new Map()));
+      map.set(partition, value);
+    } catch {
+      // an unreadable position is no position
+    }
+  }
+
+  /** The stored positions of connector `name` (a live view; do not modify). */
+  positionsOf(name: string): ReadonlyMap<string, JsonValue> {
+    let map = this.#positions.get(name);
+    if (!map) this.#positions.set(name, (map = new Map()));
+    return map;
+  }
+
+  /**
+   * Stores positions of connector `name` (null forgets one); resolves once the log acknowledged
+   * them. Call only after the records they cover were acknowledged.
+   */
+  async write(name: string, positions: ReadonlyMap<string, JsonValue | null>): Promise<void> {
+    if (positions.size === 0) return;
+    if (!this.#producer) throw new Error('SourceOffsetStore.write before open()');
+    const records = [...positions].map(([partition, value]) => ({
+      topic: CONNECT_OFFSETS_TOPIC,
+      partition: 0,
+      key: JSON.stringify([name, partition]),
+      value: value === null ? null : JSON.stringify(value),
+    }));
+    await this.#producer.send(records);
+    const map = this.positionsOf(name) as Map<string, JsonValue>;
+    for (const [partition, value] of positions) {
+      if (value === null) map.delete(partition);
+      else map.set(partition, value);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#producer?.close();
+  }
+}

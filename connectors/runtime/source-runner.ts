@@ -1,0 +1,283 @@
+/**
+ * Runs one source connector: polls its task, applies transforms and converters, produces the
+ * records, and — strictly after the log acknowledged a batch — stores the batch's source positions
+ * in `__connect_offsets` and acknowledges the batch to the task. Up to `MAX_IN_FLIGHT_BATCHES`
+ * batches are produced concurrently; their acknowledgements are handled in poll order.
+ *
+ * Not reentrant: the runtime calls start, pause/resume and stop one at a time.
+ */
+import { createProducer, type Cluster, type Producer, type ProducerRecord } from '../../core/index.js';
+import type { JsonValue, SourceConnectorType, SourceRecord, SourceTask } from '../connector.js';
+import { converter, type Converter } from '../converters.js';
+import { RecordProcessingError } from '../errors.js';
+import { isRetriable, withRetry, type RetryPolicy } from '../retry-policy.js';
+import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
+import type { ValidConfig } from '../config/validate-config.js';
+import type { StatusTracker } from './connector-status.js';
+import { deadLetterRecord, type ErrorStage, type FailedRecord } from './dead-letter.js';
+import type { SourceOffsetStore } from './source-offset-store.js';
+import { ensureTopic } from './topics.js';
+
+/** Batches produced but not yet acknowledged, at most (backpressure on polling). */
+const MAX_IN_FLIGHT_BATCHES = 4;
+
+type Bytes = Uint8Array | string | null;
+
+export interface SourceRunnerOptions {
+  cluster: Cluster;
+  config: ValidConfig;
+  type: SourceConnectorType;
+  offsets: SourceOffsetStore;
+  retryPolicy: RetryPolicy;
+  status: StatusTracker;
+  /** Called once when the connector fails (after it was cleaned up). */
+  onFailed: (error: Error) => void;
+}
+
+interface Prepared {
+  out: ProducerRecord<Bytes, Bytes>[];
+  dead: ProducerRecord<Bytes, Bytes>[];
+  positions: Map<string, JsonValue>;
+  filtered: number;
+  failed: number;
+  /** Records the log refused (dead-lettered one by one). */
+  refused: number;
+}
+
+export class SourceRunner {
+  readonly #o: SourceRunnerOptions;
+  readonly #config: ValidConfig;
+  readonly #stop = new AbortController();
+  readonly #chain: TransformChain;
+  readonly #keyConverter: Converter;
+  readonly #valueConverter: Converter;
+  #task: SourceTask | null = null;
+  #producer: Producer<Bytes, Bytes> | null = null;
+  #loop: Promise<void> = Promise.resolve();
+  #acks: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #inFlightChanged: (() => void) | null = null;
+  #failure: Error | null = null;
+  #paused = false;
+  #resume: (() => void) | null = null;
+  #lastPollEmpty = false;
+
+  constructor(options: SourceRunnerOptions) {
+    this.#o = options;
+    this.#config = options.config;
+    this.#chain = compileTransforms(this.#config.transforms, TRANSFORMS_BY_TYPE);
+    this.#keyConverter = converter(this.#config['key.converter']);
+    this.#valueConverter = converter(this.#config['value.converter']);
+  }
+
+  /** Creates topics, restores positions, starts the task and the poll loop. @throws what start-up throws (the connector is then failed). */
+  async start(): Promise<void> {
+    const { cluster, config, type, offsets } = this.#o;
+    try {
+      await offsets.open();
+      await ensureTopic(cluster, config.topic!, config['topic.creation.partitions']);
+      const dlq = config['errors.deadletterqueue.topic.name'];
+      if (dlq) await ensureTopic(cluster, dlq, 1);
+      this.#producer = createProducer<Bytes, Bytes>(cluster, { acks: 'all', lingerMs: 2, autoCreateTopics: false });
+      this.#task = type.createTask(config);
+      const positions = offsets.positionsOf(config.name);
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal });
+    } catch (error) {
+      await this.#cleanUp();
+      throw error;
+    }
+    this.#o.status.setState(this.#paused ? 'paused' : 'running');
+    this.#loop = this.#run();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#o.status.setState('paused');
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#o.status.setState('running');
+    this.#resume?.();
+  }
+
+  /** Graceful: stops polling, lets every batch polled be produced, stores positions, stops the task. */
+  async stop(): Promise<void> {
+    this.#stop.abort(new Error('connector stopping'));
+    this.#resume?.();
+    this.#inFlightChanged?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { status, retryPolicy } = this.#o;
+    const signal = this.#stop.signal;
+    try {
+      while (!signal.aborted && this.#failure === null) {
+        if (this.#paused) {
+          await new Promise<void>((resolve) => (this.#resume = resolve));
+          this.#resume = null;
+          continue;
+        }
+        let records: readonly SourceRecord[];
+        try {
+          records = await withRetry('poll', () => this.#task!.poll(signal), {
+            policy: retryPolicy,
+            signal,
+            onRetry: (attempt, error, delayMs) => status.retrying('poll', attempt, error, delayMs),
+          });
+        } catch (error) {
+          if (signal.aborted) break;
+          throw error;
+        }
+        status.recovered();
+        if (records.length === 0) {
+          this.#lastPollEmpty = true;
+          if (this.#inFlight === 0) status.setIdle(true);
+          continue;
+        }
+        this.#lastPollEmpty = false;
+        status.setIdle(false);
+        status.addIn(records.length);
+        const prepared = await this.#prepare(records);
+        this.#send(records, prepared);
+        while (this.#inFlight >= MAX_IN_FLIGHT_BATCHES && this.#failure === null) {
+          await new Promise<void>((resolve) => (this.#inFlightChanged = resolve));
+        }
+      }
+      await this.#acks;
+      if (this.#failure) throw this.#failure;
+      await this.#cleanUp();
+      status.setState('stopped');
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.#failure ??= failure;
+      await this.#acks.catch(() => {});
+      await this.#cleanUp();
+      status.setState('failed', this.#failure);
+      this.#o.onFailed(this.#failure);
+    }
+  }
+
+  async #cleanUp(): Promise<void> {
+    const task = this.#task;
+    this.#task = null;
+    await task?.stop().catch(() => {});
+    await this.#producer?.close().catch(() => {});
+  }
+
+  /** Transforms and converts a polled batch; failing records follow `errors.tolerance`. */
+  async #prepare(records: readonly SourceRecord[]): Promise<Prepared> {
+    const config = this.#config;
+    const topic = config.topic!;
+    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0 };
+    const out = prepared.out;
+    let n = 0;
+    const chain = this.#chain.length > 0 ? this.#chain : null;
+    const keyConverter = this.#keyConverter;
+    const valueConverter = this.#valueConverter;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      if (r.sourceOffset !== undefined) prepared.positions.set(r.sourcePartition, r.sourceOffset);
+      if (r.error !== undefined) {
+        this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, r.error, r.key, r.value);
+        continue;
+      }
+      let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: r.value, headers: r.headers, timestamp: r.timestamp };
+      if (chain) {
+        try {
+          let result = chain.apply(rec);
+          if (result instanceof Promise) result = await result;
+          if (result === null) {
+            prepared.filtered++;
+            continue;
+          }
+          rec = result;
+        } catch (error) {
+          this.#fail(prepared, r, 'TRANSFORMATION', error instanceof TransformError ? error.type : 'transform', error, r.key, r.value);
+          continue;
+        }
+      }
+      let key: Bytes;
+      let value: Bytes;
+      try {
+        key = keyConverter.fromConnector(rec.key);
+      } catch (error) {
+        this.#fail(prepared, r, 'KEY_CONVERTER', keyConverter.name, error, rec.key, rec.value);
+        continue;
+      }
+      try {
+        value = valueConverter.fromConnector(rec.value);
+      } catch (error) {
+        this.#fail(prepared, r, 'VALUE_CONVERTER', valueConverter.name, error, rec.key, rec.value);
+        continue;
+      }
+      out[n++] = { topic: rec.topic, partition: rec.partition, key, value, headers: rec.headers, timestamp: rec.timestamp };
+    }
+    out.length = n;
+    return prepared;
+  }
+
+  #fail(prepared: Prepared, r: SourceRecord, stage: ErrorStage, className: string, error: unknown, key: unknown, value: unknown): void {
+    const config = this.#config;
+    if (config['errors.tolerance'] !== 'all') {
+      throw new RecordProcessingError(stage, `record from source partition ${r.sourcePartition} of connector "${config.name}" failed (errors.tolerance=none): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    prepared.failed++;
+    const dlq = config['errors.deadletterqueue.topic.name'];
+    if (!dlq) return;
+    const failed: FailedRecord = { stage, className, error, key, value, headers: r.headers, timestamp: r.timestamp, source: { partition: r.sourcePartition, offset: r.sourceOffset } };
+    prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
+  }
+
+  /** Produces a batch; its acknowledgement is handled in order after the ones before it. */
+  #send(records: readonly SourceRecord[], prepared: Prepared): void {
+    const producer = this.#producer!;
+    const sent = Promise.all([
+      prepared.out.length > 0 ? producer.send(prepared.out).catch((error: unknown) => this.#sendOneByOne(prepared, error)) : null,
+      prepared.dead.length > 0 ? producer.send(prepared.dead) : null,
+    ]);
+    sent.catch(() => {}); // observed below, in order
+    this.#inFlight++;
+    this.#acks = this.#acks.then(async () => {
+      try {
+        if (this.#failure) return;
+        await sent;
+        await this.#o.offsets.write(this.#config.name, prepared.positions);
+        await this.#task?.acknowledge?.(records);
+        this.#o.status.acknowledged(records.length, prepared.out.length - prepared.refused, prepared.filtered, prepared.failed + prepared.refused);
+      } catch (error) {
+        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+        this.#stop.abort(this.#failure);
+      } finally {
+        this.#inFlight--;
+        if (this.#inFlight === 0 && this.#lastPollEmpty) this.#o.status.setIdle(true);
+        this.#inFlightChanged?.();
+      }
+    });
+  }
+
+  /**
+   * A send failed for good (the producer already retried retriable errors). With
+   * errors.tolerance=all, send the records one by one and dead-letter those the log refuses.
+   */
+  async #sendOneByOne(prepared: Prepared, error: unknown): Promise<unknown> {
+    const config = this.#config;
+    if (config['errors.tolerance'] !== 'all' || isRetriable(error)) throw error;
+    const producer = this.#producer!;
+    const dlq = config['errors.deadletterqueue.topic.name'];
+    const dead: ProducerRecord<Bytes, Bytes>[] = [];
+    for (const record of prepared.out) {
+      try {
+        await producer.send(record);
+      } catch (e) {
+        prepared.refused++;
+        if (dlq) {
+          dead.push(deadLetterRecord(dlq, config.name, { stage: 'KAFKA_PRODUCE', className: 'producer', error: e, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp }, config['errors.deadletterqueue.context.headers.enable']));
+        }
+      }
+    }
+    if (dead.length > 0) await producer.send(dead);
+    return null;
+  }
+}

@@ -1,0 +1,592 @@
+/**
+ * A consumer in a consumer group: members sharing a `groupId` split the partitions of the topics
+ * they subscribe to, each partition read by one member at a time, and resume from the group's
+ * committed offsets. Built on `Consumer` (positions, fetching, decoding) and `ConsumerCoordinator`
+ * (membership); Kafka's KafkaConsumer with `subscribe`.
+ *
+ * Rebalances happen inside `poll` (never concurrently with your processing): the rebalance
+ * listener's callbacks are awaited there, so `onPartitionsRevoked` can commit before a partition
+ * moves. Delivery is at-least-once when you commit after processing (or leave auto-commit on: it
+ * commits, at the next `poll`, what the previous `poll` returned, and before every revocation).
+ *
+ * @example
+ *   const consumer = createGroupConsumer(cluster, { groupId: 'billing', topics: ['orders'], valueSerde: jsonSerde() });
+ *   for await (const record of consumer) await bill(record.value); // auto-commit every 5 s
+ *
+ * @example manual commits and a listener
+ *   const consumer = createGroupConsumer(cluster, {
+ *     groupId: 'billing', topics: ['orders'], enableAutoCommit: false, assignors: ['cooperative-sticky'],
+ *     listener: { onPartitionsRevoked: () => consumer.commitSync() },
+ *   });
+ *   for (;;) {
+ *     const records = await consumer.poll();
+ *     for (const r of records) await bill(r.value);
+ *     await consumer.commitSync();
+ *   }
+ */
+import { channel } from 'node:diagnostics_channel';
+import { Observable } from 'rxjs';
+import type { Cluster, CommittedOffset, OffsetCommitEntry, TopicPartition } from '../cluster.js';
+import { ClosedError, InvalidConfigError, RebalanceInProgressError, SluiceError } from '../errors.js';
+import { resolveAssignor, type PartitionAssignor } from './assignors/index.js';
+import { Consumer, type ConsumerOptions, type ConsumerRecord } from './consumer.js';
+import { ConsumerCoordinator, isMembershipLost, type JoinResult } from './consumer-coordinator.js';
+
+const assignmentChannel = channel('sluice:group:assignment');
+const commitErrorChannel = channel('sluice:group:commit-error');
+
+/**
+ * Callbacks around rebalances, awaited inside `poll` (Kafka's ConsumerRebalanceListener).
+ * A callback that throws does not stop the rebalance; the first error is thrown from `poll` after it.
+ */
+export interface RebalanceListener<K = Buffer | null, V = Buffer | null> {
+  /** After a rebalance, with the partitions added to this member (called every rebalance, possibly empty). */
+  onPartitionsAssigned?(partitions: TopicPartition[], consumer: GroupConsumer<K, V>): void | Promise<void>;
+  /** Before partitions are given up; commit here to hand them over without duplicates. Not called with an empty list. */
+  onPartitionsRevoked?(partitions: TopicPartition[], consumer: GroupConsumer<K, V>): void | Promise<void>;
+  /**
+   * When the member learns it was dropped from its generation (session or poll timeout): the
+   * partitions may already belong to others, and commits for them would be refused. Defaults to
+   * `onPartitionsRevoked`, as in Kafka.
+   */
+  onPartitionsLost?(partitions: TopicPartition[], consumer: GroupConsumer<K, V>): void | Promise<void>;
+}
+
+export interface GroupConsumerOptions<K = Buffer | null, V = Buffer | null> extends ConsumerOptions<K, V> {
+  /** The group to join (Kafka's `group.id`). */
+  groupId: string;
+  /** Static membership (`group.instance.id`): a restart within the session timeout keeps the partitions, with no rebalance. */
+  groupInstanceId?: string;
+  /** Prefix of the member id (`client.id`; default `sluice`). */
+  clientId?: string;
+  /** Topics to subscribe to, or a pattern matched against every topic name (or call `subscribe`). */
+  topics?: readonly string[] | RegExp;
+  /**
+   * Assignors by name (`range`, `roundrobin`, `sticky`, `cooperative-sticky`) or as objects, in order of
+   * preference (Kafka's `partition.assignment.strategy`; default `['range', 'cooperative-sticky']`, so range
+   * with the eager protocol). Rebalancing is cooperative only when every assignor listed supports it.
+   */
+  assignors?: readonly (string | PartitionAssignor)[];
+  /** `session.timeout.ms` (default 45000): no heartbeat for this long and the member is removed. */
+  sessionTimeoutMs?: number;
+  /** `heartbeat.interval.ms` (default 3000): also how quickly the member notices a rebalance. */
+  heartbeatIntervalMs?: number;
+  /** `max.poll.interval.ms` (default 300000): a member that does not poll for this long leaves the group. */
+  maxPollIntervalMs?: number;
+  /** How long the coordinator waits for members to rejoin (default: `maxPollIntervalMs`, as Kafka). */
+  rebalanceTimeoutMs?: number;
+  /** `enable.auto.commit` (default true): commit what `poll` returned, at the next poll and before revocation. */
+  enableAutoCommit?: boolean;
+  /** `auto.commit.interval.ms` (default 5000). */
+  autoCommitIntervalMs?: number;
+  /** `metadata.max.age.ms` (default 300000): how often pattern subscriptions and partition counts are re-checked. */
+  metadataMaxAgeMs?: number;
+  listener?: RebalanceListener<K, V>;
+}
+
+export interface GroupMetadata {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+/** Offsets to commit; `metadata` is stored with the offset (up to 4 KiB). */
+export type CommitOffsets = readonly OffsetCommitEntry[];
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
+  readonly groupId: string;
+  readonly groupInstanceId: string | null;
+  readonly #cluster: Cluster;
+  readonly #inner: Consumer<K, V>;
+  readonly #coordinator: ConsumerCoordinator;
+  readonly #autoCommit: boolean;
+  readonly #autoCommitIntervalMs: number;
+  readonly #metadataMaxAgeMs: number;
+  readonly #heartbeatIntervalMs: number;
+  readonly #pollTimeoutMs: number;
+  #listener: RebalanceListener<K, V>;
+  #subscription: readonly string[] | RegExp | null = null;
+  #topics: string[] = [];
+  /** The partitions this member holds, and the generation it got them in. */
+  #owned: TopicPartition[] = [];
+  #ownedGeneration = -1;
+  /** Next offset to commit per partition: one past the last record handed out (or a seek/committed position). */
+  #consumed = new Map<string, OffsetCommitEntry>();
+  /** Newly assigned partitions whose position comes from the committed offset (or the reset policy). */
+  #needPositions: TopicPartition[] = [];
+  #polling = false;
+  #lastPollMs = Date.now();
+  #inPoll = false;
+  #lastAutoCommitMs = Date.now();
+  #lastMetadataMs = Date.now();
+  #asyncCommits: Promise<void> = Promise.resolve();
+  #closing = false;
+  #closed = false;
+  #inListener = false;
+  #pollDone: Promise<void> = Promise.resolve();
+  readonly #wake = new AbortController();
+
+  constructor(cluster: Cluster, options: GroupConsumerOptions<K, V>) {
+    if (!options.groupId) throw new InvalidConfigError('groupId is required for a group consumer', 'groupId');
+    this.#cluster = cluster;
+    this.groupId = options.groupId;
+    this.groupInstanceId = options.groupInstanceId ?? null;
+    this.#inner = new Consumer(cluster, options);
+    const assignors = (options.assignors ?? ['range', 'cooperative-sticky']).map(resolveAssignor);
+    if (assignors.length === 0) throw new InvalidConfigError('assignors must name at least one assignor', 'assignors');
+    const sessionTimeoutMs = positive(options.sessionTimeoutMs ?? 45_000, 'sessionTimeoutMs');
+    this.#heartbeatIntervalMs = positive(options.heartbeatIntervalMs ?? 3000, 'heartbeatIntervalMs');
+    if (this.#heartbeatIntervalMs >= sessionTimeoutMs) {
+      throw new InvalidConfigError(`heartbeatIntervalMs (${this.#heartbeatIntervalMs}) must be lower than sessionTimeoutMs (${sessionTimeoutMs})`, 'heartbeatIntervalMs');
+    }
+    const maxPollIntervalMs = positive(options.maxPollIntervalMs ?? 300_000, 'maxPollIntervalMs');
+    this.#autoCommit = options.enableAutoCommit ?? true;
+    this.#autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000;
+    this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 300_000;
+    this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
+    this.#listener = options.listener ?? {};
+    this.#coordinator = new ConsumerCoordinator(cluster, {
+      groupId: options.groupId,
+      groupInstanceId: this.groupInstanceId,
+      clientId: options.clientId ?? 'sluice',
+      sessionTimeoutMs,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? maxPollIntervalMs,
+      heartbeatIntervalMs: this.#heartbeatIntervalMs,
+      maxPollIntervalMs,
+      assignors,
+      lastPollMs: () => (this.#inPoll ? Date.now() : this.#lastPollMs),
+    });
+    if (options.topics) this.subscribe(options.topics);
+  }
+
+  /** `eager` or `cooperative`, from the assignors configured. */
+  get rebalanceProtocol(): 'eager' | 'cooperative' {
+    return this.#coordinator.protocol;
+  }
+
+  /**
+   * Subscribes to topics (or every topic matching a pattern), replacing any previous subscription;
+   * takes effect at the next `poll`. Partitions added later are picked up within `metadataMaxAgeMs`.
+   */
+  subscribe(topics: readonly string[] | RegExp, listener?: RebalanceListener<K, V>): void {
+    this.#assertOpen();
+    if (!(topics instanceof RegExp) && (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t === ''))) {
+      throw new InvalidConfigError('subscribe takes a list of topic names or a RegExp', 'topics');
+    }
+    this.#subscription = topics instanceof RegExp ? topics : [...new Set(topics)].sort();
+    if (listener) this.#listener = listener;
+    this.#coordinator.requestRejoin('the subscription changed');
+  }
+
+  /** The subscribed topic names (a pattern's current matches). */
+  subscription(): string[] {
+    return [...this.#topics];
+  }
+
+  /** The partitions assigned to this member now. */
+  assignment(): TopicPartition[] {
+    return this.#owned.map((tp) => ({ ...tp }));
+  }
+
+  groupMetadata(): GroupMetadata {
+    return { groupId: this.groupId, generationId: this.#coordinator.generationId, memberId: this.#coordinator.memberId, groupInstanceId: this.groupInstanceId };
+  }
+
+  /**
+   * Joins or rejoins the group when needed (running the listener), then returns available records
+   * of the assigned partitions, waiting up to `timeoutMs` (default `pollTimeoutMs`) for some.
+   * @throws the first error of a rebalance listener; FencedInstanceIdError; OffsetOutOfRangeError
+   *   for a partition without committed offset when `autoOffsetReset` is 'none'
+   */
+  async poll(options: { timeoutMs?: number; maxRecords?: number } = {}): Promise<ConsumerRecord<K, V>[]> {
+    const records = await this.#poll(options);
+    this.#markConsumed(records);
+    return records;
+  }
+
+  async #poll(options: { timeoutMs?: number; maxRecords?: number }): Promise<ConsumerRecord<K, V>[]> {
+    this.#assertOpen();
+    if (this.#polling) throw new SluiceError('CONCURRENT_POLL', `group consumer of "${this.groupId}": poll is already running (one poll at a time)`);
+    if (this.#subscription === null) throw new InvalidConfigError(`group consumer of "${this.groupId}": subscribe to topics before polling`, 'topics');
+    this.#polling = this.#inPoll = true;
+    let done!: () => void;
+    this.#pollDone = new Promise((resolve) => (done = resolve));
+    try {
+      const deadline = Date.now() + (options.timeoutMs ?? this.#pollTimeoutMs);
+      for (;;) {
+        this.#maybeAutoCommit();
+        await this.#maybeRefreshMetadata();
+        await this.#ensureActiveGroup();
+        await this.#ensurePositions();
+        if (this.#closing) return [];
+        const wait = Math.max(0, Math.min(deadline - Date.now(), this.#heartbeatIntervalMs));
+        const started = Date.now();
+        const records = await this.#inner.poll({ timeoutMs: wait, maxRecords: options.maxRecords });
+        // With nothing to fetch (no partitions, all paused) the inner poll returns at once: wait here
+        // instead, so that timers (heartbeats, the coordinator) run while we wait.
+        if (records.length === 0 && Date.now() - started < wait) await this.#idle(wait - (Date.now() - started));
+        if (this.#closing) {
+          this.#rewind(records, 0);
+          return [];
+        }
+        if (this.#coordinator.lost !== null) {
+          // These partitions may belong to others now: hand nothing out, rejoin at the loop's top.
+          this.#rewind(records, 0);
+          continue;
+        }
+        if (records.length > 0 || Date.now() >= deadline) return records;
+      }
+    } finally {
+      this.#polling = this.#inPoll = false;
+      this.#lastPollMs = Date.now();
+      done();
+    }
+  }
+
+  /**
+   * Reads until `close()`, joining the group and rebalancing as needed. A record counts as consumed
+   * (for `commitSync()` and auto-commit) once it is handed to the loop body; leaving the loop early
+   * rewinds to the first record not handed out.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
+    let records: ConsumerRecord<K, V>[] = [];
+    let next = 0;
+    try {
+      while (!this.#closing) {
+        records = await this.#poll({});
+        for (next = 0; next < records.length; next++) {
+          const r = records[next];
+          this.#consumed.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+          yield r;
+        }
+      }
+    } finally {
+      if (!this.#closed) this.#rewind(records, next + 1);
+    }
+  }
+
+  /** The records as a cold Observable (one subscription at a time), completing when the consumer closes. */
+  observe(): Observable<ConsumerRecord<K, V>> {
+    return new Observable<ConsumerRecord<K, V>>((subscriber) => {
+      let active = true;
+      void (async () => {
+        try {
+          while (active && !this.#closing) {
+            const records = await this.#poll({});
+            for (let i = 0; i < records.length; i++) {
+              if (!active) return this.#rewind(records, i);
+              const r = records[i];
+              this.#consumed.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+              subscriber.next(r);
+            }
+          }
+          subscriber.complete();
+        } catch (err) {
+          subscriber.error(err);
+        }
+      })();
+      return () => {
+        active = false;
+      };
+    });
+  }
+
+  // --- commits ---
+
+  /**
+   * Commits `offsets`, or else the position after every record handed out so far, and waits for
+   * the coordinator to store them. Async commits sent earlier are stored first.
+   * @throws IllegalGenerationError / UnknownMemberIdError when this member was dropped from its
+   *   generation (its partitions are lost; the next poll rejoins), PartitionNotOwnedError,
+   *   RebalanceInProgressError while the member is (re)joining
+   */
+  async commitSync(offsets?: CommitOffsets): Promise<void> {
+    this.#assertNotClosed();
+    const entries = offsets ? [...offsets] : this.#consumedOffsets();
+    await this.#asyncCommits;
+    if (entries.length > 0) await this.#coordinator.commit(entries);
+  }
+
+  /**
+   * Sends a commit without waiting (in order with other commits); `callback` gets its outcome.
+   * Failures without a callback are published on `sluice:group:commit-error`.
+   */
+  commitAsync(offsets?: CommitOffsets, callback?: (error: Error | null, offsets: OffsetCommitEntry[]) => void): void {
+    this.#assertNotClosed();
+    const entries = offsets ? [...offsets] : this.#consumedOffsets();
+    if (entries.length === 0) {
+      callback?.(null, entries);
+      return;
+    }
+    const sent = this.#asyncCommits.then(() => this.#coordinator.commit(entries));
+    this.#asyncCommits = sent.then(
+      () => callback?.(null, entries),
+      (error: Error) => {
+        if (callback) callback(error, entries);
+        else if (commitErrorChannel.hasSubscribers) commitErrorChannel.publish({ groupId: this.groupId, memberId: this.#coordinator.memberId, error, offsets: entries });
+      },
+    );
+  }
+
+  /** The group's committed offsets for `partitions` (default: the assignment); partitions without one are left out. */
+  committed(partitions: readonly TopicPartition[] = this.#owned): Promise<CommittedOffset[]> {
+    return this.#cluster.fetchOffsets(this.groupId, partitions);
+  }
+
+  // --- positions ---
+
+  /** Moves the next read of `tp` (an assigned partition) to `offset`; a later commit stores it. */
+  seek(tp: TopicPartition, offset: number): void {
+    this.#inner.seek(tp, offset);
+    this.#consumed.set(key(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition, offset });
+  }
+
+  position(tp: TopicPartition): Promise<number> {
+    return this.#inner.position(tp);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    this.#inner.pause(partitions);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    this.#inner.resume(partitions);
+  }
+
+  // --- closing ---
+
+  /**
+   * Commits (with auto-commit), revokes the partitions (awaiting the listener), leaves the group
+   * and closes. `leaveGroup` defaults to true for dynamic members and false for static ones (a
+   * static member that comes back within the session timeout keeps its partitions, with no
+   * rebalance); with false the coordinator drops the member only when its session times out.
+   */
+  async close(options: { leaveGroup?: boolean } = {}): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#wake.abort();
+    const leave = options.leaveGroup ?? this.groupInstanceId === null;
+    // Stop a poll that is waiting for records, and let it finish (unless we are inside its listener).
+    await this.#inner.close();
+    if (!this.#inListener) await this.#pollDone;
+    let failure: unknown;
+    try {
+      // As Kafka: commit and revoke (or report lost) whether or not the member leaves the group.
+      if (this.#coordinator.stable) {
+        if (this.#autoCommit) await this.commitSync().catch(() => {});
+        failure = await this.#revoke(this.#owned);
+      } else if (this.#owned.length > 0) {
+        failure = await this.#callListener('lost', this.#owned);
+      }
+      await this.#asyncCommits;
+    } finally {
+      this.#closed = true;
+      await this.#coordinator.close(leave);
+    }
+    if (failure) throw failure;
+  }
+
+  // --- internals ---
+
+  #assertOpen(): void {
+    if (this.#closing) throw new ClosedError('group consumer');
+  }
+
+  /** Sleeps up to `ms`, ending early when the consumer closes. */
+  #idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake.signal.addEventListener('abort', done);
+    });
+  }
+
+  #assertNotClosed(): void {
+    if (this.#closed) throw new ClosedError('group consumer');
+  }
+
+  #consumedOffsets(): OffsetCommitEntry[] {
+    const out: OffsetCommitEntry[] = [];
+    for (const tp of this.#owned) {
+      const c = this.#consumed.get(key(tp.topic, tp.partition));
+      if (c) out.push({ ...c });
+    }
+    return out;
+  }
+
+  #markConsumed(records: readonly ConsumerRecord<K, V>[]): void {
+    // Records of one partition are contiguous in a poll: record the last of each run.
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const nextRecord = records[i + 1];
+      if (nextRecord && nextRecord.partition === r.partition && nextRecord.topic === r.topic) continue;
+      this.#consumed.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    }
+  }
+
+  /** Moves positions back to the first of `records[from..]` per partition (polled, not handed out). */
+  #rewind(records: readonly ConsumerRecord<K, V>[], from: number): void {
+    const owned = new Set(this.#owned.map((tp) => key(tp.topic, tp.partition)));
+    const seen = new Set<string>();
+    for (let i = from; i < records.length; i++) {
+      const r = records[i];
+      const k = key(r.topic, r.partition);
+      if (seen.has(k) || !owned.has(k)) continue;
+      seen.add(k);
+      this.#inner.seek(r, r.offset);
+    }
+  }
+
+  #maybeAutoCommit(): void {
+    if (!this.#autoCommit || !this.#coordinator.stable || this.#coordinator.needsJoin) return;
+    const now = Date.now();
+    if (now - this.#lastAutoCommitMs < this.#autoCommitIntervalMs) return;
+    this.#lastAutoCommitMs = now;
+    this.commitAsync();
+  }
+
+  async #maybeRefreshMetadata(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastMetadataMs < this.#metadataMaxAgeMs) return;
+    this.#lastMetadataMs = now;
+    if (this.#subscription instanceof RegExp) {
+      const topics = await this.#resolveTopics();
+      if (topics.join('\u0000') !== this.#topics.join('\u0000')) this.#coordinator.requestRejoin('topics matching the subscribed pattern changed');
+    }
+    await this.#coordinator.checkMetadata();
+  }
+
+  async #resolveTopics(): Promise<string[]> {
+    const subscription = this.#subscription!;
+    if (!(subscription instanceof RegExp)) return [...subscription];
+    const all = await this.#cluster.listTopics();
+    return all.filter((t) => new RegExp(subscription.source, subscription.flags.replace('g', '')).test(t)).sort();
+  }
+
+  /** Rejoins until the member is in a stable generation (Kafka's ConsumerCoordinator.poll). */
+  async #ensureActiveGroup(): Promise<void> {
+    let failure: unknown;
+    while (this.#coordinator.needsJoin && !this.#closing) {
+      if (this.#coordinator.fatal) throw this.#coordinator.fatal;
+      const prepareFailure = await this.#prepareJoin();
+      failure ??= prepareFailure;
+      const reason = this.#coordinator.rejoinReason ?? 'rejoin';
+      this.#topics = await this.#resolveTopics();
+      let result: JoinResult;
+      try {
+        result = await this.#coordinator.joinAndSync(this.#topics, this.#owned, this.#ownedGeneration, reason);
+      } catch (err) {
+        if (this.#coordinator.fatal) throw this.#coordinator.fatal;
+        if (err instanceof RebalanceInProgressError || isMembershipLost(err)) continue; // flags set by the coordinator
+        throw err;
+      }
+      const joinFailure = await this.#onJoinComplete(result);
+      failure ??= joinFailure;
+    }
+    if (failure) throw failure;
+  }
+
+  /** Before (re)joining: partitions of a dropped member are lost; eager members revoke everything. */
+  async #prepareJoin(): Promise<unknown> {
+    if (this.#coordinator.lost !== null) {
+      const lost = this.#owned;
+      this.#dropPartitions(lost);
+      return lost.length > 0 ? this.#callListener('lost', lost) : undefined;
+    }
+    if (this.#owned.length === 0) return undefined;
+    if (this.#autoCommit && this.#coordinator.stable) await this.commitSync().catch(() => {});
+    if (this.#coordinator.protocol === 'eager') return this.#revoke(this.#owned);
+    // Cooperative: keep everything except partitions of topics no longer subscribed.
+    const topics = new Set(await this.#resolveTopics());
+    const unsubscribed = this.#owned.filter((tp) => !topics.has(tp.topic));
+    return unsubscribed.length > 0 ? this.#revoke(unsubscribed) : undefined;
+  }
+
+  async #onJoinComplete(result: JoinResult): Promise<unknown> {
+    const assigned = result.assignment.partitions;
+    const assignedKeys = new Set(assigned.map((tp) => key(tp.topic, tp.partition)));
+    const ownedKeys = new Set(this.#owned.map((tp) => key(tp.topic, tp.partition)));
+    const added = assigned.filter((tp) => !ownedKeys.has(key(tp.topic, tp.partition)));
+    const revoked = this.#owned.filter((tp) => !assignedKeys.has(key(tp.topic, tp.partition)));
+    let failure: unknown;
+    if (revoked.length > 0) {
+      // Cooperative: give up what moves (the listener may still commit it), then rejoin so its new owner gets it.
+      failure = await this.#revoke(revoked);
+      this.#coordinator.requestRejoin(`revoked ${revoked.length} partition(s) for their new owner`);
+    }
+    this.#owned = assigned.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
+    this.#ownedGeneration = result.generationId;
+    this.#inner.assign(this.#owned);
+    this.#needPositions.push(...added);
+    if (assignmentChannel.hasSubscribers) {
+      assignmentChannel.publish({ groupId: this.groupId, memberId: result.memberId, generationId: result.generationId, protocol: result.protocolName, assigned: this.assignment(), added, revoked });
+    }
+    const assignedFailure = await this.#callListener('assigned', added);
+    return failure ?? assignedFailure;
+  }
+
+  async #revoke(partitions: readonly TopicPartition[]): Promise<unknown> {
+    if (partitions.length === 0) return undefined;
+    const failure = await this.#callListener('revoked', [...partitions]);
+    this.#dropPartitions(partitions);
+    return failure;
+  }
+
+  #dropPartitions(partitions: readonly TopicPartition[]): void {
+    const gone = new Set(partitions.map((tp) => key(tp.topic, tp.partition)));
+    for (const k of gone) this.#consumed.delete(k);
+    this.#owned = this.#owned.filter((tp) => !gone.has(key(tp.topic, tp.partition)));
+    this.#needPositions = this.#needPositions.filter((tp) => !gone.has(key(tp.topic, tp.partition)));
+    if (!this.#closing) this.#inner.assign(this.#owned);
+  }
+
+  /** Runs a listener callback; returns (not throws) its error so the rebalance can finish first. */
+  async #callListener(kind: 'assigned' | 'revoked' | 'lost', partitions: TopicPartition[]): Promise<unknown> {
+    const l = this.#listener;
+    const fn = kind === 'assigned' ? l.onPartitionsAssigned : kind === 'revoked' ? l.onPartitionsRevoked : (l.onPartitionsLost ?? l.onPartitionsRevoked);
+    if (!fn) return undefined;
+    this.#inListener = true;
+    try {
+      await fn.call(l, partitions.map((tp) => ({ ...tp })), this);
+      return undefined;
+    } catch (err) {
+      return err;
+    } finally {
+      this.#inListener = false;
+    }
+  }
+
+  /** Positions of newly assigned partitions: the committed offset, else `autoOffsetReset`. */
+  async #ensurePositions(): Promise<void> {
+    if (this.#needPositions.length === 0) return;
+    const partitions = this.#needPositions;
+    const committed = await this.#cluster.fetchOffsets(this.groupId, partitions);
+    const byKey = new Map(committed.map((c) => [key(c.topic, c.partition), c.offset]));
+    for (const tp of partitions) {
+      const k = key(tp.topic, tp.partition);
+      const offset = byKey.get(k);
+      if (offset !== undefined) this.#inner.seek(tp, offset);
+      // Commit the reset position too (as Kafka), so a rebalance does not reset the partition again.
+      const position = offset ?? (await this.#inner.position(tp));
+      this.#consumed.set(k, { topic: tp.topic, partition: tp.partition, offset: position });
+    }
+    this.#needPositions = this.#needPositions.filter((tp) => !partitions.includes(tp));
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidConfigError(`${name} must be a positive integer (ms), got ${value}`, name);
+  return value;
+}
+
+/** Creates a consumer in group `options.groupId`; it joins at its first `poll`. */
+export function createGroupConsumer<K = Buffer | null, V = Buffer | null>(cluster: Cluster, options: GroupConsumerOptions<K, V>): GroupConsumer<K, V> {
+  return new GroupConsumer(cluster, options);
+}

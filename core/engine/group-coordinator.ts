@@ -1,0 +1,229 @@
+/**
+ * The group coordinator inside the embedded broker, after Kafka's classic GroupCoordinator:
+ * JoinGroup / SyncGroup / Heartbeat / LeaveGroup with generations, session timeouts, rebalance
+ * timeouts and static membership, plus OffsetCommit / OffsetFetch fenced by generation and by
+ * partition ownership, and the admin calls (list, describe, delete).
+ *
+ * The leader member computes the assignment (client side, in SyncGroup), as in Kafka; for groups of
+ * protocol type `consumer` the coordinator also reads the assignments, to refuse commits of
+ * partitions a member does not own.
+ *
+ * Membership lives in memory only: a restarted broker starts with no members (Kafka also persists
+ * it in `__consumer_offsets`). Committed offsets are persisted (see `OffsetStore`).
+ *
+ * Diagnostics channels: `sluice:group:rebalance` (state changes), `sluice:group:member` (join,
+ * leave, session expiry, static replacement), `sluice:group:commit` (stored commits).
+ *
+ * Concurrency: request handlers run their checks and state changes synchronously; only the long
+ * polls (join, sync) and commit durability are awaited.
+ */
+import { randomUUID } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
+import type {
+  CommittedOffset,
+  GroupDescription,
+  GroupListing,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  TopicPartition,
+} from '../cluster.js';
+import {
+  ClosedError,
+  FencedInstanceIdError,
+  GroupIdNotFoundError,
+  GroupNotEmptyError,
+  IllegalGenerationError,
+  InconsistentGroupProtocolError,
+  InvalidConfigError,
+  PartitionNotOwnedError,
+  RebalanceInProgressError,
+  SluiceError,
+  UnknownMemberIdError,
+  UnknownPartitionError,
+  UnknownTopicError,
+} from '../errors.js';
+import { Group, GroupMember, tpKey } from './group.js';
+import { OffsetStore, type OffsetsTopicAccess } from './offset-store.js';
+
+const rebalanceChannel = channel('sluice:group:rebalance');
+const memberChannel = channel('sluice:group:member');
+const commitChannel = channel('sluice:group:commit');
+
+/** Kafka's `offset.metadata.max.bytes`. */
+const MAX_METADATA_BYTES = 4096;
+
+export interface GroupCoordinatorOptions {
+  offsets: OffsetsTopicAccess;
+  /** Partition count of a topic, undefined when it does not exist. */
+  partitionCount(topic: string): number | undefined;
+  now: () => number;
+  /** Kafka's `group.min.session.timeout.ms` / `group.max.session.timeout.ms`. */
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** Kafka's `group.initial.rebalance.delay.ms`: how long a new group waits for more members. */
+  initialRebalanceDelayMs: number;
+  /** A read-only view: committed offsets only, reloaded on every read. */
+  readOnly: boolean;
+}
+
+export class GroupCoordinator {
+  readonly #groups = new Map<string, Group>();
+  readonly #offsets: OffsetStore;
+  readonly #options: GroupCoordinatorOptions;
+  #closed = false;
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.#options = options;
+    this.#offsets = new OffsetStore(options.offsets, options.now);
+    this.#offsets.load();
+  }
+
+  // --- offsets ---
+
+  async commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    this.#assertOpen();
+    const { groupId } = request;
+    validateGroupId(groupId);
+    const group = this.#groups.get(groupId);
+    if (request.generationId < 0 && request.memberId === '') {
+      // A commit from outside the group (admin reset, standalone consumer): only while nobody is in it.
+      if (group && group.members.size > 0) {
+        throw new GroupNotEmptyError(
+          `group "${groupId}" has ${group.members.size} active member(s) (state ${group.state}); its offsets can only be committed by its members, ` +
+            `or changed from outside once every member has left (stop the consumers, or wait for their session to time out)`,
+          groupId,
+        );
+      }
+    } else {
+      if (!group) throw unknownMember(null, request.memberId, 'commit', groupId);
+      const member = this.#member(group, request.memberId, request.groupInstanceId ?? null, 'commit');
+      this.#checkGeneration(group, member, request.generationId, 'commit');
+      if (group.state === 'CompletingRebalance') {
+        throw new RebalanceInProgressError(groupId, `group "${groupId}" is completing a rebalance (generation ${group.generationId}); commit again after the assignment is received`);
+      }
+      if (group.isConsumerGroup) {
+        for (const o of request.offsets) {
+          if (group.owners.get(tpKey(o.topic, o.partition)) !== member.memberId) {
+            throw new PartitionNotOwnedError(
+              `commit refused: ${o.topic}-${o.partition} is not assigned to member ${member.memberId} of group "${groupId}" in generation ${group.generationId}; nothing was committed`,
+              groupId,
+              member.memberId,
+              o.topic,
+              o.partition,
+            );
+          }
+        }
+      }
+    }
+    for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
+    if (request.offsets.length === 0) return;
+    const { committed, durable } = this.#offsets.commit(groupId, request.offsets);
+    if (commitChannel.hasSubscribers) commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed });
+    await durable;
+  }
+
+  #validateOffset(groupId: string, topic: string, partition: number, offset: number, metadata: string | undefined): void {
+    const count = this.#options.partitionCount(topic);
+    if (count === undefined) throw new UnknownTopicError(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= count) throw new UnknownPartitionError(topic, partition, count);
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new InvalidConfigError(`group "${groupId}": offset ${offset} for ${topic}-${partition} must be a non-negative integer`, 'offset');
+    }
+    if (metadata !== undefined && Buffer.byteLength(metadata) > MAX_METADATA_BYTES) {
+      throw new SluiceError('OFFSET_METADATA_TOO_LARGE', `group "${groupId}": commit metadata for ${topic}-${partition} is longer than ${MAX_METADATA_BYTES} bytes`);
+    }
+  }
+
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    this.#assertOpen();
+    if (this.#options.readOnly) this.#offsets.load();
+    return this.#offsets.offsets(groupId, partitions);
+  }
+
+  // --- admin ---
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.#assertOpen();
+    if (this.#options.readOnly) this.#offsets.load();
+    const ids = new Set([...this.#groups.keys(), ...this.#offsets.groupIds()]);
+    const out: GroupListing[] = [];
+    for (const groupId of [...ids].sort()) {
+      const group = this.#groups.get(groupId);
+      if (group && group.members.size === 0 && !this.#offsets.has(groupId) && group.generationId === 0) continue;
+      out.push({ groupId, protocolType: group?.protocolType ?? '', state: group?.state ?? (this.#options.readOnly ? 'Unknown' : 'Empty') });
+    }
+    return out;
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    this.#assertOpen();
+    if (this.#options.readOnly) this.#offsets.load();
+    return groupIds.map((groupId) => {
+      const group = this.#groups.get(groupId);
+      if (group) return group.describe();
+      const state = this.#offsets.has(groupId) ? (this.#options.readOnly ? 'Unknown' : 'Empty') : 'Dead';
+      return { groupId, state, protocolType: '', protocolName: '', generationId: 0, leaderId: null, members: [] };
+    });
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    for (const groupId of groupIds) {
+      const group = this.#groups.get(groupId);
+      if (group && group.members.size > 0) {
+        throw new GroupNotEmptyError(
+          `cannot delete group "${groupId}": it has ${group.members.size} active member(s) (state ${group.state}); stop them first. Nothing was deleted`,
+          groupId,
+        );
+      }
+      if (!group && !this.#offsets.has(groupId)) throw new GroupIdNotFoundError(groupId);
+    }
+    const writes: Promise<void>[] = [];
+    for (const groupId of groupIds) {
+      writes.push(this.#offsets.delete(groupId).durable);
+      const group = this.#groups.get(groupId);
+      if (group?.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+      this.#groups.delete(groupId);
+      if (rebalanceChannel.hasSubscribers) rebalanceChannel.publish({ groupId, phase: 'deleted', generationId: group?.generationId ?? 0, members: [], reason: 'deleted' });
+    }
+    await Promise.all(writes);
+  }
+
+  /** Drops every group's committed offsets for a deleted topic (as Kafka does). */
+  async onTopicDeleted(topic: string): Promise<void> {
+    const writes = this.#offsets.groupIds().map((groupId) => this.#offsets.delete(groupId, topic).durable);
+    await Promise.all(writes);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closed = new ClosedError('group coordinator');
+    for (const group of this.#groups.values()) {
+      if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+      for (const m of group.members.values()) {
+        if (m.sessionTimer) clearTimeout(m.sessionTimer);
+        m.joinWaiter?.reject(closed);
+        m.syncWaiter?.reject(closed);
+      }
+    }
+  }
+  // --- checks ---
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('broker');
+  }
+}
+
+function unknownMember(groupId: string, memberId: string): UnknownMemberIdError {
+  return new UnknownMemberIdError(`commit refused: member ${memberId || '(none)'} is not in group "${groupId}" (the group has no members); the member must rejoin`, groupId, memberId);
+}
+
+function validateGroupId(groupId: string): void {
+  if (typeof groupId !== 'string' || groupId.length === 0) throw new InvalidConfigError('group id is empty', 'groupId');
+}

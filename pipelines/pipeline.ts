@@ -1,0 +1,136 @@
+/**
+ * A validated pipeline: what a pipeline file means, with defaults filled in, expressions compiled,
+ * durations in milliseconds, module paths absolute, and the file location of every part (for
+ * run-time messages). Made by `loadPipeline`; run by `runPipeline`.
+ */
+import type { LogConfigInput } from '../core/index.js';
+import type { ValidConfig } from '../connectors/index.js';
+import type { Expression } from './expression.js';
+import type { Location } from './source-map.js';
+import type { AggregateOp } from './step-schemas.js';
+import type { Format } from './topic-schema.js';
+
+export interface Pipeline {
+  /** The file it was read from, as given. */
+  readonly file: string;
+  /** Prefixes consumer groups, stores and internal topics (the streams application id). */
+  readonly name: string;
+  readonly description?: string;
+  readonly engine: EngineSpec;
+  /** Declared topics, by name, in file order. */
+  readonly topics: ReadonlyMap<string, TopicSpec>;
+  readonly sources: readonly ConnectorSpec[];
+  readonly streams: readonly StreamSpec[];
+  readonly sinks: readonly ConnectorSpec[];
+}
+
+export interface EngineSpec {
+  /** The data directory from the file (as written: relative to the working directory); none means the CLI's `--data-dir`. */
+  readonly dataDir?: string;
+  readonly inMemory: boolean;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Overrides with durations turned into milliseconds, ready for `createTopics`. */
+  readonly config: LogConfigInput;
+  readonly keyFormat: Format;
+  readonly valueFormat: Format;
+  readonly at: Location;
+}
+
+export interface ConnectorSpec {
+  /** The validated connector config (defaults filled in), as `ConnectRuntime.start` takes it. */
+  readonly config: ValidConfig;
+  readonly at: Location;
+}
+
+export interface StreamSpec {
+  readonly name: string;
+  readonly from: readonly string[];
+  readonly steps: readonly Step[];
+  /** Empty when the last step is a branch. */
+  readonly to: readonly string[];
+  readonly at: Location;
+}
+
+export type Step = FilterStep | MapStep | FlatMapStep | KeyStep | TimestampStep | AggregateStep | JoinStep | BranchStep | CustomStep;
+
+interface StepBase {
+  /** 1-based position in its stream. */
+  readonly number: number;
+  readonly at: Location;
+}
+
+export interface FilterStep extends StepBase {
+  readonly type: 'filter';
+  readonly expression: Expression;
+}
+
+export interface MapStep extends StepBase {
+  readonly type: 'map';
+  readonly value?: Expression;
+  readonly key?: Expression;
+}
+
+export interface FlatMapStep extends StepBase {
+  readonly type: 'flat_map';
+  readonly expression: Expression;
+}
+
+export interface KeyStep extends StepBase {
+  readonly type: 'key';
+  readonly expression: Expression;
+}
+
+export interface TimestampStep extends StepBase {
+  readonly type: 'timestamp';
+  readonly expression: Expression;
+}
+
+export interface AggregateStep extends StepBase {
+  readonly type: 'aggregate';
+  readonly groupBy?: Expression;
+  readonly window?: WindowSpec;
+  readonly emit: 'on_update' | 'on_window_close';
+  readonly lateTopic?: string;
+  /** The store name (unique in the pipeline). */
+  readonly store: string;
+  readonly fields: readonly AggregateField[];
+}
+
+export interface AggregateField {
+  readonly name: string;
+  readonly op: AggregateOp;
+  /** Absent for a plain `count`. */
+  readonly expression?: Expression;
+}
+
+export type WindowSpec =
+  | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly graceMs: number }
+  | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number; readonly graceMs: number }
+  | { readonly kind: 'session'; readonly gapMs: number; readonly graceMs: number };
+
+export interface JoinStep extends StepBase {
+  readonly type: 'join';
+  readonly table: string;
+  readonly kind: 'inner' | 'left';
+  /** The field the table's value is added under (when no `value` expression). */
+  readonly as: string;
+  readonly value?: Expression;
+}
+
+export interface BranchStep extends StepBase {
+  readonly type: 'branch';
+  readonly routes: readonly { readonly when?: Expression; readonly to: readonly string[]; readonly at: Location }[];
+}
+
+export interface CustomStep extends StepBase {
+  readonly type: 'custom';
+  /** Absolute path of the module. */
+  readonly module: string;
+  /** The export to call (`default` for the default export). */
+  readonly exportName: string;
+  readonly receives: 'record' | 'observable';
+}

@@ -1,0 +1,93 @@
+/**
+ * The JSON Schema of a pipeline's `engine` and `topics` sections. Topic configs are Kafka's
+ * (`retention.ms`, `cleanup.policy`, …), as `sluice topics create -c` takes them; the `.ms` ones
+ * also accept a duration (`7d`). Ranges are checked after the schema by core's `parseLogConfig`.
+ */
+import type { JsonSchema } from '../connectors/index.js';
+import { DURATION_PATTERN } from './duration.js';
+
+/** Topic names as Kafka allows them. */
+export const TOPIC_PATTERN = '^[A-Za-z0-9._-]{1,249}$';
+
+/** Record formats of a topic's keys and values. */
+export const FORMATS = ['string', 'json', 'bytes'] as const;
+export type Format = (typeof FORMATS)[number];
+
+const TOPIC_CONFIGS: Record<string, { description: string; example: unknown; duration?: boolean; type?: string; enum?: string[] }> = {
+  'cleanup.policy': {
+    description: 'delete: old segments are deleted by retention. compact: the latest record per key is kept. compact,delete: both.',
+    example: 'compact',
+    enum: ['delete', 'compact', 'compact,delete', 'delete,compact'],
+  },
+  'retention.ms': { description: 'Delete closed segments older than this (-1: forever). Default 7 days.', example: '7d', duration: true },
+  'retention.bytes': { description: 'Delete the oldest closed segments while a partition is larger than this (-1: no limit).', example: 1073741824 },
+  'segment.bytes': { description: 'Roll to a new segment file at this size. Default 1 GiB.', example: 104857600 },
+  'segment.ms': { description: 'Roll to a new segment after this time. Default 7 days.', example: '1d', duration: true },
+  'delete.retention.ms': { description: 'Compacted topics: how long tombstones (null values) are kept. Default 1 day.', example: '1d', duration: true },
+  'min.cleanable.dirty.ratio': { description: 'Compacted topics: compact once this share of the log is not yet compacted (0–1).', example: 0.5, type: 'number' },
+  'max.message.bytes': { description: 'Largest record batch accepted.', example: 1048588 },
+  'flush.messages': { description: 'fdatasync after this many records; 1 makes every acknowledged record survive a power loss (group commit).', example: 1 },
+  'flush.ms': { description: 'fdatasync at most this long after a write (-1: leave it to the OS). Default 1 s.', example: 1000, duration: true },
+  'index.interval.bytes': { description: 'Bytes between offset index entries.', example: 4096 },
+};
+
+/** The keys a topic's `config` may have. */
+export const TOPIC_CONFIG_KEYS: readonly string[] = Object.keys(TOPIC_CONFIGS);
+
+export function topicsSchema(): JsonSchema {
+  const config: Record<string, JsonSchema> = {};
+  for (const [key, c] of Object.entries(TOPIC_CONFIGS)) {
+    config[key] = c.enum
+      ? { enum: c.enum, description: c.description, examples: [c.example] }
+      : c.duration
+        ? { type: ['integer', 'string'], pattern: DURATION_PATTERN, description: `${c.description} Milliseconds, or a duration (30s, 7d).`, examples: [c.example] }
+        : { type: c.type ?? 'integer', description: c.description, examples: [c.example] };
+  }
+  return {
+    type: 'object',
+    description: 'Topics, by name, created when the pipeline starts (existing topics are kept as they are). A topic a source writes need not be listed: the source creates it.',
+    propertyNames: { pattern: TOPIC_PATTERN },
+    examples: [{ orders: { partitions: 4 }, customers: { partitions: 4, config: { 'cleanup.policy': 'compact' } }, totals: null }],
+    additionalProperties: {
+      title: 'Topic',
+      type: ['object', 'null'],
+      additionalProperties: false,
+      description: 'A topic. Empty (or null) for the defaults: 1 partition, JSON values.',
+      properties: {
+        partitions: { type: 'integer', minimum: 1, default: 1, description: 'Number of partitions (the parallelism of the streams reading it).', examples: [4] },
+        config: {
+          type: 'object',
+          additionalProperties: false,
+          description: "Topic config overrides, with Kafka's names.",
+          properties: config,
+          examples: [{ 'retention.ms': '3d', 'cleanup.policy': 'delete' }],
+        },
+        key_format: {
+          enum: [...FORMATS],
+          default: 'string',
+          description: 'How streams read and write keys: string (UTF-8), json, or bytes.',
+          examples: ['json'],
+        },
+        value_format: {
+          enum: [...FORMATS],
+          default: 'json',
+          description: 'How streams read and write values: json (parsed; what expressions look into), string (UTF-8 text), or bytes.',
+          examples: ['string'],
+        },
+      },
+    },
+  };
+}
+
+export function engineSchema(): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Where the log lives: a data directory, or memory (gone when the pipeline stops). Default: the directory of `sluice --data-dir` (./.sluice).',
+    examples: [{ data_dir: './.sluice' }, { in_memory: true }],
+    properties: {
+      data_dir: { type: 'string', minLength: 1, description: 'Data directory (relative to the working directory); created if missing. Overrides --data-dir.', examples: ['/var/lib/sluice', '${DATA_DIR:-./.sluice}'] },
+      in_memory: { type: 'boolean', default: false, description: 'Keep everything in memory: for tests and one-shot batch jobs.', examples: [true] },
+    },
+  };
+}

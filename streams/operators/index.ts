@@ -1,0 +1,9 @@
+export { filter } from './filter.js';
+export { flatMap } from './flat-map.js';
+export { flatMapValues } from './flat-map-values.js';
+export { map } from './map.js';
+export { mapValues } from './map-values.js';
+export { mapValuesAsync } from './map-values-async.js';
+export { peek } from './peek.js';
+export { preservesKey } from './preserves-key.js';
+export { selectKey } from './select-key.js';

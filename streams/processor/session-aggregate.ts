@@ -1,0 +1,113 @@
+/**
+ * Aggregation per key and session, on event time (Kafka Streams' session windows).
+ *
+ * A record at time `t` joins every session of its key that ends at or after `t - gap` and starts
+ * at or before `t + gap`; those sessions merge (their aggregates combined with the merger) into
+ * one spanning all of them and `t`. A session is closed once `end + gap + grace` is behind stream
+ * time; a record whose merged session would already be closed is late. With `emit: 'onUpdate'`,
+ * each merge emits a tombstone (`null`) for every session merged away and the new session's
+ * aggregate; with `'onWindowClose'`, each session is emitted once, when it closes.
+ */
+import { Observable } from 'rxjs';
+import type { TimeWindow, Windowed } from '../record.js';
+import { appliedBefore, markApplied, type InputOrigin } from '../state/applied-marks.js';
+import type { SessionEntry, SessionStore } from '../state/session-store.js';
+import type { AnyRecord, SessionAggregateNode } from '../topology/nodes.js';
+import type { LateRecords } from './late-records.js';
+import type { TaskEnvironment } from './task-environment.js';
+
+export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment) {
+  const { update, merge } = node;
+  const { gapMs: gap, graceMs: grace } = node.windows;
+  const retention = node.store.retentionMs!;
+  const final = node.emit === 'onWindowClose';
+  const emits = node.children.length > 0;
+  /** Stream time at which the next sweep (emission of closed sessions, eviction) has work. */
+  let nextSweepAt = -Infinity;
+  const sweepTimeOf = (e: SessionEntry<unknown, unknown>): number =>
+    Math.min(final && e.window.end >= store.emittedUpTo ? e.window.end + gap + grace + 1 : Infinity, e.window.end + retention);
+
+  return (source: Observable<AnyRecord>): Observable<AnyRecord> =>
+    new Observable<AnyRecord>((subscriber) => {
+      let skipped = 0;
+      const emit = (key: unknown, window: TimeWindow, value: unknown, timestamp: number, trigger: AnyRecord): void => {
+        if (!emits) return;
+        const windowed: Windowed<unknown> = { key, window };
+        subscriber.next({ key: windowed, value, timestamp, headers: trigger.headers, origin: trigger.origin });
+      };
+      const sweep = (trigger: AnyRecord): void => {
+        const streamTime = store.streamTime;
+        if (streamTime < nextSweepAt) return;
+        const closeBound = streamTime - gap - grace;
+        let next = Infinity;
+        const evicted: SessionEntry<unknown, unknown>[] = [];
+        for (const e of store.entries()) {
+          if (final && e.window.end >= store.emittedUpTo && e.window.end < closeBound) emit(e.key, e.window, e.value, e.window.end, trigger);
+          if (e.window.end + retention <= streamTime) evicted.push(e);
+        }
+        if (final) store.setEmittedUpTo(closeBound);
+        for (const e of evicted) store.remove(e);
+        for (const e of store.entries()) next = Math.min(next, sweepTimeOf(e));
+        nextSweepAt = next;
+      };
+      return source.subscribe({
+        next(r) {
+          const key = r.key;
+          if (key === null || key === undefined || r.value === null || r.value === undefined) {
+            skipped++;
+            return;
+          }
+          const origin = r.origin as InputOrigin;
+          const t = r.timestamp;
+          store.setStreamTime(t);
+          const streamTime = store.streamTime;
+          try {
+            const overlapping = store.overlapping(key, t - gap, t + gap);
+            let start = t;
+            let end = t;
+            for (const s of overlapping) {
+              start = Math.min(start, s.window.start);
+              end = Math.max(end, s.window.end);
+            }
+            if (end + gap + grace < streamTime) {
+              late.add(r, streamTime);
+              return;
+            }
+            if (overlapping.some((s) => appliedBefore(s, origin))) return;
+            let agg: unknown = undefined;
+            let marks: number[] | null = null;
+            let restored: number[] | null = null;
+            for (const s of overlapping) {
+              agg = agg === undefined ? s.value : merge(agg, s.value, key);
+              marks = maxMarks(marks, s.marks);
+              restored = maxMarks(restored, s.restored);
+              store.remove(s);
+              if (!final && (s.window.start !== start || s.window.end !== end)) emit(key, s.window, null, t, r);
+            }
+            const value = update(agg, r);
+            const e = store.put(key, { start, end }, value);
+            e.marks = marks;
+            e.restored = restored;
+            markApplied(e, origin, store.inputCount);
+            nextSweepAt = Math.min(nextSweepAt === -Infinity ? Infinity : nextSweepAt, sweepTimeOf(e));
+            if (!final) emit(key, e.window, value, t, r);
+            sweep(r);
+          } catch (err) {
+            subscriber.error(err);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete() {
+          if (skipped > 0) env.observer?.skipped?.(env.taskId, store.name, skipped);
+          late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
+        },
+      });
+    });
+}
+
+function maxMarks(a: number[] | null, b: number[] | null): number[] | null {
+  if (b === null) return a;
+  if (a === null) return b.slice();
+  for (let i = 0; i < b.length; i++) if (b[i] > a[i]) a[i] = b[i];
+  return a;
+}

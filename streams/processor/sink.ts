@@ -1,0 +1,163 @@
+/**
+ * Sinks: the operators at the end of a branch that write records to a topic. A sink completes
+ * only when every record it received was acknowledged, so a batch's completion means its output
+ * is in the log.
+ *
+ * Repartition sinks also stamp each record with its upstream position (header `sluice.origin`,
+ * see `SourceReader`) and write a batch's records sorted by that position, so that the
+ * downstream task can recognise records written twice by a restarted upstream task. Positions
+ * are `(input record, n-th output of that record)`; they repeat across runs as long as the
+ * operators upstream are deterministic.
+ */
+import { Observable } from 'rxjs';
+import { SerializationError, type RecordHeader } from '../../core/index.js';
+import type { StreamRecord } from '../record.js';
+import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
+import { ORIGIN_HEADER } from './source-reader.js';
+import type { OutputRecord, TaskEnvironment } from './task-environment.js';
+
+/** Records sent per `send` while a batch is still running. */
+const CHUNK_RECORDS = 1000;
+
+export interface SinkTarget {
+  topic: string;
+  keySerde: AnySerde;
+  valueSerde: AnySerde;
+  partitioner?: StreamPartitioner;
+  /** Known when `partitioner` is set. */
+  partitionCount?: number;
+}
+
+export function serialize(serde: AnySerde, value: unknown, what: string): Uint8Array | string | null {
+  if (value === null || value === undefined) return null;
+  let out: unknown;
+  try {
+    out = serde.serialize(value);
+  } catch (err) {
+    throw new SerializationError(`${what}: ${(err as Error).message}`, { cause: err });
+  }
+  if (out !== null && typeof out !== 'string' && !(out instanceof Uint8Array)) {
+    throw new SerializationError(`${what}: the serde returned a ${typeof out}, not bytes or a string; set a serde for this type`);
+  }
+  return out as Uint8Array | string | null;
+}
+
+function toOutput(target: SinkTarget, r: AnyRecord): OutputRecord {
+  const out: OutputRecord = {
+    key: serialize(target.keySerde, r.key, `key of a record for topic "${target.topic}"`),
+    value: serialize(target.valueSerde, r.value, `value of a record for topic "${target.topic}"`),
+    headers: r.headers,
+    timestamp: r.timestamp,
+  };
+  if (target.partitioner !== undefined) out.partition = target.partitioner(r.key, r.value, target.partitionCount!, r);
+  return out;
+}
+
+/** Writes every record to `target.topic`; completes (emitting nothing) once all are acknowledged. */
+export function sink(target: SinkTarget, env: TaskEnvironment) {
+  return (source: Observable<AnyRecord>): Observable<never> =>
+    new Observable<never>((subscriber) => {
+      let buffer: OutputRecord[] = [];
+      const sends: Promise<void>[] = [];
+      let sent = 0;
+      const flush = (): void => {
+        if (buffer.length === 0) return;
+        const records = buffer;
+        buffer = [];
+        sent += records.length;
+        const p = env.collector.send(target.topic, records);
+        p.catch((err) => subscriber.error(err));
+        sends.push(p);
+      };
+      return source.subscribe({
+        next(r) {
+          try {
+            buffer.push(toOutput(target, r));
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          if (buffer.length >= CHUNK_RECORDS) flush();
+        },
+        error: (err) => subscriber.error(err),
+        complete() {
+          flush();
+          Promise.all(sends).then(() => {
+            if (sent > 0) env.observer?.recordsOut?.(env.taskId, target.topic, sent);
+            subscriber.complete();
+          }, (err) => subscriber.error(err));
+        },
+      });
+    });
+}
+
+/**
+ * Writes the batch's records to a repartition topic, sorted by upstream position and stamped
+ * with it; completes once all are acknowledged.
+ */
+export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
+  return (source: Observable<AnyRecord>): Observable<never> =>
+    new Observable<never>((subscriber) => {
+      const records: AnyRecord[] = [];
+      return source.subscribe({
+        next: (r) => void records.push(r),
+        error: (err) => subscriber.error(err),
+        complete() {
+          let out: OutputRecord[];
+          try {
+            out = stamped(target, records);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          if (out.length === 0) {
+            subscriber.complete();
+            return;
+          }
+          env.collector.send(target.topic, out).then(() => {
+            env.observer?.recordsOut?.(env.taskId, target.topic, out.length);
+            subscriber.complete();
+          }, (err) => subscriber.error(err));
+        },
+      });
+    });
+}
+
+function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
+  // The n-th output of an input record, in arrival order.
+  const seqs = new Map<object, number>();
+  const seq = new Int32Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const origin = records[i].origin;
+    const n = seqs.get(origin) ?? 0;
+    seqs.set(origin, n + 1);
+    seq[i] = n;
+  }
+  let order: number[] | null = null;
+  for (let i = 1; i < records.length; i++) {
+    if (compare(records[i - 1], seq[i - 1], records[i], seq[i]) > 0) {
+      order = records.map((_, j) => j).sort((a, b) => compare(records[a], seq[a], records[b], seq[b]));
+      break;
+    }
+  }
+  const out = new Array<OutputRecord>(records.length);
+  for (let k = 0; k < records.length; k++) {
+    const i = order === null ? k : order[k];
+    const r = records[i];
+    const o = r.origin;
+    const stamp: RecordHeader = { key: ORIGIN_HEADER, value: Buffer.from(`${o.topic}:${o.partition}:${o.offset}:${seq[i]}`, 'latin1') };
+    const rec = toOutput(target, r);
+    rec.headers = r.headers.length === 0 ? [stamp] : [...r.headers, stamp];
+    out[k] = rec;
+  }
+  return out;
+}
+
+function compare(a: StreamRecord<unknown, unknown>, seqA: number, b: StreamRecord<unknown, unknown>, seqB: number): number {
+  const oa = a.origin;
+  const ob = b.origin;
+  if (oa.topic !== ob.topic) return oa.topic < ob.topic ? -1 : 1;
+  if (oa.partition !== ob.partition) return oa.partition - ob.partition;
+  if (oa.offset !== ob.offset) return oa.offset - ob.offset;
+  return seqA - seqB;
+}

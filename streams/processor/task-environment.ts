@@ -1,0 +1,58 @@
+/**
+ * What a task's processor needs from whoever runs it — the application runtime (records go to the
+ * log through a producer) or the test driver (records stay in memory).
+ */
+import type { RecordHeader } from '../../core/index.js';
+import type { AnySerde } from '../topology/nodes.js';
+
+/** A serialized output record. */
+export interface OutputRecord {
+  key: Uint8Array | string | null;
+  value: Uint8Array | string | null;
+  headers: readonly RecordHeader[];
+  timestamp: number;
+  /** Explicit partition (custom partitioner); otherwise murmur2 of the key bytes, or sticky for null keys. */
+  partition?: number;
+}
+
+export interface RecordCollector {
+  /** Appends `records` to `topic` in order; resolves when every one is acknowledged. */
+  send(topic: string, records: OutputRecord[]): Promise<void>;
+  /** The partition count of `topic` (creating it if the runtime allows). */
+  partitionCount(topic: string): Promise<number>;
+}
+
+/** A late record: its windows were all closed when it arrived. */
+export interface LateRecordInfo {
+  taskId: string;
+  store: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  streamTime: number;
+}
+
+/** Notified of what the processor does, for metrics and diagnostics channels. */
+export interface ProcessorObserver {
+  recordsOut?(taskId: string, topic: string, count: number): void;
+  late?(info: LateRecordInfo): void;
+  /** Records of a repartition topic dropped as duplicates of records already processed. */
+  duplicates?(taskId: string, topic: string, partition: number, count: number): void;
+  /** Records skipped by an aggregation because their key or value was null. */
+  skipped?(taskId: string, store: string, count: number): void;
+}
+
+export interface TaskEnvironment {
+  /** `<subtopology>_<partition>`, as Kafka Streams names tasks. */
+  readonly taskId: string;
+  readonly partition: number;
+  readonly defaultKeySerde: AnySerde;
+  readonly defaultValueSerde: AnySerde;
+  /** The topic of an internal name: `<appId>-<name>-repartition`. */
+  repartitionTopic(name: string): string;
+  /** The concrete topics of each source node of the task's sub-topology (patterns resolved). */
+  sourceTopics(nodeId: number): readonly string[];
+  readonly collector: RecordCollector;
+  readonly observer?: ProcessorObserver;
+}

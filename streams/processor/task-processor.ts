@@ -1,0 +1,255 @@
+/**
+ * Runs a sub-topology for one task (one partition), one batch at a time.
+ *
+ * For each batch it instantiates the sub-topology as RxJS Observables — a Subject per source
+ * node, the user's operators piped in between, the stateful operators over the task's stores, and
+ * the sinks at the leaves — subscribes every leaf, pushes the batch's records into the sources in
+ * order and completes them. The batch is done when every leaf has completed: every operator
+ * (including asynchronous ones) has finished and every sink's records were acknowledged. State
+ * changes stay in the stores; the caller writes them to the changelogs (`drainChangelogs`) before
+ * it commits the batch's offsets.
+ *
+ * Not reentrant: `process` must not be called again before the previous call settled.
+ */
+import { merge, Observable, share, Subject, Subscription } from 'rxjs';
+import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
+import { TaskInputs } from '../state/applied-marks.js';
+import type { ChangelogRecord } from '../state/changelog-record.js';
+import { KeyValueStore } from '../state/key-value-store.js';
+import { SessionStore } from '../state/session-store.js';
+import { WindowStore } from '../state/window-store.js';
+import type { Subtopology } from '../topology/topology.js';
+import type { AnyRecord, AnySerde, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
+import { aggregate } from './aggregate.js';
+import { join } from './join.js';
+import { LateRecords } from './late-records.js';
+import { resolveSerde } from './resolve-serde.js';
+import { sessionAggregate } from './session-aggregate.js';
+import { repartitionSink, sink, type SinkTarget } from './sink.js';
+import { SourceReader, type InputRecord } from './source-reader.js';
+import { materialize } from './table.js';
+import type { TaskEnvironment } from './task-environment.js';
+import { windowAggregate } from './window-aggregate.js';
+
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>;
+
+export class TaskProcessor {
+  readonly subtopology: Subtopology;
+  readonly env: TaskEnvironment;
+  readonly inputs: TaskInputs;
+  readonly stores = new Map<string, TaskStore>();
+  /** Largest event timestamp read so far (-Infinity before the first record). */
+  streamTime = -Infinity;
+  readonly #readers = new Map<string, SourceReader>();
+  readonly #sinks = new Map<number, SinkTarget>();
+  #prepared = false;
+
+  /** @param partitions the task's input topic-partitions (one per source topic). */
+  constructor(subtopology: Subtopology, env: TaskEnvironment, partitions: readonly TopicPartition[]) {
+    this.subtopology = subtopology;
+    this.env = env;
+    this.inputs = new TaskInputs(partitions);
+    const key = env.defaultKeySerde;
+    for (const source of subtopology.sources) {
+      const reader = new SourceReader(source, resolveSerde(source.keySerde, key, key), resolveSerde(source.valueSerde, env.defaultValueSerde, key));
+      for (const topic of env.sourceTopics(source.id)) {
+        if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
+        this.#readers.set(topic, reader);
+      }
+    }
+    for (const spec of subtopology.stores) this.stores.set(spec.name, this.#createStore(spec));
+    for (const node of subtopology.sinks) {
+      this.#sinks.set(node.id, {
+        topic: node.repartition ? env.repartitionTopic(node.topic) : node.topic,
+        keySerde: resolveSerde(node.keySerde, key, key),
+        valueSerde: resolveSerde(node.valueSerde, env.defaultValueSerde, key),
+        partitioner: node.partitioner,
+      });
+    }
+  }
+
+  /** Looks up what sinks with a custom partitioner need (partition counts); call before `process`. */
+  async prepare(): Promise<void> {
+    for (const target of this.#sinks.values()) {
+      if (target.partitioner !== undefined) target.partitionCount = await this.env.collector.partitionCount(target.topic);
+    }
+    this.#prepared = true;
+  }
+
+  /** Runs one batch through the sub-topology; resolves when it completed (outputs acknowledged). */
+  async process(batch: readonly InputRecord[]): Promise<void> {
+    if (!this.#prepared) await this.prepare();
+    const records: AnyRecord[] = [];
+    const readers: SourceReader[] = [];
+    let duplicates = 0;
+    for (const r of batch) {
+      const reader = this.#readers.get(r.topic);
+      if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${r.topic}", which none of its sources reads`);
+      const record = reader.read(r, this.inputs.indexOf(r.topic, r.partition));
+      if (record === null) {
+        duplicates++;
+        continue;
+      }
+      if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
+      records.push(record);
+      readers.push(reader);
+    }
+    if (duplicates > 0 && batch.length > 0) this.env.observer?.duplicates?.(this.env.taskId, batch[0].topic, batch[0].partition, duplicates);
+    if (records.length === 0) return;
+    await this.#run(records, readers);
+  }
+
+  /** Commit metadata for an input partition (upstream positions of repartition records). */
+  sourceMetadata(tp: TopicPartition): string {
+    const reader = this.#readers.get(tp.topic);
+    return reader === undefined ? '' : reader.metadata(this.inputs.indexOf(tp.topic, tp.partition));
+  }
+
+  restoreSourceMetadata(tp: TopicPartition, metadata: string): void {
+    this.#readers.get(tp.topic)?.restoreMetadata(this.inputs.indexOf(tp.topic, tp.partition), metadata);
+  }
+
+  /** Every store's changes since the last call: what to write to the changelogs before a commit. */
+  drainChangelogs(): { store: string; records: ChangelogRecord[] }[] {
+    const out: { store: string; records: ChangelogRecord[] }[] = [];
+    for (const store of this.stores.values()) {
+      const records = store.drainChangelog();
+      if (records.length > 0) out.push({ store: store.name, records });
+    }
+    return out;
+  }
+
+  #createStore(spec: StoreSpec): TaskStore {
+    const key = this.env.defaultKeySerde;
+    const keySerde: AnySerde = resolveSerde(spec.keySerde, key, key);
+    const valueSerde: AnySerde = resolveSerde(spec.valueSerde, this.env.defaultValueSerde, key);
+    if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde, this.inputs);
+    if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde, this.inputs);
+    return new SessionStore(spec.name, keySerde, valueSerde, this.inputs);
+  }
+
+  #run(records: readonly AnyRecord[], readers: readonly SourceReader[]): Promise<void> {
+    const sub = this.subtopology;
+    const env = this.env;
+    const subjects = new Map<number, Subject<AnyRecord>>();
+    const splits = new Map<number, Subject<AnyRecord>[]>();
+    const memo = new Map<number, Observable<AnyRecord>>();
+    const subscriptions = new Subscription();
+
+    const store = <S extends TaskStore>(name: string): S => this.stores.get(name) as S;
+    const lateRecords = (storeName: string, topic: string | null, valueSerde: AnySerde): LateRecords => {
+      const spec = this.subtopology.stores.find((s) => s.name === storeName)!;
+      return new LateRecords(env, storeName, topic, resolveSerde(spec.keySerde, env.defaultKeySerde, env.defaultKeySerde), valueSerde);
+    };
+
+    const splitOutputs = (node: SplitNode): Subject<AnyRecord>[] => {
+      let outputs = splits.get(node.id);
+      if (outputs !== undefined) return outputs;
+      const branches = node.predicates.length + (node.withDefault ? 1 : 0);
+      const subjectsOut: Subject<AnyRecord>[] = Array.from({ length: branches }, () => new Subject<AnyRecord>());
+      outputs = subjectsOut;
+      splits.set(node.id, outputs);
+      subscriptions.add(
+        instantiate(node.parents[0]).subscribe({
+          next(r) {
+            for (let i = 0; i < node.predicates.length; i++) {
+              let match: boolean;
+              try {
+                match = node.predicates[i](r);
+              } catch (err) {
+                for (const s of subjectsOut) s.error(err);
+                return;
+              }
+              if (match) return subjectsOut[i].next(r);
+            }
+            if (node.withDefault) subjectsOut[branches - 1].next(r);
+          },
+          error: (err) => subjectsOut.forEach((s) => s.error(err)),
+          complete: () => subjectsOut.forEach((s) => s.complete()),
+        }),
+      );
+      return outputs;
+    };
+
+    const build = (node: TopologyNode): Observable<AnyRecord> => {
+      switch (node.kind) {
+        case 'source': {
+          const subject = new Subject<AnyRecord>();
+          subjects.set(node.id, subject);
+          return subject;
+        }
+        case 'pipe':
+          return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
+        case 'split':
+          throw new Error('a split node is read through its branches');
+        case 'branch':
+          return splitOutputs(node.parents[0] as SplitNode)[node.index];
+        case 'merge':
+          return merge(...node.parents.map(instantiate));
+        case 'sink': {
+          const target = this.#sinks.get(node.id)!;
+          const write = (node as SinkNode).repartition ? repartitionSink(target, env) : sink(target, env);
+          return write(instantiate(node.parents[0]));
+        }
+        case 'aggregate':
+          return aggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
+        case 'window-aggregate': {
+          const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
+          return windowAggregate(node, store(node.store.name), late, env)(instantiate(node.parents[0]));
+        }
+        case 'session-aggregate': {
+          const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
+          return sessionAggregate(node, store(node.store.name), late, env)(instantiate(node.parents[0]));
+        }
+        case 'table':
+          return materialize(node, store(node.store.name))(instantiate(node.parents[0]));
+        case 'join':
+          return join(node, store(node.table.name))(instantiate(node.parents[0]));
+      }
+    };
+
+    const instantiate = (node: TopologyNode): Observable<AnyRecord> => {
+      let o = memo.get(node.id);
+      if (o === undefined) {
+        o = build(node);
+        // A node read by several children runs once per batch for all of them.
+        if (node.children.length > 1 && node.kind !== 'source') o = o.pipe(share());
+        memo.set(node.id, o);
+      }
+      return o;
+    };
+
+    return new Promise<void>((resolve, reject) => {
+      const leaves = sub.nodes.filter((n) => n.children.length === 0);
+      let pending = leaves.length;
+      let failed = false;
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        subscriptions.unsubscribe();
+        reject(err);
+      };
+      try {
+        for (const leaf of leaves) {
+          subscriptions.add(
+            instantiate(leaf).subscribe({
+              error: fail,
+              complete: () => {
+                if (--pending === 0 && !failed) {
+                  subscriptions.unsubscribe();
+                  resolve();
+                }
+              },
+            }),
+          );
+        }
+        // Sources nothing downstream reads (every branch of theirs dropped) still get a subject.
+        for (const source of sub.sources) if (!subjects.has(source.id)) instantiate(source);
+        for (let i = 0; i < records.length && !failed; i++) subjects.get(readers[i].node.id)!.next(records[i]);
+        for (const subject of subjects.values()) subject.complete();
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+}

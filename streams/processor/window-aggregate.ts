@@ -1,0 +1,90 @@
+/**
+ * Aggregation per key and time window (tumbling or hopping), on event time.
+ *
+ * For each record: stream time becomes the largest timestamp seen; the record updates each of its
+ * windows that is still open (`window.end + grace > streamTime`, as Kafka Streams decides); if all
+ * its windows are closed, it is late. With `emit: 'onUpdate'` every update is emitted; with
+ * `'onWindowClose'`, each window's aggregate is emitted once when stream time closes it (with the
+ * timestamp `window.end - 1`). Windows are dropped from the store once `start + retentionMs` is
+ * behind stream time.
+ */
+import { Observable } from 'rxjs';
+import type { Windowed } from '../record.js';
+import { appliedBefore, markApplied, type InputOrigin } from '../state/applied-marks.js';
+import type { WindowStore } from '../state/window-store.js';
+import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
+import { windowsFor } from '../windows.js';
+import type { LateRecords } from './late-records.js';
+import type { TaskEnvironment } from './task-environment.js';
+
+export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment) {
+  const { windows, update } = node;
+  const grace = windows.graceMs;
+  const retention = node.store.retentionMs!;
+  const final = node.emit === 'onWindowClose';
+  const emits = node.children.length > 0;
+  return (source: Observable<AnyRecord>): Observable<AnyRecord> =>
+    new Observable<AnyRecord>((subscriber) => {
+      let skipped = 0;
+      const emitClosed = (trigger: AnyRecord): void => {
+        const bound = store.streamTime - grace;
+        if (bound <= store.emittedUpTo) return;
+        const starts = store.starts;
+        // First window not emitted yet: binary search for end > emittedUpTo.
+        let lo = 0;
+        let hi = starts.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (starts[mid] + windows.sizeMs > store.emittedUpTo) hi = mid;
+          else lo = mid + 1;
+        }
+        for (let i = lo; i < starts.length && starts[i] + windows.sizeMs <= bound; i++) {
+          if (!emits) continue;
+          for (const e of store.windowEntries(starts[i])!.values()) {
+            const key: Windowed<unknown> = { key: e.key, window: e.window };
+            subscriber.next({ key, value: e.value, timestamp: e.window.end - 1, headers: trigger.headers, origin: trigger.origin });
+          }
+        }
+        store.setEmittedUpTo(bound);
+      };
+      return source.subscribe({
+        next(r) {
+          if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) {
+            skipped++;
+            return;
+          }
+          const origin = r.origin as InputOrigin;
+          store.setStreamTime(r.timestamp);
+          const streamTime = store.streamTime;
+          let open = false;
+          try {
+            for (const window of windowsFor(windows, r.timestamp)) {
+              if (window.end + grace <= streamTime) continue;
+              open = true;
+              let e = store.entry(r.key, window);
+              if (e !== undefined && appliedBefore(e, origin)) continue;
+              const value = update(e?.value, r);
+              if (e === undefined) e = store.put(r.key, window, value);
+              else {
+                e.value = value;
+                store.touch(e);
+              }
+              markApplied(e, origin, store.inputCount);
+              if (emits && !final) subscriber.next({ key: { key: r.key, window }, value, timestamp: r.timestamp, headers: r.headers, origin: r.origin });
+            }
+            if (!open) late.add(r, streamTime);
+            if (final) emitClosed(r);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          store.evictBefore(streamTime - retention + 1);
+        },
+        error: (err) => subscriber.error(err),
+        complete() {
+          if (skipped > 0) env.observer?.skipped?.(env.taskId, store.name, skipped);
+          late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
+        },
+      });
+    });
+}

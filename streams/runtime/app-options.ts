@@ -1,0 +1,65 @@
+/** Configuration of a streams application. */
+import type { Cluster, OffsetResetPolicy, Serde } from '../../core/index.js';
+
+export interface StreamsAppOptions {
+  /**
+   * Names the application: its consumer group, and the prefix of its internal topics
+   * (`<applicationId>-<store>-changelog`, `<applicationId>-<name>-repartition`). Letters, digits,
+   * `.`, `_` and `-`.
+   */
+  applicationId: string;
+  /** The cluster to run on; or give `dataDir` to open (and own) an embedded one. */
+  cluster?: Cluster;
+  dataDir?: string;
+  /** Serde of keys where the topology gives none (default: UTF-8 strings). */
+  defaultKeySerde?: Serde<any>;
+  /** Serde of values where the topology gives none (default: JSON). */
+  defaultValueSerde?: Serde<any>;
+  /** Only `'at-least-once'` (the default) is supported; see `StreamsApp` for what it guarantees. */
+  processingGuarantee?: 'at-least-once';
+  /**
+   * How often a task writes its state changes to the changelogs and commits its input offsets
+   * (default 1000 ms). Longer intervals write fewer changelog records (one per changed key per
+   * commit) and reprocess more after a crash.
+   */
+  commitIntervalMs?: number;
+  /** Records per batch, i.e. per run of the RxJS pipeline (default 1000). */
+  maxBatchRecords?: number;
+  /**
+   * Records fetched for a task and not processed yet beyond which its partitions are paused
+   * (default 2 × `maxBatchRecords`): the fetch-ahead bound that turns a slow pipeline into slower
+   * fetching.
+   */
+  maxBufferedRecordsPerTask?: number;
+  /** Where tasks without a committed offset start (default `'earliest'`, as Kafka Streams). */
+  autoOffsetReset?: Exclude<OffsetResetPolicy, 'none'>;
+  /** How long a poll waits for records (default 100 ms). */
+  pollTimeoutMs?: number;
+  /** Group membership (ignored with `partitions`). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Static membership: a restart within the session timeout keeps this instance's tasks without a rebalance. */
+  groupInstanceId?: string;
+  /** Called once when the application fails (a task's pipeline threw, a commit failed for good). */
+  onError?: (error: Error) => void;
+}
+
+export interface StartOptions {
+  /**
+   * Run the tasks of these partition numbers (of every sub-topology) in this instance, without a
+   * consumer group; offsets are committed for the group `applicationId` from outside the group.
+   * Default: join the consumer group `applicationId` and run the tasks it assigns.
+   */
+  partitions?: readonly number[];
+}
+
+export interface ResolvedAppOptions {
+  applicationId: string;
+  defaultKeySerde: Serde<any>;
+  defaultValueSerde: Serde<any>;
+  commitIntervalMs: number;
+  maxBatchRecords: number;
+  maxBufferedRecordsPerTask: number;
+  autoOffsetReset: 'earliest' | 'latest';
+  pollTimeoutMs: number;
+}

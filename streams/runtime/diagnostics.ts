@@ -1,0 +1,27 @@
+/**
+ * Diagnostics channels of streams applications (`node:diagnostics_channel`; free when nobody
+ * subscribes). Every message carries `applicationId`.
+ *
+ * - `sluice:streams:records-in`  `{ taskId, count }` per batch processed
+ * - `sluice:streams:records-out` `{ taskId, topic, count }` per batch, per output topic
+ * - `sluice:streams:lag`         `{ taskId, topic, partition, position, endOffset, lag }` after each commit
+ * - `sluice:streams:late`        `{ taskId, store, topic, partition, offset, timestamp, streamTime }` per late record
+ * - `sluice:streams:commit`      `{ taskId, offsets, changelogRecords }` per commit
+ * - `sluice:streams:task`        `{ taskId, event: 'created' | 'restored' | 'closed' | 'suspended' | 'resumed', … }`
+ * - `sluice:streams:state`       `{ from, to }` on every application state change
+ * - `sluice:streams:duplicates`  `{ taskId, topic, partition, count }` repartition records dropped as already processed
+ *
+ * @example
+ *   import { subscribe } from 'node:diagnostics_channel';
+ *   subscribe('sluice:streams:late', (m) => console.warn('late record', m));
+ */
+import { channel } from 'node:diagnostics_channel';
+
+export const recordsInChannel = channel('sluice:streams:records-in');
+export const recordsOutChannel = channel('sluice:streams:records-out');
+export const lagChannel = channel('sluice:streams:lag');
+export const lateChannel = channel('sluice:streams:late');
+export const commitChannel = channel('sluice:streams:commit');
+export const taskChannel = channel('sluice:streams:task');
+export const stateChannel = channel('sluice:streams:state');
+export const duplicatesChannel = channel('sluice:streams:duplicates');

@@ -1,0 +1,32 @@
+/**
+ * Rebuilds a task's stores from their changelog partitions before the task processes anything:
+ * reads each changelog partition from its start to the end offset it had when restoring began.
+ */
+import { createConsumer, type Cluster } from '../../core/index.js';
+import type { StateStore } from '../state/changelog-record.js';
+
+/** Restores `store` from partition `partition` of `topic`; returns the number of records applied. */
+export async function restoreStore(cluster: Cluster, store: StateStore, topic: string, partition: number): Promise<number> {
+  const end = await cluster.listOffset(topic, partition, 'latest');
+  const start = await cluster.listOffset(topic, partition, 'earliest');
+  if (end <= start) return 0;
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: 10_000 });
+  const tp = { topic, partition };
+  consumer.assign([tp]);
+  consumer.seek(tp, start);
+  let applied = 0;
+  try {
+    for (;;) {
+      if ((await consumer.position(tp)) >= end) break;
+      const records = await consumer.poll({ timeoutMs: 100 });
+      for (const r of records) {
+        if (r.offset >= end) break;
+        store.restore(r.key, r.value, r.headers);
+        applied++;
+      }
+    }
+  } finally {
+    await consumer.close();
+  }
+  return applied;
+}

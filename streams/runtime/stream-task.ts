@@ -1,0 +1,235 @@
+/**
+ * One task of a running application: a sub-topology on one partition number. It restores its
+ * stores from their changelogs, then loops — fetch its input partitions (its own `Consumer`),
+ * take a batch, run it through the sub-topology (`TaskProcessor`), and every `commitIntervalMs`
+ * write the stores' changes to their changelogs and commit the input offsets.
+ *
+ * Backpressure: a task fetches only when fewer than `maxBatchRecords` records wait in its queue,
+ * and runs one batch at a time, so a slow pipeline fetches slowly. It holds at most one fetch per
+ * input partition (`FETCH_BYTES`, decoded) plus the batch in process and that batch's outputs.
+ *
+ * The at-least-once contract, in the order it is kept:
+ *   1. a batch completes only when all its outputs (sinks, repartition topics, late-record topics)
+ *      were acknowledged by the log;
+ *   2. on commit, every state change since the last commit is written to the changelog and
+ *      acknowledged;
+ *   3. only then are the input offsets (one past the last record processed) committed.
+ * So a committed offset never covers an input record whose outputs or state changes could be
+ * lost. After a crash, the records after the committed offset are processed again: their outputs
+ * may be written twice, but aggregations skip the records already applied to their restored state
+ * (see `applied-marks.ts`) and repartition sources drop records written twice upstream (see
+ * `SourceReader`), so every aggregate's final value counts each input record exactly once.
+ *
+ * Concurrency: the loop runs alone; `enqueue` (from the poll loop) and `close` may be called at any
+ * time and only touch the queue and flags.
+ */
+import { createConsumer, type Cluster, type CommittedOffset, type Consumer, type OffsetCommitEntry, type Producer, type TopicPartition } from '../../core/index.js';
+import type { InputRecord } from '../processor/source-reader.js';
+import type { TaskEnvironment } from '../processor/task-environment.js';
+import { TaskProcessor } from '../processor/task-processor.js';
+import type { ResolvedAppOptions } from './app-options.js';
+import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diagnostics.js';
+import type { OffsetCommitter } from './offset-committer.js';
+import { restoreStore } from './state-restorer.js';
+import { TaskInputQueue } from './task-input-queue.js';
+import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
+
+export interface StreamTaskContext {
+  readonly cluster: Cluster;
+  readonly resolved: ResolvedTopology;
+  readonly options: ResolvedAppOptions;
+  readonly producer: Producer<Uint8Array | string, Uint8Array | string>;
+  readonly env: Omit<TaskEnvironment, 'taskId' | 'partition' | 'sourceTopics'>;
+  readonly onError: (task: StreamTask, error: unknown) => void;
+  readonly metrics: { recordsIn: number; commits: number; restoredRecords: number };
+}
+
+const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+
+/** Bytes fetched per input partition at a time (the consumer's `maxPartitionFetchBytes`). */
+export const FETCH_BYTES = 512 * 1024;
+
+export class StreamTask {
+  readonly id: TaskId;
+  readonly name: string;
+  readonly partitions: readonly TopicPartition[];
+  readonly processor: TaskProcessor;
+  readonly queue = new TaskInputQueue();
+  readonly #ctx: StreamTaskContext;
+  readonly #consumer: Consumer;
+  readonly #committer: OffsetCommitter;
+  /** Next offset to process, per input partition. */
+  readonly #positions = new Map<string, number>();
+  readonly #committed = new Map<string, number>();
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+  #lastCommitMs = Date.now();
+  #processedSinceCommit = false;
+  #failed: unknown = null;
+  /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
+  changelogEnds: Map<string, number> | null = null;
+
+  constructor(ctx: StreamTaskContext, id: TaskId, partitions: readonly TopicPartition[], committer: OffsetCommitter) {
+    this.#ctx = ctx;
+    this.#committer = committer;
+    this.id = id;
+    this.name = taskName(id);
+    this.partitions = partitions;
+    const sub = ctx.resolved.subtopologies[id.subtopology];
+    this.processor = new TaskProcessor(
+      sub.subtopology,
+      { ...ctx.env, taskId: this.name, partition: id.partition, sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [] },
+      partitions,
+    );
+    this.#consumer = createConsumer(ctx.cluster, {
+      autoOffsetReset: ctx.options.autoOffsetReset,
+      maxPollRecords: Number.MAX_SAFE_INTEGER,
+      maxPartitionFetchBytes: FETCH_BYTES,
+      pollTimeoutMs: ctx.options.pollTimeoutMs,
+    });
+    this.#consumer.assign(partitions);
+    this.#publish('created');
+  }
+
+  get failed(): unknown {
+    return this.#failed;
+  }
+
+  /** Next offset to process per input partition (known after `initPositions`). */
+  positions(): Map<string, number> {
+    return new Map(this.#positions);
+  }
+
+  /** Rebuilds every store of the task from its changelog partition. */
+  async restore(): Promise<number> {
+    let restored = 0;
+    for (const store of this.processor.stores.values()) {
+      restored += await restoreStore(this.#ctx.cluster, store, this.#ctx.resolved.changelogTopic(store.name), this.id.partition);
+    }
+    this.#ctx.metrics.restoredRecords += restored;
+    this.#publish('restored', { restoredRecords: restored });
+    return restored;
+  }
+
+  /**
+   * Takes the committed offsets (and their metadata) as the starting positions; partitions
+   * without a committed offset start at `autoOffsetReset`.
+   */
+  initPositions(committed: readonly CommittedOffset[]): void {
+    this.#positions.clear();
+    this.#committed.clear();
+    this.queue.clear();
+    this.#consumer.assign(this.partitions);
+    for (const c of committed) {
+      this.#positions.set(tpKey(c), c.offset);
+      this.#committed.set(tpKey(c), c.offset);
+      this.processor.restoreSourceMetadata(c, c.metadata);
+      this.#consumer.seek(c, c.offset);
+    }
+  }
+
+  start(): void {
+    this.#stopping = false;
+    this.#lastCommitMs = Date.now();
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Stops the loop after the batch in progress, then (with `commit`) writes the changelogs and
+   * commits. Unprocessed queued records are dropped: they are fetched again from the committed
+   * offset by whoever runs the task next.
+   */
+  async close(commit: boolean, options: { keepConsumer?: boolean } = {}): Promise<void> {
+    this.#stopping = true;
+    // Ends a poll that waits for records; a batch in process finishes first.
+    this.#abortPoll();
+    await this.#loop;
+    this.#loop = null;
+    this.queue.clear();
+    if (!options.keepConsumer) await this.#consumer.close();
+    if (commit && this.#failed === null) await this.commit();
+    this.#publish('closed', { committed: commit });
+  }
+
+  async #run(): Promise<void> {
+    const { options } = this.#ctx;
+    try {
+      while (!this.#stopping) {
+        if (this.queue.size < options.maxBatchRecords) {
+          // Wait for records only when there is nothing to process and no commit is due.
+          const due = this.#processedSinceCommit ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
+          const wait = this.queue.size > 0 ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
+          const fetched = await this.#consumer.poll({ timeoutMs: wait });
+          if (this.#stopping) break;
+          this.#enqueue(fetched);
+        }
+        const batch = this.queue.take(options.maxBatchRecords);
+        if (batch.length > 0) {
+          await this.processor.process(batch);
+          for (const r of batch) this.#positions.set(tpKey(r), r.offset + 1);
+          this.#processedSinceCommit = true;
+          this.#ctx.metrics.recordsIn += batch.length;
+          if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: options.applicationId, taskId: this.name, count: batch.length });
+        }
+        if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
+      }
+    } catch (err) {
+      this.#failed = err;
+      this.#ctx.onError(this, err);
+    }
+  }
+
+  #abortPoll(): void {
+    this.#pollAbort?.abort();
+  }
+
+  /** Splits a poll's records (contiguous per partition) into the per-partition queues. */
+  #enqueue(records: readonly InputRecord[]): void {
+    let start = 0;
+    for (let i = 1; i <= records.length; i++) {
+      if (i < records.length && records[i].partition === records[start].partition && records[i].topic === records[start].topic) continue;
+      this.queue.push(start === 0 && i === records.length ? records : records.slice(start, i));
+      start = i;
+    }
+  }
+
+  /** Writes the stores' changes to their changelogs, then commits the input offsets. */
+  async commit(): Promise<void> {
+    const { producer, resolved, options } = this.#ctx;
+    let changelogRecords = 0;
+    const drained = this.processor.drainChangelogs();
+    if (drained.length > 0) {
+      const sends = drained.map(({ store, records }) => {
+        changelogRecords += records.length;
+        const topic = resolved.changelogTopic(store);
+        return producer.send(records.map((c) => ({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers })));
+      });
+      await Promise.all(sends);
+    }
+    const offsets: OffsetCommitEntry[] = [];
+    for (const tp of this.partitions) {
+      const k = tpKey(tp);
+      const position = this.#positions.get(k);
+      if (position === undefined || position === this.#committed.get(k)) continue;
+      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position, metadata: this.processor.sourceMetadata(tp) });
+    }
+    if (offsets.length > 0) await this.#committer.commit(offsets);
+    for (const o of offsets) this.#committed.set(tpKey(o), o.offset);
+    this.#lastCommitMs = Date.now();
+    this.#processedSinceCommit = false;
+    this.#ctx.metrics.commits++;
+    if (commitChannel.hasSubscribers) commitChannel.publish({ applicationId: options.applicationId, taskId: this.name, offsets, changelogRecords });
+    if (lagChannel.hasSubscribers) {
+      for (const tp of this.partitions) {
+        const position = this.#positions.get(tpKey(tp));
+        if (position === undefined) continue;
+        const endOffset = await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest');
+        lagChannel.publish({ applicationId: options.applicationId, taskId: this.name, topic: tp.topic, partition: tp.partition, position, endOffset, lag: endOffset - position });
+      }
+    }
+  }
+
+  #publish(event: string, extra: Record<string, unknown> = {}): void {
+    if (taskChannel.hasSubscribers) taskChannel.publish({ applicationId: this.#ctx.options.applicationId, taskId: this.name, event, ...extra });
+  }
+}

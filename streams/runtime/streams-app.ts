@@ -1,0 +1,528 @@
+/**
+ * A running streams application: a topology executed as one task per input partition (per
+ * sub-topology), in a consumer group named after the application id, so that more instances (or
+ * processes) share the tasks. Tasks are created and destroyed by the group's rebalance callbacks.
+ *
+ * ## Processing guarantee: at-least-once, with exact aggregates
+ *
+ * - An input offset is committed only after every output derived from it was acknowledged by the
+ *   log and every state change it caused was written to (and acknowledged by) its store's
+ *   changelog topic `<appId>-<store>-changelog`.
+ * - After a crash, a task restores its stores from their changelogs and processes again the input
+ *   after its committed offset. Outputs of those records (sinks, `toStream()` updates) may be
+ *   written a second time: consumers of output topics see at-least-once delivery.
+ * - State, however, is updated exactly once per input record: each store entry records the last
+ *   input offset applied to it (in its changelog record), and an aggregation skips a re-read record
+ *   the restored entry already reflects; a repartition topic's records carry their upstream input
+ *   position, and the downstream task drops copies written twice by a restarted upstream task. So
+ *   the final value of every aggregate (count, reduce, aggregate, windowed) equals what one pass
+ *   over the input would give — provided the topology is deterministic (the same input yields the
+ *   same outputs in the same order) and the state of a task is written by one instance at a time.
+ * - Not covered: side effects inside operators (they may run twice), and an instance that lost
+ *   its group membership but keeps writing (a "zombie", e.g. after a long event-loop stall)
+ *   while its task runs elsewhere.
+ *
+ * ## Backpressure and memory
+ *
+ * A task runs one batch at a time and its partitions are paused while more than
+ * `maxBufferedRecordsPerTask` fetched records wait, so a slow sink or asynchronous operator slows
+ * fetching. Records held per task are at most `maxBufferedRecordsPerTask + 2 × maxBatchRecords`
+ * (queued, polled, in process) plus the outputs of the batch in process and the consumer's fetch
+ * buffer (one fetch, ≤ 1 MiB, per input partition); the application holds that times its tasks,
+ * plus its stores.
+ *
+ * @example
+ *   const app = createStreamsApp(topology, { applicationId: 'word-count', dataDir: './data' });
+ *   await app.start();
+ *   installShutdownHandlers(app);
+ *   app.store<string, number>('word-counts').get('hello');
+ */
+import {
+  createConsumer,
+  createGroupConsumer,
+  createProducer,
+  InvalidConfigError,
+  jsonSerde,
+  openCluster,
+  stringSerde,
+  type Cluster,
+  type Consumer,
+  type ConsumerRecord,
+  type GroupConsumer,
+  type Producer,
+  type Serde,
+  type TopicPartition,
+} from '../../core/index.js';
+import type { InputRecord } from '../processor/source-reader.js';
+import type { ProcessorObserver, RecordCollector } from '../processor/task-environment.js';
+import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
+import type { ReadOnlySessionStore } from '../state/session-store.js';
+import type { ReadOnlyWindowStore } from '../state/window-store.js';
+import type { Topology } from '../topology/topology.js';
+import type { ResolvedAppOptions, StartOptions, StreamsAppOptions } from './app-options.js';
+import { duplicatesChannel, lateChannel, recordsOutChannel, stateChannel } from './diagnostics.js';
+import { groupCommitter, standaloneCommitter, type OffsetCommitter } from './offset-committer.js';
+import { keyValueView, sessionView, windowView, type StoreLocator } from './store-views.js';
+import { StreamTask, type StreamTaskContext } from './stream-task.js';
+import { StreamsTaskAssignor } from './task-assignor.js';
+import { resolveTopology, taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
+import type { TaskStore } from '../processor/task-processor.js';
+
+export type StreamsAppState = 'CREATED' | 'STARTING' | 'RUNNING' | 'REBALANCING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+export interface StreamsMetrics {
+  /** Input records processed (after repartition duplicates were dropped). */
+  recordsIn: number;
+  /** Records written to sinks, repartition and late-record topics. */
+  recordsOut: number;
+  lateRecords: number;
+  /** Repartition records dropped as copies of records already processed. */
+  duplicatesDropped: number;
+  /** Records an aggregation skipped for a null key or value. */
+  skippedRecords: number;
+  commits: number;
+  restoredRecords: number;
+  /** Tasks running in this instance now. */
+  tasks: number;
+}
+
+const passthrough: Serde<Uint8Array | string> = { serialize: (v) => v, deserialize: (b) => b as Buffer };
+const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+
+export class StreamsApp {
+  readonly applicationId: string;
+  readonly topology: Topology;
+  readonly #options: StreamsAppOptions;
+  readonly #resolvedOptions: ResolvedAppOptions;
+  #state: StreamsAppState = 'CREATED';
+  readonly #listeners = new Set<(to: StreamsAppState, from: StreamsAppState) => void>();
+  #cluster: Cluster | null = null;
+  #ownsCluster = false;
+  #resolved: ResolvedTopology | null = null;
+  #producer: Producer<Uint8Array | string, Uint8Array | string> | null = null;
+  #group: GroupConsumer | null = null;
+  #standalone: Consumer | null = null;
+  #committer: OffsetCommitter | null = null;
+  readonly #tasks = new Map<string, StreamTask>();
+  readonly #suspended = new Map<string, StreamTask>();
+  readonly #tasksByTp = new Map<string, StreamTask>();
+  #pollLoop: Promise<void> | null = null;
+  #wakePoll: (() => void) | null = null;
+  #closing: Promise<void> | null = null;
+  #error: Error | null = null;
+  readonly #metrics: StreamsMetrics = { recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, tasks: 0 };
+
+  constructor(topology: Topology, options: StreamsAppOptions) {
+    if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
+      throw new InvalidConfigError(`applicationId "${options.applicationId}" must be non-empty ASCII letters, digits, ".", "_" or "-"`, 'applicationId');
+    }
+    if (!options.cluster && !options.dataDir) throw new InvalidConfigError('give a cluster or a dataDir', 'cluster');
+    if ((options.processingGuarantee ?? 'at-least-once') !== 'at-least-once') {
+      throw new InvalidConfigError(`processingGuarantee "${options.processingGuarantee}" is not supported (only at-least-once)`, 'processingGuarantee');
+    }
+    this.applicationId = options.applicationId;
+    this.topology = topology;
+    this.#options = options;
+    const maxBatchRecords = positive(options.maxBatchRecords ?? 1000, 'maxBatchRecords');
+    this.#resolvedOptions = {
+      applicationId: options.applicationId,
+      defaultKeySerde: options.defaultKeySerde ?? stringSerde,
+      defaultValueSerde: options.defaultValueSerde ?? jsonSerde(),
+      commitIntervalMs: nonNegative(options.commitIntervalMs ?? 1000, 'commitIntervalMs'),
+      maxBatchRecords,
+      maxBufferedRecordsPerTask: positive(options.maxBufferedRecordsPerTask ?? 2 * maxBatchRecords, 'maxBufferedRecordsPerTask'),
+      autoOffsetReset: options.autoOffsetReset ?? 'earliest',
+      pollTimeoutMs: positive(options.pollTimeoutMs ?? 100, 'pollTimeoutMs'),
+    };
+  }
+
+  get state(): StreamsAppState {
+    return this.#state;
+  }
+
+  /** Calls `listener(to, from)` on every state change; returns a function that removes it. */
+  onStateChange(listener: (to: StreamsAppState, from: StreamsAppState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Counters since start. */
+  metrics(): StreamsMetrics {
+    return { ...this.#metrics, tasks: this.#tasks.size };
+  }
+
+  /** The tasks running in this instance, with their input partitions. */
+  localTasks(): { taskId: string; partitions: TopicPartition[] }[] {
+    return [...this.#tasks.values()].map((t) => ({ taskId: t.name, partitions: t.partitions.map((tp) => ({ ...tp })) }));
+  }
+
+  /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
+  async lag(): Promise<number> {
+    let lag = 0;
+    for (const task of this.#tasks.values()) {
+      const positions = task.positions();
+      for (const tp of task.partitions) {
+        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest');
+        const position = positions.get(tpKey(tp)) ?? (await this.#cluster!.listOffset(tp.topic, tp.partition, 'earliest'));
+        lag += Math.max(0, end - position);
+      }
+    }
+    return lag;
+  }
+
+  /**
+   * Starts the application: resolves and creates the internal topics, joins the group (or takes
+   * the given partitions), restores the tasks' stores and starts processing. Resolves once the
+   * first assignment's tasks are restored and running.
+   */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.#state !== 'CREATED') throw new InvalidConfigError(`application "${this.applicationId}" was already started`);
+    this.#setState('STARTING');
+    try {
+      if (this.#options.cluster) this.#cluster = this.#options.cluster;
+      else {
+        this.#cluster = await openCluster({ dataDir: this.#options.dataDir });
+        this.#ownsCluster = true;
+      }
+      const cluster = this.#cluster;
+      this.#resolved = await resolveTopology(this.topology, cluster, this.applicationId);
+      this.#producer = createProducer(cluster, { lingerMs: 0, keySerde: passthrough, valueSerde: passthrough });
+      const o = this.#resolvedOptions;
+      if (options.partitions !== undefined) {
+        const wanted = new Set(options.partitions);
+        const consumer = createConsumer(cluster, { autoOffsetReset: o.autoOffsetReset, maxPollRecords: o.maxBatchRecords, pollTimeoutMs: o.pollTimeoutMs });
+        this.#standalone = consumer;
+        this.#committer = standaloneCommitter(cluster, this.applicationId);
+        const tps = this.#resolved.tasks().filter((t) => wanted.has(t.partition)).flatMap((t) => this.#resolved!.inputPartitions(t));
+        consumer.assign(tps);
+        await this.#addTasks(tps);
+        this.#pollLoop = this.#runPollLoop();
+      } else {
+        let assigned!: () => void;
+        const firstAssignment = new Promise<void>((resolve) => (assigned = resolve));
+        const group: GroupConsumer = createGroupConsumer(cluster, {
+          groupId: this.applicationId,
+          groupInstanceId: this.#options.groupInstanceId,
+          clientId: this.applicationId,
+          topics: this.#resolved.sourceTopics(),
+          enableAutoCommit: false,
+          assignors: [new StreamsTaskAssignor(this.#resolved)],
+          autoOffsetReset: o.autoOffsetReset,
+          maxPollRecords: o.maxBatchRecords,
+          pollTimeoutMs: o.pollTimeoutMs,
+          sessionTimeoutMs: this.#options.sessionTimeoutMs,
+          heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+          listener: {
+            onPartitionsAssigned: async (partitions) => {
+              await this.#addTasks(partitions);
+              if (this.#state === 'REBALANCING' || this.#state === 'STARTING') this.#setState('RUNNING');
+              assigned();
+            },
+            onPartitionsRevoked: async (partitions) => {
+              if (this.#state === 'RUNNING') this.#setState('REBALANCING');
+              await this.#removeTasks(partitions, { commit: true, suspend: true });
+            },
+            onPartitionsLost: async (partitions) => {
+              if (this.#state === 'RUNNING') this.#setState('REBALANCING');
+              await this.#removeTasks(partitions, { commit: false, suspend: false });
+            },
+          },
+        });
+        this.#group = group;
+        this.#committer = groupCommitter(group);
+        this.#pollLoop = this.#runPollLoop();
+        await Promise.race([firstAssignment, this.#pollLoop.then(() => this.#throwIfFailed())]);
+      }
+      this.#throwIfFailed();
+      if ((this.#state as StreamsAppState) === 'STARTING') this.#setState('RUNNING');
+    } catch (err) {
+      this.#error ??= err as Error;
+      await this.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * Stops processing gracefully: every task finishes its batch in progress, writes its state
+   * changes to the changelogs and commits its offsets; the instance leaves the group (its tasks
+   * move to the other instances) and, if it opened the cluster, closes it.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Key-value store `name` (a table or a non-windowed aggregation), across this instance's tasks. */
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    return keyValueView<K, V>(this.#locator(name, 'kv'));
+  }
+
+  /** Window store `name` (a tumbling or hopping windowed aggregation). */
+  windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    return windowView<K, V>(this.#locator(name, 'window'));
+  }
+
+  /** Session store `name` (a session-windowed aggregation). */
+  sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    return sessionView<K, V>(this.#locator(name, 'session'));
+  }
+
+  // --- internals ---
+
+  #locator(name: string, type: 'kv' | 'window' | 'session'): StoreLocator {
+    const spec = this.topology.stores.get(name);
+    if (spec === undefined) throw new InvalidConfigError(`the topology has no store "${name}" (stores: ${[...this.topology.stores.keys()].join(', ') || 'none'})`);
+    if (spec.type !== type) throw new InvalidConfigError(`store "${name}" is a ${spec.type} store, not ${type}`);
+    const sub = this.topology.subtopologyOfStore(name)!;
+    return {
+      instances: () => {
+        const out = new Map<number, TaskStore>();
+        for (const t of this.#tasks.values()) if (t.id.subtopology === sub.id) out.set(t.id.partition, t.processor.stores.get(name)!);
+        return out;
+      },
+      partitions: () => this.#resolved?.subtopologies[sub.id].taskCount ?? 1,
+    };
+  }
+
+  #setState(to: StreamsAppState): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    if (stateChannel.hasSubscribers) stateChannel.publish({ applicationId: this.applicationId, from, to });
+    for (const l of this.#listeners) l(to, from);
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error) throw this.#error;
+  }
+
+  #taskContext(): StreamTaskContext {
+    const cluster = this.#cluster!;
+    const producer = this.#producer!;
+    const appId = this.applicationId;
+    const metrics = this.#metrics;
+    const collector: RecordCollector = {
+      send: async (topic, records) => {
+        await producer.send(records.map((r) => ({ topic, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition })));
+      },
+      partitionCount: (topic) => cluster.partitionCount(topic, { autoCreate: true }),
+    };
+    const observer: ProcessorObserver = {
+      recordsOut: (taskId, topic, count) => {
+        metrics.recordsOut += count;
+        if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count });
+      },
+      late: (info) => {
+        metrics.lateRecords++;
+        if (lateChannel.hasSubscribers) lateChannel.publish({ applicationId: appId, ...info });
+      },
+      duplicates: (taskId, topic, partition, count) => {
+        metrics.duplicatesDropped += count;
+        if (duplicatesChannel.hasSubscribers) duplicatesChannel.publish({ applicationId: appId, taskId, topic, partition, count });
+      },
+      skipped: (_taskId, _store, count) => {
+        metrics.skippedRecords += count;
+      },
+    };
+    const resolved = this.#resolved!;
+    const o = this.#resolvedOptions;
+    return {
+      cluster,
+      resolved,
+      options: o,
+      producer,
+      env: {
+        defaultKeySerde: o.defaultKeySerde,
+        defaultValueSerde: o.defaultValueSerde,
+        repartitionTopic: (name) => resolved.repartitionTopic(name),
+        collector,
+        observer,
+      },
+      onDrained: (task) => this.#resume(task),
+      onError: (task, error) => this.#fail(error instanceof Error ? error : new Error(String(error)), task),
+      metrics,
+    };
+  }
+
+  /** Creates (or resumes) the tasks of newly assigned partitions, restores them and starts them. */
+  async #addTasks(partitions: readonly TopicPartition[]): Promise<void> {
+    const resolved = this.#resolved!;
+    const byTask = new Map<string, { id: TaskId; tps: TopicPartition[] }>();
+    for (const tp of partitions) {
+      const id = resolved.taskOf(tp);
+      if (id === undefined) continue;
+      const name = taskName(id);
+      const entry = byTask.get(name) ?? { id, tps: [] };
+      entry.tps.push({ topic: tp.topic, partition: tp.partition });
+      byTask.set(name, entry);
+    }
+    const ctx = this.#taskContext();
+    await Promise.all(
+      [...byTask.values()].map(async ({ id, tps }) => {
+        const name = taskName(id);
+        if (this.#tasks.has(name)) return;
+        tps.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+        let task = this.#suspended.get(name);
+        this.#suspended.delete(name);
+        if (task !== undefined && !(await this.#stillCurrent(task, tps))) task = undefined;
+        if (task === undefined) {
+          task = new StreamTask(ctx, id, tps, this.#committer!);
+          await task.restore();
+        }
+        const committed = await this.#committer!.committed(tps);
+        task.initPositions(committed);
+        if (this.#standalone) for (const c of committed) this.#standalone.seek(c, c.offset);
+        this.#tasks.set(name, task);
+        for (const tp of tps) this.#tasksByTp.set(tpKey(tp), task);
+        task.start();
+      }),
+    );
+  }
+
+  /** A suspended task can be resumed when nobody wrote its changelogs since (its state is current). */
+  async #stillCurrent(task: StreamTask, tps: readonly TopicPartition[]): Promise<boolean> {
+    if (task.changelogEnds === null || task.partitions.length !== tps.length) return false;
+    for (const [topic, end] of task.changelogEnds) {
+      if ((await this.#cluster!.listOffset(topic, task.id.partition, 'latest')) !== end) return false;
+    }
+    return true;
+  }
+
+  async #removeTasks(partitions: readonly TopicPartition[], how: { commit: boolean; suspend: boolean }): Promise<void> {
+    const tasks = new Set<StreamTask>();
+    for (const tp of partitions) {
+      const t = this.#tasksByTp.get(tpKey(tp));
+      if (t) tasks.add(t);
+    }
+    await Promise.all(
+      [...tasks].map(async (task) => {
+        let committed = how.commit;
+        try {
+          await task.close(how.commit);
+        } catch {
+          // The commit was refused (e.g. the member fell out of its generation): the next owner
+          // reprocesses from the last committed offset; our state may be ahead, so drop it.
+          committed = false;
+        }
+        this.#tasks.delete(task.name);
+        for (const tp of task.partitions) if (this.#tasksByTp.get(tpKey(tp)) === task) this.#tasksByTp.delete(tpKey(tp));
+        if (how.suspend && committed && task.failed === null) {
+          const ends = new Map<string, number>();
+          for (const store of task.processor.stores.keys()) {
+            const topic = this.#resolved!.changelogTopic(store);
+            ends.set(topic, await this.#cluster!.listOffset(topic, task.id.partition, 'latest'));
+          }
+          task.changelogEnds = ends;
+          this.#suspended.set(task.name, task);
+        }
+      }),
+    );
+  }
+
+  async #runPollLoop(): Promise<void> {
+    const o = this.#resolvedOptions;
+    const input = this.#group ?? this.#standalone!;
+    while (this.#closing === null && this.#error === null) {
+      let active = false;
+      for (const t of this.#tasks.values()) if (!t.paused) active = true;
+      let records: ConsumerRecord<Buffer | null, Buffer | null>[];
+      try {
+        // With nothing to fetch, poll without waiting (it would not wait) and sleep here instead.
+        records = await input.poll({ timeoutMs: active ? o.pollTimeoutMs : 0, maxRecords: o.maxBatchRecords });
+      } catch (err) {
+        if (this.#closing !== null) break;
+        this.#fail(err as Error);
+        break;
+      }
+      this.#route(records);
+      if (!active && this.#closing === null) await this.#sleep(o.pollTimeoutMs);
+    }
+  }
+
+  #route(records: readonly ConsumerRecord<Buffer | null, Buffer | null>[]): void {
+    const o = this.#resolvedOptions;
+    let start = 0;
+    for (let i = 1; i <= records.length; i++) {
+      // Records of one partition are contiguous in a poll.
+      if (i < records.length && records[i].partition === records[start].partition && records[i].topic === records[start].topic) continue;
+      const first = records[start];
+      const task = this.#tasksByTp.get(tpKey(first));
+      if (task !== undefined) {
+        task.enqueue(records.slice(start, i) as InputRecord[]);
+        if (!task.paused && task.queue.size >= o.maxBufferedRecordsPerTask) {
+          task.paused = true;
+          (this.#group ?? this.#standalone)!.pause(task.partitions);
+        }
+      }
+      start = i;
+    }
+  }
+
+  #resume(task: StreamTask): void {
+    if (!task.paused) return;
+    task.paused = false;
+    if (this.#tasks.get(task.name) === task) (this.#group ?? this.#standalone)!.resume(task.partitions);
+    this.#wakePoll?.();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.#wakePoll = null;
+        resolve();
+      }
+      this.#wakePoll = done;
+    });
+  }
+
+  #fail(error: Error, task?: StreamTask): void {
+    if (this.#error !== null) return;
+    const failure = task ? new Error(`task ${task.name} of application "${this.applicationId}" failed: ${error.message}`, { cause: error }) : error;
+    this.#error = failure;
+    try {
+      this.#options.onError?.(failure);
+    } finally {
+      void this.close().catch(() => {});
+    }
+  }
+
+  async #close(): Promise<void> {
+    if (this.#state !== 'CREATED') this.#setState('PENDING_SHUTDOWN');
+    this.#wakePoll?.();
+    try {
+      if (this.#group) {
+        // Revokes every partition (our listener closes the tasks with a commit), then leaves the group.
+        await this.#group.close().catch(() => {});
+      }
+      await this.#pollLoop?.catch(() => {});
+      // Standalone tasks, and any left after a failure.
+      await this.#removeTasks([...this.#tasksByTp.values()].flatMap((t) => t.partitions), { commit: true, suspend: false });
+      for (const t of this.#tasks.values()) await t.close(false).catch(() => {});
+      this.#tasks.clear();
+      this.#suspended.clear();
+      await this.#standalone?.close();
+      await this.#producer?.close().catch(() => {});
+    } finally {
+      if (this.#ownsCluster) await this.#cluster?.close();
+      this.#setState(this.#error ? 'ERROR' : 'NOT_RUNNING');
+    }
+  }
+}
+
+function positive(n: number, name: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${n}`, name);
+  return n;
+}
+
+function nonNegative(n: number, name: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidConfigError(`${name} must be a non-negative integer, got ${n}`, name);
+  return n;
+}
+
+/** Creates an application running `topology`; call `start()`. */
+export function createStreamsApp(topology: Topology, options: StreamsAppOptions): StreamsApp {
+  return new StreamsApp(topology, options);
+}

@@ -1,0 +1,69 @@
+/**
+ * The records fetched for a task and not processed yet, one queue per input partition. A batch
+ * takes records in timestamp order across the partitions (so that, for example, a table update
+ * and the stream records around it are processed in event-time order) and stops when a partition
+ * that had records runs out, so that the next batch can wait for its next records.
+ */
+import type { InputRecord } from '../processor/source-reader.js';
+
+interface PartitionQueue {
+  records: InputRecord[];
+  head: number;
+}
+
+export class TaskInputQueue {
+  readonly #queues = new Map<string, PartitionQueue>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(records: readonly InputRecord[]): void {
+    if (records.length === 0) return;
+    const k = `${records[0].topic}\u0000${records[0].partition}`;
+    let q = this.#queues.get(k);
+    if (q === undefined) this.#queues.set(k, (q = { records: [], head: 0 }));
+    if (q.head > 0 && q.head === q.records.length) {
+      q.records = [];
+      q.head = 0;
+    }
+    for (const r of records) q.records.push(r);
+    this.#size += records.length;
+  }
+
+  /** Up to `max` records, in timestamp order across partitions (offset order within one). */
+  take(max: number): InputRecord[] {
+    const live: PartitionQueue[] = [];
+    for (const q of this.#queues.values()) if (q.head < q.records.length) live.push(q);
+    if (live.length === 0) return [];
+    let out: InputRecord[];
+    if (live.length === 1) {
+      const q = live[0];
+      const end = Math.min(q.records.length, q.head + max);
+      out = q.head === 0 && end === q.records.length ? q.records : q.records.slice(q.head, end);
+      q.head = end;
+    } else {
+      out = [];
+      while (out.length < max) {
+        let best = live[0];
+        for (let i = 1; i < live.length; i++) if (live[i].records[live[i].head].timestamp < best.records[best.head].timestamp) best = live[i];
+        out.push(best.records[best.head++]);
+        if (best.head === best.records.length) break;
+      }
+    }
+    for (const q of live) {
+      if (q.head === q.records.length) {
+        q.records = [];
+        q.head = 0;
+      }
+    }
+    this.#size -= out.length;
+    return out;
+  }
+
+  clear(): void {
+    this.#queues.clear();
+    this.#size = 0;
+  }
+}

@@ -1,0 +1,28 @@
+/** A record a store writes to its changelog partition when the task commits. */
+import type { RecordHeader } from '../../core/index.js';
+
+export interface ChangelogRecord {
+  key: Uint8Array | string;
+  /** null: a tombstone (the key was deleted). */
+  value: Uint8Array | string | null;
+  headers: RecordHeader[];
+}
+
+/** A store of a task: written while batches run, flushed to its changelog on commit, restored on start. */
+export interface StateStore {
+  readonly name: string;
+  /** The changes since the last call, one record per changed key (latest value), in change order. */
+  drainChangelog(): ChangelogRecord[];
+  /** Applies one changelog record while restoring. */
+  restore(key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]): void;
+  /** Number of entries. */
+  readonly size: number;
+}
+
+export function serializeOrThrow(serde: { serialize(v: unknown): Uint8Array | string | null }, value: unknown, what: string): Uint8Array | string | null {
+  const out = serde.serialize(value);
+  if (out !== null && typeof out !== 'string' && !(out instanceof Uint8Array)) {
+    throw new TypeError(`${what}: the serde returned ${typeof out}, not bytes or a string; configure a serde for this type`);
+  }
+  return out;
+}

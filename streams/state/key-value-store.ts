@@ -1,0 +1,122 @@
+/**
+ * An in-memory key-value store for one task: the state of an aggregation or a table. Changes are
+ * collected (latest per key) and written to the store's changelog partition when the task
+ * commits; on start the store is rebuilt from that changelog.
+ *
+ * Concurrency: used by one task only; every method is synchronous.
+ */
+import { SerializationError, type RecordHeader, type Serde } from '../../core/index.js';
+import { TaskInputs, type Marked } from './applied-marks.js';
+import { serializeOrThrow, type ChangelogRecord, type StateStore } from './changelog-record.js';
+import { keyId } from './key-id.js';
+
+export interface KeyValueEntry<K, V> extends Marked {
+  readonly key: K;
+  value: V;
+  dirty: boolean;
+  deleted: boolean;
+}
+
+/** Read access, as given to interactive queries. */
+export interface ReadOnlyKeyValueStore<K, V> {
+  get(key: K): V | undefined;
+  all(): IterableIterator<[K, V]>;
+  readonly size: number;
+}
+
+export class KeyValueStore<K, V> implements StateStore, ReadOnlyKeyValueStore<K, V> {
+  readonly name: string;
+  readonly #keySerde: Serde<K>;
+  readonly #valueSerde: Serde<V>;
+  readonly #inputs: TaskInputs;
+  readonly #map = new Map<string, KeyValueEntry<K, V>>();
+  #dirty: KeyValueEntry<K, V>[] = [];
+
+  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
+    this.name = name;
+    this.#keySerde = keySerde;
+    this.#valueSerde = valueSerde;
+    this.#inputs = inputs;
+  }
+
+  /** The serde of keys in this store (queries use it to find a key's partition). */
+  get keySerde(): Serde<K> {
+    return this.#keySerde;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get inputCount(): number {
+    return this.#inputs.names.length;
+  }
+
+  get(key: K): V | undefined {
+    return this.#map.get(keyId(key, this.#keySerde))?.value;
+  }
+
+  *all(): IterableIterator<[K, V]> {
+    for (const e of this.#map.values()) yield [e.key, e.value];
+  }
+
+  /** The entry of `key`, for an aggregation to read and update in place (then `touch` it). */
+  entry(key: K): KeyValueEntry<K, V> | undefined {
+    return this.#map.get(keyId(key, this.#keySerde));
+  }
+
+  /** Sets `key`'s value; returns its entry. */
+  put(key: K, value: V): KeyValueEntry<K, V> {
+    const id = keyId(key, this.#keySerde);
+    let e = this.#map.get(id);
+    if (e === undefined) {
+      e = { key, value, marks: null, restored: null, dirty: false, deleted: false };
+      this.#map.set(id, e);
+    } else e.value = value;
+    this.touch(e);
+    return e;
+  }
+
+  delete(key: K): void {
+    const id = keyId(key, this.#keySerde);
+    const e = this.#map.get(id);
+    if (e === undefined) return;
+    this.#map.delete(id);
+    e.deleted = true;
+    this.touch(e);
+  }
+
+  /** Marks an entry changed, so that the next flush writes it. */
+  touch(e: KeyValueEntry<K, V>): void {
+    if (e.dirty) return;
+    e.dirty = true;
+    this.#dirty.push(e);
+  }
+
+  drainChangelog(): ChangelogRecord[] {
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    const out = new Array<ChangelogRecord>(dirty.length);
+    for (let i = 0; i < dirty.length; i++) {
+      const e = dirty[i];
+      e.dirty = false;
+      const key = serializeOrThrow(this.#keySerde, e.key, `store "${this.name}" key`);
+      if (key === null) throw new SerializationError(`store "${this.name}": a key serialized to null and cannot be written to the changelog`);
+      const headers: RecordHeader[] = e.marks === null ? [] : [this.#inputs.header(e.marks)];
+      out[i] = { key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.name}" value`), headers };
+    }
+    return out;
+  }
+
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
+    if (keyBytes === null) return;
+    const key = this.#keySerde.deserialize(keyBytes);
+    const id = keyId(key, this.#keySerde);
+    if (valueBytes === null) {
+      this.#map.delete(id);
+      return;
+    }
+    const marks = TaskInputs.fromHeaders(this.#inputs, headers);
+    this.#map.set(id, { key, value: this.#valueSerde.deserialize(valueBytes), marks, restored: marks, dirty: false, deleted: false });
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * An in-memory store of aggregates per key and time window (tumbling or hopping) for one task.
+ * Windows are kept, by start, until stream time passes `start + retentionMs`; the store also keeps
+ * the stream time of its aggregation and how far final results were emitted, and writes both to
+ * its changelog (as the record with the 1-byte key `0x00`), so that a restarted task decides
+ * lateness and emission exactly as before.
+ *
+ * Changelog keys are `windowedSerde(keySerde)` bytes: `[key][start: int64][end: int64]`.
+ * Concurrency: used by one task only; every method is synchronous.
+ */
+import type { RecordHeader, Serde } from '../../core/index.js';
+import type { TimeWindow, Windowed } from '../record.js';
+import { windowedSerde } from '../windowed-serde.js';
+import { TaskInputs, type Marked } from './applied-marks.js';
+import { serializeOrThrow, type ChangelogRecord, type StateStore } from './changelog-record.js';
+import { keyId } from './key-id.js';
+
+export interface WindowEntry<K, V> extends Marked {
+  readonly key: K;
+  readonly window: TimeWindow;
+  value: V;
+  dirty: boolean;
+  deleted: boolean;
+}
+
+/** Read access, as given to interactive queries. */
+export interface ReadOnlyWindowStore<K, V> {
+  /** The aggregate of `key` in the window starting at `windowStart`. */
+  fetch(key: K, windowStart: number): V | undefined;
+  /** `key`'s windows starting in `[fromStart, toStart]`, oldest first. */
+  fetchRange(key: K, fromStart: number, toStart: number): { window: TimeWindow; value: V }[];
+  all(): IterableIterator<[Windowed<K>, V]>;
+  readonly size: number;
+}
+
+export const META_KEY = Buffer.from([0]);
+
+export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> {
+  readonly name: string;
+  readonly #keySerde: Serde<K>;
+  readonly #valueSerde: Serde<V>;
+  readonly #windowedSerde: Serde<Windowed<K>>;
+  readonly #inputs: TaskInputs;
+  readonly #byStart = new Map<number, Map<string, WindowEntry<K, V>>>();
+  /** Window starts present, ascending. */
+  readonly #starts: number[] = [];
+  #dirty: WindowEntry<K, V>[] = [];
+  #size = 0;
+  /** Largest timestamp the aggregation has seen. */
+  streamTime = -Infinity;
+  /** Final results were emitted for every window ending at or before this. */
+  emittedUpTo = -Infinity;
+  #metaDirty = false;
+
+  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
+    this.name = name;
+    this.#keySerde = keySerde;
+    this.#valueSerde = valueSerde;
+    this.#windowedSerde = windowedSerde(keySerde);
+    this.#inputs = inputs;
+  }
+
+  /** The serde of keys in this store (queries use it to find a key's partition). */
+  get keySerde(): Serde<K> {
+    return this.#keySerde;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get inputCount(): number {
+    return this.#inputs.names.length;
+  }
+
+  /** Window starts present, ascending (do not modify). */
+  get starts(): readonly number[] {
+    return this.#starts;
+  }
+
+  setStreamTime(t: number): void {
+    if (t > this.streamTime) {
+      this.streamTime = t;
+      this.#metaDirty = true;
+    }
+  }
+
+  setEmittedUpTo(t: number): void {
+    if (t > this.emittedUpTo) {
+      this.emittedUpTo = t;
+      this.#metaDirty = true;
+    }
+  }
+
+  fetch(key: K, windowStart: number): V | undefined {
+    return this.#byStart.get(windowStart)?.get(keyId(key, this.#keySerde))?.value;
+  }
+
+  fetchRange(key: K, fromStart: number, toStart: number): { window: TimeWindow; value: V }[] {
+    const id = keyId(key, this.#keySerde);
+    const out: { window: TimeWindow; value: V }[] = [];
+    for (const start of this.#starts) {
+      if (start < fromStart) continue;
+      if (start > toStart) break;
+      const e = this.#byStart.get(start)!.get(id);
+      if (e) out.push({ window: e.window, value: e.value });
+    }
+    return out;
+  }
+
+  *all(): IterableIterator<[Windowed<K>, V]> {
+    for (const start of this.#starts) for (const e of this.#byStart.get(start)!.values()) yield [{ key: e.key, window: e.window }, e.value];
+  }
+
+  /** The entries of the window starting at `start` (do not modify the map). */
+  windowEntries(start: number): ReadonlyMap<string, WindowEntry<K, V>> | undefined {
+    return this.#byStart.get(start);
+  }
+
+  entry(key: K, window: TimeWindow): WindowEntry<K, V> | undefined {
+    return this.#byStart.get(window.start)?.get(keyId(key, this.#keySerde));
+  }
+
+  put(key: K, window: TimeWindow, value: V): WindowEntry<K, V> {
+    const entries = this.#window(window.start);
+    const id = keyId(key, this.#keySerde);
+    let e = entries.get(id);
+    if (e === undefined) {
+      e = { key, window, value, marks: null, restored: null, dirty: false, deleted: false };
+      entries.set(id, e);
+      this.#size++;
+    } else e.value = value;
+    this.touch(e);
+    return e;
+  }
+
+  touch(e: WindowEntry<K, V>): void {
+    if (e.dirty) return;
+    e.dirty = true;
+    this.#dirty.push(e);
+  }
+
+  /** Drops every window starting before `bound` (their changelog records become tombstones). */
+  evictBefore(bound: number): void {
+    while (this.#starts.length > 0 && this.#starts[0] < bound) {
+      const start = this.#starts.shift()!;
+      const entries = this.#byStart.get(start)!;
+      this.#byStart.delete(start);
+      for (const e of entries.values()) {
+        e.deleted = true;
+        this.touch(e);
+        this.#size--;
+      }
+    }
+  }
+
+  drainChangelog(): ChangelogRecord[] {
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    const out: ChangelogRecord[] = [];
+    for (const e of dirty) {
+      e.dirty = false;
+      const key = this.#windowedSerde.serialize({ key: e.key, window: e.window }) as Uint8Array;
+      const headers: RecordHeader[] = e.marks === null ? [] : [this.#inputs.header(e.marks)];
+      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.name}" value`), headers });
+    }
+    if (this.#metaDirty) {
+      this.#metaDirty = false;
+      out.push({ key: META_KEY, value: JSON.stringify({ streamTime: finite(this.streamTime), emittedUpTo: finite(this.emittedUpTo) }), headers: [] });
+    }
+    return out;
+  }
+
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
+    if (keyBytes === null) return;
+    if (keyBytes.length === 1) {
+      if (valueBytes === null) return;
+      const meta = JSON.parse(valueBytes.toString('utf8')) as { streamTime: number | null; emittedUpTo: number | null };
+      this.streamTime = meta.streamTime ?? -Infinity;
+      this.emittedUpTo = meta.emittedUpTo ?? -Infinity;
+      return;
+    }
+    const { key, window } = this.#windowedSerde.deserialize(keyBytes);
+    const id = keyId(key, this.#keySerde);
+    if (valueBytes === null) {
+      const entries = this.#byStart.get(window.start);
+      if (entries?.delete(id)) {
+        this.#size--;
+        if (entries.size === 0) this.#dropStart(window.start);
+      }
+      return;
+    }
+    const entries = this.#window(window.start);
+    const marks = TaskInputs.fromHeaders(this.#inputs, headers);
+    if (!entries.has(id)) this.#size++;
+    entries.set(id, { key, window, value: this.#valueSerde.deserialize(valueBytes), marks, restored: marks, dirty: false, deleted: false });
+  }
+
+  #window(start: number): Map<string, WindowEntry<K, V>> {
+    let entries = this.#byStart.get(start);
+    if (entries === undefined) {
+      entries = new Map();
+      this.#byStart.set(start, entries);
+      // Usually the newest window: insert from the end.
+      let i = this.#starts.length;
+      while (i > 0 && this.#starts[i - 1] > start) i--;
+      this.#starts.splice(i, 0, start);
+    }
+    return entries;
+  }
+
+  #dropStart(start: number): void {
+    this.#byStart.delete(start);
+    const i = this.#starts.indexOf(start);
+    if (i >= 0) this.#starts.splice(i, 1);
+  }
+}
+
+function finite(t: number): number | null {
+  return Number.isFinite(t) ? t : null;
+}

@@ -1,0 +1,250 @@
+/**
+ * Runs a topology in memory, without a cluster, for unit tests of a streams application (in the
+ * spirit of Kafka Streams' `TopologyTestDriver`). Records piped into an input topic go through
+ * the same processors a running application uses — serdes, RxJS operators, stores, windows,
+ * repartitioning — and outputs can be read back from output topics.
+ *
+ * Differences from a running application: one task per sub-topology (everything is partition 0);
+ * each `pipeInput` is one batch, processed to completion before it resolves, together with
+ * everything it caused downstream (repartition topics, topics read back by the topology); state
+ * changes are written to in-memory changelog topics (`<appId>-<store>-changelog`) after each batch.
+ *
+ * Time: a record's event time is the timestamp given to `pipeInput`, else the input topic's own
+ * clock (`startTimestamp`, `autoAdvanceMs`, `advanceTime`), else the driver's wall-clock time
+ * (`advanceWallClockTime`). Stream time — what closes windows — is the largest event time a task
+ * has seen (`streamTime()`).
+ *
+ * @example
+ *   const driver = new TopologyTestDriver(topology);
+ *   const lines = driver.createInputTopic('lines', { valueSerde: stringSerde });
+ *   const counts = driver.createOutputTopic('word-counts', { valueSerde: jsonSerde<number>() });
+ *   await lines.pipeInput(null, 'a b a');
+ *   expect(counts.readKeyValuesToMap()).toEqual(new Map([['a', 2], ['b', 1]]));
+ */
+import { InvalidConfigError, jsonSerde, stringSerde, type RecordHeader, type Serde } from '../../core/index.js';
+import type { HeadersInput } from '../../core/index.js';
+import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
+import { KeyValueStore } from '../state/key-value-store.js';
+import type { ReadOnlySessionStore } from '../state/session-store.js';
+import { SessionStore } from '../state/session-store.js';
+import type { ReadOnlyWindowStore } from '../state/window-store.js';
+import { WindowStore } from '../state/window-store.js';
+import type { InputRecord } from '../processor/source-reader.js';
+import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
+import { TaskProcessor } from '../processor/task-processor.js';
+import type { AnySerde } from '../topology/nodes.js';
+import type { Topology } from '../topology/topology.js';
+import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js';
+import { TestOutputTopic, type TestOutputTopicOptions } from './test-output-topic.js';
+
+export interface TopologyTestDriverOptions {
+  /** Prefix of internal topics (default `test-app`). */
+  applicationId?: string;
+  defaultKeySerde?: Serde<any>;
+  defaultValueSerde?: Serde<any>;
+  /** The driver's wall-clock time at start (default 0). */
+  initialWallClockMs?: number;
+}
+
+/** A record as stored in a test topic. */
+export interface TestRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+  timestamp: number;
+}
+
+export class TopologyTestDriver {
+  readonly applicationId: string;
+  readonly defaultKeySerde: AnySerde;
+  readonly defaultValueSerde: AnySerde;
+  /** Late records reported by windowed aggregations, in order. */
+  readonly lateRecords: LateRecordInfo[] = [];
+  /** Repartition records dropped as duplicates. */
+  duplicates = 0;
+  readonly #topology: Topology;
+  readonly #topics = new Map<string, TestRecord[]>();
+  readonly #inputTopics = new Set<string>();
+  #processors: TaskProcessor[] | null = null;
+  /** Topic → the processor that reads it. */
+  readonly #readers = new Map<string, TaskProcessor>();
+  #wallClockMs: number;
+  #closed = false;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
+    this.#topology = topology;
+    this.applicationId = options.applicationId ?? 'test-app';
+    this.defaultKeySerde = options.defaultKeySerde ?? stringSerde;
+    this.defaultValueSerde = options.defaultValueSerde ?? jsonSerde();
+    this.#wallClockMs = options.initialWallClockMs ?? 0;
+  }
+
+  get wallClockTime(): number {
+    return this.#wallClockMs;
+  }
+
+  /** Moves the wall clock (the default timestamp of piped records) forward. */
+  advanceWallClockTime(ms: number): void {
+    if (!(ms >= 0)) throw new InvalidConfigError(`advanceWallClockTime needs a non-negative duration, got ${ms}`);
+    this.#wallClockMs += ms;
+  }
+
+  createInputTopic<K = string | null, V = unknown>(topic: string, options: TestInputTopicOptions<K, V> = {}): TestInputTopic<K, V> {
+    this.#inputTopics.add(topic);
+    return new TestInputTopic<K, V>(this, topic, options);
+  }
+
+  createOutputTopic<K = string | null, V = unknown>(topic: string, options: TestOutputTopicOptions<K, V> = {}): TestOutputTopic<K, V> {
+    return new TestOutputTopic<K, V>(this, topic, options);
+  }
+
+  /** The records written to `topic` so far (input, output, internal and changelog topics alike). */
+  records(topic: string): TestRecord[] {
+    let log = this.#topics.get(topic);
+    if (log === undefined) this.#topics.set(topic, (log = []));
+    return log;
+  }
+
+  /** The internal topic names the application would use. */
+  repartitionTopic(name: string): string {
+    return `${this.applicationId}-${name}-repartition`;
+  }
+
+  changelogTopic(store: string): string {
+    return `${this.applicationId}-${store}-changelog`;
+  }
+
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    const s = this.#store(name);
+    if (!(s instanceof KeyValueStore)) throw new InvalidConfigError(`store "${name}" is not a key-value store`);
+    return s as ReadOnlyKeyValueStore<K, V>;
+  }
+
+  windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    const s = this.#store(name);
+    if (!(s instanceof WindowStore)) throw new InvalidConfigError(`store "${name}" is not a window store`);
+    return s as ReadOnlyWindowStore<K, V>;
+  }
+
+  sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    const s = this.#store(name);
+    if (!(s instanceof SessionStore)) throw new InvalidConfigError(`store "${name}" is not a session store`);
+    return s as ReadOnlySessionStore<K, V>;
+  }
+
+  /** Stream time of the sub-topology reading `topic` (the largest event time it has seen). */
+  streamTime(topic: string): number {
+    this.#start();
+    const p = this.#readers.get(topic);
+    if (p === undefined) throw new InvalidConfigError(`no source of the topology reads topic "${topic}"`);
+    return p.streamTime;
+  }
+
+  /**
+   * Appends records to `topic` and processes them as one batch, then everything they caused.
+   * (Used by `TestInputTopic`.)
+   */
+  pipe(topic: string, records: TestRecord[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new InvalidConfigError('the test driver is closed'));
+    const run = this.#queue.then(() => this.#deliver(topic, records));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #store(name: string) {
+    this.#start();
+    for (const p of this.#processors!) {
+      const s = p.stores.get(name);
+      if (s !== undefined) return s;
+    }
+    throw new InvalidConfigError(`the topology has no store "${name}" (stores: ${[...this.#topology.stores.keys()].join(', ') || 'none'})`);
+  }
+
+  #start(): TaskProcessor[] {
+    if (this.#processors !== null) return this.#processors;
+    const collector: RecordCollector = {
+      send: async (topic, records) => this.#append(topic, records),
+      partitionCount: async () => 1,
+    };
+    const observer: ProcessorObserver = {
+      late: (info) => void this.lateRecords.push(info),
+      duplicates: (_task, _topic, _partition, count) => void (this.duplicates += count),
+    };
+    this.#processors = this.#topology.subtopologies.map((sub) => {
+      const topicsOf = new Map<number, string[]>();
+      for (const source of sub.sources) {
+        const topics = source.internal
+          ? source.topics.map((t) => this.repartitionTopic(t))
+          : source.pattern
+            ? [...this.#inputTopics].filter((t) => source.pattern!.test(t))
+            : [...source.topics];
+        topicsOf.set(source.id, topics);
+      }
+      const env: TaskEnvironment = {
+        taskId: `${sub.id}_0`,
+        partition: 0,
+        defaultKeySerde: this.defaultKeySerde,
+        defaultValueSerde: this.defaultValueSerde,
+        repartitionTopic: (name) => this.repartitionTopic(name),
+        sourceTopics: (id) => topicsOf.get(id) ?? [],
+        collector,
+        observer,
+      };
+      const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
+      const processor = new TaskProcessor(sub, env, inputs);
+      for (const { topic } of inputs) this.#readers.set(topic, processor);
+      return processor;
+    });
+    return this.#processors;
+  }
+
+  /** Appends to a topic's log; records for a topic the topology reads are processed after the current batch. */
+  #pending: { topic: string; records: InputRecord[] }[] = [];
+
+  #append(topic: string, records: readonly (OutputRecord | TestRecord)[]): void {
+    const log = this.records(topic);
+    const inputs: InputRecord[] = [];
+    for (const r of records) {
+      const stored: TestRecord = { key: toBuffer(r.key), value: toBuffer(r.value), headers: [...r.headers], timestamp: r.timestamp };
+      inputs.push({ topic, partition: 0, offset: log.length, ...stored });
+      log.push(stored);
+    }
+    if (this.#readers.has(topic)) this.#pending.push({ topic, records: inputs });
+  }
+
+  async #deliver(topic: string, records: TestRecord[]): Promise<void> {
+    this.#start();
+    this.#append(topic, records);
+    while (this.#pending.length > 0) {
+      const { topic: t, records: batch } = this.#pending.shift()!;
+      const processor = this.#readers.get(t)!;
+      await processor.process(batch);
+      for (const { store, records: changes } of processor.drainChangelogs()) {
+        this.#append(
+          this.changelogTopic(store),
+          changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
+        );
+      }
+    }
+  }
+}
+
+function toBuffer(b: Uint8Array | string | null): Buffer | null {
+  if (b === null) return null;
+  if (typeof b === 'string') return Buffer.from(b, 'utf8');
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function toHeaderList(input: HeadersInput | undefined): RecordHeader[] {
+  if (input === undefined) return [];
+  if (Array.isArray(input)) return [...(input as RecordHeader[])];
+  return Object.entries(input as Record<string, string | Uint8Array | null>).map(([key, value]) => ({
+    key,
+    value: value === null ? null : typeof value === 'string' ? Buffer.from(value) : toBuffer(value),
+  }));
+}

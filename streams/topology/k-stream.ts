@@ -1,0 +1,244 @@
+/**
+ * A stream of records in a topology being described: `pipe` RxJS operators into it, split and
+ * merge it, write it to topics, join it with tables, or group it for aggregations.
+ *
+ * @example
+ *   builder.stream('page-views', { valueSerde: jsonSerde<PageView>() })
+ *     .pipe(filter((r) => r.value.page !== '/health'), selectKey((r) => r.value.page))
+ *     .groupByKey()
+ *     .count({ name: 'views-per-page' })
+ *     .toStream()
+ *     .to('views-per-page');
+ */
+import type { OperatorFunction } from 'rxjs';
+import { InvalidConfigError } from '../../core/index.js';
+import { selectKey } from '../operators/select-key.js';
+import { isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
+import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
+import type { BuilderContext } from './builder-context.js';
+import { KGroupedStream } from './k-grouped-stream.js';
+import type { KTable } from './k-table.js';
+import type { AnyRecord, AnySerde, BranchNode, SerdeSpec, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions } from './options.js';
+
+/** What a stream knows about its records. */
+export interface StreamInfo {
+  keySerde?: SerdeSpec;
+  valueSerde?: SerdeSpec;
+  /** An operator since the last repartition may have changed keys. */
+  keyChanged: boolean;
+}
+
+export class KStream<K, V> {
+  readonly #ctx: BuilderContext;
+  readonly #node: TopologyNode;
+  readonly #info: StreamInfo;
+
+  /** Streams come from `StreamsBuilder.stream`, `KTable.toStream` and the methods here. */
+  constructor(ctx: BuilderContext, node: TopologyNode, info: StreamInfo) {
+    this.#ctx = ctx;
+    this.#node = node;
+    this.#info = info;
+  }
+
+  /** The node this stream's records come out of (for the topology's own use). */
+  get node(): TopologyNode {
+    return this.#node;
+  }
+
+  get info(): Readonly<StreamInfo> {
+    return this.#info;
+  }
+
+  /**
+   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or any
+   * other (`mergeMap`, `bufferCount`, …). They run per batch: each batch of input records is a
+   * finite Observable, and the batch's offsets are committed once everything downstream of it
+   * completed. State that must outlive a batch belongs in an aggregation or table, not in an
+   * operator.
+   */
+  pipe(): KStream<K, V>;
+  pipe<A extends AnyRecord>(op1: OperatorFunction<StreamRecord<K, V>, A>): KStream<KeyOf<A>, ValueOf<A>>;
+  pipe<A, B extends AnyRecord>(op1: OperatorFunction<StreamRecord<K, V>, A>, op2: OperatorFunction<A, B>): KStream<KeyOf<B>, ValueOf<B>>;
+  pipe<A, B, C extends AnyRecord>(op1: OperatorFunction<StreamRecord<K, V>, A>, op2: OperatorFunction<A, B>, op3: OperatorFunction<B, C>): KStream<KeyOf<C>, ValueOf<C>>;
+  pipe<A, B, C, D extends AnyRecord>(
+    op1: OperatorFunction<StreamRecord<K, V>, A>,
+    op2: OperatorFunction<A, B>,
+    op3: OperatorFunction<B, C>,
+    op4: OperatorFunction<C, D>,
+  ): KStream<KeyOf<D>, ValueOf<D>>;
+  pipe<A, B, C, D, E extends AnyRecord>(
+    op1: OperatorFunction<StreamRecord<K, V>, A>,
+    op2: OperatorFunction<A, B>,
+    op3: OperatorFunction<B, C>,
+    op4: OperatorFunction<C, D>,
+    op5: OperatorFunction<D, E>,
+  ): KStream<KeyOf<E>, ValueOf<E>>;
+  pipe<A, B, C, D, E, F extends AnyRecord>(
+    op1: OperatorFunction<StreamRecord<K, V>, A>,
+    op2: OperatorFunction<A, B>,
+    op3: OperatorFunction<B, C>,
+    op4: OperatorFunction<C, D>,
+    op5: OperatorFunction<D, E>,
+    op6: OperatorFunction<E, F>,
+  ): KStream<KeyOf<F>, ValueOf<F>>;
+  pipe<A, B, C, D, E, F, G extends AnyRecord>(
+    op1: OperatorFunction<StreamRecord<K, V>, A>,
+    op2: OperatorFunction<A, B>,
+    op3: OperatorFunction<B, C>,
+    op4: OperatorFunction<C, D>,
+    op5: OperatorFunction<D, E>,
+    op6: OperatorFunction<E, F>,
+    op7: OperatorFunction<F, G>,
+  ): KStream<KeyOf<G>, ValueOf<G>>;
+  pipe<R extends AnyRecord = AnyRecord>(...ops: OperatorFunction<any, any>[]): KStream<KeyOf<R>, ValueOf<R>>;
+  pipe(...ops: OperatorFunction<any, any>[]): KStream<any, any> {
+    if (ops.length === 0) return this;
+    for (const [i, op] of ops.entries()) {
+      if (typeof op !== 'function') throw new InvalidConfigError(`pipe: argument ${i + 1} is not an operator function`);
+    }
+    const node = this.#ctx.add<PipeNode>({ kind: 'pipe', ops }, [this.#node]);
+    const keepsKeys = ops.every(isKeyPreserving);
+    const keepsValues = ops.every(isValuePreserving);
+    return new KStream(this.#ctx, node, {
+      keySerde: keepsKeys ? this.#info.keySerde : undefined,
+      valueSerde: keepsValues ? this.#info.valueSerde : undefined,
+      keyChanged: this.#info.keyChanged || !keepsKeys,
+    });
+  }
+
+  /** One stream with the records of both (interleaved as they arrive). */
+  merge<K2, V2>(other: KStream<K2, V2>): KStream<K | K2, V | V2> {
+    const node = this.#ctx.add<MergeNode>({ kind: 'merge' }, [this.#node, other.node]);
+    const o = other.info;
+    return new KStream(this.#ctx, node, {
+      keySerde: this.#info.keySerde === o.keySerde ? o.keySerde : undefined,
+      valueSerde: this.#info.valueSerde === o.valueSerde ? o.valueSerde : undefined,
+      keyChanged: this.#info.keyChanged || o.keyChanged,
+    });
+  }
+
+  /**
+   * Splits the stream by predicates: each record goes to the first branch whose predicate
+   * matches; with `defaultBranch`, records no predicate matched go to that branch, otherwise they
+   * are dropped.
+   *
+   * @example
+   *   const { errors, large, rest } = orders.split(
+   *     { errors: (r) => r.value.error !== undefined, large: (r) => r.value.total > 1000 },
+   *     { defaultBranch: 'rest' },
+   *   );
+   */
+  split<B extends string, D extends string = never>(
+    branches: Record<B, (record: StreamRecord<K, V>) => boolean>,
+    options: { defaultBranch?: D } = {},
+  ): Record<B | D, KStream<K, V>> {
+    const names = Object.keys(branches) as B[];
+    const withDefault = options.defaultBranch !== undefined;
+    if (withDefault && names.includes(options.defaultBranch as unknown as B)) {
+      throw new InvalidConfigError(`split: the default branch "${options.defaultBranch}" is also a named branch`, 'defaultBranch');
+    }
+    const predicates = names.map((n) => branches[n]);
+    const streams = this.branch(...predicates, ...(withDefault ? [() => true] : []));
+    const out = {} as Record<B | D, KStream<K, V>>;
+    names.forEach((n, i) => (out[n] = streams[i]));
+    if (withDefault) out[options.defaultBranch as D] = streams[names.length];
+    return out;
+  }
+
+  /** Splits the stream by predicates, first match wins; records matching none are dropped. */
+  branch(...predicates: ((record: StreamRecord<K, V>) => boolean)[]): KStream<K, V>[] {
+    if (predicates.length === 0) throw new InvalidConfigError('branch needs at least one predicate');
+    const split = this.#ctx.add<SplitNode>({ kind: 'split', predicates, withDefault: false }, [this.#node]);
+    return predicates.map((_, index) => new KStream<K, V>(this.#ctx, this.#ctx.add<BranchNode>({ kind: 'branch', index }, [split]), { ...this.#info }));
+  }
+
+  /**
+   * Writes the records to `topic`. Each batch's offsets are committed only after its records
+   * were acknowledged by the log.
+   */
+  to(topic: string, options: SinkOptions<K, V> = {}): void {
+    this.#ctx.add<SinkNode>(
+      {
+        kind: 'sink',
+        topic,
+        keySerde: options.keySerde ?? this.#info.keySerde,
+        valueSerde: options.valueSerde ?? this.#info.valueSerde,
+        partitioner: options.partitioner,
+        repartition: null,
+      },
+      [this.#node],
+    );
+  }
+
+  /**
+   * Sends the records through the topic `<appId>-<name>-repartition`, partitioned by their
+   * current key, and continues from it in another sub-topology. Aggregations and joins do this
+   * by themselves when the key changed.
+   */
+  repartition(options: RepartitionOptions<K, V> = {}): KStream<K, V> {
+    return this.#repartition({ name: options.name ?? this.#ctx.nextName('repartition'), numPartitions: options.numPartitions }, options.keySerde, options.valueSerde);
+  }
+
+  /** Repartitions through `<appId>-<spec.name>-repartition` (internal; also used by groupBy/join). */
+  #repartition(spec: RepartitionSpec, keySerde: SerdeSpec | undefined, valueSerde: SerdeSpec | undefined): KStream<K, V> {
+    if (spec.numPartitions !== undefined && (!Number.isSafeInteger(spec.numPartitions) || spec.numPartitions < 1)) {
+      throw new InvalidConfigError(`repartition numPartitions must be a positive integer, got ${spec.numPartitions}`, 'numPartitions');
+    }
+    this.#ctx.addRepartition(spec.name);
+    const ks = keySerde ?? this.#info.keySerde;
+    const vs = valueSerde ?? this.#info.valueSerde;
+    this.#ctx.add<SinkNode>({ kind: 'sink', name: `${spec.name}-sink`, topic: spec.name, keySerde: ks, valueSerde: vs, repartition: spec }, [this.#node]);
+    const source = this.#ctx.add<SourceNode>(
+      { kind: 'source', name: `${spec.name}-source`, topics: [spec.name], pattern: null, keySerde: ks, valueSerde: vs, internal: true },
+      [],
+    );
+    return new KStream(this.#ctx, source, { keySerde: ks, valueSerde: vs, keyChanged: false });
+  }
+
+  /**
+   * Groups records by their key for an aggregation. If an operator before may have changed the
+   * keys, the records first go through a repartition topic so that each key is aggregated by one
+   * task (see `GroupedOptions.repartition`).
+   */
+  groupByKey(options: GroupedOptions<K, V> = {}): KGroupedStream<K, V> {
+    const needsRepartition = options.repartition ?? this.#info.keyChanged;
+    const regroup = (storeName: string): KStream<K, V> =>
+      needsRepartition ? this.#repartition({ name: options.name ?? storeName }, options.keySerde, options.valueSerde) : this;
+    return new KGroupedStream<K, V>(this.#ctx, regroup, {
+      keySerde: options.keySerde ?? this.#info.keySerde,
+      valueSerde: options.valueSerde ?? this.#info.valueSerde,
+    });
+  }
+
+  /** Groups records by a new key (always through a repartition topic). */
+  groupBy<K2>(keySelector: (record: StreamRecord<K, V>) => K2, options: Omit<GroupedOptions<K2, V>, 'repartition'> = {}): KGroupedStream<K2, V> {
+    const rekeyed: KStream<K2, V> = this.pipe(selectKey(keySelector));
+    return rekeyed.groupByKey({ ...options, repartition: true });
+  }
+
+  /**
+   * Joins each record with the table's current value for its key (inner join: records whose key
+   * is not in the table are dropped). The table is read when the record is processed, so a table
+   * update is seen by the stream records processed after it. Stream and table must be
+   * co-partitioned; if the stream's key changed, it is repartitioned to match the table first.
+   */
+  join<TV, R>(table: KTable<K, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+    return this.#join(table, joiner, false, options);
+  }
+
+  /** Like {@link join}, but records whose key is not in the table are joined with `undefined`. */
+  leftJoin<TV, R>(table: KTable<K, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+    return this.#join(table, joiner, true, options);
+  }
+
+  #join<TV, R>(table: KTable<K, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
+    const store: StoreSpec = table.store;
+    if (store.type !== 'kv') throw new InvalidConfigError(`cannot join a stream with windowed table "${store.name}"; join with a key-value table`);
+    const stream = this.#info.keyChanged
+      ? this.#repartition({ name: options.name ?? this.#ctx.nextName('join'), copartitionWith: store }, table.keySerde, undefined)
+      : this;
+    const node = this.#ctx.add<JoinNode>({ kind: 'join', table: store, tableWriter: table.node, joiner, left }, [stream.node]);
+    return new KStream<K, R>(this.#ctx, node, { keySerde: stream.info.keySerde, valueSerde: undefined, keyChanged: false });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The topology's graph: what `StreamsBuilder` records and what tasks instantiate, batch by
+ * batch, as RxJS Observables. Nodes are plain data; `Topology` splits them into sub-topologies at
+ * repartition topics.
+ *
+ * Invariants: `parents`/`children` are symmetric; a node belongs to exactly one sub-topology; every
+ * node that owns or reads a store is in the sub-topology of that store's writer.
+ */
+import type { OperatorFunction } from 'rxjs';
+import type { Serde } from '../../core/index.js';
+import type { StreamRecord } from '../record.js';
+import type { SessionWindows, TimeWindows } from '../windows.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type AnyRecord = StreamRecord<any, any>;
+export type AnySerde = Serde<any>;
+
+/**
+ * A serde to be resolved when the application starts: windowed keys over an inner key serde that
+ * may still be the application's default.
+ */
+export class WindowedSerdeSpec {
+  constructor(readonly inner: AnySerde | undefined) {}
+}
+
+/** A serde, or a spec resolved against the application's defaults. */
+export type SerdeSpec = AnySerde | WindowedSerdeSpec;
+
+/** Reads an event timestamp from a record (default: the log record's timestamp). */
+export type TimestampExtractor<K = any, V = any> = (record: StreamRecord<K, V>) => number;
+
+/** Chooses the partition of an output record (default: murmur2 of the serialized key, as Kafka). */
+export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCount: number, record: StreamRecord<K, V>) => number;
+
+export interface StoreSpec {
+  readonly name: string;
+  readonly type: 'kv' | 'window' | 'session';
+  readonly keySerde?: SerdeSpec;
+  readonly valueSerde?: SerdeSpec;
+  readonly windows?: TimeWindows | SessionWindows;
+  /** Windowed stores: how long a window is kept, from its start (≥ size + grace). */
+  readonly retentionMs?: number;
+  /** Aggregations record, per entry, the last input offset applied (see `StateStore`). */
+  readonly marks: boolean;
+}
+
+interface NodeBase {
+  readonly id: number;
+  readonly name: string;
+  readonly parents: TopologyNode[];
+  readonly children: TopologyNode[];
+}
+
+export interface SourceNode extends NodeBase {
+  readonly kind: 'source';
+  /** Topic names; for a repartition source, the internal name (`<appId>-` is prefixed at start). */
+  readonly topics: readonly string[];
+  readonly pattern: RegExp | null;
+  readonly keySerde?: SerdeSpec;
+  readonly valueSerde?: SerdeSpec;
+  readonly timestampExtractor?: TimestampExtractor;
+  readonly internal: boolean;
+}
+
+export interface PipeNode extends NodeBase {
+  readonly kind: 'pipe';
+  readonly ops: readonly OperatorFunction<any, any>[];
+}
+
+export interface SplitNode extends NodeBase {
+  readonly kind: 'split';
+  readonly predicates: readonly ((record: AnyRecord) => boolean)[];
+  /** A last branch takes the records no predicate matched. */
+  readonly withDefault: boolean;
+}
+
+export interface BranchNode extends NodeBase {
+  readonly kind: 'branch';
+  readonly index: number;
+}
+
+export interface MergeNode extends NodeBase {
+  readonly kind: 'merge';
+}
+
+/** How a repartition topic is sized: a fixed count, or as the topic of a table to join with. */
+export interface RepartitionSpec {
+  /** The topic is `<appId>-<name>-repartition`. */
+  readonly name: string;
+  readonly numPartitions?: number;
+  readonly copartitionWith?: StoreSpec;
+}
+
+export interface SinkNode extends NodeBase {
+  readonly kind: 'sink';
+  /** The output topic; for repartition sinks, the internal name. */
+  readonly topic: string;
+  readonly keySerde?: SerdeSpec;
+  readonly valueSerde?: SerdeSpec;
+  readonly partitioner?: StreamPartitioner;
+  readonly repartition: RepartitionSpec | null;
+}
+
+/** `update(previous, record)` returns the new aggregate; `previous` is undefined for a new key. */
+export type Updater = (previous: any, record: AnyRecord) => any;
+
+export interface AggregateNode extends NodeBase {
+  readonly kind: 'aggregate';
+  readonly store: StoreSpec;
+  readonly update: Updater;
+}
+
+export type EmitStrategy = 'onUpdate' | 'onWindowClose';
+
+export interface WindowAggregateNode extends NodeBase {
+  readonly kind: 'window-aggregate';
+  readonly store: StoreSpec;
+  readonly windows: TimeWindows;
+  readonly update: Updater;
+  readonly emit: EmitStrategy;
+  readonly lateRecordsTopic: string | null;
+  /** Serde of the grouped values, for late records sent to `lateRecordsTopic`. */
+  readonly inputValueSerde?: SerdeSpec;
+}
+
+export interface SessionAggregateNode extends NodeBase {
+  readonly kind: 'session-aggregate';
+  readonly store: StoreSpec;
+  readonly windows: SessionWindows;
+  readonly update: Updater;
+  readonly merge: (a: any, b: any, key: any) => any;
+  readonly emit: EmitStrategy;
+  readonly lateRecordsTopic: string | null;
+  readonly inputValueSerde?: SerdeSpec;
+}
+
+/** Materializes its parent's records into a key-value store: the latest value per key; null deletes. */
+export interface TableNode extends NodeBase {
+  readonly kind: 'table';
+  readonly store: StoreSpec;
+}
+
+export interface JoinNode extends NodeBase {
+  readonly kind: 'join';
+  readonly table: StoreSpec;
+  /** The node that writes the table (a `TableNode` or an `AggregateNode`): same sub-topology. */
+  readonly tableWriter: TopologyNode;
+  readonly joiner: (value: any, tableValue: any, record: AnyRecord) => any;
+  readonly left: boolean;
+}
+
+export type TopologyNode =
+  | SourceNode
+  | PipeNode
+  | SplitNode
+  | BranchNode
+  | MergeNode
+  | SinkNode
+  | AggregateNode
+  | WindowAggregateNode
+  | SessionAggregateNode
+  | TableNode
+  | JoinNode;
+
+/** Nodes that own a state store. */
+export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | TableNode;
+
+export function storeOf(node: TopologyNode): StoreSpec | null {
+  switch (node.kind) {
+    case 'aggregate':
+    case 'window-aggregate':
+    case 'session-aggregate':
+    case 'table':
+      return node.store;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A described topology, split into sub-topologies: groups of nodes connected by edges, cut at
+ * repartition topics. Each sub-topology runs as one task per partition of its source topics; a
+ * task's nodes, stores and changelog partitions all have the task's partition number.
+ */
+import { InvalidConfigError } from '../../core/index.js';
+import type { SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
+import { storeOf } from './nodes.js';
+
+export interface Subtopology {
+  readonly id: number;
+  /** In creation order, which is a topological order (parents are created before children). */
+  readonly nodes: readonly TopologyNode[];
+  readonly sources: readonly SourceNode[];
+  readonly sinks: readonly SinkNode[];
+  readonly stores: readonly StoreSpec[];
+}
+
+export class Topology {
+  readonly nodes: readonly TopologyNode[];
+  readonly stores: ReadonlyMap<string, StoreSpec>;
+  readonly subtopologies: readonly Subtopology[];
+
+  constructor(nodes: readonly TopologyNode[], stores: ReadonlyMap<string, StoreSpec>) {
+    this.nodes = nodes;
+    this.stores = stores;
+    this.subtopologies = split(nodes);
+    if (this.subtopologies.length === 0) throw new InvalidConfigError('the topology is empty: add a stream() or table()');
+  }
+
+  /** The sub-topology that owns a store. */
+  subtopologyOfStore(name: string): Subtopology | undefined {
+    return this.subtopologies.find((s) => s.stores.some((st) => st.name === name));
+  }
+
+  /** A readable outline, in the manner of Kafka Streams' `Topology#describe()`. */
+  describe(): string {
+    const lines: string[] = [];
+    for (const sub of this.subtopologies) {
+      lines.push(`Sub-topology ${sub.id}`);
+      for (const node of sub.nodes) {
+        const from = node.parents.length ? ` <- ${node.parents.map((p) => p.name).join(', ')}` : '';
+        let what: string = node.kind;
+        if (node.kind === 'source') what = `source (${node.pattern ? node.pattern.toString() : node.topics.join(', ')}${node.internal ? ', repartition' : ''})`;
+        else if (node.kind === 'sink') what = `sink (${node.topic}${node.repartition ? ', repartition' : ''})`;
+        else if (node.kind === 'pipe') what = `pipe (${node.ops.length} operator${node.ops.length === 1 ? '' : 's'})`;
+        const store = storeOf(node) ?? (node.kind === 'join' ? node.table : null);
+        lines.push(`  ${node.name}: ${what}${store ? ` [store ${store.name}]` : ''}${from}`);
+      }
+    }
+    return lines.join('\n');
+  }
+}
+
+function split(nodes: readonly TopologyNode[]): Subtopology[] {
+  const parent = nodes.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const union = (a: number, b: number): void => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  for (const node of nodes) {
+    for (const p of node.parents) union(node.id, p.id);
+    if (node.kind === 'join') union(node.id, node.tableWriter.id);
+  }
+  const groups = new Map<number, TopologyNode[]>();
+  for (const node of nodes) {
+    const root = find(node.id);
+    const group = groups.get(root) ?? [];
+    group.push(node);
+    groups.set(root, group);
+  }
+  return [...groups.values()].map((group, id) => ({
+    id,
+    nodes: group,
+    sources: group.filter((n): n is SourceNode => n.kind === 'source'),
+    sinks: group.filter((n): n is SinkNode => n.kind === 'sink'),
+    stores: group.map(storeOf).filter((s): s is StoreSpec => s !== null),
+  }));
+}

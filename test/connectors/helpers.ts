@@ -1,0 +1,46 @@
+/** Helpers for connector tests: reading topics back, waiting for conditions, a fast retry policy. */
+import { onTestFinished } from 'vitest';
+import { createConsumer, type Cluster, type ConsumerRecord } from '../../core/index.js';
+import { createConnectRuntime, type ConnectRuntime, type ConnectRuntimeOptions } from '../../connectors/connect-runtime.js';
+import { exponentialBackoff } from '../../connectors/retry-policy.js';
+
+/** Every record of every partition of `topic`, partition by partition, in offset order. */
+export async function readTopic(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
+  const description = await cluster.describeTopic(topic);
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: 100_000 });
+  const out: ConsumerRecord[] = [];
+  try {
+    for (const p of description.partitions) {
+      consumer.assign([{ topic, partition: p.partition }]);
+      await consumer.seekToBeginning();
+      while ((await consumer.position({ topic, partition: p.partition })) < p.logEndOffset) {
+        out.push(...(await consumer.poll({ timeoutMs: 50 })));
+      }
+    }
+  } finally {
+    await consumer.close();
+  }
+  return out;
+}
+
+/** The values of `topic` as UTF-8 strings. */
+export async function topicValues(cluster: Cluster, topic: string): Promise<string[]> {
+  return (await readTopic(cluster, topic)).map((r) => r.value?.toString('utf8') ?? '<null>');
+}
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`, naming `what`). */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A runtime with a fast retry policy, closed when the test ends. */
+export function testRuntime(cluster: Cluster, options: ConnectRuntimeOptions = {}): ConnectRuntime {
+  const runtime = createConnectRuntime(cluster, { retryPolicy: exponentialBackoff({ initialMs: 10, maxMs: 50, jitter: 0 }), ...options });
+  onTestFinished(() => runtime.close());
+  return runtime;
+}

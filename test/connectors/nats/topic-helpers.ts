@@ -1,0 +1,43 @@
+/** Reading and writing Sluice topics in the NATS suites. */
+import { createConsumer, createProducer, type Broker, type ConsumerRecord, type ProducerRecord } from '../../../core/index.js';
+
+/** Every record of `topic`, partition by partition, in offset order. */
+export async function readTopic(cluster: Broker, topic: string): Promise<ConsumerRecord[]> {
+  const { partitions } = await cluster.describeTopic(topic);
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest' });
+  const out: ConsumerRecord[] = [];
+  try {
+    for (const p of partitions) {
+      consumer.assign([{ topic, partition: p.partition }]);
+      await consumer.seekToBeginning();
+      let read = 0;
+      const end = p.logEndOffset - p.logStartOffset;
+      while (read < end) {
+        const records = await consumer.poll({ timeoutMs: 100, maxRecords: 100_000 });
+        if (records.length === 0) break;
+        read += records.length;
+        out.push(...records);
+      }
+    }
+  } finally {
+    await consumer.close();
+  }
+  return out;
+}
+
+/** How many records `topic` holds (log end − log start, summed). */
+export async function topicSize(cluster: Broker, topic: string): Promise<number> {
+  try {
+    const { partitions } = await cluster.describeTopic(topic);
+    return partitions.reduce((n, p) => n + p.logEndOffset - p.logStartOffset, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Produces `records` (string keys and values) and waits for the acks. */
+export async function produce(cluster: Broker, records: ProducerRecord<string, string>[]): Promise<void> {
+  const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+  await producer.send(records);
+  await producer.close();
+}

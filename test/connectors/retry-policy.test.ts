@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest';
+import { SluiceError } from '../../core/index.js';
+import { RetriesExhaustedError } from '../../connectors/errors.js';
+import { exponentialBackoff, isRetriable, UnreachableError, withRetry } from '../../connectors/retry-policy.js';
+
+describe('retry policy', () => {
+  test('exponential backoff doubles up to the cap and gives up after the timeout', () => {
+    const policy = exponentialBackoff({ initialMs: 100, maxMs: 1000, jitter: 0, timeoutMs: 5000 });
+    expect([2, 3, 4, 5, 6, 7].map((a) => policy.delayMs(a, null, 0))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(policy.delayMs(8, null, 4900)).toBe(100); // never waits past the timeout
+    expect(policy.delayMs(9, null, 5000)).toBeNull();
+    expect(exponentialBackoff({ maxAttempts: 3 }).delayMs(4, null, 0)).toBeNull();
+  });
+
+  test('retriable: flagged SluiceErrors and transient errno codes only', () => {
+    expect(isRetriable(new UnreachableError('down'))).toBe(true);
+    expect(isRetriable(new SluiceError('X', 'no'))).toBe(false);
+    expect(isRetriable(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isRetriable(Object.assign(new Error('denied'), { code: 'EACCES' }))).toBe(false);
+    expect(isRetriable('string')).toBe(false);
+  });
+
+  test('withRetry retries retriable errors, then succeeds', async () => {
+    let calls = 0;
+    const seen: number[] = [];
+    const result = await withRetry(
+      'op',
+      async () => {
+        if (++calls < 3) throw new UnreachableError(`down ${calls}`);
+        return 'ok';
+      },
+      { policy: exponentialBackoff({ initialMs: 1, jitter: 0 }), onRetry: (attempt) => seen.push(attempt) },
+    );
+    expect(result).toBe('ok');
+    expect(seen).toEqual([2, 3]);
+  });
+
+  test('a non-retriable error is thrown at once', async () => {
+    let calls = 0;
+    const fatal = new Error('fatal');
+    await expect(withRetry('op', async () => (calls++, Promise.reject(fatal)), { policy: exponentialBackoff({ initialMs: 1 }) })).rejects.toBe(fatal);
+    expect(calls).toBe(1);
+  });
+
+  test('giving up throws one error holding every attempt', async () => {
+    const error = await withRetry('put to x', async (attempt) => Promise.reject(new UnreachableError(`attempt ${attempt}`)), {
+      policy: exponentialBackoff({ initialMs: 1, maxAttempts: 3 }),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect((error as RetriesExhaustedError).errors.map((e) => (e as Error).message)).toEqual(['attempt 1', 'attempt 2', 'attempt 3']);
+    expect((error as Error).message).toBe('put to x failed after 3 attempts: attempt 3');
+  });
+
+  test('an abort ends the wait between attempts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stopping');
+    setTimeout(() => controller.abort(reason), 20);
+    const started = Date.now();
+    await expect(withRetry('op', async () => Promise.reject(new UnreachableError('down')), { policy: exponentialBackoff({ initialMs: 10_000 }), signal: controller.signal })).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,150 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { createProducer, type Broker } from '../../../core/index.js';
+import { CONNECTOR_TYPES, createRegistry } from '../../../connectors/registry.js';
+import { RETRY_CHANNEL, type ConnectorRetryEvent } from '../../../connectors/runtime/connector-status.js';
+import { testCluster } from '../../helpers.js';
+import { readTopic, testRuntime, waitFor } from '../helpers.js';
+import { controlledSink } from './test-connectors.js';
+
+async function produce(cluster: Broker, topic: string, values: string[]): Promise<void> {
+  await cluster.createTopic(topic, { partitions: 1 }).catch(() => {});
+  const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+  await producer.send(values.map((value) => ({ topic, value })));
+  await producer.close();
+}
+
+async function committed(cluster: Broker, name: string): Promise<number | undefined> {
+  return (await cluster.fetchOffsets(`connect-${name}`))[0]?.offset;
+}
+
+function setup(cluster: Broker) {
+  const sink = controlledSink();
+  const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, sink.type]) });
+  return { sink, runtime };
+}
+
+describe('sink runner', () => {
+  test('offsets are committed only after the destination acknowledged (a slow destination holds them back)', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['a', 'b', 'c']);
+    const { sink, runtime } = setup(cluster);
+    let release!: () => void;
+    sink.gate = new Promise((r) => (release = r));
+    await runtime.start({ name: 'slow', connector: 'test-sink', topics: 'in' });
+    await waitFor('put called', () => sink.calls === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await committed(cluster, 'slow')).toBeUndefined();
+    expect(runtime.status('slow')).toMatchObject({ recordsIn: 3, recordsOut: 0 });
+    release();
+    sink.gate = null;
+    await waitFor('commit', async () => (await committed(cluster, 'slow')) === 3);
+    expect(sink.acknowledged.flat().map((r) => r.value)).toEqual(['a', 'b', 'c']);
+    expect(runtime.status('slow')).toMatchObject({ recordsOut: 3 });
+  });
+
+  test('an unreachable destination is retried with backoff; offsets do not move until it acknowledges', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['a', 'b']);
+    const { sink, runtime } = setup(cluster);
+    const retries: ConnectorRetryEvent[] = [];
+    const onRetry = (e: unknown): void => void retries.push(e as ConnectorRetryEvent);
+    subscribe(RETRY_CHANNEL, onRetry);
+    onTestFinished(() => void unsubscribe(RETRY_CHANNEL, onRetry));
+    sink.unreachableTimes = 5;
+    await runtime.start({ name: 'down', connector: 'test-sink', topics: 'in' });
+    await waitFor('a retry in the status', () => runtime.status('down').retrying !== undefined);
+    expect(runtime.status('down').retrying!.error.message).toBe('destination is down');
+    expect(await committed(cluster, 'down')).toBeUndefined();
+    await waitFor('commit', async () => (await committed(cluster, 'down')) === 2);
+    expect(sink.calls).toBe(6);
+    expect(sink.acknowledged).toHaveLength(1); // the same batch, acknowledged once
+    expect(runtime.status('down').retrying).toBeUndefined();
+    expect(retries.filter((r) => r.name === 'down').map((r) => r.attempt)).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  test('errors.tolerance=all: records that fail conversion or are rejected go to the dead-letter topic with the error in headers', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['{"n":1}', 'not json', '{"n":2}', '{"n":3}']);
+    const { sink, runtime } = setup(cluster);
+    sink.reject = (r) => (r.value as { n: number }).n === 3;
+    await runtime.start({
+      name: 'tolerant',
+      connector: 'test-sink',
+      topics: 'in',
+      'value.converter': 'json',
+      'errors.tolerance': 'all',
+      'errors.deadletterqueue.topic.name': 'in-dlq',
+    });
+    await waitFor('commit', async () => (await committed(cluster, 'tolerant')) === 4);
+    expect(sink.acknowledged.flat().map((r) => r.value)).toEqual([{ n: 1 }, { n: 2 }]);
+    const dead = await readTopic(cluster, 'in-dlq');
+    expect(dead.map((r) => r.value!.toString())).toEqual(['not json', '{"n":3}']);
+    const headers = (i: number): Record<string, string> => Object.fromEntries(dead[i].headers.map((h) => [h.key, h.value!.toString()]));
+    expect(headers(0)).toMatchObject({
+      '__connect.errors.topic': 'in',
+      '__connect.errors.partition': '0',
+      '__connect.errors.offset': '1',
+      '__connect.errors.connector.name': 'tolerant',
+      '__connect.errors.stage': 'VALUE_CONVERTER',
+      '__connect.errors.class.name': 'json',
+    });
+    expect(headers(0)['__connect.errors.exception.message']).toMatch(/not valid JSON/);
+    expect(headers(1)).toMatchObject({ '__connect.errors.offset': '3', '__connect.errors.stage': 'TASK_PUT', '__connect.errors.exception.message': 'refused [object Object]' });
+    expect(runtime.status('tolerant')).toMatchObject({ state: 'running', recordsIn: 4, recordsOut: 2, recordsFailed: 2 });
+  });
+
+  test('errors.tolerance=none: the first bad record fails the connector and nothing of its batch is committed', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['{"n":1}']);
+    const { sink, runtime } = setup(cluster);
+    await runtime.start({ name: 'strict', connector: 'test-sink', topics: 'in', 'value.converter': 'json' });
+    await waitFor('first commit', async () => (await committed(cluster, 'strict')) === 1);
+    await produce(cluster, 'in', ['{"n":2}', '{broken', '{"n":4}']);
+    await waitFor('failed', () => runtime.status('strict').state === 'failed');
+    const status = runtime.status('strict');
+    expect(status.error!.message).toMatch(/^VALUE_CONVERTER: record in-0@2 of connector "strict" failed \(errors\.tolerance=none\): json converter: the record is not valid JSON/);
+    expect(await committed(cluster, 'strict')).toBe(1);
+    expect(sink.acknowledged.flat().map((r) => r.value)).toEqual([{ n: 1 }]);
+    await expect(runtime.whenIdle()).rejects.toThrow(/not valid JSON/);
+  });
+
+  test('a non-retriable destination error fails the connector; restart resumes from the committed offsets', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['a']);
+    const { sink, runtime } = setup(cluster);
+    sink.fatal = new Error('permission denied');
+    const failures: string[] = [];
+    await runtime.start({ name: 'fatal', connector: 'test-sink', topics: 'in' });
+    await waitFor('failed', () => runtime.status('fatal').state === 'failed');
+    expect(runtime.status('fatal').error!.message).toBe('permission denied');
+    void failures;
+    sink.fatal = null;
+    await runtime.restart('fatal');
+    await waitFor('commit', async () => (await committed(cluster, 'fatal')) === 1);
+    expect(sink.acknowledged.flat().map((r) => r.value)).toEqual(['a']);
+  });
+
+  test('pause stops deliveries, resume goes on; lag is reported', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['a']);
+    const { sink, runtime } = setup(cluster);
+    await runtime.start({ name: 'p', connector: 'test-sink', topics: 'in' });
+    await waitFor('first', async () => (await committed(cluster, 'p')) === 1);
+    runtime.pause('p');
+    expect(runtime.status('p').state).toBe('paused');
+    await produce(cluster, 'in', ['b', 'c']);
+    await waitFor('lag 2', () => runtime.status('p').lag === 2);
+    expect(sink.acknowledged.flat()).toHaveLength(1);
+    runtime.resume('p');
+    await waitFor('caught up', () => runtime.status('p').lag === 0 && runtime.status('p').recordsOut === 3);
+    expect(sink.acknowledged.flat().map((r) => r.value)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('a sink on a topic that does not exist fails to start, naming it', async () => {
+    const cluster = await testCluster({ autoCreateTopics: false });
+    const { runtime } = setup(cluster);
+    await expect(runtime.start({ name: 'nothing', connector: 'test-sink', topics: 'missing' })).rejects.toThrow(/unknown topic "missing"/);
+    expect(runtime.status('nothing').state).toBe('failed');
+  });
+});

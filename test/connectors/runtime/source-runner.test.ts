@@ -1,0 +1,142 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { CONNECTOR_TYPES, createRegistry } from '../../../connectors/registry.js';
+import { RECORDS_CHANNEL, STATUS_CHANNEL, type ConnectorRecordsEvent, type ConnectorStatusEvent } from '../../../connectors/runtime/connector-status.js';
+import { CONNECT_OFFSETS_TOPIC } from '../../../connectors/runtime/source-offset-store.js';
+import { testCluster } from '../../helpers.js';
+import { readTopic, testRuntime, topicValues, waitFor } from '../helpers.js';
+import { controlledSource } from './test-connectors.js';
+import type { Broker } from '../../../core/index.js';
+
+function setup(cluster: Broker) {
+  const source = controlledSource();
+  const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, source.type]) });
+  return { source, runtime };
+}
+
+function listen<T>(name: string): T[] {
+  const events: T[] = [];
+  const on = (e: unknown): void => void events.push(e as T);
+  subscribe(name, on);
+  onTestFinished(() => void unsubscribe(name, on));
+  return events;
+}
+
+describe('source runner', () => {
+  test('positions are stored in __connect_offsets after the records are acknowledged, then handed back on start', async () => {
+    const cluster = await testCluster();
+    const { source, runtime } = setup(cluster);
+    source.batches.push([
+      { sourcePartition: 'p1', value: 'a' },
+      { sourcePartition: 'p1', value: 'b', sourceOffset: 2 },
+      { sourcePartition: 'p2', value: 'x', sourceOffset: { seq: 7 } },
+    ]);
+    await runtime.start({ name: 'src', connector: 'test-source', topic: 'out' });
+    await waitFor('acknowledged', () => source.acknowledged.length === 1);
+    expect(await topicValues(cluster, 'out')).toEqual(['a', 'b', 'x']);
+    const description = await cluster.describeTopic(CONNECT_OFFSETS_TOPIC);
+    expect(description.config['cleanup.policy']).toBe('compact');
+    const stored = await readTopic(cluster, CONNECT_OFFSETS_TOPIC);
+    expect(stored.map((r) => [r.key!.toString(), r.value!.toString()])).toEqual([
+      ['["src","p1"]', '2'],
+      ['["src","p2"]', '{"seq":7}'],
+    ]);
+    await runtime.stop('src');
+    await runtime.restart('src');
+    expect(source.startedWith.at(-1)).toEqual(new Map<string, unknown>([['p1', 2], ['p2', { seq: 7 }]]));
+  });
+
+  test('errors.tolerance=all: unreadable and untransformable records go to the dead-letter topic; positions still advance', async () => {
+    const cluster = await testCluster();
+    const { source, runtime } = setup(cluster);
+    source.batches.push([
+      { sourcePartition: 'f', value: Buffer.from('{"ok":1}') },
+      { sourcePartition: 'f', value: Buffer.from('garbage'), error: new SyntaxError('Unexpected token g') },
+      { sourcePartition: 'f', value: Buffer.from('[1,2]') },
+      { sourcePartition: 'f', value: Buffer.from('{"ok":2}'), sourceOffset: 4 },
+    ]);
+    await runtime.start({
+      name: 'src',
+      connector: 'test-source',
+      topic: 'out',
+      'value.converter': 'json',
+      transforms: [{ type: 'insert-field', field: 'tag', value: 't' }],
+      'errors.tolerance': 'all',
+      'errors.deadletterqueue.topic.name': 'dlq',
+    });
+    await waitFor('acknowledged', () => source.acknowledged.length === 1);
+    expect(await topicValues(cluster, 'out')).toEqual(['{"ok":1,"tag":"t"}', '{"ok":2,"tag":"t"}']);
+    const dead = await readTopic(cluster, 'dlq');
+    expect(dead.map((r) => r.value!.toString())).toEqual(['garbage', '[1,2]']);
+    const headers = dead.map((r) => Object.fromEntries(r.headers.map((h) => [h.key, h.value!.toString()])));
+    expect(headers[0]).toMatchObject({ '__connect.errors.stage': 'TASK_POLL', '__connect.errors.source.partition': 'f', '__connect.errors.exception.class.name': 'SyntaxError' });
+    expect(headers[1]).toMatchObject({ '__connect.errors.stage': 'TRANSFORMATION', '__connect.errors.class.name': 'insert-field' });
+    expect(headers[1]['__connect.errors.exception.message']).toMatch(/insert-field needs an object value, got an array/);
+    expect(runtime.status('src')).toMatchObject({ recordsIn: 4, recordsOut: 2, recordsFailed: 2 });
+    expect((await readTopic(cluster, CONNECT_OFFSETS_TOPIC)).map((r) => r.value!.toString())).toEqual(['4']);
+  });
+
+  test('errors.tolerance=none: a bad record fails the connector before anything of its batch is produced', async () => {
+    const cluster = await testCluster();
+    const { source, runtime } = setup(cluster);
+    const statuses = listen<ConnectorStatusEvent>(STATUS_CHANNEL);
+    source.batches.push([{ sourcePartition: 'f', value: 'fine', sourceOffset: 1 }]);
+    source.batches.push([
+      { sourcePartition: 'f', value: 'also fine' },
+      { sourcePartition: 'f', value: { not: 'bytes' }, sourceOffset: 3 },
+    ]);
+    await runtime.start({ name: 'strict', connector: 'test-source', topic: 'out', 'value.converter': 'bytes' });
+    await waitFor('failed', () => runtime.status('strict').state === 'failed');
+    expect(runtime.status('strict').error!.message).toMatch(/^VALUE_CONVERTER: record from source partition f of connector "strict" failed \(errors\.tolerance=none\): bytes converter needs bytes or a string/);
+    expect(await topicValues(cluster, 'out')).toEqual(['fine']);
+    expect((await readTopic(cluster, CONNECT_OFFSETS_TOPIC)).map((r) => r.value!.toString())).toEqual(['1']);
+    expect(statuses.filter((e) => e.name === 'strict').map((e) => e.state)).toEqual(['running', 'failed']);
+  });
+
+  test('an unreachable source is retried; progress is published on the records channel', async () => {
+    const cluster = await testCluster();
+    const { source, runtime } = setup(cluster);
+    const progress = listen<ConnectorRecordsEvent>(RECORDS_CHANNEL);
+    source.unreachableTimes = 3;
+    source.batches.push([{ sourcePartition: 'p', value: 'v1', sourceOffset: 1 }], [{ sourcePartition: 'p', value: 'v2', sourceOffset: 2 }]);
+    await runtime.start({ name: 'flaky', connector: 'test-source', topic: 'out' });
+    await waitFor('two batches', () => source.acknowledged.length === 2);
+    expect(await topicValues(cluster, 'out')).toEqual(['v1', 'v2']);
+    expect(progress.filter((e) => e.name === 'flaky').map((e) => [e.batch, e.recordsOut])).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
+    await waitFor('idle', () => runtime.status('flaky').idle);
+    expect(runtime.status('flaky').retrying).toBeUndefined();
+  });
+
+  test('pause stops polling; resume goes on; stop drains what was polled', async () => {
+    const cluster = await testCluster();
+    const { source, runtime } = setup(cluster);
+    await runtime.start({ name: 'p', connector: 'test-source', topic: 'out' });
+    runtime.pause('p');
+    await new Promise((r) => setTimeout(r, 50));
+    const polls = source.polls;
+    source.batches.push([{ sourcePartition: 'p', value: 'later', sourceOffset: 1 }]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(source.polls).toBe(polls);
+    expect(runtime.status('p').state).toBe('paused');
+    runtime.resume('p');
+    await waitFor('acknowledged', () => source.acknowledged.length === 1);
+    await runtime.stop('p');
+    expect(runtime.status('p').state).toBe('stopped');
+    expect(await topicValues(cluster, 'out')).toEqual(['later']);
+  });
+
+  test('records can name their own topic and partition, key and headers', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('other', { partitions: 3 });
+    const { source, runtime } = setup(cluster);
+    source.batches.push([{ sourcePartition: 's', topic: 'other', partition: 2, key: 'k', value: 'v', headers: { h: 'x' }, timestamp: 1234, sourceOffset: 1 }]);
+    await runtime.start({ name: 'routed', connector: 'test-source', topic: 'out' });
+    await waitFor('acknowledged', () => source.acknowledged.length === 1);
+    const [r] = await readTopic(cluster, 'other');
+    expect(r).toMatchObject({ partition: 2, timestamp: 1234, headers: [{ key: 'h', value: Buffer.from('x') }] });
+    expect(r.key!.toString()).toBe('k');
+  });
+});

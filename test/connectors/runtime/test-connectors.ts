@@ -1,0 +1,105 @@
+/** Connector types whose behaviour tests control: a sink that can block, fail or reject, and a source fed by the test. */
+import type { SinkConnectorType, SinkRecord, SourceConnectorType, SourceRecord } from '../../../connectors/connector.js';
+import { RecordsRejectedError } from '../../../connectors/errors.js';
+import { UnreachableError } from '../../../connectors/retry-policy.js';
+
+export interface ControlledSink {
+  type: SinkConnectorType;
+  /** Batches acknowledged, in order. */
+  acknowledged: SinkRecord[][];
+  /** `put` calls, including failed ones. */
+  calls: number;
+  /** The next `put`s fail with a retriable error this many times. */
+  unreachableTimes: number;
+  /** While set, `put` waits for it (a slow destination). */
+  gate: Promise<void> | null;
+  /** Records for which this is true are rejected by the destination. */
+  reject: (record: SinkRecord) => boolean;
+  /** `put` throws this (not retriable) when set. */
+  fatal: Error | null;
+}
+
+export function controlledSink(): ControlledSink {
+  const sink: ControlledSink = {
+    acknowledged: [],
+    calls: 0,
+    unreachableTimes: 0,
+    gate: null,
+    reject: () => false,
+    fatal: null,
+    type: {
+      name: 'test-sink',
+      kind: 'sink',
+      description: 'A sink the test controls.',
+      configSchema: { properties: { 'test.label': { type: 'string', description: 'Unused.', examples: ['x'] } }, required: [] },
+      createTask: () => ({
+        async start() {},
+        async put(records) {
+          sink.calls++;
+          if (sink.fatal) throw sink.fatal;
+          if (sink.unreachableTimes > 0) {
+            sink.unreachableTimes--;
+            throw new UnreachableError('destination is down');
+          }
+          if (sink.gate) await sink.gate;
+          const rejected = records.filter(sink.reject);
+          sink.acknowledged.push(records.filter((r) => !sink.reject(r)));
+          if (rejected.length > 0) throw new RecordsRejectedError(rejected.map((record) => ({ record, error: new Error(`refused ${String(record.value)}`) })));
+        },
+        async stop() {},
+      }),
+    },
+  };
+  return sink;
+}
+
+export interface ControlledSource {
+  type: SourceConnectorType;
+  /** Records the next polls return, one batch each. */
+  batches: SourceRecord[][];
+  /** Batches acknowledged by the runtime. */
+  acknowledged: SourceRecord[][];
+  /** Positions the task was started with. */
+  startedWith: Map<string, unknown>[];
+  /** The next polls fail with a retriable error this many times. */
+  unreachableTimes: number;
+  polls: number;
+}
+
+export function controlledSource(): ControlledSource {
+  const source: ControlledSource = {
+    batches: [],
+    acknowledged: [],
+    startedWith: [],
+    unreachableTimes: 0,
+    polls: 0,
+    type: {
+      name: 'test-source',
+      kind: 'source',
+      description: 'A source the test feeds.',
+      configSchema: { properties: {}, required: [] },
+      createTask: () => ({
+        async start(context) {
+          source.startedWith.push(new Map(context.positions));
+        },
+        async poll(signal) {
+          source.polls++;
+          if (source.unreachableTimes > 0) {
+            source.unreachableTimes--;
+            throw new UnreachableError('source is down');
+          }
+          const batch = source.batches.shift();
+          if (batch) return batch;
+          await new Promise((r) => setTimeout(r, 20));
+          void signal;
+          return [];
+        },
+        async acknowledge(records) {
+          source.acknowledged.push([...records]);
+        },
+        async stop() {},
+      }),
+    },
+  };
+  return source;
+}
