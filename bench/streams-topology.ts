@@ -73,7 +73,7 @@ async function prepare(): Promise<{ dataDir: string; cluster: Broker }> {
 
 async function runApp(variant: 'mapValues' | 'map'): Promise<number> {
   const { dataDir, cluster } = await prepare();
-  const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000, maxBatchRecords: 5000 });
+  const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000 });
   const start = performance.now();
   await app.start();
   // Done when every record is counted, and — after close() — every count is in the changelog and

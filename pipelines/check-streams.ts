@@ -49,7 +49,21 @@ export class StreamChecker {
   /** Checks `streams` and returns their specs (meaningful only when no problem was found). */
   check(streams: unknown): StreamSpec[] {
     if (!Array.isArray(streams)) return [];
-    return streams.map((s, i) => this.#stream(isObj(s) ? s : {}, `/streams/${i}`, i));
+    const specs = streams.map((s, i) => this.#stream(isObj(s) ? s : {}, `/streams/${i}`, i));
+    // A topology reads a topic once: as a stream or as a table, not both.
+    const readers = new Map<string, string>();
+    for (const s of specs) for (const t of s.from) if (!readers.has(t)) readers.set(t, s.name);
+    specs.forEach((s, i) =>
+      s.steps.forEach((step) => {
+        if (step.type === 'join' && readers.has(step.table)) {
+          this.#problems.add(
+            `/streams/${i}/steps/${step.number - 1}/join/table`,
+            `"${step.table}" is read as a stream (by stream "${readers.get(step.table)}") and as a table here: a topic is read one way — copy it to another topic with a stream to use it both ways`,
+          );
+        }
+      }),
+    );
+    return specs;
   }
 
   #stream(s: Obj, base: string, index: number): StreamSpec {

@@ -1,10 +1,31 @@
 /**
- * Runs a validated pipeline. (Being implemented: see the note in `runPipeline`.)
+ * Runs a validated pipeline on an embedded engine:
+ *
+ * 1. builds the streams topology (importing custom modules) — before anything is opened, so a
+ *    broken module changes nothing on disk;
+ * 2. opens the data directory (or memory) and creates the declared topics and the sources' topics
+ *    that are missing (existing topics are left as they are);
+ * 3. starts the streams application (`applicationId` = the pipeline's name), then the sinks, then
+ *    the sources (connector runtime);
+ * 4. runs until `signal` aborts — or, with `untilIdle`, until every source is drained, every
+ *    stream has no lag and every sink caught up, for `idleMs` in a row — or until something fails;
+ * 5. stops gracefully, upstream first: sources (positions stored), streams (batches finished,
+ *    changelogs written, offsets committed), sinks (flushed and committed); closes the engine.
+ *
+ * @example
+ *   const pipeline = await loadPipeline('orders.yaml');
+ *   const summary = await runPipeline(pipeline, { dataDir: './.sluice', untilIdle: true });
+ *   console.log(`${summary.recordsIn} in, ${summary.recordsOut} out`);
  */
+import path from 'node:path';
+import { openCluster, TopicExistsError, type Broker } from '../core/index.js';
+import { ConnectorFailedError, createConnectRuntime, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
+import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../streams/index.js';
+import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface RunPipelineOptions {
-  /** Data directory when the pipeline is not in memory (the CLI passes engine.data_dir or --data-dir, resolved). */
+  /** Data directory when the pipeline is not in memory (default `./.sluice`); the CLI passes engine.data_dir or --data-dir. */
   dataDir?: string;
   /** Return once every source is drained, every stream caught up and every sink flushed. */
   untilIdle?: boolean;
@@ -12,10 +33,153 @@ export interface RunPipelineOptions {
   idleMs?: number;
   /** Aborting stops the pipeline gracefully; `runPipeline` then resolves. */
   signal?: AbortSignal;
-  /** Where a live status line goes (only drawn when it is a TTY). */
-  status?: NodeJS.WriteStream;
+  /** Called every `statusIntervalMs` (default 500) with the current status, e.g. to draw a status line. */
+  onStatus?: (status: PipelineStatus) => void;
+  statusIntervalMs?: number;
+  /** Loads custom step modules (default `import()`). */
+  importModule?: BuildTopologyOptions['importModule'];
 }
 
-export async function runPipeline(pipeline: Pipeline, _options: RunPipelineOptions = {}): Promise<void> {
-  throw new Error(`sluice run is not implemented yet (pipeline ${pipeline.name} is valid)`);
+/** What is running, and how far it got. */
+export interface PipelineStatus {
+  readonly connectors: readonly ConnectorStatus[];
+  /** Absent without streams. */
+  readonly streams?: StreamsMetrics & { lag: number };
+}
+
+/** How a run went. */
+export interface PipelineRunSummary extends PipelineStatus {
+  readonly name: string;
+  readonly durationMs: number;
+  /** Records the sources wrote to the log. */
+  readonly recordsIn: number;
+  /** Records the sinks wrote out (acknowledged by their destinations). */
+  readonly recordsOut: number;
+  /** `idle`: `untilIdle` and everything drained; `signal`: stopped by `signal`. */
+  readonly stoppedBy: 'idle' | 'signal';
+}
+
+/**
+ * Runs `pipeline` until stopped (see the file comment).
+ * @throws the error of a connector or stream that failed (after stopping everything else).
+ */
+export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRunSummary> {
+  const startedMs = performance.now();
+  const topology = await buildTopology(pipeline, { importModule: options.importModule });
+  const cluster = pipeline.engine.inMemory
+    ? await openCluster({ inMemory: true, autoCreateTopics: false })
+    : await openCluster({ dataDir: path.resolve(options.dataDir ?? pipeline.engine.dataDir ?? '.sluice'), autoCreateTopics: false });
+
+  let failure: Error | null = null;
+  const stopping = new AbortController();
+  const fail = (error: Error): void => {
+    failure ??= error;
+    stopping.abort();
+  };
+  const onAbort = (): void => stopping.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stopping.abort();
+
+  let runtime: ConnectRuntime | null = null;
+  let app: StreamsApp | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let stoppedBy: PipelineRunSummary['stoppedBy'] = 'signal';
+  let last: PipelineStatus = { connectors: [] };
+  try {
+    await createTopics(cluster, pipeline);
+    runtime = createConnectRuntime(cluster, { onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
+    if (topology !== null) {
+      app = createStreamsApp(topology, { applicationId: pipeline.name, cluster, onError: fail });
+      await app.start();
+    }
+    const entries = (specs: Pipeline['sources']) => specs.map((s) => ({ config: s.config, options: { source: pipeline.file } }));
+    if (pipeline.sinks.length > 0) await runtime.start(entries(pipeline.sinks));
+    if (pipeline.sources.length > 0) await runtime.start(entries(pipeline.sources));
+
+    const status = async (): Promise<PipelineStatus> => ({
+      connectors: runtime!.statuses(),
+      ...(app ? { streams: { ...app.metrics(), lag: await app.lag() } } : {}),
+    });
+    if (options.onStatus) {
+      const report = options.onStatus;
+      let busy = false;
+      timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        status()
+          .then((s) => report((last = s)))
+          .catch(() => {})
+          .finally(() => (busy = false));
+      }, options.statusIntervalMs ?? 500);
+    }
+
+    if (options.untilIdle) {
+      if (await whenIdle(status, options.idleMs ?? 1000, stopping.signal)) stoppedBy = 'idle';
+    } else if (!stopping.signal.aborted) {
+      await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+  } catch (error) {
+    fail(error instanceof Error ? error : new Error(String(error)));
+  } finally {
+    clearInterval(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    // Upstream first: no new input, then the streams finish and commit, then the sinks drain and commit.
+    if (runtime) {
+      await Promise.all(pipeline.sources.map((s) => runtime!.stop(s.config.name).catch(() => {})));
+    }
+    if (app) {
+      const metrics = app.metrics();
+      const lag = await app.lag().catch(() => 0);
+      await app.close().catch((error: unknown) => fail(error as Error));
+      last = { ...last, streams: { ...metrics, ...app.metrics(), lag } };
+    }
+    if (runtime) {
+      await runtime.close().catch((error: unknown) => fail(error as Error));
+      last = { ...last, connectors: runtime.statuses() };
+    }
+    await cluster.close();
+  }
+  if (failure) throw failure;
+  const sum = (kind: 'source' | 'sink'): number => last.connectors.filter((c) => c.kind === kind).reduce((n, c) => n + c.recordsOut, 0);
+  return { ...last, name: pipeline.name, durationMs: performance.now() - startedMs, recordsIn: sum('source'), recordsOut: sum('sink'), stoppedBy };
+}
+
+/** Creates the declared topics and the sources' topics that do not exist yet. */
+async function createTopics(cluster: Broker, pipeline: Pipeline): Promise<void> {
+  const wanted = new Map<string, { partitions: number; config?: Record<string, unknown> }>();
+  for (const t of pipeline.topics.values()) wanted.set(t.name, { partitions: t.partitions, config: t.config as Record<string, unknown> });
+  for (const s of pipeline.sources) {
+    const topic = s.config.topic;
+    if (typeof topic === 'string' && !wanted.has(topic)) wanted.set(topic, { partitions: s.config['topic.creation.partitions'] });
+  }
+  for (const [name, t] of wanted) {
+    try {
+      await cluster.createTopic(name, { partitions: t.partitions, config: t.config });
+    } catch (error) {
+      if (!(error instanceof TopicExistsError)) throw error;
+    }
+  }
+}
+
+/**
+ * Resolves `true` once every connector is idle (or stopped) and the streams have no lag, for
+ * `settleMs` in a row; `false` when `signal` aborts first. Rejects when a connector failed.
+ */
+async function whenIdle(status: () => Promise<PipelineStatus>, settleMs: number, signal: AbortSignal): Promise<boolean> {
+  let since: number | null = null;
+  while (!signal.aborted) {
+    const s = await status();
+    const failed = s.connectors.find((c) => c.state === 'failed');
+    if (failed) throw new ConnectorFailedError(failed.name, failed.error ?? new Error('failed'));
+    const idle = s.connectors.every((c) => c.idle || c.state === 'stopped') && (s.streams === undefined || s.streams.lag === 0);
+    const now = performance.now();
+    if (!idle) since = null;
+    else if (since === null) since = now;
+    else if (now - since >= settleMs) return true;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 100);
+      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
+  return false;
 }

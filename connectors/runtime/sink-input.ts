@@ -73,7 +73,8 @@ export class GroupSinkInput implements SinkInput {
     let lag = 0;
     for (const tp of assignment) {
       const end = await this.#cluster.listOffset(tp.topic, tp.partition, 'latest');
-      const start = this.#committed.get(key(tp)) ?? (await this.#cluster.listOffset(tp.topic, tp.partition, 'earliest'));
+      // Not committed yet: count from where this member reads (the reset policy's choice).
+      const start = this.#committed.get(key(tp)) ?? (await this.#consumer.position(tp));
       lag += Math.max(0, end - start);
     }
     return lag;

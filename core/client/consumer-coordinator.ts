@@ -56,6 +56,9 @@ export class ConsumerCoordinator {
   /** Leader only: every subscribed topic with the partition count it assigned from (absent: no such topic). */
   #assignedFrom: { topics: string[]; counts: Map<string, number> } | null = null;
   #closed = false;
+  #leaveOnClose = true;
+  #joining = false;
+  readonly #closedSignal = new AbortController();
   /** Set when the group is rebalancing (or our subscription changed): rejoin at the next poll. */
   rejoinReason: string | null = 'initial join';
   /** Set when the member learned it is no longer in its generation: its partitions are lost. */
@@ -83,6 +86,11 @@ export class ConsumerCoordinator {
     return this.#stable && this.#generation !== null;
   }
 
+  /** True while a JoinGroup or SyncGroup is outstanding. */
+  get joining(): boolean {
+    return this.#joining;
+  }
+
   get needsJoin(): boolean {
     return !this.stable || this.rejoinReason !== null || this.lost !== null;
   }
@@ -108,6 +116,15 @@ export class ConsumerCoordinator {
    */
   async joinAndSync(topics: readonly string[], owned: readonly TopicPartition[], ownedGeneration: number, reason: string): Promise<JoinResult> {
     this.#assertOpen();
+    this.#joining = true;
+    try {
+      return await this.#joinAndSync(topics, owned, ownedGeneration, reason);
+    } finally {
+      this.#joining = false;
+    }
+  }
+
+  async #joinAndSync(topics: readonly string[], owned: readonly TopicPartition[], ownedGeneration: number, reason: string): Promise<JoinResult> {
     this.rejoinReason = null;
     this.lost = null;
     this.#stable = false;
@@ -122,9 +139,10 @@ export class ConsumerCoordinator {
         generationId: this.protocol === 'cooperative' ? ownedGeneration : -1,
       }),
     }));
-    let join: JoinGroupResponse;
+    let join: JoinGroupResponse | null;
+    let pending: Promise<JoinGroupResponse>;
     try {
-      join = await this.#cluster.joinGroup({
+      pending = this.#cluster.joinGroup({
         groupId: this.#options.groupId,
         memberId: this.#memberId,
         groupInstanceId: this.#options.groupInstanceId,
@@ -135,11 +153,20 @@ export class ConsumerCoordinator {
         protocols,
         reason,
       });
+      join = await this.#unlessClosed(pending);
     } catch (err) {
       this.#onError(err);
       throw err;
     }
-    this.#assertOpen();
+    if (join === null) {
+      // Closed while waiting for the join: when it completes, leave at once rather than hold
+      // partitions until the session times out.
+      if (this.#leaveOnClose) {
+        const groupId = this.#options.groupId;
+        pending.then((j) => this.#cluster.leaveGroup({ groupId, members: [{ memberId: j.memberId, reason: 'the consumer closed while joining' }] })).catch(() => {});
+      }
+      throw new ClosedError('consumer');
+    }
     this.#memberId = join.memberId;
     const generation: Generation = { generationId: join.generationId, memberId: join.memberId, protocolName: join.protocolName };
     this.#generation = generation;
@@ -178,6 +205,26 @@ export class ConsumerCoordinator {
     assignor.onAssignment?.(assignment, join.generationId);
     this.#stable = true;
     return { generationId: join.generationId, memberId: join.memberId, protocolName: join.protocolName, assignment };
+  }
+
+  /** Resolves with `pending`, or with null as soon as the coordinator closes. */
+  #unlessClosed<T>(pending: Promise<T>): Promise<T | null> {
+    if (this.#closed) return Promise.resolve(null);
+    const signal = this.#closedSignal.signal;
+    return new Promise<T | null>((resolve, reject) => {
+      const onClose = (): void => resolve(null);
+      signal.addEventListener('abort', onClose, { once: true });
+      pending.then(
+        (value) => {
+          signal.removeEventListener('abort', onClose);
+          resolve(value);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onClose);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Every member's subscription, and the partition count of each subscribed topic that exists. */
@@ -252,6 +299,8 @@ export class ConsumerCoordinator {
   async close(leave: boolean, reason = 'the consumer is closing'): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#leaveOnClose = leave;
+    this.#closedSignal.abort();
     this.#stopHeartbeats();
     this.#generation = null;
     if (leave && this.#memberId !== '') {

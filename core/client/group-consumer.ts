@@ -28,73 +28,21 @@ import { channel } from 'node:diagnostics_channel';
 import { Observable } from 'rxjs';
 import type { Cluster, CommittedOffset, OffsetCommitEntry, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, RebalanceInProgressError, SluiceError } from '../errors.js';
-import { resolveAssignor, type PartitionAssignor } from './assignors/index.js';
-import { Consumer, type ConsumerOptions, type ConsumerRecord } from './consumer.js';
+import { resolveAssignor } from './assignors/index.js';
+import { Consumer, type ConsumerRecord } from './consumer.js';
 import { ConsumerCoordinator, isMembershipLost, type JoinResult } from './consumer-coordinator.js';
+import type { CommitOffsets, GroupConsumerOptions, GroupMetadata, RebalanceListener } from './group-consumer-options.js';
+import { SubscriptionState } from './subscription-state.js';
+
+export type { CommitOffsets, GroupConsumerOptions, GroupMetadata, RebalanceListener } from './group-consumer-options.js';
 
 const assignmentChannel = channel('sluice:group:assignment');
 const commitErrorChannel = channel('sluice:group:commit-error');
 
-/**
- * Callbacks around rebalances, awaited inside `poll` (Kafka's ConsumerRebalanceListener).
- * A callback that throws does not stop the rebalance; the first error is thrown from `poll` after it.
- */
-export interface RebalanceListener<K = Buffer | null, V = Buffer | null> {
-  /** After a rebalance, with the partitions added to this member (called every rebalance, possibly empty). */
-  onPartitionsAssigned?(partitions: TopicPartition[], consumer: GroupConsumer<K, V>): void | Promise<void>;
-  /** Before partitions are given up; commit here to hand them over without duplicates. Not called with an empty list. */
-  onPartitionsRevoked?(partitions: TopicPartition[], consumer: GroupConsumer<K, V>): void | Promise<void>;
-  /**
-   * When the member learns it was dropped from its generation (session or poll timeout): the
-   * partitions may already belong to others, and commits for them would be refused. Defaults to
-   * `onPartitionsRevoked`, as in Kafka.
-   */
-  onPartitionsLost?(partitions: TopicPartition[], consumer: GroupConsumer<K, V>): void | Promise<void>;
-}
-
-export interface GroupConsumerOptions<K = Buffer | null, V = Buffer | null> extends ConsumerOptions<K, V> {
-  /** The group to join (Kafka's `group.id`). */
-  groupId: string;
-  /** Static membership (`group.instance.id`): a restart within the session timeout keeps the partitions, with no rebalance. */
-  groupInstanceId?: string;
-  /** Prefix of the member id (`client.id`; default `sluice`). */
-  clientId?: string;
-  /** Topics to subscribe to, or a pattern matched against every topic name (or call `subscribe`). */
-  topics?: readonly string[] | RegExp;
-  /**
-   * Assignors by name (`range`, `roundrobin`, `sticky`, `cooperative-sticky`) or as objects, in order of
-   * preference (Kafka's `partition.assignment.strategy`; default `['range', 'cooperative-sticky']`, so range
-   * with the eager protocol). Rebalancing is cooperative only when every assignor listed supports it.
-   */
-  assignors?: readonly (string | PartitionAssignor)[];
-  /** `session.timeout.ms` (default 45000): no heartbeat for this long and the member is removed. */
-  sessionTimeoutMs?: number;
-  /** `heartbeat.interval.ms` (default 3000): also how quickly the member notices a rebalance. */
-  heartbeatIntervalMs?: number;
-  /** `max.poll.interval.ms` (default 300000): a member that does not poll for this long leaves the group. */
-  maxPollIntervalMs?: number;
-  /** How long the coordinator waits for members to rejoin (default: `maxPollIntervalMs`, as Kafka). */
-  rebalanceTimeoutMs?: number;
-  /** `enable.auto.commit` (default true): commit what `poll` returned, at the next poll and before revocation. */
-  enableAutoCommit?: boolean;
-  /** `auto.commit.interval.ms` (default 5000). */
-  autoCommitIntervalMs?: number;
-  /** `metadata.max.age.ms` (default 300000): how often pattern subscriptions and partition counts are re-checked. */
-  metadataMaxAgeMs?: number;
-  listener?: RebalanceListener<K, V>;
-}
-
-export interface GroupMetadata {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-}
-
-/** Offsets to commit; `metadata` is stored with the offset (up to 4 KiB). */
-export type CommitOffsets = readonly OffsetCommitEntry[];
-
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** A busy poll loop lets the event loop run timers at least this often. */
+const YIELD_EVERY_MS = 5;
 
 export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly groupId: string;
@@ -108,15 +56,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   readonly #heartbeatIntervalMs: number;
   readonly #pollTimeoutMs: number;
   #listener: RebalanceListener<K, V>;
-  #subscription: readonly string[] | RegExp | null = null;
-  #topics: string[] = [];
-  /** The partitions this member holds, and the generation it got them in. */
-  #owned: TopicPartition[] = [];
-  #ownedGeneration = -1;
-  /** Next offset to commit per partition: one past the last record handed out (or a seek/committed position). */
-  #consumed = new Map<string, OffsetCommitEntry>();
-  /** Newly assigned partitions whose position comes from the committed offset (or the reset policy). */
-  #needPositions: TopicPartition[] = [];
+  readonly #state = new SubscriptionState();
   #polling = false;
   #lastPollMs = Date.now();
   #inPoll = false;
@@ -127,6 +67,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   #closed = false;
   #inListener = false;
   #pollDone: Promise<void> = Promise.resolve();
+  #lastYieldMs = Date.now();
   readonly #wake = new AbortController();
 
   constructor(cluster: Cluster, options: GroupConsumerOptions<K, V>) {
@@ -173,22 +114,19 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    */
   subscribe(topics: readonly string[] | RegExp, listener?: RebalanceListener<K, V>): void {
     this.#assertOpen();
-    if (!(topics instanceof RegExp) && (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t === ''))) {
-      throw new InvalidConfigError('subscribe takes a list of topic names or a RegExp', 'topics');
-    }
-    this.#subscription = topics instanceof RegExp ? topics : [...new Set(topics)].sort();
+    this.#state.subscribe(topics);
     if (listener) this.#listener = listener;
     this.#coordinator.requestRejoin('the subscription changed');
   }
 
   /** The subscribed topic names (a pattern's current matches). */
   subscription(): string[] {
-    return [...this.#topics];
+    return [...this.#state.topics];
   }
 
   /** The partitions assigned to this member now. */
   assignment(): TopicPartition[] {
-    return this.#owned.map((tp) => ({ ...tp }));
+    return this.#state.owned.map((tp) => ({ ...tp }));
   }
 
   groupMetadata(): GroupMetadata {
@@ -203,19 +141,25 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    */
   async poll(options: { timeoutMs?: number; maxRecords?: number } = {}): Promise<ConsumerRecord<K, V>[]> {
     const records = await this.#poll(options);
-    this.#markConsumed(records);
+    this.#state.markConsumed(records);
     return records;
   }
 
   async #poll(options: { timeoutMs?: number; maxRecords?: number }): Promise<ConsumerRecord<K, V>[]> {
     this.#assertOpen();
     if (this.#polling) throw new SluiceError('CONCURRENT_POLL', `group consumer of "${this.groupId}": poll is already running (one poll at a time)`);
-    if (this.#subscription === null) throw new InvalidConfigError(`group consumer of "${this.groupId}": subscribe to topics before polling`, 'topics');
+    if (!this.#state.subscribed) throw new InvalidConfigError(`group consumer of "${this.groupId}": subscribe to topics before polling`, 'topics');
     this.#polling = this.#inPoll = true;
     let done!: () => void;
     this.#pollDone = new Promise((resolve) => (done = resolve));
     try {
       const deadline = Date.now() + (options.timeoutMs ?? this.#pollTimeoutMs);
+      if (Date.now() - this.#lastYieldMs >= YIELD_EVERY_MS) {
+        // An embedded log answers fetches and commits within microtasks, so a busy poll loop would
+        // never let timers run: heartbeats, session and rebalance timeouts. Give them a turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        this.#lastYieldMs = Date.now();
+      }
       for (;;) {
         this.#maybeAutoCommit();
         await this.#maybeRefreshMetadata();
@@ -228,6 +172,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         // With nothing to fetch (no partitions, all paused) the inner poll returns at once: wait here
         // instead, so that timers (heartbeats, the coordinator) run while we wait.
         if (records.length === 0 && Date.now() - started < wait) await this.#idle(wait - (Date.now() - started));
+        if (records.length === 0) this.#lastYieldMs = Date.now(); // waited: timers had their turn
         if (this.#closing) {
           this.#rewind(records, 0);
           return [];
@@ -259,7 +204,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         records = await this.#poll({});
         for (next = 0; next < records.length; next++) {
           const r = records[next];
-          this.#consumed.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+          this.#state.setConsumed(r.topic, r.partition, r.offset + 1);
           yield r;
         }
       }
@@ -279,7 +224,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
             for (let i = 0; i < records.length; i++) {
               if (!active) return this.#rewind(records, i);
               const r = records[i];
-              this.#consumed.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+              this.#state.setConsumed(r.topic, r.partition, r.offset + 1);
               subscriber.next(r);
             }
           }
@@ -305,7 +250,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    */
   async commitSync(offsets?: CommitOffsets): Promise<void> {
     this.#assertNotClosed();
-    const entries = offsets ? [...offsets] : this.#consumedOffsets();
+    const entries = offsets ? [...offsets] : this.#state.consumedOffsets();
     await this.#asyncCommits;
     if (entries.length > 0) await this.#coordinator.commit(entries);
   }
@@ -316,7 +261,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    */
   commitAsync(offsets?: CommitOffsets, callback?: (error: Error | null, offsets: OffsetCommitEntry[]) => void): void {
     this.#assertNotClosed();
-    const entries = offsets ? [...offsets] : this.#consumedOffsets();
+    const entries = offsets ? [...offsets] : this.#state.consumedOffsets();
     if (entries.length === 0) {
       callback?.(null, entries);
       return;
@@ -332,7 +277,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   }
 
   /** The group's committed offsets for `partitions` (default: the assignment); partitions without one are left out. */
-  committed(partitions: readonly TopicPartition[] = this.#owned): Promise<CommittedOffset[]> {
+  committed(partitions: readonly TopicPartition[] = this.#state.owned): Promise<CommittedOffset[]> {
     return this.#cluster.fetchOffsets(this.groupId, partitions);
   }
 
@@ -341,7 +286,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   /** Moves the next read of `tp` (an assigned partition) to `offset`; a later commit stores it. */
   seek(tp: TopicPartition, offset: number): void {
     this.#inner.seek(tp, offset);
-    this.#consumed.set(key(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition, offset });
+    this.#state.setConsumed(tp.topic, tp.partition, offset);
   }
 
   position(tp: TopicPartition): Promise<number> {
@@ -371,15 +316,18 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const leave = options.leaveGroup ?? this.groupInstanceId === null;
     // Stop a poll that is waiting for records, and let it finish (unless we are inside its listener).
     await this.#inner.close();
+    // A poll waiting in a rebalance for slower members: stop waiting and leave now (as Kafka,
+    // partitions still held in a rebalance are then reported lost, not revoked).
+    if (this.#coordinator.joining) await this.#coordinator.close(leave);
     if (!this.#inListener) await this.#pollDone;
     let failure: unknown;
     try {
       // As Kafka: commit and revoke (or report lost) whether or not the member leaves the group.
       if (this.#coordinator.stable) {
         if (this.#autoCommit) await this.commitSync().catch(() => {});
-        failure = await this.#revoke(this.#owned);
-      } else if (this.#owned.length > 0) {
-        failure = await this.#callListener('lost', this.#owned);
+        failure = await this.#revoke(this.#state.owned);
+      } else if (this.#state.owned.length > 0) {
+        failure = await this.#callListener('lost', [...this.#state.owned]);
       }
       await this.#asyncCommits;
     } finally {
@@ -412,33 +360,13 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     if (this.#closed) throw new ClosedError('group consumer');
   }
 
-  #consumedOffsets(): OffsetCommitEntry[] {
-    const out: OffsetCommitEntry[] = [];
-    for (const tp of this.#owned) {
-      const c = this.#consumed.get(key(tp.topic, tp.partition));
-      if (c) out.push({ ...c });
-    }
-    return out;
-  }
-
-  #markConsumed(records: readonly ConsumerRecord<K, V>[]): void {
-    // Records of one partition are contiguous in a poll: record the last of each run.
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      const nextRecord = records[i + 1];
-      if (nextRecord && nextRecord.partition === r.partition && nextRecord.topic === r.topic) continue;
-      this.#consumed.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    }
-  }
-
   /** Moves positions back to the first of `records[from..]` per partition (polled, not handed out). */
   #rewind(records: readonly ConsumerRecord<K, V>[], from: number): void {
-    const owned = new Set(this.#owned.map((tp) => key(tp.topic, tp.partition)));
     const seen = new Set<string>();
     for (let i = from; i < records.length; i++) {
       const r = records[i];
       const k = key(r.topic, r.partition);
-      if (seen.has(k) || !owned.has(k)) continue;
+      if (seen.has(k) || !this.#state.owns(r.topic, r.partition)) continue;
       seen.add(k);
       this.#inner.seek(r, r.offset);
     }
@@ -456,18 +384,11 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const now = Date.now();
     if (now - this.#lastMetadataMs < this.#metadataMaxAgeMs) return;
     this.#lastMetadataMs = now;
-    if (this.#subscription instanceof RegExp) {
-      const topics = await this.#resolveTopics();
-      if (topics.join('\u0000') !== this.#topics.join('\u0000')) this.#coordinator.requestRejoin('topics matching the subscribed pattern changed');
+    if (this.#state.isPattern) {
+      const topics = await this.#state.resolveTopics(this.#cluster);
+      if (topics.join('\u0000') !== this.#state.topics.join('\u0000')) this.#coordinator.requestRejoin('topics matching the subscribed pattern changed');
     }
     await this.#coordinator.checkMetadata();
-  }
-
-  async #resolveTopics(): Promise<string[]> {
-    const subscription = this.#subscription!;
-    if (!(subscription instanceof RegExp)) return [...subscription];
-    const all = await this.#cluster.listTopics();
-    return all.filter((t) => new RegExp(subscription.source, subscription.flags.replace('g', '')).test(t)).sort();
   }
 
   /** Rejoins until the member is in a stable generation (Kafka's ConsumerCoordinator.poll). */
@@ -478,11 +399,12 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       const prepareFailure = await this.#prepareJoin();
       failure ??= prepareFailure;
       const reason = this.#coordinator.rejoinReason ?? 'rejoin';
-      this.#topics = await this.#resolveTopics();
+      this.#state.topics = await this.#state.resolveTopics(this.#cluster);
       let result: JoinResult;
       try {
-        result = await this.#coordinator.joinAndSync(this.#topics, this.#owned, this.#ownedGeneration, reason);
+        result = await this.#coordinator.joinAndSync(this.#state.topics, this.#state.owned, this.#state.ownedGeneration, reason);
       } catch (err) {
+        if (this.#closing) return; // closed meanwhile: the poll ends empty
         if (this.#coordinator.fatal) throw this.#coordinator.fatal;
         if (err instanceof RebalanceInProgressError || isMembershipLost(err)) continue; // flags set by the coordinator
         throw err;
@@ -495,36 +417,31 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   /** Before (re)joining: partitions of a dropped member are lost; eager members revoke everything. */
   async #prepareJoin(): Promise<unknown> {
+    const owned = this.#state.owned;
     if (this.#coordinator.lost !== null) {
-      const lost = this.#owned;
-      this.#dropPartitions(lost);
-      return lost.length > 0 ? this.#callListener('lost', lost) : undefined;
+      this.#dropPartitions(owned);
+      return owned.length > 0 ? this.#callListener('lost', [...owned]) : undefined;
     }
-    if (this.#owned.length === 0) return undefined;
+    if (owned.length === 0) return undefined;
     if (this.#autoCommit && this.#coordinator.stable) await this.commitSync().catch(() => {});
-    if (this.#coordinator.protocol === 'eager') return this.#revoke(this.#owned);
+    if (this.#coordinator.protocol === 'eager') return this.#revoke(owned);
     // Cooperative: keep everything except partitions of topics no longer subscribed.
-    const topics = new Set(await this.#resolveTopics());
-    const unsubscribed = this.#owned.filter((tp) => !topics.has(tp.topic));
+    const topics = new Set(await this.#state.resolveTopics(this.#cluster));
+    const unsubscribed = owned.filter((tp) => !topics.has(tp.topic));
     return unsubscribed.length > 0 ? this.#revoke(unsubscribed) : undefined;
   }
 
   async #onJoinComplete(result: JoinResult): Promise<unknown> {
     const assigned = result.assignment.partitions;
-    const assignedKeys = new Set(assigned.map((tp) => key(tp.topic, tp.partition)));
-    const ownedKeys = new Set(this.#owned.map((tp) => key(tp.topic, tp.partition)));
-    const added = assigned.filter((tp) => !ownedKeys.has(key(tp.topic, tp.partition)));
-    const revoked = this.#owned.filter((tp) => !assignedKeys.has(key(tp.topic, tp.partition)));
+    const { added, revoked } = this.#state.diff(assigned);
     let failure: unknown;
     if (revoked.length > 0) {
       // Cooperative: give up what moves (the listener may still commit it), then rejoin so its new owner gets it.
       failure = await this.#revoke(revoked);
       this.#coordinator.requestRejoin(`revoked ${revoked.length} partition(s) for their new owner`);
     }
-    this.#owned = assigned.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
-    this.#ownedGeneration = result.generationId;
-    this.#inner.assign(this.#owned);
-    this.#needPositions.push(...added);
+    this.#state.assign(assigned, result.generationId, added);
+    this.#inner.assign(this.#state.owned);
     if (assignmentChannel.hasSubscribers) {
       assignmentChannel.publish({ groupId: this.groupId, memberId: result.memberId, generationId: result.generationId, protocol: result.protocolName, assigned: this.assignment(), added, revoked });
     }
@@ -534,17 +451,15 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   async #revoke(partitions: readonly TopicPartition[]): Promise<unknown> {
     if (partitions.length === 0) return undefined;
+    partitions = [...partitions];
     const failure = await this.#callListener('revoked', [...partitions]);
     this.#dropPartitions(partitions);
     return failure;
   }
 
   #dropPartitions(partitions: readonly TopicPartition[]): void {
-    const gone = new Set(partitions.map((tp) => key(tp.topic, tp.partition)));
-    for (const k of gone) this.#consumed.delete(k);
-    this.#owned = this.#owned.filter((tp) => !gone.has(key(tp.topic, tp.partition)));
-    this.#needPositions = this.#needPositions.filter((tp) => !gone.has(key(tp.topic, tp.partition)));
-    if (!this.#closing) this.#inner.assign(this.#owned);
+    this.#state.drop(partitions);
+    if (!this.#closing) this.#inner.assign(this.#state.owned);
   }
 
   /** Runs a listener callback; returns (not throws) its error so the rebalance can finish first. */
@@ -565,19 +480,17 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   /** Positions of newly assigned partitions: the committed offset, else `autoOffsetReset`. */
   async #ensurePositions(): Promise<void> {
-    if (this.#needPositions.length === 0) return;
-    const partitions = this.#needPositions;
+    const partitions = this.#state.needPositions;
+    if (partitions.length === 0) return;
     const committed = await this.#cluster.fetchOffsets(this.groupId, partitions);
     const byKey = new Map(committed.map((c) => [key(c.topic, c.partition), c.offset]));
     for (const tp of partitions) {
-      const k = key(tp.topic, tp.partition);
-      const offset = byKey.get(k);
+      const offset = byKey.get(key(tp.topic, tp.partition));
       if (offset !== undefined) this.#inner.seek(tp, offset);
       // Commit the reset position too (as Kafka), so a rebalance does not reset the partition again.
-      const position = offset ?? (await this.#inner.position(tp));
-      this.#consumed.set(k, { topic: tp.topic, partition: tp.partition, offset: position });
+      this.#state.setConsumed(tp.topic, tp.partition, offset ?? (await this.#inner.position(tp)));
     }
-    this.#needPositions = this.#needPositions.filter((tp) => !partitions.includes(tp));
+    this.#state.positionsResolved(partitions);
   }
 }
 

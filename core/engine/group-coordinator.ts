@@ -1,23 +1,20 @@
 /**
  * The group coordinator inside the embedded broker, after Kafka's classic GroupCoordinator:
- * JoinGroup / SyncGroup / Heartbeat / LeaveGroup with generations, session timeouts, rebalance
- * timeouts and static membership, plus OffsetCommit / OffsetFetch fenced by generation and by
- * partition ownership, and the admin calls (list, describe, delete).
+ * membership (JoinGroup / SyncGroup / Heartbeat / LeaveGroup, in `GroupMembership`), committed
+ * offsets (OffsetCommit / OffsetFetch, stored by `OffsetStore` in `__consumer_offsets`) and the
+ * admin calls (ListGroups, DescribeGroups, DeleteGroups).
  *
- * The leader member computes the assignment (client side, in SyncGroup), as in Kafka; for groups of
- * protocol type `consumer` the coordinator also reads the assignments, to refuse commits of
- * partitions a member does not own.
+ * The leader member computes the assignment (client side, in SyncGroup), as in Kafka. Commits are
+ * fenced: the member must be in the group, at the group's generation, and — for groups of protocol
+ * type `consumer`, whose assignments the coordinator reads — own every partition it commits. A
+ * commit from outside the group (generation -1, no member id: admin resets, standalone consumers)
+ * is accepted only while the group has no members.
  *
- * Membership lives in memory only: a restarted broker starts with no members (Kafka also persists
- * it in `__consumer_offsets`). Committed offsets are persisted (see `OffsetStore`).
+ * Diagnostics channel: `sluice:group:commit` (each stored commit).
  *
- * Diagnostics channels: `sluice:group:rebalance` (state changes), `sluice:group:member` (join,
- * leave, session expiry, static replacement), `sluice:group:commit` (stored commits).
- *
- * Concurrency: request handlers run their checks and state changes synchronously; only the long
- * polls (join, sync) and commit durability are awaited.
+ * Concurrency: handlers run their checks and state changes synchronously; only the long polls
+ * (join, sync) and commit durability are awaited.
  */
-import { randomUUID } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type {
   CommittedOffset,
@@ -34,11 +31,8 @@ import type {
 } from '../cluster.js';
 import {
   ClosedError,
-  FencedInstanceIdError,
   GroupIdNotFoundError,
   GroupNotEmptyError,
-  IllegalGenerationError,
-  InconsistentGroupProtocolError,
   InvalidConfigError,
   PartitionNotOwnedError,
   RebalanceInProgressError,
@@ -47,40 +41,57 @@ import {
   UnknownPartitionError,
   UnknownTopicError,
 } from '../errors.js';
-import { Group, GroupMember, tpKey } from './group.js';
+import { tpKey } from './group.js';
+import { GroupMembership, type GroupMembershipOptions } from './group-membership.js';
 import { OffsetStore, type OffsetsTopicAccess } from './offset-store.js';
 
-const rebalanceChannel = channel('sluice:group:rebalance');
-const memberChannel = channel('sluice:group:member');
 const commitChannel = channel('sluice:group:commit');
 
 /** Kafka's `offset.metadata.max.bytes`. */
 const MAX_METADATA_BYTES = 4096;
 
-export interface GroupCoordinatorOptions {
+export interface GroupCoordinatorOptions extends GroupMembershipOptions {
   offsets: OffsetsTopicAccess;
   /** Partition count of a topic, undefined when it does not exist. */
   partitionCount(topic: string): number | undefined;
   now: () => number;
-  /** Kafka's `group.min.session.timeout.ms` / `group.max.session.timeout.ms`. */
-  minSessionTimeoutMs: number;
-  maxSessionTimeoutMs: number;
-  /** Kafka's `group.initial.rebalance.delay.ms`: how long a new group waits for more members. */
-  initialRebalanceDelayMs: number;
   /** A read-only view: committed offsets only, reloaded on every read. */
   readOnly: boolean;
 }
 
 export class GroupCoordinator {
-  readonly #groups = new Map<string, Group>();
+  readonly #membership: GroupMembership;
   readonly #offsets: OffsetStore;
   readonly #options: GroupCoordinatorOptions;
   #closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.#options = options;
+    this.#membership = new GroupMembership(options);
     this.#offsets = new OffsetStore(options.offsets, options.now);
     this.#offsets.load();
+  }
+
+  // --- membership: see GroupMembership ---
+
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    this.#assertOpen();
+    return this.#membership.joinGroup(request);
+  }
+
+  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    this.#assertOpen();
+    return this.#membership.syncGroup(request);
+  }
+
+  heartbeat(request: HeartbeatRequest): Promise<void> {
+    this.#assertOpen();
+    return this.#membership.heartbeat(request);
+  }
+
+  leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    this.#assertOpen();
+    return this.#membership.leaveGroup(request);
   }
 
   // --- offsets ---
@@ -89,7 +100,7 @@ export class GroupCoordinator {
     this.#assertOpen();
     const { groupId } = request;
     validateGroupId(groupId);
-    const group = this.#groups.get(groupId);
+    const group = this.#membership.group(groupId);
     if (request.generationId < 0 && request.memberId === '') {
       // A commit from outside the group (admin reset, standalone consumer): only while nobody is in it.
       if (group && group.members.size > 0) {
@@ -100,9 +111,9 @@ export class GroupCoordinator {
         );
       }
     } else {
-      if (!group) throw unknownMember(null, request.memberId, 'commit', groupId);
-      const member = this.#member(group, request.memberId, request.groupInstanceId ?? null, 'commit');
-      this.#checkGeneration(group, member, request.generationId, 'commit');
+      if (!group) throw unknownMember(groupId, request.memberId);
+      const member = this.#membership.member(group, request.memberId, request.groupInstanceId ?? null, 'commit');
+      this.#membership.checkGeneration(group, member, request.generationId, 'commit');
       if (group.state === 'CompletingRebalance') {
         throw new RebalanceInProgressError(groupId, `group "${groupId}" is completing a rebalance (generation ${group.generationId}); commit again after the assignment is received`);
       }
@@ -150,10 +161,10 @@ export class GroupCoordinator {
   async listGroups(): Promise<GroupListing[]> {
     this.#assertOpen();
     if (this.#options.readOnly) this.#offsets.load();
-    const ids = new Set([...this.#groups.keys(), ...this.#offsets.groupIds()]);
+    const ids = new Set([...this.#membership.groupIds(), ...this.#offsets.groupIds()]);
     const out: GroupListing[] = [];
     for (const groupId of [...ids].sort()) {
-      const group = this.#groups.get(groupId);
+      const group = this.#membership.group(groupId);
       if (group && group.members.size === 0 && !this.#offsets.has(groupId) && group.generationId === 0) continue;
       out.push({ groupId, protocolType: group?.protocolType ?? '', state: group?.state ?? (this.#options.readOnly ? 'Unknown' : 'Empty') });
     }
@@ -164,7 +175,7 @@ export class GroupCoordinator {
     this.#assertOpen();
     if (this.#options.readOnly) this.#offsets.load();
     return groupIds.map((groupId) => {
-      const group = this.#groups.get(groupId);
+      const group = this.#membership.group(groupId);
       if (group) return group.describe();
       const state = this.#offsets.has(groupId) ? (this.#options.readOnly ? 'Unknown' : 'Empty') : 'Dead';
       return { groupId, state, protocolType: '', protocolName: '', generationId: 0, leaderId: null, members: [] };
@@ -174,7 +185,7 @@ export class GroupCoordinator {
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     this.#assertOpen();
     for (const groupId of groupIds) {
-      const group = this.#groups.get(groupId);
+      const group = this.#membership.group(groupId);
       if (group && group.members.size > 0) {
         throw new GroupNotEmptyError(
           `cannot delete group "${groupId}": it has ${group.members.size} active member(s) (state ${group.state}); stop them first. Nothing was deleted`,
@@ -186,10 +197,7 @@ export class GroupCoordinator {
     const writes: Promise<void>[] = [];
     for (const groupId of groupIds) {
       writes.push(this.#offsets.delete(groupId).durable);
-      const group = this.#groups.get(groupId);
-      if (group?.rebalanceTimer) clearTimeout(group.rebalanceTimer);
-      this.#groups.delete(groupId);
-      if (rebalanceChannel.hasSubscribers) rebalanceChannel.publish({ groupId, phase: 'deleted', generationId: group?.generationId ?? 0, members: [], reason: 'deleted' });
+      this.#membership.forget(groupId);
     }
     await Promise.all(writes);
   }
@@ -203,15 +211,7 @@ export class GroupCoordinator {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const closed = new ClosedError('group coordinator');
-    for (const group of this.#groups.values()) {
-      if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
-      for (const m of group.members.values()) {
-        if (m.sessionTimer) clearTimeout(m.sessionTimer);
-        m.joinWaiter?.reject(closed);
-        m.syncWaiter?.reject(closed);
-      }
-    }
+    this.#membership.close();
   }
   // --- checks ---
 

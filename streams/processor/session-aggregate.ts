@@ -89,7 +89,8 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
             e.marks = marks;
             e.restored = restored;
             markApplied(e, origin, store.inputCount);
-            nextSweepAt = Math.min(nextSweepAt === -Infinity ? Infinity : nextSweepAt, sweepTimeOf(e));
+            // -Infinity: not known yet (a sweep is due anyway).
+            if (nextSweepAt !== -Infinity) nextSweepAt = Math.min(nextSweepAt, sweepTimeOf(e));
             if (!final) emit(key, e.window, value, t, r);
             sweep(r);
           } catch (err) {

@@ -13,6 +13,7 @@ import { Observable } from 'rxjs';
 import { SerializationError, type RecordHeader } from '../../core/index.js';
 import type { StreamRecord } from '../record.js';
 import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
+import type { InputOrigin } from '../state/applied-marks.js';
 import { ORIGIN_HEADER } from './source-reader.js';
 import type { OutputRecord, TaskEnvironment } from './task-environment.js';
 
@@ -124,14 +125,19 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
 }
 
 function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
-  // The n-th output of an input record, in arrival order.
-  const seqs = new Map<object, number>();
+  // The n-th output of an input record, in arrival order (counted on the origin: a task's
+  // origins are fresh objects each run, so the numbering repeats when the input is reprocessed).
+  let seqs: Map<object, number> | null = null;
   const seq = new Int32Array(records.length);
   for (let i = 0; i < records.length; i++) {
-    const origin = records[i].origin;
-    const n = seqs.get(origin) ?? 0;
-    seqs.set(origin, n + 1);
-    seq[i] = n;
+    const origin = records[i].origin as InputOrigin;
+    if (origin.emitted !== undefined) seq[i] = origin.emitted++;
+    else {
+      seqs ??= new Map();
+      const n = seqs.get(origin) ?? 0;
+      seqs.set(origin, n + 1);
+      seq[i] = n;
+    }
   }
   let order: number[] | null = null;
   for (let i = 1; i < records.length; i++) {

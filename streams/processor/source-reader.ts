@@ -54,7 +54,7 @@ export class SourceReader {
         headers = headers.length === 1 ? EMPTY_HEADERS : headers.filter((_, i) => i !== at);
       }
     }
-    const origin: InputOrigin = { topic: r.topic, partition: r.partition, offset: r.offset, input };
+    const origin: InputOrigin = { topic: r.topic, partition: r.partition, offset: r.offset, input, emitted: 0 };
     const record = {
       key: this.#keySerde.deserialize(r.key),
       value: this.#valueSerde.deserialize(r.value),

@@ -82,17 +82,26 @@ export class TaskProcessor {
     const records: AnyRecord[] = [];
     const readers: SourceReader[] = [];
     let duplicates = 0;
+    let topic = '';
+    let partition = -1;
+    let reader: SourceReader | undefined;
+    let input = -1;
     for (const r of batch) {
-      const reader = this.#readers.get(r.topic);
-      if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${r.topic}", which none of its sources reads`);
-      const record = reader.read(r, this.inputs.indexOf(r.topic, r.partition));
+      if (r.topic !== topic || r.partition !== partition) {
+        topic = r.topic;
+        partition = r.partition;
+        reader = this.#readers.get(topic);
+        if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${topic}", which none of its sources reads`);
+        input = this.inputs.indexOf(topic, partition);
+      }
+      const record = reader!.read(r, input);
       if (record === null) {
         duplicates++;
         continue;
       }
       if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
       records.push(record);
-      readers.push(reader);
+      readers.push(reader!);
     }
     if (duplicates > 0 && batch.length > 0) this.env.observer?.duplicates?.(this.env.taskId, batch[0].topic, batch[0].partition, duplicates);
     if (records.length === 0) return;

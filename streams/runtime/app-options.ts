@@ -23,17 +23,14 @@ export interface StreamsAppOptions {
    * commit) and reprocess more after a crash.
    */
   commitIntervalMs?: number;
-  /** Records per batch, i.e. per run of the RxJS pipeline (default 1000). */
-  maxBatchRecords?: number;
   /**
-   * Records fetched for a task and not processed yet beyond which its partitions are paused
-   * (default 2 × `maxBatchRecords`): the fetch-ahead bound that turns a slow pipeline into slower
-   * fetching.
+   * Records per batch, i.e. per run of the RxJS pipeline (default 1000). A task fetches more only
+   * when fewer than this many fetched records wait: the fetch-ahead bound.
    */
-  maxBufferedRecordsPerTask?: number;
+  maxBatchRecords?: number;
   /** Where tasks without a committed offset start (default `'earliest'`, as Kafka Streams). */
   autoOffsetReset?: Exclude<OffsetResetPolicy, 'none'>;
-  /** How long a poll waits for records (default 100 ms). */
+  /** How long a task's fetch waits for new records (default 100 ms); also how often group membership is checked. */
   pollTimeoutMs?: number;
   /** Group membership (ignored with `partitions`). */
   sessionTimeoutMs?: number;
@@ -59,7 +56,6 @@ export interface ResolvedAppOptions {
   defaultValueSerde: Serde<any>;
   commitIntervalMs: number;
   maxBatchRecords: number;
-  maxBufferedRecordsPerTask: number;
   autoOffsetReset: 'earliest' | 'latest';
   pollTimeoutMs: number;
 }

@@ -56,7 +56,7 @@ export class StreamTask {
   readonly processor: TaskProcessor;
   readonly queue = new TaskInputQueue();
   readonly #ctx: StreamTaskContext;
-  readonly #consumer: Consumer;
+  #consumer: Consumer | null = null;
   readonly #committer: OffsetCommitter;
   /** Next offset to process, per input partition. */
   readonly #positions = new Map<string, number>();
@@ -81,13 +81,6 @@ export class StreamTask {
       { ...ctx.env, taskId: this.name, partition: id.partition, sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [] },
       partitions,
     );
-    this.#consumer = createConsumer(ctx.cluster, {
-      autoOffsetReset: ctx.options.autoOffsetReset,
-      maxPollRecords: Number.MAX_SAFE_INTEGER,
-      maxPartitionFetchBytes: FETCH_BYTES,
-      pollTimeoutMs: ctx.options.pollTimeoutMs,
-    });
-    this.#consumer.assign(partitions);
     this.#publish('created');
   }
 
@@ -119,12 +112,20 @@ export class StreamTask {
     this.#positions.clear();
     this.#committed.clear();
     this.queue.clear();
-    this.#consumer.assign(this.partitions);
+    void this.#consumer?.close();
+    const consumer = createConsumer(this.#ctx.cluster, {
+      autoOffsetReset: this.#ctx.options.autoOffsetReset,
+      maxPollRecords: Number.MAX_SAFE_INTEGER,
+      maxPartitionFetchBytes: FETCH_BYTES,
+      pollTimeoutMs: this.#ctx.options.pollTimeoutMs,
+    });
+    consumer.assign(this.partitions);
+    this.#consumer = consumer;
     for (const c of committed) {
       this.#positions.set(tpKey(c), c.offset);
       this.#committed.set(tpKey(c), c.offset);
       this.processor.restoreSourceMetadata(c, c.metadata);
-      this.#consumer.seek(c, c.offset);
+      consumer.seek(c, c.offset);
     }
   }
 
@@ -139,14 +140,13 @@ export class StreamTask {
    * commits. Unprocessed queued records are dropped: they are fetched again from the committed
    * offset by whoever runs the task next.
    */
-  async close(commit: boolean, options: { keepConsumer?: boolean } = {}): Promise<void> {
+  async close(commit: boolean): Promise<void> {
     this.#stopping = true;
-    // Ends a poll that waits for records; a batch in process finishes first.
-    this.#abortPoll();
+    // Ends a poll waiting for records; a batch in process finishes first.
+    await this.#consumer?.close();
     await this.#loop;
     this.#loop = null;
     this.queue.clear();
-    if (!options.keepConsumer) await this.#consumer.close();
     if (commit && this.#failed === null) await this.commit();
     this.#publish('closed', { committed: commit });
   }
@@ -159,14 +159,15 @@ export class StreamTask {
           // Wait for records only when there is nothing to process and no commit is due.
           const due = this.#processedSinceCommit ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
           const wait = this.queue.size > 0 ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
-          const fetched = await this.#consumer.poll({ timeoutMs: wait });
+          if (this.#stopping) break;
+          const fetched = await this.#consumer!.poll({ timeoutMs: wait });
           if (this.#stopping) break;
           this.#enqueue(fetched);
         }
         const batch = this.queue.take(options.maxBatchRecords);
         if (batch.length > 0) {
           await this.processor.process(batch);
-          for (const r of batch) this.#positions.set(tpKey(r), r.offset + 1);
+          this.#advance(batch);
           this.#processedSinceCommit = true;
           this.#ctx.metrics.recordsIn += batch.length;
           if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: options.applicationId, taskId: this.name, count: batch.length });
@@ -179,8 +180,15 @@ export class StreamTask {
     }
   }
 
-  #abortPoll(): void {
-    this.#pollAbort?.abort();
+  /** Moves the positions past a processed batch. */
+  #advance(batch: readonly InputRecord[]): void {
+    let last = batch[0];
+    for (let i = 1; i < batch.length; i++) {
+      const r = batch[i];
+      if (r.partition !== last.partition || r.topic !== last.topic) this.#positions.set(tpKey(last), last.offset + 1);
+      last = r;
+    }
+    this.#positions.set(tpKey(last), last.offset + 1);
   }
 
   /** Splits a poll's records (contiguous per partition) into the per-partition queues. */

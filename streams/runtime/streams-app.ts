@@ -24,12 +24,12 @@
  *
  * ## Backpressure and memory
  *
- * A task runs one batch at a time and its partitions are paused while more than
- * `maxBufferedRecordsPerTask` fetched records wait, so a slow sink or asynchronous operator slows
- * fetching. Records held per task are at most `maxBufferedRecordsPerTask + 2 × maxBatchRecords`
- * (queued, polled, in process) plus the outputs of the batch in process and the consumer's fetch
- * buffer (one fetch, ≤ 1 MiB, per input partition); the application holds that times its tasks,
- * plus its stores.
+ * Each task fetches its own input partitions, and only when fewer than `maxBatchRecords` fetched
+ * records wait; it runs one batch at a time and fetches the next only after that batch completed
+ * (its outputs acknowledged). So a slow sink or asynchronous operator slows fetching, and the
+ * records a task holds are bounded: one fetch per input partition (≤ 512 KiB of record batches,
+ * decoded) plus `maxBatchRecords` being processed, plus the outputs of that batch. The application
+ * holds that times its tasks, plus its stores (kept in memory in full).
  *
  * @example
  *   const app = createStreamsApp(topology, { applicationId: 'word-count', dataDir: './data' });
@@ -38,7 +38,6 @@
  *   app.store<string, number>('word-counts').get('hello');
  */
 import {
-  createConsumer,
   createGroupConsumer,
   createProducer,
   InvalidConfigError,
@@ -46,14 +45,11 @@ import {
   openCluster,
   stringSerde,
   type Cluster,
-  type Consumer,
-  type ConsumerRecord,
   type GroupConsumer,
   type Producer,
   type Serde,
   type TopicPartition,
 } from '../../core/index.js';
-import type { InputRecord } from '../processor/source-reader.js';
 import type { ProcessorObserver, RecordCollector } from '../processor/task-environment.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { ReadOnlySessionStore } from '../state/session-store.js';
@@ -101,7 +97,6 @@ export class StreamsApp {
   #resolved: ResolvedTopology | null = null;
   #producer: Producer<Uint8Array | string, Uint8Array | string> | null = null;
   #group: GroupConsumer | null = null;
-  #standalone: Consumer | null = null;
   #committer: OffsetCommitter | null = null;
   readonly #tasks = new Map<string, StreamTask>();
   readonly #suspended = new Map<string, StreamTask>();
@@ -130,7 +125,6 @@ export class StreamsApp {
       defaultValueSerde: options.defaultValueSerde ?? jsonSerde(),
       commitIntervalMs: nonNegative(options.commitIntervalMs ?? 1000, 'commitIntervalMs'),
       maxBatchRecords,
-      maxBufferedRecordsPerTask: positive(options.maxBufferedRecordsPerTask ?? 2 * maxBatchRecords, 'maxBufferedRecordsPerTask'),
       autoOffsetReset: options.autoOffsetReset ?? 'earliest',
       pollTimeoutMs: positive(options.pollTimeoutMs ?? 100, 'pollTimeoutMs'),
     };
@@ -190,13 +184,9 @@ export class StreamsApp {
       const o = this.#resolvedOptions;
       if (options.partitions !== undefined) {
         const wanted = new Set(options.partitions);
-        const consumer = createConsumer(cluster, { autoOffsetReset: o.autoOffsetReset, maxPollRecords: o.maxBatchRecords, pollTimeoutMs: o.pollTimeoutMs });
-        this.#standalone = consumer;
         this.#committer = standaloneCommitter(cluster, this.applicationId);
         const tps = this.#resolved.tasks().filter((t) => wanted.has(t.partition)).flatMap((t) => this.#resolved!.inputPartitions(t));
-        consumer.assign(tps);
         await this.#addTasks(tps);
-        this.#pollLoop = this.#runPollLoop();
       } else {
         let assigned!: () => void;
         const firstAssignment = new Promise<void>((resolve) => (assigned = resolve));
@@ -214,6 +204,8 @@ export class StreamsApp {
           heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
           listener: {
             onPartitionsAssigned: async (partitions) => {
+              // Tasks fetch their partitions with their own consumers; this one only keeps membership.
+              group.pause(group.assignment());
               await this.#addTasks(partitions);
               if (this.#state === 'REBALANCING' || this.#state === 'STARTING') this.#setState('RUNNING');
               assigned();
@@ -338,7 +330,6 @@ export class StreamsApp {
         collector,
         observer,
       },
-      onDrained: (task) => this.#resume(task),
       onError: (task, error) => this.#fail(error instanceof Error ? error : new Error(String(error)), task),
       metrics,
     };
@@ -371,7 +362,6 @@ export class StreamsApp {
         }
         const committed = await this.#committer!.committed(tps);
         task.initPositions(committed);
-        if (this.#standalone) for (const c of committed) this.#standalone.seek(c, c.offset);
         this.#tasks.set(name, task);
         for (const tp of tps) this.#tasksByTp.set(tpKey(tp), task);
         task.start();
@@ -419,50 +409,22 @@ export class StreamsApp {
     );
   }
 
+  /**
+   * Keeps the group membership alive and reacts to rebalances (the group consumer runs its
+   * listener inside `poll`). Its partitions stay paused: the tasks fetch them.
+   */
   async #runPollLoop(): Promise<void> {
-    const o = this.#resolvedOptions;
-    const input = this.#group ?? this.#standalone!;
+    const group = this.#group!;
     while (this.#closing === null && this.#error === null) {
-      let active = false;
-      for (const t of this.#tasks.values()) if (!t.paused) active = true;
-      let records: ConsumerRecord<Buffer | null, Buffer | null>[];
       try {
-        // With nothing to fetch, poll without waiting (it would not wait) and sleep here instead.
-        records = await input.poll({ timeoutMs: active ? o.pollTimeoutMs : 0, maxRecords: o.maxBatchRecords });
+        await group.poll({ timeoutMs: 0 });
       } catch (err) {
         if (this.#closing !== null) break;
         this.#fail(err as Error);
         break;
       }
-      this.#route(records);
-      if (!active && this.#closing === null) await this.#sleep(o.pollTimeoutMs);
+      if (this.#closing === null) await this.#sleep(this.#resolvedOptions.pollTimeoutMs);
     }
-  }
-
-  #route(records: readonly ConsumerRecord<Buffer | null, Buffer | null>[]): void {
-    const o = this.#resolvedOptions;
-    let start = 0;
-    for (let i = 1; i <= records.length; i++) {
-      // Records of one partition are contiguous in a poll.
-      if (i < records.length && records[i].partition === records[start].partition && records[i].topic === records[start].topic) continue;
-      const first = records[start];
-      const task = this.#tasksByTp.get(tpKey(first));
-      if (task !== undefined) {
-        task.enqueue(records.slice(start, i) as InputRecord[]);
-        if (!task.paused && task.queue.size >= o.maxBufferedRecordsPerTask) {
-          task.paused = true;
-          (this.#group ?? this.#standalone)!.pause(task.partitions);
-        }
-      }
-      start = i;
-    }
-  }
-
-  #resume(task: StreamTask): void {
-    if (!task.paused) return;
-    task.paused = false;
-    if (this.#tasks.get(task.name) === task) (this.#group ?? this.#standalone)!.resume(task.partitions);
-    this.#wakePoll?.();
   }
 
   #sleep(ms: number): Promise<void> {
@@ -503,7 +465,6 @@ export class StreamsApp {
       for (const t of this.#tasks.values()) await t.close(false).catch(() => {});
       this.#tasks.clear();
       this.#suspended.clear();
-      await this.#standalone?.close();
       await this.#producer?.close().catch(() => {});
     } finally {
       if (this.#ownsCluster) await this.#cluster?.close();

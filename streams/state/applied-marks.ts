@@ -85,6 +85,8 @@ export interface InputOrigin {
   readonly offset: number;
   /** The input's number in `TaskInputs` (absent on origins made outside a task). */
   readonly input?: number;
+  /** Records derived from this one written to repartition topics so far (their `seq`). */
+  emitted?: number;
 }
 
 /** True when the record at `origin` was applied to `entry` before the restart. */

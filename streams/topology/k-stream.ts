@@ -203,8 +203,10 @@ export class KStream<K, V> {
    */
   groupByKey(options: GroupedOptions<K, V> = {}): KGroupedStream<K, V> {
     const needsRepartition = options.repartition ?? this.#info.keyChanged;
+    // Several aggregations of one grouped stream share its repartition topic.
+    let regrouped: KStream<K, V> | null = null;
     const regroup = (storeName: string): KStream<K, V> =>
-      needsRepartition ? this.#repartition({ name: options.name ?? storeName }, options.keySerde, options.valueSerde) : this;
+      (regrouped ??= needsRepartition ? this.#repartition({ name: options.name ?? storeName }, options.keySerde, options.valueSerde) : this);
     return new KGroupedStream<K, V>(this.#ctx, regroup, {
       keySerde: options.keySerde ?? this.#info.keySerde,
       valueSerde: options.valueSerde ?? this.#info.valueSerde,

@@ -3,6 +3,7 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import {
   createGroupConsumer,
   createProducer,
+  FencedInstanceIdError,
   IllegalGenerationError,
   InvalidConfigError,
   OffsetOutOfRangeError,
@@ -194,6 +195,52 @@ describe('GroupConsumer rebalancing', () => {
     await a.close();
     expect(revokedAt).toBeGreaterThan(0);
     expect((await bFirst).map((r) => r.offset)).toEqual([7, 8, 9]);
+  });
+
+  test('close during a rebalance that waits for a slow member returns at once and leaves the group', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 2 });
+    const slow = consumer(cluster, { groupId: 'g', maxPollIntervalMs: 60_000 });
+    await slow.poll({ timeoutMs: 20 }); // in the group, then stops polling (but keeps heartbeating)
+    const b = consumer(cluster, { groupId: 'g' });
+    const firstPoll = b.poll({ timeoutMs: 20 }); // waits in JoinGroup for `slow` to rejoin
+    await sleep(100);
+    let started = Date.now();
+    await b.close();
+    expect(Date.now() - started).toBeLessThan(200);
+    await expect(firstPoll).resolves.toEqual([]);
+
+    // A member with an id waiting in a rejoin leaves at once too.
+    const c = consumer(cluster, { groupId: 'g' });
+    const cPoll = c.poll({ timeoutMs: 20 });
+    await slow.poll({ timeoutMs: 20 }); // the rebalance completes: slow, c (and b, which leaves when its join returns)
+    await cPoll;
+    const d = consumer(cluster, { groupId: 'g' });
+    const dPoll = d.poll({ timeoutMs: 20 });
+    await sleep(100); // c's heartbeat sees the rebalance; c's next poll would rejoin and wait for slow
+    const cRejoin = c.poll({ timeoutMs: 20 });
+    await sleep(50);
+    started = Date.now();
+    await c.close();
+    expect(Date.now() - started).toBeLessThan(200);
+    await cRejoin;
+    await slow.poll({ timeoutMs: 20 });
+    await dPoll;
+    const [group] = await cluster.describeGroups(['g']);
+    expect(group.members.map((m) => m.memberId).sort()).toEqual([slow.groupMetadata().memberId, d.groupMetadata().memberId].sort());
+  });
+
+  test('a second instance with the same group.instance.id fences the first, whose poll then fails', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 2 });
+    const first = consumer(cluster, { groupId: 'g', groupInstanceId: 'worker-1' });
+    await first.poll({ timeoutMs: 20 });
+    const second = consumer(cluster, { groupId: 'g', groupInstanceId: 'worker-1' });
+    await second.poll({ timeoutMs: 20 });
+    expect(second.assignment()).toHaveLength(2);
+    await sleep(100); // first's heartbeat learns it was fenced
+    await expect(first.poll({ timeoutMs: 20 })).rejects.toThrow(FencedInstanceIdError);
+    await expect(first.commitSync([{ topic: 't', partition: 0, offset: 0 }])).rejects.toThrow(/fenced|dropped/);
   });
 
   test('a listener that throws does not stop the rebalance; poll throws its error afterwards', async () => {

@@ -1,0 +1,362 @@
+/**
+ * The task of `file-source` (see `file-source.ts` for the connector and its config): tracks files
+ * by identity, reads chunks at stored positions, splits lines, and follows rotation and truncation.
+ * `poll` is never called concurrently (the runtime's contract); path events are serialized.
+ */
+import fs from 'node:fs/promises';
+import type { SourceContext, SourceRecord, SourceTask } from '../connector.js';
+import { compileFieldPath } from '../transforms/field-path.js';
+import { asFilePosition, fileIdentity, FINGERPRINT_BYTES, fingerprintMatches, takeFingerprint, type FilePosition } from './file-identity.js';
+import type { FileSourceConfig } from './file-source.js';
+import { FileWatcher, resolvePatterns, type PathEvent } from './file-watcher.js';
+
+/** A file being read, known by identity. */
+interface TrackedFile {
+  id: string;
+  path: string;
+  handle: fs.FileHandle;
+  /** Next byte to read: the start of a line (or of a file, for `whole`). */
+  offset: number;
+  fp: string;
+  fpBytes: number;
+  /** There may be unread bytes. */
+  dirty: boolean;
+  /** Still at a path the patterns match; if not, closed once drained and inactive. */
+  watched: boolean;
+  /** The size at the last read or sweep, and when it last changed. */
+  size: number;
+  changedMs: number;
+  /** Shared by every record of this file when `file.path.header` is set. */
+  headers: { key: string; value: Buffer }[] | undefined;
+}
+
+const IDLE_WAIT_MS = 200;
+
+export class FileSourceTask implements SourceTask {
+  readonly #config: FileSourceConfig;
+  readonly #files = new Map<string, TrackedFile>();
+  readonly #pathToId = new Map<string, string>();
+  #watcher: FileWatcher | null = null;
+  #context!: SourceContext;
+  #startup = true;
+  #events: Promise<void> = Promise.resolve();
+  #wake: (() => void) | null = null;
+  #lastSweepMs = 0;
+  #cursor = 0;
+  #watchError: Error | null = null;
+  readonly #keyPath: ((value: unknown) => unknown) | null;
+
+  constructor(config: FileSourceConfig) {
+    this.#config = config;
+    this.#keyPath = config['file.key.field'] ? compileFieldPath(config['file.key.field']).get : null;
+  }
+
+  async start(context: SourceContext): Promise<void> {
+    this.#context = context;
+    const paths = Array.isArray(this.#config['file.path']) ? this.#config['file.path'] : [this.#config['file.path']];
+    this.#watcher = new FileWatcher(
+      resolvePatterns(paths),
+      (event, file) => this.#enqueue(event, file),
+      (error) => (this.#watchError = error),
+    );
+    await this.#watcher.start();
+    await this.#events; // the initial scan's files are tracked before the first poll
+    this.#startup = false;
+  }
+
+  async poll(signal: AbortSignal): Promise<readonly SourceRecord[]> {
+    const deadline = performance.now() + IDLE_WAIT_MS;
+    for (;;) {
+      await this.#events;
+      if (performance.now() - this.#lastSweepMs >= this.#config['file.poll.interval.ms']) await this.#sweep();
+      const file = this.#nextDirty();
+      if (file) {
+        const records = await this.#read(file);
+        if (records.length > 0) return records;
+        continue;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || signal.aborted) return [];
+      await this.#sleep(Math.min(left, this.#config['file.poll.interval.ms']), signal);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#watcher?.close();
+    await this.#events.catch(() => {});
+    this.#wake?.();
+    for (const file of this.#files.values()) await file.handle.close().catch(() => {});
+    this.#files.clear();
+    this.#pathToId.clear();
+  }
+
+  /** Path events are handled one at a time, in order (an unlink must not overtake the add before it). */
+  #enqueue(event: PathEvent, file: string): void {
+    this.#events = this.#events.then(() => this.#onPathEvent(event, file)).catch((error: unknown) => {
+      this.#watchError = error as Error;
+    });
+    this.#wake?.();
+  }
+
+  async #onPathEvent(event: PathEvent, file: string): Promise<void> {
+    let stats: import('node:fs').Stats | null = null;
+    if (event !== 'unlink') {
+      try {
+        stats = await fs.stat(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      if (stats && !stats.isFile()) return;
+    }
+    const previousId = this.#pathToId.get(file);
+    const id = stats ? fileIdentity(stats) : undefined;
+    if (previousId !== undefined && previousId !== id) {
+      // Renamed or deleted: the file stays open and is read to its end.
+      this.#pathToId.delete(file);
+      const previous = this.#files.get(previousId);
+      if (previous) {
+        previous.watched = [...this.#pathToId.values()].includes(previousId);
+        previous.dirty = true;
+      }
+    }
+    if (!stats || id === undefined) return;
+    this.#pathToId.set(file, id);
+    let tracked = this.#files.get(id);
+    if (tracked) {
+      tracked.path = file;
+      tracked.watched = true;
+      tracked.headers = this.#headersFor(file);
+    } else {
+      tracked = await this.#open(id, file);
+      if (!tracked) return;
+    }
+    tracked.dirty = true;
+    this.#wake?.();
+  }
+
+  /** Opens a newly seen file at its stored position (if the fingerprint still matches), or 0, or its end. */
+  async #open(id: string, file: string): Promise<TrackedFile | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const stats = await handle.stat();
+    if (fileIdentity(stats) !== id) {
+      // Replaced between stat and open: the event for the new file follows.
+      await handle.close();
+      return undefined;
+    }
+    const stored = asFilePosition(this.#context.position(id));
+    let offset = 0;
+    let fp: { fp: string; fpBytes: number };
+    if (stored && stored.offset <= stats.size && (await fingerprintMatches(handle, stored.fp, stored.fpBytes))) {
+      offset = stored.offset;
+      fp = { fp: stored.fp, fpBytes: stored.fpBytes };
+    } else {
+      fp = await takeFingerprint(handle, stats.size);
+      if (!stored && this.#startup && this.#config['file.start.position'] === 'end') offset = await this.#endOfLastLine(handle, stats.size);
+    }
+    const tracked: TrackedFile = {
+      id,
+      path: file,
+      handle,
+      offset,
+      ...fp,
+      dirty: true,
+      watched: true,
+      size: stats.size,
+      changedMs: Date.now(),
+      headers: this.#headersFor(file),
+    };
+    this.#files.set(id, tracked);
+    return tracked;
+  }
+
+  /** The byte after the last newline before `size` (so `end` never starts mid-line). */
+  async #endOfLastLine(handle: fs.FileHandle, size: number): Promise<number> {
+    if (this.#config['file.format'] === 'whole') return size;
+    const window = Math.min(size, this.#config['file.max.line.bytes']);
+    const buffer = Buffer.allocUnsafe(window);
+    const { bytesRead } = await handle.read(buffer, 0, window, size - window);
+    const at = buffer.lastIndexOf(10, bytesRead - 1);
+    return at < 0 ? size - window : size - window + at + 1;
+  }
+
+  #headersFor(file: string): { key: string; value: Buffer }[] | undefined {
+    const name = this.#config['file.path.header'];
+    return name === undefined ? undefined : [{ key: name, value: Buffer.from(file) }];
+  }
+
+  #nextDirty(): TrackedFile | undefined {
+    const files = [...this.#files.values()];
+    for (let k = 0; k < files.length; k++) {
+      const file = files[(this.#cursor + k) % files.length];
+      if (file.dirty) {
+        this.#cursor = (this.#cursor + k + 1) % Math.max(1, files.length);
+        return file;
+      }
+    }
+    return undefined;
+  }
+
+  /** Stats every open file: growth the watcher missed, truncation, files to close. */
+  async #sweep(): Promise<void> {
+    this.#lastSweepMs = performance.now();
+    if (this.#watchError) {
+      const error = this.#watchError;
+      this.#watchError = null;
+      throw error;
+    }
+    const now = Date.now();
+    for (const file of [...this.#files.values()]) {
+      const stats = await file.handle.stat();
+      if (stats.size !== file.size) {
+        file.size = stats.size;
+        file.changedMs = now;
+        file.dirty = true;
+      }
+      if (!file.watched && !file.dirty && now - file.changedMs >= this.#config['file.close.inactive.ms']) {
+        this.#files.delete(file.id);
+        await file.handle.close();
+      }
+    }
+  }
+
+  /** Reads the next chunk of `file`; [] when there is nothing complete to read (the file is then clean). */
+  async #read(file: TrackedFile): Promise<SourceRecord[]> {
+    const stats = await file.handle.stat();
+    file.size = stats.size;
+    if (stats.size < file.offset || !(await this.#sameContent(file, stats.size))) {
+      // Truncated or rewritten in place: start over.
+      file.offset = 0;
+      Object.assign(file, await takeFingerprint(file.handle, stats.size));
+    } else if (file.fpBytes < FINGERPRINT_BYTES && stats.size > file.fpBytes) {
+      Object.assign(file, await takeFingerprint(file.handle, stats.size));
+    }
+    if (this.#config['file.format'] === 'whole') return this.#readWhole(file, stats.size, stats.mtimeMs);
+    const maxLine = this.#config['file.max.line.bytes'];
+    let chunkBytes = this.#config['file.read.bytes'];
+    for (;;) {
+      const want = Math.min(chunkBytes, stats.size - file.offset);
+      if (want <= 0) {
+        file.dirty = false;
+        return [];
+      }
+      const buffer = Buffer.allocUnsafe(want);
+      const { bytesRead } = await file.handle.read(buffer, 0, want, file.offset);
+      const before = file.offset;
+      const records = this.#split(file, buffer, bytesRead);
+      if (file.offset === before && bytesRead === want && want === chunkBytes && chunkBytes < maxLine) {
+        // A line longer than a chunk: read a larger one (up to file.max.line.bytes).
+        chunkBytes = Math.min(maxLine + 1, chunkBytes * 4);
+        continue;
+      }
+      // More to read when this chunk was full and made progress; otherwise wait for the next change.
+      file.dirty = bytesRead === want && file.offset < stats.size && file.offset > before;
+      return records;
+    }
+  }
+
+  /** A cheap check per read that the start of the file is still what was fingerprinted. */
+  async #sameContent(file: TrackedFile, size: number): Promise<boolean> {
+    if (file.offset === 0 || file.fpBytes === 0) return true;
+    if (size < file.fpBytes) return false;
+    return fingerprintMatches(file.handle, file.fp, file.fpBytes);
+  }
+
+  #split(file: TrackedFile, buffer: Buffer, length: number): SourceRecord[] {
+    const records: SourceRecord[] = [];
+    const json = this.#config['file.format'] === 'json';
+    const maxLine = this.#config['file.max.line.bytes'];
+    const id = file.id;
+    const headers = file.headers;
+    let start = 0;
+    for (;;) {
+      let nl = buffer.indexOf(10, start);
+      if (nl < 0 || nl >= length) {
+        // No newline left: a partial last line waits — unless it is already too long to wait for.
+        if (length - start < maxLine) break;
+        nl = start + maxLine;
+        records.push(this.#record(id, buffer.subarray(start, nl), json, headers));
+        start = nl;
+        continue;
+      }
+      let end = nl;
+      if (end > start && buffer[end - 1] === 13) end--; // CRLF
+      if (end - start > maxLine) {
+        for (let at = start; at < end; at += maxLine) records.push(this.#record(id, buffer.subarray(at, Math.min(end, at + maxLine)), json, headers));
+      } else if (!(json && isBlank(buffer, start, end))) {
+        records.push(this.#record(id, buffer.subarray(start, end), json, headers));
+      }
+      start = nl + 1;
+    }
+    file.offset += start;
+    if (records.length > 0) {
+      // Only the chunk's last record carries the position; it covers every line before it. (A
+      // chunk of blank JSON lines yields nothing: its position is stored with the next record.)
+      const position: FilePosition = { offset: file.offset, path: file.path, fp: file.fp, fpBytes: file.fpBytes };
+      records[records.length - 1].sourceOffset = position;
+    }
+    return records;
+  }
+
+  #record(id: string, line: Buffer, json: boolean, headers: TrackedFile['headers']): SourceRecord {
+    if (!json) return { sourcePartition: id, value: line, headers };
+    let value: unknown;
+    try {
+      value = JSON.parse(line.toString('utf8'));
+    } catch (error) {
+      return { sourcePartition: id, value: line, headers, error };
+    }
+    const key = this.#keyPath ? this.#keyPath(value) : undefined;
+    return { sourcePartition: id, key: key === undefined ? null : key, value, headers };
+  }
+
+  async #readWhole(file: TrackedFile, size: number, mtimeMs: number): Promise<SourceRecord[]> {
+    if (size === file.offset) {
+      file.dirty = false;
+      return [];
+    }
+    const quietMs = Date.now() - mtimeMs;
+    if (quietMs < this.#config['file.whole.settle.ms']) {
+      // Still being written: look again once it has settled.
+      file.dirty = false;
+      setTimeout(() => {
+        file.dirty = true;
+        this.#wake?.();
+      }, this.#config['file.whole.settle.ms'] - quietMs).unref();
+      return [];
+    }
+    const buffer = Buffer.allocUnsafe(size);
+    const { bytesRead } = await file.handle.read(buffer, 0, size, 0);
+    file.offset = bytesRead;
+    file.dirty = false;
+    const position: FilePosition = { offset: bytesRead, path: file.path, fp: file.fp, fpBytes: file.fpBytes };
+    return [{ sourcePartition: file.id, value: buffer.subarray(0, bytesRead), headers: file.headers, sourceOffset: position }];
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+    });
+  }
+}
+
+function isBlank(buffer: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buffer[i];
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}

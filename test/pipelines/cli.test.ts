@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { cliSession } from '../cli/cli-helpers.js';
+
+const GOOD = `name: orders
+topics:
+  orders: { partitions: 2 }
+  paid: {}
+streams:
+  - from: orders
+    steps:
+      - filter: status = "paid"
+    to: paid
+sinks:
+  - name: paid-out
+    connector: file-sink
+    topics: paid
+    file.path: \${OUT_DIR:-/tmp}/paid.jsonl
+`;
+
+const BAD = `name: orders
+topics:
+  orders: { partitions: two }
+streams:
+  - from: order
+    steps:
+      - filter: status =
+      - mapp: x
+    to: paid
+sinks:
+  - name: paid-out
+    connector: file-snk
+    topics: paid
+    file.path: \${OUT_DIR}/paid.jsonl
+`;
+
+describe.concurrent('sluice validate / schema', () => {
+  it('validate prints a one-line summary and exits 0 for a good file', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const file = path.join(cli.tempDir(), 'orders.yaml');
+    fs.writeFileSync(file, GOOD);
+    const r = await cli.run(['validate', file]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${file}: OK — pipeline orders: 2 topics, 0 sources, 1 stream (1 step), 1 sink\n`);
+    expect(r.code).toBe(0);
+  });
+
+  it('validate lists every problem with file:line:column and exits 2', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const file = path.join(cli.tempDir(), 'orders.yaml');
+    fs.writeFileSync(file, BAD);
+    const r = await cli.run(['validate', file], { env: { OUT_DIR: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toEqual([
+      `${file}:3:25: topics.orders.partitions: must be an integer, got the string "two"`,
+      `${file}:5:11: streams[0].from: missing topic "order": it is neither declared under topics nor written by a source (did you mean "orders"?)`,
+      `${file}:7:24: streams[0].steps[0].filter: invalid JSONata expression: Unexpected end of expression`,
+      `${file}:8:9: streams[0].steps[1].mapp: unknown step "mapp" (did you mean "map"?)`,
+      `${file}:9:9: streams[0].to: missing topic "paid": it is neither declared under topics nor written by a source`,
+      expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:12:16: sinks\\[0\\]\\.connector: unknown connector type "file-snk" \\(known: file-source, file-sink`)),
+      `${file}:13:13: sinks[0].topics: missing topic "paid": it is neither declared under topics nor written by a source`,
+      `${file}:14:16: sinks[0]['file.path']: environment variable OUT_DIR is not set (set it, or give a default: \${OUT_DIR:-value})`,
+      `sluice: 8 problems in ${file}`,
+      '',
+    ]);
+  });
+
+  it('validate says when the file does not exist (exit 2)', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const r = await cli.run(['validate', path.join(cli.tempDir(), 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^sluice: no pipeline file .*nope\.yaml\n$/);
+  });
+
+  it('run refuses an invalid file before starting anything (exit 2)', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    const file = path.join(dir, 'orders.yaml');
+    fs.writeFileSync(file, BAD);
+    const r = await cli.run(['--data-dir', path.join(dir, 'data'), 'run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^.*orders\.yaml:3:25: topics\.orders\.partitions: must be an integer/);
+    expect(r.stderr).toMatch(/sluice: 8 problems in .*orders\.yaml; nothing was started\n$/);
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
+  });
+
+  it('schema prints a JSON Schema that ajv compiles', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const r = await cli.run(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.$id).toBe('https://sluice.dev/schemas/pipeline.json');
+    const ajv = new Ajv({ strict: false, discriminator: true });
+    const validate = ajv.compile(schema);
+    expect(validate({ topics: { a: {} }, streams: [{ from: 'a', steps: [{ key: 'id' }], to: 'a' }] })).toBe(true);
+  });
+});
