@@ -108,7 +108,7 @@ describe.concurrent('sluice produce and consume', () => {
     let seen = '';
     tail.stdout.on('data', (b: Buffer) => (seen += b.toString()));
     const tailDone = collect(tail);
-    await waitFor(() => seen.includes('record-49999\n'));
+    await waitFor(() => seen.includes('record-49999\n'), 30_000); // generous: a loaded machine starts children slowly
     tail.kill('SIGINT');
     expect(await tailDone).toMatchObject({ code: 0, signal: null, stderr: '' });
   });
