@@ -27,3 +27,5 @@ export type {
   TopicSpec,
   WindowSpec,
 } from './pipeline.js';
+export { runPipeline, type PipelineRunSummary, type PipelineStatus, type RunPipelineOptions } from './run-pipeline.js';
+export { buildTopology, type BuildTopologyOptions } from './build-topology.js';

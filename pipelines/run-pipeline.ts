@@ -6,7 +6,8 @@
  * 2. opens the data directory (or memory) and creates the declared topics and the sources' topics
  *    that are missing (existing topics are left as they are);
  * 3. starts the streams application (`applicationId` = the pipeline's name), then the sinks, then
- *    the sources (connector runtime);
+ *    the sources (connector runtime) — those writing join tables first, until drained (bounded by
+ *    `tableBootstrapMs`), so that the tables are loaded when the other records arrive;
  * 4. runs until `signal` aborts — or, with `untilIdle`, until every source is drained, every
  *    stream has no lag and every sink caught up, for `idleMs` in a row — or until something fails;
  * 5. stops gracefully, upstream first: sources (positions stored), streams (batches finished,
@@ -36,6 +37,11 @@ export interface RunPipelineOptions {
   /** Called every `statusIntervalMs` (default 500) with the current status, e.g. to draw a status line. */
   onStatus?: (status: PipelineStatus) => void;
   statusIntervalMs?: number;
+  /**
+   * Longest wait, at start, for the sources of join tables to drain before the other sources start
+   * (default 30 s).
+   */
+  tableBootstrapMs?: number;
   /** Loads custom step modules (default `import()`). */
   importModule?: BuildTopologyOptions['importModule'];
 }
@@ -92,14 +98,23 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       app = createStreamsApp(topology, { applicationId: pipeline.name, cluster, onError: fail });
       await app.start();
     }
-    const entries = (specs: Pipeline['sources']) => specs.map((s) => ({ config: s.config, options: { source: pipeline.file } }));
-    if (pipeline.sinks.length > 0) await runtime.start(entries(pipeline.sinks));
-    if (pipeline.sources.length > 0) await runtime.start(entries(pipeline.sources));
-
     const status = async (): Promise<PipelineStatus> => ({
       connectors: runtime!.statuses(),
       ...(app ? { streams: { ...app.metrics(), lag: await app.lag() } } : {}),
     });
+    const entries = (specs: Pipeline['sources']) => specs.map((s) => ({ config: s.config, options: { source: pipeline.file } }));
+    if (pipeline.sinks.length > 0) await runtime.start(entries(pipeline.sinks));
+    // Tables first: the sources of topics that joins read as tables run until drained and the
+    // tables are loaded, so that the first records of the other sources find them.
+    const tables = new Set(pipeline.streams.flatMap((s) => s.steps.flatMap((step) => (step.type === 'join' ? [step.table] : []))));
+    const [tableSources, otherSources] = partition(pipeline.sources, (s) => tables.has(String(s.config.topic)));
+    if (tableSources.length > 0) {
+      await runtime.start(entries(tableSources));
+      const bootstrap = AbortSignal.any([stopping.signal, AbortSignal.timeout(options.tableBootstrapMs ?? 30_000)]);
+      await whenIdle(status, 200, bootstrap);
+    }
+    if (otherSources.length > 0 && !stopping.signal.aborted) await runtime.start(entries(otherSources));
+
     if (options.onStatus) {
       const report = options.onStatus;
       let busy = false;
@@ -177,9 +192,21 @@ async function whenIdle(status: () => Promise<PipelineStatus>, settleMs: number,
     else if (since === null) since = now;
     else if (now - since >= settleMs) return true;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 100);
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      const done = (): void => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, 100);
+      signal.addEventListener('abort', done, { once: true });
     });
   }
   return false;
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
 }

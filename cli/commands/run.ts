@@ -10,8 +10,7 @@
  */
 import type { Command } from 'commander';
 import type { ConnectorStatus } from '../../connectors/index.js';
-import type { Pipeline } from '../../pipelines/index.js';
-import type { PipelineRunSummary, PipelineStatus } from '../../pipelines/run-pipeline.js';
+import type { Pipeline, PipelineRunSummary, PipelineStatus } from '../../pipelines/index.js';
 import { positiveInteger } from '../arguments.js';
 import { resolveDataDir } from '../data-dir.js';
 import { formatCount } from '../status-line.js';
@@ -43,7 +42,7 @@ export function registerRunCommand(program: Command): void {
     )
     .action(async (file: string, options: RunOptions, command: Command) => {
       const pipeline = await loadValidPipeline(file);
-      const { runPipeline } = await import('../../pipelines/run-pipeline.js');
+      const { runPipeline } = await import('../../pipelines/index.js');
       const stopping = new AbortController();
       const onSignal = (): void => stopping.abort();
       process.once('SIGINT', onSignal);

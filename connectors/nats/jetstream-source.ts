@@ -7,22 +7,24 @@
  * `jetstream.max.ack.pending` messages await their ack, which bounds the buffer and everything in
  * flight between JetStream and the log.
  *
- * Acknowledging: a message is acked only once the record made from it was acknowledged by the
- * log and its position stored (the runtime calls `acknowledge` for each batch, in poll order).
- * With `ack_policy: all` (the default for consumers this connector creates) one ack — the last
- * message's — covers a whole batch; with `explicit` each message is acked.
+ * Acknowledging: each message is acked (`ack_policy: explicit`) only once the record made from
+ * it was acknowledged by the log and its position stored (the runtime calls `acknowledge` for each
+ * batch, in poll order). Not `ack_policy: all`: after a crash JetStream delivers new messages
+ * before it redelivers those the dead process held, and an ack-all of a new one would ack those
+ * too — lost.
  *
  * Delivery: at-least-once across restarts of either side. Messages not acked (the process died,
  * NATS was down and lost the ack) are redelivered by JetStream after `jetstream.ack.wait.ms`.
- * The position stored per batch is the last stream sequence written to the log; while the
- * connector is the only reader of its durable consumer (`jetstream.exclusive`, the default),
- * redelivered messages at or below the highest sequence already handed to the log — in this run
- * or stored before a restart — are skipped, so a restart or a lost ack does not write them twice.
- * If the durable consumer disappears, it is created again from the stored position.
+ * To avoid writing those twice, the source remembers the stream sequences it handed to the log
+ * (the recent ones, as ranges — see `seq-ranges.ts`) and stores them as the position of each
+ * batch; a redelivered message whose sequence is among them is acked and skipped, in this run or
+ * after a restart. Only sequences this connector handed out are remembered, so several processes
+ * may share the durable consumer. If the consumer disappears, it is created again from the last
+ * ack floor seen.
  *
- * Source partition `jetstream:<stream>:<durable>`, position `{ seq, streamCreated }` (a stream
- * deleted and created again under the same name starts its sequences over: then the stored
- * position is ignored).
+ * Source partition `jetstream:<stream>:<durable>`, position `{ streamCreated, seqs: [[first,
+ * last], …] }` (a stream deleted and created again under the same name starts its sequences over:
+ * then the stored position is ignored).
  *
  * @example
  *   name: orders-in
@@ -48,6 +50,7 @@ import {
 import { InvalidConfigError } from '../../core/index.js';
 import type { ConfigProblem, JsonValue, SourceConnectorType, SourceContext, SourceRecord, SourceTask } from '../connector.js';
 import { isRetriable, UnreachableError } from '../retry-policy.js';
+import { SeqRanges } from './seq-ranges.js';
 import { MESSAGE_RECORD_PROPERTIES, MessageRecordMapper, type MessageRecordConfig } from './message-record.js';
 import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, withTimeout, type NatsConnectionConfig } from './nats-connection.js';
 import { explainPatterns, JETSTREAM_NAME_PATTERN, SOURCE_PLACEHOLDERS, SUBSCRIBE_SUBJECT_PATTERN, subjectProblem, unknownPlaceholders } from './subject.js';
@@ -57,13 +60,11 @@ export interface JetStreamSourceConfig extends NatsConnectionConfig, MessageReco
   'jetstream.durable'?: string;
   'jetstream.filter.subject'?: string;
   'jetstream.deliver.policy': 'all' | 'new' | 'last' | 'last_per_subject';
-  'jetstream.ack.policy': 'all' | 'explicit';
   'jetstream.max.ack.pending': number;
   'jetstream.ack.wait.ms': number;
   'jetstream.max.deliver': number;
   'jetstream.fetch.max.messages': number;
   'jetstream.fetch.expires.ms': number;
-  'jetstream.exclusive': boolean;
   'jetstream.timestamp': 'stored' | 'now';
   'jetstream.metadata.headers': boolean;
   'jetstream.api.timeout.ms': number;
@@ -71,11 +72,15 @@ export interface JetStreamSourceConfig extends NatsConnectionConfig, MessageReco
 
 /** A stored position of this source. */
 interface JetStreamPosition {
-  /** The last stream sequence written to the log. */
-  seq: number;
   /** The stream's creation time (ISO), to notice a stream created again under the same name. */
   streamCreated: string;
+  /** Recent stream sequences written to the log, as ranges. */
+  seqs: [number, number][];
 }
+
+/** Most sequences and ranges remembered (and stored with each position). */
+const REMEMBERED_RANGES = 1000;
+const rememberedSeqs = (maxAckPending: number): number => Math.max(100_000, 4 * maxAckPending);
 
 export const jetstreamSource: SourceConnectorType<JetStreamSourceConfig> = {
   name: 'jetstream-source',
@@ -107,12 +112,6 @@ export const jetstreamSource: SourceConnectorType<JetStreamSourceConfig> = {
         enum: ['all', 'new', 'last', 'last_per_subject'],
         default: 'all',
         examples: ['new'],
-      },
-      'jetstream.ack.policy': {
-        description: 'Ack policy of a newly created consumer: all (one ack per batch acknowledges it all — needs jetstream.exclusive) or explicit (one ack per message). An existing consumer keeps its own.',
-        enum: ['all', 'explicit'],
-        default: 'all',
-        examples: ['explicit'],
       },
       'jetstream.max.ack.pending': {
         description: 'Most messages delivered but not yet acked (the consumer\'s max_ack_pending): bounds what is in flight between JetStream and the log.',
@@ -148,12 +147,6 @@ export const jetstreamSource: SourceConnectorType<JetStreamSourceConfig> = {
         minimum: 1000,
         default: 30000,
         examples: [10000],
-      },
-      'jetstream.exclusive': {
-        description: 'This connector is the only reader of its durable consumer: redelivered messages at or below the last sequence it wrote to the log are skipped, not written twice. Set false when several processes share the consumer (each gets a share of the messages; needs jetstream.ack.policy explicit).',
-        type: 'boolean',
-        default: true,
-        examples: [false],
       },
       'jetstream.timestamp': {
         description: 'Record timestamp: stored (when JetStream stored the message) or now (when the record is produced).',
@@ -191,9 +184,6 @@ export const jetstreamSource: SourceConnectorType<JetStreamSourceConfig> = {
     if (config['jetstream.fetch.max.messages'] > config['jetstream.max.ack.pending']) {
       problems.push({ path: '/jetstream.fetch.max.messages', message: `must not exceed jetstream.max.ack.pending (${config['jetstream.max.ack.pending']})` });
     }
-    if (!config['jetstream.exclusive'] && config['jetstream.ack.policy'] === 'all') {
-      problems.push({ path: '/jetstream.ack.policy', message: 'must be "explicit" when jetstream.exclusive is false (an ack-all from one reader would ack messages another reader still holds)' });
-    }
     return problems;
   },
   explainPattern: explainPatterns({ 'jetstream.stream': 'jetstream-name', 'jetstream.durable': 'jetstream-name', 'jetstream.filter.subject': 'subscribe' }),
@@ -208,10 +198,8 @@ export function defaultDurableName(connectorName: string): string {
 /** Acks owed once a polled batch is acknowledged by the log. */
 interface PendingAck {
   records: readonly SourceRecord[];
-  /** Messages to ack (policy explicit), or just the last one (policy all). */
+  /** The batch's messages, and redeliveries skipped meanwhile. */
   messages: JsMsg[];
-  /** The highest stream sequence of the batch (0 when it had none). */
-  maxSeq: number;
 }
 
 /** The running consumer. See the module comment for the delivery contract. */
@@ -224,12 +212,11 @@ export class JetStreamSourceTask implements SourceTask {
   #context!: SourceContext;
   #messages: ConsumerMessages | null = null;
   #jsm: JetStreamManager | null = null;
-  #ackPolicy: 'all' | 'explicit' = 'all';
   #streamCreated = '';
-  /** Highest stream sequence handed to the log (stored position at start). */
-  #handedSeq = 0;
-  /** Highest stream sequence acknowledged by the log. */
-  #ackedSeq = 0;
+  /** Stream sequences handed to the log (recent ones; the stored ones at start). */
+  #handed: SeqRanges;
+  /** The consumer's ack floor (stream sequence) when last seen. */
+  #ackFloor = 0;
   #buffer: JsMsg[] = [];
   #pending: PendingAck[] = [];
   #broken: Error | null = null;
@@ -241,6 +228,7 @@ export class JetStreamSourceTask implements SourceTask {
     this.#mapper = new MessageRecordMapper(config);
     this.#durable = config['jetstream.durable'] ?? defaultDurableName(config.name);
     this.#sourcePartition = `jetstream:${config['jetstream.stream']}:${this.#durable}`;
+    this.#handed = new SeqRanges(rememberedSeqs(config['jetstream.max.ack.pending']), REMEMBERED_RANGES);
   }
 
   async start(context: SourceContext): Promise<void> {
@@ -265,9 +253,8 @@ export class JetStreamSourceTask implements SourceTask {
     this.#streamCreated = String(info.created);
 
     const stored = asPosition(this.#context.position(this.#sourcePartition));
-    if (stored && stored.streamCreated === this.#streamCreated) {
-      this.#handedSeq = Math.max(this.#handedSeq, stored.seq);
-      this.#ackedSeq = Math.max(this.#ackedSeq, stored.seq);
+    if (stored && stored.streamCreated === this.#streamCreated && this.#handed.size === 0) {
+      this.#handed = SeqRanges.fromJSON(stored.seqs, rememberedSeqs(config['jetstream.max.ack.pending']), REMEMBERED_RANGES);
     }
 
     let ci: ConsumerInfo | null = await jsm.consumers.info(stream, this.#durable).catch((error: unknown) => {
@@ -292,14 +279,13 @@ export class JetStreamSourceTask implements SourceTask {
           .catch(rethrowJetStream(stream));
       }
     }
-    const policy = ci.config.ack_policy;
-    if (policy !== AckPolicy.All && policy !== AckPolicy.Explicit) {
-      throw new InvalidConfigError(`jetstream.durable: the consumer "${this.#durable}" of stream "${stream}" has ack policy "${policy}"; it needs "all" or "explicit"`, 'jetstream.durable');
+    if (ci.config.ack_policy !== AckPolicy.Explicit) {
+      throw new InvalidConfigError(
+        `jetstream.durable: the consumer "${this.#durable}" of stream "${stream}" has ack policy "${ci.config.ack_policy}"; it needs "explicit" (messages are acked one by one as the log acknowledges them)`,
+        'jetstream.durable',
+      );
     }
-    if (policy === AckPolicy.All && !config['jetstream.exclusive']) {
-      throw new InvalidConfigError(`jetstream.exclusive: the consumer "${this.#durable}" acks all; shared readers need ack policy "explicit"`, 'jetstream.exclusive');
-    }
-    this.#ackPolicy = policy;
+    this.#ackFloor = Math.max(this.#ackFloor, ci.ack_floor?.stream_seq ?? 0);
 
     const js = jsm.jetstream();
     const consumer = js.consumers.getConsumerFromInfo(ci);
@@ -333,17 +319,19 @@ export class JetStreamSourceTask implements SourceTask {
     const config = this.#config;
     const cc: Partial<ConsumerConfig> = {
       durable_name: this.#durable,
-      ack_policy: config['jetstream.ack.policy'] === 'all' ? AckPolicy.All : AckPolicy.Explicit,
+      ack_policy: AckPolicy.Explicit,
       max_ack_pending: config['jetstream.max.ack.pending'],
       ack_wait: config['jetstream.ack.wait.ms'] * 1_000_000,
       max_deliver: config['jetstream.max.deliver'],
       description: `Sluice connector ${config.name}`,
     };
     if (config['jetstream.filter.subject'] !== undefined) cc.filter_subject = config['jetstream.filter.subject'];
-    if (this.#handedSeq > 0) {
-      // The consumer is gone but we know where we were: continue after it.
+    const from = this.#ackFloor > 0 ? this.#ackFloor + 1 : this.#handed.first;
+    if (from > 0) {
+      // The consumer is gone but we know roughly where it was: continue from there (what was
+      // handed out already is skipped as it comes again).
       cc.deliver_policy = DeliverPolicy.StartSequence;
-      cc.opt_start_seq = this.#handedSeq + 1;
+      cc.opt_start_seq = from;
     } else {
       const policies = { all: DeliverPolicy.All, new: DeliverPolicy.New, last: DeliverPolicy.Last, last_per_subject: DeliverPolicy.LastPerSubject } as const;
       cc.deliver_policy = policies[config['jetstream.deliver.policy']];
@@ -377,23 +365,20 @@ export class JetStreamSourceTask implements SourceTask {
   }
 
   #toRecords(batch: JsMsg[]): SourceRecord[] {
-    const exclusive = this.#config['jetstream.exclusive'];
     const stamped = this.#config['jetstream.timestamp'] === 'stored';
     const metadata = this.#config['jetstream.metadata.headers'];
+    const handed = this.#handed;
     const records: SourceRecord[] = [];
-    const toAck: JsMsg[] = [];
+    const messages: JsMsg[] = [];
     const skipped: JsMsg[] = [];
-    let maxSeq = 0;
-    let last: JsMsg | null = null;
     for (const msg of batch) {
       const info = msg.info;
       const seq = info.streamSequence;
-      if (exclusive && seq <= this.#handedSeq) {
-        skipped.push(msg); // already written to the log: a redelivery
+      if (handed.has(seq)) {
+        skipped.push(msg); // handed to the log before: a redelivery
         continue;
       }
-      this.#handedSeq = seq;
-      if (seq > maxSeq) maxSeq = seq;
+      handed.add(seq);
       const headers = this.#mapper.headers(msg);
       if (metadata) {
         headers.push(
@@ -409,31 +394,21 @@ export class JetStreamSourceTask implements SourceTask {
         headers,
         timestamp: stamped ? Math.floor(info.timestampNanos / 1_000_000) : undefined,
       });
-      if (this.#ackPolicy === 'explicit') toAck.push(msg);
-      last = msg;
+      messages.push(msg);
     }
     if (records.length > 0) {
-      records[records.length - 1].sourceOffset = { seq: maxSeq, streamCreated: this.#streamCreated } satisfies JetStreamPosition as unknown as JsonValue;
-      if (this.#ackPolicy === 'all') toAck.push(last!);
+      const position: JetStreamPosition = { streamCreated: this.#streamCreated, seqs: handed.toJSON() };
+      records[records.length - 1].sourceOffset = position as unknown as JsonValue;
+      this.#pending.push({ records, messages });
     }
-    if (skipped.length > 0) this.#ackSkipped(skipped, records.length > 0 ? toAck : null);
-    if (records.length > 0) this.#pending.push({ records, messages: toAck, maxSeq });
+    if (skipped.length > 0) {
+      // Ack a skipped redelivery only once what was handed out before it is in the log: with the
+      // newest batch still in flight, or now when none is.
+      const newest = this.#pending[this.#pending.length - 1];
+      if (newest) newest.messages.push(...skipped);
+      else for (const msg of skipped) msg.ack();
+    }
     return records;
-  }
-
-  /**
-   * Redelivered messages that were handed to the log before: ack them once everything handed
-   * out so far is acknowledged by the log (an ack-all must not run ahead of the log). Attached to
-   * the newest batch still in flight, or acked now when there is none.
-   */
-  #ackSkipped(skipped: JsMsg[], newest: JsMsg[] | null): void {
-    const target = newest ?? this.#pending[this.#pending.length - 1]?.messages;
-    if (target === undefined) {
-      for (const msg of skipped) if (msg.info.streamSequence <= this.#ackedSeq) msg.ack();
-      return;
-    }
-    if (this.#ackPolicy === 'explicit') target.push(...skipped);
-    // ack policy all: the newest batch's ack (a higher sequence) covers them.
   }
 
   async acknowledge(records: readonly SourceRecord[]): Promise<void> {
@@ -441,10 +416,7 @@ export class JetStreamSourceTask implements SourceTask {
     if (i < 0) return;
     // In poll order; anything older than `records` was acknowledged before it.
     const done = this.#pending.splice(0, i + 1);
-    for (const p of done) {
-      for (const msg of p.messages) msg.ack();
-      if (p.maxSeq > this.#ackedSeq) this.#ackedSeq = p.maxSeq;
-    }
+    for (const p of done) for (const msg of p.messages) msg.ack();
   }
 
   #waitForMessages(ms: number, signal: AbortSignal): Promise<void> {
@@ -480,8 +452,8 @@ export class JetStreamSourceTask implements SourceTask {
 
 function asPosition(value: JsonValue | undefined): JetStreamPosition | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { seq, streamCreated } = value as { seq?: unknown; streamCreated?: unknown };
-  return typeof seq === 'number' && typeof streamCreated === 'string' ? { seq, streamCreated } : undefined;
+  const { seqs, streamCreated } = value as { seqs?: unknown; streamCreated?: unknown };
+  return Array.isArray(seqs) && typeof streamCreated === 'string' ? { seqs: seqs as [number, number][], streamCreated } : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { filter as rxFilter, type OperatorFunction } from 'rxjs';
+import { filter as rxFilter, type MonoTypeOperatorFunction, type OperatorFunction } from 'rxjs';
 import type { StreamRecord } from '../record.js';
 import { markPreserving } from './key-preservation.js';
 
@@ -10,8 +10,8 @@ import { markPreserving } from './key-preservation.js';
  *   orders.pipe(filter((r) => r.value.total > 100))
  *   lines.pipe(filter((r): r is StreamRecord<string | null, string> => r.value !== null))
  */
-export function filter<K, V, R extends StreamRecord<K, V>>(predicate: (record: StreamRecord<K, V>) => record is R): OperatorFunction<StreamRecord<K, V>, R>;
-export function filter<K, V>(predicate: (record: StreamRecord<K, V>) => boolean): OperatorFunction<StreamRecord<K, V>, StreamRecord<K, V>>;
-export function filter<K, V>(predicate: (record: StreamRecord<K, V>) => boolean): OperatorFunction<StreamRecord<K, V>, StreamRecord<K, V>> {
-  return markPreserving(rxFilter((record: StreamRecord<K, V>) => predicate(record)), { key: true, value: true });
+export function filter<T extends StreamRecord<unknown, unknown>, S extends T>(predicate: (record: T) => record is S): OperatorFunction<T, S>;
+export function filter<T extends StreamRecord<unknown, unknown>>(predicate: (record: T) => boolean): MonoTypeOperatorFunction<T>;
+export function filter<T extends StreamRecord<unknown, unknown>>(predicate: (record: T) => boolean): MonoTypeOperatorFunction<T> {
+  return markPreserving(rxFilter((record: T) => predicate(record)), { key: true, value: true });
 }

@@ -28,6 +28,11 @@ export interface StreamsAppOptions {
    * when fewer than this many fetched records wait: the fetch-ahead bound.
    */
   maxBatchRecords?: number;
+  /**
+   * Bytes a task fetches per input partition at a time (default 512 KiB): with `maxBatchRecords`,
+   * what bounds the records a task holds.
+   */
+  maxPartitionFetchBytes?: number;
   /** Where tasks without a committed offset start (default `'earliest'`, as Kafka Streams). */
   autoOffsetReset?: Exclude<OffsetResetPolicy, 'none'>;
   /** How long a task's fetch waits for new records (default 100 ms); also how often group membership is checked. */
@@ -56,6 +61,7 @@ export interface ResolvedAppOptions {
   defaultValueSerde: Serde<any>;
   commitIntervalMs: number;
   maxBatchRecords: number;
+  maxPartitionFetchBytes: number;
   autoOffsetReset: 'earliest' | 'latest';
   pollTimeoutMs: number;
 }

@@ -2,7 +2,7 @@
  * Diagnostics channels of streams applications (`node:diagnostics_channel`; free when nobody
  * subscribes). Every message carries `applicationId`.
  *
- * - `sluice:streams:records-in`  `{ taskId, count }` per batch processed
+ * - `sluice:streams:records-in`  `{ taskId, count, queued }` per batch processed (`queued`: fetched, not yet processed)
  * - `sluice:streams:records-out` `{ taskId, topic, count }` per batch, per output topic
  * - `sluice:streams:lag`         `{ taskId, topic, partition, position, endOffset, lag }` after each commit
  * - `sluice:streams:late`        `{ taskId, store, topic, partition, offset, timestamp, streamTime }` per late record

@@ -6,7 +6,7 @@
  *
  * Backpressure: a task fetches only when fewer than `maxBatchRecords` records wait in its queue,
  * and runs one batch at a time, so a slow pipeline fetches slowly. It holds at most one fetch per
- * input partition (`FETCH_BYTES`, decoded) plus the batch in process and that batch's outputs.
+ * input partition (`maxPartitionFetchBytes`, decoded) plus the batch in process and that batch's outputs.
  *
  * The at-least-once contract, in the order it is kept:
  *   1. a batch completes only when all its outputs (sinks, repartition topics, late-record topics)
@@ -41,13 +41,11 @@ export interface StreamTaskContext {
   readonly producer: Producer<Uint8Array | string, Uint8Array | string>;
   readonly env: Omit<TaskEnvironment, 'taskId' | 'partition' | 'sourceTopics'>;
   readonly onError: (task: StreamTask, error: unknown) => void;
-  readonly metrics: { recordsIn: number; commits: number; restoredRecords: number };
+  readonly metrics: { recordsFetched: number; recordsIn: number; commits: number; restoredRecords: number };
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
-/** Bytes fetched per input partition at a time (the consumer's `maxPartitionFetchBytes`). */
-export const FETCH_BYTES = 512 * 1024;
 
 export class StreamTask {
   readonly id: TaskId;
@@ -116,7 +114,7 @@ export class StreamTask {
     const consumer = createConsumer(this.#ctx.cluster, {
       autoOffsetReset: this.#ctx.options.autoOffsetReset,
       maxPollRecords: Number.MAX_SAFE_INTEGER,
-      maxPartitionFetchBytes: FETCH_BYTES,
+      maxPartitionFetchBytes: this.#ctx.options.maxPartitionFetchBytes,
       pollTimeoutMs: this.#ctx.options.pollTimeoutMs,
     });
     consumer.assign(this.partitions);
@@ -162,6 +160,7 @@ export class StreamTask {
           if (this.#stopping) break;
           const fetched = await this.#consumer!.poll({ timeoutMs: wait });
           if (this.#stopping) break;
+          this.#ctx.metrics.recordsFetched += fetched.length;
           this.#enqueue(fetched);
         }
         const batch = this.queue.take(options.maxBatchRecords);
@@ -170,7 +169,7 @@ export class StreamTask {
           this.#advance(batch);
           this.#processedSinceCommit = true;
           this.#ctx.metrics.recordsIn += batch.length;
-          if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: options.applicationId, taskId: this.name, count: batch.length });
+          if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: options.applicationId, taskId: this.name, count: batch.length, queued: this.queue.size });
         }
         if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
       }

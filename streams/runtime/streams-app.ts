@@ -28,7 +28,7 @@
  * records wait; it runs one batch at a time and fetches the next only after that batch completed
  * (its outputs acknowledged). So a slow sink or asynchronous operator slows fetching, and the
  * records a task holds are bounded: one fetch per input partition (≤ 512 KiB of record batches,
- * decoded) plus `maxBatchRecords` being processed, plus the outputs of that batch. The application
+ * decoded; `maxPartitionFetchBytes`) plus `maxBatchRecords` being processed, plus the outputs of that batch. The application
  * holds that times its tasks, plus its stores (kept in memory in full).
  *
  * @example
@@ -67,7 +67,9 @@ import type { TaskStore } from '../processor/task-processor.js';
 export type StreamsAppState = 'CREATED' | 'STARTING' | 'RUNNING' | 'REBALANCING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
 
 export interface StreamsMetrics {
-  /** Input records processed (after repartition duplicates were dropped). */
+  /** Input records fetched by the tasks. */
+  recordsFetched: number;
+  /** Input records processed (repartition duplicates included: they are dropped while processing). */
   recordsIn: number;
   /** Records written to sinks, repartition and late-record topics. */
   recordsOut: number;
@@ -105,7 +107,7 @@ export class StreamsApp {
   #wakePoll: (() => void) | null = null;
   #closing: Promise<void> | null = null;
   #error: Error | null = null;
-  readonly #metrics: StreamsMetrics = { recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, tasks: 0 };
+  readonly #metrics: StreamsMetrics = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, tasks: 0 };
 
   constructor(topology: Topology, options: StreamsAppOptions) {
     if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
@@ -125,6 +127,7 @@ export class StreamsApp {
       defaultValueSerde: options.defaultValueSerde ?? jsonSerde(),
       commitIntervalMs: nonNegative(options.commitIntervalMs ?? 1000, 'commitIntervalMs'),
       maxBatchRecords,
+      maxPartitionFetchBytes: positive(options.maxPartitionFetchBytes ?? 512 * 1024, 'maxPartitionFetchBytes'),
       autoOffsetReset: options.autoOffsetReset ?? 'earliest',
       pollTimeoutMs: positive(options.pollTimeoutMs ?? 100, 'pollTimeoutMs'),
     };

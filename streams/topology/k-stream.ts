@@ -91,6 +91,27 @@ export class KStream<K, V> {
     op6: OperatorFunction<E, F>,
     op7: OperatorFunction<F, G>,
   ): KStream<KeyOf<G>, ValueOf<G>>;
+  pipe<A, B, C, D, E, F, G, H extends AnyRecord>(
+    op1: OperatorFunction<StreamRecord<K, V>, A>,
+    op2: OperatorFunction<A, B>,
+    op3: OperatorFunction<B, C>,
+    op4: OperatorFunction<C, D>,
+    op5: OperatorFunction<D, E>,
+    op6: OperatorFunction<E, F>,
+    op7: OperatorFunction<F, G>,
+    op8: OperatorFunction<G, H>,
+  ): KStream<KeyOf<H>, ValueOf<H>>;
+  pipe<A, B, C, D, E, F, G, H, I extends AnyRecord>(
+    op1: OperatorFunction<StreamRecord<K, V>, A>,
+    op2: OperatorFunction<A, B>,
+    op3: OperatorFunction<B, C>,
+    op4: OperatorFunction<C, D>,
+    op5: OperatorFunction<D, E>,
+    op6: OperatorFunction<E, F>,
+    op7: OperatorFunction<F, G>,
+    op8: OperatorFunction<G, H>,
+    op9: OperatorFunction<H, I>,
+  ): KStream<KeyOf<I>, ValueOf<I>>;
   pipe<R extends AnyRecord = AnyRecord>(...ops: OperatorFunction<any, any>[]): KStream<KeyOf<R>, ValueOf<R>>;
   pipe(...ops: OperatorFunction<any, any>[]): KStream<any, any> {
     if (ops.length === 0) return this;
@@ -225,16 +246,16 @@ export class KStream<K, V> {
    * update is seen by the stream records processed after it. Stream and table must be
    * co-partitioned; if the stream's key changed, it is repartitioned to match the table first.
    */
-  join<TV, R>(table: KTable<K, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
     return this.#join(table, joiner, false, options);
   }
 
   /** Like {@link join}, but records whose key is not in the table are joined with `undefined`. */
-  leftJoin<TV, R>(table: KTable<K, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
     return this.#join(table, joiner, true, options);
   }
 
-  #join<TV, R>(table: KTable<K, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
+  #join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
     const store: StoreSpec = table.store;
     if (store.type !== 'kv') throw new InvalidConfigError(`cannot join a stream with windowed table "${store.name}"; join with a key-value table`);
     const stream = this.#info.keyChanged

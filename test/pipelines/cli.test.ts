@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { cliSession } from '../cli/cli-helpers.js';
+import { cliSession, output, waitFor } from '../cli/cli-helpers.js';
 
 const GOOD = `name: orders
 topics:
@@ -97,4 +97,73 @@ describe.concurrent('sluice validate / schema', () => {
     const validate = ajv.compile(schema);
     expect(validate({ topics: { a: {} }, streams: [{ from: 'a', steps: [{ key: 'id' }], to: 'a' }] })).toBe(true);
   });
+
+  it('run --until-idle runs a batch job, prints where the output went and exits 0', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'orders.jsonl'), ['{"id":1,"status":"paid"}', '{"id":2,"status":"open"}', '{"id":3,"status":"paid"}', ''].join('\n'));
+    const file = path.join(dir, 'job.yaml');
+    fs.writeFileSync(file, RUN);
+    const r = await cli.run(['run', '--until-idle', '--idle-ms', '300', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^pipeline job: 3 records in, 2 out, [0-9.]+ s \\(drained\\)\n  source orders-in: 3 records → topic orders\n  streams: 3 records processed, 2 written\n  sink paid-out: 2 records → ${dir}/out/paid.jsonl\n$`));
+    expect(fs.readFileSync(path.join(dir, 'out', 'paid.jsonl'), 'utf8')).toBe('{"id":1,"status":"paid"}\n{"id":3,"status":"paid"}\n');
+  });
+
+  it('run stops gracefully on SIGINT and exits 0', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'orders.jsonl'), '{"id":1,"status":"paid"}\n');
+    const file = path.join(dir, 'job.yaml');
+    fs.writeFileSync(file, RUN);
+    const child = cli.start(['run', file]);
+    const done = output(child);
+    child.stdin.end();
+    await waitFor(() => fs.existsSync(path.join(dir, 'out', 'paid.jsonl')) && fs.readFileSync(path.join(dir, 'out', 'paid.jsonl'), 'utf8').length > 0, 20_000);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^pipeline job: 1 record in, 1 out, [0-9.]+ s\n/);
+  });
+
+  it('run exits 1 with one line when a step fails on a record', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'orders.jsonl'), '{"id":1,"status":"paid"}\n');
+    const file = path.join(dir, 'job.yaml');
+    fs.writeFileSync(file, RUN.replace('- filter: status = "paid"', '- timestamp: status'));
+    const r = await cli.run(['run', '--until-idle', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^sluice: .*stream "paid", step 1 \\(timestamp\\) at ${file}:17:9: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "paid".*\n$`));
+  });
 });
+
+const RUN = `name: job
+engine: { data_dir: "\${PIPELINE_DIR}/data" }
+topics:
+  orders: {}
+  paid: {}
+sources:
+  - name: orders-in
+    connector: file-source
+    topic: orders
+    file.path: \${PIPELINE_DIR}/in/*.jsonl
+    value.converter: json
+    file.format: json
+streams:
+  - name: paid
+    from: orders
+    steps:
+      - filter: status = "paid"
+    to: paid
+sinks:
+  - name: paid-out
+    connector: file-sink
+    topics: paid
+    file.path: \${PIPELINE_DIR}/out/paid.jsonl
+    value.converter: json
+`;

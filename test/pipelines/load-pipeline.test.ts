@@ -185,6 +185,13 @@ describe('semantic checks', () => {
     valid(text.replace('- join: { table: customers }', '- key: customer\n      - join: { table: customers }'));
   });
 
+  it('a topic is read as a stream or as a table, not both', () => {
+    const text = BASE.replace('  out: {}', '  out: {}\n  customers: { partitions: 2 }').replace('- filter: total > 0', '- join: { table: customers }') + '  - from: customers\n    to: out\n';
+    const [p] = problemsOf(text);
+    expect(p).toMatchObject({ line: 9, column: 24, displayPath: 'streams[0].steps[0].join.table' });
+    expect(p.message).toMatch(/^"customers" is read as a stream \(by stream "stream-2"\) and as a table here/);
+  });
+
   it('a custom module must exist (relative to the pipeline file)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pipeline-'));
     onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,20 +1,12 @@
 /** Grouping and aggregations (count, reduce, aggregate), through the TopologyTestDriver. */
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde } from '../../core/index.js';
 import { filter, flatMapValues, mapValues, selectKey, StreamsBuilder, TopologyTestDriver, type StreamRecord } from '../../streams/index.js';
+import { countWords, wordsFile } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
 const num = jsonSerde<number>();
-export const wordsFile = fileURLToPath(new URL('../fixtures/streams-words.txt', import.meta.url));
-
-/** An independent word count: a regex and a Map, no streams involved. */
-export function countWords(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) counts.set(word, (counts.get(word) ?? 0) + 1);
-  return counts;
-}
 
 describe('aggregations', () => {
   test('word count over a file of text equals an independent count (store, output topic and changelog agree)', async () => {

@@ -45,16 +45,6 @@ describe('tables and stream-table joins', () => {
     expect(driver.createOutputTopic('enriched', str).readValuesToList()).toEqual(['Ann (free) viewed /home', 'Ann (pro) viewed /pricing']);
   });
 
-  test('in one batch, records of both topics are processed in timestamp order', async () => {
-    const driver = new TopologyTestDriver(enrichTopology());
-    // One batch holding both topics' records is what a running task sees; emulate it with the
-    // driver's lower-level pipe, after registering the inputs.
-    driver.createInputTopic('users', { valueSerde: users });
-    await driver.createInputTopic('users', { valueSerde: users }).pipeInput('u1', { name: 'Ann', tier: 'free' }, 1);
-    await driver.createInputTopic('clicks', str).pipeInput('u1', '/a', 2);
-    expect(driver.createOutputTopic('enriched', str).readValuesToList()).toEqual(['Ann (free) viewed /a']);
-  });
-
   test('left join passes undefined for keys the table does not have', async () => {
     const driver = new TopologyTestDriver(enrichTopology(true));
     await driver.createInputTopic('clicks', str).pipeInput('u9', '/home');

@@ -26,10 +26,8 @@ describe('NATS connector configs', () => {
     expect(source).toMatchObject({
       'nats.servers': 'nats://127.0.0.1:4222',
       'nats.key': '{subject}',
-      'jetstream.ack.policy': 'all',
       'jetstream.max.ack.pending': 20000,
       'jetstream.fetch.max.messages': 2000,
-      'jetstream.exclusive': true,
     });
     expect(validator.validate(natsSource)['nats.buffer.max.messages']).toBe(100000);
     expect(validator.validate(natsSink)['nats.headers']).toBe(true);
@@ -82,9 +80,6 @@ describe('NATS connector configs', () => {
 
   test('cross-field limits of the JetStream source', () => {
     expect(problems({ ...jetstreamSource, 'jetstream.max.ack.pending': 100, 'jetstream.fetch.max.messages': 500 })).toEqual(['/jetstream.fetch.max.messages: must not exceed jetstream.max.ack.pending (100)']);
-    expect(problems({ ...jetstreamSource, 'jetstream.exclusive': false })).toEqual([
-      '/jetstream.ack.policy: must be "explicit" when jetstream.exclusive is false (an ack-all from one reader would ack messages another reader still holds)',
-    ]);
   });
 
   test('schema problems of several fields are reported together', () => {

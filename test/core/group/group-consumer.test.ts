@@ -294,6 +294,35 @@ describe('GroupConsumer rebalancing', () => {
   });
 });
 
+describe('GroupConsumer and the event loop', () => {
+  test('a busy poll loop still lets timers run (heartbeats, session timeouts)', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t');
+    await produce(cluster, 't', 100_000);
+    const c = consumer(cluster, { groupId: 'g', maxPollRecords: 50 });
+    await c.poll({ timeoutMs: 50 }); // joined
+    // The embedded log answers within microtasks: without yielding, this loop would starve timers.
+    let last = performance.now();
+    let maxGap = 0;
+    let ticks = 0;
+    const ticker = setInterval(() => {
+      ticks++;
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 1);
+    let n = 0;
+    while (n < 99_950) {
+      n += (await c.poll({ timeoutMs: 0 })).length;
+      await c.commitSync();
+    }
+    clearInterval(ticker);
+    maxGap = Math.max(maxGap, performance.now() - last);
+    expect(ticks).toBeGreaterThanOrEqual(5); // starved, it is 0
+    expect(maxGap).toBeLessThan(1000); // (loose: a loaded machine or a GC pause stretches gaps)
+  });
+});
+
 describe('GroupConsumer API', () => {
   test('the async iterator counts a record consumed once handed out; break rewinds to the next one', async () => {
     const cluster = await testCluster({ inMemory: true });

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { PipelineStepError } from '../../pipelines/index.js';
+import { runPipeline } from '../../pipelines/run-pipeline.js';
+import { valid } from './helpers.js';
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-run-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+interface Order {
+  id: number;
+  customer: string;
+  status: 'paid' | 'open';
+  price: number;
+  qty: number;
+}
+
+/** Deterministic orders. */
+function orders(n: number): Order[] {
+  return Array.from({ length: n }, (_, i) => ({ id: i, customer: `c${i % 7}`, status: i % 3 === 0 ? 'open' : 'paid', price: (i % 11) + 0.5, qty: (i % 4) + 1 }));
+}
+
+/** A file ETL pipeline over `dir`: in/*.jsonl → paid orders → totals per customer → out/totals.jsonl. */
+function etl(dir: string, extraSteps = ''): string {
+  return `name: etl
+engine: { in_memory: true }
+topics:
+  orders: { partitions: 3 }
+  totals: { partitions: 3 }
+sources:
+  - name: orders-in
+    connector: file-source
+    topic: orders
+    file.path: \${PIPELINE_DIR}/in/*.jsonl
+    file.format: json
+    value.converter: json
+streams:
+  - name: totals
+    from: orders
+    steps:${extraSteps}
+      - filter: status = "paid"
+      - aggregate:
+          group_by: customer
+          fields: { orders: count, revenue: { sum: price * qty } }
+    to: totals
+sinks:
+  - name: totals-out
+    connector: file-sink
+    topics: totals
+    file.path: \${PIPELINE_DIR}/out/totals.jsonl
+    value.converter: json
+`;
+}
+
+describe('runPipeline', () => {
+  it('runs a file ETL job until idle; the last total per customer matches an independent computation', async () => {
+    const dir = tempDir();
+    const input = orders(500);
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), input.slice(0, 250).map((o) => JSON.stringify(o)).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'in', 'b.jsonl'), input.slice(250).map((o) => JSON.stringify(o)).join('\n') + '\n');
+    // The sink writes a JSON object per record (topic, key, value, …), so totals can be told apart by key.
+    const text = etl(dir).replace('file.path: ${PIPELINE_DIR}/out/totals.jsonl', 'file.path: ${PIPELINE_DIR}/out/totals.jsonl\n    file.format: json');
+    const pipeline = valid(text, { file: path.join(dir, 'etl.yaml') });
+
+    const summary = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+
+    const expected = new Map<string, { orders: number; revenue: number }>();
+    for (const o of input.filter((o) => o.status === 'paid')) {
+      const t = expected.get(o.customer) ?? { orders: 0, revenue: 0 };
+      expected.set(o.customer, { orders: t.orders + 1, revenue: t.revenue + o.price * o.qty });
+    }
+    const lines = fs.readFileSync(path.join(dir, 'out', 'totals.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; value: { orders: number; revenue: number } });
+    const latest = new Map(lines.map((l) => [l.key, l.value]));
+    const paid = input.filter((o) => o.status === 'paid').length;
+    expect(lines).toHaveLength(paid); // one update per paid order
+    expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [customer, total] of expected) {
+      expect(latest.get(customer)).toEqual({ orders: total.orders, revenue: expect.closeTo(total.revenue, 6) });
+    }
+    expect(summary).toMatchObject({ name: 'etl', recordsIn: 500, recordsOut: paid, stoppedBy: 'idle' });
+    expect(summary.streams).toMatchObject({ lag: 0 });
+  });
+
+  it('stops gracefully when its signal aborts', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), orders(20).map((o) => JSON.stringify(o)).join('\n') + '\n');
+    const pipeline = valid(etl(dir), { file: path.join(dir, 'etl.yaml') });
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const running = runPipeline(pipeline, {
+      signal: stop.signal,
+      statusIntervalMs: 50,
+      onStatus: (s) => {
+        const out = s.connectors.find((c) => c.name === 'totals-out')?.recordsOut ?? 0;
+        seen.push(out);
+        if (out > 0) stop.abort();
+      },
+    });
+    const summary = await running;
+    expect(summary.stoppedBy).toBe('signal');
+    expect(summary.recordsIn).toBe(20);
+    expect(seen.some((n) => n > 0)).toBe(true);
+  });
+
+  it('a step failing on a record stops everything and rejects with the step and its place', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), '{"id":1,"when":"not a date"}\n');
+    const file = path.join(dir, 'etl.yaml');
+    const pipeline = valid(etl(dir, '\n      - timestamp: when'), { file });
+    const error = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toContain(`stream "totals", step 1 (timestamp) at ${file}:17:9: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "not a date"`);
+    expect((error as Error).cause ?? error).toBeInstanceOf(Error);
+    const causes: unknown[] = [];
+    for (let e: unknown = error; e instanceof Error; e = e.cause) causes.push(e);
+    expect(causes.some((c) => c instanceof PipelineStepError)).toBe(true);
+  });
+
+  it('keeps state in a data directory: a second run continues the totals', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    const text = etl(dir).replace('engine: { in_memory: true }', 'engine: { data_dir: "${PIPELINE_DIR}/data" }');
+    const pipeline = valid(text, { file: path.join(dir, 'etl.yaml') });
+    const order = (id: number): string => `${JSON.stringify({ id, customer: 'c1', status: 'paid', price: 1, qty: 1 })}\n`;
+    fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), order(1) + order(2));
+    await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+    fs.appendFileSync(path.join(dir, 'in', 'a.jsonl'), order(3));
+    const second = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+    expect(second.recordsIn).toBe(1);
+    const lines = fs.readFileSync(path.join(dir, 'out', 'totals.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { orders: 1, revenue: 1 },
+      { orders: 2, revenue: 2 },
+      { orders: 3, revenue: 3 },
+    ]);
+  });
+
+  it('loads join tables before the other sources start, so the first run joins every record', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'customers.jsonl'), ['c1', 'c2', 'c3'].map((id) => JSON.stringify({ id, tier: `tier-${id}` })).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'in', 'orders.jsonl'), orders(60).map((o) => JSON.stringify({ ...o, customer: `c${(o.id % 3) + 1}` })).join('\n') + '\n');
+    const text = `engine: { in_memory: true }
+topics:
+  orders: { partitions: 2 }
+  customers: { partitions: 2 }
+  enriched: {}
+sources:
+  - { name: customers-in, connector: file-source, topic: customers, file.path: "\${PIPELINE_DIR}/in/customers.jsonl", file.format: json, file.key.field: id, value.converter: json }
+  - { name: orders-in, connector: file-source, topic: orders, file.path: "\${PIPELINE_DIR}/in/orders.jsonl", file.format: json, file.key.field: customer, value.converter: json }
+streams:
+  - from: orders
+    steps:
+      - join: { table: customers, as: customer }
+      - map: '{ "id": id, "tier": customer.tier }'
+    to: enriched
+sinks:
+  - { name: out, connector: file-sink, topics: enriched, file.path: "\${PIPELINE_DIR}/out.jsonl", value.converter: json }
+`;
+    const summary = await runPipeline(valid(text, { file: path.join(dir, 'join.yaml') }), { untilIdle: true, idleMs: 300 });
+    expect(summary.recordsOut).toBe(60);
+    const lines = fs.readFileSync(path.join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; tier: string });
+    expect(lines.sort((a, b) => a.id - b.id)).toEqual(orders(60).map((o) => ({ id: o.id, tier: `tier-c${(o.id % 3) + 1}` })));
+  });
+});
