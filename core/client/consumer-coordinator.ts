@@ -248,6 +248,12 @@ export class ConsumerCoordinator {
     return counts;
   }
 
+  /** Leader only: true when a subscribed topic did not exist at the last assignment (it is checked for more often). */
+  get missingTopics(): boolean {
+    const from = this.#assignedFrom;
+    return from !== null && from.topics.some((t) => !from.counts.has(t));
+  }
+
   /** Leader only: asks for a rebalance when a subscribed topic gained partitions, appeared or vanished. */
   async checkMetadata(): Promise<void> {
     const from = this.#assignedFrom;

@@ -75,6 +75,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   #partitions = new Map<string, PartitionState<K, V>>();
   #nextPartition = 0;
   #closed = false;
+  #lastYieldMs = 0;
   readonly #closing = new AbortController();
 
   constructor(cluster: Cluster, options: ConsumerOptions<K, V> = {}) {
@@ -159,6 +160,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    */
   async poll(options: { timeoutMs?: number; maxRecords?: number } = {}): Promise<ConsumerRecord<K, V>[]> {
     this.#assertOpen();
+    // An embedded log answers fetches within microtasks: a busy poll loop would never let timers
+    // (heartbeats, lingers, flushes) run. Give the event loop a turn every few milliseconds.
+    const now = performance.now();
+    if (now - this.#lastYieldMs > YIELD_EVERY_MS) {
+      await new Promise(setImmediate);
+      this.#lastYieldMs = performance.now();
+    }
     const max = options.maxRecords ?? this.#maxPollRecords;
     let out = this.#drain(max);
     if (out.length > 0) return out;
@@ -167,7 +175,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (out.length > 0) return out;
     const timeoutMs = options.timeoutMs ?? this.#pollTimeoutMs;
     if (timeoutMs > 0 && !this.#closed) {
-      await this.#fetchAll(timeoutMs);
+      // Nothing assigned, or all paused: wait out the timeout rather than return at once, so a
+      // poll loop does not spin.
+      if (!(await this.#fetchAll(timeoutMs))) await sleep(timeoutMs, this.#closing.signal);
       out = this.#drain(max);
     }
     return out;
@@ -298,9 +308,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * Fetches every unpaused partition whose buffer is empty. With `waitMs`, long-polls all of them
    * and returns as soon as one has data.
    */
-  async #fetchAll(waitMs: number): Promise<void> {
+  /** Returns false when there was nothing to fetch from (no partitions, or all paused or full). */
+  async #fetchAll(waitMs: number): Promise<boolean> {
     const targets = [...this.#partitions.values()].filter((s) => !s.paused && !hasFetched(s));
-    if (targets.length === 0) return;
+    if (targets.length === 0) return false;
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
     this.#closing.signal.addEventListener('abort', onClose);
@@ -323,6 +334,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     } finally {
       this.#closing.signal.removeEventListener('abort', onClose);
     }
+    return true;
   }
 
   #maker({ topic, partition }: TopicPartition): RecordMaker<ConsumerRecord<K, V>> {
@@ -358,6 +370,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     state.reader = null;
     return true;
   }
+}
+
+const YIELD_EVERY_MS = 5;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }
 
 function hasFetched(state: PartitionState<unknown, unknown>): boolean {

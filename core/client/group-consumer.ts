@@ -41,6 +41,9 @@ const commitErrorChannel = channel('sluice:group:commit-error');
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+/** How often the leader looks for subscribed topics that do not exist yet. */
+const MISSING_TOPIC_RECHECK_MS = 500;
+
 /** A busy poll loop lets the event loop run timers at least this often. */
 const YIELD_EVERY_MS = 5;
 
@@ -382,7 +385,10 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   async #maybeRefreshMetadata(): Promise<void> {
     const now = Date.now();
-    if (now - this.#lastMetadataMs < this.#metadataMaxAgeMs) return;
+    // A subscribed topic that does not exist yet is looked for often (as Kafka's client retries
+    // metadata for missing topics), not just every metadataMaxAgeMs.
+    const maxAgeMs = this.#coordinator.missingTopics ? Math.min(this.#metadataMaxAgeMs, MISSING_TOPIC_RECHECK_MS) : this.#metadataMaxAgeMs;
+    if (now - this.#lastMetadataMs < maxAgeMs) return;
     this.#lastMetadataMs = now;
     if (this.#state.isPattern) {
       const topics = await this.#state.resolveTopics(this.#cluster);

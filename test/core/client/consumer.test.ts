@@ -120,3 +120,31 @@ describe('Consumer', () => {
     await producer.close();
   });
 });
+
+describe('Consumer polling without work', () => {
+  test('a poll with nothing assigned waits its timeout instead of returning at once', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    const consumer = createConsumer(cluster);
+    const started = Date.now();
+    expect(await consumer.poll({ timeoutMs: 200 })).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await consumer.close();
+  });
+
+  test('a busy poll loop over an in-memory log still lets timers run', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t');
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    await producer.send(Array.from({ length: 50_000 }, (_, i) => ({ topic: 't', value: `${i}` })));
+    const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: 1 });
+    consumer.assign([tp]);
+    let fired = false;
+    setTimeout(() => (fired = true), 1);
+    let polled = 0;
+    while (!fired && polled < 50_000) polled += (await consumer.poll({ timeoutMs: 0 })).length;
+    expect(fired).toBe(true);
+    expect(polled).toBeLessThan(50_000);
+    await producer.close();
+    await consumer.close();
+  });
+});

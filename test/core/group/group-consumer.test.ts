@@ -274,6 +274,18 @@ describe('GroupConsumer rebalancing', () => {
     expect(c.assignment().map(tpName).sort()).toEqual(['orders-eu-0', 'orders-eu-1', 'orders-us-0']);
   });
 
+  test('a subscribed topic created after the group formed is assigned within a second', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    const c = consumer(cluster, { groupId: 'g', topics: ['later'] }); // metadataMaxAgeMs: Kafka's 5 minutes
+    await c.poll({ timeoutMs: 20 });
+    expect(c.assignment()).toEqual([]);
+    await cluster.createTopic('later', { partitions: 2 });
+    const started = Date.now();
+    while (c.assignment().length < 2 && Date.now() - started < 3000) await c.poll({ timeoutMs: 50 });
+    expect(c.assignment().map(tpName)).toEqual(['later-0', 'later-1']);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   test('publishes rebalances and assignments on diagnostics channels', async () => {
     const cluster = await testCluster({ inMemory: true });
     await cluster.createTopic('t');
