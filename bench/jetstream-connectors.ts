@@ -1,41 +1,67 @@
 /**
- * JetStream → topic → JetStream, end to end: a `jetstream-source` reads a stream pre-filled with
- * N messages of 100 bytes into a topic while a `jetstream-sink` publishes the topic to a second
- * stream; timed from the start of the connectors until the destination stream holds all N.
- * Both connectors run in one connect runtime, against a local nats-server (started here, file
- * storage, temp store), the log on a temp data directory (default durability).
+ * JetStream connectors, records/s (100-byte payloads), against a local nats-server started here
+ * (JetStream, temp store) and a Sluice log on a temp data directory (default durability):
  *
- * For scale on this machine: a plain `js.publish` loop with 1,000 outstanding acks ≈ 27,000
- * msgs/s, a pipelined publisher ≈ 200,000 (publishing alone, no consuming).
+ * - reference: a pipelined JetStream publisher with `Nats-Msg-Id` (8,192 PubAcks outstanding) —
+ *   the ceiling for the sink side;
+ * - `jetstream-source` → topic, alone (the stream pre-filled);
+ * - topic → `jetstream-sink`, alone (the topic pre-filled);
+ * - end to end: `jetstream-source` → topic → `jetstream-sink` running together, timed from the
+ *   start of the connectors until the destination stream holds all N messages.
  *
- *   npx tsx bench/jetstream-connectors.ts [--records N] [--runs N] [--partitions N]
+ * For scale on this machine: a plain `js.publish` loop with 1,000 outstanding acks reaches about
+ * 27,000 msgs/s, a pipelined publisher about 200,000 (publishing alone).
+ *
+ * Each case also prints the CPU time per record of this process and of nats-server (median of
+ * the runs): on a shared 2-core machine they say more than wall-clock rates, and their sum bounds
+ * the rate two cores can reach.
+ *
+ *   npx tsx bench/jetstream-connectors.ts [--records N] [--runs N] [--partitions N] [--storage file|memory]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createConnectRuntime } from '../connectors/index.js';
+import { createConnectRuntime, type ConnectRuntime } from '../connectors/index.js';
 import { PubAckPipeline, type OutgoingMessage } from '../connectors/nats/pub-ack-pipeline.js';
-import { openCluster } from '../core/index.js';
+import { WireHeaders } from '../connectors/nats/wire-headers.js';
+import { openCluster, type Broker } from '../core/index.js';
 import { startNatsServer } from '../test/connectors/nats/nats-server.js';
-import { fmt, measure } from './bench-report.js';
+import { fmt, measure, median, type RunResult } from './bench-report.js';
 
 const { values: args } = parseArgs({
-  options: { records: { type: 'string', default: '500000' }, runs: { type: 'string', default: '3' }, partitions: { type: 'string', default: '4' } },
+  options: {
+    records: { type: 'string', default: '300000' },
+    runs: { type: 'string', default: '3' },
+    partitions: { type: 'string', default: '4' },
+    storage: { type: 'string', default: 'file' },
+  },
 });
 const RECORDS = Number(args.records);
 const RUNS = Number(args.runs);
 const PARTITIONS = Number(args.partitions);
+const STORAGE = args.storage === 'memory' ? StorageType.Memory : StorageType.File;
 const PAYLOAD = Buffer.alloc(100, 'x');
 
-async function fill(nc: NatsConnection, subjectPrefix: string): Promise<void> {
+/** Connector settings for throughput: big pulls and batches, a wide publish window. */
+const SOURCE = { 'value.converter': 'bytes', 'nats.key': '{subject.1}', 'jetstream.max.ack.pending': 50_000, 'jetstream.fetch.max.messages': 5_000 };
+const SINK = { 'value.converter': 'bytes', 'consumer.max.poll.records': 20_000, 'jetstream.max.pending': 8_192 };
+
+async function publishAll(nc: NatsConnection, subjectPrefix: string, msgIds: boolean): Promise<void> {
   const pipeline = new PubAckPipeline(nc);
   const CHUNK = 50_000;
   for (let start = 0; start < RECORDS; start += CHUNK) {
     const messages: OutgoingMessage[] = [];
-    for (let i = start; i < Math.min(RECORDS, start + CHUNK); i++) messages.push({ subject: `${subjectPrefix}.${i % 64}`, payload: PAYLOAD });
+    for (let i = start; i < Math.min(RECORDS, start + CHUNK); i++) {
+      let headers: WireHeaders | undefined;
+      if (msgIds) {
+        headers = new WireHeaders();
+        headers.append('Nats-Msg-Id', `${subjectPrefix}-${i}`);
+      }
+      messages.push({ subject: `${subjectPrefix}.${i % 64}`, payload: PAYLOAD, headers });
+    }
     const outcomes = await pipeline.publishAll(messages, { window: 8192, timeoutMs: 30_000 });
     const failed = outcomes.find((o) => !o.ok);
     if (failed && !failed.ok) throw failed.error;
@@ -47,62 +73,143 @@ async function streamCount(jsm: JetStreamManager, stream: string): Promise<numbe
   return (await jsm.streams.info(stream)).state.messages;
 }
 
-const server = await startNatsServer();
-const nc = await connect({ servers: server.url });
-const jsm = await jetstreamManager(nc);
-console.log(`JetStream → topic (${PARTITIONS} partitions) → JetStream, ${fmt(RECORDS)} records of ${PAYLOAD.length} bytes, nats-server ${nc.info?.version}`);
-try {
-  await measure('jetstream-source → topic → jetstream-sink', RUNS, async (run) => {
-    const src = `SRC${run}`;
-    const dst = `DST${run}`;
-    await jsm.streams.add({ name: src, subjects: [`src${run}.>`] });
-    await jsm.streams.add({ name: dst, subjects: [`dst${run}.>`] });
-    await fill(nc, `src${run}`);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-js-'));
-    const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
-    await cluster.createTopic('bench', { partitions: PARTITIONS });
-    const runtime = createConnectRuntime(cluster);
-    const started = performance.now();
-    await runtime.start([
-      {
-        config: {
-          name: `in-${run}`,
-          connector: 'jetstream-source',
-          topic: 'bench',
-          'value.converter': 'bytes',
-          'nats.servers': server.url,
-          'jetstream.stream': src,
-          'nats.key': '{subject.1}',
-          'jetstream.max.ack.pending': 50_000,
-          'jetstream.fetch.max.messages': 5_000,
-        },
-      },
-      {
-        config: {
-          name: `out-${run}`,
-          connector: 'jetstream-sink',
-          topics: 'bench',
-          'value.converter': 'bytes',
-          'nats.servers': server.url,
-          'nats.subject': `dst${run}.{partition}`,
-          'jetstream.max.pending': 8192,
-        },
-      },
-    ]);
-    while ((await streamCount(jsm, dst)) < RECORDS) await new Promise((r) => setTimeout(r, 20));
-    const ms = performance.now() - started;
+async function topicCount(cluster: Broker, topic: string): Promise<number> {
+  const { partitions } = await cluster.describeTopic(topic);
+  return partitions.reduce((n, p) => n + p.logEndOffset, 0);
+}
+
+async function until(done: () => Promise<boolean>, runtime: ConnectRuntime): Promise<void> {
+  while (!(await done())) {
     const failed = runtime.statuses().find((s) => s.state === 'failed');
     if (failed) throw failed.error;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const server = await startNatsServer();
+
+/** CPU ms used so far by nats-server (Linux /proc; 0 elsewhere). */
+function serverCpuMs(): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+/** `measure`, plus CPU µs per record of this process and of nats-server, for the timed part. */
+async function measureWithCpu(name: string, run: (i: number, timed: <T>(fn: () => Promise<T>) => Promise<T>) => Promise<RunResult>): Promise<void> {
+  const node: number[] = [];
+  const nats: number[] = [];
+  await measure(name, RUNS, async (i) => {
+    let cpu = { user: 0, system: 0 };
+    let serverMs = 0;
+    const result = await run(i, async (fn) => {
+      const cpu0 = process.cpuUsage();
+      const server0 = serverCpuMs();
+      try {
+        return await fn();
+      } finally {
+        cpu = process.cpuUsage(cpu0);
+        serverMs = serverCpuMs() - server0;
+      }
+    });
+    node.push((cpu.user + cpu.system) / result.records);
+    nats.push((serverMs * 1000) / result.records);
+    return result;
+  });
+  console.log(`${''.padEnd(58)} CPU per record: node ${median(node).toFixed(1)} µs, nats-server ${median(nats).toFixed(1)} µs`);
+}
+const nc = await connect({ servers: server.url });
+const jsm = await jetstreamManager(nc);
+const addStream = (name: string, subject: string): Promise<unknown> => jsm.streams.add({ name, subjects: [`${subject}.>`], storage: STORAGE });
+const dataDirs: string[] = [];
+async function freshCluster(): Promise<Broker> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-js-'));
+  dataDirs.push(dataDir);
+  const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+  await cluster.createTopic('bench', { partitions: PARTITIONS });
+  return cluster;
+}
+
+console.log(`JetStream connectors: ${fmt(RECORDS)} records of ${PAYLOAD.length} bytes, topic of ${PARTITIONS} partitions, ${args.storage} streams, nats-server ${nc.info?.version}`);
+try {
+  const bytes = RECORDS * PAYLOAD.length;
+  await measureWithCpu('reference: pipelined JetStream publish with Nats-Msg-Id', async (run, timed) => {
+    await addStream(`REF${run}`, `ref${run}`);
+    const started = performance.now();
+    await timed(() => publishAll(nc, `ref${run}`, true));
+    const ms = performance.now() - started;
+    await jsm.streams.delete(`REF${run}`);
+    return { records: RECORDS, bytes, ms };
+  });
+
+  await measureWithCpu('jetstream-source → topic', async (run, timed) => {
+    await addStream(`IN${run}`, `in${run}`);
+    await publishAll(nc, `in${run}`, false);
+    const cluster = await freshCluster();
+    const runtime = createConnectRuntime(cluster);
+    const started = performance.now();
+    await timed(async () => {
+      await runtime.start({ name: `in-${run}`, connector: 'jetstream-source', topic: 'bench', 'nats.servers': server.url, 'jetstream.stream': `IN${run}`, ...SOURCE });
+      await until(async () => (await topicCount(cluster, 'bench')) >= RECORDS, runtime);
+    });
+    const ms = performance.now() - started;
     await runtime.close();
     await cluster.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    const stored = await streamCount(jsm, dst);
+    await jsm.streams.delete(`IN${run}`);
+    return { records: RECORDS, bytes, ms };
+  });
+
+  await measureWithCpu('topic → jetstream-sink', async (run, timed) => {
+    await addStream(`OUT${run}`, `out${run}`);
+    const cluster = await freshCluster();
+    const fill = createConnectRuntime(cluster);
+    await addStream(`FILL${run}`, `fill${run}`);
+    await publishAll(nc, `fill${run}`, false);
+    await fill.start({ name: 'fill', connector: 'jetstream-source', topic: 'bench', 'nats.servers': server.url, 'jetstream.stream': `FILL${run}`, ...SOURCE });
+    await until(async () => (await topicCount(cluster, 'bench')) >= RECORDS, fill);
+    await fill.close();
+    await jsm.streams.delete(`FILL${run}`);
+    const runtime = createConnectRuntime(cluster);
+    const started = performance.now();
+    await timed(async () => {
+      await runtime.start({ name: `out-${run}`, connector: 'jetstream-sink', topics: 'bench', 'nats.servers': server.url, 'nats.subject': `out${run}.{partition}`, ...SINK });
+      await until(async () => (await streamCount(jsm, `OUT${run}`)) >= RECORDS, runtime);
+    });
+    const ms = performance.now() - started;
+    await runtime.close();
+    await cluster.close();
+    await jsm.streams.delete(`OUT${run}`);
+    return { records: RECORDS, bytes, ms };
+  });
+
+  await measureWithCpu('end to end: jetstream-source → topic → jetstream-sink', async (run, timed) => {
+    await addStream(`SRC${run}`, `src${run}`);
+    await addStream(`DST${run}`, `dst${run}`);
+    await publishAll(nc, `src${run}`, false);
+    const cluster = await freshCluster();
+    const runtime = createConnectRuntime(cluster);
+    const started = performance.now();
+    await timed(async () => {
+      await runtime.start([
+        { config: { name: `e2e-in-${run}`, connector: 'jetstream-source', topic: 'bench', 'nats.servers': server.url, 'jetstream.stream': `SRC${run}`, ...SOURCE } },
+        { config: { name: `e2e-out-${run}`, connector: 'jetstream-sink', topics: 'bench', 'nats.servers': server.url, 'nats.subject': `dst${run}.{partition}`, ...SINK } },
+      ]);
+      await until(async () => (await streamCount(jsm, `DST${run}`)) >= RECORDS, runtime);
+    });
+    const ms = performance.now() - started;
+    await runtime.close();
+    await cluster.close();
+    const stored = await streamCount(jsm, `DST${run}`);
     if (stored !== RECORDS) throw new Error(`destination holds ${stored} messages, expected ${RECORDS}`);
-    await jsm.streams.delete(src);
-    await jsm.streams.delete(dst);
-    return { records: RECORDS, bytes: RECORDS * PAYLOAD.length, ms };
+    await jsm.streams.delete(`SRC${run}`);
+    await jsm.streams.delete(`DST${run}`);
+    return { records: RECORDS, bytes, ms };
   });
 } finally {
   await nc.close();
   await server.destroy();
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 }

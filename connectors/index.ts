@@ -38,3 +38,4 @@ export { GroupSinkInput, type RawRecord, type SinkInput } from './runtime/sink-i
 export { TRANSFORM_TYPES, type TransformRecord, type TransformType } from './transforms/index.js';
 export { fileSource, type FileSourceConfig } from './file/file-source.js';
 export { fileSink, type FileSinkConfig } from './file/file-sink.js';
+export { jetstreamSink, jetstreamSource, natsSink, natsSource, type JetStreamSinkConfig, type JetStreamSourceConfig, type NatsSinkConfig, type NatsSourceConfig } from './nats/index.js';

@@ -36,20 +36,11 @@
  *   jetstream.filter.subject: orders.>
  *   jetstream.max.ack.pending: 20000
  */
-import {
-  AckPolicy,
-  DeliverPolicy,
-  jetstreamManager,
-  JetStreamApiError,
-  type ConsumerConfig,
-  type ConsumerInfo,
-  type ConsumerMessages,
-  type JetStreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
-import { InvalidConfigError } from '../../core/index.js';
+import { jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConfigProblem, JsonValue, SourceConnectorType, SourceContext, SourceRecord, SourceTask } from '../connector.js';
 import { isRetriable, UnreachableError } from '../retry-policy.js';
+import { ensureDurableConsumer, rethrowJetStream, type ConsumerStart } from './durable-consumer.js';
 import { SeqRanges } from './seq-ranges.js';
 import { MESSAGE_RECORD_PROPERTIES, MessageRecordMapper, type MessageRecordConfig } from './message-record.js';
 import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, withTimeout, type NatsConnectionConfig } from './nats-connection.js';
@@ -212,6 +203,7 @@ export class JetStreamSourceTask implements SourceTask {
   #context!: SourceContext;
   #messages: ConsumerMessages | null = null;
   #jsm: JetStreamManager | null = null;
+  #jsmOf: NatsConnection | null = null;
   #streamCreated = '';
   /** Stream sequences handed to the log (recent ones; the stored ones at start). */
   #handed: SeqRanges;
@@ -248,7 +240,11 @@ export class JetStreamSourceTask implements SourceTask {
     const stream = config['jetstream.stream'];
     const timeout = config['jetstream.api.timeout.ms'];
     const nc = await this.#link.connection();
-    const jsm = (this.#jsm ??= await withTimeout(jetstreamManager(nc, { timeout }), timeout, 'JetStream account info').catch(rethrowJetStream(stream)));
+    if (this.#jsmOf !== nc) {
+      this.#jsm = await withTimeout(jetstreamManager(nc, { timeout }), timeout, 'JetStream account info').catch(rethrowJetStream(stream));
+      this.#jsmOf = nc;
+    }
+    const jsm = this.#jsm!;
     const info = await jsm.streams.info(stream).catch(rethrowJetStream(stream));
     this.#streamCreated = String(info.created);
 
@@ -257,34 +253,16 @@ export class JetStreamSourceTask implements SourceTask {
       this.#handed = SeqRanges.fromJSON(stored.seqs, rememberedSeqs(config['jetstream.max.ack.pending']), REMEMBERED_RANGES);
     }
 
-    let ci: ConsumerInfo | null = await jsm.consumers.info(stream, this.#durable).catch((error: unknown) => {
-      if (error instanceof JetStreamApiError && error.code === 10014) return null; // consumer not found
-      throw rethrowJetStream(stream)(error);
+    const ci = await ensureDurableConsumer(jsm, {
+      stream,
+      durable: this.#durable,
+      filterSubject: config['jetstream.filter.subject'],
+      maxAckPending: config['jetstream.max.ack.pending'],
+      ackWaitMs: config['jetstream.ack.wait.ms'],
+      maxDeliver: config['jetstream.max.deliver'],
+      description: `Sluice connector ${config.name}`,
+      start: this.#startFrom(),
     });
-    if (ci === null) {
-      ci = await jsm.consumers.add(stream, this.#consumerConfig()).catch(rethrowJetStream(stream));
-    } else {
-      const filter = ci.config.filter_subject ?? '';
-      const wanted = config['jetstream.filter.subject'] ?? '';
-      if (filter !== wanted) {
-        throw new InvalidConfigError(
-          `jetstream.filter.subject: the durable consumer "${this.#durable}" of stream "${stream}" filters ${filter ? `"${filter}"` : 'nothing'}, not ${wanted ? `"${wanted}"` : 'nothing'}; delete the consumer or use another jetstream.durable`,
-          'jetstream.filter.subject',
-        );
-      }
-      const ackWaitNs = config['jetstream.ack.wait.ms'] * 1_000_000;
-      if (ci.config.max_ack_pending !== config['jetstream.max.ack.pending'] || ci.config.ack_wait !== ackWaitNs || (ci.config.max_deliver ?? -1) !== config['jetstream.max.deliver']) {
-        ci = await jsm.consumers
-          .update(stream, this.#durable, { max_ack_pending: config['jetstream.max.ack.pending'], ack_wait: ackWaitNs, max_deliver: config['jetstream.max.deliver'] })
-          .catch(rethrowJetStream(stream));
-      }
-    }
-    if (ci.config.ack_policy !== AckPolicy.Explicit) {
-      throw new InvalidConfigError(
-        `jetstream.durable: the consumer "${this.#durable}" of stream "${stream}" has ack policy "${ci.config.ack_policy}"; it needs "explicit" (messages are acked one by one as the log acknowledges them)`,
-        'jetstream.durable',
-      );
-    }
     this.#ackFloor = Math.max(this.#ackFloor, ci.ack_floor?.stream_seq ?? 0);
 
     const js = jsm.jetstream();
@@ -315,28 +293,12 @@ export class JetStreamSourceTask implements SourceTask {
     });
   }
 
-  #consumerConfig(): Partial<ConsumerConfig> {
-    const config = this.#config;
-    const cc: Partial<ConsumerConfig> = {
-      durable_name: this.#durable,
-      ack_policy: AckPolicy.Explicit,
-      max_ack_pending: config['jetstream.max.ack.pending'],
-      ack_wait: config['jetstream.ack.wait.ms'] * 1_000_000,
-      max_deliver: config['jetstream.max.deliver'],
-      description: `Sluice connector ${config.name}`,
-    };
-    if (config['jetstream.filter.subject'] !== undefined) cc.filter_subject = config['jetstream.filter.subject'];
+  /** Where a consumer created now starts: after what we know was consumed, or the configured policy. */
+  #startFrom(): ConsumerStart {
     const from = this.#ackFloor > 0 ? this.#ackFloor + 1 : this.#handed.first;
-    if (from > 0) {
-      // The consumer is gone but we know roughly where it was: continue from there (what was
-      // handed out already is skipped as it comes again).
-      cc.deliver_policy = DeliverPolicy.StartSequence;
-      cc.opt_start_seq = from;
-    } else {
-      const policies = { all: DeliverPolicy.All, new: DeliverPolicy.New, last: DeliverPolicy.Last, last_per_subject: DeliverPolicy.LastPerSubject } as const;
-      cc.deliver_policy = policies[config['jetstream.deliver.policy']];
-    }
-    return cc;
+    // The consumer is gone but we know roughly where it was: continue from there (what was handed
+    // out already is skipped as it comes again).
+    return from > 0 ? { seq: from } : { policy: this.#config['jetstream.deliver.policy'] };
   }
 
   #wakeUp(): void {
@@ -358,7 +320,11 @@ export class JetStreamSourceTask implements SourceTask {
       }
     }
     if (this.#buffer.length === 0) await this.#waitForMessages(500, signal);
-    if (this.#broken !== null && this.#buffer.length === 0) throw this.#broken;
+    if (this.#buffer.length === 0) {
+      if (this.#broken !== null) throw this.#broken;
+      // The client is reconnecting by itself; report it rather than "caught up".
+      if (!this.#link.connected && !signal.aborted) throw new UnreachableError(`NATS is unreachable (reconnecting to ${this.#config['nats.servers']})`);
+    }
     const batch = this.#buffer;
     this.#buffer = [];
     return this.#toRecords(batch);
@@ -454,25 +420,4 @@ function asPosition(value: JsonValue | undefined): JetStreamPosition | undefined
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { seqs, streamCreated } = value as { seqs?: unknown; streamCreated?: unknown };
   return Array.isArray(seqs) && typeof streamCreated === 'string' ? { seqs: seqs as [number, number][], streamCreated } : undefined;
-}
-
-/**
- * Maps JetStream API failures to what the runtime understands: a missing stream is a
- * configuration problem; timeouts, "no responders" (JetStream not up yet) and a lost connection
- * are retriable.
- */
-function rethrowJetStream(stream: string): (error: unknown) => never {
-  return (error) => {
-    if (error instanceof JetStreamApiError) {
-      if (error.code === 10059) throw new InvalidConfigError(`jetstream.stream: stream "${stream}" not found`, 'jetstream.stream', { cause: error });
-      if (error.code === 10008 || error.code === 10039) throw new UnreachableError(`JetStream is not available: ${error.message}`, { cause: error });
-      throw error;
-    }
-    if (isRetriable(error)) throw error;
-    const name = error instanceof Error ? error.constructor.name : '';
-    if (name === 'TimeoutError' || name === 'RequestError' || name === 'NoRespondersError' || name === 'JetStreamNotEnabled' || name === 'ClosedConnectionError' || name === 'ConnectionError') {
-      throw new UnreachableError(`JetStream request for stream "${stream}" failed: ${(error as Error).message}`, { cause: error });
-    }
-    throw error;
-  };
 }

@@ -26,6 +26,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { ConfigProblem, SourceConnectorType, SourceContext, SourceRecord, SourceTask } from '../connector.js';
 import { MESSAGE_RECORD_PROPERTIES, MessageRecordMapper, type MessageRecordConfig } from './message-record.js';
+import { UnreachableError } from '../retry-policy.js';
 import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, withTimeout, type NatsConnectionConfig } from './nats-connection.js';
 import { explainPatterns, SOURCE_PLACEHOLDERS, SUBSCRIBE_SUBJECT_PATTERN, subjectProblem, unknownPlaceholders } from './subject.js';
 
@@ -147,6 +148,8 @@ export class NatsSourceTask implements SourceTask {
   async poll(signal: AbortSignal): Promise<readonly SourceRecord[]> {
     await this.#subscribe();
     if (this.#buffer.length === 0) await this.#waitForMessages(500, signal);
+    // The client is reconnecting by itself (and resubscribes); report it rather than "caught up".
+    if (this.#buffer.length === 0 && !this.#link.connected && !signal.aborted) throw new UnreachableError(`NATS is unreachable (reconnecting to ${this.#config['nats.servers']})`);
     const take = this.#buffer.length <= this.#config['nats.poll.max.messages'] ? this.#buffer : this.#buffer.slice(0, this.#config['nats.poll.max.messages']);
     this.#buffer = take === this.#buffer ? [] : this.#buffer.slice(take.length);
     const records: SourceRecord[] = new Array(take.length);

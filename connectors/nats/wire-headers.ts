@@ -15,6 +15,8 @@ import { Match, type MsgHdrs } from '@nats-io/transport-node';
 
 const VALID_NAME = /^[!-9;-~]+$/;
 const LINE_BREAK = /[\r\n]/;
+/** Names seen valid already (sinks set the same few names on every message). */
+const validNames = new Set<string>(['Nats-Msg-Id', 'Nats-Expected-Stream']);
 
 export class WireHeaders implements MsgHdrs {
   readonly #entries: [string, string][] = [];
@@ -28,7 +30,10 @@ export class WireHeaders implements MsgHdrs {
    * @throws Error for a name with characters NATS headers cannot carry, or a value with CR/LF.
    */
   append(name: string, value: string): void {
-    if (!VALID_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)} (printable ASCII without ':' or spaces)`);
+    if (!validNames.has(name)) {
+      if (!VALID_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)} (printable ASCII without ':' or spaces)`);
+      if (validNames.size < 1000) validNames.add(name);
+    }
     if (LINE_BREAK.test(value)) throw new Error(`header ${name}: values cannot contain \\r or \\n`);
     this.#entries.push([name, value.trim()]);
   }

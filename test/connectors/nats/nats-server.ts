@@ -40,6 +40,8 @@ export interface NatsServer {
   readonly url: string;
   readonly storeDir: string;
   readonly running: boolean;
+  /** The server's process id while it runs. */
+  readonly pid: number | undefined;
   /** Starts the server again on the same port and store; resolves once it accepts connections. */
   start(): Promise<void>;
   /** Stops it (SIGTERM, SIGKILL after 5 s); resolves once the process exited. */
@@ -73,6 +75,9 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
     storeDir,
     get running() {
       return child !== undefined;
+    },
+    get pid() {
+      return child?.pid;
     },
     async start() {
       if (child) return;
