@@ -5,12 +5,12 @@
  * restart is skipped (see `applied-marks.ts`).
  */
 import { Observable } from 'rxjs';
-import { appliedBefore, markApplied, type InputOrigin } from '../state/applied-marks.js';
+import { appliedBefore, markApplied, type TaskInputs } from '../state/applied-marks.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { AggregateNode, AnyRecord } from '../topology/nodes.js';
 import type { TaskEnvironment } from './task-environment.js';
 
-export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unknown>, env: TaskEnvironment) {
+export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unknown>, inputs: TaskInputs, env: TaskEnvironment) {
   const emits = node.children.length > 0;
   const update = node.update;
   return (source: Observable<AnyRecord>): Observable<AnyRecord> =>
@@ -23,9 +23,10 @@ export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unk
             skipped++;
             return;
           }
-          const origin = r.origin as InputOrigin;
+          const origin = r.origin;
+          const input = inputs.indexOfOrigin(origin);
           let e = store.entry(key);
-          if (e !== undefined && appliedBefore(e, origin)) return;
+          if (e !== undefined && appliedBefore(e, input, origin.offset)) return;
           let value: unknown;
           try {
             value = update(e?.value, r);
@@ -38,7 +39,7 @@ export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unk
             e.value = value;
             store.touch(e);
           }
-          markApplied(e, origin, store.inputCount);
+          markApplied(e, input, origin.offset, inputs.names.length);
           if (emits) subscriber.next({ key, value, timestamp: r.timestamp, headers: r.headers, origin: r.origin });
         },
         error: (err) => subscriber.error(err),

@@ -35,6 +35,7 @@ export class LateRecords {
     });
     if (this.#topic === null) return;
     this.#buffer.push({
+      topic: this.#topic,
       key: serialize(this.#keySerde, r.key, `key of a late record for topic "${this.#topic}"`),
       value: serialize(this.#valueSerde, r.value, `value of a late record for topic "${this.#topic}"`),
       headers: r.headers,

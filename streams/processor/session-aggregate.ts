@@ -10,13 +10,13 @@
  */
 import { Observable } from 'rxjs';
 import type { TimeWindow, Windowed } from '../record.js';
-import { appliedBefore, markApplied, type InputOrigin } from '../state/applied-marks.js';
+import { appliedBefore, markApplied, type TaskInputs } from '../state/applied-marks.js';
 import type { SessionEntry, SessionStore } from '../state/session-store.js';
 import type { AnyRecord, SessionAggregateNode } from '../topology/nodes.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
 
-export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment) {
+export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment) {
   const { update, merge } = node;
   const { gapMs: gap, graceMs: grace } = node.windows;
   const retention = node.store.retentionMs!;
@@ -57,7 +57,8 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
             skipped++;
             return;
           }
-          const origin = r.origin as InputOrigin;
+          const origin = r.origin;
+          const input = inputs.indexOfOrigin(origin);
           const t = r.timestamp;
           store.setStreamTime(t);
           const streamTime = store.streamTime;
@@ -73,7 +74,7 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
               late.add(r, streamTime);
               return;
             }
-            if (overlapping.some((s) => appliedBefore(s, origin))) return;
+            if (overlapping.some((s) => appliedBefore(s, input, origin.offset))) return;
             let agg: unknown = undefined;
             let marks: number[] | null = null;
             let restored: number[] | null = null;
@@ -88,7 +89,7 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
             const e = store.put(key, { start, end }, value);
             e.marks = marks;
             e.restored = restored;
-            markApplied(e, origin, store.inputCount);
+            markApplied(e, input, origin.offset, inputs.names.length);
             // -Infinity: not known yet (a sweep is due anyway).
             if (nextSweepAt !== -Infinity) nextSweepAt = Math.min(nextSweepAt, sweepTimeOf(e));
             if (!final) emit(key, e.window, value, t, r);

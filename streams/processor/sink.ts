@@ -3,8 +3,8 @@
  * only when every record it received was acknowledged, so a batch's completion means its output
  * is in the log.
  *
- * Repartition sinks also stamp each record with its upstream position (header `sluice.origin`,
- * see `SourceReader`) and write a batch's records sorted by that position, so that the
+ * Repartition sinks also stamp each record with its upstream position (header `sluice.origin`:
+ * `[offset: float64][seq: int32][partition: int32][topic]`, big-endian; see `SourceReader`) and write a batch's records sorted by that position, so that the
  * downstream task can recognise records written twice by a restarted upstream task. Positions
  * are `(input record, n-th output of that record)`; they repeat across runs as long as the
  * operators upstream are deterministic.
@@ -13,7 +13,6 @@ import { Observable } from 'rxjs';
 import { SerializationError, type RecordHeader } from '../../core/index.js';
 import type { StreamRecord } from '../record.js';
 import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
-import type { InputOrigin } from '../state/applied-marks.js';
 import { ORIGIN_HEADER } from './source-reader.js';
 import type { OutputRecord, TaskEnvironment } from './task-environment.js';
 
@@ -45,6 +44,7 @@ export function serialize(serde: AnySerde, value: unknown, what: string): Uint8A
 
 function toOutput(target: SinkTarget, r: AnyRecord): OutputRecord {
   const out: OutputRecord = {
+    topic: target.topic,
     key: serialize(target.keySerde, r.key, `key of a record for topic "${target.topic}"`),
     value: serialize(target.valueSerde, r.value, `value of a record for topic "${target.topic}"`),
     headers: r.headers,
@@ -125,19 +125,23 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
 }
 
 function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
-  // The n-th output of an input record, in arrival order (counted on the origin: a task's
-  // origins are fresh objects each run, so the numbering repeats when the input is reprocessed).
-  let seqs: Map<object, number> | null = null;
+  // The n-th record of this sink derived from an input record, in arrival order (per sink, so
+  // that the numbering repeats when the input is reprocessed, whatever order sinks complete in).
   const seq = new Int32Array(records.length);
+  const next = new Map<object, number>();
+  let lastOrigin: object | null = null;
+  let lastSeq = 0;
   for (let i = 0; i < records.length; i++) {
-    const origin = records[i].origin as InputOrigin;
-    if (origin.emitted !== undefined) seq[i] = origin.emitted++;
+    const origin = records[i].origin;
+    let n: number;
+    if (origin === lastOrigin) n = ++lastSeq;
     else {
-      seqs ??= new Map();
-      const n = seqs.get(origin) ?? 0;
-      seqs.set(origin, n + 1);
-      seq[i] = n;
+      if (lastOrigin !== null) next.set(lastOrigin, lastSeq + 1);
+      n = next.get(origin) ?? 0;
+      lastOrigin = origin;
+      lastSeq = n;
     }
+    seq[i] = n;
   }
   let order: number[] | null = null;
   for (let i = 1; i < records.length; i++) {
@@ -147,16 +151,32 @@ function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
     }
   }
   const out = new Array<OutputRecord>(records.length);
+  let topic = '';
+  let topicBytes = Buffer.alloc(0);
   for (let k = 0; k < records.length; k++) {
     const i = order === null ? k : order[k];
     const r = records[i];
     const o = r.origin;
-    const stamp: RecordHeader = { key: ORIGIN_HEADER, value: Buffer.from(`${o.topic}:${o.partition}:${o.offset}:${seq[i]}`, 'latin1') };
+    if (o.topic !== topic) {
+      topic = o.topic;
+      topicBytes = Buffer.from(topic, 'latin1');
+    }
+    const stamp: RecordHeader = { key: ORIGIN_HEADER, value: encodeOrigin(o.offset, seq[i], o.partition, topicBytes) };
     const rec = toOutput(target, r);
     rec.headers = r.headers.length === 0 ? [stamp] : [...r.headers, stamp];
     out[k] = rec;
   }
   return out;
+}
+
+/** `sluice.origin` header value: `[offset: float64][seq: int32][partition: int32][topic]`, big-endian. */
+export function encodeOrigin(offset: number, seq: number, partition: number, topic: Buffer): Buffer {
+  const value = Buffer.allocUnsafe(16 + topic.length);
+  value.writeDoubleBE(offset, 0);
+  value.writeInt32BE(seq, 8);
+  value.writeInt32BE(partition, 12);
+  topic.copy(value, 16);
+  return value;
 }
 
 function compare(a: StreamRecord<unknown, unknown>, seqA: number, b: StreamRecord<unknown, unknown>, seqB: number): number {

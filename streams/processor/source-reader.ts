@@ -3,7 +3,8 @@
  * deserializes key and value, extracts the event time, and attaches the origin.
  *
  * Repartition topics also carry, per record, the position of the input record it was derived
- * from upstream (header `sluice.origin`: `topic:partition:offset:seq`). An upstream task writes a
+ * from upstream (header `sluice.origin`: its topic, partition and offset, and `seq`, the n-th record
+ * derived from it; see `encodeOrigin`). An upstream task writes a
  * batch's repartition records in that order, so per upstream input the positions only grow — until
  * an upstream task restarts and writes again what it had written but not committed. The reader
  * keeps the highest position seen per upstream input and drops records at or below it: each
@@ -12,7 +13,6 @@
  */
 import type { RecordHeader } from '../../core/index.js';
 import type { RecordOrigin, StreamRecord } from '../record.js';
-import type { InputOrigin } from '../state/applied-marks.js';
 import type { AnySerde, SourceNode } from '../topology/nodes.js';
 
 export const ORIGIN_HEADER = 'sluice.origin';
@@ -46,6 +46,7 @@ export class SourceReader {
 
   /** The record as the topology sees it, or null for a repartition duplicate. */
   read(r: InputRecord, input: number): StreamRecord<unknown, unknown> | null {
+    // The input record is the origin: derived records point at it (no copy per record).
     let headers: readonly RecordHeader[] = r.headers;
     if (this.node.internal) {
       const at = headers.findIndex((h) => h.key === ORIGIN_HEADER);
@@ -54,13 +55,13 @@ export class SourceReader {
         headers = headers.length === 1 ? EMPTY_HEADERS : headers.filter((_, i) => i !== at);
       }
     }
-    const origin: InputOrigin = { topic: r.topic, partition: r.partition, offset: r.offset, input, emitted: 0 };
+    const origin: RecordOrigin = r;
     const record = {
       key: this.#keySerde.deserialize(r.key),
       value: this.#valueSerde.deserialize(r.value),
       timestamp: r.timestamp,
       headers,
-      origin: origin as RecordOrigin,
+      origin,
     };
     const extract = this.node.timestampExtractor;
     if (extract !== undefined) record.timestamp = extract(record);
@@ -83,15 +84,24 @@ export class SourceReader {
     }
   }
 
+  #lastTopic: Buffer | null = null;
+  #lastPartition = -1;
+  #lastUpstream = '';
+
   #isDuplicate(input: number, value: Buffer | null): boolean {
-    if (value === null) return false;
-    const text = value.toString('latin1');
-    const seqAt = text.lastIndexOf(':');
-    const offsetAt = text.lastIndexOf(':', seqAt - 1);
-    if (offsetAt < 0) return false;
-    const upstream = text.slice(0, offsetAt);
-    const offset = Number(text.slice(offsetAt + 1, seqAt));
-    const seq = Number(text.slice(seqAt + 1));
+    if (value === null || value.length < 16) return false;
+    const offset = value.readDoubleBE(0);
+    const seq = value.readInt32BE(8);
+    const partition = value.readInt32BE(12);
+    // Runs of records come from one upstream partition: reuse its name.
+    const last = this.#lastTopic;
+    if (last === null || partition !== this.#lastPartition || last.length !== value.length - 16 || value.compare(last, 0, last.length, 16) !== 0) {
+      const topic = value.toString('latin1', 16);
+      this.#lastTopic = Buffer.from(topic, 'latin1');
+      this.#lastPartition = partition;
+      this.#lastUpstream = `${topic}:${partition}`;
+    }
+    const upstream = this.#lastUpstream;
     let hw = this.#highWater.get(input);
     if (hw === undefined) this.#highWater.set(input, (hw = new Map()));
     const seen = hw.get(upstream);

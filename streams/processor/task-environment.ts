@@ -5,8 +5,9 @@
 import type { RecordHeader } from '../../core/index.js';
 import type { AnySerde } from '../topology/nodes.js';
 
-/** A serialized output record. */
+/** A serialized output record (structurally a `ProducerRecord` of bytes, so it is sent as is). */
 export interface OutputRecord {
+  topic: string;
   key: Uint8Array | string | null;
   value: Uint8Array | string | null;
   headers: readonly RecordHeader[];

@@ -201,14 +201,14 @@ export class TaskProcessor {
           return write(instantiate(node.parents[0]));
         }
         case 'aggregate':
-          return aggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
+          return aggregate(node, store(node.store.name), this.inputs, env)(instantiate(node.parents[0]));
         case 'window-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
-          return windowAggregate(node, store(node.store.name), late, env)(instantiate(node.parents[0]));
+          return windowAggregate(node, store(node.store.name), this.inputs, late, env)(instantiate(node.parents[0]));
         }
         case 'session-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
-          return sessionAggregate(node, store(node.store.name), late, env)(instantiate(node.parents[0]));
+          return sessionAggregate(node, store(node.store.name), this.inputs, late, env)(instantiate(node.parents[0]));
         }
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));

@@ -10,14 +10,14 @@
  */
 import { Observable } from 'rxjs';
 import type { Windowed } from '../record.js';
-import { appliedBefore, markApplied, type InputOrigin } from '../state/applied-marks.js';
+import { appliedBefore, markApplied, type TaskInputs } from '../state/applied-marks.js';
 import type { WindowStore } from '../state/window-store.js';
 import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
 import { windowsFor } from '../windows.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
 
-export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment) {
+export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment) {
   const { windows, update } = node;
   const grace = windows.graceMs;
   const retention = node.store.retentionMs!;
@@ -53,7 +53,8 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
             skipped++;
             return;
           }
-          const origin = r.origin as InputOrigin;
+          const origin = r.origin;
+          const input = inputs.indexOfOrigin(origin);
           store.setStreamTime(r.timestamp);
           const streamTime = store.streamTime;
           let open = false;
@@ -62,14 +63,14 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
               if (window.end + grace <= streamTime) continue;
               open = true;
               let e = store.entry(r.key, window);
-              if (e !== undefined && appliedBefore(e, origin)) continue;
+              if (e !== undefined && appliedBefore(e, input, origin.offset)) continue;
               const value = update(e?.value, r);
               if (e === undefined) e = store.put(r.key, window, value);
               else {
                 e.value = value;
                 store.touch(e);
               }
-              markApplied(e, origin, store.inputCount);
+              markApplied(e, input, origin.offset, inputs.names.length);
               if (emits && !final) subscriber.next({ key: { key: r.key, window }, value, timestamp: r.timestamp, headers: r.headers, origin: r.origin });
             }
             if (!open) late.add(r, streamTime);

@@ -236,6 +236,11 @@ export class StreamTask {
     }
   }
 
+  /** Publishes a task event on `sluice:streams:task`. */
+  publish(event: string, extra: Record<string, unknown> = {}): void {
+    this.#publish(event, extra);
+  }
+
   #publish(event: string, extra: Record<string, unknown> = {}): void {
     if (taskChannel.hasSubscribers) taskChannel.publish({ applicationId: this.#ctx.options.applicationId, taskId: this.name, event, ...extra });
   }

@@ -50,18 +50,19 @@ import {
   type Serde,
   type TopicPartition,
 } from '../../core/index.js';
-import type { ProcessorObserver, RecordCollector } from '../processor/task-environment.js';
 import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { ReadOnlySessionStore } from '../state/session-store.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import type { Topology } from '../topology/topology.js';
 import type { ResolvedAppOptions, StartOptions, StreamsAppOptions } from './app-options.js';
-import { duplicatesChannel, lateChannel, recordsOutChannel, stateChannel } from './diagnostics.js';
-import { groupCommitter, standaloneCommitter, type OffsetCommitter } from './offset-committer.js';
+import { stateChannel } from './diagnostics.js';
+import { groupCommitter, standaloneCommitter } from './offset-committer.js';
 import { keyValueView, sessionView, windowView, type StoreLocator } from './store-views.js';
-import { StreamTask, type StreamTaskContext } from './stream-task.js';
+import type { StreamTask } from './stream-task.js';
+import { createTaskContext, type AppCounters } from './task-context.js';
+import { TaskManager } from './task-manager.js';
 import { StreamsTaskAssignor } from './task-assignor.js';
-import { resolveTopology, taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
+import { resolveTopology, type ResolvedTopology } from './topology-resolver.js';
 import type { TaskStore } from '../processor/task-processor.js';
 
 export type StreamsAppState = 'CREATED' | 'STARTING' | 'RUNNING' | 'REBALANCING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
@@ -99,15 +100,12 @@ export class StreamsApp {
   #resolved: ResolvedTopology | null = null;
   #producer: Producer<Uint8Array | string, Uint8Array | string> | null = null;
   #group: GroupConsumer | null = null;
-  #committer: OffsetCommitter | null = null;
-  readonly #tasks = new Map<string, StreamTask>();
-  readonly #suspended = new Map<string, StreamTask>();
-  readonly #tasksByTp = new Map<string, StreamTask>();
+  #taskManager: TaskManager | null = null;
   #pollLoop: Promise<void> | null = null;
   #wakePoll: (() => void) | null = null;
   #closing: Promise<void> | null = null;
   #error: Error | null = null;
-  readonly #metrics: StreamsMetrics = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, tasks: 0 };
+  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0 };
 
   constructor(topology: Topology, options: StreamsAppOptions) {
     if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
@@ -148,6 +146,10 @@ export class StreamsApp {
     return { ...this.#metrics, tasks: this.#tasks.size };
   }
 
+  get #tasks(): Map<string, StreamTask> {
+    return this.#taskManager?.tasks ?? new Map();
+  }
+
   /** The tasks running in this instance, with their input partitions. */
   localTasks(): { taskId: string; partitions: TopicPartition[] }[] {
     return [...this.#tasks.values()].map((t) => ({ taskId: t.name, partitions: t.partitions.map((tp) => ({ ...tp })) }));
@@ -185,11 +187,14 @@ export class StreamsApp {
       this.#resolved = await resolveTopology(this.topology, cluster, this.applicationId);
       this.#producer = createProducer(cluster, { lingerMs: 0, keySerde: passthrough, valueSerde: passthrough });
       const o = this.#resolvedOptions;
+      const context = createTaskContext(cluster, this.#resolved, o, this.#producer, this.#metrics, (task, error) =>
+        this.#fail(error instanceof Error ? error : new Error(String(error)), task),
+      );
       if (options.partitions !== undefined) {
         const wanted = new Set(options.partitions);
-        this.#committer = standaloneCommitter(cluster, this.applicationId);
+        this.#taskManager = new TaskManager(context, standaloneCommitter(cluster, this.applicationId));
         const tps = this.#resolved.tasks().filter((t) => wanted.has(t.partition)).flatMap((t) => this.#resolved!.inputPartitions(t));
-        await this.#addTasks(tps);
+        await this.#taskManager.add(tps);
       } else {
         let assigned!: () => void;
         const firstAssignment = new Promise<void>((resolve) => (assigned = resolve));
@@ -209,22 +214,22 @@ export class StreamsApp {
             onPartitionsAssigned: async (partitions) => {
               // Tasks fetch their partitions with their own consumers; this one only keeps membership.
               group.pause(group.assignment());
-              await this.#addTasks(partitions);
+              await this.#taskManager!.add(partitions);
               if (this.#state === 'REBALANCING' || this.#state === 'STARTING') this.#setState('RUNNING');
               assigned();
             },
             onPartitionsRevoked: async (partitions) => {
               if (this.#state === 'RUNNING') this.#setState('REBALANCING');
-              await this.#removeTasks(partitions, { commit: true, suspend: true });
+              await this.#taskManager!.remove(partitions, { commit: true, suspend: true });
             },
             onPartitionsLost: async (partitions) => {
               if (this.#state === 'RUNNING') this.#setState('REBALANCING');
-              await this.#removeTasks(partitions, { commit: false, suspend: false });
+              await this.#taskManager!.remove(partitions, { commit: false, suspend: false });
             },
           },
         });
         this.#group = group;
-        this.#committer = groupCommitter(group);
+        this.#taskManager = new TaskManager(context, groupCommitter(group));
         this.#pollLoop = this.#runPollLoop();
         await Promise.race([firstAssignment, this.#pollLoop.then(() => this.#throwIfFailed())]);
       }
@@ -291,127 +296,6 @@ export class StreamsApp {
     if (this.#error) throw this.#error;
   }
 
-  #taskContext(): StreamTaskContext {
-    const cluster = this.#cluster!;
-    const producer = this.#producer!;
-    const appId = this.applicationId;
-    const metrics = this.#metrics;
-    const collector: RecordCollector = {
-      send: async (topic, records) => {
-        await producer.send(records.map((r) => ({ topic, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition })));
-      },
-      partitionCount: (topic) => cluster.partitionCount(topic, { autoCreate: true }),
-    };
-    const observer: ProcessorObserver = {
-      recordsOut: (taskId, topic, count) => {
-        metrics.recordsOut += count;
-        if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count });
-      },
-      late: (info) => {
-        metrics.lateRecords++;
-        if (lateChannel.hasSubscribers) lateChannel.publish({ applicationId: appId, ...info });
-      },
-      duplicates: (taskId, topic, partition, count) => {
-        metrics.duplicatesDropped += count;
-        if (duplicatesChannel.hasSubscribers) duplicatesChannel.publish({ applicationId: appId, taskId, topic, partition, count });
-      },
-      skipped: (_taskId, _store, count) => {
-        metrics.skippedRecords += count;
-      },
-    };
-    const resolved = this.#resolved!;
-    const o = this.#resolvedOptions;
-    return {
-      cluster,
-      resolved,
-      options: o,
-      producer,
-      env: {
-        defaultKeySerde: o.defaultKeySerde,
-        defaultValueSerde: o.defaultValueSerde,
-        repartitionTopic: (name) => resolved.repartitionTopic(name),
-        collector,
-        observer,
-      },
-      onError: (task, error) => this.#fail(error instanceof Error ? error : new Error(String(error)), task),
-      metrics,
-    };
-  }
-
-  /** Creates (or resumes) the tasks of newly assigned partitions, restores them and starts them. */
-  async #addTasks(partitions: readonly TopicPartition[]): Promise<void> {
-    const resolved = this.#resolved!;
-    const byTask = new Map<string, { id: TaskId; tps: TopicPartition[] }>();
-    for (const tp of partitions) {
-      const id = resolved.taskOf(tp);
-      if (id === undefined) continue;
-      const name = taskName(id);
-      const entry = byTask.get(name) ?? { id, tps: [] };
-      entry.tps.push({ topic: tp.topic, partition: tp.partition });
-      byTask.set(name, entry);
-    }
-    const ctx = this.#taskContext();
-    await Promise.all(
-      [...byTask.values()].map(async ({ id, tps }) => {
-        const name = taskName(id);
-        if (this.#tasks.has(name)) return;
-        tps.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
-        let task = this.#suspended.get(name);
-        this.#suspended.delete(name);
-        if (task !== undefined && !(await this.#stillCurrent(task, tps))) task = undefined;
-        if (task === undefined) {
-          task = new StreamTask(ctx, id, tps, this.#committer!);
-          await task.restore();
-        }
-        const committed = await this.#committer!.committed(tps);
-        task.initPositions(committed);
-        this.#tasks.set(name, task);
-        for (const tp of tps) this.#tasksByTp.set(tpKey(tp), task);
-        task.start();
-      }),
-    );
-  }
-
-  /** A suspended task can be resumed when nobody wrote its changelogs since (its state is current). */
-  async #stillCurrent(task: StreamTask, tps: readonly TopicPartition[]): Promise<boolean> {
-    if (task.changelogEnds === null || task.partitions.length !== tps.length) return false;
-    for (const [topic, end] of task.changelogEnds) {
-      if ((await this.#cluster!.listOffset(topic, task.id.partition, 'latest')) !== end) return false;
-    }
-    return true;
-  }
-
-  async #removeTasks(partitions: readonly TopicPartition[], how: { commit: boolean; suspend: boolean }): Promise<void> {
-    const tasks = new Set<StreamTask>();
-    for (const tp of partitions) {
-      const t = this.#tasksByTp.get(tpKey(tp));
-      if (t) tasks.add(t);
-    }
-    await Promise.all(
-      [...tasks].map(async (task) => {
-        let committed = how.commit;
-        try {
-          await task.close(how.commit);
-        } catch {
-          // The commit was refused (e.g. the member fell out of its generation): the next owner
-          // reprocesses from the last committed offset; our state may be ahead, so drop it.
-          committed = false;
-        }
-        this.#tasks.delete(task.name);
-        for (const tp of task.partitions) if (this.#tasksByTp.get(tpKey(tp)) === task) this.#tasksByTp.delete(tpKey(tp));
-        if (how.suspend && committed && task.failed === null) {
-          const ends = new Map<string, number>();
-          for (const store of task.processor.stores.keys()) {
-            const topic = this.#resolved!.changelogTopic(store);
-            ends.set(topic, await this.#cluster!.listOffset(topic, task.id.partition, 'latest'));
-          }
-          task.changelogEnds = ends;
-          this.#suspended.set(task.name, task);
-        }
-      }),
-    );
-  }
-
   /**
    * Keeps the group membership alive and reacts to rebalances (the group consumer runs its
    * listener inside `poll`). Its partitions stay paused: the tasks fetch them.
@@ -464,10 +348,7 @@ export class StreamsApp {
       }
       await this.#pollLoop?.catch(() => {});
       // Standalone tasks, and any left after a failure.
-      await this.#removeTasks([...this.#tasksByTp.values()].flatMap((t) => t.partitions), { commit: true, suspend: false });
-      for (const t of this.#tasks.values()) await t.close(false).catch(() => {});
-      this.#tasks.clear();
-      this.#suspended.clear();
+      await this.#taskManager?.closeAll();
       await this.#producer?.close().catch(() => {});
     } finally {
       if (this.#ownsCluster) await this.#cluster?.close();

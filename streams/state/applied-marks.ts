@@ -37,6 +37,20 @@ export class TaskInputs {
     return this.#index.get(`${topic}:${partition}`) ?? -1;
   }
 
+  #lastTopic = '';
+  #lastPartition = -1;
+  #lastIndex = -1;
+
+  /** The number of the input a record came from (-1: not an input of this task); cached for runs of one input. */
+  indexOfOrigin(origin: { readonly topic: string; readonly partition: number }): number {
+    if (origin.topic !== this.#lastTopic || origin.partition !== this.#lastPartition) {
+      this.#lastTopic = origin.topic;
+      this.#lastPartition = origin.partition;
+      this.#lastIndex = this.indexOf(origin.topic, origin.partition);
+    }
+    return this.#lastIndex;
+  }
+
   /** `topic:partition:offset,…` for every input with a mark. */
   encode(marks: readonly number[]): string {
     let out = '';
@@ -78,31 +92,19 @@ export interface Marked {
   restored: number[] | null;
 }
 
-/** The origin of an input record as a task builds it: with the input's number in the task. */
-export interface InputOrigin {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** The input's number in `TaskInputs` (absent on origins made outside a task). */
-  readonly input?: number;
-  /** Records derived from this one written to repartition topics so far (their `seq`). */
-  emitted?: number;
-}
-
-/** True when the record at `origin` was applied to `entry` before the restart. */
-export function appliedBefore(entry: Marked, origin: InputOrigin): boolean {
+/** True when the record at `offset` of input `input` was applied to `entry` before the restart. */
+export function appliedBefore(entry: Marked, input: number, offset: number): boolean {
   const restored = entry.restored;
-  if (restored === null || origin.input === undefined) return false;
-  const mark = restored[origin.input];
-  return mark !== undefined && origin.offset <= mark;
+  if (restored === null || input < 0) return false;
+  const mark = restored[input];
+  return mark !== undefined && offset <= mark;
 }
 
-/** Records that the record at `origin` was applied to `entry`. */
-export function markApplied(entry: Marked, origin: InputOrigin, inputCount: number): void {
-  const input = origin.input;
-  if (input === undefined) return;
+/** Records that the record at `offset` of input `input` was applied to `entry`. */
+export function markApplied(entry: Marked, input: number, offset: number, inputCount: number): void {
+  if (input < 0) return;
   let marks = entry.marks;
   if (marks === null) marks = entry.marks = new Array<number>(inputCount).fill(-1);
   else if (marks === entry.restored) marks = entry.marks = marks.slice();
-  if (origin.offset > marks[input]) marks[input] = origin.offset;
+  if (offset > marks[input]) marks[input] = offset;
 }

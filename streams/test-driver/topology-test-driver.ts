@@ -206,7 +206,7 @@ export class TopologyTestDriver {
   /** Appends to a topic's log; records for a topic the topology reads are processed after the current batch. */
   #pending: { topic: string; records: InputRecord[] }[] = [];
 
-  #append(topic: string, records: readonly (OutputRecord | TestRecord)[]): void {
+  #append(topic: string, records: readonly (Omit<OutputRecord, 'topic'> | TestRecord)[]): void {
     const log = this.records(topic);
     const inputs: InputRecord[] = [];
     for (const r of records) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde } from '../../core/index.js';
 import { filter, flatMapValues, mapValues, selectKey, StreamsBuilder, TopologyTestDriver, type StreamRecord } from '../../streams/index.js';
+import { encodeOrigin } from '../../streams/processor/sink.js';
 import { countWords, wordsFile } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
@@ -92,8 +93,21 @@ describe('aggregations', () => {
       ['a', 2],
       ['b', 1],
     ]);
-    const stamps = driver.records('test-app-by-initial-repartition').map((r) => r.headers.find((h) => h.key === 'sluice.origin')!.value!.toString());
-    expect(stamps).toEqual(['in:0:0:0', 'in:0:1:0', 'in:0:2:0']);
+    const stamps = driver.records('test-app-by-initial-repartition').map((r) => r.headers.find((h) => h.key === 'sluice.origin')!.value!);
+    expect(stamps).toEqual([0, 1, 2].map((offset) => encodeOrigin(offset, 0, 0, Buffer.from('in'))));
+  });
+
+  test('each repartition sink numbers the records derived from one input record on its own', async () => {
+    const b = new StreamsBuilder();
+    const s = b.stream('in', str).pipe(flatMapValues((v) => (v ?? '').split(' ')));
+    s.groupBy((r) => r.value, { name: 'by-word' }).count({ name: 'words' });
+    s.groupBy((r) => r.value.length, { name: 'by-length', keySerde: jsonSerde<number>() }).count({ name: 'lengths', keySerde: jsonSerde<number>() });
+    const driver = new TopologyTestDriver(b.build());
+    await driver.createInputTopic('in', str).pipeValue('ab c');
+    const seqs = (topic: string) => driver.records(topic).map((r) => r.headers[0].value!.readInt32BE(8));
+    expect(seqs('test-app-by-word-repartition')).toEqual([0, 1]);
+    expect(seqs('test-app-by-length-repartition')).toEqual([0, 1]);
+    expect(driver.store('lengths').get(2 as never)).toBe(1);
   });
 
   test('a repartition source drops records written twice by a restarted upstream task', async () => {

@@ -1,7 +1,7 @@
 /** State stores: changelog records (latest per key, tombstones, marks, meta) and restoring from them. */
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde, type RecordHeader } from '../../core/index.js';
-import { appliedBefore, markApplied, TaskInputs, type InputOrigin } from '../../streams/state/applied-marks.js';
+import { appliedBefore, markApplied, TaskInputs } from '../../streams/state/applied-marks.js';
 import type { ChangelogRecord, StateStore } from '../../streams/state/changelog-record.js';
 import { KeyValueStore } from '../../streams/state/key-value-store.js';
 import { SessionStore } from '../../streams/state/session-store.js';
@@ -48,23 +48,23 @@ describe('applied-offset marks', () => {
   test('marks travel in the changelog header and come back as restored marks', () => {
     const store = new KeyValueStore<string, number>('s', stringSerde as never, jsonSerde<number>() as never, inputs);
     const e = store.put('k', 1);
-    markApplied(e, { topic: 'a', partition: 3, offset: 41, input: 0 }, 2);
-    markApplied(e, { topic: 'b', partition: 3, offset: 7, input: 1 }, 2);
-    markApplied(e, { topic: 'a', partition: 3, offset: 40, input: 0 }, 2); // marks only grow
+    markApplied(e, 0, 41, 2); // input 0 is a-3
+    markApplied(e, 1, 7, 2); // input 1 is b-3
+    markApplied(e, 0, 40, 2); // marks only grow
     const [record] = store.drainChangelog();
     expect(record.headers.map((h) => `${h.key}=${h.value}`)).toEqual(['sluice.applied=a:3:41,b:3:7']);
     const restored = new KeyValueStore<string, number>('s', stringSerde as never, jsonSerde<number>() as never, inputs);
     restoreInto(restored, [record]);
     const r = restored.entry('k')!;
-    const at = (topic: string, offset: number): InputOrigin => ({ topic, partition: 3, offset, input: topic === 'a' ? 0 : 1 });
-    expect(appliedBefore(r, at('a', 41))).toBe(true);
-    expect(appliedBefore(r, at('a', 42))).toBe(false);
-    expect(appliedBefore(r, at('b', 7))).toBe(true);
-    expect(appliedBefore(r, at('b', 8))).toBe(false);
+    expect(appliedBefore(r, inputs.indexOfOrigin({ topic: 'a', partition: 3 }), 41)).toBe(true);
+    expect(appliedBefore(r, 0, 42)).toBe(false);
+    expect(appliedBefore(r, inputs.indexOfOrigin({ topic: 'b', partition: 3 }), 7)).toBe(true);
+    expect(appliedBefore(r, 1, 8)).toBe(false);
+    expect(appliedBefore(r, inputs.indexOfOrigin({ topic: 'c', partition: 3 }), 0)).toBe(false);
     // Marks set in this run never cause a skip (one input record may update an entry twice).
-    markApplied(r, at('a', 50), 2);
-    expect(appliedBefore(r, at('a', 50))).toBe(false);
-    expect(appliedBefore(r, at('a', 41))).toBe(true);
+    markApplied(r, 0, 50, 2);
+    expect(appliedBefore(r, 0, 50)).toBe(false);
+    expect(appliedBefore(r, 0, 41)).toBe(true);
     expect(r.restored![0]).toBe(41);
   });
 

@@ -125,8 +125,18 @@ describe('StreamsApp', () => {
     }, 'counts after scale-out');
     expect(merged([a, b], 'word-counts')).toEqual(expected(400));
 
+    const events: { event: string; taskId: string }[] = [];
+    const onTask = (m: unknown): void => void events.push(m as { event: string; taskId: string });
+    subscribe('sluice:streams:task', onTask);
     await b.close();
     await until(() => a.localTasks().length === 8, 'tasks back on one instance');
+    unsubscribe('sluice:streams:task', onTask);
+    // a's own tasks were suspended in the rebalance and resumed without a restore; b's come back
+    // restored from their changelogs (or resumed, if b wrote nothing to them: stateless tasks).
+    const resumed = events.filter((e) => e.event === 'resumed').length;
+    const restored = events.filter((e) => e.event === 'restored').length;
+    expect(resumed).toBeGreaterThanOrEqual(4);
+    expect(resumed + restored).toBe(8);
     await produceStrings(cluster, words(500).slice(400));
     await until(() => [...expected(500)].every(([w, n]) => a.store('word-counts').get(w) === n), 'counts after scale-in');
     expect(merged([a], 'word-counts')).toEqual(expected(500));
@@ -313,6 +323,36 @@ describe('StreamsApp', () => {
     await app.close();
     expect((await cluster.fetchOffsets('drain'))[0].offset).toBe(5);
     expect((await cluster.describeTopic('out')).partitions[0].logEndOffset).toBe(5);
+  });
+
+  test('internal topics: a re-keyed stream is repartitioned to the partition count of the table it joins; repartition() takes a count', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('users', { partitions: 3 });
+    await cluster.createTopic('clicks', { partitions: 2 });
+    await produceStrings(cluster, [
+      { topic: 'users', key: 'u1', value: JSON.stringify('Ann'), timestamp: 1 },
+      { topic: 'clicks', key: 'c1', value: 'u1', timestamp: 2 },
+    ]);
+    const b = new StreamsBuilder();
+    const users = b.table<string, string | null>('users', { keySerde: stringSerde as never, valueSerde: jsonSerde<string>() });
+    const clicks = b.stream('clicks', str);
+    clicks
+      .pipe(selectKey((r) => r.value!))
+      .join(users, (user, name) => `${name} clicked`, { name: 'clicks-by-user' })
+      .to('joined', str);
+    clicks.repartition({ name: 'spread', numPartitions: 5 }).to('spread-out', str);
+    const app = closing(createStreamsApp(b.build(), { applicationId: 'sizes', cluster, commitIntervalMs: 10 }));
+    await app.start();
+    expect((await cluster.describeTopic('sizes-clicks-by-user-repartition')).partitions).toHaveLength(3);
+    expect((await cluster.describeTopic('sizes-spread-repartition')).partitions).toHaveLength(5);
+    expect((await cluster.describeTopic('sizes-users-changelog')).partitions).toHaveLength(3);
+    await until(async () => ((await cluster.describeTopic('joined').catch(() => null))?.partitions.reduce((n, p) => n + p.logEndOffset, 0) ?? 0) === 1, 'joined click');
+    await app.close();
+
+    // An internal topic with another partition count is refused, not silently used.
+    await cluster.deleteTopic('sizes-spread-repartition');
+    await cluster.createTopic('sizes-spread-repartition', { partitions: 2 });
+    await expect(createStreamsApp(b.build(), { applicationId: 'sizes', cluster }).start()).rejects.toThrow(/has 2 partitions, but the topology needs 5/);
   });
 
   test('start() refuses a missing source topic and topics that must be co-partitioned but are not', async () => {

@@ -1,0 +1,70 @@
+/**
+ * What every task of an application shares: the cluster, the resolved topology, the producer
+ * (outputs, repartition records and changelogs all go through it), and the observer that turns
+ * what processors report into metrics and diagnostics-channel messages.
+ */
+import type { Cluster, Producer } from '../../core/index.js';
+import type { ProcessorObserver, RecordCollector } from '../processor/task-environment.js';
+import type { ResolvedAppOptions } from './app-options.js';
+import { duplicatesChannel, lateChannel, recordsOutChannel } from './diagnostics.js';
+import type { StreamTask, StreamTaskContext } from './stream-task.js';
+import type { ResolvedTopology } from './topology-resolver.js';
+
+export interface AppCounters {
+  recordsFetched: number;
+  recordsIn: number;
+  recordsOut: number;
+  lateRecords: number;
+  duplicatesDropped: number;
+  skippedRecords: number;
+  commits: number;
+  restoredRecords: number;
+}
+
+export function createTaskContext(
+  cluster: Cluster,
+  resolved: ResolvedTopology,
+  options: ResolvedAppOptions,
+  producer: Producer<Uint8Array | string, Uint8Array | string>,
+  metrics: AppCounters,
+  onError: (task: StreamTask, error: unknown) => void,
+): StreamTaskContext {
+  const appId = options.applicationId;
+  const collector: RecordCollector = {
+    // Output records are producer records of bytes: sent as they are.
+    send: async (_topic, records) => void (await producer.send(records)),
+    partitionCount: (topic) => cluster.partitionCount(topic, { autoCreate: true }),
+  };
+  const observer: ProcessorObserver = {
+    recordsOut: (taskId, topic, count) => {
+      metrics.recordsOut += count;
+      if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count });
+    },
+    late: (info) => {
+      metrics.lateRecords++;
+      if (lateChannel.hasSubscribers) lateChannel.publish({ applicationId: appId, ...info });
+    },
+    duplicates: (taskId, topic, partition, count) => {
+      metrics.duplicatesDropped += count;
+      if (duplicatesChannel.hasSubscribers) duplicatesChannel.publish({ applicationId: appId, taskId, topic, partition, count });
+    },
+    skipped: (_taskId, _store, count) => {
+      metrics.skippedRecords += count;
+    },
+  };
+  return {
+    cluster,
+    resolved,
+    options,
+    producer,
+    env: {
+      defaultKeySerde: options.defaultKeySerde,
+      defaultValueSerde: options.defaultValueSerde,
+      repartitionTopic: (name) => resolved.repartitionTopic(name),
+      collector,
+      observer,
+    },
+    onError,
+    metrics,
+  };
+}

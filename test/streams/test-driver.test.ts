@@ -1,0 +1,95 @@
+/** The TopologyTestDriver itself: time control, input and output topics, stores, changelogs. */
+import { describe, expect, test } from 'vitest';
+import { jsonSerde, stringSerde } from '../../core/index.js';
+import { mapValues, StreamsBuilder, TopologyTestDriver, tumbling } from '../../streams/index.js';
+
+const str = { keySerde: stringSerde, valueSerde: stringSerde };
+
+function echo() {
+  const b = new StreamsBuilder();
+  const s = b.stream('in', str);
+  s.pipe(mapValues((v) => `${v}!`)).to('out', str);
+  s.groupByKey().windowedBy(tumbling(100)).count({ name: 'w' });
+  return b.build();
+}
+
+describe('TopologyTestDriver', () => {
+  test('event time: explicit timestamps, the topic clock (start, auto-advance), else the wall clock', async () => {
+    const driver = new TopologyTestDriver(echo(), { initialWallClockMs: 5000 });
+    const wall = driver.createInputTopic('in', str);
+    await wall.pipeInput('k', 'a');
+    driver.advanceWallClockTime(250);
+    await wall.pipeInput('k', 'b');
+    await wall.pipeInput('k', 'c', 42);
+    const clocked = driver.createInputTopic('in', { ...str, startTimestamp: 100, autoAdvanceMs: 10 });
+    await clocked.pipeValue('d');
+    await clocked.pipeValue('e');
+    clocked.advanceTime(1000);
+    await clocked.pipeValue('f');
+    const out = driver.createOutputTopic('out', str).readRecordsToList();
+    expect(out.map((r) => [r.value, r.timestamp])).toEqual([
+      ['a!', 5000],
+      ['b!', 5250],
+      ['c!', 42],
+      ['d!', 100],
+      ['e!', 110],
+      ['f!', 1120],
+    ]);
+    expect(driver.streamTime('in')).toBe(5250);
+    expect(driver.wallClockTime).toBe(5250);
+    expect(() => driver.advanceWallClockTime(-1)).toThrow();
+  });
+
+  test('output topics read in order, one record at a time or all; reading past the end throws', async () => {
+    const driver = new TopologyTestDriver(echo());
+    const input = driver.createInputTopic('in', str);
+    const out = driver.createOutputTopic('out', str);
+    expect(out.isEmpty()).toBe(true);
+    await input.pipeRecords([
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+      { key: 'a', value: '3' },
+    ]);
+    expect(out.queueSize).toBe(3);
+    expect(out.readKeyValue()).toEqual({ key: 'a', value: '1!' });
+    expect(out.readValue()).toBe('2!');
+    expect(out.readKeyValuesToMap()).toEqual(new Map([['a', '3!']]));
+    expect(() => out.readRecord()).toThrow(/no more records/);
+  });
+
+  test('stores are queryable by name and type; changelog topics hold the latest state with applied-offset marks', async () => {
+    const b = new StreamsBuilder();
+    b.stream('in', str).groupByKey().count({ name: 'c' });
+    const driver = new TopologyTestDriver(b.build(), { applicationId: 'app' });
+    const input = driver.createInputTopic('in', str);
+    await input.pipeInput('x', 'v');
+    await input.pipeInput('x', 'v');
+    expect(driver.store('c').get('x')).toBe(2);
+    expect(() => driver.windowStore('c')).toThrow(/not a window store/);
+    expect(() => driver.store('nope')).toThrow(/no store "nope"/);
+    const changelog = driver.createOutputTopic('app-c-changelog', { keySerde: stringSerde, valueSerde: jsonSerde<number>() }).readRecordsToList();
+    expect(changelog.map((r) => [r.key, r.value, r.headers.map((h) => `${h.key}=${h.value}`).join()])).toEqual([
+      ['x', 1, 'sluice.applied=in:0:0'],
+      ['x', 2, 'sluice.applied=in:0:1'],
+    ]);
+  });
+
+  test('a closed driver refuses input; a failing batch does not block the next one', async () => {
+    const b = new StreamsBuilder();
+    b.stream('in', str)
+      .pipe(
+        mapValues((v) => {
+          if (v === 'bad') throw new Error('bad value');
+          return v;
+        }),
+      )
+      .to('out', str);
+    const driver = new TopologyTestDriver(b.build());
+    const input = driver.createInputTopic('in', str);
+    await expect(input.pipeValue('bad')).rejects.toThrow('bad value');
+    await input.pipeValue('good');
+    expect(driver.createOutputTopic('out', str).readValuesToList()).toEqual(['good']);
+    driver.close();
+    await expect(input.pipeValue('late')).rejects.toThrow(/closed/);
+  });
+});
