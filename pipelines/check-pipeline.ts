@@ -12,7 +12,7 @@ import { parseDuration } from './duration.js';
 import type { EngineSpec, Pipeline, TopicSpec } from './pipeline.js';
 import type { Problems } from './problems.js';
 import { pointerJoin } from './source-map.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../connectors/config/suggest.js';
 import { TOPIC_CONFIG_KEYS, type Format } from './topic-schema.js';
 
 type Obj = Record<string, unknown>;

@@ -12,7 +12,7 @@ import type { AggregateField, AggregateStep, BranchStep, CustomStep, JoinStep, S
 import type { Problems } from './problems.js';
 import { pointerJoin } from './source-map.js';
 import { AGGREGATE_OPS, STEP_TYPES, type AggregateOp } from './step-schemas.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../connectors/config/suggest.js';
 
 /** What stream checks need to know about the rest of the pipeline. */
 export interface StreamContext {

@@ -10,7 +10,7 @@ import { DURATION_PATTERN } from './duration.js';
 import { NAME_PATTERN, pipelineSchema } from './pipeline-schema.js';
 import { parsePointer, pointerJoin } from './source-map.js';
 import { STEP_TYPES } from './step-schemas.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../connectors/config/suggest.js';
 import { TOPIC_PATTERN } from './topic-schema.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its type is the module namespace.

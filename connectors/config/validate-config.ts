@@ -4,6 +4,7 @@
  * a dead-letter topic goes with `errors.tolerance=all`, …). Every problem is reported, with its
  * JSON Pointer path (and file line when a locator is given), in one `ConnectorConfigError`.
  */
+import { closest } from './suggest.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ConnectorType } from '../connector.js';
@@ -228,32 +229,4 @@ export function valueAt(root: unknown, pointer: string): unknown {
     node = (node as Record<string, unknown>)[segment];
   }
   return node;
-}
-
-/** The known name closest to `field` (edit distance ≤ 1/3 of its length), for "did you mean". */
-function closest(field: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(field.length / 3)) + 1;
-  for (const k of known) {
-    const d = editDistance(field, k);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }
