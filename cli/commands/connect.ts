@@ -10,12 +10,16 @@
  */
 import type { Command } from 'commander';
 import type { ConnectorStatus } from '../../connectors/index.js';
-import { positiveInteger } from '../arguments.js';
+import { nonNegativeInteger, positiveInteger } from '../arguments.js';
+import { withMetricsServer } from '../metrics/metrics-server.js';
+import type { LogOptions } from '../observability/logger.js';
+import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { formatCount, startStatusLine } from '../status-line.js';
 
-interface ConnectOptions {
+interface ConnectOptions extends LogOptions {
+  metricsPort?: number;
   untilIdle?: boolean;
   idleMs: number;
   validate?: boolean;
@@ -24,12 +28,12 @@ interface ConnectOptions {
 }
 
 export function registerConnectCommand(program: Command): void {
-  program
-    .command('connect')
+  addLogOptions(program.command('connect'))
     .description('run connectors (file, nats, jetstream) from config files until interrupted or, with --until-idle, until done')
     .argument('[config...]', 'connector config files (YAML or JSON), one connector each')
     .option('--until-idle', 'exit once every source is drained and every sink caught up')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--validate', 'only validate the configs, start nothing')
     .option('--list', 'list the connector types and exit')
     .option('--schema <type>', 'print the JSON Schema of a connector type\'s configs and exit')
@@ -46,6 +50,8 @@ export function registerConnectCommand(program: Command): void {
         'Examples:',
         '  $ sluice connect logs.yaml archive.yaml',
         '  $ sluice connect --until-idle import.yaml',
+        '  $ sluice connect --metrics-port 9464 logs.yaml   # curl http://127.0.0.1:9464/metrics',
+        '  $ sluice connect --log-level info --log-format json logs.yaml',
       ].join('\n'),
     )
     .action(async (files: string[], options: ConnectOptions, command: Command) => {
@@ -90,7 +96,7 @@ export function registerConnectCommand(program: Command): void {
         return;
       }
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
-      await withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
+      await withLogging(options, () => withMetricsServer(options.metricsPort, () => withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
         let failure: { name: string; error: Error } | null = null;
         const stopping = new AbortController();
         const runtime = connectors.createConnectRuntime(cluster, {
@@ -137,7 +143,7 @@ export function registerConnectCommand(program: Command): void {
           const { name, error } = failure as { name: string; error: Error };
           throw new connectors.ConnectorFailedError(name, error);
         }
-      });
+      })));
     });
 }
 

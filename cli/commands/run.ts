@@ -11,23 +11,27 @@
 import type { Command } from 'commander';
 import type { ConnectorStatus } from '../../connectors/index.js';
 import type { Pipeline, PipelineRunSummary, PipelineStatus } from '../../pipelines/index.js';
-import { positiveInteger } from '../arguments.js';
+import { nonNegativeInteger, positiveInteger } from '../arguments.js';
+import { withMetricsServer } from '../metrics/metrics-server.js';
+import type { LogOptions } from '../observability/logger.js';
+import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { resolveDataDir } from '../data-dir.js';
 import { formatCount } from '../status-line.js';
 import { loadValidPipeline } from './validate.js';
 
-interface RunOptions {
+interface RunOptions extends LogOptions {
+  metricsPort?: number;
   untilIdle?: boolean;
   idleMs: number;
 }
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
+  addLogOptions(program.command('run'))
     .description('run a pipeline file until interrupted or, with --until-idle, until every source is drained')
     .argument('<file>', 'pipeline file (YAML or JSON)')
     .option('--until-idle', 'exit once every source is drained, every stream caught up and every sink flushed (batch jobs)')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .addHelpText(
       'after',
       [
@@ -38,6 +42,8 @@ export function registerRunCommand(program: Command): void {
         'Examples:',
         '  $ sluice run orders.yaml',
         '  $ INPUT_DIR=./in sluice run --until-idle orders.yaml',
+        '  $ sluice run --metrics-port 9464 orders.yaml   # curl http://127.0.0.1:9464/metrics',
+        '  $ sluice run --log-level info --log-format json orders.yaml 2> run.log',
       ].join('\n'),
     )
     .action(async (file: string, options: RunOptions, command: Command) => {
@@ -50,18 +56,24 @@ export function registerRunCommand(program: Command): void {
       const tty = process.stderr.isTTY === true;
       let drawn = false;
       try {
-        const summary = await runPipeline(pipeline, {
-          dataDir: resolveDataDir(pipeline.engine.dataDir ?? command.optsWithGlobals<{ dataDir: string }>().dataDir),
-          untilIdle: options.untilIdle === true,
-          idleMs: options.idleMs,
-          signal: stopping.signal,
-          onStatus: tty
-            ? (status) => {
-                drawn = true;
-                process.stderr.write(`\r\x1b[2K${statusLine(status).slice(0, Math.max(20, (process.stderr.columns ?? 80) - 1))}`);
-              }
-            : undefined,
-        });
+        const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort, () => {
+          logger.info(`pipeline ${pipeline.name} starting`, { file, untilIdle: options.untilIdle === true });
+          return runPipeline(pipeline, {
+            dataDir: resolveDataDir(pipeline.engine.dataDir ?? command.optsWithGlobals<{ dataDir: string }>().dataDir),
+            untilIdle: options.untilIdle === true,
+            idleMs: options.idleMs,
+            signal: stopping.signal,
+            onStatus: tty
+              ? (status) => {
+                  drawn = true;
+                  process.stderr.write(`\r\x1b[2K${statusLine(status).slice(0, Math.max(20, (process.stderr.columns ?? 80) - 1))}`);
+                }
+              : undefined,
+          }).then((summary) => {
+            logger.info(`pipeline ${pipeline.name} stopped`, { recordsIn: summary.recordsIn, recordsOut: summary.recordsOut, durationMs: summary.durationMs, stoppedBy: summary.stoppedBy });
+            return summary;
+          });
+        }));
         if (drawn) process.stderr.write('\r\x1b[2K');
         process.stdout.write(summaryText(pipeline, summary));
       } finally {

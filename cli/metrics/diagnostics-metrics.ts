@@ -1,0 +1,119 @@
+/**
+ * Feeds a `MetricsRegistry` from the `node:diagnostics_channel` channels the engine, streams and
+ * connectors publish on (see `connectors/runtime/connector-status.ts`, `streams/runtime/diagnostics.ts`,
+ * `core/engine/group-*.ts`). Nothing in the engine knows about metrics: subscribing is the hook.
+ *
+ * Every series is labelled by `component` — the connector's name, the streams application id or
+ * the consumer group id — and `kind` (`source`, `sink`, `streams`, `group`, `log`).
+ *
+ * @example
+ *   const metrics = subscribeMetrics();
+ *   … metrics.registry.render() …
+ *   metrics.close(); // unsubscribes
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { MetricsRegistry } from './metrics-registry.js';
+
+/** Seconds; commit latency buckets. */
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export interface DiagnosticsMetrics {
+  registry: MetricsRegistry;
+  /** Unsubscribes from every channel. */
+  close(): void;
+}
+
+type Message = Record<string, unknown>;
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Subscribes to Sluice's diagnostics channels and keeps Prometheus metrics from them. */
+export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsMetrics {
+  const recordsIn = registry.counter('sluice_records_in_total', 'Records read by a component (sources: from the outside system; sinks and streams: from topics).');
+  const recordsOut = registry.counter('sluice_records_out_total', 'Records written by a component (sources: acknowledged by the log; sinks: by the destination; streams: to topics).');
+  const bytesOut = registry.counter('sluice_bytes_out_total', 'Bytes written by a component, where its diagnostics report them.');
+  const lag = registry.gauge('sluice_lag_records', 'Records in the topics not yet processed (streams: per topic and partition; sinks: in total).');
+  const errors = registry.counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, commit and maintenance errors).');
+  const late = registry.counter('sluice_late_records_total', 'Records that arrived for an already closed window.');
+  const rebalances = registry.counter('sluice_rebalances_total', 'Consumer group rebalances completed (the group became stable).');
+  const commits = registry.counter('sluice_commits_total', 'Offset commits.');
+  const commitLatency = registry.histogram('sluice_commit_latency_seconds', 'Offset commit latency, where the commit event reports its duration.', LATENCY_BUCKETS);
+  const up = registry.gauge('sluice_component_up', '1 while a connector is running, 0 otherwise.');
+
+  const handlers: Array<[string, (message: unknown) => void]> = [
+    [
+      'sluice:connector:records',
+      (m) => {
+        const e = m as Message;
+        const labels = { component: str(e.name), kind: str(e.kind) };
+        recordsIn.set(labels, num(e.recordsIn) ?? 0);
+        recordsOut.set(labels, num(e.recordsOut) ?? 0);
+        if (num(e.bytes) !== undefined) bytesOut.inc(labels, num(e.bytes));
+        const failed = num(e.recordsFailed) ?? 0;
+        if (failed > 0) errors.set({ ...labels, type: 'record' }, failed);
+        if (num(e.lag) !== undefined) lag.set({ ...labels, topic: '', partition: '' }, num(e.lag)!);
+      },
+    ],
+    [
+      'sluice:connector:status',
+      (m) => {
+        const e = m as Message;
+        const labels = { component: str(e.name), kind: str(e.kind) };
+        up.set(labels, e.state === 'running' ? 1 : 0);
+        if (e.state === 'failed') errors.inc({ ...labels, type: 'failed' });
+      },
+    ],
+    ['sluice:connector:retry', (m) => errors.inc({ component: str((m as Message).name), kind: str((m as Message).kind), type: 'retry' })],
+    [
+      'sluice:streams:records-in',
+      (m) => recordsIn.inc({ component: str((m as Message).applicationId), kind: 'streams' }, num((m as Message).count) ?? 0),
+    ],
+    [
+      'sluice:streams:records-out',
+      (m) => recordsOut.inc({ component: str((m as Message).applicationId), kind: 'streams' }, num((m as Message).count) ?? 0),
+    ],
+    [
+      'sluice:streams:lag',
+      (m) => {
+        const e = m as Message;
+        lag.set({ component: str(e.applicationId), kind: 'streams', topic: str(e.topic), partition: str(e.partition) }, num(e.lag) ?? 0);
+      },
+    ],
+    ['sluice:streams:late', (m) => late.inc({ component: str((m as Message).applicationId), kind: 'streams' })],
+    [
+      'sluice:streams:commit',
+      (m) => {
+        const e = m as Message;
+        const labels = { component: str(e.applicationId), kind: 'streams' };
+        commits.inc(labels);
+        if (num(e.durationMs) !== undefined) commitLatency.observe(labels, num(e.durationMs)! / 1000);
+      },
+    ],
+    [
+      'sluice:group:commit',
+      (m) => {
+        const e = m as Message;
+        const labels = { component: str(e.groupId), kind: 'group' };
+        commits.inc(labels);
+        if (num(e.durationMs) !== undefined) commitLatency.observe(labels, num(e.durationMs)! / 1000);
+      },
+    ],
+    ['sluice:group:commit-error', (m) => errors.inc({ component: str((m as Message).groupId), kind: 'group', type: 'commit' })],
+    [
+      'sluice:group:rebalance',
+      (m) => {
+        const e = m as Message;
+        if (e.phase === 'stable') rebalances.inc({ component: str(e.groupId), kind: 'group' });
+      },
+    ],
+    ['sluice:log:maintenance-error', () => errors.inc({ component: 'log', kind: 'log', type: 'maintenance' })],
+  ];
+  for (const [name, handler] of handlers) subscribe(name, handler);
+  return {
+    registry,
+    close: () => {
+      for (const [name, handler] of handlers) unsubscribe(name, handler);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * `--metrics-port`: an HTTP server with the Prometheus text exposition of `subscribeMetrics` at
+ * `/metrics` (any other path: 404). Listens on `host` (default 127.0.0.1; `0.0.0.0` to expose it).
+ *
+ * @example
+ *   const server = await startMetricsServer({ port: 9464 });
+ *   // curl http://127.0.0.1:9464/metrics
+ *   await server.close();
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { subscribeMetrics } from './diagnostics-metrics.js';
+import type { MetricsRegistry } from './metrics-registry.js';
+
+export interface MetricsServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+}
+
+export interface MetricsServer {
+  readonly port: number;
+  readonly url: string;
+  readonly registry: MetricsRegistry;
+  /** Stops listening and unsubscribes. */
+  close(): Promise<void>;
+}
+
+/** Subscribes to the diagnostics channels and serves the metrics; rejects when the port is taken. */
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const metrics = subscribeMetrics();
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(metrics.registry.render());
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+  });
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => resolve());
+    });
+  } catch (error) {
+    metrics.close();
+    throw new Error(`cannot serve metrics on ${host}:${options.port}: ${(error as Error).message}`, { cause: error });
+  }
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${host}:${port}/metrics`,
+    registry: metrics.registry,
+    close: async () => {
+      metrics.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Runs `fn` with a metrics server on `port` when one is given (announced on stderr as
+ * `metrics: <url>`), closing it afterwards.
+ */
+export async function withMetricsServer<T>(port: number | undefined, fn: () => Promise<T>): Promise<T> {
+  if (port === undefined) return fn();
+  const server = await startMetricsServer({ port });
+  process.stderr.write(`metrics: ${server.url}\n`);
+  try {
+    return await fn();
+  } finally {
+    await server.close();
+  }
+}
