@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { registerConnectCommand } from './commands/connect.js';
 import { registerConsumeCommand } from './commands/consume.js';
+import { registerGroupsCommand } from './commands/groups.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -45,6 +46,7 @@ export function createProgram(): Command {
   registerTopicsCommand(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerGroupsCommand(program);
   registerConnectCommand(program);
   registerRunCommand(program);
   registerValidateCommand(program);

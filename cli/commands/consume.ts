@@ -6,15 +6,17 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import type { Broker, Consumer, TopicPartition } from '../../core/index.js';
+import type { Broker, Consumer, ConsumerRecord, TopicPartition } from '../../core/index.js';
 import { nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
-import { openForReading, resolveDataDir, withCluster } from '../data-dir.js';
+import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { UsageError } from '../errors.js';
 import { compileFormat, defaultFormatter, OutputChunk, type RecordFormatter } from '../format.js';
-import { loadCore } from '../load-core.js';
+import { loadCore, type Core } from '../load-core.js';
 import { parseStartOffset, resolveStartOffset, type StartOffset } from '../offset-spec.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
 
 interface ConsumeOptions {
+  group?: string;
   partition?: number;
   offset: StartOffset;
   count?: number;
@@ -31,6 +33,10 @@ export function registerConsumeCommand(program: Command): void {
     .command('consume')
     .description('write the records of a topic to stdout, one per line (read-only, no group)')
     .argument('<topic>', 'topic to read')
+    .option(
+      '-G, --group <group>',
+      'join this consumer group and commit after writing each poll (opens the data dir for writing; members of one group share one process)',
+    )
     .option('-p, --partition <n>', 'read only this partition (default: all)', nonNegativeInteger('-p', 'partition'))
     .option(
       '-o, --offset <spec>',
@@ -42,10 +48,18 @@ export function registerConsumeCommand(program: Command): void {
     .option('-e, --exit', 'exit once every partition reached its end')
     .option('-f, --format <fmt>', 'kcat output format: %t %p %o %T %k %s %K %S %h %%, \\n \\t \\\\ (default: the value and a newline)')
     .option('-K, --key-separator <sep>', 'without -f: print the key, SEP, then the value', separator('-K'))
-    .addHelpText('after', "\nExample:\n  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'")
+    .addHelpText('after', "\nExamples:\n  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'\n  $ sluice consume orders -G billing -o beginning -e")
     .action(async (topic: string, options: ConsumeOptions, command: Command) => {
       const formatter = options.format !== undefined ? compileFormat(options.format) : defaultFormatter(options.keySeparator);
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      if (options.group !== undefined) {
+        if (options.partition !== undefined) throw new UsageError('-G and -p exclude each other: a group assigns the partitions');
+        if (options.offset.kind !== 'beginning' && options.offset.kind !== 'end') {
+          throw new UsageError('with -G, -o takes beginning or end: where partitions without a committed offset start');
+        }
+        await withCluster(openForWriting(dataDir), (cluster) => consumeInGroup(cluster, topic, options.group!, options, formatter));
+        return;
+      }
       await withCluster(openForReading(dataDir), (cluster) => consume(cluster, topic, options, formatter));
     });
 }
@@ -59,6 +73,48 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
   const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: MAX_POLL_RECORDS });
   consumer.assign(assignment);
   for (const tp of assignment) consumer.seek(tp, await resolveStartOffset(cluster, tp, options.offset));
+  await pump(consumer, { topic, options, formatter, ClosedError, lag: () => lag(cluster, consumer, assignment) });
+}
+
+/** `consume -G`: a group member; commits what was written after each poll (at-least-once). */
+async function consumeInGroup(cluster: Broker, topic: string, groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+  const { ClosedError, createGroupConsumer } = await loadCore();
+  await cluster.partitionCount(topic); // an unknown topic fails here, clearly
+  const consumer = createGroupConsumer(cluster, {
+    groupId,
+    topics: [topic],
+    enableAutoCommit: false,
+    autoOffsetReset: options.offset.kind === 'beginning' ? 'earliest' : 'latest',
+    maxPollRecords: MAX_POLL_RECORDS,
+  });
+  await pump(consumer, {
+    topic,
+    options,
+    formatter,
+    ClosedError,
+    afterWrite: () => consumer.commitSync(),
+    // Before the first rebalance there is no assignment: not "caught up" yet.
+    lag: async () => (consumer.assignment().length === 0 ? Infinity : lag(cluster, consumer, consumer.assignment())),
+  });
+}
+
+interface PumpSource {
+  poll(options: { maxRecords: number; timeoutMs: number }): Promise<readonly ConsumerRecord[]>;
+  close(): Promise<void>;
+}
+
+interface PumpOptions {
+  topic: string;
+  options: ConsumeOptions;
+  formatter: RecordFormatter;
+  ClosedError: Core['ClosedError'];
+  lag: () => Promise<number>;
+  /** After a poll's records were handed to stdout (group mode commits here). */
+  afterWrite?: () => Promise<void>;
+}
+
+/** Polls `consumer` and writes records until -c, -e, SIGINT or a closed stdout. */
+async function pump(consumer: PumpSource, { topic, options, formatter, ClosedError, lag: currentLag, afterWrite }: PumpOptions): Promise<void> {
 
   let stopping = false;
   const stop = (): void => {
@@ -80,7 +136,7 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
     process.stderr,
     async () => {
       const rate = meter.rate();
-      return `consume ${topic}: ${formatCount(meter.total)} records, ${formatCount(rate)} rec/s, lag ${formatCount(await lag(cluster, consumer, assignment))}`;
+      return `consume ${topic}: ${formatCount(meter.total)} records, ${formatCount(rate)} rec/s, lag ${formatCount(await currentLag())}`;
     },
     { when: !process.stdout.isTTY },
   );
@@ -94,8 +150,9 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
         remaining -= records.length;
         meter.add(records.length);
         if (!process.stdout.write(out.take())) await drained();
+        await afterWrite?.();
       }
-      if (options.exit && records.length < MAX_POLL_RECORDS && (await lag(cluster, consumer, assignment)) === 0) break;
+      if (options.exit && records.length < MAX_POLL_RECORDS && (await currentLag()) === 0) break;
     }
   } catch (error) {
     if (!(stopping && error instanceof ClosedError)) throw error;
@@ -116,7 +173,7 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
 }
 
 /** Records between each partition's position and its end, summed. */
-async function lag(cluster: Broker, consumer: Consumer, assignment: readonly TopicPartition[]): Promise<number> {
+async function lag(cluster: Broker, consumer: Pick<Consumer, 'position'>, assignment: readonly TopicPartition[]): Promise<number> {
   let total = 0;
   for (const tp of assignment) {
     const [position, end] = await Promise.all([consumer.position(tp), cluster.listOffset(tp.topic, tp.partition, 'latest')]);
