@@ -31,7 +31,7 @@ const MAX_POLL_RECORDS = 1000;
 export function registerConsumeCommand(program: Command): void {
   program
     .command('consume')
-    .description('write the records of a topic to stdout, one per line (read-only, no group)')
+    .description('write the records of a topic to stdout, one per line (read-only without -G; with -G a group member that commits)')
     .argument('<topic>', 'topic to read')
     .option(
       '-G, --group <group>',
