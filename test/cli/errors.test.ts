@@ -96,6 +96,6 @@ describe.concurrent('sluice errors', () => {
     expect(help).toMatchObject({ code: 0, stderr: '' });
     for (const command of ['topics create', '| sluice produce', '$ sluice consume', 'topics describe']) expect(help.stdout).toContain(command);
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
-    expect(consumeHelp.stdout).toMatch(/Example:\n {2}\$ sluice consume/);
+    expect(consumeHelp.stdout).toMatch(/Examples?:\n {2}\$ sluice consume/);
   });
 });
