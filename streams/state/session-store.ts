@@ -9,19 +9,12 @@
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
-import { windowedSerde } from '../windowed-serde.js';
-import { TaskInputs, type Marked } from './applied-marks.js';
-import { serializeOrThrow, type ChangelogRecord, type StateStore } from './changelog-record.js';
+import type { TaskInputs } from './applied-marks.js';
+import type { ChangelogRecord, StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
-import { META_KEY } from './window-store.js';
+import { WindowedChangelog, type WindowedEntry } from './windowed-changelog.js';
 
-export interface SessionEntry<K, V> extends Marked {
-  readonly key: K;
-  readonly window: TimeWindow;
-  value: V;
-  dirty: boolean;
-  deleted: boolean;
-}
+export type SessionEntry<K, V> = WindowedEntry<K, V>;
 
 /** Read access, as given to interactive queries. */
 export interface ReadOnlySessionStore<K, V> {
@@ -34,22 +27,14 @@ export interface ReadOnlySessionStore<K, V> {
 export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V> {
   readonly name: string;
   readonly #keySerde: Serde<K>;
-  readonly #valueSerde: Serde<V>;
-  readonly #windowedSerde: Serde<Windowed<K>>;
-  readonly #inputs: TaskInputs;
+  readonly #changelog: WindowedChangelog<K, V>;
   readonly #byKey = new Map<string, SessionEntry<K, V>[]>();
-  #dirty: SessionEntry<K, V>[] = [];
   #size = 0;
-  streamTime = -Infinity;
-  emittedUpTo = -Infinity;
-  #metaDirty = false;
 
   constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
     this.name = name;
     this.#keySerde = keySerde;
-    this.#valueSerde = valueSerde;
-    this.#windowedSerde = windowedSerde(keySerde);
-    this.#inputs = inputs;
+    this.#changelog = new WindowedChangelog(name, keySerde, valueSerde, inputs);
   }
 
   /** The serde of keys in this store (queries use it to find a key's partition). */
@@ -62,21 +47,25 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
   }
 
   get inputCount(): number {
-    return this.#inputs.names.length;
+    return this.#changelog.inputs.names.length;
+  }
+
+  /** Largest timestamp the aggregation has seen. */
+  get streamTime(): number {
+    return this.#changelog.streamTime;
+  }
+
+  /** Final results were emitted for every session ending at or before this. */
+  get emittedUpTo(): number {
+    return this.#changelog.emittedUpTo;
   }
 
   setStreamTime(t: number): void {
-    if (t > this.streamTime) {
-      this.streamTime = t;
-      this.#metaDirty = true;
-    }
+    this.#changelog.setStreamTime(t);
   }
 
   setEmittedUpTo(t: number): void {
-    if (t > this.emittedUpTo) {
-      this.emittedUpTo = t;
-      this.#metaDirty = true;
-    }
+    this.#changelog.setEmittedUpTo(t);
   }
 
   fetch(key: K): { window: TimeWindow; value: V }[] {
@@ -131,42 +120,21 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
   }
 
   touch(e: SessionEntry<K, V>): void {
-    if (e.dirty) return;
-    e.dirty = true;
-    this.#dirty.push(e);
+    this.#changelog.touch(e);
   }
 
   drainChangelog(): ChangelogRecord[] {
-    const dirty = this.#dirty;
-    this.#dirty = [];
-    const out: ChangelogRecord[] = [];
-    for (const e of dirty) {
-      e.dirty = false;
-      const key = this.#windowedSerde.serialize({ key: e.key, window: e.window }) as Uint8Array;
-      const headers: RecordHeader[] = e.marks === null ? [] : [this.#inputs.header(e.marks)];
-      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.name}" value`), headers });
-    }
-    if (this.#metaDirty) {
-      this.#metaDirty = false;
-      out.push({ key: META_KEY, value: JSON.stringify({ streamTime: finite(this.streamTime), emittedUpTo: finite(this.emittedUpTo) }), headers: [] });
-    }
-    return out;
+    return this.#changelog.drain();
   }
 
   restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
-    if (keyBytes === null) return;
-    if (keyBytes.length === 1) {
-      if (valueBytes === null) return;
-      const meta = JSON.parse(valueBytes.toString('utf8')) as { streamTime: number | null; emittedUpTo: number | null };
-      this.streamTime = meta.streamTime ?? -Infinity;
-      this.emittedUpTo = meta.emittedUpTo ?? -Infinity;
-      return;
-    }
-    const { key, window } = this.#windowedSerde.deserialize(keyBytes);
+    const restored = this.#changelog.restore(keyBytes, valueBytes, headers);
+    if (restored === null) return;
+    const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);
     const sessions = this.#byKey.get(id) ?? [];
     const i = sessions.findIndex((e) => e.window.start === window.start && e.window.end === window.end);
-    if (valueBytes === null) {
+    if (entry === null) {
       if (i >= 0) {
         sessions.splice(i, 1);
         this.#size--;
@@ -174,18 +142,12 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
       }
       return;
     }
-    const marks = TaskInputs.fromHeaders(this.#inputs, headers);
-    const e: SessionEntry<K, V> = { key, window, value: this.#valueSerde.deserialize(valueBytes), marks, restored: marks, dirty: false, deleted: false };
-    if (i >= 0) sessions[i] = e;
+    if (i >= 0) sessions[i] = entry;
     else {
-      sessions.push(e);
+      sessions.push(entry);
       sessions.sort((a, b) => a.window.start - b.window.start);
       this.#size++;
     }
     this.#byKey.set(id, sessions);
   }
-}
-
-function finite(t: number): number | null {
-  return Number.isFinite(t) ? t : null;
 }

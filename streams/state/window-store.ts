@@ -10,18 +10,12 @@
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
-import { windowedSerde } from '../windowed-serde.js';
-import { TaskInputs, type Marked } from './applied-marks.js';
-import { serializeOrThrow, type ChangelogRecord, type StateStore } from './changelog-record.js';
+import type { TaskInputs } from './applied-marks.js';
+import type { ChangelogRecord, StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
+import { WindowedChangelog, type WindowedEntry } from './windowed-changelog.js';
 
-export interface WindowEntry<K, V> extends Marked {
-  readonly key: K;
-  readonly window: TimeWindow;
-  value: V;
-  dirty: boolean;
-  deleted: boolean;
-}
+export type WindowEntry<K, V> = WindowedEntry<K, V>;
 
 /** Read access, as given to interactive queries. */
 export interface ReadOnlyWindowStore<K, V> {
@@ -33,31 +27,19 @@ export interface ReadOnlyWindowStore<K, V> {
   readonly size: number;
 }
 
-export const META_KEY = Buffer.from([0]);
-
 export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> {
   readonly name: string;
   readonly #keySerde: Serde<K>;
-  readonly #valueSerde: Serde<V>;
-  readonly #windowedSerde: Serde<Windowed<K>>;
-  readonly #inputs: TaskInputs;
+  readonly #changelog: WindowedChangelog<K, V>;
   readonly #byStart = new Map<number, Map<string, WindowEntry<K, V>>>();
   /** Window starts present, ascending. */
   readonly #starts: number[] = [];
-  #dirty: WindowEntry<K, V>[] = [];
   #size = 0;
-  /** Largest timestamp the aggregation has seen. */
-  streamTime = -Infinity;
-  /** Final results were emitted for every window ending at or before this. */
-  emittedUpTo = -Infinity;
-  #metaDirty = false;
 
   constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
     this.name = name;
     this.#keySerde = keySerde;
-    this.#valueSerde = valueSerde;
-    this.#windowedSerde = windowedSerde(keySerde);
-    this.#inputs = inputs;
+    this.#changelog = new WindowedChangelog(name, keySerde, valueSerde, inputs);
   }
 
   /** The serde of keys in this store (queries use it to find a key's partition). */
@@ -70,7 +52,17 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
   }
 
   get inputCount(): number {
-    return this.#inputs.names.length;
+    return this.#changelog.inputs.names.length;
+  }
+
+  /** Largest timestamp the aggregation has seen. */
+  get streamTime(): number {
+    return this.#changelog.streamTime;
+  }
+
+  /** Final results were emitted for every window ending at or before this. */
+  get emittedUpTo(): number {
+    return this.#changelog.emittedUpTo;
   }
 
   /** Window starts present, ascending (do not modify). */
@@ -79,17 +71,11 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
   }
 
   setStreamTime(t: number): void {
-    if (t > this.streamTime) {
-      this.streamTime = t;
-      this.#metaDirty = true;
-    }
+    this.#changelog.setStreamTime(t);
   }
 
   setEmittedUpTo(t: number): void {
-    if (t > this.emittedUpTo) {
-      this.emittedUpTo = t;
-      this.#metaDirty = true;
-    }
+    this.#changelog.setEmittedUpTo(t);
   }
 
   fetch(key: K, windowStart: number): V | undefined {
@@ -135,9 +121,7 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
   }
 
   touch(e: WindowEntry<K, V>): void {
-    if (e.dirty) return;
-    e.dirty = true;
-    this.#dirty.push(e);
+    this.#changelog.touch(e);
   }
 
   /** Drops every window starting before `bound` (their changelog records become tombstones). */
@@ -155,34 +139,15 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
   }
 
   drainChangelog(): ChangelogRecord[] {
-    const dirty = this.#dirty;
-    this.#dirty = [];
-    const out: ChangelogRecord[] = [];
-    for (const e of dirty) {
-      e.dirty = false;
-      const key = this.#windowedSerde.serialize({ key: e.key, window: e.window }) as Uint8Array;
-      const headers: RecordHeader[] = e.marks === null ? [] : [this.#inputs.header(e.marks)];
-      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.name}" value`), headers });
-    }
-    if (this.#metaDirty) {
-      this.#metaDirty = false;
-      out.push({ key: META_KEY, value: JSON.stringify({ streamTime: finite(this.streamTime), emittedUpTo: finite(this.emittedUpTo) }), headers: [] });
-    }
-    return out;
+    return this.#changelog.drain();
   }
 
   restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
-    if (keyBytes === null) return;
-    if (keyBytes.length === 1) {
-      if (valueBytes === null) return;
-      const meta = JSON.parse(valueBytes.toString('utf8')) as { streamTime: number | null; emittedUpTo: number | null };
-      this.streamTime = meta.streamTime ?? -Infinity;
-      this.emittedUpTo = meta.emittedUpTo ?? -Infinity;
-      return;
-    }
-    const { key, window } = this.#windowedSerde.deserialize(keyBytes);
+    const restored = this.#changelog.restore(keyBytes, valueBytes, headers);
+    if (restored === null) return;
+    const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);
-    if (valueBytes === null) {
+    if (entry === null) {
       const entries = this.#byStart.get(window.start);
       if (entries?.delete(id)) {
         this.#size--;
@@ -191,9 +156,8 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
       return;
     }
     const entries = this.#window(window.start);
-    const marks = TaskInputs.fromHeaders(this.#inputs, headers);
     if (!entries.has(id)) this.#size++;
-    entries.set(id, { key, window, value: this.#valueSerde.deserialize(valueBytes), marks, restored: marks, dirty: false, deleted: false });
+    entries.set(id, entry);
   }
 
   #window(start: number): Map<string, WindowEntry<K, V>> {
@@ -214,8 +178,4 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     const i = this.#starts.indexOf(start);
     if (i >= 0) this.#starts.splice(i, 1);
   }
-}
-
-function finite(t: number): number | null {
-  return Number.isFinite(t) ? t : null;
 }
