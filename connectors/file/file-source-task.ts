@@ -9,6 +9,7 @@ import { compileFieldPath } from '../transforms/field-path.js';
 import { asFilePosition, fileIdentity, FINGERPRINT_BYTES, fingerprintMatches, takeFingerprint, type FilePosition } from './file-identity.js';
 import type { FileSourceConfig } from './file-source.js';
 import { FileWatcher, resolvePatterns, type PathEvent } from './file-watcher.js';
+import { WakeableWait } from '../wakeable-wait.js';
 
 /** A file being read, known by identity. */
 interface TrackedFile {
@@ -40,7 +41,7 @@ export class FileSourceTask implements SourceTask {
   #context!: SourceContext;
   #startup = true;
   #events: Promise<void> = Promise.resolve();
-  #wake: (() => void) | null = null;
+  readonly #wait = new WakeableWait();
   #lastSweepMs = 0;
   #cursor = 0;
   #watchError: Error | null = null;
@@ -77,14 +78,14 @@ export class FileSourceTask implements SourceTask {
       }
       const left = deadline - performance.now();
       if (left <= 0 || signal.aborted) return [];
-      await this.#sleep(Math.min(left, this.#config['file.poll.interval.ms']), signal);
+      await this.#wait.wait(Math.min(left, this.#config['file.poll.interval.ms']), signal);
     }
   }
 
   async stop(): Promise<void> {
     await this.#watcher?.close();
     await this.#events.catch(() => {});
-    this.#wake?.();
+    this.#wait.wake();
     for (const file of this.#files.values()) await file.handle.close().catch(() => {});
     this.#files.clear();
     this.#pathToId.clear();
@@ -95,7 +96,7 @@ export class FileSourceTask implements SourceTask {
     this.#events = this.#events.then(() => this.#onPathEvent(event, file)).catch((error: unknown) => {
       this.#watchError = error as Error;
     });
-    this.#wake?.();
+    this.#wait.wake();
   }
 
   async #onPathEvent(event: PathEvent, file: string): Promise<void> {
@@ -131,7 +132,7 @@ export class FileSourceTask implements SourceTask {
       if (!tracked) return;
     }
     tracked.dirty = true;
-    this.#wake?.();
+    this.#wait.wake();
   }
 
   /** Opens a newly seen file at its stored position (if the fingerprint still matches), or 0, or its end. */
@@ -326,7 +327,7 @@ export class FileSourceTask implements SourceTask {
       file.dirty = false;
       setTimeout(() => {
         file.dirty = true;
-        this.#wake?.();
+        this.#wait.wake();
       }, this.#config['file.whole.settle.ms'] - quietMs).unref();
       return [];
     }
@@ -338,19 +339,6 @@ export class FileSourceTask implements SourceTask {
     return [{ sourcePartition: file.id, value: buffer.subarray(0, bytesRead), headers: file.headers, sourceOffset: position }];
   }
 
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-    });
-  }
 }
 
 function isBlank(buffer: Buffer, start: number, end: number): boolean {

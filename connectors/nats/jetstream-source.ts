@@ -45,6 +45,7 @@ import { SeqRanges } from './seq-ranges.js';
 import { MESSAGE_RECORD_PROPERTIES, MessageRecordMapper, type MessageRecordConfig } from './message-record.js';
 import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, withTimeout, type NatsConnectionConfig } from './nats-connection.js';
 import { explainPatterns, JETSTREAM_NAME_PATTERN, SOURCE_PLACEHOLDERS, SUBSCRIBE_SUBJECT_PATTERN, subjectProblem, unknownPlaceholders } from './subject.js';
+import { WakeableWait } from '../wakeable-wait.js';
 
 export interface JetStreamSourceConfig extends NatsConnectionConfig, MessageRecordConfig {
   'jetstream.stream': string;
@@ -212,7 +213,7 @@ export class JetStreamSourceTask implements SourceTask {
   #buffer: JsMsg[] = [];
   #pending: PendingAck[] = [];
   #broken: Error | null = null;
-  #wake: (() => void) | null = null;
+  readonly #wait = new WakeableWait();
   #stopped = false;
 
   constructor(config: JetStreamSourceConfig & { name: string }) {
@@ -273,7 +274,7 @@ export class JetStreamSourceTask implements SourceTask {
       expires: config['jetstream.fetch.expires.ms'],
       callback: (msg) => {
         this.#buffer.push(msg);
-        this.#wakeUp();
+        this.#wait.wake();
       },
     });
     this.#messages = messages;
@@ -281,14 +282,14 @@ export class JetStreamSourceTask implements SourceTask {
       for await (const s of messages.status()) {
         if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
           this.#broken = new UnreachableError(`JetStream ${s.type.replace(/_/g, ' ')}: ${stream}/${this.#durable}; setting it up again`);
-          this.#wakeUp();
+          this.#wait.wake();
         }
       }
     })().catch(() => {});
     void messages.closed().then((error) => {
       if (this.#messages === messages && !this.#stopped) {
         this.#broken = new UnreachableError(`the pull consumer ${stream}/${this.#durable} stopped${error ? `: ${error.message}` : ''}`, { cause: error });
-        this.#wakeUp();
+        this.#wait.wake();
       }
     });
   }
@@ -301,14 +302,6 @@ export class JetStreamSourceTask implements SourceTask {
     return from > 0 ? { seq: from } : { policy: this.#config['jetstream.deliver.policy'] };
   }
 
-  #wakeUp(): void {
-    const wake = this.#wake;
-    if (wake) {
-      this.#wake = null;
-      wake();
-    }
-  }
-
   async poll(signal: AbortSignal): Promise<readonly SourceRecord[]> {
     if (this.#broken !== null || this.#messages === null) {
       if (this.#messages !== null) await this.#teardown();
@@ -319,7 +312,7 @@ export class JetStreamSourceTask implements SourceTask {
         throw error;
       }
     }
-    if (this.#buffer.length === 0) await this.#waitForMessages(500, signal);
+    if (this.#buffer.length === 0 && this.#broken === null) await this.#wait.wait(500, signal);
     if (this.#buffer.length === 0) {
       if (this.#broken !== null) throw this.#broken;
       // The client is reconnecting by itself; report it rather than "caught up".
@@ -385,21 +378,6 @@ export class JetStreamSourceTask implements SourceTask {
     for (const p of done) for (const msg of p.messages) msg.ack();
   }
 
-  #waitForMessages(ms: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted || this.#broken !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        if (this.#wake === done) this.#wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-    });
-  }
-
   async #teardown(): Promise<void> {
     const messages = this.#messages;
     this.#messages = null;
@@ -410,7 +388,7 @@ export class JetStreamSourceTask implements SourceTask {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wakeUp();
+    this.#wait.wake();
     await this.#teardown();
     await this.#link?.close();
   }

@@ -29,6 +29,7 @@ import { MESSAGE_RECORD_PROPERTIES, MessageRecordMapper, type MessageRecordConfi
 import { UnreachableError } from '../retry-policy.js';
 import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, withTimeout, type NatsConnectionConfig } from './nats-connection.js';
 import { explainPatterns, SOURCE_PLACEHOLDERS, SUBSCRIBE_SUBJECT_PATTERN, subjectProblem, unknownPlaceholders } from './subject.js';
+import { WakeableWait } from '../wakeable-wait.js';
 
 export interface NatsSourceConfig extends NatsConnectionConfig, MessageRecordConfig {
   'nats.subject': string;
@@ -99,7 +100,7 @@ export class NatsSourceTask implements SourceTask {
   #link!: NatsLink;
   #sub: Subscription | null = null;
   #buffer: Msg[] = [];
-  #wake: (() => void) | null = null;
+  readonly #wait = new WakeableWait();
   #dropped = 0;
 
   constructor(config: NatsSourceConfig & { name: string }) {
@@ -129,11 +130,7 @@ export class NatsSourceTask implements SourceTask {
           return;
         }
         this.#buffer.push(msg);
-        const wake = this.#wake;
-        if (wake) {
-          this.#wake = null;
-          wake();
-        }
+        this.#wait.wake();
       },
     });
     // Once the server answered, it has the subscription: what is published from now on is seen.
@@ -147,7 +144,7 @@ export class NatsSourceTask implements SourceTask {
 
   async poll(signal: AbortSignal): Promise<readonly SourceRecord[]> {
     await this.#subscribe();
-    if (this.#buffer.length === 0) await this.#waitForMessages(500, signal);
+    if (this.#buffer.length === 0) await this.#wait.wait(500, signal);
     // The client is reconnecting by itself (and resubscribes); report it rather than "caught up".
     if (this.#buffer.length === 0 && !this.#link.connected && !signal.aborted) throw new UnreachableError(`NATS is unreachable (reconnecting to ${this.#config['nats.servers']})`);
     const take = this.#buffer.length <= this.#config['nats.poll.max.messages'] ? this.#buffer : this.#buffer.slice(0, this.#config['nats.poll.max.messages']);
@@ -160,23 +157,8 @@ export class NatsSourceTask implements SourceTask {
     return records;
   }
 
-  #waitForMessages(ms: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        if (this.#wake === done) this.#wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-    });
-  }
-
   async stop(): Promise<void> {
-    this.#wake?.();
+    this.#wait.wake();
     this.#sub?.unsubscribe();
     this.#sub = null;
     await this.#link?.close();
