@@ -16,6 +16,7 @@ import { readBatchHeader } from '../protocol/record-batch.js';
 import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
+import { sleep } from '../sleep.js';
 
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'none';
 
@@ -373,19 +374,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 }
 
 const YIELD_EVERY_MS = 5;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
-}
 
 function hasFetched(state: PartitionState<unknown, unknown>): boolean {
   return (state.reader !== null && !state.reader.done) || (state.fetched !== null && state.fetchedPos < state.fetched.length);

@@ -48,6 +48,7 @@ import { DataDirLock } from './data-dir-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { LogMaintenance } from './log-maintenance.js';
 import { TopicRegistry, validateTopicName, type TopicRecord } from './topic-registry.js';
+import { sleep } from '../sleep.js';
 
 export interface BrokerOptions {
   /** Directory for all data; omit (or set `inMemory`) for an in-memory broker. */
@@ -427,18 +428,6 @@ export class Broker implements Cluster {
       }
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 /** Opens the embedded engine: `openCluster({ dataDir })` on disk, `openCluster()` in memory. */
