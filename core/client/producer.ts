@@ -159,20 +159,34 @@ export class Producer<K = unknown, V = unknown> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
     const missing = this.#missingMetadata(records);
-    const run = (): Promise<RecordMetadata[]> => this.#enqueue(records);
-    let result: Promise<RecordMetadata[]>;
-    if (missing.length === 0 && !this.#metadataWait) result = run();
-    else {
-      // Sends queue behind any metadata load in progress, so records keep the order of `send` calls.
-      const ready = Promise.all([this.#metadataWait, ...missing.map((t) => this.#loadMetadata(t))]);
-      const wait: Promise<void> = ready.then(
-        () => this.#metadataLoaded(wait),
-        () => this.#metadataLoaded(wait),
-      );
-      this.#metadataWait = wait;
-      result = ready.then(run);
-    }
+    const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, true);
+    // Sends queue behind any metadata load in progress, so records keep the order of `send` calls.
+    const result = missing.length === 0 && !this.#metadataWait ? run() : this.#afterMetadata(missing).then(run);
     return Array.isArray(input) ? result : result.then((r) => r[0]);
+  }
+
+  /**
+   * Sends many records; resolves once every one is acknowledged per `acks`, without a metadata
+   * object per record — for callers that need only the acknowledgement (the streams runtime's
+   * outputs and changelogs).
+   * @throws as `send`
+   */
+  sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
+    const missing = this.#missingMetadata(records);
+    if (missing.length === 0 && !this.#metadataWait) return this.#enqueue(records, false);
+    return this.#afterMetadata(missing).then(() => this.#enqueue(records, false));
+  }
+
+  /** Resolves when `missing` topics' metadata and any earlier load are in, so sends keep their order. */
+  #afterMetadata(missing: readonly string[]): Promise<unknown> {
+    const ready = Promise.all([this.#metadataWait, ...missing.map((t) => this.#loadMetadata(t))]);
+    const wait: Promise<void> = ready.then(
+      () => this.#metadataLoaded(wait),
+      () => this.#metadataLoaded(wait),
+    );
+    this.#metadataWait = wait;
+    return ready;
   }
 
   #metadataLoaded(wait: Promise<void>): void {
@@ -235,7 +249,9 @@ export class Producer<K = unknown, V = unknown> {
     });
   }
 
-  #enqueue(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
+  #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: true): Promise<RecordMetadata[]>;
+  #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: false): Promise<void>;
+  #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: boolean): Promise<RecordMetadata[] | void> {
     const now = Date.now();
     const n = records.length;
     for (let i = 0; i < n; i++) {
@@ -244,9 +260,9 @@ export class Producer<K = unknown, V = unknown> {
         return Promise.reject(new InvalidRecordError(`topic "${r.topic}" is compacted and refuses records without a key (record ${i} of this send); nothing was sent`));
       }
     }
-    const batches = new Array<PendingBatch>(n);
-    const indexes = new Int32Array(n);
-    const timestamps = new Float64Array(n);
+    const batches = withMetadata ? new Array<PendingBatch>(n) : null;
+    const indexes = withMetadata ? new Int32Array(n) : null;
+    const timestamps = withMetadata ? new Float64Array(n) : null;
     const awaited = new Set<PendingBatch>();
     let topic: string | null = null;
     let meta!: TopicMetadata;
@@ -281,21 +297,24 @@ export class Producer<K = unknown, V = unknown> {
         batch.builder.tryAppend(encoded, now);
         this.#armLinger();
       }
-      batches[i] = batch;
-      indexes[i] = batch.builder.count - 1;
-      timestamps[i] = timestamp;
+      if (batches !== null) {
+        batches[i] = batch;
+        indexes![i] = batch.builder.count - 1;
+        timestamps![i] = timestamp;
+      }
       if (batch !== previous) {
         awaited.add(batch);
         previous = batch;
       }
       if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#seal(batch);
     }
-    const done = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
+    const done: Promise<unknown> = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
+    if (batches === null) return done.then(ignore);
     return done.then(() => {
       const out = new Array<RecordMetadata>(n);
       for (let i = 0; i < n; i++) {
         const b = batches[i];
-        out[i] = { topic: b.topic, partition: b.partition, offset: b.baseOffset + indexes[i], timestamp: timestamps[i] };
+        out[i] = { topic: b.topic, partition: b.partition, offset: b.baseOffset + indexes![i], timestamp: timestamps![i] };
       }
       return out;
     });
@@ -400,6 +419,8 @@ class KeyBytes {
     return (this.#views[length] ??= this.#scratch.subarray(0, length));
   }
 }
+
+const ignore = (): void => {};
 
 function toHeaders(input: HeadersInput | undefined): readonly RecordHeader[] | undefined {
   if (input === undefined || Array.isArray(input)) return input as readonly RecordHeader[] | undefined;

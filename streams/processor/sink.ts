@@ -111,12 +111,16 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
             subscriber.error(err);
             return;
           }
-          if (out.length === 0) {
+          // Nothing here is needed while the send waits for its acknowledgement: let the records
+          // die young rather than survive garbage collections of the other tasks' batches.
+          records.length = 0;
+          const count = out.length;
+          if (count === 0) {
             subscriber.complete();
             return;
           }
           env.collector.send(target.topic, out).then(() => {
-            env.observer?.recordsOut?.(env.taskId, target.topic, out.length);
+            env.observer?.recordsOut?.(env.taskId, target.topic, count);
             subscriber.complete();
           }, (err) => subscriber.error(err));
         },

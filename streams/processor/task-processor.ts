@@ -77,8 +77,18 @@ export class TaskProcessor {
   }
 
   /** Runs one batch through the sub-topology; resolves when it completed (outputs acknowledged). */
-  async process(batch: readonly InputRecord[]): Promise<void> {
-    if (!this.#prepared) await this.prepare();
+  process(batch: readonly InputRecord[]): Promise<void> {
+    if (!this.#prepared) return this.prepare().then(() => this.process(batch));
+    // Not an async function, so that no suspended frame holds the batch while its outputs wait
+    // for acknowledgement.
+    try {
+      return this.#process(batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #process(batch: readonly InputRecord[]): Promise<void> {
     const records: AnyRecord[] = [];
     const readers: SourceReader[] = [];
     let duplicates = 0;
@@ -104,8 +114,8 @@ export class TaskProcessor {
       readers.push(reader!);
     }
     if (duplicates > 0 && batch.length > 0) this.env.observer?.duplicates?.(this.env.taskId, batch[0].topic, batch[0].partition, duplicates);
-    if (records.length === 0) return;
-    await this.#run(records, readers);
+    if (records.length === 0) return Promise.resolve();
+    return this.#run(records, readers);
   }
 
   /** Commit metadata for an input partition (upstream positions of repartition records). */
@@ -137,7 +147,8 @@ export class TaskProcessor {
     return new SessionStore(spec.name, keySerde, valueSerde, this.inputs);
   }
 
-  #run(records: readonly AnyRecord[], readers: readonly SourceReader[]): Promise<void> {
+  /** Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records). */
+  #run(records: AnyRecord[], readers: SourceReader[]): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
     const subjects = new Map<number, Subject<AnyRecord>>();
@@ -255,6 +266,8 @@ export class TaskProcessor {
         // Sources nothing downstream reads (every branch of theirs dropped) still get a subject.
         for (const source of sub.sources) if (!subjects.has(source.id)) instantiate(source);
         for (let i = 0; i < records.length && !failed; i++) subjects.get(readers[i].node.id)!.next(records[i]);
+        records.length = 0;
+        readers.length = 0;
         for (const subject of subjects.values()) subject.complete();
       } catch (err) {
         fail(err);

@@ -46,6 +46,18 @@ export interface StreamTaskContext {
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
+/** The positions after a batch: one past its last record, per input partition. */
+function endPositions(batch: readonly InputRecord[]): Map<string, number> {
+  const ends = new Map<string, number>();
+  let last = batch[0];
+  for (let i = 1; i < batch.length; i++) {
+    const r = batch[i];
+    if (r.partition !== last.partition || r.topic !== last.topic) ends.set(tpKey(last), last.offset + 1);
+    last = r;
+  }
+  ends.set(tpKey(last), last.offset + 1);
+  return ends;
+}
 
 export class StreamTask {
   readonly id: TaskId;
@@ -113,7 +125,7 @@ export class StreamTask {
     void this.#consumer?.close();
     const consumer = createConsumer(this.#ctx.cluster, {
       autoOffsetReset: this.#ctx.options.autoOffsetReset,
-      maxPollRecords: Number.MAX_SAFE_INTEGER,
+      maxPollRecords: this.partitions.length === 1 ? this.#ctx.options.maxBatchRecords : Number.MAX_SAFE_INTEGER,
       maxPartitionFetchBytes: this.#ctx.options.maxPartitionFetchBytes,
       pollTimeoutMs: this.#ctx.options.pollTimeoutMs,
     });
@@ -158,19 +170,14 @@ export class StreamTask {
           const due = this.#processedSinceCommit ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
           const wait = this.queue.size > 0 ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
           if (this.#stopping) break;
-          const fetched = await this.#consumer!.poll({ timeoutMs: wait });
+          await this.#fetch(wait);
           if (this.#stopping) break;
-          this.#ctx.metrics.recordsFetched += fetched.length;
-          this.#enqueue(fetched);
         }
-        const batch = this.queue.take(options.maxBatchRecords);
-        if (batch.length > 0) {
-          await this.processor.process(batch);
-          this.#advance(batch);
-          this.#processedSinceCommit = true;
-          this.#ctx.metrics.recordsIn += batch.length;
-          if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: options.applicationId, taskId: this.name, count: batch.length, queued: this.queue.size });
-        }
+        // Records are handled by helpers, not held in this frame: a suspended async function
+        // keeps its locals alive, and a batch held across the wait for its outputs' acknowledgement
+        // survives garbage collections it need not survive.
+        const processing = this.#processNext();
+        if (processing !== null) await processing;
         if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
       }
     } catch (err) {
@@ -179,15 +186,25 @@ export class StreamTask {
     }
   }
 
-  /** Moves the positions past a processed batch. */
-  #advance(batch: readonly InputRecord[]): void {
-    let last = batch[0];
-    for (let i = 1; i < batch.length; i++) {
-      const r = batch[i];
-      if (r.partition !== last.partition || r.topic !== last.topic) this.#positions.set(tpKey(last), last.offset + 1);
-      last = r;
-    }
-    this.#positions.set(tpKey(last), last.offset + 1);
+  async #fetch(timeoutMs: number): Promise<void> {
+    const fetched = await this.#consumer!.poll({ timeoutMs });
+    if (this.#stopping) return;
+    this.#ctx.metrics.recordsFetched += fetched.length;
+    this.#enqueue(fetched);
+  }
+
+  /** Processes the next batch, then moves the positions past it; null when nothing is queued. */
+  #processNext(): Promise<void> | null {
+    const batch = this.queue.take(this.#ctx.options.maxBatchRecords);
+    const count = batch.length;
+    if (count === 0) return null;
+    const ends = endPositions(batch);
+    return this.processor.process(batch).then(() => {
+      for (const [k, position] of ends) this.#positions.set(k, position);
+      this.#processedSinceCommit = true;
+      this.#ctx.metrics.recordsIn += count;
+      if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: this.#ctx.options.applicationId, taskId: this.name, count, queued: this.queue.size });
+    });
   }
 
   /** Splits a poll's records (contiguous per partition) into the per-partition queues. */
@@ -209,7 +226,7 @@ export class StreamTask {
       const sends = drained.map(({ store, records }) => {
         changelogRecords += records.length;
         const topic = resolved.changelogTopic(store);
-        return producer.send(records.map((c) => ({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers })));
+        return producer.sendAll(records.map((c) => ({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers })));
       });
       await Promise.all(sends);
     }

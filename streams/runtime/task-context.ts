@@ -31,8 +31,8 @@ export function createTaskContext(
 ): StreamTaskContext {
   const appId = options.applicationId;
   const collector: RecordCollector = {
-    // Output records are producer records of bytes: sent as they are.
-    send: async (_topic, records) => void (await producer.send(records)),
+    // Output records are producer records of bytes: sent as they are, without per-record metadata.
+    send: (_topic, records) => producer.sendAll(records),
     partitionCount: (topic) => cluster.partitionCount(topic, { autoCreate: true }),
   };
   const observer: ProcessorObserver = {

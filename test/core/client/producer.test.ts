@@ -118,6 +118,22 @@ describe('Producer', () => {
     await Promise.all(producers.map((p) => p.close()));
   });
 
+  test('sendAll resolves once every record is acknowledged, in send order, and refuses what send refuses', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 2 });
+    await cluster.createTopic('c', { config: { 'cleanup.policy': 'compact' } });
+    const producer = createProducer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde, lingerMs: 0 });
+    // The first sendAll waits for topic metadata; the send after it must still land after it.
+    const all = producer.sendAll(Array.from({ length: 100 }, (_, i) => ({ topic: 't', partition: 0, key: `k${i}`, value: `v${i}` })));
+    const after = producer.send({ topic: 't', partition: 0, value: 'after' });
+    expect(await all).toBeUndefined();
+    expect(cluster.logFor('t', 0).logEndOffset).toBeGreaterThanOrEqual(100); // acknowledged means appended
+    expect((await after).offset).toBe(100);
+    await expect(producer.sendAll([{ topic: 'c', value: 'no key' }])).rejects.toThrow(/compacted and refuses records without a key/);
+    await producer.close();
+    await expect(producer.sendAll([{ topic: 't', value: 'x' }])).rejects.toThrow(/closed/);
+  });
+
   test('send after close is refused', async () => {
     const cluster = await testCluster({ inMemory: true });
     const producer = createProducer(cluster);
