@@ -5,6 +5,7 @@
  * a null value is meaningful on the wire: it is a tombstone on a compacted topic.
  */
 import { SerializationError } from '../errors.js';
+import { utf8Read } from '../protocol/utf8.js';
 
 /**
  * Turns values of type `T` into record bytes and back.
@@ -32,7 +33,7 @@ export interface Serde<T> {
  */
 export const stringSerde: Serde<string | null> = {
   serialize: (value) => value,
-  deserialize: (bytes) => (bytes === null ? null : bytes.toString('utf8')),
+  deserialize: (bytes) => (bytes === null ? null : utf8Read(bytes, 0, bytes.length)),
 };
 
 /** {@link bytesSerde}'s type: bytes in, the record's own `Buffer` out. */
@@ -94,7 +95,7 @@ export function jsonSerde<T>(options: JsonSerdeOptions = {}): Serde<T | null> {
     },
     deserialize(bytes) {
       if (bytes === null) return null;
-      const text = bytes.toString('utf8');
+      const text = utf8Read(bytes, 0, bytes.length);
       try {
         return JSON.parse(text, reviver) as T;
       } catch (err) {

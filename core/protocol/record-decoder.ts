@@ -7,6 +7,7 @@
 import { CorruptRecordError } from '../errors.js';
 import { BATCH_HEADER_BYTES, COMPRESSION_MASK, isCompressed, verifyBatch, type BatchHeader } from './record-batch.js';
 import type { RecordHeader, StoredRecord } from './record.js';
+import { utf8Read } from './utf8.js';
 import { readVarint, readVarlong, type Cursor } from './varint.js';
 
 /** Builds one decoded record; lets a consumer create its own record type in the decode loop. */
@@ -16,6 +17,26 @@ const makeStoredRecord: RecordMaker<StoredRecord> = (offset, timestamp, key, val
 
 // Shared by every header-less record; frozen so a consumer cannot mutate another's headers.
 const EMPTY_HEADERS = Object.freeze([]) as unknown as RecordHeader[];
+
+// The last header key decoded, and its bytes: most records of a topic carry the same few header
+// keys, so comparing a few bytes replaces decoding (and allocating) the same string again.
+let lastKey = '';
+let lastKeyBytes: Buffer = Buffer.alloc(0);
+const INTERNED_KEY_BYTES = 64;
+
+function headerKey(buf: Buffer, pos: number, length: number): string {
+  if (length === lastKeyBytes.length) {
+    let i = 0;
+    while (i < length && buf[pos + i] === lastKeyBytes[i]) i++;
+    if (i === length) return lastKey;
+  }
+  const key = utf8Read(buf, pos, pos + length);
+  if (length <= INTERNED_KEY_BYTES) {
+    lastKey = key;
+    lastKeyBytes = Buffer.from(buf.subarray(pos, pos + length));
+  }
+  return key;
+}
 
 /**
  * Reads the records of one (already CRC-checked) batch in order, as many at a time as asked,
@@ -96,11 +117,12 @@ export class BatchRecordReader<T> {
       if (headerCount < 0 || headerCount > recordEnd - cursor.pos) {
         throw new CorruptRecordError(`record at offset ${offset} declares ${headerCount} headers in ${recordEnd - cursor.pos} bytes`);
       }
-      const headers: RecordHeader[] = headerCount === 0 ? EMPTY_HEADERS : [];
+      // Sized up front: an array grown by push reserves room for 16 elements.
+      const headers: RecordHeader[] = headerCount === 0 ? EMPTY_HEADERS : new Array<RecordHeader>(headerCount);
       for (let h = 0; h < headerCount; h++) {
         const keyLen = readVarint(buf, cursor);
         if (keyLen < 0) throw new CorruptRecordError(`record at offset ${offset} has a header key of negative length ${keyLen}`);
-        const hKey = buf.toString('utf8', cursor.pos, cursor.pos + keyLen);
+        const hKey = headerKey(buf, cursor.pos, keyLen);
         cursor.pos += keyLen;
         const valLen = readVarint(buf, cursor);
         let hValue: Buffer | null = null;
@@ -108,7 +130,7 @@ export class BatchRecordReader<T> {
           hValue = buf.subarray(cursor.pos, cursor.pos + valLen);
           cursor.pos += valLen;
         }
-        headers.push({ key: hKey, value: hValue });
+        headers[h] = { key: hKey, value: hValue };
       }
       if (cursor.pos !== recordEnd) throw new CorruptRecordError(`record at offset ${offset} has ${recordEnd - cursor.pos} unexplained bytes`);
       out.push(this.#make(offset, baseTimestamp + timestampDelta, key, value, headers));
