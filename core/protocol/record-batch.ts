@@ -99,6 +99,19 @@ function byteLength(data: Uint8Array | string): number {
   return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
+// The last header key encoded, as bytes: most records of a topic carry the same few header keys,
+// so this saves measuring and encoding the same string for every record.
+let lastHeaderKey = '';
+let lastHeaderKeyBytes: Buffer = Buffer.alloc(0);
+
+function headerKeyBytes(key: string): Buffer {
+  if (key !== lastHeaderKey) {
+    lastHeaderKey = key;
+    lastHeaderKeyBytes = Buffer.from(key, 'utf8');
+  }
+  return lastHeaderKeyBytes;
+}
+
 /**
  * Accumulates records into one RecordBatch v2, encoding each as it arrives, so a producer's
  * linger buffer is already the bytes that go to disk. Not reentrant; one builder per partition.
@@ -150,7 +163,7 @@ export class RecordBatchBuilder {
     let headerBytes = sizeOfVarint(headerCount);
     for (let i = 0; i < headerCount; i++) {
       const h = headers![i];
-      const k = Buffer.byteLength(h.key);
+      const k = headerKeyBytes(h.key).length;
       const v = h.value === null ? -1 : h.value.length;
       headerBytes += sizeOfVarint(k) + k + sizeOfVarint(v) + Math.max(v, 0);
     }
@@ -198,8 +211,10 @@ export class RecordBatchBuilder {
       pos = writeVarint(buf, pos, headerCount);
       for (let i = 0; i < headerCount; i++) {
         const h = headers![i];
-        pos = writeVarint(buf, pos, Buffer.byteLength(h.key));
-        pos += utf8Write(buf, h.key, pos);
+        const hKey = headerKeyBytes(h.key);
+        pos = writeVarint(buf, pos, hKey.length);
+        buf.set(hKey, pos);
+        pos += hKey.length;
         if (h.value === null) pos = writeVarint(buf, pos, -1);
         else {
           pos = writeVarint(buf, pos, h.value.length);

@@ -49,7 +49,8 @@ export class SourceReader {
     // The input record is the origin: derived records point at it (no copy per record).
     let headers: readonly RecordHeader[] = r.headers;
     if (this.node.internal) {
-      const at = headers.findIndex((h) => h.key === ORIGIN_HEADER);
+      let at = headers.length - 1; // the sink appends the origin last
+      while (at >= 0 && headers[at].key !== ORIGIN_HEADER) at--;
       if (at >= 0) {
         if (this.#isDuplicate(input, headers[at].value)) return null;
         headers = headers.length === 1 ? EMPTY_HEADERS : headers.filter((_, i) => i !== at);
@@ -95,7 +96,7 @@ export class SourceReader {
     const partition = value.readInt32BE(12);
     // Runs of records come from one upstream partition: reuse its name.
     const last = this.#lastTopic;
-    if (last === null || partition !== this.#lastPartition || last.length !== value.length - 16 || value.compare(last, 0, last.length, 16) !== 0) {
+    if (last === null || partition !== this.#lastPartition || !sameBytes(value, 16, last)) {
       const topic = value.toString('latin1', 16);
       this.#lastTopic = Buffer.from(topic, 'latin1');
       this.#lastPartition = partition;
@@ -113,6 +114,13 @@ export class SourceReader {
     }
     return false;
   }
+}
+
+/** True when `value` from `at` on holds exactly `bytes` (a topic name: short, so a loop beats a native call). */
+function sameBytes(value: Buffer, at: number, bytes: Buffer): boolean {
+  if (value.length - at !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (value[at + i] !== bytes[i]) return false;
+  return true;
 }
 
 const EMPTY_HEADERS: readonly RecordHeader[] = Object.freeze([]) as readonly RecordHeader[];
