@@ -179,7 +179,8 @@ export function encodeOrigin(offset: number, seq: number, partition: number, top
   value.writeDoubleBE(offset, 0);
   value.writeInt32BE(seq, 8);
   value.writeInt32BE(partition, 12);
-  topic.copy(value, 16);
+  // A topic name is short: a loop beats Buffer#copy's native call.
+  for (let i = 0; i < topic.length; i++) value[16 + i] = topic[i];
   return value;
 }
 

@@ -208,7 +208,7 @@ export class StreamTask {
   }
 
   /** Splits a poll's records (contiguous per partition) into the per-partition queues. */
-  #enqueue(records: readonly InputRecord[]): void {
+  #enqueue(records: InputRecord[]): void {
     let start = 0;
     for (let i = 1; i <= records.length; i++) {
       if (i < records.length && records[i].partition === records[start].partition && records[i].topic === records[start].topic) continue;

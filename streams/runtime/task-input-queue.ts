@@ -19,16 +19,17 @@ export class TaskInputQueue {
     return this.#size;
   }
 
-  push(records: readonly InputRecord[]): void {
+  /** Queues `records` (of one partition); the queue takes ownership of the array. */
+  push(records: InputRecord[]): void {
     if (records.length === 0) return;
     const k = `${records[0].topic}\u0000${records[0].partition}`;
     let q = this.#queues.get(k);
     if (q === undefined) this.#queues.set(k, (q = { records: [], head: 0 }));
-    if (q.head > 0 && q.head === q.records.length) {
-      q.records = [];
+    if (q.head === q.records.length) {
+      // Empty: adopt the array rather than copy it record by record.
+      q.records = records;
       q.head = 0;
-    }
-    for (const r of records) q.records.push(r);
+    } else for (const r of records) q.records.push(r);
     this.#size += records.length;
   }
 
