@@ -11,7 +11,7 @@
  */
 import { Observable } from 'rxjs';
 import { SerializationError, type RecordHeader } from '../../core/index.js';
-import type { StreamRecord } from '../record.js';
+import type { RecordOrigin, StreamRecord } from '../record.js';
 import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
 import { ORIGIN_HEADER } from './source-reader.js';
 import type { OutputRecord, TaskEnvironment } from './task-environment.js';
@@ -132,28 +132,7 @@ function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
   // The n-th record of this sink derived from an input record, in arrival order (per sink, so
   // that the numbering repeats when the input is reprocessed, whatever order sinks complete in).
   const seq = new Int32Array(records.length);
-  const next = new Map<object, number>();
-  let lastOrigin: object | null = null;
-  let lastSeq = 0;
-  for (let i = 0; i < records.length; i++) {
-    const origin = records[i].origin;
-    let n: number;
-    if (origin === lastOrigin) n = ++lastSeq;
-    else {
-      if (lastOrigin !== null) next.set(lastOrigin, lastSeq + 1);
-      n = next.get(origin) ?? 0;
-      lastOrigin = origin;
-      lastSeq = n;
-    }
-    seq[i] = n;
-  }
-  let order: number[] | null = null;
-  for (let i = 1; i < records.length; i++) {
-    if (compare(records[i - 1], seq[i - 1], records[i], seq[i]) > 0) {
-      order = records.map((_, j) => j).sort((a, b) => compare(records[a], seq[a], records[b], seq[b]));
-      break;
-    }
-  }
+  const order = inOrder(records, seq) ? null : numberAndSort(records, seq);
   const out = new Array<OutputRecord>(records.length);
   let topic = '';
   let topicBytes = Buffer.alloc(0);
@@ -173,6 +152,41 @@ function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
   return out;
 }
 
+/**
+ * The common case, checked (and numbered) in one pass without a map: each input record's outputs
+ * arrive together and input records in position order. False when they do not; `seq` is then to
+ * be numbered again.
+ */
+function inOrder(records: AnyRecord[], seq: Int32Array): boolean {
+  for (let i = 1; i < records.length; i++) {
+    const a = records[i - 1].origin;
+    const b = records[i].origin;
+    if (b === a) seq[i] = seq[i - 1] + 1;
+    else if (comparePositions(a, b) >= 0) return false;
+  }
+  return true;
+}
+
+/** Numbers outputs per input record in arrival order, then sorts them by position; returns the order. */
+function numberAndSort(records: AnyRecord[], seq: Int32Array): number[] {
+  const next = new Map<object, number>();
+  let lastOrigin: object | null = null;
+  let lastSeq = 0;
+  for (let i = 0; i < records.length; i++) {
+    const origin = records[i].origin;
+    let n: number;
+    if (origin === lastOrigin) n = ++lastSeq;
+    else {
+      if (lastOrigin !== null) next.set(lastOrigin, lastSeq + 1);
+      n = next.get(origin) ?? 0;
+      lastOrigin = origin;
+      lastSeq = n;
+    }
+    seq[i] = n;
+  }
+  return records.map((_, j) => j).sort((a, b) => compare(records[a], seq[a], records[b], seq[b]));
+}
+
 /** `sluice.origin` header value: `[offset: float64][seq: int32][partition: int32][topic]`, big-endian. */
 export function encodeOrigin(offset: number, seq: number, partition: number, topic: Buffer): Buffer {
   const value = Buffer.allocUnsafe(16 + topic.length);
@@ -185,10 +199,11 @@ export function encodeOrigin(offset: number, seq: number, partition: number, top
 }
 
 function compare(a: StreamRecord<unknown, unknown>, seqA: number, b: StreamRecord<unknown, unknown>, seqB: number): number {
-  const oa = a.origin;
-  const ob = b.origin;
+  return comparePositions(a.origin, b.origin) || seqA - seqB;
+}
+
+function comparePositions(oa: RecordOrigin, ob: RecordOrigin): number {
   if (oa.topic !== ob.topic) return oa.topic < ob.topic ? -1 : 1;
   if (oa.partition !== ob.partition) return oa.partition - ob.partition;
-  if (oa.offset !== ob.offset) return oa.offset - ob.offset;
-  return seqA - seqB;
+  return oa.offset - ob.offset;
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde } from '../../core/index.js';
-import { filter, flatMapValues, mapValues, selectKey, StreamsBuilder, TopologyTestDriver, type StreamRecord } from '../../streams/index.js';
+import { filter, flatMapValues, mapValues, mapValuesAsync, selectKey, StreamsBuilder, TopologyTestDriver, type StreamRecord } from '../../streams/index.js';
 import { encodeOrigin } from '../../streams/processor/sink.js';
 import { countWords, wordsFile } from './streams-helpers.js';
 
@@ -108,6 +108,22 @@ describe('aggregations', () => {
     expect(seqs('test-app-by-word-repartition')).toEqual([0, 1]);
     expect(seqs('test-app-by-length-repartition')).toEqual([0, 1]);
     expect(driver.store('lengths').get(2 as never)).toBe(1);
+  });
+
+  test('records reaching a repartition sink out of position order are numbered per input record and written in position order', async () => {
+    const b = new StreamsBuilder();
+    const s = b.stream('in', str);
+    // The asynchronous branch emits its records after the synchronous one emitted all of its own.
+    const late = s.pipe(mapValuesAsync(async (v: string | null) => `${v}!`, 4));
+    s.merge(late).groupBy((r) => r.value ?? '', { name: 'g' }).count({ name: 'n' });
+    const driver = new TopologyTestDriver(b.build());
+    await driver.createInputTopic('in', str).pipeRecords(['x', 'y', 'z'].map((value) => ({ value })));
+    const positions = driver.records('test-app-g-repartition').map((r) => {
+      const h = r.headers.find((x) => x.key === 'sluice.origin')!.value!;
+      return [h.readDoubleBE(0), h.readInt32BE(8)];
+    });
+    expect(positions).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]);
+    expect(driver.store('n').get('x!')).toBe(1);
   });
 
   test('a repartition source drops records written twice by a restarted upstream task', async () => {
