@@ -122,6 +122,7 @@ export class BatchRecordReader<T> {
       for (let h = 0; h < headerCount; h++) {
         const keyLen = readVarint(buf, cursor);
         if (keyLen < 0) throw new CorruptRecordError(`record at offset ${offset} has a header key of negative length ${keyLen}`);
+        if (cursor.pos + keyLen > recordEnd) throw new CorruptRecordError(`record at offset ${offset} has a header key of ${keyLen} bytes overrunning the record`);
         const hKey = headerKey(buf, cursor.pos, keyLen);
         cursor.pos += keyLen;
         const valLen = readVarint(buf, cursor);
