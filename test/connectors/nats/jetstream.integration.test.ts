@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { ConfigValidator, createRegistry, RecordsRejectedError, type JsonValue, type SinkRecord, type SourceContext, type SourceRecord } from '../../../connectors/index.js';
 import { JetStreamSinkTask, JetStreamSourceTask } from '../../../connectors/nats/index.js';
 import { PubAckPipeline } from '../../../connectors/nats/pub-ack-pipeline.js';
+import { WireHeaders } from '../../../connectors/nats/wire-headers.js';
 import { openCluster } from '../../../core/index.js';
 import { tempDir } from '../../helpers.js';
 import { describeWithNats, eventually, testConnection, testNatsServer, testRuntime } from './nats-test-helpers.js';
@@ -237,6 +238,37 @@ describeWithNats('JetStream connectors (real nats-server)', () => {
       expect(first!.header.get('trace')).toBe('t-0');
       await task.stop();
       void nc;
+    });
+
+    test('publishes written as frames arrive whole: UTF-8 subjects and headers, empty and oversized payloads, across chunks', async () => {
+      const server = await testNatsServer();
+      const { nc, jsm } = await testConnection(server);
+      await jsm.streams.add({ name: 'DST', subjects: ['dst.>'] });
+      const pipeline = new PubAckPipeline(nc);
+      const messages = Array.from({ length: 3000 }, (_, i) => {
+        const headers = i % 3 === 0 ? undefined : new WireHeaders();
+        headers?.append('Nats-Msg-Id', `é-${i}`);
+        return { subject: `dst.ü.${i % 7}`, payload: Buffer.alloc(i % 5 === 0 ? 0 : i % 200, String(i % 10)), headers };
+      });
+      messages.push({ subject: 'dst.big', payload: Buffer.alloc(200 * 1024, 'b'), headers: undefined }); // > one chunk
+      messages.push({ subject: 'dst.too big', payload: Buffer.from('x'), headers: undefined });
+      messages.push({ subject: 'dst.huge', payload: Buffer.alloc(2 * 1024 * 1024), headers: undefined }); // > max_payload
+      messages.push({ subject: 'dst.last', payload: Buffer.from('end'), headers: undefined });
+      const outcomes = await pipeline.publishAll(messages, { window: 512, timeoutMs: 10_000 });
+      pipeline.close();
+      expect(outcomes.slice(0, 3001).every((o) => o.ok)).toBe(true);
+      expect(outcomes[3001]).toMatchObject({ ok: false, retriable: false, error: { message: expect.stringMatching(/invalid subject/) } });
+      expect(outcomes[3002]).toMatchObject({ ok: false, retriable: false, error: { message: expect.stringMatching(/max_payload/) } });
+      expect(outcomes[3003]).toEqual({ ok: true, duplicate: false });
+      expect(await streamCount(jsm, 'DST')).toBe(3002);
+      for (const i of [0, 1, 2, 5, 1999, 2999]) {
+        const m = (await jsm.streams.getMessage('DST', { seq: i + 1 }))!;
+        expect(m.subject).toBe(`dst.ü.${i % 7}`);
+        expect(Buffer.from(m.data).equals(messages[i].payload)).toBe(true);
+        expect(m.header?.get('Nats-Msg-Id') ?? '').toBe(i % 3 === 0 ? '' : `é-${i}`);
+      }
+      expect((await jsm.streams.getMessage('DST', { seq: 3001 }))!.data.length).toBe(200 * 1024);
+      expect(Buffer.from((await jsm.streams.getMessage('DST', { seq: 3002 }))!.data).toString()).toBe('end');
     });
 
     test('refused messages are rejected records; no stream for the subject and NATS down are retriable', async () => {
