@@ -35,18 +35,27 @@ export function deliveryOf(msg: JsMsg): DeliveryInfo {
  * @throws Error when `reply` is not a JetStream ack subject.
  */
 export function deliveryInfo(reply: string): DeliveryInfo {
-  const dots: number[] = [];
-  for (let i = reply.indexOf('.'); i >= 0 && dots.length < 11; i = reply.indexOf('.', i + 1)) dots.push(i);
-  // Token k spans (dots[k-1], dots[k]); the old form has 8 dots, the new 10 or more.
-  const first = dots.length === 8 ? 4 : dots.length >= 10 ? 6 : -1;
-  if (first < 0 || !reply.startsWith('$JS.ACK.')) throw new Error(`not a JetStream message (reply subject ${JSON.stringify(reply)})`);
-  const end = (k: number): number => (k < dots.length ? dots[k] : reply.length);
-  return {
-    streamSeq: digits(reply, dots[first] + 1, end(first + 1)),
-    deliverySeq: digits(reply, dots[first + 1] + 1, end(first + 2)),
-    // Nanoseconds exceed 2^53: drop the last six digits rather than round a float.
-    timestampMs: digits(reply, dots[first + 2] + 1, Math.max(dots[first + 2] + 1, end(first + 3) - 6)),
-  };
+  // The 5th to 8th dots (old form) or the 7th to 10th (new form) delimit the tokens wanted; the
+  // number of dots tells the form: 8, or 10 and more.
+  let dots = 0;
+  let d4 = 0, d5 = 0, d6 = 0, d7 = 0, d8 = 0, d9 = 0;
+  for (let i = reply.indexOf('.'); i >= 0 && dots < 10; i = reply.indexOf('.', i + 1)) {
+    dots++;
+    if (dots === 5) d4 = i;
+    else if (dots === 6) d5 = i;
+    else if (dots === 7) d6 = i;
+    else if (dots === 8) d7 = i;
+    else if (dots === 9) d8 = i;
+    else if (dots === 10) d9 = i;
+  }
+  if (!reply.startsWith('$JS.ACK.') || (dots !== 8 && dots < 10)) throw new Error(`not a JetStream message (reply subject ${JSON.stringify(reply)})`);
+  if (dots === 8) return { streamSeq: digits(reply, d4 + 1, d5), deliverySeq: digits(reply, d5 + 1, d6), timestampMs: millis(reply, d6 + 1, d7) };
+  return { streamSeq: digits(reply, d6 + 1, d7), deliverySeq: digits(reply, d7 + 1, d8), timestampMs: millis(reply, d8 + 1, d9) };
+}
+
+/** Nanoseconds exceed 2^53: drop the last six digits rather than round a float. */
+function millis(s: string, from: number, to: number): number {
+  return digits(s, from, Math.max(from, to - 6));
 }
 
 function digits(s: string, from: number, to: number): number {

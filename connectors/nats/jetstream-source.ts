@@ -364,8 +364,11 @@ export class JetStreamSourceTask implements SourceTask {
     const handed = this.#handed;
     const epoch = this.#epoch;
     const records: SourceRecord[] = [];
-    let top: Ackable | null = null;
-    let skipped: Ackable | null = null;
+    // The highest sequence handed out and skipped (no object per message: this loop is hot).
+    let top: JsMsg | null = null;
+    let topSeq = 0;
+    let skipped: JsMsg | null = null;
+    let skippedSeq = 0;
     for (const msg of batch) {
       const info = deliveryOf(msg);
       if (info.deliverySeq !== this.#nextDelivery) {
@@ -377,7 +380,11 @@ export class JetStreamSourceTask implements SourceTask {
       this.#nextDelivery++;
       const seq = info.streamSeq;
       if (handed.has(seq)) {
-        skipped = later(skipped, { msg, seq, epoch }); // handed to the log before: a redelivery
+        // Handed to the log before: a redelivery.
+        if (seq > skippedSeq) {
+          skipped = msg;
+          skippedSeq = seq;
+        }
         continue;
       }
       handed.add(seq);
@@ -396,19 +403,23 @@ export class JetStreamSourceTask implements SourceTask {
         headers,
         timestamp: stamped ? info.timestampMs : undefined,
       });
-      top = later(top, { msg, seq, epoch });
+      if (seq > topSeq) {
+        top = msg;
+        topSeq = seq;
+      }
     }
     if (records.length > 0) {
       const position: JetStreamPosition = { streamCreated: this.#streamCreated, seqs: handed.toJSON() };
       records[records.length - 1].sourceOffset = position as unknown as JsonValue;
-      this.#pending.push({ records, top });
+      this.#pending.push({ records, top: top && { msg: top, seq: topSeq, epoch } });
     }
     if (skipped !== null) {
       // Ack a skipped redelivery only once what was handed out before it is in the log: with the
       // newest batch still in flight, or now when none is.
+      const ackable = { msg: skipped, seq: skippedSeq, epoch };
       const newest = this.#pending[this.#pending.length - 1];
-      if (newest) newest.top = later(newest.top, skipped);
-      else this.#ack(skipped);
+      if (newest) newest.top = later(newest.top, ackable);
+      else this.#ack(ackable);
     }
     return records;
   }
