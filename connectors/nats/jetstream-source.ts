@@ -98,7 +98,7 @@ export const jetstreamSource: SourceConnectorType<JetStreamSourceConfig> = {
         examples: ['ORDERS'],
       },
       'jetstream.durable': {
-        description: 'Name of the durable pull consumer (created if missing; its ack state lives on the server). Default: sluice-<connector name> with dots as underscores.',
+        description: 'Name of the durable pull consumer, for this connector alone (created if missing, ack policy all; its ack state lives on the server). One with another ack policy, or with deliveries awaiting their ack at start, is created again from its ack floor. Default: sluice-<connector name> with dots as underscores.',
         type: 'string',
         pattern: JETSTREAM_NAME_PATTERN,
         examples: ['sluice-orders'],
