@@ -7,20 +7,29 @@
  * `jetstream.max.ack.pending` messages await their ack, which bounds the buffer and everything in
  * flight between JetStream and the log.
  *
- * Acknowledging: each message is acked (`ack_policy: explicit`) only once the record made from
- * it was acknowledged by the log and its position stored (the runtime calls `acknowledge` for each
- * batch, in poll order). Not `ack_policy: all`: after a crash JetStream delivers new messages
- * before it redelivers those the dead process held, and an ack-all of a new one would ack those
- * too — lost.
+ * Acknowledging: one ack per acknowledged batch, not per message — the consumer's ack policy is
+ * `all`, so acking stream sequence S acks every message up to S. The runtime calls `acknowledge`
+ * for each batch, in poll order, once the log acknowledged its records and stored their position;
+ * then the highest sequence of the batches done is acked. That is safe only if every delivery
+ * pending on the server up to S reached this task, so:
+ * - a consumer is only used from a clean state: when it has deliveries awaiting their ack at
+ *   setup (an earlier process or connection had them, maybe never wrote them to the log, and
+ *   JetStream delivers new messages before it redelivers those), or has another ack policy, it is
+ *   created again from its ack floor (`durable-consumer.ts`);
+ * - deliveries are counted: each carries the consumer's delivery sequence, one more per delivery
+ *   (redeliveries included); a jump means messages were lost in transit (a connection dropped
+ *   with messages in flight) and the consumer is created again from its ack floor, acks of the
+ *   batches from before left unsent.
+ * So one connector per durable consumer: several processes sharing it would take each other's
+ * deliveries for losses and keep creating it again.
  *
  * Delivery: at-least-once across restarts of either side. Messages not acked (the process died,
  * NATS was down and lost the ack) are redelivered by JetStream after `jetstream.ack.wait.ms`.
  * To avoid writing those twice, the source remembers the stream sequences it handed to the log
  * (the recent ones, as ranges — see `seq-ranges.ts`) and stores them as the position of each
- * batch; a redelivered message whose sequence is among them is acked and skipped, in this run or
- * after a restart. Only sequences this connector handed out are remembered, so several processes
- * may share the durable consumer. If the consumer disappears, it is created again from the last
- * ack floor seen.
+ * batch; a redelivered message whose sequence is among them is skipped (and acked with the next
+ * batch), in this run or after a restart. If the consumer disappears, it is created again from the
+ * last ack floor seen.
  *
  * Source partition `jetstream:<stream>:<durable>`, position `{ streamCreated, seqs: [[first,
  * last], …] }` (a stream deleted and created again under the same name starts its sequences over:
@@ -40,6 +49,7 @@ import { jetstreamManager, type ConsumerMessages, type JetStreamManager, type Js
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConfigProblem, JsonValue, SourceConnectorType, SourceContext, SourceRecord, SourceTask } from '../connector.js';
 import { isRetriable, UnreachableError } from '../retry-policy.js';
+import { deliveryOf } from './delivery-info.js';
 import { ensureDurableConsumer, rethrowJetStream, type ConsumerStart } from './durable-consumer.js';
 import { SeqRanges } from './seq-ranges.js';
 import { MESSAGE_RECORD_PROPERTIES, MessageRecordMapper, type MessageRecordConfig } from './message-record.js';
@@ -88,7 +98,7 @@ export const jetstreamSource: SourceConnectorType<JetStreamSourceConfig> = {
         examples: ['ORDERS'],
       },
       'jetstream.durable': {
-        description: 'Name of the durable pull consumer (created if missing; its ack state lives on the server). Default: sluice-<connector name> with dots as underscores.',
+        description: 'Name of the durable pull consumer, for this connector alone (created if missing, ack policy all; its ack state lives on the server). One with another ack policy, or with deliveries awaiting their ack at start, is created again from its ack floor. Default: sluice-<connector name> with dots as underscores.',
         type: 'string',
         pattern: JETSTREAM_NAME_PATTERN,
         examples: ['sluice-orders'],
@@ -187,11 +197,24 @@ export function defaultDurableName(connectorName: string): string {
   return `sluice-${connectorName.replace(/\./g, '_')}`;
 }
 
-/** Acks owed once a polled batch is acknowledged by the log. */
+/** A message that can be acked, with the setup (epoch) of the consumer it came from. */
+interface Ackable {
+  msg: JsMsg;
+  seq: number;
+  epoch: number;
+}
+
+/** The ack owed once a polled batch is acknowledged by the log. */
 interface PendingAck {
   records: readonly SourceRecord[];
-  /** The batch's messages, and redeliveries skipped meanwhile. */
-  messages: JsMsg[];
+  /** The highest sequence among the batch's messages and redeliveries skipped meanwhile. */
+  top: Ackable | null;
+}
+
+/** The later of two acks: of the current setup before an older one, then the higher sequence. */
+function later(a: Ackable | null, b: Ackable | null): Ackable | null {
+  if (a === null || b === null) return a ?? b;
+  return a.epoch !== b.epoch ? (a.epoch > b.epoch ? a : b) : a.seq >= b.seq ? a : b;
 }
 
 /** The running consumer. See the module comment for the delivery contract. */
@@ -208,8 +231,14 @@ export class JetStreamSourceTask implements SourceTask {
   #streamCreated = '';
   /** Stream sequences handed to the log (recent ones; the stored ones at start). */
   #handed: SeqRanges;
-  /** The consumer's ack floor (stream sequence) when last seen. */
+  /** The consumer's ack floor (stream sequence) when last seen, or the last sequence acked. */
   #ackFloor = 0;
+  /** Counts setups; messages and acks of an earlier one are not used. */
+  #epoch = 0;
+  /** The delivery sequence the next message must have. */
+  #nextDelivery = 0;
+  /** Deliveries went missing: create the consumer again at the next setup. */
+  #recreate = false;
   #buffer: JsMsg[] = [];
   #pending: PendingAck[] = [];
   #broken: Error | null = null;
@@ -263,8 +292,12 @@ export class JetStreamSourceTask implements SourceTask {
       maxDeliver: config['jetstream.max.deliver'],
       description: `Sluice connector ${config.name}`,
       start: this.#startFrom(),
+      recreate: this.#recreate,
     });
+    this.#recreate = false;
     this.#ackFloor = Math.max(this.#ackFloor, ci.ack_floor?.stream_seq ?? 0);
+    this.#nextDelivery = (ci.delivered?.consumer_seq ?? 0) + 1;
+    const epoch = ++this.#epoch;
 
     const js = jsm.jetstream();
     const consumer = js.consumers.getConsumerFromInfo(ci);
@@ -273,6 +306,7 @@ export class JetStreamSourceTask implements SourceTask {
       max_messages: config['jetstream.fetch.max.messages'],
       expires: config['jetstream.fetch.expires.ms'],
       callback: (msg) => {
+        if (epoch !== this.#epoch) return; // a late delivery to a consumer torn down
         this.#buffer.push(msg);
         this.#wait.wake();
       },
@@ -326,22 +360,38 @@ export class JetStreamSourceTask implements SourceTask {
   #toRecords(batch: JsMsg[]): SourceRecord[] {
     const stamped = this.#config['jetstream.timestamp'] === 'stored';
     const metadata = this.#config['jetstream.metadata.headers'];
+    const stream = this.#config['jetstream.stream'];
     const handed = this.#handed;
+    const epoch = this.#epoch;
     const records: SourceRecord[] = [];
-    const messages: JsMsg[] = [];
-    const skipped: JsMsg[] = [];
+    // The highest sequence handed out and skipped (no object per message: this loop is hot).
+    let top: JsMsg | null = null;
+    let topSeq = 0;
+    let skipped: JsMsg | null = null;
+    let skippedSeq = 0;
     for (const msg of batch) {
-      const info = msg.info;
-      const seq = info.streamSequence;
+      const info = deliveryOf(msg);
+      if (info.deliverySeq !== this.#nextDelivery) {
+        // Deliveries in between never arrived: an ack-all past them would ack them unread.
+        this.#broken = new UnreachableError(`JetStream deliveries ${this.#nextDelivery}..${info.deliverySeq - 1} of ${stream}/${this.#durable} never arrived (connection lost?); creating the consumer again from its ack floor`);
+        this.#recreate = true;
+        break;
+      }
+      this.#nextDelivery++;
+      const seq = info.streamSeq;
       if (handed.has(seq)) {
-        skipped.push(msg); // handed to the log before: a redelivery
+        // Handed to the log before: a redelivery.
+        if (seq > skippedSeq) {
+          skipped = msg;
+          skippedSeq = seq;
+        }
         continue;
       }
       handed.add(seq);
       const headers = this.#mapper.headers(msg);
       if (metadata) {
         headers.push(
-          { key: 'Nats-Stream', value: Buffer.from(info.stream) },
+          { key: 'Nats-Stream', value: Buffer.from(stream) },
           { key: 'Nats-Sequence', value: Buffer.from(String(seq)) },
           { key: 'Nats-Subject', value: Buffer.from(msg.subject) },
         );
@@ -351,21 +401,25 @@ export class JetStreamSourceTask implements SourceTask {
         key: this.#mapper.key(msg),
         value: this.#mapper.value(msg),
         headers,
-        timestamp: stamped ? Math.floor(info.timestampNanos / 1_000_000) : undefined,
+        timestamp: stamped ? info.timestampMs : undefined,
       });
-      messages.push(msg);
+      if (seq > topSeq) {
+        top = msg;
+        topSeq = seq;
+      }
     }
     if (records.length > 0) {
       const position: JetStreamPosition = { streamCreated: this.#streamCreated, seqs: handed.toJSON() };
       records[records.length - 1].sourceOffset = position as unknown as JsonValue;
-      this.#pending.push({ records, messages });
+      this.#pending.push({ records, top: top && { msg: top, seq: topSeq, epoch } });
     }
-    if (skipped.length > 0) {
+    if (skipped !== null) {
       // Ack a skipped redelivery only once what was handed out before it is in the log: with the
       // newest batch still in flight, or now when none is.
+      const ackable = { msg: skipped, seq: skippedSeq, epoch };
       const newest = this.#pending[this.#pending.length - 1];
-      if (newest) newest.messages.push(...skipped);
-      else for (const msg of skipped) msg.ack();
+      if (newest) newest.top = later(newest.top, ackable);
+      else this.#ack(ackable);
     }
     return records;
   }
@@ -375,7 +429,16 @@ export class JetStreamSourceTask implements SourceTask {
     if (i < 0) return;
     // In poll order; anything older than `records` was acknowledged before it.
     const done = this.#pending.splice(0, i + 1);
-    for (const p of done) for (const msg of p.messages) msg.ack();
+    let top: Ackable | null = null;
+    for (const p of done) top = later(top, p.top);
+    if (top !== null) this.#ack(top);
+  }
+
+  /** Acks everything up to `a` (ack policy all), unless it came from a consumer set up before. */
+  #ack(a: Ackable): void {
+    if (a.epoch !== this.#epoch) return; // that consumer may be gone; the current one redelivers
+    a.msg.ack();
+    this.#ackFloor = Math.max(this.#ackFloor, a.seq);
   }
 
   async #teardown(): Promise<void> {

@@ -16,14 +16,19 @@
  * connection dropped and took messages in flight with it: the caller re-sends the batch and the
  * stream's duplicate window drops what had arrived.
  *
+ * The publishes are written as protocol frames into shared chunks (`pub-frames.ts`), handed to
+ * the connection whenever the window is full and at the end.
+ *
  * Not reentrant: one `publishAll` at a time (sinks get one `put` at a time).
  */
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { PubFrames } from './pub-frames.js';
+import type { WireHeaders } from './wire-headers.js';
 
 export interface OutgoingMessage {
   subject: string;
   payload: Uint8Array;
-  headers?: MsgHdrs;
+  headers?: WireHeaders;
 }
 
 /** What became of one message. */
@@ -53,6 +58,7 @@ export class PubAckPipeline {
   readonly #nc: NatsConnection;
   readonly #inbox: string;
   readonly #sub: Subscription;
+  readonly #frames: PubFrames | null;
   #nextId = 0;
   /** Id of the current batch's first message; acks below it are late acks of an older batch. */
   #base = 0;
@@ -66,6 +72,7 @@ export class PubAckPipeline {
   constructor(nc: NatsConnection) {
     this.#nc = nc;
     this.#inbox = createInbox();
+    this.#frames = PubFrames.of(nc);
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (error, msg) => (error ? undefined : this.#onAck(msg.subject, msg.data, msg.headers)) });
   }
 
@@ -99,20 +106,24 @@ export class PubAckPipeline {
     this.#lastProgress = performance.now();
     const window = Math.max(1, options.window);
     const prefix = `${this.#inbox}.`;
+    const frames = this.#frames;
     for (let i = 0; i < n; i++) {
       if (this.#inFlight >= window) {
+        frames?.flush();
         await this.#waitUntil(Math.floor(window / 2), options);
         if (this.#timedOut(options) || options.signal?.aborted) break;
       }
       const m = messages[i];
       try {
-        this.#nc.publish(m.subject, m.payload, { reply: prefix + (this.#base + i), headers: m.headers });
+        if (frames) frames.add(m.subject, prefix + (this.#base + i), m.payload, m.headers);
+        else this.#nc.publish(m.subject, m.payload, { reply: prefix + (this.#base + i), headers: m.headers });
         this.#inFlight++;
       } catch (error) {
         this.#outcomes[i] = { ok: false, retriable: false, error: error as Error };
         this.#missing--;
       }
     }
+    frames?.flush();
     while (this.#missing > 0 && !this.#timedOut(options) && !options.signal?.aborted) await this.#waitUntil(0, options);
     const outcomes = this.#outcomes;
     if (this.#missing > 0) {
@@ -154,10 +165,21 @@ export class PubAckPipeline {
 }
 
 const decoder = new TextDecoder();
-const DUPLICATE = Buffer.from('"duplicate"'); // only present when true
 const STORED: PublishOutcome = { ok: true, duplicate: false };
 const DUPLICATE_ACK: PublishOutcome = { ok: true, duplicate: true };
 const OK_ACK = (duplicate: boolean): PublishOutcome => (duplicate ? DUPLICATE_ACK : STORED);
+
+/**
+ * Whether the ack has `"duplicate"` (only present when true). A byte loop: acks are short, and a
+ * native `indexOf` per ack costs more in the call than in the search.
+ */
+function hasDuplicateKey(data: Uint8Array): boolean {
+  // "duplicate": a quote, d, u, p, … e, a quote.
+  for (let i = 1; i + 9 < data.length; i++) {
+    if (data[i] === 0x64 && data[i + 1] === 0x75 && data[i + 2] === 0x70 && data[i - 1] === 0x22 && data[i + 9] === 0x22 && data[i + 8] === 0x65) return true;
+  }
+  return false;
+}
 
 function parseAck(data: Uint8Array, headers: MsgHdrs | undefined): PublishOutcome {
   if (data.length === 0) {
@@ -166,10 +188,7 @@ function parseAck(data: Uint8Array, headers: MsgHdrs | undefined): PublishOutcom
     return { ok: false, retriable: true, error: new PubAckError(`unexpected empty PubAck${code ? ` (status ${code} ${headers?.description ?? ''})` : ''}`, code, 0) };
   }
   // Fast path for the common `{"stream":"…","seq":N}` (with `,"duplicate": true` for a repeat).
-  if (data[2] === 0x73 /* s */ && data[1] === 0x22 && data[0] === 0x7b) {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return OK_ACK(buf.includes(DUPLICATE));
-  }
+  if (data[2] === 0x73 /* s */ && data[1] === 0x22 && data[0] === 0x7b) return OK_ACK(hasDuplicateKey(data));
   let ack: { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; err_code?: number; description?: string } };
   try {
     ack = JSON.parse(decoder.decode(data));

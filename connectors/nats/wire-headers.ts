@@ -74,11 +74,16 @@ export class WireHeaders implements MsgHdrs {
     for (const k of this.keys()) yield [k, this.values(k)];
   }
 
-  /** The header block as sent on the wire (called by nats.js's publish). */
-  encode(): Uint8Array {
+  /** The header block as sent on the wire, as text. */
+  wireText(): string {
     let text = 'NATS/1.0\r\n';
     for (const [k, v] of this.#entries) text += `${k}: ${v}\r\n`;
-    return Buffer.from(`${text}\r\n`, 'utf8');
+    return `${text}\r\n`;
+  }
+
+  /** The header block as sent on the wire (called by nats.js's publish). */
+  encode(): Uint8Array {
+    return Buffer.from(this.wireText(), 'utf8');
   }
 
   toString(): string {

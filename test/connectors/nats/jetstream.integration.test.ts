@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { ConfigValidator, createRegistry, RecordsRejectedError, type JsonValue, type SinkRecord, type SourceContext, type SourceRecord } from '../../../connectors/index.js';
 import { JetStreamSinkTask, JetStreamSourceTask } from '../../../connectors/nats/index.js';
 import { PubAckPipeline } from '../../../connectors/nats/pub-ack-pipeline.js';
+import { WireHeaders } from '../../../connectors/nats/wire-headers.js';
 import { openCluster } from '../../../core/index.js';
 import { tempDir } from '../../helpers.js';
 import { describeWithNats, eventually, testConnection, testNatsServer, testRuntime } from './nats-test-helpers.js';
@@ -152,8 +153,61 @@ describeWithNats('JetStream connectors (real nats-server)', () => {
       const info = await jsm.consumers.info('SRC', 'pos');
       expect(info.config.deliver_policy).toBe(DeliverPolicy.StartSequence);
       expect(info.config.opt_start_seq).toBeLessThanOrEqual(206); // from the last ack floor seen; what was handed out is skipped
-      expect(info.config.ack_policy).toBe(AckPolicy.Explicit);
+      expect(info.config.ack_policy).toBe(AckPolicy.All);
       await second.stop();
+    });
+
+    test('deliveries held elsewhere are never acked past: a consumer with pending acks or of ack policy explicit is created again from its ack floor', async () => {
+      const server = await testNatsServer();
+      const { nc, jsm } = await testConnection(server);
+      await jsm.streams.add({ name: 'SRC', subjects: ['src.>'] });
+      await fill(nc, 'src', 20);
+      // A consumer of an older version (ack policy explicit), 5 acked, 5 more delivered to a
+      // process that died before writing them: JetStream would deliver 11.. first.
+      await jsm.consumers.add('SRC', { durable_name: 'held', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+      const old = await jsm.jetstream().consumers.get('SRC', 'held');
+      const taken = [];
+      for await (const m of await old.fetch({ max_messages: 10, expires: 2000 })) taken.push(m);
+      for (const m of taken.slice(0, 5)) m.ack();
+      await nc.flush();
+      await eventually('5 acked', async () => (await jsm.consumers.info('SRC', 'held')).ack_floor.stream_seq === 5);
+
+      const task = sourceTask({ 'nats.servers': server.url, 'jetstream.stream': 'SRC', 'jetstream.durable': 'held', 'jetstream.ack.wait.ms': 60_000 });
+      await task.start(context());
+      const batches = await pollFor(task, 15, 5000);
+      expect(batches.flat().map((r) => String(r.value))).toEqual(Array.from({ length: 15 }, (_, i) => `m-${i + 5}`)); // at once, not after ack_wait
+      const info = await jsm.consumers.info('SRC', 'held');
+      expect(info.config.ack_policy).toBe(AckPolicy.All);
+      expect(info.config.opt_start_seq).toBe(6);
+      for (const batch of batches) await task.acknowledge(batch);
+      await eventually('all acked with one ack per batch', async () => (await jsm.consumers.info('SRC', 'held')).ack_floor.stream_seq === 20);
+      await task.stop();
+    });
+
+    test('a delivery that never reached the task is not acked past: the consumer is created again and the message comes', async () => {
+      const server = await testNatsServer();
+      const { nc, jsm } = await testConnection(server);
+      await jsm.streams.add({ name: 'SRC', subjects: ['src.>'] });
+      const task = sourceTask({ 'nats.servers': server.url, 'jetstream.stream': 'SRC', 'jetstream.durable': 'gap', 'jetstream.fetch.max.messages': 10, 'jetstream.ack.wait.ms': 60_000 });
+      await task.start(context());
+      expect(await pollFor(task, 1, 600)).toEqual([]);
+      // Another client takes one delivery (as a connection lost with messages in flight would):
+      // the task sees the delivery sequence jump.
+      const thief = await jsm.jetstream().consumers.get('SRC', 'gap');
+      const stolen = (async () => {
+        const got: string[] = [];
+        for await (const m of await thief.fetch({ max_messages: 1, expires: 3000 })) got.push(m.string());
+        return got;
+      })();
+      await new Promise((r) => setTimeout(r, 200));
+      await fill(nc, 'src', 30);
+      expect(await stolen).toHaveLength(1);
+      const batches = await pollFor(task, 30, 8000);
+      const values = batches.flat().map((r) => String(r.value));
+      expect([...values].sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m-${i}`).sort()); // the stolen one too, none twice
+      for (const batch of batches) await task.acknowledge(batch);
+      await eventually('all acked', async () => (await jsm.consumers.info('SRC', 'gap')).ack_floor.stream_seq === 30);
+      await task.stop();
     });
 
     test('a missing stream fails the start with a config error naming the field', async () => {
@@ -184,6 +238,37 @@ describeWithNats('JetStream connectors (real nats-server)', () => {
       expect(first!.header.get('trace')).toBe('t-0');
       await task.stop();
       void nc;
+    });
+
+    test('publishes written as frames arrive whole: UTF-8 subjects and headers, empty and oversized payloads, across chunks', async () => {
+      const server = await testNatsServer();
+      const { nc, jsm } = await testConnection(server);
+      await jsm.streams.add({ name: 'DST', subjects: ['dst.>'] });
+      const pipeline = new PubAckPipeline(nc);
+      const messages = Array.from({ length: 3000 }, (_, i) => {
+        const headers = i % 3 === 0 ? undefined : new WireHeaders();
+        headers?.append('Nats-Msg-Id', `é-${i}`);
+        return { subject: `dst.ü.${i % 7}`, payload: Buffer.alloc(i % 5 === 0 ? 0 : i % 200, String(i % 10)), headers };
+      });
+      messages.push({ subject: 'dst.big', payload: Buffer.alloc(200 * 1024, 'b'), headers: undefined }); // > one chunk
+      messages.push({ subject: 'dst.too big', payload: Buffer.from('x'), headers: undefined });
+      messages.push({ subject: 'dst.huge', payload: Buffer.alloc(2 * 1024 * 1024), headers: undefined }); // > max_payload
+      messages.push({ subject: 'dst.last', payload: Buffer.from('end'), headers: undefined });
+      const outcomes = await pipeline.publishAll(messages, { window: 512, timeoutMs: 10_000 });
+      pipeline.close();
+      expect(outcomes.slice(0, 3001).every((o) => o.ok)).toBe(true);
+      expect(outcomes[3001]).toMatchObject({ ok: false, retriable: false, error: { message: expect.stringMatching(/invalid subject/) } });
+      expect(outcomes[3002]).toMatchObject({ ok: false, retriable: false, error: { message: expect.stringMatching(/max_payload/) } });
+      expect(outcomes[3003]).toEqual({ ok: true, duplicate: false });
+      expect(await streamCount(jsm, 'DST')).toBe(3002);
+      for (const i of [0, 1, 2, 5, 1999, 2999]) {
+        const m = (await jsm.streams.getMessage('DST', { seq: i + 1 }))!;
+        expect(m.subject).toBe(`dst.ü.${i % 7}`);
+        expect(Buffer.from(m.data).equals(messages[i].payload)).toBe(true);
+        expect(m.header?.get('Nats-Msg-Id') ?? '').toBe(i % 3 === 0 ? '' : `é-${i}`);
+      }
+      expect((await jsm.streams.getMessage('DST', { seq: 3001 }))!.data.length).toBe(200 * 1024);
+      expect(Buffer.from((await jsm.streams.getMessage('DST', { seq: 3002 }))!.data).toString()).toBe('end');
     });
 
     test('refused messages are rejected records; no stream for the subject and NATS down are retriable', async () => {
