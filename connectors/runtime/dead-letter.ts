@@ -72,7 +72,8 @@ function asBytes(v: unknown): Uint8Array | string | null {
   }
 }
 
-function toHeaderList(input: ProducerRecord['headers']): RecordHeader[] {
+/** A copy of `input` as a header list (to add headers without changing the record's own). */
+export function toHeaderList(input: ProducerRecord['headers']): RecordHeader[] {
   if (input === undefined) return [];
   if (Array.isArray(input)) return [...(input as readonly RecordHeader[])];
   return Object.entries(input as Record<string, string | Uint8Array | null>).map(([key, value]) => ({

@@ -4,9 +4,13 @@
  * in `__connect_offsets` and acknowledges the batch to the task. Up to `MAX_IN_FLIGHT_BATCHES`
  * batches are produced concurrently; their acknowledgements are handled in poll order.
  *
+ * Positions also travel with the records (`source-position-marker.ts`): on start, the positions of
+ * batches that reached the log but not `__connect_offsets` (a crash) are recovered from the log,
+ * so they are not produced twice. For that the runner picks each record's partition itself.
+ *
  * Not reentrant: the runtime calls start, pause/resume and stop one at a time.
  */
-import { createProducer, type Cluster, type Producer, type ProducerRecord } from '../../core/index.js';
+import { createProducer, partitionForKey, type Cluster, type Producer, type ProducerRecord, type RecordMetadata, type TopicPartition } from '../../core/index.js';
 import type { JsonValue, SourceConnectorType, SourceRecord, SourceTask } from '../connector.js';
 import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError } from '../errors.js';
@@ -14,8 +18,9 @@ import { isRetriable, withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
 import type { ValidConfig } from '../config/validate-config.js';
 import type { StatusTracker } from './connector-status.js';
-import { deadLetterRecord, type ErrorStage, type FailedRecord } from './dead-letter.js';
+import { deadLetterRecord, toHeaderList, type ErrorStage, type FailedRecord } from './dead-letter.js';
 import type { SourceOffsetStore } from './source-offset-store.js';
+import { encodeMarker, findMarkers, partKey, POSITION_HEADER, reconcile, type RunnerState } from './source-position-marker.js';
 import { ensureTopic } from './topics.js';
 
 /** Batches produced but not yet acknowledged, at most (backpressure on polling). */
@@ -42,6 +47,10 @@ interface Prepared {
   failed: number;
   /** Records the log refused (dead-lettered one by one). */
   refused: number;
+  /** The batch's number, if it produced records (then its parts carry position markers). */
+  seq: number | null;
+  /** Per topic-partition written to, the index of its marked record (in `out`, or in `dead` if `dead`). */
+  parts: { where: string; dead: boolean; index: number }[];
 }
 
 export class SourceRunner {
@@ -61,6 +70,12 @@ export class SourceRunner {
   #paused = false;
   #resume: (() => void) | null = null;
   #lastPollEmpty = false;
+  /** The last batch number given out. */
+  #seq = 0;
+  /** What `__connect_offsets` holds, or will once the batches before are acknowledged. */
+  #state: RunnerState = { seq: 0, from: {} };
+  /** Positions of record-less batches since the last marked one: the next marker carries them. */
+  readonly #unmarked = new Map<string, JsonValue>();
 
   constructor(options: SourceRunnerOptions) {
     this.#o = options;
@@ -80,7 +95,7 @@ export class SourceRunner {
       if (dlq) await ensureTopic(cluster, dlq, 1);
       this.#producer = createProducer<Bytes, Bytes>(cluster, { acks: 'all', lingerMs: 2, autoCreateTopics: false });
       this.#task = type.createTask(config);
-      const positions = offsets.positionsOf(config.name);
+      const positions = await this.#recoverPositions();
       await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal });
     } catch (error) {
       await this.#cleanUp();
@@ -159,6 +174,25 @@ export class SourceRunner {
     }
   }
 
+  /** Stored positions, moved past the batches whose records reached the log before a crash. */
+  async #recoverPositions(): Promise<ReadonlyMap<string, JsonValue>> {
+    const { cluster, config, offsets } = this.#o;
+    const parts: TopicPartition[] = [];
+    for (const topic of [config.topic!, config['errors.deadletterqueue.topic.name']]) {
+      if (!topic) continue;
+      const count = await cluster.partitionCount(topic);
+      for (let partition = 0; partition < count; partition++) parts.push({ topic, partition });
+    }
+    const stored = offsets.stateOf(config.name) ?? { seq: 0, from: {} };
+    const recovered = reconcile(stored.seq, await findMarkers(cluster, config.name, parts, stored.from));
+    const from: Record<string, number> = {};
+    for (const tp of parts) from[partKey(tp.topic, tp.partition)] = await cluster.listOffset(tp.topic, tp.partition, 'latest');
+    this.#seq = recovered.highest;
+    this.#state = { seq: recovered.highest, from };
+    await offsets.write(config.name, recovered.positions, this.#state);
+    return offsets.positionsOf(config.name);
+  }
+
   async #cleanUp(): Promise<void> {
     const task = this.#task;
     this.#task = null;
@@ -170,7 +204,7 @@ export class SourceRunner {
   async #prepare(records: readonly SourceRecord[]): Promise<Prepared> {
     const config = this.#config;
     const topic = config.topic!;
-    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0 };
+    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, seq: null, parts: [] };
     const out = prepared.out;
     let n = 0;
     const chain = this.#chain.length > 0 ? this.#chain : null;
@@ -215,7 +249,55 @@ export class SourceRunner {
       out[n++] = { topic: rec.topic, partition: rec.partition, key, value, headers: rec.headers, timestamp: rec.timestamp };
     }
     out.length = n;
+    await this.#mark(prepared);
     return prepared;
+  }
+
+  /**
+   * Numbers a batch that produces records and adds the position marker to the last record of each
+   * topic-partition it writes to; a record-less batch's positions wait for the next marker.
+   */
+  async #mark(prepared: Prepared): Promise<void> {
+    if (prepared.out.length === 0 && prepared.dead.length === 0) {
+      for (const [partition, position] of prepared.positions) this.#unmarked.set(partition, position);
+      return;
+    }
+    const seq = ++this.#seq;
+    const last = new Map<string, { dead: boolean; index: number }>();
+    for (const dead of [false, true]) {
+      const list = dead ? prepared.dead : prepared.out;
+      const counts = new Map<string, number>();
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i];
+        let count = counts.get(r.topic);
+        if (count === undefined) counts.set(r.topic, (count = await this.#o.cluster.partitionCount(r.topic)));
+        // Keyed records go where the producer's partitioner would put them; keyless ones stick to one partition per batch.
+        r.partition ??= r.key === null || r.key === undefined ? seq % count : partitionForKey(typeof r.key === 'string' ? Buffer.from(r.key) : r.key, count);
+        last.set(partKey(r.topic, r.partition), { dead, index: i });
+      }
+    }
+    const positions: Record<string, JsonValue> = {};
+    for (const [partition, position] of this.#unmarked) positions[partition] = position;
+    for (const [partition, position] of prepared.positions) positions[partition] = position;
+    this.#unmarked.clear();
+    const header = { key: POSITION_HEADER, value: encodeMarker(this.#config.name, { seq, parts: last.size, positions }) };
+    for (const [where, { dead, index }] of last) {
+      const r = (dead ? prepared.dead : prepared.out)[index];
+      r.headers = [...toHeaderList(r.headers), header];
+      prepared.parts.push({ where, dead, index });
+    }
+    prepared.seq = seq;
+  }
+
+  /** The state to store once `prepared` is acknowledged: its number, and offsets past its markers. */
+  #advanceState(prepared: Prepared, sent: readonly (RecordMetadata[] | null)[]): RunnerState | undefined {
+    if (prepared.seq === null) return undefined;
+    const from = { ...this.#state.from };
+    for (const part of prepared.parts) {
+      const metadata = sent[part.dead ? 1 : 0]?.[part.index];
+      if (metadata) from[part.where] = metadata.offset + 1; // sent one by one: keep the older, lower bound
+    }
+    return (this.#state = { seq: prepared.seq, from });
   }
 
   #fail(prepared: Prepared, r: SourceRecord, stage: ErrorStage, className: string, error: unknown, key: unknown, value: unknown): void {
@@ -242,8 +324,8 @@ export class SourceRunner {
     this.#acks = this.#acks.then(async () => {
       try {
         if (this.#failure) return;
-        await sent;
-        await this.#o.offsets.write(this.#config.name, prepared.positions);
+        const results = await sent;
+        await this.#o.offsets.write(this.#config.name, prepared.positions, this.#advanceState(prepared, results));
         await this.#task?.acknowledge?.(records);
         this.#o.status.acknowledged(records.length, prepared.out.length - prepared.refused, prepared.filtered, prepared.failed + prepared.refused);
       } catch (error) {
@@ -261,7 +343,7 @@ export class SourceRunner {
    * A send failed for good (the producer already retried retriable errors). With
    * errors.tolerance=all, send the records one by one and dead-letter those the log refuses.
    */
-  async #sendOneByOne(prepared: Prepared, error: unknown): Promise<unknown> {
+  async #sendOneByOne(prepared: Prepared, error: unknown): Promise<null> {
     const config = this.#config;
     if (config['errors.tolerance'] !== 'all' || isRetriable(error)) throw error;
     const producer = this.#producer!;
