@@ -76,4 +76,5 @@ export { DefaultPartitioner, partitionForKey, type Partitioner } from './client/
 export { bytesSerde, jsonSerde, stringSerde, type Serde } from './client/serdes.js';
 export { DEFAULT_LOG_CONFIG, parseLogConfig, type CleanupPolicy, type LogConfig, type LogConfigInput } from './log/log-config.js';
 export type { RecordHeader, StoredRecord } from './protocol/record.js';
+export { recordBytes } from './protocol/record-bytes.js';
 export * from './errors.js';

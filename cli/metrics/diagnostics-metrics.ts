@@ -32,7 +32,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsMetrics {
   const recordsIn = registry.counter('sluice_records_in_total', 'Records read by a component (sources: from the outside system; sinks and streams: from topics).');
   const recordsOut = registry.counter('sluice_records_out_total', 'Records written by a component (sources: acknowledged by the log; sinks: by the destination; streams: to topics).');
-  const bytesOut = registry.counter('sluice_bytes_out_total', 'Bytes written by a component, where its diagnostics report them.');
+  const bytesIn = registry.counter('sluice_bytes_in_total', 'Key and value bytes a component read from topics (sinks, streams).');
+  const bytesOut = registry.counter('sluice_bytes_out_total', 'Key and value bytes a component wrote to topics (sources, streams).');
   const lag = registry.gauge('sluice_lag_records', 'Records in the topics not yet processed (streams: per topic and partition; sinks: in total).');
   const errors = registry.counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, commit and maintenance errors).');
   const late = registry.counter('sluice_late_records_total', 'Records that arrived for an already closed window.');
@@ -49,7 +50,7 @@ export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsM
         const labels = { component: str(e.name), kind: str(e.kind) };
         recordsIn.set(labels, num(e.recordsIn) ?? 0);
         recordsOut.set(labels, num(e.recordsOut) ?? 0);
-        if (num(e.bytes) !== undefined) bytesOut.inc(labels, num(e.bytes));
+        if (num(e.bytes) !== undefined) (e.kind === 'sink' ? bytesIn : bytesOut).inc(labels, num(e.bytes));
         const failed = num(e.recordsFailed) ?? 0;
         if (failed > 0) errors.set({ ...labels, type: 'record' }, failed);
         if (num(e.lag) !== undefined) lag.set({ ...labels, topic: '', partition: '' }, num(e.lag)!);
@@ -67,11 +68,19 @@ export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsM
     ['sluice:connector:retry', (m) => errors.inc({ component: str((m as Message).name), kind: str((m as Message).kind), type: 'retry' })],
     [
       'sluice:streams:records-in',
-      (m) => recordsIn.inc({ component: str((m as Message).applicationId), kind: 'streams' }, num((m as Message).count) ?? 0),
+      (m) => {
+        const labels = { component: str((m as Message).applicationId), kind: 'streams' };
+        recordsIn.inc(labels, num((m as Message).count) ?? 0);
+        bytesIn.inc(labels, num((m as Message).bytes) ?? 0);
+      },
     ],
     [
       'sluice:streams:records-out',
-      (m) => recordsOut.inc({ component: str((m as Message).applicationId), kind: 'streams' }, num((m as Message).count) ?? 0),
+      (m) => {
+        const labels = { component: str((m as Message).applicationId), kind: 'streams' };
+        recordsOut.inc(labels, num((m as Message).count) ?? 0);
+        bytesOut.inc(labels, num((m as Message).bytes) ?? 0);
+      },
     ],
     [
       'sluice:streams:lag',

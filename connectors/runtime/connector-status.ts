@@ -5,7 +5,7 @@
  * - `sluice:connector:status` — `ConnectorStatusEvent` on every state change
  *   (starting → running ⇄ paused, → failed (with the error) | stopped).
  * - `sluice:connector:records` — `ConnectorRecordsEvent` after every batch acknowledged (source:
- *   by the log; sink: by the destination), with the running totals.
+ *   by the log; sink: by the destination), with the running totals and the batch's bytes.
  * - `sluice:connector:retry` — `ConnectorRetryEvent` before each wait to reconnect.
  *
  * @example
@@ -70,6 +70,11 @@ export interface ConnectorRecordsEvent {
   recordsFiltered: number;
   recordsFailed: number;
   lag?: number;
+  /**
+   * Key and value bytes of the batch's records in the log (`recordBytes`): source: the records it
+   * wrote; sink: the records it read (filtered and failed ones included).
+   */
+  bytes: number;
 }
 
 export interface ConnectorRetryEvent {
@@ -121,8 +126,8 @@ export class StatusTracker {
     this.#status.recordsIn += n;
   }
 
-  /** Counts an acknowledged batch and publishes progress. */
-  acknowledged(batch: number, out: number, filtered: number, failed: number): void {
+  /** Counts an acknowledged batch and publishes progress; `bytes` is only called when someone listens. */
+  acknowledged(batch: number, out: number, filtered: number, failed: number, bytes: () => number): void {
     const s = this.#status;
     s.recordsOut += out;
     s.recordsFiltered += filtered;
@@ -137,6 +142,7 @@ export class StatusTracker {
         recordsFiltered: s.recordsFiltered,
         recordsFailed: s.recordsFailed,
         lag: s.lag,
+        bytes: bytes(),
       } satisfies ConnectorRecordsEvent);
     }
   }

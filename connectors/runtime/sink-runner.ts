@@ -7,7 +7,7 @@
  *
  * Not reentrant: the runtime calls start, pause/resume and stop one at a time.
  */
-import { createProducer, type Cluster, type OffsetCommitEntry, type Producer, type ProducerRecord } from '../../core/index.js';
+import { createProducer, recordBytes, type Cluster, type OffsetCommitEntry, type Producer, type ProducerRecord } from '../../core/index.js';
 import type { SinkConnectorType, SinkRecord, SinkTask } from '../connector.js';
 import type { ValidConfig } from '../config/validate-config.js';
 import { converter, type Converter } from '../converters.js';
@@ -229,7 +229,7 @@ export class SinkRunner {
     }
     if (dead.length > 0) await this.#dlqProducer!.send(dead);
     await this.#input!.commit(nextOffsets(records));
-    this.#o.status.acknowledged(records.length, batch.length - rejected, filtered, failed);
+    this.#o.status.acknowledged(records.length, batch.length - rejected, filtered, failed, () => recordBytes(records));
   }
 }
 

@@ -10,7 +10,7 @@
  *
  * Not reentrant: the runtime calls start, pause/resume and stop one at a time.
  */
-import { createProducer, partitionForKey, type Cluster, type Producer, type ProducerRecord, type RecordMetadata, type TopicPartition } from '../../core/index.js';
+import { createProducer, partitionForKey, recordBytes, type Cluster, type Producer, type ProducerRecord, type RecordMetadata, type TopicPartition } from '../../core/index.js';
 import type { JsonValue, SourceConnectorType, SourceRecord, SourceTask } from '../connector.js';
 import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError } from '../errors.js';
@@ -45,12 +45,13 @@ interface Prepared {
   positions: Map<string, JsonValue>;
   filtered: number;
   failed: number;
-  /** Records the log refused (dead-lettered one by one). */
+  /** Records the log refused (dead-lettered one by one), and their key and value bytes. */
   refused: number;
   /** The batch's number, if it produced records (then its parts carry position markers). */
   seq: number | null;
   /** Per topic-partition written to, the index of its marked record (in `out`, or in `dead` if `dead`). */
   parts: { where: string; dead: boolean; index: number }[];
+  refusedBytes: number;
 }
 
 export class SourceRunner {
@@ -204,7 +205,7 @@ export class SourceRunner {
   async #prepare(records: readonly SourceRecord[]): Promise<Prepared> {
     const config = this.#config;
     const topic = config.topic!;
-    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, seq: null, parts: [] };
+    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, refusedBytes: 0, seq: null, parts: [] };
     const out = prepared.out;
     let n = 0;
     const chain = this.#chain.length > 0 ? this.#chain : null;
@@ -327,7 +328,8 @@ export class SourceRunner {
         const results = await sent;
         await this.#o.offsets.write(this.#config.name, prepared.positions, this.#advanceState(prepared, results));
         await this.#task?.acknowledge?.(records);
-        this.#o.status.acknowledged(records.length, prepared.out.length - prepared.refused, prepared.filtered, prepared.failed + prepared.refused);
+        const { out, refused, refusedBytes } = prepared;
+        this.#o.status.acknowledged(records.length, out.length - refused, prepared.filtered, prepared.failed + refused, () => recordBytes(out) - refusedBytes);
       } catch (error) {
         this.#failure ??= error instanceof Error ? error : new Error(String(error));
         this.#stop.abort(this.#failure);
@@ -354,6 +356,7 @@ export class SourceRunner {
         await producer.send(record);
       } catch (e) {
         prepared.refused++;
+        prepared.refusedBytes += recordBytes([record]);
         if (dlq) {
           dead.push(deadLetterRecord(dlq, config.name, { stage: 'KAFKA_PRODUCE', className: 'producer', error: e, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp }, config['errors.deadletterqueue.context.headers.enable']));
         }

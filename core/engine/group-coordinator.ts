@@ -10,7 +10,8 @@
  * commit from outside the group (generation -1, no member id: admin resets, standalone consumers)
  * is accepted only while the group has no members.
  *
- * Diagnostics channel: `sluice:group:commit` (each stored commit).
+ * Diagnostics channel: `sluice:group:commit` (each stored commit, once durable, with `durationMs`
+ * from the request to durability).
  *
  * Concurrency: handlers run their checks and state changes synchronously; only the long polls
  * (join, sync) and commit durability are awaited.
@@ -97,6 +98,7 @@ export class GroupCoordinator {
   // --- offsets ---
 
   async commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    const started = performance.now();
     this.#assertOpen();
     const { groupId } = request;
     validateGroupId(groupId);
@@ -134,8 +136,10 @@ export class GroupCoordinator {
     for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
     if (request.offsets.length === 0) return;
     const { committed, durable } = this.#offsets.commit(groupId, request.offsets);
-    if (commitChannel.hasSubscribers) commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed });
     await durable;
+    if (commitChannel.hasSubscribers) {
+      commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed, durationMs: performance.now() - started });
+    }
   }
 
   #validateOffset(groupId: string, topic: string, partition: number, offset: number, metadata: string | undefined): void {

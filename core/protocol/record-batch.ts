@@ -38,6 +38,7 @@ import { CorruptRecordError } from '../errors.js';
 import { crc32c } from './crc32c.js';
 import { utf8Write } from './utf8.js';
 import type { RecordHeader, RecordInput } from './record.js';
+import { byteLength } from './record-bytes.js';
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 
 export const BATCH_HEADER_BYTES = 61;
@@ -93,10 +94,6 @@ function writeInt64(buf: Buffer, pos: number, n: number): void {
   const hi = Math.floor(n / 0x1_0000_0000);
   buf.writeInt32BE(hi, pos);
   buf.writeUInt32BE(n - hi * 0x1_0000_0000, pos + 4);
-}
-
-function byteLength(data: Uint8Array | string): number {
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
 // The last header key encoded, as bytes: most records of a topic carry the same few header keys,

@@ -3,6 +3,7 @@
  * `sluice:streams:late`), and — when the aggregation names a `lateRecordsTopic` — written there with
  * the grouped serdes before the batch completes.
  */
+import { recordBytes } from '../../core/index.js';
 import type { AnyRecord, AnySerde } from '../topology/nodes.js';
 import { serialize } from './sink.js';
 import type { OutputRecord, TaskEnvironment } from './task-environment.js';
@@ -49,6 +50,6 @@ export class LateRecords {
     const records = this.#buffer;
     this.#buffer = [];
     await this.#env.collector.send(this.#topic, records);
-    this.#env.observer?.recordsOut?.(this.#env.taskId, this.#topic, records.length);
+    this.#env.observer?.recordsOut?.(this.#env.taskId, this.#topic, records.length, () => recordBytes(records));
   }
 }

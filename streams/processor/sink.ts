@@ -10,7 +10,7 @@
  * operators upstream are deterministic.
  */
 import { Observable } from 'rxjs';
-import { SerializationError, type RecordHeader } from '../../core/index.js';
+import { recordBytes, SerializationError, type RecordHeader } from '../../core/index.js';
 import type { RecordOrigin, StreamRecord } from '../record.js';
 import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
 import { ORIGIN_HEADER } from './source-reader.js';
@@ -60,12 +60,14 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
     new Observable<never>((subscriber) => {
       let buffer: OutputRecord[] = [];
       const sends: Promise<void>[] = [];
+      const chunks: OutputRecord[][] = [];
       let sent = 0;
       const flush = (): void => {
         if (buffer.length === 0) return;
         const records = buffer;
         buffer = [];
         sent += records.length;
+        chunks.push(records);
         const p = env.collector.send(target.topic, records);
         p.catch((err) => subscriber.error(err));
         sends.push(p);
@@ -84,7 +86,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
         complete() {
           flush();
           Promise.all(sends).then(() => {
-            if (sent > 0) env.observer?.recordsOut?.(env.taskId, target.topic, sent);
+            if (sent > 0) env.observer?.recordsOut?.(env.taskId, target.topic, sent, () => chunks.reduce((n, c) => n + recordBytes(c), 0));
             subscriber.complete();
           }, (err) => subscriber.error(err));
         },
@@ -119,8 +121,9 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
             subscriber.complete();
             return;
           }
+          const bytes = recordBytes(out);
           env.collector.send(target.topic, out).then(() => {
-            env.observer?.recordsOut?.(env.taskId, target.topic, count);
+            env.observer?.recordsOut?.(env.taskId, target.topic, count, () => bytes);
             subscriber.complete();
           }, (err) => subscriber.error(err));
         },

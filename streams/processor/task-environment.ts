@@ -36,7 +36,8 @@ export interface LateRecordInfo {
 
 /** Notified of what the processor does, for metrics and diagnostics channels. */
 export interface ProcessorObserver {
-  recordsOut?(taskId: string, topic: string, count: number): void;
+  /** `bytes`: the records' key and value bytes, computed on demand (only when someone listens). */
+  recordsOut?(taskId: string, topic: string, count: number, bytes: () => number): void;
   late?(info: LateRecordInfo): void;
   /** Records of a repartition topic dropped as duplicates of records already processed. */
   duplicates?(taskId: string, topic: string, partition: number, count: number): void;

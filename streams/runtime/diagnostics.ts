@@ -2,11 +2,13 @@
  * Diagnostics channels of streams applications (`node:diagnostics_channel`; free when nobody
  * subscribes). Every message carries `applicationId`.
  *
- * - `sluice:streams:records-in`  `{ taskId, count, queued }` per batch processed (`queued`: fetched, not yet processed)
- * - `sluice:streams:records-out` `{ taskId, topic, count }` per batch, per output topic
+ * - `sluice:streams:records-in`  `{ taskId, count, queued, bytes }` per batch processed (`queued`: fetched, not yet processed)
+ * - `sluice:streams:records-out` `{ taskId, topic, count, bytes }` per batch, per output topic
+ *   (`bytes`: the records' key and value bytes, `recordBytes`)
  * - `sluice:streams:lag`         `{ taskId, topic, partition, position, endOffset, lag }` after each commit
  * - `sluice:streams:late`        `{ taskId, store, topic, partition, offset, timestamp, streamTime }` per late record
- * - `sluice:streams:commit`      `{ taskId, offsets, changelogRecords }` per commit
+ * - `sluice:streams:commit`      `{ taskId, offsets, changelogRecords, durationMs }` per commit (changelog writes and
+ *   offset commit; `durationMs` undefined for a commit that began before anyone subscribed)
  * - `sluice:streams:task`        `{ taskId, event: 'created' | 'restored' | 'closed' | 'suspended' | 'resumed', … }`
  * - `sluice:streams:state`       `{ from, to }` on every application state change
  * - `sluice:streams:duplicates`  `{ taskId, topic, partition, count }` repartition records dropped as already processed

@@ -23,7 +23,7 @@
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop) and `close` may be called at any
  * time and only touch the queue and flags.
  */
-import { createConsumer, type Cluster, type CommittedOffset, type Consumer, type OffsetCommitEntry, type Producer, type TopicPartition } from '../../core/index.js';
+import { createConsumer, recordBytes, type Cluster, type CommittedOffset, type Consumer, type OffsetCommitEntry, type Producer, type TopicPartition } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
@@ -199,11 +199,12 @@ export class StreamTask {
     const count = batch.length;
     if (count === 0) return null;
     const ends = endPositions(batch);
+    const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
     return this.processor.process(batch).then(() => {
       for (const [k, position] of ends) this.#positions.set(k, position);
       this.#processedSinceCommit = true;
       this.#ctx.metrics.recordsIn += count;
-      if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: this.#ctx.options.applicationId, taskId: this.name, count, queued: this.queue.size });
+      if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: this.#ctx.options.applicationId, taskId: this.name, count, queued: this.queue.size, bytes });
     });
   }
 
@@ -220,6 +221,8 @@ export class StreamTask {
   /** Writes the stores' changes to their changelogs, then commits the input offsets. */
   async commit(): Promise<void> {
     const { producer, resolved, options } = this.#ctx;
+    // Timed only for a listener (undefined when none was there at the start).
+    const startedMs = commitChannel.hasSubscribers ? performance.now() : undefined;
     let changelogRecords = 0;
     const drained = this.processor.drainChangelogs();
     if (drained.length > 0) {
@@ -242,7 +245,10 @@ export class StreamTask {
     this.#lastCommitMs = Date.now();
     this.#processedSinceCommit = false;
     this.#ctx.metrics.commits++;
-    if (commitChannel.hasSubscribers) commitChannel.publish({ applicationId: options.applicationId, taskId: this.name, offsets, changelogRecords });
+    if (commitChannel.hasSubscribers) {
+      const durationMs = startedMs === undefined ? undefined : performance.now() - startedMs;
+      commitChannel.publish({ applicationId: options.applicationId, taskId: this.name, offsets, changelogRecords, durationMs });
+    }
     if (lagChannel.hasSubscribers) {
       for (const tp of this.partitions) {
         const position = this.#positions.get(tpKey(tp));

@@ -36,9 +36,9 @@ export function createTaskContext(
     partitionCount: (topic) => cluster.partitionCount(topic, { autoCreate: true }),
   };
   const observer: ProcessorObserver = {
-    recordsOut: (taskId, topic, count) => {
+    recordsOut: (taskId, topic, count, bytes) => {
       metrics.recordsOut += count;
-      if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count });
+      if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count, bytes: bytes() });
     },
     late: (info) => {
       metrics.lateRecords++;

@@ -57,6 +57,7 @@ describe('subscribeMetrics', () => {
     channel('sluice:streams:lag').publish({ applicationId: 'app', taskId: '0_0', topic: 't', partition: 0, position: 1, endOffset: 3, lag: 2 });
     channel('sluice:streams:commit').publish({ applicationId: 'app', taskId: '0_0', offsets: [], changelogRecords: 0, durationMs: 4 });
     channel('sluice:group:rebalance').publish({ groupId: 'g', phase: 'stable', generationId: 1 });
+    channel('sluice:group:commit').publish({ groupId: 'g', memberId: 'm', generationId: 1, offsets: [], durationMs: 2 });
     metrics.close();
     channel('sluice:group:rebalance').publish({ groupId: 'g', phase: 'stable', generationId: 2 });
 
@@ -68,6 +69,8 @@ describe('subscribeMetrics', () => {
     expect(sample(text, 'sluice_commits_total{component="app",kind="streams"}')).toBe(1);
     expect(sample(text, 'sluice_commit_latency_seconds_count{component="app",kind="streams"}')).toBe(1);
     expect(sample(text, 'sluice_rebalances_total{component="g",kind="group"}')).toBe(1);
+    expect(sample(text, 'sluice_commit_latency_seconds_count{component="g",kind="group"}')).toBe(1);
+    expect(sample(text, 'sluice_commit_latency_seconds_sum{component="g",kind="group"}')).toBe(0.002);
   });
 });
 
@@ -126,12 +129,29 @@ sinks:
     let text = '';
     await waitFor(async () => {
       text = await (await fetch(url)).text();
-      return sample(text, 'sluice_records_out_total{component="even-out",kind="sink"}') === 100;
+      return sample(text, 'sluice_records_out_total{component="even-out",kind="sink"}') === 100 && /sluice_commits_total\{component="[^"]+",kind="streams"\} [1-9]/.test(text);
     }, 20_000);
     expect(sample(text, 'sluice_records_out_total{component="numbers-in",kind="source"}')).toBe(200);
     expect(text).toMatch(/sluice_records_in_total\{component="[^"]+",kind="streams"\} 200/);
     expect(text).toMatch(/sluice_records_out_total\{component="[^"]+",kind="streams"\} 100/);
     expect(sample(text, 'sluice_component_up{component="even-out",kind="sink"}')).toBe(1);
+    // Bytes: the json converter writes each value as its JSON text, keys are null.
+    const bytesOf = (ns: number[]): number => ns.reduce((sum, n) => sum + Buffer.byteLength(JSON.stringify({ n })), 0);
+    const all = Array.from({ length: 200 }, (_, i) => i);
+    const even = all.filter((n) => n % 2 === 0);
+    expect(sample(text, 'sluice_bytes_out_total{component="numbers-in",kind="source"}')).toBe(bytesOf(all));
+    expect(text).toMatch(new RegExp(`sluice_bytes_in_total\\{component="[^"]+",kind="streams"\\} ${bytesOf(all)}\n`));
+    expect(text).toMatch(new RegExp(`sluice_bytes_out_total\\{component="[^"]+",kind="streams"\\} ${bytesOf(even)}\n`));
+    expect(sample(text, 'sluice_bytes_in_total{component="even-out",kind="sink"}')).toBe(bytesOf(even));
+    // Commit latency: one observation per streams commit.
+    const commits = text.match(/sluice_commits_total\{component="([^"]+)",kind="streams"\} (\d+)/)!;
+    expect(Number(commits[2])).toBeGreaterThan(0);
+    expect(sample(text, `sluice_commit_latency_seconds_count{component="${commits[1]}",kind="streams"}`)).toBe(Number(commits[2]));
+    expect(sample(text, `sluice_commit_latency_seconds_sum{component="${commits[1]}",kind="streams"}`)).toBeGreaterThan(0);
+    // And per consumer group: the sink's group commits are timed to durability.
+    const sinkCommits = sample(text, 'sluice_commits_total{component="connect-even-out",kind="group"}');
+    expect(sinkCommits).toBeGreaterThan(0);
+    expect(sample(text, 'sluice_commit_latency_seconds_count{component="connect-even-out",kind="group"}')).toBe(sinkCommits);
 
     child.kill('SIGTERM');
     const result = await done;

@@ -319,7 +319,7 @@ describe('GroupCoordinator offsets', () => {
     expect(await cluster.fetchOffsets('idle')).toHaveLength(1);
   });
 
-  test('publishes each stored commit on sluice:group:commit', async () => {
+  test('publishes each stored commit on sluice:group:commit, once durable, with its duration', async () => {
     const cluster = await testCluster({ inMemory: true });
     await cluster.createTopic('t');
     const seen: unknown[] = [];
@@ -327,6 +327,7 @@ describe('GroupCoordinator offsets', () => {
     subscribe('sluice:group:commit', onCommit);
     onTestFinished(() => void unsubscribe('sluice:group:commit', onCommit));
     await cluster.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', offsets: [{ topic: 't', partition: 0, offset: 4 }] });
-    expect(seen).toEqual([{ groupId: 'g', memberId: '', generationId: -1, offsets: [{ topic: 't', partition: 0, offset: 4, metadata: '', commitTimestamp: expect.any(Number) }] }]);
+    expect(seen).toEqual([{ groupId: 'g', memberId: '', generationId: -1, offsets: [{ topic: 't', partition: 0, offset: 4, metadata: '', commitTimestamp: expect.any(Number) }], durationMs: expect.any(Number) }]);
+    expect((seen[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
   });
 });
