@@ -1,0 +1,30 @@
+/**
+ * Every benchmark, one after the other, each in its own process (so one's heap and open files
+ * don't tilt the next): what `npm run bench` runs. Extra arguments (e.g. `--runs 1`) go to each.
+ *
+ *   npm run bench [-- --runs N]
+ *
+ * The JetStream benchmark needs `nats-server` on the PATH; without it, it is reported and left out.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts'];
+const here = path.dirname(fileURLToPath(import.meta.url));
+const hasNatsServer = spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+let failed = 0;
+for (const bench of BENCHES) {
+  if (bench === 'jetstream-connectors.ts' && !hasNatsServer) {
+    console.log(`\n# ${bench}: left out, nats-server is not on the PATH (apt-get install nats-server)`);
+    continue;
+  }
+  console.log(`\n# ${bench}`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, bench), ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (run.status !== 0) {
+    failed++;
+    console.error(`${bench} failed (exit ${run.status ?? run.signal})`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
