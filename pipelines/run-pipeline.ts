@@ -50,7 +50,7 @@ export interface RunPipelineOptions {
 export interface PipelineStatus {
   readonly connectors: readonly ConnectorStatus[];
   /** Absent without streams. */
-  readonly streams?: StreamsMetrics & { lag: number };
+  readonly streams?: StreamsMetrics & { lag: number; lagByTopic: Record<string, number> };
 }
 
 /** How a run went. */
@@ -100,7 +100,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     }
     const status = async (): Promise<PipelineStatus> => ({
       connectors: runtime!.statuses(),
-      ...(app ? { streams: { ...app.metrics(), lag: await app.lag() } } : {}),
+      ...(app ? { streams: { ...app.metrics(), ...(await lagOf(app)) } } : {}),
     });
     const entries = (specs: Pipeline['sources']) => specs.map((s) => ({ config: s.config, options: { source: pipeline.file } }));
     if (pipeline.sinks.length > 0) await runtime.start(entries(pipeline.sinks));
@@ -144,9 +144,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     }
     if (app) {
       const metrics = app.metrics();
-      const lag = await app.lag().catch(() => 0);
+      const lag = await lagOf(app).catch(() => ({ lag: 0, lagByTopic: {} }));
       await app.close().catch((error: unknown) => fail(error as Error));
-      last = { ...last, streams: { ...metrics, ...app.metrics(), lag } };
+      last = { ...last, streams: { ...metrics, ...app.metrics(), ...lag } };
     }
     if (runtime) {
       await runtime.close().catch((error: unknown) => fail(error as Error));
@@ -209,4 +209,11 @@ function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[
   const no: T[] = [];
   for (const item of items) (test(item) ? yes : no).push(item);
   return [yes, no];
+}
+
+async function lagOf(app: StreamsApp): Promise<{ lag: number; lagByTopic: Record<string, number> }> {
+  const byTopic = await app.lagByTopic();
+  let lag = 0;
+  for (const n of byTopic.values()) lag += n;
+  return { lag, lagByTopic: Object.fromEntries(byTopic) };
 }

@@ -9,14 +9,14 @@
  * A live status line is drawn on stderr when it is a terminal; piped, the command is quiet.
  */
 import type { Command } from 'commander';
-import type { ConnectorStatus } from '../../connectors/index.js';
 import { nonNegativeInteger, positiveInteger } from '../arguments.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
-import { formatCount, startStatusLine } from '../status-line.js';
+import { Rates, startStatusLine } from '../status-line.js';
+import { connectorStatusText } from '../status-text.js';
 
 interface ConnectOptions extends LogOptions {
   metricsPort?: number;
@@ -108,21 +108,8 @@ export function registerConnectCommand(program: Command): void {
         const onSignal = (): void => stopping.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const previous = new Map<string, number>();
-        let lastMs = performance.now();
-        const status = startStatusLine(process.stderr, () => {
-          const now = performance.now();
-          const seconds = (now - lastMs) / 1000;
-          lastMs = now;
-          return runtime
-            .statuses()
-            .map((s) => {
-              const rate = seconds > 0 ? (s.recordsOut - (previous.get(s.name) ?? 0)) / seconds : 0;
-              previous.set(s.name, s.recordsOut);
-              return describe(s, rate);
-            })
-            .join(' · ');
-        });
+        const rates = new Rates();
+        const status = startStatusLine(process.stderr, () => runtime.statuses().map((s) => connectorStatusText(s, rates.rate(s.name, s.recordsOut))));
         try {
           await runtime.start(entries);
           if (options.untilIdle) {
@@ -137,7 +124,7 @@ export function registerConnectCommand(program: Command): void {
           process.off('SIGTERM', onSignal);
           await runtime.close();
           status.stop();
-          if (process.stderr.isTTY) for (const s of runtime.statuses()) process.stderr.write(`${describe(s)}\n`);
+          if (process.stderr.isTTY) for (const s of runtime.statuses()) process.stderr.write(`${connectorStatusText(s)}\n`);
         }
         if (failure) {
           const { name, error } = failure as { name: string; error: Error };
@@ -145,13 +132,4 @@ export function registerConnectCommand(program: Command): void {
         }
       })));
     });
-}
-
-function describe(s: ConnectorStatus, rate?: number): string {
-  const parts = [`${s.name}: ${s.state}`, `${formatCount(s.recordsOut)} ${s.kind === 'source' ? 'produced' : 'written'}`];
-  if (rate !== undefined) parts.push(`${formatCount(rate)}/s`);
-  if (s.lag !== undefined) parts.push(`lag ${formatCount(s.lag)}`);
-  if (s.recordsFailed > 0) parts.push(`${formatCount(s.recordsFailed)} failed`);
-  if (s.retrying) parts.push(`retrying (${s.retrying.error.message})`);
-  return parts.join(', ');
 }

@@ -31,6 +31,7 @@ import type { ResolvedAppOptions } from './app-options.js';
 import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diagnostics.js';
 import type { OffsetCommitter } from './offset-committer.js';
 import { restoreStore } from './state-restorer.js';
+import { countByTopic, type AppCounters } from './task-context.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
 
@@ -41,22 +42,33 @@ export interface StreamTaskContext {
   readonly producer: Producer<Uint8Array | string, Uint8Array | string>;
   readonly env: Omit<TaskEnvironment, 'taskId' | 'partition' | 'sourceTopics'>;
   readonly onError: (task: StreamTask, error: unknown) => void;
-  readonly metrics: { recordsFetched: number; recordsIn: number; commits: number; restoredRecords: number };
+  readonly metrics: Pick<AppCounters, 'recordsFetched' | 'recordsIn' | 'recordsInByTopic' | 'commits' | 'restoredRecords'>;
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
-/** The positions after a batch: one past its last record, per input partition. */
-function endPositions(batch: readonly InputRecord[]): Map<string, number> {
-  const ends = new Map<string, number>();
+/**
+ * The positions after a batch — one past its last record, per input partition — and its record
+ * count per topic. Records of one partition come in runs (a batch interleaves partitions by time).
+ */
+function batchEnds(batch: readonly InputRecord[]): { positions: Map<string, number>; counts: Map<string, number> } {
+  const positions = new Map<string, number>();
+  const counts = new Map<string, number>();
   let last = batch[0];
+  let run = 1;
   for (let i = 1; i < batch.length; i++) {
     const r = batch[i];
-    if (r.partition !== last.partition || r.topic !== last.topic) ends.set(tpKey(last), last.offset + 1);
+    if (r.partition !== last.partition || r.topic !== last.topic) {
+      positions.set(tpKey(last), last.offset + 1);
+      countByTopic(counts, last.topic, run);
+      run = 0;
+    }
     last = r;
+    run++;
   }
-  ends.set(tpKey(last), last.offset + 1);
-  return ends;
+  positions.set(tpKey(last), last.offset + 1);
+  countByTopic(counts, last.topic, run);
+  return { positions, counts };
 }
 
 export class StreamTask {
@@ -198,12 +210,13 @@ export class StreamTask {
     const batch = this.queue.take(this.#ctx.options.maxBatchRecords);
     const count = batch.length;
     if (count === 0) return null;
-    const ends = endPositions(batch);
+    const ends = batchEnds(batch);
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
     return this.processor.process(batch).then(() => {
-      for (const [k, position] of ends) this.#positions.set(k, position);
+      for (const [k, position] of ends.positions) this.#positions.set(k, position);
       this.#processedSinceCommit = true;
       this.#ctx.metrics.recordsIn += count;
+      for (const [topic, n] of ends.counts) countByTopic(this.#ctx.metrics.recordsInByTopic, topic, n);
       if (recordsInChannel.hasSubscribers) recordsInChannel.publish({ applicationId: this.#ctx.options.applicationId, taskId: this.name, count, queued: this.queue.size, bytes });
     });
   }

@@ -81,6 +81,10 @@ export interface StreamsMetrics {
   skippedRecords: number;
   commits: number;
   restoredRecords: number;
+  /** Input records processed, per input topic (repartition topics included). */
+  recordsInByTopic: Record<string, number>;
+  /** Records written, per output topic (sinks, repartition and late-record topics). */
+  recordsOutByTopic: Record<string, number>;
   /** Tasks running in this instance now. */
   tasks: number;
 }
@@ -105,7 +109,7 @@ export class StreamsApp {
   #wakePoll: (() => void) | null = null;
   #closing: Promise<void> | null = null;
   #error: Error | null = null;
-  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0 };
+  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, recordsInByTopic: new Map(), recordsOutByTopic: new Map() };
 
   constructor(topology: Topology, options: StreamsAppOptions) {
     if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
@@ -143,7 +147,8 @@ export class StreamsApp {
 
   /** Counters since start. */
   metrics(): StreamsMetrics {
-    return { ...this.#metrics, tasks: this.#tasks.size };
+    const m = this.#metrics;
+    return { ...m, recordsInByTopic: Object.fromEntries(m.recordsInByTopic), recordsOutByTopic: Object.fromEntries(m.recordsOutByTopic), tasks: this.#tasks.size };
   }
 
   get #tasks(): Map<string, StreamTask> {
@@ -158,12 +163,19 @@ export class StreamsApp {
   /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
   async lag(): Promise<number> {
     let lag = 0;
+    for (const n of (await this.lagByTopic()).values()) lag += n;
+    return lag;
+  }
+
+  /** `lag()` per input topic (topics of this instance's tasks only). */
+  async lagByTopic(): Promise<Map<string, number>> {
+    const lag = new Map<string, number>();
     for (const task of this.#tasks.values()) {
       const positions = task.positions();
       for (const tp of task.partitions) {
         const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest');
         const position = positions.get(tpKey(tp)) ?? (await this.#cluster!.listOffset(tp.topic, tp.partition, 'earliest'));
-        lag += Math.max(0, end - position);
+        lag.set(tp.topic, (lag.get(tp.topic) ?? 0) + Math.max(0, end - position));
       }
     }
     return lag;

@@ -19,6 +19,14 @@ export interface AppCounters {
   skippedRecords: number;
   commits: number;
   restoredRecords: number;
+  /** Records processed per input topic, and written per output topic (status lines per step). */
+  recordsInByTopic: Map<string, number>;
+  recordsOutByTopic: Map<string, number>;
+}
+
+/** Adds `n` to `topic`'s count. */
+export function countByTopic(counts: Map<string, number>, topic: string, n: number): void {
+  counts.set(topic, (counts.get(topic) ?? 0) + n);
 }
 
 export function createTaskContext(
@@ -38,6 +46,7 @@ export function createTaskContext(
   const observer: ProcessorObserver = {
     recordsOut: (taskId, topic, count, bytes) => {
       metrics.recordsOut += count;
+      countByTopic(metrics.recordsOutByTopic, topic, count);
       if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count, bytes: bytes() });
     },
     late: (info) => {

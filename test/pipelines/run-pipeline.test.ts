@@ -84,7 +84,7 @@ describe('runPipeline', () => {
       expect(latest.get(customer)).toEqual({ orders: total.orders, revenue: expect.closeTo(total.revenue, 6) });
     }
     expect(summary).toMatchObject({ name: 'etl', recordsIn: 500, recordsOut: paid, stoppedBy: 'idle' });
-    expect(summary.streams).toMatchObject({ lag: 0 });
+    expect(summary.streams).toMatchObject({ lag: 0, lagByTopic: { orders: 0 }, recordsInByTopic: { orders: 500 }, recordsOutByTopic: { totals: paid } });
   });
 
   it('stops gracefully when its signal aborts', async () => {
