@@ -37,6 +37,8 @@ export function createProgram(): Command {
       [
         '',
         'Examples:',
+        '  $ sluice validate orders.yaml && sluice run --until-idle orders.yaml   # a pipeline file as a batch job',
+        '  $ sluice connect --until-idle logs.yaml                              # connector configs on their own',
         '  $ sluice topics create orders -p 8',
         '  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :',
         "  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'",
