@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { registerConnectCommand } from './commands/connect.js';
+import { registerConnectorsCommand } from './commands/connectors.js';
 import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupsCommand } from './commands/groups.js';
 import { registerProduceCommand } from './commands/produce.js';
@@ -50,6 +51,7 @@ export function createProgram(): Command {
   registerConsumeCommand(program);
   registerGroupsCommand(program);
   registerConnectCommand(program);
+  registerConnectorsCommand(program);
   registerRunCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);

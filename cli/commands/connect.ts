@@ -20,6 +20,7 @@ import { connectorStatusText } from '../status-text.js';
 
 interface ConnectOptions extends LogOptions {
   metricsPort?: number;
+  restPort?: number;
   untilIdle?: boolean;
   idleMs: number;
   validate?: boolean;
@@ -34,6 +35,7 @@ export function registerConnectCommand(program: Command): void {
     .option('--until-idle', 'exit once every source is drained and every sink caught up')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
+    .option('--rest-port <port>', 'serve the connector REST API at http://127.0.0.1:<port> (for "sluice connectors"; 0: any free port, printed on stderr)', nonNegativeInteger('--rest-port', 'port'))
     .option('--validate', 'only validate the configs, start nothing')
     .option('--list', 'list the connector types and exit')
     .option('--schema <type>', 'print the JSON Schema of a connector type\'s configs and exit')
@@ -51,6 +53,7 @@ export function registerConnectCommand(program: Command): void {
         '  $ sluice connect logs.yaml archive.yaml',
         '  $ sluice connect --until-idle import.yaml',
         '  $ sluice connect --metrics-port 9464 logs.yaml   # curl http://127.0.0.1:9464/metrics',
+        '  $ sluice connect --rest-port 8083 logs.yaml      # then: sluice connectors list|pause|resume|stop …',
         '  $ sluice connect --log-level info --log-format json logs.yaml',
       ].join('\n'),
     )
@@ -67,7 +70,7 @@ export function registerConnectCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(validator.schemaOf(type), null, 2)}\n`);
         return;
       }
-      if (files.length === 0) throw new UsageError('name at least one connector config file (or --list, --schema TYPE)');
+      if (files.length === 0 && options.restPort === undefined) throw new UsageError('name at least one connector config file (or --rest-port to start them later, --list, --schema TYPE)');
       // Read and validate every config (syntax, schema, duplicate names) before opening the data directory.
       const entries: { config: unknown; options: { source: string; locate: import('../../connectors/index.js').Locator } }[] = [];
       const problems: import('../../connectors/index.js').ConfigProblemLocation[] = [];
@@ -108,6 +111,8 @@ export function registerConnectCommand(program: Command): void {
         const onSignal = (): void => stopping.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        const control = options.restPort === undefined ? null : await (await import('../connect-control/control-server.js')).startControlServer(runtime, { port: options.restPort });
+        if (control) process.stderr.write(`rest: ${control.url}\n`);
         const rates = new Rates();
         const status = startStatusLine(process.stderr, () => runtime.statuses().map((s) => connectorStatusText(s, rates.rate(s.name, s.recordsOut))));
         try {
@@ -122,6 +127,7 @@ export function registerConnectCommand(program: Command): void {
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+          await control?.close();
           await runtime.close();
           status.stop();
           if (process.stderr.isTTY) for (const s of runtime.statuses()) process.stderr.write(`${connectorStatusText(s)}\n`);
