@@ -14,8 +14,8 @@
  * Errors are `{ "error_code": <http status>, "message": "…" }`, as Kafka Connect answers.
  * Requests run one at a time (the runtime is not reentrant for start/stop/pause/resume).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { listen } from '../http-listen.js';
 import { ConnectorConfigError, UnknownConnectorError, type ConnectorStatus, type ConnectRuntime } from '../../connectors/index.js';
 
 export interface ControlServer {
@@ -42,39 +42,25 @@ export function statusJson(s: ConnectorStatus): Record<string, unknown> {
 
 export async function startControlServer(runtime: ConnectRuntime, options: { port: number; host?: string }): Promise<ControlServer> {
   let queue: Promise<unknown> = Promise.resolve();
-  const server = http.createServer((req, res) => {
-    const handled = queue.then(() => route(runtime, req));
-    queue = handled.catch(() => {});
-    handled.then(
-      ({ status, body }) => {
-        res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
-        res.end(body === undefined ? undefined : `${JSON.stringify(body)}\n`);
-      },
-      (error: unknown) => {
-        const status = error instanceof HttpError ? error.status : error instanceof UnknownConnectorError ? 404 : error instanceof ConnectorConfigError ? 400 : 500;
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(`${JSON.stringify({ error_code: status, message: error instanceof Error ? error.message : String(error) })}\n`);
-      },
-    );
-  });
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, host, () => resolve());
-    });
-  } catch (error) {
-    throw new Error(`cannot serve the connector REST API on ${host}:${options.port}: ${(error as Error).message}`, { cause: error });
-  }
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    url: `http://${host}:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+  const server = await listen(
+    (req, res) => {
+      const handled = queue.then(() => route(runtime, req));
+      queue = handled.catch(() => {});
+      handled.then(
+        ({ status, body }) => {
+          res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+          res.end(body === undefined ? undefined : `${JSON.stringify(body)}\n`);
+        },
+        (error: unknown) => {
+          const status = error instanceof HttpError ? error.status : error instanceof UnknownConnectorError ? 404 : error instanceof ConnectorConfigError ? 400 : 500;
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(`${JSON.stringify({ error_code: status, message: error instanceof Error ? error.message : String(error) })}\n`);
+        },
+      );
     },
-  };
+    { ...options, what: 'the connector REST API' },
+  );
+  return { port: server.port, url: `http://${server.host}:${server.port}`, close: () => server.close() };
 }
 
 async function route(runtime: ConnectRuntime, req: http.IncomingMessage): Promise<{ status: number; body?: unknown }> {

@@ -7,8 +7,7 @@
  *   // curl http://127.0.0.1:9464/metrics
  *   await server.close();
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, type ListeningServer } from '../http-listen.js';
 import { subscribeMetrics } from './diagnostics-metrics.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 
@@ -29,33 +28,30 @@ export interface MetricsServer {
 /** Subscribes to the diagnostics channels and serves the metrics; rejects when the port is taken. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const metrics = subscribeMetrics();
-  const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(metrics.registry.render());
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
-  });
-  const host = options.host ?? '127.0.0.1';
+  let server: ListeningServer;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, host, () => resolve());
-    });
+    server = await listen(
+      (req, res) => {
+        if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+          res.end(metrics.registry.render());
+          return;
+        }
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+      },
+      { ...options, what: 'metrics' },
+    );
   } catch (error) {
     metrics.close();
-    throw new Error(`cannot serve metrics on ${host}:${options.port}: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
-  const port = (server.address() as AddressInfo).port;
   return {
-    port,
-    url: `http://${host}:${port}/metrics`,
+    port: server.port,
+    url: `http://${server.host}:${server.port}/metrics`,
     registry: metrics.registry,
     close: async () => {
       metrics.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
