@@ -9,7 +9,7 @@
  * aggregate; with `'onWindowClose'`, each session is emitted once, when it closes.
  *
  * With `close` (see `WindowClose`), once the batch's records are in, stream time moves to the
- * newest session's end + gap + grace + 1 and the sessions that closes are emitted (`onWindowClose`
+ * newest session's end + gap + grace + 1 and the sessions this closes are emitted (`onWindowClose`
  * only).
  */
 import { Observable } from 'rxjs';

@@ -9,7 +9,7 @@
  * behind stream time.
  *
  * With `close` (see `WindowClose`), once the batch's records are in, stream time moves to the newest
- * window's end + grace and the windows that closes are emitted (`onWindowClose` only).
+ * window's end + grace and the windows this closes are emitted (`onWindowClose` only).
  */
 import { Observable } from 'rxjs';
 import type { Windowed } from '../record.js';

@@ -24,7 +24,8 @@
  * handles between batches, so it never runs beside one. The final results get as origin the
  * position half-way before the next offset of the input read last (`position - 0.5`): after every
  * output of the records processed, before any of the records to come, so a repartition reader
- * downstream neither drops them as copies nor lets them shadow later records. The task commits
+ * downstream neither drops them as copies nor lets them shadow later records. (The input read last:
+ * so a close after new records never repeats the position of an earlier close.) The task commits
  * right after, so the moved stream time is in the changelog and a restart does not emit them again.
  *
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
