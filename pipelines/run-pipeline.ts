@@ -9,7 +9,10 @@
  *    the sources (connector runtime) — those writing join tables first, until drained (bounded by
  *    `tableBootstrapMs`), so that the tables are loaded when the other records arrive;
  * 4. runs until `signal` aborts — or, with `untilIdle`, until every source is drained, every
- *    stream has no lag and every sink caught up, for `idleMs` in a row — or until something fails;
+ *    stream has no lag and every sink caught up, for `idleMs` in a row, and then the windows of
+ *    `on_window_close` aggregates are closed (their final results emitted, also those stream time
+ *    has not closed, and drained in turn — rounds until none emits: a windowed step downstream of
+ *    another closes once the upstream's final results reached it) — or until something fails;
  * 5. stops gracefully, upstream first: sources (positions stored), streams (batches finished,
  *    changelogs written, offsets committed), sinks (flushed and committed); closes the engine.
  *
@@ -129,7 +132,12 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     }
 
     if (options.untilIdle) {
-      if (await whenIdle(status, options.idleMs ?? 1000, stopping.signal)) stoppedBy = 'idle';
+      const settleMs = options.idleMs ?? 1000;
+      let idle = await whenIdle(status, settleMs, stopping.signal);
+      // The input ended: every window is final. Only here — a long-running pipeline keeps its
+      // windows open for records still to come.
+      while (idle && app !== null && (await app.closeWindows()) > 0) idle = await whenIdle(status, settleMs, stopping.signal);
+      if (idle) stoppedBy = 'idle';
     } else if (!stopping.signal.aborted) {
       await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
     }

@@ -125,7 +125,7 @@ function aggregateSchema(): JsonSchema {
       emit: {
         enum: ['on_update', 'on_window_close'],
         default: 'on_update',
-        description: 'on_update: a record for every change of a group. on_window_close (windows only): one record per window, when it closes (its end plus grace has passed).',
+        description: 'on_update: a record for every change of a group. on_window_close (windows only): one record per window, when it closes (its end plus grace has passed, or a run with --until-idle drained).',
         examples: ['on_window_close'],
       },
       late_topic: { ...ref('topicName'), description: 'Windows only: late records (for windows already closed) are sent to this topic as they were read, instead of being only counted.' },

@@ -3,7 +3,8 @@
  * then runs it — topics, sources, streams, sinks — until SIGINT/SIGTERM, which stops it gracefully
  * (sources store their positions, streams commit, sinks flush and commit) and exits 0. With
  * `--until-idle` it runs a batch job: it exits 0 once every source is drained, every stream caught
- * up and every sink flushed. A failure stops everything and exits 1.
+ * up and every sink flushed — the input having ended, `on_window_close` windows are closed and
+ * their final records written first. A failure stops everything and exits 1.
  *
  * Live status lines (one per source, stream and sink: total, records/s, lag) are drawn on stderr
  * when it is a terminal; at the end, a summary (records in and out, where they went, time) is
@@ -29,7 +30,7 @@ export function registerRunCommand(program: Command): void {
   addLogOptions(program.command('run'))
     .description('run a pipeline file until interrupted or, with --until-idle, until every source is drained')
     .argument('<file>', 'pipeline file (YAML or JSON)')
-    .option('--until-idle', 'exit once every source is drained, every stream caught up and every sink flushed (batch jobs)')
+    .option('--until-idle', 'exit once every source is drained, every stream caught up and every sink flushed (batch jobs); on_window_close windows close then')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .addHelpText(

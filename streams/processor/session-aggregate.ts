@@ -7,6 +7,10 @@
  * time; a record whose merged session would already be closed is late. With `emit: 'onUpdate'`,
  * each merge emits a tombstone (`null`) for every session merged away and the new session's
  * aggregate; with `'onWindowClose'`, each session is emitted once, when it closes.
+ *
+ * With `close` (see `WindowClose`), once the batch's records are in, stream time moves to the
+ * newest session's end + gap + grace + 1 and the sessions this closes are emitted (`onWindowClose`
+ * only).
  */
 import { Observable } from 'rxjs';
 import type { TimeWindow, Windowed } from '../record.js';
@@ -15,8 +19,9 @@ import type { SessionEntry, SessionStore } from '../state/session-store.js';
 import type { AnyRecord, SessionAggregateNode } from '../topology/nodes.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
+import type { WindowClose } from './window-close.js';
 
-export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment) {
+export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { update, merge } = node;
   const { gapMs: gap, graceMs: grace } = node.windows;
   const retention = node.store.retentionMs!;
@@ -30,25 +35,37 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
   return (source: Observable<AnyRecord>): Observable<AnyRecord> =>
     new Observable<AnyRecord>((subscriber) => {
       let skipped = 0;
-      const emit = (key: unknown, window: TimeWindow, value: unknown, timestamp: number, trigger: AnyRecord): void => {
-        if (!emits) return;
+      /** True when a record was emitted (there is a child to receive it). */
+      const emit = (key: unknown, window: TimeWindow, value: unknown, timestamp: number, trigger: AnyRecord): boolean => {
+        if (!emits) return false;
         const windowed: Windowed<unknown> = { key, window };
         subscriber.next({ key: windowed, value, timestamp, headers: trigger.headers, origin: trigger.origin });
+        return true;
       };
-      const sweep = (trigger: AnyRecord): void => {
+      /** Emits the sessions closed since the last sweep and evicts the expired; returns how many records it emitted. */
+      const sweep = (trigger: AnyRecord): number => {
         const streamTime = store.streamTime;
-        if (streamTime < nextSweepAt) return;
+        if (streamTime < nextSweepAt) return 0;
+        let emitted = 0;
         const closeBound = streamTime - gap - grace;
         let next = Infinity;
         const evicted: SessionEntry<unknown, unknown>[] = [];
         for (const e of store.entries()) {
-          if (final && e.window.end >= store.emittedUpTo && e.window.end < closeBound) emit(e.key, e.window, e.value, e.window.end, trigger);
+          if (final && e.window.end >= store.emittedUpTo && e.window.end < closeBound && emit(e.key, e.window, e.value, e.window.end, trigger)) emitted++;
           if (e.window.end + retention <= streamTime) evicted.push(e);
         }
         if (final) store.setEmittedUpTo(closeBound);
         for (const e of evicted) store.remove(e);
         for (const e of store.entries()) next = Math.min(next, sweepTimeOf(e));
         nextSweepAt = next;
+        return emitted;
+      };
+      const closeAll = (trigger: AnyRecord): number => {
+        let newestEnd = -Infinity;
+        for (const e of store.entries()) newestEnd = Math.max(newestEnd, e.window.end);
+        if (newestEnd === -Infinity) return 0;
+        store.setStreamTime(newestEnd + gap + grace + 1);
+        return sweep(trigger);
       };
       return source.subscribe({
         next(r) {
@@ -100,6 +117,14 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
         },
         error: (err) => subscriber.error(err),
         complete() {
+          if (close !== null && final) {
+            try {
+              close.emitted += closeAll(close.trigger);
+            } catch (err) {
+              subscriber.error(err);
+              return;
+            }
+          }
           if (skipped > 0) env.observer?.skipped?.(env.taskId, store.name, skipped);
           late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
         },

@@ -9,10 +9,14 @@
  * changes stay in the stores; the caller writes them to the changelogs (`drainChangelogs`) before
  * it commits the batch's offsets.
  *
- * Not reentrant: `process` must not be called again before the previous call settled.
+ * `closeWindows` runs the sub-topology the same way with no records, the final-result windowed
+ * aggregations closing every window once their (empty) input completes (see `WindowClose`).
+ *
+ * Not reentrant: `process` and `closeWindows` must not be called before the previous call settled.
  */
 import { merge, Observable, share, Subject, Subscription } from 'rxjs';
 import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
+import type { RecordOrigin } from '../record.js';
 import { TaskInputs } from '../state/applied-marks.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
 import { KeyValueStore } from '../state/key-value-store.js';
@@ -30,6 +34,7 @@ import { SourceReader, type InputRecord } from './source-reader.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
+import type { WindowClose } from './window-close.js';
 
 export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>;
 
@@ -118,6 +123,26 @@ export class TaskProcessor {
     return this.#run(records, readers);
   }
 
+  /**
+   * Closes every window of the sub-topology's `onWindowClose` aggregations, as the end of the input
+   * does, and sends their final results downstream; resolves with how many the aggregations emitted
+   * once everything they caused was acknowledged.
+   * @param origin what the emitted records derive from: a position of one of the task's inputs
+   *   that no input record has, after every record processed (repartition readers downstream tell
+   *   records apart by it, see `SourceReader`).
+   */
+  closeWindows(origin: RecordOrigin): Promise<number> {
+    if (!this.#prepared) return this.prepare().then(() => this.closeWindows(origin));
+    const closing = this.subtopology.nodes.some((n) => (n.kind === 'window-aggregate' || n.kind === 'session-aggregate') && n.emit === 'onWindowClose');
+    if (!closing) return Promise.resolve(0);
+    const close: WindowClose = { trigger: { key: null, value: null, timestamp: this.streamTime, headers: [], origin }, emitted: 0 };
+    try {
+      return this.#run([], [], close).then(() => close.emitted);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   /** Commit metadata for an input partition (upstream positions of repartition records). */
   sourceMetadata(tp: TopicPartition): string {
     const reader = this.#readers.get(tp.topic);
@@ -147,8 +172,11 @@ export class TaskProcessor {
     return new SessionStore(spec.name, keySerde, valueSerde, this.inputs);
   }
 
-  /** Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records). */
-  #run(records: AnyRecord[], readers: SourceReader[]): Promise<void> {
+  /**
+   * Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records);
+   * with `close`, the windowed aggregations then close their windows.
+   */
+  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
     const subjects = new Map<number, Subject<AnyRecord>>();
@@ -215,11 +243,11 @@ export class TaskProcessor {
           return aggregate(node, store(node.store.name), this.inputs, env)(instantiate(node.parents[0]));
         case 'window-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
-          return windowAggregate(node, store(node.store.name), this.inputs, late, env)(instantiate(node.parents[0]));
+          return windowAggregate(node, store(node.store.name), this.inputs, late, env, close)(instantiate(node.parents[0]));
         }
         case 'session-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
-          return sessionAggregate(node, store(node.store.name), this.inputs, late, env)(instantiate(node.parents[0]));
+          return sessionAggregate(node, store(node.store.name), this.inputs, late, env, close)(instantiate(node.parents[0]));
         }
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));

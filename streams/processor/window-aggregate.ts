@@ -7,6 +7,9 @@
  * `'onWindowClose'`, each window's aggregate is emitted once when stream time closes it (with the
  * timestamp `window.end - 1`). Windows are dropped from the store once `start + retentionMs` is
  * behind stream time.
+ *
+ * With `close` (see `WindowClose`), once the batch's records are in, stream time moves to the newest
+ * window's end + grace and the windows this closes are emitted (`onWindowClose` only).
  */
 import { Observable } from 'rxjs';
 import type { Windowed } from '../record.js';
@@ -16,8 +19,9 @@ import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
 import { windowsFor } from '../windows.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
+import type { WindowClose } from './window-close.js';
 
-export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment) {
+export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { windows, update } = node;
   const grace = windows.graceMs;
   const retention = node.store.retentionMs!;
@@ -26,9 +30,11 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
   return (source: Observable<AnyRecord>): Observable<AnyRecord> =>
     new Observable<AnyRecord>((subscriber) => {
       let skipped = 0;
-      const emitClosed = (trigger: AnyRecord): void => {
+      /** Emits the windows closed since the last call; returns how many records it emitted. */
+      const emitClosed = (trigger: AnyRecord): number => {
         const bound = store.streamTime - grace;
-        if (bound <= store.emittedUpTo) return;
+        if (bound <= store.emittedUpTo) return 0;
+        let emitted = 0;
         const starts = store.starts;
         // First window not emitted yet: binary search for end > emittedUpTo.
         let lo = 0;
@@ -43,9 +49,19 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
           for (const e of store.windowEntries(starts[i])!.values()) {
             const key: Windowed<unknown> = { key: e.key, window: e.window };
             subscriber.next({ key, value: e.value, timestamp: e.window.end - 1, headers: trigger.headers, origin: trigger.origin });
+            emitted++;
           }
         }
         store.setEmittedUpTo(bound);
+        return emitted;
+      };
+      const closeAll = (trigger: AnyRecord): number => {
+        const starts = store.starts;
+        if (starts.length === 0) return 0;
+        store.setStreamTime(starts[starts.length - 1] + windows.sizeMs + grace);
+        const emitted = emitClosed(trigger);
+        store.evictBefore(store.streamTime - retention + 1);
+        return emitted;
       };
       return source.subscribe({
         next(r) {
@@ -83,6 +99,14 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
         },
         error: (err) => subscriber.error(err),
         complete() {
+          if (close !== null && final) {
+            try {
+              close.emitted += closeAll(close.trigger);
+            } catch (err) {
+              subscriber.error(err);
+              return;
+            }
+          }
           if (skipped > 0) env.observer?.skipped?.(env.taskId, store.name, skipped);
           late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
         },

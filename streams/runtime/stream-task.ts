@@ -20,8 +20,16 @@
  * (see `applied-marks.ts`) and repartition sources drop records written twice upstream (see
  * `SourceReader`), so every aggregate's final value counts each input record exactly once.
  *
- * Concurrency: the loop runs alone; `enqueue` (from the poll loop) and `close` may be called at any
- * time and only touch the queue and flags.
+ * Closing windows (`closeWindows`, at the end of a bounded input): the request is a flag the loop
+ * handles between batches, so it never runs beside one. The final results get as origin the
+ * position half-way before the next offset of the input read last (`position - 0.5`): after every
+ * output of the records processed, before any of the records to come, so a repartition reader
+ * downstream neither drops them as copies nor lets them shadow later records. (The input read last:
+ * so a close after new records never repeats the position of an earlier close.) The task commits
+ * right after, so the moved stream time is in the changelog and a restart does not emit them again.
+ *
+ * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
+ * be called at any time and only touch the queue and flags.
  */
 import { createConsumer, recordBytes, type Cluster, type CommittedOffset, type Consumer, type OffsetCommitEntry, type Producer, type TopicPartition } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
@@ -88,6 +96,9 @@ export class StreamTask {
   #lastCommitMs = Date.now();
   #processedSinceCommit = false;
   #failed: unknown = null;
+  /** The input partition of the last record processed (null: none since the task was created or resumed). */
+  #lastInput: TopicPartition | null = null;
+  #closeRequest: { promise: Promise<number>; resolve: (emitted: number) => void; reject: (err: unknown) => void } | null = null;
   /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
   changelogEnds: Map<string, number> | null = null;
 
@@ -133,6 +144,7 @@ export class StreamTask {
   initPositions(committed: readonly CommittedOffset[]): void {
     this.#positions.clear();
     this.#committed.clear();
+    this.#lastInput = null;
     this.queue.clear();
     void this.#consumer?.close();
     const consumer = createConsumer(this.#ctx.cluster, {
@@ -168,9 +180,29 @@ export class StreamTask {
     await this.#consumer?.close();
     await this.#loop;
     this.#loop = null;
+    // A request the loop did not get to: nothing was closed.
+    this.#settleCloseRequest(0);
     this.queue.clear();
     if (commit && this.#failed === null) await this.commit();
     this.#publish('closed', { committed: commit });
+  }
+
+  /**
+   * Closes every window of the task's `onWindowClose` aggregations after the batch in progress
+   * (see the class comment), then commits; resolves with the number of final results emitted (0 when
+   * the task stops first). Meant for when the input is drained: queued records not processed yet
+   * come after the close and may be late.
+   */
+  closeWindows(): Promise<number> {
+    if (this.#failed !== null) return Promise.reject(this.#failed);
+    if (this.#loop === null || this.#stopping) return Promise.resolve(0);
+    if (this.#closeRequest === null) {
+      let resolve!: (emitted: number) => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<number>((res, rej) => ((resolve = res), (reject = rej)));
+      this.#closeRequest = { promise, resolve, reject };
+    }
+    return this.#closeRequest.promise;
   }
 
   async #run(): Promise<void> {
@@ -180,7 +212,7 @@ export class StreamTask {
         if (this.queue.size < options.maxBatchRecords) {
           // Wait for records only when there is nothing to process and no commit is due.
           const due = this.#processedSinceCommit ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
-          const wait = this.queue.size > 0 ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
+          const wait = this.queue.size > 0 || this.#closeRequest !== null ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
           if (this.#stopping) break;
           await this.#fetch(wait);
           if (this.#stopping) break;
@@ -190,12 +222,28 @@ export class StreamTask {
         // survives garbage collections it need not survive.
         const processing = this.#processNext();
         if (processing !== null) await processing;
+        if (this.#closeRequest !== null && !this.#stopping) await this.#closeWindows();
         if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
       }
     } catch (err) {
       this.#failed = err;
+      this.#closeRequest?.reject(err);
+      this.#closeRequest = null;
       this.#ctx.onError(this, err);
     }
+  }
+
+  async #closeWindows(): Promise<void> {
+    const tp = this.#lastInput ?? this.partitions[0];
+    const position = this.#positions.get(tpKey(tp)) ?? 0;
+    const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: position - 0.5 });
+    await this.commit();
+    this.#settleCloseRequest(emitted);
+  }
+
+  #settleCloseRequest(emitted: number): void {
+    this.#closeRequest?.resolve(emitted);
+    this.#closeRequest = null;
   }
 
   async #fetch(timeoutMs: number): Promise<void> {
@@ -211,9 +259,11 @@ export class StreamTask {
     const count = batch.length;
     if (count === 0) return null;
     const ends = batchEnds(batch);
+    const lastInput = { topic: batch[count - 1].topic, partition: batch[count - 1].partition };
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
     return this.processor.process(batch).then(() => {
       for (const [k, position] of ends.positions) this.#positions.set(k, position);
+      this.#lastInput = lastInput;
       this.#processedSinceCommit = true;
       this.#ctx.metrics.recordsIn += count;
       for (const [topic, n] of ends.counts) countByTopic(this.#ctx.metrics.recordsInByTopic, topic, n);

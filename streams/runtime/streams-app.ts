@@ -264,6 +264,20 @@ export class StreamsApp {
     return this.#closing;
   }
 
+  /**
+   * Closes every window of the `onWindowClose` aggregations in this instance's tasks, as the end of
+   * a bounded input does: each emits its final results, also for the windows stream time has not
+   * closed yet, and keeps its stream time past them (records arriving later are late). Each task
+   * does so between two batches, then commits. Resolves with the number of final results emitted;
+   * those that go through a repartition topic reach the windows downstream only once processed
+   * there, so call it again (after they were) until it returns 0 to close those too.
+   * @throws the error of a task that failed.
+   */
+  async closeWindows(): Promise<number> {
+    const counts = await Promise.all([...this.#tasks.values()].map((t) => t.closeWindows()));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
   /** Key-value store `name` (a table or a non-windowed aggregation), across this instance's tasks. */
   store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
     return keyValueView<K, V>(this.#locator(name, 'kv'));

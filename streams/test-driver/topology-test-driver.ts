@@ -12,7 +12,8 @@
  * Time: a record's event time is the timestamp given to `pipeInput`, else the input topic's own
  * clock (`startTimestamp`, `autoAdvanceMs`, `advanceTime`), else the driver's wall-clock time
  * (`advanceWallClockTime`). Stream time — what closes windows — is the largest event time a task
- * has seen (`streamTime()`).
+ * has seen (`streamTime()`); `closeWindows()` ends the input as a drained batch run does, closing
+ * every window of the `onWindowClose` aggregations.
  *
  * @example
  *   const driver = new TopologyTestDriver(topology);
@@ -68,6 +69,8 @@ export class TopologyTestDriver {
   #processors: TaskProcessor[] | null = null;
   /** Topic → the processor that reads it. */
   readonly #readers = new Map<string, TaskProcessor>();
+  /** Processor → the input record it processed last, or its first input (offset -1) before any. */
+  readonly #lastInput = new Map<TaskProcessor, { topic: string; offset: number }>();
   #wallClockMs: number;
   #closed = false;
   #queue: Promise<void> = Promise.resolve();
@@ -152,6 +155,19 @@ export class TopologyTestDriver {
     return run;
   }
 
+  /**
+   * Closes every window of the `onWindowClose` aggregations, as a drained `sluice run --until-idle`
+   * does (`StreamsApp.closeWindows`): their final results are emitted and processed downstream, where
+   * windows close in turn, until no aggregation has anything left to emit. Resolves with the number
+   * of final results emitted.
+   */
+  closeWindows(): Promise<number> {
+    if (this.#closed) return Promise.reject(new InvalidConfigError('the test driver is closed'));
+    const run = this.#queue.then(() => this.#closeWindows());
+    this.#queue = run.then(() => {}, () => {});
+    return run;
+  }
+
   close(): void {
     this.#closed = true;
   }
@@ -198,6 +214,7 @@ export class TopologyTestDriver {
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env, inputs);
       for (const { topic } of inputs) this.#readers.set(topic, processor);
+      if (inputs.length > 0) this.#lastInput.set(processor, { topic: inputs[0].topic, offset: -1 });
       return processor;
     });
     return this.#processors;
@@ -220,16 +237,42 @@ export class TopologyTestDriver {
   async #deliver(topic: string, records: TestRecord[]): Promise<void> {
     this.#start();
     this.#append(topic, records);
+    await this.#processPending();
+  }
+
+  async #processPending(): Promise<void> {
     while (this.#pending.length > 0) {
       const { topic: t, records: batch } = this.#pending.shift()!;
       const processor = this.#readers.get(t)!;
       await processor.process(batch);
-      for (const { store, records: changes } of processor.drainChangelogs()) {
-        this.#append(
-          this.changelogTopic(store),
-          changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
-        );
+      this.#lastInput.set(processor, { topic: t, offset: batch[batch.length - 1].offset });
+      this.#writeChangelogs(processor);
+    }
+  }
+
+  #writeChangelogs(processor: TaskProcessor): void {
+    for (const { store, records: changes } of processor.drainChangelogs()) {
+      this.#append(
+        this.changelogTopic(store),
+        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
+      );
+    }
+  }
+
+  async #closeWindows(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      let emitted = 0;
+      for (const processor of this.#start()) {
+        const last = this.#lastInput.get(processor);
+        if (last === undefined) continue;
+        // Between the last record processed and the next (as a running task does).
+        emitted += await processor.closeWindows({ topic: last.topic, partition: 0, offset: last.offset + 0.5 });
+        this.#writeChangelogs(processor);
+        await this.#processPending();
       }
+      total += emitted;
+      if (emitted === 0) return total;
     }
   }
 }

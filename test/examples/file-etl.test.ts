@@ -72,7 +72,7 @@ describe('examples/file-etl', () => {
     expect(fs.readdirSync(path.join(a, 'in')).sort()).toEqual(['customers.jsonl', 'orders-1.jsonl', 'orders-2.jsonl', 'orders-3.jsonl']);
   });
 
-  it('runs end to end with --until-idle; the last update per customer and window equals the totals computed from the input', async ({ onTestFinished }) => {
+  it('runs end to end with --until-idle; one line per customer and window, equal to the totals computed from the input', async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir('sluice-etl-');
     // The pipeline keeps everything under ${PIPELINE_DIR}/.out: run a copy in a temp dir.
@@ -91,11 +91,12 @@ describe('examples/file-etl', () => {
     expect(result.stdout).toContain(`→ ${outFile}`);
     expect(result.stdout).not.toContain('late');
 
-    // Windows emit on every update: the last line per customer and window is the final total.
-    const latest = new Map<string, Total>();
-    for (const t of readLines<Total>(outFile)) latest.set(`${t.customer_id}@${t.window_start}`, t);
+    // Windows emit when they close, and all close when the run drains: one line per customer and window.
+    const lines = readLines<Total>(outFile);
+    const latest = new Map(lines.map((t) => [`${t.customer_id}@${t.window_start}`, t]));
     const expected = expectedTotals(path.join(dir, '.out', 'in'));
 
+    expect(lines).toHaveLength(latest.size);
     expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
     expect(expected.size).toBeGreaterThan(200);
     for (const [key, want] of expected) {

@@ -87,6 +87,93 @@ describe('runPipeline', () => {
     expect(summary.streams).toMatchObject({ lag: 0, lagByTopic: { orders: 0 }, recordsInByTopic: { orders: 500 }, recordsOutByTopic: { totals: paid } });
   });
 
+  it('with on_window_close, a run until idle outputs exactly one final record per window, the last ones and those of a windowed step downstream included', async () => {
+    const dir = tempDir();
+    const MINUTE = 60_000;
+    const base = Date.parse('2024-05-01T12:00:00Z');
+    // 3½ minutes of orders, in two files read side by side.
+    const input = orders(300).map((o, i) => ({ ...o, at: new Date(base + i * 700).toISOString() }));
+    fs.mkdirSync(path.join(dir, 'in'));
+    fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), input.slice(0, 150).map((o) => JSON.stringify(o)).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'in', 'b.jsonl'), input.slice(150).map((o) => JSON.stringify(o)).join('\n') + '\n');
+    const text = `name: windows
+engine: { data_dir: "\${PIPELINE_DIR}/data" }
+topics:
+  orders: { partitions: 3 }
+  totals: { partitions: 3 }
+  per-minute: { partitions: 1 }
+sources:
+  - { name: orders-in, connector: file-source, topic: orders, file.path: "\${PIPELINE_DIR}/in/*.jsonl", file.format: json, value.converter: json }
+streams:
+  - name: totals
+    from: orders
+    steps:
+      - filter: status = "paid"
+      - timestamp: at
+      - aggregate:
+          group_by: customer
+          # The files and partitions are read side by side: a grace this long counts every order.
+          window: { tumbling: 1m, grace: 1h }
+          emit: on_window_close
+          fields: { orders: count, revenue: { sum: price * qty } }
+    to: totals
+  - name: per-minute
+    from: totals
+    steps:
+      - timestamp: window.start
+      - aggregate:
+          group_by: '"all"'
+          window: { tumbling: 1m, grace: 1h }
+          emit: on_window_close
+          fields: { customers: count, revenue: { sum: revenue } }
+    to: per-minute
+sinks:
+  - { name: totals-out, connector: file-sink, topics: totals, file.path: "\${PIPELINE_DIR}/out/totals.jsonl", file.format: json, value.converter: json }
+  - { name: per-minute-out, connector: file-sink, topics: per-minute, file.path: "\${PIPELINE_DIR}/out/per-minute.jsonl", value.converter: json }
+`;
+    const pipeline = valid(text, { file: path.join(dir, 'windows.yaml') });
+
+    const summary = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+
+    const expected = new Map<string, { orders: number; revenue: number }>();
+    const perMinute = new Map<number, { customers: Set<string>; revenue: number }>();
+    for (const o of input.filter((o) => o.status === 'paid')) {
+      const start = Math.floor(Date.parse(o.at) / MINUTE) * MINUTE;
+      const t = expected.get(`${o.customer}@${start}`) ?? { orders: 0, revenue: 0 };
+      expected.set(`${o.customer}@${start}`, { orders: t.orders + 1, revenue: t.revenue + o.price * o.qty });
+      const m = perMinute.get(start) ?? { customers: new Set<string>(), revenue: 0 };
+      m.customers.add(o.customer);
+      m.revenue += o.price * o.qty;
+      perMinute.set(start, m);
+    }
+    const readLines = <T>(file: string): T[] => fs.readFileSync(path.join(dir, 'out', file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+    type Total = { key: string; value: { orders: number; revenue: number; window: { start: number; end: number } } };
+    const totals = readLines<Total>('totals.jsonl');
+    expect(expected.size).toBeGreaterThan(20);
+    // Exactly one record per customer and window: every window is final when the input ends.
+    expect(totals.map((t) => `${t.key}@${t.value.window.start}`).sort()).toEqual([...expected.keys()].sort());
+    for (const t of totals) {
+      const want = expected.get(`${t.key}@${t.value.window.start}`)!;
+      expect(t.value).toEqual({ orders: want.orders, revenue: expect.closeTo(want.revenue, 6), window: { start: t.value.window.start, end: t.value.window.start + MINUTE } });
+    }
+    const minutes = readLines<{ customers: number; revenue: number; window: { start: number } }>('per-minute.jsonl');
+    expect(minutes.map((m) => m.window.start)).toEqual([...perMinute.keys()].sort((a, b) => a - b));
+    for (const m of minutes) {
+      const want = perMinute.get(m.window.start)!;
+      expect(m.customers).toBe(want.customers.size);
+      expect(m.revenue).toBeCloseTo(want.revenue, 6);
+    }
+    expect(summary).toMatchObject({ stoppedBy: 'idle', recordsOut: totals.length + minutes.length });
+    expect(summary.streams).toMatchObject({ lag: 0, lateRecords: 0 });
+
+    // Those windows are final: an order for one of them in a later run is late, not a second result.
+    fs.appendFileSync(path.join(dir, 'in', 'b.jsonl'), JSON.stringify({ ...input[1], id: 1000 }) + '\n');
+    const second = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+    expect(second).toMatchObject({ recordsIn: 1, recordsOut: 0 });
+    expect(second.streams).toMatchObject({ lateRecords: 1 });
+    expect(readLines('totals.jsonl')).toHaveLength(totals.length);
+  });
+
   it('stops gracefully when its signal aborts', async () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'in'));
