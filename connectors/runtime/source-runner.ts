@@ -211,6 +211,8 @@ export class SourceRunner {
     const chain = this.#chain.length > 0 ? this.#chain : null;
     const keyConverter = this.#keyConverter;
     const valueConverter = this.#valueConverter;
+    // A source's JSON text is what the json converter would write when no transform changes the value.
+    const reuseJson = chain === null && valueConverter.name === 'json';
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       if (r.sourceOffset !== undefined) prepared.positions.set(r.sourcePartition, r.sourceOffset);
@@ -218,7 +220,16 @@ export class SourceRunner {
         this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, r.error, r.key, r.value);
         continue;
       }
-      let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: r.value, headers: r.headers, timestamp: r.timestamp };
+      let sourceValue = r.value;
+      if (r.valueJson !== undefined && sourceValue === undefined) {
+        try {
+          sourceValue = reuseJson ? r.valueJson : parseJsonText(r.valueJson);
+        } catch (error) {
+          this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, error, r.key, r.valueJson);
+          continue;
+        }
+      }
+      let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: sourceValue, headers: r.headers, timestamp: r.timestamp };
       if (chain) {
         try {
           let result = chain.apply(rec);
@@ -242,7 +253,7 @@ export class SourceRunner {
         continue;
       }
       try {
-        value = valueConverter.fromConnector(rec.value);
+        value = reuseJson && r.valueJson !== undefined ? r.valueJson : valueConverter.fromConnector(rec.value);
       } catch (error) {
         this.#fail(prepared, r, 'VALUE_CONVERTER', valueConverter.name, error, rec.key, rec.value);
         continue;
@@ -365,4 +376,9 @@ export class SourceRunner {
     if (dead.length > 0) await producer.send(dead);
     return null;
   }
+}
+
+/** The document of a source's `valueJson` (checked by the source; a bad one fails like an unreadable record). */
+function parseJsonText(text: Uint8Array): unknown {
+  return JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8'));
 }
