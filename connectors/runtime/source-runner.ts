@@ -276,17 +276,29 @@ export class SourceRunner {
     }
     const seq = ++this.#seq;
     const last = new Map<string, { dead: boolean; index: number }>();
+    // Asked per batch (a lookup in the broker), not cached: partitions can be added to a topic.
+    const counts = new Map<string, number>();
     for (const dead of [false, true]) {
       const list = dead ? prepared.dead : prepared.out;
-      const counts = new Map<string, number>();
+      let topic: string | undefined;
+      let count = 0;
+      // Records come in runs to one topic-partition (a keyless batch is one run): the part's key is
+      // made, and its last record noted, once per run rather than per record.
+      let run = -1; // the first record of the current run
       for (let i = 0; i < list.length; i++) {
         const r = list[i];
-        let count = counts.get(r.topic);
-        if (count === undefined) counts.set(r.topic, (count = await this.#o.cluster.partitionCount(r.topic)));
+        if (r.topic !== topic) {
+          topic = r.topic;
+          const known = counts.get(topic) ?? (await this.#o.cluster.partitionCount(topic));
+          counts.set(topic, (count = known));
+        }
         // Keyed records go where the producer's partitioner would put them; keyless ones stick to one partition per batch.
         r.partition ??= r.key === null || r.key === undefined ? seq % count : partitionForKey(typeof r.key === 'string' ? Buffer.from(r.key) : r.key, count);
-        last.set(partKey(r.topic, r.partition), { dead, index: i });
+        if (run >= 0 && r.topic === list[run].topic && r.partition === list[run].partition) continue;
+        if (run >= 0) last.set(partKey(list[run].topic, list[run].partition!), { dead, index: i - 1 });
+        run = i;
       }
+      if (run >= 0) last.set(partKey(list[run].topic, list[run].partition!), { dead, index: list.length - 1 });
     }
     const positions: Record<string, JsonValue> = {};
     for (const [partition, position] of this.#unmarked) positions[partition] = position;
