@@ -116,6 +116,16 @@ export interface SourceRecord {
   partition?: number;
   key?: unknown;
   value: unknown;
+  /**
+   * The value as JSON text, when the source reads JSON documents (`file-source` with
+   * `file.format: json`); the source has checked that it is one (`jsonSyntaxError` in
+   * `json-text.ts`). `value` may then be left `undefined`: the runtime parses the text only when
+   * something needs the document (a transform, a converter other than json). With
+   * `value.converter: json` and no `transforms` the runtime writes these bytes as they are, as the
+   * json converter does with JSON text handed to it as bytes: the document keeps its own text
+   * (integers beyond 2^53, escapes, key order, spacing) instead of being serialized again.
+   */
+  valueJson?: Uint8Array;
   headers?: HeadersInput;
   /** Record timestamp (ms since the epoch); defaults to the time it is produced. */
   timestamp?: number;

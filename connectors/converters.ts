@@ -11,6 +11,8 @@
  *
  * `null` (and `undefined`) stay `null` both ways: a null value is a tombstone on a compacted topic.
  */
+import { jsonSyntaxError } from './json-text.js';
+
 export type ConverterName = 'string' | 'json' | 'bytes';
 
 export const CONVERTER_NAMES: readonly ConverterName[] = ['string', 'json', 'bytes'];
@@ -47,12 +49,8 @@ const jsonConverter: Converter = {
   fromConnector(value) {
     if (value === null || value === undefined) return null;
     if (value instanceof Uint8Array) {
-      const text = asBuffer(value).toString('utf8');
-      try {
-        JSON.parse(text);
-      } catch (error) {
-        throw new Error(`json converter: the bytes are not valid JSON (${snippet(text)}): ${(error as Error).message}`);
-      }
+      const problem = jsonSyntaxError(value);
+      if (problem) throw new Error(`json converter: the bytes are not valid JSON (${snippet(asBuffer(value).toString('utf8'))}): ${problem.message} at byte ${problem.at}`);
       return value;
     }
     return jsonText(value);

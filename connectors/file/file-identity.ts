@@ -10,7 +10,8 @@
  *   { "offset": 123456,        // the next byte to read: always the start of a line
  *     "path": "/var/log/a.log", // where the file was last seen (informational)
  *     "fp": "3f2a…",           // sha256 (first 16 hex digits) of bytes [0, fpBytes)
- *     "fpBytes": 1024 }         // min(file size, FINGERPRINT_BYTES) when taken
+ *     "fpBytes": 1024,          // min(file size, FINGERPRINT_BYTES) when taken
+ *     "line": 1877 }            // the line number at offset (1-based; for error messages), when known
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
@@ -24,6 +25,8 @@ export type FilePosition = {
   path: string;
   fp: string;
   fpBytes: number;
+  /** Unknown for a file first read from its end (`file.start.position: end`). */
+  line?: number;
 };
 
 /** The source partition of a file: `"<dev>:<ino>"`. */
@@ -58,5 +61,6 @@ export function asFilePosition(value: unknown): FilePosition | undefined {
   const v = value as Partial<FilePosition>;
   if (typeof v.offset !== 'number' || !Number.isSafeInteger(v.offset) || v.offset < 0) return undefined;
   if (typeof v.fp !== 'string' || typeof v.fpBytes !== 'number') return undefined;
-  return { offset: v.offset, path: typeof v.path === 'string' ? v.path : '', fp: v.fp, fpBytes: v.fpBytes };
+  const line = typeof v.line === 'number' && Number.isSafeInteger(v.line) && v.line > 0 ? v.line : undefined;
+  return { offset: v.offset, path: typeof v.path === 'string' ? v.path : '', fp: v.fp, fpBytes: v.fpBytes, line };
 }

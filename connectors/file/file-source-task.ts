@@ -9,6 +9,7 @@ import { compileFieldPath } from '../transforms/field-path.js';
 import { asFilePosition, fileIdentity, FINGERPRINT_BYTES, fingerprintMatches, takeFingerprint, type FilePosition } from './file-identity.js';
 import type { FileSourceConfig } from './file-source.js';
 import { FileWatcher, resolvePatterns, type PathEvent } from './file-watcher.js';
+import { jsonSyntaxError, type JsonSyntaxError } from '../json-text.js';
 import { WakeableWait } from '../wakeable-wait.js';
 
 /** A file being read, known by identity. */
@@ -18,6 +19,8 @@ interface TrackedFile {
   handle: fs.FileHandle;
   /** Next byte to read: the start of a line (or of a file, for `whole`). */
   offset: number;
+  /** The line number at `offset` (1-based), for error messages; unknown after starting at the end. */
+  line: number | undefined;
   fp: string;
   fpBytes: number;
   /** There may be unread bytes. */
@@ -152,19 +155,25 @@ export class FileSourceTask implements SourceTask {
     }
     const stored = asFilePosition(this.#context.position(id));
     let offset = 0;
+    let line: number | undefined = 1;
     let fp: { fp: string; fpBytes: number };
     if (stored && stored.offset <= stats.size && (await fingerprintMatches(handle, stored.fp, stored.fpBytes))) {
       offset = stored.offset;
+      line = stored.line;
       fp = { fp: stored.fp, fpBytes: stored.fpBytes };
     } else {
       fp = await takeFingerprint(handle, stats.size);
-      if (!stored && this.#startup && this.#config['file.start.position'] === 'end') offset = await this.#endOfLastLine(handle, stats.size);
+      if (!stored && this.#startup && this.#config['file.start.position'] === 'end') {
+        offset = await this.#endOfLastLine(handle, stats.size);
+        line = offset === 0 ? 1 : undefined;
+      }
     }
     const tracked: TrackedFile = {
       id,
       path: file,
       handle,
       offset,
+      line,
       ...fp,
       dirty: true,
       watched: true,
@@ -233,6 +242,7 @@ export class FileSourceTask implements SourceTask {
     if (stats.size < file.offset || !(await this.#sameContent(file, stats.size))) {
       // Truncated or rewritten in place: start over.
       file.offset = 0;
+      file.line = 1;
       Object.assign(file, await takeFingerprint(file.handle, stats.size));
     } else if (file.fpBytes < FINGERPRINT_BYTES && stats.size > file.fpBytes) {
       Object.assign(file, await takeFingerprint(file.handle, stats.size));
@@ -272,8 +282,7 @@ export class FileSourceTask implements SourceTask {
     const records: SourceRecord[] = [];
     const json = this.#config['file.format'] === 'json';
     const maxLine = this.#config['file.max.line.bytes'];
-    const id = file.id;
-    const headers = file.headers;
+    let line = file.line;
     let start = 0;
     for (;;) {
       let nl = buffer.indexOf(10, start);
@@ -281,39 +290,60 @@ export class FileSourceTask implements SourceTask {
         // No newline left: a partial last line waits — unless it is already too long to wait for.
         if (length - start < maxLine) break;
         nl = start + maxLine;
-        records.push(this.#record(id, buffer.subarray(start, nl), json, headers));
+        records.push(this.#record(file, buffer, start, nl, json, line));
         start = nl;
         continue;
       }
       let end = nl;
       if (end > start && buffer[end - 1] === 13) end--; // CRLF
       if (end - start > maxLine) {
-        for (let at = start; at < end; at += maxLine) records.push(this.#record(id, buffer.subarray(at, Math.min(end, at + maxLine)), json, headers));
+        for (let at = start; at < end; at += maxLine) records.push(this.#record(file, buffer, at, Math.min(end, at + maxLine), json, line));
       } else if (!(json && isBlank(buffer, start, end))) {
-        records.push(this.#record(id, buffer.subarray(start, end), json, headers));
+        records.push(this.#record(file, buffer, start, end, json, line));
       }
       start = nl + 1;
+      if (line !== undefined) line++;
     }
     file.offset += start;
+    file.line = line;
     if (records.length > 0) {
       // Only the chunk's last record carries the position; it covers every line before it. (A
       // chunk of blank JSON lines yields nothing: its position is stored with the next record.)
-      const position: FilePosition = { offset: file.offset, path: file.path, fp: file.fp, fpBytes: file.fpBytes };
+      const position: FilePosition = { offset: file.offset, path: file.path, fp: file.fp, fpBytes: file.fpBytes, line };
       records[records.length - 1].sourceOffset = position;
     }
     return records;
   }
 
-  #record(id: string, line: Buffer, json: boolean, headers: TrackedFile['headers']): SourceRecord {
-    if (!json) return { sourcePartition: id, value: line, headers };
+  /**
+   * The record of bytes [start, end) of the chunk read at `file.offset`, line number `line`. A JSON
+   * line is only checked, not parsed, unless its key is needed: the runtime parses it if a
+   * transform or converter needs the document, and otherwise writes the line as it is.
+   */
+  #record(file: TrackedFile, chunk: Buffer, start: number, end: number, json: boolean, line: number | undefined): SourceRecord {
+    const text = chunk.subarray(start, end);
+    const sourcePartition = file.id;
+    const headers = file.headers;
+    if (!json) return { sourcePartition, value: text, headers };
+    if (this.#keyPath === null) {
+      const problem = jsonSyntaxError(text);
+      if (problem === null) return { sourcePartition, value: undefined, valueJson: text, headers };
+      return { sourcePartition, value: text, headers, error: this.#invalidJson(file, start, line, problem) };
+    }
     let value: unknown;
     try {
-      value = JSON.parse(line.toString('utf8'));
-    } catch (error) {
-      return { sourcePartition: id, value: line, headers, error };
+      value = JSON.parse(text.toString('utf8'));
+    } catch {
+      return { sourcePartition, value: text, headers, error: this.#invalidJson(file, start, line, jsonSyntaxError(text)!) };
     }
-    const key = this.#keyPath ? this.#keyPath(value) : undefined;
-    return { sourcePartition: id, key: key === undefined ? null : key, value, headers };
+    const key = this.#keyPath(value);
+    return { sourcePartition, key: key === undefined ? null : key, value, valueJson: text, headers };
+  }
+
+  /** The error of a line that is not JSON: where it is (file, line, byte of the file) and why. */
+  #invalidJson(file: TrackedFile, start: number, line: number | undefined, problem: JsonSyntaxError): SyntaxError {
+    const where = line === undefined ? file.path : `${file.path}:${line}`;
+    return new SyntaxError(`${where}: not valid JSON (line at byte ${file.offset + start} of the file): ${problem.message} at column ${problem.at + 1}`);
   }
 
   async #readWhole(file: TrackedFile, size: number, mtimeMs: number): Promise<SourceRecord[]> {

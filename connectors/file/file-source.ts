@@ -53,7 +53,7 @@ export const fileSource: SourceConnectorType<FileSourceConfig> = {
         examples: ['/var/log/app.log', '/var/log/app/*.log', ['logs/**/*.jsonl', 'extra.log']],
       },
       'file.format': {
-        description: 'lines: each line is a record (value: the line\'s bytes, without its newline). json: each line is a JSON document (value: the parsed document; blank lines skipped; an unparsable line follows errors.tolerance). whole: the whole file is one record, once it has not changed for file.whole.settle.ms (and again each time it changes).',
+        description: 'lines: each line is a record (value: the line\'s bytes, without its newline). json: each line is a JSON document (value: the document, written as the line\'s own text with value.converter=json and no transforms; blank lines skipped; a line that is not JSON follows errors.tolerance, its error naming the file, line and byte offset). whole: the whole file is one record, once it has not changed for file.whole.settle.ms (and again each time it changes).',
         enum: ['lines', 'json', 'whole'],
         default: 'lines',
         examples: ['json'],

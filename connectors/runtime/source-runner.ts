@@ -211,6 +211,8 @@ export class SourceRunner {
     const chain = this.#chain.length > 0 ? this.#chain : null;
     const keyConverter = this.#keyConverter;
     const valueConverter = this.#valueConverter;
+    // A source's JSON text is what the json converter would write when no transform changes the value.
+    const reuseJson = chain === null && valueConverter.name === 'json';
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       if (r.sourceOffset !== undefined) prepared.positions.set(r.sourcePartition, r.sourceOffset);
@@ -218,7 +220,16 @@ export class SourceRunner {
         this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, r.error, r.key, r.value);
         continue;
       }
-      let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: r.value, headers: r.headers, timestamp: r.timestamp };
+      let sourceValue = r.value;
+      if (r.valueJson !== undefined && sourceValue === undefined) {
+        try {
+          sourceValue = reuseJson ? r.valueJson : parseJsonText(r.valueJson);
+        } catch (error) {
+          this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, error, r.key, r.valueJson);
+          continue;
+        }
+      }
+      let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: sourceValue, headers: r.headers, timestamp: r.timestamp };
       if (chain) {
         try {
           let result = chain.apply(rec);
@@ -242,7 +253,7 @@ export class SourceRunner {
         continue;
       }
       try {
-        value = valueConverter.fromConnector(rec.value);
+        value = reuseJson && r.valueJson !== undefined ? r.valueJson : valueConverter.fromConnector(rec.value);
       } catch (error) {
         this.#fail(prepared, r, 'VALUE_CONVERTER', valueConverter.name, error, rec.key, rec.value);
         continue;
@@ -265,17 +276,29 @@ export class SourceRunner {
     }
     const seq = ++this.#seq;
     const last = new Map<string, { dead: boolean; index: number }>();
+    // Asked per batch (a lookup in the broker), not cached: partitions can be added to a topic.
+    const counts = new Map<string, number>();
     for (const dead of [false, true]) {
       const list = dead ? prepared.dead : prepared.out;
-      const counts = new Map<string, number>();
+      let topic: string | undefined;
+      let count = 0;
+      // Records come in runs to one topic-partition (a keyless batch is one run): the part's key is
+      // made, and its last record noted, once per run rather than per record.
+      let run = -1; // the first record of the current run
       for (let i = 0; i < list.length; i++) {
         const r = list[i];
-        let count = counts.get(r.topic);
-        if (count === undefined) counts.set(r.topic, (count = await this.#o.cluster.partitionCount(r.topic)));
+        if (r.topic !== topic) {
+          topic = r.topic;
+          const known = counts.get(topic) ?? (await this.#o.cluster.partitionCount(topic));
+          counts.set(topic, (count = known));
+        }
         // Keyed records go where the producer's partitioner would put them; keyless ones stick to one partition per batch.
         r.partition ??= r.key === null || r.key === undefined ? seq % count : partitionForKey(typeof r.key === 'string' ? Buffer.from(r.key) : r.key, count);
-        last.set(partKey(r.topic, r.partition), { dead, index: i });
+        if (run >= 0 && r.topic === list[run].topic && r.partition === list[run].partition) continue;
+        if (run >= 0) last.set(partKey(list[run].topic, list[run].partition!), { dead, index: i - 1 });
+        run = i;
       }
+      if (run >= 0) last.set(partKey(list[run].topic, list[run].partition!), { dead, index: list.length - 1 });
     }
     const positions: Record<string, JsonValue> = {};
     for (const [partition, position] of this.#unmarked) positions[partition] = position;
@@ -365,4 +388,9 @@ export class SourceRunner {
     if (dead.length > 0) await producer.send(dead);
     return null;
   }
+}
+
+/** The document of a source's `valueJson` (checked by the source; a bad one fails like an unreadable record). */
+function parseJsonText(text: Uint8Array): unknown {
+  return JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8'));
 }
