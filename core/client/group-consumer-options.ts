@@ -1,8 +1,11 @@
 /**
- * Options and callback types of `GroupConsumer`, with Kafka's config names in their docs.
+ * Options and callback types of `GroupConsumer`, with Kafka's config names in their docs, and
+ * `resolveGroupConsumerOptions`, which applies their defaults and checks them (pure, synchronous).
  */
 import type { OffsetCommitEntry, TopicPartition } from '../cluster.js';
-import type { PartitionAssignor } from './assignors/index.js';
+import { InvalidConfigError } from '../errors.js';
+import { resolveAssignor, type PartitionAssignor } from './assignors/index.js';
+import type { ConsumerCoordinatorOptions } from './consumer-coordinator.js';
 import type { ConsumerOptions } from './consumer.js';
 import type { GroupConsumer } from './group-consumer.js';
 
@@ -64,3 +67,45 @@ export interface GroupMetadata {
 
 /** Offsets to commit; `metadata` is stored with the offset (up to 4 KiB). */
 export type CommitOffsets = readonly OffsetCommitEntry[];
+
+/** The group-level options with their defaults applied (the `Consumer` checks its own). */
+export interface ResolvedGroupConsumerOptions {
+  coordinator: Omit<ConsumerCoordinatorOptions, 'lastPollMs'>;
+  autoCommit: boolean;
+  autoCommitIntervalMs: number;
+  metadataMaxAgeMs: number;
+  pollTimeoutMs: number;
+}
+
+/** @throws InvalidConfigError naming the option (no assignor, a timeout not a positive integer, heartbeat ≥ session) */
+export function resolveGroupConsumerOptions(options: GroupConsumerOptions<unknown, unknown>): ResolvedGroupConsumerOptions {
+  const assignors = (options.assignors ?? ['range', 'cooperative-sticky']).map(resolveAssignor);
+  if (assignors.length === 0) throw new InvalidConfigError('assignors must name at least one assignor', 'assignors');
+  const sessionTimeoutMs = positive(options.sessionTimeoutMs ?? 45_000, 'sessionTimeoutMs');
+  const heartbeatIntervalMs = positive(options.heartbeatIntervalMs ?? 3000, 'heartbeatIntervalMs');
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new InvalidConfigError(`heartbeatIntervalMs (${heartbeatIntervalMs}) must be lower than sessionTimeoutMs (${sessionTimeoutMs})`, 'heartbeatIntervalMs');
+  }
+  const maxPollIntervalMs = positive(options.maxPollIntervalMs ?? 300_000, 'maxPollIntervalMs');
+  return {
+    coordinator: {
+      groupId: options.groupId,
+      groupInstanceId: options.groupInstanceId ?? null,
+      clientId: options.clientId ?? 'sluice',
+      sessionTimeoutMs,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? maxPollIntervalMs,
+      heartbeatIntervalMs,
+      maxPollIntervalMs,
+      assignors,
+    },
+    autoCommit: options.enableAutoCommit ?? true,
+    autoCommitIntervalMs: options.autoCommitIntervalMs ?? 5000,
+    metadataMaxAgeMs: options.metadataMaxAgeMs ?? 300_000,
+    pollTimeoutMs: options.pollTimeoutMs ?? 500,
+  };
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidConfigError(`${name} must be a positive integer (ms), got ${value}`, name);
+  return value;
+}

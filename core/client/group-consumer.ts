@@ -1,8 +1,9 @@
 /**
  * A consumer in a consumer group: members sharing a `groupId` split the partitions of the topics
  * they subscribe to, each partition read by one member at a time, and resume from the group's
- * committed offsets. Built on `Consumer` (positions, fetching, decoding) and `ConsumerCoordinator`
- * (membership); Kafka's KafkaConsumer with `subscribe`.
+ * committed offsets. Built on `Consumer` (positions, fetching, decoding), `ConsumerCoordinator`
+ * (membership) and `GroupRebalancer` (what a rebalance does here: revoke, assign, the listener);
+ * Kafka's KafkaConsumer with `subscribe`.
  *
  * Rebalances happen inside `poll` (never concurrently with your processing): the rebalance
  * listener's callbacks are awaited there, so `onPartitionsRevoked` can commit before a partition
@@ -27,22 +28,18 @@
 import { channel } from 'node:diagnostics_channel';
 import { Observable } from 'rxjs';
 import type { Cluster, CommittedOffset, OffsetCommitEntry, TopicPartition } from '../cluster.js';
-import { ClosedError, InvalidConfigError, RebalanceInProgressError, SluiceError } from '../errors.js';
-import { resolveAssignor } from './assignors/index.js';
+import { ClosedError, InvalidConfigError, SluiceError } from '../errors.js';
 import { Consumer, type ConsumerRecord } from './consumer.js';
-import { ConsumerCoordinator, isMembershipLost, type JoinResult } from './consumer-coordinator.js';
-import type { CommitOffsets, GroupConsumerOptions, GroupMetadata, RebalanceListener } from './group-consumer-options.js';
+import { ConsumerCoordinator } from './consumer-coordinator.js';
+import { resolveGroupConsumerOptions, type CommitOffsets, type GroupConsumerOptions, type GroupMetadata, type RebalanceListener } from './group-consumer-options.js';
+import { GroupRebalancer } from './group-rebalancer.js';
 import { SubscriptionState } from './subscription-state.js';
 
 export type { CommitOffsets, GroupConsumerOptions, GroupMetadata, RebalanceListener } from './group-consumer-options.js';
 
-const assignmentChannel = channel('sluice:group:assignment');
 const commitErrorChannel = channel('sluice:group:commit-error');
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
-/** How often the leader looks for subscribed topics that do not exist yet. */
-const MISSING_TOPIC_RECHECK_MS = 500;
 
 /** A busy poll loop lets the event loop run timers at least this often. */
 const YIELD_EVERY_MS = 5;
@@ -53,22 +50,19 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   readonly #cluster: Cluster;
   readonly #inner: Consumer<K, V>;
   readonly #coordinator: ConsumerCoordinator;
+  readonly #rebalancer: GroupRebalancer<K, V>;
   readonly #autoCommit: boolean;
   readonly #autoCommitIntervalMs: number;
-  readonly #metadataMaxAgeMs: number;
   readonly #heartbeatIntervalMs: number;
   readonly #pollTimeoutMs: number;
-  #listener: RebalanceListener<K, V>;
   readonly #state = new SubscriptionState();
   #polling = false;
   #lastPollMs = Date.now();
   #inPoll = false;
   #lastAutoCommitMs = Date.now();
-  #lastMetadataMs = Date.now();
   #asyncCommits: Promise<void> = Promise.resolve();
   #closing = false;
   #closed = false;
-  #inListener = false;
   #pollDone: Promise<void> = Promise.resolve();
   #lastYieldMs = Date.now();
   readonly #wake = new AbortController();
@@ -79,29 +73,25 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.groupId = options.groupId;
     this.groupInstanceId = options.groupInstanceId ?? null;
     this.#inner = new Consumer(cluster, options);
-    const assignors = (options.assignors ?? ['range', 'cooperative-sticky']).map(resolveAssignor);
-    if (assignors.length === 0) throw new InvalidConfigError('assignors must name at least one assignor', 'assignors');
-    const sessionTimeoutMs = positive(options.sessionTimeoutMs ?? 45_000, 'sessionTimeoutMs');
-    this.#heartbeatIntervalMs = positive(options.heartbeatIntervalMs ?? 3000, 'heartbeatIntervalMs');
-    if (this.#heartbeatIntervalMs >= sessionTimeoutMs) {
-      throw new InvalidConfigError(`heartbeatIntervalMs (${this.#heartbeatIntervalMs}) must be lower than sessionTimeoutMs (${sessionTimeoutMs})`, 'heartbeatIntervalMs');
-    }
-    const maxPollIntervalMs = positive(options.maxPollIntervalMs ?? 300_000, 'maxPollIntervalMs');
-    this.#autoCommit = options.enableAutoCommit ?? true;
-    this.#autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000;
-    this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 300_000;
-    this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
-    this.#listener = options.listener ?? {};
+    const resolved = resolveGroupConsumerOptions(options);
+    this.#heartbeatIntervalMs = resolved.coordinator.heartbeatIntervalMs;
+    this.#autoCommit = resolved.autoCommit;
+    this.#autoCommitIntervalMs = resolved.autoCommitIntervalMs;
+    this.#pollTimeoutMs = resolved.pollTimeoutMs;
     this.#coordinator = new ConsumerCoordinator(cluster, {
-      groupId: options.groupId,
-      groupInstanceId: this.groupInstanceId,
-      clientId: options.clientId ?? 'sluice',
-      sessionTimeoutMs,
-      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? maxPollIntervalMs,
-      heartbeatIntervalMs: this.#heartbeatIntervalMs,
-      maxPollIntervalMs,
-      assignors,
+      ...resolved.coordinator,
       lastPollMs: () => (this.#inPoll ? Date.now() : this.#lastPollMs),
+    });
+    this.#rebalancer = new GroupRebalancer({
+      consumer: this,
+      cluster,
+      coordinator: this.#coordinator,
+      state: this.#state,
+      inner: this.#inner,
+      autoCommit: this.#autoCommit,
+      metadataMaxAgeMs: resolved.metadataMaxAgeMs,
+      listener: options.listener ?? {},
+      closing: () => this.#closing,
     });
     if (options.topics) this.subscribe(options.topics);
   }
@@ -118,7 +108,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   subscribe(topics: readonly string[] | RegExp, listener?: RebalanceListener<K, V>): void {
     this.#assertOpen();
     this.#state.subscribe(topics);
-    if (listener) this.#listener = listener;
+    if (listener) this.#rebalancer.listener = listener;
     this.#coordinator.requestRejoin('the subscription changed');
   }
 
@@ -165,8 +155,8 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       }
       for (;;) {
         this.#maybeAutoCommit();
-        await this.#maybeRefreshMetadata();
-        await this.#ensureActiveGroup();
+        await this.#rebalancer.maybeRefreshMetadata();
+        await this.#rebalancer.ensureActiveGroup();
         await this.#ensurePositions();
         if (this.#closing) return [];
         const wait = Math.max(0, Math.min(deadline - Date.now(), this.#heartbeatIntervalMs));
@@ -322,15 +312,15 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     // A poll waiting in a rebalance for slower members: stop waiting and leave now (as Kafka,
     // partitions still held in a rebalance are then reported lost, not revoked).
     if (this.#coordinator.joining) await this.#coordinator.close(leave);
-    if (!this.#inListener) await this.#pollDone;
+    if (!this.#rebalancer.inListener) await this.#pollDone;
     let failure: unknown;
     try {
       // As Kafka: commit and revoke (or report lost) whether or not the member leaves the group.
       if (this.#coordinator.stable) {
         if (this.#autoCommit) await this.commitSync().catch(() => {});
-        failure = await this.#revoke(this.#state.owned);
+        failure = await this.#rebalancer.revoke(this.#state.owned);
       } else if (this.#state.owned.length > 0) {
-        failure = await this.#callListener('lost', [...this.#state.owned]);
+        failure = await this.#rebalancer.callListener('lost', [...this.#state.owned]);
       }
       await this.#asyncCommits;
     } finally {
@@ -383,107 +373,6 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.commitAsync();
   }
 
-  async #maybeRefreshMetadata(): Promise<void> {
-    const now = Date.now();
-    // A subscribed topic that does not exist yet is looked for often (as Kafka's client retries
-    // metadata for missing topics), not just every metadataMaxAgeMs.
-    const maxAgeMs = this.#coordinator.missingTopics ? Math.min(this.#metadataMaxAgeMs, MISSING_TOPIC_RECHECK_MS) : this.#metadataMaxAgeMs;
-    if (now - this.#lastMetadataMs < maxAgeMs) return;
-    this.#lastMetadataMs = now;
-    if (this.#state.isPattern) {
-      const topics = await this.#state.resolveTopics(this.#cluster);
-      if (topics.join('\u0000') !== this.#state.topics.join('\u0000')) this.#coordinator.requestRejoin('topics matching the subscribed pattern changed');
-    }
-    await this.#coordinator.checkMetadata();
-  }
-
-  /** Rejoins until the member is in a stable generation (Kafka's ConsumerCoordinator.poll). */
-  async #ensureActiveGroup(): Promise<void> {
-    let failure: unknown;
-    while (this.#coordinator.needsJoin && !this.#closing) {
-      if (this.#coordinator.fatal) throw this.#coordinator.fatal;
-      const prepareFailure = await this.#prepareJoin();
-      failure ??= prepareFailure;
-      const reason = this.#coordinator.rejoinReason ?? 'rejoin';
-      this.#state.topics = await this.#state.resolveTopics(this.#cluster);
-      let result: JoinResult;
-      try {
-        result = await this.#coordinator.joinAndSync(this.#state.topics, this.#state.owned, this.#state.ownedGeneration, reason);
-      } catch (err) {
-        if (this.#closing) return; // closed meanwhile: the poll ends empty
-        if (this.#coordinator.fatal) throw this.#coordinator.fatal;
-        if (err instanceof RebalanceInProgressError || isMembershipLost(err)) continue; // flags set by the coordinator
-        throw err;
-      }
-      const joinFailure = await this.#onJoinComplete(result);
-      failure ??= joinFailure;
-    }
-    if (failure) throw failure;
-  }
-
-  /** Before (re)joining: partitions of a dropped member are lost; eager members revoke everything. */
-  async #prepareJoin(): Promise<unknown> {
-    const owned = this.#state.owned;
-    if (this.#coordinator.lost !== null) {
-      this.#dropPartitions(owned);
-      return owned.length > 0 ? this.#callListener('lost', [...owned]) : undefined;
-    }
-    if (owned.length === 0) return undefined;
-    if (this.#autoCommit && this.#coordinator.stable) await this.commitSync().catch(() => {});
-    if (this.#coordinator.protocol === 'eager') return this.#revoke(owned);
-    // Cooperative: keep everything except partitions of topics no longer subscribed.
-    const topics = new Set(await this.#state.resolveTopics(this.#cluster));
-    const unsubscribed = owned.filter((tp) => !topics.has(tp.topic));
-    return unsubscribed.length > 0 ? this.#revoke(unsubscribed) : undefined;
-  }
-
-  async #onJoinComplete(result: JoinResult): Promise<unknown> {
-    const assigned = result.assignment.partitions;
-    const { added, revoked } = this.#state.diff(assigned);
-    let failure: unknown;
-    if (revoked.length > 0) {
-      // Cooperative: give up what moves (the listener may still commit it), then rejoin so its new owner gets it.
-      failure = await this.#revoke(revoked);
-      this.#coordinator.requestRejoin(`revoked ${revoked.length} partition(s) for their new owner`);
-    }
-    this.#state.assign(assigned, result.generationId, added);
-    this.#inner.assign(this.#state.owned);
-    if (assignmentChannel.hasSubscribers) {
-      assignmentChannel.publish({ groupId: this.groupId, memberId: result.memberId, generationId: result.generationId, protocol: result.protocolName, assigned: this.assignment(), added, revoked });
-    }
-    const assignedFailure = await this.#callListener('assigned', added);
-    return failure ?? assignedFailure;
-  }
-
-  async #revoke(partitions: readonly TopicPartition[]): Promise<unknown> {
-    if (partitions.length === 0) return undefined;
-    partitions = [...partitions];
-    const failure = await this.#callListener('revoked', [...partitions]);
-    this.#dropPartitions(partitions);
-    return failure;
-  }
-
-  #dropPartitions(partitions: readonly TopicPartition[]): void {
-    this.#state.drop(partitions);
-    if (!this.#closing) this.#inner.assign(this.#state.owned);
-  }
-
-  /** Runs a listener callback; returns (not throws) its error so the rebalance can finish first. */
-  async #callListener(kind: 'assigned' | 'revoked' | 'lost', partitions: TopicPartition[]): Promise<unknown> {
-    const l = this.#listener;
-    const fn = kind === 'assigned' ? l.onPartitionsAssigned : kind === 'revoked' ? l.onPartitionsRevoked : (l.onPartitionsLost ?? l.onPartitionsRevoked);
-    if (!fn) return undefined;
-    this.#inListener = true;
-    try {
-      await fn.call(l, partitions.map((tp) => ({ ...tp })), this);
-      return undefined;
-    } catch (err) {
-      return err;
-    } finally {
-      this.#inListener = false;
-    }
-  }
-
   /** Positions of newly assigned partitions: the committed offset, else `autoOffsetReset`. */
   async #ensurePositions(): Promise<void> {
     const partitions = this.#state.needPositions;
@@ -498,11 +387,6 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     }
     this.#state.positionsResolved(partitions);
   }
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidConfigError(`${name} must be a positive integer (ms), got ${value}`, name);
-  return value;
 }
 
 /** Creates a consumer in group `options.groupId`; it joins at its first `poll`. */

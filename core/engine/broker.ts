@@ -3,7 +3,9 @@
  * partition logs, serving the `Cluster` API in-process.
  *
  * Layout on disk (Kafka's): `<dataDir>/topics.json`, `<dataDir>/.lock`, and one directory per
- * partition, `<dataDir>/<topic>-<partition>/`, holding the segment files.
+ * partition, `<dataDir>/<topic>-<partition>/`, holding the segment files. The topic table and its
+ * logs are `LogManager`'s, consumer groups `GroupCoordinator`'s, upkeep `LogMaintenance`'s: this
+ * class checks each request against the broker's state (open, writable) and routes it.
  */
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
@@ -29,25 +31,15 @@ import type {
   TopicDescription,
   TopicPartition,
 } from '../cluster.js';
-import {
-  ClosedError,
-  InvalidConfigError,
-  InvalidPartitionsError,
-  ReadOnlyError,
-  TopicExistsError,
-  UnknownPartitionError,
-  UnknownTopicError,
-} from '../errors.js';
-import { FileLogStorage } from '../log/file-log-storage.js';
+import { ClosedError, InvalidConfigError, InvalidPartitionsError, ReadOnlyError, TopicExistsError, UnknownTopicError } from '../errors.js';
 import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
-import type { LogStorage } from '../log/log-storage.js';
-import { Log } from '../log/log.js';
-import { MemoryLogStorage } from '../log/memory-log-storage.js';
+import type { Log } from '../log/log.js';
 import { OFFSETS_TOPIC } from '../group/offset-records.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
+import { LogManager } from './log-manager.js';
 import { LogMaintenance } from './log-maintenance.js';
-import { TopicRegistry, validateTopicName, type TopicRecord } from './topic-registry.js';
+import { validateTopicName, type TopicRecord } from './topic-registry.js';
 import { sleep } from '../sleep.js';
 
 export interface BrokerOptions {
@@ -79,20 +71,13 @@ export interface BrokerOptions {
 /** Config of `__consumer_offsets`, as Kafka's `offsets.topic.*` defaults. */
 const OFFSETS_TOPIC_CONFIG: LogConfigInput = { 'cleanup.policy': 'compact', 'segment.bytes': 100 * 1024 * 1024 };
 
-interface TopicState {
-  record: TopicRecord;
-  config: LogConfig;
-  logs: Log[];
-}
-
 const FETCH_POLL_MS_READ_ONLY = 100;
 
 export class Broker implements Cluster {
   readonly readOnly: boolean;
   readonly dataDir: string | null;
-  readonly #registry: TopicRegistry;
   readonly #lock: DataDirLock | null;
-  readonly #topics = new Map<string, TopicState>();
+  readonly #logs: LogManager;
   readonly #defaults: LogConfig;
   readonly #autoCreate: boolean;
   readonly #defaultPartitions: number;
@@ -112,9 +97,10 @@ export class Broker implements Cluster {
     }
     this.#defaults = parseLogConfig(options.defaultTopicConfig ?? {}, DEFAULT_LOG_CONFIG);
     this.#lock = this.dataDir !== null && !this.readOnly ? DataDirLock.acquire(this.dataDir) : null;
+    let logs: LogManager | undefined; // for the catch: unset when topics.json could not be read
     try {
-      this.#registry = TopicRegistry.load(this.dataDir);
-      for (const name of this.#registry.names()) this.#openTopic(this.#registry.get(name)!);
+      this.#logs = logs = new LogManager({ dataDir: this.dataDir, readOnly: this.readOnly, defaults: this.#defaults, now: this.#now });
+      this.#logs.openAll();
       const offsetsPartitions = options.offsetsTopicPartitions ?? 1;
       if (!Number.isInteger(offsetsPartitions) || offsetsPartitions < 1) {
         throw new InvalidConfigError(`offsetsTopicPartitions must be a positive integer, got ${offsetsPartitions}`, 'offsetsTopicPartitions');
@@ -124,7 +110,7 @@ export class Broker implements Cluster {
           existing: () => this.#offsetsTopicLogs(),
           create: () => this.#offsetsTopicLogs() ?? this.#createOffsetsTopic(offsetsPartitions),
         },
-        partitionCount: (topic) => this.#topics.get(topic)?.logs.length,
+        partitionCount: (topic) => this.#logs.get(topic)?.logs.length,
         now: this.#now,
         minSessionTimeoutMs: options.groupMinSessionTimeoutMs ?? 100,
         maxSessionTimeoutMs: options.groupMaxSessionTimeoutMs ?? 30 * 60 * 1000,
@@ -132,11 +118,11 @@ export class Broker implements Cluster {
         readOnly: this.readOnly,
       });
     } catch (err) {
-      for (const state of this.#topics.values()) for (const log of state.logs) void log.close();
+      for (const log of logs?.allLogs() ?? []) void log.close();
       this.#lock?.release();
       throw err;
     }
-    this.#maintenance = this.readOnly ? null : new LogMaintenance(() => this.#allLogs(), options.maintenanceIntervalMs ?? 30_000, this.#now);
+    this.#maintenance = this.readOnly ? null : new LogMaintenance(() => this.#logs.allLogs(), options.maintenanceIntervalMs ?? 30_000, this.#now);
     this.#maintenance?.start();
   }
 
@@ -156,7 +142,7 @@ export class Broker implements Cluster {
   async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
     this.#assertWritable();
     validateTopicName(name);
-    if (this.#topics.has(name)) throw new TopicExistsError(name);
+    if (this.#logs.has(name)) throw new TopicExistsError(name);
     const partitions = options.partitions ?? this.#defaultPartitions;
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${partitions}`);
@@ -164,32 +150,29 @@ export class Broker implements Cluster {
     const overrides = options.config ?? {};
     parseLogConfig(overrides, this.#defaults); // validate before anything is created
     const record: TopicRecord = { name, partitions, config: overrides, createdMs: this.#now() };
-    this.#openTopic(record);
-    this.#registry.put(record);
+    this.#logs.create(record);
     return this.describeTopic(name);
   }
 
   async deleteTopic(name: string): Promise<void> {
     this.#assertWritable();
     if (name === OFFSETS_TOPIC) throw new InvalidConfigError(`topic "${name}" is internal (committed group offsets) and cannot be deleted; delete groups instead`, 'topic');
-    const state = this.#topic(name);
-    this.#topics.delete(name);
-    this.#registry.remove(name);
+    const state = this.#logs.remove(name);
     await Promise.all(state.logs.map((log) => log.delete()));
     await this.#groups.onTopicDeleted(name);
   }
 
   async listTopics(options: ListTopicsOptions = {}): Promise<string[]> {
     this.#assertOpen();
-    this.#followOwner();
-    const names = [...this.#topics.keys()].sort();
+    this.#logs.follow();
+    const names = this.#logs.names().sort();
     return options.includeInternal ? names : names.filter((n) => !n.startsWith('__'));
   }
 
   async describeTopic(name: string): Promise<TopicDescription> {
     this.#assertOpen();
-    this.#followOwner();
-    const state = this.#topic(name);
+    this.#logs.follow();
+    const state = this.#logs.topic(name);
     return {
       name,
       internal: name.startsWith('__'),
@@ -210,43 +193,37 @@ export class Broker implements Cluster {
 
   async createPartitions(name: string, count: number): Promise<void> {
     this.#assertWritable();
-    const state = this.#topic(name);
+    const state = this.#logs.topic(name);
     const current = state.logs.length;
     if (!Number.isInteger(count) || count < 1) throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${count}`);
     if (count < current) {
       throw new InvalidPartitionsError(`topic "${name}" has ${current} partitions; partitions cannot be removed (asked for ${count})`);
     }
     if (count === current) throw new InvalidPartitionsError(`topic "${name}" already has ${current} partitions`);
-    for (let p = current; p < count; p++) state.logs.push(this.#openLog(name, p, state.config));
-    state.record = { ...state.record, partitions: count };
-    this.#registry.put(state.record);
+    this.#logs.addPartitions(state, count);
   }
 
   async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
     this.#assertOpen();
-    let state = this.#topics.get(topic);
-    if (!state && this.readOnly) {
-      this.#followOwner();
-      state = this.#topics.get(topic);
-    }
+    let state = this.#logs.find(topic);
     if (!state) {
       if (!(options.autoCreate && this.#autoCreate) || this.readOnly) throw new UnknownTopicError(topic);
       await this.createTopic(topic);
-      state = this.#topic(topic);
+      state = this.#logs.topic(topic);
     }
     return state.logs.length;
   }
 
   async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
     this.#assertWritable();
-    const info = this.#log(topic, partition).append(batch);
+    const info = this.#logs.log(topic, partition).append(batch);
     if (info.durable && options.acks !== 0) await info.durable;
     return { baseOffset: info.baseOffset, lastOffset: info.lastOffset };
   }
 
   async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
     this.#assertOpen();
-    const log = this.#log(topic, partition);
+    const log = this.#logs.log(topic, partition);
     const maxBytes = options.maxBytes ?? 1024 * 1024;
     let result = log.read(offset, maxBytes);
     const deadline = this.#now() + (options.maxWaitMs ?? 0);
@@ -264,7 +241,7 @@ export class Broker implements Cluster {
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number> {
     this.#assertOpen();
-    const log = this.#log(topic, partition);
+    const log = this.#logs.log(topic, partition);
     log.refresh();
     if (spec === 'earliest') return log.logStartOffset;
     if (spec === 'latest') return log.logEndOffset;
@@ -325,20 +302,13 @@ export class Broker implements Cluster {
   }
 
   #offsetsTopicLogs(): Log[] | null {
-    let state = this.#topics.get(OFFSETS_TOPIC);
-    if (!state && this.readOnly) {
-      this.#followOwner();
-      state = this.#topics.get(OFFSETS_TOPIC);
-    }
-    return state?.logs ?? null;
+    return this.#logs.find(OFFSETS_TOPIC)?.logs ?? null;
   }
 
   #createOffsetsTopic(partitions: number): Log[] {
     this.#assertWritable();
     const record: TopicRecord = { name: OFFSETS_TOPIC, partitions, config: OFFSETS_TOPIC_CONFIG, createdMs: this.#now() };
-    this.#openTopic(record);
-    this.#registry.put(record);
-    return this.#topic(OFFSETS_TOPIC).logs;
+    return this.#logs.create(record).logs;
   }
 
   /** Flushes and closes every log and releases the directory lock. */
@@ -348,7 +318,7 @@ export class Broker implements Cluster {
     this.#groups.close();
     await this.#maintenance?.stop();
     try {
-      await Promise.all([...this.#allLogs()].map((log) => log.close()));
+      await Promise.all([...this.#logs.allLogs()].map((log) => log.close()));
     } finally {
       this.#lock?.release();
     }
@@ -356,11 +326,7 @@ export class Broker implements Cluster {
 
   /** The partition log behind a topic-partition (for tools and tests inside core/). */
   logFor(topic: string, partition: number): Log {
-    return this.#log(topic, partition);
-  }
-
-  *#allLogs(): Iterable<Log> {
-    for (const state of this.#topics.values()) yield* state.logs;
+    return this.#logs.log(topic, partition);
   }
 
   #assertOpen(): void {
@@ -370,63 +336,6 @@ export class Broker implements Cluster {
   #assertWritable(): void {
     this.#assertOpen();
     if (this.readOnly) throw new ReadOnlyError(`data directory ${this.dataDir} is open read-only`);
-  }
-
-  #topic(name: string): TopicState {
-    const state = this.#topics.get(name);
-    if (!state) throw new UnknownTopicError(name);
-    return state;
-  }
-
-  #log(topic: string, partition: number): Log {
-    let state = this.#topics.get(topic);
-    if (!state && this.readOnly) {
-      this.#followOwner();
-      state = this.#topics.get(topic);
-    }
-    if (!state) throw new UnknownTopicError(topic);
-    const log = state.logs[partition];
-    if (!log) throw new UnknownPartitionError(topic, partition, state.logs.length);
-    return log;
-  }
-
-  #openTopic(record: TopicRecord): void {
-    const config = parseLogConfig(record.config, this.#defaults);
-    const logs: Log[] = [];
-    try {
-      for (let p = 0; p < record.partitions; p++) logs.push(this.#openLog(record.name, p, config));
-    } catch (err) {
-      for (const log of logs) void log.close();
-      throw err;
-    }
-    this.#topics.set(record.name, { record, config, logs });
-  }
-
-  #openLog(topic: string, partition: number, config: LogConfig): Log {
-    const dirName = `${topic}-${partition}`;
-    const storage: LogStorage =
-      this.dataDir === null ? new MemoryLogStorage(dirName) : new FileLogStorage(path.join(this.dataDir, dirName), { readOnly: this.readOnly });
-    return Log.open({ storage, topic, partition, config, readOnly: this.readOnly, now: this.#now });
-  }
-
-  /** Read-only views pick up topics and partitions the owning process created since. */
-  #followOwner(): void {
-    if (!this.readOnly) return;
-    this.#registry.reload();
-    for (const name of this.#registry.names()) {
-      const record = this.#registry.get(name)!;
-      const state = this.#topics.get(name);
-      if (!state) this.#openTopic(record);
-      else if (state.logs.length < record.partitions) {
-        for (let p = state.logs.length; p < record.partitions; p++) state.logs.push(this.#openLog(name, p, state.config));
-      }
-    }
-    for (const name of [...this.#topics.keys()]) {
-      if (!this.#registry.get(name)) {
-        for (const log of this.#topics.get(name)!.logs) void log.close();
-        this.#topics.delete(name);
-      }
-    }
   }
 }
 

@@ -38,11 +38,11 @@ import {
   PartitionNotOwnedError,
   RebalanceInProgressError,
   SluiceError,
-  UnknownMemberIdError,
   UnknownPartitionError,
   UnknownTopicError,
 } from '../errors.js';
 import { tpKey } from './group.js';
+import { checkGeneration, findMember, unknownMember, validateGroupId } from './group-checks.js';
 import { GroupMembership, type GroupMembershipOptions } from './group-membership.js';
 import { OffsetStore, type OffsetsTopicAccess } from './offset-store.js';
 
@@ -113,9 +113,9 @@ export class GroupCoordinator {
         );
       }
     } else {
-      if (!group) throw unknownMember(groupId, request.memberId);
-      const member = this.#membership.member(group, request.memberId, request.groupInstanceId ?? null, 'commit');
-      this.#membership.checkGeneration(group, member, request.generationId, 'commit');
+      if (!group) throw unknownMember(null, request.memberId, 'commit', groupId);
+      const member = findMember(group, request.memberId, request.groupInstanceId ?? null, 'commit');
+      checkGeneration(group, member, request.generationId, 'commit');
       if (group.state === 'CompletingRebalance') {
         throw new RebalanceInProgressError(groupId, `group "${groupId}" is completing a rebalance (generation ${group.generationId}); commit again after the assignment is received`);
       }
@@ -222,12 +222,4 @@ export class GroupCoordinator {
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError('broker');
   }
-}
-
-function unknownMember(groupId: string, memberId: string): UnknownMemberIdError {
-  return new UnknownMemberIdError(`commit refused: member ${memberId || '(none)'} is not in group "${groupId}" (the group has no members); the member must rejoin`, groupId, memberId);
-}
-
-function validateGroupId(groupId: string): void {
-  if (typeof groupId !== 'string' || groupId.length === 0) throw new InvalidConfigError('group id is empty', 'groupId');
 }

@@ -10,6 +10,9 @@
  * lives in memory only (Kafka also persists it in `__consumer_offsets`): a restarted broker starts
  * with no members, and they simply rejoin.
  *
+ * Requests are checked (member, fencing, generation) by `group-checks.ts`; the group's state and
+ * its transitions' bookkeeping are `Group`'s; this class drives the transitions and owns the timers.
+ *
  * Diagnostics channels: `sluice:group:rebalance` (state changes: prepare, join, stable, empty) and
  * `sluice:group:member` (join, leave, expire, replace).
  *
@@ -19,16 +22,9 @@
 import { randomUUID } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type { HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, SyncGroupRequest, SyncGroupResponse } from '../cluster.js';
-import {
-  ClosedError,
-  FencedInstanceIdError,
-  IllegalGenerationError,
-  InconsistentGroupProtocolError,
-  InvalidConfigError,
-  RebalanceInProgressError,
-  UnknownMemberIdError,
-} from '../errors.js';
+import { ClosedError, FencedInstanceIdError, InconsistentGroupProtocolError, InvalidConfigError, RebalanceInProgressError, UnknownMemberIdError } from '../errors.js';
 import { Group, GroupMember } from './group.js';
+import { checkGeneration, findMember, unknownMember, validateGroupId } from './group-checks.js';
 
 const rebalanceChannel = channel('sluice:group:rebalance');
 const memberChannel = channel('sluice:group:member');
@@ -111,7 +107,7 @@ export class GroupMembership {
       if (groupInstanceId !== null && group.staticMembers.has(groupInstanceId)) return this.#replaceStaticMember(group, request, groupInstanceId);
       return this.#addMember(group, request, groupInstanceId);
     }
-    const member = this.member(group, request.memberId, groupInstanceId, 'join');
+    const member = findMember(group, request.memberId, groupInstanceId, 'join');
     return this.#rejoin(group, member, request);
   }
 
@@ -203,8 +199,8 @@ export class GroupMembership {
   syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const group = this.#groups.get(request.groupId);
     if (!group) throw unknownMember(null, request.memberId, 'sync', request.groupId);
-    const member = this.member(group, request.memberId, request.groupInstanceId ?? null, 'sync');
-    this.checkGeneration(group, member, request.generationId, 'sync');
+    const member = findMember(group, request.memberId, request.groupInstanceId ?? null, 'sync');
+    checkGeneration(group, member, request.generationId, 'sync');
     if ((request.protocolType && request.protocolType !== group.protocolType) || (request.protocolName && request.protocolName !== group.protocolName)) {
       throw new InconsistentGroupProtocolError(
         `group "${group.groupId}" uses ${group.protocolType}/${group.protocolName}; SyncGroup of member ${member.memberId} named ${request.protocolType}/${request.protocolName}`,
@@ -241,12 +237,12 @@ export class GroupMembership {
   async heartbeat(request: HeartbeatRequest): Promise<void> {
     const group = this.#groups.get(request.groupId);
     if (!group) throw unknownMember(null, request.memberId, 'heartbeat', request.groupId);
-    const member = this.member(group, request.memberId, request.groupInstanceId ?? null, 'heartbeat');
+    const member = findMember(group, request.memberId, request.groupInstanceId ?? null, 'heartbeat');
     if (group.state === 'PreparingRebalance') {
       this.#armSession(group, member);
       throw new RebalanceInProgressError(group.groupId);
     }
-    this.checkGeneration(group, member, request.generationId, 'heartbeat');
+    checkGeneration(group, member, request.generationId, 'heartbeat');
     this.#armSession(group, member);
   }
 
@@ -255,7 +251,7 @@ export class GroupMembership {
     for (const leaving of request.members) {
       const memberId = leaving.memberId || (leaving.groupInstanceId ? group?.staticMembers.get(leaving.groupInstanceId) : undefined) || '';
       if (!group) throw unknownMember(null, memberId, 'leave', request.groupId);
-      const member = this.member(group, memberId, leaving.groupInstanceId ?? null, 'leave');
+      const member = findMember(group, memberId, leaving.groupInstanceId ?? null, 'leave');
       this.#removeMember(group, member, 'leave', leaving.reason ?? 'the member left the group');
     }
   }
@@ -362,32 +358,6 @@ export class GroupMembership {
     }, member.sessionTimeoutMs);
   }
 
-  // --- checks ---
-
-  /** The member `memberId`, checking static membership fencing. */
-  member(group: Group, memberId: string, groupInstanceId: string | null, action: string): GroupMember {
-    if (groupInstanceId !== null) {
-      const current = group.staticMembers.get(groupInstanceId);
-      if (current !== undefined && current !== memberId) throw new FencedInstanceIdError(group.groupId, groupInstanceId, memberId);
-    }
-    const member = group.members.get(memberId);
-    if (!member) throw unknownMember(group, memberId, action);
-    return member;
-  }
-
-  checkGeneration(group: Group, member: GroupMember, generationId: number, action: string): void {
-    if (generationId === group.generationId) return;
-    const what = action === 'commit' ? 'commit refused' : `${action} refused`;
-    throw new IllegalGenerationError(
-      `${what}: member ${member.memberId} of group "${group.groupId}" is at generation ${generationId}, but the group is at generation ${group.generationId} ` +
-        `(it rebalanced without this member, whose partitions may belong to others now); the member must rejoin`,
-      group.groupId,
-      member.memberId,
-      generationId,
-      group.generationId,
-    );
-  }
-
   #publishRebalance(group: Group, phase: 'prepare' | 'join' | 'stable' | 'empty'): void {
     if (!rebalanceChannel.hasSubscribers) return;
     rebalanceChannel.publish({
@@ -403,18 +373,9 @@ export class GroupMembership {
   }
 }
 
-function unknownMember(group: Group | null, memberId: string, action: string, groupId = group?.groupId ?? ''): UnknownMemberIdError {
-  const why = group === null ? 'the group has no members' : 'it left, or was removed after its session or rebalance timeout expired';
-  return new UnknownMemberIdError(`${action} refused: member ${memberId || '(none)'} is not in group "${groupId}" (${why}); the member must rejoin`, groupId, memberId);
-}
-
 function publishMember(group: Group, member: GroupMember, event: 'join' | 'leave' | 'expire' | 'replace', reason: string): void {
   if (!memberChannel.hasSubscribers) return;
   memberChannel.publish({ groupId: group.groupId, memberId: member.memberId, groupInstanceId: member.groupInstanceId, event, reason });
-}
-
-function validateGroupId(groupId: string): void {
-  if (typeof groupId !== 'string' || groupId.length === 0) throw new InvalidConfigError('group id is empty', 'groupId');
 }
 
 function unrefTimer(fn: () => void, ms: number): NodeJS.Timeout {

@@ -10,25 +10,26 @@
  *   corrupt tail is cut off; older segments get their indexes checked and completed.
  * - Every batch served by `read` has passed its CRC-32C.
  *
+ * Loading and recovery live in `LogLoader`, append checks in `validateBatch`, the flush policy and
+ * recovery point in `LogFlusher`, long-poll waiters in `AppendWaiters`.
+ *
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
-import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError, RecordTooLargeError } from '../errors.js';
-import { batchCrcMatches, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
+import { ClosedError, CorruptRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
+import { batchCrcMatches, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
-import { isCompacted, type LogConfig } from './log-config.js';
+import { AppendWaiters } from './append-waiters.js';
+import type { LogConfig } from './log-config.js';
+import { LogFlusher } from './log-flusher.js';
+import { LogLoader } from './log-loader.js';
+import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 import { ProducerState } from './producer-state.js';
 
-const SEGMENT_FILE = /^(\d{20})\.log$/;
-const RECOVERY_POINT_FILE = 'recovery-point';
-/** Files a crash may leave behind mid-operation (atomic writes, compaction). */
-const LEFTOVER = /\.(tmp|cleaned)$/;
-
 const rollChannel = channel('sluice:log:roll');
-const recoveryChannel = channel('sluice:log:recovery');
 
 export interface LogOptions {
   storage: LogStorage;
@@ -62,18 +63,14 @@ export class Log {
   readonly storage: LogStorage;
   readonly readOnly: boolean;
   #config: LogConfig;
-  #segments: LogSegment[] = [];
-  #recoveryPoint = 0;
+  #segments: LogSegment[];
   #producers = new ProducerState();
-  #unflushedMessages = 0;
-  #dirtySegments = new Set<LogSegment>();
-  #directoryDirty = false;
-  #inflightSync: Promise<void> | null = null;
-  #queuedSync: Promise<void> | null = null;
-  #flushTimer: NodeJS.Timeout | null = null;
+  readonly #loader: LogLoader;
+  readonly #flusher: LogFlusher;
+  readonly #waiters = new AppendWaiters();
   #closed = false;
   /** A read-only log's empty stand-in segment while the directory holds no segment files. */
-  #placeholder: LogSegment | null = null;
+  #placeholder: LogSegment | null;
   readonly #now: () => number;
   /** Bytes appended since the last compaction, for `min.cleanable.dirty.ratio`. */
   dirtyBytes = 0;
@@ -85,6 +82,12 @@ export class Log {
     this.readOnly = options.readOnly ?? false;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
+    this.#loader = new LogLoader(this, this.#now);
+    const loaded = this.#loader.load(this.#producers);
+    this.#segments = loaded.segments;
+    this.#placeholder = loaded.placeholder;
+    this.#flusher = new LogFlusher(this, loaded.recoveryPoint);
+    if (loaded.createdSegment) this.#flusher.directoryChanged();
   }
 
   /**
@@ -92,9 +95,7 @@ export class Log {
    * @throws CorruptRecordError only for damage recovery cannot cut away (never for a torn tail).
    */
   static open(options: LogOptions): Log {
-    const log = new Log(options);
-    log.#load();
-    return log;
+    return new Log(options);
   }
 
   get config(): LogConfig {
@@ -114,7 +115,7 @@ export class Log {
   }
 
   get recoveryPoint(): number {
-    return this.#recoveryPoint;
+    return this.#flusher.recoveryPoint;
   }
 
   get sizeInBytes(): number {
@@ -148,20 +149,7 @@ export class Log {
    */
   append(batch: Buffer): AppendInfo {
     this.#assertWritable();
-    const maxBytes = this.#config['max.message.bytes'];
-    if (batch.length > maxBytes) {
-      throw new RecordTooLargeError(`${this.#where()}: record batch of ${batch.length} bytes is larger than max.message.bytes (${maxBytes})`);
-    }
-    let header: BatchHeader;
-    try {
-      header = readBatchHeader(batch, 0);
-    } catch (err) {
-      throw new CorruptRecordError(`${this.#where()}: ${(err as Error).message}`, { cause: err });
-    }
-    if (header.sizeInBytes !== batch.length || !batchCrcMatches(batch, 0, header)) {
-      throw new CorruptRecordError(`${this.#where()}: record batch failed its length or CRC-32C check; nothing appended`);
-    }
-    if (isCompacted(this.#config)) this.#assertKeyed(batch, header);
+    const header = validateBatch(batch, this.#config, this.topic, this.partition);
     const duplicate = this.#producers.check(header, this.#where());
     if (duplicate) return { ...duplicate, duplicate: true, durable: null };
 
@@ -173,16 +161,9 @@ export class Log {
     const active = this.#active;
     active.append(batch, header);
     this.#producers.update(header, baseOffset);
-    this.#dirtySegments.add(active);
     this.dirtyBytes += batch.length;
-    this.#unflushedMessages += header.recordCount;
-    this.#wakeWaiters();
-
-    let durable: Promise<void> | null = null;
-    const flushMessages = this.#config['flush.messages'];
-    if (flushMessages === 1) durable = this.flush();
-    else if (this.#unflushedMessages >= flushMessages) void this.flush().catch(() => {});
-    else this.#scheduleFlush();
+    this.#waiters.wakeAll();
+    const durable = this.#flusher.appended(active, header.recordCount);
     return { baseOffset, lastOffset: baseOffset + header.lastOffsetDelta, duplicate: false, durable };
   }
 
@@ -246,50 +227,7 @@ export class Log {
    * runs waits for the next, which covers everything appended until it starts.
    */
   flush(): Promise<void> {
-    if (this.readOnly) return Promise.resolve();
-    if (this.#queuedSync) return this.#queuedSync;
-    const start = (): Promise<void> => {
-      this.#queuedSync = null;
-      const sync = this.#syncNow();
-      this.#inflightSync = sync;
-      sync.then(
-        () => {
-          if (this.#inflightSync === sync) this.#inflightSync = null;
-        },
-        () => {
-          if (this.#inflightSync === sync) this.#inflightSync = null;
-        },
-      );
-      return sync;
-    };
-    if (!this.#inflightSync) return start();
-    this.#queuedSync = this.#inflightSync.then(start, start);
-    return this.#queuedSync;
-  }
-
-  async #syncNow(): Promise<void> {
-    const upTo = this.logEndOffset;
-    const segments = [...this.#dirtySegments];
-    this.#dirtySegments.clear();
-    this.#unflushedMessages = 0;
-    const directory = this.#directoryDirty;
-    this.#directoryDirty = false;
-    await Promise.all(segments.map((s) => s.sync()));
-    if (directory) await this.storage.syncDirectory();
-    if (upTo > this.#recoveryPoint) this.#recoveryPoint = upTo;
-  }
-
-  #scheduleFlush(): void {
-    const flushMs = this.#config['flush.ms'];
-    if (flushMs < 0 || this.#flushTimer) return;
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = null;
-      if (this.#closed) return;
-      void this.flush()
-        .then(() => this.#persistRecoveryPoint())
-        .catch(() => {});
-    }, flushMs);
-    this.#flushTimer.unref();
+    return this.#flusher.flush();
   }
 
   /**
@@ -315,10 +253,10 @@ export class Log {
     if (deletable === 0) return 0;
     const removed = this.#segments.splice(0, deletable);
     for (const segment of removed) {
-      this.#dirtySegments.delete(segment);
+      this.#flusher.forget(segment);
       segment.delete();
     }
-    this.#directoryDirty = true;
+    this.#flusher.directoryChanged();
     return deletable;
   }
 
@@ -344,35 +282,17 @@ export class Log {
       now: old.createdMs,
     });
     segment.flushIndexes();
-    this.#dirtySegments.delete(old);
+    this.#flusher.forget(old);
     this.#segments[i] = segment;
-    this.#directoryDirty = true;
+    this.#flusher.directoryChanged();
   }
 
   /** Picks up what the owning process appended since (read-only views). */
   refresh(): void {
     if (!this.readOnly) return;
-    const bases = this.#listSegmentBases();
-    if (bases.length === 0) return;
-    // The placeholder of a log that had no files yet is not a segment on disk.
-    const known = new Map(this.#segments.filter((s) => s !== this.#placeholder).map((s) => [s.baseOffset, s]));
     const previousActive = this.#active;
-    const next: LogSegment[] = [];
-    for (const base of bases) {
-      let segment = known.get(base);
-      if (segment) known.delete(base);
-      else {
-        try {
-          segment = this.#openSegment(base, false).segment;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
-          throw err;
-        }
-      }
-      next.push(segment);
-    }
-    for (const gone of known.values()) gone.close();
-    if (next.length === 0) return;
+    const next = this.#loader.reload(this.#segments, this.#placeholder);
+    if (!next) return;
     this.#segments = next;
     this.#placeholder = null;
     // The writer may have appended to the old active segment before rolling past it.
@@ -383,25 +303,24 @@ export class Log {
   /** Flushes, writes indexes and the recovery point, and closes every file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushTimer = null;
+    this.#flusher.cancelTimer();
     if (!this.readOnly) {
       await this.flush();
       for (const segment of this.#segments) segment.flushIndexes();
-      this.#persistRecoveryPoint();
+      this.#flusher.persistRecoveryPoint();
     }
     this.#closed = true;
     for (const segment of this.#segments) segment.close();
-    this.#wakeWaiters();
+    this.#waiters.wakeAll();
   }
 
   /** Closes the log and removes its directory. */
   async delete(): Promise<void> {
     this.#closed = true;
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flusher.cancelTimer();
     for (const segment of this.#segments) segment.close();
-    this.#wakeWaiters();
-    await this.#inflightSync?.catch(() => {});
+    this.#waiters.wakeAll();
+    await this.#flusher.settled();
     this.storage.destroy();
   }
 
@@ -409,32 +328,10 @@ export class Log {
     return this.#closed;
   }
 
-  // --- waiting for data (long-poll fetches) ---
-
-  #waiters: (() => void)[] = [];
-
   /** Resolves at the next append (or close), or after `timeoutMs`. */
   waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.#closed || timeoutMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        const i = this.#waiters.indexOf(done);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done);
-      this.#waiters.push(done);
-    });
-  }
-
-  #wakeWaiters(): void {
-    if (this.#waiters.length === 0) return;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+    return this.#waiters.wait(timeoutMs, signal);
   }
 
   // --- internals ---
@@ -448,18 +345,6 @@ export class Log {
     if (this.readOnly) throw new ReadOnlyError(`log ${this.#where()} is open read-only (another process owns the data directory)`);
   }
 
-  #assertKeyed(batch: Buffer, header: BatchHeader): void {
-    const records: StoredRecord[] = [];
-    decodeRecords(batch, 0, header, records);
-    for (let i = 0; i < records.length; i++) {
-      if (records[i].key === null) {
-        throw new InvalidRecordError(
-          `${this.#where()}: record ${i} of the batch has no key, but the topic is compacted (cleanup.policy=${this.#config['cleanup.policy']}); nothing appended`,
-        );
-      }
-    }
-  }
-
   #maybeRoll(incomingBytes: number, now: number): void {
     const active = this.#active;
     if (active.isEmpty) return;
@@ -469,7 +354,7 @@ export class Log {
     active.flushIndexes();
     const segment = LogSegment.create(this.storage, this.logEndOffset, this.#config['index.interval.bytes'], now);
     this.#segments.push(segment);
-    this.#directoryDirty = true;
+    this.#flusher.directoryChanged();
     if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: segment.baseOffset, reason: full ? 'size' : 'time' });
   }
 
@@ -501,95 +386,6 @@ export class Log {
     }
     return bytes;
   }
-
-  #listSegmentBases(): number[] {
-    const bases: number[] = [];
-    for (const name of this.storage.list()) {
-      const m = SEGMENT_FILE.exec(name);
-      if (m) bases.push(Number(m[1]));
-    }
-    return bases.sort((a, b) => a - b);
-  }
-
-  #openSegment(base: number, recover: boolean): { segment: LogSegment; truncatedBytes: number } {
-    const opened = LogSegment.open(this.storage, base, {
-      indexIntervalBytes: this.#config['index.interval.bytes'],
-      recover,
-      readOnly: this.readOnly,
-      now: this.#now(),
-    });
-    if (opened.truncatedBytes > 0 && !this.readOnly && recoveryChannel.hasSubscribers) {
-      recoveryChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: base, truncatedBytes: opened.truncatedBytes });
-    }
-    return opened;
-  }
-
-  #load(): void {
-    if (!this.readOnly) {
-      for (const name of this.storage.list()) if (LEFTOVER.test(name)) this.storage.remove(name);
-    }
-    const checkpoint = this.storage.readFile(RECOVERY_POINT_FILE);
-    const recoveryPoint = checkpoint ? Number(checkpoint.toString('utf8').trim()) || 0 : 0;
-    const bases = this.#listSegmentBases();
-    // Segments from the one holding the recovery point on may hold unflushed bytes: validate them.
-    let firstToRecover = 0;
-    for (let i = 0; i < bases.length; i++) if (bases[i] <= recoveryPoint) firstToRecover = i;
-    for (let i = 0; i < bases.length; i++) {
-      // A read-only view cannot repair anything: it only scans headers (every read checks CRCs anyway).
-      const { segment, truncatedBytes } = this.#openSegment(bases[i], i >= firstToRecover && !this.readOnly);
-      const previous = this.#segments[this.#segments.length - 1];
-      if (previous && segment.baseOffset < previous.nextOffset) {
-        segment.close();
-        throw new CorruptRecordError(`${this.#where()}: segment ${bases[i]} overlaps the previous segment, which ends at offset ${previous.nextOffset - 1}`);
-      }
-      this.#segments.push(segment);
-      // A damaged segment was cut short; what follows it cannot be trusted to continue its offsets.
-      if (truncatedBytes > 0 && !this.readOnly && i < bases.length - 1) {
-        for (const later of bases.slice(i + 1)) {
-          for (const suffix of ['.log', '.index', '.timeindex'] as const) this.storage.remove(segmentFileName(later, suffix));
-        }
-        break;
-      }
-    }
-    if (this.#segments.length === 0) {
-      if (this.readOnly) {
-        // Nothing on disk (yet): an empty in-memory view.
-        this.#placeholder = LogSegment.create(new EmptyStorage(this.storage.location), 0, this.#config['index.interval.bytes'], this.#now());
-        this.#segments.push(this.#placeholder);
-      } else {
-        this.#segments.push(LogSegment.create(this.storage, 0, this.#config['index.interval.bytes'], this.#now()));
-        this.#directoryDirty = true;
-      }
-    }
-    this.#recoveryPoint = Math.min(recoveryPoint, this.logEndOffset);
-    for (const at of this.#active.batches()) this.#producers.update(at.header, at.header.baseOffset);
-  }
-
-  #persistRecoveryPoint(): void {
-    if (this.readOnly || this.#closed) return;
-    this.storage.writeFile(RECOVERY_POINT_FILE, Buffer.from(String(this.#recoveryPoint)), false);
-  }
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
-
-/** Backing for the placeholder segment of a read-only log that has no files yet. */
-class EmptyStorage {
-  constructor(readonly location: string) {}
-  list(): string[] {
-    return [];
-  }
-  open() {
-    return { size: 0, append() {}, read: () => EMPTY, truncate() {}, sync: () => Promise.resolve(), close() {} };
-  }
-  readFile(): null {
-    return null;
-  }
-  writeFile(): void {}
-  rename(): void {}
-  remove(): void {}
-  syncDirectory(): Promise<void> {
-    return Promise.resolve();
-  }
-  destroy(): void {}
-}

@@ -1,0 +1,162 @@
+/**
+ * The topics of one broker and their partition logs — Kafka's `LogManager` for creating and
+ * finding logs (its background upkeep is `LogMaintenance`): the records in `topics.json` (see
+ * `TopicRegistry`) and, per topic, one `Log` per partition in `<dataDir>/<topic>-<partition>/`, or
+ * in memory when there is no data directory.
+ *
+ * Invariants: every topic in the table has its record in the registry and exactly
+ * `record.partitions` open logs, `logs[p].partition === p`; a read-only view follows the owning
+ * process's registry when asked (`follow`, `find`), opening what it created and closing what it
+ * deleted.
+ *
+ * Concurrency: synchronous; the `Broker` checks open/writable state before each call.
+ */
+import path from 'node:path';
+import { UnknownPartitionError, UnknownTopicError } from '../errors.js';
+import { FileLogStorage } from '../log/file-log-storage.js';
+import { parseLogConfig, type LogConfig } from '../log/log-config.js';
+import type { LogStorage } from '../log/log-storage.js';
+import { Log } from '../log/log.js';
+import { MemoryLogStorage } from '../log/memory-log-storage.js';
+import { TopicRegistry, type TopicRecord } from './topic-registry.js';
+
+export interface TopicState {
+  record: TopicRecord;
+  config: LogConfig;
+  logs: Log[];
+}
+
+export interface LogManagerOptions {
+  /** Null for an in-memory broker. */
+  dataDir: string | null;
+  readOnly: boolean;
+  /** Config every topic starts from; a topic's overrides apply on top. */
+  defaults: LogConfig;
+  now: () => number;
+}
+
+export class LogManager {
+  readonly #registry: TopicRegistry;
+  readonly #topics = new Map<string, TopicState>();
+  readonly #dataDir: string | null;
+  readonly #readOnly: boolean;
+  readonly #defaults: LogConfig;
+  readonly #now: () => number;
+
+  /** Loads the registry; `openAll` then opens the logs. */
+  constructor(options: LogManagerOptions) {
+    this.#dataDir = options.dataDir;
+    this.#readOnly = options.readOnly;
+    this.#defaults = options.defaults;
+    this.#now = options.now;
+    this.#registry = TopicRegistry.load(this.#dataDir);
+  }
+
+  /** Opens every registered topic's logs, recovering each (see `Log.open`). */
+  openAll(): void {
+    for (const name of this.#registry.names()) this.#openTopic(this.#registry.get(name)!);
+  }
+
+  has(name: string): boolean {
+    return this.#topics.has(name);
+  }
+
+  get(name: string): TopicState | undefined {
+    return this.#topics.get(name);
+  }
+
+  /** Like `get`, but a read-only view first looks for a topic the owner created since. */
+  find(name: string): TopicState | undefined {
+    let state = this.#topics.get(name);
+    if (!state && this.#readOnly) {
+      this.follow();
+      state = this.#topics.get(name);
+    }
+    return state;
+  }
+
+  /** @throws UnknownTopicError */
+  topic(name: string): TopicState {
+    const state = this.#topics.get(name);
+    if (!state) throw new UnknownTopicError(name);
+    return state;
+  }
+
+  /** @throws UnknownTopicError, UnknownPartitionError */
+  log(topic: string, partition: number): Log {
+    const state = this.find(topic);
+    if (!state) throw new UnknownTopicError(topic);
+    const log = state.logs[partition];
+    if (!log) throw new UnknownPartitionError(topic, partition, state.logs.length);
+    return log;
+  }
+
+  names(): string[] {
+    return [...this.#topics.keys()];
+  }
+
+  *allLogs(): Iterable<Log> {
+    for (const state of this.#topics.values()) yield* state.logs;
+  }
+
+  /** Opens the logs of a new topic (already validated), then registers it. */
+  create(record: TopicRecord): TopicState {
+    this.#openTopic(record);
+    this.#registry.put(record);
+    return this.topic(record.name);
+  }
+
+  /** Unregisters the topic and drops it from the table; the caller deletes its logs. */
+  remove(name: string): TopicState {
+    const state = this.topic(name);
+    this.#topics.delete(name);
+    this.#registry.remove(name);
+    return state;
+  }
+
+  /** Opens logs for partitions `state.logs.length` to `count - 1` and registers the new count. */
+  addPartitions(state: TopicState, count: number): void {
+    for (let p = state.logs.length; p < count; p++) state.logs.push(this.#openLog(state.record.name, p, state.config));
+    state.record = { ...state.record, partitions: count };
+    this.#registry.put(state.record);
+  }
+
+  /** Read-only views pick up topics and partitions the owning process created since. */
+  follow(): void {
+    if (!this.#readOnly) return;
+    this.#registry.reload();
+    for (const name of this.#registry.names()) {
+      const record = this.#registry.get(name)!;
+      const state = this.#topics.get(name);
+      if (!state) this.#openTopic(record);
+      else if (state.logs.length < record.partitions) {
+        for (let p = state.logs.length; p < record.partitions; p++) state.logs.push(this.#openLog(name, p, state.config));
+      }
+    }
+    for (const name of [...this.#topics.keys()]) {
+      if (!this.#registry.get(name)) {
+        for (const log of this.#topics.get(name)!.logs) void log.close();
+        this.#topics.delete(name);
+      }
+    }
+  }
+
+  #openTopic(record: TopicRecord): void {
+    const config = parseLogConfig(record.config, this.#defaults);
+    const logs: Log[] = [];
+    try {
+      for (let p = 0; p < record.partitions; p++) logs.push(this.#openLog(record.name, p, config));
+    } catch (err) {
+      for (const log of logs) void log.close();
+      throw err;
+    }
+    this.#topics.set(record.name, { record, config, logs });
+  }
+
+  #openLog(topic: string, partition: number, config: LogConfig): Log {
+    const dirName = `${topic}-${partition}`;
+    const storage: LogStorage =
+      this.#dataDir === null ? new MemoryLogStorage(dirName) : new FileLogStorage(path.join(this.#dataDir, dirName), { readOnly: this.#readOnly });
+    return Log.open({ storage, topic, partition, config, readOnly: this.#readOnly, now: this.#now });
+  }
+}
