@@ -95,6 +95,8 @@ export class Producer<K = unknown, V = unknown> {
   readonly #acks: 0 | -1;
   readonly #idempotent: boolean;
   readonly #partitioner: Partitioner;
+  /** The default partitioner ignores the key of a record with an explicit partition: its bytes are then not computed. */
+  readonly #defaultPartitioner: boolean;
   readonly #keySerde: Serde<K>;
   readonly #valueSerde: Serde<V>;
   readonly #retries: number;
@@ -126,6 +128,7 @@ export class Producer<K = unknown, V = unknown> {
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#idempotent = options.idempotent ?? true;
     this.#partitioner = options.partitioner ?? new DefaultPartitioner();
+    this.#defaultPartitioner = options.partitioner === undefined;
     this.#keySerde = options.keySerde ?? (bytesSerde as Serde<K>);
     this.#valueSerde = options.valueSerde ?? (bytesSerde as Serde<V>);
     this.#retries = options.retries ?? 5;
@@ -213,7 +216,8 @@ export class Producer<K = unknown, V = unknown> {
       }
       const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
       const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
-      const partition = this.#partitioner.partition(r.topic, key === null ? null : this.#keyBytes.of(key), meta.partitions, r.partition);
+      const keyBytes = key === null || (this.#defaultPartitioner && r.partition !== undefined) ? null : this.#keyBytes.of(key);
+      const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
       const timestamp = r.timestamp ?? now;
       const encoded = this.#scratchRecord as RecordInput;
       encoded.key = key;
