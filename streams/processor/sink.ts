@@ -46,11 +46,19 @@ export function serialize(serde: AnySerde, value: unknown, what: string): Uint8A
   return out as Uint8Array | string | null;
 }
 
-function toOutput(target: SinkTarget, r: AnyRecord): OutputRecord {
+/** What serialization errors name, built once per sink rather than per record. */
+interface Described {
+  key: string;
+  value: string;
+}
+
+const describe = (target: SinkTarget): Described => ({ key: `key of a record for topic "${target.topic}"`, value: `value of a record for topic "${target.topic}"` });
+
+function toOutput(target: SinkTarget, what: Described, r: AnyRecord): OutputRecord {
   const out: OutputRecord = {
     topic: target.topic,
-    key: serialize(target.keySerde, r.key, `key of a record for topic "${target.topic}"`),
-    value: serialize(target.valueSerde, r.value, `value of a record for topic "${target.topic}"`),
+    key: serialize(target.keySerde, r.key, what.key),
+    value: serialize(target.valueSerde, r.value, what.value),
     headers: r.headers,
     timestamp: r.timestamp,
   };
@@ -60,6 +68,7 @@ function toOutput(target: SinkTarget, r: AnyRecord): OutputRecord {
 
 /** Writes every record to `target.topic`; completes (emitting nothing) once all are acknowledged. */
 export function sink(target: SinkTarget, env: TaskEnvironment) {
+  const what = describe(target);
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
       let buffer: OutputRecord[] = [];
@@ -79,7 +88,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
       return source.subscribe({
         next(r) {
           try {
-            buffer.push(toOutput(target, r));
+            buffer.push(toOutput(target, what, r));
           } catch (err) {
             subscriber.error(err);
             return;
@@ -103,6 +112,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
  * with it; completes once all are acknowledged.
  */
 export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
+  const what = describe(target);
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
       const records: AnyRecord[] = [];
@@ -112,7 +122,7 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
         complete() {
           let out: OutputRecord[];
           try {
-            out = stamped(target, records, env.partition);
+            out = stamped(target, what, records, env.partition);
           } catch (err) {
             subscriber.error(err);
             return;
@@ -138,7 +148,7 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
 /** Key bytes for the partition of a record with a string key, without a Buffer per record. */
 const keyBytes = new KeyBytes();
 
-function stamped(target: SinkTarget, records: AnyRecord[], taskPartition: number): OutputRecord[] {
+function stamped(target: SinkTarget, what: Described, records: AnyRecord[], taskPartition: number): OutputRecord[] {
   // The n-th record of this sink derived from an input record, in arrival order (per sink, so
   // that the numbering repeats when the input is reprocessed, whatever order sinks complete in).
   const seq = new Int32Array(records.length);
@@ -153,7 +163,7 @@ function stamped(target: SinkTarget, records: AnyRecord[], taskPartition: number
     const i = order === null ? k : order[k];
     const r = records[i];
     const o = r.origin;
-    const rec = toOutput(target, r);
+    const rec = toOutput(target, what, r);
     // Keyless records go to the task's own partition number: any partition would do (aggregations
     // and joins skip them), and a fixed one keeps them in runs.
     const partition = (rec.partition ??= rec.key === null ? taskPartition % partitions : partitionForKey(keyBytes.of(rec.key), partitions));
