@@ -17,9 +17,9 @@
  * that was cut short) has no position and is never dropped.
  */
 import type { RecordHeader } from '../../core/index.js';
-import { ORIGINS_HEADER, OriginRunReader, type OriginRunState } from './origin-run.js';
 import type { RecordOrigin, StreamRecord } from '../record.js';
 import type { AnySerde, SourceNode } from '../topology/nodes.js';
+import { ORIGINS_HEADER, OriginRunReader, type OriginRunState } from './origin-run.js';
 
 /** A fetched input record (a `ConsumerRecord` of bytes). */
 export interface InputRecord {
