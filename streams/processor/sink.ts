@@ -135,7 +135,7 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
             subscriber.complete();
             return;
           }
-          const bytes = recordBytes(out);
+          const bytes = env.observer?.wantsBytes?.() === true ? recordBytes(out) : 0;
           env.collector.send(target.topic, out).then(() => {
             env.observer?.recordsOut?.(env.taskId, target.topic, count, () => bytes);
             subscriber.complete();

@@ -40,6 +40,7 @@ export function createTaskContext(
       metrics.recordsOut += count;
       if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count, bytes: bytes() });
     },
+    wantsBytes: () => recordsOutChannel.hasSubscribers,
     late: (info) => {
       metrics.lateRecords++;
       if (lateChannel.hasSubscribers) lateChannel.publish({ applicationId: appId, ...info });
