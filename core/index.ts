@@ -72,9 +72,11 @@ export {
   type PartitionOffsets,
   type ResetGroupOffsetsOptions,
 } from './client/admin.js';
+export { KeyBytes } from './client/key-bytes.js';
 export { DefaultPartitioner, partitionForKey, type Partitioner } from './client/partitioner.js';
 export { bytesSerde, jsonSerde, stringSerde, type Serde } from './client/serdes.js';
 export { DEFAULT_LOG_CONFIG, parseLogConfig, type CleanupPolicy, type LogConfig, type LogConfigInput } from './log/log-config.js';
 export type { RecordHeader, StoredRecord } from './protocol/record.js';
 export { recordBytes } from './protocol/record-bytes.js';
+export { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './protocol/varint.js';
 export * from './errors.js';

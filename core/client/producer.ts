@@ -13,7 +13,8 @@ import type { Cluster } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
 import { RecordBatchBuilder } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
-import { utf8Write } from '../protocol/utf8.js';
+import { KeyBytes } from './key-bytes.js';
+import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
 
@@ -61,16 +62,6 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   metadataMaxAgeMs?: number;
 }
 
-interface TopicMetadata {
-  partitions: number;
-  maxBatchBytes: number;
-  /** The topic's `max.message.bytes`: a batch above it is refused here, before it uses a sequence number. */
-  maxMessageBytes: number;
-  /** Compacted topics refuse keyless records. */
-  compacted: boolean;
-  fetchedMs: number;
-}
-
 /** A batch being filled for one partition, then in flight, then done. */
 class PendingBatch {
   readonly builder: RecordBatchBuilder;
@@ -104,13 +95,13 @@ export class Producer<K = unknown, V = unknown> {
   readonly #acks: 0 | -1;
   readonly #idempotent: boolean;
   readonly #partitioner: Partitioner;
+  /** The default partitioner ignores the key of a record with an explicit partition: its bytes are then not computed. */
+  readonly #defaultPartitioner: boolean;
   readonly #keySerde: Serde<K>;
   readonly #valueSerde: Serde<V>;
-  readonly #autoCreate: boolean;
   readonly #retries: number;
   readonly #retryBackoffMs: number;
-  readonly #metadataMaxAgeMs: number;
-  readonly #metadata = new Map<string, TopicMetadata>();
+  readonly #metadata: ProducerMetadata;
   /** Batches being filled, per topic, indexed by partition. */
   readonly #open = new Map<string, (PendingBatch | undefined)[]>();
   /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
@@ -118,8 +109,6 @@ export class Producer<K = unknown, V = unknown> {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sequences = new Map<string, number>();
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
-  #metadataWait: Promise<void> | null = null;
-  readonly #metadataLoads = new Map<string, Promise<void>>();
   #lingerTimer: NodeJS.Timeout | null = null;
   #lingerImmediate: NodeJS.Immediate | null = null;
   #closed = false;
@@ -139,12 +128,16 @@ export class Producer<K = unknown, V = unknown> {
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#idempotent = options.idempotent ?? true;
     this.#partitioner = options.partitioner ?? new DefaultPartitioner();
+    this.#defaultPartitioner = options.partitioner === undefined;
     this.#keySerde = options.keySerde ?? (bytesSerde as Serde<K>);
     this.#valueSerde = options.valueSerde ?? (bytesSerde as Serde<V>);
-    this.#autoCreate = options.autoCreateTopics ?? true;
     this.#retries = options.retries ?? 5;
     this.#retryBackoffMs = options.retryBackoffMs ?? 100;
-    this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 5000;
+    this.#metadata = new ProducerMetadata(cluster, {
+      batchBytes: this.#batchBytes,
+      autoCreateTopics: options.autoCreateTopics ?? true,
+      maxAgeMs: options.metadataMaxAgeMs ?? 5000,
+    });
     if (this.#idempotent) this.#producerId = cluster.initProducerId();
   }
 
@@ -158,10 +151,10 @@ export class Producer<K = unknown, V = unknown> {
   send(input: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
-    const missing = this.#missingMetadata(records);
+    const missing = this.#metadata.missing(records);
     const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, true);
     // Sends queue behind any metadata load in progress, so records keep the order of `send` calls.
-    const result = missing.length === 0 && !this.#metadataWait ? run() : this.#afterMetadata(missing).then(run);
+    const result = missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
     return Array.isArray(input) ? result : result.then((r) => r[0]);
   }
 
@@ -173,30 +166,15 @@ export class Producer<K = unknown, V = unknown> {
    */
   sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
-    const missing = this.#missingMetadata(records);
-    if (missing.length === 0 && !this.#metadataWait) return this.#enqueue(records, false);
-    return this.#afterMetadata(missing).then(() => this.#enqueue(records, false));
-  }
-
-  /** Resolves when `missing` topics' metadata and any earlier load are in, so sends keep their order. */
-  #afterMetadata(missing: readonly string[]): Promise<unknown> {
-    const ready = Promise.all([this.#metadataWait, ...missing.map((t) => this.#loadMetadata(t))]);
-    const wait: Promise<void> = ready.then(
-      () => this.#metadataLoaded(wait),
-      () => this.#metadataLoaded(wait),
-    );
-    this.#metadataWait = wait;
-    return ready;
-  }
-
-  #metadataLoaded(wait: Promise<void>): void {
-    if (this.#metadataWait === wait) this.#metadataWait = null;
+    const missing = this.#metadata.missing(records);
+    if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, false);
+    return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, false));
   }
 
   /** Sends every batch now and waits for all outstanding acknowledgements. */
   async flush(): Promise<void> {
     // Sends still waiting for topic metadata enqueue when it arrives; let them, then seal.
-    while (this.#metadataWait) await this.#metadataWait;
+    while (this.#metadata.waiting) await this.#metadata.waiting;
     this.#sealAll();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
@@ -207,46 +185,6 @@ export class Producer<K = unknown, V = unknown> {
     await this.flush();
     this.#closed = true;
     this.#clearLinger();
-  }
-
-  #missingMetadata(records: readonly ProducerRecord<K, V>[]): string[] {
-    const now = Date.now();
-    let missing: string[] | null = null;
-    let lastTopic = '';
-    for (const r of records) {
-      if (r.topic === lastTopic) continue;
-      lastTopic = r.topic;
-      const meta = this.#metadata.get(r.topic);
-      if (!meta) (missing ??= []).includes(r.topic) || missing.push(r.topic);
-      else if (now - meta.fetchedMs > this.#metadataMaxAgeMs) {
-        // Stale: refresh in the background (partitions may have been added), keep sending meanwhile.
-        meta.fetchedMs = now;
-        void this.#loadMetadata(r.topic).catch(() => {});
-      }
-    }
-    return missing ?? [];
-  }
-
-  #loadMetadata(topic: string): Promise<void> {
-    let load = this.#metadataLoads.get(topic);
-    if (!load) {
-      load = this.#fetchMetadata(topic).finally(() => this.#metadataLoads.delete(topic));
-      this.#metadataLoads.set(topic, load);
-    }
-    return load;
-  }
-
-  async #fetchMetadata(topic: string): Promise<void> {
-    const partitions = await this.#cluster.partitionCount(topic, { autoCreate: this.#autoCreate });
-    const description = await this.#cluster.describeTopic(topic);
-    const maxMessageBytes = description.config['max.message.bytes'];
-    this.#metadata.set(topic, {
-      partitions,
-      maxBatchBytes: Math.min(this.#batchBytes, maxMessageBytes),
-      maxMessageBytes,
-      compacted: description.config['cleanup.policy'] !== 'delete',
-      fetchedMs: Date.now(),
-    });
   }
 
   #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: true): Promise<RecordMetadata[]>;
@@ -278,7 +216,8 @@ export class Producer<K = unknown, V = unknown> {
       }
       const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
       const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
-      const partition = this.#partitioner.partition(r.topic, key === null ? null : this.#keyBytes.of(key), meta.partitions, r.partition);
+      const keyBytes = key === null || (this.#defaultPartitioner && r.partition !== undefined) ? null : this.#keyBytes.of(key);
+      const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
       const timestamp = r.timestamp ?? now;
       const encoded = this.#scratchRecord as RecordInput;
       encoded.key = key;
@@ -400,23 +339,6 @@ export class Producer<K = unknown, V = unknown> {
       }
       batch.reject(err);
     }
-  }
-}
-
-/**
- * UTF-8 bytes of string keys for the partitioner without a Buffer per record: the key is written
- * into one scratch buffer and a cached view of the right length is handed out. The view is valid
- * only until the next call (partitioners must not keep it).
- */
-class KeyBytes {
-  readonly #scratch = Buffer.allocUnsafe(1024);
-  readonly #views: Buffer[] = [];
-
-  of(key: Uint8Array | string): Uint8Array {
-    if (typeof key !== 'string') return key;
-    if (key.length * 3 > this.#scratch.length) return Buffer.from(key);
-    const length = utf8Write(this.#scratch, key, 0);
-    return (this.#views[length] ??= this.#scratch.subarray(0, length));
   }
 }
 

@@ -3,17 +3,19 @@
  * only when every record it received was acknowledged, so a batch's completion means its output
  * is in the log.
  *
- * Repartition sinks also stamp each record with its upstream position (header `sluice.origin`:
- * `[offset: float64][seq: int32][partition: int32][topic]`, big-endian; see `SourceReader`) and write a batch's records sorted by that position, so that the
- * downstream task can recognise records written twice by a restarted upstream task. Positions
- * are `(input record, n-th output of that record)`; they repeat across runs as long as the
- * operators upstream are deterministic.
+ * Repartition sinks also write a batch's records sorted by upstream position and pick each
+ * record's partition themselves (as the producer would: murmur2 of the key bytes), so that they
+ * know the runs — per repartition partition, the records derived from one upstream input
+ * partition — and stamp each run's first record with the positions of the whole run (header
+ * `sluice.origins`, see `origin-run.ts`). The downstream task uses them to recognise records
+ * written twice by a restarted upstream task. Positions are `(input record, n-th output of that
+ * record)`; they repeat across runs as long as the operators upstream are deterministic.
  */
 import { Observable } from 'rxjs';
-import { recordBytes, SerializationError, type RecordHeader } from '../../core/index.js';
+import { KeyBytes, partitionForKey, recordBytes, SerializationError, type RecordHeader } from '../../core/index.js';
 import type { RecordOrigin, StreamRecord } from '../record.js';
 import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
-import { ORIGIN_HEADER } from './source-reader.js';
+import { ORIGINS_HEADER, OriginRunWriter } from './origin-run.js';
 import type { OutputRecord, TaskEnvironment } from './task-environment.js';
 
 /** Records sent per `send` while a batch is still running. */
@@ -24,7 +26,9 @@ export interface SinkTarget {
   keySerde: AnySerde;
   valueSerde: AnySerde;
   partitioner?: StreamPartitioner;
-  /** Known when `partitioner` is set. */
+  /** Repartition topics are written in runs (see above). */
+  repartition: boolean;
+  /** Known, after `TaskProcessor.prepare`, when `partitioner` is set and for repartition topics. */
   partitionCount?: number;
 }
 
@@ -42,11 +46,19 @@ export function serialize(serde: AnySerde, value: unknown, what: string): Uint8A
   return out as Uint8Array | string | null;
 }
 
-function toOutput(target: SinkTarget, r: AnyRecord): OutputRecord {
+/** What serialization errors name, built once per sink rather than per record. */
+interface Described {
+  key: string;
+  value: string;
+}
+
+const describe = (target: SinkTarget): Described => ({ key: `key of a record for topic "${target.topic}"`, value: `value of a record for topic "${target.topic}"` });
+
+function toOutput(target: SinkTarget, what: Described, r: AnyRecord): OutputRecord {
   const out: OutputRecord = {
     topic: target.topic,
-    key: serialize(target.keySerde, r.key, `key of a record for topic "${target.topic}"`),
-    value: serialize(target.valueSerde, r.value, `value of a record for topic "${target.topic}"`),
+    key: serialize(target.keySerde, r.key, what.key),
+    value: serialize(target.valueSerde, r.value, what.value),
     headers: r.headers,
     timestamp: r.timestamp,
   };
@@ -56,6 +68,7 @@ function toOutput(target: SinkTarget, r: AnyRecord): OutputRecord {
 
 /** Writes every record to `target.topic`; completes (emitting nothing) once all are acknowledged. */
 export function sink(target: SinkTarget, env: TaskEnvironment) {
+  const what = describe(target);
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
       let buffer: OutputRecord[] = [];
@@ -75,7 +88,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
       return source.subscribe({
         next(r) {
           try {
-            buffer.push(toOutput(target, r));
+            buffer.push(toOutput(target, what, r));
           } catch (err) {
             subscriber.error(err);
             return;
@@ -99,6 +112,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
  * with it; completes once all are acknowledged.
  */
 export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
+  const what = describe(target);
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
       const records: AnyRecord[] = [];
@@ -108,7 +122,7 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
         complete() {
           let out: OutputRecord[];
           try {
-            out = stamped(target, records);
+            out = stamped(target, what, records, env.partition);
           } catch (err) {
             subscriber.error(err);
             return;
@@ -121,7 +135,7 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
             subscriber.complete();
             return;
           }
-          const bytes = recordBytes(out);
+          const bytes = env.observer?.wantsBytes?.() === true ? recordBytes(out) : 0;
           env.collector.send(target.topic, out).then(() => {
             env.observer?.recordsOut?.(env.taskId, target.topic, count, () => bytes);
             subscriber.complete();
@@ -131,26 +145,41 @@ export function repartitionSink(target: SinkTarget, env: TaskEnvironment) {
     });
 }
 
-function stamped(target: SinkTarget, records: AnyRecord[]): OutputRecord[] {
+/** Key bytes for the partition of a record with a string key, without a Buffer per record. */
+const keyBytes = new KeyBytes();
+
+function stamped(target: SinkTarget, what: Described, records: AnyRecord[], taskPartition: number): OutputRecord[] {
   // The n-th record of this sink derived from an input record, in arrival order (per sink, so
   // that the numbering repeats when the input is reprocessed, whatever order sinks complete in).
   const seq = new Int32Array(records.length);
   const order = inOrder(records, seq) ? null : numberAndSort(records, seq);
   const out = new Array<OutputRecord>(records.length);
-  let topic = '';
-  let topicBytes = Buffer.alloc(0);
+  const partitions = target.partitionCount!;
+  // The run being collected per repartition partition; every run, and the record that heads it.
+  const open: (OriginRunWriter | undefined)[] = [];
+  const runs: OriginRunWriter[] = [];
+  const heads: OutputRecord[] = [];
   for (let k = 0; k < records.length; k++) {
     const i = order === null ? k : order[k];
     const r = records[i];
     const o = r.origin;
-    if (o.topic !== topic) {
-      topic = o.topic;
-      topicBytes = Buffer.from(topic, 'latin1');
+    const rec = toOutput(target, what, r);
+    // Keyless records go to the task's own partition number: any partition would do (aggregations
+    // and joins skip them), and a fixed one keeps them in runs.
+    const partition = (rec.partition ??= rec.key === null ? taskPartition % partitions : partitionForKey(keyBytes.of(rec.key), partitions));
+    let run = open[partition];
+    if (run === undefined || run.topic !== o.topic || run.partition !== o.partition) {
+      open[partition] = run = new OriginRunWriter(o.topic, o.partition);
+      runs.push(run);
+      heads.push(rec);
     }
-    const stamp: RecordHeader = { key: ORIGIN_HEADER, value: encodeOrigin(o.offset, seq[i], o.partition, topicBytes) };
-    const rec = toOutput(target, r);
-    rec.headers = r.headers.length === 0 ? [stamp] : [...r.headers, stamp];
+    run.add(o.offset, seq[i]);
     out[k] = rec;
+  }
+  for (let j = 0; j < runs.length; j++) {
+    const head = heads[j];
+    const stamp: RecordHeader = { key: ORIGINS_HEADER, value: runs[j].encode() };
+    head.headers = head.headers.length === 0 ? [stamp] : [...head.headers, stamp];
   }
   return out;
 }
@@ -188,17 +217,6 @@ function numberAndSort(records: AnyRecord[], seq: Int32Array): number[] {
     seq[i] = n;
   }
   return records.map((_, j) => j).sort((a, b) => compare(records[a], seq[a], records[b], seq[b]));
-}
-
-/** `sluice.origin` header value: `[offset: float64][seq: int32][partition: int32][topic]`, big-endian. */
-export function encodeOrigin(offset: number, seq: number, partition: number, topic: Buffer): Buffer {
-  const value = Buffer.allocUnsafe(16 + topic.length);
-  value.writeDoubleBE(offset, 0);
-  value.writeInt32BE(seq, 8);
-  value.writeInt32BE(partition, 12);
-  // A topic name is short: a loop beats Buffer#copy's native call.
-  for (let i = 0; i < topic.length; i++) value[16 + i] = topic[i];
-  return value;
 }
 
 function compare(a: StreamRecord<unknown, unknown>, seqA: number, b: StreamRecord<unknown, unknown>, seqB: number): number {

@@ -38,6 +38,11 @@ export interface LateRecordInfo {
 export interface ProcessorObserver {
   /** `bytes`: the records' key and value bytes, computed on demand (only when someone listens). */
   recordsOut?(taskId: string, topic: string, count: number, bytes: () => number): void;
+  /**
+   * True while someone wants the byte counts: a sink that lets its records go before they are
+   * acknowledged computes their bytes up front only then.
+   */
+  wantsBytes?(): boolean;
   late?(info: LateRecordInfo): void;
   /** Records of a repartition topic dropped as duplicates of records already processed. */
   duplicates?(taskId: string, topic: string, partition: number, count: number): void;

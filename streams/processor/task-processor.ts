@@ -69,14 +69,15 @@ export class TaskProcessor {
         keySerde: resolveSerde(node.keySerde, key, key),
         valueSerde: resolveSerde(node.valueSerde, env.defaultValueSerde, key),
         partitioner: node.partitioner,
+        repartition: node.repartition !== null,
       });
     }
   }
 
-  /** Looks up what sinks with a custom partitioner need (partition counts); call before `process`. */
+  /** Looks up what sinks with a custom partitioner and repartition sinks need (partition counts); call before `process`. */
   async prepare(): Promise<void> {
     for (const target of this.#sinks.values()) {
-      if (target.partitioner !== undefined) target.partitionCount = await this.env.collector.partitionCount(target.topic);
+      if (target.partitioner !== undefined || target.repartition) target.partitionCount = await this.env.collector.partitionCount(target.topic);
     }
     this.#prepared = true;
   }

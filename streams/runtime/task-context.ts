@@ -49,6 +49,7 @@ export function createTaskContext(
       countByTopic(metrics.recordsOutByTopic, topic, count);
       if (recordsOutChannel.hasSubscribers) recordsOutChannel.publish({ applicationId: appId, taskId, topic, count, bytes: bytes() });
     },
+    wantsBytes: () => recordsOutChannel.hasSubscribers,
     late: (info) => {
       metrics.lateRecords++;
       if (lateChannel.hasSubscribers) lateChannel.publish({ applicationId: appId, ...info });

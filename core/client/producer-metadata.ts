@@ -1,0 +1,102 @@
+/**
+ * The producer's topic metadata: partition counts and limits per topic, loaded on first use and
+ * refreshed in the background once older than `maxAgeMs`. Sends that need a topic not loaded yet
+ * wait for it — and so does every send after them, so that records keep the order of `send` calls.
+ */
+import type { Cluster } from '../cluster.js';
+
+export interface TopicMetadata {
+  partitions: number;
+  maxBatchBytes: number;
+  /** The topic's `max.message.bytes`: a batch above it is refused here, before it uses a sequence number. */
+  maxMessageBytes: number;
+  /** Compacted topics refuse keyless records. */
+  compacted: boolean;
+  fetchedMs: number;
+}
+
+export interface ProducerMetadataOptions {
+  /** The producer's batch size limit (a topic's `max.message.bytes` may lower it). */
+  batchBytes: number;
+  autoCreateTopics: boolean;
+  maxAgeMs: number;
+}
+
+export class ProducerMetadata {
+  readonly #cluster: Cluster;
+  readonly #options: ProducerMetadataOptions;
+  readonly #topics = new Map<string, TopicMetadata>();
+  readonly #loads = new Map<string, Promise<void>>();
+  #wait: Promise<void> | null = null;
+
+  constructor(cluster: Cluster, options: ProducerMetadataOptions) {
+    this.#cluster = cluster;
+    this.#options = options;
+  }
+
+  /** A loaded topic's metadata. */
+  get(topic: string): TopicMetadata | undefined {
+    return this.#topics.get(topic);
+  }
+
+  /** The loads sends are queued behind, if any. */
+  get waiting(): Promise<void> | null {
+    return this.#wait;
+  }
+
+  /** The topics of `records` not loaded yet; starts a background refresh of stale ones. */
+  missing(records: readonly { topic: string }[]): string[] {
+    const now = Date.now();
+    let missing: string[] | null = null;
+    let lastTopic = '';
+    for (const r of records) {
+      if (r.topic === lastTopic) continue;
+      lastTopic = r.topic;
+      const meta = this.#topics.get(r.topic);
+      if (!meta) (missing ??= []).includes(r.topic) || missing.push(r.topic);
+      else if (now - meta.fetchedMs > this.#options.maxAgeMs) {
+        // Stale: refresh in the background (partitions may have been added), keep sending meanwhile.
+        meta.fetchedMs = now;
+        void this.#load(r.topic).catch(() => {});
+      }
+    }
+    return missing ?? [];
+  }
+
+  /** Resolves when `missing` topics' metadata and any earlier load are in, so sends keep their order. */
+  afterLoad(missing: readonly string[]): Promise<unknown> {
+    const ready = Promise.all([this.#wait, ...missing.map((t) => this.#load(t))]);
+    const wait: Promise<void> = ready.then(
+      () => this.#loaded(wait),
+      () => this.#loaded(wait),
+    );
+    this.#wait = wait;
+    return ready;
+  }
+
+  #loaded(wait: Promise<void>): void {
+    if (this.#wait === wait) this.#wait = null;
+  }
+
+  #load(topic: string): Promise<void> {
+    let load = this.#loads.get(topic);
+    if (!load) {
+      load = this.#fetch(topic).finally(() => this.#loads.delete(topic));
+      this.#loads.set(topic, load);
+    }
+    return load;
+  }
+
+  async #fetch(topic: string): Promise<void> {
+    const partitions = await this.#cluster.partitionCount(topic, { autoCreate: this.#options.autoCreateTopics });
+    const description = await this.#cluster.describeTopic(topic);
+    const maxMessageBytes = description.config['max.message.bytes'];
+    this.#topics.set(topic, {
+      partitions,
+      maxBatchBytes: Math.min(this.#options.batchBytes, maxMessageBytes),
+      maxMessageBytes,
+      compacted: description.config['cleanup.policy'] !== 'delete',
+      fetchedMs: Date.now(),
+    });
+  }
+}
