@@ -16,6 +16,9 @@ import { CorruptRecordError, readVarint, readVarlong, sizeOfVarint, sizeOfVarlon
 
 export const ORIGINS_HEADER = 'sluice.origins';
 
+/** First `seq` of records emitted between input records: beyond any input record's own outputs. */
+export const BETWEEN_INPUTS_SEQ = 2 ** 29;
+
 /** The positions of one run, as the sink collects them. */
 export class OriginRunWriter {
   readonly topic: string;
@@ -29,6 +32,12 @@ export class OriginRunWriter {
   }
 
   add(offset: number, seq: number): void {
+    if (!Number.isInteger(offset)) {
+      // Emitted between two input records (a window close: `position − 0.5`, see `StreamTask`):
+      // stored as outputs of the input before, numbered after any output that input can have.
+      offset = Math.floor(offset);
+      seq += BETWEEN_INPUTS_SEQ;
+    }
     this.#offsets.push(offset);
     this.#seqs.push(seq);
   }

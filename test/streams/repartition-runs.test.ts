@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { from, lastValueFrom } from 'rxjs';
 import { partitionForKey, stringSerde, type RecordHeader } from '../../core/index.js';
-import { ORIGINS_HEADER, OriginRunReader, OriginRunWriter } from '../../streams/processor/origin-run.js';
+import { BETWEEN_INPUTS_SEQ, ORIGINS_HEADER, OriginRunReader, OriginRunWriter } from '../../streams/processor/origin-run.js';
 import { repartitionSink, type SinkTarget } from '../../streams/processor/sink.js';
 import { SourceReader, type InputRecord } from '../../streams/processor/source-reader.js';
 import type { OutputRecord, TaskEnvironment } from '../../streams/processor/task-environment.js';
@@ -44,6 +44,22 @@ describe('origin runs', () => {
     while (reader.next()) seen.push([reader.offset, reader.seq]);
     expect(seen).toEqual(run);
     expect(reader.state()).toBeNull();
+  });
+
+  test('records emitted between two inputs (a window close at position − 0.5) come after every output of the input before', () => {
+    const writer = new OriginRunWriter('in', 0);
+    writer.add(41.5, 0);
+    writer.add(41.5, 1);
+    const reader = OriginRunReader.read(writer.encode());
+    const seen: [number, number][] = [[reader.offset, reader.seq]];
+    while (reader.next()) seen.push([reader.offset, reader.seq]);
+    expect(seen).toEqual([[41, BETWEEN_INPUTS_SEQ], [41, BETWEEN_INPUTS_SEQ + 1]]);
+    // Downstream: not dropped after input 41's own outputs, and they hide nothing from input 42.
+    const source = new SourceReader(repartitionSource, stringSerde, stringSerde);
+    const before = repartitionRecords([[[41, 0], [41, 1]]]);
+    const between = repartitionRecords([[[41.5, 0]]], before.length);
+    const after = repartitionRecords([[[42, 0]]], before.length + between.length);
+    expect(read(source, [...before, ...between, ...after])).toEqual(['41/0', '41/1', '41.5/0', '42/0']);
   });
 
   test('the sink writes one run per repartition partition and upstream input partition; only its first record carries the positions', async () => {
