@@ -19,7 +19,7 @@ import type { SessionEntry, SessionStore } from '../state/session-store.js';
 import type { AnyRecord, SessionAggregateNode } from '../topology/nodes.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
-import type { WindowClose } from './window-close.js';
+import { completeWindowedBatch, type WindowClose } from './window-close.js';
 
 export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { update, merge } = node;
@@ -116,18 +116,7 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
           }
         },
         error: (err) => subscriber.error(err),
-        complete() {
-          if (close !== null && final) {
-            try {
-              close.emitted += closeAll(close.trigger);
-            } catch (err) {
-              subscriber.error(err);
-              return;
-            }
-          }
-          if (skipped > 0) env.observer?.skipped?.(env.taskId, store.name, skipped);
-          late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
-        },
+        complete: () => completeWindowedBatch(subscriber, { close, final, closeAll, skipped, store: store.name, late, env }),
       });
     });
 }

@@ -19,7 +19,7 @@ import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
 import { windowsFor } from '../windows.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
-import type { WindowClose } from './window-close.js';
+import { completeWindowedBatch, type WindowClose } from './window-close.js';
 
 export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { windows, update } = node;
@@ -98,18 +98,7 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
           store.evictBefore(streamTime - retention + 1);
         },
         error: (err) => subscriber.error(err),
-        complete() {
-          if (close !== null && final) {
-            try {
-              close.emitted += closeAll(close.trigger);
-            } catch (err) {
-              subscriber.error(err);
-              return;
-            }
-          }
-          if (skipped > 0) env.observer?.skipped?.(env.taskId, store.name, skipped);
-          late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
-        },
+        complete: () => completeWindowedBatch(subscriber, { close, final, closeAll, skipped, store: store.name, late, env }),
       });
     });
 }

@@ -8,11 +8,35 @@
  *
  * Aggregations that emit on update have nothing to emit and are left as they are.
  */
+import type { Subscriber } from 'rxjs';
 import type { AnyRecord } from '../topology/nodes.js';
+import type { LateRecords } from './late-records.js';
+import type { TaskEnvironment } from './task-environment.js';
 
 export interface WindowClose {
   /** What the emitted records derive from: their `origin` (and headers, none). */
   readonly trigger: AnyRecord;
   /** Final results emitted by closing, summed over the task's aggregations. */
   emitted: number;
+}
+
+/**
+ * The end of a windowed aggregation's batch: closes every window when `close` asks and the
+ * aggregation emits final results (`closeAll` emits them and returns how many), reports records
+ * skipped for a null key, and completes once the late records are written.
+ */
+export function completeWindowedBatch(
+  subscriber: Subscriber<AnyRecord>,
+  o: { close: WindowClose | null; final: boolean; closeAll: (trigger: AnyRecord) => number; skipped: number; store: string; late: LateRecords; env: TaskEnvironment },
+): void {
+  if (o.close !== null && o.final) {
+    try {
+      o.close.emitted += o.closeAll(o.close.trigger);
+    } catch (err) {
+      subscriber.error(err);
+      return;
+    }
+  }
+  if (o.skipped > 0) o.env.observer?.skipped?.(o.env.taskId, o.store, o.skipped);
+  o.late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
 }
