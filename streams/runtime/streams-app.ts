@@ -265,17 +265,26 @@ export class StreamsApp {
   }
 
   /**
-   * Closes every window of the `onWindowClose` aggregations in this instance's tasks, as the end of
-   * a bounded input does: each emits its final results, also for the windows stream time has not
-   * closed yet, and keeps its stream time past them (records arriving later are late). Each task
-   * does so between two batches, then commits. Resolves with the number of final results emitted;
-   * those that go through a repartition topic reach the windows downstream only once processed
-   * there, so call it again (after they were) until it returns 0 to close those too.
+   * Closes every window of the `onWindowClose` aggregations of one sub-topology in this instance's
+   * tasks, as the end of a bounded input does — the most upstream one that has windows to close:
+   * each emits its final results, also for the windows stream time has not closed yet, and keeps
+   * its stream time past them (records arriving later are late). Each task does so between two
+   * batches, then commits. Resolves with the number of final results emitted (0: nothing left to
+   * close). Call it again once those results were processed downstream (the application idle),
+   * until it returns 0: sub-topologies reading them are closed only then, so none arrives late.
    * @throws the error of a task that failed.
    */
   async closeWindows(): Promise<number> {
-    const counts = await Promise.all([...this.#tasks.values()].map((t) => t.closeWindows()));
-    return counts.reduce((sum, n) => sum + n, 0);
+    // One sub-topology per call, upstream first: the first whose tasks emit something. One
+    // downstream is closed only once the caller saw everything idle after the closes before it —
+    // once their final results reached it — so none of them arrives late.
+    const tasks = [...this.#tasks.values()];
+    for (const subtopology of this.#resolved?.upstreamFirst() ?? []) {
+      const counts = await Promise.all(tasks.filter((t) => t.id.subtopology === subtopology).map((t) => t.closeWindows()));
+      const emitted = counts.reduce((sum, n) => sum + n, 0);
+      if (emitted > 0) return emitted;
+    }
+    return 0;
   }
 
   /** Key-value store `name` (a table or a non-windowed aggregation), across this instance's tasks. */

@@ -53,6 +53,33 @@ export class ResolvedTopology {
     return [...this.#byTopic.keys()].sort();
   }
 
+  /**
+   * Sub-topology ids, each after every sub-topology whose output topics (sinks and repartition
+   * topics) it reads; otherwise in creation order. A cycle through a topic keeps creation order.
+   */
+  upstreamFirst(): number[] {
+    const readers = new Map<number, Set<number>>(); // sub-topology id → ids reading its outputs
+    for (const s of this.subtopologies) {
+      const downstream = new Set<number>();
+      for (const sink of s.subtopology.sinks) {
+        const reader = this.#byTopic.get(sink.repartition ? this.repartitionTopic(sink.topic) : sink.topic);
+        if (reader !== undefined && reader !== s) downstream.add(reader.subtopology.id);
+      }
+      readers.set(s.subtopology.id, downstream);
+    }
+    const order: number[] = [];
+    const state = new Map<number, 'visiting' | 'done'>();
+    const visit = (id: number): void => {
+      if (state.has(id)) return;
+      state.set(id, 'visiting');
+      for (const next of readers.get(id) ?? []) visit(next);
+      state.set(id, 'done');
+      order.push(id);
+    };
+    for (const s of this.subtopologies) visit(s.subtopology.id);
+    return order.reverse();
+  }
+
   /** The sub-topology reading `topic`. */
   subtopologyOf(topic: string): ResolvedSubtopology | undefined {
     return this.#byTopic.get(topic);
