@@ -21,6 +21,7 @@ import type { SinkInput } from './runtime/sink-input.js';
 import { SinkRunner } from './runtime/sink-runner.js';
 import { SourceOffsetStore } from './runtime/source-offset-store.js';
 import { SourceRunner } from './runtime/source-runner.js';
+import { readConnectorOffsets, type ConnectorOffsets } from './runtime/connector-offsets.js';
 
 export interface ConnectRuntimeOptions {
   /** Connector types (default: the built-in ones, `registry.ts`). */
@@ -45,6 +46,8 @@ export interface ConfigEntry {
 
 interface Running {
   config: ValidConfig;
+  /** The config as given (before defaults), for `config(name)`. */
+  given: Record<string, unknown>;
   type: ConnectorType;
   status: StatusTracker;
   runner: SourceRunner | SinkRunner;
@@ -96,11 +99,11 @@ export class ConnectRuntime {
     const entries: ConfigEntry[] = many ? (input as ConfigEntry[]) : [{ config: input, options }];
     const configs = this.validate(entries);
     const out: ConnectorStatus[] = [];
-    for (const config of configs) out.push(await this.#startOne(config));
+    for (const [i, config] of configs.entries()) out.push(await this.#startOne(config, structuredClone(entries[i].config) as Record<string, unknown>));
     return many ? out : out[0];
   }
 
-  async #startOne(config: ValidConfig): Promise<ConnectorStatus> {
+  async #startOne(config: ValidConfig, given: Record<string, unknown>): Promise<ConnectorStatus> {
     const type = this.#registry.get(config.connector)!;
     const status = new StatusTracker(config.name, type.name, type.kind);
     const retryPolicy = this.#retryPolicy(config);
@@ -109,7 +112,7 @@ export class ConnectRuntime {
       type.kind === 'source'
         ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed })
         : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
-    const running: Running = { config, type, status, runner, stopped: null };
+    const running: Running = { config, given, type, status, runner, stopped: null };
     this.#connectors.set(config.name, running);
     try {
       await runner.start();
@@ -161,7 +164,27 @@ export class ConnectRuntime {
     const r = this.#get(name);
     await this.stop(name);
     this.#connectors.delete(name);
-    return this.#startOne(r.config);
+    return this.#startOne(r.config, r.given);
+  }
+
+  /** Stops a connector gracefully (as `stop`) and forgets it: its name is free again. */
+  async remove(name: string): Promise<void> {
+    await this.stop(name);
+    this.#connectors.delete(name);
+  }
+
+  /** The config of a connector as it was given (without defaults filled in). */
+  config(name: string): Record<string, unknown> {
+    return structuredClone(this.#get(name).given);
+  }
+
+  /**
+   * The connector's stored positions: a source's positions in `__connect_offsets` (per source
+   * partition), a sink's committed offsets (per topic partition).
+   */
+  async offsets(name: string): Promise<ConnectorOffsets> {
+    const r = this.#get(name);
+    return readConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind);
   }
 
   status(name: string): ConnectorStatus {

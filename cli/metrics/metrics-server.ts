@@ -7,7 +7,7 @@
  *   // curl http://127.0.0.1:9464/metrics
  *   await server.close();
  */
-import { listen, type ListeningServer } from '../http-listen.js';
+import { listen, serverUrl, type ListeningServer } from '../http-listen.js';
 import { subscribeMetrics } from './diagnostics-metrics.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 
@@ -47,7 +47,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   }
   return {
     port: server.port,
-    url: `http://${server.host}:${server.port}/metrics`,
+    url: `${serverUrl(server)}/metrics`,
     registry: metrics.registry,
     close: async () => {
       metrics.close();
@@ -57,12 +57,12 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 }
 
 /**
- * Runs `fn` with a metrics server on `port` when one is given (announced on stderr as
+ * Runs `fn` with a metrics server on `listen` when one is given (announced on stderr as
  * `metrics: <url>`), closing it afterwards.
  */
-export async function withMetricsServer<T>(port: number | undefined, fn: () => Promise<T>): Promise<T> {
-  if (port === undefined) return fn();
-  const server = await startMetricsServer({ port });
+export async function withMetricsServer<T>(listen: MetricsServerOptions | undefined, fn: () => Promise<T>): Promise<T> {
+  if (listen === undefined) return fn();
+  const server = await startMetricsServer(listen);
   process.stderr.write(`metrics: ${server.url}\n`);
   try {
     return await fn();
