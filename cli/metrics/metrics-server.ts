@@ -1,6 +1,7 @@
 /**
- * `--metrics-port`: an HTTP server with the Prometheus text exposition of `subscribeMetrics` at
- * `/metrics` (any other path: 404). Listens on `host` (default 127.0.0.1; `0.0.0.0` to expose it).
+ * `--metrics-port`: an HTTP server with the Prometheus exposition of `subscribeMetrics` at
+ * `/metrics` (any other path: 404) — OpenMetrics when the scraper's `Accept` asks for it, else the
+ * text format 0.0.4. Listens on `host` (`--metrics-host`, default 127.0.0.1; `0.0.0.0` to expose it).
  *
  * @example
  *   const server = await startMetricsServer({ port: 9464 });
@@ -9,7 +10,7 @@
  */
 import { listen, serverUrl, type ListeningServer } from '../http-listen.js';
 import { subscribeMetrics } from './diagnostics-metrics.js';
-import type { MetricsRegistry } from './metrics-registry.js';
+import type { MetricRegistries } from './metric-registries.js';
 
 export interface MetricsServerOptions {
   /** 0 picks a free port. */
@@ -20,7 +21,7 @@ export interface MetricsServerOptions {
 export interface MetricsServer {
   readonly port: number;
   readonly url: string;
-  readonly registry: MetricsRegistry;
+  readonly registries: MetricRegistries;
   /** Stops listening and unsubscribes. */
   close(): Promise<void>;
 }
@@ -33,8 +34,10 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     server = await listen(
       (req, res) => {
         if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-          res.end(metrics.registry.render());
+          metrics.registries.render(req.headers.accept).then(
+            ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+            (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect the metrics: ${(error as Error).message}\n`),
+          );
           return;
         }
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
@@ -48,7 +51,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   return {
     port: server.port,
     url: `${serverUrl(server)}/metrics`,
-    registry: metrics.registry,
+    registries: metrics.registries,
     close: async () => {
       metrics.close();
       await server.close();
