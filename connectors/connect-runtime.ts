@@ -21,7 +21,7 @@ import type { SinkInput } from './runtime/sink-input.js';
 import { SinkRunner } from './runtime/sink-runner.js';
 import { SourceOffsetStore } from './runtime/source-offset-store.js';
 import { SourceRunner } from './runtime/source-runner.js';
-import { readConnectorOffsets, type ConnectorOffsets } from './runtime/connector-offsets.js';
+import { alterConnectorOffsets, ConnectorOffsetsError, readConnectorOffsets, resetConnectorOffsets, type ConnectorOffsets } from './runtime/connector-offsets.js';
 
 export interface ConnectRuntimeOptions {
   /** Connector types (default: the built-in ones, `registry.ts`). */
@@ -185,6 +185,18 @@ export class ConnectRuntime {
   async offsets(name: string): Promise<ConnectorOffsets> {
     const r = this.#get(name);
     return readConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind);
+  }
+
+  /**
+   * Changes the stored positions of a stopped connector (entries as `offsets()` shows them; a null
+   * source offset forgets that partition), or with `null` forgets them all (it starts over).
+   * @throws ConnectorOffsetsError for a bad entry or a connector that is not stopped
+   */
+  async setOffsets(name: string, offsets: unknown[] | null): Promise<void> {
+    const r = this.#get(name);
+    if (r.status.state !== 'stopped') throw new ConnectorOffsetsError(`connector ${name} is ${r.status.state}: stop it before changing its offsets`);
+    if (offsets === null) await resetConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind);
+    else await alterConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind, offsets);
   }
 
   status(name: string): ConnectorStatus {

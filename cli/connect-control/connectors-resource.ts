@@ -16,6 +16,8 @@
  *   POST   /connectors/{name}/restart[?includeTasks=&onlyFailed=]  204, or 202 with RESTARTING states
  *   GET    /connectors/{name}/topics                 { name: { topics } }
  *   GET    /connectors/{name}/offsets                { offsets: [{ partition, offset }] }
+ *   PATCH  /connectors/{name}/offsets                { offsets } → 200 { message } (connector STOPPED)
+ *   DELETE /connectors/{name}/offsets                200 { message }: forgotten (connector STOPPED)
  *   GET    /connectors/{name}/progress               sluice's counters (not Kafka's; also ?expand=progress)
  *
  * Changes to one connector run one at a time (`KeyedLock`); reads never wait.
@@ -105,6 +107,16 @@ export class ConnectorsResource {
       }
       case 'GET offsets':
         return { status: 200, body: await this.#runtime.offsets(name) };
+      case 'PATCH offsets': {
+        const body = (await req.body()) as { offsets?: unknown } | null;
+        const offsets = typeof body === 'object' && body !== null && Array.isArray(body.offsets) ? body.offsets : undefined;
+        if (!offsets) throw new HttpError(400, 'PATCH …/offsets takes {"offsets": [{"partition": {…}, "offset": {…}}, …]}');
+        await this.#lock.run(name, () => this.#runtime.setOffsets(name, offsets));
+        return { status: 200, body: { message: 'The offsets for this connector have been altered successfully' } };
+      }
+      case 'DELETE offsets':
+        await this.#lock.run(name, () => this.#runtime.setOffsets(name, null));
+        return { status: 200, body: { message: 'The offsets for this connector have been reset successfully' } };
       case 'GET progress':
         return { status: 200, body: progress(this.#runtime.status(name)) };
     }

@@ -96,5 +96,27 @@ describe("Kafka Connect's REST API", () => {
     await waitFor('the sink to commit', async () => JSON.stringify((await request(`${url}/connectors/out/offsets`)).json) === JSON.stringify({ offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 2 } }] }));
     const progress = await request(`${url}/connectors/src/progress`);
     expect(progress.json).toEqual(expect.objectContaining({ records_in: 2, records_out: 2, records_failed: 0, idle: true }));
+
+    // Changing offsets needs a stopped connector.
+    const running = await request(`${url}/connectors/src/offsets`, { method: 'DELETE' });
+    expect(running.json).toEqual({ error_code: 400, message: 'connector src is running: stop it before changing its offsets' });
+    // Reset the source: it reads its file from the start again (the sink stopped meanwhile).
+    expect((await request(`${url}/connectors/out/stop`, { method: 'PUT' })).status).toBe(204);
+    expect((await request(`${url}/connectors/src/stop`, { method: 'PUT' })).status).toBe(204);
+    const reset = await request(`${url}/connectors/src/offsets`, { method: 'DELETE' });
+    expect({ status: reset.status, body: reset.json }).toEqual({ status: 200, body: { message: 'The offsets for this connector have been reset successfully' } });
+    expect((await request(`${url}/connectors/src/offsets`)).json).toEqual({ offsets: [] });
+    expect((await request(`${url}/connectors/src/resume`, { method: 'PUT' })).status).toBe(202);
+    await waitFor('the file read again', async () => ((await request(`${url}/connectors/src/progress`)).json as { records_out: number }).records_out === 2);
+    // Move the sink back to offset 1: it writes "two" again, then the re-read lines.
+    const bad = await request(`${url}/connectors/out/offsets`, { method: 'PATCH', body: { offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: -1 } }] } });
+    expect(bad.json).toEqual({ error_code: 400, message: 'offsets[0].offset must be {"kafka_offset": <n ≥ 0>}' });
+    const altered = await request(`${url}/connectors/out/offsets`, { method: 'PATCH', body: { offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 1 } }] } });
+    expect({ status: altered.status, body: altered.json }).toEqual({ status: 200, body: { message: 'The offsets for this connector have been altered successfully' } });
+    expect((await request(`${url}/connectors/out/offsets`)).json).toEqual({ offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 1 } }] });
+    expect((await request(`${url}/connectors/out/resume`, { method: 'PUT' })).status).toBe(202);
+    const out = path.join(dir, 'out.txt');
+    await waitFor('the sink to catch up', async () => JSON.stringify((await request(`${url}/connectors/out/offsets`)).json).includes('"kafka_offset":4'));
+    expect(fs.readFileSync(out, 'utf8')).toBe('one\ntwo\ntwo\none\ntwo\n');
   });
 });
