@@ -103,7 +103,36 @@ export class ConnectRuntime {
     return many ? out : out[0];
   }
 
+  /**
+   * Adds a connector without starting it (Kafka Connect's `initial_state: STOPPED`): validated and
+   * listed as `stopped`, e.g. to set its offsets first; `restart` starts it.
+   * @throws ConnectorConfigError
+   */
+  addStopped(config: unknown, options?: ValidateOptions): ConnectorStatus {
+    if (this.#closed) throw new Error('connect runtime is closed');
+    const [valid] = this.validate([{ config, options }]);
+    const running = this.#create(valid, structuredClone(config) as Record<string, unknown>);
+    running.status.setState('stopped');
+    running.stopped = Promise.resolve();
+    return running.status.snapshot();
+  }
+
   async #startOne(config: ValidConfig, given: Record<string, unknown>): Promise<ConnectorStatus> {
+    const running = this.#create(config, given);
+    const { runner, status } = running;
+    try {
+      await runner.start();
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      status.setState('failed', failure);
+      running.stopped = Promise.resolve();
+      throw error;
+    }
+    return status.snapshot();
+  }
+
+  /** A connector's runner and status, listed under its name, not started. */
+  #create(config: ValidConfig, given: Record<string, unknown>): Running {
     const type = this.#registry.get(config.connector)!;
     const status = new StatusTracker(config.name, type.name, type.kind);
     const retryPolicy = this.#retryPolicy(config);
@@ -114,15 +143,7 @@ export class ConnectRuntime {
         : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
     const running: Running = { config, given, type, status, runner, stopped: null };
     this.#connectors.set(config.name, running);
-    try {
-      await runner.start();
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      status.setState('failed', failure);
-      running.stopped = Promise.resolve();
-      throw error;
-    }
-    return status.snapshot();
+    return running;
   }
 
   #retryPolicy(config: ValidConfig): RetryPolicy {

@@ -2,7 +2,7 @@
  * `/connectors…` of Kafka Connect's REST API (its `ConnectorsResource`) over a `ConnectRuntime`:
  *
  *   GET    /connectors[?expand=status&expand=info]   names, or { name: { status, info } }
- *   POST   /connectors                               { name, config } → 201 ConnectorInfo (409 if it exists)
+ *   POST   /connectors                               { name, config, initial_state? } → 201 ConnectorInfo (409 if it exists)
  *   GET    /connectors/{name}                        ConnectorInfo
  *   DELETE /connectors/{name}                        204: stopped gracefully and forgotten
  *   GET    /connectors/{name}/config                 the config as given
@@ -161,13 +161,15 @@ export class ConnectorsResource {
     }
     const name = typeof request.name === 'string' ? request.name.trim() : '';
     if (name === '') throw new HttpError(400, 'a connector needs a "name"');
-    if (request.initial_state !== undefined && request.initial_state !== 'RUNNING') {
-      throw new HttpError(400, `initial_state ${JSON.stringify(request.initial_state)} is not supported: a connector starts RUNNING (pause or stop it afterwards)`);
+    const initial = request.initial_state ?? 'RUNNING';
+    if (initial !== 'RUNNING' && initial !== 'STOPPED') {
+      throw new HttpError(400, `initial_state ${JSON.stringify(initial)} is not supported: give RUNNING (the default) or STOPPED (sluice cannot create a connector PAUSED without running it first)`);
     }
     const config = withName(fromKafkaConfig(request.config, this.#runtime), name);
     return this.#lock.run(name, async () => {
       if (this.#exists(name)) throw new HttpError(409, `Connector ${name} already exists`);
-      await this.#start(config);
+      if (initial === 'STOPPED') this.#runtime.addStopped(config, { source: `connector ${name}` });
+      else await this.#start(config);
       return { status: 201, body: this.#info(name), headers: { location: `/connectors/${encodeURIComponent(name)}` } };
     });
   }
