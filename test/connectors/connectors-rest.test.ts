@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { tempDir } from '../helpers.js';
-import { waitFor } from './helpers.js';
+import { startControlServer } from '../../cli/connect-control/control-server.js';
+import { selfSignedCert } from '../cli/connect-control/tls-cert.js';
+import { testCluster, tempDir } from '../helpers.js';
+import { testRuntime, waitFor } from './helpers.js';
 
 // The built CLI (npm run build; `npm install` builds it through `prepare`): ~3x faster to start than tsx.
 const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -107,6 +109,18 @@ describe('sluice connect --rest-port and sluice connectors', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach the connector REST API at http:\/\/127\.0\.0\.1:9/);
   }, 120_000);
+
+  test('over HTTPS with a token, trusting the CA through NODE_EXTRA_CA_CERTS', async ({ onTestFinished }) => {
+    const tls = selfSignedCert();
+    const control = await startControlServer(testRuntime(await testCluster({ inMemory: true })), { port: 0, tls, token: 'tls-token' });
+    onTestFinished(() => control.close());
+    const r = await sluice(tempDir(), ['connectors', 'list', '--url', control.url, '--token', 'tls-token'], { NODE_EXTRA_CA_CERTS: tls.certFile });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('NAME  TYPE  STATE  IN  OUT  FAILED  LAG  NOTE\n');
+    const untrusted = await sluice(tempDir(), ['connectors', 'list', '--url', control.url, '--token', 'tls-token']);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/cannot reach the connector REST API at https:.*self.signed certificate/);
+  });
 
   test('a REST listener beyond loopback without TLS and token is refused before anything starts', async () => {
     const dir = tempDir();

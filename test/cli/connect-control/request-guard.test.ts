@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { checkListenerSecurity } from '../../../cli/connect-control/listener-pol
 import { testCluster, tempDir } from '../../helpers.js';
 import { testRuntime } from '../../connectors/helpers.js';
 import { request } from './http-client.js';
+import { selfSignedCert } from './tls-cert.js';
 
 async function server(options: Partial<ControlServerOptions> = {}) {
   const cluster = await testCluster({ inMemory: true });
@@ -87,33 +87,38 @@ describe('connector REST API: who may call it', () => {
     expect((await request(`${url}/connectors/%E0%A4%A/status`)).status).toBe(400);
   });
 
-  test('a client that never finishes its body blocks no one, and is cut off by the request timeout', async () => {
+  test('clients that never finish their headers or body block no one, and are cut off by the timeouts', async () => {
     const dir = tempDir();
     const { runtime, control, url } = await server({ requestTimeoutMs: 4000, headersTimeoutMs: 4000 });
-    const stalled = net.connect(control.port, '127.0.0.1');
-    let answer = '';
-    stalled.on('data', (c: Buffer) => (answer += c.toString()));
-    const closed = new Promise<void>((resolve) => stalled.on('close', () => resolve()));
-    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
-    stalled.write(`POST /connectors HTTP/1.1\r\nHost: 127.0.0.1:${control.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "slow", "config": {`);
+    const stall = async (text: string) => {
+      const socket = net.connect(control.port, '127.0.0.1');
+      const state = { socket, answer: '', closed: new Promise<void>((resolve) => socket.on('close', () => resolve())) };
+      socket.on('data', (c: Buffer) => (state.answer += c.toString()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(text);
+      return state;
+    };
+    const body = await stall(`POST /connectors HTTP/1.1\r\nHost: 127.0.0.1:${control.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "slow", "config": {`);
+    const headers = await stall(`GET /connectors HTTP/1.1\r\nHost: 127.0.0.1:${control.port}\r\nX-Slow: `);
+    const stalled = body.socket;
     // While it stalls: reads, a create, a pause of the same resources all complete.
     expect((await request(`${url}/connectors`)).json).toEqual([]);
     expect((await request(`${url}/connectors`, { method: 'POST', body: sinkConfig(dir, 'other') })).status).toBe(201);
     expect((await request(`${url}/connectors/other/pause`, { method: 'PUT' })).status).toBe(202);
     expect(runtime.status('other').state).toBe('paused');
     expect(stalled.destroyed).toBe(false);
-    expect(answer).toBe('');
-    await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(headers.socket.destroyed).toBe(false);
+    expect(body.answer + headers.answer).toBe('');
+    await Promise.all([body.closed, headers.closed]);
+    expect(body.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(headers.answer).toMatch(/^HTTP\/1\.1 408/);
     expect(runtime.statuses().map((s) => s.name)).toEqual(['other']);
   });
 
   test('TLS: served over HTTPS with the given certificate', async () => {
-    const dir = tempDir();
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const { url } = await server({ tls: { certFile: cert, keyFile: key }, token: 't' });
+    const tls = selfSignedCert();
+    const cert = tls.certFile;
+    const { url } = await server({ tls, token: 't' });
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const a = await request(`${url}/`, { ca: fs.readFileSync(cert), headers: { authorization: 'Bearer t' } });
     expect(a.status).toBe(200);
