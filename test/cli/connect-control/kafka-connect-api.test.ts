@@ -82,6 +82,27 @@ describe("Kafka Connect's REST API", () => {
     expect((defs.json as { name: string }[]).map((d) => d.name)).toEqual(infos.configs.filter((c) => c.definition.group !== 'Unknown').map((c) => c.definition.name));
   });
 
+  test('a connector that fails is FAILED with a trace; restart?onlyFailed=true restarts it; a bad config update changes nothing', async () => {
+    const dir = tempDir();
+    const { url, worker } = await started();
+    const created = await request(`${url}/connectors`, { method: 'POST', body: { name: 'broken', config: { 'connector.class': 'file-sink', topics: 'no-such-topic', 'file.path': path.join(dir, 'x.txt') } } });
+    expect(created.status).toBe(201);
+    const status = await request(`${url}/connectors/broken/status`);
+    const trace = expect.stringMatching(/no-such-topic/);
+    expect(status.json).toEqual({ name: 'broken', connector: { state: 'FAILED', worker_id: worker, trace }, tasks: [{ id: 0, state: 'FAILED', worker_id: worker, trace }], type: 'sink' });
+    const restart = await request(`${url}/connectors/broken/restart?includeTasks=true&onlyFailed=true`, { method: 'POST' });
+    expect(restart.status).toBe(202);
+    expect(restart.json).toEqual({ name: 'broken', connector: { state: 'RESTARTING', worker_id: worker }, tasks: [{ id: 0, state: 'RESTARTING', worker_id: worker }], type: 'sink' });
+    expect((await request(`${url}/connectors/broken/restart?onlyFailed=maybe`, { method: 'POST' })).json).toEqual({ error_code: 400, message: 'query parameter onlyFailed must be true or false, got "maybe"' });
+
+    const good = { 'connector.class': 'file-sink', topics: 'connect-test', 'file.path': path.join(dir, 'good.txt') };
+    expect((await request(`${url}/connectors/good/config`, { method: 'PUT', body: good })).status).toBe(201);
+    const bad = await request(`${url}/connectors/good/config`, { method: 'PUT', body: { ...good, 'file.pathh': 'typo' } });
+    expect(bad.status).toBe(400);
+    expect((await request(`${url}/connectors/good/config`)).json).toEqual({ connector: 'file-sink', topics: 'connect-test', 'file.path': path.join(dir, 'good.txt'), name: 'good' });
+    expect(((await request(`${url}/connectors/good/status`)).json as { connector: { state: string } }).connector.state).toBe('RUNNING');
+  });
+
   test('offsets: a file source shows its stored positions, a sink its committed offsets', async () => {
     const dir = tempDir();
     const input = path.join(dir, 'in.txt');

@@ -87,32 +87,41 @@ describe('connector REST API: who may call it', () => {
     expect((await request(`${url}/connectors/%E0%A4%A/status`)).status).toBe(400);
   });
 
-  test('clients that never finish their headers or body block no one, and are cut off by the timeouts', async () => {
+  /** A raw connection that sends `text` and then nothing; collects what the server answers. */
+  async function stall(port: number, text: string) {
+    const socket = net.connect(port, '127.0.0.1');
+    onTestFinished(() => void socket.destroy());
+    const state = { socket, answer: '', closed: new Promise<void>((resolve) => socket.on('close', () => resolve())) };
+    socket.on('data', (c: Buffer) => (state.answer += c.toString()));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(text);
+    return state;
+  }
+  const stalledBody = (port: number) => `POST /connectors HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "slow", "config": {`;
+  const stalledHeaders = (port: number) => `GET /connectors HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `;
+
+  test('clients that never finish their headers or body block no one', async () => {
     const dir = tempDir();
-    const { runtime, control, url } = await server({ requestTimeoutMs: 4000, headersTimeoutMs: 4000 });
-    const stall = async (text: string) => {
-      const socket = net.connect(control.port, '127.0.0.1');
-      const state = { socket, answer: '', closed: new Promise<void>((resolve) => socket.on('close', () => resolve())) };
-      socket.on('data', (c: Buffer) => (state.answer += c.toString()));
-      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-      socket.write(text);
-      return state;
-    };
-    const body = await stall(`POST /connectors HTTP/1.1\r\nHost: 127.0.0.1:${control.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "slow", "config": {`);
-    const headers = await stall(`GET /connectors HTTP/1.1\r\nHost: 127.0.0.1:${control.port}\r\nX-Slow: `);
-    const stalled = body.socket;
-    // While it stalls: reads, a create, a pause of the same resources all complete.
+    const { runtime, control, url } = await server();
+    const body = await stall(control.port, stalledBody(control.port));
+    const headers = await stall(control.port, stalledHeaders(control.port));
+    // While they stall: a read, a create, a pause of the same resources all complete.
     expect((await request(`${url}/connectors`)).json).toEqual([]);
     expect((await request(`${url}/connectors`, { method: 'POST', body: sinkConfig(dir, 'other') })).status).toBe(201);
     expect((await request(`${url}/connectors/other/pause`, { method: 'PUT' })).status).toBe(202);
     expect(runtime.status('other').state).toBe('paused');
-    expect(stalled.destroyed).toBe(false);
-    expect(headers.socket.destroyed).toBe(false);
-    expect(body.answer + headers.answer).toBe('');
+    expect([body.socket.destroyed, headers.socket.destroyed, body.answer + headers.answer]).toEqual([false, false, '']);
+    expect(runtime.statuses().map((s) => s.name)).toEqual(['other']);
+  });
+
+  test('a client that stalls in its headers or body is answered 408 after the timeout', async () => {
+    const { runtime, control } = await server({ requestTimeoutMs: 300, headersTimeoutMs: 300 });
+    const body = await stall(control.port, stalledBody(control.port));
+    const headers = await stall(control.port, stalledHeaders(control.port));
     await Promise.all([body.closed, headers.closed]);
     expect(body.answer).toMatch(/^HTTP\/1\.1 408/);
     expect(headers.answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(runtime.statuses().map((s) => s.name)).toEqual(['other']);
+    expect(runtime.statuses()).toEqual([]);
   });
 
   test('TLS: served over HTTPS with the given certificate', async () => {
