@@ -6,7 +6,7 @@
  *   GET    /connectors/{name}                        ConnectorInfo
  *   DELETE /connectors/{name}                        204: stopped gracefully and forgotten
  *   GET    /connectors/{name}/config                 the config as given
- *   PUT    /connectors/{name}/config                 create (201) or replace and restart (200)
+ *   PUT    /connectors/{name}/config                 create (201) or replace and restart (200; a stopped one stays stopped)
  *   PATCH  /connectors/{name}/config                 merge (null removes a field) and restart (200)
  *   GET    /connectors/{name}/status                 ConnectorStateInfo
  *   GET    /connectors/{name}/tasks                  [TaskInfo]
@@ -186,11 +186,14 @@ export class ConnectorsResource {
     const config = withName(fromKafkaConfig(body, this.#runtime), name);
     return this.#lock.run(name, async () => {
       const existed = this.#exists(name);
+      // As in Kafka, a stopped connector stays stopped with its new config.
+      const stopped = existed && this.#runtime.status(name).state === 'stopped';
       if (existed) {
         this.#runtime.validator.validate(config, { source: `connector ${name}` });
         await this.#runtime.remove(name);
       }
-      await this.#start(config);
+      if (stopped) this.#runtime.addStopped(config, { source: `connector ${name}` });
+      else await this.#start(config);
       return { status: existed ? 200 : 201, body: this.#info(name), ...(existed ? {} : { headers: { location: `/connectors/${encodeURIComponent(name)}` } }) };
     });
   }

@@ -101,6 +101,12 @@ describe("Kafka Connect's REST API", () => {
     expect(bad.status).toBe(400);
     expect((await request(`${url}/connectors/good/config`)).json).toEqual({ connector: 'file-sink', topics: 'connect-test', 'file.path': path.join(dir, 'good.txt'), name: 'good' });
     expect(((await request(`${url}/connectors/good/status`)).json as { connector: { state: string } }).connector.state).toBe('RUNNING');
+    // A stopped connector takes a new config and stays stopped.
+    expect((await request(`${url}/connectors/good/stop`, { method: 'PUT' })).status).toBe(204);
+    const updated = await request(`${url}/connectors/good/config`, { method: 'PUT', body: { ...good, 'consumer.max.poll.records': '7' } });
+    expect(updated.status).toBe(200);
+    expect(updated.json).toEqual(expect.objectContaining({ config: expect.objectContaining({ 'consumer.max.poll.records': 7 }), tasks: [] }));
+    expect(((await request(`${url}/connectors/good/status`)).json as { connector: { state: string } }).connector.state).toBe('STOPPED');
   });
 
   test('offsets: a file source shows its stored positions, a sink its committed offsets', async () => {
