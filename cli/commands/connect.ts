@@ -10,8 +10,7 @@
  */
 import type { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger } from '../arguments.js';
-import type { ControlServerOptions } from '../connect-control/control-server.js';
-import { checkListenerSecurity } from '../connect-control/listener-policy.js';
+import { addRestOptions, restServerOptions, type RestOptions } from '../connect-control/rest-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
@@ -20,16 +19,8 @@ import { UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
 
-interface ConnectOptions extends LogOptions {
+interface ConnectOptions extends LogOptions, RestOptions {
   metricsPort?: number;
-  restPort?: number;
-  restHost: string;
-  restToken?: string;
-  restTlsCert?: string;
-  restTlsKey?: string;
-  restAllowedOrigins?: string[];
-  restAllowedHosts?: string[];
-  restInsecure?: boolean;
   metricsHost: string;
   untilIdle?: boolean;
   idleMs: number;
@@ -38,33 +29,14 @@ interface ConnectOptions extends LogOptions {
   schema?: string;
 }
 
-const commaList = (value: string): string[] => value.split(',').map((v) => v.trim()).filter(Boolean);
-
-/** The REST listener's options from the flags. @throws UsageError for a half-given TLS pair or an unsafe wide listener. */
-function restServerOptions(options: ConnectOptions): ControlServerOptions {
-  if ((options.restTlsCert === undefined) !== (options.restTlsKey === undefined)) throw new UsageError('--rest-tls-cert and --rest-tls-key go together');
-  const token = options.restToken ?? (process.env.SLUICE_REST_TOKEN || undefined);
-  const tls = options.restTlsCert && options.restTlsKey ? { certFile: options.restTlsCert, keyFile: options.restTlsKey } : undefined;
-  checkListenerSecurity({ host: options.restHost, tls: tls !== undefined, token: token !== undefined, insecure: options.restInsecure === true });
-  return { port: options.restPort!, host: options.restHost, tls, token, allowedOrigins: options.restAllowedOrigins, allowedHosts: options.restAllowedHosts };
-}
-
 export function registerConnectCommand(program: Command): void {
-  addLogOptions(program.command('connect'))
+  addRestOptions(addLogOptions(program.command('connect')))
     .description('run connectors (file, nats, jetstream) from config files until interrupted or, with --until-idle, until done')
     .argument('[config...]', 'connector config files (YAML or JSON), one connector each')
     .option('--until-idle', 'exit once every source is drained and every sink caught up')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
-    .option('--rest-port <port>', 'serve Kafka Connect\'s REST API at http://127.0.0.1:<port> (for "sluice connectors" and Kafka Connect clients; 0: any free port, printed on stderr)', nonNegativeInteger('--rest-port', 'port'))
-    .option('--rest-host <host>', 'the address the REST API listens on; beyond loopback it needs TLS and a token (or --rest-insecure)', '127.0.0.1')
-    .option('--rest-token <token>', 'require "Authorization: Bearer <token>" on every REST request (default: env SLUICE_REST_TOKEN)')
-    .option('--rest-tls-cert <file>', 'serve the REST API over HTTPS with this PEM certificate (with --rest-tls-key)')
-    .option('--rest-tls-key <file>', 'the PEM private key of --rest-tls-cert')
-    .option('--rest-allowed-origins <origins>', 'browser origins allowed to call the REST API, comma-separated (* for any; default: none)', commaList)
-    .option('--rest-allowed-hosts <names>', 'more names clients may reach the REST API by (Host header), comma-separated', commaList)
-    .option('--rest-insecure', 'serve the REST API beyond loopback without TLS or token')
     .option('--validate', 'only validate the configs, start nothing')
     .option('--list', 'list the connector types and exit')
     .option('--schema <type>', 'print the JSON Schema of a connector type\'s configs and exit')
@@ -124,7 +96,7 @@ export function registerConnectCommand(program: Command): void {
         process.stderr.write(`${new connectors.ConnectorConfigError(problems).message}\n`);
         throw new UsageError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the connector config${files.length === 1 ? '' : 's'}; nothing was started`);
       }
-      const rest = options.restPort === undefined ? null : restServerOptions(options);
+      const rest = restServerOptions(options);
       if (options.validate) {
         process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} valid\n`);
         return;
