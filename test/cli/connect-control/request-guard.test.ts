@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import type http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { startControlServer, type ControlServerOptions } from '../../../cli/connect-control/control-server.js';
 import { checkListenerSecurity } from '../../../cli/connect-control/listener-policy.js';
+import { RequestGuard } from '../../../cli/connect-control/request-guard.js';
 import { testCluster, tempDir } from '../../helpers.js';
 import { testRuntime } from '../../connectors/helpers.js';
 import { request } from './http-client.js';
@@ -133,6 +136,17 @@ describe('connector REST API: who may call it', () => {
     expect(a.status).toBe(200);
     expect(a.json).toEqual({ version: expect.any(String), commit: expect.any(String), kafka_cluster_id: expect.any(String) });
     await expect(request(url.replace('https:', 'http:'))).rejects.toThrow();
+  });
+
+  test('Host names a wildcard listener by a local address or the machine name; --rest-allowed-hosts adds names; a Host without port means 80/443', () => {
+    const req = (host: string) => ({ headers: { host }, method: 'GET' }) as unknown as http.IncomingMessage;
+    const wildcard = new RequestGuard({ host: '0.0.0.0', port: 8083, allowedHosts: ['connect.example.com'] });
+    const address = Object.values(os.networkInterfaces()).flat().find((a) => a?.family === 'IPv4')!.address;
+    for (const host of [`${address}:8083`, `${os.hostname()}:8083`, 'connect.example.com:8083', 'localhost:8083']) expect(() => wildcard.check(req(host)), host).not.toThrow();
+    for (const host of ['evil.example:8083', 'connect.example.com:8084', 'connect.example.com']) expect(() => wildcard.check(req(host)), host).toThrow(/does not name this server/);
+    const specific = new RequestGuard({ host: '10.1.2.3', port: 443, tls: true });
+    expect(() => specific.check(req('10.1.2.3'))).not.toThrow();
+    expect(() => specific.check(req('localhost:443'))).toThrow(/does not name this server/);
   });
 
   test('a listener beyond loopback needs TLS and a token, unless forced', () => {
