@@ -9,7 +9,6 @@
  *   await server.close();
  */
 import { listen, serverUrl, type ListeningServer } from '../http-listen.js';
-import { subscribeMetrics } from './diagnostics-metrics.js';
 import type { MetricRegistries } from './metric-registries.js';
 
 export interface MetricsServerOptions {
@@ -28,6 +27,8 @@ export interface MetricsServer {
 
 /** Subscribes to the diagnostics channels and serves the metrics; rejects when the port is taken. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  // Loaded here, not at the top: prom-client costs start-up time to every command that serves no metrics.
+  const { subscribeMetrics } = await import('./diagnostics-metrics.js');
   const metrics = subscribeMetrics();
   let server: ListeningServer;
   try {
