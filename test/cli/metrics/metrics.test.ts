@@ -121,7 +121,7 @@ sinks:
     const done = output(child);
     let stderr = '';
     child.stderr.on('data', (s: Buffer | string) => (stderr += String(s)));
-    await waitFor(() => /metrics: (http\S+)/.test(stderr));
+    await waitFor(() => /metrics: (http\S+)/.test(stderr), 30_000);
     const url = /metrics: (http\S+)/.exec(stderr)![1]!;
     expect(url).toMatch(/^http:\/\/localhost:\d+\/metrics$/);
 
@@ -155,5 +155,5 @@ sinks:
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(0);
-  });
+  }, 90_000);
 });
