@@ -167,13 +167,18 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   return { ...last, name: pipeline.name, durationMs: performance.now() - startedMs, recordsIn: sum('source'), recordsOut: sum('sink'), stoppedBy };
 }
 
-/** Creates the declared topics and the sources' topics that do not exist yet. */
+/** Creates the declared topics, the sources' topics and the streams' dead-letter topics that do not exist yet. */
 async function createTopics(cluster: Broker, pipeline: Pipeline): Promise<void> {
   const wanted = new Map<string, { partitions: number; config?: Record<string, unknown> }>();
   for (const t of pipeline.topics.values()) wanted.set(t.name, { partitions: t.partitions, config: t.config as Record<string, unknown> });
   for (const s of pipeline.sources) {
     const topic = s.config.topic;
     if (typeof topic === 'string' && !wanted.has(topic)) wanted.set(topic, { partitions: s.config['topic.creation.partitions'] });
+  }
+  // Streams' dead-letter topics, created if missing as the connectors' (one partition, as Kafka Connect's).
+  for (const s of pipeline.streams) {
+    const topic = s.errors.deadLetterTopic;
+    if (topic !== undefined && !wanted.has(topic)) wanted.set(topic, { partitions: 1 });
   }
   for (const [name, t] of wanted) {
     try {
