@@ -1,7 +1,9 @@
 /**
  * `sluice produce TOPIC`: one record per stdin line, sent in pipelined chunks (one `send` of many
- * records per chunk read, a bounded number in flight), then `N records acknowledged` on stderr.
- * Unknown topics are an error, never created.
+ * records per chunk read, a bounded number in flight), then `N records acknowledged` on stderr —
+ * exactly the records the log acknowledged: a line the log refuses (over `max.message.bytes`) is
+ * reported with its line number, the good lines around it are written and counted, and reading
+ * stops after that chunk. Unknown topics are an error, never created.
  */
 import type { Command } from 'commander';
 import type { Producer, ProducerRecord } from '../../core/index.js';
@@ -15,6 +17,8 @@ import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
 const CHUNK_RECORDS = 2000;
 /** Sends awaiting acknowledgement before reading more input (backpressure on stdin). */
 const MAX_IN_FLIGHT_CHUNKS = 8;
+/** Refused line numbers listed in the summary. */
+const MAX_LINES_SHOWN = 10;
 
 interface ProduceOptions {
   partition?: number;
@@ -48,7 +52,9 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
   const meter = new RateMeter();
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | null = null;
-  let unconfirmed = 0; // records of failed sends: some of their batches may have been written
+  let unconfirmed = 0; // records of sends that failed as a whole (nothing of them was acknowledged)
+  const refusedLines: number[] = []; // 1-based input lines the log refused
+  let linesRead = 0;
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;
@@ -73,8 +79,20 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
               ? { topic, key: null, value: orNull(line), partition: options.partition }
               : { topic, key: orNull(line.subarray(0, at)), value: orNull(line.subarray(at + sep!.length)), partition: options.partition };
         }
-        const sending: Promise<void> = producer.send(records).then(
-          (acks) => meter.add(acks.length),
+        const firstLine = linesRead + 1;
+        linesRead += lines.length;
+        const sending: Promise<void> = producer.sendSettled(records).then(
+          (outcomes) => {
+            let acknowledged = 0;
+            outcomes.forEach((o, i) => {
+              if (o.status === 'fulfilled') acknowledged++;
+              else {
+                failure ??= { error: o.reason };
+                refusedLines.push(firstLine + i);
+              }
+            });
+            meter.add(acknowledged);
+          },
           (error: unknown) => {
             failure ??= { error };
             unconfirmed += records.length;
@@ -94,8 +112,14 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
   } finally {
     process.off('SIGINT', onSigint);
     status.stop();
-    const acknowledged = `${meter.total} record${meter.total === 1 ? '' : 's'} acknowledged`;
-    process.stderr.write(unconfirmed === 0 ? `${acknowledged}\n` : `${acknowledged}; sends of ${unconfirmed} more failed (some of those may have been written)\n`);
+    const parts = [`${meter.total} record${meter.total === 1 ? '' : 's'} acknowledged`];
+    if (refusedLines.length > 0) {
+      refusedLines.sort((a, b) => a - b);
+      const shown = refusedLines.slice(0, MAX_LINES_SHOWN).join(', ');
+      parts.push(`${refusedLines.length} refused (line${refusedLines.length === 1 ? '' : 's'} ${shown}${refusedLines.length > MAX_LINES_SHOWN ? ', …' : ''})`);
+    }
+    if (unconfirmed > 0) parts.push(`${unconfirmed} not sent`);
+    process.stderr.write(`${parts.join('; ')}\n`);
   }
   if (failure) throw (failure as { error: unknown }).error;
 }

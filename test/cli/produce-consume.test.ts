@@ -113,13 +113,15 @@ describe.concurrent('sluice produce and consume', () => {
     expect(await tailDone).toMatchObject({ code: 0, signal: null, stderr: '' });
   });
 
-  it('produce fails with exit 1 when the engine refuses a record, and says how many were acknowledged', async ({ onTestFinished }) => {
+  it('produce fails with exit 1 when the engine refuses a record, and says exactly which lines were acknowledged', async ({ onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
     const dir = tempDir();
     await run(['--data-dir', dir, 'topics', 'create', 'small', '-c', 'max.message.bytes=100']);
-    const result = await run(['--data-dir', dir, 'produce', 'small'], { input: `${'x'.repeat(300)}\n` });
+    const result = await run(['--data-dir', dir, 'produce', 'small'], { input: `a\n${'x'.repeat(300)}\nb\nc\n` });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^0 records acknowledged; sends of 1 more failed .*\nsluice: record of \d+ bytes .* max\.message\.bytes \(100\)\n$/);
+    expect(result.stderr).toMatch(/^3 records acknowledged; 1 refused \(line 2\)\nsluice: record of \d+ bytes .* max\.message\.bytes \(100\)\n$/);
+    const consumed = await run(['--data-dir', dir, 'consume', 'small', '-o', 'beginning', '-e', '-f', '%s\n']);
+    expect(consumed.stdout.split('\n').filter(Boolean).sort()).toEqual(['a', 'b', 'c']); // the 3 acknowledged, no more
   });
 
   it('produce stops on SIGINT after sending what it read', async ({ onTestFinished }) => {
