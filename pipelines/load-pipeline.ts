@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { createRegistry, type ConnectorRegistry } from '../connectors/index.js';
+import { unsupportedYamlTags } from '../connectors/config/yaml-tags.js';
 import { checkPipeline, nameFromFile } from './check-pipeline.js';
 import { PipelineError } from './errors.js';
 import { interpolateDocument } from './interpolate.js';
@@ -61,6 +62,11 @@ export function parsePipeline(text: string, file: string, options: LoadPipelineO
     const lineText = text.split('\n')[at.line - 1] ?? '';
     const hint = lineText.includes('${') && /[{[]/.test(lineText) ? ' (inside { } or [ ], quote a ${…} reference: "${VAR}")' : '';
     problems.push({ ...at, path: '', displayPath: '', message: `YAML syntax error: ${e.message.split('\n')[0]}${hint}` });
+    throw new PipelineError(file, problems.sorted());
+  }
+  const tags = unsupportedYamlTags(doc, text);
+  if (tags.length > 0) {
+    for (const t of tags) problems.push({ ...map.at(t.offset), path: '', displayPath: '', message: t.message });
     throw new PipelineError(file, problems.sorted());
   }
   if (doc.contents === null) {

@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ConnectorConfigError, type ConfigProblemLocation } from '../errors.js';
 import type { Locator } from './validate-config.js';
+import { unsupportedYamlTags } from './yaml-tags.js';
 
 export interface ConfigFile {
   /** The parsed config (plain data). */
@@ -42,6 +43,8 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
       source,
     );
   }
+  const tags = unsupportedYamlTags(doc, text);
+  if (tags.length > 0) throw new ConnectorConfigError(tags.map((t) => ({ path: '', message: t.message, file: source, ...at(t.offset) })), source);
   const problems: ConfigProblemLocation[] = [];
   const config = interpolate(doc.toJS({ maxAliasCount: 100 }), '', env, problems);
   const locate: Locator = (pointer, where = 'value') => {

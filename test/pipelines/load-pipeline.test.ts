@@ -14,6 +14,14 @@ describe('pipeline file mistakes (one class per test: file, line, column, proble
     expect(formatProblem(problems[0])).toMatch(/^bad\.yaml:4:1: YAML syntax error/);
   });
 
+  it('a YAML !!binary value (or another non-JSON tag) is one clear problem at its line', () => {
+    const problems = problemsOf(BASE.replace('orders: { partitions: 2 }', 'orders: { partitions: 2, config: { compression.type: !!binary aGVsbG8= } }'), { file: 'bin.yaml' });
+    expect(problems).toHaveLength(1);
+    expect(formatProblem(problems[0])).toBe(
+      'bin.yaml:3:56: YAML tag !!binary is not supported: values are text, numbers, booleans, null, lists and maps (remove the tag; binary data can be written as base64 text)',
+    );
+  });
+
   it('an unknown step names the step, with a suggestion', () => {
     const problems = problemsOf(BASE.replace('- filter: total > 0', '- filtr: total > 0'));
     expect(problems).toEqual([

@@ -136,6 +136,19 @@ describe('config files', () => {
     expect(error.problems).toEqual([expect.objectContaining({ path: '/file.format', line: 6, column: 18 })]);
   });
 
+  test('a YAML !!binary value is one ConnectorConfigError at its line, not a list of Buffer methods', () => {
+    const error = (() => {
+      try {
+        parseConfigText('name: a\nconnector: file-source\ntopic: t\nfile.path: !!binary L3RtcC94\n', 'bin.yaml');
+      } catch (e) {
+        return e as ConnectorConfigError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error).toBeInstanceOf(ConnectorConfigError);
+    expect(error.problems).toEqual([expect.objectContaining({ file: 'bin.yaml', line: 4, message: expect.stringMatching(/^YAML tag !!binary is not supported/) })]);
+  });
+
   test('a syntax error is a ConnectorConfigError with its line', () => {
     expect(() => parseConfigText('name: a\n  bad: [\n', 'bad.yaml')).toThrow(ConnectorConfigError);
     try {
