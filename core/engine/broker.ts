@@ -35,7 +35,7 @@ import { ClosedError, InvalidConfigError, InvalidPartitionsError, ReadOnlyError,
 import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
 import type { Log } from '../log/log.js';
 import { OFFSETS_TOPIC } from '../group/offset-records.js';
-import { DataDirLock } from './data-dir-lock.js';
+import { DataDirLock, dataDirOwner } from './data-dir-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { LogManager } from './log-manager.js';
 import { LogMaintenance } from './log-maintenance.js';
@@ -126,6 +126,7 @@ export class Broker implements Cluster {
         maxSessionTimeoutMs: options.groupMaxSessionTimeoutMs ?? 30 * 60 * 1000,
         initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
         readOnly: this.readOnly,
+        ownerAlive: () => this.dataDir !== null && dataDirOwner(this.dataDir) !== null,
       });
     } catch (err) {
       for (const log of logs?.allLogs() ?? []) void log.close();
