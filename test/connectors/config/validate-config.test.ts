@@ -162,6 +162,13 @@ describe('config files', () => {
   test('environment variables are interpolated; an unset one is a problem at its path', () => {
     const { config } = parseConfigText('name: ${NAME}\ntopic: ${TOPIC:logs}\nliteral: $${KEEP}\n', 'env.yaml', { NAME: 'from-env' });
     expect(config).toEqual({ name: 'from-env', topic: 'logs', literal: '${KEEP}' });
-    expect(() => parseConfigText('name: x\nfile.path: ${MISSING}\n', 'env.yaml', {})).toThrow(/env\.yaml:2:\d+ \/file\.path: environment variable MISSING is not set/);
+    expect(() => parseConfigText('name: x\nfile.path: ${MISSING}\n', 'env.yaml', {})).toThrow(
+      /env\.yaml:2:\d+ \/file\.path: environment variable MISSING is not set \(set it, or give a default: \$\{MISSING:-value\}\)/,
+    );
+  });
+
+  test('${VAR:-default} is the pipeline files\' syntax too: unset or empty falls back', () => {
+    const { config } = parseConfigText('name: ${NAME:-fallback}\ntopic: ${EMPTY:-logs}\nfile.path: ${DIR:-/tmp}/in\n', 'env.yaml', { EMPTY: '', DIR: '/data' });
+    expect(config).toEqual({ name: 'fallback', topic: 'logs', 'file.path': '/data/in' });
   });
 });
