@@ -7,8 +7,9 @@
  */
 import type { Command } from 'commander';
 import type { Producer, ProducerRecord } from '../../core/index.js';
-import { nonNegativeInteger, separator } from '../arguments.js';
+import { delimiter, nonNegativeInteger, separator } from '../arguments.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { UsageError } from '../errors.js';
 import { readLineBatches } from '../line-reader.js';
 import { loadCore } from '../load-core.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
@@ -17,6 +18,7 @@ import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
 const CHUNK_RECORDS = 2000;
 /** Sends awaiting acknowledgement before reading more input (backpressure on stdin). */
 const MAX_IN_FLIGHT_CHUNKS = 8;
+const NEWLINE = Buffer.from('\n');
 /** Refused line numbers listed in the summary. */
 const MAX_LINES_SHOWN = 10;
 
@@ -24,6 +26,10 @@ interface ProduceOptions {
   partition?: number;
   keySeparator?: string;
   nullEmpty?: boolean;
+  key?: string;
+  header?: string[];
+  delimiter?: Buffer;
+  tee?: boolean;
 }
 
 export function registerProduceCommand(program: Command): void {
@@ -33,9 +39,14 @@ export function registerProduceCommand(program: Command): void {
     .argument('<topic>', 'topic to produce to (must exist)')
     .option('-p, --partition <n>', 'send every record to this partition (default: by key, Kafka\'s partitioner)', nonNegativeInteger('-p', 'partition'))
     .option('-K, --key-separator <sep>', 'the text before the first SEP is the key (lines without SEP get a null key)', separator('-K'))
+    .option('-k, --key <key>', 'the key of every record (kcat\'s -k)')
+    .option('-H, --header <name=value>', 'a header on every record, repeatable (kcat\'s -H)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-D, --delimiter <delim>', 'what ends each record in the input (default a newline; \\n \\r \\t \\xNN understood)', delimiter('-D'))
+    .option('-T, --tee', 'also write each record read to stdout (kcat\'s -T)')
     .option('-Z, --null-empty', 'send an empty key or value as null (a tombstone on compacted topics)')
-    .addHelpText('after', '\nExample:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :')
+    .addHelpText('after', '\nExamples:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :\n  $ printf "a;b;" | sluice produce orders -D ";" -k c-1 -H source=cli')
     .action(async (topic: string, options: ProduceOptions, command: Command) => {
+      if (options.key !== undefined && options.keySeparator !== undefined) throw new UsageError('-k and -K exclude each other: one fixed key, or a key from each line');
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
       const { bytesSerde, createProducer, UnknownPartitionError } = await loadCore();
       await withCluster(openForWriting(dataDir), async (cluster) => {
@@ -49,6 +60,9 @@ export function registerProduceCommand(program: Command): void {
 
 async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | null>, topic: string, options: ProduceOptions): Promise<void> {
   const sep = options.keySeparator === undefined ? null : Buffer.from(options.keySeparator, 'utf8');
+  const fixedKey = options.key === undefined ? undefined : Buffer.from(options.key, 'utf8');
+  const headers = (options.header ?? []).map(parseHeader);
+  const delimiter = options.delimiter;
   const meter = new RateMeter();
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | null = null;
@@ -69,15 +83,17 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
   const orNull = (b: Buffer): Buffer | null => (b.length === 0 ? empty : b);
   try {
     try {
-      for await (const lines of readLineBatches(process.stdin, CHUNK_RECORDS)) {
+      for await (const lines of readLineBatches(process.stdin, CHUNK_RECORDS, delimiter)) {
+        if (options.tee) process.stdout.write(Buffer.concat(lines.flatMap((l) => [l, delimiter ?? NEWLINE])));
         const records = new Array<ProducerRecord<Uint8Array | null, Uint8Array | null>>(lines.length);
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i];
           const at = sep === null ? -1 : line.indexOf(sep);
           records[i] =
             at < 0
-              ? { topic, key: null, value: orNull(line), partition: options.partition }
+              ? { topic, key: fixedKey === undefined ? null : orNull(fixedKey), value: orNull(line), partition: options.partition }
               : { topic, key: orNull(line.subarray(0, at)), value: orNull(line.subarray(at + sep!.length)), partition: options.partition };
+          if (headers.length > 0) records[i].headers = headers;
         }
         const firstLine = linesRead + 1;
         linesRead += lines.length;
@@ -123,3 +139,11 @@ async function produceLines(producer: Producer<Uint8Array | null, Uint8Array | n
   }
   if (failure) throw (failure as { error: unknown }).error;
 }
+
+/** `-H name=value` as a header (the value may be empty; the name may not). */
+function parseHeader(text: string): { key: string; value: Buffer } {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UsageError(`-H: expected name=value, got "${text}"`);
+  return { key: text.slice(0, at), value: Buffer.from(text.slice(at + 1), 'utf8') };
+}
+
