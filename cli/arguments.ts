@@ -41,3 +41,32 @@ export function separator(option: string): (value: string) => string {
     return value;
   };
 }
+
+/**
+ * A record delimiter such as `-D ';'`, with kcat's escapes: `\\n`, `\\r`, `\\t`, `\\\\` and `\\xNN`
+ * (a byte); as bytes.
+ */
+export function delimiter(option: string): (value: string) => Buffer {
+  return (value) => {
+    if (value.length === 0) throw new UsageError(`${option}: the delimiter must not be empty`);
+    const out: number[] = [];
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] !== '\\' || i === value.length - 1) {
+        out.push(...Buffer.from(value[i], 'utf8'));
+        continue;
+      }
+      const next = value[++i];
+      if (next === 'x') {
+        const hex = value.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new UsageError(`${option}: "\\x" needs two hex digits (e.g. \\x00), got "${value}"`);
+        out.push(Number.parseInt(hex, 16));
+        i += 2;
+        continue;
+      }
+      const escaped = ({ n: '\n', r: '\r', t: '\t', '\\': '\\' } as Record<string, string>)[next];
+      if (escaped === undefined) throw new UsageError(`${option}: unsupported escape "\\${next}" (use \\n, \\r, \\t, \\\\ or \\xNN)`);
+      out.push(escaped.charCodeAt(0));
+    }
+    return Buffer.from(out);
+  };
+}

@@ -2,8 +2,9 @@
  * `consume -f`: kcat's output format, compiled once into a list of pieces.
  *
  *   %t topic   %p partition   %o offset   %T timestamp (ms)   %k key   %s value
- *   %K key size (-1 for null)   %S value size (-1 for null)   %h headers as k=v,k2=v2   %% a %
- *   \n newline   \r carriage return   \t tab   \\ a backslash
+ *   %K key size (-1 for null)   %S value size (-1 for null)   %R value size (-1 for null) as a
+ *   big-endian 64-bit binary integer (kcat's framing)   %h headers as k=v,k2=v2   %% a %
+ *   \n newline   \r carriage return   \t tab   \\ a backslash   \xNN the byte NN (hex)
  *
  * Keys, values and header values are written as their raw bytes (not re-encoded); a null key or
  * value writes nothing.
@@ -69,6 +70,11 @@ const TOKENS: Record<string, (record: ConsumerRecord, out: OutputChunk) => void>
   },
   K: (r, out) => out.text(String(r.key === null ? -1 : r.key.length)),
   S: (r, out) => out.text(String(r.value === null ? -1 : r.value.length)),
+  R: (r, out) => {
+    const size = Buffer.allocUnsafe(8);
+    size.writeBigInt64BE(BigInt(r.value === null ? -1 : r.value.length));
+    out.bytes(size);
+  },
   h: (r, out) => {
     r.headers.forEach((h, i) => {
       out.text(i === 0 ? `${h.key}=` : `,${h.key}=`);
@@ -76,6 +82,8 @@ const TOKENS: Record<string, (record: ConsumerRecord, out: OutputChunk) => void>
     });
   },
 };
+
+const NEWLINE = Buffer.from('\n');
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\' };
 
@@ -95,8 +103,19 @@ export function compileFormat(format: string): RecordFormatter {
     }
     const next = format[++i];
     if (c === '\\') {
+      if (next === 'x') {
+        const hex = format.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new UsageError(`-f: "\\x" at position ${i} of "${format}" needs two hex digits (e.g. \\x00)`);
+        // A byte, not a character: flush the text so far and write it raw.
+        if (literal) pieces.push(literal);
+        literal = '';
+        const byte = Buffer.from([Number.parseInt(hex, 16)]);
+        pieces.push((_r, out) => out.bytes(byte));
+        i += 2;
+        continue;
+      }
       const escaped = next === undefined ? undefined : ESCAPES[next];
-      if (escaped === undefined) throw new UsageError(`-f: unsupported escape "\\${next ?? ''}" at position ${i} of "${format}" (use \\n, \\r, \\t or \\\\)`);
+      if (escaped === undefined) throw new UsageError(`-f: unsupported escape "\\${next ?? ''}" at position ${i} of "${format}" (use \\n, \\r, \\t, \\\\ or \\xNN)`);
       literal += escaped;
       continue;
     }
@@ -106,7 +125,7 @@ export function compileFormat(format: string): RecordFormatter {
     }
     const token = next === undefined ? undefined : TOKENS[next];
     if (token === undefined) {
-      throw new UsageError(`-f: unknown token "%${next ?? ''}" at position ${i} of "${format}" (known: %t %p %o %T %k %s %K %S %h %%)`);
+      throw new UsageError(`-f: unknown token "%${next ?? ''}" at position ${i} of "${format}" (known: %t %p %o %T %k %s %K %S %R %h %%)`);
     }
     if (literal) pieces.push(literal);
     literal = '';
@@ -123,13 +142,16 @@ export function compileFormat(format: string): RecordFormatter {
   };
 }
 
-/** What consume prints without `-f`: the value and a newline, or with `-K SEP` the key, SEP, the value. */
-export function defaultFormatter(keySeparator?: string): RecordFormatter {
+/**
+ * What consume prints without `-f`: the value and the delimiter (`-D`, default a newline), or with
+ * `-K SEP` the key, SEP, the value and the delimiter.
+ */
+export function defaultFormatter(keySeparator?: string, delimiter: Buffer = NEWLINE): RecordFormatter {
   if (keySeparator === undefined) {
     return {
       write(record, out) {
         if (record.value !== null) out.bytes(record.value);
-        out.text('\n');
+        out.bytes(delimiter);
       },
     };
   }
@@ -138,7 +160,33 @@ export function defaultFormatter(keySeparator?: string): RecordFormatter {
       if (record.key !== null) out.bytes(record.key);
       out.text(keySeparator);
       if (record.value !== null) out.bytes(record.value);
-      out.text('\n');
+      out.bytes(delimiter);
+    },
+  };
+}
+
+/**
+ * `consume -J`: kcat's JSON envelope, one object per line —
+ * `{"topic":"t","partition":0,"offset":7,"tstype":"create","ts":1700000000000,"broker":-1,"headers":["k","v"],"key":"k","payload":"v"}`
+ * (key, payload and header values as UTF-8 text, null when absent; headers a flat name, value list).
+ */
+export function jsonFormatter(delimiter: Buffer = NEWLINE): RecordFormatter {
+  const text = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
+  return {
+    write(r, out) {
+      const envelope = {
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        tstype: 'create',
+        ts: r.timestamp,
+        broker: -1,
+        headers: r.headers.flatMap((h) => [h.key, text(h.value)]),
+        key: text(r.key),
+        payload: text(r.value),
+      };
+      out.text(JSON.stringify(envelope));
+      out.bytes(delimiter);
     },
   };
 }

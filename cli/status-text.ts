@@ -52,14 +52,15 @@ function outputTopics(stream: StreamSpec): string[] {
 
 /**
  * The end-of-run summary:
- *   pipeline orders-etl: 1,000 records in, 42 out, 1.3 s (drained)
+ *   pipeline orders-etl: 1,000 records in, 42 out, 1.3 s (drained; last record at 0.6 s)
  *     source orders-in: 1,000 records → topic orders
  *     streams: 1,000 records processed, 42 written
  *     sink totals-out: 42 records → ./out/totals.jsonl
  */
 export function summaryText(pipeline: Pipeline, s: PipelineRunSummary): string {
   const records = (n: number): string => `${formatCount(n)} record${n === 1 ? '' : 's'}`;
-  const lines = [`pipeline ${s.name}: ${records(s.recordsIn)} in, ${formatCount(s.recordsOut)} out, ${(s.durationMs / 1000).toFixed(1)} s${s.stoppedBy === 'idle' ? ' (drained)' : ''}`];
+  const notes = [s.stoppedBy === 'idle' ? 'drained' : '', s.lastRecordMs !== undefined ? `last record at ${(s.lastRecordMs / 1000).toFixed(1)} s` : ''].filter(Boolean);
+  const lines = [`pipeline ${s.name}: ${records(s.recordsIn)} in, ${formatCount(s.recordsOut)} out, ${(s.durationMs / 1000).toFixed(1)} s${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`];
   const byName = new Map(s.connectors.map((c) => [c.name, c]));
   for (const source of pipeline.sources) {
     const c = byName.get(source.config.name);

@@ -147,6 +147,11 @@ export interface SourceContext {
   readonly positions: ReadonlyMap<string, JsonValue>;
   /** Aborted when the connector stops (or fails): end waits and give up reconnect attempts. */
   readonly signal: AbortSignal;
+  /**
+   * Reports something the user should know that does not stop the connector (a path that matches
+   * no file yet). Published on `sluice:connector:warning`; `sluice run` and `connect` log it.
+   */
+  warn?(message: string): void;
 }
 
 /**

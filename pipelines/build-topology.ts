@@ -9,6 +9,8 @@
  * - join → `join`/`leftJoin` with the topic read as a table (one table per topic, shared);
  * - branch → route index computed per record → `branch()` → one sink per route;
  * - custom → the user's function, per record or as an RxJS operator.
+ * Under `errors.tolerance: all` with a dead-letter topic, the output of every per-record operator
+ * is split: dead-letter markers to that topic, the rest on to the next operator (`step-errors.ts`).
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +21,7 @@ import { initialState, mergeStates, outputOf, updateState, type AggregateState }
 import { PipelineStepError } from './errors.js';
 import { truthy } from './expression.js';
 import type { AggregateStep, BranchStep, CustomStep, JoinStep, Pipeline, Step, StreamSpec } from './pipeline.js';
+import { divertDeadLetters, type StepRun } from './step-errors.js';
 import {
   eachRecord,
   eachRecordSameKey,
@@ -97,36 +100,41 @@ interface StepContext {
 
 /** Applies one step; returns the stream after it (`null` after a branch, which writes by itself). */
 async function applyStep(stream: Stream, spec: StreamSpec, step: Step, ctx: StepContext): Promise<Stream | null> {
-  const label = stepLabel(spec.name, step);
+  const run: StepRun = { stream: spec.name, step, label: stepLabel(spec.name, step), errors: spec.errors };
+  /** `stream.pipe(op)`, failed records split off to the dead-letter topic. */
+  const guarded = (s: Stream, op: RecordOperator): Stream => divertDeadLetters(s.pipe(op), spec.errors, textSerde);
   switch (step.type) {
     case 'filter':
-      return stream.pipe(filterStep(label, step.expression));
+      return guarded(stream, filterStep(run, step.expression));
     case 'map':
-      return stream.pipe(mapStep(label, step.value, step.key));
+      return guarded(stream, mapStep(run, step.value, step.key));
     case 'flat_map':
-      return stream.pipe(flatMapStep(label, step.expression));
+      return guarded(stream, flatMapStep(run, step.expression));
     case 'key':
-      return stream.pipe(keyStep(label, step.expression));
+      return guarded(stream, keyStep(run, step.expression));
     case 'timestamp':
-      return stream.pipe(timestampStep(label, step.expression));
+      return guarded(stream, timestampStep(run, step.expression));
     case 'aggregate':
-      return aggregate(stream, step, label);
+      return aggregate(stream, step, run, guarded);
     case 'join':
-      return join(stream, step, label, ctx.tableOf(step.table));
+      return join(stream, step, run, ctx.tableOf(step.table), guarded);
     case 'branch':
-      branch(stream, step, label, ctx);
+      branch(stream, step, run, ctx, guarded);
       return null;
     case 'custom':
-      return stream.pipe(await custom(step, label, ctx));
+      return guarded(stream, await custom(step, run, ctx));
   }
 }
 
-function aggregate(stream: Stream, step: AggregateStep, label: string): Stream {
+type Guarded = (s: Stream, op: RecordOperator) => Stream;
+
+function aggregate(stream: Stream, step: AggregateStep, run: StepRun, guarded: Guarded): Stream {
   const fields = step.fields;
-  let s = step.groupBy ? stream.pipe(keyStep(label, step.groupBy)) : stream;
+  let s = step.groupBy ? guarded(stream, keyStep(run, step.groupBy)) : stream;
   if (fields.some((f) => f.expression !== undefined)) {
-    s = s.pipe(
-      eachRecordSameKey(label, async (r) => {
+    s = guarded(
+      s,
+      eachRecordSameKey(run, async (r) => {
         const inputs = await Promise.all(fields.map((f) => f.expression?.evaluate(r) ?? null));
         const headers = [...r.headers.filter((h: RecordHeader) => h.key !== AGGREGATE_INPUTS_HEADER), { key: AGGREGATE_INPUTS_HEADER, value: Buffer.from(JSON.stringify(inputs)) }];
         return [withParts(r, { headers })];
@@ -157,13 +165,13 @@ function aggregate(stream: Stream, step: AggregateStep, label: string): Stream {
   if (w.kind === 'session') {
     const table = grouped.windowedBy(session(w.gapMs, { graceMs: w.graceMs })).aggregate(init, update, (a: AggregateState, b: AggregateState) => mergeStates(fields, a, b), windowedOptions);
     // A null is a session merged into another: its successor is emitted too.
-    return table.toStream().pipe(eachRecord(label, (r) => (r.value === null ? [] : [r])), unwindow);
+    return table.toStream().pipe(eachRecord(run, (r) => (r.value === null ? [] : [r])), unwindow);
   }
   const windows = w.kind === 'tumbling' ? tumbling(w.sizeMs, { graceMs: w.graceMs }) : hopping(w.sizeMs, w.advanceMs, { graceMs: w.graceMs });
   return grouped.windowedBy(windows).aggregate(init, update, windowedOptions).toStream().pipe(unwindow);
 }
 
-function join(stream: Stream, step: JoinStep, label: string, table: KTable<any, any>): Stream {
+function join(stream: Stream, step: JoinStep, run: StepRun, table: KTable<any, any>, guarded: Guarded): Stream {
   const joinMethod = (joiner: (value: unknown, tableValue: unknown) => unknown): Stream =>
     step.kind === 'left' ? stream.leftJoin(table, (v: unknown, t: unknown) => joiner(v, t ?? null)) : stream.join(table, joiner);
   if (step.value === undefined) {
@@ -172,8 +180,9 @@ function join(stream: Stream, step: JoinStep, label: string, table: KTable<any, 
     );
   }
   const expression = step.value;
-  return joinMethod((value, tableValue) => ({ value, table: tableValue })).pipe(
-    eachRecordSameKey(label, async (r) => {
+  return guarded(
+    joinMethod((value, tableValue) => ({ value, table: tableValue })),
+    eachRecordSameKey(run, async (r) => {
       const { value, table: tableValue } = r.value as { value: unknown; table: unknown };
       const out = await expression.evaluate(withParts(r, { value }), { table: tableValue });
       return [withParts(r, { value: out === undefined ? null : out })];
@@ -181,10 +190,11 @@ function join(stream: Stream, step: JoinStep, label: string, table: KTable<any, 
   );
 }
 
-function branch(stream: Stream, step: BranchStep, label: string, ctx: StepContext): void {
+function branch(stream: Stream, step: BranchStep, run: StepRun, ctx: StepContext, guarded: Guarded): void {
   // The route of each record is computed once (asynchronously), then branch() splits on it.
-  const routed = stream.pipe(
-    eachRecordSameKey(label, async (r) => {
+  const routed = guarded(
+    stream,
+    eachRecordSameKey(run, async (r) => {
       for (let i = 0; i < step.routes.length; i++) {
         const when = step.routes[i].when;
         if (when === undefined || truthy(await when.evaluate(r))) return [withParts(r, { value: { route: i, value: r.value } })];
@@ -199,7 +209,8 @@ function branch(stream: Stream, step: BranchStep, label: string, ctx: StepContex
   });
 }
 
-async function custom(step: CustomStep, label: string, ctx: StepContext): Promise<RecordOperator> {
+async function custom(step: CustomStep, run: StepRun, ctx: StepContext): Promise<RecordOperator> {
+  const label = run.label;
   let module: Record<string, unknown>;
   try {
     module = await ctx.importModule(step.module);
@@ -226,7 +237,7 @@ async function custom(step: CustomStep, label: string, ctx: StepContext): Promis
       );
   }
   const perRecord = fn as (record: AnyRecord) => unknown;
-  return eachRecord(label, async (input) => {
+  return eachRecord(run, async (input) => {
     const out = await perRecord(input);
     if (out === null || out === undefined) return [];
     return (Array.isArray(out) ? out : [out]).map((r: unknown) => {

@@ -42,6 +42,11 @@ export function checkPipeline(data: unknown, problems: Problems, options: CheckO
       sourcePartitions.set(entry.topic, typeof p === 'number' ? p : 1);
     }
   }
+  // Streams' dead-letter topics are created if missing too (one partition), so sinks may read them.
+  for (const entry of Array.isArray(d.streams) ? d.streams : []) {
+    const dlq = isObj(entry) ? entry['errors.deadletterqueue.topic.name'] : undefined;
+    if (typeof dlq === 'string' && !sourcePartitions.has(dlq)) sourcePartitions.set(dlq, 1);
+  }
   const known = new Set([...topics.keys(), ...sourcePartitions.keys()]);
   const streams = new StreamChecker(problems, {
     topics: known,

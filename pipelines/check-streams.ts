@@ -10,6 +10,7 @@ import { compileExpression, ExpressionSyntaxError, type Expression } from './exp
 import { parseDuration } from './duration.js';
 import type { AggregateField, AggregateStep, BranchStep, CustomStep, JoinStep, Step, StreamSpec, WindowSpec } from './pipeline.js';
 import type { Problems } from './problems.js';
+import type { StreamErrorPolicy } from './step-errors.js';
 import { pointerJoin } from './source-map.js';
 import { AGGREGATE_OPS, STEP_TYPES, type AggregateOp } from './step-schemas.js';
 import { didYouMean } from '../connectors/config/suggest.js';
@@ -94,7 +95,21 @@ export class StreamChecker {
     } else if (!endsWithBranch && s.from !== undefined) {
       this.#problems.add(base, `stream "${name}" writes nowhere: add "to: <topic>" (or end it with a branch step)`);
     }
-    return { name, from, steps, to: topicList(s.to), at: this.#problems.map.locate(base) };
+    return { name, from, steps, to: topicList(s.to), errors: this.#errors(s, base), at: this.#problems.map.locate(base) };
+  }
+
+  /** The stream's `errors.*` keys (types and values were checked by the schema). */
+  #errors(s: Obj, base: string): StreamErrorPolicy {
+    const tolerance = s['errors.tolerance'] === 'all' ? 'all' : 'none';
+    const deadLetterTopic = str(s['errors.deadletterqueue.topic.name']);
+    if (deadLetterTopic !== undefined && tolerance === 'none') {
+      this.#problems.add(`${base}/errors.deadletterqueue.topic.name`, 'is only used with errors.tolerance "all" (failed records go there instead of stopping the pipeline)', 'key');
+    }
+    if (deadLetterTopic !== undefined && topicList(s.from).includes(deadLetterTopic)) {
+      this.#problems.add(`${base}/errors.deadletterqueue.topic.name`, `must differ from the topics the stream reads ("${deadLetterTopic}"): its failed records would come back to it`);
+    }
+    const contextHeaders = s['errors.deadletterqueue.context.headers.enable'] !== false;
+    return { tolerance, ...(deadLetterTopic !== undefined ? { deadLetterTopic } : {}), contextHeaders };
   }
 
   #step(type: string, spec: unknown, pointer: string, number: number, stream: { stream: string; from: string[]; keyChanged: boolean }): Step | undefined {

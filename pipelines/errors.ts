@@ -44,3 +44,22 @@ export class PipelineStepError extends SluiceError {
     super('PIPELINE_STEP_FAILED', message, options);
   }
 }
+
+/**
+ * A step failed on one record and the stream's `errors.tolerance` is `none`: names the stream, the
+ * step (number, type, place in the file), the expression that failed and where the record was read.
+ */
+export class StepRecordError extends PipelineStepError {
+  constructor(
+    message: string,
+    readonly stream: string,
+    readonly step: number,
+    readonly stepType: string,
+    /** The expression's text (a custom step: `module#export`); absent when no expression applies. */
+    readonly expression: string | undefined,
+    readonly origin: { readonly topic: string; readonly partition: number; readonly offset: number },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -43,6 +43,30 @@ export class ExpressionSyntaxError extends Error {
 }
 
 /**
+ * An expression failed on a record. JSONata throws plain objects (`{ code, position, token,
+ * message }`), which print as `[object Object]`; this is an `Error` with JSONata's message, code
+ * and position (the 1-based character where it failed) and the expression's text.
+ */
+export class ExpressionEvaluationError extends Error {
+  constructor(
+    message: string,
+    readonly expression: string,
+    readonly position: number | undefined,
+    readonly code: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ExpressionEvaluationError';
+  }
+
+  /** What failed, e.g. `The left side of the "*" operator must evaluate to a number (T2001, at character 10 of \`n * 2\`)`. */
+  describe(): string {
+    const where = [this.code, this.position !== undefined ? `at character ${this.position}` : undefined].filter(Boolean).join(', ');
+    return `${this.message} (${where ? `${where} of ` : ''}\`${this.expression}\`)`;
+  }
+}
+
+/**
  * Compiles a JSONata expression.
  * @throws ExpressionSyntaxError with the position of the error.
  */
@@ -58,16 +82,23 @@ export function compileExpression(source: string): Expression {
   }
   return {
     source,
-    evaluate: (record, bindings) =>
-      compiled.evaluate(record.value, {
-        key: record.key,
-        timestamp: record.timestamp,
-        headers: headersObject(record.headers),
-        topic: record.origin?.topic,
-        partition: record.origin?.partition,
-        offset: record.origin?.offset,
-        ...bindings,
-      }) as Promise<unknown>,
+    evaluate: async (record, bindings) => {
+      try {
+        return (await compiled.evaluate(record.value, {
+          key: record.key,
+          timestamp: record.timestamp,
+          headers: headersObject(record.headers),
+          topic: record.origin?.topic,
+          partition: record.origin?.partition,
+          offset: record.origin?.offset,
+          ...bindings,
+        })) as unknown;
+      } catch (error) {
+        const e = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; position?: unknown; code?: unknown };
+        const message = typeof e.message === 'string' ? e.message : String(error);
+        throw new ExpressionEvaluationError(message, source, typeof e.position === 'number' ? e.position : undefined, typeof e.code === 'string' ? e.code : undefined, { cause: error });
+      }
+    },
   };
 }
 

@@ -16,10 +16,11 @@
  * Keys are not interpolated.
  */
 import { isPair, isScalar, isSeq, visit, type Document } from 'yaml';
+import { interpolateString } from '../connectors/config/interpolate-string.js';
 import { pointerJoin } from './source-map.js';
 
-/** `$${…}` (escape), or `${NAME}`, `${NAME:-default}`, `${NAME:default}`. */
-const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-?)([^}]*))?\}/g;
+export { interpolateString };
+
 const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-?[^}]*)?\}$/;
 
 /** An unset variable without a default, at the string value `pointer` (`index`: where in the scalar's value). */
@@ -35,24 +36,6 @@ export interface InterpolationResult {
   coercible: Set<string>;
 }
 
-/**
- * Substitutes variables in a string.
- * @returns the new text and the variables that were unset (left as written).
- * @example interpolateString('${HOME}/data', { HOME: '/root' }) // { text: '/root/data', unset: [] }
- */
-export function interpolateString(text: string, env: Readonly<Record<string, string | undefined>>): { text: string; unset: { name: string; index: number }[] } {
-  const unset: { name: string; index: number }[] = [];
-  if (!text.includes('${')) return { text, unset };
-  const out = text.replace(REFERENCE, (whole: string, escaped: string, name: string, separator: string | undefined, fallback: string | undefined, index: number) => {
-    if (escaped) return whole.slice(1);
-    const value = env[name];
-    if (value !== undefined && !(value === '' && separator !== undefined)) return value;
-    if (separator !== undefined) return fallback ?? '';
-    unset.push({ name, index });
-    return whole;
-  });
-  return { text: out, unset };
-}
 
 /**
  * Interpolates every string value of `doc` in place.

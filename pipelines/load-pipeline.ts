@@ -13,8 +13,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, LineCounter, parseDocument } from 'yaml';
 import { createRegistry, type ConnectorRegistry } from '../connectors/index.js';
+import { unsupportedYamlTags } from '../connectors/config/yaml-tags.js';
 import { checkPipeline, nameFromFile } from './check-pipeline.js';
 import { PipelineError } from './errors.js';
 import { interpolateDocument } from './interpolate.js';
@@ -22,6 +23,9 @@ import type { Pipeline } from './pipeline.js';
 import { Problems } from './problems.js';
 import { SourceMap } from './source-map.js';
 import { validateSchema } from './validate-schema.js';
+
+/** Top-level fields only a pipeline has. */
+const PIPELINE_PARTS = ['sources', 'streams', 'sinks', 'topics', 'engine'];
 
 export interface LoadPipelineOptions {
   /** Variables for `${VAR}` (default `process.env`). `PIPELINE_DIR` is always the file's directory. */
@@ -63,8 +67,20 @@ export function parsePipeline(text: string, file: string, options: LoadPipelineO
     problems.push({ ...at, path: '', displayPath: '', message: `YAML syntax error: ${e.message.split('\n')[0]}${hint}` });
     throw new PipelineError(file, problems.sorted());
   }
+  const tags = unsupportedYamlTags(doc, text);
+  if (tags.length > 0) {
+    for (const t of tags) problems.push({ ...map.at(t.offset), path: '', displayPath: '', message: t.message });
+    throw new PipelineError(file, problems.sorted());
+  }
   if (doc.contents === null) {
     problems.push({ ...map.at(0), path: '', displayPath: '', message: 'the file is empty: a pipeline declares topics, sources, streams and sinks' });
+    throw new PipelineError(file, problems.sorted());
+  }
+
+  if (isMap(doc.contents) && doc.has('connector') && !PIPELINE_PARTS.some((k) => doc.has(k))) {
+    // A connector config given to `validate` or `run`: one clear problem instead of one per field.
+    const connector = doc.get('connector');
+    problems.add('/connector', `this looks like a connector config (connector: ${String(connector)}), not a pipeline file: check it with "sluice connect --validate ${file}", run it with "sluice connect ${file}", or put it in a pipeline under sources: or sinks:`, 'key');
     throw new PipelineError(file, problems.sorted());
   }
 

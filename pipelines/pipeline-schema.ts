@@ -9,6 +9,7 @@
  * standalone config (see `validate-pipeline.ts`).
  */
 import { ConfigValidator, type ConnectorRegistry, type JsonSchema } from '../connectors/index.js';
+import { deadLetterSchemas } from '../connectors/config/common-schema.js';
 import { engineSchema, topicsSchema } from './topic-schema.js';
 import { stepDefinitions } from './step-schemas.js';
 
@@ -83,7 +84,27 @@ function streamSchema(): JsonSchema {
       from: { $ref: '#/definitions/topicList', description: 'The topic (or topics) to read.' },
       steps: { type: 'array', items: { $ref: '#/definitions/step' }, default: [], description: 'The steps every record goes through, in order.' },
       to: { $ref: '#/definitions/topicList', description: 'The topic (or topics) the results are written to. Omit when the last step is a branch.' },
+      ...streamErrorSchemas(),
     },
+  };
+}
+
+/** The connectors' error settings, applied to the records a stream's steps fail on. */
+function streamErrorSchemas(): { [field: string]: JsonSchema } {
+  const shared = deadLetterSchemas();
+  return {
+    'errors.tolerance': {
+      ...shared['errors.tolerance'],
+      description:
+        'none: a record a step fails on (an expression error, a custom function throwing) stops the pipeline with an error naming the step, the expression and the record. all: the record is skipped and the stream goes on — sent to the dead-letter topic when one is set.',
+    },
+    'errors.deadletterqueue.topic.name': {
+      ...shared['errors.deadletterqueue.topic.name'],
+      description:
+        'With errors.tolerance: all: topic receiving the records a step failed on (as they entered that step), the error in __connect.errors.* headers (topic, partition, offset, step, exception message). Created if missing.',
+      examples: ['orders-dlq'],
+    },
+    'errors.deadletterqueue.context.headers.enable': shared['errors.deadletterqueue.context.headers.enable'],
   };
 }
 

@@ -7,6 +7,7 @@ import type { LogConfigInput } from '../core/index.js';
 import type { ValidConfig } from '../connectors/index.js';
 import type { Expression } from './expression.js';
 import type { Location } from './source-map.js';
+import type { StreamErrorPolicy } from './step-errors.js';
 import type { AggregateOp } from './step-schemas.js';
 import type { Format } from './topic-schema.js';
 
@@ -52,6 +53,8 @@ export interface StreamSpec {
   readonly steps: readonly Step[];
   /** Empty when the last step is a branch. */
   readonly to: readonly string[];
+  /** What a record a step fails on does: `errors.tolerance` and the dead-letter topic. */
+  readonly errors: StreamErrorPolicy;
   readonly at: Location;
 }
 

@@ -21,9 +21,10 @@
  *   const summary = await runPipeline(pipeline, { dataDir: './.sluice', untilIdle: true });
  *   console.log(`${summary.recordsIn} in, ${summary.recordsOut} out`);
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import path from 'node:path';
 import { openCluster, TopicExistsError, type Broker } from '../core/index.js';
-import { ConnectorFailedError, createConnectRuntime, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
+import { ConnectorFailedError, createConnectRuntime, RECORDS_CHANNEL, type ConnectorRecordsEvent, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
 import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../streams/index.js';
 import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 import type { Pipeline } from './pipeline.js';
@@ -60,6 +61,12 @@ export interface PipelineStatus {
 export interface PipelineRunSummary extends PipelineStatus {
   readonly name: string;
   readonly durationMs: number;
+  /**
+   * When the last record was acknowledged (by a sink, else by the log for a source), in ms from
+   * the start: the time spent working; the rest of `durationMs` is start-up, idle detection and
+   * shutdown. Absent when no record moved.
+   */
+  readonly lastRecordMs?: number;
   /** Records the sources wrote to the log. */
   readonly recordsIn: number;
   /** Records the sinks wrote out (acknowledged by their destinations). */
@@ -74,6 +81,14 @@ export interface PipelineRunSummary extends PipelineStatus {
  */
 export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRunSummary> {
   const startedMs = performance.now();
+  // The time spent working ends with the last record acknowledged by this pipeline's connectors.
+  const ours = new Set([...pipeline.sources, ...pipeline.sinks].map((c) => c.config.name));
+  let lastRecordMs: number | undefined;
+  const onRecords = (message: unknown): void => {
+    const e = message as ConnectorRecordsEvent;
+    if (ours.has(e.name) && e.batch > 0) lastRecordMs = performance.now() - startedMs;
+  };
+  subscribe(RECORDS_CHANNEL, onRecords);
   const topology = await buildTopology(pipeline, { importModule: options.importModule });
   const cluster = pipeline.engine.inMemory
     ? await openCluster({ inMemory: true, autoCreateTopics: false })
@@ -161,19 +176,25 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       last = { ...last, connectors: runtime.statuses() };
     }
     await cluster.close();
+    unsubscribe(RECORDS_CHANNEL, onRecords);
   }
   if (failure) throw failure;
   const sum = (kind: 'source' | 'sink'): number => last.connectors.filter((c) => c.kind === kind).reduce((n, c) => n + c.recordsOut, 0);
-  return { ...last, name: pipeline.name, durationMs: performance.now() - startedMs, recordsIn: sum('source'), recordsOut: sum('sink'), stoppedBy };
+  return { ...last, name: pipeline.name, durationMs: performance.now() - startedMs, lastRecordMs, recordsIn: sum('source'), recordsOut: sum('sink'), stoppedBy };
 }
 
-/** Creates the declared topics and the sources' topics that do not exist yet. */
+/** Creates the declared topics, the sources' topics and the streams' dead-letter topics that do not exist yet. */
 async function createTopics(cluster: Broker, pipeline: Pipeline): Promise<void> {
   const wanted = new Map<string, { partitions: number; config?: Record<string, unknown> }>();
   for (const t of pipeline.topics.values()) wanted.set(t.name, { partitions: t.partitions, config: t.config as Record<string, unknown> });
   for (const s of pipeline.sources) {
     const topic = s.config.topic;
     if (typeof topic === 'string' && !wanted.has(topic)) wanted.set(topic, { partitions: s.config['topic.creation.partitions'] });
+  }
+  // Streams' dead-letter topics, created if missing as the connectors' (one partition, as Kafka Connect's).
+  for (const s of pipeline.streams) {
+    const topic = s.errors.deadLetterTopic;
+    if (topic !== undefined && !wanted.has(topic)) wanted.set(topic, { partitions: 1 });
   }
   for (const [name, t] of wanted) {
     try {

@@ -1,14 +1,17 @@
 /**
  * RxJS operators for pipeline steps. JSONata evaluates asynchronously, so each operator handles
  * one record at a time in order (`concatMap`): records leave a step in the order they entered it,
- * and a batch completes only once every evaluation settled. A step that throws fails the stream
- * with a `PipelineStepError` naming the stream, the step and its place in the file.
+ * and a batch completes only once every evaluation settled. A record a step throws on follows the
+ * stream's `errors.tolerance` (`step-errors.ts`): the stream fails with a `StepRecordError` naming
+ * the stream, the step, its place in the file, the expression and the record — or the record is
+ * skipped (and dead-lettered).
  */
 import { concatMap, mergeMap, type OperatorFunction } from 'rxjs';
 import { preservesKey, type StreamRecord } from '../streams/index.js';
 import { PipelineStepError } from './errors.js';
 import { truthy, type Expression } from './expression.js';
 import type { Step } from './pipeline.js';
+import { failedRecord, type StepRun } from './step-errors.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type AnyRecord = StreamRecord<any, any>;
@@ -20,18 +23,18 @@ export function stepLabel(stream: string, step: Step): string {
 }
 
 /**
- * Turns each record into the records `project` returns, one record at a time, in order.
- * Errors are wrapped with `label`.
+ * Turns each record into the records `project` returns, one record at a time, in order. A record
+ * `project` throws on follows `run.errors` (fails the stream, or is skipped or dead-lettered).
  */
-export function eachRecord(label: string, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
+export function eachRecord(run: StepRun, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
   return (source) =>
     source.pipe(
       concatMap(async (record) => {
         try {
           return await project(record);
         } catch (error) {
-          if (error instanceof PipelineStepError) throw error;
-          throw new PipelineStepError(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          if (error instanceof PipelineStepError) throw error; // a problem of the step itself, not of this record
+          return failedRecord(run, record, error);
         }
       }),
       mergeMap((records) => records),
@@ -39,8 +42,8 @@ export function eachRecord(label: string, project: (record: AnyRecord) => Promis
 }
 
 /** `eachRecord`, marked as keeping keys (no repartition before a following aggregate or join). */
-export function eachRecordSameKey(label: string, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
-  return preservesKey(eachRecord(label, project));
+export function eachRecordSameKey(run: StepRun, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
+  return preservesKey(eachRecord(run, project));
 }
 
 /** Keys are strings (as they are) or JSON text; null and undefined are no key. */
@@ -55,35 +58,35 @@ export function withParts(record: AnyRecord, parts: Partial<Pick<AnyRecord, 'key
   return { key: record.key, value: record.value, timestamp: record.timestamp, headers: record.headers, ...parts, origin: record.origin };
 }
 
-export const filterStep = (label: string, e: Expression): RecordOperator =>
-  eachRecordSameKey(label, async (r) => (truthy(await e.evaluate(r)) ? [r] : []));
+export const filterStep = (run: StepRun, e: Expression): RecordOperator =>
+  eachRecordSameKey(run, async (r) => (truthy(await e.evaluate(r)) ? [r] : []));
 
-export const mapValueStep = (label: string, e: Expression): RecordOperator =>
-  eachRecordSameKey(label, async (r) => [withParts(r, { value: nullish(await e.evaluate(r)) })]);
+export const mapValueStep = (run: StepRun, e: Expression): RecordOperator =>
+  eachRecordSameKey(run, async (r) => [withParts(r, { value: nullish(await e.evaluate(r)) })]);
 
-export function mapStep(label: string, value: Expression | undefined, key: Expression | undefined): RecordOperator {
-  if (key === undefined) return mapValueStep(label, value!);
-  return eachRecord(label, async (r) => {
+export function mapStep(run: StepRun, value: Expression | undefined, key: Expression | undefined): RecordOperator {
+  if (key === undefined) return mapValueStep(run, value!);
+  return eachRecord(run, async (r) => {
     const [k, v] = await Promise.all([key.evaluate(r), value?.evaluate(r)]);
     return [withParts(r, { key: keyOf(k), ...(value ? { value: nullish(v) } : {}) })];
   });
 }
 
-export const flatMapStep = (label: string, e: Expression): RecordOperator =>
-  eachRecordSameKey(label, async (r) => {
+export const flatMapStep = (run: StepRun, e: Expression): RecordOperator =>
+  eachRecordSameKey(run, async (r) => {
     const out = await e.evaluate(r);
     if (out === undefined) return [];
     return (Array.isArray(out) ? out : [out]).map((value) => withParts(r, { value }));
   });
 
-export const keyStep = (label: string, e: Expression): RecordOperator => eachRecord(label, async (r) => [withParts(r, { key: keyOf(await e.evaluate(r)) })]);
+export const keyStep = (run: StepRun, e: Expression): RecordOperator => eachRecord(run, async (r) => [withParts(r, { key: keyOf(await e.evaluate(r)) })]);
 
-export const timestampStep = (label: string, e: Expression): RecordOperator =>
-  eachRecordSameKey(label, async (r) => {
+export const timestampStep = (run: StepRun, e: Expression): RecordOperator =>
+  eachRecordSameKey(run, async (r) => {
     const t = await e.evaluate(r);
     const ms = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : NaN;
     if (!Number.isFinite(ms) || ms < 0) {
-      throw new Error(`the timestamp must be milliseconds since the epoch or an ISO 8601 date, got ${JSON.stringify(t) ?? 'nothing'} (record at ${r.origin.topic}-${r.origin.partition}@${r.origin.offset})`);
+      throw new Error(`the timestamp must be milliseconds since the epoch or an ISO 8601 date, got ${JSON.stringify(t) ?? 'nothing'}`);
     }
     return [withParts(r, { timestamp: Math.trunc(ms) })];
   });

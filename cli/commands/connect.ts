@@ -13,6 +13,7 @@ import { nonNegativeInteger, positiveInteger } from '../arguments.js';
 import { addRestOptions, restServerOptions, type RestOptions } from '../connect-control/rest-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
+import { printConfigProblems } from '../config-problems.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
@@ -93,8 +94,8 @@ export function registerConnectCommand(program: Command): void {
         problems.push(...error.problems);
       }
       if (problems.length > 0) {
-        process.stderr.write(`${new connectors.ConnectorConfigError(problems).message}\n`);
-        throw new UsageError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the connector config${files.length === 1 ? '' : 's'}; nothing was started`);
+        await printConfigProblems(problems);
+        throw new UsageError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files.length === 1 ? files[0] : 'the connector configs'}; nothing was started`);
       }
       const rest = restServerOptions(options);
       if (options.validate) {

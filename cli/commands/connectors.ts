@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatCount } from '../status-line.js';
 import { formatTable } from '../table.js';
+import { printConfigProblems } from '../config-problems.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:8083';
 
@@ -130,7 +131,7 @@ export function registerConnectorsCommand(program: Command): void {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no config file ${file}`);
         if (error instanceof c.ConnectorConfigError) {
-          process.stderr.write(`${error.message}\n`);
+          await printConfigProblems(error.problems);
           throw new UsageError(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in ${file}; nothing was started`);
         }
         throw error;

@@ -5,12 +5,12 @@
  * closes (EPIPE, e.g. `| head -3`) — always with exit code 0.
  */
 import { once } from 'node:events';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Broker, Consumer, ConsumerRecord, TopicPartition } from '../../core/index.js';
-import { nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
+import { delimiter, nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
 import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
-import { compileFormat, defaultFormatter, OutputChunk, type RecordFormatter } from '../format.js';
+import { compileFormat, defaultFormatter, jsonFormatter, OutputChunk, type RecordFormatter } from '../format.js';
 import { loadCore, type Core } from '../load-core.js';
 import { parseStartOffset, resolveStartOffset, type StartOffset } from '../offset-spec.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
@@ -23,6 +23,8 @@ interface ConsumeOptions {
   exit?: boolean;
   format?: string;
   keySeparator?: string;
+  json?: boolean;
+  delimiter?: Buffer;
 }
 
 /** Records per poll, and so per stdout write at most. */
@@ -32,32 +34,39 @@ export function registerConsumeCommand(program: Command): void {
   program
     .command('consume')
     .description('write the records of a topic to stdout, one per line (read-only without -G; with -G a group member that commits)')
-    .argument('<topic>', 'topic to read')
+    .argument('<topic...>', 'topic to read; with -G several topics, and regexes starting with ^ (kcat\'s -G group topic1 ^orders-.*)')
     .option(
       '-G, --group <group>',
       'join this consumer group and commit after writing each poll (opens the data dir for writing; members of one group share one process)',
     )
     .option('-p, --partition <n>', 'read only this partition (default: all)', nonNegativeInteger('-p', 'partition'))
-    .option(
-      '-o, --offset <spec>',
-      'where to start: beginning, end, OFFSET, -N (N before the end of each partition), s@TIMESTAMP_MS',
-      parseStartOffset,
-      { kind: 'end' } satisfies StartOffset,
+    .addOption(
+      new Option('-o, --offset <spec>', 'where to start: beginning, end, OFFSET, -N (N before the end of each partition), s@TIMESTAMP_MS')
+        .argParser(parseStartOffset)
+        .default({ kind: 'end' } satisfies StartOffset, 'end'),
     )
     .option('-c, --count <n>', 'exit after N records', positiveInteger('-c', 'record count'))
     .option('-e, --exit', 'exit once every partition reached its end')
-    .option('-f, --format <fmt>', 'kcat output format: %t %p %o %T %k %s %K %S %h %%, \\n \\t \\\\ (default: the value and a newline)')
+    .option('-f, --format <fmt>', 'kcat output format: %t %p %o %T %k %s %K %S %R %h %%, \\n \\r \\t \\\\ \\xNN (default: the value and a newline)')
+    .option('-J, --json', "kcat's JSON envelope, one object per record: topic, partition, offset, tstype, ts, broker, headers, key, payload")
+    .option('-D, --delimiter <delim>', 'without -f: what ends each record (default a newline; \\n \\r \\t \\xNN understood)', delimiter('-D'))
     .option('-K, --key-separator <sep>', 'without -f: print the key, SEP, then the value', separator('-K'))
     .addHelpText('after', "\nExamples:\n  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'\n  $ sluice consume orders -G billing -o beginning -e")
-    .action(async (topic: string, options: ConsumeOptions, command: Command) => {
-      const formatter = options.format !== undefined ? compileFormat(options.format) : defaultFormatter(options.keySeparator);
+    .action(async (topics: string[], options: ConsumeOptions, command: Command) => {
+      if (options.json && options.format !== undefined) throw new UsageError('-J and -f exclude each other: -J prints JSON envelopes');
+      const formatter =
+        options.format !== undefined ? compileFormat(options.format) : options.json ? jsonFormatter(options.delimiter) : defaultFormatter(options.keySeparator, options.delimiter);
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      if (options.group === undefined && (topics.length > 1 || topics[0].startsWith('^'))) {
+        throw new UsageError('several topics or a ^regex need a group (-G GROUP): without one, consume reads one topic');
+      }
+      const topic = topics[0];
       if (options.group !== undefined) {
         if (options.partition !== undefined) throw new UsageError('-G and -p exclude each other: a group assigns the partitions');
         if (options.offset.kind !== 'beginning' && options.offset.kind !== 'end') {
           throw new UsageError('with -G, -o takes beginning or end: where partitions without a committed offset start');
         }
-        await withCluster(openForWriting(dataDir), (cluster) => consumeInGroup(cluster, topic, options.group!, options, formatter));
+        await withCluster(openForWriting(dataDir), (cluster) => consumeInGroup(cluster, topics, options.group!, options, formatter));
         return;
       }
       await withCluster(openForReading(dataDir), (cluster) => consume(cluster, topic, options, formatter));
@@ -77,18 +86,19 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
 }
 
 /** `consume -G`: a group member; commits what was written after each poll (at-least-once). */
-async function consumeInGroup(cluster: Broker, topic: string, groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+async function consumeInGroup(cluster: Broker, topics: readonly string[], groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
   const { ClosedError, createGroupConsumer } = await loadCore();
-  await cluster.partitionCount(topic); // an unknown topic fails here, clearly
+  const names = topics.filter((t) => !t.startsWith('^'));
+  for (const name of names) await cluster.partitionCount(name); // an unknown topic fails here, clearly
   const consumer = createGroupConsumer(cluster, {
     groupId,
-    topics: [topic],
+    topics: subscription(topics),
     enableAutoCommit: false,
     autoOffsetReset: options.offset.kind === 'beginning' ? 'earliest' : 'latest',
     maxPollRecords: MAX_POLL_RECORDS,
   });
   await pump(consumer, {
-    topic,
+    topic: topics.join(','),
     options,
     formatter,
     ClosedError,
@@ -170,6 +180,26 @@ async function pump(consumer: PumpSource, { topic, options, formatter, ClosedErr
       stop(); // stdout failed while we waited
     }
   }
+}
+
+/**
+ * What a group subscribes to: the names, or — with a `^regex` among them, as kcat — one pattern
+ * matching the names and every regex (anchored at both ends, as Kafka's pattern subscriptions).
+ * @throws UsageError for a regex that does not compile.
+ */
+function subscription(topics: readonly string[]): string[] | RegExp {
+  if (!topics.some((t) => t.startsWith('^'))) return [...topics];
+  const parts = topics.map((t) => {
+    if (!t.startsWith('^')) return t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const body = t.slice(1).replace(/\$$/, '');
+    try {
+      new RegExp(body);
+    } catch (error) {
+      throw new UsageError(`topic pattern ${t}: ${(error as Error).message}`);
+    }
+    return `(?:${body})`;
+  });
+  return new RegExp(`^(?:${parts.join('|')})$`);
 }
 
 /** Records between each partition's position and its end, summed. */

@@ -19,6 +19,7 @@ interface ResetOptions {
   toOffset?: string;
   toDatetime?: string;
   dryRun?: boolean;
+  execute?: boolean;
 }
 
 const dataDirOf = (command: Command): string => resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
@@ -79,15 +80,21 @@ export function registerGroupsCommand(program: Command): void {
     .option('--to-latest', 'to the end of each partition')
     .option('--to-offset <n>', 'to this offset (clamped to the log)')
     .option('--to-datetime <iso>', 'to the first offset at or after this time (ISO 8601)')
-    .option('--dry-run', 'print the new offsets without committing them')
-    .addHelpText('after', '\nExample:\n  $ sluice groups reset-offsets billing --topic orders --to-datetime 2026-11-23T00:00:00Z')
+    .option('--dry-run', 'print the new offsets without committing them (the default)')
+    .option('--execute', 'commit the new offsets (without it, as kafka-consumer-groups, only the plan is printed)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ sluice groups reset-offsets billing --topic orders --to-datetime 2026-11-23T00:00:00Z            # preview\n  $ sluice groups reset-offsets billing --topic orders --to-datetime 2026-11-23T00:00:00Z --execute  # commit',
+    )
     .action(async (groupId: string, options: ResetOptions, command: Command) => {
       const to = resetTarget(options);
+      if (options.dryRun && options.execute) throw new UsageError('reset-offsets takes --dry-run or --execute, not both');
+      const execute = options.execute === true;
       await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
-        const resets = await (await admin(cluster)).resetGroupOffsets(groupId, { topics: options.topic, to, dryRun: options.dryRun });
+        const resets = await (await admin(cluster)).resetGroupOffsets(groupId, { topics: options.topic, to, dryRun: !execute });
         const rows = resets.map((r) => [r.topic, String(r.partition), r.previousOffset === null ? '-' : String(r.previousOffset), String(r.newOffset)]);
         process.stdout.write(formatTable(['TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], rows));
-        if (options.dryRun) process.stderr.write('dry run: nothing committed\n');
+        if (!execute) process.stderr.write('nothing committed: this is the plan; add --execute to commit these offsets\n');
       });
     });
 

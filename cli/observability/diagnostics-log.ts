@@ -20,6 +20,13 @@ export function logDiagnostics(logger: Logger): () => void {
       },
     ],
     [
+      'sluice:connector:warning',
+      (m) => {
+        const e = m as Message;
+        logger.warn(`${String(e.kind)} ${String(e.name)}: ${String(e.message)}`, { connector: e.connector });
+      },
+    ],
+    [
       'sluice:connector:retry',
       (m) => {
         const e = m as Message;

@@ -121,24 +121,7 @@ export function commonProperties(kind: 'source' | 'sink', connectorNames: readon
     'key.converter': converterSchema('key'),
     'value.converter': converterSchema('value'),
     transforms: transformsSchema(),
-    'errors.tolerance': {
-      enum: ['none', 'all'],
-      default: 'none',
-      description: 'none: a record that fails (conversion, transform, a destination refusing it) fails the connector. all: it is skipped — sent to the dead-letter topic when one is set.',
-      examples: ['all'],
-    },
-    'errors.deadletterqueue.topic.name': {
-      type: 'string',
-      pattern: TOPIC_PATTERN,
-      description: 'With errors.tolerance=all: topic receiving failed records (original key and value), the error in __connect.errors.* headers. Created if missing.',
-      examples: ['logs-dlq'],
-    },
-    'errors.deadletterqueue.context.headers.enable': {
-      type: 'boolean',
-      default: true,
-      description: 'Add the __connect.errors.* headers (error message, class, stage, origin topic/partition/offset) to dead-letter records.',
-      examples: [false],
-    },
+    ...deadLetterSchemas(),
     'errors.retry.timeout': {
       type: 'integer',
       minimum: -1,
@@ -176,4 +159,31 @@ export function commonOnlySchema(connectorNames: readonly string[]): JsonSchema 
   const properties = { ...commonProperties('source', connectorNames), ...commonProperties('sink', connectorNames) };
   delete (properties as Record<string, unknown>).connector;
   return { type: 'object', properties: { ...properties, connector: { type: 'string' } }, required: ['name', 'connector'] };
+}
+
+/**
+ * `errors.tolerance` and the dead-letter settings, Kafka Connect's names and meanings; shared with
+ * pipeline streams (which apply them to records their steps fail on).
+ */
+export function deadLetterSchemas(): { [field: string]: JsonSchema } {
+  return {
+    'errors.tolerance': {
+      enum: ['none', 'all'],
+      default: 'none',
+      description: 'none: a record that fails (conversion, transform, a destination refusing it) fails the connector. all: it is skipped — sent to the dead-letter topic when one is set.',
+      examples: ['all'],
+    },
+    'errors.deadletterqueue.topic.name': {
+      type: 'string',
+      pattern: TOPIC_PATTERN,
+      description: 'With errors.tolerance=all: topic receiving failed records (original key and value), the error in __connect.errors.* headers. Created if missing.',
+      examples: ['logs-dlq'],
+    },
+    'errors.deadletterqueue.context.headers.enable': {
+      type: 'boolean',
+      default: true,
+      description: 'Add the __connect.errors.* headers (error message, class, stage, origin topic/partition/offset) to dead-letter records.',
+      examples: [false],
+    },
+  };
 }

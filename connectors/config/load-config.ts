@@ -11,6 +11,8 @@ import fs from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ConnectorConfigError, type ConfigProblemLocation } from '../errors.js';
 import type { Locator } from './validate-config.js';
+import { interpolateString } from './interpolate-string.js';
+import { unsupportedYamlTags } from './yaml-tags.js';
 
 export interface ConfigFile {
   /** The parsed config (plain data). */
@@ -42,6 +44,8 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
       source,
     );
   }
+  const tags = unsupportedYamlTags(doc, text);
+  if (tags.length > 0) throw new ConnectorConfigError(tags.map((t) => ({ path: '', message: t.message, file: source, ...at(t.offset) })), source);
   const problems: ConfigProblemLocation[] = [];
   const config = interpolate(doc.toJS({ maxAliasCount: 100 }), '', env, problems);
   const locate: Locator = (pointer, where = 'value') => {
@@ -52,20 +56,11 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   return { config, locate };
 }
 
-const VARIABLE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}/g;
-
 function interpolate(value: unknown, pointer: string, env: NodeJS.ProcessEnv, problems: ConfigProblemLocation[]): unknown {
   if (typeof value === 'string') {
-    if (!value.includes('${')) return value;
-    return value.replace(VARIABLE, (whole, escaped: string, name: string, fallback: string | undefined) => {
-      if (escaped) return whole.slice(1);
-      const v = env[name] ?? fallback;
-      if (v === undefined) {
-        problems.push({ path: pointer, message: `environment variable ${name} is not set (write \${${name}:default} for a default)` });
-        return whole;
-      }
-      return v;
-    });
+    const { text, unset } = interpolateString(value, env);
+    for (const u of unset) problems.push({ path: pointer, message: `environment variable ${u.name} is not set (set it, or give a default: \${${u.name}:-value})` });
+    return text;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${pointer}/${i}`, env, problems));
   if (typeof value === 'object' && value !== null) {

@@ -4,7 +4,7 @@
  * a dead-letter topic goes with `errors.tolerance=all`, …). Every problem is reported, with its
  * JSON Pointer path (and file line when a locator is given), in one `ConnectorConfigError`.
  */
-import { closest } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ConnectorType } from '../connector.js';
@@ -78,7 +78,8 @@ export class ConfigValidator {
     if (!type) {
       const known = [...this.#registry.keys()].join(', ');
       if (typeName !== undefined) {
-        problems.push({ path: '/connector', message: typeof typeName === 'string' ? `unknown connector type "${typeName}" (known: ${known})` : `must be a string naming a connector type (known: ${known})` });
+        const hint = typeof typeName === 'string' ? didYouMean(typeName, this.#registry.keys()) : '';
+        problems.push({ path: '/connector', message: typeof typeName === 'string' ? `unknown connector type "${typeName}"${hint || ` (known: ${known})`}` : `must be a string naming a connector type (known: ${known})` });
       }
       const validate = (this.#commonOnly ??= this.#ajv.compile(commonOnlySchema([...this.#registry.keys()])));
       validate(config);
@@ -178,9 +179,12 @@ function toProblems(errors: readonly ErrorObject[], config: Record<string, unkno
         out.push({ path: e.instancePath, message: why ?? e.message ?? 'does not match its pattern' });
         break;
       }
-      case 'enum':
-        out.push({ path: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(config, e.instancePath))}` });
+      case 'enum': {
+        const value = valueAt(config, e.instancePath);
+        const near = typeof value === 'string' ? didYouMean(value, (p.allowedValues as unknown[]).map(String)) : '';
+        out.push({ path: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}${near}` });
         break;
+      }
       case 'const':
         out.push({ path: e.instancePath, message: `must be ${JSON.stringify(p.allowedValue)}` });
         break;
@@ -191,7 +195,8 @@ function toProblems(errors: readonly ErrorObject[], config: Record<string, unkno
       }
       case 'discriminator':
         if (p.error === 'mapping') {
-          out.push({ path: `${e.instancePath}/type`, message: `unknown transform type ${JSON.stringify(p.tagValue)} (known: ${[...TRANSFORMS_BY_TYPE.keys()].join(', ')})` });
+          const hint = typeof p.tagValue === 'string' ? didYouMean(p.tagValue, TRANSFORMS_BY_TYPE.keys()) : '';
+          out.push({ path: `${e.instancePath}/type`, message: `unknown transform type ${JSON.stringify(p.tagValue)}${hint || ` (known: ${[...TRANSFORMS_BY_TYPE.keys()].join(', ')})`}` });
         } else if (valueAt(config, `${e.instancePath}/type`) !== undefined) {
           out.push({ path: `${e.instancePath}/type`, message: `must be a string naming a transform type (known: ${[...TRANSFORMS_BY_TYPE.keys()].join(', ')})` });
         }

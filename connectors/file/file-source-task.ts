@@ -66,6 +66,10 @@ export class FileSourceTask implements SourceTask {
     await this.#watcher.start();
     await this.#events; // the initial scan's files are tracked before the first poll
     this.#startup = false;
+    if (this.#files.size === 0) {
+      // As Kafka Connect's FileStreamSource: not an error (a log file may appear later), but said.
+      context.warn?.(`file.path ${paths.map((p) => JSON.stringify(p)).join(', ')} matches no file yet: waiting for one to appear (read from its start)`);
+    }
   }
 
   async poll(signal: AbortSignal): Promise<readonly SourceRecord[]> {

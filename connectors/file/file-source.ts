@@ -45,7 +45,7 @@ export const fileSource: SourceConnectorType<FileSourceConfig> = {
   configSchema: {
     properties: {
       'file.path': {
-        description: 'File path or glob (picomatch syntax; relative to the working directory), or a list of them.',
+        description: 'File path or glob (picomatch syntax; relative to the working directory), or a list of them. Matching no file at start is not an error (as Kafka Connect\'s FileStreamSource): a warning is logged and files are read as they appear.',
         type: ['string', 'array'],
         minLength: 1,
         items: { type: 'string', minLength: 1 },

@@ -7,6 +7,8 @@
  * - `sluice:connector:records` — `ConnectorRecordsEvent` after every batch acknowledged (source:
  *   by the log; sink: by the destination), with the running totals and the batch's bytes.
  * - `sluice:connector:retry` — `ConnectorRetryEvent` before each wait to reconnect.
+ * - `sluice:connector:warning` — `ConnectorWarningEvent`: something the user should know that does
+ *   not stop the connector (a file path matching nothing yet).
  *
  * @example
  *   import { subscribe } from 'node:diagnostics_channel';
@@ -17,10 +19,24 @@ import { channel } from 'node:diagnostics_channel';
 export const STATUS_CHANNEL = 'sluice:connector:status';
 export const RECORDS_CHANNEL = 'sluice:connector:records';
 export const RETRY_CHANNEL = 'sluice:connector:retry';
+export const WARNING_CHANNEL = 'sluice:connector:warning';
 
 const statusChannel = channel(STATUS_CHANNEL);
 const recordsChannel = channel(RECORDS_CHANNEL);
 const retryChannel = channel(RETRY_CHANNEL);
+const warningChannel = channel(WARNING_CHANNEL);
+
+export interface ConnectorWarningEvent {
+  name: string;
+  connector: string;
+  kind: 'source' | 'sink';
+  message: string;
+}
+
+/** Publishes a connector's warning (free when nobody listens). */
+export function publishConnectorWarning(event: ConnectorWarningEvent): void {
+  if (warningChannel.hasSubscribers) warningChannel.publish(event);
+}
 
 export type ConnectorState = 'starting' | 'running' | 'paused' | 'failed' | 'stopped';
 

@@ -6,7 +6,8 @@
  *
  *   __connect.errors.topic / .partition / .offset   where it was read (sinks)
  *   __connect.errors.source.partition / .offset     where it was read (sources; Sluice's addition)
- *   __connect.errors.connector.name, .task.id
+ *   __connect.errors.connector.name, .task.id       (pipeline streams: the stream's name)
+ *   __connect.errors.step                           pipeline streams: the step that failed (Sluice's addition)
  *   __connect.errors.stage                          KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION, TASK_POLL, TASK_PUT, KAFKA_PRODUCE
  *   __connect.errors.class.name                     what failed (a transform type, a converter, the connector type)
  *   __connect.errors.exception.class.name, .exception.message, .exception.stacktrace
@@ -29,6 +30,8 @@ export interface FailedRecord {
   origin?: { topic: string; partition: number; offset: number };
   /** Sources: the source partition and position. */
   source?: { partition: string; offset: unknown };
+  /** Pipeline streams: the step that failed, e.g. `step 2 (map) at orders.yaml:14:9`. */
+  step?: string;
 }
 
 const MAX_STACK_BYTES = 8 * 1024;
@@ -52,6 +55,7 @@ export function deadLetterRecord(topic: string, connectorName: string, failed: F
     }
     add('__connect.errors.connector.name', connectorName);
     add('__connect.errors.task.id', '0');
+    add('__connect.errors.step', failed.step);
     add('__connect.errors.stage', failed.stage);
     add('__connect.errors.class.name', failed.className);
     add('__connect.errors.exception.class.name', error.name);

@@ -17,7 +17,7 @@ import { RecordProcessingError } from '../errors.js';
 import { isRetriable, withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
 import type { ValidConfig } from '../config/validate-config.js';
-import type { StatusTracker } from './connector-status.js';
+import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
 import { deadLetterRecord, toHeaderList, type ErrorStage, type FailedRecord } from './dead-letter.js';
 import type { SourceOffsetStore } from './source-offset-store.js';
 import { encodeMarker, findMarkers, partKey, POSITION_HEADER, reconcile, type RunnerState } from './source-position-marker.js';
@@ -97,7 +97,8 @@ export class SourceRunner {
       this.#producer = createProducer<Bytes, Bytes>(cluster, { acks: 'all', lingerMs: 2, autoCreateTopics: false });
       this.#task = type.createTask(config);
       const positions = await this.#recoverPositions();
-      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal });
+      const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn });
     } catch (error) {
       await this.#cleanUp();
       throw error;

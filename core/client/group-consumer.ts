@@ -43,6 +43,8 @@ const key = (topic: string, partition: number): string => `${topic}\u0000${parti
 
 /** A busy poll loop lets the event loop run timers at least this often. */
 const YIELD_EVERY_MS = 5;
+/** The period of the no-op timer that holds the event loop open during a poll (it never needs to fire). */
+const KEEP_ALIVE_MS = 2 ** 31 - 1;
 
 export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly groupId: string;
@@ -143,6 +145,10 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     if (this.#polling) throw new SluiceError('CONCURRENT_POLL', `group consumer of "${this.groupId}": poll is already running (one poll at a time)`);
     if (!this.#state.subscribed) throw new InvalidConfigError(`group consumer of "${this.groupId}": subscribe to topics before polling`, 'topics');
     this.#polling = this.#inPoll = true;
+    // The coordinator's timers are unref'd (an idle consumer must not hold the process), so a poll
+    // waiting in a rebalance for a slower member would leave nothing to keep the event loop alive:
+    // the process would exit mid-poll with records unconsumed. A polling member keeps it up.
+    const keepAlive = setInterval(() => {}, KEEP_ALIVE_MS);
     let done!: () => void;
     this.#pollDone = new Promise((resolve) => (done = resolve));
     try {
@@ -178,6 +184,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
         if (records.length > 0 || Date.now() >= deadline) return records;
       }
     } finally {
+      clearInterval(keepAlive);
       this.#polling = this.#inPoll = false;
       this.#lastPollMs = Date.now();
       done();

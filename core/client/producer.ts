@@ -72,6 +72,9 @@ export interface ProducerOptions<K = unknown, V = unknown> {
 class PendingBatch {
   readonly builder: RecordBatchBuilder;
   baseOffset = -1;
+  /** Set when the batch was refused (then `error` says why). */
+  failed = false;
+  error: unknown;
   readonly done: Promise<void>;
   resolve!: () => void;
   reject!: (err: unknown) => void;
@@ -85,7 +88,11 @@ class PendingBatch {
     this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity));
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
-      this.reject = reject;
+      this.reject = (err) => {
+        this.failed = true;
+        this.error = err;
+        reject(err);
+      };
     });
     // Rejections are observed through the records' promises; don't report them twice.
     this.done.catch(() => {});
@@ -161,10 +168,24 @@ export class Producer<K = unknown, V = unknown> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
     const missing = this.#metadata.missing(records);
-    const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, true);
+    const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, 'metadata');
     // Sends queue behind any metadata load in progress, so records keep the order of `send` calls.
     const result = missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
     return Array.isArray(input) ? result : result.then((r) => r[0]);
+  }
+
+  /**
+   * Sends many records and reports each one's outcome, as Kafka's per-record callbacks do: resolves
+   * once every batch settled — never rejecting for a record the log refused — with, in order, the
+   * metadata of each acknowledged record or the error of each refused one. (`send` rejects at the
+   * first refusal, while the other batches may still be written.)
+   * @throws what `send` throws before anything is sent (unknown topic, a compacted topic and a null key)
+   */
+  sendSettled(records: readonly ProducerRecord<K, V>[]): Promise<PromiseSettledResult<RecordMetadata>[]> {
+    if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
+    const missing = this.#metadata.missing(records);
+    const run = (): Promise<PromiseSettledResult<RecordMetadata>[]> => this.#enqueue(records, 'settled');
+    return missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
   }
 
   /**
@@ -176,8 +197,8 @@ export class Producer<K = unknown, V = unknown> {
   sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
     const missing = this.#metadata.missing(records);
-    if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, false);
-    return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, false));
+    if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, 'none');
+    return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, 'none'));
   }
 
   /** Sends every batch now and waits for all outstanding acknowledgements. */
@@ -196,9 +217,11 @@ export class Producer<K = unknown, V = unknown> {
     this.#clearLinger();
   }
 
-  #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: true): Promise<RecordMetadata[]>;
-  #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: false): Promise<void>;
-  #enqueue(records: readonly ProducerRecord<K, V>[], withMetadata: boolean): Promise<RecordMetadata[] | void> {
+  #enqueue(records: readonly ProducerRecord<K, V>[], result: 'metadata'): Promise<RecordMetadata[]>;
+  #enqueue(records: readonly ProducerRecord<K, V>[], result: 'settled'): Promise<PromiseSettledResult<RecordMetadata>[]>;
+  #enqueue(records: readonly ProducerRecord<K, V>[], result: 'none'): Promise<void>;
+  #enqueue(records: readonly ProducerRecord<K, V>[], result: 'metadata' | 'settled' | 'none'): Promise<RecordMetadata[] | PromiseSettledResult<RecordMetadata>[] | void> {
+    const withMetadata = result !== 'none';
     const now = Date.now();
     const n = records.length;
     for (let i = 0; i < n; i++) {
@@ -255,6 +278,18 @@ export class Producer<K = unknown, V = unknown> {
         previous = batch;
       }
       if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#seal(batch);
+    }
+    if (result === 'settled') {
+      return Promise.allSettled([...awaited].map((b) => b.done)).then(() => {
+        const out = new Array<PromiseSettledResult<RecordMetadata>>(n);
+        for (let i = 0; i < n; i++) {
+          const b = batches![i];
+          out[i] = b.failed
+            ? { status: 'rejected', reason: b.error }
+            : { status: 'fulfilled', value: { topic: b.topic, partition: b.partition, offset: b.baseOffset + indexes![i], timestamp: timestamps![i] } };
+        }
+        return out;
+      });
     }
     const done: Promise<unknown> = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
     if (batches === null) return done.then(ignore);

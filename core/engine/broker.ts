@@ -35,7 +35,7 @@ import { ClosedError, InvalidConfigError, InvalidPartitionsError, ReadOnlyError,
 import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
 import type { Log } from '../log/log.js';
 import { OFFSETS_TOPIC } from '../group/offset-records.js';
-import { DataDirLock } from './data-dir-lock.js';
+import { DataDirLock, dataDirOwner } from './data-dir-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { LogManager } from './log-manager.js';
 import { LogMaintenance } from './log-maintenance.js';
@@ -58,6 +58,11 @@ export interface BrokerOptions {
   maintenanceIntervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Most partitions this broker holds, every topic together (default 10,000): each partition keeps
+   * files open, so a topic far beyond the process's file limit is refused before anything is made.
+   */
+  maxPartitions?: number;
   /** Partitions of `__consumer_offsets` when the broker creates it (Kafka's `offsets.topic.num.partitions`; default 1). */
   offsetsTopicPartitions?: number;
   /** Shortest session timeout a group member may ask for (Kafka's `group.min.session.timeout.ms`; default 100 ms here, 6 s in Kafka). */
@@ -73,6 +78,9 @@ const OFFSETS_TOPIC_CONFIG: LogConfigInput = { 'cleanup.policy': 'compact', 'seg
 
 const FETCH_POLL_MS_READ_ONLY = 100;
 
+/** Default `maxPartitions`: well under a common open-file limit (a partition keeps about one file open). */
+const DEFAULT_MAX_PARTITIONS = 10_000;
+
 export class Broker implements Cluster {
   readonly readOnly: boolean;
   readonly dataDir: string | null;
@@ -81,6 +89,7 @@ export class Broker implements Cluster {
   readonly #defaults: LogConfig;
   readonly #autoCreate: boolean;
   readonly #defaultPartitions: number;
+  readonly #maxPartitions: number;
   readonly #now: () => number;
   readonly #maintenance: LogMaintenance | null;
   readonly #groups: GroupCoordinator;
@@ -92,6 +101,7 @@ export class Broker implements Cluster {
     this.#now = options.now ?? Date.now;
     this.#autoCreate = options.autoCreateTopics ?? true;
     this.#defaultPartitions = options.defaultPartitions ?? 1;
+    this.#maxPartitions = options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
     if (!Number.isInteger(this.#defaultPartitions) || this.#defaultPartitions < 1) {
       throw new InvalidConfigError(`defaultPartitions must be a positive integer, got ${options.defaultPartitions}`, 'defaultPartitions');
     }
@@ -116,6 +126,7 @@ export class Broker implements Cluster {
         maxSessionTimeoutMs: options.groupMaxSessionTimeoutMs ?? 30 * 60 * 1000,
         initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
         readOnly: this.readOnly,
+        ownerAlive: () => this.dataDir !== null && dataDirOwner(this.dataDir) !== null,
       });
     } catch (err) {
       for (const log of logs?.allLogs() ?? []) void log.close();
@@ -143,14 +154,24 @@ export class Broker implements Cluster {
     this.#assertWritable();
     validateTopicName(name);
     if (this.#logs.has(name)) throw new TopicExistsError(name);
+    if (name === OFFSETS_TOPIC) {
+      // As Kafka refuses to create its internal metadata topic: a hand-made one (retention.ms=1,
+      // cleanup.policy=delete) would silently drop committed offsets.
+      throw new InvalidConfigError(`topic "${name}" is internal: the broker creates it (compacted, as Kafka's offsets.topic.* settings) when a group first commits; it cannot be created or configured by hand`, 'topic');
+    }
+    const colliding = this.#logs.names().filter((t) => topicsCollide(name, t));
+    if (colliding.length > 0) {
+      throw new InvalidConfigError(`topic "${name}" collides with existing topics: ${colliding.join(', ')} ("." and "_" are the same in metric names, so Kafka refuses names that differ only there)`, 'topic');
+    }
     const partitions = options.partitions ?? this.#defaultPartitions;
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${partitions}`);
     }
+    this.#checkPartitionLimit(name, partitions);
     const overrides = options.config ?? {};
     parseLogConfig(overrides, this.#defaults); // validate before anything is created
     const record: TopicRecord = { name, partitions, config: overrides, createdMs: this.#now() };
-    this.#logs.create(record);
+    await this.#logs.create(record);
     return this.describeTopic(name);
   }
 
@@ -200,7 +221,8 @@ export class Broker implements Cluster {
       throw new InvalidPartitionsError(`topic "${name}" has ${current} partitions; partitions cannot be removed (asked for ${count})`);
     }
     if (count === current) throw new InvalidPartitionsError(`topic "${name}" already has ${current} partitions`);
-    this.#logs.addPartitions(state, count);
+    this.#checkPartitionLimit(name, count - current);
+    await this.#logs.addPartitions(state, count);
   }
 
   async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
@@ -308,7 +330,17 @@ export class Broker implements Cluster {
   #createOffsetsTopic(partitions: number): Log[] {
     this.#assertWritable();
     const record: TopicRecord = { name: OFFSETS_TOPIC, partitions, config: OFFSETS_TOPIC_CONFIG, createdMs: this.#now() };
-    return this.#logs.create(record).logs;
+    return this.#logs.createInternal(record).logs;
+  }
+
+  /** Refuses `added` more partitions (for `topic`) beyond `maxPartitions`. */
+  #checkPartitionLimit(topic: string, added: number): void {
+    const total = this.#logs.partitionCount() + added;
+    if (total > this.#maxPartitions) {
+      throw new InvalidPartitionsError(
+        `topic "${topic}": ${added} more partitions would make ${total} in this broker, over its limit of ${this.#maxPartitions} (each partition keeps files open; raise the broker's maxPartitions, and the process's open-file limit, to go further)`,
+      );
+    }
   }
 
   /** Flushes and closes every log and releases the directory lock. */
@@ -342,4 +374,9 @@ export class Broker implements Cluster {
 /** Opens the embedded engine: `openCluster({ dataDir })` on disk, `openCluster()` in memory. */
 export function openCluster(options: BrokerOptions = {}): Promise<Broker> {
   return Broker.open(options);
+}
+
+/** Kafka's `Topic.hasCollision`: two different names that are equal once "." is read as "_". */
+function topicsCollide(a: string, b: string): boolean {
+  return a !== b && a.replaceAll('.', '_') === b.replaceAll('.', '_');
 }

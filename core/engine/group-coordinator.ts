@@ -58,6 +58,11 @@ export interface GroupCoordinatorOptions extends GroupMembershipOptions {
   now: () => number;
   /** A read-only view: committed offsets only, reloaded on every read. */
   readOnly: boolean;
+  /**
+   * A read-only view: whether a live process owns the directory (its groups may have members this
+   * view cannot see). When none does, a group with committed offsets has no members: `Empty`.
+   */
+  ownerAlive?: () => boolean;
 }
 
 export class GroupCoordinator {
@@ -170,7 +175,7 @@ export class GroupCoordinator {
     for (const groupId of [...ids].sort()) {
       const group = this.#membership.group(groupId);
       if (group && group.members.size === 0 && !this.#offsets.has(groupId) && group.generationId === 0) continue;
-      out.push({ groupId, protocolType: group?.protocolType ?? '', state: group?.state ?? (this.#options.readOnly ? 'Unknown' : 'Empty') });
+      out.push({ groupId, protocolType: group?.protocolType ?? '', state: group?.state ?? this.#stateWithoutMembers() });
     }
     return out;
   }
@@ -181,9 +186,14 @@ export class GroupCoordinator {
     return groupIds.map((groupId) => {
       const group = this.#membership.group(groupId);
       if (group) return group.describe();
-      const state = this.#offsets.has(groupId) ? (this.#options.readOnly ? 'Unknown' : 'Empty') : 'Dead';
+      const state = this.#offsets.has(groupId) ? this.#stateWithoutMembers() : 'Dead';
       return { groupId, state, protocolType: '', protocolName: '', generationId: 0, leaderId: null, members: [] };
     });
+  }
+
+  /** The state of a group known only by its committed offsets (Kafka's `Empty`), unless a live owner may hide members. */
+  #stateWithoutMembers(): 'Empty' | 'Unknown' {
+    return this.#options.readOnly && (this.#options.ownerAlive?.() ?? true) ? 'Unknown' : 'Empty';
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {

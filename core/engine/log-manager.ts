@@ -11,6 +11,7 @@
  *
  * Concurrency: synchronous; the `Broker` checks open/writable state before each call.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { UnknownPartitionError, UnknownTopicError } from '../errors.js';
 import { FileLogStorage } from '../log/file-log-storage.js';
@@ -99,8 +100,27 @@ export class LogManager {
     for (const state of this.#topics.values()) yield* state.logs;
   }
 
-  /** Opens the logs of a new topic (already validated), then registers it. */
-  create(record: TopicRecord): TopicState {
+  /**
+   * Opens the logs of a new topic (already validated), then registers it — all or nothing: when a
+   * partition fails to open (EMFILE, a full disk) or the registry cannot be written, the logs and
+   * directories made so far are removed and the error is rethrown.
+   */
+  async create(record: TopicRecord): Promise<TopicState> {
+    const config = parseLogConfig(record.config, this.#defaults);
+    const logs = await this.#openNew(record.name, 0, record.partitions, config);
+    this.#topics.set(record.name, { record, config, logs });
+    try {
+      this.#registry.put(record);
+    } catch (err) {
+      this.#topics.delete(record.name);
+      await Promise.all(logs.map((log) => log.delete()));
+      throw err;
+    }
+    return this.topic(record.name);
+  }
+
+  /** `create` for the broker's own topics (few partitions), synchronously. */
+  createInternal(record: TopicRecord): TopicState {
     this.#openTopic(record);
     this.#registry.put(record);
     return this.topic(record.name);
@@ -114,11 +134,43 @@ export class LogManager {
     return state;
   }
 
-  /** Opens logs for partitions `state.logs.length` to `count - 1` and registers the new count. */
-  addPartitions(state: TopicState, count: number): void {
-    for (let p = state.logs.length; p < count; p++) state.logs.push(this.#openLog(state.record.name, p, state.config));
-    state.record = { ...state.record, partitions: count };
-    this.#registry.put(state.record);
+  /** Opens logs for partitions `state.logs.length` to `count - 1` and registers the new count; all or nothing, as `create`. */
+  async addPartitions(state: TopicState, count: number): Promise<void> {
+    const added = await this.#openNew(state.record.name, state.logs.length, count, state.config);
+    const record = { ...state.record, partitions: count };
+    try {
+      this.#registry.put(record);
+    } catch (err) {
+      await Promise.all(added.map((log) => log.delete()));
+      throw err;
+    }
+    state.logs.push(...added);
+    state.record = record;
+  }
+
+  /** The total partition count of every topic. */
+  partitionCount(): number {
+    let n = 0;
+    for (const state of this.#topics.values()) n += state.logs.length;
+    return n;
+  }
+
+  /** Opens partitions `from` to `to - 1` of a topic being created or grown; on failure removes what it made. */
+  async #openNew(topic: string, from: number, to: number, config: LogConfig): Promise<Log[]> {
+    const logs: Log[] = [];
+    let failedDir: string | null = null;
+    try {
+      for (let p = from; p < to; p++) {
+        const dir = this.#dataDir === null ? null : path.join(this.#dataDir, `${topic}-${p}`);
+        failedDir = dir !== null && !fs.existsSync(dir) ? dir : null; // never remove what was there before
+        logs.push(this.#openLog(topic, p, config));
+      }
+    } catch (err) {
+      await Promise.all(logs.map((log) => log.delete().catch(() => {})));
+      if (failedDir !== null) fs.rmSync(failedDir, { recursive: true, force: true });
+      throw err;
+    }
+    return logs;
   }
 
   /** Read-only views pick up topics and partitions the owning process created since. */

@@ -25,6 +25,8 @@ import type { ProducerState } from './producer-state.js';
 const SEGMENT_FILE = /^(\d{20})\.log$/;
 /** Files a crash may leave behind mid-operation (atomic writes, compaction). */
 const LEFTOVER = /\.(tmp|cleaned)$/;
+/** A segment's index files: orphans when their `.log` is gone (a crash while retention removed the segment). */
+const INDEX_FILE = /^(\d{20})\.(index|timeindex)$/;
 
 const recoveryChannel = channel('sluice:log:recovery');
 
@@ -64,7 +66,13 @@ export class LogLoader {
   load(producers: ProducerState): LoadedLog {
     const { storage, readOnly } = this.#log;
     if (!readOnly) {
-      for (const name of storage.list()) if (LEFTOVER.test(name)) storage.remove(name);
+      const names = storage.list();
+      for (const name of names) {
+        if (LEFTOVER.test(name)) storage.remove(name);
+        // As Kafka's LogLoader: an index without its segment file is removed.
+        const index = INDEX_FILE.exec(name);
+        if (index && !names.includes(`${index[1]}.log`)) storage.remove(name);
+      }
     }
     const recoveryPoint = readRecoveryPoint(storage);
     const bases = this.#listSegmentBases();

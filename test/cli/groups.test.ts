@@ -27,26 +27,32 @@ describe('sluice groups and consume -G', () => {
     const second = await cli('consume', 't', '-G', 'g', '-o', 'beginning', '-e', '-f', '%p:%o %s\\n');
     expect(second.code).toBe(0);
     expect(lines(first.stdout + second.stdout)).toEqual(['0:0 a', '0:1 b', '0:2 c', '1:0 d', '1:1 e']);
-    expect((await cli('groups', 'list')).stdout).toMatch(/^g\s/m);
+    // Committed offsets and no members (no process owns the directory): Empty, as Kafka says.
+    expect((await cli('groups', 'list')).stdout).toMatch(/^g\s+Empty\s/m);
+    expect((await cli('groups', 'describe', 'g')).stdout).toMatch(/State: Empty\t/);
 
-    // A dry run changes nothing; a reset to the earliest offsets makes the group read everything again.
+    // Without --execute (as kafka-consumer-groups) and with --dry-run, the plan is printed and
+    // nothing changes; with --execute, a reset to the earliest offsets makes the group read everything again.
     const before = snapshot(dir);
+    const preview = await cli('groups', 'reset-offsets', 'g', '--topic', 't', '--to-earliest');
+    expect(preview).toMatchObject({ code: 0, stderr: 'nothing committed: this is the plan; add --execute to commit these offsets\n' });
+    expect(preview.stdout).toMatch(/t\s+0\s+3\s+0/);
     const dry = await cli('groups', 'reset-offsets', 'g', '--topic', 't', '--to-earliest', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/t\s+0\s+3\s+0/);
     expect(snapshot(dir)).toEqual(before);
-    expect((await cli('groups', 'reset-offsets', 'g', '--topic', 't', '--to-earliest')).code).toBe(0);
+    expect((await cli('groups', 'reset-offsets', 'g', '--topic', 't', '--to-earliest', '--execute')).code).toBe(0);
     const again = await cli('consume', 't', '-G', 'g', '-o', 'end', '-e', '-f', '%p:%o %s\\n');
     expect(lines(again.stdout)).toEqual(['0:0 a', '0:1 b', '0:2 c', '1:0 d', '1:1 e']);
 
-    const toOffset = await cli('groups', 'reset-offsets', 'g', '--topic', 't', '--to-offset', '1');
+    const toOffset = await cli('groups', 'reset-offsets', 'g', '--topic', 't', '--to-offset', '1', '--execute');
     expect(toOffset.stdout).toMatch(/t\s+0\s+3\s+1/);
-    const toDate = await cli('groups', 'reset-offsets', 'g', '--to-datetime', '2000-01-01T00:00:00Z');
+    const toDate = await cli('groups', 'reset-offsets', 'g', '--to-datetime', '2000-01-01T00:00:00Z', '--execute');
     expect(toDate.stdout).toMatch(/t\s+1\s+1\s+0/);
 
     expect((await cli('groups', 'delete', 'g')).code).toBe(0);
     expect((await cli('groups', 'list')).stdout).not.toMatch(/^g\s/m);
-  }, 60_000);
+  }, 180_000); // ~20 CLI runs, one after another
 
   it('bad arguments are one-line usage errors that change nothing', async ({ onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
@@ -58,6 +64,7 @@ describe('sluice groups and consume -G', () => {
       ['groups', 'reset-offsets', 'g', '--to-earliest', '--to-latest'],
       ['groups', 'reset-offsets', 'g', '--to-offset', '-3'],
       ['groups', 'reset-offsets', 'g', '--to-datetime', 'yesterday'],
+      ['groups', 'reset-offsets', 'g', '--to-earliest', '--dry-run', '--execute'],
       ['consume', 't', '-G', 'g', '-p', '0'],
       ['consume', 't', '-G', 'g', '-o', '5'],
     ]) {

@@ -137,14 +137,38 @@ describe.concurrent('sluice produce and consume', () => {
     expect(await tailDone).toMatchObject({ code: 0, signal: null, stderr: '' });
   });
 
-  it('produce fails with exit 1 when the engine refuses a record, and says how many were acknowledged', async ({ onTestFinished }) => {
+  it('produce fails with exit 1 when the engine refuses a record, and says exactly which lines were acknowledged', async ({ onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
     const dir = tempDir();
     await run(['--data-dir', dir, 'topics', 'create', 'small', '-c', 'max.message.bytes=100']);
-    const result = await run(['--data-dir', dir, 'produce', 'small'], { input: `${'x'.repeat(300)}\n` });
+    const result = await run(['--data-dir', dir, 'produce', 'small'], { input: `a\n${'x'.repeat(300)}\nb\nc\n` });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^0 records acknowledged; sends of 1 more failed .*\nsluice: record of \d+ bytes .* max\.message\.bytes \(100\)\n$/);
+    expect(result.stderr).toMatch(/^3 records acknowledged; 1 refused \(line 2\)\nsluice: record of \d+ bytes .* max\.message\.bytes \(100\)\n$/);
+    const consumed = await run(['--data-dir', dir, 'consume', 'small', '-o', 'beginning', '-e', '-f', '%s\n']);
+    expect(consumed.stdout.split('\n').filter(Boolean).sort()).toEqual(['a', 'b', 'c']); // the 3 acknowledged, no more
   });
+
+  it("kcat's flags: produce -D -k -H -T, consume -J, -G over several topics and a ^regex, -o's default shown as end", async ({ onTestFinished }) => {
+    const { run, tempDir } = cliSession(onTestFinished);
+    const dir = tempDir();
+    const cli = (args: string[], input?: string) => run(['--data-dir', dir, ...args], { input });
+    for (const t of ['orders-a', 'orders-b', 'other', 'skipped']) await cli(['topics', 'create', t]);
+    const produced = await cli(['produce', 'orders-a', '-D', ';', '-k', 'c-1', '-H', 'src=cli', '-T'], 'x;y;');
+    expect(produced).toMatchObject({ code: 0, stdout: 'x;y;', stderr: '2 records acknowledged\n' });
+    await cli(['produce', 'orders-b'], 'z\n');
+    await cli(['produce', 'other'], 'w\n');
+    await cli(['produce', 'skipped'], 'no\n');
+    const json = await cli(['consume', 'orders-a', '-o', 'beginning', '-e', '-J']);
+    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ topic: 'orders-a', partition: 0, offset: 0, key: 'c-1', payload: 'x', headers: ['src', 'cli'] }),
+      expect.objectContaining({ topic: 'orders-a', partition: 0, offset: 1, key: 'c-1', payload: 'y', headers: ['src', 'cli'] }),
+    ]);
+    const group = await cli(['consume', '^orders-.*', 'other', '-G', 'g', '-o', 'beginning', '-e', '-f', '%t %s\\n']);
+    expect(group.code).toBe(0);
+    expect(group.stdout.trim().split('\n').sort()).toEqual(['orders-a x', 'orders-a y', 'orders-b z', 'other w']);
+    expect(await cli(['consume', 'orders-a', 'other'])).toMatchObject({ code: 2 }); // several topics need -G
+    expect((await cli(['consume', '--help'])).stdout).toMatch(/-o, --offset <spec>[\s\S]*\(default: end\)/);
+  }, 120_000);
 
   it('produce stops on SIGINT after sending what it read', async ({ onTestFinished }) => {
     const { run, start, tempDir } = cliSession(onTestFinished);

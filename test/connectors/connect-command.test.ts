@@ -65,9 +65,10 @@ describe('sluice connect', () => {
     fs.writeFileSync(path.join(dir, 'worse.yaml'), ['name: worse', 'connector: ftp-source', ''].join('\n'));
     const run = sluice(dir, ['--data-dir', 'data', 'connect', 'bad.yaml', 'worse.yaml']);
     expect(await run.code).toBe(2);
-    expect(run.stderr()).toContain('bad.yaml:4:12 /file.path: must be a string or an array, got number 5');
-    expect(run.stderr()).toContain('bad.yaml:5:1 /colour: unknown field "colour"');
-    expect(run.stderr()).toMatch(/worse\.yaml:2:12 \/connector: unknown connector type "ftp-source" \(known: file-source, file-sink/);
+    // The same form as sluice validate's: file:line:column: path: message.
+    expect(run.stderr()).toMatch(/(^|\n)bad\.yaml:4:12: \['file\.path'\]: must be a string or an array, got number 5\n/);
+    expect(run.stderr()).toMatch(/(^|\n)bad\.yaml:5:1: colour: unknown field "colour"\n/);
+    expect(run.stderr()).toMatch(/(^|\n)worse\.yaml:2:12: connector: unknown connector type "ftp-source" \(did you mean "file-source"\?\)\n/);
     expect(run.stderr()).toMatch(/sluice: 3 problems in the connector configs; nothing was started\n$/);
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
   }, 30_000);

@@ -84,6 +84,9 @@ describe('runPipeline', () => {
       expect(latest.get(customer)).toEqual({ orders: total.orders, revenue: expect.closeTo(total.revenue, 6) });
     }
     expect(summary).toMatchObject({ name: 'etl', recordsIn: 500, recordsOut: paid, stoppedBy: 'idle' });
+    // The last record was acknowledged before idle detection (idleMs: 300) and shutdown ended the run.
+    expect(summary.lastRecordMs).toBeGreaterThan(0);
+    expect(summary.lastRecordMs!).toBeLessThanOrEqual(summary.durationMs - 300);
     expect(summary.streams).toMatchObject({ lag: 0, lagByTopic: { orders: 0 }, recordsInByTopic: { orders: 500 }, recordsOutByTopic: { totals: paid } });
   });
 

@@ -42,11 +42,13 @@ describe('logDiagnostics', () => {
     const stop = logDiagnostics(logger);
     channel('sluice:connector:status').publish({ name: 'in', connector: 'file-source', kind: 'source', state: 'running', previous: 'starting' });
     channel('sluice:connector:retry').publish({ name: 'out', kind: 'sink', operation: 'put', attempt: 2, error: new Error('refused') });
+    channel('sluice:connector:warning').publish({ name: 'in', connector: 'file-source', kind: 'source', message: 'file.path "x" matches no file yet' });
     stop();
     channel('sluice:connector:status').publish({ name: 'in', connector: 'file-source', kind: 'source', state: 'stopped', previous: 'running' });
     expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
       { level: 'info', msg: 'source in running (was starting)', connector: 'file-source' },
       { level: 'warn', msg: 'sink out: put failed, retrying', attempt: 2, error: { message: 'refused' } },
+      { level: 'warn', msg: 'source in: file.path "x" matches no file yet', connector: 'file-source' },
     ]);
   });
 });

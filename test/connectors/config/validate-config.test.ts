@@ -43,11 +43,11 @@ describe('ConfigValidator', () => {
     expect(error.problems[0].message).toBe('must be a string or an array, got number 42');
   });
 
-  test('an unknown connector type lists the known ones', () => {
+  test('an unknown connector type suggests the closest known one', () => {
     const error = problemsOf({ ...source, connector: 'file-sorce' });
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0].path).toBe('/connector');
-    expect(error.problems[0].message).toMatch(/unknown connector type "file-sorce" \(known: file-source, file-sink/);
+    expect(error.problems[0].message).toBe('unknown connector type "file-sorce" (did you mean "file-source"?)');
   });
 
   test('an unknown field is named, with a suggestion when one is close', () => {
@@ -60,7 +60,7 @@ describe('ConfigValidator', () => {
 
   test('an enum names the allowed values', () => {
     const error = problemsOf({ ...source, 'errors.tolerance': 'some' });
-    expect(error.problems).toEqual([{ path: '/errors.tolerance', message: 'must be one of "none", "all", got "some"' }]);
+    expect(error.problems).toEqual([{ path: '/errors.tolerance', message: 'must be one of "none", "all", got "some" (did you mean "none"?)' }]);
   });
 
   test('a bad JSONata expression names the transform and the position', () => {
@@ -136,6 +136,19 @@ describe('config files', () => {
     expect(error.problems).toEqual([expect.objectContaining({ path: '/file.format', line: 6, column: 18 })]);
   });
 
+  test('a YAML !!binary value is one ConnectorConfigError at its line, not a list of Buffer methods', () => {
+    const error = (() => {
+      try {
+        parseConfigText('name: a\nconnector: file-source\ntopic: t\nfile.path: !!binary L3RtcC94\n', 'bin.yaml');
+      } catch (e) {
+        return e as ConnectorConfigError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error).toBeInstanceOf(ConnectorConfigError);
+    expect(error.problems).toEqual([expect.objectContaining({ file: 'bin.yaml', line: 4, message: expect.stringMatching(/^YAML tag !!binary is not supported/) })]);
+  });
+
   test('a syntax error is a ConnectorConfigError with its line', () => {
     expect(() => parseConfigText('name: a\n  bad: [\n', 'bad.yaml')).toThrow(ConnectorConfigError);
     try {
@@ -149,6 +162,13 @@ describe('config files', () => {
   test('environment variables are interpolated; an unset one is a problem at its path', () => {
     const { config } = parseConfigText('name: ${NAME}\ntopic: ${TOPIC:logs}\nliteral: $${KEEP}\n', 'env.yaml', { NAME: 'from-env' });
     expect(config).toEqual({ name: 'from-env', topic: 'logs', literal: '${KEEP}' });
-    expect(() => parseConfigText('name: x\nfile.path: ${MISSING}\n', 'env.yaml', {})).toThrow(/env\.yaml:2:\d+ \/file\.path: environment variable MISSING is not set/);
+    expect(() => parseConfigText('name: x\nfile.path: ${MISSING}\n', 'env.yaml', {})).toThrow(
+      /env\.yaml:2:\d+ \/file\.path: environment variable MISSING is not set \(set it, or give a default: \$\{MISSING:-value\}\)/,
+    );
+  });
+
+  test('${VAR:-default} is the pipeline files\' syntax too: unset or empty falls back', () => {
+    const { config } = parseConfigText('name: ${NAME:-fallback}\ntopic: ${EMPTY:-logs}\nfile.path: ${DIR:-/tmp}/in\n', 'env.yaml', { EMPTY: '', DIR: '/data' });
+    expect(config).toEqual({ name: 'fallback', topic: 'logs', 'file.path': '/data/in' });
   });
 });

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -16,6 +17,29 @@ async function produced(runtime: ConnectRuntime, name: string, n: number): Promi
 }
 
 describe('file-source', () => {
+  test('a path that matches no file is a warning, not an error (as Kafka Connect\'s FileStreamSource): the file is read once it appears', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'later.log');
+    const warnings: unknown[] = [];
+    const listen = (m: unknown): void => void warnings.push(m);
+    subscribe('sluice:connector:warning', listen);
+    try {
+      const cluster = await testCluster();
+      const runtime = testRuntime(cluster);
+      await runtime.start(source('src', [file, path.join(dir, '*.jsonl')]));
+      expect(warnings).toEqual([
+        { name: 'src', connector: 'file-source', kind: 'source', message: `file.path "${file}", "${path.join(dir, '*.jsonl')}" matches no file yet: waiting for one to appear (read from its start)` },
+      ]);
+      expect(runtime.status('src').state).toBe('running');
+      fs.writeFileSync(file, 'at last\n');
+      await produced(runtime, 'src', 1);
+      expect(await topicValues(cluster, 'lines')).toEqual(['at last']);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      unsubscribe('sluice:connector:warning', listen);
+    }
+  });
+
   test('reads the existing lines, then lines appended while running', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');

@@ -98,6 +98,18 @@ describe('Producer', () => {
     await producer.close();
   });
 
+  test('sendSettled reports each record of one send: the acknowledged ones with offsets, the refused one with its error', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 1, config: { 'max.message.bytes': 2000 } });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    const outcomes = await producer.sendSettled(['a', 'x'.repeat(5000), 'b', 'c'].map((value) => ({ topic: 't', value })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.offset] : []))).toEqual([0, 1, 2]);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(RecordTooLargeError);
+    expect(cluster.logFor('t', 0).logEndOffset).toBe(3);
+    await producer.close();
+  });
+
   test('a keyless record to a compacted topic is refused before anything is sent', async () => {
     const cluster = await testCluster();
     await cluster.createTopic('c', { config: { 'cleanup.policy': 'compact' } });
