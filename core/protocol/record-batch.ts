@@ -189,8 +189,11 @@ export class RecordBatchBuilder {
         headerBytes;
       const total = sizeOfVarint(bodySize) + bodySize;
       if (this.#count > 0 && this.#pos + total > this.#maxBytes) return false;
-      // Room for the worst case of the guess: 3 UTF-8 bytes per UTF-16 unit.
-      this.#ensure(exact ? total : total + 2 * (Math.max(keyBytes, 0) + Math.max(valueBytes, 0)));
+      // Room for the worst case of the guess: 3 UTF-8 bytes per UTF-16 unit of a string (bytes are
+      // exact already: reserving for them too made a batch of large Buffer values outgrow, and
+      // copy, its buffer when nearly full).
+      const guessed = (typeof key === 'string' ? keyBytes : 0) + (typeof value === 'string' ? valueBytes : 0);
+      this.#ensure(exact ? total : total + 2 * guessed);
 
       const buf = this.#buf;
       let pos = writeVarint(buf, this.#pos, bodySize);
@@ -273,7 +276,10 @@ export class RecordBatchBuilder {
 
   #ensure(extra: number): void {
     if (this.#pos + extra <= this.#buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + extra));
+    const needed = this.#pos + extra;
+    // Double, but not far past maxBytes: a batch that ends near its limit should not copy itself
+    // into a buffer twice its final size.
+    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.#buf.length * 2, this.#maxBytes + BATCH_HEADER_BYTES)));
     this.#buf.copy(grown, 0, 0, this.#pos);
     this.#buf = grown;
   }
