@@ -14,6 +14,7 @@ import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.
 import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
 import { RecordBatchBuilder, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
+import { BatchBufferPool } from './batch-buffer-pool.js';
 import { KeyBytes } from './key-bytes.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
@@ -81,8 +82,9 @@ class PendingBatch {
     readonly partition: number,
     maxBytes: number,
     initialCapacity: number,
+    buffer: Buffer,
   ) {
-    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity));
+    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity), buffer);
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -93,6 +95,9 @@ class PendingBatch {
 }
 
 const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
+/** Idle batch buffers a producer keeps for reuse, and the smallest it hands out. */
+const BATCH_BUFFERS_KEPT = 16;
+const BATCH_BUFFER_MIN_BYTES = 16 * 1024;
 
 export class Producer<K = unknown, V = unknown> {
   readonly #cluster: Cluster;
@@ -128,6 +133,7 @@ export class Producer<K = unknown, V = unknown> {
     timestamp: 0,
   };
   readonly #keyBytes = new KeyBytes();
+  readonly #buffers = new BatchBufferPool(BATCH_BUFFERS_KEPT);
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
@@ -243,7 +249,7 @@ export class Producer<K = unknown, V = unknown> {
         // then fits without growing (each growth copies it).
         const last = this.#lastBatchBytes.get(`${topic}\u0000${partition}`);
         const capacity = last === undefined ? 16 * 1024 : Math.min(meta.maxBatchBytes, Math.ceil(last * 1.25));
-        batch = new PendingBatch(topic, partition, meta.maxBatchBytes, capacity);
+        batch = new PendingBatch(topic, partition, meta.maxBatchBytes, capacity, this.#buffers.take(Math.max(capacity, BATCH_BUFFER_MIN_BYTES)));
         open[partition] = batch;
         batch.builder.tryAppend(encoded, now);
         this.#armLinger();
@@ -309,6 +315,15 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   async #dispatch(slot: string, batch: PendingBatch): Promise<void> {
+    try {
+      await this.#send(slot, batch);
+    } finally {
+      // The cluster is done with the batch's bytes (resolved or refused): reuse its buffer.
+      this.#buffers.give(batch.builder.buffer);
+    }
+  }
+
+  async #send(slot: string, batch: PendingBatch): Promise<void> {
     const maxMessageBytes = this.#metadata.get(batch.topic)?.maxMessageBytes ?? Infinity;
     if (batch.builder.sizeInBytes > maxMessageBytes) {
       // Only a lone record can overflow a batch: refuse it before it takes a sequence number.

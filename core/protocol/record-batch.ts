@@ -129,10 +129,21 @@ export class RecordBatchBuilder {
   /**
    * @param maxBytes soft limit: `tryAppend` refuses a record that would pass it, unless the batch
    *   is empty (a lone record may be larger; the log checks `max.message.bytes`).
+   * @param buffer a buffer to write into (a reused one), used when it holds `initialCapacity`
    */
-  constructor(maxBytes: number, initialCapacity = Math.min(maxBytes, 64 * 1024)) {
+  constructor(maxBytes: number, initialCapacity = Math.min(maxBytes, 64 * 1024), buffer?: Buffer) {
     this.#maxBytes = maxBytes;
-    this.#buf = Buffer.allocUnsafe(Math.max(initialCapacity, BATCH_HEADER_BYTES + 64));
+    const capacity = Math.max(initialCapacity, BATCH_HEADER_BYTES + 64);
+    this.#buf = buffer !== undefined && buffer.length >= capacity ? buffer : Buffer.allocUnsafe(capacity);
+  }
+
+  /**
+   * The builder's working buffer (the one given to the constructor, or a larger one it grew
+   * into), for reuse once the built batch is no longer needed. The records of an uncompressed
+   * built batch live in it.
+   */
+  get buffer(): Buffer {
+    return this.#buf;
   }
 
   get count(): number {
