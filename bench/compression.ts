@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { COMPRESSION_TYPES, createConsumer, createProducer, openCluster, type CompressionType, type ProducerRecord } from '../core/index.js';
+import { COMPRESSION_TYPES, createProducer, openCluster, type CompressionType, type ProducerRecord } from '../core/index.js';
 import { interleaved, type RunResult } from './bench-report.js';
+import { consumeAll } from './consume-all.js';
 
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '300000' }, rounds: { type: 'string', default: '3' } } });
 const RECORDS = Number(args.records);
@@ -56,16 +57,7 @@ async function produceConsume(compression: CompressionType): Promise<Record<stri
     onDisk.set(compression, diskBytes(dataDir));
 
     start = performance.now();
-    const consumer = createConsumer(cluster);
-    consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: 'bench', partition })));
-    await consumer.seekToBeginning();
-    let count = 0;
-    while (count < RECORDS) {
-      const records = await consumer.poll({ timeoutMs: 0 });
-      if (records.length === 0) throw new Error(`consumer stalled at ${count} records`);
-      count += records.length;
-    }
-    await consumer.close();
+    const count = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS);
     const consume = { records: count, bytes: count * PAYLOAD_BYTES, ms: performance.now() - start };
     await cluster.close();
     return { produce, consume };

@@ -4,7 +4,8 @@
  *
  *   length int32 (bytes after this field) | crc32c uint32 (of the rest) | keyLength int32 | key | value
  *
- * into a reused 1 MiB buffer written with one `writeSync` when full (no fsync, like Sluice's
+ * into a reused buffer per partition (1 MiB, less with many partitions: 64 MiB in all) written
+ * with one `writeSync` when full (no fsync, like Sluice's
  * default durability between its 1 s fsyncs), choosing the partition by Kafka's murmur2 of the key
  * as a keyed producer must. Reading walks each file in 1 MiB reads into fresh buffers (a consumer
  * keeps views into what it read), checks every CRC and hands out key and value as views.
@@ -26,7 +27,8 @@ export interface NaiveRecord {
 export function naiveProduce(dir: string, partitions: number, count: number, recordAt: (i: number) => NaiveRecord): void {
   fs.mkdirSync(dir, { recursive: true });
   const fds = Array.from({ length: partitions }, (_, p) => fs.openSync(path.join(dir, `${p}.log`), 'a'));
-  const buffers = Array.from({ length: partitions }, () => Buffer.allocUnsafe(CHUNK_BYTES));
+  const chunkBytes = Math.max(64 * 1024, Math.min(CHUNK_BYTES, Math.floor((64 * 1024 * 1024) / partitions)));
+  const buffers = Array.from({ length: partitions }, () => Buffer.allocUnsafe(chunkBytes));
   const used = new Int32Array(partitions);
   const keyBytes = Buffer.allocUnsafe(1024);
   const flush = (p: number): void => {
@@ -39,7 +41,7 @@ export function naiveProduce(dir: string, partitions: number, count: number, rec
     const p = partitionForKey(keyBytes.subarray(0, keyLength), partitions);
     const valueLength = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
     const size = RECORD_OVERHEAD + keyLength + valueLength;
-    if (used[p] + size > CHUNK_BYTES) flush(p);
+    if (used[p] + size > buffers[p].length) flush(p);
     let buf = buffers[p];
     if (size > buf.length) buf = buffers[p] = Buffer.allocUnsafe(size);
     const at = used[p];
@@ -65,16 +67,18 @@ export function naiveConsume(dir: string, partitions: number, onRecord: (key: Bu
   let count = 0;
   for (let p = 0; p < partitions; p++) {
     const fd = fs.openSync(path.join(dir, `${p}.log`), 'r');
+    const fileBytes = fs.fstatSync(fd).size;
     let filePos = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-      const n = fs.readSync(fd, buf, 0, CHUNK_BYTES, filePos);
+      const length = Math.min(CHUNK_BYTES, fileBytes - filePos);
+      if (length <= 0) break;
+      const buf = Buffer.allocUnsafe(length);
+      const n = fs.readSync(fd, buf, 0, length, filePos);
       if (n === 0) break;
       let pos = 0;
       while (pos + 4 <= n) {
         const size = buf.readInt32BE(pos) + 4;
         if (pos + size > n) break;
-        if (size > CHUNK_BYTES && pos === 0) throw new Error('record larger than the read size');
         if (crc32c(buf.subarray(pos + 8, pos + size)) !== buf.readUInt32BE(pos + 4)) throw new Error(`CRC mismatch in partition ${p} at ${filePos + pos}`);
         const keyLength = buf.readInt32BE(pos + 8);
         onRecord(buf.subarray(pos + RECORD_OVERHEAD, pos + RECORD_OVERHEAD + keyLength), buf.subarray(pos + RECORD_OVERHEAD + keyLength, pos + size));

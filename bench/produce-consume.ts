@@ -13,8 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createConsumer, createProducer, openCluster, type Broker, type ProducerRecord } from '../core/index.js';
+import { createProducer, openCluster, type Broker, type ProducerRecord } from '../core/index.js';
 import { interleaved, type BenchCase, type RunResult } from './bench-report.js';
+import { consumeAll } from './consume-all.js';
 import { naiveConsume, naiveProduce } from './naive-log.js';
 
 const { values: args } = parseArgs({
@@ -67,21 +68,6 @@ async function produceAll(cluster: Broker, producers: number): Promise<void> {
   );
 }
 
-async function consumeAll(cluster: Broker): Promise<number> {
-  const consumer = createConsumer(cluster); // Kafka's default max.poll.records (500)
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: 'bench', partition })));
-  await consumer.seekToBeginning();
-  let count = 0;
-  while (count < RECORDS) {
-    const records = await consumer.poll({ timeoutMs: 0 });
-    if (records.length === 0) throw new Error(`consumer stalled at ${count} records`);
-    for (const r of records) if (r.value!.length !== VALUE_BYTES) throw new Error(`record ${r.offset} has a ${r.value!.length}-byte value`);
-    count += records.length;
-  }
-  await consumer.close();
-  return count;
-}
-
 const timedResult = (records: number, start: number): RunResult => ({ records, bytes: records * PAYLOAD, ms: performance.now() - start });
 
 const naive: BenchCase = {
@@ -124,7 +110,9 @@ const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
         await produceAll(cluster, mode.producers);
         const produce = timedResult(RECORDS, start);
         start = performance.now();
-        const n = await consumeAll(cluster);
+        const n = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, (r) => {
+          if (r.value!.length !== VALUE_BYTES) throw new Error(`record ${r.offset} has a ${r.value!.length}-byte value`);
+        });
         const consume = timedResult(n, start);
         await cluster.close();
         return { produce, consume };

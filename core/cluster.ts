@@ -226,7 +226,10 @@ export interface Cluster {
   /** Partition count of `topic`, creating the topic first when `autoCreate` and the cluster allow. */
   partitionCount(topic: string, options?: { autoCreate?: boolean }): Promise<number>;
 
-  /** Appends one RecordBatch v2 (its base offset is assigned here). */
+  /**
+   * Appends one RecordBatch v2 (its base offset is assigned here). Keeps no reference to `batch`
+   * once the returned promise settles: producers reuse the buffer for their next batch.
+   */
   produce(topic: string, partition: number, batch: Buffer, options?: ProduceOptions): Promise<ProduceResult>;
   fetch(topic: string, partition: number, offset: number, options?: FetchOptions): Promise<FetchResult>;
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number>;

@@ -75,6 +75,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #maxFetchBytes: number;
   readonly #pollTimeoutMs: number;
   #partitions = new Map<string, PartitionState<K, V>>();
+  /** `#partitions`' values, kept as an array so that a poll does not copy them. */
+  #states: PartitionState<K, V>[] = [];
   #nextPartition = 0;
   #closed = false;
   #lastYieldMs = 0;
@@ -113,6 +115,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       );
     }
     this.#partitions = next;
+    this.#states = [...next.values()];
+    this.#nextPartition = 0;
   }
 
   assignment(): TopicPartition[] {
@@ -278,11 +282,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Decodes and takes up to `max` fetched records, rotating over partitions for fairness. */
   #drain(max: number): ConsumerRecord<K, V>[] {
     const out: ConsumerRecord<K, V>[] = [];
-    const states = [...this.#partitions.values()];
+    const states = this.#states;
     const n = states.length;
     for (let k = 0; k < n && out.length < max; k++) {
       const state = states[(this.#nextPartition + k) % n];
-      if (state.paused || state.position === null) continue;
+      if (state.paused || state.position === null || (state.reader === null && state.fetched === null)) continue;
       const before = out.length;
       while (out.length < max) {
         if (!state.reader || state.reader.done) {
@@ -312,7 +316,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    */
   /** Returns false when there was nothing to fetch from (no partitions, or all paused or full). */
   async #fetchAll(waitMs: number): Promise<boolean> {
-    const targets = [...this.#partitions.values()].filter((s) => !s.paused && !hasFetched(s));
+    const targets = this.#states.filter((s) => !s.paused && !hasFetched(s));
     if (targets.length === 0) return false;
     const abort = new AbortController();
     // Every partition's long poll listens on this one signal: tell Node that many listeners are

@@ -14,6 +14,7 @@ import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.
 import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
 import { RecordBatchBuilder, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
+import { BatchBufferPool } from './batch-buffer-pool.js';
 import { KeyBytes } from './key-bytes.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
@@ -84,8 +85,9 @@ class PendingBatch {
     readonly partition: number,
     maxBytes: number,
     initialCapacity: number,
+    buffer: Buffer,
   ) {
-    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity));
+    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity), buffer);
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = (err) => {
@@ -100,6 +102,9 @@ class PendingBatch {
 }
 
 const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
+/** Idle batch buffers a producer keeps for reuse, and the smallest it hands out. */
+const BATCH_BUFFERS_KEPT = 16;
+const BATCH_BUFFER_MIN_BYTES = 16 * 1024;
 
 export class Producer<K = unknown, V = unknown> {
   readonly #cluster: Cluster;
@@ -135,6 +140,7 @@ export class Producer<K = unknown, V = unknown> {
     timestamp: 0,
   };
   readonly #keyBytes = new KeyBytes();
+  readonly #buffers = new BatchBufferPool(BATCH_BUFFERS_KEPT);
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
@@ -262,8 +268,11 @@ export class Producer<K = unknown, V = unknown> {
         batch = undefined;
       }
       if (!batch) {
-        const capacity = this.#lastBatchBytes.get(`${topic}\u0000${partition}`) ?? 16 * 1024;
-        batch = new PendingBatch(topic, partition, meta.maxBatchBytes, capacity);
+        // A quarter more than the last batch of this partition: a batch as large as the last one
+        // then fits without growing (each growth copies it).
+        const last = this.#lastBatchBytes.get(`${topic}\u0000${partition}`);
+        const capacity = last === undefined ? 16 * 1024 : Math.min(meta.maxBatchBytes, Math.ceil(last * 1.25));
+        batch = new PendingBatch(topic, partition, meta.maxBatchBytes, capacity, this.#buffers.take(Math.max(capacity, BATCH_BUFFER_MIN_BYTES)));
         open[partition] = batch;
         batch.builder.tryAppend(encoded, now);
         this.#armLinger();
@@ -341,6 +350,15 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   async #dispatch(slot: string, batch: PendingBatch): Promise<void> {
+    try {
+      await this.#send(slot, batch);
+    } finally {
+      // The cluster is done with the batch's bytes (resolved or refused): reuse its buffer.
+      this.#buffers.give(batch.builder.buffer);
+    }
+  }
+
+  async #send(slot: string, batch: PendingBatch): Promise<void> {
     const maxMessageBytes = this.#metadata.get(batch.topic)?.maxMessageBytes ?? Infinity;
     if (batch.builder.sizeInBytes > maxMessageBytes) {
       // Only a lone record can overflow a batch: refuse it before it takes a sequence number.

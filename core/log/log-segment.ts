@@ -8,8 +8,7 @@
  */
 import { CorruptRecordError } from '../errors.js';
 import { BATCH_HEADER_BYTES, batchCrcMatches, LOG_OVERHEAD, MAGIC_V2, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
-import { decodeRecords } from '../protocol/record-decoder.js';
-import type { StoredRecord } from '../protocol/record.js';
+import { firstOffsetAtTimestamp } from '../protocol/record-decoder.js';
 import type { LogStorage, StorageFile } from './log-storage.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
@@ -165,7 +164,8 @@ export class LogSegment {
 
   /**
    * The first offset in this segment whose record timestamp is ≥ `timestamp`, or null when every
-   * record is older. Uses the time index to skip ahead, then decodes the batch that crosses it.
+   * record is older. Uses the time index to skip ahead, then scans the timestamps of the batch that
+   * crosses it (without decoding its records).
    */
   offsetForTimestamp(timestamp: number): number | null {
     if (this.#maxTimestamp < timestamp) return null;
@@ -177,9 +177,8 @@ export class LogSegment {
         if (!batchCrcMatches(bytes, 0, header)) {
           throw new CorruptRecordError(`${this.#where(position)}: batch at offset ${header.baseOffset} failed its CRC-32C check`);
         }
-        const records: StoredRecord[] = [];
-        decodeRecords(bytes, 0, header, records);
-        for (const r of records) if (r.timestamp >= timestamp) return r.offset;
+        const offset = firstOffsetAtTimestamp(bytes, 0, header, timestamp);
+        if (offset !== null) return offset;
       }
       position += header.sizeInBytes;
     }

@@ -129,10 +129,21 @@ export class RecordBatchBuilder {
   /**
    * @param maxBytes soft limit: `tryAppend` refuses a record that would pass it, unless the batch
    *   is empty (a lone record may be larger; the log checks `max.message.bytes`).
+   * @param buffer a buffer to write into (a reused one), used when it holds `initialCapacity`
    */
-  constructor(maxBytes: number, initialCapacity = Math.min(maxBytes, 64 * 1024)) {
+  constructor(maxBytes: number, initialCapacity = Math.min(maxBytes, 64 * 1024), buffer?: Buffer) {
     this.#maxBytes = maxBytes;
-    this.#buf = Buffer.allocUnsafe(Math.max(initialCapacity, BATCH_HEADER_BYTES + 64));
+    const capacity = Math.max(initialCapacity, BATCH_HEADER_BYTES + 64);
+    this.#buf = buffer !== undefined && buffer.length >= capacity ? buffer : Buffer.allocUnsafe(capacity);
+  }
+
+  /**
+   * The builder's working buffer (the one given to the constructor, or a larger one it grew
+   * into), for reuse once the built batch is no longer needed. The records of an uncompressed
+   * built batch live in it.
+   */
+  get buffer(): Buffer {
+    return this.#buf;
   }
 
   get count(): number {
@@ -189,8 +200,11 @@ export class RecordBatchBuilder {
         headerBytes;
       const total = sizeOfVarint(bodySize) + bodySize;
       if (this.#count > 0 && this.#pos + total > this.#maxBytes) return false;
-      // Room for the worst case of the guess: 3 UTF-8 bytes per UTF-16 unit.
-      this.#ensure(exact ? total : total + 2 * (Math.max(keyBytes, 0) + Math.max(valueBytes, 0)));
+      // Room for the worst case of the guess: 3 UTF-8 bytes per UTF-16 unit of a string (bytes are
+      // exact already: reserving for them too made a batch of large Buffer values outgrow, and
+      // copy, its buffer when nearly full).
+      const guessed = (typeof key === 'string' ? keyBytes : 0) + (typeof value === 'string' ? valueBytes : 0);
+      this.#ensure(exact ? total : total + 2 * guessed);
 
       const buf = this.#buf;
       let pos = writeVarint(buf, this.#pos, bodySize);
@@ -273,7 +287,10 @@ export class RecordBatchBuilder {
 
   #ensure(extra: number): void {
     if (this.#pos + extra <= this.#buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + extra));
+    const needed = this.#pos + extra;
+    // Double, but not far past maxBytes: a batch that ends near its limit should not copy itself
+    // into a buffer twice its final size.
+    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.#buf.length * 2, this.#maxBytes + BATCH_HEADER_BYTES)));
     this.#buf.copy(grown, 0, 0, this.#pos);
     this.#buf = grown;
   }

@@ -169,6 +169,44 @@ export function decodeRecordsWith<T>(buf: Buffer, pos: number, header: BatchHead
   new BatchRecordReader(buf, pos, header, fromOffset, make).read(out, Infinity);
 }
 
+/**
+ * The offset of the first record of the (already CRC-checked) batch at `pos` whose timestamp is
+ * ≥ `timestamp`, or null when none is. Reads only each record's length, timestamp and offset
+ * deltas and steps over the rest, so finding a timestamp creates no record objects.
+ * @throws CorruptRecordError for a record that overruns its batch, or a compressed section that does not decompress
+ */
+export function firstOffsetAtTimestamp(buf: Buffer, pos: number, header: BatchHeader, timestamp: number): number | null {
+  if (header.maxTimestamp < timestamp) return null;
+  const codec = header.attributes & COMPRESSION_MASK;
+  let records = buf;
+  let cursor: Cursor = { pos: pos + BATCH_HEADER_BYTES };
+  let end = pos + header.sizeInBytes;
+  if (codec !== 0) {
+    try {
+      records = decompressRecords(codec, buf.subarray(pos + BATCH_HEADER_BYTES, end));
+    } catch (err) {
+      throw new CorruptRecordError(`record batch at offset ${header.baseOffset} (${compressionName(codec)}) does not decompress: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    cursor = { pos: 0 };
+    end = records.length;
+  }
+  // LogAppendTime: every record carries the batch's maxTimestamp, already known to be ≥ timestamp.
+  const logAppendTime = (header.attributes & TIMESTAMP_TYPE_FLAG) !== 0;
+  for (let i = 0; i < header.recordCount; i++) {
+    const length = readVarint(records, cursor);
+    const recordEnd = cursor.pos + length;
+    if (length < 0 || recordEnd > end) throw new CorruptRecordError(`record ${i} of batch at offset ${header.baseOffset} overruns its batch`);
+    cursor.pos += 1; // record attributes
+    const timestampDelta = readVarlong(records, cursor);
+    const offsetDelta = readVarint(records, cursor);
+    if (logAppendTime || header.baseTimestamp + timestampDelta >= timestamp) return header.baseOffset + offsetDelta;
+    cursor.pos = recordEnd;
+  }
+  return null;
+}
+
 /** Decodes every record of a single-batch buffer, verifying it first. Convenience for tests/tools. */
 export function decodeRecordBatch(buf: Buffer): { header: BatchHeader; records: StoredRecord[] } {
   const header = verifyBatch(buf, 0);

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { CorruptRecordError } from '../../../core/errors.js';
 import { crc32c } from '../../../core/protocol/crc32c.js';
 import { BATCH_HEADER_BYTES, MAGIC_V2, RecordBatchBuilder, encodeRecordBatch, isCompressed, readBatchHeader, setBaseOffset, verifyBatch } from '../../../core/protocol/record-batch.js';
-import { decodeRecordBatch, decodeRecords } from '../../../core/protocol/record-decoder.js';
+import { decodeRecordBatch, decodeRecords, firstOffsetAtTimestamp } from '../../../core/protocol/record-decoder.js';
 import type { RecordHeader, RecordInput, StoredRecord } from '../../../core/protocol/record.js';
 
 const CRC_OFFSET = 17;
@@ -608,5 +608,30 @@ describe('RecordBatchBuilder edge cases', () => {
     const header = verifyBatch(batch);
     expect(() => decodeRecords(batch, 0, header, [])).toThrow(CorruptRecordError);
     expect(() => decodeRecords(batch, 0, header, [])).toThrow(`record batch at offset 42 (${name}) does not decompress`);
+  });
+});
+
+describe('firstOffsetAtTimestamp', () => {
+  test('agrees with decoding every record, for uncompressed and compressed batches, at any target timestamp', () => {
+    fc.assert(
+      fc.property(records, fc.nat({ max: 1000 }), fc.constantFrom(0, 1, 2, 3, 4), timestamp, (inputs, base, codec, target) => {
+        const batch = encodeRecordBatch(inputs, { baseOffset: base, now: NOW, attributes: codec });
+        const header = verifyBatch(batch);
+        const expected = decodeRecordBatch(batch).records.find((r) => r.timestamp >= target)?.offset ?? null;
+        expect(firstOffsetAtTimestamp(batch, 0, header, target)).toBe(expected);
+        // Each record's own timestamp finds the first record at or after it.
+        for (const r of decodeRecordBatch(batch).records) {
+          expect(firstOffsetAtTimestamp(batch, 0, header, r.timestamp)).toBeLessThanOrEqual(r.offset);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test('with LogAppendTime, every record has the batch maxTimestamp: the first record matches up to it', () => {
+    const [gzipBatch] = hexFixture('kafka-gzip-batch.hex'); // LogAppendTime, maxTimestamp 1597425188809
+    const header = verifyBatch(gzipBatch);
+    expect(firstOffsetAtTimestamp(gzipBatch, 0, header, 1597425188809)).toBe(0);
+    expect(firstOffsetAtTimestamp(gzipBatch, 0, header, 1597425188810)).toBeNull();
   });
 });
