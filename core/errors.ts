@@ -92,12 +92,13 @@ export class InvalidRecordError extends SluiceError {
   }
 }
 
-/** Another process owns the data directory. */
+/** Another process (or another open broker of this one) owns the data directory. */
 export class DataDirLockedError extends SluiceError {
-  constructor(readonly dataDir: string, readonly ownerPid: number) {
+  /** @param ownerPid the owner's pid as its `.lock` file names it; null while not (yet) written. */
+  constructor(readonly dataDir: string, readonly ownerPid: number | null) {
     super(
       'DATA_DIR_LOCKED',
-      `data directory ${dataDir} is in use by process ${ownerPid}; stop it, or open read-only`,
+      `data directory ${dataDir} is in use by ${ownerPid === null ? 'another process' : `process ${ownerPid}`}; stop it, or open read-only`,
     );
   }
 }

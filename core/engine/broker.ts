@@ -86,7 +86,7 @@ export class Broker implements Cluster {
   readonly #groups: GroupCoordinator;
   #closed = false;
 
-  private constructor(options: BrokerOptions) {
+  private constructor(options: BrokerOptions, lock: DataDirLock | null) {
     this.dataDir = options.inMemory || options.dataDir === undefined ? null : path.resolve(options.dataDir);
     this.readOnly = (options.readOnly ?? false) && this.dataDir !== null;
     this.#now = options.now ?? Date.now;
@@ -96,7 +96,7 @@ export class Broker implements Cluster {
       throw new InvalidConfigError(`defaultPartitions must be a positive integer, got ${options.defaultPartitions}`, 'defaultPartitions');
     }
     this.#defaults = parseLogConfig(options.defaultTopicConfig ?? {}, DEFAULT_LOG_CONFIG);
-    this.#lock = this.dataDir !== null && !this.readOnly ? DataDirLock.acquire(this.dataDir) : null;
+    this.#lock = lock;
     let logs: LogManager | undefined; // for the catch: unset when topics.json could not be read
     try {
       this.#logs = logs = new LogManager({ dataDir: this.dataDir, readOnly: this.readOnly, defaults: this.#defaults, now: this.#now });
@@ -131,7 +131,14 @@ export class Broker implements Cluster {
    * @throws DataDirLockedError when another live process owns `dataDir` (unless `readOnly`).
    */
   static async open(options: BrokerOptions = {}): Promise<Broker> {
-    return new Broker(options);
+    const dataDir = options.inMemory || options.dataDir === undefined ? null : path.resolve(options.dataDir);
+    const lock = dataDir !== null && !options.readOnly ? await DataDirLock.acquire(dataDir) : null;
+    try {
+      return new Broker(options, lock);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
   }
 
   /** Runs retention and compaction once now (they also run every `maintenanceIntervalMs`). */
