@@ -29,6 +29,28 @@ export class CorruptRecordError extends SluiceError {
   }
 }
 
+/**
+ * Stored log data that cannot be served: a batch failed its CRC-32C, or a stretch of a segment
+ * file (below the recovery point, so it was fsynced whole) no longer parses as batches whose
+ * offsets follow each other. Nothing there is served and nothing is deleted: the bytes stay in
+ * `file` at `position`. Reading resumes at `nextOffset` (seek there to skip the damage), or at the
+ * next segment when it is null.
+ */
+export class CorruptLogError extends CorruptRecordError {
+  constructor(
+    message: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly file: string,
+    readonly position: number,
+    /** The offset asked for (in the damaged stretch). */
+    readonly offset: number,
+    readonly nextOffset: number | null,
+  ) {
+    super(message);
+  }
+}
+
 /** A fetch or seek asked for an offset outside [logStartOffset, logEndOffset]. */
 export class OffsetOutOfRangeError extends SluiceError {
   constructor(

@@ -16,8 +16,8 @@
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
-import { ClosedError, CorruptRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
-import { batchCrcMatches, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
+import { ClosedError, CorruptLogError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
+import { batchCrcMatches, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
@@ -27,6 +27,7 @@ import { LogLoader } from './log-loader.js';
 import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
+import { offsetsFollow } from './segment-damage.js';
 import { ProducerState } from './producer-state.js';
 
 const rollChannel = channel('sluice:log:roll');
@@ -192,7 +193,7 @@ export class Log {
     for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < end; i++) {
       const result = this.#segments[i].read(offset, maxBytes);
       if (result) {
-        bytes = this.#verified(result.bytes, offset, i);
+        bytes = this.#verified(result.bytes, offset, i, result.position);
         break;
       }
     }
@@ -276,8 +277,12 @@ export class Log {
     this.storage.remove(segmentFileName(old.baseOffset, '.timeindex'));
     this.storage.rename(cleanedName, segmentFileName(old.baseOffset, '.log'));
     const { segment } = LogSegment.open(this.storage, old.baseOffset, {
+      owner: this,
       indexIntervalBytes: this.#config['index.interval.bytes'],
-      recover: false,
+      // The cleaner fsynced the cleaned file before the swap.
+      recoveryPoint: Number.POSITIVE_INFINITY,
+      contiguous: false,
+      limitOffset: this.#segments[i + 1].baseOffset,
       readOnly: false,
       now: old.createdMs,
     });
@@ -352,7 +357,7 @@ export class Log {
     const old = now - active.createdMs >= this.#config['segment.ms'];
     if (!full && !old) return;
     active.flushIndexes();
-    const segment = LogSegment.create(this.storage, this.logEndOffset, this.#config['index.interval.bytes'], now);
+    const segment = LogSegment.create(this.storage, this.logEndOffset, this, this.#config['index.interval.bytes'], now);
     this.#segments.push(segment);
     this.#flusher.directoryChanged();
     if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: segment.baseOffset, reason: full ? 'size' : 'time' });
@@ -370,18 +375,37 @@ export class Log {
     return lo;
   }
 
-  /** Returns the prefix of `bytes` whose batches pass their CRC; throws if the first does not. */
-  #verified(bytes: Buffer, offset: number, segmentIndex: number): Buffer {
+  /**
+   * Returns the prefix of `bytes` whose batches pass their CRC and whose offsets follow each other
+   * (the segment's walk checked the first batch's offsets); throws if the first batch fails.
+   */
+  #verified(bytes: Buffer, offset: number, segmentIndex: number, position: number): Buffer {
+    const segment = this.#segments[segmentIndex];
     let pos = 0;
+    let expected = -1;
     while (pos < bytes.length) {
-      const header = readBatchHeader(bytes, pos);
-      if (!batchCrcMatches(bytes, pos, header)) {
+      let header: BatchHeader | null = null;
+      try {
+        header = readBatchHeader(bytes, pos);
+      } catch {
+        // a damaged header: the batch before it ends what is served
+      }
+      const follows = header !== null && (pos === 0 || offsetsFollow(header, { expected, contiguous: segment.contiguous, limit: Number.POSITIVE_INFINITY }));
+      if (header === null || !follows || !batchCrcMatches(bytes, pos, header)) {
         if (pos > 0) return bytes.subarray(0, pos);
-        const file = `${this.storage.location}/${segmentFileName(this.#segments[segmentIndex].baseOffset, '.log')}`;
-        throw new CorruptRecordError(
-          `${this.#where(offset)}: the record batch at base offset ${header.baseOffset} in ${file} failed its CRC-32C check; it is not served`,
+        const file = `${this.storage.location}/${segmentFileName(segment.baseOffset, '.log')}`;
+        const next = header ? header.baseOffset + header.lastOffsetDelta + 1 : null;
+        throw new CorruptLogError(
+          `${this.#where(offset)}: the record batch at base offset ${header?.baseOffset} in ${file} at byte ${position} failed its CRC-32C check; it is not served${next === null ? '' : `; seek to offset ${next} to read on`}`,
+          this.topic,
+          this.partition,
+          file,
+          position,
+          offset,
+          next,
         );
       }
+      expected = header.baseOffset + header.lastOffsetDelta + 1;
       pos += header.sizeInBytes;
     }
     return bytes;

@@ -16,6 +16,7 @@ import { FileLogStorage } from '../../../core/log/file-log-storage.js';
 import { parseLogConfig, type LogConfigInput } from '../../../core/log/log-config.js';
 import { segmentFileName } from '../../../core/log/log-segment.js';
 import type { LogStorage, StorageFile } from '../../../core/log/log-storage.js';
+import { readRecoveryPoint } from '../../../core/log/log-flusher.js';
 import { Log } from '../../../core/log/log.js';
 import { MemoryLogStorage } from '../../../core/log/memory-log-storage.js';
 import { encodeRecordBatch, readBatchHeader, type BatchProducerInfo } from '../../../core/protocol/record-batch.js';
@@ -683,11 +684,28 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
       await expect.poll(() => h.log.recoveryPoint, { timeout: 2000, interval: 5 }).toBe(1);
     });
 
-    test('close writes the recovery point file', async () => {
+    test('close writes the recovery point file (offset and its CRC-32C)', async () => {
       const h = openHarness(make);
       h.log.append(batchOf(['a', 'b', 'c']));
       await h.log.close();
-      expect(h.storage.readFile('recovery-point')?.toString()).toBe('3');
+      expect(h.storage.readFile('recovery-point')?.toString()).toMatch(/^3 [0-9a-f]{8}\n$/);
+      expect(readRecoveryPoint(h.storage)).toEqual({ offset: 3, problem: null });
+    });
+
+    test('every fsync of the synced mode (flush.messages=1) writes the recovery point file, not only close', async () => {
+      const h = openHarness(make, { 'flush.messages': 1 });
+      for (let i = 1; i <= 3; i++) {
+        await h.log.append(batchOf(['x', 'y'])).durable;
+        expect(readRecoveryPoint(h.storage).offset).toBe(2 * i);
+      }
+    });
+
+    test('a damaged recovery point file reads as 0 with the problem named; an old plain one is accepted', () => {
+      const h = openHarness(make);
+      h.storage.writeFile('recovery-point', Buffer.from('12 00000000\n'), false);
+      expect(readRecoveryPoint(h.storage)).toEqual({ offset: 0, problem: expect.stringContaining('recovery-point is damaged') });
+      h.storage.writeFile('recovery-point', Buffer.from('12'), false);
+      expect(readRecoveryPoint(h.storage)).toEqual({ offset: 12, problem: null });
     });
   });
 
