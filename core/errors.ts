@@ -51,6 +51,14 @@ export class CorruptLogError extends CorruptRecordError {
   }
 }
 
+/** A metadata file of the data directory (`topics.json`) is unreadable or does not hold what it must. */
+export class CorruptMetadataError extends SluiceError {
+  /** @param field the JSON path of the bad value (`topics[2].partitions`), or null for the whole file. */
+  constructor(readonly file: string, readonly field: string | null, problem: string, options?: SluiceErrorOptions) {
+    super('CORRUPT_METADATA', `${file}${field === null ? '' : ` field ${field}`}: ${problem}; nothing was changed (restore the file, or fix the field)`, options);
+  }
+}
+
 /** A fetch or seek asked for an offset outside [logStartOffset, logEndOffset]. */
 export class OffsetOutOfRangeError extends SluiceError {
   constructor(

@@ -64,6 +64,9 @@ export interface SegmentOpenResult {
   damaged: readonly DamagedRange[];
 }
 
+/** What a fast scan returns when only a careful one can tell damage apart (see `#scan`). */
+const NEEDS_CAREFUL_SCAN = -1;
+
 /** Thrown inside a walk that met bytes its index or scan did not expect; the segment rescans once. */
 const INCONSISTENT = Symbol('inconsistent');
 
@@ -127,7 +130,7 @@ export class LogSegment {
     segment.#trustedBelow = options.recoveryPoint;
     segment.#loadIndexes();
     if (segment.#nextOffset > options.recoveryPoint) segment.#reset(); // unflushed batches must be CRC-checked
-    const tail = segment.#scanFrom(segment.#validBytes, options.limitOffset, !options.readOnly, null);
+    const tail = segment.#scan(segment.#validBytes, options.limitOffset, !options.readOnly);
     let movedTo: string | null = null;
     if (tail > 0 && !options.readOnly) movedTo = segment.#moveTailAside();
     return { segment, truncatedBytes: tail, movedTo, damaged: [...segment.#damaged] };
@@ -228,6 +231,14 @@ export class LogSegment {
     return this.#consistent(() => this.#walk(0, this.baseOffset, options.skipDamaged ?? false));
   }
 
+  /**
+   * Where reading can go on after the unreadable batch at `position` whose base offset is
+   * `baseOffset`: the base offset of the next whole batch with a matching CRC, or null.
+   */
+  nextReadableOffset(position: number, baseOffset: number): number | null {
+    return findNextBatch(this.#file, position, this.#validBytes, baseOffset + 1, this.#nextOffset)?.header.baseOffset ?? null;
+  }
+
   /** Reads the bytes of one batch located by `batches()`. */
   readBatch(at: BatchPosition): Buffer {
     return this.#file.read(at.position, at.header.sizeInBytes);
@@ -239,7 +250,7 @@ export class LogSegment {
    */
   refresh(): void {
     // No CRC here: the writer may be mid-append, and every read checks CRCs anyway.
-    this.#scanFrom(this.#validBytes, Number.POSITIVE_INFINITY, false, null);
+    this.#scan(this.#validBytes, Number.POSITIVE_INFINITY, false);
   }
 
   /** Makes the segment's bytes durable. */
@@ -329,13 +340,15 @@ export class LogSegment {
   #walk(position: number, offset: number, skipDamaged: boolean, stopAt?: number): BatchPosition[] {
     const out: BatchPosition[] = [];
     const end = this.#validBytes;
-    let rule: OffsetRule = position === 0 ? { expected: this.baseOffset, contiguous: this.#contiguous, limit: Infinity } : { expected: offset, contiguous: true, limit: Infinity };
+    // Every batch ends below the segment's next offset: a damaged last offset delta shows here.
+    const limit = this.#nextOffset;
+    let rule: OffsetRule = position === 0 ? { expected: this.baseOffset, contiguous: this.#contiguous, limit } : { expected: offset, contiguous: true, limit };
     while (position < end) {
       const d = this.#damaged.find((r) => r.position === position);
       if (d) {
         if ((stopAt !== undefined && stopAt < d.nextOffset) || (stopAt === undefined && !skipDamaged)) throw this.#damageError(d, stopAt ?? d.firstOffset);
         position = d.end;
-        rule = { expected: d.nextOffset, contiguous: true, limit: Infinity };
+        rule = { expected: d.nextOffset, contiguous: true, limit };
         continue;
       }
       const header = soundBatchAt(this.#file, position, end, rule, false);
@@ -344,7 +357,7 @@ export class LogSegment {
       const last = header.baseOffset + header.lastOffsetDelta;
       if (stopAt !== undefined && last >= stopAt) return out;
       position += header.sizeInBytes;
-      rule = { expected: last + 1, contiguous: this.#contiguous, limit: Infinity };
+      rule = { expected: last + 1, contiguous: this.#contiguous, limit };
     }
     return out;
   }
@@ -381,6 +394,13 @@ export class LogSegment {
         // the maximum is unknown (the file may have been cut short), so the scan that completes
         // the indexes resumes from there when that is before the offset index's last entry.
         const resume = timeLast === null ? { offset: this.baseOffset, position: 0 } : offsetIndex.lookup(timeLast.offset);
+        // The scan starts there, so that entry must hold too (a damaged index must not make good
+        // batches look damaged, or worse, like a torn tail).
+        const exact = resume.position > 0 || this.#contiguous;
+        if (!soundBatchAt(this.#file, resume.position, fileBytes, { expected: resume.offset, contiguous: exact, limit: Infinity }, false)) {
+          this.#indexesDirty = true;
+          return;
+        }
         this.#offsetIndex = offsetIndex;
         this.#timeIndex = timeIndex;
         this.#validBytes = resume.position;
@@ -421,32 +441,48 @@ export class LogSegment {
     this.#reset();
     this.#trustedBelow = Number.POSITIVE_INFINITY;
     try {
-      this.#scanFrom(0, Number.POSITIVE_INFINITY, false, { end, nextOffset });
+      this.#scanFrom(0, Number.POSITIVE_INFINITY, { checkCrc: false, careful: true }, { end, nextOffset });
     } finally {
       this.#trustedBelow = trusted;
     }
   }
 
   /**
-   * Walks batches from `position`, indexing each sound one. From the recovery point on, the first
-   * batch that fails a check (CRC too, with `checkCrc`) ends the scan: returns the bytes left after it. Below
-   * it, a stretch that does not parse is recorded as damaged and the scan resumes at the next
-   * whole batch (or the damage runs to the end, standing for offsets up to the recovery point, or
-   * `known.nextOffset` in a rescan).
+   * Scans from `position` (see `#scanFrom`). When the fast pass meets flushed bytes that do not fit,
+   * the culprit may be the batch before them (a damaged length or last offset delta still parses),
+   * or the index the pass resumed from: so the whole segment is scanned again, carefully.
    */
-  #scanFrom(position: number, limitOffset: number, checkCrc: boolean, known: { end: number; nextOffset: number } | null): number {
+  #scan(position: number, limitOffset: number, checkCrc: boolean): number {
+    const tail = this.#scanFrom(position, limitOffset, { checkCrc, careful: false }, null);
+    if (tail !== NEEDS_CAREFUL_SCAN) return tail;
+    this.#reset();
+    return this.#scanFrom(0, limitOffset, { checkCrc, careful: true }, null);
+  }
+
+  /**
+   * Walks batches from `position`, indexing each sound one. From the recovery point on, the first
+   * batch that fails a check (CRC too, with `checkCrc`) ends the scan: returns the bytes left after
+   * it. Below it, batches are only CRC-checked in a `careful` scan, which records a stretch that
+   * does not parse as damaged and resumes at the next whole batch (the damage may run to the end,
+   * standing for offsets up to the recovery point, or `known.nextOffset` in a rescan); a fast scan
+   * returns NEEDS_CAREFUL_SCAN there instead, and also for a batch that reaches past the recovery
+   * point (which is always at a batch boundary).
+   */
+  #scanFrom(position: number, limitOffset: number, mode: { checkCrc: boolean; careful: boolean }, known: { end: number; nextOffset: number } | null): number {
     const fileBytes = known?.end ?? this.#file.size;
     while (position < fileBytes) {
       const unflushed = this.#nextOffset >= this.#trustedBelow;
       const rule: OffsetRule = { expected: this.#nextOffset, contiguous: this.#contiguous, limit: limitOffset };
-      const header = soundBatchAt(this.#file, position, fileBytes, rule, unflushed && checkCrc);
-      if (header) {
+      const header = soundBatchAt(this.#file, position, fileBytes, rule, unflushed ? mode.checkCrc : mode.careful);
+      const straddles = header !== null && !unflushed && header.baseOffset + header.lastOffsetDelta >= this.#trustedBelow;
+      if (header && (!straddles || mode.careful)) {
         this.#validBytes = position + header.sizeInBytes;
         this.#indexBatch(position, header);
         position += header.sizeInBytes;
         continue;
       }
       if (unflushed) break;
+      if (!mode.careful) return NEEDS_CAREFUL_SCAN;
       const next = findNextBatch(this.#file, position, fileBytes, this.#nextOffset, limitOffset);
       const nextOffset = next?.header.baseOffset ?? Math.max(this.#nextOffset, known?.nextOffset ?? Math.min(this.#trustedBelow, limitOffset));
       this.#damaged.push({ position, end: next?.position ?? fileBytes, firstOffset: this.#nextOffset, nextOffset });

@@ -171,8 +171,9 @@ export class Log {
   /**
    * Reads whole record batches from `offset` up to about `maxBytes` (at least one batch).
    * An empty result at the log end.
-   * @throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; CorruptRecordError when
-   *   the first batch at `offset` fails its CRC (a later bad batch is left for the next read).
+   * @throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; CorruptLogError when
+   *   the first batch at `offset` fails its CRC or lies in a damaged stretch of its segment (a later
+   *   bad batch is left for the next read); its `nextOffset` says where reading can go on.
    */
   read(offset: number, maxBytes: number): LogReadResult {
     this.#assertOpen();
@@ -390,11 +391,11 @@ export class Log {
       } catch {
         // a damaged header: the batch before it ends what is served
       }
-      const follows = header !== null && (pos === 0 || offsetsFollow(header, { expected, contiguous: segment.contiguous, limit: Number.POSITIVE_INFINITY }));
+      const follows = header !== null && (pos === 0 || offsetsFollow(header, { expected, contiguous: segment.contiguous, limit: segment.nextOffset }));
       if (header === null || !follows || !batchCrcMatches(bytes, pos, header)) {
         if (pos > 0) return bytes.subarray(0, pos);
         const file = `${this.storage.location}/${segmentFileName(segment.baseOffset, '.log')}`;
-        const next = header ? header.baseOffset + header.lastOffsetDelta + 1 : null;
+        const next = (header && segment.nextReadableOffset(position, header.baseOffset)) ?? this.#segments[segmentIndex + 1]?.baseOffset ?? null;
         throw new CorruptLogError(
           `${this.#where(offset)}: the record batch at base offset ${header?.baseOffset} in ${file} at byte ${position} failed its CRC-32C check; it is not served${next === null ? '' : `; seek to offset ${next} to read on`}`,
           this.topic,
