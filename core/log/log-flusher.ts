@@ -74,9 +74,11 @@ export class LogFlusher {
   #queuedSync: Promise<void> | null = null;
   #flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(log: FlushTarget, recoveryPoint: number) {
+  /** @param persisted the recovery point the file holds now (-1 when it must be written). */
+  constructor(log: FlushTarget, recoveryPoint: number, persisted = -1) {
     this.#log = log;
     this.#recoveryPoint = recoveryPoint;
+    this.#persisted = persisted;
   }
 
   get recoveryPoint(): number {
@@ -140,8 +142,11 @@ export class LogFlusher {
     this.#unflushedMessages = 0;
     const directory = this.#directoryDirty;
     this.#directoryDirty = false;
+    // A directory change (a roll, a new log, retention) matters only for the data it holds: it is
+    // synced with the next fsync of a segment, so closing thousands of idle logs costs no fsync.
+    if (directory && segments.length === 0) this.#directoryDirty = true;
     await Promise.all(segments.map((s) => s.sync()));
-    if (directory) await this.#log.storage.syncDirectory();
+    if (directory && segments.length > 0) await this.#log.storage.syncDirectory();
     if (upTo > this.#recoveryPoint) this.#recoveryPoint = upTo;
     this.persistRecoveryPoint();
   }

@@ -48,6 +48,8 @@ export interface LoadedLog {
   placeholder: LogSegment | null;
   /** Clamped to the log end offset. */
   recoveryPoint: number;
+  /** What the recovery-point file holds, when that is `recoveryPoint` (else -1: it is rewritten at the next flush). */
+  persistedRecoveryPoint: number;
   /** True when a writable open created the first segment file (the directory changed). */
   createdSegment: boolean;
 }
@@ -110,7 +112,8 @@ export class LogLoader {
     }
     const active = segments[segments.length - 1];
     for (const at of active.batches({ skipDamaged: true })) producers.update(at.header, at.header.baseOffset);
-    return { segments, placeholder, recoveryPoint: Math.min(recoveryPoint, active.nextOffset), createdSegment };
+    const clamped = Math.min(recoveryPoint, active.nextOffset);
+    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, createdSegment };
   }
 
   /**

@@ -87,7 +87,7 @@ export class Log {
     const loaded = this.#loader.load(this.#producers);
     this.#segments = loaded.segments;
     this.#placeholder = loaded.placeholder;
-    this.#flusher = new LogFlusher(this, loaded.recoveryPoint);
+    this.#flusher = new LogFlusher(this, loaded.recoveryPoint, loaded.persistedRecoveryPoint);
     if (loaded.createdSegment) this.#flusher.directoryChanged();
   }
 
