@@ -32,6 +32,9 @@ const LEFTOVER = /\.(tmp|cleaned)$/;
 
 const recoveryChannel = channel('sluice:log:recovery');
 
+/** Where a clean close saves the producer state (see `ProducerState`). */
+export const PRODUCER_STATE_FILE = 'producer-state';
+
 /** What the loader reads of its log (the `Log` itself); `config` is read on each use, so updates apply. */
 export interface LoadTarget {
   readonly storage: LogStorage;
@@ -50,6 +53,8 @@ export interface LoadedLog {
   recoveryPoint: number;
   /** What the recovery-point file holds, when that is `recoveryPoint` (else -1: it is rewritten at the next flush). */
   persistedRecoveryPoint: number;
+  /** The log end offset the producer-state file was saved at, when it was restored (else -1). */
+  producerStateAt: number;
   /** True when a writable open created the first segment file (the directory changed). */
   createdSegment: boolean;
 }
@@ -111,9 +116,12 @@ export class LogLoader {
       }
     }
     const active = segments[segments.length - 1];
-    for (const at of active.batches({ skipDamaged: true })) producers.update(at.header, at.header.baseOffset);
+    // After a clean close the saved producer state holds; otherwise walk the active segment.
+    const saved = storage.readFile(PRODUCER_STATE_FILE);
+    const restored = saved !== null && producers.restore(saved, active.nextOffset);
+    if (!restored) for (const at of active.batches({ skipDamaged: true })) producers.update(at.header, at.header.baseOffset);
     const clamped = Math.min(recoveryPoint, active.nextOffset);
-    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, createdSegment };
+    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, producerStateAt: restored ? active.nextOffset : -1, createdSegment };
   }
 
   /**

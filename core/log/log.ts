@@ -23,7 +23,7 @@ import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
 import type { LogConfig } from './log-config.js';
 import { LogFlusher } from './log-flusher.js';
-import { LogLoader } from './log-loader.js';
+import { LogLoader, PRODUCER_STATE_FILE } from './log-loader.js';
 import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
@@ -73,6 +73,8 @@ export class Log {
   /** A read-only log's empty stand-in segment while the directory holds no segment files. */
   #placeholder: LogSegment | null;
   readonly #now: () => number;
+  /** The log end offset the producer-state file holds (-1: unknown), so an idle close skips rewriting it. */
+  #producerStateAt: number;
   /** Bytes appended since the last compaction, for `min.cleanable.dirty.ratio`. */
   dirtyBytes = 0;
 
@@ -88,6 +90,7 @@ export class Log {
     this.#segments = loaded.segments;
     this.#placeholder = loaded.placeholder;
     this.#flusher = new LogFlusher(this, loaded.recoveryPoint, loaded.persistedRecoveryPoint);
+    this.#producerStateAt = loaded.producerStateAt;
     if (loaded.createdSegment) this.#flusher.directoryChanged();
   }
 
@@ -314,6 +317,7 @@ export class Log {
       await this.flush();
       for (const segment of this.#segments) segment.flushIndexes();
       this.#flusher.persistRecoveryPoint();
+      if (this.logEndOffset !== this.#producerStateAt) this.storage.writeFile(PRODUCER_STATE_FILE, this.#producers.snapshot(this.logEndOffset), false);
     }
     this.#closed = true;
     for (const segment of this.#segments) segment.close();

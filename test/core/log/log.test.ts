@@ -523,6 +523,24 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
       expect(log.logEndOffset).toBe(1);
     });
 
+    test.each([
+      ['saved by the clean close', (_s: LogStorage) => {}],
+      ['missing (walked from the batch headers)', (s: LogStorage) => s.remove('producer-state')],
+      ['saved at another offset (walked)', (s: LogStorage) => s.writeFile('producer-state', Buffer.from(s.readFile('producer-state')!.toString().replace('"offset":2', '"offset":1')), false)],
+      ['damaged (walked)', (s: LogStorage) => s.writeFile('producer-state', Buffer.from(s.readFile('producer-state')!.toString().replace('[7,0,', '[8,0,')), false)],
+    ])('after a reopen with the producer state %s, retries are recognised and gaps refused', async (_case, change) => {
+      const h = openHarness(make);
+      const batch = (seq: number): Buffer => encodeRecordBatch([{ value: `p${seq}` }], { now: T0, producer: { producerId: 7, producerEpoch: 0, baseSequence: seq } });
+      h.log.append(batch(0));
+      h.log.append(batch(1));
+      await h.log.close();
+      change(h.storage);
+      const log = await h.reopen();
+      expect(log.append(batch(1))).toMatchObject({ baseOffset: 1, duplicate: true });
+      expect(() => log.append(batch(3))).toThrow(OutOfOrderSequenceError);
+      expect(log.append(batch(2))).toMatchObject({ baseOffset: 2, duplicate: false });
+    });
+
     test('a sequence gap throws OutOfOrderSequenceError and appends nothing', () => {
       const h = openHarness(make);
       h.log.append(encodeRecordBatch([{ value: 'p0' }], { now: T0, producer: { producerId: 7, producerEpoch: 0, baseSequence: 0 } }));
