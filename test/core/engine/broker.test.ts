@@ -87,6 +87,26 @@ describe('Broker topics', () => {
   });
 });
 
+describe('Broker open', () => {
+  test('yields to the event loop between partition logs while it recovers them', async () => {
+    const dataDir = tempDir();
+    const first = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+    await first.createTopic('many', { partitions: 20 });
+    await first.close();
+    let turns = 0;
+    let running = true;
+    const spin = (): void => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+    running = false;
+    await cluster.close();
+    expect(turns).toBeGreaterThanOrEqual(20);
+  });
+});
+
 describe('Broker data directory ownership', () => {
   test('a second writable open in the same process fails with the owner pid', async () => {
     const dataDir = tempDir();
