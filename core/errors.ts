@@ -29,6 +29,36 @@ export class CorruptRecordError extends SluiceError {
   }
 }
 
+/**
+ * Stored log data that cannot be served: a batch failed its CRC-32C, or a stretch of a segment
+ * file (below the recovery point, so it was fsynced whole) no longer parses as batches whose
+ * offsets follow each other. Nothing there is served and nothing is deleted: the bytes stay in
+ * `file` at `position`. Reading resumes at `nextOffset` (seek there to skip the damage), or at the
+ * next segment when it is null.
+ */
+export class CorruptLogError extends CorruptRecordError {
+  constructor(
+    message: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly file: string,
+    readonly position: number,
+    /** The offset asked for (in the damaged stretch). */
+    readonly offset: number,
+    readonly nextOffset: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** A metadata file of the data directory (`topics.json`) is unreadable or does not hold what it must. */
+export class CorruptMetadataError extends SluiceError {
+  /** @param field the JSON path of the bad value (`topics[2].partitions`), or null for the whole file. */
+  constructor(readonly file: string, readonly field: string | null, problem: string, options?: SluiceErrorOptions) {
+    super('CORRUPT_METADATA', `${file}${field === null ? '' : ` field ${field}`}: ${problem}; nothing was changed (restore the file, or fix the field)`, options);
+  }
+}
+
 /** A fetch or seek asked for an offset outside [logStartOffset, logEndOffset]. */
 export class OffsetOutOfRangeError extends SluiceError {
   constructor(
@@ -92,12 +122,13 @@ export class InvalidRecordError extends SluiceError {
   }
 }
 
-/** Another process owns the data directory. */
+/** Another process (or another open broker of this one) owns the data directory. */
 export class DataDirLockedError extends SluiceError {
-  constructor(readonly dataDir: string, readonly ownerPid: number) {
+  /** @param ownerPid the owner's pid as its `.lock` file names it; null while not (yet) written. */
+  constructor(readonly dataDir: string, readonly ownerPid: number | null) {
     super(
       'DATA_DIR_LOCKED',
-      `data directory ${dataDir} is in use by process ${ownerPid}; stop it, or open read-only`,
+      `data directory ${dataDir} is in use by ${ownerPid === null ? 'another process' : `process ${ownerPid}`}; stop it, or open read-only`,
     );
   }
 }

@@ -95,7 +95,7 @@ export class Broker implements Cluster {
   readonly #groups: GroupCoordinator;
   #closed = false;
 
-  private constructor(options: BrokerOptions) {
+  private constructor(options: BrokerOptions, lock: DataDirLock | null, logs: LogManager, defaults: LogConfig) {
     this.dataDir = options.inMemory || options.dataDir === undefined ? null : path.resolve(options.dataDir);
     this.readOnly = (options.readOnly ?? false) && this.dataDir !== null;
     this.#now = options.now ?? Date.now;
@@ -105,12 +105,10 @@ export class Broker implements Cluster {
     if (!Number.isInteger(this.#defaultPartitions) || this.#defaultPartitions < 1) {
       throw new InvalidConfigError(`defaultPartitions must be a positive integer, got ${options.defaultPartitions}`, 'defaultPartitions');
     }
-    this.#defaults = parseLogConfig(options.defaultTopicConfig ?? {}, DEFAULT_LOG_CONFIG);
-    this.#lock = this.dataDir !== null && !this.readOnly ? DataDirLock.acquire(this.dataDir) : null;
-    let logs: LogManager | undefined; // for the catch: unset when topics.json could not be read
+    this.#defaults = defaults;
+    this.#lock = lock;
+    this.#logs = logs;
     try {
-      this.#logs = logs = new LogManager({ dataDir: this.dataDir, readOnly: this.readOnly, defaults: this.#defaults, now: this.#now });
-      this.#logs.openAll();
       const offsetsPartitions = options.offsetsTopicPartitions ?? 1;
       if (!Number.isInteger(offsetsPartitions) || offsetsPartitions < 1) {
         throw new InvalidConfigError(`offsetsTopicPartitions must be a positive integer, got ${offsetsPartitions}`, 'offsetsTopicPartitions');
@@ -129,7 +127,7 @@ export class Broker implements Cluster {
         ownerAlive: () => this.dataDir !== null && dataDirOwner(this.dataDir) !== null,
       });
     } catch (err) {
-      for (const log of logs?.allLogs() ?? []) void log.close();
+      for (const log of logs.allLogs()) void log.close();
       this.#lock?.release();
       throw err;
     }
@@ -138,11 +136,25 @@ export class Broker implements Cluster {
   }
 
   /**
-   * Opens the broker, recovering every partition log.
+   * Opens the broker, recovering every partition log (one at a time, yielding to the event loop
+   * between them, so that timers and I/O of the process keep running through a long recovery).
    * @throws DataDirLockedError when another live process owns `dataDir` (unless `readOnly`).
    */
   static async open(options: BrokerOptions = {}): Promise<Broker> {
-    return new Broker(options);
+    const dataDir = options.inMemory || options.dataDir === undefined ? null : path.resolve(options.dataDir);
+    const readOnly = (options.readOnly ?? false) && dataDir !== null;
+    const defaults = parseLogConfig(options.defaultTopicConfig ?? {}, DEFAULT_LOG_CONFIG);
+    const lock = dataDir !== null && !readOnly ? await DataDirLock.acquire(dataDir) : null;
+    let logs: LogManager | undefined; // for the catch: unset when topics.json could not be read
+    try {
+      logs = new LogManager({ dataDir, readOnly, defaults, now: options.now ?? Date.now });
+      await logs.openAll();
+      return new Broker(options, lock, logs, defaults);
+    } catch (err) {
+      for (const log of logs?.allLogs() ?? []) void log.close();
+      lock?.release();
+      throw err;
+    }
   }
 
   /** Runs retention and compaction once now (they also run every `maintenanceIntervalMs`). */

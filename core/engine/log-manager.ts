@@ -53,9 +53,22 @@ export class LogManager {
     this.#registry = TopicRegistry.load(this.#dataDir);
   }
 
-  /** Opens every registered topic's logs, recovering each (see `Log.open`). */
-  openAll(): void {
-    for (const name of this.#registry.names()) this.#openTopic(this.#registry.get(name)!);
+  /**
+   * Opens every registered topic's logs, recovering each (see `Log.open`), and yields to the event
+   * loop after each log: recovery after a crash may take a while, and the process's timers and I/O
+   * (heartbeats, a status server) keep running meanwhile.
+   */
+  async openAll(): Promise<void> {
+    for (const name of this.#registry.names()) {
+      const record = this.#registry.get(name)!;
+      const config = parseLogConfig(record.config, this.#defaults);
+      const logs: Log[] = [];
+      this.#topics.set(record.name, { record, config, logs }); // so a failure closes what was opened
+      for (let p = 0; p < record.partitions; p++) {
+        logs.push(this.#openLog(record.name, p, config));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
   }
 
   has(name: string): boolean {

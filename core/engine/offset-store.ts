@@ -12,7 +12,8 @@
  * coordinator's generation checks and the write cannot interleave with another request.
  */
 import type { CommittedOffset, OffsetCommitEntry, TopicPartition } from '../cluster.js';
-import { OffsetOutOfRangeError } from '../errors.js';
+import { CorruptLogError, OffsetOutOfRangeError } from '../errors.js';
+import { reportCorruption } from '../log/corruption-report.js';
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue, offsetsPartitionFor } from '../group/offset-records.js';
 import { encodeRecordBatch, readBatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
@@ -63,7 +64,27 @@ export class OffsetStore {
     log.refresh(); // read-only views: pick up what the owning process appended
     let offset = Math.max(this.#loaded[log.partition] ?? 0, log.logStartOffset);
     while (offset < log.logEndOffset) {
-      const { bytes } = log.read(offset, READ_BYTES);
+      let bytes: Buffer;
+      try {
+        ({ bytes } = log.read(offset, READ_BYTES));
+      } catch (err) {
+        if (!(err instanceof CorruptLogError)) throw err;
+        // The log keeps damaged commits on disk and refuses to serve them: go on after them (the
+        // commits they held fall back to earlier ones), and say so.
+        const next = err.nextOffset !== null && err.nextOffset > offset ? err.nextOffset : log.logEndOffset;
+        reportCorruption({
+          kind: 'offsets-skipped',
+          file: err.file,
+          topic: log.topic,
+          partition: log.partition,
+          position: err.position,
+          firstOffset: offset,
+          nextOffset: next,
+          message: `committed offsets at ${log.topic}-${log.partition} offsets ${offset} to ${next - 1} are damaged and were skipped (${err.message}); groups whose last commit was there resume from their earlier commit`,
+        });
+        offset = next;
+        continue;
+      }
       if (bytes.length === 0) break;
       const records: StoredRecord[] = [];
       for (let pos = 0; pos < bytes.length; ) {

@@ -127,7 +127,11 @@ export class FileLogStorage implements LogStorage {
   }
 }
 
-/** Writes `data` to a temp file beside `file`, optionally fsyncs it, and renames it into place. */
+/**
+ * Writes `data` to a temp file beside `file` and renames it into place. With `durable`, the data
+ * is fsynced before the rename and the directory after it, so the new file survives a power loss
+ * once this returns.
+ */
 export function writeFileAtomic(file: string, data: Uint8Array, durable: boolean): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w');
@@ -138,4 +142,12 @@ export function writeFileAtomic(file: string, data: Uint8Array, durable: boolean
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  if (durable) {
+    const dir = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+  }
 }

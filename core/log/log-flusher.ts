@@ -2,9 +2,13 @@
  * When a log's appended bytes become durable: the `flush.messages` / `flush.ms` policy, shared
  * fsyncs (group commit), and the recovery point they advance.
  *
- * File format: `recovery-point` holds one decimal offset in UTF-8 — every byte of every batch
- * below it was fsynced. It is replaced atomically but not fsynced itself: a lost or unreadable
- * file reads as 0, which only makes the next open recover more.
+ * File format: `recovery-point` holds `<offset> <crc32c>\n` in UTF-8 (decimal offset, then the
+ * CRC-32C of the offset's digits in 8 hex digits) — every byte of every batch below the offset was
+ * fsynced. It is rewritten (atomically: temp file + rename) after every fsync that advanced it,
+ * including each group commit of the synced mode, but not fsynced itself: it is written only once
+ * the data it vouches for is durable, so a lost file is merely older (or absent), and an absent or
+ * damaged one (checksum mismatch; reported) reads as 0, which only makes the next open check more.
+ * A file holding just the offset (written by earlier versions) is accepted.
  *
  * Invariants: the recovery point never decreases and never passes the log end offset as it was
  * when the fsync covering it started; a segment stays in the dirty set from its first unsynced
@@ -15,16 +19,38 @@
  * synchronously when its sync starts, so appends made while an fsync is in flight are left for the
  * next one.
  */
+import { crc32c } from '../protocol/crc32c.js';
 import type { LogConfig } from './log-config.js';
 import type { LogSegment } from './log-segment.js';
 import type { LogStorage } from './log-storage.js';
 
 const RECOVERY_POINT_FILE = 'recovery-point';
 
-/** The offset below which everything was flushed, as last persisted; 0 when unknown. */
-export function readRecoveryPoint(storage: LogStorage): number {
+const CHECKED = /^(\d{1,16}) ([0-9a-f]{8})\n$/;
+const LEGACY = /^(\d{1,16})\n?$/;
+
+function checksum(digits: string): string {
+  return crc32c(Buffer.from(digits)).toString(16).padStart(8, '0');
+}
+
+/**
+ * The offset below which everything was flushed, as last persisted: 0 when there is no file, or
+ * when it is damaged (`problem` then says how).
+ */
+export function readRecoveryPoint(storage: LogStorage): { offset: number; problem: string | null } {
   const checkpoint = storage.readFile(RECOVERY_POINT_FILE);
-  return checkpoint ? Number(checkpoint.toString('utf8').trim()) || 0 : 0;
+  if (!checkpoint) return { offset: 0, problem: null };
+  const text = checkpoint.toString('latin1');
+  const checked = CHECKED.exec(text);
+  if (checked && checksum(checked[1]) === checked[2]) return { offset: Number(checked[1]), problem: null };
+  const legacy = LEGACY.exec(text);
+  if (legacy) return { offset: Number(legacy[1]), problem: null };
+  return { offset: 0, problem: `${storage.location}/${RECOVERY_POINT_FILE} is damaged (${JSON.stringify(text.slice(0, 40))})` };
+}
+
+function writeRecoveryPoint(storage: LogStorage, offset: number): void {
+  const digits = String(offset);
+  storage.writeFile(RECOVERY_POINT_FILE, Buffer.from(`${digits} ${checksum(digits)}\n`), false);
 }
 
 /** What the flusher reads of its log (the `Log` itself); `config` is read on each use, so updates apply. */
@@ -39,6 +65,8 @@ export interface FlushTarget {
 export class LogFlusher {
   readonly #log: FlushTarget;
   #recoveryPoint: number;
+  /** The recovery point as last written to the file. */
+  #persisted = -1;
   #unflushedMessages = 0;
   #dirtySegments = new Set<LogSegment>();
   #directoryDirty = false;
@@ -46,9 +74,11 @@ export class LogFlusher {
   #queuedSync: Promise<void> | null = null;
   #flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(log: FlushTarget, recoveryPoint: number) {
+  /** @param persisted the recovery point the file holds now (-1 when it must be written). */
+  constructor(log: FlushTarget, recoveryPoint: number, persisted = -1) {
     this.#log = log;
     this.#recoveryPoint = recoveryPoint;
+    this.#persisted = persisted;
   }
 
   get recoveryPoint(): number {
@@ -112,9 +142,13 @@ export class LogFlusher {
     this.#unflushedMessages = 0;
     const directory = this.#directoryDirty;
     this.#directoryDirty = false;
+    // A directory change (a roll, a new log, retention) matters only for the data it holds: it is
+    // synced with the next fsync of a segment, so closing thousands of idle logs costs no fsync.
+    if (directory && segments.length === 0) this.#directoryDirty = true;
     await Promise.all(segments.map((s) => s.sync()));
-    if (directory) await this.#log.storage.syncDirectory();
+    if (directory && segments.length > 0) await this.#log.storage.syncDirectory();
     if (upTo > this.#recoveryPoint) this.#recoveryPoint = upTo;
+    this.persistRecoveryPoint();
   }
 
   #scheduleFlush(): void {
@@ -123,17 +157,16 @@ export class LogFlusher {
     this.#flushTimer = setTimeout(() => {
       this.#flushTimer = null;
       if (this.#log.closed) return;
-      void this.flush()
-        .then(() => this.persistRecoveryPoint())
-        .catch(() => {});
+      void this.flush().catch(() => {});
     }, flushMs);
     this.#flushTimer.unref();
   }
 
-  /** Writes the recovery point file (a no-op on read-only or closed logs). */
+  /** Writes the recovery point file when it moved (a no-op on read-only or closed logs). */
   persistRecoveryPoint(): void {
-    if (this.#log.readOnly || this.#log.closed) return;
-    this.#log.storage.writeFile(RECOVERY_POINT_FILE, Buffer.from(String(this.#recoveryPoint)), false);
+    if (this.#log.readOnly || this.#log.closed || this.#persisted === this.#recoveryPoint) return;
+    writeRecoveryPoint(this.#log.storage, this.#recoveryPoint);
+    this.#persisted = this.#recoveryPoint;
   }
 
   /** Cancels the pending `flush.ms` timer (closing or deleting the log). */

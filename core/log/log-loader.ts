@@ -8,15 +8,19 @@
  *
  * Invariants of what `load` returns: at least one segment; base offsets strictly increasing and
  * each segment's base ≥ the previous segment's next offset (an overlap is damage and throws); the
- * recovery point ≤ the log end offset. A writable open validates every batch from the segment
- * holding the recovery point on and cuts a torn or corrupt tail off; a read-only open modifies
+ * recovery point ≤ the log end offset. Recovery (see `LogSegment.open`) trusts what was flushed:
+ * batches below the recovery point are never cut — damage there is kept, skipped and reported —
+ * and every batch from it on is validated (CRC included); a writable open moves a segment's torn
+ * or corrupt unflushed tail aside into a `.corrupt` file and reports it. Later segments are kept
+ * whatever happened to an earlier one (the offsets cut leave a gap). A read-only open modifies
  * nothing.
  *
  * Concurrency: synchronous; the owning `Log` calls it from its constructor and from `refresh`.
  */
 import { channel } from 'node:diagnostics_channel';
 import { CorruptRecordError } from '../errors.js';
-import type { LogConfig } from './log-config.js';
+import { reportCorruption } from './corruption-report.js';
+import { isCompacted, type LogConfig } from './log-config.js';
 import { readRecoveryPoint } from './log-flusher.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
@@ -29,6 +33,9 @@ const LEFTOVER = /\.(tmp|cleaned)$/;
 const INDEX_FILE = /^(\d{20})\.(index|timeindex)$/;
 
 const recoveryChannel = channel('sluice:log:recovery');
+
+/** Where a clean close saves the producer state (see `ProducerState`). */
+export const PRODUCER_STATE_FILE = 'producer-state';
 
 /** What the loader reads of its log (the `Log` itself); `config` is read on each use, so updates apply. */
 export interface LoadTarget {
@@ -46,6 +53,10 @@ export interface LoadedLog {
   placeholder: LogSegment | null;
   /** Clamped to the log end offset. */
   recoveryPoint: number;
+  /** What the recovery-point file holds, when that is `recoveryPoint` (else -1: it is rewritten at the next flush). */
+  persistedRecoveryPoint: number;
+  /** The log end offset the producer-state file was saved at, when it was restored (else -1). */
+  producerStateAt: number;
   /** True when a writable open created the first segment file (the directory changed). */
   createdSegment: boolean;
 }
@@ -64,7 +75,7 @@ export class LogLoader {
    * @throws CorruptRecordError only for damage recovery cannot cut away (never for a torn tail).
    */
   load(producers: ProducerState): LoadedLog {
-    const { storage, readOnly } = this.#log;
+    const { storage, readOnly, topic, partition } = this.#log;
     if (!readOnly) {
       const names = storage.list();
       for (const name of names) {
@@ -74,30 +85,30 @@ export class LogLoader {
         if (index && !names.includes(`${index[1]}.log`)) storage.remove(name);
       }
     }
-    const recoveryPoint = readRecoveryPoint(storage);
+    const checkpoint = readRecoveryPoint(storage);
+    if (checkpoint.problem) {
+      reportCorruption({
+        kind: 'recovery-point-unreadable',
+        file: `${storage.location}/recovery-point`,
+        topic,
+        partition,
+        message: `${topic}-${partition}: ${checkpoint.problem}; every batch is checked as after a crash`,
+      });
+    }
+    const recoveryPoint = checkpoint.offset;
     const bases = this.#listSegmentBases();
     const segments: LogSegment[] = [];
-    // Segments from the one holding the recovery point on may hold unflushed bytes: validate them.
-    let firstToRecover = 0;
-    for (let i = 0; i < bases.length; i++) if (bases[i] <= recoveryPoint) firstToRecover = i;
     for (let i = 0; i < bases.length; i++) {
-      // A read-only view cannot repair anything: it only scans headers (every read checks CRCs anyway).
-      const { segment, truncatedBytes } = this.#openSegment(bases[i], i >= firstToRecover && !readOnly);
+      const segment = this.#openSegment(bases[i], recoveryPoint, bases[i + 1] ?? Number.POSITIVE_INFINITY, i === bases.length - 1);
       const previous = segments[segments.length - 1];
       if (previous && segment.baseOffset < previous.nextOffset) {
         segment.close();
+        for (const s of segments) s.close();
         throw new CorruptRecordError(
-          `${this.#log.topic}-${this.#log.partition}: segment ${bases[i]} overlaps the previous segment, which ends at offset ${previous.nextOffset - 1}`,
+          `${topic}-${partition}: segment ${bases[i]} overlaps the previous segment, which ends at offset ${previous.nextOffset - 1}`,
         );
       }
       segments.push(segment);
-      // A damaged segment was cut short; what follows it cannot be trusted to continue its offsets.
-      if (truncatedBytes > 0 && !readOnly && i < bases.length - 1) {
-        for (const later of bases.slice(i + 1)) {
-          for (const suffix of ['.log', '.index', '.timeindex'] as const) storage.remove(segmentFileName(later, suffix));
-        }
-        break;
-      }
     }
     let placeholder: LogSegment | null = null;
     let createdSegment = false;
@@ -105,16 +116,20 @@ export class LogLoader {
       const indexIntervalBytes = this.#log.config['index.interval.bytes'];
       if (readOnly) {
         // Nothing on disk (yet): an empty in-memory view.
-        placeholder = LogSegment.create(new EmptyStorage(storage.location), 0, indexIntervalBytes, this.#now());
+        placeholder = LogSegment.create(new EmptyStorage(storage.location), 0, this.#log, indexIntervalBytes, this.#now());
         segments.push(placeholder);
       } else {
-        segments.push(LogSegment.create(storage, 0, indexIntervalBytes, this.#now()));
+        segments.push(LogSegment.create(storage, 0, this.#log, indexIntervalBytes, this.#now()));
         createdSegment = true;
       }
     }
     const active = segments[segments.length - 1];
-    for (const at of active.batches()) producers.update(at.header, at.header.baseOffset);
-    return { segments, placeholder, recoveryPoint: Math.min(recoveryPoint, active.nextOffset), createdSegment };
+    // After a clean close the saved producer state holds; otherwise walk the active segment.
+    const saved = storage.readFile(PRODUCER_STATE_FILE);
+    const restored = saved !== null && producers.restore(saved, active.nextOffset);
+    if (!restored) for (const at of active.batches({ skipDamaged: true })) producers.update(at.header, at.header.baseOffset);
+    const clamped = Math.min(recoveryPoint, active.nextOffset);
+    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, producerStateAt: restored ? active.nextOffset : -1, createdSegment };
   }
 
   /**
@@ -132,7 +147,7 @@ export class LogLoader {
       if (segment) known.delete(base);
       else {
         try {
-          segment = this.#openSegment(base, false).segment;
+          segment = this.#openSegment(base, readRecoveryPoint(this.#log.storage).offset, Number.POSITIVE_INFINITY, true);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
           throw err;
@@ -153,18 +168,49 @@ export class LogLoader {
     return bases.sort((a, b) => a - b);
   }
 
-  #openSegment(base: number, recover: boolean): { segment: LogSegment; truncatedBytes: number } {
-    const { storage, readOnly, topic, partition } = this.#log;
+  /** Opens (recovering) one segment and reports what recovery cut or found damaged. */
+  #openSegment(base: number, recoveryPoint: number, limitOffset: number, last: boolean): LogSegment {
+    const { storage, readOnly, topic, partition, config } = this.#log;
     const opened = LogSegment.open(storage, base, {
-      indexIntervalBytes: this.#log.config['index.interval.bytes'],
-      recover,
+      owner: this.#log,
+      indexIntervalBytes: config['index.interval.bytes'],
+      recoveryPoint,
+      // The cleaner rewrites closed segments of compacted logs only, never the active one.
+      contiguous: !isCompacted(config) || last,
+      limitOffset,
       readOnly,
       now: this.#now(),
     });
-    if (opened.truncatedBytes > 0 && !readOnly && recoveryChannel.hasSubscribers) {
-      recoveryChannel.publish({ topic, partition, baseOffset: base, truncatedBytes: opened.truncatedBytes });
+    const { segment, truncatedBytes, movedTo, damaged } = opened;
+    const file = `${storage.location}/${segmentFileName(base, '.log')}`;
+    if (truncatedBytes > 0 && !readOnly) {
+      if (recoveryChannel.hasSubscribers) recoveryChannel.publish({ topic, partition, baseOffset: base, truncatedBytes, position: segment.sizeInBytes, nextOffset: segment.nextOffset, movedTo });
+      reportCorruption({
+        kind: 'tail-moved-aside',
+        file,
+        topic,
+        partition,
+        position: segment.sizeInBytes,
+        bytes: truncatedBytes,
+        firstOffset: segment.nextOffset,
+        movedTo: `${storage.location}/${movedTo}`,
+        message: `${topic}-${partition}: recovery cut ${truncatedBytes} unflushed bytes that failed their checks from ${file} at byte ${segment.sizeInBytes} (offset ${segment.nextOffset} on) and moved them to ${movedTo}`,
+      });
     }
-    return opened;
+    for (const d of damaged) {
+      reportCorruption({
+        kind: 'damaged-range',
+        file,
+        topic,
+        partition,
+        position: d.position,
+        bytes: d.end - d.position,
+        firstOffset: d.firstOffset,
+        nextOffset: d.nextOffset,
+        message: `${topic}-${partition}: ${file} bytes ${d.position} to ${d.end} (offsets ${d.firstOffset} to ${d.nextOffset - 1}, below the recovery point) do not parse as record batches; they are kept, and reads of those offsets fail`,
+      });
+    }
+    return segment;
   }
 }
 

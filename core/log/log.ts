@@ -16,17 +16,18 @@
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
-import { ClosedError, CorruptRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
-import { batchCrcMatches, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
+import { ClosedError, CorruptLogError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
+import { batchCrcMatches, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
 import type { LogConfig } from './log-config.js';
 import { LogFlusher } from './log-flusher.js';
-import { LogLoader } from './log-loader.js';
+import { LogLoader, PRODUCER_STATE_FILE } from './log-loader.js';
 import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
+import { offsetsFollow } from './segment-damage.js';
 import { ProducerState } from './producer-state.js';
 
 const rollChannel = channel('sluice:log:roll');
@@ -72,6 +73,8 @@ export class Log {
   /** A read-only log's empty stand-in segment while the directory holds no segment files. */
   #placeholder: LogSegment | null;
   readonly #now: () => number;
+  /** The log end offset the producer-state file holds (-1: unknown), so an idle close skips rewriting it. */
+  #producerStateAt: number;
   /** Bytes appended since the last compaction, for `min.cleanable.dirty.ratio`. */
   dirtyBytes = 0;
 
@@ -86,7 +89,8 @@ export class Log {
     const loaded = this.#loader.load(this.#producers);
     this.#segments = loaded.segments;
     this.#placeholder = loaded.placeholder;
-    this.#flusher = new LogFlusher(this, loaded.recoveryPoint);
+    this.#flusher = new LogFlusher(this, loaded.recoveryPoint, loaded.persistedRecoveryPoint);
+    this.#producerStateAt = loaded.producerStateAt;
     if (loaded.createdSegment) this.#flusher.directoryChanged();
   }
 
@@ -170,8 +174,9 @@ export class Log {
   /**
    * Reads whole record batches from `offset` up to about `maxBytes` (at least one batch).
    * An empty result at the log end.
-   * @throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; CorruptRecordError when
-   *   the first batch at `offset` fails its CRC (a later bad batch is left for the next read).
+   * @throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; CorruptLogError when
+   *   the first batch at `offset` fails its CRC or lies in a damaged stretch of its segment (a later
+   *   bad batch is left for the next read); its `nextOffset` says where reading can go on.
    */
   read(offset: number, maxBytes: number): LogReadResult {
     this.#assertOpen();
@@ -192,7 +197,7 @@ export class Log {
     for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < end; i++) {
       const result = this.#segments[i].read(offset, maxBytes);
       if (result) {
-        bytes = this.#verified(result.bytes, offset, i);
+        bytes = this.#verified(result.bytes, offset, i, result.position);
         break;
       }
     }
@@ -276,8 +281,12 @@ export class Log {
     this.storage.remove(segmentFileName(old.baseOffset, '.timeindex'));
     this.storage.rename(cleanedName, segmentFileName(old.baseOffset, '.log'));
     const { segment } = LogSegment.open(this.storage, old.baseOffset, {
+      owner: this,
       indexIntervalBytes: this.#config['index.interval.bytes'],
-      recover: false,
+      // The cleaner fsynced the cleaned file before the swap.
+      recoveryPoint: Number.POSITIVE_INFINITY,
+      contiguous: false,
+      limitOffset: this.#segments[i + 1].baseOffset,
       readOnly: false,
       now: old.createdMs,
     });
@@ -308,6 +317,7 @@ export class Log {
       await this.flush();
       for (const segment of this.#segments) segment.flushIndexes();
       this.#flusher.persistRecoveryPoint();
+      if (this.logEndOffset !== this.#producerStateAt) this.storage.writeFile(PRODUCER_STATE_FILE, this.#producers.snapshot(this.logEndOffset), false);
     }
     this.#closed = true;
     for (const segment of this.#segments) segment.close();
@@ -352,7 +362,7 @@ export class Log {
     const old = now - active.createdMs >= this.#config['segment.ms'];
     if (!full && !old) return;
     active.flushIndexes();
-    const segment = LogSegment.create(this.storage, this.logEndOffset, this.#config['index.interval.bytes'], now);
+    const segment = LogSegment.create(this.storage, this.logEndOffset, this, this.#config['index.interval.bytes'], now);
     this.#segments.push(segment);
     this.#flusher.directoryChanged();
     if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: segment.baseOffset, reason: full ? 'size' : 'time' });
@@ -370,18 +380,37 @@ export class Log {
     return lo;
   }
 
-  /** Returns the prefix of `bytes` whose batches pass their CRC; throws if the first does not. */
-  #verified(bytes: Buffer, offset: number, segmentIndex: number): Buffer {
+  /**
+   * Returns the prefix of `bytes` whose batches pass their CRC and whose offsets follow each other
+   * (the segment's walk checked the first batch's offsets); throws if the first batch fails.
+   */
+  #verified(bytes: Buffer, offset: number, segmentIndex: number, position: number): Buffer {
+    const segment = this.#segments[segmentIndex];
     let pos = 0;
+    let expected = -1;
     while (pos < bytes.length) {
-      const header = readBatchHeader(bytes, pos);
-      if (!batchCrcMatches(bytes, pos, header)) {
+      let header: BatchHeader | null = null;
+      try {
+        header = readBatchHeader(bytes, pos);
+      } catch {
+        // a damaged header: the batch before it ends what is served
+      }
+      const follows = header !== null && (pos === 0 || offsetsFollow(header, { expected, contiguous: segment.contiguous, limit: segment.nextOffset }));
+      if (header === null || !follows || !batchCrcMatches(bytes, pos, header)) {
         if (pos > 0) return bytes.subarray(0, pos);
-        const file = `${this.storage.location}/${segmentFileName(this.#segments[segmentIndex].baseOffset, '.log')}`;
-        throw new CorruptRecordError(
-          `${this.#where(offset)}: the record batch at base offset ${header.baseOffset} in ${file} failed its CRC-32C check; it is not served`,
+        const file = `${this.storage.location}/${segmentFileName(segment.baseOffset, '.log')}`;
+        const next = (header && segment.nextReadableOffset(position, header.baseOffset)) ?? this.#segments[segmentIndex + 1]?.baseOffset ?? null;
+        throw new CorruptLogError(
+          `${this.#where(offset)}: the record batch at base offset ${header?.baseOffset} in ${file} at byte ${position} failed its CRC-32C check; it is not served${next === null ? '' : `; seek to offset ${next} to read on`}`,
+          this.topic,
+          this.partition,
+          file,
+          position,
+          offset,
+          next,
         );
       }
+      expected = header.baseOffset + header.lastOffsetDelta + 1;
       pos += header.sizeInBytes;
     }
     return bytes;

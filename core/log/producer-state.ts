@@ -6,9 +6,14 @@
  *
  * Held in memory and rebuilt on open from the batch headers of the active segment: the dedup
  * window after a restart covers that segment (an in-process producer gets a fresh id per process,
- * so only a retry across a broker restart relies on it).
+ * so only a retry across a broker restart relies on it). A clean close saves it (as Kafka's
+ * producer snapshot) in `producer-state`: `{ "offset": <log end>, "producers": [[id, epoch,
+ * [[firstSeq, lastSeq, baseOffset, lastOffset]…]]…], "checksum": "<crc32c of the producers JSON>" }`;
+ * an open whose log ends at that offset restores it instead of walking every batch header (the
+ * state is a function of the log up to there). Anything else in the file is ignored: it is a cache.
  */
 import { OutOfOrderSequenceError } from '../errors.js';
+import { crc32c } from '../protocol/crc32c.js';
 import type { BatchHeader } from '../protocol/record-batch.js';
 
 /** Kafka keeps the metadata of the last five batches per producer: the max in-flight requests. */
@@ -71,4 +76,30 @@ export class ProducerState {
     });
     if (entry.recent.length > RECENT_BATCHES) entry.recent.shift();
   }
+
+  /** The snapshot file's contents for a log ending at `offset`. */
+  snapshot(offset: number): Buffer {
+    const producers = [...this.#producers].map(([id, e]) => [id, e.epoch, e.recent.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset, b.lastOffset])]);
+    const json = JSON.stringify(producers);
+    return Buffer.from(`{"offset":${offset},"producers":${json},"checksum":"${checksum(json)}"}\n`);
+  }
+
+  /** Restores a snapshot taken at `offset`; false (nothing changed) when `bytes` is not one. */
+  restore(bytes: Buffer, offset: number): boolean {
+    let parsed: { offset?: unknown; producers?: unknown; checksum?: unknown };
+    try {
+      parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
+    } catch {
+      return false;
+    }
+    if (parsed.offset !== offset || !Array.isArray(parsed.producers) || parsed.checksum !== checksum(JSON.stringify(parsed.producers))) return false;
+    for (const [id, epoch, recent] of parsed.producers as [number, number, number[][]][]) {
+      this.#producers.set(id, { epoch, recent: recent.map(([firstSeq, lastSeq, baseOffset, lastOffset]) => ({ firstSeq, lastSeq, baseOffset, lastOffset })) });
+    }
+    return true;
+  }
+}
+
+function checksum(json: string): string {
+  return crc32c(Buffer.from(json)).toString(16).padStart(8, '0');
 }

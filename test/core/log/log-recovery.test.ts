@@ -123,6 +123,17 @@ function readAll(log: Log): StoredRecord[] {
   return out;
 }
 
+/** Collects the SluiceCorruptionWarning lines emitted until the test ends. */
+function captureWarnings(): string[] {
+  const lines: string[] = [];
+  const listener = (w: Error): void => {
+    if (w.name === 'SluiceCorruptionWarning') lines.push(w.message);
+  };
+  process.on('warning', listener);
+  onTestFinished(() => void process.off('warning', listener));
+  return lines;
+}
+
 const indexFiles = (storage: LogStorage): string[] => storage.list().filter((n) => /\.(index|timeindex)$/.test(n)).sort();
 
 /** Rewrites a file of the log in place (works for both storages, as the log itself would see it). */
@@ -433,22 +444,27 @@ describe.each(STORAGES)('Log recovery (%s storage)', (_kind, makeHarness) => {
       expect(() => log.offsetForTimestamp(T0)).not.toThrow(); // offset 0 matches first
     });
 
-    test('after a crash (no recovery point) recovery cuts the log at the corrupt batch', async () => {
+    test('after a crash (no recovery point) recovery moves the rest of that segment aside into a .corrupt file, reports it, and keeps later segments', async () => {
       const h = makeHarness();
       const { values } = await corruptedLog(h);
       const batch0Size = encodeRecordBatch([{ key: 'k', value: values[0] }], { now: T0 }).length;
+      const segment0 = h.storage.readFile(segmentFileName(0, '.log'))!;
       h.storage.remove(RECOVERY_POINT);
+      const warnings = captureWarnings();
 
       const log = h.open();
-      expect(log.logEndOffset).toBe(1);
-      expect(log.segments.map((s) => s.baseOffset)).toEqual([0]);
+      expect(log.logEndOffset).toBe(10);
+      expect(log.segments.map((s) => s.baseOffset)).toEqual([0, 3, 6, 9]);
       expect(h.storage.readFile(segmentFileName(0, '.log'))!.length).toBe(batch0Size);
-      // The later segments, whose offsets no longer follow, are gone.
-      expect(h.storage.list().filter((n) => /^\d{20}\./.test(n) && !n.startsWith('0'.repeat(20)))).toEqual([]);
-      expect(readAll(log).map((r) => r.value?.toString())).toEqual([values[0]]);
-      expect(() => log.read(2, 1024)).toThrow(OffsetOutOfRangeError);
-      expect(log.append(encodeRecordBatch([{ key: 'k', value: 'again' }], { now: T0 })).baseOffset).toBe(1);
-      expect(readAll(log).map((r) => r.offset)).toEqual([0, 1]);
+      // Never deleted: the cut bytes (the corrupt batch and the good one after it) are kept aside.
+      const aside = `${segmentFileName(0, '.log')}.${batch0Size}.corrupt`;
+      expect(h.storage.readFile(aside)).toEqual(segment0.subarray(batch0Size));
+      await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+      expect(warnings.some((w) => w.includes(aside) && w.includes(`${TOPIC}-${PARTITION}`))).toBe(true);
+      // Offsets 1 and 2 are gone from the log (a gap); everything after them is served.
+      expect(readAll(log).map((r) => r.value?.toString())).toEqual([0, 3, 4, 5, 6, 7, 8, 9].map((i) => values[i]));
+      expect(log.readRecords(1)[0].offset).toBe(3);
+      expect(log.append(encodeRecordBatch([{ key: 'k', value: 'again' }], { now: T0 })).baseOffset).toBe(10);
     });
   });
 

@@ -16,6 +16,7 @@ import { FileLogStorage } from '../../../core/log/file-log-storage.js';
 import { parseLogConfig, type LogConfigInput } from '../../../core/log/log-config.js';
 import { segmentFileName } from '../../../core/log/log-segment.js';
 import type { LogStorage, StorageFile } from '../../../core/log/log-storage.js';
+import { readRecoveryPoint } from '../../../core/log/log-flusher.js';
 import { Log } from '../../../core/log/log.js';
 import { MemoryLogStorage } from '../../../core/log/memory-log-storage.js';
 import { encodeRecordBatch, readBatchHeader, type BatchProducerInfo } from '../../../core/protocol/record-batch.js';
@@ -522,6 +523,24 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
       expect(log.logEndOffset).toBe(1);
     });
 
+    test.each([
+      ['saved by the clean close', (_s: LogStorage) => {}],
+      ['missing (walked from the batch headers)', (s: LogStorage) => s.remove('producer-state')],
+      ['saved at another offset (walked)', (s: LogStorage) => s.writeFile('producer-state', Buffer.from(s.readFile('producer-state')!.toString().replace('"offset":2', '"offset":1')), false)],
+      ['damaged (walked)', (s: LogStorage) => s.writeFile('producer-state', Buffer.from(s.readFile('producer-state')!.toString().replace('[7,0,', '[8,0,')), false)],
+    ])('after a reopen with the producer state %s, retries are recognised and gaps refused', async (_case, change) => {
+      const h = openHarness(make);
+      const batch = (seq: number): Buffer => encodeRecordBatch([{ value: `p${seq}` }], { now: T0, producer: { producerId: 7, producerEpoch: 0, baseSequence: seq } });
+      h.log.append(batch(0));
+      h.log.append(batch(1));
+      await h.log.close();
+      change(h.storage);
+      const log = await h.reopen();
+      expect(log.append(batch(1))).toMatchObject({ baseOffset: 1, duplicate: true });
+      expect(() => log.append(batch(3))).toThrow(OutOfOrderSequenceError);
+      expect(log.append(batch(2))).toMatchObject({ baseOffset: 2, duplicate: false });
+    });
+
     test('a sequence gap throws OutOfOrderSequenceError and appends nothing', () => {
       const h = openHarness(make);
       h.log.append(encodeRecordBatch([{ value: 'p0' }], { now: T0, producer: { producerId: 7, producerEpoch: 0, baseSequence: 0 } }));
@@ -683,11 +702,28 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
       await expect.poll(() => h.log.recoveryPoint, { timeout: 2000, interval: 5 }).toBe(1);
     });
 
-    test('close writes the recovery point file', async () => {
+    test('close writes the recovery point file (offset and its CRC-32C)', async () => {
       const h = openHarness(make);
       h.log.append(batchOf(['a', 'b', 'c']));
       await h.log.close();
-      expect(h.storage.readFile('recovery-point')?.toString()).toBe('3');
+      expect(h.storage.readFile('recovery-point')?.toString()).toMatch(/^3 [0-9a-f]{8}\n$/);
+      expect(readRecoveryPoint(h.storage)).toEqual({ offset: 3, problem: null });
+    });
+
+    test('every fsync of the synced mode (flush.messages=1) writes the recovery point file, not only close', async () => {
+      const h = openHarness(make, { 'flush.messages': 1 });
+      for (let i = 1; i <= 3; i++) {
+        await h.log.append(batchOf(['x', 'y'])).durable;
+        expect(readRecoveryPoint(h.storage).offset).toBe(2 * i);
+      }
+    });
+
+    test('a damaged recovery point file reads as 0 with the problem named; an old plain one is accepted', () => {
+      const h = openHarness(make);
+      h.storage.writeFile('recovery-point', Buffer.from('12 00000000\n'), false);
+      expect(readRecoveryPoint(h.storage)).toEqual({ offset: 0, problem: expect.stringContaining('recovery-point is damaged') });
+      h.storage.writeFile('recovery-point', Buffer.from('12'), false);
+      expect(readRecoveryPoint(h.storage)).toEqual({ offset: 12, problem: null });
     });
   });
 
