@@ -1,12 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { tempDir } from '../helpers.js';
+import { CLI_MAIN, tempDir } from '../helpers.js';
 import { waitFor } from './helpers.js';
-
-const main = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 
 interface Run {
   code: Promise<number | null>;
@@ -15,7 +12,7 @@ interface Run {
 }
 
 function sluice(cwd: string, args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.resume();

@@ -1,18 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { tempDir } from '../helpers.js';
+import { CLI_MAIN, tempDir } from '../helpers.js';
 import { waitFor } from './helpers.js';
 
-const main = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
+const main = CLI_MAIN;
 
 /** `sluice <args>` to completion: exit code, stdout, stderr. */
 function sluice(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', tsx, main, ...args], { cwd }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, [main, ...args], { cwd }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
   });
 }
 
@@ -32,7 +30,7 @@ describe('sluice connect --rest-port and sluice connectors', () => {
     fs.writeFileSync(path.join(dir, 'sink.yaml'), ['name: out', 'connector: file-sink', 'topics: lines', 'file.path: output/lines.txt', ''].join('\n'));
     fs.writeFileSync(path.join(dir, 'bad.yaml'), ['name: broken', 'connector: file-sink', 'topics: lines', 'file.pathh: output/x.txt', ''].join('\n'));
 
-    const child = spawn(process.execPath, ['--import', tsx, main, '--data-dir', 'data', 'connect', '--rest-port', '0', 'source.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, '--data-dir', 'data', 'connect', '--rest-port', '0', 'source.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

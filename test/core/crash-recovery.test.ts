@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { createConsumer, createProducer, openCluster } from '../../core/index.js';
+import { childScript } from '../helpers.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/crash-producer.ts', import.meta.url));
+const fixture = childScript(new URL('../fixtures/crash-producer.ts', import.meta.url));
 
 interface Ack {
   partition: number;
@@ -16,7 +16,7 @@ interface Ack {
 
 /** Runs the producer child, SIGKILLs it after `killAfterMs`, and returns the acks it printed. */
 async function produceUntilKilled(dataDir: string, trial: number, flushMessages: number, killAfterMs: number): Promise<Ack[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, String(trial), String(flushMessages)], {
+  const child = spawn(process.execPath, [fixture, dataDir, String(trial), String(flushMessages)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -36,7 +36,7 @@ sinks:
     file.path: \${OUT_DIR}/paid.jsonl
 `;
 
-describe.concurrent('sluice validate / schema', () => {
+describe('sluice validate / schema', () => {
   it('validate prints a one-line summary and exits 0 for a good file', async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const file = path.join(cli.tempDir(), 'orders.yaml');

@@ -12,18 +12,17 @@
  * per user and second (windowed) — equals the count of the input records.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, jsonSerde, openCluster, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
-import { tempDir } from '../helpers.js';
+import { childScript, tempDir } from '../helpers.js';
 import { fullyCommitted, until } from './streams-helpers.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
+const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
 
 function startChild(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const started = new Promise<void>((resolve, reject) => {
