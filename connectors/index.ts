@@ -36,6 +36,7 @@ export {
 export { CONNECT_OFFSETS_TOPIC } from './runtime/source-offset-store.js';
 export { GroupSinkInput, type RawRecord, type SinkInput } from './runtime/sink-input.js';
 export { TRANSFORM_TYPES, type TransformRecord, type TransformType } from './transforms/index.js';
+export { ExpressionError } from './transforms/expression-error.js';
 export { fileSource, type FileSourceConfig } from './file/file-source.js';
 export { fileSink, type FileSinkConfig } from './file/file-sink.js';
 export { jetstreamSink, jetstreamSource, natsSink, natsSource, type JetStreamSinkConfig, type JetStreamSourceConfig, type NatsSinkConfig, type NatsSourceConfig } from './nats/index.js';

@@ -13,6 +13,7 @@
  */
 import jsonata from 'jsonata';
 import type { RecordHeader } from '../core/index.js';
+import { ExpressionError } from '../connectors/transforms/expression-error.js';
 
 /** The parts of a record an expression can see. */
 export interface ExpressionRecord {
@@ -26,7 +27,10 @@ export interface ExpressionRecord {
 export interface Expression {
   /** The expression's text. */
   readonly source: string;
-  /** Evaluates on a record; `undefined` when the expression matched nothing. */
+  /**
+   * Evaluates on a record; `undefined` when the expression matched nothing.
+   * @throws ExpressionError (rejects) naming the expression, JSONata's message and position.
+   */
   evaluate(record: ExpressionRecord, bindings?: Record<string, unknown>): Promise<unknown>;
 }
 
@@ -67,6 +71,8 @@ export function compileExpression(source: string): Expression {
         partition: record.origin?.partition,
         offset: record.origin?.offset,
         ...bindings,
+      }).catch((error: unknown) => {
+        throw new ExpressionError(source, error);
       }) as Promise<unknown>,
   };
 }

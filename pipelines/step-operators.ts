@@ -2,7 +2,8 @@
  * RxJS operators for pipeline steps. JSONata evaluates asynchronously, so each operator handles
  * one record at a time in order (`concatMap`): records leave a step in the order they entered it,
  * and a batch completes only once every evaluation settled. A step that throws fails the stream
- * with a `PipelineStepError` naming the stream, the step and its place in the file.
+ * with a `PipelineStepError` naming the stream, the step and its place in the file, the record
+ * (topic-partition@offset) and the cause (for JSONata: the expression, its message and position).
  */
 import { concatMap, mergeMap, type OperatorFunction } from 'rxjs';
 import { preservesKey, type StreamRecord } from '../streams/index.js';
@@ -31,7 +32,8 @@ export function eachRecord(label: string, project: (record: AnyRecord) => Promis
           return await project(record);
         } catch (error) {
           if (error instanceof PipelineStepError) throw error;
-          throw new PipelineStepError(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          const { topic, partition, offset } = record.origin;
+          throw new PipelineStepError(`${label}, record ${topic}-${partition}@${offset}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         }
       }),
       mergeMap((records) => records),
@@ -83,7 +85,7 @@ export const timestampStep = (label: string, e: Expression): RecordOperator =>
     const t = await e.evaluate(r);
     const ms = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : NaN;
     if (!Number.isFinite(ms) || ms < 0) {
-      throw new Error(`the timestamp must be milliseconds since the epoch or an ISO 8601 date, got ${JSON.stringify(t) ?? 'nothing'} (record at ${r.origin.topic}-${r.origin.partition}@${r.origin.offset})`);
+      throw new Error(`the timestamp must be milliseconds since the epoch or an ISO 8601 date, got ${JSON.stringify(t) ?? 'nothing'}`);
     }
     return [withParts(r, { timestamp: Math.trunc(ms) })];
   });

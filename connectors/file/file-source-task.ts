@@ -315,6 +315,11 @@ export class FileSourceTask implements SourceTask {
     return records;
   }
 
+  /** The path of a tracked file (its identity is the source partition), for error messages. */
+  describePartition(sourcePartition: string): string | undefined {
+    return this.#files.get(sourcePartition)?.path;
+  }
+
   /**
    * The record of bytes [start, end) of the chunk read at `file.offset`, line number `line`. A JSON
    * line is only checked, not parsed, unless its key is needed: the runtime parses it if a
@@ -324,20 +329,20 @@ export class FileSourceTask implements SourceTask {
     const text = chunk.subarray(start, end);
     const sourcePartition = file.id;
     const headers = file.headers;
-    if (!json) return { sourcePartition, value: text, headers };
+    if (!json) return { sourcePartition, value: text, headers, line };
     if (this.#keyPath === null) {
       const problem = jsonSyntaxError(text);
-      if (problem === null) return { sourcePartition, value: undefined, valueJson: text, headers };
-      return { sourcePartition, value: text, headers, error: this.#invalidJson(file, start, line, problem) };
+      if (problem === null) return { sourcePartition, value: undefined, valueJson: text, headers, line };
+      return { sourcePartition, value: text, headers, line, error: this.#invalidJson(file, start, line, problem) };
     }
     let value: unknown;
     try {
       value = JSON.parse(text.toString('utf8'));
     } catch {
-      return { sourcePartition, value: text, headers, error: this.#invalidJson(file, start, line, jsonSyntaxError(text)!) };
+      return { sourcePartition, value: text, headers, line, error: this.#invalidJson(file, start, line, jsonSyntaxError(text)!) };
     }
     const key = this.#keyPath(value);
-    return { sourcePartition, key: key === undefined ? null : key, value, valueJson: text, headers };
+    return { sourcePartition, key: key === undefined ? null : key, value, valueJson: text, headers, line };
   }
 
   /** The error of a line that is not JSON: where it is (file, line, byte of the file) and why. */

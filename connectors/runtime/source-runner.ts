@@ -359,13 +359,20 @@ export class SourceRunner {
   #fail(prepared: Prepared, r: SourceRecord, stage: ErrorStage, className: string, error: unknown, key: unknown, value: unknown): void {
     const config = this.#config;
     if (config['errors.tolerance'] !== 'all') {
-      throw new RecordProcessingError(stage, `record from source partition ${r.sourcePartition} of connector "${config.name}" failed (errors.tolerance=none): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new RecordProcessingError(stage, `record from ${this.#where(r)} of connector "${config.name}" failed (errors.tolerance=none): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     prepared.failed++;
     const dlq = config['errors.deadletterqueue.topic.name'];
     if (!dlq) return;
     const failed: FailedRecord = { stage, className, error, key, value, headers: r.headers, timestamp: r.timestamp, source: { partition: r.sourcePartition, offset: r.sourceOffset } };
     prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
+  }
+
+  /** Where `r` came from: `<file>:<line>` for a file source, else its source partition. */
+  #where(r: SourceRecord): string {
+    const name = this.#task?.describePartition?.(r.sourcePartition);
+    if (name === undefined) return `source partition ${r.sourcePartition}${r.line === undefined ? '' : `, line ${r.line}`}`;
+    return r.line === undefined ? name : `${name}:${r.line}`;
   }
 
   /** Produces a batch; its acknowledgement is handled in order after the ones before it. */

@@ -24,13 +24,23 @@ const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.m
 function startChild(dataDir: string) {
   const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
+  let out = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => c.toString().includes('started') && resolve());
+    child.stdout.on('data', () => out.includes('started') && resolve());
     child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
   });
+  /** Resolves once the child has had `batches` batches of input acknowledged (50 records each). */
+  const sent = (batches: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
+      child.stdout.on('data', check);
+      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
+      check();
+    });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, exited, stderr: () => err };
+  return { child, started, sent, exited, stderr: () => err };
 }
 
 /** The stores of `app` as maps comparable with `ExpectedCounts`. */
@@ -56,7 +66,9 @@ describe('streams at-least-once with exact aggregates', () => {
     for (let trial = 0; trial < 8; trial++) {
       const run = startChild(dataDir);
       await run.started;
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+      // Some input first (3 batches: 8 trials make > 1000 records however slow the machine), then a random moment.
+      await run.sent(3);
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       run.child.kill('SIGKILL');
       expect(await run.exited).toBeNull();
     }
@@ -79,7 +91,7 @@ describe('streams at-least-once with exact aggregates', () => {
     const dataDir = tempDir('sluice-streams-rewind-');
     const run = startChild(dataDir);
     await run.started;
-    await new Promise((r) => setTimeout(r, 300));
+    await run.sent(3);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
@@ -106,7 +118,7 @@ describe('streams at-least-once with exact aggregates', () => {
     const dataDir = tempDir('sluice-streams-sigterm-');
     const run = startChild(dataDir);
     await run.started;
-    await new Promise((r) => setTimeout(r, 300));
+    await run.sent(3);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
