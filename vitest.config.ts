@@ -10,7 +10,10 @@ export default defineConfig({
     maxWorkers: 2,
     // At most two concurrent tests within a file (`describe.concurrent`), for the same reason.
     maxConcurrency: 2,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: a timeout only bounds a test that hangs, and on a 2-core machine shared with other
+    // work (load 10 and more) a CLI child takes seconds to start. Tests wait on conditions, never
+    // on the clock, so a passing test takes no longer for it.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

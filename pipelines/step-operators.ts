@@ -9,6 +9,7 @@ import { concatMap, mergeMap, type OperatorFunction } from 'rxjs';
 import { preservesKey, type StreamRecord } from '../streams/index.js';
 import { PipelineStepError } from './errors.js';
 import { truthy, type Expression } from './expression.js';
+import { watchFields } from './field-watch.js';
 import type { Step } from './pipeline.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -57,14 +58,20 @@ export function withParts(record: AnyRecord, parts: Partial<Pick<AnyRecord, 'key
   return { key: record.key, value: record.value, timestamp: record.timestamp, headers: record.headers, ...parts, origin: record.origin };
 }
 
-export const filterStep = (label: string, e: Expression): RecordOperator =>
-  eachRecordSameKey(label, async (r) => (truthy(await e.evaluate(r)) ? [r] : []));
+export function filterStep(label: string, expression: Expression): RecordOperator {
+  const e = watchFields(label, expression);
+  return eachRecordSameKey(label, async (r) => (truthy(await e.evaluate(r)) ? [r] : []));
+}
 
-export const mapValueStep = (label: string, e: Expression): RecordOperator =>
-  eachRecordSameKey(label, async (r) => [withParts(r, { value: nullish(await e.evaluate(r)) })]);
+export function mapValueStep(label: string, expression: Expression): RecordOperator {
+  const e = watchFields(label, expression);
+  return eachRecordSameKey(label, async (r) => [withParts(r, { value: nullish(await e.evaluate(r)) })]);
+}
 
-export function mapStep(label: string, value: Expression | undefined, key: Expression | undefined): RecordOperator {
-  if (key === undefined) return mapValueStep(label, value!);
+export function mapStep(label: string, mapValue: Expression | undefined, mapKey: Expression | undefined): RecordOperator {
+  if (mapKey === undefined) return mapValueStep(label, mapValue!);
+  const key = watchFields(label, mapKey);
+  const value = mapValue && watchFields(label, mapValue);
   return eachRecord(label, async (r) => {
     const [k, v] = await Promise.all([key.evaluate(r), value?.evaluate(r)]);
     return [withParts(r, { key: keyOf(k), ...(value ? { value: nullish(v) } : {}) })];
@@ -78,7 +85,10 @@ export const flatMapStep = (label: string, e: Expression): RecordOperator =>
     return (Array.isArray(out) ? out : [out]).map((value) => withParts(r, { value }));
   });
 
-export const keyStep = (label: string, e: Expression): RecordOperator => eachRecord(label, async (r) => [withParts(r, { key: keyOf(await e.evaluate(r)) })]);
+export function keyStep(label: string, expression: Expression): RecordOperator {
+  const e = watchFields(label, expression);
+  return eachRecord(label, async (r) => [withParts(r, { key: keyOf(await e.evaluate(r)) })]);
+}
 
 export const timestampStep = (label: string, e: Expression): RecordOperator =>
   eachRecordSameKey(label, async (r) => {

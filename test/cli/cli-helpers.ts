@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI_MAIN, REPO_ROOT } from '../child-scripts.js';
+import { waitFor as waitForCondition } from '../helpers.js';
 
 export { CLI_MAIN, REPO_ROOT };
 
@@ -87,11 +88,7 @@ export function snapshot(dir: string): Record<string, number> | null {
   return out;
 }
 
-/** Resolves once `check` returns true, polling every 25 ms; rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Resolves once `check` returns true; rejects after `timeoutMs` (see `waitFor` in test/helpers.ts). */
+export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  return waitForCondition('a condition', check, timeoutMs);
 }

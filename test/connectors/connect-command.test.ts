@@ -35,7 +35,7 @@ describe('sluice connect', () => {
     expect(await run.code).toBe(0);
     expect(run.stderr()).toBe('');
     expect(fs.readFileSync(path.join(dir, 'output', 'lines.txt'), 'utf8')).toBe(`${lines.join('\n')}\n`);
-  }, 30_000);
+  });
 
   test('SIGINT stops gracefully (exit 0); a restart goes on without repeating a line', async () => {
     const dir = tempDir();
@@ -54,7 +54,7 @@ describe('sluice connect', () => {
     const second = sluice(dir, ['--data-dir', 'data', 'connect', '--until-idle', '--idle-ms', '300', 'source.yaml', 'sink.json']);
     expect(await second.code).toBe(0);
     expect(fs.readFileSync(output, 'utf8')).toBe('first\nsecond\nthird\n');
-  }, 60_000);
+  });
 
   test('invalid configs: every problem with file:line, exit 2, nothing started', async () => {
     const dir = tempDir();
@@ -67,5 +67,5 @@ describe('sluice connect', () => {
     expect(run.stderr()).toMatch(/worse\.yaml:2:12 \/connector: unknown connector type "ftp-source" \(known: file-source, file-sink/);
     expect(run.stderr()).toMatch(/sluice: 3 problems in the connector configs; nothing was started\n$/);
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
-  }, 30_000);
+  });
 });

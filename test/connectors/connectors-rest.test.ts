@@ -93,5 +93,5 @@ describe('sluice connect --rest-port and sluice connectors', () => {
     const unreachable = await sluice(dir, ['connectors', 'list', '--url', 'http://127.0.0.1:9']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach the connector REST API at http:\/\/127\.0\.0\.1:9/);
-  }, 60_000);
+  });
 });

@@ -63,7 +63,7 @@ describe('sluice run --until-idle: how a batch run ends', () => {
     expect(r.code).toBe(143);
     expect(r.stdout).toMatch(/^pipeline stuck: 2 records in, 0 out/);
     expect(r.stderr).toMatch(/sluice: pipeline stuck stopped by SIGTERM before every source was drained: the batch run is incomplete/);
-  }, 60_000);
+  });
 
   it('a destination that stays unreachable fails the run (exit 1) once errors.retry.timeout has passed', async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
@@ -71,7 +71,7 @@ describe('sluice run --until-idle: how a batch run ends', () => {
     const r = await cli.run(['run', '--until-idle', stuckPipeline(dir, await closedPort(), 300)]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/sluice: connector "?out"? failed.*NATS/);
-  }, 60_000);
+  });
 
   it('errors.retry.timeout is finite by default: 2 minutes, as a Kafka producer gives a record', () => {
     const validator = new ConfigValidator(createRegistry());

@@ -138,7 +138,7 @@ describe('sluice validate / schema', () => {
     fs.writeFileSync(file, RUN.replace('- filter: status = "paid"', '- timestamp: status'));
     const r = await cli.run(['run', '--until-idle', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^sluice: .*stream "paid", step 1 \\(timestamp\\) at ${file}:17:9: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "paid".*\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^sluice: .*stream "paid", step 1 \\(timestamp\\) at ${file}:17:9, record orders-\\d+@\\d+: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "paid".*\n$`));
   });
 });
 

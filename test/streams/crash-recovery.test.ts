@@ -112,7 +112,7 @@ describe('streams at-least-once with exact aggregates', () => {
     } finally {
       await cluster.close();
     }
-  }, 60_000);
+  });
 
   test('SIGTERM: graceful shutdown drains and commits — the changelogged counts match the input up to the committed offsets', async () => {
     const dataDir = tempDir('sluice-streams-sigterm-');
@@ -143,5 +143,5 @@ describe('streams at-least-once with exact aggregates', () => {
     } finally {
       await cluster.close();
     }
-  }, 60_000);
+  });
 });

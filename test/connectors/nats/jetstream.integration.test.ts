@@ -354,7 +354,7 @@ describeWithNats('JetStream connectors (real nats-server)', () => {
     expect(payloads).toHaveLength(N);
     expect(new Set(payloads).size).toBe(N);
     expect(runtime.statuses().map((s) => s.state)).toEqual(['running', 'running']);
-  }, 90_000);
+  });
 
   test('JetStream → Sluice → JetStream with the Sluice process SIGKILLed and restarted mid-stream: every message delivered, none twice', async () => {
     // One source, two sinks of its topic: DST_A with the default msg-id (topic-partition-offset),
