@@ -4,9 +4,9 @@
  * (sources store their positions, streams commit, sinks flush and commit) and exits 0. With
  * `--until-idle` it runs a batch job: it exits 0 once every source is drained, every stream caught
  * up and every sink flushed — the input having ended, `on_window_close` windows are closed and
- * their final records written first (a source that read nothing is named on stderr); a signal before that stops it as gracefully but exits 130
- * (SIGINT) or 143 (SIGTERM), since the batch did not complete. A failure stops everything and
- * exits 1.
+ * their final records written first (a source that read nothing is named on stderr); a signal
+ * before that stops it as gracefully but exits 130 (SIGINT) or 143 (SIGTERM), since the batch did
+ * not complete. A failure stops everything and exits 1.
  *
  * Live status lines (one per source, stream and sink: total, records/s, lag) are drawn on stderr
  * when it is a terminal; at the end, a summary (records in and out, where they went, time) is
