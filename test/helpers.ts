@@ -25,7 +25,7 @@ export async function testCluster(options: BrokerOptions = {}): Promise<Broker> 
  * Polls `check` until it returns true (or throws after `timeoutMs`, naming `what`). Wait on this,
  * never on a fixed sleep: a busy machine stretches every step, and a sleep then ends too early.
  */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -89,6 +89,6 @@ export function snapshot(dir: string): Record<string, number> | null {
 }
 
 /** Resolves once `check` returns true; rejects after `timeoutMs` (see `waitFor` in test/helpers.ts). */
-export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   return waitForCondition('a condition', check, timeoutMs);
 }

@@ -36,7 +36,7 @@ describe('sluice connect --rest-port and sluice connectors', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.resume();
     try {
-      await waitFor('the REST API address on stderr', () => /rest: (http\S+)/.test(stderr), 15_000);
+      await waitFor('the REST API address on stderr', () => /rest: (http\S+)/.test(stderr));
       const url = /rest: (http\S+)/.exec(stderr)![1]!;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const status = async (name: string): Promise<Status> => {
@@ -45,7 +45,7 @@ describe('sluice connect --rest-port and sluice connectors', () => {
         return JSON.parse(r.stdout) as Status;
       };
 
-      await waitFor('the first 2 lines', async () => (await status('in')).recordsOut === 2, 10_000);
+      await waitFor('the first 2 lines', async () => (await status('in')).recordsOut === 2);
       const list = await sluice(dir, ['connectors', 'list', '--url', url]);
       expect(list.code).toBe(0);
       expect(list.stdout).toMatch(/^NAME\s+TYPE\s+STATE\s+IN\s+OUT/);
@@ -58,7 +58,7 @@ describe('sluice connect --rest-port and sluice connectors', () => {
       await new Promise((r) => setTimeout(r, 400));
       expect((await status('in')).recordsOut).toBe(2);
       expect((await sluice(dir, ['connectors', 'resume', 'in', '--url', url])).code).toBe(0);
-      await waitFor('the lines appended while paused', async () => (await status('in')).recordsOut === 4, 10_000);
+      await waitFor('the lines appended while paused', async () => (await status('in')).recordsOut === 4);
 
       // A connector started later, from a file validated on the client side first.
       const bad = await sluice(dir, ['connectors', 'start', 'bad.yaml', '--url', url]);
@@ -69,7 +69,7 @@ describe('sluice connect --rest-port and sluice connectors', () => {
       expect(started.stderr).toBe('');
       expect(started.stdout).toMatch(/\nout\s+file-sink\s+running/);
       const output = path.join(dir, 'output', 'lines.txt');
-      await waitFor('the sink to write every line', () => fs.existsSync(output) && fs.readFileSync(output, 'utf8') === 'one\ntwo\nthree\nfour\n', 10_000);
+      await waitFor('the sink to write every line', () => fs.existsSync(output) && fs.readFileSync(output, 'utf8') === 'one\ntwo\nthree\nfour\n');
 
       // Stop one; the other runs on. Unknown names and the server's answers are clear.
       expect((await sluice(dir, ['connectors', 'stop', 'in', '--url', url])).code).toBe(0);

@@ -122,7 +122,7 @@ describe('sluice validate / schema', () => {
     const child = cli.start(['run', file]);
     const done = output(child);
     child.stdin.end();
-    await waitFor(() => fs.existsSync(path.join(dir, 'out', 'paid.jsonl')) && fs.readFileSync(path.join(dir, 'out', 'paid.jsonl'), 'utf8').length > 0, 20_000);
+    await waitFor(() => fs.existsSync(path.join(dir, 'out', 'paid.jsonl')) && fs.readFileSync(path.join(dir, 'out', 'paid.jsonl'), 'utf8').length > 0);
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(0);
