@@ -65,6 +65,25 @@ describe('sluice run --until-idle: how a batch run ends', () => {
     expect(r.stderr).toMatch(/sluice: pipeline stuck stopped by SIGTERM before every source was drained: the batch run is incomplete/);
   });
 
+  it('connect --until-idle: SIGTERM before the input was drained exits 143 too', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    fs.writeFileSync(path.join(dir, 'in.txt'), 'a\n');
+    fs.writeFileSync(path.join(dir, 'in.yaml'), ['name: in', 'connector: file-source', 'topic: lines', `file.path: ${path.join(dir, 'in.txt')}`, ''].join('\n'));
+    const sink = ['name: out', 'connector: nats-sink', 'topics: lines', `nats.servers: nats://127.0.0.1:${await closedPort()}`, 'nats.subject: out', 'errors.retry.timeout: -1', ''];
+    fs.writeFileSync(path.join(dir, 'out.yaml'), sink.join('\n'));
+    const child = cli.start(['--data-dir', path.join(dir, 'data'), 'connect', '--until-idle', path.join(dir, 'in.yaml'), path.join(dir, 'out.yaml')]);
+    child.stdin.end();
+    const done = output(child);
+    let stderr = '';
+    child.stderr.on('data', (s: string) => (stderr += s));
+    await waitFor(() => /out: .* failed, retrying/.test(stderr));
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/sluice: connect stopped by SIGTERM before every source was drained/);
+  });
+
   it('a destination that stays unreachable fails the run (exit 1) once errors.retry.timeout has passed', async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir();
