@@ -129,6 +129,8 @@ export interface SourceRecord {
   headers?: HeadersInput;
   /** Record timestamp (ms since the epoch); defaults to the time it is produced. */
   timestamp?: number;
+  /** The 1-based line of the record within its source partition (a file's line), for error messages. */
+  line?: number;
   /**
    * Set when the source could not read this record properly (e.g. a line that is not valid JSON):
    * the runtime then follows `errors.tolerance` — fail the connector, or send the record (with
@@ -183,6 +185,11 @@ export interface SourceTask {
    * positions stored. `records` is the array `poll` returned. Ack upstream here (JetStream).
    */
   acknowledge?(records: readonly SourceRecord[]): Promise<void>;
+  /**
+   * A readable name of a source partition for error messages (a file's path for a file's
+   * identity); the runtime names a failing record `<name>:<line>`. Default: the partition itself.
+   */
+  describePartition?(sourcePartition: string): string | undefined;
   /** Releases resources (watchers, connections). Not called concurrently with `poll`. */
   stop(): Promise<void>;
 }

@@ -39,6 +39,7 @@ export { CONNECT_OFFSETS_TOPIC } from './runtime/source-offset-store.js';
 export { ConnectorOffsetsError, type ConnectorOffset, type ConnectorOffsets } from './runtime/connector-offsets.js';
 export { GroupSinkInput, type RawRecord, type SinkInput } from './runtime/sink-input.js';
 export { TRANSFORM_TYPES, type TransformRecord, type TransformType } from './transforms/index.js';
+export { ExpressionError } from './transforms/expression-error.js';
 export { fileSource, type FileSourceConfig } from './file/file-source.js';
 export { fileSink, type FileSinkConfig } from './file/file-sink.js';
 export { jetstreamSink, jetstreamSource, natsSink, natsSource, type JetStreamSinkConfig, type JetStreamSourceConfig, type NatsSinkConfig, type NatsSourceConfig } from './nats/index.js';

@@ -13,6 +13,7 @@
  */
 import jsonata from 'jsonata';
 import type { RecordHeader } from '../core/index.js';
+import { ExpressionError } from '../connectors/transforms/expression-error.js';
 
 /** The parts of a record an expression can see. */
 export interface ExpressionRecord {
@@ -26,7 +27,10 @@ export interface ExpressionRecord {
 export interface Expression {
   /** The expression's text. */
   readonly source: string;
-  /** Evaluates on a record; `undefined` when the expression matched nothing. */
+  /**
+   * Evaluates on a record; `undefined` when the expression matched nothing.
+   * @throws ExpressionError (rejects) naming the expression, JSONata's message and position.
+   */
   evaluate(record: ExpressionRecord, bindings?: Record<string, unknown>): Promise<unknown>;
 }
 
@@ -39,30 +43,6 @@ export class ExpressionSyntaxError extends Error {
   ) {
     super(message);
     this.name = 'ExpressionSyntaxError';
-  }
-}
-
-/**
- * An expression failed on a record. JSONata throws plain objects (`{ code, position, token,
- * message }`), which print as `[object Object]`; this is an `Error` with JSONata's message, code
- * and position (the 1-based character where it failed) and the expression's text.
- */
-export class ExpressionEvaluationError extends Error {
-  constructor(
-    message: string,
-    readonly expression: string,
-    readonly position: number | undefined,
-    readonly code: string | undefined,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'ExpressionEvaluationError';
-  }
-
-  /** What failed, e.g. `The left side of the "*" operator must evaluate to a number (T2001, at character 10 of \`n * 2\`)`. */
-  describe(): string {
-    const where = [this.code, this.position !== undefined ? `at character ${this.position}` : undefined].filter(Boolean).join(', ');
-    return `${this.message} (${where ? `${where} of ` : ''}\`${this.expression}\`)`;
   }
 }
 
@@ -82,23 +62,18 @@ export function compileExpression(source: string): Expression {
   }
   return {
     source,
-    evaluate: async (record, bindings) => {
-      try {
-        return (await compiled.evaluate(record.value, {
-          key: record.key,
-          timestamp: record.timestamp,
-          headers: headersObject(record.headers),
-          topic: record.origin?.topic,
-          partition: record.origin?.partition,
-          offset: record.origin?.offset,
-          ...bindings,
-        })) as unknown;
-      } catch (error) {
-        const e = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; position?: unknown; code?: unknown };
-        const message = typeof e.message === 'string' ? e.message : String(error);
-        throw new ExpressionEvaluationError(message, source, typeof e.position === 'number' ? e.position : undefined, typeof e.code === 'string' ? e.code : undefined, { cause: error });
-      }
-    },
+    evaluate: (record, bindings) =>
+      compiled.evaluate(record.value, {
+        key: record.key,
+        timestamp: record.timestamp,
+        headers: headersObject(record.headers),
+        topic: record.origin?.topic,
+        partition: record.origin?.partition,
+        offset: record.origin?.offset,
+        ...bindings,
+      }).catch((error: unknown) => {
+        throw new ExpressionError(source, error);
+      }) as Promise<unknown>,
   };
 }
 

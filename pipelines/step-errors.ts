@@ -20,7 +20,7 @@ import type { RecordHeader, Serde } from '../core/index.js';
 import { deadLetterRecord } from '../connectors/runtime/dead-letter.js';
 import type { KStream } from '../streams/index.js';
 import { StepRecordError } from './errors.js';
-import { ExpressionEvaluationError } from './expression.js';
+import { ExpressionError } from '../connectors/transforms/expression-error.js';
 import type { Step } from './pipeline.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -70,11 +70,11 @@ const skippedChannel = channel('sluice:pipeline:record-skipped');
  */
 export function failedRecord(run: StepRun, record: { key: unknown; value: unknown; timestamp: number; headers: readonly RecordHeader[]; origin: Origin }, error: unknown): any[] {
   const origin = record.origin;
-  const expression = error instanceof ExpressionEvaluationError ? error.expression : stepExpression(run.step);
-  const what = error instanceof ExpressionEvaluationError ? error.describe() : error instanceof Error ? error.message : String(error);
+  const expression = error instanceof ExpressionError ? error.expression : stepExpression(run.step);
+  const what = error instanceof ExpressionError ? error.message : error instanceof Error ? error.message : String(error);
   if (run.errors.tolerance === 'none') {
     throw new StepRecordError(
-      `${run.label}: ${what}, record ${origin.topic}-${origin.partition}@${origin.offset}${expression !== undefined && !(error instanceof ExpressionEvaluationError) ? `, expression \`${expression}\`` : ''} (errors.tolerance is none: set errors.tolerance: all on the stream to skip such records, and errors.deadletterqueue.topic.name to keep them)`,
+      `${run.label}: ${what}, record ${origin.topic}-${origin.partition}@${origin.offset}${expression !== undefined && !(error instanceof ExpressionError) ? `, expression \`${expression}\`` : ''} (errors.tolerance is none: set errors.tolerance: all on the stream to skip such records, and errors.deadletterqueue.topic.name to keep them)`,
       run.stream,
       run.step.number,
       run.step.type,

@@ -10,6 +10,7 @@ import { concatMap, mergeMap, type OperatorFunction } from 'rxjs';
 import { preservesKey, type StreamRecord } from '../streams/index.js';
 import { PipelineStepError } from './errors.js';
 import { truthy, type Expression } from './expression.js';
+import { watchFields } from './field-watch.js';
 import type { Step } from './pipeline.js';
 import { failedRecord, type StepRun } from './step-errors.js';
 
@@ -58,14 +59,20 @@ export function withParts(record: AnyRecord, parts: Partial<Pick<AnyRecord, 'key
   return { key: record.key, value: record.value, timestamp: record.timestamp, headers: record.headers, ...parts, origin: record.origin };
 }
 
-export const filterStep = (run: StepRun, e: Expression): RecordOperator =>
-  eachRecordSameKey(run, async (r) => (truthy(await e.evaluate(r)) ? [r] : []));
+export function filterStep(run: StepRun, expression: Expression): RecordOperator {
+  const e = watchFields(run.label, expression);
+  return eachRecordSameKey(run, async (r) => (truthy(await e.evaluate(r)) ? [r] : []));
+}
 
-export const mapValueStep = (run: StepRun, e: Expression): RecordOperator =>
-  eachRecordSameKey(run, async (r) => [withParts(r, { value: nullish(await e.evaluate(r)) })]);
+export function mapValueStep(run: StepRun, expression: Expression): RecordOperator {
+  const e = watchFields(run.label, expression);
+  return eachRecordSameKey(run, async (r) => [withParts(r, { value: nullish(await e.evaluate(r)) })]);
+}
 
-export function mapStep(run: StepRun, value: Expression | undefined, key: Expression | undefined): RecordOperator {
-  if (key === undefined) return mapValueStep(run, value!);
+export function mapStep(run: StepRun, mapValue: Expression | undefined, mapKey: Expression | undefined): RecordOperator {
+  if (mapKey === undefined) return mapValueStep(run, mapValue!);
+  const key = watchFields(run.label, mapKey);
+  const value = mapValue && watchFields(run.label, mapValue);
   return eachRecord(run, async (r) => {
     const [k, v] = await Promise.all([key.evaluate(r), value?.evaluate(r)]);
     return [withParts(r, { key: keyOf(k), ...(value ? { value: nullish(v) } : {}) })];
@@ -79,7 +86,10 @@ export const flatMapStep = (run: StepRun, e: Expression): RecordOperator =>
     return (Array.isArray(out) ? out : [out]).map((value) => withParts(r, { value }));
   });
 
-export const keyStep = (run: StepRun, e: Expression): RecordOperator => eachRecord(run, async (r) => [withParts(r, { key: keyOf(await e.evaluate(r)) })]);
+export function keyStep(run: StepRun, expression: Expression): RecordOperator {
+  const e = watchFields(run.label, expression);
+  return eachRecord(run, async (r) => [withParts(r, { key: keyOf(await e.evaluate(r)) })]);
+}
 
 export const timestampStep = (run: StepRun, e: Expression): RecordOperator =>
   eachRecordSameKey(run, async (r) => {

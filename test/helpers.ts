@@ -5,6 +5,8 @@ import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { openCluster, type Broker, type BrokerOptions } from '../core/index.js';
 
+export { childScript, CLI_MAIN, REPO_ROOT } from './child-scripts.js';
+
 export function tempDir(prefix = 'sluice-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -17,4 +19,17 @@ export async function testCluster(options: BrokerOptions = {}): Promise<Broker> 
   const cluster = await openCluster({ maintenanceIntervalMs: 0, ...options, dataDir });
   onTestFinished(() => cluster.close());
   return cluster;
+}
+
+/**
+ * Polls `check` until it returns true (or throws after `timeoutMs`, naming `what`). Wait on this,
+ * never on a fixed sleep: a busy machine stretches every step, and a sleep then ends too early.
+ */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -2,7 +2,8 @@
  * `sluice connect CONFIG...`: runs connectors standalone (Kafka Connect's `connect-standalone`)
  * from YAML or JSON config files until SIGINT/SIGTERM, which stops them gracefully (sources store
  * their positions, sinks commit) and exits 0. With `--until-idle` it exits 0 once every source is
- * drained and every sink caught up — for batch jobs. Every config is validated before anything
+ * drained and every sink caught up — for batch jobs; a signal before that stops it as gracefully
+ * but exits 130 (SIGINT) or 143 (SIGTERM), since the batch did not complete. Every config is validated before anything
  * starts; all problems are printed (with file:line) and the exit code is 2. A connector that fails
  * stops the others and exits 1.
  *
@@ -16,7 +17,7 @@ import type { LogOptions } from '../observability/logger.js';
 import { printConfigProblems } from '../config-problems.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
 
@@ -112,7 +113,11 @@ export function registerConnectCommand(program: Command): void {
             stopping.abort();
           },
         });
-        const onSignal = (): void => stopping.abort();
+        let signalled: NodeJS.Signals | null = null;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signalled ??= signal;
+          stopping.abort();
+        };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         const control = rest === null ? null : await (await import('../connect-control/control-server.js')).startControlServer(runtime, rest);
@@ -140,6 +145,7 @@ export function registerConnectCommand(program: Command): void {
           const { name, error } = failure as { name: string; error: Error };
           throw new connectors.ConnectorFailedError(name, error);
         }
+        if (options.untilIdle && signalled !== null) throw new InterruptedError(signalled, 'connect');
       })));
     });
 }

@@ -4,7 +4,9 @@
  * (sources store their positions, streams commit, sinks flush and commit) and exits 0. With
  * `--until-idle` it runs a batch job: it exits 0 once every source is drained, every stream caught
  * up and every sink flushed — the input having ended, `on_window_close` windows are closed and
- * their final records written first. A failure stops everything and exits 1.
+ * their final records written first (a source that read nothing is named on stderr); a signal
+ * before that stops it as gracefully but exits 130 (SIGINT) or 143 (SIGTERM), since the batch did
+ * not complete. A failure stops everything and exits 1.
  *
  * Live status lines (one per source, stream and sink: total, records/s, lag) are drawn on stderr
  * when it is a terminal; at the end, a summary (records in and out, where they went, time) is
@@ -18,7 +20,8 @@ import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { resolveDataDir } from '../data-dir.js';
 import { statusLines, summaryText } from '../status-text.js';
 import { LiveLines, Rates } from '../status-line.js';
-import { loadValidPipeline } from './validate.js';
+import { InterruptedError } from '../errors.js';
+import { loadValidPipeline, printInputWarnings } from './validate.js';
 
 interface RunOptions extends LogOptions {
   metricsPort?: number;
@@ -51,9 +54,14 @@ export function registerRunCommand(program: Command): void {
     )
     .action(async (file: string, options: RunOptions, command: Command) => {
       const pipeline = await loadValidPipeline(file);
+      await printInputWarnings(pipeline);
       const { runPipeline } = await import('../../pipelines/index.js');
       const stopping = new AbortController();
-      const onSignal = (): void => stopping.abort();
+      let signalled: NodeJS.Signals | null = null;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        signalled ??= signal;
+        stopping.abort();
+      };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const live = process.stderr.isTTY === true ? new LiveLines(process.stderr) : null;
@@ -74,6 +82,13 @@ export function registerRunCommand(program: Command): void {
         }));
         live?.clear();
         process.stdout.write(summaryText(pipeline, summary));
+        if (options.untilIdle) {
+          // A batch run that read nothing is most often a mistake (a path, a subject): say so.
+          for (const c of summary.connectors) {
+            if (c.kind === 'source' && c.recordsIn === 0) process.stderr.write(`${pipeline.file}: warning: source "${c.name}" read nothing\n`);
+          }
+        }
+        if (options.untilIdle && summary.stoppedBy === 'signal') throw new InterruptedError(signalled ?? 'SIGTERM', `pipeline ${pipeline.name}`);
       } finally {
         live?.clear();
         process.off('SIGINT', onSignal);

@@ -2,7 +2,8 @@
  * `sluice validate FILE...`: checks pipeline files without running anything — YAML syntax,
  * `${VAR}` references, the schema, connector configs, topics, expressions — and prints every
  * problem, one per line as `file:line:column: path: message`, then exits 2; or prints a one-line
- * summary per file and exits 0.
+ * summary per file and exits 0 — with warnings on stderr (`file: warning: …`) for input that would
+ * read nothing (a `file.path` matching no file, `/dev/stdin`).
  */
 import type { Command } from 'commander';
 import type { Pipeline } from '../../pipelines/index.js';
@@ -31,6 +32,7 @@ export function registerValidateCommand(program: Command): void {
         try {
           const pipeline = await loadValidPipeline(file);
           process.stdout.write(`${file}: OK — ${summarize(pipeline)}\n`);
+          await printInputWarnings(pipeline);
         } catch (error) {
           if (!(error instanceof PipelineProblemsError)) throw error;
           failed++;
@@ -41,6 +43,12 @@ export function registerValidateCommand(program: Command): void {
         throw new UsageError(`${problems} problem${problems === 1 ? '' : 's'} in ${failed === 1 && files.length === 1 ? files[0] : `${failed} of ${files.length} files`}`);
       }
     });
+}
+
+/** Prints `inputWarnings` on stderr, one `FILE: warning: …` line each. */
+export async function printInputWarnings(pipeline: Pipeline): Promise<void> {
+  const { inputWarnings } = await import('../../pipelines/index.js');
+  for (const warning of inputWarnings(pipeline)) process.stderr.write(`${pipeline.file}: warning: ${warning}\n`);
 }
 
 /** A pipeline file had problems; they were printed on stderr already. */

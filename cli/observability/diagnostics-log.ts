@@ -1,6 +1,7 @@
 /**
  * Logs what the engine, streams and connectors publish on their `node:diagnostics_channel`
- * channels: connector state changes (info; failures: error), retries (warn), streams state changes
+ * channels: connector state changes (info; failures: error), retries and fields that a step's
+ * expression reads but no record has (warn), streams state changes
  * and rebalances (info), late records, commits and log rolls (debug). Returns the unsubscribe.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -41,6 +42,7 @@ export function logDiagnostics(logger: Logger): () => void {
         if (e.phase === 'stable') logger.info(`group ${String(e.groupId)} rebalanced`, { generation: e.generationId, members: Array.isArray(e.members) ? e.members.length : undefined });
       },
     ],
+    ['sluice:pipeline:field-missing', (m) => logger.warn(String((m as Message).message))],
     ['sluice:group:commit-error', (m) => logger.warn(`group ${String((m as Message).groupId)}: commit failed`, { error: (m as Message).error })],
     ['sluice:log:maintenance-error', (m) => logger.error('log maintenance failed', { error: (m as Message).error, topic: (m as Message).topic, partition: (m as Message).partition })],
     [

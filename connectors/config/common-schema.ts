@@ -18,6 +18,16 @@ import { CONVERTER_NAMES, type ConverterName } from '../converters.js';
 import type { CommonConfig, ConnectorType, JsonSchema } from '../connector.js';
 import { TRANSFORM_TYPES } from '../transforms/index.js';
 
+/**
+ * Default `errors.retry.timeout`: 2 minutes. Kafka Connect's own default is 0 (no retry) for its
+ * converter/transform/produce stages, while the Kafka producer under it keeps retrying a record for
+ * `delivery.timeout.ms` (2 minutes) and the worker retries a task's `RetriableException` without end.
+ * Our retries stand where that producer's do (a sink's write, a source's poll), so they get its
+ * bound: a destination that never comes back fails the connector — and ends a `--until-idle` run —
+ * instead of retrying forever.
+ */
+export const DEFAULT_RETRY_TIMEOUT_MS = 120_000;
+
 /** Topic names as Kafka allows them. */
 const TOPIC_PATTERN = '^[A-Za-z0-9._-]{1,249}$';
 
@@ -125,9 +135,10 @@ export function commonProperties(kind: 'source' | 'sink', connectorNames: readon
     'errors.retry.timeout': {
       type: 'integer',
       minimum: -1,
-      default: -1,
-      description: 'How long (ms) to keep retrying an unreachable source or destination before failing the connector; -1 retries forever.',
-      examples: [600000],
+      default: DEFAULT_RETRY_TIMEOUT_MS,
+      description:
+        'How long (ms) to keep retrying an unreachable source or destination before failing the connector (default 2 minutes, the time a Kafka producer gives a record, delivery.timeout.ms); 0 does not retry; -1 retries forever.',
+      examples: [600000, -1],
     },
     'errors.retry.delay.max.ms': {
       type: 'integer',

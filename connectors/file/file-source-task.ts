@@ -2,6 +2,9 @@
  * The task of `file-source` (see `file-source.ts` for the connector and its config): tracks files
  * by identity, reads chunks at stored positions, splits lines, and follows rotation and truncation.
  * `poll` is never called concurrently (the runtime's contract); path events are serialized.
+ *
+ * Files with data to read take turns, a chunk each; with `file.timestamp.field` their records are
+ * merged by that timestamp instead (`timestamp-merge.ts`).
  */
 import fs from 'node:fs/promises';
 import type { SourceContext, SourceRecord, SourceTask } from '../connector.js';
@@ -11,6 +14,7 @@ import type { FileSourceConfig } from './file-source.js';
 import { FileWatcher, resolvePatterns, type PathEvent } from './file-watcher.js';
 import { jsonSyntaxError, type JsonSyntaxError } from '../json-text.js';
 import { WakeableWait } from '../wakeable-wait.js';
+import { TimestampMerge } from './timestamp-merge.js';
 
 /** A file being read, known by identity. */
 interface TrackedFile {
@@ -35,6 +39,8 @@ interface TrackedFile {
 }
 
 const IDLE_WAIT_MS = 200;
+/** Records per poll at most when merging files by timestamp. */
+const MERGE_BATCH_RECORDS = 4096;
 
 export class FileSourceTask implements SourceTask {
   readonly #config: FileSourceConfig;
@@ -49,10 +55,15 @@ export class FileSourceTask implements SourceTask {
   #cursor = 0;
   #watchError: Error | null = null;
   readonly #keyPath: ((value: unknown) => unknown) | null;
+  readonly #timestampPath: ((value: unknown) => unknown) | null;
+  readonly #merge: TimestampMerge | null;
 
   constructor(config: FileSourceConfig) {
     this.#config = config;
     this.#keyPath = config['file.key.field'] ? compileFieldPath(config['file.key.field']).get : null;
+    const timestampField = config['file.format'] === 'json' ? config['file.timestamp.field'] : undefined;
+    this.#timestampPath = timestampField ? compileFieldPath(timestampField).get : null;
+    this.#merge = this.#timestampPath ? new TimestampMerge() : null;
   }
 
   async start(context: SourceContext): Promise<void> {
@@ -77,7 +88,13 @@ export class FileSourceTask implements SourceTask {
     for (;;) {
       await this.#events;
       if (performance.now() - this.#lastSweepMs >= this.#config['file.poll.interval.ms']) await this.#sweep();
-      const file = this.#nextDirty();
+      if (this.#merge) {
+        const merge = this.#merge;
+        for (const f of this.#files.values()) while (f.dirty && merge.isEmpty(f.id)) merge.add(f.id, await this.#read(f));
+        const records = merge.take(MERGE_BATCH_RECORDS, (id) => this.#files.get(id)?.dirty === true);
+        if (records.length > 0) return records;
+      }
+      const file = this.#merge ? undefined : this.#nextDirty();
       if (file) {
         const records = await this.#read(file);
         if (records.length > 0) return records;
@@ -319,6 +336,11 @@ export class FileSourceTask implements SourceTask {
     return records;
   }
 
+  /** The path of a tracked file (its identity is the source partition), for error messages. */
+  describePartition(sourcePartition: string): string | undefined {
+    return this.#files.get(sourcePartition)?.path;
+  }
+
   /**
    * The record of bytes [start, end) of the chunk read at `file.offset`, line number `line`. A JSON
    * line is only checked, not parsed, unless its key is needed: the runtime parses it if a
@@ -328,20 +350,21 @@ export class FileSourceTask implements SourceTask {
     const text = chunk.subarray(start, end);
     const sourcePartition = file.id;
     const headers = file.headers;
-    if (!json) return { sourcePartition, value: text, headers };
-    if (this.#keyPath === null) {
+    if (!json) return { sourcePartition, value: text, headers, line };
+    if (this.#keyPath === null && this.#timestampPath === null) {
       const problem = jsonSyntaxError(text);
-      if (problem === null) return { sourcePartition, value: undefined, valueJson: text, headers };
-      return { sourcePartition, value: text, headers, error: this.#invalidJson(file, start, line, problem) };
+      if (problem === null) return { sourcePartition, value: undefined, valueJson: text, headers, line };
+      return { sourcePartition, value: text, headers, line, error: this.#invalidJson(file, start, line, problem) };
     }
     let value: unknown;
     try {
       value = JSON.parse(text.toString('utf8'));
     } catch {
-      return { sourcePartition, value: text, headers, error: this.#invalidJson(file, start, line, jsonSyntaxError(text)!) };
+      return { sourcePartition, value: text, headers, line, error: this.#invalidJson(file, start, line, jsonSyntaxError(text)!) };
     }
-    const key = this.#keyPath(value);
-    return { sourcePartition, key: key === undefined ? null : key, value, valueJson: text, headers };
+    const key = this.#keyPath?.(value);
+    const timestamp = this.#timestampPath ? eventTime(this.#timestampPath(value)) : undefined;
+    return { sourcePartition, key: key === undefined || key === null ? null : key, value, valueJson: text, headers, line, timestamp };
   }
 
   /** The error of a line that is not JSON: where it is (file, line, byte of the file) and why. */
@@ -381,4 +404,10 @@ function isBlank(buffer: Buffer, start: number, end: number): boolean {
     if (c !== 32 && c !== 9 && c !== 13) return false;
   }
   return true;
+}
+
+/** Milliseconds since the epoch from a number (ms) or a date string; `undefined` otherwise. */
+function eventTime(raw: unknown): number | undefined {
+  const ms = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : NaN;
+  return Number.isFinite(ms) && ms >= 0 ? Math.trunc(ms) : undefined;
 }

@@ -31,6 +31,7 @@ export interface FileSourceConfig {
   'file.key.field'?: string;
   'file.start.position': 'beginning' | 'end';
   'file.read.bytes': number;
+  'file.timestamp.field'?: string;
   'file.max.line.bytes': number;
   'file.poll.interval.ms': number;
   'file.close.inactive.ms': number;
@@ -69,6 +70,13 @@ export const fileSource: SourceConnectorType<FileSourceConfig> = {
         enum: ['beginning', 'end'],
         default: 'beginning',
         examples: ['end'],
+      },
+      'file.timestamp.field': {
+        description:
+          'With file.format=json: the field (a dotted path) holding each document\'s event time, in epoch milliseconds or an ISO 8601 string; it becomes the record timestamp, and the files of this source are read merged in its order (each file\'s own order kept) rather than a chunk of one file after another — for event-time windows over a folder of time-sorted logs.',
+        type: 'string',
+        minLength: 1,
+        examples: ['ts', 'event.time'],
       },
       'file.read.bytes': {
         description: 'Bytes read per chunk (one poll); larger chunks mean fewer, bigger batches.',

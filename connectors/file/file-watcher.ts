@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import fs from 'node:fs';
 import picomatch from 'picomatch';
 
 export type PathEvent = 'add' | 'change' | 'unlink';
@@ -23,6 +24,29 @@ function compile(pattern: string): Pattern {
   const isMatch = picomatch(pattern, { dot: false });
   const depth = scan.glob.includes('**') ? undefined : scan.glob.split('/').length - 1;
   return { base: scan.base === '' ? '.' : scan.base, matches: (file) => isMatch(file), depth };
+}
+
+/**
+ * True when some file matches `pattern` (absolute) now. Walks the pattern's base directory no
+ * deeper than the pattern reaches, and stops at the first match.
+ */
+export function patternMatchesAnyFile(pattern: string): boolean {
+  const { base, matches, depth } = compile(pattern);
+  const walk = (dir: string, level: number): boolean => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const entry of entries) {
+      const file = `${dir === '/' ? '' : dir}/${entry.name}`;
+      if (!entry.isDirectory() && matches(file)) return true;
+      if (entry.isDirectory() && (depth === undefined || level < depth) && walk(file, level + 1)) return true;
+    }
+    return false;
+  };
+  return walk(base, 0);
 }
 
 /** Resolves every pattern against `cwd`, keeping glob syntax intact (forward slashes). */

@@ -4,6 +4,11 @@
  * in `__connect_offsets` and acknowledges the batch to the task. Up to `MAX_IN_FLIGHT_BATCHES`
  * batches are produced concurrently; their acknowledgements are handled in poll order.
  *
+ * A record that fails with `errors.tolerance: none` stops the connector only after the records
+ * polled before it are written, their positions stored and acknowledged to the task (Kafka
+ * Connect's worker, too, has sent the records before a failing one). The failing record's position
+ * is not stored and it is not acknowledged, so a restart reads it again.
+ *
  * Positions also travel with the records (`source-position-marker.ts`): on start, the positions of
  * batches that reached the log but not `__connect_offsets` (a crash) are recovered from the log,
  * so they are not produced twice. For that the runner picks each record's partition itself.
@@ -52,6 +57,10 @@ interface Prepared {
   /** Per topic-partition written to, the index of its marked record (in `out`, or in `dead` if `dead`). */
   parts: { where: string; dead: boolean; index: number }[];
   refusedBytes: number;
+  /** With errors.tolerance=none: the error of the first failing record; the batch ends before it. */
+  fatal: RecordProcessingError | null;
+  /** How many of the polled records this batch covers (all but a fatal record and those after it). */
+  handled: number;
 }
 
 export class SourceRunner {
@@ -157,7 +166,12 @@ export class SourceRunner {
         status.setIdle(false);
         status.addIn(records.length);
         const prepared = await this.#prepare(records);
-        this.#send(records, prepared);
+        this.#send(prepared.handled === records.length ? records : records.slice(0, prepared.handled), prepared);
+        if (prepared.fatal) {
+          // The records before the failing one are written and acknowledged first.
+          await this.#acks;
+          throw prepared.fatal;
+        }
         while (this.#inFlight >= MAX_IN_FLIGHT_BATCHES && this.#failure === null) {
           await new Promise<void>((resolve) => (this.#inFlightChanged = resolve));
         }
@@ -206,7 +220,7 @@ export class SourceRunner {
   async #prepare(records: readonly SourceRecord[]): Promise<Prepared> {
     const config = this.#config;
     const topic = config.topic!;
-    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, refusedBytes: 0, seq: null, parts: [] };
+    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, refusedBytes: 0, seq: null, parts: [], fatal: null, handled: records.length };
     const out = prepared.out;
     let n = 0;
     const chain = this.#chain.length > 0 ? this.#chain : null;
@@ -214,52 +228,70 @@ export class SourceRunner {
     const valueConverter = this.#valueConverter;
     // A source's JSON text is what the json converter would write when no transform changes the value.
     const reuseJson = chain === null && valueConverter.name === 'json';
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      if (r.sourceOffset !== undefined) prepared.positions.set(r.sourcePartition, r.sourceOffset);
-      if (r.error !== undefined) {
-        this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, r.error, r.key, r.value);
-        continue;
-      }
-      let sourceValue = r.value;
-      if (r.valueJson !== undefined && sourceValue === undefined) {
-        try {
-          sourceValue = reuseJson ? r.valueJson : parseJsonText(r.valueJson);
-        } catch (error) {
-          this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, error, r.key, r.valueJson);
+    let i = 0;
+    let before: JsonValue | undefined; // the position of records[i]'s source partition before it
+    // One try around the loop, not one per record: #fail throws when errors.tolerance is none.
+    try {
+      for (; i < records.length; i++) {
+        const r = records[i];
+        if (r.sourceOffset !== undefined) {
+          before = prepared.positions.get(r.sourcePartition);
+          prepared.positions.set(r.sourcePartition, r.sourceOffset);
+        }
+        if (r.error !== undefined) {
+          this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, r.error, r.key, r.value);
           continue;
         }
-      }
-      let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: sourceValue, headers: r.headers, timestamp: r.timestamp };
-      if (chain) {
-        try {
-          let result = chain.apply(rec);
-          if (result instanceof Promise) result = await result;
-          if (result === null) {
-            prepared.filtered++;
+        let sourceValue = r.value;
+        if (r.valueJson !== undefined && sourceValue === undefined) {
+          try {
+            sourceValue = reuseJson ? r.valueJson : parseJsonText(r.valueJson);
+          } catch (error) {
+            this.#fail(prepared, r, 'TASK_POLL', this.#o.type.name, error, r.key, r.valueJson);
             continue;
           }
-          rec = result;
+        }
+        let rec: TransformRecord = { topic: r.topic ?? topic, partition: r.partition, key: r.key ?? null, value: sourceValue, headers: r.headers, timestamp: r.timestamp };
+        if (chain) {
+          try {
+            let result = chain.apply(rec);
+            if (result instanceof Promise) result = await result;
+            if (result === null) {
+              prepared.filtered++;
+              continue;
+            }
+            rec = result;
+          } catch (error) {
+            this.#fail(prepared, r, 'TRANSFORMATION', error instanceof TransformError ? error.type : 'transform', error, r.key, r.value);
+            continue;
+          }
+        }
+        let key: Bytes;
+        let value: Bytes;
+        try {
+          key = keyConverter.fromConnector(rec.key);
         } catch (error) {
-          this.#fail(prepared, r, 'TRANSFORMATION', error instanceof TransformError ? error.type : 'transform', error, r.key, r.value);
+          this.#fail(prepared, r, 'KEY_CONVERTER', keyConverter.name, error, rec.key, rec.value);
           continue;
         }
+        try {
+          value = reuseJson && r.valueJson !== undefined ? r.valueJson : valueConverter.fromConnector(rec.value);
+        } catch (error) {
+          this.#fail(prepared, r, 'VALUE_CONVERTER', valueConverter.name, error, rec.key, rec.value);
+          continue;
+        }
+        out[n++] = { topic: rec.topic, partition: rec.partition, key, value, headers: rec.headers, timestamp: rec.timestamp };
       }
-      let key: Bytes;
-      let value: Bytes;
-      try {
-        key = keyConverter.fromConnector(rec.key);
-      } catch (error) {
-        this.#fail(prepared, r, 'KEY_CONVERTER', keyConverter.name, error, rec.key, rec.value);
-        continue;
+    } catch (error) {
+      if (!(error instanceof RecordProcessingError)) throw error;
+      // Fail fast, but after the records before this one: the batch ends here, at their position.
+      const r = records[i];
+      if (r.sourceOffset !== undefined) {
+        if (before === undefined) prepared.positions.delete(r.sourcePartition);
+        else prepared.positions.set(r.sourcePartition, before);
       }
-      try {
-        value = reuseJson && r.valueJson !== undefined ? r.valueJson : valueConverter.fromConnector(rec.value);
-      } catch (error) {
-        this.#fail(prepared, r, 'VALUE_CONVERTER', valueConverter.name, error, rec.key, rec.value);
-        continue;
-      }
-      out[n++] = { topic: rec.topic, partition: rec.partition, key, value, headers: rec.headers, timestamp: rec.timestamp };
+      prepared.fatal = error;
+      prepared.handled = i;
     }
     out.length = n;
     await this.#mark(prepared);
@@ -328,13 +360,20 @@ export class SourceRunner {
   #fail(prepared: Prepared, r: SourceRecord, stage: ErrorStage, className: string, error: unknown, key: unknown, value: unknown): void {
     const config = this.#config;
     if (config['errors.tolerance'] !== 'all') {
-      throw new RecordProcessingError(stage, `record from source partition ${r.sourcePartition} of connector "${config.name}" failed (errors.tolerance=none): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new RecordProcessingError(stage, `record from ${this.#where(r)} of connector "${config.name}" failed (errors.tolerance=none): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     prepared.failed++;
     const dlq = config['errors.deadletterqueue.topic.name'];
     if (!dlq) return;
     const failed: FailedRecord = { stage, className, error, key, value, headers: r.headers, timestamp: r.timestamp, source: { partition: r.sourcePartition, offset: r.sourceOffset } };
     prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
+  }
+
+  /** Where `r` came from: `<file>:<line>` for a file source, else its source partition. */
+  #where(r: SourceRecord): string {
+    const name = this.#task?.describePartition?.(r.sourcePartition);
+    if (name === undefined) return `source partition ${r.sourcePartition}${r.line === undefined ? '' : `, line ${r.line}`}`;
+    return r.line === undefined ? name : `${name}:${r.line}`;
   }
 
   /** Produces a batch; its acknowledgement is handled in order after the ones before it. */

@@ -10,9 +10,11 @@
 import jsonata from 'jsonata';
 import type { RecordHeader } from '../../core/index.js';
 import type { ConfigProblem } from '../connector.js';
+import { ExpressionError } from './expression-error.js';
 import type { TransformRecord } from './transform.js';
 
 export interface RecordExpression {
+  /** @throws ExpressionError (rejects) naming the expression, JSONata's message and position. */
   evaluate(record: TransformRecord): Promise<unknown>;
 }
 
@@ -33,6 +35,8 @@ export function compileExpression(text: string): RecordExpression {
         offset: record.offset,
         timestamp: record.timestamp,
         headers: headersObject(record.headers),
+      }).catch((error: unknown) => {
+        throw new ExpressionError(text, error);
       }),
   };
 }

@@ -58,6 +58,33 @@ function ownerNamedIn(file: string): number | null {
   }
 }
 
+/**
+ * Whether another process holds the lock on `dataDir`, synchronously, for views that only report
+ * (a read-only view tells `Empty` from `Unknown` groups): the pid named in `.lock` (0 when it is
+ * not written yet), or null when nobody holds the lock. On Linux the abstract socket is looked up
+ * in `/proc/net/unix`, so a pid file left by a killed owner is not taken for a live owner.
+ */
+export function dataDirOwner(dataDir: string): number | null {
+  const file = path.join(dataDir, LOCK_FILE);
+  let realDir: string;
+  try {
+    realDir = fs.realpathSync(dataDir);
+  } catch {
+    return null;
+  }
+  const name = lockSocketName(realDir);
+  if (name !== null && name.startsWith('\0')) {
+    try {
+      const held = fs.readFileSync('/proc/net/unix', 'utf8').includes(` @${name.slice(1)}`); // Node pads the name with NULs, shown as @
+      return held ? (ownerNamedIn(file) ?? 0) : null;
+    } catch {
+      // no /proc: fall back to the pid file
+    }
+  }
+  const owner = ownerNamedIn(file);
+  return owner !== null && isRunning(owner) ? owner : null;
+}
+
 /** Binds `name`; resolves with the server, or null when another socket holds the name. */
 function bind(name: string): Promise<net.Server | null> {
   return new Promise((resolve, reject) => {

@@ -1,11 +1,12 @@
-/** Runs the `sluice` CLI as a child process through tsx, against temp data directories. */
+/** Runs the built `sluice` CLI (`dist/cli/main.js`, see test/child-scripts.ts) as a child process, against temp data directories. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI_MAIN, REPO_ROOT } from '../child-scripts.js';
+import { waitFor as waitForCondition } from '../helpers.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { CLI_MAIN, REPO_ROOT };
 
 export interface CliResult {
   code: number | null;
@@ -38,7 +39,7 @@ export function cliSession(onFinished: OnFinished) {
 
   /** Starts `sluice <args>` and leaves its stdio to the caller; killed when the test ends. */
   function start(args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcessWithoutNullStreams {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, SLUICE_DEBUG: undefined, SLUICE_DATA_DIR: undefined, ...env },
     });
@@ -87,11 +88,7 @@ export function snapshot(dir: string): Record<string, number> | null {
   return out;
 }
 
-/** Resolves once `check` returns true, polling every 25 ms; rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Resolves once `check` returns true; rejects after `timeoutMs` (see `waitFor` in test/helpers.ts). */
+export function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  return waitForCondition('a condition', check, timeoutMs);
 }

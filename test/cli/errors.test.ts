@@ -54,7 +54,7 @@ const BAD_ARGUMENTS: [string[], number, RegExp][] = [
   [['consume', 't', '--bogus'], 2, /unknown option '--bogus'/],
 ];
 
-describe.concurrent('sluice errors', () => {
+describe('sluice errors', () => {
   it.for(BAD_ARGUMENTS)('%j → one line, exit %i, nothing changed on disk', async ([args, code, message], { onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
     const dir = path.join(tempDir(), 'data');

@@ -52,7 +52,7 @@ describe('sluice groups and consume -G', () => {
 
     expect((await cli('groups', 'delete', 'g')).code).toBe(0);
     expect((await cli('groups', 'list')).stdout).not.toMatch(/^g\s/m);
-  }, 180_000); // ~20 CLI runs, one after another
+  });
 
   it('bad arguments are one-line usage errors that change nothing', async ({ onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
@@ -75,5 +75,5 @@ describe('sluice groups and consume -G', () => {
     const unknown = await run(['--data-dir', dir, 'groups', 'describe', 'nope']);
     expect(unknown).toMatchObject({ code: 1, stderr: 'sluice: group "nope" does not exist (no members and no committed offsets)\n' });
     expect(snapshot(dir)).toEqual(before);
-  }, 60_000);
+  });
 });

@@ -3,7 +3,7 @@ import { cliSession, collect, waitFor } from './cli-helpers.js';
 
 const ROW = '%p %o %k %s\n';
 
-describe.concurrent('sluice produce and consume', () => {
+describe('sluice produce and consume', () => {
   it('round-trips lines without a key, to one partition', async ({ onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
     const dir = tempDir();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliSession, snapshot } from './cli-helpers.js';
 
-describe.concurrent('sluice topics', () => {
+describe('sluice topics', () => {
   it('creates, lists, describes and deletes a topic', async ({ onTestFinished }) => {
     const { run: runCli, tempDir } = cliSession(onTestFinished);
     const dir = tempDir();

@@ -4,6 +4,8 @@ import { createConsumer, type Cluster, type ConsumerRecord } from '../../core/in
 import { createConnectRuntime, type ConnectRuntime, type ConnectRuntimeOptions } from '../../connectors/connect-runtime.js';
 import { exponentialBackoff } from '../../connectors/retry-policy.js';
 
+export { waitFor } from '../helpers.js';
+
 /** Every record of every partition of `topic`, partition by partition, in offset order. */
 export async function readTopic(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
   const description = await cluster.describeTopic(topic);
@@ -28,15 +30,6 @@ export async function topicValues(cluster: Cluster, topic: string): Promise<stri
   return (await readTopic(cluster, topic)).map((r) => r.value?.toString('utf8') ?? '<null>');
 }
 
-/** Polls `check` until it returns true (or throws after `timeoutMs`, naming `what`). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A runtime with a fast retry policy, closed when the test ends. */
 export function testRuntime(cluster: Cluster, options: ConnectRuntimeOptions = {}): ConnectRuntime {

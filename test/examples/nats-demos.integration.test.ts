@@ -7,9 +7,12 @@ import { describeWithNats } from '../connectors/nats/nats-test-helpers.js';
 
 const run = promisify(execFile);
 
+/** How long a demo may take: it starts a server and a pipeline through tsx, which on a busy 2-core machine takes minutes. */
+const DEMO_TIMEOUT_MS = 180_000;
+
 /** Runs `npx tsx examples/<example>/demo.ts` (the one command the examples README gives). */
 async function demo(example: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join('examples', example, 'demo.ts')], { cwd: REPO_ROOT, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join('examples', example, 'demo.ts')], { cwd: REPO_ROOT, timeout: DEMO_TIMEOUT_MS });
   return stdout;
 }
 
@@ -28,12 +31,12 @@ describeWithNats('the NATS examples run with one command', () => {
     }
     // One alert per error from the threshold on, per service.
     expect(alerts).toBe(last.reduce((n, a) => n + a.value.errors - threshold + 1, 0));
-  });
+  }, DEMO_TIMEOUT_MS + 10_000);
 
   it('nats-bridge: every order but the test ones lands in ORDERS_CLEAN', async () => {
     const out = await demo('nats-bridge');
     const published = Number(/published (\d+) orders/.exec(out)![1]);
     expect(out).toContain(`pipeline nats-bridge: ${published.toLocaleString('en-US')} records in`);
     expect(out).toContain(`stream ORDERS_CLEAN holds ${published - published / 10} messages`);
-  });
+  }, DEMO_TIMEOUT_MS + 10_000);
 });

@@ -265,6 +265,24 @@ streams:
 `);
     const error = await driver.createInputTopic('in').pipeInput('k', { at: 'yesterday' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    expect(String((error as Error).message)).toContain('stream "clock", step 1 (timestamp) at p.yaml:10:9: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "yesterday"');
+    expect(String((error as Error).message)).toContain('stream "clock", step 1 (timestamp) at p.yaml:10:9, record in-0@0: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "yesterday"');
+  });
+
+  it('a JSONata error names the step, the record, the expression, and JSONata\'s message, code and position', async () => {
+    const { driver } = await drive(`${TOPICS}streams:
+  - name: sums
+    from: in
+    steps:
+      - map: total + 1
+    to: out
+`);
+    const input = driver.createInputTopic('in');
+    await input.pipeInput('k', { total: 1 });
+    const error = await input.pipeInput('k', { total: 'many' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(String((error as Error).message)).toContain(
+      'stream "sums", step 1 (map) at p.yaml:10:9, record in-0@1: JSONata expression "total + 1" failed at character 7 (token "+"): The left side of the "+" operator must evaluate to a number (T2001)',
+    );
+    expect(String((error as Error).message)).not.toContain('[object Object]');
   });
 });

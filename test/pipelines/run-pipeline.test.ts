@@ -208,7 +208,8 @@ sinks:
     const error = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
-    expect(message).toContain(`stream "totals", step 1 (timestamp) at ${file}:17:9: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "not a date"`);
+    expect(message).toContain(`stream "totals", step 1 (timestamp) at ${file}:17:9, record orders-`);
+    expect(message).toMatch(/, record orders-[0-2]@0: the timestamp must be milliseconds since the epoch or an ISO 8601 date, got "not a date"/);
     expect((error as Error).cause ?? error).toBeInstanceOf(Error);
     const causes: unknown[] = [];
     for (let e: unknown = error; e instanceof Error; e = e.cause) causes.push(e);

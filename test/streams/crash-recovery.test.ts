@@ -12,26 +12,35 @@
  * per user and second (windowed) — equals the count of the input records.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, jsonSerde, openCluster, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
-import { tempDir } from '../helpers.js';
+import { childScript, tempDir } from '../helpers.js';
 import { fullyCommitted, until } from './streams-helpers.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
+const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
 
 function startChild(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
+  let out = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => c.toString().includes('started') && resolve());
+    child.stdout.on('data', () => out.includes('started') && resolve());
     child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
   });
+  /** Resolves once the child has had `batches` batches of input acknowledged (50 records each). */
+  const sent = (batches: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
+      child.stdout.on('data', check);
+      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
+      check();
+    });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, exited, stderr: () => err };
+  return { child, started, sent, exited, stderr: () => err };
 }
 
 /** The stores of `app` as maps comparable with `ExpectedCounts`. */
@@ -57,7 +66,9 @@ describe('streams at-least-once with exact aggregates', () => {
     for (let trial = 0; trial < 8; trial++) {
       const run = startChild(dataDir);
       await run.started;
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+      // Some input first (3 batches: 8 trials make > 1000 records however slow the machine), then a random moment.
+      await run.sent(3);
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       run.child.kill('SIGKILL');
       expect(await run.exited).toBeNull();
     }
@@ -80,7 +91,7 @@ describe('streams at-least-once with exact aggregates', () => {
     const dataDir = tempDir('sluice-streams-rewind-');
     const run = startChild(dataDir);
     await run.started;
-    await new Promise((r) => setTimeout(r, 300));
+    await run.sent(3);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
@@ -101,13 +112,13 @@ describe('streams at-least-once with exact aggregates', () => {
     } finally {
       await cluster.close();
     }
-  }, 60_000);
+  });
 
   test('SIGTERM: graceful shutdown drains and commits — the changelogged counts match the input up to the committed offsets', async () => {
     const dataDir = tempDir('sluice-streams-sigterm-');
     const run = startChild(dataDir);
     await run.started;
-    await new Promise((r) => setTimeout(r, 300));
+    await run.sent(3);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
@@ -132,5 +143,5 @@ describe('streams at-least-once with exact aggregates', () => {
     } finally {
       await cluster.close();
     }
-  }, 60_000);
+  });
 });

@@ -203,7 +203,10 @@ describe('StreamsApp', () => {
     await app.start();
     await until(() => app.windowStore('per-minute').fetch('a', 0) === 2, 'windowed count');
     expect(app.windowStore('per-minute').fetchRange('c', 0, 60_000)).toEqual([{ window: { start: 0, end: 60_000 }, value: 1 }]);
-    const routed = (await cluster.describeTopic('routed')).partitions.map((p) => p.logEndOffset);
+    // The two branches progress independently: the routed copies may still be on their way.
+    const ends = async (): Promise<number[]> => (await cluster.describeTopic('routed')).partitions.map((p) => p.logEndOffset);
+    await until(async () => (await ends()).reduce((x, y) => x + y, 0) === 4, 'every record routed');
+    const routed = await ends();
     expect(routed).toEqual([2, 0, 2]);
     expect(() => app.store('per-minute')).toThrow(/window store/);
     expect(() => app.store('nope')).toThrow(/no store "nope"/);

@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { openCluster } from '../../../core/index.js';
-import { tempDir } from '../../helpers.js';
+import { childScript, tempDir } from '../../helpers.js';
 import { readTopic, waitFor } from '../helpers.js';
 
-const fixture = fileURLToPath(new URL('../../fixtures/connect-file-source.ts', import.meta.url));
+const fixture = childScript(new URL('../../fixtures/connect-file-source.ts', import.meta.url));
 
 function startChild(dataDir: string, pattern: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, pattern], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fixture, dataDir, pattern], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -39,7 +39,7 @@ export async function testRuntime(options: ConnectRuntimeOptions = {}): Promise<
 }
 
 /** Polls `check` every 25 ms until it returns true; throws with `what` after `timeoutMs`. */
-export async function eventually(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function eventually(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -81,21 +81,41 @@ describe('source runner', () => {
     expect((await storedPositions(cluster)).map(([, value]) => value)).toEqual(['4']);
   });
 
-  test('errors.tolerance=none: a bad record fails the connector before anything of its batch is produced', async () => {
+  test('errors.tolerance=none: a bad record fails the connector after the records before it are written and acknowledged', async () => {
     const cluster = await testCluster();
     const { source, runtime } = setup(cluster);
     const statuses = listen<ConnectorStatusEvent>(STATUS_CHANNEL);
     source.batches.push([{ sourcePartition: 'f', value: 'fine', sourceOffset: 1 }]);
     source.batches.push([
-      { sourcePartition: 'f', value: 'also fine' },
-      { sourcePartition: 'f', value: { not: 'bytes' }, sourceOffset: 3 },
+      { sourcePartition: 'f', value: 'also fine', sourceOffset: 2 },
+      { sourcePartition: 'f', value: 'fine too', sourceOffset: 3 },
+      { sourcePartition: 'f', value: { not: 'bytes' }, sourceOffset: 4 },
+      { sourcePartition: 'f', value: 'after the bad one', sourceOffset: 5 },
     ]);
     await runtime.start({ name: 'strict', connector: 'test-source', topic: 'out', 'value.converter': 'bytes' });
     await waitFor('failed', () => runtime.status('strict').state === 'failed');
     expect(runtime.status('strict').error!.message).toMatch(/^VALUE_CONVERTER: record from source partition f of connector "strict" failed \(errors\.tolerance=none\): bytes converter needs bytes or a string/);
-    expect(await topicValues(cluster, 'out')).toEqual(['fine']);
-    expect((await storedPositions(cluster)).map(([, value]) => value)).toEqual(['1']);
+    // Nothing acknowledged by the source is lost: the records before the bad one are written,
+    // their position stored and acknowledged; the bad one and those after it are not.
+    expect(await topicValues(cluster, 'out')).toEqual(['fine', 'also fine', 'fine too']);
+    expect(source.acknowledged.map((batch) => batch.map((r) => r.value))).toEqual([['fine'], ['also fine', 'fine too']]);
+    expect((await storedPositions(cluster)).map(([, value]) => value)).toEqual(['1', '3']);
+    expect(runtime.status('strict')).toMatchObject({ recordsOut: 3 });
     expect(statuses.filter((e) => e.name === 'strict').map((e) => e.state)).toEqual(['running', 'failed']);
+  });
+
+  test('errors.tolerance=none: the first record of a batch failing writes nothing of it and stores no position for it', async () => {
+    const cluster = await testCluster();
+    const { source, runtime } = setup(cluster);
+    source.batches.push([
+      { sourcePartition: 'f', value: { not: 'bytes' }, sourceOffset: 1 },
+      { sourcePartition: 'f', value: 'after', sourceOffset: 2 },
+    ]);
+    await runtime.start({ name: 'strict', connector: 'test-source', topic: 'out', 'value.converter': 'bytes' });
+    await waitFor('failed', () => runtime.status('strict').state === 'failed');
+    expect(await topicValues(cluster, 'out')).toEqual([]);
+    expect(source.acknowledged.flat()).toEqual([]);
+    expect(await storedPositions(cluster)).toEqual([]);
   });
 
   test('an unreachable source is retried; progress is published on the records channel', async () => {

@@ -84,12 +84,11 @@ describe('Consumer', () => {
     const cluster = await clusterWith([]);
     const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest' });
     consumer.assign([tp]);
-    const polled = consumer.poll({ timeoutMs: 10_000 });
+    // A timeout far beyond the test's: only a poll that returns on the record lets the test pass.
+    const polled = consumer.poll({ timeoutMs: 600_000 });
     const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
-    const started = Date.now();
     setTimeout(() => void producer.send({ topic: 't', value: 'late' }), 50);
     expect((await polled).map((r) => r.value)).toEqual(['late']);
-    expect(Date.now() - started).toBeLessThan(5000);
     await producer.close();
   });
 

@@ -8,12 +8,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createProducer, openCluster } from '../../../core/index.js';
-import { tempDir } from '../../helpers.js';
+import { childScript, tempDir } from '../../helpers.js';
 
-const fixture = fileURLToPath(new URL('../../fixtures/group-consumer-child.ts', import.meta.url));
+const fixture = childScript(new URL('../../fixtures/group-consumer-child.ts', import.meta.url));
 const RECORDS = 50_000;
 const PARTITIONS = 4;
 const KILLS = 18;
@@ -21,7 +20,7 @@ const MODES = ['sync', 'auto', 'async'] as const;
 
 /** Runs the child; kills it `killAfterMs` after it is ready (or after spawn, when `early`); resolves whether it finished by itself. */
 async function runChild(dataDir: string, outFile: string, mode: string, kill: { afterMs: number; early: boolean } | null): Promise<'killed' | 'done'> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, outFile, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fixture, dataDir, outFile, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let onReady!: () => void;

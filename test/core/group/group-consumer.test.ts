@@ -15,7 +15,7 @@ import {
   type GroupConsumerOptions,
   type TopicPartition,
 } from '../../../core/index.js';
-import { tempDir, testCluster } from '../../helpers.js';
+import { tempDir, testCluster, waitFor } from '../../helpers.js';
 import { sleep, tpName } from './group-harness.js';
 
 const FAST = { sessionTimeoutMs: 1000, heartbeatIntervalMs: 30, enableAutoCommit: false, autoOffsetReset: 'earliest' as const };
@@ -105,7 +105,7 @@ describe('GroupConsumer offsets', () => {
     expect(await cluster.fetchOffsets('g')).toEqual([]); // nothing yet: the interval has not passed
     await sleep(60);
     await c.poll({ timeoutMs: 0, maxRecords: 5 }); // commits the first 5, hands out 5 more
-    await sleep(10);
+    await waitFor('the auto-commit', async () => (await cluster.fetchOffsets('g')).length > 0);
     expect((await cluster.fetchOffsets('g')).map((o) => o.offset)).toEqual([5]);
     await c.close();
     expect((await cluster.fetchOffsets('g')).map((o) => o.offset)).toEqual([10]);
@@ -145,7 +145,8 @@ describe('GroupConsumer rebalancing', () => {
     const slow = consumer(cluster, { groupId: 'g', maxPollIntervalMs: 200, listener: { onPartitionsLost: (ps) => void lost.push(ps.map(tpName)) } });
     await pollCount(slow, 10);
     const generation = slow.groupMetadata().generationId;
-    await sleep(350); // "processing" for too long
+    // "Processing" for too long: the heartbeat notices the poll timeout and leaves the group.
+    await waitFor('the slow member to leave', async () => (await cluster.describeGroups(['g']))[0].members.length === 0);
     const commit = slow.commitSync();
     await expect(commit).rejects.toThrow(UnknownMemberIdError);
     await expect(commit).rejects.toThrow(/commit refused: this consumer was dropped from group "g" \(consumer poll timeout has expired: poll was not called for more than max.poll.interval.ms \(200 ms\)/);
@@ -191,7 +192,7 @@ describe('GroupConsumer rebalancing', () => {
     // b joins, then a leaves: its revocation (slow, committing 7) completes before b is assigned t-0.
     const b = consumer(cluster, { groupId: 'g', assignors: ['roundrobin'] });
     const bFirst = pollCount(b, 3);
-    await sleep(50);
+    await waitFor('b to join', async () => (await cluster.describeGroups(['g']))[0].state === 'PreparingRebalance');
     await a.close();
     expect(revokedAt).toBeGreaterThan(0);
     expect((await bFirst).map((r) => r.offset)).toEqual([7, 8, 9]);
@@ -204,10 +205,11 @@ describe('GroupConsumer rebalancing', () => {
     await slow.poll({ timeoutMs: 20 }); // in the group, then stops polling (but keeps heartbeating)
     const b = consumer(cluster, { groupId: 'g' });
     const firstPoll = b.poll({ timeoutMs: 20 }); // waits in JoinGroup for `slow` to rejoin
-    await sleep(100);
-    let started = Date.now();
+    const state = async (): Promise<string> => (await cluster.describeGroups(['g']))[0].state;
+    await waitFor('b to wait in a rebalance', async () => (await state()) === 'PreparingRebalance');
     await b.close();
-    expect(Date.now() - started).toBeLessThan(200);
+    // "At once": while the rebalance still waits for `slow` (which alone can end it, by polling).
+    expect(await state()).toBe('PreparingRebalance');
     await expect(firstPoll).resolves.toEqual([]);
 
     // A member with an id waiting in a rejoin leaves at once too.
@@ -217,12 +219,10 @@ describe('GroupConsumer rebalancing', () => {
     await cPoll;
     const d = consumer(cluster, { groupId: 'g' });
     const dPoll = d.poll({ timeoutMs: 20 });
-    await sleep(100); // c's heartbeat sees the rebalance; c's next poll would rejoin and wait for slow
-    const cRejoin = c.poll({ timeoutMs: 20 });
-    await sleep(50);
-    started = Date.now();
+    await waitFor('d to start a rebalance', async () => (await state()) === 'PreparingRebalance');
+    const cRejoin = c.poll({ timeoutMs: 20 }); // c's next poll rejoins and waits for slow
     await c.close();
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(await state()).toBe('PreparingRebalance');
     await cRejoin;
     await slow.poll({ timeoutMs: 20 });
     await dPoll;
@@ -238,8 +238,13 @@ describe('GroupConsumer rebalancing', () => {
     const second = consumer(cluster, { groupId: 'g', groupInstanceId: 'worker-1' });
     await second.poll({ timeoutMs: 20 });
     expect(second.assignment()).toHaveLength(2);
-    await sleep(100); // first's heartbeat learns it was fenced
-    await expect(first.poll({ timeoutMs: 20 })).rejects.toThrow(FencedInstanceIdError);
+    // first learns it was fenced from its heartbeat (or its next request): a poll then fails.
+    let pollError: unknown = null;
+    await waitFor('a poll of the fenced instance to fail', async () => {
+      pollError = await first.poll({ timeoutMs: 20 }).then(() => null, (error: unknown) => error);
+      return pollError !== null;
+    });
+    expect(pollError).toBeInstanceOf(FencedInstanceIdError);
     await expect(first.commitSync([{ topic: 't', partition: 0, offset: 0 }])).rejects.toThrow(/fenced|dropped/);
   });
 
@@ -274,16 +279,15 @@ describe('GroupConsumer rebalancing', () => {
     expect(c.assignment().map(tpName).sort()).toEqual(['orders-eu-0', 'orders-eu-1', 'orders-us-0']);
   });
 
-  test('a subscribed topic created after the group formed is assigned within a second', async () => {
+  test('a subscribed topic created after the group formed is assigned without waiting for metadata.max.age.ms', async () => {
     const cluster = await testCluster({ inMemory: true });
     const c = consumer(cluster, { groupId: 'g', topics: ['later'] }); // metadataMaxAgeMs: Kafka's 5 minutes
     await c.poll({ timeoutMs: 20 });
     expect(c.assignment()).toEqual([]);
     await cluster.createTopic('later', { partitions: 2 });
-    const started = Date.now();
-    while (c.assignment().length < 2 && Date.now() - started < 3000) await c.poll({ timeoutMs: 50 });
+    // Within the test's time, far below the 5 minutes of metadata.max.age.ms.
+    await waitFor('the new topic to be assigned', async () => (await c.poll({ timeoutMs: 50 }), c.assignment().length === 2), 20_000);
     expect(c.assignment().map(tpName)).toEqual(['later-0', 'later-1']);
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   test('publishes rebalances and assignments on diagnostics channels', async () => {
@@ -314,24 +318,15 @@ describe('GroupConsumer and the event loop', () => {
     const c = consumer(cluster, { groupId: 'g', maxPollRecords: 50 });
     await c.poll({ timeoutMs: 50 }); // joined
     // The embedded log answers within microtasks: without yielding, this loop would starve timers.
-    let last = performance.now();
-    let maxGap = 0;
     let ticks = 0;
-    const ticker = setInterval(() => {
-      ticks++;
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
-    }, 1);
+    const ticker = setInterval(() => ticks++, 1);
     let n = 0;
     while (n < 99_950) {
       n += (await c.poll({ timeoutMs: 0 })).length;
       await c.commitSync();
     }
     clearInterval(ticker);
-    maxGap = Math.max(maxGap, performance.now() - last);
     expect(ticks).toBeGreaterThanOrEqual(5); // starved, it is 0
-    expect(maxGap).toBeLessThan(1000); // (loose: a loaded machine or a GC pause stretches gaps)
   });
 });
 

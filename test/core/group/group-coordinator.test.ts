@@ -16,7 +16,7 @@ import {
 } from '../../../core/index.js';
 import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../../core/group/consumer-protocol.js';
 import { OFFSETS_TOPIC } from '../../../core/group/offset-records.js';
-import { tempDir, testCluster } from '../../helpers.js';
+import { tempDir, testCluster, waitFor } from '../../helpers.js';
 
 function joinRequest(overrides: Partial<JoinGroupRequest> = {}): JoinGroupRequest {
   return {
@@ -99,7 +99,7 @@ describe('GroupCoordinator membership', () => {
     onTestFinished(() => void unsubscribe('sluice:group:member', onMember));
     const a = await cluster.joinGroup(joinRequest({ sessionTimeoutMs: 200 }));
     await syncAlone(cluster, a, [0]);
-    await sleep(350);
+    await waitFor('the session timeout to expire the member', async () => (await cluster.describeGroups(['g']))[0].members.length === 0);
     const [group] = await cluster.describeGroups(['g']);
     expect(group).toMatchObject({ state: 'Empty', generationId: 2, members: [] });
     expect(events).toContainEqual(expect.objectContaining({ memberId: a.memberId, event: 'expire', reason: 'no heartbeat within the session timeout (200 ms)' }));

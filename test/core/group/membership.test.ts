@@ -90,7 +90,7 @@ describe.each([
     expect(h.processed.filter((p) => p.member === 'a').length).toBeGreaterThan(0);
     expect(a.consumer.rebalanceProtocol).toBe(protocol);
     console.log(`[${protocol}] processed ${h.processed.length} records over ${a.consumer.groupMetadata().generationId} generations; ${duplicatesAfterCrash} processed twice, all from b's uncommitted last batch`);
-  }, 30_000);
+  });
 
   test('a restarted static member gets its partitions back without a rebalance', async () => {
     const h = await harness(`static-${protocol}`, assignors);
@@ -113,7 +113,7 @@ describe.each([
     h.expectFullCoverage(after);
     expect(h.duplicates()).toEqual([]);
     h.expectNoSharedProcessingWithinAGeneration();
-  }, 30_000);
+  });
 });
 
 describe('group membership: sticky (eager)', () => {
@@ -131,5 +131,5 @@ describe('group membership: sticky (eager)', () => {
     }
     expect(h.duplicates()).toEqual([]);
     h.expectNoSharedProcessingWithinAGeneration();
-  }, 30_000);
+  });
 });
