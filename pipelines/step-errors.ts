@@ -74,7 +74,7 @@ export function failedRecord(run: StepRun, record: { key: unknown; value: unknow
   const what = error instanceof ExpressionError ? error.message : error instanceof Error ? error.message : String(error);
   if (run.errors.tolerance === 'none') {
     throw new StepRecordError(
-      `${run.label}: ${what}, record ${origin.topic}-${origin.partition}@${origin.offset}${expression !== undefined && !(error instanceof ExpressionError) ? `, expression \`${expression}\`` : ''} (errors.tolerance is none: set errors.tolerance: all on the stream to skip such records, and errors.deadletterqueue.topic.name to keep them)`,
+      `${run.label}, record ${origin.topic}-${origin.partition}@${origin.offset}: ${what}${expression !== undefined && !(error instanceof ExpressionError) ? `, expression \`${expression}\`` : ''} (errors.tolerance is none: set errors.tolerance: all on the stream to skip such records, and errors.deadletterqueue.topic.name to keep them)`,
       run.stream,
       run.step.number,
       run.step.type,

@@ -104,7 +104,8 @@ describe('stream errors.tolerance', () => {
     expect(e).toBeInstanceOf(StepRecordError);
     expect((error as Error).message).toContain(e.message); // the streams app's error says it too
     expect(e).toMatchObject({ code: 'PIPELINE_STEP_FAILED', stream: 'double', step: 2, stepType: 'map', expression: '{ "d": n * 2 }', origin: { topic: 'numbers', partition: 0, offset: BAD_AT } });
-    expect(e.message).toContain(`stream "double", step 2 (map) at ${file}:${mapLine('')}:9: The left side of the "*" operator must evaluate to a number (T2001, at character 10 of \`{ "d": n * 2 }\`), record numbers-0@${BAD_AT} (errors.tolerance is none`);
+    expect(e.message).toContain(`stream "double", step 2 (map) at ${file}:${mapLine('')}:9, record numbers-0@${BAD_AT}: JSONata expression ${JSON.stringify('{ "d": n * 2 }')} failed at character 10`);
+    expect(e.message).toContain('The left side of the "*" operator must evaluate to a number (T2001) (errors.tolerance is none');
     expect(e.message).not.toContain('[object Object]');
   });
 
