@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import { registerBrokerCommand } from './commands/broker.js';
 import { registerConnectCommand } from './commands/connect.js';
 import { registerConnectorsCommand } from './commands/connectors.js';
 import { registerConsumeCommand } from './commands/consume.js';
@@ -53,6 +54,7 @@ export function createProgram(): Command {
   registerConnectCommand(program);
   registerConnectorsCommand(program);
   registerRunCommand(program);
+  registerBrokerCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);
   return program;
