@@ -13,6 +13,7 @@ import { OffsetOutOfRangeError } from '../../errors.js';
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, kafkaErrorCode } from '../../protocol/kafka/index.js';
 import type { RequestContext } from '../request-context.js';
+import { resolveTopicName } from '../topic-ids.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -31,14 +32,18 @@ export async function handleFetch(body: Message, context: RequestContext): Promi
   const minBytes = Math.max(0, body.minBytes as number);
   const maxBytes = (body.maxBytes as number) > 0 ? (body.maxBytes as number) : 0x7fffffff;
   const reads: PartitionRead[] = [];
-  const responses = (body.topics as Message[]).map((t) => ({
-    topic: t.topic,
-    partitions: (t.partitions as Message[]).map((p) => {
-      const response: Message = { partitionIndex: p.partition, errorCode: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
-      reads.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes, response });
-      return response;
-    }),
-  }));
+  const responses = [];
+  for (const t of body.topics as Message[]) {
+    const name = await resolveTopicName(t.topic, cluster);
+    responses.push({
+      topic: t.topic,
+      partitions: (t.partitions as Message[]).map((p) => {
+        const response: Message = { partitionIndex: p.partition, errorCode: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
+        reads.push({ topic: name, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes, response });
+        return response;
+      }),
+    });
+  }
 
   for (;;) {
     const bytes = await readAll(reads, maxBytes, context);

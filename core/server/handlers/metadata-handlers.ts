@@ -9,6 +9,7 @@ import { readBatchHeader } from '../../protocol/record-batch.js';
 import { decodeRecords } from '../../protocol/record-decoder.js';
 import type { StoredRecord } from '../../protocol/record.js';
 import type { RequestContext } from '../request-context.js';
+import { topicId } from '../topic-ids.js';
 
 /** Kafka's "authorized operations not requested" marker. */
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -38,7 +39,7 @@ export async function handleMetadata(body: Message, context: RequestContext): Pr
           isrNodes: [broker.nodeId],
           offlineReplicas: [],
         }));
-        return { errorCode: 0, name, topicId: ZERO_UUID, isInternal: name.startsWith('__'), partitions, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+        return { errorCode: 0, name, topicId: topicId(name), isInternal: name.startsWith('__'), partitions, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
       } catch (error) {
         return { errorCode: kafkaErrorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
       }

@@ -9,6 +9,7 @@ import { parseLogConfig } from '../../log/log-config.js';
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, kafkaErrorCode, kafkaErrorMessage, ZERO_UUID } from '../../protocol/kafka/index.js';
 import type { RequestContext } from '../request-context.js';
+import { topicId } from '../topic-ids.js';
 import { describeTopicConfigs } from './config-handlers.js';
 
 const failure = (error: unknown): { errorCode: number; errorMessage: string } => ({ errorCode: kafkaErrorCode(error), errorMessage: kafkaErrorMessage(error) });
@@ -36,7 +37,7 @@ export async function handleCreateTopics(body: Message, { cluster }: RequestCont
         continue;
       }
       const created = await cluster.createTopic(t.name, { partitions, config });
-      topics.push({ ...base, numPartitions: created.partitions.length, replicationFactor: 1, configs: describeTopicConfigs(created, null, false) });
+      topics.push({ ...base, topicId: topicId(t.name), numPartitions: created.partitions.length, replicationFactor: 1, configs: describeTopicConfigs(created, null, false) });
     } catch (error) {
       topics.push({ ...base, ...failure(error) });
     }
