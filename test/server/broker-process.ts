@@ -24,6 +24,8 @@ export interface BrokerProcess {
   bootstrap: string;
   dataDir: string;
   stderr(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
 }
@@ -62,6 +64,7 @@ export async function startBrokerProcess(onFinished: OnFinished, options: { data
     bootstrap,
     dataDir,
     stderr: () => stderr,
+    exited,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;
