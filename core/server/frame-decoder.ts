@@ -71,6 +71,6 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a complete frame. */
   get bufferedBytes(): number {
-    return this.#pendingBytes + this.#partialFilled;
+    return this.#pendingBytes + (this.#partial ? this.#partialFilled : 0);
   }
 }
