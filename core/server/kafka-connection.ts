@@ -9,6 +9,7 @@
  * client reconnects. ApiVersions is the exception (KIP-511): an unknown version is answered at v0
  * with UNSUPPORTED_VERSION and the supported ranges, so the client can pick again.
  */
+import { channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster.js';
 import { InvalidRequestError, SluiceError } from '../errors.js';
@@ -43,6 +44,9 @@ export interface ConnectionOptions {
 const MAX_QUEUED_FRAMES = 100;
 /** Unsent response bytes beyond which the next request waits for the socket to drain. */
 const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
+
+/** Every decoded request: `{ apiKey, api, apiVersion, clientId }` (free when nobody listens). */
+const requestChannel = channel('sluice:broker:request');
 
 const ADVERTISED = KAFKA_APIS.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
 
@@ -131,6 +135,7 @@ export class KafkaConnection {
       this.#fail(error, `${api.name} v${start.apiVersion} request (correlation id ${start.correlationId})`);
       return;
     }
+    if (requestChannel.hasSubscribers) requestChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, clientId: request.header.clientId });
     const context: RequestContext = {
       cluster: this.#options.cluster,
       broker: this.#options.broker,
