@@ -5,10 +5,9 @@
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../cli/cli-helpers.js';
+import { cliSession, REPO_ROOT } from '../cli/cli-helpers.js';
 
 const run = promisify(execFile);
 export const CLI = path.join(REPO_ROOT, 'dist/cli/main.js');
@@ -30,10 +29,8 @@ export interface BrokerProcess {
   stop(): Promise<number | null>;
 }
 
-export function tempDir(onFinished: OnFinished, prefix = 'sluice-broker-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  onFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
+export function tempDir(onFinished: OnFinished): string {
+  return cliSession(onFinished).tempDir('sluice-broker-');
 }
 
 /** Starts `sluice broker --listen 127.0.0.1:0` and resolves once it printed its address. */
