@@ -50,7 +50,7 @@ export async function handleFetch(body: Message, context: RequestContext): Promi
     const remaining = maxWaitMs - (Date.now() - started);
     // Kafka answers at once when a partition has an error, as when enough bytes are ready.
     const failed = reads.some((read) => read.response.errorCode !== ErrorCode.NONE);
-    if (bytes >= minBytes || failed || remaining <= 0 || signal.aborted || reads.length === 0) break;
+    if (bytes >= minBytes || bytes >= maxBytes || failed || remaining <= 0 || signal.aborted || reads.length === 0) break;
     await waitForAnyAppend(reads, remaining, context);
     if (Date.now() - started >= maxWaitMs || signal.aborted) {
       await readAll(reads, maxBytes, context);
