@@ -112,8 +112,7 @@ export function decodeStruct(fields: Struct, version: number, flexible: boolean,
   const out: Message = {};
   for (const f of fields) {
     if (!inRange(f.versions, version) || (flexible && inRange(f.tagged, version))) {
-      // An unsent nullable tagged field is null, as in Kafka's generated code.
-      out[f.name] = inRange(f.nullable, version) && f.default === undefined ? null : defaultOf(f);
+      out[f.name] = inRange(f.versions, version) ? taggedDefault(f, version) : defaultOf(f);
       continue;
     }
     out[f.name] = decodeValue(f, f.type, version, flexible, reader);
@@ -188,7 +187,7 @@ export function encodeStruct(fields: Struct, version: number, flexible: boolean,
     if (!inRange(f.versions, version)) continue;
     if (flexible && inRange(f.tagged, version)) {
       const v = value[f.name];
-      if (v !== undefined && v !== null && !isDefault(f, v)) (tagged ??= []).push(f);
+      if (v !== undefined && v !== null && v !== taggedDefault(f, version)) (tagged ??= []).push(f);
       continue;
     }
     const v = value[f.name];
@@ -210,9 +209,9 @@ export function encodeStruct(fields: Struct, version: number, flexible: boolean,
   }
 }
 
-function isDefault(f: Field, v: unknown): boolean {
-  const d = defaultOf(f);
-  return typeof v !== 'object' && v === d;
+/** The value an unsent tagged field has: null for a nullable one without a default, as in Kafka's generated code. */
+function taggedDefault(f: Field, version: number): unknown {
+  return inRange(f.nullable, version) && f.default === undefined ? null : defaultOf(f);
 }
 
 function encodeValue(f: Field, type: FieldType, version: number, flexible: boolean, v: unknown, w: KafkaWriter): void {
