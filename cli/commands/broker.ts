@@ -9,7 +9,7 @@
  * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`, `group.initial.rebalance.delay.ms`,
  * and topic defaults as `log.<topic config>` or the topic config's own name (`log.flush.messages=1`).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { BrokerOptions, LogConfigInput, StartBrokerOptions } from '../../core/index.js';
 import { keyValue } from '../arguments.js';
 import { resolveDataDir } from '../data-dir.js';
@@ -31,6 +31,16 @@ export interface BrokerSettings {
 }
 
 const INTEGER = /^-?\d+$/;
+const BROKER_SETTINGS = [
+  'auto.create.topics.enable',
+  'num.partitions',
+  'socket.request.max.bytes',
+  'node.id',
+  'offsets.topic.num.partitions',
+  'group.min.session.timeout.ms',
+  'group.max.session.timeout.ms',
+  'group.initial.rebalance.delay.ms',
+];
 
 /** Maps `-c` settings to engine and server options. @throws UsageError naming the key */
 export function brokerSettings(config: Record<string, string>, parseTopicConfig: (input: LogConfigInput) => unknown): BrokerSettings {
@@ -72,7 +82,15 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
         topicDefaults[key.startsWith('log.') ? key.slice(4) : key] = value;
     }
   }
-  asUsage(() => parseTopicConfig(topicDefaults as LogConfigInput));
+  asUsage(() => {
+    try {
+      parseTopicConfig(topicDefaults as LogConfigInput);
+    } catch (error) {
+      const key = (error as { path?: string }).path;
+      if (key === undefined || !(error instanceof Error) || !error.message.startsWith('unknown')) throw error;
+      throw new UsageError(`-c: "${key}" is neither a broker setting (${BROKER_SETTINGS.join(', ')}) nor a topic default (log.<topic config>): ${error.message}`);
+    }
+  });
   engine.defaultTopicConfig = topicDefaults as LogConfigInput;
   return { engine, server };
 }
@@ -80,7 +98,7 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
 export function registerBrokerCommand(program: Command): void {
   addLogOptions(program.command('broker'))
     .description("serve Kafka's wire protocol over the data directory (kcat, librdkafka, kafkajs, Kafka's tools)")
-    .option('--listen <host:port>', 'address to listen on (port 0: any free port)', hostPort('--listen'), { host: '127.0.0.1', port: 9092 })
+    .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').argParser(hostPort('--listen')).default({ host: '127.0.0.1', port: 9092 }, '127.0.0.1:9092'))
     .option('--advertised <host:port>', 'address clients are told to connect to (default: the listening one)', hostPort('--advertised'))
     .option('-c, --config <key=value>', 'broker setting, repeatable (auto.create.topics.enable, num.partitions, log.flush.messages…)', keyValue('-c'))
     .addHelpText(
