@@ -79,6 +79,19 @@ describe('broker requests', () => {
     expect(order).toEqual(['fetch', 'metadata']);
   });
 
+  it('Produce with acks=0 gets no response; acks=1 and -1 get the base offset', async ({ onTestFinished }) => {
+    const { cluster, client } = await setup(onTestFinished, 1);
+    const produce = (acks: number, values: string[]): Message => ({ transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: batch(values) }] }] });
+    client.sendOnly(ProduceApi, 9, produce(0, ['a', 'b']));
+    const one = await client.send(ProduceApi, 9, produce(1, ['c']));
+    const all = await client.send(ProduceApi, 9, produce(-1, ['d', 'e']));
+    expect(one.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 2 });
+    expect(all.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    const bad = await client.send(ProduceApi, 9, produce(2, ['f']));
+    expect(bad.responses[0].partitionResponses[0].errorCode).toBe(21); // INVALID_REQUIRED_ACKS
+    expect(await cluster.listOffset('t', 0, 'latest')).toBe(5);
+  });
+
   it('refuses an old message format with INVALID_RECORD and stores nothing', async ({ onTestFinished }) => {
     const { cluster, client } = await setup(onTestFinished);
     const v1 = batch(['old']);

@@ -43,6 +43,11 @@ export class KafkaTestClient {
     });
   }
 
+  /** Sends a request that gets no response (Produce with acks=0). */
+  sendOnly(api: KafkaApi, version: number, body: Message): void {
+    for (const chunk of sizePrefixed(encodeRequest(api, version, ++this.#correlationId, 'test-client', body))) this.#socket.write(chunk);
+  }
+
   close(): void {
     this.#socket.destroy();
   }
