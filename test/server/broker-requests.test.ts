@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../core/protocol/record-batch.js';
 import {
   DeleteRecordsApi,
+  DescribeClusterApi,
   DescribeConfigsApi,
+  FindCoordinatorApi,
   FetchApi,
   IncrementalAlterConfigsApi,
   ListOffsetsApi,
@@ -90,6 +92,19 @@ describe('broker requests', () => {
     const bad = await client.send(ProduceApi, 9, produce(2, ['f']));
     expect(bad.responses[0].partitionResponses[0].errorCode).toBe(21); // INVALID_REQUIRED_ACKS
     expect(await cluster.listOffset('t', 0, 'latest')).toBe(5);
+  });
+
+  it('DescribeCluster and batched FindCoordinator name this broker; transactions are not offered', async ({ onTestFinished }) => {
+    const { broker, client } = await setup(onTestFinished, 1);
+    const cluster = await client.send(DescribeClusterApi, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    expect(cluster).toMatchObject({ errorCode: 0, clusterId: 'sluice', controllerId: 0, brokers: [{ brokerId: 0, host: '127.0.0.1', port: broker.address.port, rack: null }] });
+    const groups = await client.send(FindCoordinatorApi, 4, { keyType: 0, coordinatorKeys: ['g1', 'g2'] });
+    expect(groups.coordinators.map((c: Message) => [c.key, c.nodeId, c.port, c.errorCode])).toEqual([
+      ['g1', 0, broker.address.port, 0],
+      ['g2', 0, broker.address.port, 0],
+    ]);
+    const txn = await client.send(FindCoordinatorApi, 3, { keyType: 1, key: 'tx' });
+    expect(txn.errorCode).toBe(15); // COORDINATOR_NOT_AVAILABLE
   });
 
   it('refuses an old message format with INVALID_RECORD and stores nothing', async ({ onTestFinished }) => {
