@@ -71,10 +71,13 @@ export class KafkaConnection {
     socket.on('data', (chunk: Buffer) => this.#received(chunk));
   }
 
-  /** Stops reading, answers the request in flight and those already received, then closes. */
+  /**
+   * Answers the request in flight and those already received, ignores any that arrive later, then
+   * closes. Reading goes on, so the client's end of the connection is seen.
+   */
   shutdown(): Promise<void> {
     this.#stopping = true;
-    this.#socket.pause();
+    this.#socket.resume();
     if (!this.#busy) this.#socket.end();
     return this.closed;
   }
@@ -85,6 +88,7 @@ export class KafkaConnection {
   }
 
   #received(chunk: Buffer): void {
+    if (this.#stopping) return;
     let frames: Buffer[];
     try {
       frames = this.#decoder.push(chunk);
@@ -105,7 +109,7 @@ export class KafkaConnection {
       while (this.#queue.length > 0 && !this.#socket.destroyed) {
         await this.#handle(this.#queue.shift()!);
         if (this.#socket.writableLength > MAX_UNSENT_BYTES) await new Promise((resolve) => this.#socket.once('drain', resolve));
-        if (!this.#stopping && this.#queue.length < MAX_QUEUED_FRAMES / 2 && this.#socket.isPaused()) this.#socket.resume();
+        if (this.#queue.length < MAX_QUEUED_FRAMES / 2 && this.#socket.isPaused()) this.#socket.resume();
       }
     } finally {
       this.#busy = false;

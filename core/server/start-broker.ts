@@ -44,6 +44,7 @@ export class KafkaBroker {
   readonly #shutdown = new AbortController();
   readonly identity: BrokerIdentity;
   readonly #graceMs: number;
+  readonly #address: { host: string; port: number };
   #closing: Promise<void> | null = null;
 
   /** @internal use `startBroker` */
@@ -51,12 +52,13 @@ export class KafkaBroker {
     this.#server = server;
     this.identity = identity;
     this.#graceMs = graceMs;
+    const a = server.address() as net.AddressInfo;
+    this.#address = { host: a.address, port: a.port };
   }
 
-  /** The address the broker listens on. */
+  /** The address the broker listens (or listened) on. */
   get address(): { host: string; port: number } {
-    const a = this.#server.address() as net.AddressInfo;
-    return { host: a.address, port: a.port };
+    return { ...this.#address };
   }
 
   /** @internal */

@@ -3,6 +3,7 @@
  * polls across partitions and its byte limits, pipelined requests answered in order, Produce of an
  * old message format, DeleteRecords, IncrementalAlterConfigs and ListOffsets by timestamp.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../core/protocol/record-batch.js';
 import {
@@ -70,6 +71,25 @@ describe('broker requests', () => {
       [false, 1],
       [false, 1],
     ]);
+  });
+
+  it('close answers a long poll in flight, then closes the connection and stops accepting', async ({ onTestFinished }) => {
+    const { broker, client } = await setup(onTestFinished);
+    const received = new Promise<void>((resolve) => {
+      const onRequest = (m: unknown): void => {
+        if ((m as { api: string }).api !== 'Fetch') return;
+        unsubscribe('sluice:broker:request', onRequest);
+        resolve();
+      };
+      subscribe('sluice:broker:request', onRequest);
+    });
+    const polling = client.send(FetchApi, 11, fetchBody([0, 1, 2], [0, 0, 0], { maxWaitMs: 600_000 }));
+    await received;
+    const { port } = broker.address;
+    await broker.close();
+    const response = await polling;
+    expect((response.responses[0].partitions as Message[]).map((p) => p.errorCode)).toEqual([0, 0, 0]);
+    await expect(KafkaTestClient.connect(port)).rejects.toThrow();
   });
 
   it('answers pipelined requests in request order', async ({ onTestFinished }) => {
