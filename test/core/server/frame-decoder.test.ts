@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../core/errors.js';
-import { FrameDecoder } from '../../core/server/frame-decoder.js';
+import { InvalidRequestError } from '../../../core/errors.js';
+import { FrameDecoder } from '../../../core/server/frame-decoder.js';
 
 const framed = (bodies: Uint8Array[]): Buffer =>
   Buffer.concat(

@@ -3,8 +3,8 @@
  * same API definitions the broker uses (as a remote `Cluster` will), answers matched in order.
  */
 import net from 'node:net';
-import { decodeResponse, encodeRequest, sizePrefixed, type KafkaApi, type Message } from '../../core/protocol/kafka/index.js';
-import { FrameDecoder } from '../../core/server/frame-decoder.js';
+import { decodeResponse, encodeRequest, sizePrefixed, type KafkaApi, type Message } from '../../../core/protocol/kafka/index.js';
+import { FrameDecoder } from '../../../core/server/frame-decoder.js';
 
 export class KafkaTestClient {
   readonly #socket: net.Socket;

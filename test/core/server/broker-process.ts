@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { cliSession, REPO_ROOT } from '../cli/cli-helpers.js';
+import { cliSession, REPO_ROOT } from '../../cli/cli-helpers.js';
 
 const run = promisify(execFile);
 export const CLI = path.join(REPO_ROOT, 'dist/cli/main.js');

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { Consumer as PltConsumer, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel, PartitionAssigners, type PartitionAssigner } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../cli/cli-helpers.js';
+import { waitFor } from '../../cli/cli-helpers.js';
 import { CLI, FIXTURES, kcat, PYTHON, startBrokerProcess } from './broker-process.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../cli/cli-helpers.js';
+import { waitFor } from '../../cli/cli-helpers.js';
 import { CLI, kcat, tempDir } from './broker-process.js';
 
 describe('sluice run --listen', () => {

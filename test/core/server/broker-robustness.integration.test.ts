@@ -6,7 +6,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { encodeRequest, KAFKA_APIS, sizePrefixed } from '../../core/protocol/kafka/index.js';
+import { encodeRequest, KAFKA_APIS, sizePrefixed } from '../../../core/protocol/kafka/index.js';
 import { kcat, startBrokerProcess } from './broker-process.js';
 
 const kafkajs = (bootstrap: string) =>

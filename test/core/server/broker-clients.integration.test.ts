@@ -5,7 +5,7 @@
 import { Admin as PltAdmin, Producer as PltProducer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { partitionForKey } from '../../core/index.js';
+import { partitionForKey } from '../../../core/index.js';
 import { kcat, python, startBrokerProcess } from './broker-process.js';
 
 const kafkajs = (bootstrap: string) => new Kafka({ brokers: [bootstrap], clientId: 'sluice-test', logLevel: logLevel.NOTHING });

@@ -5,7 +5,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import { encodeRecordBatch } from '../../core/protocol/record-batch.js';
+import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import {
   DeleteRecordsApi,
   DescribeClusterApi,
@@ -17,10 +17,10 @@ import {
   MetadataApi,
   ProduceApi,
   type Message,
-} from '../../core/protocol/kafka/index.js';
-import { startBroker } from '../../core/index.js';
-import { tempDir, testCluster } from '../helpers.js';
-import { OffsetOutOfRangeError } from '../../core/errors.js';
+} from '../../../core/protocol/kafka/index.js';
+import { startBroker } from '../../../core/index.js';
+import { tempDir, testCluster } from '../../helpers.js';
+import { OffsetOutOfRangeError } from '../../../core/errors.js';
 import { KafkaTestClient } from './kafka-test-client.js';
 
 async function setup(onTestFinished: (fn: () => Promise<void> | void) => void, partitions = 3, dataDir?: string) {
