@@ -2,8 +2,9 @@
  * Cuts a TCP byte stream into Kafka frames: `size:int32` followed by `size` bytes.
  *
  * A frame that lies inside one received chunk is a view of it (no copy); a frame spread over
- * several chunks is copied once into a buffer of its final size, so a 100 MiB produce arriving in
- * 64 KiB pieces costs one copy, not a quadratic series of concatenations.
+ * several chunks is gathered as the chunks themselves and joined once when its last byte arrives,
+ * so a 100 MiB produce arriving in 64 KiB pieces costs one copy, not a quadratic series of
+ * concatenations — and a size prefix alone (a hostile or broken client) allocates nothing.
  */
 import { InvalidRequestError } from '../errors.js';
 
@@ -11,8 +12,9 @@ export class FrameDecoder {
   readonly #maxBytes: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  /** The frame being filled when it spans chunks. */
-  #partial: Buffer | null = null;
+  /** The pieces of the frame being received when it spans chunks, and its size. */
+  #partial: Buffer[] | null = null;
+  #partialSize = 0;
   #partialFilled = 0;
 
   /** @param maxBytes the largest frame accepted (`socket.request.max.bytes`). */
@@ -29,12 +31,12 @@ export class FrameDecoder {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.#partial) {
-        const n = Math.min(chunk.length - pos, this.#partial.length - this.#partialFilled);
-        chunk.copy(this.#partial, this.#partialFilled, pos, pos + n);
+        const n = Math.min(chunk.length - pos, this.#partialSize - this.#partialFilled);
+        this.#partial.push(chunk.subarray(pos, pos + n));
         this.#partialFilled += n;
         pos += n;
-        if (this.#partialFilled === this.#partial.length) {
-          frames.push(this.#partial);
+        if (this.#partialFilled === this.#partialSize) {
+          frames.push(Buffer.concat(this.#partial, this.#partialSize));
           this.#partial = null;
         }
         continue;
@@ -62,7 +64,8 @@ export class FrameDecoder {
         frames.push(chunk.subarray(pos, pos + size));
         pos += size;
       } else {
-        this.#partial = Buffer.allocUnsafe(size);
+        this.#partial = [];
+        this.#partialSize = size;
         this.#partialFilled = 0;
       }
     }
