@@ -4,6 +4,7 @@
  * `sluice: <message>` on stderr.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { registerBrokerCommand } from './commands/broker.js';
 import { registerConnectCommand } from './commands/connect.js';
 import { registerConnectorsCommand } from './commands/connectors.js';
 import { registerConsumeCommand } from './commands/consume.js';
@@ -51,6 +52,7 @@ export function createProgram(): Command {
   registerConnectCommand(program);
   registerConnectorsCommand(program);
   registerRunCommand(program);
+  registerBrokerCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);
   return program;

@@ -223,6 +223,13 @@ export interface Cluster {
   describeTopic(name: string): Promise<TopicDescription>;
   /** Grows a topic to `count` partitions; shrinking is refused. */
   createPartitions(name: string, count: number): Promise<void>;
+  /**
+   * Changes a topic's config overrides, as Kafka's IncrementalAlterConfigs: a string sets a key, null
+   * removes the override (the key falls back to the cluster default). All or none; validated first.
+   * Optional: an engine without it makes the broker answer Kafka's INVALID_REQUEST.
+   * @throws UnknownTopicError, InvalidConfigError naming the key
+   */
+  alterTopicConfig?(name: string, changes: Readonly<Record<string, string | null>>): Promise<void>;
   /** Partition count of `topic`, creating the topic first when `autoCreate` and the cluster allow. */
   partitionCount(topic: string, options?: { autoCreate?: boolean }): Promise<number>;
 
@@ -233,6 +240,13 @@ export interface Cluster {
   produce(topic: string, partition: number, batch: Buffer, options?: ProduceOptions): Promise<ProduceResult>;
   fetch(topic: string, partition: number, offset: number, options?: FetchOptions): Promise<FetchResult>;
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number>;
+  /**
+   * Moves the partition's log start offset up to `offset` (Kafka's DeleteRecords): records below it
+   * are no longer readable and whole segments below it are deleted. Resolves to the new log start
+   * offset. Optional, as `alterTopicConfig`.
+   * @throws OffsetOutOfRangeError when `offset` is past the log end
+   */
+  deleteRecords?(topic: string, partition: number, offset: number): Promise<number>;
   /** A producer id for idempotent produce (dedup of retried batches). */
   initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
 

@@ -236,3 +236,19 @@ export class InconsistentGroupProtocolError extends SluiceError {
     super('INCONSISTENT_GROUP_PROTOCOL', message);
   }
 }
+
+// --- the Kafka wire protocol ---
+
+/** A request on the wire could not be parsed (truncated, a bad length, a string that is not UTF-8…). */
+export class InvalidRequestError extends SluiceError {
+  constructor(message: string, options?: SluiceErrorOptions) {
+    super('INVALID_REQUEST', message, options);
+  }
+}
+
+/** A request used an API key or version this side does not implement. */
+export class UnsupportedVersionError extends SluiceError {
+  constructor(message: string, readonly apiKey: number, readonly apiVersion: number) {
+    super('UNSUPPORTED_VERSION', message);
+  }
+}

@@ -81,3 +81,4 @@ export { COMPRESSION_TYPES, type CompressionType } from './protocol/compression/
 export { recordBytes } from './protocol/record-bytes.js';
 export { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './protocol/varint.js';
 export * from './errors.js';
+export { DEFAULT_MAX_REQUEST_BYTES, KafkaBroker, startBroker, type StartBrokerOptions } from './server/index.js';

@@ -23,7 +23,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import path from 'node:path';
-import { openCluster, TopicExistsError, type Broker } from '../core/index.js';
+import { openCluster, startBroker, TopicExistsError, type Broker, type KafkaBroker, type StartBrokerOptions } from '../core/index.js';
 import { ConnectorFailedError, createConnectRuntime, RECORDS_CHANNEL, type ConnectorRecordsEvent, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
 import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../streams/index.js';
 import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
@@ -48,6 +48,11 @@ export interface RunPipelineOptions {
   tableBootstrapMs?: number;
   /** Loads custom step modules (default `import()`). */
   importModule?: BuildTopologyOptions['importModule'];
+  /**
+   * Serve Kafka's wire protocol while the pipeline runs (see `startBroker`), so other processes and
+   * Kafka tools reach its topics; `onListening` is called with the address once it accepts.
+   */
+  listen?: StartBrokerOptions & { onListening?: (address: { host: string; port: number }) => void };
 }
 
 /** What is running, and how far it got. */
@@ -105,12 +110,17 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   if (options.signal?.aborted) stopping.abort();
 
   let runtime: ConnectRuntime | null = null;
+  let server: KafkaBroker | null = null;
   let app: StreamsApp | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stoppedBy: PipelineRunSummary['stoppedBy'] = 'signal';
   let last: PipelineStatus = { connectors: [] };
   try {
     await createTopics(cluster, pipeline);
+    if (options.listen) {
+      server = await startBroker(cluster, options.listen);
+      options.listen.onListening?.(server.address);
+    }
     runtime = createConnectRuntime(cluster, { onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
     if (topology !== null) {
       app = createStreamsApp(topology, { applicationId: pipeline.name, cluster, onError: fail });
@@ -175,6 +185,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       await runtime.close().catch((error: unknown) => fail(error as Error));
       last = { ...last, connectors: runtime.statuses() };
     }
+    await server?.close();
     await cluster.close();
     unsubscribe(RECORDS_CHANNEL, onRecords);
   }

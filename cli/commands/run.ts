@@ -18,6 +18,7 @@ import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
 import { resolveDataDir } from '../data-dir.js';
+import { hostPort, type HostPort } from '../host-port.js';
 import { statusLines, summaryText } from '../status-text.js';
 import { LiveLines, Rates } from '../status-line.js';
 import { InterruptedError } from '../errors.js';
@@ -26,6 +27,7 @@ import { loadValidPipeline, printInputWarnings } from './validate.js';
 interface RunOptions extends LogOptions {
   metricsPort?: number;
   metricsHost: string;
+  listen?: HostPort;
   untilIdle?: boolean;
   idleMs: number;
 }
@@ -36,6 +38,7 @@ export function registerRunCommand(program: Command): void {
     .argument('<file>', 'pipeline file (YAML or JSON)')
     .option('--until-idle', 'exit once every source is drained, every stream caught up and every sink flushed (batch jobs); on_window_close windows close then')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
+    .option('--listen <host:port>', "serve Kafka's wire protocol on this address while the pipeline runs (prints \"listening on HOST:PORT\"; port 0: any free port)", hostPort('--listen'))
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
     .addHelpText(
@@ -49,6 +52,7 @@ export function registerRunCommand(program: Command): void {
         '  $ sluice run orders.yaml',
         '  $ INPUT_DIR=./in sluice run --until-idle orders.yaml',
         '  $ sluice run --metrics-port 9464 orders.yaml   # curl http://127.0.0.1:9464/metrics',
+        '  $ sluice run --listen 127.0.0.1:9092 orders.yaml   # kcat -b 127.0.0.1:9092 -C -t orders',
         '  $ sluice run --log-level info --log-format json orders.yaml 2> run.log',
       ].join('\n'),
     )
@@ -75,6 +79,12 @@ export function registerRunCommand(program: Command): void {
             idleMs: options.idleMs,
             signal: stopping.signal,
             onStatus: live ? (status) => live.draw(statusLines(pipeline, status, rates)) : undefined,
+            listen: options.listen && {
+              host: options.listen.host,
+              port: options.listen.port,
+              log: (line) => logger.warn(line),
+              onListening: ({ host, port }) => process.stdout.write(`listening on ${host}:${port}\n`),
+            },
           }).then((summary) => {
             logger.info(`pipeline ${pipeline.name} stopped`, { recordsIn: summary.recordsIn, recordsOut: summary.recordsOut, durationMs: summary.durationMs, stoppedBy: summary.stoppedBy });
             return summary;

@@ -237,6 +237,23 @@ export class Broker implements Cluster {
     await this.#logs.addPartitions(state, count);
   }
 
+  async alterTopicConfig(name: string, changes: Readonly<Record<string, string | null>>): Promise<void> {
+    this.#assertWritable();
+    const state = this.#logs.topic(name);
+    const overrides: Record<string, unknown> = { ...state.record.config };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete overrides[key];
+      else overrides[key] = value;
+    }
+    parseLogConfig(overrides, this.#defaults); // validate before anything changes
+    this.#logs.updateConfig(state, overrides as LogConfigInput);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    this.#assertWritable();
+    return this.#logs.log(topic, partition).deleteRecordsBefore(offset);
+  }
+
   async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
     this.#assertOpen();
     let state = this.#logs.find(topic);

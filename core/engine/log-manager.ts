@@ -186,6 +186,15 @@ export class LogManager {
     return logs;
   }
 
+  /** Replaces a topic's config overrides (already validated) and applies them to its open logs. */
+  updateConfig(state: TopicState, overrides: TopicRecord['config']): void {
+    const config = parseLogConfig(overrides, this.#defaults);
+    state.record = { ...state.record, config: overrides };
+    this.#registry.put(state.record);
+    state.config = config;
+    for (const log of state.logs) log.config = config;
+  }
+
   /** Read-only views pick up topics and partitions the owning process created since. */
   follow(): void {
     if (!this.#readOnly) return;

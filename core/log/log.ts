@@ -28,6 +28,7 @@ import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 import { offsetsFollow } from './segment-damage.js';
+import { LogStartOffset } from './log-start-offset.js';
 import { ProducerState } from './producer-state.js';
 
 const rollChannel = channel('sluice:log:roll');
@@ -69,6 +70,7 @@ export class Log {
   readonly #loader: LogLoader;
   readonly #flusher: LogFlusher;
   readonly #waiters = new AppendWaiters();
+  readonly #startOffset: LogStartOffset;
   #closed = false;
   /** A read-only log's empty stand-in segment while the directory holds no segment files. */
   #placeholder: LogSegment | null;
@@ -85,6 +87,7 @@ export class Log {
     this.readOnly = options.readOnly ?? false;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
+    this.#startOffset = new LogStartOffset(this.storage);
     this.#loader = new LogLoader(this, this.#now);
     const loaded = this.#loader.load(this.#producers);
     this.#segments = loaded.segments;
@@ -111,7 +114,7 @@ export class Log {
   }
 
   get logStartOffset(): number {
-    return this.#segments[0].baseOffset;
+    return Math.min(Math.max(this.#segments[0].baseOffset, this.#startOffset.offset), this.logEndOffset);
   }
 
   get logEndOffset(): number {
@@ -266,6 +269,31 @@ export class Log {
   }
 
   /**
+   * Moves the log start offset up to `offset` (Kafka's DeleteRecords; -1: the log end) and deletes
+   * the closed segments wholly below it. Returns the new log start offset.
+   * @throws OffsetOutOfRangeError when `offset` is past the log end
+   */
+  deleteRecordsBefore(offset: number): number {
+    this.#assertWritable();
+    const end = this.logEndOffset;
+    const target = offset === -1 ? end : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > end) {
+      throw new OffsetOutOfRangeError(`${this.#where(offset)}: cannot delete records before ${offset}, past the log end ${end}`, this.topic, this.partition, offset, this.logStartOffset, end);
+    }
+    this.#startOffset.advance(target);
+    let deletable = 0;
+    while (deletable < this.#segments.length - 1 && this.#segments[deletable + 1].baseOffset <= target) deletable++;
+    if (deletable > 0) {
+      for (const segment of this.#segments.splice(0, deletable)) {
+        this.#flusher.forget(segment);
+        segment.delete();
+      }
+      this.#flusher.directoryChanged();
+    }
+    return this.logStartOffset;
+  }
+
+  /**
    * Replaces closed segment `old` with a compacted copy already written to `cleanedName` (same
    * base offset; batches keep their offsets). The index files are removed before the rename, so a
    * crash at any point leaves either segment, each with indexes rebuilt on open.
@@ -299,6 +327,7 @@ export class Log {
   /** Picks up what the owning process appended since (read-only views). */
   refresh(): void {
     if (!this.readOnly) return;
+    this.#startOffset.reload();
     const previousActive = this.#active;
     const next = this.#loader.reload(this.#segments, this.#placeholder);
     if (!next) return;

@@ -1,0 +1,157 @@
+/**
+ * `sluice broker`: serves Kafka's wire protocol over a data directory, so kcat, librdkafka, kafkajs,
+ * @platformatic/kafka and Kafka's own tools produce, consume, form groups and administer topics.
+ * Prints `listening on HOST:PORT` on stdout once it accepts connections. SIGINT/SIGTERM: stop
+ * accepting, answer what is in flight, close the engine (flushing every log), exit 0.
+ *
+ * `-c key=value` takes Kafka's broker settings: `auto.create.topics.enable`, `num.partitions`,
+ * `socket.request.max.bytes`, `node.id`, `offsets.topic.num.partitions`,
+ * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`, `group.initial.rebalance.delay.ms`,
+ * and topic defaults as `log.<topic config>` or the topic config's own name (`log.flush.messages=1`).
+ */
+import { Option, type Command } from 'commander';
+import type { BrokerOptions, LogConfigInput, StartBrokerOptions } from '../../core/index.js';
+import { keyValue } from '../arguments.js';
+import { resolveDataDir } from '../data-dir.js';
+import { asUsage, UsageError } from '../errors.js';
+import { hostPort, type HostPort } from '../host-port.js';
+import { loadCore } from '../load-core.js';
+import type { LogOptions } from '../observability/logger.js';
+import { addLogOptions, withLogging } from '../observability/with-logging.js';
+
+interface BrokerCommandOptions extends LogOptions {
+  listen: HostPort;
+  advertised?: HostPort;
+  config?: Record<string, string>;
+}
+
+export interface BrokerSettings {
+  engine: BrokerOptions;
+  server: StartBrokerOptions;
+}
+
+const INTEGER = /^-?\d+$/;
+const BROKER_SETTINGS = [
+  'auto.create.topics.enable',
+  'num.partitions',
+  'socket.request.max.bytes',
+  'node.id',
+  'offsets.topic.num.partitions',
+  'group.min.session.timeout.ms',
+  'group.max.session.timeout.ms',
+  'group.initial.rebalance.delay.ms',
+];
+
+/** Maps `-c` settings to engine and server options. @throws UsageError naming the key */
+export function brokerSettings(config: Record<string, string>, parseTopicConfig: (input: LogConfigInput) => unknown): BrokerSettings {
+  const engine: BrokerOptions = {};
+  const server: StartBrokerOptions = {};
+  const topicDefaults: Record<string, string> = {};
+  const int = (key: string, value: string, min: number): number => {
+    if (!INTEGER.test(value) || Number(value) < min) throw new UsageError(`-c ${key}: expected an integer ≥ ${min}, got "${value}"`);
+    return Number(value);
+  };
+  for (const [key, value] of Object.entries(config)) {
+    switch (key) {
+      case 'auto.create.topics.enable':
+        if (value !== 'true' && value !== 'false') throw new UsageError(`-c ${key}: expected true or false, got "${value}"`);
+        engine.autoCreateTopics = server.autoCreateTopics = value === 'true';
+        break;
+      case 'num.partitions':
+        engine.defaultPartitions = int(key, value, 1);
+        break;
+      case 'socket.request.max.bytes':
+        server.maxRequestBytes = int(key, value, 1024);
+        break;
+      case 'node.id':
+        server.nodeId = int(key, value, 0);
+        break;
+      case 'offsets.topic.num.partitions':
+        engine.offsetsTopicPartitions = int(key, value, 1);
+        break;
+      case 'group.min.session.timeout.ms':
+        engine.groupMinSessionTimeoutMs = int(key, value, 1);
+        break;
+      case 'group.max.session.timeout.ms':
+        engine.groupMaxSessionTimeoutMs = int(key, value, 1);
+        break;
+      case 'group.initial.rebalance.delay.ms':
+        engine.groupInitialRebalanceDelayMs = int(key, value, 0);
+        break;
+      default:
+        topicDefaults[key.startsWith('log.') ? key.slice(4) : key] = value;
+    }
+  }
+  asUsage(() => {
+    try {
+      parseTopicConfig(topicDefaults as LogConfigInput);
+    } catch (error) {
+      const key = (error as { path?: string }).path;
+      if (key === undefined || !(error instanceof Error) || !error.message.startsWith('unknown')) throw error;
+      throw new UsageError(`-c: "${key}" is neither a broker setting (${BROKER_SETTINGS.join(', ')}) nor a topic default (log.<topic config>): ${error.message}`);
+    }
+  });
+  engine.defaultTopicConfig = topicDefaults as LogConfigInput;
+  return { engine, server };
+}
+
+export function registerBrokerCommand(program: Command): void {
+  addLogOptions(program.command('broker'))
+    .description("serve Kafka's wire protocol over the data directory (kcat, librdkafka, kafkajs, Kafka's tools)")
+    .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').argParser(hostPort('--listen')).default({ host: '127.0.0.1', port: 9092 }, '127.0.0.1:9092'))
+    .option('--advertised <host:port>', 'address clients are told to connect to (default: the listening one)', hostPort('--advertised'))
+    .option('-c, --config <key=value>', 'broker setting, repeatable (auto.create.topics.enable, num.partitions, log.flush.messages…)', keyValue('-c'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Prints "listening on HOST:PORT" on stdout once it accepts connections; SIGINT/SIGTERM stop it cleanly.',
+        '',
+        'Examples:',
+        '  $ sluice broker --data-dir ./data',
+        '  $ kcat -b 127.0.0.1:9092 -L',
+        '  $ sluice broker --listen 0.0.0.0:9092 --advertised kafka.example:9092 -c num.partitions=3 -c log.flush.messages=1',
+      ].join('\n'),
+    )
+    .action(async (options: BrokerCommandOptions, command: Command) => {
+      const core = await loadCore();
+      const settings = brokerSettings(options.config ?? {}, (input) => core.parseLogConfig(input));
+      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      await withLogging(options, async (logger) => {
+        const cluster = await core.openCluster({ ...settings.engine, dataDir });
+        try {
+          await serveUntilSignal(cluster, {
+            ...settings.server,
+            host: options.listen.host,
+            port: options.listen.port,
+            advertisedHost: options.advertised?.host,
+            advertisedPort: options.advertised?.port,
+            log: (line) => logger.warn(line),
+          });
+        } finally {
+          await cluster.close();
+        }
+      });
+    });
+}
+
+/** Starts a broker on `cluster`, prints `listening on HOST:PORT`, and serves until SIGINT/SIGTERM. */
+export async function serveUntilSignal(cluster: Parameters<typeof import('../../core/index.js').startBroker>[0], options: StartBrokerOptions, signal?: AbortSignal): Promise<void> {
+  const { startBroker } = await loadCore();
+  const stopping = new AbortController();
+  const stop = (): void => stopping.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const broker = await startBroker(cluster, options);
+    const { host, port } = broker.address;
+    process.stdout.write(`listening on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+    if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
+    await broker.close();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    signal?.removeEventListener('abort', stop);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * ListOffsets (api key 2), versions 1-6, flexible from 6: the earliest (-2), latest (-1) or first offset at or after a timestamp per partition.
+ *
+ * Grammar of the newest version (older versions drop the fields marked with later versions below):
+ *   ListOffsets Request (Version: 6) => replica_id isolation_level [topics]
+ *     replica_id => int32
+ *     isolation_level => int8
+ *     topics => name [partitions]
+ *       name => string
+ *       partitions => partition_index current_leader_epoch timestamp
+ *         partition_index => int32
+ *         current_leader_epoch => int32
+ *         timestamp => int64
+ *   ListOffsets Response (Version: 6) => throttle_time_ms [topics]
+ *     throttle_time_ms => int32
+ *     topics => name [partitions]
+ *       name => string
+ *       partitions => partition_index error_code timestamp offset leader_epoch
+ *         partition_index => int32
+ *         error_code => int16
+ *         timestamp => int64
+ *         offset => int64
+ *         leader_epoch => int32
+ */
+import { defineApi } from '../kafka-api.js';
+import { array, field } from '../message-schema.js';
+
+export const ListOffsetsApi = defineApi({
+  key: 2,
+  name: 'ListOffsets',
+  versions: '1-6',
+  flexible: '6+',
+  request: [
+    field('ReplicaId', 'int32', '0+'),
+    field('IsolationLevel', 'int8', '2+'),
+    field('Topics', array([
+      field('Name', 'string', '0+'),
+      field('Partitions', array([
+        field('PartitionIndex', 'int32', '0+'),
+        field('CurrentLeaderEpoch', 'int32', '4+', { default: -1 }),
+        field('Timestamp', 'int64', '0+'),
+      ]), '0+'),
+    ]), '0+'),
+  ],
+  response: [
+    field('ThrottleTimeMs', 'int32', '2+'),
+    field('Topics', array([
+      field('Name', 'string', '0+'),
+      field('Partitions', array([
+        field('PartitionIndex', 'int32', '0+'),
+        field('ErrorCode', 'int16', '0+'),
+        field('Timestamp', 'int64', '1+', { default: -1 }),
+        field('Offset', 'int64', '1+', { default: -1 }),
+        field('LeaderEpoch', 'int32', '4+', { default: -1 }),
+      ]), '0+'),
+    ]), '0+'),
+  ],
+});

@@ -1,0 +1,127 @@
+/**
+ * The requests that tell a client where things are: Metadata (this broker leads every partition,
+ * with leader epoch 0 and itself as the only replica), FindCoordinator (this broker coordinates
+ * every group; transactions are not offered), DescribeCluster, and ListOffsets.
+ */
+import type { Message } from '../../protocol/kafka/index.js';
+import { ErrorCode, kafkaErrorCode, kafkaErrorMessage, ZERO_UUID } from '../../protocol/kafka/index.js';
+import { readBatchHeader } from '../../protocol/record-batch.js';
+import { decodeRecords } from '../../protocol/record-decoder.js';
+import type { StoredRecord } from '../../protocol/record.js';
+import type { RequestContext } from '../request-context.js';
+import { topicId } from '../topic-ids.js';
+
+/** Kafka's "authorized operations not requested" marker. */
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+const GROUP_KEY_TYPE = 0;
+
+function brokers({ broker }: RequestContext): Message[] {
+  return [{ nodeId: broker.nodeId, brokerId: broker.nodeId, host: broker.host, port: broker.port, rack: null }];
+}
+
+export async function handleMetadata(body: Message, context: RequestContext): Promise<Message> {
+  const { cluster, broker, header } = context;
+  const requested = body.topics as Message[] | null;
+  // v0: an empty list means every topic; v1+: null does.
+  const all = requested === null || (header.apiVersion === 0 && requested.length === 0);
+  const names = all ? await cluster.listTopics({ includeInternal: true }) : requested.map((t) => t.name as string);
+  const autoCreate = context.autoCreateTopics && !all && (header.apiVersion < 4 || body.allowAutoTopicCreation === true);
+  const topics = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const count = await cluster.partitionCount(name, { autoCreate });
+        const partitions = Array.from({ length: count }, (_, i) => ({
+          errorCode: 0,
+          partitionIndex: i,
+          leaderId: broker.nodeId,
+          leaderEpoch: 0,
+          replicaNodes: [broker.nodeId],
+          isrNodes: [broker.nodeId],
+          offlineReplicas: [],
+        }));
+        return { errorCode: 0, name, topicId: topicId(name), isInternal: name.startsWith('__'), partitions, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+      } catch (error) {
+        return { errorCode: kafkaErrorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+      }
+    }),
+  );
+  return {
+    throttleTimeMs: 0,
+    brokers: brokers(context),
+    clusterId: broker.clusterId,
+    controllerId: broker.nodeId,
+    topics,
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+export async function handleFindCoordinator(body: Message, context: RequestContext): Promise<Message> {
+  const { broker } = context;
+  const answer = (key: string): Message =>
+    body.keyType === GROUP_KEY_TYPE
+      ? { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: 0, errorMessage: null }
+      : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported by this broker' };
+  const keys = context.header.apiVersion >= 4 ? (body.coordinatorKeys as string[]) : [body.key as string];
+  const coordinators = keys.map(answer);
+  return { throttleTimeMs: 0, ...coordinators[0], coordinators };
+}
+
+export async function handleDescribeCluster(body: Message, context: RequestContext): Promise<Message> {
+  return {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    errorMessage: null,
+    endpointType: body.endpointType ?? 1,
+    clusterId: context.broker.clusterId,
+    controllerId: context.broker.nodeId,
+    brokers: brokers(context),
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+const LATEST = -1;
+const EARLIEST = -2;
+
+export async function handleListOffsets(body: Message, { cluster }: RequestContext): Promise<Message> {
+  const topics = await Promise.all(
+    (body.topics as Message[]).map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(
+        (t.partitions as Message[]).map(async (p) => {
+          const base = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: 0 };
+          try {
+            const ts = p.timestamp as number;
+            if (ts === LATEST || ts === EARLIEST) return { ...base, offset: await cluster.listOffset(t.name, p.partitionIndex, ts === LATEST ? 'latest' : 'earliest') };
+            if (ts < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+            const offset = await cluster.listOffset(t.name, p.partitionIndex, { timestamp: ts });
+            const end = await cluster.listOffset(t.name, p.partitionIndex, 'latest');
+            // No record at or after the timestamp: Kafka answers offset -1.
+            if (offset >= end) return base;
+            return { ...base, offset, timestamp: await recordTimestamp(cluster, t.name, p.partitionIndex, offset, ts) };
+          } catch (error) {
+            return { ...base, errorCode: kafkaErrorCode(error), errorMessage: kafkaErrorMessage(error) };
+          }
+        }),
+      ),
+    })),
+  );
+  return { throttleTimeMs: 0, topics };
+}
+
+/** The timestamp of the record at `offset` (Kafka returns it with the offset); `fallback` when it cannot be read. */
+async function recordTimestamp(cluster: RequestContext['cluster'], topic: string, partition: number, offset: number, fallback: number): Promise<number> {
+  const { bytes } = await cluster.fetch(topic, partition, offset, { maxBytes: 1 });
+  try {
+    for (let pos = 0; pos < bytes.length; ) {
+      const header = readBatchHeader(bytes, pos);
+      const records: StoredRecord[] = [];
+      decodeRecords(bytes, pos, header, records, offset);
+      const found = records.find((r) => r.offset >= offset);
+      if (found) return found.timestamp;
+      pos += header.sizeInBytes;
+    }
+  } catch {
+    // A batch this process cannot decode (a compression it lacks): the asked-for timestamp will do.
+  }
+  return fallback;
+}

@@ -1,0 +1,59 @@
+/**
+ * OffsetCommit and OffsetFetch: a group's committed offsets. The cluster commits all or none, so
+ * a refused commit gives every partition of the request the same error, as Kafka's coordinator
+ * does for a generation or member error. OffsetFetch answers -1 for partitions without a commit,
+ * and from v8 answers several groups at once.
+ */
+import type { TopicPartition } from '../../cluster.js';
+import type { Message } from '../../protocol/kafka/index.js';
+import { kafkaErrorCode } from '../../protocol/kafka/index.js';
+import type { RequestContext } from '../request-context.js';
+
+export async function handleOffsetCommit(body: Message, { cluster }: RequestContext): Promise<Message> {
+  let errorCode = 0;
+  try {
+    await cluster.commitOffsets({
+      groupId: body.groupId,
+      generationId: body.generationIdOrMemberEpoch,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId ?? null,
+      offsets: (body.topics as Message[]).flatMap((t) =>
+        (t.partitions as Message[]).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata ?? '' })),
+      ),
+    });
+  } catch (error) {
+    errorCode = kafkaErrorCode(error);
+  }
+  return {
+    throttleTimeMs: 0,
+    topics: (body.topics as Message[]).map((t) => ({ name: t.name, partitions: (t.partitions as Message[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
+
+export async function handleOffsetFetch(body: Message, context: RequestContext): Promise<Message> {
+  if (context.header.apiVersion >= 8) {
+    const groups = await Promise.all((body.groups as Message[]).map((g) => fetchGroup(g.groupId, g.topics, context)));
+    return { throttleTimeMs: 0, groups: groups.map((g, i) => ({ groupId: (body.groups as Message[])[i].groupId, ...g })) };
+  }
+  return { throttleTimeMs: 0, ...(await fetchGroup(body.groupId, body.topics, context)) };
+}
+
+async function fetchGroup(groupId: string, topics: Message[] | null, { cluster }: RequestContext): Promise<Message> {
+  try {
+    const wanted: TopicPartition[] | undefined = topics?.flatMap((t) => (t.partitionIndexes as number[]).map((partition) => ({ topic: t.name as string, partition })));
+    const committed = await cluster.fetchOffsets(groupId, wanted);
+    const byKey = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c]));
+    // Asked for nothing in particular (null topics): every committed offset, grouped by topic.
+    const asked = wanted ?? committed.map(({ topic, partition }) => ({ topic, partition }));
+    const grouped = new Map<string, Message[]>();
+    for (const { topic, partition } of asked) {
+      const c = byKey.get(`${topic}\u0000${partition}`);
+      const list = grouped.get(topic) ?? [];
+      list.push({ partitionIndex: partition, committedOffset: c?.offset ?? -1, committedLeaderEpoch: -1, metadata: c?.metadata ?? '', errorCode: 0 });
+      grouped.set(topic, list);
+    }
+    return { errorCode: 0, topics: [...grouped].map(([name, partitions]) => ({ name, partitions })) };
+  } catch (error) {
+    return { errorCode: kafkaErrorCode(error), topics: [] };
+  }
+}

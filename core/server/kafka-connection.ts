@@ -1,0 +1,181 @@
+/**
+ * One client connection: frames in, responses out, in request order. Requests are handled one at a
+ * time per connection, as Kafka's broker does (it mutes a channel while a request is in flight);
+ * a client pipelines by sending more frames, which queue here — reading pauses when the queue or
+ * the unsent output grows large, so a fast client cannot make the broker buffer without bound.
+ *
+ * Bad input — a frame over the size limit, a truncated or malformed request, an unknown API key or
+ * an unsupported version — closes this connection after one log line; Kafka does the same, and a
+ * client reconnects. ApiVersions is the exception (KIP-511): an unknown version is answered at v0
+ * with UNSUPPORTED_VERSION and the supported ranges, so the client can pick again.
+ */
+import { channel } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import type { Cluster } from '../cluster.js';
+import { InvalidRequestError, SluiceError } from '../errors.js';
+import {
+  ApiVersionsApi,
+  apiByKey,
+  decodeRequest,
+  encodeResponse,
+  ErrorCode,
+  KAFKA_APIS,
+  readHeaderStart,
+  sizePrefixed,
+  supportsVersion,
+  type KafkaApi,
+  type Message,
+} from '../protocol/kafka/index.js';
+import { FrameDecoder } from './frame-decoder.js';
+import type { BrokerIdentity, RequestContext } from './request-context.js';
+import { REQUEST_HANDLERS } from './request-handlers.js';
+
+export interface ConnectionOptions {
+  cluster: Cluster;
+  broker: BrokerIdentity;
+  maxRequestBytes: number;
+  autoCreateTopics: boolean;
+  /** Aborted when the broker shuts down. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Queued frames beyond which reading pauses. */
+const MAX_QUEUED_FRAMES = 100;
+/** Unsent response bytes beyond which the next request waits for the socket to drain. */
+const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
+
+/** Every decoded request: `{ apiKey, api, apiVersion, clientId }` (free when nobody listens). */
+const requestChannel = channel('sluice:broker:request');
+
+const ADVERTISED = KAFKA_APIS.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
+
+export class KafkaConnection {
+  readonly #socket: Socket;
+  readonly #options: ConnectionOptions;
+  readonly #decoder: FrameDecoder;
+  readonly #queue: Buffer[] = [];
+  readonly #peer: string;
+  #busy = false;
+  #stopping = false;
+  readonly closed: Promise<void>;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#decoder = new FrameDecoder(options.maxRequestBytes);
+    this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => socket.destroy()); // a reset by the peer: nothing to answer
+    socket.on('data', (chunk: Buffer) => this.#received(chunk));
+  }
+
+  /**
+   * Answers the request in flight and those already received, ignores any that arrive later, then
+   * closes. Reading goes on, so the client's end of the connection is seen.
+   */
+  shutdown(): Promise<void> {
+    this.#stopping = true;
+    this.#socket.resume();
+    if (!this.#busy) this.#socket.end();
+    return this.closed;
+  }
+
+  /** Closes at once, dropping whatever is in flight. */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #received(chunk: Buffer): void {
+    if (this.#stopping) return;
+    let frames: Buffer[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (frames.length === 0) return;
+    this.#queue.push(...frames);
+    if (this.#queue.length >= MAX_QUEUED_FRAMES) this.#socket.pause();
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#queue.length > 0 && !this.#socket.destroyed) {
+        await this.#handle(this.#queue.shift()!);
+        if (this.#socket.writableLength > MAX_UNSENT_BYTES) await new Promise((resolve) => this.#socket.once('drain', resolve));
+        if (this.#queue.length < MAX_QUEUED_FRAMES / 2 && this.#socket.isPaused()) this.#socket.resume();
+      }
+    } finally {
+      this.#busy = false;
+      if (this.#stopping) this.#socket.end();
+    }
+  }
+
+  async #handle(frame: Buffer): Promise<void> {
+    const start = readHeaderStart(frame);
+    if (!start) {
+      this.#fail(new InvalidRequestError(`frame of ${frame.length} bytes is shorter than a request header (8 bytes)`));
+      return;
+    }
+    const api = apiByKey(start.apiKey);
+    if (!api) {
+      this.#fail(new InvalidRequestError(`unknown API key ${start.apiKey} (correlation id ${start.correlationId})`));
+      return;
+    }
+    if (api.key === ApiVersionsApi.key && !supportsVersion(api, start.apiVersion)) {
+      this.#send(api, 0, start.correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: ADVERTISED, throttleTimeMs: 0 });
+      return;
+    }
+    let request: ReturnType<typeof decodeRequest>;
+    try {
+      request = decodeRequest(api, frame);
+    } catch (error) {
+      this.#fail(error, `${api.name} v${start.apiVersion} request (correlation id ${start.correlationId})`);
+      return;
+    }
+    if (requestChannel.hasSubscribers) requestChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, clientId: request.header.clientId });
+    const context: RequestContext = {
+      cluster: this.#options.cluster,
+      broker: this.#options.broker,
+      header: request.header,
+      clientHost: `/${this.#socket.remoteAddress ?? ''}`,
+      signal: this.#options.signal,
+      autoCreateTopics: this.#options.autoCreateTopics,
+    };
+    let response: Message | null;
+    try {
+      response =
+        api.key === ApiVersionsApi.key
+          ? { errorCode: 0, apiKeys: ADVERTISED, throttleTimeMs: 0 }
+          : await REQUEST_HANDLERS.get(api.key)!(request.body, context);
+    } catch (error) {
+      // Handlers turn expected failures into error codes; anything else is a bug or a closed engine.
+      this.#fail(error, `${api.name} v${request.header.apiVersion} (correlation id ${request.header.correlationId})`);
+      return;
+    }
+    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response);
+  }
+
+  #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
+    if (this.#socket.destroyed) return;
+    const chunks = sizePrefixed(encodeResponse(api, version, correlationId, body));
+    this.#socket.cork();
+    for (const chunk of chunks) this.#socket.write(chunk);
+    this.#socket.uncork();
+  }
+
+  /** Logs one line and closes the connection; other connections are not affected. */
+  #fail(error: unknown, what?: string): void {
+    if (this.#socket.destroyed) return;
+    const message = error instanceof SluiceError || error instanceof Error ? error.message : String(error);
+    this.#options.log(`kafka connection from ${this.#peer}: ${what ? `${what}: ` : ''}${message}; closing the connection`);
+    this.#queue.length = 0;
+    this.#socket.destroy();
+  }
+}

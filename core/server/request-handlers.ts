@@ -1,0 +1,36 @@
+/** Which handler answers which API key. ApiVersions is answered by the connection itself. */
+import { AlterConfigsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SyncGroupApi } from '../protocol/kafka/index.js';
+import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/config-handlers.js';
+import { handleFetch } from './handlers/fetch-handler.js';
+import { handleDeleteGroups, handleDescribeGroups, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './handlers/group-handlers.js';
+import { handleDescribeCluster, handleFindCoordinator, handleListOffsets, handleMetadata } from './handlers/metadata-handlers.js';
+import { handleOffsetCommit, handleOffsetFetch } from './handlers/offset-handlers.js';
+import { handleProduce } from './handlers/produce-handler.js';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteRecords, handleDeleteTopics, handleInitProducerId } from './handlers/topic-admin-handlers.js';
+import type { RequestHandler } from './request-context.js';
+
+export const REQUEST_HANDLERS: ReadonlyMap<number, RequestHandler> = new Map([
+  [ProduceApi.key, handleProduce],
+  [FetchApi.key, handleFetch],
+  [ListOffsetsApi.key, handleListOffsets],
+  [MetadataApi.key, handleMetadata],
+  [OffsetCommitApi.key, handleOffsetCommit],
+  [OffsetFetchApi.key, handleOffsetFetch],
+  [FindCoordinatorApi.key, handleFindCoordinator],
+  [JoinGroupApi.key, handleJoinGroup],
+  [HeartbeatApi.key, handleHeartbeat],
+  [LeaveGroupApi.key, handleLeaveGroup],
+  [SyncGroupApi.key, handleSyncGroup],
+  [DescribeGroupsApi.key, handleDescribeGroups],
+  [ListGroupsApi.key, handleListGroups],
+  [CreateTopicsApi.key, handleCreateTopics],
+  [DeleteTopicsApi.key, handleDeleteTopics],
+  [DeleteRecordsApi.key, handleDeleteRecords],
+  [InitProducerIdApi.key, handleInitProducerId],
+  [DescribeConfigsApi.key, handleDescribeConfigs],
+  [AlterConfigsApi.key, handleAlterConfigs],
+  [CreatePartitionsApi.key, handleCreatePartitions],
+  [DeleteGroupsApi.key, handleDeleteGroups],
+  [IncrementalAlterConfigsApi.key, handleIncrementalAlterConfigs],
+  [DescribeClusterApi.key, handleDescribeCluster],
+]);
