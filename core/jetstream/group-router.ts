@@ -4,7 +4,7 @@
  * `GroupCoordinator` (join/sync/heartbeat/leave, generations, session timeouts, commit fencing).
  *
  * Election — a lease per group in the KV bucket, `leases.<base64url(groupId)>` = JSON
- * `{ owner, subject }`: a process that gets a group request and finds no live lease takes it with
+ * `{ owner, subject, pid, host }`: a process that gets a group request and finds no live lease takes it with
  * CAS (`create`, or `update` at the revision it saw), adopts the group's committed offsets (their
  * revision is its fencing token, see `KvOffsetStore`) and answers on its own NATS subject
  * `<prefix>.coordinator.<processId>`; other processes forward their requests there (request/reply,
@@ -25,6 +25,7 @@
  * nothing but a rebalance (they rejoin the new coordinator, which starts with no members).
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import type {
@@ -61,14 +62,21 @@ export interface GroupRouterOptions {
   leaseMs: number;
 }
 
-interface Lease {
+/** A lease's value; `pid` and `host` say which process coordinates, for operators (and tests). */
+export interface GroupLease {
   owner: string;
   subject: string;
+  pid: number;
+  host: string;
 }
 
+type Lease = GroupLease;
+
+const NO_COORDINATOR = Symbol('no coordinator');
 const LONG_POLL_TIMEOUT_MS = 10 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 60_000;
-const leaseKey = (groupId: string): string => `leases.${keyToken(groupId)}`;
+/** The KV key of a group's coordinator lease. */
+export const leaseKey = (groupId: string): string => `leases.${keyToken(groupId)}`;
 
 export class GroupRouter {
   readonly #options: GroupRouterOptions;
@@ -149,9 +157,9 @@ export class GroupRouter {
   async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
     return Promise.all(
       groupIds.map(async (groupId) => {
-        const live = this.#owns(groupId) || (await this.#liveLease(groupId)) !== null;
-        if (live) {
-          const [d] = (await this.#route(groupId, 'describe', groupId)) as GroupDescription[];
+        const described = await this.#route(groupId, 'describe', groupId);
+        if (described !== NO_COORDINATOR) {
+          const [d] = described as GroupDescription[];
           if (d.state !== 'Dead') return d;
         }
         const stored = (await readCommittedOffsets(this.#options.kv, groupId)).length > 0;
@@ -162,8 +170,7 @@ export class GroupRouter {
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     for (const groupId of groupIds) {
-      if (this.#owns(groupId) || (await this.#liveLease(groupId)) !== null) {
-        await this.#route(groupId, 'delete', groupId);
+      if ((await this.#route(groupId, 'delete', groupId)) !== NO_COORDINATOR) {
         await retryTransient(`delete group "${groupId}"`, () => this.#options.kv.delete(offsetsKey(groupId)));
         continue;
       }
@@ -200,13 +207,19 @@ export class GroupRouter {
 
   // --- routing ---
 
-  /** Runs `op` on the group's coordinator: here when this process holds the lease, else forwarded. */
+  /**
+   * Runs `op` on the group's coordinator: here when this process holds the lease, else forwarded.
+   * Admin requests (`describe`, `delete`) never take a lease: with no live coordinator they
+   * resolve `NO_COORDINATOR` and the caller answers from the bucket.
+   */
   async #route(groupId: string, op: GroupOp, body: unknown): Promise<unknown> {
+    const admin = op === 'describe' || op === 'delete';
     for (;;) {
       if (this.#closed) throw new NotCoordinatorError(groupId, 'the cluster closed');
       if (this.#owns(groupId)) return this.#local(op, body);
       const lease = await this.#liveLease(groupId);
       if (lease === null || lease.owner === this.#id) {
+        if (admin) return NO_COORDINATOR;
         await this.#acquire(groupId);
         continue;
       }
@@ -320,7 +333,7 @@ export class GroupRouter {
       const expired = seen?.revision === entry.revision && Date.now() - seen.seenAt >= this.#options.leaseMs;
       if (!mine && !expired) return; // someone renewed meanwhile: route again
     }
-    const value = JSON.stringify({ owner: this.#id, subject: this.#subject } satisfies Lease);
+    const value = JSON.stringify({ owner: this.#id, subject: this.#subject, pid: process.pid, host: hostname() } satisfies Lease);
     let revision: number;
     try {
       revision = await retryTransient(`take the lease of group "${groupId}"`, () => (entry ? kv.update(key, value, entry.revision) : kv.create(key, value)));
@@ -333,7 +346,7 @@ export class GroupRouter {
   }
 
   async #renew(): Promise<void> {
-    const value = JSON.stringify({ owner: this.#id, subject: this.#subject } satisfies Lease);
+    const value = JSON.stringify({ owner: this.#id, subject: this.#subject, pid: process.pid, host: hostname() } satisfies Lease);
     await Promise.all(
       [...this.#owned.entries()].map(async ([groupId, lease]) => {
         const started = Date.now();
