@@ -13,7 +13,7 @@ import { nonNegativeInteger, positiveInteger } from '../arguments.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
-import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForWriting, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
@@ -98,7 +98,7 @@ export function registerConnectCommand(program: Command): void {
         process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} valid\n`);
         return;
       }
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const dataDir = engineTarget(command);
       await withLogging(options, () => withMetricsServer(options.metricsPort, () => withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
         let failure: { name: string; error: Error } | null = null;
         const stopping = new AbortController();

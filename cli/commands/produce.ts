@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Producer, ProducerRecord } from '../../core/index.js';
 import { nonNegativeInteger, separator } from '../arguments.js';
-import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForWriting, withCluster } from '../data-dir.js';
 import { readLineBatches } from '../line-reader.js';
 import { loadCore } from '../load-core.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
@@ -32,7 +32,7 @@ export function registerProduceCommand(program: Command): void {
     .option('-Z, --null-empty', 'send an empty key or value as null (a tombstone on compacted topics)')
     .addHelpText('after', '\nExample:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :')
     .action(async (topic: string, options: ProduceOptions, command: Command) => {
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const dataDir = engineTarget(command);
       const { bytesSerde, createProducer, UnknownPartitionError } = await loadCore();
       await withCluster(openForWriting(dataDir), async (cluster) => {
         const partitions = await cluster.partitionCount(topic); // UnknownTopicError before reading stdin

@@ -142,7 +142,7 @@ describe('JetStream engine on a 3-node cluster', () => {
 
     await eventually(() => `every record consumed (${consumed().size}/${TOTAL})\n${children.map((c) => c.log).join('\n')}`, () => consumed().size === TOTAL, 120_000);
     let last: unknown;
-    await eventually(() => `two members after the coordinator died: ${JSON.stringify(last)}`, async () => {
+    await eventually(() => `two members after the coordinator died: ${JSON.stringify(last)}\n${children.map((c) => `${c.proc.pid}: ${c.log}`).join('\n')}`, async () => {
       const [d] = await cluster.describeGroups(['jsg']);
       last = { state: d.state, generation: d.generationId, members: d.members.map((m) => m.memberId) };
       return d.members.length === 2;
