@@ -38,7 +38,7 @@ import { retryTransient } from './nats-retry.js';
 /** JetStream's "wrong last sequence" (Nats-Expected-Last-Sequence did not match). */
 const WRONG_LAST_SEQUENCE = 10071;
 const CURSOR_ENTRIES = 256;
-const MAX_PARALLEL_GETS = 8;
+const MAX_PARALLEL_GETS = 32;
 
 export interface StreamAccess {
   nc: NatsConnection;
@@ -69,6 +69,8 @@ export class PartitionStream {
   #appending: Promise<unknown> = Promise.resolve();
   /** next offset → stream sequence of the batch starting there. */
   readonly #cursors = new Map<number, number>();
+  /** The log start offset seen by the last full fetch (reported by cursor fetches). */
+  #logStartOffset: number | null = null;
 
   constructor(access: StreamAccess, topic: string, partition: number, stream: string, subject: string) {
     this.#access = access;
@@ -140,7 +142,17 @@ export class PartitionStream {
     const maxBytes = options.maxBytes ?? 1024 * 1024;
     const deadline = Date.now() + (options.maxWaitMs ?? 0);
     for (;;) {
+      // Sequential reads: the cursor names the batch's sequence; read it with the tail at once.
+      const guess = this.#cursors.get(offset);
+      if (guess !== undefined && this.#logStartOffset !== null) {
+        const [m, last] = await Promise.all([this.#get(guess), this.#last()]);
+        if (m && last && m.header.baseOffset === offset) {
+          const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;
+          return { bytes: await this.#readFrom(m, last.seq, maxBytes), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset };
+        }
+      }
       const [first, last] = await Promise.all([this.#first(), this.#last()]);
+      this.#logStartOffset = first ? first.header.baseOffset : null;
       const logStartOffset = first ? first.header.baseOffset : 0;
       const logEndOffset = last ? last.header.baseOffset + last.header.lastOffsetDelta + 1 : 0;
       if (offset < logStartOffset || offset > logEndOffset) {
