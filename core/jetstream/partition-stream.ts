@@ -5,7 +5,8 @@
  * previous batch's last offset + 1.
  *
  * Appends: optimistic concurrency. The writer knows the stream's tail (last sequence, next
- * offset) and publishes with `Nats-Expected-Last-Sequence` = that sequence; when another writer
+ * offset) and publishes with `Nats-Expected-Last-Sequence` = that sequence (pipelined: queued
+ * batches go out together, each also expecting its predecessor's `Nats-Msg-Id`, see `#sendGroup`); when another writer
  * got there first, JetStream refuses the message (error 10071), the writer re-reads the tail (the
  * last message, by `last_by_subj`) and tries again with the new base offset. So two writers — in
  * one process or many — never produce duplicate or out-of-order offsets. Every message carries a
@@ -23,20 +24,26 @@
  * Log start offset: the first stored batch's base offset. Retention (`purgeBefore`) removes whole
  * batches from the head and always keeps the last one, so the log end offset is never lost.
  *
- * Concurrency: appends are serialized per partition in this process; fetches run concurrently.
+ * Concurrency: appends of one partition go out in order, in pipelined groups; fetches run concurrently.
  */
 import { randomUUID } from 'node:crypto';
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FetchOptions, FetchResult, OffsetSpec, ProduceResult } from '../cluster.js';
-import { CorruptRecordError, OffsetOutOfRangeError } from '../errors.js';
+import { CorruptRecordError, OffsetOutOfRangeError, SluiceError } from '../errors.js';
 import { readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
-import { retryTransient } from './nats-retry.js';
+import { sleep } from '../sleep.js';
+import { isTransientNatsError, retryTransient } from './nats-retry.js';
 
 /** JetStream's "wrong last sequence" (Nats-Expected-Last-Sequence did not match). */
 const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's "wrong last msg ID" (Nats-Expected-Last-Msg-Id did not match). */
+const WRONG_LAST_MSG_ID = 10070;
+/** Publishes in flight per partition (each expects its predecessor: see `#sendGroup`). */
+const MAX_PIPELINED = 64;
+const APPEND_TIMEOUT_MS = 30_000;
 const CURSOR_ENTRIES = 256;
 const MAX_PARALLEL_GETS = 32;
 
@@ -53,6 +60,16 @@ interface Located {
   bytes: Buffer;
 }
 
+interface PendingAppend {
+  batch: Buffer;
+  count: number;
+  msgId: string;
+  resolve(result: ProduceResult): void;
+  reject(error: unknown): void;
+  /** Transient failures are retried until then. */
+  deadline: number;
+}
+
 interface Tail {
   /** Last stream sequence (0 for a stream never written). */
   seq: number;
@@ -66,7 +83,8 @@ export class PartitionStream {
   readonly subject: string;
   readonly #access: StreamAccess;
   #tail: Tail | null = null;
-  #appending: Promise<unknown> = Promise.resolve();
+  readonly #queue: PendingAppend[] = [];
+  #draining = false;
   /** next offset → stream sequence of the batch starting there. */
   readonly #cursors = new Map<number, number>();
   /** The log start offset seen by the last full fetch (reported by cursor fetches). */
@@ -86,37 +104,96 @@ export class PartitionStream {
    */
   append(batch: Buffer, header: BatchHeader): Promise<ProduceResult> {
     const msgId = header.producerId >= 0 ? `p${header.producerId}.${header.producerEpoch}.${header.baseSequence}` : randomUUID();
-    const count = header.lastOffsetDelta + 1;
-    const run = this.#appending.then(() => this.#append(Buffer.from(batch), count, msgId));
-    this.#appending = run.catch(() => {});
-    return run;
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ batch: Buffer.from(batch), count: header.lastOffsetDelta + 1, msgId, resolve, reject, deadline: Date.now() + APPEND_TIMEOUT_MS });
+      if (!this.#draining) void this.#drain();
+    });
   }
 
-  async #append(batch: Buffer, count: number, msgId: string): Promise<ProduceResult> {
-    return retryTransient(`produce to ${this.topic}-${this.partition}`, async () => {
-      for (;;) {
-        const tail = (this.#tail ??= await this.#readTail());
-        setBaseOffset(batch, 0, tail.nextOffset);
-        let ack;
-        try {
-          ack = await this.#access.js.publish(this.subject, batch, { msgID: msgId, expect: { lastSequence: tail.seq } });
-        } catch (error) {
-          this.#tail = null; // unknown after any failure: read it again
-          if (error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) continue;
-          throw error;
-        }
-        if (ack.duplicate) {
-          // A retry of a publish that was stored already: answer with where it went.
-          this.#tail = null;
-          const original = await this.#get(ack.seq);
-          if (!original) throw new CorruptRecordError(`${this.topic}-${this.partition}: JetStream reports message ${msgId} at sequence ${ack.seq}, which cannot be read`);
-          return { baseOffset: original.header.baseOffset, lastOffset: original.header.baseOffset + original.header.lastOffsetDelta };
-        }
-        this.#tail = { seq: ack.seq, nextOffset: tail.nextOffset + count };
-        this.#remember(tail.nextOffset + count, ack.seq + 1);
-        return { baseOffset: tail.nextOffset, lastOffset: tail.nextOffset + count - 1 };
-      }
+  /** Sends what is queued, in order, a group of pipelined publishes at a time. */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) await this.#sendGroup(this.#queue.splice(0, MAX_PIPELINED));
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /**
+   * Publishes `group` without waiting between messages: message i expects the stream's last
+   * sequence to be the tail's + i and (from the second on) its last message id to be message
+   * i-1's, so if one is refused every later one is refused too and none lands at a wrong offset.
+   * The refused ones go back to the head of the queue after the tail is read again; a message that
+   * was stored but reported as failed (a lost ack) is found again by de-duplication.
+   */
+  async #sendGroup(group: PendingAppend[]): Promise<void> {
+    let tail: Tail;
+    try {
+      tail = this.#tail ??= await retryTransient(`read the tail of ${this.topic}-${this.partition}`, () => this.#readTail());
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      return;
+    }
+    let offset = tail.nextOffset;
+    const sends = group.map((p, i) => {
+      setBaseOffset(p.batch, 0, offset);
+      const base = offset;
+      offset += p.count;
+      const expect = i === 0 ? { lastSequence: tail.seq } : { lastSequence: tail.seq + i, lastMsgID: group[i - 1].msgId };
+      return this.#access.js.publish(this.subject, p.batch, { msgID: p.msgId, expect }).then((ack) => ({ ack, base }));
     });
+    const results = await Promise.allSettled(sends);
+    let retryFrom = -1;
+    let failure: unknown = null;
+    for (const [i, r] of results.entries()) {
+      const p = group[i];
+      if (retryFrom < 0 && r.status === 'fulfilled' && !r.value.ack.duplicate) {
+        this.#tail = { seq: r.value.ack.seq, nextOffset: r.value.base + p.count };
+        this.#remember(r.value.base + p.count, r.value.ack.seq + 1);
+        p.resolve({ baseOffset: r.value.base, lastOffset: r.value.base + p.count - 1 });
+        continue;
+      }
+      if (retryFrom < 0) {
+        retryFrom = i;
+        failure = r.status === 'rejected' ? r.reason : null;
+      }
+    }
+    if (retryFrom < 0) return;
+    this.#tail = null; // unknown after any failure: read it again
+    const again = group.slice(retryFrom);
+    const conflict = failure instanceof JetStreamApiError && (failure.code === WRONG_LAST_SEQUENCE || failure.code === WRONG_LAST_MSG_ID);
+    if (failure !== null && !conflict) {
+      if (!isTransientNatsError(failure)) {
+        for (const p of again) p.reject(failure);
+        return;
+      }
+      const expired = again.filter((p) => Date.now() > p.deadline);
+      for (const p of expired) p.reject(new SluiceError('JETSTREAM_UNAVAILABLE', `produce to ${this.topic}-${this.partition}: JetStream did not answer: ${(failure as Error).message}`, { cause: failure, retriable: true }));
+      if (expired.length > 0) {
+        // Later batches must not overtake the refused ones.
+        for (const p of again.filter((x) => !expired.includes(x))) p.reject(new SluiceError('JETSTREAM_UNAVAILABLE', `produce to ${this.topic}-${this.partition}: an earlier batch failed`, { cause: failure, retriable: true }));
+        return;
+      }
+      await sleep(50);
+    }
+    // A duplicate (the first message was stored before) is answered from the stored copy when retried.
+    const first = results[retryFrom];
+    if (first.status === 'fulfilled' && first.value.ack.duplicate) {
+      const p = again.shift()!;
+      await this.#answerDuplicate(p, first.value.ack.seq);
+    }
+    this.#queue.unshift(...again);
+  }
+
+  async #answerDuplicate(p: PendingAppend, seq: number): Promise<void> {
+    try {
+      const original = await this.#get(seq);
+      if (!original) throw new CorruptRecordError(`${this.topic}-${this.partition}: JetStream reports message ${p.msgId} at sequence ${seq}, which cannot be read`);
+      p.resolve({ baseOffset: original.header.baseOffset, lastOffset: original.header.baseOffset + original.header.lastOffsetDelta });
+    } catch (error) {
+      p.reject(error);
+    }
   }
 
   async #readTail(): Promise<Tail> {
