@@ -74,6 +74,8 @@ try {
       rates.produce.push(RECORDS / (ms / 1000));
       return { records: RECORDS, bytes: RECORDS * 100, ms };
     });
+    const messages = (await engine.describeTopic(topic)).partitions.reduce((n, p) => n + p.segments, 0);
+    console.log(`          ${fmt(messages)} JetStream messages: ${fmt(RECORDS / messages)} records per message`);
     await measure(`sluice    consume (run ${run + 1})`, 1, async () => {
       const start = performance.now();
       const n = await consumeAll(engine, topic);
