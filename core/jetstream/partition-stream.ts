@@ -6,8 +6,8 @@
  *
  * Appends: optimistic concurrency. The writer knows the stream's tail (last sequence, next
  * offset) and publishes with `Nats-Expected-Last-Sequence` = that sequence (pipelined: queued
- * batches go out together, each also expecting its predecessor's `Nats-Msg-Id`, see `#sendGroup`); when another writer
- * got there first, JetStream refuses the message (error 10071), the writer re-reads the tail (the
+ * batches go out together, each also expecting its predecessor's `Nats-Msg-Id`: `StreamAppender`);
+ * when another writer got there first, JetStream refuses the message (error 10071), the writer re-reads the tail (the
  * last message, by `last_by_subj`) and tries again with the new base offset. So two writers — in
  * one process or many — never produce duplicate or out-of-order offsets. Every message carries a
  * `Nats-Msg-Id` (the idempotent producer's id, epoch and sequence; otherwise a random id per call),
@@ -26,24 +26,16 @@
  *
  * Concurrency: appends of one partition go out in order, in pipelined groups; fetches run concurrently.
  */
-import { randomUUID } from 'node:crypto';
-import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FetchOptions, FetchResult, OffsetSpec, ProduceResult } from '../cluster.js';
-import { CorruptRecordError, OffsetOutOfRangeError, SluiceError } from '../errors.js';
-import { readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
+import { CorruptRecordError, OffsetOutOfRangeError } from '../errors.js';
+import { readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
-import { sleep } from '../sleep.js';
-import { isTransientNatsError, retryTransient } from './nats-retry.js';
+import { retryTransient } from './nats-retry.js';
+import { StreamAppender } from './stream-appender.js';
 
-/** JetStream's "wrong last sequence" (Nats-Expected-Last-Sequence did not match). */
-const WRONG_LAST_SEQUENCE = 10071;
-/** JetStream's "wrong last msg ID" (Nats-Expected-Last-Msg-Id did not match). */
-const WRONG_LAST_MSG_ID = 10070;
-/** Publishes in flight per partition (each expects its predecessor: see `#sendGroup`). */
-const MAX_PIPELINED = 64;
-const APPEND_TIMEOUT_MS = 30_000;
 const CURSOR_ENTRIES = 256;
 const MAX_PARALLEL_GETS = 32;
 
@@ -54,23 +46,13 @@ export interface StreamAccess {
 }
 
 /** A stored batch: its stream sequence and header. */
-interface Located {
+export interface Located {
   seq: number;
   header: BatchHeader;
   bytes: Buffer;
 }
 
-interface PendingAppend {
-  batch: Buffer;
-  count: number;
-  msgId: string;
-  resolve(result: ProduceResult): void;
-  reject(error: unknown): void;
-  /** Transient failures are retried until then. */
-  deadline: number;
-}
-
-interface Tail {
+export interface Tail {
   /** Last stream sequence (0 for a stream never written). */
   seq: number;
   nextOffset: number;
@@ -82,9 +64,7 @@ export class PartitionStream {
   readonly stream: string;
   readonly subject: string;
   readonly #access: StreamAccess;
-  #tail: Tail | null = null;
-  readonly #queue: PendingAppend[] = [];
-  #draining = false;
+  readonly #appender: StreamAppender;
   /** next offset → stream sequence of the batch starting there. */
   readonly #cursors = new Map<number, number>();
   /** The log start offset seen by the last full fetch (reported by cursor fetches). */
@@ -96,107 +76,19 @@ export class PartitionStream {
     this.partition = partition;
     this.stream = stream;
     this.subject = subject;
+    this.#appender = new StreamAppender(access.js, this);
   }
 
   /**
    * Appends one validated batch (its header given); resolves once JetStream acknowledged it (stored
-   * on a majority of the stream's replicas).
+   * on a majority of the stream's replicas). See `StreamAppender`.
    */
   append(batch: Buffer, header: BatchHeader): Promise<ProduceResult> {
-    const msgId = header.producerId >= 0 ? `p${header.producerId}.${header.producerEpoch}.${header.baseSequence}` : randomUUID();
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ batch: Buffer.from(batch), count: header.lastOffsetDelta + 1, msgId, resolve, reject, deadline: Date.now() + APPEND_TIMEOUT_MS });
-      if (!this.#draining) void this.#drain();
-    });
+    return this.#appender.append(batch, header);
   }
 
-  /** Sends what is queued, in order, a group of pipelined publishes at a time. */
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0) await this.#sendGroup(this.#queue.splice(0, MAX_PIPELINED));
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /**
-   * Publishes `group` without waiting between messages: message i expects the stream's last
-   * sequence to be the tail's + i and (from the second on) its last message id to be message
-   * i-1's, so if one is refused every later one is refused too and none lands at a wrong offset.
-   * The refused ones go back to the head of the queue after the tail is read again; a message that
-   * was stored but reported as failed (a lost ack) is found again by de-duplication.
-   */
-  async #sendGroup(group: PendingAppend[]): Promise<void> {
-    let tail: Tail;
-    try {
-      tail = this.#tail ??= await retryTransient(`read the tail of ${this.topic}-${this.partition}`, () => this.#readTail());
-    } catch (error) {
-      for (const p of group) p.reject(error);
-      return;
-    }
-    let offset = tail.nextOffset;
-    const sends = group.map((p, i) => {
-      setBaseOffset(p.batch, 0, offset);
-      const base = offset;
-      offset += p.count;
-      const expect = i === 0 ? { lastSequence: tail.seq } : { lastSequence: tail.seq + i, lastMsgID: group[i - 1].msgId };
-      return this.#access.js.publish(this.subject, p.batch, { msgID: p.msgId, expect }).then((ack) => ({ ack, base }));
-    });
-    const results = await Promise.allSettled(sends);
-    let retryFrom = -1;
-    let failure: unknown = null;
-    for (const [i, r] of results.entries()) {
-      const p = group[i];
-      if (retryFrom < 0 && r.status === 'fulfilled' && !r.value.ack.duplicate) {
-        this.#tail = { seq: r.value.ack.seq, nextOffset: r.value.base + p.count };
-        this.#remember(r.value.base + p.count, r.value.ack.seq + 1);
-        p.resolve({ baseOffset: r.value.base, lastOffset: r.value.base + p.count - 1 });
-        continue;
-      }
-      if (retryFrom < 0) {
-        retryFrom = i;
-        failure = r.status === 'rejected' ? r.reason : null;
-      }
-    }
-    if (retryFrom < 0) return;
-    this.#tail = null; // unknown after any failure: read it again
-    const again = group.slice(retryFrom);
-    const conflict = failure instanceof JetStreamApiError && (failure.code === WRONG_LAST_SEQUENCE || failure.code === WRONG_LAST_MSG_ID);
-    if (failure !== null && !conflict) {
-      if (!isTransientNatsError(failure)) {
-        for (const p of again) p.reject(failure);
-        return;
-      }
-      const expired = again.filter((p) => Date.now() > p.deadline);
-      for (const p of expired) p.reject(new SluiceError('JETSTREAM_UNAVAILABLE', `produce to ${this.topic}-${this.partition}: JetStream did not answer: ${(failure as Error).message}`, { cause: failure, retriable: true }));
-      if (expired.length > 0) {
-        // Later batches must not overtake the refused ones.
-        for (const p of again.filter((x) => !expired.includes(x))) p.reject(new SluiceError('JETSTREAM_UNAVAILABLE', `produce to ${this.topic}-${this.partition}: an earlier batch failed`, { cause: failure, retriable: true }));
-        return;
-      }
-      await sleep(50);
-    }
-    // A duplicate (the first message was stored before) is answered from the stored copy when retried.
-    const first = results[retryFrom];
-    if (first.status === 'fulfilled' && first.value.ack.duplicate) {
-      const p = again.shift()!;
-      await this.#answerDuplicate(p, first.value.ack.seq);
-    }
-    this.#queue.unshift(...again);
-  }
-
-  async #answerDuplicate(p: PendingAppend, seq: number): Promise<void> {
-    try {
-      const original = await this.#get(seq);
-      if (!original) throw new CorruptRecordError(`${this.topic}-${this.partition}: JetStream reports message ${p.msgId} at sequence ${seq}, which cannot be read`);
-      p.resolve({ baseOffset: original.header.baseOffset, lastOffset: original.header.baseOffset + original.header.lastOffsetDelta });
-    } catch (error) {
-      p.reject(error);
-    }
-  }
-
-  async #readTail(): Promise<Tail> {
+  /** The stream's last sequence and next offset, from its last message. */
+  async readTail(): Promise<Tail> {
     for (let attempt = 0; ; attempt++) {
       const last = await this.#last();
       if (last) return { seq: last.seq, nextOffset: last.header.baseOffset + last.header.lastOffsetDelta + 1 };
@@ -222,7 +114,7 @@ export class PartitionStream {
       // Sequential reads: the cursor names the batch's sequence; read it with the tail at once.
       const guess = this.#cursors.get(offset);
       if (guess !== undefined && this.#logStartOffset !== null) {
-        const [m, last] = await Promise.all([this.#get(guess), this.#last()]);
+        const [m, last] = await Promise.all([this.get(guess), this.#last()]);
         if (m && last && m.header.baseOffset === offset) {
           const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;
           return { bytes: await this.#readFrom(m, last.seq, maxBytes), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset };
@@ -262,7 +154,7 @@ export class PartitionStream {
     while (bytes < maxBytes && seq <= lastSeq) {
       const room = Math.floor((maxBytes - bytes) / Math.max(1, parts[parts.length - 1].length));
       const n = Math.max(1, Math.min(MAX_PARALLEL_GETS, room, lastSeq - seq + 1));
-      const got = await Promise.all(Array.from({ length: n }, (_, i) => this.#get(seq + i)));
+      const got = await Promise.all(Array.from({ length: n }, (_, i) => this.get(seq + i)));
       for (const m of got) {
         if (!m || bytes + m.bytes.length > maxBytes) return this.#done(parts, nextOffset, seq);
         parts.push(m.bytes);
@@ -275,7 +167,7 @@ export class PartitionStream {
   }
 
   #done(parts: Buffer[], nextOffset: number, nextSeq: number): Buffer {
-    this.#remember(nextOffset, nextSeq);
+    this.remember(nextOffset, nextSeq);
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
@@ -283,7 +175,7 @@ export class PartitionStream {
   async #locate(offset: number, first: Located, last: Located): Promise<Located> {
     const guess = this.#cursors.get(offset);
     if (guess !== undefined && guess >= first.seq && guess <= last.seq) {
-      const m = await this.#get(guess);
+      const m = await this.get(guess);
       if (m && m.header.baseOffset === offset) return m;
     }
     if (offset >= last.header.baseOffset) return last;
@@ -292,7 +184,7 @@ export class PartitionStream {
     let hi = last.seq;
     while (hi - lo.seq > 1) {
       const seq = lo.seq + Math.floor((hi - lo.seq) / 2);
-      const mid = await this.#get(seq);
+      const mid = await this.get(seq);
       if (!mid) throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} has no message at sequence ${seq} (between ${first.seq} and ${last.seq})`);
       if (mid.header.baseOffset <= offset) lo = mid;
       else hi = seq;
@@ -369,7 +261,7 @@ export class PartitionStream {
     const sub = this.#access.nc.subscribe(this.subject, { max: 1 });
     try {
       await this.#access.nc.flush(); // subscribed on the server before we look again
-      const newer = await this.#get(lastSeq + 1);
+      const newer = await this.get(lastSeq + 1);
       if (newer) return;
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
@@ -390,7 +282,8 @@ export class PartitionStream {
     }
   }
 
-  #remember(nextOffset: number, nextSeq: number): void {
+  /** Notes that the batch at `nextOffset` is at stream sequence `nextSeq` (for the next sequential fetch). */
+  remember(nextOffset: number, nextSeq: number): void {
     this.#cursors.delete(nextOffset);
     this.#cursors.set(nextOffset, nextSeq);
     if (this.#cursors.size > CURSOR_ENTRIES) this.#cursors.delete(this.#cursors.keys().next().value!);
@@ -404,7 +297,8 @@ export class PartitionStream {
     return this.#query({ last_by_subj: this.subject });
   }
 
-  #get(seq: number): Promise<Located | null> {
+  /** The batch at stream sequence `seq`, or null. */
+  get(seq: number): Promise<Located | null> {
     return this.#query({ seq });
   }
 
