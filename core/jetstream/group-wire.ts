@@ -57,7 +57,7 @@ export function errorFromWire(wire: WireError): Error {
   const error = Object.create(proto) as errors.SluiceError;
   Object.defineProperties(error, {
     message: { value: wire.message, writable: true, configurable: true },
-    name: { value: wire.name, writable: true, configurable: true },
+    name: { value: wire.name, writable: true, configurable: true, enumerable: true },
     code: { value: wire.code, enumerable: true },
     retriable: { value: wire.retriable, enumerable: true },
     stack: { value: `${wire.name}: ${wire.message}\n    (from the group coordinator)`, writable: true, configurable: true },

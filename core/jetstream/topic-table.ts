@@ -107,7 +107,13 @@ export class TopicTable {
       throw error;
     }
     const state = this.#set(record);
-    await this.ensureStreams(state, 0);
+    try {
+      await this.ensureStreams(state, 0);
+    } catch (error) {
+      // Not placeable (e.g. more replicas than nodes): take the name back rather than leave a topic without streams.
+      await this.remove(record.name).catch(() => {});
+      throw error;
+    }
     return state;
   }
 
