@@ -13,6 +13,7 @@ import { createProducer, openCluster, type JetStreamCluster, type RecordMetadata
 import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
 import { tempDir } from '../../helpers.js';
+import { cliSession } from '../../cli/cli-helpers.js';
 import { readAll } from '../conformance/cluster-conformance.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/jetstream-group-member.ts', import.meta.url));
@@ -36,13 +37,14 @@ async function leaderOf(cluster: JetStreamCluster, topic: string, partition: num
   return nats.nodes.findIndex((n) => n.name === leader);
 }
 
+beforeAll(async () => {
+  nats = await startNatsCluster(3);
+}, 60_000);
+afterAll(async () => {
+  await nats?.destroy();
+});
+
 describe('JetStream engine on a 3-node cluster', () => {
-  beforeAll(async () => {
-    nats = await startNatsCluster(3);
-  }, 60_000);
-  afterAll(async () => {
-    await nats?.destroy();
-  });
 
   test('produce with acks=all while the partition leader node is SIGKILLed and restarted: every acknowledged record is read exactly once at its offset, offsets dense', async () => {
     const cluster = await openEngine(`repl${++prefixes}`);
@@ -156,6 +158,31 @@ describe('JetStream engine on a 3-node cluster', () => {
     const fresh = await openEngine(prefix);
     expect((await fresh.fetchOffsets('jsg')).map((c) => c.offset)).toEqual(ends);
   }, 400_000);
+});
+
+describe('sluice CLI with --jetstream', () => {
+  test('topics create -r 3 and topics describe show each partition\'s leader, replicas and in-sync replicas; produce and consume go through JetStream', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const env = { SLUICE_JETSTREAM: nats.servers.join(','), SLUICE_JETSTREAM_PREFIX: `cli${++prefixes}` };
+    const created = await cli.run(['topics', 'create', 'orders', '-p', '2', '-r', '3'], { env });
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('created topic orders with 2 partitions\n');
+    const produced = await cli.run(['produce', 'orders', '-K', ':'], { env, input: 'a:1\nb:2\nc:3\n' });
+    expect(produced.code, produced.stderr).toBe(0);
+    const described = await cli.run(['topics', 'describe', 'orders'], { env });
+    expect(described.code, described.stderr).toBe(0);
+    const [header, ...rows] = described.stdout.trim().split('\n').slice(1);
+    expect(header.split(/\s+/)).toEqual(['PARTITION', 'START', 'END', 'BYTES', 'SEGMENTS', 'LEADER', 'REPLICAS', 'ISR']);
+    for (const row of rows) {
+      const cells = row.trim().split(/\s+/);
+      expect(nats.nodes.map((n) => n.name)).toContain(cells[5]);
+      expect(cells[6].split(',').sort()).toEqual(['n1', 'n2', 'n3']);
+      expect(cells[7].split(',')).toContain(cells[5]);
+    }
+    const consumed = await cli.run(['consume', 'orders', '-o', 'beginning', '-e', '-f', '%k=%s\n'], { env });
+    expect(consumed.code, consumed.stderr).toBe(0);
+    expect(consumed.stdout.trim().split('\n').sort()).toEqual(['a=1', 'b=2', 'c=3']);
+  }, 180_000);
 });
 
 /** The group's coordinator lease, read with a plain client. */
