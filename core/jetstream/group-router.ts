@@ -109,7 +109,14 @@ export class GroupRouter {
     this.#subscription = options.nc.subscribe(this.#subject, {
       callback: (error, msg) => {
         if (error) return;
-        void this.#serve(decodeWire<GroupRequestMessage>(msg.data)).then((reply) => msg.respond(encodeWire(reply)));
+        let request: GroupRequestMessage;
+        try {
+          request = decodeWire<GroupRequestMessage>(msg.data);
+        } catch (decodeError) {
+          msg.respond(encodeWire({ error: errorToWire(decodeError) }));
+          return;
+        }
+        void this.#serve(request).then((reply) => msg.respond(encodeWire(reply)));
       },
     });
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(options.leaseMs / 3)));
