@@ -84,7 +84,7 @@ export function engineSchema(): JsonSchema {
     type: 'object',
     additionalProperties: false,
     description:
-      'Where the log lives: a data directory, memory (gone when the pipeline stops), or a NATS JetStream cluster (replicated). Default: `sluice --jetstream` when given, else the directory of `sluice --data-dir` (./.sluice).',
+      'Where the log lives: a data directory, memory (gone when the pipeline stops), or a NATS JetStream cluster (replicated). Default: the directory of `sluice --data-dir` (./.sluice); `sluice --jetstream` overrides this section.',
     examples: [{ data_dir: './.sluice' }, { in_memory: true }, { jetstream: { servers: ['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], replicas: 3 } }],
     properties: {
       jetstream: {
