@@ -68,6 +68,7 @@ describe('JetStream engine on a 3-node cluster', () => {
     };
     await sendSome(2000);
     const victim = nats.nodes[await leaderOf(cluster, 'acks', 0)];
+    onTestFinished(() => victim.start()); // the next tests need the whole cluster, even if this one fails
     const killed = victim.kill();
     await sendSome(4000); // during the kill and the election
     await killed;
@@ -128,9 +129,11 @@ describe('JetStream engine on a 3-node cluster', () => {
 
     // A NATS node dies (the one leading partition 0's stream) and comes back.
     const victim = nats.nodes[await leaderOf(cluster, 'events', 0)];
+    onTestFinished(() => victim.start()); // the next tests need the whole cluster, even if this one fails
     await victim.kill();
     await produce(4000);
-    await eventually('records consumed while a node is down', () => consumed().size >= 3000, 90_000);
+    const logs = (): string => children.map((c) => `${c.proc.pid}: ${c.log.split('\n').slice(-15).join('\n')}`).join('\n');
+    await eventually(() => `records consumed while a node is down (${consumed().size}/3000)\n${logs()}`, () => consumed().size >= 3000, 150_000);
     await victim.start();
 
     // The process coordinating the group dies.
@@ -157,7 +160,7 @@ describe('JetStream engine on a 3-node cluster', () => {
     // Committed offsets survive: a fresh view reads them from the replicated bucket.
     const fresh = await openEngine(prefix);
     expect((await fresh.fetchOffsets('jsg')).map((c) => c.offset)).toEqual(ends);
-  }, 400_000);
+  }, 500_000);
 });
 
 describe('sluice CLI with --jetstream', () => {
