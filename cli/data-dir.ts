@@ -4,13 +4,47 @@
  * Writing commands take the lock; the engine's DataDirLockedError names the owner's pid.
  *
  * Only `topics create` may create a missing directory: every other command says there is none,
- * rather than leave an empty directory behind.
+ * rather than leave an empty directory behind. With `--jetstream` (or SLUICE_JETSTREAM) every
+ * command opens the JetStream engine instead (no lock: any number of processes share it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SluiceError } from '../core/errors.js';
-import type { Broker } from '../core/index.js';
+import type { Command } from 'commander';
+import type { Cluster, JetStreamClusterOptions } from '../core/index.js';
 import { loadCore } from './load-core.js';
+
+/** Where a command's engine is: a data directory (absolute path), or a JetStream cluster. */
+export type EngineTarget = string | { jetstream: JetStreamClusterOptions };
+
+/** The global engine options (`--data-dir`, `--jetstream` and the NATS credentials). */
+export interface EngineGlobalOptions {
+  dataDir: string;
+  jetstream?: string;
+  jetstreamReplicas?: string;
+  jetstreamPrefix?: string;
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
+  natsCreds?: string;
+}
+
+/** The engine a command runs on: `--jetstream nats://…` (or SLUICE_JETSTREAM) wins over `--data-dir`. */
+export function engineTarget(command: Command): EngineTarget {
+  const g = command.optsWithGlobals<EngineGlobalOptions>();
+  if (g.jetstream === undefined || g.jetstream === '') return resolveDataDir(g.dataDir);
+  const replicas = g.jetstreamReplicas === undefined ? undefined : Number(g.jetstreamReplicas);
+  return {
+    jetstream: {
+      servers: g.jetstream,
+      ...(replicas !== undefined ? { replicas } : {}),
+      ...(g.jetstreamPrefix !== undefined ? { prefix: g.jetstreamPrefix } : {}),
+      ...(g.natsUser !== undefined ? { user: g.natsUser, password: g.natsPassword } : {}),
+      ...(g.natsToken !== undefined ? { token: g.natsToken } : {}),
+      ...(g.natsCreds !== undefined ? { credentialsFile: g.natsCreds } : {}),
+    },
+  };
+}
 
 /** The data directory given on the command line (or its default), as an absolute path. */
 export function resolveDataDir(dataDir: string): string {
@@ -36,10 +70,11 @@ function assertDataDir(dataDir: string): void {
 }
 
 /** Opens an existing data directory read-only (no lock; follows the owner's appends). */
-export async function openForReading(dataDir: string): Promise<Broker> {
-  assertDataDir(dataDir);
+export async function openForReading(target: EngineTarget): Promise<Cluster> {
   const { openCluster } = await loadCore();
-  return openCluster({ dataDir, readOnly: true, autoCreateTopics: false });
+  if (typeof target !== 'string') return openCluster({ jetstream: { ...target.jetstream, autoCreateTopics: false, maintenanceIntervalMs: 0 } });
+  assertDataDir(target);
+  return openCluster({ dataDir: target, readOnly: true, autoCreateTopics: false });
 }
 
 /**
@@ -47,14 +82,15 @@ export async function openForReading(dataDir: string): Promise<Broker> {
  * @param options.create allow creating a missing directory (only `topics create` does).
  * @throws DataDirLockedError when another live process owns it; NoDataDirError when missing.
  */
-export async function openForWriting(dataDir: string, options: { create?: boolean } = {}): Promise<Broker> {
-  if (!options.create) assertDataDir(dataDir);
+export async function openForWriting(target: EngineTarget, options: { create?: boolean } = {}): Promise<Cluster> {
   const { openCluster } = await loadCore();
-  return openCluster({ dataDir, autoCreateTopics: false });
+  if (typeof target !== 'string') return openCluster({ jetstream: { ...target.jetstream, autoCreateTopics: false, maintenanceIntervalMs: 0 } });
+  if (!options.create) assertDataDir(target);
+  return openCluster({ dataDir: target, autoCreateTopics: false });
 }
 
 /** Runs `body` on a cluster and closes it however `body` ends. */
-export async function withCluster<T>(open: Promise<Broker>, body: (cluster: Broker) => Promise<T>): Promise<T> {
+export async function withCluster<T>(open: Promise<Cluster>, body: (cluster: Cluster) => Promise<T>): Promise<T> {
   const cluster = await open;
   try {
     return await body(cluster);

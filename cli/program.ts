@@ -26,6 +26,13 @@ export function createProgram(): Command {
     .description("Kafka's model — topics, partitions, offsets, a segmented log — in a Node process")
     .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--data-dir <dir>', 'data directory').env('SLUICE_DATA_DIR').default(DEFAULT_DATA_DIR))
+    .addOption(new Option('--jetstream <servers>', 'run on a NATS JetStream cluster instead of a data directory (comma-separated nats:// URLs)').env('SLUICE_JETSTREAM'))
+    .addOption(new Option('--jetstream-replicas <n>', 'JetStream replicas of new topics and of the engine\'s KV bucket (1-5; default 1)').env('SLUICE_JETSTREAM_REPLICAS'))
+    .addOption(new Option('--jetstream-prefix <prefix>', 'prefix of the engine\'s streams, subjects and KV bucket (default sluice)').env('SLUICE_JETSTREAM_PREFIX'))
+    .addOption(new Option('--nats-user <user>', 'NATS user (with --nats-password)').env('SLUICE_NATS_USER'))
+    .addOption(new Option('--nats-password <password>', 'NATS password').env('SLUICE_NATS_PASSWORD'))
+    .addOption(new Option('--nats-token <token>', 'NATS authentication token').env('SLUICE_NATS_TOKEN'))
+    .addOption(new Option('--nats-creds <file>', 'NATS credentials file (.creds)').env('SLUICE_NATS_CREDS'))
     .exitOverride()
     .configureOutput({
       // Commander's own errors ("error: unknown command 'x'"), in the CLI's one-line form.
@@ -43,6 +50,7 @@ export function createProgram(): Command {
         '  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :',
         "  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'",
         '  $ SLUICE_DATA_DIR=/var/lib/sluice sluice topics describe orders',
+        '  $ sluice --jetstream nats://n1:4222,nats://n2:4222 --jetstream-replicas 3 topics create orders -p 8',
       ].join('\n'),
     );
   registerTopicsCommand(program);

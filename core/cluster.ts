@@ -1,7 +1,7 @@
 /**
  * The client API's view of an engine: the one seam between `streams/`, `connectors/`, the CLI and
- * a log engine. The embedded `Broker` implements it in-process; a Kafka-protocol client or a
- * JetStream-backed store can implement it later. Every method is asynchronous and speaks in
+ * a log engine. The embedded `Broker` implements it in-process, `JetStreamCluster`
+ * (`core/jetstream/`) over a NATS JetStream cluster; a Kafka-protocol client can implement it later. Every method is asynchronous and speaks in
  * topics, partitions, offsets and RecordBatch v2 bytes — never in segments or files.
  */
 import type { LogConfig, LogConfigInput } from './log/log-config.js';
@@ -16,6 +16,12 @@ export interface CreateTopicOptions {
   partitions?: number;
   /** Topic config overrides, e.g. `{ 'cleanup.policy': 'compact' }`. */
   config?: LogConfigInput;
+  /**
+   * Copies of each partition (Kafka's replication factor). The embedded engine has one copy and
+   * refuses more; on JetStream it is each partition stream's `num_replicas` (1-5; default: the
+   * engine's `replicas`).
+   */
+  replicationFactor?: number;
 }
 
 export interface PartitionDescription {
@@ -23,7 +29,14 @@ export interface PartitionDescription {
   logStartOffset: number;
   logEndOffset: number;
   sizeInBytes: number;
+  /** Segment files (embedded); stored batches, one JetStream message each (JetStream). */
   segments: number;
+  /** Where the engine has replicas (JetStream): the node leading the partition, null while it has none. */
+  leader?: string | null;
+  /** Every node holding a copy, the leader first. */
+  replicas?: string[];
+  /** The replicas that are current (Kafka's in-sync replicas), the leader first. */
+  isr?: string[];
 }
 
 export interface TopicDescription {

@@ -252,3 +252,14 @@ export class UnsupportedVersionError extends SluiceError {
     super('UNSUPPORTED_VERSION', message);
   }
 }
+
+/**
+ * The process asked no longer coordinates the group (JetStream engine: another process took the
+ * group's lease, or this one lost contact with JetStream). Retriable: ask again (the request is
+ * routed to the new coordinator); the member usually has to rejoin there.
+ */
+export class NotCoordinatorError extends SluiceError {
+  constructor(readonly groupId: string, reason: string) {
+    super('NOT_COORDINATOR', `this process no longer coordinates group "${groupId}" (${reason}); nothing was stored`, { retriable: true });
+  }
+}

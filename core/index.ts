@@ -27,7 +27,10 @@ export type {
   TopicDescription,
   TopicPartition,
 } from './cluster.js';
-export { Broker, openCluster, type BrokerOptions } from './engine/broker.js';
+export { Broker, type BrokerOptions } from './engine/broker.js';
+export { openCluster, type JetStreamEngineOptions } from './open-cluster.js';
+export type { JetStreamCluster, JetStreamClusterOptions } from './jetstream/jetstream-cluster.js';
+export type { NatsConnectOptions, NatsTlsOptions } from './jetstream/nats-connect-options.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
 export { createConsumer, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetResetPolicy } from './client/consumer.js';
 export {

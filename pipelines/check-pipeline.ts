@@ -88,7 +88,24 @@ function checkEngine(engine: unknown, problems: Problems): EngineSpec {
   if (inMemory && engine.data_dir !== undefined) {
     problems.add('/engine', 'give data_dir or in_memory: true, not both');
   }
-  return { dataDir: typeof engine.data_dir === 'string' ? engine.data_dir : undefined, inMemory };
+  const js = isObj(engine.jetstream) ? engine.jetstream : undefined;
+  if (js && (inMemory || engine.data_dir !== undefined)) problems.add('/engine/jetstream', 'give jetstream, data_dir or in_memory: true, only one');
+  if (js && js.token !== undefined && js.user !== undefined) problems.add('/engine/jetstream/token', 'give one way to authenticate, not both user and token');
+  const tls = js && isObj(js.tls) ? js.tls : undefined;
+  const jetstream = js
+    ? {
+        servers: js.servers as string | string[],
+        ...(typeof js.replicas === 'number' ? { replicas: js.replicas } : {}),
+        ...(typeof js.prefix === 'string' ? { prefix: js.prefix } : {}),
+        ...(typeof js.user === 'string' ? { user: js.user, password: typeof js.password === 'string' ? js.password : undefined } : {}),
+        ...(typeof js.token === 'string' ? { token: js.token } : {}),
+        ...(typeof js.credentials_file === 'string' ? { credentialsFile: js.credentials_file } : {}),
+        ...(tls
+          ? { tls: { caFile: tls.ca_file as string | undefined, certFile: tls.cert_file as string | undefined, keyFile: tls.key_file as string | undefined, handshakeFirst: tls.handshake_first === true } }
+          : {}),
+      }
+    : undefined;
+  return { dataDir: typeof engine.data_dir === 'string' ? engine.data_dir : undefined, inMemory, ...(jetstream ? { jetstream } : {}) };
 }
 
 function checkTopics(topics: unknown, problems: Problems): Map<string, TopicSpec> {

@@ -3,7 +3,7 @@
  * durations in milliseconds, module paths absolute, and the file location of every part (for
  * run-time messages). Made by `loadPipeline`; run by `runPipeline`.
  */
-import type { LogConfigInput } from '../core/index.js';
+import type { JetStreamClusterOptions, LogConfigInput } from '../core/index.js';
 import type { ValidConfig } from '../connectors/index.js';
 import type { Expression } from './expression.js';
 import type { Location } from './source-map.js';
@@ -29,6 +29,8 @@ export interface EngineSpec {
   /** The data directory from the file (as written: relative to the working directory); none means the CLI's `--data-dir`. */
   readonly dataDir?: string;
   readonly inMemory: boolean;
+  /** `engine.jetstream`: run on a JetStream cluster. */
+  readonly jetstream?: JetStreamClusterOptions;
 }
 
 export interface TopicSpec {

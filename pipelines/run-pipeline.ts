@@ -1,5 +1,5 @@
 /**
- * Runs a validated pipeline on an embedded engine:
+ * Runs a validated pipeline on its engine (embedded, or JetStream with `engine.jetstream` or `--jetstream`):
  *
  * 1. builds the streams topology (importing custom modules) — before anything is opened, so a
  *    broken module changes nothing on disk;
@@ -23,7 +23,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import path from 'node:path';
-import { openCluster, startBroker, TopicExistsError, type Broker, type KafkaBroker, type StartBrokerOptions } from '../core/index.js';
+import { openCluster, startBroker, TopicExistsError, type Cluster, type JetStreamClusterOptions, type KafkaBroker, type StartBrokerOptions } from '../core/index.js';
 import { ConnectorFailedError, createConnectRuntime, RECORDS_CHANNEL, type ConnectorRecordsEvent, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
 import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../streams/index.js';
 import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
@@ -32,6 +32,8 @@ import type { Pipeline } from './pipeline.js';
 export interface RunPipelineOptions {
   /** Data directory when the pipeline is not in memory (default `./.sluice`); the CLI passes engine.data_dir or --data-dir. */
   dataDir?: string;
+  /** Run on a JetStream cluster (the CLI's `--jetstream`); overrides the file's engine section. */
+  jetstream?: JetStreamClusterOptions;
   /** Return once every source is drained, every stream caught up and every sink flushed. */
   untilIdle?: boolean;
   /** With `untilIdle`: how long everything must stay idle (default 1000 ms). */
@@ -95,9 +97,12 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   };
   subscribe(RECORDS_CHANNEL, onRecords);
   const topology = await buildTopology(pipeline, { importModule: options.importModule });
-  const cluster = pipeline.engine.inMemory
-    ? await openCluster({ inMemory: true, autoCreateTopics: false })
-    : await openCluster({ dataDir: path.resolve(options.dataDir ?? pipeline.engine.dataDir ?? '.sluice'), autoCreateTopics: false });
+  const jetstream = options.jetstream ?? pipeline.engine.jetstream;
+  const cluster: Cluster = jetstream
+    ? await openCluster({ jetstream: { ...jetstream, autoCreateTopics: false } })
+    : pipeline.engine.inMemory
+      ? await openCluster({ inMemory: true, autoCreateTopics: false })
+      : await openCluster({ dataDir: path.resolve(options.dataDir ?? pipeline.engine.dataDir ?? '.sluice'), autoCreateTopics: false });
 
   let failure: Error | null = null;
   const stopping = new AbortController();
@@ -195,7 +200,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 }
 
 /** Creates the declared topics, the sources' topics and the streams' dead-letter topics that do not exist yet. */
-async function createTopics(cluster: Broker, pipeline: Pipeline): Promise<void> {
+async function createTopics(cluster: Cluster, pipeline: Pipeline): Promise<void> {
   const wanted = new Map<string, { partitions: number; config?: Record<string, unknown> }>();
   for (const t of pipeline.topics.values()) wanted.set(t.name, { partitions: t.partitions, config: t.config as Record<string, unknown> });
   for (const s of pipeline.sources) {

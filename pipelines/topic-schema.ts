@@ -83,9 +83,43 @@ export function engineSchema(): JsonSchema {
   return {
     type: 'object',
     additionalProperties: false,
-    description: 'Where the log lives: a data directory, or memory (gone when the pipeline stops). Default: the directory of `sluice --data-dir` (./.sluice).',
-    examples: [{ data_dir: './.sluice' }, { in_memory: true }],
+    description:
+      'Where the log lives: a data directory, memory (gone when the pipeline stops), or a NATS JetStream cluster (replicated). Default: the directory of `sluice --data-dir` (./.sluice); `sluice --jetstream` overrides this section.',
+    examples: [{ data_dir: './.sluice' }, { in_memory: true }, { jetstream: { servers: ['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], replicas: 3 } }],
     properties: {
+      jetstream: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['servers'],
+        description: 'Run on a NATS JetStream cluster: every topic-partition is a JetStream stream (replicated by Raft), offsets, groups and topic metadata live in a replicated KV bucket. Several pipelines and processes can share it.',
+        properties: {
+          servers: {
+            description: 'NATS server URLs: a list, or a comma-separated string.',
+            type: ['string', 'array'],
+            minLength: 1,
+            items: { type: 'string', minLength: 1 },
+            minItems: 1,
+            examples: [['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], '${NATS_URL}'],
+          },
+          replicas: { type: 'integer', minimum: 1, maximum: 5, default: 1, description: 'Replicas of each topic stream and of the engine\'s KV bucket (3 survives the loss of one node).', examples: [3] },
+          prefix: { type: 'string', pattern: '^[A-Za-z0-9-]{1,32}$', default: 'sluice', description: 'Prefix of the engine\'s streams, subjects and KV bucket.', examples: ['orders-etl'] },
+          user: { type: 'string', minLength: 1, description: 'NATS user (with password).', examples: ['sluice'] },
+          password: { type: 'string', description: 'Password of user (use ${ENV_VAR}).', examples: ['${NATS_PASSWORD}'] },
+          token: { type: 'string', minLength: 1, description: 'NATS authentication token (use ${ENV_VAR}).', examples: ['${NATS_TOKEN}'] },
+          credentials_file: { type: 'string', minLength: 1, description: 'NATS credentials file (.creds).', examples: ['/etc/sluice/app.creds'] },
+          tls: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'TLS to the servers (also implied by tls:// URLs).',
+            properties: {
+              ca_file: { type: 'string', minLength: 1, description: 'PEM CA file to trust.', examples: ['/etc/ssl/nats-ca.pem'] },
+              cert_file: { type: 'string', minLength: 1, description: 'PEM client certificate (mutual TLS).', examples: ['/etc/sluice/client-cert.pem'] },
+              key_file: { type: 'string', minLength: 1, description: 'PEM key of cert_file.', examples: ['/etc/sluice/client-key.pem'] },
+              handshake_first: { type: 'boolean', default: false, description: 'TLS handshake before the server INFO.', examples: [true] },
+            },
+          },
+        },
+      },
       data_dir: { type: 'string', minLength: 1, description: 'Data directory (relative to the working directory); created if missing. Overrides --data-dir.', examples: ['/var/lib/sluice', '${DATA_DIR:-./.sluice}'] },
       in_memory: { type: 'boolean', default: false, description: 'Keep everything in memory: for tests and one-shot batch jobs.', examples: [true] },
     },

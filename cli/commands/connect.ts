@@ -16,7 +16,7 @@ import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { printConfigProblems } from '../config-problems.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
-import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForWriting, withCluster } from '../data-dir.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
@@ -103,7 +103,7 @@ export function registerConnectCommand(program: Command): void {
         process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} valid\n`);
         return;
       }
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const dataDir = engineTarget(command);
       await withLogging(options, () => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
         let failure: { name: string; error: Error } | null = null;
         const stopping = new AbortController();

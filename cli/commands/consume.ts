@@ -6,9 +6,9 @@
  */
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import type { Broker, Consumer, ConsumerRecord, TopicPartition } from '../../core/index.js';
+import type { Cluster, Consumer, ConsumerRecord, TopicPartition } from '../../core/index.js';
 import { delimiter, nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
-import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForReading, openForWriting, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { compileFormat, defaultFormatter, jsonFormatter, OutputChunk, type RecordFormatter } from '../format.js';
 import { loadCore, type Core } from '../load-core.js';
@@ -56,7 +56,7 @@ export function registerConsumeCommand(program: Command): void {
       if (options.json && options.format !== undefined) throw new UsageError('-J and -f exclude each other: -J prints JSON envelopes');
       const formatter =
         options.format !== undefined ? compileFormat(options.format) : options.json ? jsonFormatter(options.delimiter) : defaultFormatter(options.keySeparator, options.delimiter);
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const dataDir = engineTarget(command);
       if (options.group === undefined && (topics.length > 1 || topics[0].startsWith('^'))) {
         throw new UsageError('several topics or a ^regex need a group (-G GROUP): without one, consume reads one topic');
       }
@@ -73,7 +73,7 @@ export function registerConsumeCommand(program: Command): void {
     });
 }
 
-async function consume(cluster: Broker, topic: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+async function consume(cluster: Cluster, topic: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
   const { ClosedError, createConsumer, UnknownPartitionError } = await loadCore();
   const count = await cluster.partitionCount(topic);
   if (options.partition !== undefined && options.partition >= count) throw new UnknownPartitionError(topic, options.partition, count);
@@ -86,7 +86,7 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
 }
 
 /** `consume -G`: a group member; commits what was written after each poll (at-least-once). */
-async function consumeInGroup(cluster: Broker, topics: readonly string[], groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+async function consumeInGroup(cluster: Cluster, topics: readonly string[], groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
   const { ClosedError, createGroupConsumer } = await loadCore();
   const names = topics.filter((t) => !t.startsWith('^'));
   for (const name of names) await cluster.partitionCount(name); // an unknown topic fails here, clearly
@@ -203,7 +203,7 @@ function subscription(topics: readonly string[]): string[] | RegExp {
 }
 
 /** Records between each partition's position and its end, summed. */
-async function lag(cluster: Broker, consumer: Pick<Consumer, 'position'>, assignment: readonly TopicPartition[]): Promise<number> {
+async function lag(cluster: Cluster, consumer: Pick<Consumer, 'position'>, assignment: readonly TopicPartition[]): Promise<number> {
   let total = 0;
   for (const tp of assignment) {
     const [position, end] = await Promise.all([consumer.position(tp), cluster.listOffset(tp.topic, tp.partition, 'latest')]);

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { Admin, OffsetResetTarget } from '../../core/index.js';
-import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForReading, openForWriting, withCluster, type EngineTarget } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { loadCore } from '../load-core.js';
 import { formatTable } from '../table.js';
@@ -22,7 +22,7 @@ interface ResetOptions {
   execute?: boolean;
 }
 
-const dataDirOf = (command: Command): string => resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+const dataDirOf = (command: Command): EngineTarget => engineTarget(command);
 
 async function admin(cluster: Parameters<Parameters<typeof withCluster>[1]>[0]): Promise<Admin> {
   const { createAdmin } = await loadCore();

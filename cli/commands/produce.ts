@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import type { CompressionType, Producer, ProducerRecord } from '../../core/index.js';
 import { delimiter, nonNegativeInteger, separator } from '../arguments.js';
-import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForWriting, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { readLineBatches } from '../line-reader.js';
 import { loadCore } from '../load-core.js';
@@ -51,7 +51,7 @@ export function registerProduceCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :\n  $ printf "a;b;" | sluice produce orders -D ";" -k c-1 -H source=cli')
     .action(async (topic: string, options: ProduceOptions, command: Command) => {
       if (options.key !== undefined && options.keySeparator !== undefined) throw new UsageError('-k and -K exclude each other: one fixed key, or a key from each line');
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const dataDir = engineTarget(command);
       const { bytesSerde, createProducer, UnknownPartitionError } = await loadCore();
       await withCluster(openForWriting(dataDir), async (cluster) => {
         const partitions = await cluster.partitionCount(topic); // UnknownTopicError before reading stdin

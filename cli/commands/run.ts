@@ -17,7 +17,7 @@ import { nonNegativeInteger, positiveInteger } from '../arguments.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
-import { resolveDataDir } from '../data-dir.js';
+import { engineTarget, resolveDataDir } from '../data-dir.js';
 import { hostPort, type HostPort } from '../host-port.js';
 import { statusLines, summaryText } from '../status-text.js';
 import { LiveLines, Rates } from '../status-line.js';
@@ -73,8 +73,10 @@ export function registerRunCommand(program: Command): void {
       try {
         const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => {
           logger.info(`pipeline ${pipeline.name} starting`, { file, untilIdle: options.untilIdle === true });
+          const target = engineTarget(command);
           return runPipeline(pipeline, {
             dataDir: resolveDataDir(pipeline.engine.dataDir ?? command.optsWithGlobals<{ dataDir: string }>().dataDir),
+            ...(typeof target !== 'string' ? { jetstream: target.jetstream } : {}),
             untilIdle: options.untilIdle === true,
             idleMs: options.idleMs,
             signal: stopping.signal,

@@ -5,17 +5,13 @@
 import type { Command } from 'commander';
 import type { LogConfigInput, TopicDescription } from '../../core/index.js';
 import { keyValue, positiveInteger } from '../arguments.js';
-import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { engineTarget, openForReading, openForWriting, withCluster, type EngineTarget } from '../data-dir.js';
 import { asUsage } from '../errors.js';
 import { loadCore } from '../load-core.js';
 import { formatTable } from '../table.js';
 
-interface GlobalOptions {
-  dataDir: string;
-}
-
-function dataDirOf(command: Command): string {
-  return resolveDataDir(command.optsWithGlobals<GlobalOptions>().dataDir);
+function dataDirOf(command: Command): EngineTarget {
+  return engineTarget(command);
 }
 
 export function registerTopicsCommand(program: Command): void {
@@ -30,9 +26,10 @@ export function registerTopicsCommand(program: Command): void {
     .argument('<name>', 'topic name (letters, digits, ".", "_", "-")')
     .option('-p, --partitions <count>', 'number of partitions', positiveInteger('-p', 'partition count'), 1)
     .option('-c, --config <key=value>', 'topic config override, repeatable (e.g. cleanup.policy=compact)', keyValue('-c'))
+    .option('-r, --replication-factor <count>', 'copies of each partition (JetStream engine: stream replicas, 1-5)', positiveInteger('-r', 'replication factor'))
     .option('--if-not-exists', 'succeed quietly when the topic already exists')
     .addHelpText('after', '\nExample:\n  $ sluice topics create orders -p 8 -c retention.ms=86400000 -c segment.bytes=104857600')
-    .action(async (name: string, options: { partitions: number; config?: Record<string, string>; ifNotExists?: boolean }, command: Command) => {
+    .action(async (name: string, options: { partitions: number; replicationFactor?: number; config?: Record<string, string>; ifNotExists?: boolean }, command: Command) => {
       const { createAdmin, parseLogConfig, TopicExistsError } = await loadCore();
       // Validated here, before the directory is opened (or created), so a bad name changes nothing.
       const { validateTopicName } = await import('../../core/engine/topic-registry.js');
@@ -41,7 +38,7 @@ export function registerTopicsCommand(program: Command): void {
       asUsage(() => parseLogConfig(config));
       await withCluster(openForWriting(dataDirOf(command), { create: true }), async (cluster) => {
         try {
-          const created = await createAdmin(cluster).createTopics([{ topic: name, numPartitions: options.partitions, configs: config }]);
+          const created = await createAdmin(cluster).createTopics([{ topic: name, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: config }]);
           const n = created[0].partitions.length;
           process.stdout.write(`created topic ${name} with ${n} partition${n === 1 ? '' : 's'}\n`);
         } catch (error) {
@@ -65,7 +62,7 @@ export function registerTopicsCommand(program: Command): void {
 
   topics
     .command('describe')
-    .description('show partitions (start/end offsets, bytes, segments) and config overrides (read-only)')
+    .description('show partitions (start/end offsets, bytes, segments; leader, replicas and in-sync replicas on JetStream) and config overrides (read-only)')
     .argument('<name>', 'topic name')
     .option('--json', 'print the description as JSON (with the full effective config)')
     .addHelpText('after', '\nExample:\n  $ sluice topics describe orders')
@@ -109,6 +106,11 @@ export function registerTopicsCommand(program: Command): void {
 export function describeText(d: TopicDescription): string {
   const overrides = Object.entries(d.overrides).map(([k, v]) => `${k}=${v}`);
   const header = `Topic: ${d.name}\tPartitions: ${d.partitions.length}\tConfig: ${overrides.length > 0 ? overrides.join(',') : '(defaults)'}\n`;
-  const rows = d.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset, p.sizeInBytes, p.segments].map(String));
-  return header + formatTable(['PARTITION', 'START', 'END', 'BYTES', 'SEGMENTS'], rows);
+  // Engines with replicas (JetStream) also say who leads each partition and which copies are current, as kafka-topics.sh does.
+  const replicated = d.partitions.some((p) => p.replicas !== undefined);
+  const rows = d.partitions.map((p) => [
+    ...[p.partition, p.logStartOffset, p.logEndOffset, p.sizeInBytes, p.segments].map(String),
+    ...(replicated ? [p.leader ?? 'none', (p.replicas ?? []).join(','), (p.isr ?? []).join(',')] : []),
+  ]);
+  return header + formatTable(['PARTITION', 'START', 'END', 'BYTES', 'SEGMENTS', ...(replicated ? ['LEADER', 'REPLICAS', 'ISR'] : [])], rows);
 }

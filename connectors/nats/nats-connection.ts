@@ -15,11 +15,11 @@
  *   nats.credentials.file: /etc/sluice/app.creds
  *   nats.tls.ca.file: /etc/ssl/nats-ca.pem
  */
-import fs from 'node:fs/promises';
-import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { ConfigProblem, JsonSchema } from '../connector.js';
 import { UnreachableError } from '../retry-policy.js';
 import { InvalidConfigError } from '../../core/index.js';
+import { backoffDelays, natsConnectOptions, serverList } from '../../core/jetstream/nats-connect-options.js';
 
 export interface NatsConnectionConfig {
   'nats.servers': string | string[];
@@ -147,63 +147,40 @@ export function connectionProblems(config: NatsConnectionConfig): ConfigProblem[
   return problems;
 }
 
-/** `nats.servers` as a list. */
-export function serverList(servers: string | string[]): string[] {
-  return (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-}
-
 /**
- * The nats.js options for `config`; reads the credentials file.
+ * The nats.js options for `config` (see `core/jetstream/nats-connect-options.ts`, shared with the
+ * JetStream engine); reads the credentials file.
  * @throws InvalidConfigError when the credentials file cannot be read.
  */
 export async function connectionOptions(config: NatsConnectionConfig, connectorName: string): Promise<NodeConnectionOptions> {
-  const servers = serverList(config['nats.servers']);
-  const options: NodeConnectionOptions = {
-    servers,
-    name: config['nats.name'] ?? `sluice-${connectorName}`,
-    timeout: config['nats.connect.timeout.ms'],
-    maxReconnectAttempts: -1,
-    reconnectJitter: 0, // the delay handler below adds its own
-    reconnectJitterTLS: 0,
-    reconnectDelayHandler: backoffDelays(config['nats.reconnect.wait.ms'], config['nats.reconnect.wait.max.ms']),
-  };
-  if (config['nats.credentials.file'] !== undefined) {
-    let creds: Uint8Array;
-    try {
-      creds = await fs.readFile(config['nats.credentials.file']);
-    } catch (error) {
-      throw new InvalidConfigError(`nats.credentials.file: cannot read ${config['nats.credentials.file']}: ${(error as Error).message}`, 'nats.credentials.file');
-    }
-    options.authenticator = credsAuthenticator(creds);
-  } else if (config['nats.token'] !== undefined) {
-    options.token = config['nats.token'];
-  } else if (config['nats.user'] !== undefined) {
-    options.user = config['nats.user'];
-    options.pass = config['nats.password'];
-  }
   const files = config['nats.tls.ca.file'] ?? config['nats.tls.cert.file'] ?? config['nats.tls.key.file'];
-  if (config['nats.tls'] || files !== undefined || config['nats.tls.handshake.first'] || servers.some((s) => s.startsWith('tls://'))) {
-    options.tls = {
-      ...(config['nats.tls.ca.file'] !== undefined ? { caFile: config['nats.tls.ca.file'] } : {}),
-      ...(config['nats.tls.cert.file'] !== undefined ? { certFile: config['nats.tls.cert.file'] } : {}),
-      ...(config['nats.tls.key.file'] !== undefined ? { keyFile: config['nats.tls.key.file'] } : {}),
-      ...(config['nats.tls.handshake.first'] ? { handshakeFirst: true } : {}),
-    };
-  }
-  return options;
-}
-
-/**
- * A reconnect delay handler: `initialMs` doubling per round up to `maxMs`, ±20 % jitter. nats.js
- * calls it once per round over the servers; the round counter restarts after `reset()`.
- */
-export function backoffDelays(initialMs: number, maxMs: number): (() => number) & { reset(): void } {
-  let round = 0;
-  const next = (): number => {
-    const base = Math.min(maxMs, initialMs * 2 ** Math.min(round++, 30));
-    return Math.max(0, Math.round(base * (0.8 + Math.random() * 0.4)));
-  };
-  return Object.assign(next, { reset: () => void (round = 0) });
+  const tls = config['nats.tls'] || files !== undefined || config['nats.tls.handshake.first'];
+  return natsConnectOptions({
+    servers: config['nats.servers'],
+    name: config['nats.name'] ?? `sluice-${connectorName}`,
+    connectTimeoutMs: config['nats.connect.timeout.ms'],
+    reconnectWaitMs: config['nats.reconnect.wait.ms'],
+    reconnectWaitMaxMs: config['nats.reconnect.wait.max.ms'],
+    ...(config['nats.credentials.file'] !== undefined ? { credentialsFile: config['nats.credentials.file'] } : {}),
+    ...(config['nats.token'] !== undefined ? { token: config['nats.token'] } : {}),
+    ...(config['nats.user'] !== undefined ? { user: config['nats.user'], password: config['nats.password'] } : {}),
+    ...(tls
+      ? {
+          tls: {
+            caFile: config['nats.tls.ca.file'],
+            certFile: config['nats.tls.cert.file'],
+            keyFile: config['nats.tls.key.file'],
+            handshakeFirst: config['nats.tls.handshake.first'],
+          },
+        }
+      : {}),
+  }).catch((error: unknown) => {
+    // Keep the connector's field names in the message and path.
+    if (error instanceof InvalidConfigError && error.path === 'credentialsFile') {
+      throw new InvalidConfigError(`nats.credentials.file: cannot read ${config['nats.credentials.file']}: ${(error.cause as Error | undefined)?.message ?? error.message}`, 'nats.credentials.file');
+    }
+    throw error;
+  });
 }
 
 /** Errors of a connection attempt that are worth retrying (the server is down or unreachable). */

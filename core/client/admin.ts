@@ -13,6 +13,8 @@ import type { LogConfigInput } from '../log/log-config.js';
 export interface NewTopic {
   topic: string;
   numPartitions?: number;
+  /** Copies of each partition (engines with replication: JetStream). */
+  replicationFactor?: number;
   configs?: LogConfigInput;
 }
 
@@ -89,7 +91,7 @@ export class Admin {
 
   async createTopics(topics: readonly NewTopic[]): Promise<TopicDescription[]> {
     const out: TopicDescription[] = [];
-    for (const t of topics) out.push(await this.#cluster.createTopic(t.topic, { partitions: t.numPartitions, config: t.configs }));
+    for (const t of topics) out.push(await this.#cluster.createTopic(t.topic, { partitions: t.numPartitions, config: t.configs, ...(t.replicationFactor !== undefined ? { replicationFactor: t.replicationFactor } : {}) }));
     return out;
   }
 

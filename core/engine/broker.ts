@@ -38,6 +38,7 @@ import { OFFSETS_TOPIC } from '../group/offset-records.js';
 import { DataDirLock, dataDirOwner } from './data-dir-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { LogManager } from './log-manager.js';
+import { OffsetStore } from './offset-store.js';
 import { LogMaintenance } from './log-maintenance.js';
 import { validateTopicName, type TopicRecord } from './topic-registry.js';
 import { sleep } from '../sleep.js';
@@ -114,10 +115,13 @@ export class Broker implements Cluster {
         throw new InvalidConfigError(`offsetsTopicPartitions must be a positive integer, got ${offsetsPartitions}`, 'offsetsTopicPartitions');
       }
       this.#groups = new GroupCoordinator({
-        offsets: {
-          existing: () => this.#offsetsTopicLogs(),
-          create: () => this.#offsetsTopicLogs() ?? this.#createOffsetsTopic(offsetsPartitions),
-        },
+        offsets: new OffsetStore(
+          {
+            existing: () => this.#offsetsTopicLogs(),
+            create: () => this.#offsetsTopicLogs() ?? this.#createOffsetsTopic(offsetsPartitions),
+          },
+          this.#now,
+        ),
         partitionCount: (topic) => this.#logs.get(topic)?.logs.length,
         now: this.#now,
         minSessionTimeoutMs: options.groupMinSessionTimeoutMs ?? 100,
@@ -180,6 +184,9 @@ export class Broker implements Cluster {
       throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${partitions}`);
     }
     this.#checkPartitionLimit(name, partitions);
+    if (options.replicationFactor !== undefined && options.replicationFactor !== 1) {
+      throw new InvalidConfigError(`topic "${name}": replication factor ${options.replicationFactor} needs a replicated engine (JetStream); the embedded engine keeps one copy`, 'replication.factor');
+    }
     const overrides = options.config ?? {};
     parseLogConfig(overrides, this.#defaults); // validate before anything is created
     const record: TopicRecord = { name, partitions, config: overrides, createdMs: this.#now() };
@@ -400,10 +407,6 @@ export class Broker implements Cluster {
   }
 }
 
-/** Opens the embedded engine: `openCluster({ dataDir })` on disk, `openCluster()` in memory. */
-export function openCluster(options: BrokerOptions = {}): Promise<Broker> {
-  return Broker.open(options);
-}
 
 /** Kafka's `Topic.hasCollision`: two different names that are equal once "." is read as "_". */
 function topicsCollide(a: string, b: string): boolean {

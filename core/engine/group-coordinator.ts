@@ -25,6 +25,7 @@ import type {
   JoinGroupRequest,
   JoinGroupResponse,
   LeaveGroupRequest,
+  OffsetCommitEntry,
   OffsetCommitRequest,
   SyncGroupRequest,
   SyncGroupResponse,
@@ -44,15 +45,30 @@ import {
 import { tpKey } from './group.js';
 import { checkGeneration, findMember, unknownMember, validateGroupId } from './group-checks.js';
 import { GroupMembership, type GroupMembershipOptions } from './group-membership.js';
-import { OffsetStore, type OffsetsTopicAccess } from './offset-store.js';
+
 
 const commitChannel = channel('sluice:group:commit');
 
 /** Kafka's `offset.metadata.max.bytes`. */
 const MAX_METADATA_BYTES = 4096;
 
+/**
+ * Where a coordinator keeps committed offsets: in memory for reads, written through to storage
+ * (`OffsetStore`: `__consumer_offsets`; the JetStream engine: a KV bucket). `commit` and `delete`
+ * change memory synchronously and return the write's durability.
+ */
+export interface CommittedOffsetStore {
+  /** Reads what storage holds that memory does not yet. */
+  load(): void;
+  groupIds(): string[];
+  has(groupId: string): boolean;
+  offsets(groupId: string, partitions?: readonly TopicPartition[]): CommittedOffset[];
+  commit(groupId: string, offsets: readonly OffsetCommitEntry[]): { committed: CommittedOffset[]; durable: Promise<void> };
+  delete(groupId: string, topic?: string): { deleted: number; durable: Promise<void> };
+}
+
 export interface GroupCoordinatorOptions extends GroupMembershipOptions {
-  offsets: OffsetsTopicAccess;
+  offsets: CommittedOffsetStore;
   /** Partition count of a topic, undefined when it does not exist. */
   partitionCount(topic: string): number | undefined;
   now: () => number;
@@ -67,14 +83,14 @@ export interface GroupCoordinatorOptions extends GroupMembershipOptions {
 
 export class GroupCoordinator {
   readonly #membership: GroupMembership;
-  readonly #offsets: OffsetStore;
+  readonly #offsets: CommittedOffsetStore;
   readonly #options: GroupCoordinatorOptions;
   #closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.#options = options;
     this.#membership = new GroupMembership(options);
-    this.#offsets = new OffsetStore(options.offsets, options.now);
+    this.#offsets = options.offsets;
     this.#offsets.load();
   }
 
@@ -220,6 +236,11 @@ export class GroupCoordinator {
   async onTopicDeleted(topic: string): Promise<void> {
     const writes = this.#offsets.groupIds().map((groupId) => this.#offsets.delete(groupId, topic).durable);
     await Promise.all(writes);
+  }
+
+  /** Drops a group coordinated elsewhere now (JetStream engine); see `GroupMembership.evict`. */
+  evict(groupId: string, reason: string): void {
+    this.#membership.evict(groupId, reason);
   }
 
   close(): void {

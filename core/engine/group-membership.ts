@@ -63,6 +63,25 @@ export class GroupMembership {
     if (rebalanceChannel.hasSubscribers) rebalanceChannel.publish({ groupId, phase: 'deleted', generationId: group?.generationId ?? 0, members: [], reason: 'deleted' });
   }
 
+  /**
+   * Drops a group whose coordination moved to another process (JetStream engine): its timers stop
+   * and its pending joins and syncs fail with `UnknownMemberIdError`, so the members rejoin
+   * through the new coordinator.
+   */
+  evict(groupId: string, reason: string): void {
+    const group = this.#groups.get(groupId);
+    if (!group) return;
+    if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+    for (const m of group.members.values()) {
+      if (m.sessionTimer) clearTimeout(m.sessionTimer);
+      const gone = new UnknownMemberIdError(`member ${m.memberId} of group "${groupId}" must rejoin: ${reason}`, groupId, m.memberId);
+      m.joinWaiter?.reject(gone);
+      m.syncWaiter?.reject(gone);
+      m.joinWaiter = m.syncWaiter = null;
+    }
+    this.#groups.delete(groupId);
+  }
+
   /** Stops every timer and fails every pending join and sync. */
   close(): void {
     if (this.#closed) return;

@@ -1,0 +1,349 @@
+/**
+ * The JetStream engine: Kafka's model stored on a NATS JetStream cluster, replicated by JetStream's
+ * Raft (one leader and followers per stream, leader election, catch-up). Any number of Sluice
+ * processes can open it at once; they share topics, offsets and consumer groups.
+ *
+ * Layout (prefix `sluice` by default):
+ * - one stream per topic-partition (`PartitionStream`; names in `stream-names.ts`), `num_replicas`
+ *   from the topic's replication factor, one RecordBatch v2 per message;
+ * - one KV bucket `<prefix>` (replicas = the engine's `replicas`) holding the topic table
+ *   (`topics.*`, `TopicTable`), committed offsets (`offsets.*`), group coordinator leases
+ *   (`leases.*`, see `GroupRouter`) and the producer id counter (`producer-id`).
+ *
+ * Topic configs: `retention.bytes` → the stream's `max_bytes` (JetStream drops whole batches,
+ * oldest first); `retention.ms` → a periodic purge of the batches older than it, keeping the last
+ * batch (JetStream's `max_age` would also drop the last one, and with it the log end offset, so
+ * offsets would restart at 0 — Kafka never reuses an offset); `max.message.bytes` → `max_msg_size`
+ * (capped by the server's max payload). `cleanup.policy=compact` is accepted and keeps every record:
+ * every Kafka guarantee of a compacted topic holds (the latest record per key is always there,
+ * offsets never change), but no space is reclaimed — there is no compactor on this engine yet.
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type {
+  Cluster,
+  CommittedOffset,
+  CreateTopicOptions,
+  FetchOptions,
+  FetchResult,
+  GroupDescription,
+  GroupListing,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  ListTopicsOptions,
+  OffsetCommitRequest,
+  OffsetSpec,
+  ProduceOptions,
+  ProduceResult,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  TopicDescription,
+  TopicPartition,
+} from '../cluster.js';
+import { ClosedError, InvalidConfigError, InvalidPartitionsError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
+import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
+import { validateBatch } from '../log/log-validator.js';
+import { validateTopicName } from '../engine/topic-registry.js';
+import { GroupRouter } from './group-router.js';
+import { natsConnectOptions, type NatsConnectOptions } from './nats-connect-options.js';
+import { retryTransient } from './nats-retry.js';
+import { PartitionStream, type StreamAccess } from './partition-stream.js';
+import { streamName, streamSubject } from './stream-names.js';
+import { TopicTable, type TopicState } from './topic-table.js';
+
+export interface JetStreamClusterOptions extends NatsConnectOptions {
+  /** JetStream replicas (1–5) of topics created without a replication factor, and of the engine's KV bucket (default 1). */
+  replicas?: number;
+  /** Prefix of stream names, subjects and the KV bucket (default `sluice`): several Sluice installations can share a NATS account. */
+  prefix?: string;
+  /** Create a topic on first produce or metadata request (default true). */
+  autoCreateTopics?: boolean;
+  /** Partitions of auto-created topics and of `createTopic` without a count (default 1). */
+  defaultPartitions?: number;
+  /** Config every topic starts from. */
+  defaultTopicConfig?: LogConfigInput;
+  /** How often `retention.ms` is applied (default 60 s; 0: only by `runMaintenance`). */
+  maintenanceIntervalMs?: number;
+  /** Kafka's `group.min.session.timeout.ms` (default 100 ms) and `group.max.session.timeout.ms` (default 30 min). */
+  groupMinSessionTimeoutMs?: number;
+  groupMaxSessionTimeoutMs?: number;
+  /** Kafka's `group.initial.rebalance.delay.ms` (default 0). */
+  groupInitialRebalanceDelayMs?: number;
+  /** How long a group coordinator's lease lasts without renewal (default 6 s): a dead coordinator's groups move within it. */
+  coordinatorLeaseMs?: number;
+  /** How long to wait for JetStream to answer at open (default 30 s; a new cluster elects its meta leader first). */
+  openTimeoutMs?: number;
+}
+
+const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+const PREFIX = /^[A-Za-z0-9-]{1,32}$/;
+
+export class JetStreamCluster implements Cluster {
+  readonly readOnly = false;
+  readonly #nc: NatsConnection;
+  readonly #access: StreamAccess;
+  readonly #kv: KV;
+  readonly #topics: TopicTable;
+  readonly #groups: GroupRouter;
+  readonly #prefix: string;
+  readonly #replicas: number;
+  readonly #autoCreate: boolean;
+  readonly #defaultPartitions: number;
+  readonly #partitions = new Map<string, PartitionStream>();
+  #maintenanceTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  private constructor(nc: NatsConnection, access: StreamAccess, kv: KV, topics: TopicTable, options: JetStreamClusterOptions, prefix: string, replicas: number) {
+    this.#nc = nc;
+    this.#access = access;
+    this.#kv = kv;
+    this.#topics = topics;
+    this.#prefix = prefix;
+    this.#replicas = replicas;
+    this.#autoCreate = options.autoCreateTopics ?? true;
+    this.#defaultPartitions = options.defaultPartitions ?? 1;
+    this.#groups = new GroupRouter({
+      nc,
+      kv,
+      prefix,
+      partitionCount: (topic: string) => this.#topics.cached(topic)?.record.partitions,
+      loadTopic: async (topic: string) => void (await this.#topics.find(topic)),
+      minSessionTimeoutMs: options.groupMinSessionTimeoutMs ?? 100,
+      maxSessionTimeoutMs: options.groupMaxSessionTimeoutMs ?? 30 * 60 * 1000,
+      initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
+      leaseMs: options.coordinatorLeaseMs ?? 6000,
+    });
+    const interval = options.maintenanceIntervalMs ?? 60_000;
+    if (interval > 0) {
+      this.#maintenanceTimer = setInterval(() => void this.runMaintenance().catch(() => {}), interval);
+      this.#maintenanceTimer.unref();
+    }
+  }
+
+  /**
+   * Connects to the cluster and opens (or creates) the engine's KV bucket.
+   * @throws InvalidConfigError for bad options; the client's error when no server can be reached.
+   */
+  static async open(options: JetStreamClusterOptions): Promise<JetStreamCluster> {
+    const prefix = options.prefix ?? 'sluice';
+    if (!PREFIX.test(prefix)) throw new InvalidConfigError(`jetstream.prefix "${prefix}" must be 1-32 letters, digits or "-"`, 'jetstream.prefix');
+    const replicas = options.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new InvalidConfigError(`jetstream.replicas must be 1 to 5, got ${options.replicas}`, 'jetstream.replicas');
+    const partitions = options.defaultPartitions ?? 1;
+    if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidConfigError(`defaultPartitions must be a positive integer, got ${partitions}`, 'defaultPartitions');
+    const nc = await connect({ name: 'sluice', ...(await natsConnectOptions(options)) });
+    try {
+      const jsm = await jetstreamManager(nc, { checkAPI: false });
+      const openTimeoutMs = options.openTimeoutMs ?? 30_000;
+      await retryTransient('JetStream account info', () => jsm.getAccountInfo(), { timeoutMs: openTimeoutMs });
+      const js = jetstream(nc);
+      const kv = await retryTransient(`KV bucket ${prefix}`, () => new Kvm(js).create(prefix, { replicas, history: 1 }), { timeoutMs: openTimeoutMs });
+      // The server's max payload bounds a batch (headers need a little room).
+      const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+      const base = parseLogConfig({ 'max.message.bytes': Math.min(DEFAULT_LOG_CONFIG['max.message.bytes'], maxPayload - 1024) });
+      const defaults = parseLogConfig(options.defaultTopicConfig ?? {}, base);
+      const topics = new TopicTable({ kv, jsm, prefix, defaults, duplicateWindowMs: DUPLICATE_WINDOW_MS });
+      await topics.start();
+      return new JetStreamCluster(nc, { nc, js, jsm }, kv, topics, options, prefix, replicas);
+    } catch (error) {
+      await nc.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
+    this.#assertOpen();
+    validateTopicName(name);
+    const partitions = options.partitions ?? this.#defaultPartitions;
+    if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${partitions}`);
+    const replicas = options.replicationFactor ?? this.#replicas;
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+      throw new InvalidConfigError(`topic "${name}": replication factor must be 1 to 5 on JetStream, got ${replicas}`, 'replication.factor');
+    }
+    await this.#topics.create({ name, partitions, replicas, config: options.config ?? {}, createdMs: Date.now() });
+    return this.describeTopic(name);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.#assertOpen();
+    const state = await this.#topics.get(name);
+    await this.#topics.remove(name);
+    for (let p = 0; p < state.record.partitions; p++) this.#partitions.delete(streamName(this.#prefix, name, p));
+    await this.#groups.onTopicDeleted(name);
+  }
+
+  async listTopics(options: ListTopicsOptions = {}): Promise<string[]> {
+    this.#assertOpen();
+    const names = (await this.#topics.names()).sort();
+    return options.includeInternal ? names : names.filter((n) => !n.startsWith('__'));
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription> {
+    this.#assertOpen();
+    const state = await this.#topics.get(name);
+    const partitions = await Promise.all(
+      Array.from({ length: state.record.partitions }, async (_, partition) => {
+        const d = await this.#partition(state, partition).describe();
+        return {
+          partition,
+          logStartOffset: d.logStartOffset,
+          logEndOffset: d.logEndOffset,
+          sizeInBytes: d.sizeInBytes,
+          segments: d.messages,
+          leader: d.leader,
+          replicas: d.replicas,
+          isr: d.isr,
+        };
+      }),
+    );
+    const overrides = Object.fromEntries(Object.keys(state.record.config).map((k) => [k, state.config[k as keyof LogConfig]])) as Partial<LogConfig>;
+    return { name, internal: name.startsWith('__'), config: state.config, overrides, partitions };
+  }
+
+  async createPartitions(name: string, count: number): Promise<void> {
+    this.#assertOpen();
+    const state = await this.#topics.get(name);
+    const current = state.record.partitions;
+    if (!Number.isInteger(count) || count < 1) throw new InvalidPartitionsError(`topic "${name}": partition count must be a positive integer, got ${count}`);
+    if (count < current) throw new InvalidPartitionsError(`topic "${name}" has ${current} partitions; partitions cannot be removed (asked for ${count})`);
+    if (count === current) throw new InvalidPartitionsError(`topic "${name}" already has ${current} partitions`);
+    await this.#topics.addPartitions(name, count);
+  }
+
+  async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
+    this.#assertOpen();
+    const state = await this.#topics.find(topic);
+    if (state) return state.record.partitions;
+    if (!(options.autoCreate && this.#autoCreate)) throw new UnknownTopicError(topic);
+    try {
+      await this.createTopic(topic);
+    } catch (error) {
+      if (!(error instanceof TopicExistsError)) throw error; // created by someone else meanwhile
+    }
+    return (await this.#topics.get(topic)).record.partitions;
+  }
+
+  async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
+    this.#assertOpen();
+    void options; // every acknowledgement waits for JetStream's (a majority of the replicas)
+    const state = await this.#topics.get(topic);
+    const header = validateBatch(batch, state.config, topic, partition);
+    return this.#partition(state, partition).append(batch, header);
+  }
+
+  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    this.#assertOpen();
+    return this.#partition(await this.#topics.get(topic), partition).fetch(offset, options);
+  }
+
+  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number> {
+    this.#assertOpen();
+    return this.#partition(await this.#topics.get(topic), partition).listOffset(spec);
+  }
+
+  /** A producer id from the bucket's counter (CAS increment), unique across every process. */
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    this.#assertOpen();
+    for (;;) {
+      const entry = await retryTransient('read producer id', () => this.#kv.get('producer-id'));
+      const next = entry && entry.operation === 'PUT' ? Number(entry.string()) + 1 : 1;
+      try {
+        if (entry) await this.#kv.update('producer-id', String(next), entry.revision);
+        else await this.#kv.create('producer-id', String(next));
+        return { producerId: next, producerEpoch: 0 };
+      } catch (error) {
+        if (!/wrong last sequence|exists/i.test((error as Error).message)) throw error; // lost the race: read again
+      }
+    }
+  }
+
+  /** Applies `retention.ms` to every partition now (it also runs every `maintenanceIntervalMs`). */
+  async runMaintenance(): Promise<void> {
+    for (const name of await this.#topics.names()) {
+      const state = await this.#topics.find(name);
+      const retentionMs = state?.config['retention.ms'] ?? -1;
+      if (!state || retentionMs < 0) continue;
+      const cutoff = Date.now() - retentionMs;
+      for (let p = 0; p < state.record.partitions; p++) {
+        await this.#partition(state, p).purgeBefore((header) => header.maxTimestamp >= cutoff);
+      }
+    }
+  }
+
+  // --- consumer groups: see GroupRouter ---
+
+  async joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    this.#assertOpen();
+    return this.#groups.joinGroup(request);
+  }
+
+  async syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    this.#assertOpen();
+    return this.#groups.syncGroup(request);
+  }
+
+  async heartbeat(request: HeartbeatRequest): Promise<void> {
+    this.#assertOpen();
+    return this.#groups.heartbeat(request);
+  }
+
+  async leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    this.#assertOpen();
+    return this.#groups.leaveGroup(request);
+  }
+
+  async commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    this.#assertOpen();
+    return this.#groups.commitOffsets(request);
+  }
+
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    this.#assertOpen();
+    return this.#groups.fetchOffsets(groupId, partitions);
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.#assertOpen();
+    return this.#groups.listGroups();
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    this.#assertOpen();
+    return this.#groups.describeGroups(groupIds);
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    return this.#groups.deleteGroups(groupIds);
+  }
+
+  /** Gives up the groups this process coordinates and closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#maintenanceTimer) clearInterval(this.#maintenanceTimer);
+    this.#topics.stop();
+    await this.#groups.close();
+    await this.#nc.drain().catch(() => this.#nc.close());
+  }
+
+  #partition(state: TopicState, partition: number): PartitionStream {
+    const { name, partitions } = state.record;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) throw new UnknownPartitionError(name, partition, partitions);
+    const stream = streamName(this.#prefix, name, partition);
+    let p = this.#partitions.get(stream);
+    if (!p) {
+      p = new PartitionStream(this.#access, name, partition, stream, streamSubject(this.#prefix, name, partition));
+      this.#partitions.set(stream, p);
+    }
+    return p;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('JetStream cluster');
+  }
+}
+
