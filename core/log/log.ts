@@ -16,8 +16,8 @@
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
-import { ClosedError, CorruptLogError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
-import { batchCrcMatches, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
+import { ClosedError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
+import { readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
@@ -27,8 +27,8 @@ import { LogLoader, PRODUCER_STATE_FILE } from './log-loader.js';
 import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
-import { offsetsFollow } from './segment-damage.js';
 import { LogStartOffset } from './log-start-offset.js';
+import { verifiedPrefix } from './served-batches.js';
 import { ProducerState } from './producer-state.js';
 
 const rollChannel = channel('sluice:log:roll');
@@ -200,7 +200,7 @@ export class Log {
     for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < end; i++) {
       const result = this.#segments[i].read(offset, maxBytes);
       if (result) {
-        bytes = this.#verified(result.bytes, offset, i, result.position);
+        bytes = verifiedPrefix(result.bytes, { log: this, offset, segment: this.#segments[i], next: this.#segments[i + 1] ?? null, position: result.position });
         break;
       }
     }
@@ -407,42 +407,6 @@ export class Log {
       else hi = mid - 1;
     }
     return lo;
-  }
-
-  /**
-   * Returns the prefix of `bytes` whose batches pass their CRC and whose offsets follow each other
-   * (the segment's walk checked the first batch's offsets); throws if the first batch fails.
-   */
-  #verified(bytes: Buffer, offset: number, segmentIndex: number, position: number): Buffer {
-    const segment = this.#segments[segmentIndex];
-    let pos = 0;
-    let expected = -1;
-    while (pos < bytes.length) {
-      let header: BatchHeader | null = null;
-      try {
-        header = readBatchHeader(bytes, pos);
-      } catch {
-        // a damaged header: the batch before it ends what is served
-      }
-      const follows = header !== null && (pos === 0 || offsetsFollow(header, { expected, contiguous: segment.contiguous, limit: segment.nextOffset }));
-      if (header === null || !follows || !batchCrcMatches(bytes, pos, header)) {
-        if (pos > 0) return bytes.subarray(0, pos);
-        const file = `${this.storage.location}/${segmentFileName(segment.baseOffset, '.log')}`;
-        const next = (header && segment.nextReadableOffset(position, header.baseOffset)) ?? this.#segments[segmentIndex + 1]?.baseOffset ?? null;
-        throw new CorruptLogError(
-          `${this.#where(offset)}: the record batch at base offset ${header?.baseOffset} in ${file} at byte ${position} failed its CRC-32C check; it is not served${next === null ? '' : `; seek to offset ${next} to read on`}`,
-          this.topic,
-          this.partition,
-          file,
-          position,
-          offset,
-          next,
-        );
-      }
-      expected = header.baseOffset + header.lastOffsetDelta + 1;
-      pos += header.sizeInBytes;
-    }
-    return bytes;
   }
 }
 
