@@ -205,3 +205,40 @@ export class InconsistentGroupProtocolError extends SluiceError {
     super('INCONSISTENT_GROUP_PROTOCOL', message);
   }
 }
+
+// --- transactions ---
+
+/**
+ * Another producer with the same `transactional.id` (a newer epoch) has started: this one is a
+ * zombie and may write nothing more (Kafka's PRODUCER_FENCED / INVALID_PRODUCER_EPOCH). Fatal for
+ * the producer: close it.
+ */
+export class ProducerFencedError extends SluiceError {
+  constructor(message: string) {
+    super('PRODUCER_FENCED', message);
+  }
+}
+
+/** A transactional request does not fit the transaction's state (e.g. commit with none open). */
+export class InvalidTxnStateError extends SluiceError {
+  constructor(message: string, options?: SluiceErrorOptions) {
+    super('INVALID_TXN_STATE', message, options);
+  }
+}
+
+/** The producer id does not belong to the transactional id (Kafka's INVALID_PRODUCER_ID_MAPPING). */
+export class InvalidProducerIdMappingError extends SluiceError {
+  constructor(message: string) {
+    super('INVALID_PRODUCER_ID_MAPPING', message);
+  }
+}
+
+/**
+ * A group's committed offset for a partition is part of a transaction not yet complete (Kafka's
+ * UNSTABLE_OFFSET_COMMIT, KIP-447): ask again once it commits or aborts. Retriable.
+ */
+export class UnstableOffsetCommitError extends SluiceError {
+  constructor(message: string) {
+    super('UNSTABLE_OFFSET_COMMIT', message, { retriable: true });
+  }
+}

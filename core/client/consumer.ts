@@ -10,9 +10,10 @@
  *   for await (const record of consumer) console.log(record.offset, record.value);
  */
 import { Observable } from 'rxjs';
-import type { Cluster, TopicPartition } from '../cluster.js';
+import type { AbortedTransaction, Cluster, IsolationLevel, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
-import { readBatchHeader } from '../protocol/record-batch.js';
+import { readControlType } from '../protocol/control-record.js';
+import { isControlBatch, isTransactional, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
 import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
@@ -44,6 +45,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPartitionFetchBytes?: number;
   /** Default `poll` timeout, i.e. how long a poll waits for new records (default 500 ms). */
   pollTimeoutMs?: number;
+  /**
+   * Kafka's `isolation.level`: 'read_uncommitted' (default, as Kafka) hands out every record;
+   * 'read_committed' only records of committed transactions (and non-transactional ones), and
+   * reads no further than the last stable offset. Control records are never handed out.
+   */
+  isolationLevel?: IsolationLevel;
 }
 
 interface PartitionState<K, V> {
@@ -61,6 +68,10 @@ interface PartitionState<K, V> {
   reader: BatchRecordReader<ConsumerRecord<K, V>> | null;
   make: RecordMaker<ConsumerRecord<K, V>>;
   paused: boolean;
+  /** read_committed: the last fetch's aborted transactions not yet reached, by first offset. */
+  abortedQueue: AbortedTransaction[];
+  /** read_committed: producers whose aborted transaction is being skipped (until its ABORT marker). */
+  abortedProducers: Set<number>;
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -73,6 +84,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #maxPollRecords: number;
   readonly #maxFetchBytes: number;
   readonly #pollTimeoutMs: number;
+  readonly #isolationLevel: IsolationLevel;
   #partitions = new Map<string, PartitionState<K, V>>();
   #nextPartition = 0;
   #closed = false;
@@ -90,6 +102,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#maxPollRecords = options.maxPollRecords ?? 500;
     this.#maxFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
+    this.#isolationLevel = options.isolationLevel ?? 'read_uncommitted';
+    if (this.#isolationLevel !== 'read_committed' && this.#isolationLevel !== 'read_uncommitted') {
+      throw new InvalidConfigError(`isolationLevel must be read_committed or read_uncommitted, got "${this.#isolationLevel}"`, 'isolationLevel');
+    }
+  }
+
+  get isolationLevel(): IsolationLevel {
+    return this.#isolationLevel;
   }
 
   /** Replaces the assignment. Partitions kept keep their positions. */
@@ -108,6 +128,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           reader: null,
           make: this.#maker(tp),
           paused: false,
+          abortedQueue: [],
+          abortedProducers: new Set(),
         },
       );
     }
@@ -131,7 +153,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   async seekToEnd(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
-    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'latest'));
+    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel }));
   }
 
   /** Seeks to the first offset whose timestamp is ≥ `timestamp` (the log end if none). */
@@ -270,7 +292,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         -1,
       );
     }
-    state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset);
+    state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset, { isolationLevel: this.#isolationLevel });
     clearFetched(state);
   }
 
@@ -293,9 +315,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             clearFetched(state);
             break;
           }
-          const header = readBatchHeader(fetched, state.fetchedPos);
-          state.reader = new BatchRecordReader(fetched, state.fetchedPos, header, state.position!, state.make);
+          const pos = state.fetchedPos;
+          const header = readBatchHeader(fetched, pos);
           state.fetchedPos += header.sizeInBytes;
+          if (this.#skips(state, fetched, pos, header)) {
+            state.position = Math.max(state.position!, header.baseOffset + header.lastOffsetDelta + 1);
+            continue;
+          }
+          state.reader = new BatchRecordReader(fetched, pos, header, state.position!, state.make);
         }
         state.reader.read(out, max - out.length);
       }
@@ -303,6 +330,26 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     }
     this.#nextPartition = n === 0 ? 0 : (this.#nextPartition + 1) % n;
     return out;
+  }
+
+  /**
+   * True for a batch that is not handed out: a control batch (a transaction marker), or, for
+   * read_committed, a batch of an aborted transaction — Kafka's Fetcher: a producer's aborted
+   * range starts at its first offset (from the fetch's aborted-transaction list) and ends at its
+   * ABORT marker.
+   */
+  #skips(state: PartitionState<K, V>, buf: Buffer, pos: number, header: BatchHeader): boolean {
+    if (this.#isolationLevel === 'read_committed' && isTransactional(header)) {
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      const queue = state.abortedQueue;
+      while (queue.length > 0 && queue[0].firstOffset <= lastOffset) state.abortedProducers.add(queue.shift()!.producerId);
+      if (isControlBatch(header)) {
+        if (readControlType(buf, pos, header) === 'ABORT') state.abortedProducers.delete(header.producerId);
+        return true;
+      }
+      return state.abortedProducers.has(header.producerId);
+    }
+    return isControlBatch(header);
   }
 
   /**
@@ -356,8 +403,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (state.position === null) await this.#resetPosition(state);
     const offset = state.position!;
     let bytes: Buffer;
+    let aborted: AbortedTransaction[] | null;
     try {
-      ({ bytes } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, { maxBytes: this.#maxFetchBytes, maxWaitMs: waitMs, signal }));
+      ({ bytes, abortedTransactions: aborted } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, {
+        maxBytes: this.#maxFetchBytes,
+        maxWaitMs: waitMs,
+        signal,
+        isolationLevel: this.#isolationLevel,
+      }));
     } catch (err) {
       if (err instanceof OffsetOutOfRangeError) {
         await this.#resetPosition(state, err);
@@ -369,6 +422,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     state.fetched = bytes;
     state.fetchedPos = 0;
     state.reader = null;
+    state.abortedQueue = aborted ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
+    state.abortedProducers = new Set();
     return true;
   }
 }

@@ -99,11 +99,47 @@ export class GroupCoordinator {
 
   async commitOffsets(request: OffsetCommitRequest): Promise<void> {
     const started = performance.now();
+    this.#checkCommit(request, false);
+    const { groupId } = request;
+    if (request.offsets.length === 0) return;
+    const { committed, durable } = this.#offsets.commit(groupId, request.offsets);
+    await durable;
+    if (commitChannel.hasSubscribers) {
+      commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed, durationMs: performance.now() - started });
+    }
+  }
+
+  /**
+   * Stores offsets as part of producer `producer`'s transaction (Kafka's TxnOffsetCommit): pending
+   * until the transaction's marker. With a member id and generation the member is fenced as for
+   * `commitOffsets` (KIP-447); without (generation -1) the commit is not checked against members.
+   */
+  async txnOffsetCommit(request: OffsetCommitRequest, producer: { producerId: number; producerEpoch: number }): Promise<void> {
+    this.#checkCommit(request, true);
+    if (request.offsets.length === 0) return;
+    await this.#offsets.commitTransactional(request.groupId, request.offsets, producer).durable;
+  }
+
+  /** The `__consumer_offsets` partition holding `groupId`'s commits (creating the topic if needed). */
+  offsetsPartitionFor(groupId: string): number {
+    return this.#offsets.partitionFor(groupId);
+  }
+
+  /** A transaction's marker reached the offsets topic: its pending commits apply, or are dropped. */
+  completeTransaction(producerId: number, committed: boolean): void {
+    this.#offsets.completeTransaction(producerId, committed);
+  }
+
+  #checkCommit(request: OffsetCommitRequest, transactional: boolean): void {
     this.#assertOpen();
     const { groupId } = request;
     validateGroupId(groupId);
     const group = this.#membership.group(groupId);
     if (request.generationId < 0 && request.memberId === '') {
+      if (transactional) {
+        for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
+        return;
+      }
       // A commit from outside the group (admin reset, standalone consumer): only while nobody is in it.
       if (group && group.members.size > 0) {
         throw new GroupNotEmptyError(
@@ -134,12 +170,6 @@ export class GroupCoordinator {
       }
     }
     for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
-    if (request.offsets.length === 0) return;
-    const { committed, durable } = this.#offsets.commit(groupId, request.offsets);
-    await durable;
-    if (commitChannel.hasSubscribers) {
-      commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed, durationMs: performance.now() - started });
-    }
   }
 
   #validateOffset(groupId: string, topic: string, partition: number, offset: number, metadata: string | undefined): void {
@@ -154,9 +184,10 @@ export class GroupCoordinator {
     }
   }
 
-  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[], options: { requireStable?: boolean } = {}): Promise<CommittedOffset[]> {
     this.#assertOpen();
     if (this.#options.readOnly) this.#offsets.load();
+    if (options.requireStable) this.#offsets.assertStable(groupId, partitions);
     return this.#offsets.offsets(groupId, partitions);
   }
 

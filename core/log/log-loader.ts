@@ -20,7 +20,6 @@ import type { LogConfig } from './log-config.js';
 import { readRecoveryPoint } from './log-flusher.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
-import type { ProducerState } from './producer-state.js';
 
 const SEGMENT_FILE = /^(\d{20})\.log$/;
 /** Files a crash may leave behind mid-operation (atomic writes, compaction). */
@@ -58,10 +57,10 @@ export class LogLoader {
   }
 
   /**
-   * Opens every segment, recovering what a crash left, and rebuilds `producers` from the active one.
+   * Opens every segment, recovering what a crash left (producer state is `loadProducerState`'s).
    * @throws CorruptRecordError only for damage recovery cannot cut away (never for a torn tail).
    */
-  load(producers: ProducerState): LoadedLog {
+  load(): LoadedLog {
     const { storage, readOnly } = this.#log;
     if (!readOnly) {
       for (const name of storage.list()) if (LEFTOVER.test(name)) storage.remove(name);
@@ -105,7 +104,6 @@ export class LogLoader {
       }
     }
     const active = segments[segments.length - 1];
-    for (const at of active.batches()) producers.update(at.header, at.header.baseOffset);
     return { segments, placeholder, recoveryPoint: Math.min(recoveryPoint, active.nextOffset), createdSegment };
   }
 

@@ -13,6 +13,7 @@ import type { StoredRecord } from '../protocol/record.js';
 import type { LogStorage, StorageFile } from './log-storage.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex, txnIndexFileName } from './transaction-index.js';
 
 export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -45,6 +46,7 @@ export class LogSegment {
   #indexesDirty = false;
   /** Bytes of complete, validated batches: a read-only view never reads past it. */
   #validBytes = 0;
+  #txnIndex: TransactionIndex | null = null;
   /** Wall-clock time the segment was created or opened, for `segment.ms`. */
   readonly createdMs: number;
 
@@ -113,6 +115,11 @@ export class LogSegment {
 
   get offsetIndex(): OffsetIndex {
     return this.#offsetIndex;
+  }
+
+  /** The segment's aborted-transaction index (`.txnindex`), loaded on first use. */
+  get txnIndex(): TransactionIndex {
+    return (this.#txnIndex ??= new TransactionIndex(this.#storage, this.baseOffset));
   }
 
   get timeIndex(): TimeIndex {
@@ -245,6 +252,7 @@ export class LogSegment {
   delete(): void {
     this.#file.close();
     for (const suffix of ['.log', '.index', '.timeindex'] as const) this.#storage.remove(segmentFileName(this.baseOffset, suffix));
+    this.#storage.remove(txnIndexFileName(this.baseOffset));
   }
 
   #where(position: number): string {

@@ -16,8 +16,9 @@
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
-import { ClosedError, CorruptRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
-import { batchCrcMatches, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
+import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
+import { encodeControlBatch, type TransactionMarker } from '../protocol/control-record.js';
+import { batchCrcMatches, isControlBatch, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
@@ -28,6 +29,8 @@ import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 import { ProducerState } from './producer-state.js';
+import { loadProducerState, writeSnapshot } from './producer-state-loader.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 const rollChannel = channel('sluice:log:roll');
 
@@ -48,6 +51,20 @@ export interface AppendInfo {
   duplicate: boolean;
   /** Resolves when the batch is durable, when the topic's flush policy makes acks wait for it. */
   durable: Promise<void> | null;
+}
+
+export interface LogAppendOptions {
+  /**
+   * 'client' (default): a producer's batch, deduplicated and sequence-checked. 'coordinator': a
+   * batch a coordinator writes on a producer's behalf (transactional offset commits), with no
+   * sequence numbers — only the epoch is checked, as Kafka's `AppendOrigin.COORDINATOR`.
+   */
+  origin?: 'client' | 'coordinator';
+}
+
+export interface LogReadOptions {
+  /** Only batches starting below this offset (a read_committed fetch passes the LSO). */
+  maxOffset?: number;
 }
 
 export interface LogReadResult {
@@ -83,9 +100,10 @@ export class Log {
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     this.#loader = new LogLoader(this, this.#now);
-    const loaded = this.#loader.load(this.#producers);
+    const loaded = this.#loader.load();
     this.#segments = loaded.segments;
     this.#placeholder = loaded.placeholder;
+    loadProducerState(this.storage, this.#segments, this.#producers, this.readOnly);
     this.#flusher = new LogFlusher(this, loaded.recoveryPoint);
     if (loaded.createdSegment) this.#flusher.directoryChanged();
   }
@@ -112,6 +130,30 @@ export class Log {
 
   get logEndOffset(): number {
     return this.#active.nextOffset;
+  }
+
+  /**
+   * The last stable offset: the first offset of the oldest transaction still open here, or the log
+   * end offset when none is. read_committed readers see nothing at or above it.
+   */
+  get lastStableOffset(): number {
+    return this.#producers.firstUnstableOffset() ?? this.logEndOffset;
+  }
+
+  /** True when `producerId` has a transaction open in this partition. */
+  hasOpenTransaction(producerId: number): boolean {
+    return this.#producers.hasOpenTxn(producerId);
+  }
+
+  /**
+   * The aborted transactions overlapping [from, to) — those whose ABORT marker is at or after
+   * `from` and which began before `to` — oldest marker first (Kafka's `collectAbortedTxns`).
+   */
+  abortedTransactions(from: number, to: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    // A marker may lie far past `to` (a long transaction): every later segment is looked at.
+    for (let i = this.#segmentIndexFor(from); i < this.#segments.length; i++) this.#segments[i].txnIndex.collect(from, to, out);
+    return out;
   }
 
   get recoveryPoint(): number {
@@ -147,10 +189,14 @@ export class Log {
    * batch on any failure, so nothing partial is ever written.
    * @throws RecordTooLargeError, CorruptRecordError, InvalidRecordError, OutOfOrderSequenceError
    */
-  append(batch: Buffer): AppendInfo {
+  append(batch: Buffer, options: LogAppendOptions = {}): AppendInfo {
     this.#assertWritable();
     const header = validateBatch(batch, this.#config, this.topic, this.partition);
-    const duplicate = this.#producers.check(header, this.#where());
+    if (isControlBatch(header)) {
+      throw new InvalidRecordError(`${this.#where()}: a producer may not write control batches (attributes ${header.attributes}); nothing appended`);
+    }
+    const duplicate =
+      options.origin === 'coordinator' ? this.#producers.checkMarker(header.producerId, header.producerEpoch, this.#where()) : this.#producers.check(header, this.#where());
     if (duplicate) return { ...duplicate, duplicate: true, durable: null };
 
     const now = this.#now();
@@ -168,12 +214,37 @@ export class Log {
   }
 
   /**
+   * Appends a transaction marker (a COMMIT or ABORT control batch) for the coordinator; an ABORT
+   * adds the transaction's range to the active segment's `.txnindex`.
+   * @throws ProducerFencedError when the marker's epoch is older than the producer's here.
+   */
+  appendMarker(marker: TransactionMarker): AppendInfo {
+    this.#assertWritable();
+    this.#producers.checkMarker(marker.producerId, marker.producerEpoch, this.#where());
+    const batch = encodeControlBatch(marker);
+    const header = readBatchHeader(batch, 0);
+    const now = this.#now();
+    const baseOffset = this.logEndOffset;
+    this.#maybeRoll(batch.length, now);
+    setBaseOffset(batch, 0, baseOffset);
+    header.baseOffset = baseOffset;
+    const active = this.#active;
+    active.append(batch, header);
+    const aborted = this.#producers.update(header, baseOffset, marker.type);
+    if (aborted) active.txnIndex.append(aborted);
+    this.dirtyBytes += batch.length;
+    this.#waiters.wakeAll();
+    const durable = this.#flusher.appended(active, 1);
+    return { baseOffset, lastOffset: baseOffset, duplicate: false, durable };
+  }
+
+  /**
    * Reads whole record batches from `offset` up to about `maxBytes` (at least one batch).
    * An empty result at the log end.
    * @throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; CorruptRecordError when
    *   the first batch at `offset` fails its CRC (a later bad batch is left for the next read).
    */
-  read(offset: number, maxBytes: number): LogReadResult {
+  read(offset: number, maxBytes: number, options: LogReadOptions = {}): LogReadResult {
     this.#assertOpen();
     if (this.readOnly && offset >= this.logEndOffset) this.refresh();
     const start = this.logStartOffset;
@@ -189,10 +260,12 @@ export class Log {
       );
     }
     let bytes: Buffer = EMPTY;
-    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < end; i++) {
+    const limit = Math.min(options.maxOffset ?? end, end);
+    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < limit; i++) {
       const result = this.#segments[i].read(offset, maxBytes);
       if (result) {
         bytes = this.#verified(result.bytes, offset, i);
+        if (limit < end) bytes = batchesBelow(bytes, limit);
         break;
       }
     }
@@ -307,6 +380,7 @@ export class Log {
     if (!this.readOnly) {
       await this.flush();
       for (const segment of this.#segments) segment.flushIndexes();
+      writeSnapshot(this.storage, this.logEndOffset, this.#producers);
       this.#flusher.persistRecoveryPoint();
     }
     this.#closed = true;
@@ -352,6 +426,8 @@ export class Log {
     const old = now - active.createdMs >= this.#config['segment.ms'];
     if (!full && !old) return;
     active.flushIndexes();
+    // The state as of the new segment's base: an open replays from here at most.
+    writeSnapshot(this.storage, this.logEndOffset, this.#producers);
     const segment = LogSegment.create(this.storage, this.logEndOffset, this.#config['index.interval.bytes'], now);
     this.#segments.push(segment);
     this.#flusher.directoryChanged();
@@ -389,3 +465,14 @@ export class Log {
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
+
+/** The leading batches of `bytes` that start below `limit`. */
+function batchesBelow(bytes: Buffer, limit: number): Buffer {
+  let pos = 0;
+  while (pos < bytes.length) {
+    const header = readBatchHeader(bytes, pos);
+    if (header.baseOffset >= limit) break;
+    pos += header.sizeInBytes;
+  }
+  return pos === bytes.length ? bytes : bytes.subarray(0, pos);
+}

@@ -48,6 +48,10 @@ export const MAGIC_V2 = 2;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 export const COMPRESSION_MASK = 0x07;
+/** Attributes bit 4: the batch belongs to a transaction (Kafka's `isTransactional`). */
+export const TRANSACTIONAL_FLAG = 0x10;
+/** Attributes bit 5: the batch holds one control record (a transaction marker), never user data. */
+export const CONTROL_FLAG = 0x20;
 
 export interface BatchHeader {
   baseOffset: number;
@@ -270,12 +274,12 @@ export class RecordBatchBuilder {
 /** Encodes `records` as one batch. Convenience over `RecordBatchBuilder` for tests and tools. */
 export function encodeRecordBatch(
   records: readonly RecordInput[],
-  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo } = {},
+  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo; transactional?: boolean } = {},
 ): Buffer {
   const builder = new RecordBatchBuilder(Number.MAX_SAFE_INTEGER, 1024);
   const now = options.now ?? Date.now();
   for (const r of records) builder.tryAppend(r, now);
-  return builder.build(options.baseOffset ?? 0, options.producer);
+  return builder.build(options.baseOffset ?? 0, options.producer, { attributes: options.transactional ? TRANSACTIONAL_FLAG : 0 });
 }
 
 /**
@@ -342,4 +346,14 @@ export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): voi
 /** True when the batch's records are compressed (attributes bits 0-2). */
 export function isCompressed(header: BatchHeader): boolean {
   return (header.attributes & COMPRESSION_MASK) !== 0;
+}
+
+/** True for a batch written inside a transaction (attributes bit 4). */
+export function isTransactional(header: BatchHeader): boolean {
+  return (header.attributes & TRANSACTIONAL_FLAG) !== 0;
+}
+
+/** True for a control batch (attributes bit 5): a transaction marker, never handed to applications. */
+export function isControlBatch(header: BatchHeader): boolean {
+  return (header.attributes & CONTROL_FLAG) !== 0;
 }
