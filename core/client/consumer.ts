@@ -168,6 +168,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return state.position!;
   }
 
+  /**
+   * The position of `tp` when every record fetched for it was handed out, else null — then it is
+   * past the control batches that ended the fetched data too (Kafka's position does the same), so
+   * a reader that commits it leaves no lag of one marker behind.
+   */
+  drainedPosition(tp: TopicPartition): number | null {
+    const state = this.#partitions.get(key(tp.topic, tp.partition));
+    if (!state || state.position === null || hasFetched(state)) return null;
+    return state.position;
+  }
+
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) this.#state(tp).paused = true;
   }

@@ -31,7 +31,17 @@
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
  * be called at any time and only touch the queue and flags.
  */
-import { createConsumer, recordBytes, type Cluster, type CommittedOffset, type Consumer, type OffsetCommitEntry, type Producer, type TopicPartition } from '../../core/index.js';
+import {
+  createConsumer,
+  recordBytes,
+  type Cluster,
+  type CommittedOffset,
+  type Consumer,
+  type OffsetCommitEntry,
+  type Producer,
+  type ProducerRecord,
+  type TopicPartition,
+} from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
@@ -40,6 +50,7 @@ import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diag
 import type { OffsetCommitter } from './offset-committer.js';
 import { restoreStore } from './state-restorer.js';
 import { countByTopic, type AppCounters } from './task-context.js';
+import { createTaskWriter, type TaskWriter } from './task-writer.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
 
@@ -88,6 +99,8 @@ export class StreamTask {
   readonly #ctx: StreamTaskContext;
   #consumer: Consumer | null = null;
   readonly #committer: OffsetCommitter;
+  /** How outputs, changelogs and offsets reach the log (one transaction per commit, exactly-once); created by `initWriter`. */
+  #writer: TaskWriter | null = null;
   /** Next offset to process, per input partition. */
   readonly #positions = new Map<string, number>();
   readonly #committed = new Map<string, number>();
@@ -111,7 +124,14 @@ export class StreamTask {
     const sub = ctx.resolved.subtopologies[id.subtopology];
     this.processor = new TaskProcessor(
       sub.subtopology,
-      { ...ctx.env, taskId: this.name, partition: id.partition, sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [] },
+      {
+        ...ctx.env,
+        // Through the task's writer: in exactly-once mode, the outputs join the task's transaction.
+        collector: { send: (topic, records) => this.#writer!.collector.send(topic, records), partitionCount: (topic) => ctx.env.collector.partitionCount(topic) },
+        taskId: this.name,
+        partition: id.partition,
+        sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [],
+      },
       partitions,
     );
     this.#publish('created');
@@ -124,6 +144,24 @@ export class StreamTask {
   /** Next offset to process per input partition (known after `initPositions`). */
   positions(): Map<string, number> {
     return new Map(this.#positions);
+  }
+
+  /**
+   * Takes over the task's writer — in exactly-once mode its transactional id, which fences the
+   * task's previous owner and aborts what it left open. Call before `restore` and before reading
+   * the committed offsets.
+   */
+  async initWriter(): Promise<void> {
+    const ctx = this.#ctx;
+    this.#writer ??= createTaskWriter(ctx.options.processingGuarantee, {
+      cluster: ctx.cluster,
+      applicationId: ctx.options.applicationId,
+      taskName: this.name,
+      shared: ctx.producer,
+      committer: this.#committer,
+      partitionCount: (topic) => ctx.env.collector.partitionCount(topic),
+    });
+    await this.#writer.init();
   }
 
   /** Rebuilds every store of the task from its changelog partition. */
@@ -152,6 +190,8 @@ export class StreamTask {
       maxPollRecords: this.partitions.length === 1 ? this.#ctx.options.maxBatchRecords : Number.MAX_SAFE_INTEGER,
       maxPartitionFetchBytes: this.#ctx.options.maxPartitionFetchBytes,
       pollTimeoutMs: this.#ctx.options.pollTimeoutMs,
+      // Exactly-once: upstream tasks write repartition topics in transactions.
+      isolationLevel: this.#ctx.options.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted',
     });
     consumer.assign(this.partitions);
     this.#consumer = consumer;
@@ -183,7 +223,14 @@ export class StreamTask {
     // A request the loop did not get to: nothing was closed.
     this.#settleCloseRequest(0);
     this.queue.clear();
-    if (commit && this.#failed === null) await this.commit();
+    try {
+      if (commit && this.#failed === null) await this.commit();
+      else await this.#writer?.abort();
+    } finally {
+      const writer = this.#writer;
+      this.#writer = null;
+      await writer?.close().catch(() => {});
+    }
     this.#publish('closed', { committed: commit });
   }
 
@@ -227,6 +274,8 @@ export class StreamTask {
       }
     } catch (err) {
       this.#failed = err;
+      // Exactly-once: nothing of the failed batch (or the rest of the transaction) becomes visible.
+      await this.#writer?.abort().catch(() => {});
       this.#closeRequest?.reject(err);
       this.#closeRequest = null;
       this.#ctx.onError(this, err);
@@ -251,6 +300,24 @@ export class StreamTask {
     if (this.#stopping) return;
     this.#ctx.metrics.recordsFetched += fetched.length;
     this.#enqueue(fetched);
+    this.#advancePastMarkers();
+  }
+
+  /**
+   * Moves the position of each partition with nothing left to process to the consumer's, which is
+   * past the transaction markers after the last record (else a read_committed input would always
+   * show a committed offset one marker short of its end).
+   */
+  #advancePastMarkers(): void {
+    for (const tp of this.partitions) {
+      if (!this.queue.isEmpty(tp)) continue;
+      const k = tpKey(tp);
+      const position = this.#positions.get(k);
+      const drained = this.#consumer!.drainedPosition(tp);
+      if (drained === null || (position !== undefined && drained <= position)) continue;
+      this.#positions.set(k, drained);
+      this.#processedSinceCommit = true;
+    }
   }
 
   /** Processes the next batch, then moves the positions past it; null when nothing is queued. */
@@ -263,6 +330,7 @@ export class StreamTask {
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
     return this.processor.process(batch).then(() => {
       for (const [k, position] of ends.positions) this.#positions.set(k, position);
+      this.#advancePastMarkers();
       this.#lastInput = lastInput;
       this.#processedSinceCommit = true;
       this.#ctx.metrics.recordsIn += count;
@@ -283,19 +351,15 @@ export class StreamTask {
 
   /** Writes the stores' changes to their changelogs, then commits the input offsets. */
   async commit(): Promise<void> {
-    const { producer, resolved, options } = this.#ctx;
+    const { resolved, options } = this.#ctx;
     // Timed only for a listener (undefined when none was there at the start).
     const startedMs = commitChannel.hasSubscribers ? performance.now() : undefined;
-    let changelogRecords = 0;
-    const drained = this.processor.drainChangelogs();
-    if (drained.length > 0) {
-      const sends = drained.map(({ store, records }) => {
-        changelogRecords += records.length;
-        const topic = resolved.changelogTopic(store);
-        return producer.sendAll(records.map((c) => ({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers })));
-      });
-      await Promise.all(sends);
+    const changelogs: ProducerRecord<Uint8Array | string, Uint8Array | string>[] = [];
+    for (const { store, records } of this.processor.drainChangelogs()) {
+      const topic = resolved.changelogTopic(store);
+      for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers });
     }
+    const changelogRecords = changelogs.length;
     const offsets: OffsetCommitEntry[] = [];
     for (const tp of this.partitions) {
       const k = tpKey(tp);
@@ -303,7 +367,7 @@ export class StreamTask {
       if (position === undefined || position === this.#committed.get(k)) continue;
       offsets.push({ topic: tp.topic, partition: tp.partition, offset: position, metadata: this.processor.sourceMetadata(tp) });
     }
-    if (offsets.length > 0) await this.#committer.commit(offsets);
+    await this.#writer!.commit(changelogs, offsets);
     for (const o of offsets) this.#committed.set(tpKey(o), o.offset);
     this.#lastCommitMs = Date.now();
     this.#processedSinceCommit = false;

@@ -116,8 +116,9 @@ export class StreamsApp {
       throw new InvalidConfigError(`applicationId "${options.applicationId}" must be non-empty ASCII letters, digits, ".", "_" or "-"`, 'applicationId');
     }
     if (!options.cluster && !options.dataDir) throw new InvalidConfigError('give a cluster or a dataDir', 'cluster');
-    if ((options.processingGuarantee ?? 'at-least-once') !== 'at-least-once') {
-      throw new InvalidConfigError(`processingGuarantee "${options.processingGuarantee}" is not supported (only at-least-once)`, 'processingGuarantee');
+    const guarantee = options.processingGuarantee ?? (topology.stores.size > 0 ? 'exactly_once_v2' : 'at_least_once');
+    if (guarantee !== 'exactly_once_v2' && guarantee !== 'at_least_once') {
+      throw new InvalidConfigError(`processingGuarantee must be "exactly_once_v2" or "at_least_once", got "${options.processingGuarantee}"`, 'processingGuarantee');
     }
     this.applicationId = options.applicationId;
     this.topology = topology;
@@ -132,6 +133,7 @@ export class StreamsApp {
       maxPartitionFetchBytes: positive(options.maxPartitionFetchBytes ?? 512 * 1024, 'maxPartitionFetchBytes'),
       autoOffsetReset: options.autoOffsetReset ?? 'earliest',
       pollTimeoutMs: positive(options.pollTimeoutMs ?? 100, 'pollTimeoutMs'),
+      processingGuarantee: guarantee,
     };
   }
 
