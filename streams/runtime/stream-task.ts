@@ -8,25 +8,20 @@
  * and runs one batch at a time, so a slow pipeline fetches slowly. It holds at most one fetch per
  * input partition (`maxPartitionFetchBytes`, decoded) plus the batch in process and that batch's outputs.
  *
- * The at-least-once contract, in the order it is kept:
+ * What a commit guarantees (see `TaskWriter`):
  *   1. a batch completes only when all its outputs (sinks, repartition topics, late-record topics)
  *      were acknowledged by the log;
- *   2. on commit, every state change since the last commit is written to the changelog and
- *      acknowledged;
- *   3. only then are the input offsets (one past the last record processed) committed.
- * So a committed offset never covers an input record whose outputs or state changes could be
- * lost. After a crash, the records after the committed offset are processed again: their outputs
- * may be written twice, but aggregations skip the records already applied to their restored state
- * (see `applied-marks.ts`) and repartition sources drop records written twice upstream (see
- * `SourceReader`), so every aggregate's final value counts each input record exactly once.
+ *   2. on commit, every state change since the last commit is written to the changelog, then the
+ *      input offsets (one past the last record processed) are committed — in exactly-once mode in
+ *      the same transaction as the outputs, so all of it becomes visible to read_committed readers
+ *      at once or, after a crash, none of it (the task's next owner aborts the open transaction and
+ *      processes the input again from the committed offsets, with the stores restored read_committed);
+ *      at-least-once, in that order, so a committed offset never covers an input whose effects
+ *      could be lost — but after a crash the input since the last commit is processed again.
  *
  * Closing windows (`closeWindows`, at the end of a bounded input): the request is a flag the loop
- * handles between batches, so it never runs beside one. The final results get as origin the
- * position half-way before the next offset of the input read last (`position - 0.5`): after every
- * output of the records processed, before any of the records to come, so a repartition reader
- * downstream neither drops them as copies nor lets them shadow later records. (The input read last:
- * so a close after new records never repeats the position of an earlier close.) The task commits
- * right after, so the moved stream time is in the changelog and a restart does not emit them again.
+ * handles between batches, so it never runs beside one. The task commits right after, so the
+ * moved stream time is in the changelog and a restart does not emit the final results again.
  *
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
  * be called at any time and only touch the queue and flags.
@@ -132,7 +127,6 @@ export class StreamTask {
         partition: id.partition,
         sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [],
       },
-      partitions,
     );
     this.#publish('created');
   }
@@ -198,7 +192,6 @@ export class StreamTask {
     for (const c of committed) {
       this.#positions.set(tpKey(c), c.offset);
       this.#committed.set(tpKey(c), c.offset);
-      this.processor.restoreSourceMetadata(c, c.metadata);
       consumer.seek(c, c.offset);
     }
   }
@@ -285,7 +278,7 @@ export class StreamTask {
   async #closeWindows(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
     const position = this.#positions.get(tpKey(tp)) ?? 0;
-    const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: position - 0.5 });
+    const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
     await this.commit();
     this.#settleCloseRequest(emitted);
   }
@@ -365,7 +358,7 @@ export class StreamTask {
       const k = tpKey(tp);
       const position = this.#positions.get(k);
       if (position === undefined || position === this.#committed.get(k)) continue;
-      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position, metadata: this.processor.sourceMetadata(tp) });
+      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position });
     }
     await this.#writer!.commit(changelogs, offsets);
     for (const o of offsets) this.#committed.set(tpKey(o), o.offset);

@@ -46,6 +46,7 @@ import {
   stringSerde,
   type Cluster,
   type GroupConsumer,
+  type IsolationLevel,
   type Producer,
   type Serde,
   type TopicPartition,
@@ -70,13 +71,11 @@ export type StreamsAppState = 'CREATED' | 'STARTING' | 'RUNNING' | 'REBALANCING'
 export interface StreamsMetrics {
   /** Input records fetched by the tasks. */
   recordsFetched: number;
-  /** Input records processed (repartition duplicates included: they are dropped while processing). */
+  /** Input records processed. */
   recordsIn: number;
   /** Records written to sinks, repartition and late-record topics. */
   recordsOut: number;
   lateRecords: number;
-  /** Repartition records dropped as copies of records already processed. */
-  duplicatesDropped: number;
   /** Records an aggregation skipped for a null key or value. */
   skippedRecords: number;
   commits: number;
@@ -109,7 +108,7 @@ export class StreamsApp {
   #wakePoll: (() => void) | null = null;
   #closing: Promise<void> | null = null;
   #error: Error | null = null;
-  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, recordsInByTopic: new Map(), recordsOutByTopic: new Map() };
+  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, recordsInByTopic: new Map(), recordsOutByTopic: new Map() };
 
   constructor(topology: Topology, options: StreamsAppOptions) {
     if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
@@ -163,6 +162,10 @@ export class StreamsApp {
   }
 
   /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
+  get #isolationLevel(): IsolationLevel {
+    return this.#resolvedOptions.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted';
+  }
+
   async lag(): Promise<number> {
     let lag = 0;
     for (const n of (await this.lagByTopic()).values()) lag += n;
@@ -175,7 +178,8 @@ export class StreamsApp {
     for (const task of this.#tasks.values()) {
       const positions = task.positions();
       for (const tp of task.partitions) {
-        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest');
+        // read_committed (the last stable offset) when the tasks read so: an open transaction upstream is not lag yet.
+        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel });
         const position = positions.get(tpKey(tp)) ?? (await this.#cluster!.listOffset(tp.topic, tp.partition, 'earliest'));
         lag.set(tp.topic, (lag.get(tp.topic) ?? 0) + Math.max(0, end - position));
       }

@@ -1,7 +1,6 @@
 /** Helpers for streams application tests. */
 import { createConsumer, createProducer, stringSerde, type Cluster, type ConsumerRecord, type IsolationLevel, type ProducerRecord, type RecordHeader } from '../../core/index.js';
 import type { StreamsApp } from '../../streams/index.js';
-import { ORIGINS_HEADER, OriginRunReader } from '../../streams/processor/origin-run.js';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -76,18 +75,4 @@ export async function fullyCommitted(cluster: Cluster, groupId: string, topics: 
     }
   }
   return true;
-}
-
-/** The upstream positions `[topic, partition, offset, seq]` of repartition records, read run by run from their `sluice.origins` headers. */
-export function upstreamPositions(records: readonly { headers: readonly RecordHeader[] }[]): [string, number, number, number][] {
-  const out: [string, number, number, number][] = [];
-  let run: OriginRunReader | null = null;
-  for (const r of records) {
-    const h = r.headers.find((x) => x.key === ORIGINS_HEADER);
-    if (h !== undefined) run = OriginRunReader.read(h.value);
-    else if (run === null || !run.next()) throw new Error('a repartition record outside any run');
-    const colon = run.upstream.lastIndexOf(':');
-    out.push([run.upstream.slice(0, colon), Number(run.upstream.slice(colon + 1)), run.offset, run.seq]);
-  }
-  return out;
 }
