@@ -16,14 +16,25 @@ export function flatMapValues<K, V, V2>(project: (value: V, record: StreamRecord
       new Observable<StreamRecord<K, V2>>((subscriber) =>
         source.subscribe({
           next(record) {
-            let out: Iterable<V2>;
+            // As `flatMap`: the project function and every iteration step go to the error path.
+            let it: Iterator<V2>;
             try {
-              out = project(record.value, record);
+              it = project(record.value, record)[Symbol.iterator]();
             } catch (err) {
               subscriber.error(err);
               return;
             }
-            for (const value of out) subscriber.next({ key: record.key, value, timestamp: record.timestamp, headers: record.headers, origin: record.origin });
+            for (;;) {
+              let step: IteratorResult<V2>;
+              try {
+                step = it.next();
+              } catch (err) {
+                subscriber.error(err);
+                return;
+              }
+              if (step.done) return;
+              subscriber.next({ key: record.key, value: step.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin });
+            }
           },
           error: (err) => subscriber.error(err),
           complete: () => subscriber.complete(),

@@ -15,14 +15,25 @@ export function flatMap<K, V, K2, V2>(project: (record: StreamRecord<K, V>) => I
     new Observable<StreamRecord<K2, V2>>((subscriber) =>
       source.subscribe({
         next(record) {
-          let out: Iterable<KeyValue<K2, V2>>;
+          // Every call into user code — the project function and each step of iterating what it
+          // returned (a generator may throw half-way) — goes to the error path, not up the stack.
+          let it: Iterator<KeyValue<K2, V2>>;
           try {
-            out = project(record);
+            it = project(record)[Symbol.iterator]();
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          for (const kv of out) {
+          for (;;) {
+            let step: IteratorResult<KeyValue<K2, V2>>;
+            try {
+              step = it.next();
+            } catch (err) {
+              subscriber.error(err);
+              return;
+            }
+            if (step.done) return;
+            const kv = step.value;
             subscriber.next({ key: kv.key, value: kv.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin });
           }
         },

@@ -57,6 +57,7 @@ import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import type { Topology } from '../topology/topology.js';
 import type { ResolvedAppOptions, StartOptions, StreamsAppOptions } from './app-options.js';
 import { stateChannel } from './diagnostics.js';
+import { TaskFailedError } from './task-failed-error.js';
 import { groupCommitter, standaloneCommitter } from './offset-committer.js';
 import { keyValueView, sessionView, windowView, type StoreLocator } from './store-views.js';
 import type { StreamTask } from './stream-task.js';
@@ -370,7 +371,7 @@ export class StreamsApp {
 
   #fail(error: Error, task?: StreamTask): void {
     if (this.#error !== null) return;
-    const failure = task ? new Error(`task ${task.name} of application "${this.applicationId}" failed: ${error.message}`, { cause: error }) : error;
+    const failure = task ? new TaskFailedError(this.applicationId, task.name, error) : error;
     this.#error = failure;
     try {
       this.#options.onError?.(failure);
