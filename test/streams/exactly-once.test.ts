@@ -137,6 +137,7 @@ describe('streams exactly-once', () => {
     // They were written — and aborted.
     const written = await readPartition(cluster, 'flat-counts-repartition', 0, 'read_uncommitted');
     expect(written.map((r) => r.key?.toString())).toEqual(['x', 'y']);
-    expect(await cluster.fetchOffsets('flat')).toEqual([]);
+    // The input offset is not committed (the downstream task may have committed its position past the aborted records).
+    expect(await cluster.fetchOffsets('flat', [{ topic: 'lines', partition: 0 }])).toEqual([]);
   });
 });
