@@ -12,8 +12,8 @@
 import { Observable } from 'rxjs';
 import type { AbortedTransaction, Cluster, IsolationLevel, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
-import { readControlType } from '../protocol/control-record.js';
-import { isControlBatch, isTransactional, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
+import { readBatchHeader } from '../protocol/record-batch.js';
+import { AbortedTransactionFilter } from './aborted-transaction-filter.js';
 import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
@@ -68,10 +68,8 @@ interface PartitionState<K, V> {
   reader: BatchRecordReader<ConsumerRecord<K, V>> | null;
   make: RecordMaker<ConsumerRecord<K, V>>;
   paused: boolean;
-  /** read_committed: the last fetch's aborted transactions not yet reached, by first offset. */
-  abortedQueue: AbortedTransaction[];
-  /** read_committed: producers whose aborted transaction is being skipped (until its ABORT marker). */
-  abortedProducers: Set<number>;
+  /** Which batches of the last fetch are handed out (no markers; read_committed: no aborted ones). */
+  filter: AbortedTransactionFilter;
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -128,8 +126,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           reader: null,
           make: this.#maker(tp),
           paused: false,
-          abortedQueue: [],
-          abortedProducers: new Set(),
+          filter: NO_FILTER,
         },
       );
     }
@@ -329,7 +326,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           const pos = state.fetchedPos;
           const header = readBatchHeader(fetched, pos);
           state.fetchedPos += header.sizeInBytes;
-          if (this.#skips(state, fetched, pos, header)) {
+          if (state.filter.skips(fetched, pos, header)) {
             state.position = Math.max(state.position!, header.baseOffset + header.lastOffsetDelta + 1);
             continue;
           }
@@ -341,26 +338,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     }
     this.#nextPartition = n === 0 ? 0 : (this.#nextPartition + 1) % n;
     return out;
-  }
-
-  /**
-   * True for a batch that is not handed out: a control batch (a transaction marker), or, for
-   * read_committed, a batch of an aborted transaction — Kafka's Fetcher: a producer's aborted
-   * range starts at its first offset (from the fetch's aborted-transaction list) and ends at its
-   * ABORT marker.
-   */
-  #skips(state: PartitionState<K, V>, buf: Buffer, pos: number, header: BatchHeader): boolean {
-    if (this.#isolationLevel === 'read_committed' && isTransactional(header)) {
-      const lastOffset = header.baseOffset + header.lastOffsetDelta;
-      const queue = state.abortedQueue;
-      while (queue.length > 0 && queue[0].firstOffset <= lastOffset) state.abortedProducers.add(queue.shift()!.producerId);
-      if (isControlBatch(header)) {
-        if (readControlType(buf, pos, header) === 'ABORT') state.abortedProducers.delete(header.producerId);
-        return true;
-      }
-      return state.abortedProducers.has(header.producerId);
-    }
-    return isControlBatch(header);
   }
 
   /**
@@ -433,13 +410,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     state.fetched = bytes;
     state.fetchedPos = 0;
     state.reader = null;
-    state.abortedQueue = aborted ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
-    state.abortedProducers = new Set();
+    state.filter = new AbortedTransactionFilter(this.#isolationLevel, aborted);
     return true;
   }
 }
 
 const YIELD_EVERY_MS = 5;
+
+const NO_FILTER = new AbortedTransactionFilter('read_uncommitted', null);
 
 function hasFetched(state: PartitionState<unknown, unknown>): boolean {
   return (state.reader !== null && !state.reader.done) || (state.fetched !== null && state.fetchedPos < state.fetched.length);

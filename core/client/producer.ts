@@ -11,9 +11,10 @@
  */
 import type { Cluster, OffsetCommitEntry } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
-import { RecordBatchBuilder, TRANSACTIONAL_FLAG } from '../protocol/record-batch.js';
+import { TRANSACTIONAL_FLAG } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { KeyBytes } from './key-bytes.js';
+import { PendingBatch, toHeaders } from './pending-batch.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
@@ -70,30 +71,6 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   transactionalId?: string;
   /** Kafka's `transaction.timeout.ms`: the coordinator aborts a transaction open longer (default 60000). */
   transactionTimeoutMs?: number;
-}
-
-/** A batch being filled for one partition, then in flight, then done. */
-class PendingBatch {
-  readonly builder: RecordBatchBuilder;
-  baseOffset = -1;
-  readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (err: unknown) => void;
-
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    maxBytes: number,
-    initialCapacity: number,
-  ) {
-    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity));
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    // Rejections are observed through the records' promises; don't report them twice.
-    this.done.catch(() => {});
-  }
 }
 
 const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
@@ -442,14 +419,6 @@ export class Producer<K = unknown, V = unknown> {
 
 const ignore = (): void => {};
 
-function toHeaders(input: HeadersInput | undefined): readonly RecordHeader[] | undefined {
-  if (input === undefined || Array.isArray(input)) return input as readonly RecordHeader[] | undefined;
-  const out: RecordHeader[] = [];
-  for (const [key, value] of Object.entries(input as Record<string, string | Uint8Array | null>)) {
-    out.push({ key, value: value === null ? null : typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.length) });
-  }
-  return out;
-}
 
 /** Creates a producer on `cluster`. */
 export function createProducer<K = unknown, V = unknown>(cluster: Cluster, options?: ProducerOptions<K, V>): Producer<K, V> {

@@ -42,7 +42,7 @@ import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, ty
 import type { Log } from '../log/log.js';
 import { OFFSETS_TOPIC } from '../group/offset-records.js';
 import { TRANSACTION_STATE_TOPIC } from '../group/transaction-records.js';
-import { readBatchHeader, TRANSACTIONAL_FLAG } from '../protocol/record-batch.js';
+import { endOffsetOf, readBatchHeader, TRANSACTIONAL_FLAG } from '../protocol/record-batch.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
 import { TransactionStateStore } from './transaction-state-store.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -425,17 +425,6 @@ export class Broker implements Cluster {
     this.#assertOpen();
     if (this.readOnly) throw new ReadOnlyError(`data directory ${this.dataDir} is open read-only`);
   }
-}
-
-/** The offset after the last batch of `bytes` (whole batches). */
-function endOffsetOf(bytes: Buffer): number {
-  let end = 0;
-  for (let pos = 0; pos < bytes.length; ) {
-    const header = readBatchHeader(bytes, pos);
-    end = header.baseOffset + header.lastOffsetDelta + 1;
-    pos += header.sizeInBytes;
-  }
-  return end;
 }
 
 /** Opens the embedded engine: `openCluster({ dataDir })` on disk, `openCluster()` in memory. */

@@ -18,7 +18,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
 import { encodeControlBatch, type TransactionMarker } from '../protocol/control-record.js';
-import { batchCrcMatches, isControlBatch, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
+import { batchCrcMatches, batchesBelow, isControlBatch, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
@@ -465,14 +465,3 @@ export class Log {
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
-
-/** The leading batches of `bytes` that start below `limit`. */
-function batchesBelow(bytes: Buffer, limit: number): Buffer {
-  let pos = 0;
-  while (pos < bytes.length) {
-    const header = readBatchHeader(bytes, pos);
-    if (header.baseOffset >= limit) break;
-    pos += header.sizeInBytes;
-  }
-  return pos === bytes.length ? bytes : bytes.subarray(0, pos);
-}

@@ -357,3 +357,25 @@ export function isTransactional(header: BatchHeader): boolean {
 export function isControlBatch(header: BatchHeader): boolean {
   return (header.attributes & CONTROL_FLAG) !== 0;
 }
+
+/** The leading whole batches of `bytes` that start below offset `limit`. */
+export function batchesBelow(bytes: Buffer, limit: number): Buffer {
+  let pos = 0;
+  while (pos < bytes.length) {
+    const header = readBatchHeader(bytes, pos);
+    if (header.baseOffset >= limit) break;
+    pos += header.sizeInBytes;
+  }
+  return pos === bytes.length ? bytes : bytes.subarray(0, pos);
+}
+
+/** The offset after the last batch of `bytes` (whole batches); 0 for none. */
+export function endOffsetOf(bytes: Buffer): number {
+  let end = 0;
+  for (let pos = 0; pos < bytes.length; ) {
+    const header = readBatchHeader(bytes, pos);
+    end = header.baseOffset + header.lastOffsetDelta + 1;
+    pos += header.sizeInBytes;
+  }
+  return end;
+}
