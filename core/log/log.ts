@@ -17,8 +17,8 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
-import { encodeControlBatch, type TransactionMarker } from '../protocol/control-record.js';
-import { batchCrcMatches, batchesBelow, isControlBatch, readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
+import { encodeControlBatch, type ControlRecordType, type TransactionMarker } from '../protocol/control-record.js';
+import { batchCrcMatches, batchesBelow, isControlBatch, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
@@ -198,19 +198,7 @@ export class Log {
     const duplicate =
       options.origin === 'coordinator' ? this.#producers.checkMarker(header.producerId, header.producerEpoch, this.#where()) : this.#producers.check(header, this.#where());
     if (duplicate) return { ...duplicate, duplicate: true, durable: null };
-
-    const now = this.#now();
-    const baseOffset = this.logEndOffset;
-    this.#maybeRoll(batch.length, now);
-    setBaseOffset(batch, 0, baseOffset);
-    header.baseOffset = baseOffset;
-    const active = this.#active;
-    active.append(batch, header);
-    this.#producers.update(header, baseOffset);
-    this.dirtyBytes += batch.length;
-    this.#waiters.wakeAll();
-    const durable = this.#flusher.appended(active, header.recordCount);
-    return { baseOffset, lastOffset: baseOffset + header.lastOffsetDelta, duplicate: false, durable };
+    return this.#appendChecked(batch, header);
   }
 
   /**
@@ -222,20 +210,23 @@ export class Log {
     this.#assertWritable();
     this.#producers.checkMarker(marker.producerId, marker.producerEpoch, this.#where());
     const batch = encodeControlBatch(marker);
-    const header = readBatchHeader(batch, 0);
-    const now = this.#now();
+    return this.#appendChecked(batch, readBatchHeader(batch, 0), marker.type);
+  }
+
+  /** Appends a batch that passed its checks at the log end (rolling first if due); `control`: a marker's type. */
+  #appendChecked(batch: Buffer, header: BatchHeader, control?: ControlRecordType): AppendInfo {
     const baseOffset = this.logEndOffset;
-    this.#maybeRoll(batch.length, now);
+    this.#maybeRoll(batch.length, this.#now());
     setBaseOffset(batch, 0, baseOffset);
     header.baseOffset = baseOffset;
     const active = this.#active;
     active.append(batch, header);
-    const aborted = this.#producers.update(header, baseOffset, marker.type);
+    const aborted = this.#producers.update(header, baseOffset, control);
     if (aborted) active.txnIndex.append(aborted);
     this.dirtyBytes += batch.length;
     this.#waiters.wakeAll();
-    const durable = this.#flusher.appended(active, 1);
-    return { baseOffset, lastOffset: baseOffset, duplicate: false, durable };
+    const durable = this.#flusher.appended(active, header.recordCount);
+    return { baseOffset, lastOffset: baseOffset + header.lastOffsetDelta, duplicate: false, durable };
   }
 
   /**

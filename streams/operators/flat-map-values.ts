@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { StreamRecord } from '../record.js';
+import { emitEach } from './emit-each.js';
 import { markPreserving } from './key-preservation.js';
 
 /**
@@ -16,25 +17,7 @@ export function flatMapValues<K, V, V2>(project: (value: V, record: StreamRecord
       new Observable<StreamRecord<K, V2>>((subscriber) =>
         source.subscribe({
           next(record) {
-            // As `flatMap`: the project function and every iteration step go to the error path.
-            let it: Iterator<V2>;
-            try {
-              it = project(record.value, record)[Symbol.iterator]();
-            } catch (err) {
-              subscriber.error(err);
-              return;
-            }
-            for (;;) {
-              let step: IteratorResult<V2>;
-              try {
-                step = it.next();
-              } catch (err) {
-                subscriber.error(err);
-                return;
-              }
-              if (step.done) return;
-              subscriber.next({ key: record.key, value: step.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin });
-            }
+            emitEach(subscriber, () => project(record.value, record), (value) => ({ key: record.key, value, timestamp: record.timestamp, headers: record.headers, origin: record.origin }));
           },
           error: (err) => subscriber.error(err),
           complete: () => subscriber.complete(),
