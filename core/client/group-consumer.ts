@@ -286,6 +286,11 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#state.setConsumed(tp.topic, tp.partition, offset);
   }
 
+  /** See `Consumer.drainedPosition`: past trailing transaction markers once every fetched record of `tp` was handed out. */
+  drainedPosition(tp: TopicPartition): number | null {
+    return this.#inner.drainedPosition(tp);
+  }
+
   position(tp: TopicPartition): Promise<number> {
     return this.#inner.position(tp);
   }

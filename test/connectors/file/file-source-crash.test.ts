@@ -79,7 +79,7 @@ describe('file-source crash recovery', () => {
         // Truncation (copytruncate): once every line of b.log is in the topic, so that none is lost with it.
         hold = true;
         const want = [...written.values()].flat().length;
-        await waitFor('b.log read to its end', async () => new Set(await lines()).size >= want, 30_000);
+        await waitFor('b.log read to its end', async () => new Set(await lines()).size >= want, 120_000);
         fs.truncateSync(fileOf('b'), 0);
         generation.b++;
         hold = false;
@@ -94,7 +94,7 @@ describe('file-source crash recovery', () => {
     const all = [...written.values()].flat();
     const { child, ready, exited } = startChild(dataDir, pattern);
     await ready;
-    await waitFor('every line in the topic', async () => new Set(await lines()).size === all.length, 30_000);
+    await waitFor('every line in the topic', async () => new Set(await lines()).size === all.length, 120_000);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
 
