@@ -8,11 +8,10 @@
  * The whole topic is read once when the store opens, read_committed (the latest record per key
  * wins). A source runner writes its positions in the same transaction as the records they cover
  * (KIP-618, see `source-runner.ts`): it sends `records(…)` through its transactional producer and
- * calls `applied(…)` once the transaction committed. `write` stores positions outside any
- * transaction (tools resetting a connector), through an idempotent producer with acks=all.
+ * calls `applied(…)` once the transaction committed.
  */
 import type { Cluster } from '../../core/index.js';
-import { createConsumer, createProducer, TopicExistsError, UnknownTopicError, type Producer } from '../../core/index.js';
+import { createConsumer, TopicExistsError, UnknownTopicError } from '../../core/index.js';
 import type { JsonValue } from '../connector.js';
 
 export const CONNECT_OFFSETS_TOPIC = '__connect_offsets';
@@ -20,7 +19,6 @@ export const CONNECT_OFFSETS_TOPIC = '__connect_offsets';
 export class SourceOffsetStore {
   readonly #cluster: Cluster;
   readonly #positions = new Map<string, Map<string, JsonValue>>();
-  #producer: Producer<string, string> | null = null;
   #opened: Promise<void> | null = null;
 
   constructor(cluster: Cluster) {
@@ -62,7 +60,6 @@ export class SourceOffsetStore {
     } finally {
       await consumer.close();
     }
-    this.#producer = createProducer<string, string>(this.#cluster, { lingerMs: 0, acks: 'all', autoCreateTopics: false });
   }
 
   #apply(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
@@ -115,18 +112,6 @@ export class SourceOffsetStore {
     }
   }
 
-  /**
-   * Stores positions of connector `name` outside any transaction (null forgets one); resolves once
-   * the log acknowledged them.
-   */
-  async write(name: string, positions: ReadonlyMap<string, JsonValue | null>): Promise<void> {
-    if (positions.size === 0) return;
-    if (!this.#producer) throw new Error('SourceOffsetStore.write before open()');
-    await this.#producer.send(this.records(name, positions));
-    this.applied(name, positions);
-  }
-
-  async close(): Promise<void> {
-    await this.#producer?.close();
-  }
+  /** Nothing to release (the runners own their producers); kept for the runtime's shutdown order. */
+  async close(): Promise<void> {}
 }
