@@ -7,7 +7,8 @@
  *
  * Two variants: `mapValues` keeps the key, so the count reads the input topic directly; `map`
  * re-keys (by the same key), so records go through a repartition topic first, as a key change
- * requires.
+ * requires. Each runs under both processing guarantees, interleaved (exactly_once_v2, then
+ * at_least_once, then again): the line prints both medians and what exactly-once costs.
  *
  * Each line also gives records per CPU-second of this process (user + system time, all threads): on a
  * machine shared with other work it moves less than wall-clock throughput does.
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '4' },
     keys: { type: 'string', default: '10000' },
     variant: { type: 'string', default: 'all' },
+    guarantee: { type: 'string', default: 'both' },
   },
 });
 const RECORDS = Number(args.records);
@@ -57,6 +59,9 @@ function topology(variant: 'mapValues' | 'map'): Topology {
   return builder.build();
 }
 
+/** Key and value bytes of the input (UTF-8; ASCII here). */
+let inputBytes = 0;
+
 async function prepare(): Promise<{ dataDir: string; cluster: Broker }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-streams-'));
   const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
@@ -66,6 +71,7 @@ async function prepare(): Promise<{ dataDir: string; cluster: Broker }> {
   for (let start = 0; start < RECORDS; start += 1000) {
     const chunk: ProducerRecord<string, string>[] = [];
     for (let i = start; i < Math.min(start + 1000, RECORDS); i++) chunk.push({ topic: 'input', key: keyOf(i), value: String(i), timestamp: i });
+    for (const r of chunk) inputBytes += r.key!.length + r.value!.length;
     pending.push(producer.send(chunk));
     if (pending.length >= 64) await pending.shift();
   }
@@ -79,13 +85,18 @@ const recordsToProcess = (variant: 'mapValues' | 'map'): number => (variant === 
 
 interface RunFigures {
   rate: number;
+  /** Input key and value megabytes per second. */
+  mbRate: number;
   /** Records per second of this process's CPU time (user + system): steadier than `rate` on a busy machine. */
   cpuRate: number;
 }
 
-async function runApp(variant: 'mapValues' | 'map'): Promise<RunFigures> {
+type Guarantee = 'exactly_once_v2' | 'at_least_once';
+
+async function runApp(variant: 'mapValues' | 'map', processingGuarantee: Guarantee): Promise<RunFigures> {
+  inputBytes = 0;
   const { dataDir, cluster } = await prepare();
-  const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000 });
+  const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000, processingGuarantee });
   const expected = expectedCount();
   const toProcess = recordsToProcess(variant);
   const cpu = process.cpuUsage();
@@ -113,7 +124,7 @@ async function runApp(variant: 'mapValues' | 'map'): Promise<RunFigures> {
   if (inputDone !== RECORDS) throw new Error(`committed ${inputDone} input offsets, expected ${RECORDS}`);
   await cluster.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  return { rate: RECORDS / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6) };
+  return { rate: RECORDS / (ms / 1000), mbRate: inputBytes / 1e6 / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6) };
 }
 
 function runRx(): number {
@@ -141,14 +152,24 @@ const rx: number[] = [];
 for (let i = 0; i < Math.max(RUNS, 5); i++) rx.push(runRx());
 const rxRate = median(rx);
 console.log(`${'RxJS over an array: map → filter → scan'.padEnd(64)} ${fmt(rxRate).padStart(12)} records/s   (runs: ${rx.map(fmt).join(', ')})`);
+const guarantees: Guarantee[] = args.guarantee === 'both' ? ['exactly_once_v2', 'at_least_once'] : [args.guarantee as Guarantee];
 for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant === 'all' || args.variant === v)) {
-  const runs: RunFigures[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await runApp(variant));
-  const rate = median(runs.map((r) => r.rate));
-  const cpuRate = median(runs.map((r) => r.cpuRate));
-  const name = variant === 'mapValues' ? 'streams: mapValues → filter → groupByKey → count' : 'streams: map → filter → groupByKey (repartition) → count';
-  console.log(
-    `${name.padEnd(64)} ${fmt(rate).padStart(12)} records/s   ${(rxRate / rate).toFixed(1).padStart(5)}× slower than RxJS alone   (runs: ${runs.map((r) => fmt(r.rate)).join(', ')}; ` +
-      `per CPU-second: ${fmt(cpuRate)}, runs ${runs.map((r) => fmt(r.cpuRate)).join(', ')})`,
-  );
+  const runs = new Map<Guarantee, RunFigures[]>(guarantees.map((g) => [g, []]));
+  // Interleaved, so that a change in the machine's load affects both alike.
+  for (let i = 0; i < RUNS; i++) for (const g of guarantees) runs.get(g)!.push(await runApp(variant, g));
+  const base = variant === 'mapValues' ? 'streams: mapValues → filter → groupByKey → count' : 'streams: map → filter → groupByKey (repartition) → count';
+  const rates = new Map<Guarantee, number>();
+  for (const g of guarantees) {
+    const list = runs.get(g)!;
+    const rate = median(list.map((r) => r.rate));
+    rates.set(g, rate);
+    console.log(
+      `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rxRate / rate).toFixed(1).padStart(5)}× slower than RxJS alone   ` +
+        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))})`,
+    );
+  }
+  if (rates.size === 2) {
+    const ratio = rates.get('exactly_once_v2')! / rates.get('at_least_once')!;
+    console.log(`${`${base}: exactly_once_v2 / at_least_once`.padEnd(80)} ${ratio.toFixed(3).padStart(12)}   (exactly-once costs ${((1 - ratio) * 100).toFixed(1)}% of throughput)`);
+  }
 }

@@ -62,12 +62,30 @@ export interface ProduceResult {
   lastOffset: number;
 }
 
+/**
+ * Kafka's `isolation.level`: `read_uncommitted` sees every record up to the high watermark;
+ * `read_committed` sees only committed transactional records, up to the last stable offset.
+ */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
 export interface FetchOptions {
   /** Soft limit on the bytes returned; at least one whole batch is always returned. */
   maxBytes?: number;
   /** When nothing is available yet, wait up to this long for an append (long poll). */
   maxWaitMs?: number;
   signal?: AbortSignal;
+  /**
+   * `read_committed`: only batches below the last stable offset, with the aborted transactions
+   * among them listed so the reader can skip their records (default `read_uncommitted`).
+   */
+  isolationLevel?: IsolationLevel;
+}
+
+/** An aborted transaction in a fetched range (Kafka's FetchResponse `AbortedTransactions`). */
+export interface AbortedTransaction {
+  producerId: number;
+  /** The transaction's first offset in the partition; its ABORT marker ends it. */
+  firstOffset: number;
 }
 
 export interface FetchResult {
@@ -76,6 +94,60 @@ export interface FetchResult {
   logStartOffset: number;
   /** The offset after the last readable record (the log end offset, on a single node). */
   highWatermark: number;
+  /** The first offset of the oldest open transaction, or the high watermark when none is open. */
+  lastStableOffset: number;
+  /** read_committed: the aborted transactions overlapping the returned batches; null for read_uncommitted. */
+  abortedTransactions: AbortedTransaction[] | null;
+}
+
+export interface ListOffsetOptions {
+  /** `read_committed`: 'latest' resolves to the last stable offset (default `read_uncommitted`). */
+  isolationLevel?: IsolationLevel;
+}
+
+// --- transactions (Kafka's InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and
+// TxnOffsetCommit) ---
+
+export interface InitProducerIdRequest {
+  /** null (the default) for an idempotent producer without transactions. */
+  transactionalId?: string | null;
+  /** Kafka's `transaction.timeout.ms`: the coordinator aborts a transaction open longer than this. */
+  transactionTimeoutMs?: number;
+}
+
+export interface InitProducerIdResponse {
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** The producer a transactional request speaks for. */
+export interface TxnProducer {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface AddPartitionsToTxnRequest extends TxnProducer {
+  partitions: TopicPartition[];
+}
+
+export interface AddOffsetsToTxnRequest extends TxnProducer {
+  /** The group whose offsets the transaction will commit (with `txnOffsetCommit`). */
+  groupId: string;
+}
+
+export interface EndTxnRequest extends TxnProducer {
+  /** True to commit, false to abort. */
+  committed: boolean;
+}
+
+export interface TxnOffsetCommitRequest extends TxnProducer {
+  groupId: string;
+  /** The consumer's group generation and member id, to fence a zombie member (KIP-447); -1 and '' for none. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  offsets: OffsetCommitEntry[];
 }
 
 /** Which offset `listOffset` resolves: the log start, the log end, or the first at or after a timestamp. */
@@ -229,6 +301,14 @@ export interface GroupDescription {
 export interface Cluster {
   /** True when this view cannot write (another process owns the data directory). */
   readonly readOnly: boolean;
+  /**
+   * Whether the engine has Kafka's transactions (the requests below and read_committed fetches),
+   * as ApiVersions tells a Kafka client. Where it has not, the transactional requests throw
+   * `TransactionsUnsupportedError`; streams then default to at-least-once and source connectors
+   * write records and positions one after the other (at-least-once, as Kafka Connect without
+   * exactly-once source support).
+   */
+  readonly supportsTransactions: boolean;
 
   createTopic(name: string, options?: CreateTopicOptions): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
@@ -252,7 +332,7 @@ export interface Cluster {
    */
   produce(topic: string, partition: number, batch: Buffer, options?: ProduceOptions): Promise<ProduceResult>;
   fetch(topic: string, partition: number, offset: number, options?: FetchOptions): Promise<FetchResult>;
-  listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number>;
+  listOffset(topic: string, partition: number, spec: OffsetSpec, options?: ListOffsetOptions): Promise<number>;
   /**
    * Moves the partition's log start offset up to `offset` (Kafka's DeleteRecords): records below it
    * are no longer readable and whole segments below it are deleted. Resolves to the new log start
@@ -260,8 +340,35 @@ export interface Cluster {
    * @throws OffsetOutOfRangeError when `offset` is past the log end
    */
   deleteRecords?(topic: string, partition: number, offset: number): Promise<number>;
-  /** A producer id for idempotent produce (dedup of retried batches). */
-  initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
+  /**
+   * A producer id for idempotent produce (dedup of retried batches). With a `transactionalId`: the
+   * id registered for it with its epoch bumped, which fences every older producer of that id; a
+   * transaction the old one left open is aborted first.
+   * @throws InvalidConfigError for a transaction timeout out of range
+   */
+  initProducerId(request?: InitProducerIdRequest): Promise<InitProducerIdResponse>;
+
+  // --- transactions (see the request types above) ---
+
+  /**
+   * Adds partitions to the producer's transaction, beginning one if none is open; a transactional
+   * batch is refused for a partition not added.
+   * @throws ProducerFencedError, InvalidProducerIdMappingError, InvalidTxnStateError, UnknownTopicError
+   */
+  addPartitionsToTxn(request: AddPartitionsToTxnRequest): Promise<void>;
+  /** Adds the group's `__consumer_offsets` partition to the transaction. @throws as `addPartitionsToTxn` */
+  addOffsetsToTxn(request: AddOffsetsToTxnRequest): Promise<void>;
+  /**
+   * Commits the group offsets as part of the transaction: they apply when it commits and are
+   * dropped when it aborts.
+   * @throws ProducerFencedError, InvalidTxnStateError (AddOffsetsToTxn missing), and the group errors of `commitOffsets`
+   */
+  txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<void>;
+  /**
+   * Ends the transaction: writes COMMIT or ABORT markers to each of its partitions.
+   * @throws ProducerFencedError, InvalidProducerIdMappingError, InvalidTxnStateError (none open, or aborted on timeout)
+   */
+  endTxn(request: EndTxnRequest): Promise<void>;
 
   // --- consumer groups (see the request types above; errors as Kafka's error codes) ---
 
@@ -288,8 +395,11 @@ export interface Cluster {
    *   RebalanceInProgressError, GroupNotEmptyError (a commit from outside a group that has members)
    */
   commitOffsets(request: OffsetCommitRequest): Promise<void>;
-  /** The group's committed offsets (only the given partitions, when given); partitions without one are left out. */
-  fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]>;
+  /**
+   * The group's committed offsets (only the given partitions, when given); partitions without one are left out.
+   * @throws UnstableOffsetCommitError with `requireStable` while a transaction holds a pending commit for one (KIP-447)
+   */
+  fetchOffsets(groupId: string, partitions?: readonly TopicPartition[], options?: { requireStable?: boolean }): Promise<CommittedOffset[]>;
   /** Groups with members or committed offsets. */
   listGroups(): Promise<GroupListing[]>;
   describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]>;

@@ -253,6 +253,33 @@ export class UnsupportedVersionError extends SluiceError {
   }
 }
 
+// --- transactions ---
+
+/**
+ * Another producer with the same `transactional.id` (a newer epoch) has started: this one is a
+ * zombie and may write nothing more (Kafka's PRODUCER_FENCED / INVALID_PRODUCER_EPOCH). Fatal for
+ * the producer: close it.
+ */
+export class ProducerFencedError extends SluiceError {
+  constructor(message: string) {
+    super('PRODUCER_FENCED', message);
+  }
+}
+
+/** A transactional request does not fit the transaction's state (e.g. commit with none open). */
+export class InvalidTxnStateError extends SluiceError {
+  constructor(message: string, options?: SluiceErrorOptions) {
+    super('INVALID_TXN_STATE', message, options);
+  }
+}
+
+/** The producer id does not belong to the transactional id (Kafka's INVALID_PRODUCER_ID_MAPPING). */
+export class InvalidProducerIdMappingError extends SluiceError {
+  constructor(message: string) {
+    super('INVALID_PRODUCER_ID_MAPPING', message);
+  }
+}
+
 /**
  * The process asked no longer coordinates the group (JetStream engine: another process took the
  * group's lease, or this one lost contact with JetStream). Retriable: ask again (the request is
@@ -261,5 +288,25 @@ export class UnsupportedVersionError extends SluiceError {
 export class NotCoordinatorError extends SluiceError {
   constructor(readonly groupId: string, reason: string) {
     super('NOT_COORDINATOR', `this process no longer coordinates group "${groupId}" (${reason}); nothing was stored`, { retriable: true });
+  }
+}
+
+/**
+ * The engine has no transactions (Kafka's brokers before 0.11 answer such requests
+ * UNSUPPORTED_VERSION; here: the JetStream engine). `cluster.supportsTransactions` says so up front.
+ */
+export class TransactionsUnsupportedError extends SluiceError {
+  constructor(what: string) {
+    super('TRANSACTIONS_UNSUPPORTED', `${what}: this engine does not support transactions`);
+  }
+}
+
+/**
+ * A group's committed offset for a partition is part of a transaction not yet complete (Kafka's
+ * UNSTABLE_OFFSET_COMMIT, KIP-447): ask again once it commits or aborts. Retriable.
+ */
+export class UnstableOffsetCommitError extends SluiceError {
+  constructor(message: string) {
+    super('UNSTABLE_OFFSET_COMMIT', message, { retriable: true });
   }
 }

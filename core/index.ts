@@ -1,6 +1,16 @@
 /** Sluice's core: the embedded log engine and its client API. This file is the public surface. */
 export type {
+  AbortedTransaction,
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnRequest,
   Cluster,
+  EndTxnRequest,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
+  IsolationLevel,
+  ListOffsetOptions,
+  TxnOffsetCommitRequest,
+  TxnProducer,
   CommittedOffset,
   CreateTopicOptions,
   FetchOptions,
@@ -32,6 +42,8 @@ export { openCluster, type JetStreamEngineOptions } from './open-cluster.js';
 export type { JetStreamCluster, JetStreamClusterOptions } from './jetstream/jetstream-cluster.js';
 export type { NatsConnectOptions, NatsTlsOptions } from './jetstream/nats-connect-options.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
+export { ProducerTransaction, type SendOffsetsInput } from './client/producer-transaction.js';
+export type { ConsumerGroupMetadata } from './client/transaction-manager.js';
 export { createConsumer, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetResetPolicy } from './client/consumer.js';
 export {
   createGroupConsumer,
@@ -63,6 +75,7 @@ export {
   type Subscription,
 } from './group/consumer-protocol.js';
 export { OFFSETS_TOPIC } from './group/offset-records.js';
+export { TRANSACTION_STATE_TOPIC } from './group/transaction-records.js';
 export {
   Admin,
   createAdmin,

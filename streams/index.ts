@@ -37,5 +37,7 @@ export { TopologyTestDriver, type TestRecord, type TopologyTestDriverOptions } f
 export { TestInputTopic, type TestInputTopicOptions, type TestRecordInput } from './test-driver/test-input-topic.js';
 export { TestOutputTopic, type TestOutputRecord, type TestOutputTopicOptions } from './test-driver/test-output-topic.js';
 export { createStreamsApp, StreamsApp, type StreamsAppState, type StreamsMetrics } from './runtime/streams-app.js';
+export { TaskFailedError } from './runtime/task-failed-error.js';
+export type { ProcessingGuarantee } from './runtime/task-writer.js';
 export type { StartOptions, StreamsAppOptions } from './runtime/app-options.js';
 export { installShutdownHandlers, type ShutdownOptions } from './runtime/shutdown.js';

@@ -14,6 +14,11 @@ export interface SinkInput {
   poll(maxRecords: number, timeoutMs: number): Promise<RawRecord[]>;
   /** Stores the next offsets to read, per partition (call only after the destination acknowledged). */
   commit(offsets: readonly OffsetCommitEntry[]): Promise<void>;
+  /**
+   * Moves committed offsets past the transaction markers that follow the last records (call when
+   * every record polled was acknowledged and a poll found nothing new), so an idle sink shows no lag.
+   */
+  commitPastMarkers(): Promise<void>;
   /** Records not yet acknowledged (log end − committed), summed over the assignment; undefined while nothing is assigned. */
   lag(): Promise<number | undefined>;
   /** Stop or restart fetching (polls keep the group membership alive meanwhile). */
@@ -46,6 +51,8 @@ export class GroupSinkInput implements SinkInput {
       topics: options.topics,
       enableAutoCommit: false,
       autoOffsetReset: options.autoOffsetReset,
+      // Sources write in transactions: a sink delivers committed records only.
+      isolationLevel: 'read_committed',
       maxPartitionFetchBytes: 4 * 1024 * 1024,
       assignors: ['cooperative-sticky'],
     });
@@ -63,6 +70,16 @@ export class GroupSinkInput implements SinkInput {
     for (const o of offsets) this.#committed.set(`${o.topic}\u0000${o.partition}`, o.offset);
   }
 
+  async commitPastMarkers(): Promise<void> {
+    const offsets: OffsetCommitEntry[] = [];
+    for (const tp of this.#consumer.assignment()) {
+      const committed = this.#committed.get(key(tp));
+      const drained = this.#consumer.drainedPosition(tp);
+      if (committed !== undefined && drained !== null && drained > committed) offsets.push({ topic: tp.topic, partition: tp.partition, offset: drained });
+    }
+    await this.commit(offsets);
+  }
+
   async lag(): Promise<number | undefined> {
     const assignment = this.#consumer.assignment();
     if (assignment.length === 0) return undefined;
@@ -72,7 +89,7 @@ export class GroupSinkInput implements SinkInput {
     }
     let lag = 0;
     for (const tp of assignment) {
-      const end = await this.#cluster.listOffset(tp.topic, tp.partition, 'latest');
+      const end = await this.#cluster.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: 'read_committed' });
       // Not committed yet: count from where this member reads (the reset policy's choice).
       const start = this.#committed.get(key(tp)) ?? (await this.#consumer.position(tp));
       lag += Math.max(0, end - start);

@@ -110,6 +110,8 @@ export class SinkRunner {
       while (!signal.aborted) {
         const records = await this.#input!.poll(max, POLL_TIMEOUT_MS);
         if (records.length === 0) {
+          // Everything polled was put and committed: commit past the markers after it too.
+          await this.#input!.commitPastMarkers();
           await this.#updateLag(false);
           continue;
         }

@@ -5,27 +5,20 @@
  *   key   = JSON ["<connector name>", "<source partition>"]
  *   value = JSON of the position (the record's `sourceOffset`), or null (a tombstone: forgotten)
  *
- * The whole topic is read once when the store opens (the latest record per key wins); writes go
- * through an idempotent producer with acks=all and update the in-memory view once acknowledged.
- * Writes are in order: a later position never lands before an earlier one.
- *
- * With the positions the source runner stores its own state (see `source-position-marker.ts`):
- *
- *   key   = JSON ["<connector name>"]
- *   value = JSON {"seq": <last stored batch>, "from": {"<topic>/<partition>": <offset>, …}}
+ * The whole topic is read once when the store opens, read_committed (the latest record per key
+ * wins). A source runner writes its positions in the same transaction as the records they cover
+ * (KIP-618, see `source-runner.ts`): it sends `records(…)` through its transactional producer and
+ * calls `applied(…)` once the transaction committed.
  */
 import type { Cluster } from '../../core/index.js';
-import { createConsumer, createProducer, TopicExistsError, UnknownTopicError, type Producer } from '../../core/index.js';
+import { createConsumer, createProducer, TopicExistsError, UnknownTopicError } from '../../core/index.js';
 import type { JsonValue } from '../connector.js';
-import type { RunnerState } from './source-position-marker.js';
 
 export const CONNECT_OFFSETS_TOPIC = '__connect_offsets';
 
 export class SourceOffsetStore {
   readonly #cluster: Cluster;
   readonly #positions = new Map<string, Map<string, JsonValue>>();
-  readonly #states = new Map<string, RunnerState>();
-  #producer: Producer<string, string> | null = null;
   #opened: Promise<void> | null = null;
 
   constructor(cluster: Cluster) {
@@ -48,8 +41,9 @@ export class SourceOffsetStore {
         if (!(e instanceof TopicExistsError)) throw e;
       }
     }
-    const end = await this.#cluster.listOffset(CONNECT_OFFSETS_TOPIC, 0, 'latest');
-    const consumer = createConsumer(this.#cluster, { autoOffsetReset: 'earliest', maxPollRecords: 10_000 });
+    // Positions written in a source's transaction count only once it committed.
+    const end = await this.#cluster.listOffset(CONNECT_OFFSETS_TOPIC, 0, 'latest', { isolationLevel: 'read_committed' });
+    const consumer = createConsumer(this.#cluster, { autoOffsetReset: 'earliest', maxPollRecords: 10_000, isolationLevel: 'read_committed' });
     try {
       consumer.assign([{ topic: CONNECT_OFFSETS_TOPIC, partition: 0 }]);
       await consumer.seekToBeginning();
@@ -66,7 +60,6 @@ export class SourceOffsetStore {
     } finally {
       await consumer.close();
     }
-    this.#producer = createProducer<string, string>(this.#cluster, { lingerMs: 0, acks: 'all', autoCreateTopics: false });
   }
 
   #apply(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
@@ -76,10 +69,6 @@ export class SourceOffsetStore {
       key = JSON.parse(keyBytes.toString('utf8'));
     } catch {
       return; // not ours
-    }
-    if (Array.isArray(key) && key.length === 1 && typeof key[0] === 'string') {
-      this.#applyState(key[0], valueBytes);
-      return;
     }
     if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || typeof key[1] !== 'string') return;
     const [name, partition] = key as [string, string];
@@ -97,24 +86,6 @@ export class SourceOffsetStore {
     }
   }
 
-  #applyState(name: string, valueBytes: Buffer | null): void {
-    if (valueBytes === null) {
-      this.#states.delete(name);
-      return;
-    }
-    try {
-      const v = JSON.parse(valueBytes.toString('utf8')) as Partial<RunnerState>;
-      if (Number.isSafeInteger(v.seq) && typeof v.from === 'object' && v.from !== null) this.#states.set(name, { seq: v.seq!, from: v.from });
-    } catch {
-      // an unreadable state is no state
-    }
-  }
-
-  /** The stored runner state of connector `name`, if any. */
-  stateOf(name: string): RunnerState | undefined {
-    return this.#states.get(name);
-  }
-
   /** The stored positions of connector `name` (a live view; do not modify). */
   positionsOf(name: string): ReadonlyMap<string, JsonValue> {
     let map = this.#positions.get(name);
@@ -122,23 +93,18 @@ export class SourceOffsetStore {
     return map;
   }
 
-  /**
-   * Stores positions of connector `name` (null forgets one); resolves once the log acknowledged
-   * them, and the runner `state` after them (one partition: if the state landed, they did).
-   * Call only after the records they cover were acknowledged.
-   */
-  async write(name: string, positions: ReadonlyMap<string, JsonValue | null>, state?: RunnerState): Promise<void> {
-    if (positions.size === 0 && !state) return;
-    if (!this.#producer) throw new Error('SourceOffsetStore.write before open()');
-    const records = [...positions].map(([partition, value]) => ({
+  /** The `__connect_offsets` records storing `positions` of connector `name` (null forgets one). */
+  records(name: string, positions: ReadonlyMap<string, JsonValue | null>): { topic: string; partition: number; key: string; value: string | null }[] {
+    return [...positions].map(([partition, value]) => ({
       topic: CONNECT_OFFSETS_TOPIC,
       partition: 0,
       key: JSON.stringify([name, partition]),
       value: value === null ? null : JSON.stringify(value),
     }));
-    if (state) records.push({ topic: CONNECT_OFFSETS_TOPIC, partition: 0, key: JSON.stringify([name]), value: JSON.stringify(state) });
-    await this.#producer.send(records);
-    if (state) this.#states.set(name, state);
+  }
+
+  /** Takes `positions` into the in-memory view (after the transaction holding their records committed). */
+  applied(name: string, positions: ReadonlyMap<string, JsonValue | null>): void {
     const map = this.positionsOf(name) as Map<string, JsonValue>;
     for (const [partition, value] of positions) {
       if (value === null) map.delete(partition);
@@ -146,7 +112,21 @@ export class SourceOffsetStore {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#producer?.close();
+  /**
+   * Stores `positions` of a stopped connector (the REST API's PATCH/DELETE …/offsets), outside any
+   * transaction: nothing else writes this connector's positions meanwhile.
+   */
+  async write(name: string, positions: ReadonlyMap<string, JsonValue | null>): Promise<void> {
+    if (positions.size === 0) return;
+    const producer = createProducer<string, string | null>(this.#cluster, { acks: 'all', lingerMs: 0, autoCreateTopics: false });
+    try {
+      await producer.send(this.records(name, positions));
+    } finally {
+      await producer.close();
+    }
+    this.applied(name, positions);
   }
+
+  /** Nothing to release (the runners own their producers); kept for the runtime's shutdown order. */
+  async close(): Promise<void> {}
 }

@@ -1,21 +1,22 @@
 /**
- * Runs one source connector: polls its task, applies transforms and converters, produces the
- * records, and — strictly after the log acknowledged a batch — stores the batch's source positions
- * in `__connect_offsets` and acknowledges the batch to the task. Up to `MAX_IN_FLIGHT_BATCHES`
- * batches are produced concurrently; their acknowledgements are handled in poll order.
+ * Runs one source connector: polls its task, applies transforms and converters, and writes each
+ * polled batch — its records, its dead-lettered records and its source positions in
+ * `__connect_offsets` — in one Kafka transaction (KIP-618, `transaction.boundary=poll`), through a
+ * transactional producer with `transactional.id` `connect-<connector>`. Then it acknowledges the
+ * batch to the task. A restart after a crash initializes the same id, which aborts the batch the
+ * killed process left open, and reads the positions read_committed: the records and the position
+ * of a batch are stored together or not at all, so nothing is produced twice or lost — and nothing
+ * internal is written on the records. Up to `MAX_IN_FLIGHT_BATCHES` batches are polled and
+ * prepared ahead; their transactions run one after another, in poll order.
  *
  * A record that fails with `errors.tolerance: none` stops the connector only after the records
  * polled before it are written, their positions stored and acknowledged to the task (Kafka
  * Connect's worker, too, has sent the records before a failing one). The failing record's position
  * is not stored and it is not acknowledged, so a restart reads it again.
  *
- * Positions also travel with the records (`source-position-marker.ts`): on start, the positions of
- * batches that reached the log but not `__connect_offsets` (a crash) are recovered from the log,
- * so they are not produced twice. For that the runner picks each record's partition itself.
- *
  * Not reentrant: the runtime calls start, pause/resume and stop one at a time.
  */
-import { createProducer, partitionForKey, recordBytes, type Cluster, type Producer, type ProducerRecord, type RecordMetadata, type TopicPartition } from '../../core/index.js';
+import { createProducer, recordBytes, type Cluster, type Producer, type ProducerRecord } from '../../core/index.js';
 import type { JsonValue, SourceConnectorType, SourceRecord, SourceTask } from '../connector.js';
 import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError } from '../errors.js';
@@ -25,10 +26,9 @@ import type { ValidConfig } from '../config/validate-config.js';
 import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
 import { deadLetterRecord, toHeaderList, type ErrorStage, type FailedRecord } from './dead-letter.js';
 import type { SourceOffsetStore } from './source-offset-store.js';
-import { encodeMarker, findMarkers, partKey, POSITION_HEADER, reconcile, type RunnerState } from './source-position-marker.js';
 import { ensureTopic } from './topics.js';
 
-/** Batches produced but not yet acknowledged, at most (backpressure on polling). */
+/** Batches polled but not yet acknowledged, at most (backpressure on polling). */
 const MAX_IN_FLIGHT_BATCHES = 4;
 
 type Bytes = Uint8Array | string | null;
@@ -52,10 +52,6 @@ interface Prepared {
   failed: number;
   /** Records the log refused (dead-lettered one by one), and their key and value bytes. */
   refused: number;
-  /** The batch's number, if it produced records (then its parts carry position markers). */
-  seq: number | null;
-  /** Per topic-partition written to, the index of its marked record (in `out`, or in `dead` if `dead`). */
-  parts: { where: string; dead: boolean; index: number }[];
   refusedBytes: number;
   /** With errors.tolerance=none: the error of the first failing record; the batch ends before it. */
   fatal: RecordProcessingError | null;
@@ -72,6 +68,7 @@ export class SourceRunner {
   readonly #valueConverter: Converter;
   #task: SourceTask | null = null;
   #producer: Producer<Bytes, Bytes> | null = null;
+  #transactional = true;
   #loop: Promise<void> = Promise.resolve();
   #acks: Promise<void> = Promise.resolve();
   #inFlight = 0;
@@ -80,12 +77,6 @@ export class SourceRunner {
   #paused = false;
   #resume: (() => void) | null = null;
   #lastPollEmpty = false;
-  /** The last batch number given out. */
-  #seq = 0;
-  /** What `__connect_offsets` holds, or will once the batches before are acknowledged. */
-  #state: RunnerState = { seq: 0, from: {} };
-  /** Positions of record-less batches since the last marked one: the next marker carries them. */
-  readonly #unmarked = new Map<string, JsonValue>();
 
   constructor(options: SourceRunnerOptions) {
     this.#o = options;
@@ -99,13 +90,17 @@ export class SourceRunner {
   async start(): Promise<void> {
     const { cluster, config, type, offsets } = this.#o;
     try {
+      // First: fences an earlier instance of the connector and aborts the batch it left open.
+      // Without transactions (cluster.supportsTransactions false): records, then positions — at-least-once.
+      this.#transactional = cluster.supportsTransactions;
+      this.#producer = createProducer<Bytes, Bytes>(cluster, { acks: 'all', lingerMs: 2, autoCreateTopics: false, ...(this.#transactional ? { transactionalId: `connect-${config.name}` } : {}) });
+      if (this.#transactional) await this.#producer.initTransactions();
       await offsets.open();
       await ensureTopic(cluster, config.topic!, config['topic.creation.partitions']);
       const dlq = config['errors.deadletterqueue.topic.name'];
       if (dlq) await ensureTopic(cluster, dlq, 1);
-      this.#producer = createProducer<Bytes, Bytes>(cluster, { acks: 'all', lingerMs: 2, autoCreateTopics: false });
       this.#task = type.createTask(config);
-      const positions = await this.#recoverPositions();
+      const positions = offsets.positionsOf(config.name);
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
       await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn });
     } catch (error) {
@@ -190,25 +185,6 @@ export class SourceRunner {
     }
   }
 
-  /** Stored positions, moved past the batches whose records reached the log before a crash. */
-  async #recoverPositions(): Promise<ReadonlyMap<string, JsonValue>> {
-    const { cluster, config, offsets } = this.#o;
-    const parts: TopicPartition[] = [];
-    for (const topic of [config.topic!, config['errors.deadletterqueue.topic.name']]) {
-      if (!topic) continue;
-      const count = await cluster.partitionCount(topic);
-      for (let partition = 0; partition < count; partition++) parts.push({ topic, partition });
-    }
-    const stored = offsets.stateOf(config.name) ?? { seq: 0, from: {} };
-    const recovered = reconcile(stored.seq, await findMarkers(cluster, config.name, parts, stored.from));
-    const from: Record<string, number> = {};
-    for (const tp of parts) from[partKey(tp.topic, tp.partition)] = await cluster.listOffset(tp.topic, tp.partition, 'latest');
-    this.#seq = recovered.highest;
-    this.#state = { seq: recovered.highest, from };
-    await offsets.write(config.name, recovered.positions, this.#state);
-    return offsets.positionsOf(config.name);
-  }
-
   async #cleanUp(): Promise<void> {
     const task = this.#task;
     this.#task = null;
@@ -220,7 +196,7 @@ export class SourceRunner {
   async #prepare(records: readonly SourceRecord[]): Promise<Prepared> {
     const config = this.#config;
     const topic = config.topic!;
-    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, refusedBytes: 0, seq: null, parts: [], fatal: null, handled: records.length };
+    const prepared: Prepared = { out: new Array(records.length), dead: [], positions: new Map(), filtered: 0, failed: 0, refused: 0, refusedBytes: 0, fatal: null, handled: records.length };
     const out = prepared.out;
     let n = 0;
     const chain = this.#chain.length > 0 ? this.#chain : null;
@@ -294,67 +270,7 @@ export class SourceRunner {
       prepared.handled = i;
     }
     out.length = n;
-    await this.#mark(prepared);
     return prepared;
-  }
-
-  /**
-   * Numbers a batch that produces records and adds the position marker to the last record of each
-   * topic-partition it writes to; a record-less batch's positions wait for the next marker.
-   */
-  async #mark(prepared: Prepared): Promise<void> {
-    if (prepared.out.length === 0 && prepared.dead.length === 0) {
-      for (const [partition, position] of prepared.positions) this.#unmarked.set(partition, position);
-      return;
-    }
-    const seq = ++this.#seq;
-    const last = new Map<string, { dead: boolean; index: number }>();
-    // Asked per batch (a lookup in the broker), not cached: partitions can be added to a topic.
-    const counts = new Map<string, number>();
-    for (const dead of [false, true]) {
-      const list = dead ? prepared.dead : prepared.out;
-      let topic: string | undefined;
-      let count = 0;
-      // Records come in runs to one topic-partition (a keyless batch is one run): the part's key is
-      // made, and its last record noted, once per run rather than per record.
-      let run = -1; // the first record of the current run
-      for (let i = 0; i < list.length; i++) {
-        const r = list[i];
-        if (r.topic !== topic) {
-          topic = r.topic;
-          const known = counts.get(topic) ?? (await this.#o.cluster.partitionCount(topic));
-          counts.set(topic, (count = known));
-        }
-        // Keyed records go where the producer's partitioner would put them; keyless ones stick to one partition per batch.
-        r.partition ??= r.key === null || r.key === undefined ? seq % count : partitionForKey(typeof r.key === 'string' ? Buffer.from(r.key) : r.key, count);
-        if (run >= 0 && r.topic === list[run].topic && r.partition === list[run].partition) continue;
-        if (run >= 0) last.set(partKey(list[run].topic, list[run].partition!), { dead, index: i - 1 });
-        run = i;
-      }
-      if (run >= 0) last.set(partKey(list[run].topic, list[run].partition!), { dead, index: list.length - 1 });
-    }
-    const positions: Record<string, JsonValue> = {};
-    for (const [partition, position] of this.#unmarked) positions[partition] = position;
-    for (const [partition, position] of prepared.positions) positions[partition] = position;
-    this.#unmarked.clear();
-    const header = { key: POSITION_HEADER, value: encodeMarker(this.#config.name, { seq, parts: last.size, positions }) };
-    for (const [where, { dead, index }] of last) {
-      const r = (dead ? prepared.dead : prepared.out)[index];
-      r.headers = [...toHeaderList(r.headers), header];
-      prepared.parts.push({ where, dead, index });
-    }
-    prepared.seq = seq;
-  }
-
-  /** The state to store once `prepared` is acknowledged: its number, and offsets past its markers. */
-  #advanceState(prepared: Prepared, sent: readonly (RecordMetadata[] | null)[]): RunnerState | undefined {
-    if (prepared.seq === null) return undefined;
-    const from = { ...this.#state.from };
-    for (const part of prepared.parts) {
-      const metadata = sent[part.dead ? 1 : 0]?.[part.index];
-      if (metadata) from[part.where] = metadata.offset + 1; // sent one by one: keep the older, lower bound
-    }
-    return (this.#state = { seq: prepared.seq, from });
   }
 
   #fail(prepared: Prepared, r: SourceRecord, stage: ErrorStage, className: string, error: unknown, key: unknown, value: unknown): void {
@@ -369,27 +285,19 @@ export class SourceRunner {
     prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
   }
 
-  /** Where `r` came from: `<file>:<line>` for a file source, else its source partition. */
   #where(r: SourceRecord): string {
     const name = this.#task?.describePartition?.(r.sourcePartition);
     if (name === undefined) return `source partition ${r.sourcePartition}${r.line === undefined ? '' : `, line ${r.line}`}`;
     return r.line === undefined ? name : `${name}:${r.line}`;
   }
 
-  /** Produces a batch; its acknowledgement is handled in order after the ones before it. */
+  /** Writes a batch in its transaction, after the ones before it, then acknowledges it to the task. */
   #send(records: readonly SourceRecord[], prepared: Prepared): void {
-    const producer = this.#producer!;
-    const sent = Promise.all([
-      prepared.out.length > 0 ? producer.send(prepared.out).catch((error: unknown) => this.#sendOneByOne(prepared, error)) : null,
-      prepared.dead.length > 0 ? producer.send(prepared.dead) : null,
-    ]);
-    sent.catch(() => {}); // observed below, in order
     this.#inFlight++;
     this.#acks = this.#acks.then(async () => {
       try {
         if (this.#failure) return;
-        const results = await sent;
-        await this.#o.offsets.write(this.#config.name, prepared.positions, this.#advanceState(prepared, results));
+        await this.#commitBatch(prepared);
         await this.#task?.acknowledge?.(records);
         const { out, refused, refusedBytes } = prepared;
         this.#o.status.acknowledged(records.length, out.length - refused, prepared.filtered, prepared.failed + refused, () => recordBytes(out) - refusedBytes);
@@ -404,13 +312,50 @@ export class SourceRunner {
     });
   }
 
-  /**
-   * A send failed for good (the producer already retried retriable errors). With
-   * errors.tolerance=all, send the records one by one and dead-letter those the log refuses.
-   */
-  async #sendOneByOne(prepared: Prepared, error: unknown): Promise<null> {
+  /** One transaction: the batch's records, its dead letters and its positions. */
+  async #commitBatch(prepared: Prepared): Promise<void> {
+    const producer = this.#producer!;
+    const { offsets } = this.#o;
+    const name = this.#config.name;
+    if (prepared.out.length === 0 && prepared.dead.length === 0 && prepared.positions.size === 0) return;
+    if (!this.#transactional) {
+      await this.#sendRecords(prepared);
+      if (prepared.positions.size > 0) await producer.send(offsets.records(name, prepared.positions));
+      offsets.applied(name, prepared.positions);
+      return;
+    }
+    producer.beginTransaction();
+    try {
+      await this.#sendRecords(prepared);
+      if (prepared.positions.size > 0) await producer.send(offsets.records(name, prepared.positions));
+      await producer.commitTransaction();
+    } catch (error) {
+      await producer.abortTransaction().catch(() => {});
+      throw error;
+    }
+    offsets.applied(name, prepared.positions);
+  }
+
+  /** Sends the batch's records and dead letters (inside the batch's transaction, when there is one). */
+  async #sendRecords(prepared: Prepared): Promise<void> {
+    const producer = this.#producer!;
+    try {
+      await Promise.all([prepared.out.length > 0 ? producer.send(prepared.out) : null, prepared.dead.length > 0 ? producer.send(prepared.dead) : null]);
+    } catch (error) {
+      // A send failed for good (the producer already retried retriable errors). With
+      // errors.tolerance=all, write the batch again one record at a time, dead-lettering those the log refuses.
+      if (this.#config['errors.tolerance'] !== 'all' || isRetriable(error)) throw error;
+      if (this.#transactional) {
+        await producer.abortTransaction();
+        producer.beginTransaction();
+      }
+      await this.#sendOneByOne(prepared);
+    }
+  }
+
+  /** Sends the batch's records one by one and dead-letters those the log refuses (errors.tolerance=all). */
+  async #sendOneByOne(prepared: Prepared): Promise<void> {
     const config = this.#config;
-    if (config['errors.tolerance'] !== 'all' || isRetriable(error)) throw error;
     const producer = this.#producer!;
     const dlq = config['errors.deadletterqueue.topic.name'];
     const dead: ProducerRecord<Bytes, Bytes>[] = [];
@@ -425,8 +370,8 @@ export class SourceRunner {
         }
       }
     }
+    for (const record of prepared.dead) dead.push(record);
     if (dead.length > 0) await producer.send(dead);
-    return null;
   }
 }
 

@@ -11,9 +11,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Observable } from 'rxjs';
-import type { Cluster, TopicPartition } from '../cluster.js';
+import type { AbortedTransaction, Cluster, IsolationLevel, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
 import { readBatchHeader } from '../protocol/record-batch.js';
+import { AbortedTransactionFilter } from './aborted-transaction-filter.js';
 import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
@@ -45,6 +46,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPartitionFetchBytes?: number;
   /** Default `poll` timeout, i.e. how long a poll waits for new records (default 500 ms). */
   pollTimeoutMs?: number;
+  /**
+   * Kafka's `isolation.level`: 'read_uncommitted' (default, as Kafka) hands out every record;
+   * 'read_committed' only records of committed transactions (and non-transactional ones), and
+   * reads no further than the last stable offset. Control records are never handed out.
+   */
+  isolationLevel?: IsolationLevel;
 }
 
 interface PartitionState<K, V> {
@@ -62,6 +69,8 @@ interface PartitionState<K, V> {
   reader: BatchRecordReader<ConsumerRecord<K, V>> | null;
   make: RecordMaker<ConsumerRecord<K, V>>;
   paused: boolean;
+  /** Which batches of the last fetch are handed out (no markers; read_committed: no aborted ones). */
+  filter: AbortedTransactionFilter;
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -74,6 +83,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #maxPollRecords: number;
   readonly #maxFetchBytes: number;
   readonly #pollTimeoutMs: number;
+  readonly #isolationLevel: IsolationLevel;
   #partitions = new Map<string, PartitionState<K, V>>();
   /** `#partitions`' values, kept as an array so that a poll does not copy them. */
   #states: PartitionState<K, V>[] = [];
@@ -93,6 +103,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#maxPollRecords = options.maxPollRecords ?? 500;
     this.#maxFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
+    this.#isolationLevel = options.isolationLevel ?? 'read_uncommitted';
+    if (this.#isolationLevel !== 'read_committed' && this.#isolationLevel !== 'read_uncommitted') {
+      throw new InvalidConfigError(`isolationLevel must be read_committed or read_uncommitted, got "${this.#isolationLevel}"`, 'isolationLevel');
+    }
+  }
+
+  get isolationLevel(): IsolationLevel {
+    return this.#isolationLevel;
   }
 
   /** Replaces the assignment. Partitions kept keep their positions. */
@@ -111,6 +129,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           reader: null,
           make: this.#maker(tp),
           paused: false,
+          filter: NO_FILTER,
         },
       );
     }
@@ -136,7 +155,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   async seekToEnd(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
-    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'latest'));
+    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel }));
   }
 
   /** Seeks to the first offset whose timestamp is ≥ `timestamp` (the log end if none). */
@@ -149,6 +168,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const state = this.#state(tp);
     if (state.position === null) await this.#resetPosition(state);
     return state.position!;
+  }
+
+  /**
+   * The position of `tp` when every record fetched for it was handed out, else null — then it is
+   * past the control batches that ended the fetched data too (Kafka's position does the same), so
+   * a reader that commits it leaves no lag of one marker behind.
+   */
+  drainedPosition(tp: TopicPartition): number | null {
+    const state = this.#partitions.get(key(tp.topic, tp.partition));
+    if (!state || state.position === null || hasFetched(state)) return null;
+    return state.position;
   }
 
   pause(partitions: readonly TopicPartition[]): void {
@@ -275,7 +305,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         -1,
       );
     }
-    state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset);
+    state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset, { isolationLevel: this.#isolationLevel });
     clearFetched(state);
   }
 
@@ -298,9 +328,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             clearFetched(state);
             break;
           }
-          const header = readBatchHeader(fetched, state.fetchedPos);
-          state.reader = new BatchRecordReader(fetched, state.fetchedPos, header, state.position!, state.make);
+          const pos = state.fetchedPos;
+          const header = readBatchHeader(fetched, pos);
           state.fetchedPos += header.sizeInBytes;
+          if (state.filter.skips(fetched, pos, header)) {
+            state.position = Math.max(state.position!, header.baseOffset + header.lastOffsetDelta + 1);
+            continue;
+          }
+          state.reader = new BatchRecordReader(fetched, pos, header, state.position!, state.make);
         }
         state.reader.read(out, max - out.length);
       }
@@ -364,8 +399,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (state.position === null) await this.#resetPosition(state);
     const offset = state.position!;
     let bytes: Buffer;
+    let aborted: AbortedTransaction[] | null;
     try {
-      ({ bytes } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, { maxBytes: this.#maxFetchBytes, maxWaitMs: waitMs, signal }));
+      ({ bytes, abortedTransactions: aborted } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, {
+        maxBytes: this.#maxFetchBytes,
+        maxWaitMs: waitMs,
+        signal,
+        isolationLevel: this.#isolationLevel,
+      }));
     } catch (err) {
       if (err instanceof OffsetOutOfRangeError) {
         await this.#resetPosition(state, err);
@@ -377,11 +418,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     state.fetched = bytes;
     state.fetchedPos = 0;
     state.reader = null;
+    state.filter = new AbortedTransactionFilter(this.#isolationLevel, aborted);
     return true;
   }
 }
 
 const YIELD_EVERY_MS = 5;
+
+const NO_FILTER = new AbortedTransactionFilter('read_uncommitted', null);
 
 function hasFetched(state: PartitionState<unknown, unknown>): boolean {
   return (state.reader !== null && !state.reader.done) || (state.fetched !== null && state.fetchedPos < state.fetched.length);

@@ -28,7 +28,8 @@
 import { channel } from 'node:diagnostics_channel';
 import { Observable } from 'rxjs';
 import type { Cluster, CommittedOffset, OffsetCommitEntry, TopicPartition } from '../cluster.js';
-import { ClosedError, InvalidConfigError, SluiceError } from '../errors.js';
+import { ClosedError, InvalidConfigError, SluiceError, UnstableOffsetCommitError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { Consumer, type ConsumerRecord } from './consumer.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { resolveGroupConsumerOptions, type CommitOffsets, type GroupConsumerOptions, type GroupMetadata, type RebalanceListener } from './group-consumer-options.js';
@@ -40,6 +41,9 @@ export type { CommitOffsets, GroupConsumerOptions, GroupMetadata, RebalanceListe
 const commitErrorChannel = channel('sluice:group:commit-error');
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** How long a read_committed member waits before asking again for offsets a transaction holds. */
+const UNSTABLE_OFFSET_RETRY_MS = 20;
 
 /** A busy poll loop lets the event loop run timers at least this often. */
 const YIELD_EVERY_MS = 5;
@@ -289,6 +293,11 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.#state.setConsumed(tp.topic, tp.partition, offset);
   }
 
+  /** See `Consumer.drainedPosition`: past trailing transaction markers once every fetched record of `tp` was handed out. */
+  drainedPosition(tp: TopicPartition): number | null {
+    return this.#inner.drainedPosition(tp);
+  }
+
   position(tp: TopicPartition): Promise<number> {
     return this.#inner.position(tp);
   }
@@ -380,11 +389,28 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.commitAsync();
   }
 
+  /**
+   * The committed offsets; read_committed asks for stable ones (KIP-447) and waits while a
+   * transaction still holds a commit for one of `partitions`, so a new owner does not start from
+   * an offset that is about to move.
+   */
+  async #stableOffsets(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    if (this.#inner.isolationLevel !== 'read_committed') return this.#cluster.fetchOffsets(this.groupId, partitions);
+    for (;;) {
+      try {
+        return await this.#cluster.fetchOffsets(this.groupId, partitions, { requireStable: true });
+      } catch (err) {
+        if (!(err instanceof UnstableOffsetCommitError)) throw err;
+        await sleep(UNSTABLE_OFFSET_RETRY_MS);
+      }
+    }
+  }
+
   /** Positions of newly assigned partitions: the committed offset, else `autoOffsetReset`. */
   async #ensurePositions(): Promise<void> {
     const partitions = this.#state.needPositions;
     if (partitions.length === 0) return;
-    const committed = await this.#cluster.fetchOffsets(this.groupId, partitions);
+    const committed = await this.#stableOffsets(partitions);
     const byKey = new Map(committed.map((c) => [key(c.topic, c.partition), c.offset]));
     for (const tp of partitions) {
       const offset = byKey.get(key(tp.topic, tp.partition));

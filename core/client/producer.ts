@@ -9,16 +9,19 @@
  *   const { partition, offset } = await producer.send({ topic: 'orders', key: 'c-42', value: order });
  *   await producer.close();
  */
-import type { Cluster } from '../cluster.js';
+import type { Cluster, OffsetCommitEntry } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
 import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
-import { RecordBatchBuilder, type BatchBuildOptions } from '../protocol/record-batch.js';
+import { TRANSACTIONAL_FLAG, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { BatchBufferPool } from './batch-buffer-pool.js';
 import { KeyBytes } from './key-bytes.js';
+import { PendingBatch, toHeaders } from './pending-batch.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
+import { TransactionManager, type ConsumerGroupMetadata } from './transaction-manager.js';
+import { ProducerTransaction } from './producer-transaction.js';
 
 export type HeadersInput = readonly RecordHeader[] | Record<string, string | Uint8Array | null>;
 
@@ -67,38 +70,14 @@ export interface ProducerOptions<K = unknown, V = unknown> {
    * size limit (`batchBytes`) counts uncompressed bytes, as Kafka's `batch.size` does.
    */
   compression?: CompressionType;
-}
-
-/** A batch being filled for one partition, then in flight, then done. */
-class PendingBatch {
-  readonly builder: RecordBatchBuilder;
-  baseOffset = -1;
-  /** Set when the batch was refused (then `error` says why). */
-  failed = false;
-  error: unknown;
-  readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (err: unknown) => void;
-
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    maxBytes: number,
-    initialCapacity: number,
-    buffer: Buffer,
-  ) {
-    this.builder = new RecordBatchBuilder(maxBytes, Math.min(maxBytes, initialCapacity), buffer);
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = (err) => {
-        this.failed = true;
-        this.error = err;
-        reject(err);
-      };
-    });
-    // Rejections are observed through the records' promises; don't report them twice.
-    this.done.catch(() => {});
-  }
+  /**
+   * Kafka's `transactional.id`: makes the producer transactional (and idempotent). Starting a
+   * producer with the id of another fences the older one (ProducerFencedError) and aborts what it
+   * left open. Every send then belongs to a transaction (`transaction()` / `beginTransaction()`).
+   */
+  transactionalId?: string;
+  /** Kafka's `transaction.timeout.ms`: the coordinator aborts a transaction open longer (default 60000). */
+  transactionTimeoutMs?: number;
 }
 
 const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
@@ -129,6 +108,7 @@ export class Producer<K = unknown, V = unknown> {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sequences = new Map<string, number>();
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  readonly #txn: TransactionManager | null = null;
   #lingerTimer: NodeJS.Timeout | null = null;
   #lingerImmediate: NodeJS.Immediate | null = null;
   #closed = false;
@@ -160,7 +140,78 @@ export class Producer<K = unknown, V = unknown> {
       autoCreateTopics: options.autoCreateTopics ?? true,
       maxAgeMs: options.metadataMaxAgeMs ?? 5000,
     });
-    if (this.#idempotent) this.#producerId = cluster.initProducerId();
+    if (options.transactionalId !== undefined) {
+      this.#txn = new TransactionManager(cluster, options.transactionalId, options.transactionTimeoutMs);
+      this.#producerId = this.#txn.producerId;
+    } else if (this.#idempotent) this.#producerId = cluster.initProducerId();
+  }
+
+  // --- transactions (a producer with `transactionalId`), in the Java client's terms ---
+
+  /** Waits for the producer id of the transactional id: older producers of the id are fenced once it resolves. */
+  async initTransactions(): Promise<void> {
+    await this.#transactions().producerId;
+  }
+
+  /** Opens a transaction: sends until `commitTransaction`/`abortTransaction` belong to it. */
+  beginTransaction(): void {
+    this.#transactions().begin();
+  }
+
+  /**
+   * Commits consumed offsets as part of the transaction (they apply only if it commits).
+   * @param offsets the next offsets to consume
+   */
+  sendOffsetsToTransaction(offsets: readonly OffsetCommitEntry[], group: ConsumerGroupMetadata): Promise<void> {
+    return this.#transactions().sendOffsets(offsets, group);
+  }
+
+  /**
+   * Sends what is buffered and commits the transaction.
+   * @throws InvalidTxnStateError when a send failed (abort then), ProducerFencedError (close the producer)
+   */
+  async commitTransaction(): Promise<void> {
+    const txn = this.#transactions();
+    await txn.end(true, this.#flushTransaction());
+  }
+
+  /** Aborts the transaction: its records are never seen by read_committed consumers. */
+  async abortTransaction(): Promise<void> {
+    const txn = this.#transactions();
+    await txn.end(false, this.#flushTransaction());
+    if (!txn.isCurrent(this.#producerId!)) {
+      this.#producerId = txn.producerId;
+      this.#sequences.clear();
+    }
+  }
+
+  /**
+   * Begins a transaction and returns it, in the manner of kafkajs:
+   * @example
+   *   const txn = await producer.transaction();
+   *   try {
+   *     await txn.send({ topic: 'out', value: 'x' });
+   *     await txn.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '42' }] }] });
+   *     await txn.commit();
+   *   } catch (err) {
+   *     await txn.abort();
+   *   }
+   */
+  async transaction(): Promise<ProducerTransaction<K, V>> {
+    const txn = this.#transactions();
+    await txn.producerId;
+    txn.begin();
+    return new ProducerTransaction(this, txn);
+  }
+
+  #transactions(): TransactionManager {
+    if (!this.#txn) throw new SluiceError('NOT_TRANSACTIONAL', 'the producer has no transactionalId; create it with { transactionalId } to use transactions');
+    return this.#txn;
+  }
+
+  /** Flushes; a failed batch is the transaction's error, not this call's. */
+  async #flushTransaction(): Promise<void> {
+    await this.flush();
   }
 
   /**
@@ -172,6 +223,13 @@ export class Producer<K = unknown, V = unknown> {
   send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
   send(input: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
+    if (this.#txn) {
+      try {
+        this.#txn.assertInTransaction('send');
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
     const missing = this.#metadata.missing(records);
     const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, 'metadata');
@@ -202,6 +260,13 @@ export class Producer<K = unknown, V = unknown> {
    */
   sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
+    if (this.#txn) {
+      try {
+        this.#txn.assertInTransaction('send');
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const missing = this.#metadata.missing(records);
     if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, 'none');
     return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, 'none'));
@@ -380,7 +445,8 @@ export class Producer<K = unknown, V = unknown> {
         const id = await this.#producerId;
         producer = { ...id, baseSequence };
       }
-      const bytes = batch.builder.build(0, producer, this.#buildOptions);
+      if (this.#txn) await this.#txn.addPartition({ topic: batch.topic, partition: batch.partition });
+      const bytes = batch.builder.build(0, producer, this.#txn ? { attributes: (this.#buildOptions.attributes ?? 0) | TRANSACTIONAL_FLAG } : this.#buildOptions);
       for (let attempt = 0; ; attempt++) {
         try {
           const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks });
@@ -393,7 +459,8 @@ export class Producer<K = unknown, V = unknown> {
       }
       batch.resolve();
     } catch (err) {
-      if (sequenced && this.#producerId) {
+      if (this.#txn) this.#txn.sendFailed(err);
+      else if (sequenced && this.#producerId) {
         // The failed batch leaves a gap in this producer's sequence: start over with a new
         // producer id, as Kafka's idempotent producer bumps its epoch after a fatal batch error.
         this.#producerId = this.#cluster.initProducerId();
@@ -406,14 +473,6 @@ export class Producer<K = unknown, V = unknown> {
 
 const ignore = (): void => {};
 
-function toHeaders(input: HeadersInput | undefined): readonly RecordHeader[] | undefined {
-  if (input === undefined || Array.isArray(input)) return input as readonly RecordHeader[] | undefined;
-  const out: RecordHeader[] = [];
-  for (const [key, value] of Object.entries(input as Record<string, string | Uint8Array | null>)) {
-    out.push({ key, value: value === null ? null : typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.length) });
-  }
-  return out;
-}
 
 /** Creates a producer on `cluster`. */
 export function createProducer<K = unknown, V = unknown>(cluster: Cluster, options?: ProducerOptions<K, V>): Producer<K, V> {

@@ -7,10 +7,16 @@
  * logs are `LogManager`'s, consumer groups `GroupCoordinator`'s, upkeep `LogMaintenance`'s: this
  * class checks each request against the broker's state (open, writable) and routes it.
  */
-import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import type {
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnRequest,
   Cluster,
+  EndTxnRequest,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
+  ListOffsetOptions,
+  TxnOffsetCommitRequest,
   CommittedOffset,
   CreateTopicOptions,
   FetchOptions,
@@ -35,6 +41,10 @@ import { ClosedError, InvalidConfigError, InvalidPartitionsError, ReadOnlyError,
 import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
 import type { Log } from '../log/log.js';
 import { OFFSETS_TOPIC } from '../group/offset-records.js';
+import { TRANSACTION_STATE_TOPIC } from '../group/transaction-records.js';
+import { endOffsetOf, readBatchHeader, TRANSACTIONAL_FLAG } from '../protocol/record-batch.js';
+import { TransactionCoordinator } from './transaction-coordinator.js';
+import { TransactionStateStore } from './transaction-state-store.js';
 import { DataDirLock, dataDirOwner } from './data-dir-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { LogManager } from './log-manager.js';
@@ -72,6 +82,12 @@ export interface BrokerOptions {
   groupMaxSessionTimeoutMs?: number;
   /** How long a new group waits for more members before its first generation (Kafka's `group.initial.rebalance.delay.ms`; default 0 here, 3 s in Kafka). */
   groupInitialRebalanceDelayMs?: number;
+  /** Partitions of `__transaction_state` when the broker creates it (Kafka's `transaction.state.log.num.partitions`; default 1). */
+  transactionTopicPartitions?: number;
+  /** Longest `transaction.timeout.ms` a producer may ask for (Kafka's `transaction.max.timeout.ms`; default 15 min). */
+  transactionMaxTimeoutMs?: number;
+  /** How often transactions open longer than their timeout are aborted (Kafka's default 10 s). */
+  transactionAbortTimedOutIntervalMs?: number;
 }
 
 /** Config of `__consumer_offsets`, as Kafka's `offsets.topic.*` defaults. */
@@ -84,6 +100,7 @@ const DEFAULT_MAX_PARTITIONS = 10_000;
 
 export class Broker implements Cluster {
   readonly readOnly: boolean;
+  readonly supportsTransactions = true;
   readonly dataDir: string | null;
   readonly #lock: DataDirLock | null;
   readonly #logs: LogManager;
@@ -94,6 +111,7 @@ export class Broker implements Cluster {
   readonly #now: () => number;
   readonly #maintenance: LogMaintenance | null;
   readonly #groups: GroupCoordinator;
+  readonly #txns: TransactionCoordinator;
   #closed = false;
 
   private constructor(options: BrokerOptions, lock: DataDirLock | null, logs: LogManager, defaults: LogConfig) {
@@ -130,6 +148,26 @@ export class Broker implements Cluster {
         readOnly: this.readOnly,
         ownerAlive: () => this.dataDir !== null && dataDirOwner(this.dataDir) !== null,
       });
+      const txnPartitions = options.transactionTopicPartitions ?? 1;
+      if (!Number.isInteger(txnPartitions) || txnPartitions < 1) {
+        throw new InvalidConfigError(`transactionTopicPartitions must be a positive integer, got ${txnPartitions}`, 'transactionTopicPartitions');
+      }
+      const store = new TransactionStateStore(
+        {
+          existing: () => this.#logs.find(TRANSACTION_STATE_TOPIC)?.logs ?? null,
+          create: () => this.#logs.find(TRANSACTION_STATE_TOPIC)?.logs ?? this.#createInternalTopic(TRANSACTION_STATE_TOPIC, txnPartitions),
+        },
+        this.#now,
+      );
+      this.#txns = new TransactionCoordinator({
+        store,
+        logFor: (topic, partition) => this.#logs.get(topic)?.logs[partition] ?? null,
+        partitionCount: (topic) => this.#logs.get(topic)?.logs.length,
+        groups: this.#groups,
+        now: this.#now,
+        maxTimeoutMs: options.transactionMaxTimeoutMs,
+        abortTimedOutIntervalMs: options.transactionAbortTimedOutIntervalMs,
+      });
     } catch (err) {
       for (const log of logs.allLogs()) void log.close();
       this.#lock?.release();
@@ -150,15 +188,29 @@ export class Broker implements Cluster {
     const defaults = parseLogConfig(options.defaultTopicConfig ?? {}, DEFAULT_LOG_CONFIG);
     const lock = dataDir !== null && !readOnly ? await DataDirLock.acquire(dataDir) : null;
     let logs: LogManager | undefined; // for the catch: unset when topics.json could not be read
+    let broker: Broker;
     try {
       logs = new LogManager({ dataDir, readOnly, defaults, now: options.now ?? Date.now });
       await logs.openAll();
-      return new Broker(options, lock, logs, defaults);
+      broker = new Broker(options, lock, logs, defaults);
     } catch (err) {
       for (const log of logs?.allLogs() ?? []) void log.close();
       lock?.release();
       throw err;
     }
+    try {
+      await broker.#txns.start(broker.readOnly);
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+    return broker;
+  }
+
+  /** Aborts every transaction open longer than its timeout now (also done every `transactionAbortTimedOutIntervalMs`); returns how many. */
+  abortTimedOutTransactions(): Promise<number> {
+    this.#assertWritable();
+    return this.#txns.abortTimedOut();
   }
 
   /** Runs retention and compaction once now (they also run every `maintenanceIntervalMs`). */
@@ -197,6 +249,7 @@ export class Broker implements Cluster {
   async deleteTopic(name: string): Promise<void> {
     this.#assertWritable();
     if (name === OFFSETS_TOPIC) throw new InvalidConfigError(`topic "${name}" is internal (committed group offsets) and cannot be deleted; delete groups instead`, 'topic');
+    if (name === TRANSACTION_STATE_TOPIC) throw new InvalidConfigError(`topic "${name}" is internal (transaction coordinator state) and cannot be deleted`, 'topic');
     const state = this.#logs.remove(name);
     await Promise.all(state.logs.map((log) => log.delete()));
     await this.#groups.onTopicDeleted(name);
@@ -274,7 +327,9 @@ export class Broker implements Cluster {
 
   async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
     this.#assertWritable();
-    const info = this.#logs.log(topic, partition).append(batch);
+    const log = this.#logs.log(topic, partition);
+    if (batch.length >= 23 && (batch.readInt16BE(21) & TRANSACTIONAL_FLAG) !== 0) this.#txns.verifyProduce(topic, partition, readBatchHeader(batch, 0));
+    const info = log.append(batch);
     if (info.durable && options.acks !== 0) await info.durable;
     return { baseOffset: info.baseOffset, lastOffset: info.lastOffset };
   }
@@ -283,33 +338,62 @@ export class Broker implements Cluster {
     this.#assertOpen();
     const log = this.#logs.log(topic, partition);
     const maxBytes = options.maxBytes ?? 1024 * 1024;
-    let result = log.read(offset, maxBytes);
-    const deadline = this.#now() + (options.maxWaitMs ?? 0);
+    const committed = options.isolationLevel === 'read_committed';
+    const read = () => log.read(offset, maxBytes, committed ? { maxOffset: log.lastStableOffset } : {});
+    let result = read();
+    // A long poll waits in real time: the injected clock (retention, timestamps) may stand still in tests.
+    const deadline = performance.now() + (options.maxWaitMs ?? 0);
     while (result.bytes.length === 0 && !log.closed && !options.signal?.aborted) {
-      const remaining = deadline - this.#now();
+      const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       // A read-only view has no in-process appends to wake it: poll the files instead.
       if (this.readOnly) await sleep(Math.min(remaining, FETCH_POLL_MS_READ_ONLY), options.signal);
       else await log.waitForAppend(remaining, options.signal);
       if (log.closed) break;
-      result = log.read(offset, maxBytes);
+      result = read();
     }
-    return { bytes: result.bytes, logStartOffset: result.logStartOffset, highWatermark: result.logEndOffset };
+    const lastStableOffset = log.lastStableOffset;
+    let abortedTransactions: FetchResult['abortedTransactions'] = null;
+    if (committed) {
+      abortedTransactions = [];
+      if (result.bytes.length > 0) {
+        for (const t of log.abortedTransactions(offset, endOffsetOf(result.bytes))) abortedTransactions.push({ producerId: t.producerId, firstOffset: t.firstOffset });
+      }
+    }
+    return { bytes: result.bytes, logStartOffset: result.logStartOffset, highWatermark: result.logEndOffset, lastStableOffset, abortedTransactions };
   }
 
-  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number> {
+  async listOffset(topic: string, partition: number, spec: OffsetSpec, options: ListOffsetOptions = {}): Promise<number> {
     this.#assertOpen();
     const log = this.#logs.log(topic, partition);
     log.refresh();
     if (spec === 'earliest') return log.logStartOffset;
-    if (spec === 'latest') return log.logEndOffset;
+    if (spec === 'latest') return options.isolationLevel === 'read_committed' ? log.lastStableOffset : log.logEndOffset;
     return log.offsetForTimestamp(spec.timestamp);
   }
 
-  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
-    // Random 47-bit ids need no persisted counter; a collision would need the same id twice
-    // among producers writing the same partition.
-    return { producerId: randomInt(1, 2 ** 47), producerEpoch: 0 };
+  async initProducerId(request: InitProducerIdRequest = {}): Promise<InitProducerIdResponse> {
+    if (request.transactionalId != null) this.#assertWritable();
+    else this.#assertOpen();
+    return this.#txns.initProducerId(request);
+  }
+
+  // --- transactions: see TransactionCoordinator ---
+
+  addPartitionsToTxn(request: AddPartitionsToTxnRequest): Promise<void> {
+    return this.#groupWrite(() => this.#txns.addPartitionsToTxn(request));
+  }
+
+  addOffsetsToTxn(request: AddOffsetsToTxnRequest): Promise<void> {
+    return this.#groupWrite(() => this.#txns.addOffsetsToTxn(request));
+  }
+
+  txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<void> {
+    return this.#groupWrite(() => this.#txns.txnOffsetCommit(request));
+  }
+
+  endTxn(request: EndTxnRequest): Promise<void> {
+    return this.#groupWrite(() => this.#txns.endTxn(request));
   }
 
   // --- consumer groups: see GroupCoordinator ---
@@ -334,9 +418,9 @@ export class Broker implements Cluster {
     return this.#groupWrite(() => this.#groups.commitOffsets(request));
   }
 
-  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[], options?: { requireStable?: boolean }): Promise<CommittedOffset[]> {
     this.#assertOpen();
-    return this.#groups.fetchOffsets(groupId, partitions);
+    return this.#groups.fetchOffsets(groupId, partitions, options);
   }
 
   async listGroups(): Promise<GroupListing[]> {
@@ -353,7 +437,7 @@ export class Broker implements Cluster {
     return this.#groupWrite(() => this.#groups.deleteGroups(groupIds));
   }
 
-  /** Runs a group request that changes state; synchronous failures become rejections. */
+  /** Runs a group or transaction request that changes state; synchronous failures become rejections. */
   async #groupWrite<T>(request: () => Promise<T>): Promise<T> {
     this.#assertWritable();
     return request();
@@ -364,8 +448,13 @@ export class Broker implements Cluster {
   }
 
   #createOffsetsTopic(partitions: number): Log[] {
+    return this.#createInternalTopic(OFFSETS_TOPIC, partitions);
+  }
+
+  /** `__consumer_offsets` and `__transaction_state`: compacted, as Kafka's `offsets.topic.*` / `transaction.state.log.*` defaults. */
+  #createInternalTopic(name: string, partitions: number): Log[] {
     this.#assertWritable();
-    const record: TopicRecord = { name: OFFSETS_TOPIC, partitions, config: OFFSETS_TOPIC_CONFIG, createdMs: this.#now() };
+    const record: TopicRecord = { name, partitions, config: OFFSETS_TOPIC_CONFIG, createdMs: this.#now() };
     return this.#logs.createInternal(record).logs;
   }
 
@@ -384,6 +473,7 @@ export class Broker implements Cluster {
     if (this.#closed) return;
     this.#closed = true;
     this.#groups.close();
+    this.#txns?.close();
     await this.#maintenance?.stop();
     try {
       await Promise.all([...this.#logs.allLogs()].map((log) => log.close()));

@@ -39,6 +39,7 @@ import {
   PartitionNotOwnedError,
   RebalanceInProgressError,
   SluiceError,
+  TransactionsUnsupportedError,
   UnknownPartitionError,
   UnknownTopicError,
 } from '../errors.js';
@@ -65,6 +66,12 @@ export interface CommittedOffsetStore {
   offsets(groupId: string, partitions?: readonly TopicPartition[]): CommittedOffset[];
   commit(groupId: string, offsets: readonly OffsetCommitEntry[]): { committed: CommittedOffset[]; durable: Promise<void> };
   delete(groupId: string, topic?: string): { deleted: number; durable: Promise<void> };
+  // Transactional offsets (KIP-447), on engines with transactions (the embedded one's `OffsetStore`):
+  commitTransactional?(groupId: string, offsets: readonly OffsetCommitEntry[], producer: { producerId: number; producerEpoch: number }): { durable: Promise<void> };
+  partitionFor?(groupId: string): number;
+  completeTransaction?(producerId: number, committed: boolean): void;
+  /** @throws UnstableOffsetCommitError while a transaction holds a pending commit of `groupId`. */
+  assertStable?(groupId: string, partitions?: readonly TopicPartition[]): void;
 }
 
 export interface GroupCoordinatorOptions extends GroupMembershipOptions {
@@ -120,11 +127,53 @@ export class GroupCoordinator {
 
   async commitOffsets(request: OffsetCommitRequest): Promise<void> {
     const started = performance.now();
+    this.#checkCommit(request, false);
+    const { groupId } = request;
+    if (request.offsets.length === 0) return;
+    const { committed, durable } = this.#offsets.commit(groupId, request.offsets);
+    await durable;
+    if (commitChannel.hasSubscribers) {
+      commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed, durationMs: performance.now() - started });
+    }
+  }
+
+  /**
+   * Stores offsets as part of producer `producer`'s transaction (Kafka's TxnOffsetCommit): pending
+   * until the transaction's marker. With a member id and generation the member is fenced as for
+   * `commitOffsets` (KIP-447); without (generation -1) the commit is not checked against members.
+   */
+  async txnOffsetCommit(request: OffsetCommitRequest, producer: { producerId: number; producerEpoch: number }): Promise<void> {
+    this.#checkCommit(request, true);
+    if (request.offsets.length === 0) return;
+    await this.#transactional('TxnOffsetCommit').commitTransactional!(request.groupId, request.offsets, producer).durable;
+  }
+
+  /** The `__consumer_offsets` partition holding `groupId`'s commits (creating the topic if needed). */
+  offsetsPartitionFor(groupId: string): number {
+    return this.#transactional('AddOffsetsToTxn').partitionFor!(groupId);
+  }
+
+  /** A transaction's marker reached the offsets topic: its pending commits apply, or are dropped. */
+  completeTransaction(producerId: number, committed: boolean): void {
+    this.#offsets.completeTransaction?.(producerId, committed);
+  }
+
+  /** The offset store, when it keeps transactional offsets. */
+  #transactional(api: string): CommittedOffsetStore {
+    if (!this.#offsets.commitTransactional || !this.#offsets.partitionFor) throw new TransactionsUnsupportedError(api);
+    return this.#offsets;
+  }
+
+  #checkCommit(request: OffsetCommitRequest, transactional: boolean): void {
     this.#assertOpen();
     const { groupId } = request;
     validateGroupId(groupId);
     const group = this.#membership.group(groupId);
     if (request.generationId < 0 && request.memberId === '') {
+      if (transactional) {
+        for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
+        return;
+      }
       // A commit from outside the group (admin reset, standalone consumer): only while nobody is in it.
       if (group && group.members.size > 0) {
         throw new GroupNotEmptyError(
@@ -155,12 +204,6 @@ export class GroupCoordinator {
       }
     }
     for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
-    if (request.offsets.length === 0) return;
-    const { committed, durable } = this.#offsets.commit(groupId, request.offsets);
-    await durable;
-    if (commitChannel.hasSubscribers) {
-      commitChannel.publish({ groupId, memberId: request.memberId, generationId: request.generationId, offsets: committed, durationMs: performance.now() - started });
-    }
   }
 
   #validateOffset(groupId: string, topic: string, partition: number, offset: number, metadata: string | undefined): void {
@@ -175,9 +218,10 @@ export class GroupCoordinator {
     }
   }
 
-  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[], options: { requireStable?: boolean } = {}): Promise<CommittedOffset[]> {
     this.#assertOpen();
     if (this.#options.readOnly) this.#offsets.load();
+    if (options.requireStable) this.#offsets.assertStable?.(groupId, partitions);
     return this.#offsets.offsets(groupId, partitions);
   }
 

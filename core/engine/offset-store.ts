@@ -8,14 +8,20 @@
  * process crash), and after fdatasync too when the topic's `flush.messages` is 1. A commit of
  * several partitions is one batch: all of it is stored, or none.
  *
+ * Transactional commits (Kafka's TxnOffsetCommit) are written as a transactional batch with the
+ * producer's id and epoch and stay pending — invisible to `offsets` — until the coordinator's
+ * COMMIT marker (`completeTransaction`) makes them the group's offsets or its ABORT drops them;
+ * reading the topic back does the same with the markers it finds.
+ *
  * Concurrency: `commit` appends and updates memory synchronously (no await in between), so the
  * coordinator's generation checks and the write cannot interleave with another request.
  */
 import type { CommittedOffset, OffsetCommitEntry, TopicPartition } from '../cluster.js';
-import { CorruptLogError, OffsetOutOfRangeError } from '../errors.js';
+import { CorruptLogError, OffsetOutOfRangeError, UnstableOffsetCommitError } from '../errors.js';
 import { reportCorruption } from '../log/corruption-report.js';
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue, offsetsPartitionFor } from '../group/offset-records.js';
-import { encodeRecordBatch, readBatchHeader } from '../protocol/record-batch.js';
+import { readControlType } from '../protocol/control-record.js';
+import { encodeRecordBatch, isControlBatch, isTransactional, readBatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { RecordInput, StoredRecord } from '../protocol/record.js';
 import type { Log } from '../log/log.js';
@@ -35,6 +41,8 @@ export class OffsetStore {
   readonly #now: () => number;
   /** groupId → "topic\0partition" → committed offset. */
   #groups = new Map<string, Map<string, CommittedOffset>>();
+  /** Producer id → its transaction's pending commits (groupId → "topic\0partition" → offset). */
+  #pending = new Map<number, Map<string, Map<string, CommittedOffset>>>();
   /** Per partition of the topic: the next offset to read back (read-only views follow the writer). */
   #loaded: number[] = [];
 
@@ -55,6 +63,7 @@ export class OffsetStore {
         // The log start moved past what we had read: read the partition again from its start.
         this.#loaded = [];
         this.#groups = new Map();
+        this.#pending = new Map();
         return this.load();
       }
     }
@@ -89,16 +98,21 @@ export class OffsetStore {
       const records: StoredRecord[] = [];
       for (let pos = 0; pos < bytes.length; ) {
         const header = readBatchHeader(bytes, pos);
-        decodeRecords(bytes, pos, header, records, offset);
+        if (isControlBatch(header)) {
+          this.completeTransaction(header.producerId, readControlType(bytes, pos, header) === 'COMMIT');
+        } else {
+          records.length = 0;
+          decodeRecords(bytes, pos, header, records, offset);
+          for (const record of records) this.#apply(record, isTransactional(header) ? header.producerId : -1);
+        }
         pos += header.sizeInBytes;
         offset = Math.max(offset, header.baseOffset + header.lastOffsetDelta + 1);
       }
-      for (const record of records) this.#apply(record);
     }
     this.#loaded[log.partition] = offset;
   }
 
-  #apply(record: StoredRecord): void {
+  #apply(record: StoredRecord, transactionalProducerId: number): void {
     if (record.key === null) return;
     const key = decodeOffsetKey(record.key);
     if (!key) return; // group metadata or a future record kind
@@ -107,7 +121,43 @@ export class OffsetStore {
       return;
     }
     const value = decodeOffsetValue(record.value);
-    this.#set({ groupId: key.groupId, topic: key.topic, partition: key.partition, ...value });
+    const c = { groupId: key.groupId, topic: key.topic, partition: key.partition, ...value };
+    if (transactionalProducerId >= 0) this.#setPending(transactionalProducerId, c);
+    else this.#set(c);
+  }
+
+  #setPending(producerId: number, c: CommittedOffset & { groupId: string }): void {
+    let txn = this.#pending.get(producerId);
+    if (!txn) this.#pending.set(producerId, (txn = new Map()));
+    let group = txn.get(c.groupId);
+    if (!group) txn.set(c.groupId, (group = new Map()));
+    group.set(tpKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
+  }
+
+  /** Applies (commit) or drops (abort) the pending transactional commits of `producerId`. */
+  completeTransaction(producerId: number, committed: boolean): void {
+    const txn = this.#pending.get(producerId);
+    if (!txn) return;
+    this.#pending.delete(producerId);
+    if (!committed) return;
+    for (const [groupId, offsets] of txn) for (const c of offsets.values()) this.#set({ groupId, ...c });
+  }
+
+  /**
+   * @throws UnstableOffsetCommitError when a transaction not yet complete holds a commit of the
+   *   group for one of `partitions` (all of the group's, when omitted).
+   */
+  assertStable(groupId: string, partitions?: readonly TopicPartition[]): void {
+    for (const [producerId, txn] of this.#pending) {
+      const group = txn.get(groupId);
+      if (!group) continue;
+      for (const c of group.values()) {
+        if (partitions && !partitions.some((tp) => tp.topic === c.topic && tp.partition === c.partition)) continue;
+        throw new UnstableOffsetCommitError(
+          `group "${groupId}": the offset of ${c.topic}-${c.partition} is part of producer ${producerId}'s transaction, not yet committed or aborted; ask again`,
+        );
+      }
+    }
   }
 
   #set(c: CommittedOffset & { groupId: string }): void {
@@ -172,10 +222,36 @@ export class OffsetStore {
     return { deleted: doomed.length, durable };
   }
 
-  #append(groupId: string, records: RecordInput[]): Promise<void> {
+  /**
+   * Stores `offsets` as part of a transaction of producer `producerId`: pending until its marker
+   * (see `completeTransaction`). Returns the partition of the topic written (the one the
+   * transaction's marker must go to) and the durability promise.
+   */
+  commitTransactional(
+    groupId: string,
+    offsets: readonly OffsetCommitEntry[],
+    producer: { producerId: number; producerEpoch: number },
+  ): { durable: Promise<void> } {
+    const commitTimestamp = this.#now();
+    const committed = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', commitTimestamp }));
+    const records = committed.map((c) => ({ key: encodeOffsetKey({ groupId, ...c }), value: encodeOffsetValue(c), timestamp: commitTimestamp }));
+    const durable = this.#append(groupId, records, producer);
+    for (const c of committed) this.#setPending(producer.producerId, { groupId, ...c });
+    return { durable };
+  }
+
+  /** The partition of the topic holding `groupId`'s records (creating the topic if needed). */
+  partitionFor(groupId: string): number {
+    return offsetsPartitionFor(groupId, this.#access.create().length);
+  }
+
+  #append(groupId: string, records: RecordInput[], producer?: { producerId: number; producerEpoch: number }): Promise<void> {
     const logs = this.#access.create();
     const log = logs[offsetsPartitionFor(groupId, logs.length)];
-    const info = log.append(encodeRecordBatch(records, { now: this.#now() }));
+    const batch = producer
+      ? encodeRecordBatch(records, { now: this.#now(), producer: { ...producer, baseSequence: -1 }, transactional: true })
+      : encodeRecordBatch(records, { now: this.#now() });
+    const info = log.append(batch, producer ? { origin: 'coordinator' } : {});
     // Our own appends need no reading back.
     if ((this.#loaded[log.partition] ?? 0) >= info.baseOffset) this.#loaded[log.partition] = info.lastOffset + 1;
     return info.durable ?? Promise.resolve();

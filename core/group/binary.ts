@@ -2,7 +2,7 @@
  * Kafka's fixed-width ("non-flexible") protocol primitives, as used by the consumer protocol's
  * subscription and assignment bytes and by the `__consumer_offsets` keys and values:
  *
- *   INT16, INT32, INT64        big-endian
+ *   INT8, INT16, INT32, INT64  big-endian
  *   STRING                     INT16 length, then UTF-8 bytes
  *   NULLABLE_STRING            as STRING, length -1 for null
  *   BYTES / NULLABLE_BYTES     INT32 length (-1 for null), then the bytes
@@ -13,6 +13,12 @@ import { CorruptRecordError } from '../errors.js';
 export class BinaryWriter {
   #buf = Buffer.allocUnsafe(64);
   #pos = 0;
+
+  int8(n: number): this {
+    this.#ensure(1);
+    this.#pos = this.#buf.writeInt8(n, this.#pos);
+    return this;
+  }
 
   int16(n: number): this {
     this.#ensure(2);
@@ -84,6 +90,13 @@ export class BinaryReader {
 
   get remaining(): number {
     return this.buf.length - this.#pos;
+  }
+
+  int8(): number {
+    this.#need(1);
+    const n = this.buf.readInt8(this.#pos);
+    this.#pos += 1;
+    return n;
   }
 
   int16(): number {

@@ -22,6 +22,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type {
+  InitProducerIdRequest,
+  InitProducerIdResponse,
   Cluster,
   CommittedOffset,
   CreateTopicOptions,
@@ -43,7 +45,7 @@ import type {
   TopicDescription,
   TopicPartition,
 } from '../cluster.js';
-import { ClosedError, InvalidConfigError, InvalidPartitionsError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
+import { ClosedError, InvalidConfigError, InvalidPartitionsError, TopicExistsError, TransactionsUnsupportedError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
 import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
 import { validateBatch } from '../log/log-validator.js';
 import { validateTopicName } from '../engine/topic-registry.js';
@@ -83,6 +85,8 @@ const PREFIX = /^[A-Za-z0-9-]{1,32}$/;
 
 export class JetStreamCluster implements Cluster {
   readonly readOnly = false;
+  /** No transactions on this engine yet: markers, the LSO and a coordinator over JetStream are not built. */
+  readonly supportsTransactions = false;
   readonly #nc: NatsConnection;
   readonly #access: StreamAccess;
   readonly #kv: KV;
@@ -245,8 +249,9 @@ export class JetStreamCluster implements Cluster {
   }
 
   /** A producer id from the bucket's counter (CAS increment), unique across every process. */
-  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+  async initProducerId(request: InitProducerIdRequest = {}): Promise<InitProducerIdResponse> {
     this.#assertOpen();
+    if (request.transactionalId != null) throw new TransactionsUnsupportedError(`InitProducerId for transactional id "${request.transactionalId}"`);
     for (;;) {
       const entry = await retryTransient('read producer id', () => this.#kv.get('producer-id'));
       const next = entry && entry.operation === 'PUT' ? Number(entry.string()) + 1 : 1;
@@ -258,6 +263,22 @@ export class JetStreamCluster implements Cluster {
         if (!/wrong last sequence|exists/i.test((error as Error).message)) throw error; // lost the race: read again
       }
     }
+  }
+
+  async addPartitionsToTxn(): Promise<void> {
+    throw new TransactionsUnsupportedError('AddPartitionsToTxn');
+  }
+
+  async addOffsetsToTxn(): Promise<void> {
+    throw new TransactionsUnsupportedError('AddOffsetsToTxn');
+  }
+
+  async txnOffsetCommit(): Promise<void> {
+    throw new TransactionsUnsupportedError('TxnOffsetCommit');
+  }
+
+  async endTxn(): Promise<void> {
+    throw new TransactionsUnsupportedError('EndTxn');
   }
 
   /** Applies `retention.ms` to every partition now (it also runs every `maintenanceIntervalMs`). */

@@ -117,7 +117,7 @@ export class PartitionStream {
         const [m, last] = await Promise.all([this.get(guess), this.#last()]);
         if (m && last && m.header.baseOffset === offset) {
           const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;
-          return { bytes: await this.#readFrom(m, last.seq, maxBytes), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset };
+          return { bytes: await this.#readFrom(m, last.seq, maxBytes), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
         }
       }
       const [first, last] = await Promise.all([this.#first(), this.#last()]);
@@ -137,10 +137,10 @@ export class PartitionStream {
       if (offset < logEndOffset) {
         const start = await this.#locate(offset, first!, last!);
         const bytes = await this.#readFrom(start, last!.seq, maxBytes);
-        return { bytes, logStartOffset, highWatermark: logEndOffset };
+        return { bytes, logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
       }
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || options.signal?.aborted) return { bytes: Buffer.alloc(0), logStartOffset, highWatermark: logEndOffset };
+      if (remaining <= 0 || options.signal?.aborted) return { bytes: Buffer.alloc(0), logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
       await this.#waitForAppend(last?.seq ?? 0, remaining, options.signal);
     }
   }

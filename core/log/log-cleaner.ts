@@ -25,6 +25,14 @@
  *   append, so they exist only if the topic was switched from `delete`).
  * - Control and LogAppendTime batches (Sluice writes none) are copied unchanged; the keys of the
  *   LogAppendTime ones still count in the map.
+ * - Transactions, by Kafka's rules: only segments wholly below the last stable offset are cleaned
+ *   (an open transaction's records may still abort). Batches of aborted transactions (known from
+ *   the `.txnindex` files) are removed and their keys do not count in the map, so they never
+ *   shadow committed records. A marker (control batch) stays while any record of its transaction
+ *   remains in the log, and once none does, until `delete.retention.ms` after its own timestamp —
+ *   so a reader that read the transaction's records still meets its marker. An ABORT marker's
+ *   `.txnindex` entry goes with it (a reader told of an abort it never sees end would skip the
+ *   producer's later records).
  * - Small adjacent cleaned segments are not merged into one (Kafka groups them; here each keeps
  *   its files, which costs file handles but no correctness).
  *
@@ -40,19 +48,20 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { CorruptRecordError } from '../errors.js';
-import { batchCrcMatches, RecordBatchBuilder, TIMESTAMP_TYPE_FLAG, type BatchHeader } from '../protocol/record-batch.js';
+import { batchCrcMatches, isControlBatch, isTransactional, RecordBatchBuilder, TIMESTAMP_TYPE_FLAG, type BatchHeader } from '../protocol/record-batch.js';
+import { readControlType } from '../protocol/control-record.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import type { Log } from './log.js';
 import { isCompacted } from './log-config.js';
 import { segmentFileName, type LogSegment } from './log-segment.js';
 import type { StorageFile } from './log-storage.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 /** Read this much between two yields to the event loop. */
 const YIELD_INTERVAL_BYTES = 1024 * 1024;
 /** Cleaned batches are written in chunks of about this size. */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
-const CONTROL_FLAG = 0x20;
 
 const compactionChannel = channel('sluice:log:compaction');
 
@@ -106,7 +115,9 @@ export async function compactLog(log: Log, options: CompactLogOptions = {}): Pro
   if (!isCompacted(config)) return { ...result, skipped: 'not-compacted' };
   if (running.has(log)) return { ...result, skipped: 'running' };
 
-  const segments = log.segments.slice(0, -1);
+  // Only what lies below the last stable offset is final: an open transaction may still abort.
+  const lastStableOffset = log.lastStableOffset;
+  const segments = log.segments.slice(0, -1).filter((s) => s.nextOffset <= lastStableOffset);
   const activeBytesAtStart = log.segments[log.segments.length - 1].sizeInBytes;
   const dirtyAtStart = log.dirtyBytes;
   let closedBytes = 0;
@@ -120,7 +131,7 @@ export async function compactLog(log: Log, options: CompactLogOptions = {}): Pro
 
   running.add(log);
   try {
-    const pass = new CleaningPass(log, options.now ?? Date.now(), config['delete.retention.ms'], result);
+    const pass = new CleaningPass(log, options.now ?? Date.now(), config['delete.retention.ms'], result, log.abortedTransactions(log.logStartOffset, lastStableOffset));
     if (!(await pass.buildOffsetMap(segments))) return { ...result, skipped: 'closed' };
     for (const segment of segments) {
       if (!(await pass.cleanSegment(segment))) break;
@@ -142,13 +153,29 @@ class CleaningPass {
   readonly #result: CompactionResult;
   /** Key bytes (as latin1, one char per byte) → the largest offset of that key in the closed segments. */
   readonly #latestOffsets = new Map<string, number>();
+  /** Aborted transactions' ranges per producer id. */
+  readonly #aborted = new Map<number, { firstOffset: number; lastOffset: number }[]>();
+  /** Per producer with a transaction under way in the pass: whether any of its records is kept. */
+  readonly #txnKeepsData = new Map<number, boolean>();
   #bytesSinceYield = 0;
 
-  constructor(log: Log, now: number, deleteRetentionMs: number, result: CompactionResult) {
+  constructor(log: Log, now: number, deleteRetentionMs: number, result: CompactionResult, aborted: readonly AbortedTxn[]) {
     this.#log = log;
     this.#now = now;
     this.#deleteRetentionMs = deleteRetentionMs;
     this.#result = result;
+    for (const t of aborted) {
+      let ranges = this.#aborted.get(t.producerId);
+      if (!ranges) this.#aborted.set(t.producerId, (ranges = []));
+      ranges.push({ firstOffset: t.firstOffset, lastOffset: t.lastOffset });
+    }
+  }
+
+  /** True for a data batch of an aborted transaction. */
+  #isAborted(header: BatchHeader): boolean {
+    if (!isTransactional(header) || isControlBatch(header)) return false;
+    const ranges = this.#aborted.get(header.producerId);
+    return ranges !== undefined && ranges.some((r) => header.baseOffset >= r.firstOffset && header.baseOffset < r.lastOffset);
   }
 
   /** Fills the key map from `segments`. False when the log was closed meanwhile. */
@@ -158,7 +185,7 @@ class CleaningPass {
       if (!this.#log.segments.includes(segment)) continue; // deleted by retention meanwhile
       for (const at of segment.batches()) {
         const bytes = this.#readVerified(segment, at.position, at.header);
-        if (!isControl(at.header)) {
+        if (!isControlBatch(at.header) && !this.#isAborted(at.header)) {
           records.length = 0;
           decodeRecords(bytes, 0, at.header, records);
           // Offsets increase through the log, so the last one seen for a key is its largest.
@@ -194,12 +221,23 @@ class CleaningPass {
       const out = new ChunkedWriter(file);
       let removed = 0;
       let tombstones = 0;
+      /** Offsets of ABORT markers removed: their `.txnindex` entries go with them. */
+      const removedAborts = new Set<number>();
       const records: StoredRecord[] = [];
       for (const at of segment.batches()) {
         const { header } = at;
         const bytes = this.#readVerified(segment, at.position, header);
-        if (isControl(header) || (header.attributes & TIMESTAMP_TYPE_FLAG) !== 0) {
+        if (isControlBatch(header)) {
+          if (this.#keepMarker(header)) out.write(bytes);
+          else {
+            removed += header.recordCount;
+            if (readControlType(bytes, 0, header) === 'ABORT') removedAborts.add(header.baseOffset);
+          }
+        } else if (this.#isAborted(header)) {
+          removed += header.recordCount;
+        } else if ((header.attributes & TIMESTAMP_TYPE_FLAG) !== 0) {
           out.write(bytes);
+          if (isTransactional(header)) this.#txnKeepsData.set(header.producerId, true);
         } else {
           records.length = 0;
           decodeRecords(bytes, 0, header, records);
@@ -212,6 +250,7 @@ class CleaningPass {
           removed += records.length - kept.length;
           if (kept.length === records.length) out.write(bytes);
           else if (kept.length > 0) out.write(reencode(header, kept));
+          if (isTransactional(header)) this.#txnKeepsData.set(header.producerId, (this.#txnKeepsData.get(header.producerId) ?? false) || kept.length > 0);
         }
         if (this.#bytesSinceYield >= YIELD_INTERVAL_BYTES) {
           out.flush();
@@ -238,6 +277,9 @@ class CleaningPass {
         }
         const before = segment.sizeInBytes;
         const swapped = log.segments.includes(segment);
+        // Index entries first: an entry without its marker would hide the producer's later
+        // records from read_committed readers; a marker without its entry is harmless.
+        if (swapped && removedAborts.size > 0) segment.txnIndex.removeWhere((e) => removedAborts.has(e.lastOffset));
         log.swapSegment(segment, name); // removes the cleaned file when the segment is gone
         if (swapped) {
           this.#result.segmentsCleaned++;
@@ -256,6 +298,16 @@ class CleaningPass {
       throw err;
     }
     return this.#yield();
+  }
+
+  /**
+   * Whether a marker stays: while records of its transaction remain (seen earlier in this pass),
+   * or until `delete.retention.ms` after its timestamp.
+   */
+  #keepMarker(header: BatchHeader): boolean {
+    const keepsData = this.#txnKeepsData.get(header.producerId) ?? false;
+    this.#txnKeepsData.delete(header.producerId);
+    return keepsData || header.maxTimestamp >= this.#now - this.#deleteRetentionMs;
   }
 
   #verdict(r: StoredRecord): 'keep' | 'shadowed' | 'expired-tombstone' | 'keyless' {
@@ -286,9 +338,6 @@ class CleaningPass {
   }
 }
 
-function isControl(header: BatchHeader): boolean {
-  return (header.attributes & CONTROL_FLAG) !== 0;
-}
 
 /** `kept` (a non-empty subset of the batch's records) as a batch with the original's header fields. */
 function reencode(header: BatchHeader, kept: readonly StoredRecord[]): Buffer {

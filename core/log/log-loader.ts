@@ -24,18 +24,14 @@ import { isCompacted, type LogConfig } from './log-config.js';
 import { readRecoveryPoint } from './log-flusher.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
-import type { ProducerState } from './producer-state.js';
 
 const SEGMENT_FILE = /^(\d{20})\.log$/;
 /** Files a crash may leave behind mid-operation (atomic writes, compaction). */
 const LEFTOVER = /\.(tmp|cleaned)$/;
 /** A segment's index files: orphans when their `.log` is gone (a crash while retention removed the segment). */
-const INDEX_FILE = /^(\d{20})\.(index|timeindex)$/;
+const INDEX_FILE = /^(\d{20})\.(index|timeindex|txnindex)$/;
 
 const recoveryChannel = channel('sluice:log:recovery');
-
-/** Where a clean close saves the producer state (see `ProducerState`). */
-export const PRODUCER_STATE_FILE = 'producer-state';
 
 /** What the loader reads of its log (the `Log` itself); `config` is read on each use, so updates apply. */
 export interface LoadTarget {
@@ -55,8 +51,6 @@ export interface LoadedLog {
   recoveryPoint: number;
   /** What the recovery-point file holds, when that is `recoveryPoint` (else -1: it is rewritten at the next flush). */
   persistedRecoveryPoint: number;
-  /** The log end offset the producer-state file was saved at, when it was restored (else -1). */
-  producerStateAt: number;
   /** True when a writable open created the first segment file (the directory changed). */
   createdSegment: boolean;
 }
@@ -71,10 +65,10 @@ export class LogLoader {
   }
 
   /**
-   * Opens every segment, recovering what a crash left, and rebuilds `producers` from the active one.
+   * Opens every segment, recovering what a crash left (producer state is `loadProducerState`'s).
    * @throws CorruptRecordError only for damage recovery cannot cut away (never for a torn tail).
    */
-  load(producers: ProducerState): LoadedLog {
+  load(): LoadedLog {
     const { storage, readOnly, topic, partition } = this.#log;
     if (!readOnly) {
       const names = storage.list();
@@ -124,12 +118,8 @@ export class LogLoader {
       }
     }
     const active = segments[segments.length - 1];
-    // After a clean close the saved producer state holds; otherwise walk the active segment.
-    const saved = storage.readFile(PRODUCER_STATE_FILE);
-    const restored = saved !== null && producers.restore(saved, active.nextOffset);
-    if (!restored) for (const at of active.batches({ skipDamaged: true })) producers.update(at.header, at.header.baseOffset);
     const clamped = Math.min(recoveryPoint, active.nextOffset);
-    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, producerStateAt: restored ? active.nextOffset : -1, createdSegment };
+    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, createdSegment };
   }
 
   /**

@@ -16,6 +16,7 @@ import type { LogStorage, StorageFile } from './log-storage.js';
 import { OffsetIndex } from './offset-index.js';
 import { findNextBatch, soundBatchAt, type DamagedRange, type OffsetRule } from './segment-damage.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex, txnIndexFileName } from './transaction-index.js';
 
 export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -88,6 +89,7 @@ export class LogSegment {
   /** Bytes of complete, validated batches (and damaged ranges between them): nothing past it is read. */
   #validBytes = 0;
   #damaged: DamagedRange[] = [];
+  #txnIndex: TransactionIndex | null = null;
   /** Wall-clock time the segment was created or opened, for `segment.ms`. */
   readonly createdMs: number;
 
@@ -153,6 +155,11 @@ export class LogSegment {
 
   get offsetIndex(): OffsetIndex {
     return this.#offsetIndex;
+  }
+
+  /** The segment's aborted-transaction index (`.txnindex`), loaded on first use. */
+  get txnIndex(): TransactionIndex {
+    return (this.#txnIndex ??= new TransactionIndex(this.#storage, this.baseOffset));
   }
 
   get timeIndex(): TimeIndex {
@@ -277,6 +284,7 @@ export class LogSegment {
   delete(): void {
     this.#file.close();
     for (const suffix of ['.log', '.index', '.timeindex'] as const) this.#storage.remove(segmentFileName(this.baseOffset, suffix));
+    this.#storage.remove(txnIndexFileName(this.baseOffset));
   }
 
   get #fileName(): string {

@@ -16,20 +16,23 @@
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
-import { ClosedError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
-import { readBatchHeader, setBaseOffset } from '../protocol/record-batch.js';
+import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
+import { encodeControlBatch, type ControlRecordType, type TransactionMarker } from '../protocol/control-record.js';
+import { batchCrcMatches, batchesBelow, isControlBatch, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { AppendWaiters } from './append-waiters.js';
 import type { LogConfig } from './log-config.js';
 import { LogFlusher } from './log-flusher.js';
-import { LogLoader, PRODUCER_STATE_FILE } from './log-loader.js';
+import { LogLoader } from './log-loader.js';
 import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 import { LogStartOffset } from './log-start-offset.js';
 import { verifiedPrefix } from './served-batches.js';
 import { ProducerState } from './producer-state.js';
+import { loadProducerState, writeSnapshot } from './producer-state-loader.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 const rollChannel = channel('sluice:log:roll');
 
@@ -50,6 +53,20 @@ export interface AppendInfo {
   duplicate: boolean;
   /** Resolves when the batch is durable, when the topic's flush policy makes acks wait for it. */
   durable: Promise<void> | null;
+}
+
+export interface LogAppendOptions {
+  /**
+   * 'client' (default): a producer's batch, deduplicated and sequence-checked. 'coordinator': a
+   * batch a coordinator writes on a producer's behalf (transactional offset commits), with no
+   * sequence numbers — only the epoch is checked, as Kafka's `AppendOrigin.COORDINATOR`.
+   */
+  origin?: 'client' | 'coordinator';
+}
+
+export interface LogReadOptions {
+  /** Only batches starting below this offset (a read_committed fetch passes the LSO). */
+  maxOffset?: number;
 }
 
 export interface LogReadResult {
@@ -75,8 +92,6 @@ export class Log {
   /** A read-only log's empty stand-in segment while the directory holds no segment files. */
   #placeholder: LogSegment | null;
   readonly #now: () => number;
-  /** The log end offset the producer-state file holds (-1: unknown), so an idle close skips rewriting it. */
-  #producerStateAt: number;
   /** Bytes appended since the last compaction, for `min.cleanable.dirty.ratio`. */
   dirtyBytes = 0;
 
@@ -89,11 +104,11 @@ export class Log {
     this.#now = options.now ?? Date.now;
     this.#startOffset = new LogStartOffset(this.storage);
     this.#loader = new LogLoader(this, this.#now);
-    const loaded = this.#loader.load(this.#producers);
+    const loaded = this.#loader.load();
     this.#segments = loaded.segments;
     this.#placeholder = loaded.placeholder;
+    loadProducerState(this.storage, this.#segments, this.#producers, this.readOnly);
     this.#flusher = new LogFlusher(this, loaded.recoveryPoint, loaded.persistedRecoveryPoint);
-    this.#producerStateAt = loaded.producerStateAt;
     if (loaded.createdSegment) this.#flusher.directoryChanged();
   }
 
@@ -119,6 +134,30 @@ export class Log {
 
   get logEndOffset(): number {
     return this.#active.nextOffset;
+  }
+
+  /**
+   * The last stable offset: the first offset of the oldest transaction still open here, or the log
+   * end offset when none is. read_committed readers see nothing at or above it.
+   */
+  get lastStableOffset(): number {
+    return this.#producers.firstUnstableOffset() ?? this.logEndOffset;
+  }
+
+  /** True when `producerId` has a transaction open in this partition. */
+  hasOpenTransaction(producerId: number): boolean {
+    return this.#producers.hasOpenTxn(producerId);
+  }
+
+  /**
+   * The aborted transactions overlapping [from, to) — those whose ABORT marker is at or after
+   * `from` and which began before `to` — oldest marker first (Kafka's `collectAbortedTxns`).
+   */
+  abortedTransactions(from: number, to: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    // A marker may lie far past `to` (a long transaction): every later segment is looked at.
+    for (let i = this.#segmentIndexFor(from); i < this.#segments.length; i++) this.#segments[i].txnIndex.collect(from, to, out);
+    return out;
   }
 
   get recoveryPoint(): number {
@@ -154,20 +193,40 @@ export class Log {
    * batch on any failure, so nothing partial is ever written.
    * @throws RecordTooLargeError, CorruptRecordError, InvalidRecordError, OutOfOrderSequenceError
    */
-  append(batch: Buffer): AppendInfo {
+  append(batch: Buffer, options: LogAppendOptions = {}): AppendInfo {
     this.#assertWritable();
     const header = validateBatch(batch, this.#config, this.topic, this.partition);
-    const duplicate = this.#producers.check(header, this.#where());
+    if (isControlBatch(header)) {
+      throw new InvalidRecordError(`${this.#where()}: a producer may not write control batches (attributes ${header.attributes}); nothing appended`);
+    }
+    const duplicate =
+      options.origin === 'coordinator' ? this.#producers.checkMarker(header.producerId, header.producerEpoch, this.#where()) : this.#producers.check(header, this.#where());
     if (duplicate) return { ...duplicate, duplicate: true, durable: null };
+    return this.#appendChecked(batch, header);
+  }
 
-    const now = this.#now();
+  /**
+   * Appends a transaction marker (a COMMIT or ABORT control batch) for the coordinator; an ABORT
+   * adds the transaction's range to the active segment's `.txnindex`.
+   * @throws ProducerFencedError when the marker's epoch is older than the producer's here.
+   */
+  appendMarker(marker: TransactionMarker): AppendInfo {
+    this.#assertWritable();
+    this.#producers.checkMarker(marker.producerId, marker.producerEpoch, this.#where());
+    const batch = encodeControlBatch(marker);
+    return this.#appendChecked(batch, readBatchHeader(batch, 0), marker.type);
+  }
+
+  /** Appends a batch that passed its checks at the log end (rolling first if due); `control`: a marker's type. */
+  #appendChecked(batch: Buffer, header: BatchHeader, control?: ControlRecordType): AppendInfo {
     const baseOffset = this.logEndOffset;
-    this.#maybeRoll(batch.length, now);
+    this.#maybeRoll(batch.length, this.#now());
     setBaseOffset(batch, 0, baseOffset);
     header.baseOffset = baseOffset;
     const active = this.#active;
     active.append(batch, header);
-    this.#producers.update(header, baseOffset);
+    const aborted = this.#producers.update(header, baseOffset, control);
+    if (aborted) active.txnIndex.append(aborted);
     this.dirtyBytes += batch.length;
     this.#waiters.wakeAll();
     const durable = this.#flusher.appended(active, header.recordCount);
@@ -181,7 +240,7 @@ export class Log {
    *   the first batch at `offset` fails its CRC or lies in a damaged stretch of its segment (a later
    *   bad batch is left for the next read); its `nextOffset` says where reading can go on.
    */
-  read(offset: number, maxBytes: number): LogReadResult {
+  read(offset: number, maxBytes: number, options: LogReadOptions = {}): LogReadResult {
     this.#assertOpen();
     if (this.readOnly && offset >= this.logEndOffset) this.refresh();
     const start = this.logStartOffset;
@@ -197,10 +256,12 @@ export class Log {
       );
     }
     let bytes: Buffer = EMPTY;
-    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < end; i++) {
+    const limit = Math.min(options.maxOffset ?? end, end);
+    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < limit; i++) {
       const result = this.#segments[i].read(offset, maxBytes);
       if (result) {
         bytes = verifiedPrefix(result.bytes, { log: this, offset, segment: this.#segments[i], next: this.#segments[i + 1] ?? null, position: result.position });
+        if (limit < end) bytes = batchesBelow(bytes, limit);
         break;
       }
     }
@@ -345,8 +406,8 @@ export class Log {
     if (!this.readOnly) {
       await this.flush();
       for (const segment of this.#segments) segment.flushIndexes();
+      writeSnapshot(this.storage, this.logEndOffset, this.#producers);
       this.#flusher.persistRecoveryPoint();
-      if (this.logEndOffset !== this.#producerStateAt) this.storage.writeFile(PRODUCER_STATE_FILE, this.#producers.snapshot(this.logEndOffset), false);
     }
     this.#closed = true;
     for (const segment of this.#segments) segment.close();
@@ -391,6 +452,8 @@ export class Log {
     const old = now - active.createdMs >= this.#config['segment.ms'];
     if (!full && !old) return;
     active.flushIndexes();
+    // The state as of the new segment's base: an open replays from here at most.
+    writeSnapshot(this.storage, this.logEndOffset, this.#producers);
     const segment = LogSegment.create(this.storage, this.logEndOffset, this, this.#config['index.interval.bytes'], now);
     this.#segments.push(segment);
     this.#flusher.directoryChanged();

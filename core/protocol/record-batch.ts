@@ -52,6 +52,10 @@ const ATTRIBUTES_OFFSET = 21;
 export const COMPRESSION_MASK = 0x07;
 /** Attributes bit 3: the records' timestamps are the batch's maxTimestamp (LogAppendTime). */
 export const TIMESTAMP_TYPE_FLAG = 0x08;
+/** Attributes bit 4: the batch belongs to a transaction (Kafka's `isTransactional`). */
+export const TRANSACTIONAL_FLAG = 0x10;
+/** Attributes bit 5: the batch holds one control record (a transaction marker), never user data. */
+export const CONTROL_FLAG = 0x20;
 
 export interface BatchHeader {
   baseOffset: number;
@@ -299,12 +303,12 @@ export class RecordBatchBuilder {
 /** Encodes `records` as one batch. Convenience over `RecordBatchBuilder` for tests and tools. */
 export function encodeRecordBatch(
   records: readonly RecordInput[],
-  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo; attributes?: number } = {},
+  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo; attributes?: number; transactional?: boolean } = {},
 ): Buffer {
   const builder = new RecordBatchBuilder(Number.MAX_SAFE_INTEGER, 1024);
   const now = options.now ?? Date.now();
   for (const r of records) builder.tryAppend(r, now);
-  return builder.build(options.baseOffset ?? 0, options.producer, { attributes: options.attributes });
+  return builder.build(options.baseOffset ?? 0, options.producer, { attributes: (options.attributes ?? 0) | (options.transactional ? TRANSACTIONAL_FLAG : 0) });
 }
 
 /**
@@ -371,4 +375,36 @@ export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): voi
 /** True when the batch's records are compressed (attributes bits 0-2). */
 export function isCompressed(header: BatchHeader): boolean {
   return (header.attributes & COMPRESSION_MASK) !== 0;
+}
+
+/** True for a batch written inside a transaction (attributes bit 4). */
+export function isTransactional(header: BatchHeader): boolean {
+  return (header.attributes & TRANSACTIONAL_FLAG) !== 0;
+}
+
+/** True for a control batch (attributes bit 5): a transaction marker, never handed to applications. */
+export function isControlBatch(header: BatchHeader): boolean {
+  return (header.attributes & CONTROL_FLAG) !== 0;
+}
+
+/** The leading whole batches of `bytes` that start below offset `limit`. */
+export function batchesBelow(bytes: Buffer, limit: number): Buffer {
+  let pos = 0;
+  while (pos < bytes.length) {
+    const header = readBatchHeader(bytes, pos);
+    if (header.baseOffset >= limit) break;
+    pos += header.sizeInBytes;
+  }
+  return pos === bytes.length ? bytes : bytes.subarray(0, pos);
+}
+
+/** The offset after the last batch of `bytes` (whole batches); 0 for none. */
+export function endOffsetOf(bytes: Buffer): number {
+  let end = 0;
+  for (let pos = 0; pos < bytes.length; ) {
+    const header = readBatchHeader(bytes, pos);
+    end = header.baseOffset + header.lastOffsetDelta + 1;
+    pos += header.sizeInBytes;
+  }
+  return end;
 }

@@ -4,7 +4,7 @@
  * interactive queries, and checks them: for every page and minute, the count plus the late views
  * of that window equals the views generated.
  */
-import { createConsumer, createProducer, jsonSerde, openCluster, stringSerde, TopicExistsError, type Cluster } from '../../core/index.js';
+import { bytesSerde, createConsumer, createProducer, jsonSerde, openCluster, stringSerde, TopicExistsError, type Cluster, type ConsumerRecord, type Serde } from '../../core/index.js';
 import { createStreamsApp, installShutdownHandlers, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { generatePageViews } from './generate.js';
 import { LATE_VIEWS, PAGE_VIEWS, STORE, VIEWS_PER_MINUTE, type PageView } from './page-view.js';
@@ -98,41 +98,42 @@ export async function runClickstream(options: ClickstreamOptions = {}): Promise<
 async function repartitionLag(cluster: Cluster): Promise<boolean> {
   const committed = await cluster.fetchOffsets('clickstream');
   const repartition = await cluster.describeTopic('clickstream-views-by-page-repartition');
-  return repartition.partitions.some((p) => p.logEndOffset > (committed.find((c) => c.topic === repartition.name && c.partition === p.partition)?.offset ?? 0));
+  for (const p of repartition.partitions) {
+    // read_committed: the application writes it in transactions; their markers take offsets too.
+    const end = await cluster.listOffset(repartition.name, p.partition, 'latest', { isolationLevel: 'read_committed' });
+    if (end > (committed.find((c) => c.topic === repartition.name && c.partition === p.partition)?.offset ?? 0)) return true;
+  }
+  return false;
 }
 
-async function readLate(cluster: Cluster): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const description = await cluster.describeTopic(LATE_VIEWS).catch(() => null);
+/** Every committed record of `topic`, partition by partition, up to each one's last stable offset. */
+async function readCommitted<K, V>(cluster: Cluster, topic: string, keySerde: Serde<K>, valueSerde: Serde<V>): Promise<ConsumerRecord<K, V>[]> {
+  const out: ConsumerRecord<K, V>[] = [];
+  const description = await cluster.describeTopic(topic).catch(() => null);
   if (description === null) return out;
-  const consumer = createConsumer(cluster, { valueSerde: jsonSerde<PageView>(), autoOffsetReset: 'earliest' });
-  consumer.assign(description.partitions.map((p) => ({ topic: LATE_VIEWS, partition: p.partition })));
-  let left = description.partitions.reduce((s, p) => s + p.logEndOffset, 0);
-  while (left > 0) {
-    const records = await consumer.poll({ timeoutMs: 100 });
-    for (const r of records) {
-      const k = minuteKey(r.value!.page, r.value!.ts - (r.value!.ts % 60_000));
-      out.set(k, (out.get(k) ?? 0) + 1);
-    }
-    left -= records.length;
+  const consumer = createConsumer(cluster, { keySerde, valueSerde, autoOffsetReset: 'earliest', isolationLevel: 'read_committed' });
+  for (const p of description.partitions) {
+    const tp = { topic, partition: p.partition };
+    consumer.assign([tp]);
+    const end = await cluster.listOffset(topic, p.partition, 'latest', { isolationLevel: 'read_committed' });
+    while ((await consumer.position(tp)) < end) out.push(...(await consumer.poll({ timeoutMs: 100 })));
   }
   await consumer.close();
   return out;
 }
 
+async function readLate(cluster: Cluster): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const r of await readCommitted(cluster, LATE_VIEWS, bytesSerde, jsonSerde<PageView>())) {
+    const k = minuteKey(r.value!.page, r.value!.ts - (r.value!.ts % 60_000));
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+
 async function readFinals(cluster: Cluster): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const description = await cluster.describeTopic(VIEWS_PER_MINUTE).catch(() => null);
-  if (description === null) return out;
-  const consumer = createConsumer(cluster, { keySerde: stringSerde, valueSerde: jsonSerde<number>(), autoOffsetReset: 'earliest' });
-  consumer.assign(description.partitions.map((p) => ({ topic: VIEWS_PER_MINUTE, partition: p.partition })));
-  let left = description.partitions.reduce((s, p) => s + p.logEndOffset, 0);
-  while (left > 0) {
-    const records = await consumer.poll({ timeoutMs: 100 });
-    for (const r of records) out.set(r.key!, r.value!);
-    left -= records.length;
-  }
-  await consumer.close();
+  for (const r of await readCommitted(cluster, VIEWS_PER_MINUTE, stringSerde, jsonSerde<number>())) out.set(r.key!, r.value!);
   return out;
 }
 

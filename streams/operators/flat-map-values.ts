@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { StreamRecord } from '../record.js';
+import { emitEach } from './emit-each.js';
 import { markPreserving } from './key-preservation.js';
 
 /**
@@ -16,14 +17,7 @@ export function flatMapValues<K, V, V2>(project: (value: V, record: StreamRecord
       new Observable<StreamRecord<K, V2>>((subscriber) =>
         source.subscribe({
           next(record) {
-            let out: Iterable<V2>;
-            try {
-              out = project(record.value, record);
-            } catch (err) {
-              subscriber.error(err);
-              return;
-            }
-            for (const value of out) subscriber.next({ key: record.key, value, timestamp: record.timestamp, headers: record.headers, origin: record.origin });
+            emitEach(subscriber, () => project(record.value, record), (value) => ({ key: record.key, value, timestamp: record.timestamp, headers: record.headers, origin: record.origin }));
           },
           error: (err) => subscriber.error(err),
           complete: () => subscriber.complete(),

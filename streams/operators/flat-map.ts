@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { KeyValue, StreamRecord } from '../record.js';
+import { emitEach } from './emit-each.js';
 
 /**
  * Turns each record into zero or more records with new keys and values; each keeps the input's
@@ -15,16 +16,7 @@ export function flatMap<K, V, K2, V2>(project: (record: StreamRecord<K, V>) => I
     new Observable<StreamRecord<K2, V2>>((subscriber) =>
       source.subscribe({
         next(record) {
-          let out: Iterable<KeyValue<K2, V2>>;
-          try {
-            out = project(record);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          for (const kv of out) {
-            subscriber.next({ key: kv.key, value: kv.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin });
-          }
+          emitEach(subscriber, () => project(record), (kv) => ({ key: kv.key, value: kv.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin }));
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),

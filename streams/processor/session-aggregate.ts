@@ -14,14 +14,13 @@
  */
 import { Observable } from 'rxjs';
 import type { TimeWindow, Windowed } from '../record.js';
-import { appliedBefore, markApplied, type TaskInputs } from '../state/applied-marks.js';
 import type { SessionEntry, SessionStore } from '../state/session-store.js';
 import type { AnyRecord, SessionAggregateNode } from '../topology/nodes.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { completeWindowedBatch, type WindowClose } from './window-close.js';
 
-export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
+export function sessionAggregate(node: SessionAggregateNode, store: SessionStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { update, merge } = node;
   const { gapMs: gap, graceMs: grace } = node.windows;
   const retention = node.store.retentionMs!;
@@ -74,8 +73,6 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
             skipped++;
             return;
           }
-          const origin = r.origin;
-          const input = inputs.indexOfOrigin(origin);
           const t = r.timestamp;
           store.setStreamTime(t);
           const streamTime = store.streamTime;
@@ -91,22 +88,14 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
               late.add(r, streamTime);
               return;
             }
-            if (overlapping.some((s) => appliedBefore(s, input, origin.offset))) return;
             let agg: unknown = undefined;
-            let marks: number[] | null = null;
-            let restored: number[] | null = null;
             for (const s of overlapping) {
               agg = agg === undefined ? s.value : merge(agg, s.value, key);
-              marks = maxMarks(marks, s.marks);
-              restored = maxMarks(restored, s.restored);
               store.remove(s);
               if (!final && (s.window.start !== start || s.window.end !== end)) emit(key, s.window, null, t, r);
             }
             const value = update(agg, r);
             const e = store.put(key, { start, end }, value);
-            e.marks = marks;
-            e.restored = restored;
-            markApplied(e, input, origin.offset, inputs.names.length);
             // -Infinity: not known yet (a sweep is due anyway).
             if (nextSweepAt !== -Infinity) nextSweepAt = Math.min(nextSweepAt, sweepTimeOf(e));
             if (!final) emit(key, e.window, value, t, r);
@@ -119,11 +108,4 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
         complete: () => completeWindowedBatch(subscriber, { close, final, closeAll, skipped, store: store.name, late, env }),
       });
     });
-}
-
-function maxMarks(a: number[] | null, b: number[] | null): number[] | null {
-  if (b === null) return a;
-  if (a === null) return b.slice();
-  for (let i = 0; i < b.length; i++) if (b[i] > a[i]) a[i] = b[i];
-  return a;
 }

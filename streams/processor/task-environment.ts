@@ -44,8 +44,6 @@ export interface ProcessorObserver {
    */
   wantsBytes?(): boolean;
   late?(info: LateRecordInfo): void;
-  /** Records of a repartition topic dropped as duplicates of records already processed. */
-  duplicates?(taskId: string, topic: string, partition: number, count: number): void;
   /** Records skipped by an aggregation because their key or value was null. */
   skipped?(taskId: string, store: string, count: number): void;
 }

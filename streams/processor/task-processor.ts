@@ -17,7 +17,6 @@
 import { merge, Observable, share, Subject, Subscription } from 'rxjs';
 import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
 import type { RecordOrigin } from '../record.js';
-import { TaskInputs } from '../state/applied-marks.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
@@ -29,7 +28,7 @@ import { join } from './join.js';
 import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
 import { sessionAggregate } from './session-aggregate.js';
-import { repartitionSink, sink, type SinkTarget } from './sink.js';
+import { sink, type SinkTarget } from './sink.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
@@ -41,7 +40,6 @@ export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, u
 export class TaskProcessor {
   readonly subtopology: Subtopology;
   readonly env: TaskEnvironment;
-  readonly inputs: TaskInputs;
   readonly stores = new Map<string, TaskStore>();
   /** Largest event timestamp read so far (-Infinity before the first record). */
   streamTime = -Infinity;
@@ -49,11 +47,9 @@ export class TaskProcessor {
   readonly #sinks = new Map<number, SinkTarget>();
   #prepared = false;
 
-  /** @param partitions the task's input topic-partitions (one per source topic). */
-  constructor(subtopology: Subtopology, env: TaskEnvironment, partitions: readonly TopicPartition[]) {
+  constructor(subtopology: Subtopology, env: TaskEnvironment) {
     this.subtopology = subtopology;
     this.env = env;
-    this.inputs = new TaskInputs(partitions);
     const key = env.defaultKeySerde;
     for (const source of subtopology.sources) {
       const reader = new SourceReader(source, resolveSerde(source.keySerde, key, key), resolveSerde(source.valueSerde, env.defaultValueSerde, key));
@@ -97,29 +93,19 @@ export class TaskProcessor {
   #process(batch: readonly InputRecord[]): Promise<void> {
     const records: AnyRecord[] = [];
     const readers: SourceReader[] = [];
-    let duplicates = 0;
     let topic = '';
-    let partition = -1;
     let reader: SourceReader | undefined;
-    let input = -1;
     for (const r of batch) {
-      if (r.topic !== topic || r.partition !== partition) {
+      if (r.topic !== topic) {
         topic = r.topic;
-        partition = r.partition;
         reader = this.#readers.get(topic);
         if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${topic}", which none of its sources reads`);
-        input = this.inputs.indexOf(topic, partition);
       }
-      const record = reader!.read(r, input);
-      if (record === null) {
-        duplicates++;
-        continue;
-      }
+      const record = reader!.read(r);
       if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
       records.push(record);
       readers.push(reader!);
     }
-    if (duplicates > 0 && batch.length > 0) this.env.observer?.duplicates?.(this.env.taskId, batch[0].topic, batch[0].partition, duplicates);
     if (records.length === 0) return Promise.resolve();
     return this.#run(records, readers);
   }
@@ -128,9 +114,7 @@ export class TaskProcessor {
    * Closes every window of the sub-topology's `onWindowClose` aggregations, as the end of the input
    * does, and sends their final results downstream; resolves with how many the aggregations emitted
    * once everything they caused was acknowledged.
-   * @param origin what the emitted records derive from: a position of one of the task's inputs
-   *   that no input record has, after every record processed (repartition readers downstream tell
-   *   records apart by it, see `SourceReader`).
+   * @param origin what the emitted records derive from (the task's input read last).
    */
   closeWindows(origin: RecordOrigin): Promise<number> {
     if (!this.#prepared) return this.prepare().then(() => this.closeWindows(origin));
@@ -142,16 +126,6 @@ export class TaskProcessor {
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  /** Commit metadata for an input partition (upstream positions of repartition records). */
-  sourceMetadata(tp: TopicPartition): string {
-    const reader = this.#readers.get(tp.topic);
-    return reader === undefined ? '' : reader.metadata(this.inputs.indexOf(tp.topic, tp.partition));
-  }
-
-  restoreSourceMetadata(tp: TopicPartition, metadata: string): void {
-    this.#readers.get(tp.topic)?.restoreMetadata(this.inputs.indexOf(tp.topic, tp.partition), metadata);
   }
 
   /** Every store's changes since the last call: what to write to the changelogs before a commit. */
@@ -168,9 +142,9 @@ export class TaskProcessor {
     const key = this.env.defaultKeySerde;
     const keySerde: AnySerde = resolveSerde(spec.keySerde, key, key);
     const valueSerde: AnySerde = resolveSerde(spec.valueSerde, this.env.defaultValueSerde, key);
-    if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde, this.inputs);
-    if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde, this.inputs);
-    return new SessionStore(spec.name, keySerde, valueSerde, this.inputs);
+    if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde);
+    return new SessionStore(spec.name, keySerde, valueSerde);
   }
 
   /**
@@ -236,19 +210,17 @@ export class TaskProcessor {
         case 'merge':
           return merge(...node.parents.map(instantiate));
         case 'sink': {
-          const target = this.#sinks.get(node.id)!;
-          const write = (node as SinkNode).repartition ? repartitionSink(target, env) : sink(target, env);
-          return write(instantiate(node.parents[0]));
+          return sink(this.#sinks.get(node.id)!, env)(instantiate(node.parents[0]));
         }
         case 'aggregate':
-          return aggregate(node, store(node.store.name), this.inputs, env)(instantiate(node.parents[0]));
+          return aggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
         case 'window-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
-          return windowAggregate(node, store(node.store.name), this.inputs, late, env, close)(instantiate(node.parents[0]));
+          return windowAggregate(node, store(node.store.name), late, env, close)(instantiate(node.parents[0]));
         }
         case 'session-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
-          return sessionAggregate(node, store(node.store.name), this.inputs, late, env, close)(instantiate(node.parents[0]));
+          return sessionAggregate(node, store(node.store.name), late, env, close)(instantiate(node.parents[0]));
         }
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));

@@ -13,7 +13,6 @@
  */
 import { Observable } from 'rxjs';
 import type { Windowed } from '../record.js';
-import { appliedBefore, markApplied, type TaskInputs } from '../state/applied-marks.js';
 import type { WindowStore } from '../state/window-store.js';
 import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
 import { windowsFor } from '../windows.js';
@@ -21,7 +20,7 @@ import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { completeWindowedBatch, type WindowClose } from './window-close.js';
 
-export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, inputs: TaskInputs, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
+export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { windows, update } = node;
   const grace = windows.graceMs;
   const retention = node.store.retentionMs!;
@@ -69,8 +68,6 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
             skipped++;
             return;
           }
-          const origin = r.origin;
-          const input = inputs.indexOfOrigin(origin);
           store.setStreamTime(r.timestamp);
           const streamTime = store.streamTime;
           let open = false;
@@ -79,14 +76,12 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
               if (window.end + grace <= streamTime) continue;
               open = true;
               let e = store.entry(r.key, window);
-              if (e !== undefined && appliedBefore(e, input, origin.offset)) continue;
               const value = update(e?.value, r);
               if (e === undefined) e = store.put(r.key, window, value);
               else {
                 e.value = value;
                 store.touch(e);
               }
-              markApplied(e, input, origin.offset, inputs.names.length);
               if (emits && !final) subscriber.next({ key: { key: r.key, window }, value, timestamp: r.timestamp, headers: r.headers, origin: r.origin });
             }
             if (!open) late.add(r, streamTime);

@@ -1,5 +1,6 @@
 /** Configuration of a streams application. */
 import type { Cluster, OffsetResetPolicy, Serde } from '../../core/index.js';
+import type { ProcessingGuarantee } from './task-writer.js';
 
 export interface StreamsAppOptions {
   /**
@@ -15,8 +16,16 @@ export interface StreamsAppOptions {
   defaultKeySerde?: Serde<any>;
   /** Serde of values where the topology gives none (default: JSON). */
   defaultValueSerde?: Serde<any>;
-  /** Only `'at-least-once'` (the default) is supported; see `StreamsApp` for what it guarantees. */
-  processingGuarantee?: 'at-least-once';
+  /**
+   * Kafka Streams' `processing.guarantee`. `exactly_once_v2`: per task, outputs, changelog writes
+   * and input offsets commit in one transaction, and everything is read read_committed — each
+   * input's effects are seen exactly once. `at_least_once`: after a crash the input since the last
+   * commit is processed again (outputs and state updates may repeat). Default: `exactly_once_v2`
+   * for a topology with state stores (a repeated update would corrupt an aggregate for good),
+   * `at_least_once` for a stateless one (a repeated output is a duplicate, not a wrong value, and
+   * it saves the transaction per commit).
+   */
+  processingGuarantee?: ProcessingGuarantee;
   /**
    * How often a task writes its state changes to the changelogs and commits its input offsets
    * (default 1000 ms). Longer intervals write fewer changelog records (one per changed key per
@@ -64,4 +73,5 @@ export interface ResolvedAppOptions {
   maxPartitionFetchBytes: number;
   autoOffsetReset: 'earliest' | 'latest';
   pollTimeoutMs: number;
+  processingGuarantee: ProcessingGuarantee;
 }

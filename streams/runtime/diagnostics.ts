@@ -11,7 +11,6 @@
  *   offset commit; `durationMs` undefined for a commit that began before anyone subscribed)
  * - `sluice:streams:task`        `{ taskId, event: 'created' | 'restored' | 'closed' | 'suspended' | 'resumed', … }`
  * - `sluice:streams:state`       `{ from, to }` on every application state change
- * - `sluice:streams:duplicates`  `{ taskId, topic, partition, count }` repartition records dropped as already processed
  *
  * @example
  *   import { subscribe } from 'node:diagnostics_channel';
@@ -26,4 +25,3 @@ export const lateChannel = channel('sluice:streams:late');
 export const commitChannel = channel('sluice:streams:commit');
 export const taskChannel = channel('sluice:streams:task');
 export const stateChannel = channel('sluice:streams:state');
-export const duplicatesChannel = channel('sluice:streams:duplicates');

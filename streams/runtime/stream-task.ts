@@ -8,30 +8,35 @@
  * and runs one batch at a time, so a slow pipeline fetches slowly. It holds at most one fetch per
  * input partition (`maxPartitionFetchBytes`, decoded) plus the batch in process and that batch's outputs.
  *
- * The at-least-once contract, in the order it is kept:
+ * What a commit guarantees (see `TaskWriter`):
  *   1. a batch completes only when all its outputs (sinks, repartition topics, late-record topics)
  *      were acknowledged by the log;
- *   2. on commit, every state change since the last commit is written to the changelog and
- *      acknowledged;
- *   3. only then are the input offsets (one past the last record processed) committed.
- * So a committed offset never covers an input record whose outputs or state changes could be
- * lost. After a crash, the records after the committed offset are processed again: their outputs
- * may be written twice, but aggregations skip the records already applied to their restored state
- * (see `applied-marks.ts`) and repartition sources drop records written twice upstream (see
- * `SourceReader`), so every aggregate's final value counts each input record exactly once.
+ *   2. on commit, every state change since the last commit is written to the changelog, then the
+ *      input offsets (one past the last record processed) are committed — in exactly-once mode in
+ *      the same transaction as the outputs, so all of it becomes visible to read_committed readers
+ *      at once or, after a crash, none of it (the task's next owner aborts the open transaction and
+ *      processes the input again from the committed offsets, with the stores restored read_committed);
+ *      at-least-once, in that order, so a committed offset never covers an input whose effects
+ *      could be lost — but after a crash the input since the last commit is processed again.
  *
  * Closing windows (`closeWindows`, at the end of a bounded input): the request is a flag the loop
- * handles between batches, so it never runs beside one. The final results get as origin the
- * position half-way before the next offset of the input read last (`position - 0.5`): after every
- * output of the records processed, before any of the records to come, so a repartition reader
- * downstream neither drops them as copies nor lets them shadow later records. (The input read last:
- * so a close after new records never repeats the position of an earlier close.) The task commits
- * right after, so the moved stream time is in the changelog and a restart does not emit them again.
+ * handles between batches, so it never runs beside one. The task commits right after, so the
+ * moved stream time is in the changelog and a restart does not emit the final results again.
  *
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
  * be called at any time and only touch the queue and flags.
  */
-import { createConsumer, recordBytes, type Cluster, type CommittedOffset, type Consumer, type OffsetCommitEntry, type Producer, type TopicPartition } from '../../core/index.js';
+import {
+  createConsumer,
+  recordBytes,
+  type Cluster,
+  type CommittedOffset,
+  type Consumer,
+  type OffsetCommitEntry,
+  type Producer,
+  type ProducerRecord,
+  type TopicPartition,
+} from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
@@ -40,6 +45,7 @@ import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diag
 import type { OffsetCommitter } from './offset-committer.js';
 import { restoreStore } from './state-restorer.js';
 import { countByTopic, type AppCounters } from './task-context.js';
+import { createTaskWriter, type TaskWriter } from './task-writer.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
 
@@ -88,6 +94,8 @@ export class StreamTask {
   readonly #ctx: StreamTaskContext;
   #consumer: Consumer | null = null;
   readonly #committer: OffsetCommitter;
+  /** How outputs, changelogs and offsets reach the log (one transaction per commit, exactly-once); created by `initWriter`. */
+  #writer: TaskWriter | null = null;
   /** Next offset to process, per input partition. */
   readonly #positions = new Map<string, number>();
   readonly #committed = new Map<string, number>();
@@ -111,8 +119,14 @@ export class StreamTask {
     const sub = ctx.resolved.subtopologies[id.subtopology];
     this.processor = new TaskProcessor(
       sub.subtopology,
-      { ...ctx.env, taskId: this.name, partition: id.partition, sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [] },
-      partitions,
+      {
+        ...ctx.env,
+        // Through the task's writer: in exactly-once mode, the outputs join the task's transaction.
+        collector: { send: (topic, records) => this.#writer!.collector.send(topic, records), partitionCount: (topic) => ctx.env.collector.partitionCount(topic) },
+        taskId: this.name,
+        partition: id.partition,
+        sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [],
+      },
     );
     this.#publish('created');
   }
@@ -124,6 +138,24 @@ export class StreamTask {
   /** Next offset to process per input partition (known after `initPositions`). */
   positions(): Map<string, number> {
     return new Map(this.#positions);
+  }
+
+  /**
+   * Takes over the task's writer — in exactly-once mode its transactional id, which fences the
+   * task's previous owner and aborts what it left open. Call before `restore` and before reading
+   * the committed offsets.
+   */
+  async initWriter(): Promise<void> {
+    const ctx = this.#ctx;
+    this.#writer ??= createTaskWriter(ctx.options.processingGuarantee, {
+      cluster: ctx.cluster,
+      applicationId: ctx.options.applicationId,
+      taskName: this.name,
+      shared: ctx.producer,
+      committer: this.#committer,
+      partitionCount: (topic) => ctx.env.collector.partitionCount(topic),
+    });
+    await this.#writer.init();
   }
 
   /** Rebuilds every store of the task from its changelog partition. */
@@ -152,13 +184,14 @@ export class StreamTask {
       maxPollRecords: this.partitions.length === 1 ? this.#ctx.options.maxBatchRecords : Number.MAX_SAFE_INTEGER,
       maxPartitionFetchBytes: this.#ctx.options.maxPartitionFetchBytes,
       pollTimeoutMs: this.#ctx.options.pollTimeoutMs,
+      // Exactly-once: upstream tasks write repartition topics in transactions.
+      isolationLevel: this.#ctx.options.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted',
     });
     consumer.assign(this.partitions);
     this.#consumer = consumer;
     for (const c of committed) {
       this.#positions.set(tpKey(c), c.offset);
       this.#committed.set(tpKey(c), c.offset);
-      this.processor.restoreSourceMetadata(c, c.metadata);
       consumer.seek(c, c.offset);
     }
   }
@@ -183,7 +216,14 @@ export class StreamTask {
     // A request the loop did not get to: nothing was closed.
     this.#settleCloseRequest(0);
     this.queue.clear();
-    if (commit && this.#failed === null) await this.commit();
+    try {
+      if (commit && this.#failed === null) await this.commit();
+      else await this.#writer?.abort();
+    } finally {
+      const writer = this.#writer;
+      this.#writer = null;
+      await writer?.close().catch(() => {});
+    }
     this.#publish('closed', { committed: commit });
   }
 
@@ -227,6 +267,8 @@ export class StreamTask {
       }
     } catch (err) {
       this.#failed = err;
+      // Exactly-once: nothing of the failed batch (or the rest of the transaction) becomes visible.
+      await this.#writer?.abort().catch(() => {});
       this.#closeRequest?.reject(err);
       this.#closeRequest = null;
       this.#ctx.onError(this, err);
@@ -236,7 +278,7 @@ export class StreamTask {
   async #closeWindows(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
     const position = this.#positions.get(tpKey(tp)) ?? 0;
-    const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: position - 0.5 });
+    const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
     await this.commit();
     this.#settleCloseRequest(emitted);
   }
@@ -251,6 +293,24 @@ export class StreamTask {
     if (this.#stopping) return;
     this.#ctx.metrics.recordsFetched += fetched.length;
     this.#enqueue(fetched);
+    this.#advancePastMarkers();
+  }
+
+  /**
+   * Moves the position of each partition with nothing left to process to the consumer's, which is
+   * past the transaction markers after the last record (else a read_committed input would always
+   * show a committed offset one marker short of its end).
+   */
+  #advancePastMarkers(): void {
+    for (const tp of this.partitions) {
+      if (!this.queue.isEmpty(tp)) continue;
+      const k = tpKey(tp);
+      const position = this.#positions.get(k);
+      const drained = this.#consumer!.drainedPosition(tp);
+      if (drained === null || (position !== undefined && drained <= position)) continue;
+      this.#positions.set(k, drained);
+      this.#processedSinceCommit = true;
+    }
   }
 
   /** Processes the next batch, then moves the positions past it; null when nothing is queued. */
@@ -263,6 +323,7 @@ export class StreamTask {
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
     return this.processor.process(batch).then(() => {
       for (const [k, position] of ends.positions) this.#positions.set(k, position);
+      this.#advancePastMarkers();
       this.#lastInput = lastInput;
       this.#processedSinceCommit = true;
       this.#ctx.metrics.recordsIn += count;
@@ -283,27 +344,23 @@ export class StreamTask {
 
   /** Writes the stores' changes to their changelogs, then commits the input offsets. */
   async commit(): Promise<void> {
-    const { producer, resolved, options } = this.#ctx;
+    const { resolved, options } = this.#ctx;
     // Timed only for a listener (undefined when none was there at the start).
     const startedMs = commitChannel.hasSubscribers ? performance.now() : undefined;
-    let changelogRecords = 0;
-    const drained = this.processor.drainChangelogs();
-    if (drained.length > 0) {
-      const sends = drained.map(({ store, records }) => {
-        changelogRecords += records.length;
-        const topic = resolved.changelogTopic(store);
-        return producer.sendAll(records.map((c) => ({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers })));
-      });
-      await Promise.all(sends);
+    const changelogs: ProducerRecord<Uint8Array | string, Uint8Array | string>[] = [];
+    for (const { store, records } of this.processor.drainChangelogs()) {
+      const topic = resolved.changelogTopic(store);
+      for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers });
     }
+    const changelogRecords = changelogs.length;
     const offsets: OffsetCommitEntry[] = [];
     for (const tp of this.partitions) {
       const k = tpKey(tp);
       const position = this.#positions.get(k);
       if (position === undefined || position === this.#committed.get(k)) continue;
-      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position, metadata: this.processor.sourceMetadata(tp) });
+      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position });
     }
-    if (offsets.length > 0) await this.#committer.commit(offsets);
+    await this.#writer!.commit(changelogs, offsets);
     for (const o of offsets) this.#committed.set(tpKey(o), o.offset);
     this.#lastCommitMs = Date.now();
     this.#processedSinceCommit = false;

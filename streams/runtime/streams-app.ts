@@ -46,6 +46,7 @@ import {
   stringSerde,
   type Cluster,
   type GroupConsumer,
+  type IsolationLevel,
   type Producer,
   type Serde,
   type TopicPartition,
@@ -56,6 +57,7 @@ import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import type { Topology } from '../topology/topology.js';
 import type { ResolvedAppOptions, StartOptions, StreamsAppOptions } from './app-options.js';
 import { stateChannel } from './diagnostics.js';
+import { TaskFailedError } from './task-failed-error.js';
 import { groupCommitter, standaloneCommitter } from './offset-committer.js';
 import { keyValueView, sessionView, windowView, type StoreLocator } from './store-views.js';
 import type { StreamTask } from './stream-task.js';
@@ -70,13 +72,11 @@ export type StreamsAppState = 'CREATED' | 'STARTING' | 'RUNNING' | 'REBALANCING'
 export interface StreamsMetrics {
   /** Input records fetched by the tasks. */
   recordsFetched: number;
-  /** Input records processed (repartition duplicates included: they are dropped while processing). */
+  /** Input records processed. */
   recordsIn: number;
   /** Records written to sinks, repartition and late-record topics. */
   recordsOut: number;
   lateRecords: number;
-  /** Repartition records dropped as copies of records already processed. */
-  duplicatesDropped: number;
   /** Records an aggregation skipped for a null key or value. */
   skippedRecords: number;
   commits: number;
@@ -109,15 +109,21 @@ export class StreamsApp {
   #wakePoll: (() => void) | null = null;
   #closing: Promise<void> | null = null;
   #error: Error | null = null;
-  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, recordsInByTopic: new Map(), recordsOutByTopic: new Map() };
+  readonly #metrics: AppCounters = { recordsFetched: 0, recordsIn: 0, recordsOut: 0, lateRecords: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, recordsInByTopic: new Map(), recordsOutByTopic: new Map() };
 
   constructor(topology: Topology, options: StreamsAppOptions) {
     if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
       throw new InvalidConfigError(`applicationId "${options.applicationId}" must be non-empty ASCII letters, digits, ".", "_" or "-"`, 'applicationId');
     }
     if (!options.cluster && !options.dataDir) throw new InvalidConfigError('give a cluster or a dataDir', 'cluster');
-    if ((options.processingGuarantee ?? 'at-least-once') !== 'at-least-once') {
-      throw new InvalidConfigError(`processingGuarantee "${options.processingGuarantee}" is not supported (only at-least-once)`, 'processingGuarantee');
+    // Exactly-once by default where there is state to keep exact and the engine has transactions.
+    const transactions = options.cluster?.supportsTransactions ?? true;
+    const guarantee = options.processingGuarantee ?? (topology.stores.size > 0 && transactions ? 'exactly_once_v2' : 'at_least_once');
+    if (guarantee === 'exactly_once_v2' && !transactions) {
+      throw new InvalidConfigError('processingGuarantee "exactly_once_v2" needs an engine with transactions; this cluster has none (use "at_least_once")', 'processingGuarantee');
+    }
+    if (guarantee !== 'exactly_once_v2' && guarantee !== 'at_least_once') {
+      throw new InvalidConfigError(`processingGuarantee must be "exactly_once_v2" or "at_least_once", got "${options.processingGuarantee}"`, 'processingGuarantee');
     }
     this.applicationId = options.applicationId;
     this.topology = topology;
@@ -132,6 +138,7 @@ export class StreamsApp {
       maxPartitionFetchBytes: positive(options.maxPartitionFetchBytes ?? 512 * 1024, 'maxPartitionFetchBytes'),
       autoOffsetReset: options.autoOffsetReset ?? 'earliest',
       pollTimeoutMs: positive(options.pollTimeoutMs ?? 100, 'pollTimeoutMs'),
+      processingGuarantee: guarantee,
     };
   }
 
@@ -161,6 +168,10 @@ export class StreamsApp {
   }
 
   /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
+  get #isolationLevel(): IsolationLevel {
+    return this.#resolvedOptions.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted';
+  }
+
   async lag(): Promise<number> {
     let lag = 0;
     for (const n of (await this.lagByTopic()).values()) lag += n;
@@ -173,7 +184,8 @@ export class StreamsApp {
     for (const task of this.#tasks.values()) {
       const positions = task.positions();
       for (const tp of task.partitions) {
-        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest');
+        // read_committed (the last stable offset) when the tasks read so: an open transaction upstream is not lag yet.
+        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel });
         const position = positions.get(tpKey(tp)) ?? (await this.#cluster!.listOffset(tp.topic, tp.partition, 'earliest'));
         lag.set(tp.topic, (lag.get(tp.topic) ?? 0) + Math.max(0, end - position));
       }
@@ -364,7 +376,7 @@ export class StreamsApp {
 
   #fail(error: Error, task?: StreamTask): void {
     if (this.#error !== null) return;
-    const failure = task ? new Error(`task ${task.name} of application "${this.applicationId}" failed: ${error.message}`, { cause: error }) : error;
+    const failure = task ? new TaskFailedError(this.applicationId, task.name, error) : error;
     this.#error = failure;
     try {
       this.#options.onError?.(failure);

@@ -6,7 +6,7 @@
 import type { Cluster, Producer } from '../../core/index.js';
 import type { ProcessorObserver, RecordCollector } from '../processor/task-environment.js';
 import type { ResolvedAppOptions } from './app-options.js';
-import { duplicatesChannel, lateChannel, recordsOutChannel } from './diagnostics.js';
+import { lateChannel, recordsOutChannel } from './diagnostics.js';
 import type { StreamTask, StreamTaskContext } from './stream-task.js';
 import type { ResolvedTopology } from './topology-resolver.js';
 
@@ -15,7 +15,6 @@ export interface AppCounters {
   recordsIn: number;
   recordsOut: number;
   lateRecords: number;
-  duplicatesDropped: number;
   skippedRecords: number;
   commits: number;
   restoredRecords: number;
@@ -53,10 +52,6 @@ export function createTaskContext(
     late: (info) => {
       metrics.lateRecords++;
       if (lateChannel.hasSubscribers) lateChannel.publish({ applicationId: appId, ...info });
-    },
-    duplicates: (taskId, topic, partition, count) => {
-      metrics.duplicatesDropped += count;
-      if (duplicatesChannel.hasSubscribers) duplicatesChannel.publish({ applicationId: appId, taskId, topic, partition, count });
     },
     skipped: (_taskId, _store, count) => {
       metrics.skippedRecords += count;

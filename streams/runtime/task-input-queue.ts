@@ -63,6 +63,12 @@ export class TaskInputQueue {
     return out;
   }
 
+  /** True when no record of `tp` waits. */
+  isEmpty(tp: { topic: string; partition: number }): boolean {
+    const q = this.#queues.get(`${tp.topic}\u0000${tp.partition}`);
+    return q === undefined || q.head === q.records.length;
+  }
+
   clear(): void {
     this.#queues.clear();
     this.#size = 0;

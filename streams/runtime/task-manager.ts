@@ -56,9 +56,13 @@ export class TaskManager {
         let task = this.#suspended.get(name);
         this.#suspended.delete(name);
         if (task !== undefined && !(await this.#stillCurrent(task, tps))) task = undefined;
-        if (task !== undefined) task.publish('resumed');
-        else {
+        if (task !== undefined) {
+          await task.initWriter();
+          task.publish('resumed');
+        } else {
           task = new StreamTask(this.#ctx, id, tps, this.#committer);
+          // First: in exactly-once mode this fences the previous owner and aborts what it left open.
+          await task.initWriter();
           await task.restore();
         }
         task.initPositions(await this.#committer.committed(tps));

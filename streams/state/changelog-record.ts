@@ -14,7 +14,7 @@ export interface StateStore {
   /** The changes since the last call, one record per changed key (latest value), in change order. */
   drainChangelog(): ChangelogRecord[];
   /** Applies one changelog record while restoring. */
-  restore(key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]): void;
+  restore(key: Buffer | null, value: Buffer | null): void;
   /** Number of entries. */
   readonly size: number;
 }

@@ -6,11 +6,10 @@
  * Concurrency: used by one task only; every method is synchronous.
  */
 import { SerializationError, type RecordHeader, type Serde } from '../../core/index.js';
-import { TaskInputs, type Marked } from './applied-marks.js';
 import { serializeOrThrow, type ChangelogRecord, type StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
 
-export interface KeyValueEntry<K, V> extends Marked {
+export interface KeyValueEntry<K, V> {
   readonly key: K;
   value: V;
   dirty: boolean;
@@ -28,15 +27,13 @@ export class KeyValueStore<K, V> implements StateStore, ReadOnlyKeyValueStore<K,
   readonly name: string;
   readonly #keySerde: Serde<K>;
   readonly #valueSerde: Serde<V>;
-  readonly #inputs: TaskInputs;
   readonly #map = new Map<string, KeyValueEntry<K, V>>();
   #dirty: KeyValueEntry<K, V>[] = [];
 
-  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
+  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>) {
     this.name = name;
     this.#keySerde = keySerde;
     this.#valueSerde = valueSerde;
-    this.#inputs = inputs;
   }
 
   /** The serde of keys in this store (queries use it to find a key's partition). */
@@ -46,10 +43,6 @@ export class KeyValueStore<K, V> implements StateStore, ReadOnlyKeyValueStore<K,
 
   get size(): number {
     return this.#map.size;
-  }
-
-  get inputCount(): number {
-    return this.#inputs.names.length;
   }
 
   get(key: K): V | undefined {
@@ -70,7 +63,7 @@ export class KeyValueStore<K, V> implements StateStore, ReadOnlyKeyValueStore<K,
     const id = keyId(key, this.#keySerde);
     let e = this.#map.get(id);
     if (e === undefined) {
-      e = { key, value, marks: null, restored: null, dirty: false, deleted: false };
+      e = { key, value, dirty: false, deleted: false };
       this.#map.set(id, e);
     } else e.value = value;
     this.touch(e);
@@ -102,13 +95,12 @@ export class KeyValueStore<K, V> implements StateStore, ReadOnlyKeyValueStore<K,
       e.dirty = false;
       const key = serializeOrThrow(this.#keySerde, e.key, `store "${this.name}" key`);
       if (key === null) throw new SerializationError(`store "${this.name}": a key serialized to null and cannot be written to the changelog`);
-      const headers: RecordHeader[] = e.marks === null ? [] : [this.#inputs.header(e.marks)];
-      out[i] = { key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.name}" value`), headers };
+      out[i] = { key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.name}" value`), headers: NO_HEADERS };
     }
     return out;
   }
 
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
     if (keyBytes === null) return;
     const key = this.#keySerde.deserialize(keyBytes);
     const id = keyId(key, this.#keySerde);
@@ -116,7 +108,8 @@ export class KeyValueStore<K, V> implements StateStore, ReadOnlyKeyValueStore<K,
       this.#map.delete(id);
       return;
     }
-    const marks = TaskInputs.fromHeaders(this.#inputs, headers);
-    this.#map.set(id, { key, value: this.#valueSerde.deserialize(valueBytes), marks, restored: marks, dirty: false, deleted: false });
+    this.#map.set(id, { key, value: this.#valueSerde.deserialize(valueBytes), dirty: false, deleted: false });
   }
 }
+
+const NO_HEADERS: RecordHeader[] = [];

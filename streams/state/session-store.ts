@@ -9,7 +9,6 @@
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
-import type { TaskInputs } from './applied-marks.js';
 import type { ChangelogRecord, StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
 import { WindowedChangelog, type WindowedEntry } from './windowed-changelog.js';
@@ -31,10 +30,10 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
   readonly #byKey = new Map<string, SessionEntry<K, V>[]>();
   #size = 0;
 
-  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
+  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>) {
     this.name = name;
     this.#keySerde = keySerde;
-    this.#changelog = new WindowedChangelog(name, keySerde, valueSerde, inputs);
+    this.#changelog = new WindowedChangelog(name, keySerde, valueSerde);
   }
 
   /** The serde of keys in this store (queries use it to find a key's partition). */
@@ -44,10 +43,6 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
 
   get size(): number {
     return this.#size;
-  }
-
-  get inputCount(): number {
-    return this.#changelog.inputs.names.length;
   }
 
   /** Largest timestamp the aggregation has seen. */
@@ -100,7 +95,7 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
       this.touch(existing);
       return existing;
     }
-    const e: SessionEntry<K, V> = { key, window, value, marks: null, restored: null, dirty: false, deleted: false };
+    const e: SessionEntry<K, V> = { key, window, value, dirty: false, deleted: false };
     sessions.splice(i, 0, e);
     this.#size++;
     this.touch(e);
@@ -127,8 +122,8 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
     return this.#changelog.drain();
   }
 
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
-    const restored = this.#changelog.restore(keyBytes, valueBytes, headers);
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
+    const restored = this.#changelog.restore(keyBytes, valueBytes);
     if (restored === null) return;
     const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);

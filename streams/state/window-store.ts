@@ -10,7 +10,6 @@
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
-import type { TaskInputs } from './applied-marks.js';
 import type { ChangelogRecord, StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
 import { WindowedChangelog, type WindowedEntry } from './windowed-changelog.js';
@@ -36,10 +35,10 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
   readonly #starts: number[] = [];
   #size = 0;
 
-  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
+  constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>) {
     this.name = name;
     this.#keySerde = keySerde;
-    this.#changelog = new WindowedChangelog(name, keySerde, valueSerde, inputs);
+    this.#changelog = new WindowedChangelog(name, keySerde, valueSerde);
   }
 
   /** The serde of keys in this store (queries use it to find a key's partition). */
@@ -49,10 +48,6 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
 
   get size(): number {
     return this.#size;
-  }
-
-  get inputCount(): number {
-    return this.#changelog.inputs.names.length;
   }
 
   /** Largest timestamp the aggregation has seen. */
@@ -112,7 +107,7 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     const id = keyId(key, this.#keySerde);
     let e = entries.get(id);
     if (e === undefined) {
-      e = { key, window, value, marks: null, restored: null, dirty: false, deleted: false };
+      e = { key, window, value, dirty: false, deleted: false };
       entries.set(id, e);
       this.#size++;
     } else e.value = value;
@@ -142,8 +137,8 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     return this.#changelog.drain();
   }
 
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): void {
-    const restored = this.#changelog.restore(keyBytes, valueBytes, headers);
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
+    const restored = this.#changelog.restore(keyBytes, valueBytes);
     if (restored === null) return;
     const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);

@@ -1,20 +1,19 @@
 /**
  * The changelog side shared by the windowed stores (`WindowStore`, `SessionStore`): which entries
- * changed since the last commit, their changelog records (`windowedSerde` keys, applied-marks
- * headers, tombstones for deletions), and the aggregation's progress — its stream time and how far
+ * changed since the last commit, their changelog records (`windowedSerde` keys, tombstones for
+ * deletions), and the aggregation's progress — its stream time and how far
  * final results were emitted — kept under the 1-byte key `0x00` so a restored task resumes both.
  * Concurrency: used by one task only; every method is synchronous.
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
 import { windowedSerde } from '../windowed-serde.js';
-import { TaskInputs, type Marked } from './applied-marks.js';
 import { serializeOrThrow, type ChangelogRecord } from './changelog-record.js';
 
 /** Changelog key of the progress record; window keys are longer (key + two int64s). */
 export const META_KEY = Buffer.from([0]);
 
-export interface WindowedEntry<K, V> extends Marked {
+export interface WindowedEntry<K, V> {
   readonly key: K;
   readonly window: TimeWindow;
   value: V;
@@ -26,7 +25,6 @@ export class WindowedChangelog<K, V> {
   readonly #storeName: string;
   readonly #valueSerde: Serde<V>;
   readonly #windowedSerde: Serde<Windowed<K>>;
-  readonly inputs: TaskInputs;
   #dirty: WindowedEntry<K, V>[] = [];
   /** Largest timestamp the aggregation has seen. */
   streamTime = -Infinity;
@@ -34,11 +32,10 @@ export class WindowedChangelog<K, V> {
   emittedUpTo = -Infinity;
   #progressDirty = false;
 
-  constructor(storeName: string, keySerde: Serde<K>, valueSerde: Serde<V>, inputs: TaskInputs) {
+  constructor(storeName: string, keySerde: Serde<K>, valueSerde: Serde<V>) {
     this.#storeName = storeName;
     this.#valueSerde = valueSerde;
     this.#windowedSerde = windowedSerde(keySerde);
-    this.inputs = inputs;
   }
 
   setStreamTime(t: number): void {
@@ -70,21 +67,20 @@ export class WindowedChangelog<K, V> {
     for (const e of dirty) {
       e.dirty = false;
       const key = this.#windowedSerde.serialize({ key: e.key, window: e.window }) as Uint8Array;
-      const headers: RecordHeader[] = e.marks === null ? [] : [this.inputs.header(e.marks)];
-      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.#storeName}" value`), headers });
+      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.#storeName}" value`), headers: NO_HEADERS });
     }
     if (this.#progressDirty) {
       this.#progressDirty = false;
-      out.push({ key: META_KEY, value: JSON.stringify({ streamTime: finite(this.streamTime), emittedUpTo: finite(this.emittedUpTo) }), headers: [] });
+      out.push({ key: META_KEY, value: JSON.stringify({ streamTime: finite(this.streamTime), emittedUpTo: finite(this.emittedUpTo) }), headers: NO_HEADERS });
     }
     return out;
   }
 
   /**
    * Decodes a changelog record while restoring: null for the progress record (applied here) and
-   * for records without a key; otherwise the windowed key, the value (null: a tombstone) and the marks.
+   * for records without a key; otherwise the windowed key and the value (null: a tombstone).
    */
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, headers: readonly RecordHeader[]): RestoredEntry<K, V> | null {
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): RestoredEntry<K, V> | null {
     if (keyBytes === null) return null;
     if (keyBytes.length === META_KEY.length) {
       if (valueBytes !== null) {
@@ -96,8 +92,7 @@ export class WindowedChangelog<K, V> {
     }
     const { key, window } = this.#windowedSerde.deserialize(keyBytes);
     if (valueBytes === null) return { key, window, entry: null };
-    const marks = TaskInputs.fromHeaders(this.inputs, headers);
-    return { key, window, entry: { key, window, value: this.#valueSerde.deserialize(valueBytes), marks, restored: marks, dirty: false, deleted: false } };
+    return { key, window, entry: { key, window, value: this.#valueSerde.deserialize(valueBytes), dirty: false, deleted: false } };
   }
 }
 
@@ -107,6 +102,8 @@ export interface RestoredEntry<K, V> {
   /** null: the entry was deleted. */
   entry: WindowedEntry<K, V> | null;
 }
+
+const NO_HEADERS: RecordHeader[] = [];
 
 function finite(t: number): number | null {
   return Number.isFinite(t) ? t : null;

@@ -61,8 +61,6 @@ export class TopologyTestDriver {
   readonly defaultValueSerde: AnySerde;
   /** Late records reported by windowed aggregations, in order. */
   readonly lateRecords: LateRecordInfo[] = [];
-  /** Repartition records dropped as duplicates. */
-  duplicates = 0;
   readonly #topology: Topology;
   readonly #topics = new Map<string, TestRecord[]>();
   readonly #inputTopics = new Set<string>();
@@ -189,7 +187,6 @@ export class TopologyTestDriver {
     };
     const observer: ProcessorObserver = {
       late: (info) => void this.lateRecords.push(info),
-      duplicates: (_task, _topic, _partition, count) => void (this.duplicates += count),
     };
     this.#processors = this.#topology.subtopologies.map((sub) => {
       const topicsOf = new Map<number, string[]>();
@@ -212,7 +209,7 @@ export class TopologyTestDriver {
         observer,
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
-      const processor = new TaskProcessor(sub, env, inputs);
+      const processor = new TaskProcessor(sub, env);
       for (const { topic } of inputs) this.#readers.set(topic, processor);
       if (inputs.length > 0) this.#lastInput.set(processor, { topic: inputs[0].topic, offset: -1 });
       return processor;
@@ -267,7 +264,7 @@ export class TopologyTestDriver {
         const last = this.#lastInput.get(processor);
         if (last === undefined) continue;
         // Between the last record processed and the next (as a running task does).
-        emitted += await processor.closeWindows({ topic: last.topic, partition: 0, offset: last.offset + 0.5 });
+        emitted += await processor.closeWindows({ topic: last.topic, partition: 0, offset: last.offset });
         this.#writeChangelogs(processor);
         await this.#processPending();
       }

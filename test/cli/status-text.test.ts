@@ -80,7 +80,7 @@ sinks:
     let now = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => now);
     const streams = (recordsIn: number): StreamsMetrics & { lag: number; lagByTopic: Record<string, number> } => ({
-      recordsFetched: recordsIn, recordsIn, recordsOut: 0, lateRecords: 0, duplicatesDropped: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, tasks: 1,
+      recordsFetched: recordsIn, recordsIn, recordsOut: 0, lateRecords: 0, skippedRecords: 0, commits: 0, restoredRecords: 0, tasks: 1,
       recordsInByTopic: { in: recordsIn - 10, other: 10, 'p-repartition': 99 },
       recordsOutByTopic: { errors: 3, rest: recordsIn - 3 },
       lag: 7,

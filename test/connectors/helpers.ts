@@ -6,16 +6,17 @@ import { exponentialBackoff } from '../../connectors/retry-policy.js';
 
 export { waitFor } from '../helpers.js';
 
-/** Every record of every partition of `topic`, partition by partition, in offset order. */
+/** Every committed record of every partition of `topic` (read_committed: sources write in transactions), partition by partition, in offset order. */
 export async function readTopic(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
   const description = await cluster.describeTopic(topic);
-  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: 100_000 });
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', maxPollRecords: 100_000, isolationLevel: 'read_committed' });
   const out: ConsumerRecord[] = [];
   try {
     for (const p of description.partitions) {
       consumer.assign([{ topic, partition: p.partition }]);
       await consumer.seekToBeginning();
-      while ((await consumer.position({ topic, partition: p.partition })) < p.logEndOffset) {
+      const end = await cluster.listOffset(topic, p.partition, 'latest', { isolationLevel: 'read_committed' });
+      while ((await consumer.position({ topic, partition: p.partition })) < end) {
         out.push(...(await consumer.poll({ timeoutMs: 50 })));
       }
     }

@@ -12,7 +12,7 @@ import {
   type Windowed,
 } from '../../streams/index.js';
 import { testCluster } from '../helpers.js';
-import { closing, produceStrings, until } from './streams-helpers.js';
+import { closing, produceStrings, readPartition, until } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
 const num = jsonSerde<number>();
@@ -134,7 +134,6 @@ describe('closeWindows: tumbling windows', () => {
       [120, 2],
       [240, 1],
     ]);
-    expect(driver.duplicates).toBe(0);
   });
 });
 
@@ -168,13 +167,13 @@ describe('closeWindows: session windows', () => {
 });
 
 async function readAll(cluster: Cluster, topic: string): Promise<string[]> {
-  const consumer = createConsumer(cluster, { keySerde: wkey, valueSerde: num, autoOffsetReset: 'earliest' });
-  const partitions = (await cluster.describeTopic(topic)).partitions;
-  consumer.assign(partitions.map((p) => ({ topic, partition: p.partition })));
-  const total = partitions.reduce((s, p) => s + p.logEndOffset, 0);
   const out: string[] = [];
-  while (out.length < total) for (const r of await consumer.poll({ timeoutMs: 100 })) out.push(`${r.key!.key}@${r.key!.window.start}=${r.value}`);
-  await consumer.close();
+  for (const p of (await cluster.describeTopic(topic)).partitions) {
+    for (const r of await readPartition(cluster, topic, p.partition)) {
+      const key = wkey.deserialize(r.key)!;
+      out.push(`${key.key}@${key.window.start}=${num.deserialize(r.value)}`);
+    }
+  }
   return out.sort();
 }
 
@@ -207,7 +206,6 @@ describe('StreamsApp.closeWindows', () => {
     expect(await app.closeWindows()).toBe(expected.length);
     expect(await readAll(cluster, 'page-counts')).toEqual(expected);
     expect(await app.closeWindows()).toBe(0);
-    expect(app.metrics().duplicatesDropped).toBe(0);
     await app.close();
 
     // A restart restores the moved stream time: nothing to emit again, and an old window is final.

@@ -84,6 +84,27 @@ describe('stream operators', () => {
     });
   });
 
+  test('flatMap and flatMapValues: an iterable that throws while being iterated errors the stream after the items before it, and stops', async () => {
+    const err = new Error('bad word');
+    function* words(line: string) {
+      for (const w of line.split(' ')) {
+        if (w === 'boom') throw err;
+        yield w;
+      }
+    }
+    for (const op of [flatMapValues((v: string) => words(v)), flatMap((r: StreamRecord<string, string>) => [...words(r.value)].map((w) => ({ key: w, value: w })))]) {
+      const seen: unknown[] = [];
+      const result = new Promise((resolve) =>
+        of(rec('k', 'a b'), rec('k', 'c boom d'), rec('k', 'never'))
+          .pipe(op as OperatorFunction<StreamRecord<string, string>, StreamRecord<unknown, unknown>>)
+          .subscribe({ next: (r) => seen.push(r.value), error: resolve, complete: () => resolve('completed') }),
+      );
+      expect(await result).toBe(err);
+      expect(seen.slice(0, 2)).toEqual(['a', 'b']);
+      expect(seen).not.toContain('never');
+    }
+  });
+
   test('flatMapValues keeps the key; a throwing projection errors the stream', async () => {
     const out = await firstValueFrom(of(rec('k', 'a b')).pipe(flatMapValues((v) => v.split(' ')), toArray()));
     expect(out).toEqual([rec('k', 'a'), rec('k', 'b')]);

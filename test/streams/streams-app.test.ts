@@ -16,7 +16,7 @@ import {
   type Topology,
 } from '../../streams/index.js';
 import { testCluster } from '../helpers.js';
-import { closing, countWords, fullyCommitted, produceStrings, until, wordsFile } from './streams-helpers.js';
+import { closing, countWords, fullyCommitted, produceStrings, readPartition, recordCount, recordCounts, until, wordsFile } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
 const num = jsonSerde<number>();
@@ -49,18 +49,9 @@ function merged(apps: StreamsApp[], store: string): Map<string, number> {
 }
 
 async function readTable(cluster: Cluster, topic: string): Promise<Map<string, number>> {
-  const consumer = createConsumer(cluster, { keySerde: stringSerde, valueSerde: num, autoOffsetReset: 'earliest' });
   const partitions = (await cluster.describeTopic(topic)).partitions;
-  consumer.assign(partitions.map((p) => ({ topic, partition: p.partition })));
   const out = new Map<string, number>();
-  let n = 0;
-  const total = partitions.reduce((s, p) => s + p.logEndOffset, 0);
-  while (n < total) {
-    const records = await consumer.poll({ timeoutMs: 100 });
-    for (const r of records) out.set(r.key!, r.value!);
-    n += records.length;
-  }
-  await consumer.close();
+  for (const p of partitions) for (const r of await readPartition(cluster, topic, p.partition)) out.set(stringSerde.deserialize(r.key)!, num.deserialize(r.value)!);
   return out;
 }
 
@@ -181,7 +172,7 @@ describe('StreamsApp', () => {
       .to('enriched', str);
     const app = closing(createStreamsApp(b.build(), { applicationId: 'join', cluster, commitIntervalMs: 10 }));
     await app.start();
-    await until(async () => (await cluster.describeTopic('enriched').catch(() => null))?.partitions.reduce((s, p) => s + p.logEndOffset, 0) === 3, 'three joined clicks');
+    await until(async () => (await recordCount(cluster, 'enriched')) === 3, 'three joined clicks');
     const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest' });
     consumer.assign((await cluster.describeTopic('enriched')).partitions.map((p) => ({ topic: 'enriched', partition: p.partition })));
     const out = (await consumer.poll({ timeoutMs: 100 })).map((r) => r.value).sort();
@@ -203,10 +194,8 @@ describe('StreamsApp', () => {
     await app.start();
     await until(() => app.windowStore('per-minute').fetch('a', 0) === 2, 'windowed count');
     expect(app.windowStore('per-minute').fetchRange('c', 0, 60_000)).toEqual([{ window: { start: 0, end: 60_000 }, value: 1 }]);
-    // The two branches progress independently: the routed copies may still be on their way.
-    const ends = async (): Promise<number[]> => (await cluster.describeTopic('routed')).partitions.map((p) => p.logEndOffset);
-    await until(async () => (await ends()).reduce((x, y) => x + y, 0) === 4, 'every record routed');
-    const routed = await ends();
+    await until(async () => (await recordCount(cluster, 'routed')) === 4, 'routed records committed');
+    const routed = await recordCounts(cluster, 'routed');
     expect(routed).toEqual([2, 0, 2]);
     expect(() => app.store('per-minute')).toThrow(/window store/);
     expect(() => app.store('nope')).toThrow(/no store "nope"/);
@@ -325,7 +314,7 @@ describe('StreamsApp', () => {
     await until(() => started > 0, 'a batch in progress');
     await app.close();
     expect((await cluster.fetchOffsets('drain'))[0].offset).toBe(5);
-    expect((await cluster.describeTopic('out')).partitions[0].logEndOffset).toBe(5);
+    expect(await recordCount(cluster, 'out')).toBe(5);
   });
 
   test('internal topics: a re-keyed stream is repartitioned to the partition count of the table it joins; repartition() takes a count', async () => {
@@ -349,7 +338,7 @@ describe('StreamsApp', () => {
     expect((await cluster.describeTopic('sizes-clicks-by-user-repartition')).partitions).toHaveLength(3);
     expect((await cluster.describeTopic('sizes-spread-repartition')).partitions).toHaveLength(5);
     expect((await cluster.describeTopic('sizes-users-changelog')).partitions).toHaveLength(3);
-    await until(async () => ((await cluster.describeTopic('joined').catch(() => null))?.partitions.reduce((n, p) => n + p.logEndOffset, 0) ?? 0) === 1, 'joined click');
+    await until(async () => (await recordCount(cluster, 'joined')) === 1, 'joined click');
     await app.close();
 
     // An internal topic with another partition count is refused, not silently used.

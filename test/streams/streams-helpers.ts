@@ -1,7 +1,6 @@
 /** Helpers for streams application tests. */
-import { createProducer, stringSerde, type Cluster, type ProducerRecord, type RecordHeader } from '../../core/index.js';
+import { createConsumer, createProducer, stringSerde, type Cluster, type ConsumerRecord, type IsolationLevel, type ProducerRecord, type RecordHeader } from '../../core/index.js';
 import type { StreamsApp } from '../../streams/index.js';
-import { ORIGINS_HEADER, OriginRunReader } from '../../streams/processor/origin-run.js';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -36,29 +35,44 @@ export function closing(app: StreamsApp): StreamsApp {
   return app;
 }
 
-/** Every input offset of `groupId` committed up to the end of its topics. */
+/**
+ * Every record of a partition (read_committed by default), reading up to its last stable offset.
+ * Counting records, not offsets: in exactly-once mode transaction markers take offsets too.
+ */
+export async function readPartition(cluster: Cluster, topic: string, partition: number, isolationLevel: IsolationLevel = 'read_committed'): Promise<ConsumerRecord[]> {
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', isolationLevel });
+  const tp = { topic, partition };
+  consumer.assign([tp]);
+  const end = await cluster.listOffset(topic, partition, 'latest', { isolationLevel });
+  const out: ConsumerRecord[] = [];
+  while ((await consumer.position(tp)) < end) out.push(...(await consumer.poll({ timeoutMs: 50 })));
+  await consumer.close();
+  return out;
+}
+
+/** Committed records per partition of `topic` (0 for a topic not created yet). */
+export async function recordCounts(cluster: Cluster, topic: string): Promise<number[]> {
+  const description = await cluster.describeTopic(topic).catch(() => null);
+  if (description === null) return [0];
+  const out: number[] = [];
+  for (const p of description.partitions) out.push((await readPartition(cluster, topic, p.partition)).length);
+  return out;
+}
+
+export async function recordCount(cluster: Cluster, topic: string): Promise<number> {
+  return (await recordCounts(cluster, topic)).reduce((a, b) => a + b, 0);
+}
+
+/** Every input offset of `groupId` committed past the last record of its topics (transaction markers after it may be left). */
 export async function fullyCommitted(cluster: Cluster, groupId: string, topics: string[]): Promise<boolean> {
   const committed = await cluster.fetchOffsets(groupId);
   for (const topic of topics) {
     for (const p of (await cluster.describeTopic(topic)).partitions) {
-      if (p.logEndOffset === 0) continue;
+      const records = await readPartition(cluster, topic, p.partition, 'read_uncommitted');
+      if (records.length === 0) continue;
       const c = committed.find((x) => x.topic === topic && x.partition === p.partition);
-      if (c === undefined || c.offset < p.logEndOffset) return false;
+      if (c === undefined || c.offset <= records[records.length - 1].offset) return false;
     }
   }
   return true;
-}
-
-/** The upstream positions `[topic, partition, offset, seq]` of repartition records, read run by run from their `sluice.origins` headers. */
-export function upstreamPositions(records: readonly { headers: readonly RecordHeader[] }[]): [string, number, number, number][] {
-  const out: [string, number, number, number][] = [];
-  let run: OriginRunReader | null = null;
-  for (const r of records) {
-    const h = r.headers.find((x) => x.key === ORIGINS_HEADER);
-    if (h !== undefined) run = OriginRunReader.read(h.value);
-    else if (run === null || !run.next()) throw new Error('a repartition record outside any run');
-    const colon = run.upstream.lastIndexOf(':');
-    out.push([run.upstream.slice(0, colon), Number(run.upstream.slice(colon + 1)), run.offset, run.seq]);
-  }
-  return out;
 }

@@ -1,22 +1,18 @@
 /** Reading and writing Sluice topics in the NATS suites. */
 import { createConsumer, createProducer, type Broker, type ConsumerRecord, type ProducerRecord } from '../../../core/index.js';
 
-/** Every record of `topic`, partition by partition, in offset order. */
+/** Every committed record of `topic` (read_committed: sources write in transactions), partition by partition, in offset order. */
 export async function readTopic(cluster: Broker, topic: string): Promise<ConsumerRecord[]> {
   const { partitions } = await cluster.describeTopic(topic);
-  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest' });
+  const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', isolationLevel: 'read_committed' });
   const out: ConsumerRecord[] = [];
   try {
     for (const p of partitions) {
       consumer.assign([{ topic, partition: p.partition }]);
       await consumer.seekToBeginning();
-      let read = 0;
-      const end = p.logEndOffset - p.logStartOffset;
-      while (read < end) {
-        const records = await consumer.poll({ timeoutMs: 100, maxRecords: 100_000 });
-        if (records.length === 0) break;
-        read += records.length;
-        out.push(...records);
+      const end = await cluster.listOffset(topic, p.partition, 'latest', { isolationLevel: 'read_committed' });
+      while ((await consumer.position({ topic, partition: p.partition })) < end) {
+        out.push(...(await consumer.poll({ timeoutMs: 100, maxRecords: 100_000 })));
       }
     }
   } finally {
