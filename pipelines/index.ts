@@ -29,3 +29,4 @@ export type {
 } from './pipeline.js';
 export { runPipeline, type PipelineRunSummary, type PipelineStatus, type RunPipelineOptions } from './run-pipeline.js';
 export { buildTopology, type BuildTopologyOptions } from './build-topology.js';
+export * from './testing/index.js';
