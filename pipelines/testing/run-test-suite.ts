@@ -16,6 +16,7 @@ import { formatProblem, PipelineError } from '../errors.js';
 import { parsePipeline } from '../load-pipeline.js';
 import type { AggregateStep, Pipeline } from '../pipeline.js';
 import type { Location } from '../source-map.js';
+import { createRegistry, type ConnectorRegistry } from '../../connectors/index.js';
 import { didYouMean } from '../../connectors/config/suggest.js';
 import { checkStore, checkTopic, type Failure } from './check-expectations.js';
 import type { ActualRecord, TestCase, TestSuite } from './test-case.js';
@@ -34,6 +35,9 @@ export interface SuiteResult {
   readonly cases: readonly CaseResult[];
 }
 
+/** One registry for every parse: ajv compiles the pipeline schema once per registry. */
+let sharedRegistry: ConnectorRegistry | undefined;
+
 export interface RunTestSuiteOptions {
   /** Variables under the suite's (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -48,7 +52,7 @@ export async function runTestSuite(suite: TestSuite, options: RunTestSuiteOption
     let p = pipelines.get(key);
     if (p === undefined) {
       try {
-        p = parsePipeline(text, suite.pipelineFile, { env: { ...(options.env ?? process.env), ...vars } });
+        p = parsePipeline(text, suite.pipelineFile, { env: { ...(options.env ?? process.env), ...vars }, registry: (sharedRegistry ??= createRegistry()) });
       } catch (error) {
         if (!(error instanceof PipelineError)) throw error;
         p = error;
