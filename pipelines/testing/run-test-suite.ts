@@ -1,8 +1,9 @@
 /**
  * Runs a suite's cases, each on a fresh `TopologyTestDriver` (in memory, no cluster) through the
  * topology `buildTopology` makes of the pipeline — the one `sluice run` runs. Sources and sinks do
- * not run: a case's input records go straight into the topics the sources would write, in the
- * topic's formats, and its expectations read the topics the sinks would read.
+ * not run: a case's input records go into topics (in the topic's formats, or through a named
+ * source's transforms and converters) and its expectations read topics (or what a named sink
+ * would write: `connector-io.ts`).
  *
  * A case's `${VAR}` values (over the suite's, over the environment) are applied by reading the
  * pipeline again with them; pipelines are cached per set of values.
@@ -19,7 +20,8 @@ import type { Location } from '../source-map.js';
 import { createRegistry, type ConnectorRegistry } from '../../connectors/index.js';
 import { didYouMean } from '../../connectors/config/suggest.js';
 import { checkStore, checkTopic, type Failure } from './check-expectations.js';
-import type { ActualRecord, TestCase, TestSuite } from './test-case.js';
+import { throughSink, throughSource } from './connector-io.js';
+import type { ActualRecord, InputRecord, TestCase, TestSuite } from './test-case.js';
 
 export interface CaseResult {
   readonly name: string;
@@ -86,28 +88,44 @@ async function runCase(pipeline: Pipeline, c: TestCase): Promise<{ failures: Fai
   if (topology === null) return { failures: [{ at: c.at, message: 'the pipeline has no streams to test' }], actual: new Map() };
   const driver = new TopologyTestDriver(topology, { applicationId: pipeline.name, initialWallClockMs: c.wallClockMs });
   try {
+    const stamp = (r: InputRecord): number => {
+      if (r.timestamp !== undefined) return r.timestamp;
+      const t = driver.wallClockTime;
+      driver.advanceWallClockTime(c.advanceMs);
+      return t;
+    };
     for (const input of c.inputs) {
+      const source = pipeline.topics.has(input.topic) ? undefined : pipeline.sources.find((s) => s.config.name === input.topic);
+      if (source !== undefined) {
+        const out = await throughSource(source, input.records.map((record) => ({ record, timestamp: stamp(record) })));
+        // One batch per run of records for the same topic (a transform may choose the topic).
+        for (let i = 0; i < out.length; ) {
+          let j = i;
+          while (j < out.length && out[j].topic === out[i].topic) j++;
+          driver.createInputTopic(out[i].topic);
+          await driver.pipe(out[i].topic, out.slice(i, j).map((x) => x.record));
+          i = j;
+        }
+        continue;
+      }
       const { keySerde, valueSerde } = topicSerdes(pipeline, input.topic);
       const format = pipeline.topics.get(input.topic);
       const topic = driver.createInputTopic<unknown, unknown>(input.topic, { keySerde, valueSerde });
       await topic.pipeRecords(
-        input.records.map((r) => {
-          const timestamp = r.timestamp ?? driver.wallClockTime;
-          if (r.timestamp === undefined) driver.advanceWallClockTime(c.advanceMs);
-          return {
-            key: r.key === null ? undefined : format?.keyFormat === 'json' ? r.key : bytesOrText(r.key, format?.keyFormat === 'bytes'),
-            value: format?.valueFormat === 'bytes' ? bytesOrText(r.value, true) : r.value,
-            headers: r.headers,
-            timestamp,
-          };
-        }),
+        input.records.map((r) => ({
+          key: r.key === null ? undefined : format?.keyFormat === 'json' ? r.key : bytesOrText(r.key, format?.keyFormat === 'bytes'),
+          value: format?.valueFormat === 'bytes' ? bytesOrText(r.value, true) : r.value,
+          headers: r.headers,
+          timestamp: stamp(r),
+        })),
       );
     }
     if (c.closeWindows) await driver.closeWindows();
     const failures: Failure[] = [];
     const actual = new Map<string, ActualRecord[]>();
     for (const e of c.expect) {
-      const records = driver.records(e.topic).map((r) => toActual(pipeline, e.topic, r));
+      const sink = pipeline.topics.has(e.topic) ? undefined : pipeline.sinks.find((k) => k.config.name === e.topic);
+      const records = sink !== undefined ? await throughSink(sink, (t) => driver.records(t)) : driver.records(e.topic).map((r) => toActual(pipeline, e.topic, r));
       actual.set(e.topic, records);
       failures.push(...(await checkTopic(e, records)));
     }

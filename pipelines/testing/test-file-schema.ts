@@ -57,7 +57,8 @@ export function testCaseSchema(): JsonSchema {
       vars,
       inputs: {
         type: 'object',
-        description: 'Records piped into each topic, topic by topic in the order written (tables first, then the streams that join them).',
+        description:
+          "Records piped into each topic, topic by topic in the order written (tables first, then the streams that join them). Name a source instead of a topic to pass the records through its transforms and converters into its topic.",
         propertyNames: { pattern: TOPIC_PATTERN },
         additionalProperties: {
           anyOf: [
@@ -81,7 +82,8 @@ export function testCaseSchema(): JsonSchema {
       },
       expect: {
         type: 'object',
-        description: 'Expectations per topic: outputs, late-record and dead-letter topics alike. A topic not named here is not checked.',
+        description:
+          "Expectations per topic: outputs, late-record and dead-letter topics alike; or per sink: its topics' records after its converters and transforms. A topic not named here is not checked.",
         propertyNames: { pattern: TOPIC_PATTERN },
         additionalProperties: {
           title: 'Topic expectation',

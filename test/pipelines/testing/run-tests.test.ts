@@ -252,4 +252,45 @@ tests:
     const result = await runTests([dir]);
     expect(result.results.map((r) => [path.basename(r.file), r.cases.map((c) => c.failures.length)])).toEqual([['double.yaml', [0]]]);
   });
+
+  it("inputs named after a source and expectations named after a sink go through their transforms and converters", async () => {
+    const pipeline = `topics: { raw: {}, out: {} }
+sources:
+  - name: raw-in
+    connector: file-source
+    topic: raw
+    file.path: /nonexistent/*.jsonl
+    file.format: json
+    value.converter: json
+    transforms:
+      - { type: filter, expression: '$not(kind = "noise")' }
+      - { type: key-from-field, field: id }
+streams:
+  - from: raw
+    steps: [{ map: '{ "id": id, "n": n * 10, "secret": "x" }' }]
+    to: out
+sinks:
+  - name: out-file
+    connector: file-sink
+    topics: out
+    file.path: /nonexistent/out.jsonl
+    value.converter: json
+    transforms: [{ type: drop-field, fields: secret }]
+`;
+    const { cases } = await run(
+      `  - name: through connectors
+    inputs:
+      raw-in:
+        - { value: { id: a, n: 1 } }
+        - { value: { id: b, n: 2, kind: noise } }
+    expect:
+      out:
+        records: [{ key: a, value: { id: a, n: 10, secret: x } }]
+      out-file:
+        records: [{ key: a, value: { id: a, n: 10 } }]
+`,
+      { pipeline },
+    );
+    expect(cases[0].failures).toEqual([]);
+  });
 });
