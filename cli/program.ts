@@ -12,6 +12,7 @@ import { registerGroupsCommand } from './commands/groups.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerTestCommand } from './commands/test.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { packageVersion } from './package-version.js';
@@ -63,6 +64,7 @@ export function createProgram(): Command {
   registerBrokerCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);
+  registerTestCommand(program);
   return program;
 }
 

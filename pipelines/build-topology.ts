@@ -54,6 +54,12 @@ const textSerde: Serde<unknown> = {
 
 const SERDES: Record<Format, Serde<any>> = { string: textSerde, json: jsonSerde(), bytes: bytesSerde };
 
+/** The serdes a topology reads and writes `topic` with: its declared key and value formats. */
+export function topicSerdes(pipeline: Pipeline, topic: string): { keySerde: Serde<any>; valueSerde: Serde<any> } {
+  const t = pipeline.topics.get(topic);
+  return { keySerde: SERDES[t?.keyFormat ?? 'string'], valueSerde: SERDES[t?.valueFormat ?? 'json'] };
+}
+
 export interface BuildTopologyOptions {
   /** Loads a custom step's module (default: `import()`). */
   importModule?: (file: string) => Promise<Record<string, unknown>>;
@@ -67,10 +73,7 @@ export async function buildTopology(pipeline: Pipeline, options: BuildTopologyOp
   if (pipeline.streams.length === 0) return null;
   const builder = new StreamsBuilder();
   const tables = new Map<string, KTable<any, any>>();
-  const serdesOf = (topic: string) => {
-    const t = pipeline.topics.get(topic);
-    return { keySerde: SERDES[t?.keyFormat ?? 'string'], valueSerde: SERDES[t?.valueFormat ?? 'json'] };
-  };
+  const serdesOf = (topic: string) => topicSerdes(pipeline, topic);
   const tableOf = (topic: string): KTable<any, any> => {
     let table = tables.get(topic);
     if (!table) tables.set(topic, (table = builder.table(topic, { name: `${topic}-table`, ...serdesOf(topic) })));

@@ -14,8 +14,12 @@ export interface CheckedConnectors {
 }
 
 /** Validates every connector entry of `data`; problems go to `problems`. */
+/** One validator per registry: it caches its compiled schemas (ajv compiles are the slow part). */
+const validators = new WeakMap<ConnectorRegistry, ConfigValidator>();
+
 export function checkConnectors(data: Record<string, unknown>, registry: ConnectorRegistry, problems: Problems): CheckedConnectors {
-  const validator = new ConfigValidator(registry);
+  let validator = validators.get(registry);
+  if (validator === undefined) validators.set(registry, (validator = new ConfigValidator(registry)));
   const out: CheckedConnectors = { sources: [], sinks: [] };
   const names = new Map<string, string>();
   for (const [kind, section] of [

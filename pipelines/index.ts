@@ -30,3 +30,4 @@ export type {
 export { runPipeline, type PipelineRunSummary, type PipelineStatus, type RunPipelineOptions } from './run-pipeline.js';
 export { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 export { inputWarnings } from './input-warnings.js';
+export * from './testing/index.js';

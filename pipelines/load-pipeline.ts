@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { createRegistry, type ConnectorRegistry } from '../connectors/index.js';
 import { unsupportedYamlTags } from '../connectors/config/yaml-tags.js';
 import { checkPipeline, nameFromFile } from './check-pipeline.js';
@@ -53,29 +53,7 @@ export async function loadPipeline(file: string, options: LoadPipelineOptions = 
 export function parsePipeline(text: string, file: string, options: LoadPipelineOptions = {}): Pipeline {
   const registry = options.registry ?? createRegistry();
   const baseDir = options.baseDir ?? path.dirname(path.resolve(file));
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  const map = new SourceMap(file, text, doc, lineCounter);
-  const problems = new Problems(map);
-
-  if (doc.errors.length > 0) {
-    // The first error is the one to fix: the parser's later errors mostly follow from it.
-    const e = doc.errors[0];
-    const at = map.at(e.pos[0]);
-    const lineText = text.split('\n')[at.line - 1] ?? '';
-    const hint = lineText.includes('${') && /[{[]/.test(lineText) ? ' (inside { } or [ ], quote a ${…} reference: "${VAR}")' : '';
-    problems.push({ ...at, path: '', displayPath: '', message: `YAML syntax error: ${e.message.split('\n')[0]}${hint}` });
-    throw new PipelineError(file, problems.sorted());
-  }
-  const tags = unsupportedYamlTags(doc, text);
-  if (tags.length > 0) {
-    for (const t of tags) problems.push({ ...map.at(t.offset), path: '', displayPath: '', message: t.message });
-    throw new PipelineError(file, problems.sorted());
-  }
-  if (doc.contents === null) {
-    problems.push({ ...map.at(0), path: '', displayPath: '', message: 'the file is empty: a pipeline declares topics, sources, streams and sinks' });
-    throw new PipelineError(file, problems.sorted());
-  }
+  const { doc, map, problems } = readYamlDocument(text, file, 'the file is empty: a pipeline declares topics, sources, streams and sinks');
 
   if (isMap(doc.contents) && doc.has('connector') && !PIPELINE_PARTS.some((k) => doc.has(k))) {
     // A connector config given to `validate` or `run`: one clear problem instead of one per field.
@@ -97,4 +75,37 @@ export function parsePipeline(text: string, file: string, options: LoadPipelineO
   const pipeline = checkPipeline(data, problems, { registry, defaultName: nameFromFile(file), baseDir });
   if (problems.size > 0) throw new PipelineError(file, problems.sorted());
   return pipeline;
+}
+
+/**
+ * Parses YAML (or JSON) text with a source map, for any file Sluice validates with line numbers.
+ * @throws PipelineError for a syntax error (the first one: later ones mostly follow from it), an
+ *   unsupported tag, or an empty file (`emptyMessage`).
+ */
+export function readYamlDocument(text: string, file: string, emptyMessage: string): { doc: Document; map: SourceMap; problems: Problems } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const map = new SourceMap(file, text, doc, lineCounter);
+  const problems = new Problems(map);
+
+  if (doc.errors.length > 0) {
+    // The first error is the one to fix: the parser's later errors mostly follow from it.
+    const e = doc.errors[0];
+    const at = map.at(e.pos[0]);
+    const lineText = text.split('\n')[at.line - 1] ?? '';
+    const hint = lineText.includes('${') && /[{[]/.test(lineText) ? ' (inside { } or [ ], quote a ${…} reference: "${VAR}")' : '';
+    problems.push({ ...at, path: '', displayPath: '', message: `YAML syntax error: ${e.message.split('\n')[0]}${hint}` });
+    throw new PipelineError(file, problems.sorted());
+  }
+  const tags = unsupportedYamlTags(doc, text);
+  if (tags.length > 0) {
+    for (const t of tags) problems.push({ ...map.at(t.offset), path: '', displayPath: '', message: t.message });
+    throw new PipelineError(file, problems.sorted());
+  }
+  if (doc.contents === null) {
+    problems.push({ ...map.at(0), path: '', displayPath: '', message: emptyMessage });
+    throw new PipelineError(file, problems.sorted());
+  }
+
+  return { doc, map, problems };
 }

@@ -12,6 +12,7 @@ import { ConfigValidator, type ConnectorRegistry, type JsonSchema } from '../con
 import { deadLetterSchemas } from '../connectors/config/common-schema.js';
 import { engineSchema, topicsSchema } from './topic-schema.js';
 import { stepDefinitions } from './step-schemas.js';
+import { testCaseSchema } from './testing/test-file-schema.js';
 
 /** The `$id` of the pipeline schema. */
 export const PIPELINE_SCHEMA_ID = 'https://sluice.dev/schemas/pipeline.json';
@@ -62,6 +63,11 @@ export function pipelineSchema(registry: ConnectorRegistry, options: PipelineSch
         items: streamSchema(),
       },
       sinks: connectorList(registry, 'sink', options),
+      tests: {
+        type: 'array',
+        description: 'Unit tests of this pipeline, run by `sluice test` (and ignored by `sluice run`): each case as in a *.test.yaml file (see pipeline-test.schema.json).',
+        items: testCaseSchema(),
+      },
     },
     definitions: stepDefinitions(),
   };

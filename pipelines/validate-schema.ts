@@ -70,7 +70,8 @@ function coerce(data: unknown, errors: readonly ErrorObject[], coercible: Readon
   return changed;
 }
 
-function toProblems(errors: readonly ErrorObject[], data: unknown): SchemaProblem[] {
+/** ajv's errors for `data` as problems in the user's words (also for other file schemas: test files). */
+export function toProblems(errors: readonly ErrorObject[], data: unknown): SchemaProblem[] {
   const out: SchemaProblem[] = [];
   for (const e of errors) {
     const parent = e.parentSchema as { title?: string; properties?: Record<string, { description?: string }> } | undefined;

@@ -15,14 +15,17 @@ export function registerSchemaCommand(program: Command): void {
         'Examples:',
         '  $ sluice schema > pipeline.schema.json',
         '  then start a pipeline file with: # yaml-language-server: $schema=./pipeline.schema.json',
+        '  $ sluice schema --tests > pipeline-test.schema.json   # for *.test.yaml files',
       ].join('\n'),
     )
-    .action(async () => {
+    .option('--tests', 'print the schema of pipeline test files (*.test.yaml) instead')
+    .action(async (options: { tests?: boolean }) => {
       // `sluice schema | head` closes the pipe early: that is not an error.
       process.stdout.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code !== 'EPIPE') throw error;
       });
       const [{ pipelineSchema }, { createRegistry }] = await Promise.all([import('../../pipelines/index.js'), import('../../connectors/index.js')]);
-      process.stdout.write(`${JSON.stringify(pipelineSchema(createRegistry()), null, 2)}\n`);
+      const schema = options.tests ? (await import('../../pipelines/index.js')).testFileSchema() : pipelineSchema(createRegistry());
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 }
