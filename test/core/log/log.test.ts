@@ -15,6 +15,7 @@ import {
 import { FileLogStorage } from '../../../core/log/file-log-storage.js';
 import { parseLogConfig, type LogConfigInput } from '../../../core/log/log-config.js';
 import { segmentFileName } from '../../../core/log/log-segment.js';
+import { snapshotFileName } from '../../../core/log/producer-snapshot.js';
 import type { LogStorage, StorageFile } from '../../../core/log/log-storage.js';
 import { readRecoveryPoint } from '../../../core/log/log-flusher.js';
 import { Log } from '../../../core/log/log.js';
@@ -525,9 +526,15 @@ describe.each(STORAGES)('Log (%s storage)', (_kind, make) => {
 
     test.each([
       ['saved by the clean close', (_s: LogStorage) => {}],
-      ['missing (walked from the batch headers)', (s: LogStorage) => s.remove('producer-state')],
-      ['saved at another offset (walked)', (s: LogStorage) => s.writeFile('producer-state', Buffer.from(s.readFile('producer-state')!.toString().replace('"offset":2', '"offset":1')), false)],
-      ['damaged (walked)', (s: LogStorage) => s.writeFile('producer-state', Buffer.from(s.readFile('producer-state')!.toString().replace('[7,0,', '[8,0,')), false)],
+      ['missing (replayed from the batches)', (s: LogStorage) => s.remove(snapshotFileName(2))],
+      [
+        'damaged (replayed from the batches)',
+        (s: LogStorage) => {
+          const bytes = Buffer.from(s.readFile(snapshotFileName(2))!);
+          bytes[bytes.length - 3] ^= 0xff;
+          s.writeFile(snapshotFileName(2), bytes, false);
+        },
+      ],
     ])('after a reopen with the producer state %s, retries are recognised and gaps refused', async (_case, change) => {
       const h = openHarness(make);
       const batch = (seq: number): Buffer => encodeRecordBatch([{ value: `p${seq}` }], { now: T0, producer: { producerId: 7, producerEpoch: 0, baseSequence: seq } });
