@@ -120,7 +120,8 @@ describe("Kafka Connect's REST API", () => {
     const src = await request(`${url}/connectors/src/offsets`);
     const stat = fs.statSync(input);
     expect(src.json).toEqual({ offsets: [{ partition: { 'source.partition': `${stat.dev}:${stat.ino}` }, offset: expect.objectContaining({ offset: 8, path: input }) }] });
-    await waitFor('the sink to commit', async () => JSON.stringify((await request(`${url}/connectors/out/offsets`)).json) === JSON.stringify({ offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 2 } }] }));
+    // Two records and the COMMIT marker of the source's transaction: an idle sink commits past the marker.
+    await waitFor('the sink to commit', async () => JSON.stringify((await request(`${url}/connectors/out/offsets`)).json) === JSON.stringify({ offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 3 } }] }));
     const progress = await request(`${url}/connectors/src/progress`);
     expect(progress.json).toEqual(expect.objectContaining({ records_in: 2, records_out: 2, records_failed: 0, idle: true }));
 
@@ -143,7 +144,8 @@ describe("Kafka Connect's REST API", () => {
     expect((await request(`${url}/connectors/out/offsets`)).json).toEqual({ offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 1 } }] });
     expect((await request(`${url}/connectors/out/resume`, { method: 'PUT' })).status).toBe(202);
     const out = path.join(dir, 'out.txt');
-    await waitFor('the sink to catch up', async () => JSON.stringify((await request(`${url}/connectors/out/offsets`)).json).includes('"kafka_offset":4'));
+    // one, two, COMMIT, one, two, COMMIT: the end of the topic is offset 6.
+    await waitFor('the sink to catch up', async () => JSON.stringify((await request(`${url}/connectors/out/offsets`)).json).includes('"kafka_offset":6'));
     expect(fs.readFileSync(out, 'utf8')).toBe('one\ntwo\ntwo\none\ntwo\n');
   });
 });
