@@ -184,8 +184,10 @@ export class StreamsApp {
     for (const task of this.#tasks.values()) {
       const positions = task.positions();
       for (const tp of task.partitions) {
-        // read_committed (the last stable offset) when the tasks read so: an open transaction upstream is not lag yet.
-        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel });
+        // The log end, not the last stable offset: records of an upstream transaction still open are
+        // work to come (a caught-up check must not pass before they commit), and a position moves past
+        // the markers, so a drained partition has no lag.
+        const end = await this.#cluster!.listOffset(tp.topic, tp.partition, 'latest');
         const position = positions.get(tpKey(tp)) ?? (await this.#cluster!.listOffset(tp.topic, tp.partition, 'earliest'));
         lag.set(tp.topic, (lag.get(tp.topic) ?? 0) + Math.max(0, end - position));
       }
