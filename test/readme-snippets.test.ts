@@ -18,9 +18,9 @@ function snippets(): string[] {
 }
 
 describe('README snippets', () => {
-  it('the embedding, consumer group and streams snippets run as written, twice in a row', async () => {
+  it('the embedding, consumer group, transactions and streams snippets run as written, twice in a row', async () => {
     expect(fs.existsSync(path.join(ROOT, 'dist/core/index.js')), 'the snippets import the built package: npm run build').toBe(true);
-    const [embedding, group, streams, ...others] = snippets();
+    const [embedding, group, transactions, streams, ...others] = snippets();
     expect(others).toEqual([]);
     // Inside the package, so that `import … from 'sluice'` resolves to the package itself.
     const dir = fs.mkdtempSync(path.join(ROOT, '.readme-run-'));
@@ -32,6 +32,9 @@ describe('README snippets', () => {
     for (const run of [1, 2]) {
       const first = await collect(start('embedding.ts', embedding));
       expect(first, `embedding, run ${run}`).toMatchObject({ code: 0, stderr: '', stdout: `${run - 1} hello\n` });
+
+      const committed = await collect(start('transactions.ts', transactions));
+      expect(committed, `transactions, run ${run}`).toMatchObject({ code: 0, stderr: '', stdout: 'invoice 42\n' });
 
       const members = await collect(start('group.ts', group));
       expect(members.code, members.stderr).toBe(0);

@@ -61,9 +61,10 @@ export function clusterConformance(target: ConformanceTarget): void {
     expect(await cluster.listTopics()).not.toContain(name);
   });
 
-  test('topic names that differ only where a stream name cannot hold them stay distinct ("a.b" vs "a_b", and 249 characters)', async () => {
+  // ("a.b" and "a_b" cannot both exist: Kafka refuses names that collide once "." reads as "_".)
+  test('topic names that differ only where a stream name cannot hold them stay distinct ("a.b" vs "a-b", and 249 characters)', async () => {
     const cluster = await target.open();
-    const names = ['a.b', 'a_b', 'a-b', 'x'.repeat(249), `${'x'.repeat(248)}.`];
+    const names = ['a.b', 'a-b', 'x'.repeat(249), `${'x'.repeat(248)}.`];
     for (const [i, name] of names.entries()) {
       await cluster.createTopic(name);
       await cluster.produce(name, 0, batchOf([`v${i}`]));
