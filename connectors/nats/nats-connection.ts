@@ -4,8 +4,8 @@
  * one connection per task that connects on first use and reconnects by itself.
  *
  * Reconnects: once connected, the client (nats.js) reconnects forever, waiting
- * `nats.reconnect.wait.ms`, doubling up to `nats.reconnect.wait.max.ms` (with jitter) between
- * rounds over the server list, and resubscribes; what is published while it is down is buffered
+ * `nats.reconnect.wait.ms`, doubling up to `nats.reconnect.wait.max.ms` (default 1 s; jitter only
+ * shortens it) between rounds over the server list, and resubscribes; what is published while it is down is buffered
  * and sent after the reconnect. A first connection that fails, or a connection closed for good,
  * surfaces as a retriable `UnreachableError`, which the runtime retries with its own backoff
  * (`errors.retry.*`).
@@ -19,7 +19,7 @@ import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-
 import type { ConfigProblem, JsonSchema } from '../connector.js';
 import { UnreachableError } from '../retry-policy.js';
 import { InvalidConfigError } from '../../core/index.js';
-import { backoffDelays, natsConnectOptions, serverList } from '../../core/jetstream/nats-connect-options.js';
+import { backoffOf, natsConnectOptions, serverList } from '../../core/jetstream/nats-connect-options.js';
 
 export interface NatsConnectionConfig {
   'nats.servers': string | string[];
@@ -123,10 +123,10 @@ export const NATS_CONNECTION_PROPERTIES: { [field: string]: JsonSchema } = {
     examples: [1000],
   },
   'nats.reconnect.wait.max.ms': {
-    description: 'Longest wait between reconnect rounds.',
+    description: 'Longest wait between reconnect rounds (so a restarted server is reconnected to within this long).',
     type: 'integer',
     minimum: 0,
-    default: 10000,
+    default: 1000,
     examples: [30000],
   },
 };
@@ -237,7 +237,7 @@ export class NatsLink {
 
   async #connect(): Promise<NatsConnection> {
     const options = await connectionOptions(this.#config, this.#connectorName);
-    const delays = options.reconnectDelayHandler as ReturnType<typeof backoffDelays>;
+    const delays = backoffOf(options);
     let nc: NatsConnection;
     try {
       nc = await connect(options);
@@ -259,7 +259,7 @@ export class NatsLink {
           this.onDisconnect?.();
         } else if (s.type === 'reconnect') {
           this.#up = true;
-          delays.reset();
+          delays?.reset();
           this.onReconnect?.();
         }
       }
