@@ -14,7 +14,7 @@ import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError, RecordsRejectedError } from '../errors.js';
 import { withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
-import type { StatusTracker } from './connector-status.js';
+import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
 import { deadLetterRecord, type ErrorStage } from './dead-letter.js';
 import { GroupSinkInput, type RawRecord, type SinkInput } from './sink-input.js';
 import { ensureTopic, sinkTopics } from './topics.js';
@@ -75,7 +75,8 @@ export class SinkRunner {
         ? this.#o.input(cluster, groupId, topics, config)
         : new GroupSinkInput(cluster, { groupId, topics, autoOffsetReset: config['consumer.auto.offset.reset'] });
       this.#task = type.createTask(config);
-      await this.#task.start({ name: config.name, signal: this.#stop.signal });
+      const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'sink', message });
+      await this.#task.start({ name: config.name, signal: this.#stop.signal, warn });
     } catch (error) {
       await this.#cleanUp();
       throw error;

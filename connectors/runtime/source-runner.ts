@@ -107,7 +107,8 @@ export class SourceRunner {
       this.#task = type.createTask(config);
       const positions = await this.#recoverPositions();
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
-      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn });
+      const dropped = (count: number, reason: string): void => this.#o.status.dropped(count, reason);
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped });
     } catch (error) {
       await this.#cleanUp();
       throw error;
