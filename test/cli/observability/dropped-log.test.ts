@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { channel } from 'node:diagnostics_channel';
 import { DroppedLog } from '../../../cli/observability/dropped-log.js';
+import { logDiagnostics } from '../../../cli/observability/diagnostics-log.js';
 import { createLogger } from '../../../cli/observability/logger.js';
 
 afterEach(() => vi.useRealTimers());
@@ -31,5 +33,18 @@ describe('DroppedLog', () => {
     log.close(); // what is pending is written at the end
     expect(lines[4]).toContain('source a: 2 messages dropped: buffer full (nats.buffer.max.messages: 1000); 505 in total');
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is what `run` and `connect` log from sluice:connector:dropped (logDiagnostics), flushed when they stop', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', format: 'text', stream: { write: (t: string) => lines.push(t) } });
+    const stop = logDiagnostics(logger);
+    channel('sluice:connector:dropped').publish(event('sensors-in', 1, 1));
+    channel('sluice:connector:dropped').publish(event('sensors-in', 4, 5));
+    stop();
+    channel('sluice:connector:dropped').publish(event('sensors-in', 1, 6)); // unsubscribed
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('WARN  source sensors-in: 1 message dropped: buffer full');
+    expect(lines[1]).toContain('source sensors-in: 4 messages dropped: buffer full (nats.buffer.max.messages: 1000); 5 in total');
   });
 });
