@@ -20,7 +20,7 @@ import type { ConfigProblem, JsonSchema } from '../connector.js';
 import { UnreachableError } from '../retry-policy.js';
 import { NatsAuthorizationError } from '../errors.js';
 import { InvalidConfigError } from '../../core/index.js';
-import { backoffOf, natsConnectOptions, serverList } from '../../core/jetstream/nats-connect-options.js';
+import { natsConnectOptions, resetBackoffOnReconnect, serverList } from '../../core/jetstream/nats-connect-options.js';
 
 export interface NatsConnectionConfig {
   'nats.servers': string | string[];
@@ -262,7 +262,6 @@ export class NatsLink {
 
   async #connect(): Promise<NatsConnection> {
     const options = await connectionOptions(this.#config, this.#connectorName);
-    const delays = backoffOf(options);
     let nc: NatsConnection;
     try {
       nc = await connect(options);
@@ -278,6 +277,7 @@ export class NatsLink {
     }
     this.#nc = nc;
     this.#up = true;
+    resetBackoffOnReconnect(nc, options);
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
@@ -287,7 +287,6 @@ export class NatsLink {
           this.onDisconnect?.();
         } else if (s.type === 'reconnect') {
           this.#up = true;
-          delays?.reset();
           this.#authWarned = false;
           const outage = this.#downSince === null ? 0 : Date.now() - this.#downSince;
           this.#downSince = null;

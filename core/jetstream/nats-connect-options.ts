@@ -8,7 +8,7 @@
  *   await natsConnectOptions({ servers: ['nats://n1:4222', 'nats://n2:4222'], credentialsFile: '/etc/sluice/app.creds' })
  */
 import fs from 'node:fs/promises';
-import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { InvalidConfigError } from '../errors.js';
 
 export interface NatsTlsOptions {
@@ -43,9 +43,13 @@ export interface NatsConnectOptions {
 
 const backoffs = new WeakMap<NodeConnectionOptions, Backoff>();
 
-/** The reconnect backoff of options made by {@link natsConnectOptions} (to `reset()` it on reconnect). */
-export function backoffOf(options: NodeConnectionOptions): Backoff | undefined {
-  return backoffs.get(options);
+/** Resets the backoff of `options` (made by {@link natsConnectOptions}) after each reconnect of `nc`. */
+export function resetBackoffOnReconnect(nc: NatsConnection, options: NodeConnectionOptions): void {
+  const backoff = backoffs.get(options);
+  if (!backoff) return;
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') backoff.reset();
+  })().catch(() => {});
 }
 
 /** `servers` as a list. */
