@@ -12,6 +12,7 @@ export function connectorStatusText(s: ConnectorStatus, rate?: number): string {
   if (rate !== undefined) parts.push(`${formatCount(rate)}/s`);
   if (s.lag !== undefined) parts.push(`lag ${formatCount(s.lag)}`);
   if (s.recordsFailed > 0) parts.push(`${formatCount(s.recordsFailed)} failed`);
+  if (s.recordsDropped > 0) parts.push(`${formatCount(s.recordsDropped)} dropped`);
   if (s.retrying) parts.push(`retrying (${s.retrying.error.message})`);
   return parts.join(', ');
 }
@@ -75,7 +76,8 @@ export function summaryText(pipeline: Pipeline, s: PipelineRunSummary): string {
 }
 
 function failures(c: ConnectorStatus | undefined): string {
-  return c && c.recordsFailed > 0 ? ` (${formatCount(c.recordsFailed)} failed)` : '';
+  const notes = [c && c.recordsFailed > 0 ? `${formatCount(c.recordsFailed)} failed` : '', c && c.recordsDropped > 0 ? `${formatCount(c.recordsDropped)} dropped` : ''].filter(Boolean);
+  return notes.length > 0 ? ` (${notes.join(', ')})` : '';
 }
 
 function destination(config: Record<string, unknown>): string {

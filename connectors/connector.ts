@@ -154,6 +154,12 @@ export interface SourceContext {
    * no file yet). Published on `sluice:connector:warning`; `sluice run` and `connect` log it.
    */
   warn?(message: string): void;
+  /**
+   * Reports `count` messages lost before they became records (a full buffer), with why. Counted
+   * in the status (`recordsDropped`), published on `sluice:connector:dropped`; `sluice run` and
+   * `connect` log a warning with the count (at most once a second per connector).
+   */
+  dropped?(count: number, reason: string): void;
 }
 
 /**
@@ -215,6 +221,8 @@ export interface SinkContext {
   readonly name: string;
   /** Aborted when the connector stops (or fails). */
   readonly signal: AbortSignal;
+  /** Reports something the user should know that does not stop the connector (see `SourceContext.warn`). */
+  warn?(message: string): void;
 }
 
 /**

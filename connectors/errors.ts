@@ -99,6 +99,18 @@ export class UnknownConnectorError extends SluiceError {
   }
 }
 
+/** A NATS server refused a connector's credentials (not retried: they will not get better). */
+export class NatsAuthorizationError extends SluiceError {
+  constructor(
+    readonly connectorName: string,
+    readonly servers: string,
+    readonly credentials: string,
+    cause: Error,
+  ) {
+    super('NATS_AUTHORIZATION', `connector "${connectorName}": NATS at ${servers} refused ${credentials}: ${cause.message}`, { cause });
+  }
+}
+
 /** A running connector failed; `cause` holds why. */
 export class ConnectorFailedError extends SluiceError {
   constructor(readonly connectorName: string, cause: Error) {

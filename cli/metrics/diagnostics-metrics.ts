@@ -40,7 +40,7 @@ export function subscribeMetrics(registries = createMetricRegistries()): Diagnos
   const bytesIn = counter('sluice_bytes_in_total', 'Key and value bytes a component read from topics (sinks, streams).');
   const bytesOut = counter('sluice_bytes_out_total', 'Key and value bytes a component wrote to topics (sources, streams).');
   const lag = new Gauge({ name: 'sluice_lag_records', help: 'Records in the topics not yet processed (streams: per topic and partition; sinks: in total).', labelNames, registers });
-  const errors = counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, commit and maintenance errors).');
+  const errors = counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, messages a source dropped, commit and maintenance errors).');
   const late = counter('sluice_late_records_total', 'Records that arrived for an already closed window.');
   const rebalances = counter('sluice_rebalances_total', 'Consumer group rebalances completed (the group became stable).');
   const commits = counter('sluice_commits_total', 'Offset commits.');
@@ -78,6 +78,13 @@ export function subscribeMetrics(registries = createMetricRegistries()): Diagnos
         const labels = { component: str(e.name), kind: str(e.kind) };
         up.set(labels, e.state === 'running' ? 1 : 0);
         if (e.state === 'failed') errors.inc({ ...labels, type: 'failed' });
+      },
+    ],
+    [
+      'sluice:connector:dropped',
+      (m) => {
+        const e = m as Message;
+        raiseTo(errors, { component: str(e.name), kind: str(e.kind), type: 'dropped' }, num(e.total) ?? 0);
       },
     ],
     ['sluice:connector:retry', (m) => errors.inc({ component: str((m as Message).name), kind: str((m as Message).kind), type: 'retry' })],

@@ -1,17 +1,22 @@
 /**
  * Logs what the engine, streams and connectors publish on their `node:diagnostics_channel`
- * channels: connector state changes (info; failures: error), retries and fields that a step's
+ * channels: connector state changes (info; failures: error), retries, messages a source dropped
+ * (warn, at most once a second per connector) and fields that a step's
  * expression reads but no record has (warn), streams state changes
  * and rebalances (info), late records, commits and log rolls (debug). Returns the unsubscribe.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ConnectorDroppedEvent } from '../../connectors/runtime/connector-status.js';
+import { DroppedLog } from './dropped-log.js';
 import type { Logger } from './logger.js';
 
 type Message = Record<string, unknown>;
 
 /** Subscribes `logger` to Sluice's diagnostics channels; the returned function unsubscribes. */
 export function logDiagnostics(logger: Logger): () => void {
+  const dropped = new DroppedLog(logger);
   const handlers: Array<[string, (message: unknown) => void]> = [
+    ['sluice:connector:dropped', (m) => dropped.add(m as ConnectorDroppedEvent)],
     [
       'sluice:connector:status',
       (m) => {
@@ -64,5 +69,6 @@ export function logDiagnostics(logger: Logger): () => void {
   for (const [name, handler] of handlers) subscribe(name, handler);
   return () => {
     for (const [name, handler] of handlers) unsubscribe(name, handler);
+    dropped.close();
   };
 }

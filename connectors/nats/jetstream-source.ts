@@ -138,7 +138,7 @@ export class JetStreamSourceTask implements SourceTask {
 
   async start(context: SourceContext): Promise<void> {
     this.#context = context;
-    this.#link = new NatsLink(this.#config, context.name);
+    this.#link = new NatsLink(this.#config, context.name, context.warn);
     try {
       await this.#setup();
     } catch (error) {

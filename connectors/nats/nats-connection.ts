@@ -4,8 +4,8 @@
  * one connection per task that connects on first use and reconnects by itself.
  *
  * Reconnects: once connected, the client (nats.js) reconnects forever, waiting
- * `nats.reconnect.wait.ms`, doubling up to `nats.reconnect.wait.max.ms` (with jitter) between
- * rounds over the server list, and resubscribes; what is published while it is down is buffered
+ * `nats.reconnect.wait.ms`, doubling up to `nats.reconnect.wait.max.ms` (default 1 s; jitter only
+ * shortens it) between rounds over the server list, and resubscribes; what is published while it is down is buffered
  * and sent after the reconnect. A first connection that fails, or a connection closed for good,
  * surfaces as a retriable `UnreachableError`, which the runtime retries with its own backoff
  * (`errors.retry.*`).
@@ -18,8 +18,9 @@
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { ConfigProblem, JsonSchema } from '../connector.js';
 import { UnreachableError } from '../retry-policy.js';
+import { NatsAuthorizationError } from '../errors.js';
 import { InvalidConfigError } from '../../core/index.js';
-import { backoffDelays, natsConnectOptions, serverList } from '../../core/jetstream/nats-connect-options.js';
+import { natsConnectOptions, resetBackoffOnReconnect, serverList } from '../../core/jetstream/nats-connect-options.js';
 
 export interface NatsConnectionConfig {
   'nats.servers': string | string[];
@@ -123,10 +124,10 @@ export const NATS_CONNECTION_PROPERTIES: { [field: string]: JsonSchema } = {
     examples: [1000],
   },
   'nats.reconnect.wait.max.ms': {
-    description: 'Longest wait between reconnect rounds.',
+    description: 'Longest wait between reconnect rounds (so a restarted server is reconnected to within this long).',
     type: 'integer',
     minimum: 0,
-    default: 10000,
+    default: 1000,
     examples: [30000],
   },
 };
@@ -191,6 +192,24 @@ function isTransientConnectError(error: unknown): boolean {
   return true; // refused, reset, timeouts, DNS (the network may come back), TLS handshake cut
 }
 
+function isAuthError(error: unknown): error is Error {
+  const name = error instanceof Error ? error.constructor.name : '';
+  return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError';
+}
+
+/** Which credentials the config gives, for messages (never their values). */
+function credentialsText(config: NatsConnectionConfig): string {
+  if (config['nats.credentials.file'] !== undefined) return `the credentials in ${config['nats.credentials.file']}`;
+  if (config['nats.token'] !== undefined) return 'the token (nats.token)';
+  if (config['nats.user'] !== undefined) return `user "${config['nats.user']}" (nats.user, nats.password)`;
+  return 'a connection without credentials';
+}
+
+/** Seconds with one decimal: "1.2 s". */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 /**
  * One NATS connection of a task: made on first use (`connection()`), kept across the task's life;
  * the client reconnects by itself after losing it. Not shared between tasks.
@@ -202,14 +221,20 @@ export class NatsLink {
   #connecting: Promise<NatsConnection> | null = null;
   #closed = false;
   #up = false;
+  readonly #warn: (message: string) => void;
+  /** When the connection was lost (for the outage's length), or null while connected. */
+  #downSince: number | null = null;
+  #authWarned = false;
   /** Called after each reconnect (resubscribed by the client already). */
   onReconnect: (() => void) | null = null;
   /** Called when the connection is lost (the client starts reconnecting). */
   onDisconnect: (() => void) | null = null;
 
-  constructor(config: NatsConnectionConfig, connectorName: string) {
+  /** `warn` gets "NATS connection lost …", "NATS reconnected after 1.2 s …" and refused credentials. */
+  constructor(config: NatsConnectionConfig, connectorName: string, warn?: (message: string) => void) {
     this.#config = config;
     this.#connectorName = connectorName;
+    this.#warn = warn ?? (() => {});
   }
 
   /** The live connection, if there is one (possibly reconnecting). */
@@ -237,12 +262,12 @@ export class NatsLink {
 
   async #connect(): Promise<NatsConnection> {
     const options = await connectionOptions(this.#config, this.#connectorName);
-    const delays = options.reconnectDelayHandler as ReturnType<typeof backoffDelays>;
     let nc: NatsConnection;
     try {
       nc = await connect(options);
     } catch (error) {
       const where = serverList(this.#config['nats.servers']).join(', ');
+      if (isAuthError(error)) throw new NatsAuthorizationError(this.#connectorName, where, credentialsText(this.#config), error);
       if (isTransientConnectError(error)) throw new UnreachableError(`cannot connect to NATS at ${where}: ${(error as Error).message}`, { cause: error });
       throw error;
     }
@@ -252,15 +277,26 @@ export class NatsLink {
     }
     this.#nc = nc;
     this.#up = true;
+    resetBackoffOnReconnect(nc, options);
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
           this.#up = false;
+          this.#downSince ??= Date.now();
+          if (!this.#closed) this.#warn(`NATS connection to ${s.server} lost; reconnecting`);
           this.onDisconnect?.();
         } else if (s.type === 'reconnect') {
           this.#up = true;
-          delays.reset();
+          this.#authWarned = false;
+          const outage = this.#downSince === null ? 0 : Date.now() - this.#downSince;
+          this.#downSince = null;
+          this.#warn(`NATS reconnected after ${seconds(outage)} (${s.server})`);
           this.onReconnect?.();
+        } else if (s.type === 'error' && isAuthError(s.error) && !this.#authWarned) {
+          // Say it at once, naming the credentials; nats.js gives up after the second refusal and
+          // the next connect fails with NatsAuthorizationError.
+          this.#authWarned = true;
+          this.#warn(`NATS refused ${credentialsText(this.#config)}: ${s.error.message}`);
         }
       }
     })().catch(() => {});

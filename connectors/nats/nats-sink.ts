@@ -61,7 +61,7 @@ export class NatsSinkTask implements SinkTask {
   }
 
   async start(context: SinkContext): Promise<void> {
-    this.#link = new NatsLink(this.#config, context.name);
+    this.#link = new NatsLink(this.#config, context.name, context.warn);
     await this.#link.connection().catch(() => {}); // down now: `put` retries
   }
 

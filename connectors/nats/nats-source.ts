@@ -38,7 +38,10 @@ export interface NatsSourceConfig extends NatsConnectionConfig, MessageRecordCon
   'nats.poll.max.messages': number;
 }
 
-/** Published with `{ connector, subject, dropped }` (the total so far) when the buffer overflows. */
+/**
+ * Published with `{ connector, subject, dropped, reason }` (`dropped`: the total so far) when the
+ * buffer overflows; the runtime also counts it (`recordsDropped`, `sluice:connector:dropped`).
+ */
 export const DROPPED_CHANNEL = 'sluice:connector:nats:dropped';
 const droppedChannel = diagnostics.channel(DROPPED_CHANNEL);
 
@@ -102,6 +105,7 @@ export class NatsSourceTask implements SourceTask {
   #buffer: Msg[] = [];
   readonly #wait = new WakeableWait();
   #dropped = 0;
+  #context: SourceContext | null = null;
 
   constructor(config: NatsSourceConfig & { name: string }) {
     this.#config = config;
@@ -110,7 +114,8 @@ export class NatsSourceTask implements SourceTask {
   }
 
   async start(context: SourceContext): Promise<void> {
-    this.#link = new NatsLink(this.#config, context.name);
+    this.#context = context;
+    this.#link = new NatsLink(this.#config, context.name, context.warn);
     // Subscribe now if NATS is up, so messages published from here on are seen; if it is down,
     // `poll` keeps trying (as a retriable error).
     await this.#subscribe().catch(() => {});
@@ -126,7 +131,9 @@ export class NatsSourceTask implements SourceTask {
         if (error) return; // the subscription closes; `poll` sees it and subscribes again
         if (this.#buffer.length >= max) {
           this.#dropped++;
-          if (droppedChannel.hasSubscribers) droppedChannel.publish({ connector: this.#config.name, subject: msg.subject, dropped: this.#dropped });
+          const reason = `buffer full (nats.buffer.max.messages: ${max}; the log is slower than the publishers)`;
+          this.#context?.dropped?.(1, reason);
+          if (droppedChannel.hasSubscribers) droppedChannel.publish({ connector: this.#config.name, subject: msg.subject, dropped: this.#dropped, reason });
           return;
         }
         this.#buffer.push(msg);

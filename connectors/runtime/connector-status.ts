@@ -8,7 +8,9 @@
  *   by the log; sink: by the destination), with the running totals and the batch's bytes.
  * - `sluice:connector:retry` — `ConnectorRetryEvent` before each wait to reconnect.
  * - `sluice:connector:warning` — `ConnectorWarningEvent`: something the user should know that does
- *   not stop the connector (a file path matching nothing yet).
+ *   not stop the connector (a file path matching nothing yet, NATS lost and back).
+ * - `sluice:connector:dropped` — `ConnectorDroppedEvent`: messages a source lost before they became
+ *   records (a core NATS source's full buffer), with the reason and the running total.
  *
  * @example
  *   import { subscribe } from 'node:diagnostics_channel';
@@ -20,17 +22,31 @@ export const STATUS_CHANNEL = 'sluice:connector:status';
 export const RECORDS_CHANNEL = 'sluice:connector:records';
 export const RETRY_CHANNEL = 'sluice:connector:retry';
 export const WARNING_CHANNEL = 'sluice:connector:warning';
+export const DROPPED_RECORDS_CHANNEL = 'sluice:connector:dropped';
 
 const statusChannel = channel(STATUS_CHANNEL);
 const recordsChannel = channel(RECORDS_CHANNEL);
 const retryChannel = channel(RETRY_CHANNEL);
 const warningChannel = channel(WARNING_CHANNEL);
+const droppedChannel = channel(DROPPED_RECORDS_CHANNEL);
 
 export interface ConnectorWarningEvent {
   name: string;
   connector: string;
   kind: 'source' | 'sink';
   message: string;
+}
+
+export interface ConnectorDroppedEvent {
+  name: string;
+  connector: string;
+  kind: 'source' | 'sink';
+  /** Messages lost this time. */
+  count: number;
+  /** Why, e.g. "buffer full (nats.buffer.max.messages: 1000)". */
+  reason: string;
+  /** Messages this connector lost so far. */
+  total: number;
 }
 
 /** Publishes a connector's warning (free when nobody listens). */
@@ -58,6 +74,8 @@ export interface ConnectorStatus {
   recordsFiltered: number;
   /** Records that failed and were skipped (`errors.tolerance=all`), to the dead-letter topic if set. */
   recordsFailed: number;
+  /** Sources: messages lost before they became records (a full buffer); see `SourceContext.dropped`. */
+  recordsDropped: number;
   /** Sinks: records in the topics not yet acknowledged by the destination (log end − acknowledged). */
   lag?: number;
   /**
@@ -108,7 +126,7 @@ export class StatusTracker {
   readonly #status: ConnectorStatus;
 
   constructor(name: string, connector: string, kind: 'source' | 'sink') {
-    this.#status = { name, connector, kind, state: 'starting', recordsIn: 0, recordsOut: 0, recordsFiltered: 0, recordsFailed: 0, idle: false };
+    this.#status = { name, connector, kind, state: 'starting', recordsIn: 0, recordsOut: 0, recordsFiltered: 0, recordsFailed: 0, recordsDropped: 0, idle: false };
     if (kind === 'sink') this.#status.lag = undefined;
   }
 
@@ -160,6 +178,15 @@ export class StatusTracker {
         lag: s.lag,
         bytes: bytes(),
       } satisfies ConnectorRecordsEvent);
+    }
+  }
+
+  /** Counts messages a source lost before they became records, and publishes it. */
+  dropped(count: number, reason: string): void {
+    const s = this.#status;
+    s.recordsDropped += count;
+    if (droppedChannel.hasSubscribers) {
+      droppedChannel.publish({ name: s.name, connector: s.connector, kind: s.kind, count, reason, total: s.recordsDropped } satisfies ConnectorDroppedEvent);
     }
   }
 

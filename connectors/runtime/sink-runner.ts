@@ -14,8 +14,9 @@ import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError, RecordsRejectedError } from '../errors.js';
 import { withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
-import type { StatusTracker } from './connector-status.js';
+import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
 import { deadLetterRecord, type ErrorStage } from './dead-letter.js';
+import { SkippedRecords } from './skipped-records.js';
 import { GroupSinkInput, type RawRecord, type SinkInput } from './sink-input.js';
 import { ensureTopic, sinkTopics } from './topics.js';
 import { sinkGroupId } from './connector-offsets.js';
@@ -50,6 +51,7 @@ export class SinkRunner {
   #loop: Promise<void> = Promise.resolve();
   #paused = false;
   #lastLagMs = 0;
+  readonly #skipped: SkippedRecords;
 
   constructor(options: SinkRunnerOptions) {
     this.#o = options;
@@ -57,6 +59,7 @@ export class SinkRunner {
     this.#chain = compileTransforms(this.#config.transforms, TRANSFORMS_BY_TYPE);
     this.#keyConverter = converter(this.#config['key.converter']);
     this.#valueConverter = converter(this.#config['value.converter']);
+    this.#skipped = new SkippedRecords((message) => publishConnectorWarning({ name: this.#config.name, connector: options.type.name, kind: 'sink', message }));
   }
 
   /** Checks the topics, joins the group (lazily, at the first poll) and starts the task. */
@@ -75,7 +78,8 @@ export class SinkRunner {
         ? this.#o.input(cluster, groupId, topics, config)
         : new GroupSinkInput(cluster, { groupId, topics, autoOffsetReset: config['consumer.auto.offset.reset'] });
       this.#task = type.createTask(config);
-      await this.#task.start({ name: config.name, signal: this.#stop.signal });
+      const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'sink', message });
+      await this.#task.start({ name: config.name, signal: this.#stop.signal, warn });
     } catch (error) {
       await this.#cleanUp();
       throw error;
@@ -167,7 +171,8 @@ export class SinkRunner {
       }
       failed++;
       const dlq = config['errors.deadletterqueue.topic.name'];
-      if (dlq) {
+      if (!dlq) this.#skipped.add(stage, className, error);
+      else {
         dead.push(
           deadLetterRecord(
             dlq,
@@ -231,6 +236,7 @@ export class SinkRunner {
       }
     }
     if (dead.length > 0) await this.#dlqProducer!.send(dead);
+    this.#skipped.flush();
     await this.#input!.commit(nextOffsets(records));
     this.#o.status.acknowledged(records.length, batch.length - rejected, filtered, failed, () => recordBytes(records));
   }

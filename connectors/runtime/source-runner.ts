@@ -25,6 +25,7 @@ import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformCh
 import type { ValidConfig } from '../config/validate-config.js';
 import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
 import { deadLetterRecord, toHeaderList, type ErrorStage, type FailedRecord } from './dead-letter.js';
+import { SkippedRecords } from './skipped-records.js';
 import type { SourceOffsetStore } from './source-offset-store.js';
 import { ensureTopic } from './topics.js';
 
@@ -61,6 +62,7 @@ interface Prepared {
 
 export class SourceRunner {
   readonly #o: SourceRunnerOptions;
+  readonly #skipped: SkippedRecords;
   readonly #config: ValidConfig;
   readonly #stop = new AbortController();
   readonly #chain: TransformChain;
@@ -80,6 +82,7 @@ export class SourceRunner {
 
   constructor(options: SourceRunnerOptions) {
     this.#o = options;
+    this.#skipped = new SkippedRecords((message) => publishConnectorWarning({ name: options.config.name, connector: options.type.name, kind: 'source', message }));
     this.#config = options.config;
     this.#chain = compileTransforms(this.#config.transforms, TRANSFORMS_BY_TYPE);
     this.#keyConverter = converter(this.#config['key.converter']);
@@ -102,7 +105,8 @@ export class SourceRunner {
       this.#task = type.createTask(config);
       const positions = offsets.positionsOf(config.name);
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
-      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn });
+      const dropped = (count: number, reason: string): void => this.#o.status.dropped(count, reason);
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped });
     } catch (error) {
       await this.#cleanUp();
       throw error;
@@ -280,7 +284,7 @@ export class SourceRunner {
     }
     prepared.failed++;
     const dlq = config['errors.deadletterqueue.topic.name'];
-    if (!dlq) return;
+    if (!dlq) return this.#skipped.add(stage, className, error);
     const failed: FailedRecord = { stage, className, error, key, value, headers: r.headers, timestamp: r.timestamp, source: { partition: r.sourcePartition, offset: r.sourceOffset } };
     prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
   }
@@ -301,6 +305,7 @@ export class SourceRunner {
         await this.#task?.acknowledge?.(records);
         const { out, refused, refusedBytes } = prepared;
         this.#o.status.acknowledged(records.length, out.length - refused, prepared.filtered, prepared.failed + refused, () => recordBytes(out) - refusedBytes);
+        this.#skipped.flush();
       } catch (error) {
         this.#failure ??= error instanceof Error ? error : new Error(String(error));
         this.#stop.abort(this.#failure);
@@ -365,7 +370,8 @@ export class SourceRunner {
       } catch (e) {
         prepared.refused++;
         prepared.refusedBytes += recordBytes([record]);
-        if (dlq) {
+        if (!dlq) this.#skipped.add('KAFKA_PRODUCE', 'producer', e);
+        else {
           dead.push(deadLetterRecord(dlq, config.name, { stage: 'KAFKA_PRODUCE', className: 'producer', error: e, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp }, config['errors.deadletterqueue.context.headers.enable']));
         }
       }

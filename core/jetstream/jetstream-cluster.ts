@@ -50,7 +50,7 @@ import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput
 import { validateBatch } from '../log/log-validator.js';
 import { validateTopicName } from '../engine/topic-registry.js';
 import { GroupRouter } from './group-router.js';
-import { natsConnectOptions, type NatsConnectOptions } from './nats-connect-options.js';
+import { natsConnectOptions, resetBackoffOnReconnect, type NatsConnectOptions } from './nats-connect-options.js';
 import { retryTransient } from './nats-retry.js';
 import { PartitionStream, type StreamAccess } from './partition-stream.js';
 import { streamName, streamSubject } from './stream-names.js';
@@ -138,7 +138,9 @@ export class JetStreamCluster implements Cluster {
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new InvalidConfigError(`jetstream.replicas must be 1 to 5, got ${options.replicas}`, 'jetstream.replicas');
     const partitions = options.defaultPartitions ?? 1;
     if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidConfigError(`defaultPartitions must be a positive integer, got ${partitions}`, 'defaultPartitions');
-    const nc = await connect({ name: 'sluice', ...(await natsConnectOptions(options)) });
+    const connectOptions = await natsConnectOptions(options);
+    const nc = await connect({ name: 'sluice', ...connectOptions });
+    resetBackoffOnReconnect(nc, connectOptions);
     try {
       const jsm = await jetstreamManager(nc, { checkAPI: false });
       const openTimeoutMs = options.openTimeoutMs ?? 30_000;

@@ -2,13 +2,13 @@
  * How Sluice connects to NATS, shared by the JetStream engine and the NATS connectors: servers,
  * authentication (user/password, token, creds file), TLS, client name and reconnect backoff,
  * turned into nats.js `connect()` options. Reconnects: the client retries forever, waiting
- * `reconnectWaitMs` doubling up to `reconnectWaitMaxMs` (±20 % jitter) between rounds.
+ * `reconnectWaitMs` doubling up to `reconnectWaitMaxMs` (jitter up to 20 % shorter) between rounds.
  *
  * @example
  *   await natsConnectOptions({ servers: ['nats://n1:4222', 'nats://n2:4222'], credentialsFile: '/etc/sluice/app.creds' })
  */
 import fs from 'node:fs/promises';
-import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { InvalidConfigError } from '../errors.js';
 
 export interface NatsTlsOptions {
@@ -37,8 +37,19 @@ export interface NatsConnectOptions {
   connectTimeoutMs?: number;
   /** First wait between reconnect rounds (default 250). */
   reconnectWaitMs?: number;
-  /** Longest wait between reconnect rounds (default 10000). */
+  /** Longest wait between reconnect rounds (default 1000: a restarted server is back within a second). */
   reconnectWaitMaxMs?: number;
+}
+
+const backoffs = new WeakMap<NodeConnectionOptions, Backoff>();
+
+/** Resets the backoff of `options` (made by {@link natsConnectOptions}) after each reconnect of `nc`. */
+export function resetBackoffOnReconnect(nc: NatsConnection, options: NodeConnectionOptions): void {
+  const backoff = backoffs.get(options);
+  if (!backoff) return;
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') backoff.reset();
+  })().catch(() => {});
 }
 
 /** `servers` as a list. */
@@ -61,8 +72,11 @@ export async function natsConnectOptions(options: NatsConnectOptions): Promise<N
     maxReconnectAttempts: -1,
     reconnectJitter: 0, // the delay handler below adds its own
     reconnectJitterTLS: 0,
-    reconnectDelayHandler: backoffDelays(options.reconnectWaitMs ?? 250, options.reconnectWaitMaxMs ?? 10_000),
   };
+  const backoff = backoffDelays(options.reconnectWaitMs ?? 250, options.reconnectWaitMaxMs ?? 1000);
+  result.reconnectDelayHandler = () => backoff.delay();
+  result.reconnectToServer = (pool) => backoff.dialing(pool);
+  backoffs.set(result, backoff);
   if (options.name !== undefined) result.name = options.name;
   if (options.credentialsFile !== undefined) {
     let creds: Uint8Array;
@@ -91,14 +105,54 @@ export async function natsConnectOptions(options: NatsConnectOptions): Promise<N
 }
 
 /**
- * A reconnect delay handler: `initialMs` doubling per round up to `maxMs`, ±20 % jitter. nats.js
- * calls it once per round over the servers; the round counter restarts after `reset()`.
+ * Reconnect backoff: `initialMs` doubling per round over the servers up to `maxMs`, up to 20 % shorter (jitter that never exceeds the maximum);
+ * `reset()` after a reconnect starts again at `initialMs`.
+ *
+ * nats.js 3.4's dial loop calls `reconnectDelayHandler` on every pass, also on passes that only
+ * wait for a server's `lastConnect + delay` to come, so a handler that doubles per call reaches its
+ * maximum within seconds while no server was dialled (restarted servers were reconnected ~10 s
+ * late). So the round is counted from the dials themselves: the loop calls `reconnectToServer`
+ * exactly once before each dial (we return `null`: nats.js's own choice), and the delay handler
+ * returns the same value until the next dial. test/connectors/nats/nats-reconnect.integration.test.ts
+ * pins this against a real server.
  */
-export function backoffDelays(initialMs: number, maxMs: number): (() => number) & { reset(): void } {
-  let round = 0;
-  const next = (): number => {
-    const base = Math.min(maxMs, initialMs * 2 ** Math.min(round++, 30));
-    return Math.max(0, Math.round(base * (0.8 + Math.random() * 0.4)));
+export interface Backoff {
+  /** For nats.js `reconnectDelayHandler`: the wait of the current round (stable between dials). */
+  delay(): number;
+  /** For nats.js `reconnectToServer`: counts a dial over a pool of `pool.length` servers. */
+  dialing(pool: ReadonlyArray<unknown>): null;
+  /** After a reconnect: the next outage starts at `initialMs` again. */
+  reset(): void;
+  /** Dials since the last reset. */
+  readonly dials: number;
+}
+
+export function backoffDelays(initialMs: number, maxMs: number, random: () => number = Math.random): Backoff {
+  let dials = 0;
+  let poolSize = 1;
+  let cached: { round: number; ms: number } | null = null;
+  return {
+    delay() {
+      // The first dial of an outage goes at once (nats.js ignores the delay for a server not dialled
+      // lately); after the n-th dial of a round over the pool, wait the round's delay.
+      const round = Math.floor(Math.max(0, dials - 1) / poolSize);
+      if (cached?.round !== round) {
+        const base = Math.min(maxMs, initialMs * 2 ** Math.min(round, 30));
+        cached = { round, ms: Math.max(0, Math.round(base * (0.8 + random() * 0.2))) };
+      }
+      return cached.ms;
+    },
+    dialing(pool) {
+      dials++;
+      poolSize = Math.max(1, pool.length);
+      return null;
+    },
+    reset() {
+      dials = 0;
+      cached = null;
+    },
+    get dials() {
+      return dials;
+    },
   };
-  return Object.assign(next, { reset: () => void (round = 0) });
 }

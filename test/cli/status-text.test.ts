@@ -3,7 +3,7 @@ import type { ConnectorStatus } from '../../connectors/index.js';
 import type { PipelineStatus } from '../../pipelines/index.js';
 import type { StreamsMetrics } from '../../streams/index.js';
 import { LiveLines, Rates } from '../../cli/status-line.js';
-import { connectorStatusText, statusLines } from '../../cli/status-text.js';
+import { connectorStatusText, statusLines, summaryText } from '../../cli/status-text.js';
 import { valid } from '../pipelines/helpers.js';
 
 function terminal(columns: number) {
@@ -12,7 +12,7 @@ function terminal(columns: number) {
 }
 
 function connector(c: Partial<ConnectorStatus> & Pick<ConnectorStatus, 'name' | 'kind'>): ConnectorStatus {
-  return { connector: c.kind === 'source' ? 'file-source' : 'file-sink', state: 'running', recordsIn: 0, recordsOut: 0, recordsFiltered: 0, recordsFailed: 0, idle: false, ...c };
+  return { connector: c.kind === 'source' ? 'file-source' : 'file-sink', state: 'running', recordsIn: 0, recordsOut: 0, recordsFiltered: 0, recordsFailed: 0, recordsDropped: 0, idle: false, ...c };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -103,5 +103,13 @@ sinks:
   it('says when a connector is retrying', () => {
     const retrying = connector({ name: 'in-files', kind: 'source', state: 'running', recordsOut: 4, retrying: { attempt: 2, error: new Error('connection refused'), sinceMs: 0 } });
     expect(connectorStatusText(retrying)).toBe('in-files: running, 4 produced, retrying (connection refused)');
+  });
+
+  it('says how many messages a source dropped, in the status line and the run summary', () => {
+    const c = connector({ name: 'sensors-in', kind: 'source', recordsOut: 9675, recordsDropped: 90325, recordsFailed: 2 });
+    expect(connectorStatusText(c)).toBe('sensors-in: running, 9,675 produced, 2 failed, 90,325 dropped');
+    const pipeline = { sources: [{ config: { name: 'sensors-in', topic: 'sensors' } }], streams: [], sinks: [] } as unknown as Parameters<typeof summaryText>[0];
+    const summary = summaryText(pipeline, { name: 'p', recordsIn: 9675, recordsOut: 0, durationMs: 1000, connectors: [c] } as unknown as Parameters<typeof summaryText>[1]);
+    expect(summary).toContain('  source sensors-in: 9,675 records → topic sensors (2 failed, 90,325 dropped)\n');
   });
 });

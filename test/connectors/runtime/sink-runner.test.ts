@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { createProducer, type Broker } from '../../../core/index.js';
 import { CONNECTOR_TYPES, createRegistry } from '../../../connectors/registry.js';
-import { RETRY_CHANNEL, type ConnectorRetryEvent } from '../../../connectors/runtime/connector-status.js';
+import { RETRY_CHANNEL, WARNING_CHANNEL, type ConnectorRetryEvent, type ConnectorWarningEvent } from '../../../connectors/runtime/connector-status.js';
 import { testCluster } from '../../helpers.js';
 import { readTopic, testRuntime, waitFor } from '../helpers.js';
 import { controlledSink } from './test-connectors.js';
@@ -92,6 +92,26 @@ describe('sink runner', () => {
     expect(headers(0)['__connect.errors.exception.message']).toMatch(/not valid JSON/);
     expect(headers(1)).toMatchObject({ '__connect.errors.offset': '3', '__connect.errors.stage': 'TASK_PUT', '__connect.errors.exception.message': 'refused [object Object]' });
     expect(runtime.status('tolerant')).toMatchObject({ state: 'running', recordsIn: 4, recordsOut: 2, recordsFailed: 2 });
+  });
+
+  test('errors.tolerance=all without a dead-letter topic: one warning per reason, with the count of its first batch', async () => {
+    const cluster = await testCluster();
+    await produce(cluster, 'in', ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', 'not json']);
+    const { sink, runtime } = setup(cluster);
+    const warnings: ConnectorWarningEvent[] = [];
+    const onWarning = (e: unknown): void => void warnings.push(e as ConnectorWarningEvent);
+    subscribe(WARNING_CHANNEL, onWarning);
+    onTestFinished(() => void unsubscribe(WARNING_CHANNEL, onWarning));
+    sink.reject = (r) => (r.value as { n: number }).n > 1;
+    await runtime.start({ name: 'skipping', connector: 'test-sink', topics: 'in', 'value.converter': 'json', 'errors.tolerance': 'all' });
+    await waitFor('commit', async () => (await committed(cluster, 'skipping')) === 5);
+    await produce(cluster, 'in', ['{"n":5}']); // a reason already reported: counted, not warned again
+    await waitFor('commit', async () => (await committed(cluster, 'skipping')) === 6);
+    const mine = warnings.filter((w) => w.name === 'skipping').map((w) => w.message);
+    expect(mine).toHaveLength(2);
+    expect(mine.find((m) => m.includes('TASK_PUT'))).toMatch(/^3 records skipped \(errors\.tolerance=all, no errors\.deadletterqueue\.topic\.name.*\): TASK_PUT \(test-sink\): refused/);
+    expect(mine.find((m) => m.includes('VALUE_CONVERTER'))).toMatch(/^1 record skipped .*: VALUE_CONVERTER \(json\): .*not valid JSON/);
+    expect(runtime.status('skipping')).toMatchObject({ recordsOut: 1, recordsFailed: 5 });
   });
 
   test('errors.tolerance=none: the first bad record fails the connector and nothing of its batch is committed', async () => {
