@@ -37,3 +37,55 @@ export async function timed(fn: () => Promise<number>): Promise<{ ms: number; va
   const value = await fn();
   return { ms: performance.now() - start, value };
 }
+
+/** One alternative in an interleaved comparison; a run returns one result per phase (e.g. produce, consume). */
+export interface BenchCase {
+  name: string;
+  run: () => Promise<Record<string, RunResult>>;
+}
+
+export interface CaseSummary {
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** Median over rounds of this case's records/s divided by the baseline's in the same round. */
+  ratio: number;
+}
+
+/**
+ * Runs every case once per round, `rounds` times, in turn (so a machine that gets busier or
+ * quieter tilts every case alike), then prints per phase and case the median records/s, MB/s and
+ * the median of the per-round ratios to `baseline` (the first case when omitted).
+ * @returns phase → case name → summary
+ */
+export async function interleaved(cases: readonly BenchCase[], rounds: number, baseline = cases[0].name): Promise<Map<string, Map<string, CaseSummary>>> {
+  const results = new Map<string, Record<string, RunResult>[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const c of cases) results.get(c.name)!.push(await c.run());
+  }
+  const phases = Object.keys(results.get(cases[0].name)![0]);
+  const out = new Map<string, Map<string, CaseSummary>>();
+  for (const phase of phases) {
+    const byCase = new Map<string, CaseSummary>();
+    const base = results.get(baseline)!.map((r) => rate(r[phase]));
+    for (const c of cases) {
+      const runs = results.get(c.name)!.map((r) => r[phase]);
+      const rates = runs.map(rate);
+      const summary = {
+        recordsPerSec: median(rates),
+        mbPerSec: median(runs.map((r) => r.bytes / (1024 * 1024) / (r.ms / 1000))),
+        ratio: median(rates.map((x, i) => x / base[i])),
+      };
+      byCase.set(c.name, summary);
+      const label = `${phase} ${c.name}`;
+      console.log(
+        `${label.padEnd(46)} ${fmt(summary.recordsPerSec).padStart(12)} records/s ${summary.mbPerSec.toFixed(1).padStart(8)} MB/s ${summary.ratio.toFixed(2).padStart(6)}× ${baseline}   (runs: ${rates.map(fmt).join(', ')})`,
+      );
+    }
+    out.set(phase, byCase);
+  }
+  return out;
+}
+
+function rate(r: RunResult): number {
+  return r.records / (r.ms / 1000);
+}

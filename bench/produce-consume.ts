@@ -1,48 +1,62 @@
 /**
- * Log engine throughput: produce 1,000,000 keyed 100-byte records into an 8-partition topic, then
- * consume them all back — file-backed in each durability mode, and in memory.
+ * Log engine throughput against the naive log (`naive-log.ts`), in the same run: produce N keyed
+ * records into a P-partition topic, then consume them all back — file-backed in each durability
+ * mode, and in memory. Rounds are interleaved (naive, then each mode, then again) and every line
+ * prints the median of the per-round ratios to the naive loop.
  *
- *   npx tsx bench/produce-consume.ts [--records N] [--runs N]
+ *   npx tsx bench/produce-consume.ts [--records N] [--rounds N] [--partitions N] [--value-bytes N] [--modes default,synced,memory]
+ *
+ * Records: a 16-byte key and an 84-byte value (100 bytes of payload) by default; with
+ * `--value-bytes 16384` the values are 16 KiB Buffers.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createConsumer, createProducer, openCluster, type Broker, type ProducerRecord } from '../core/index.js';
-import { measure } from './bench-report.js';
+import { interleaved, type BenchCase, type RunResult } from './bench-report.js';
+import { naiveConsume, naiveProduce } from './naive-log.js';
 
-const { values: args } = parseArgs({ options: { records: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    rounds: { type: 'string', default: '3' },
+    runs: { type: 'string' }, // the old name of --rounds
+    partitions: { type: 'string', default: '8' },
+    'value-bytes': { type: 'string', default: '84' },
+    modes: { type: 'string', default: 'default,synced,memory' },
+  },
+});
 const RECORDS = Number(args.records);
-const RUNS = Number(args.runs);
-const PARTITIONS = 8;
-const VALUE = 'v'.repeat(100 - 16);
-const CHUNK = 1000;
+const ROUNDS = Number(args.runs ?? args.rounds);
+const PARTITIONS = Number(args.partitions);
+const VALUE_BYTES = Number(args['value-bytes']);
+const KEY_BYTES = 16;
+const PAYLOAD = KEY_BYTES + VALUE_BYTES;
+const CHUNK = Math.max(1, Math.min(1000, Math.floor((8 * 1024 * 1024) / PAYLOAD)));
+const VALUE: string | Buffer = VALUE_BYTES <= 100 ? 'v'.repeat(VALUE_BYTES) : Buffer.alloc(VALUE_BYTES, 'v');
 
 // 100,000 distinct 16-byte keys, made before timing (as Kafka's producer-perf-test prepares its
 // payloads): the benchmark measures the engine, not string formatting.
 const KEYS = Array.from({ length: 100_000 }, (_, i) => `key-${String(i).padStart(12, '0')}`);
 
-function record(i: number): ProducerRecord<string, string> {
-  // 16-byte key + 84-byte value = 100 bytes of payload per record.
+function record(i: number): ProducerRecord<string, string | Buffer> {
   return { topic: 'bench', key: KEYS[i % 100_000], value: VALUE };
 }
 
-async function freshCluster(kind: 'file' | 'memory', config: Record<string, number>): Promise<{ cluster: Broker; cleanup: () => void }> {
-  const dataDir = kind === 'file' ? fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-')) : undefined;
-  const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
-  await cluster.createTopic('bench', { partitions: PARTITIONS, config });
-  return { cluster, cleanup: () => dataDir && fs.rmSync(dataDir, { recursive: true, force: true }) };
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
 }
 
 /** `producers` concurrent producers, each sending its share in pipelined chunks. */
-async function produceAll(cluster: Broker, producers: number, lingerMs: number): Promise<void> {
+async function produceAll(cluster: Broker, producers: number): Promise<void> {
   const perProducer = Math.ceil(RECORDS / producers);
   await Promise.all(
     Array.from({ length: producers }, async (_, p) => {
-      const producer = createProducer<string, string>(cluster, { lingerMs });
+      const producer = createProducer<string, string | Buffer>(cluster);
       const pending: Promise<unknown>[] = [];
       for (let start = p * perProducer; start < Math.min(RECORDS, (p + 1) * perProducer); start += CHUNK) {
-        const chunk: ProducerRecord<string, string>[] = [];
+        const chunk: ProducerRecord<string, string | Buffer>[] = [];
         for (let i = start; i < Math.min(start + CHUNK, RECORDS); i++) chunk.push(record(i));
         pending.push(producer.send(chunk));
         if (pending.length >= 64) await pending.shift();
@@ -61,37 +75,67 @@ async function consumeAll(cluster: Broker): Promise<number> {
   while (count < RECORDS) {
     const records = await consumer.poll({ timeoutMs: 0 });
     if (records.length === 0) throw new Error(`consumer stalled at ${count} records`);
-    for (const r of records) if (r.value!.length !== 84) throw new Error(`record ${r.offset} has a ${r.value!.length}-byte value`);
+    for (const r of records) if (r.value!.length !== VALUE_BYTES) throw new Error(`record ${r.offset} has a ${r.value!.length}-byte value`);
     count += records.length;
   }
   await consumer.close();
   return count;
 }
 
-const modes: { name: string; kind: 'file' | 'memory'; config: Record<string, number>; producers: number }[] = [
-  { name: 'file, default (write before ack, fsync every 1 s)', kind: 'file', config: {}, producers: 1 },
-  { name: 'file, synced (flush.messages=1, group commit), 8 producers', kind: 'file', config: { 'flush.messages': 1 }, producers: 8 },
-  { name: 'memory', kind: 'memory', config: {}, producers: 1 },
-];
+const timedResult = (records: number, start: number): RunResult => ({ records, bytes: records * PAYLOAD, ms: performance.now() - start });
 
-console.log(`${RECORDS.toLocaleString('en-US')} records of 100 bytes (key 16 + value 84), ${PARTITIONS} partitions, median of ${RUNS} runs, Node ${process.version}`);
-for (const mode of modes) {
-  const clusters: { cluster: Broker; cleanup: () => void }[] = [];
-  await measure(`produce  ${mode.name}`, RUNS, async () => {
-    const c = await freshCluster(mode.kind, mode.config);
-    clusters.push(c);
-    const start = performance.now();
-    await produceAll(c.cluster, mode.producers, 5);
-    return { records: RECORDS, bytes: RECORDS * 100, ms: performance.now() - start };
-  });
-  let run = 0;
-  await measure(`consume  ${mode.name}`, RUNS, async () => {
-    const c = clusters[run++];
-    const start = performance.now();
-    const n = await consumeAll(c.cluster);
-    const ms = performance.now() - start;
-    await c.cluster.close();
-    c.cleanup();
-    return { records: n, bytes: n * 100, ms };
-  });
-}
+const naive: BenchCase = {
+  name: 'naive log',
+  run: async () => {
+    const dir = tempDir();
+    try {
+      let start = performance.now();
+      naiveProduce(dir, PARTITIONS, RECORDS, (i) => ({ key: KEYS[i % 100_000], value: VALUE }));
+      const produce = timedResult(RECORDS, start);
+      start = performance.now();
+      const n = naiveConsume(dir, PARTITIONS, (_key, value) => {
+        if (value.length !== VALUE_BYTES) throw new Error(`a ${value.length}-byte value`);
+      });
+      if (n !== RECORDS) throw new Error(`naive log read ${n} of ${RECORDS} records`);
+      return { produce, consume: timedResult(n, start) };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+const MODES: Record<string, { label: string; kind: 'file' | 'memory'; config: Record<string, number>; producers: number }> = {
+  default: { label: 'file, default durability', kind: 'file', config: {}, producers: 1 },
+  synced: { label: 'file, synced (group commit), 8 producers', kind: 'file', config: { 'flush.messages': 1 }, producers: 8 },
+  memory: { label: 'memory', kind: 'memory', config: {}, producers: 1 },
+};
+
+const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
+  const mode = MODES[name];
+  if (!mode) throw new Error(`unknown mode ${name}; one of ${Object.keys(MODES).join(', ')}`);
+  return {
+    name: mode.label,
+    run: async () => {
+      const dataDir = mode.kind === 'file' ? tempDir() : undefined;
+      try {
+        const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+        await cluster.createTopic('bench', { partitions: PARTITIONS, config: mode.config });
+        let start = performance.now();
+        await produceAll(cluster, mode.producers);
+        const produce = timedResult(RECORDS, start);
+        start = performance.now();
+        const n = await consumeAll(cluster);
+        const consume = timedResult(n, start);
+        await cluster.close();
+        return { produce, consume };
+      } finally {
+        if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+});
+
+console.log(
+  `${RECORDS.toLocaleString('en-US')} records of ${PAYLOAD} bytes (key ${KEY_BYTES} + value ${VALUE_BYTES}), ${PARTITIONS} partitions, ${ROUNDS} interleaved rounds, Node ${process.version}`,
+);
+await interleaved([naive, ...sluiceCases], ROUNDS);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts'];
+const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'compression.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const hasNatsServer = spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
 

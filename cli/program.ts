@@ -3,9 +3,6 @@
  * whatever ends it to an exit code: 0 ok, 1 runtime error, 2 usage error — each error as one line
  * `sluice: <message>` on stderr.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { registerBrokerCommand } from './commands/broker.js';
 import { registerConnectCommand } from './commands/connect.js';
@@ -17,6 +14,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { packageVersion } from './package-version.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor, formatError, oneLine } from './errors.js';
 
 /** Default `--data-dir` when neither the option nor `SLUICE_DATA_DIR` is set. */
@@ -73,21 +71,5 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(formatError(error));
     return exitCodeFor(error);
-  }
-}
-
-/** The `version` of the package.json above this file (source tree or `dist/`). */
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'sluice' && pkg.version) return pkg.version;
-    } catch {
-      // none here: keep walking up
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return '0.0.0';
-    dir = parent;
   }
 }

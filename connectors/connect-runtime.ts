@@ -21,6 +21,7 @@ import type { SinkInput } from './runtime/sink-input.js';
 import { SinkRunner } from './runtime/sink-runner.js';
 import { SourceOffsetStore } from './runtime/source-offset-store.js';
 import { SourceRunner } from './runtime/source-runner.js';
+import { alterConnectorOffsets, ConnectorOffsetsError, readConnectorOffsets, resetConnectorOffsets, type ConnectorOffsets } from './runtime/connector-offsets.js';
 
 export interface ConnectRuntimeOptions {
   /** Connector types (default: the built-in ones, `registry.ts`). */
@@ -45,6 +46,8 @@ export interface ConfigEntry {
 
 interface Running {
   config: ValidConfig;
+  /** The config as given (before defaults), for `config(name)`. */
+  given: Record<string, unknown>;
   type: ConnectorType;
   status: StatusTracker;
   runner: SourceRunner | SinkRunner;
@@ -96,21 +99,27 @@ export class ConnectRuntime {
     const entries: ConfigEntry[] = many ? (input as ConfigEntry[]) : [{ config: input, options }];
     const configs = this.validate(entries);
     const out: ConnectorStatus[] = [];
-    for (const config of configs) out.push(await this.#startOne(config));
+    for (const [i, config] of configs.entries()) out.push(await this.#startOne(config, structuredClone(entries[i].config) as Record<string, unknown>));
     return many ? out : out[0];
   }
 
-  async #startOne(config: ValidConfig): Promise<ConnectorStatus> {
-    const type = this.#registry.get(config.connector)!;
-    const status = new StatusTracker(config.name, type.name, type.kind);
-    const retryPolicy = this.#retryPolicy(config);
-    const onFailed = (error: Error): void => this.#options.onFailed?.(config.name, error);
-    const runner =
-      type.kind === 'source'
-        ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed })
-        : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
-    const running: Running = { config, type, status, runner, stopped: null };
-    this.#connectors.set(config.name, running);
+  /**
+   * Adds a connector without starting it (Kafka Connect's `initial_state: STOPPED`): validated and
+   * listed as `stopped`, e.g. to set its offsets first; `restart` starts it.
+   * @throws ConnectorConfigError
+   */
+  addStopped(config: unknown, options?: ValidateOptions): ConnectorStatus {
+    if (this.#closed) throw new Error('connect runtime is closed');
+    const [valid] = this.validate([{ config, options }]);
+    const running = this.#create(valid, structuredClone(config) as Record<string, unknown>);
+    running.status.setState('stopped');
+    running.stopped = Promise.resolve();
+    return running.status.snapshot();
+  }
+
+  async #startOne(config: ValidConfig, given: Record<string, unknown>): Promise<ConnectorStatus> {
+    const running = this.#create(config, given);
+    const { runner, status } = running;
     try {
       await runner.start();
     } catch (error) {
@@ -120,6 +129,21 @@ export class ConnectRuntime {
       throw error;
     }
     return status.snapshot();
+  }
+
+  /** A connector's runner and status, listed under its name, not started. */
+  #create(config: ValidConfig, given: Record<string, unknown>): Running {
+    const type = this.#registry.get(config.connector)!;
+    const status = new StatusTracker(config.name, type.name, type.kind);
+    const retryPolicy = this.#retryPolicy(config);
+    const onFailed = (error: Error): void => this.#options.onFailed?.(config.name, error);
+    const runner =
+      type.kind === 'source'
+        ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed })
+        : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
+    const running: Running = { config, given, type, status, runner, stopped: null };
+    this.#connectors.set(config.name, running);
+    return running;
   }
 
   #retryPolicy(config: ValidConfig): RetryPolicy {
@@ -161,7 +185,39 @@ export class ConnectRuntime {
     const r = this.#get(name);
     await this.stop(name);
     this.#connectors.delete(name);
-    return this.#startOne(r.config);
+    return this.#startOne(r.config, r.given);
+  }
+
+  /** Stops a connector gracefully (as `stop`) and forgets it: its name is free again. */
+  async remove(name: string): Promise<void> {
+    await this.stop(name);
+    this.#connectors.delete(name);
+  }
+
+  /** The config of a connector as it was given (without defaults filled in). */
+  config(name: string): Record<string, unknown> {
+    return structuredClone(this.#get(name).given);
+  }
+
+  /**
+   * The connector's stored positions: a source's positions in `__connect_offsets` (per source
+   * partition), a sink's committed offsets (per topic partition).
+   */
+  async offsets(name: string): Promise<ConnectorOffsets> {
+    const r = this.#get(name);
+    return readConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind);
+  }
+
+  /**
+   * Changes the stored positions of a stopped connector (entries as `offsets()` shows them; a null
+   * source offset forgets that partition), or with `null` forgets them all (it starts over).
+   * @throws ConnectorOffsetsError for a bad entry or a connector that is not stopped
+   */
+  async setOffsets(name: string, offsets: unknown[] | null): Promise<void> {
+    const r = this.#get(name);
+    if (r.status.state !== 'stopped') throw new ConnectorOffsetsError(`connector ${name} is ${r.status.state}: stop it before changing its offsets`);
+    if (offsets === null) await resetConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind);
+    else await alterConnectorOffsets(this.#cluster, this.#offsets, name, r.type.kind, offsets);
   }
 
   status(name: string): ConnectorStatus {

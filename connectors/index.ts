@@ -34,6 +34,7 @@ export {
   type ConnectorStatusEvent,
 } from './runtime/connector-status.js';
 export { CONNECT_OFFSETS_TOPIC } from './runtime/source-offset-store.js';
+export { ConnectorOffsetsError, type ConnectorOffset, type ConnectorOffsets } from './runtime/connector-offsets.js';
 export { GroupSinkInput, type RawRecord, type SinkInput } from './runtime/sink-input.js';
 export { TRANSFORM_TYPES, type TransformRecord, type TransformType } from './transforms/index.js';
 export { fileSource, type FileSourceConfig } from './file/file-source.js';

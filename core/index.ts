@@ -77,6 +77,7 @@ export { DefaultPartitioner, partitionForKey, type Partitioner } from './client/
 export { bytesSerde, jsonSerde, stringSerde, type Serde } from './client/serdes.js';
 export { DEFAULT_LOG_CONFIG, parseLogConfig, type CleanupPolicy, type LogConfig, type LogConfigInput } from './log/log-config.js';
 export type { RecordHeader, StoredRecord } from './protocol/record.js';
+export { COMPRESSION_TYPES, type CompressionType } from './protocol/compression/compression-codec.js';
 export { recordBytes } from './protocol/record-bytes.js';
 export { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './protocol/varint.js';
 export * from './errors.js';

@@ -10,6 +10,7 @@
  */
 import type { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger } from '../arguments.js';
+import { addRestOptions, restServerOptions, type RestOptions } from '../connect-control/rest-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
@@ -18,9 +19,9 @@ import { UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
 
-interface ConnectOptions extends LogOptions {
+interface ConnectOptions extends LogOptions, RestOptions {
   metricsPort?: number;
-  restPort?: number;
+  metricsHost: string;
   untilIdle?: boolean;
   idleMs: number;
   validate?: boolean;
@@ -29,13 +30,13 @@ interface ConnectOptions extends LogOptions {
 }
 
 export function registerConnectCommand(program: Command): void {
-  addLogOptions(program.command('connect'))
+  addRestOptions(addLogOptions(program.command('connect')))
     .description('run connectors (file, nats, jetstream) from config files until interrupted or, with --until-idle, until done')
     .argument('[config...]', 'connector config files (YAML or JSON), one connector each')
     .option('--until-idle', 'exit once every source is drained and every sink caught up')
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
-    .option('--rest-port <port>', 'serve the connector REST API at http://127.0.0.1:<port> (for "sluice connectors"; 0: any free port, printed on stderr)', nonNegativeInteger('--rest-port', 'port'))
+    .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
     .option('--validate', 'only validate the configs, start nothing')
     .option('--list', 'list the connector types and exit')
     .option('--schema <type>', 'print the JSON Schema of a connector type\'s configs and exit')
@@ -54,6 +55,7 @@ export function registerConnectCommand(program: Command): void {
         '  $ sluice connect --until-idle import.yaml',
         '  $ sluice connect --metrics-port 9464 logs.yaml   # curl http://127.0.0.1:9464/metrics',
         '  $ sluice connect --rest-port 8083 logs.yaml      # then: sluice connectors list|pause|resume|stop …',
+        '  $ SLUICE_REST_TOKEN=s3cret sluice connect --rest-port 8083 --rest-host 0.0.0.0 --rest-tls-cert cert.pem --rest-tls-key key.pem logs.yaml',
         '  $ sluice connect --log-level info --log-format json logs.yaml',
       ].join('\n'),
     )
@@ -94,12 +96,13 @@ export function registerConnectCommand(program: Command): void {
         process.stderr.write(`${new connectors.ConnectorConfigError(problems).message}\n`);
         throw new UsageError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the connector config${files.length === 1 ? '' : 's'}; nothing was started`);
       }
+      const rest = restServerOptions(options);
       if (options.validate) {
         process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} valid\n`);
         return;
       }
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
-      await withLogging(options, () => withMetricsServer(options.metricsPort, () => withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
+      await withLogging(options, () => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
         let failure: { name: string; error: Error } | null = null;
         const stopping = new AbortController();
         const runtime = connectors.createConnectRuntime(cluster, {
@@ -111,7 +114,7 @@ export function registerConnectCommand(program: Command): void {
         const onSignal = (): void => stopping.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const control = options.restPort === undefined ? null : await (await import('../connect-control/control-server.js')).startControlServer(runtime, { port: options.restPort });
+        const control = rest === null ? null : await (await import('../connect-control/control-server.js')).startControlServer(runtime, rest);
         if (control) process.stderr.write(`rest: ${control.url}\n`);
         const rates = new Rates();
         const status = startStatusLine(process.stderr, () => runtime.statuses().map((s) => connectorStatusText(s, rates.rate(s.name, s.recordsOut))));

@@ -3,8 +3,8 @@
  * records per chunk read, a bounded number in flight), then `N records acknowledged` on stderr.
  * Unknown topics are an error, never created.
  */
-import type { Command } from 'commander';
-import type { Producer, ProducerRecord } from '../../core/index.js';
+import { Option, type Command } from 'commander';
+import type { CompressionType, Producer, ProducerRecord } from '../../core/index.js';
 import { nonNegativeInteger, separator } from '../arguments.js';
 import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
 import { readLineBatches } from '../line-reader.js';
@@ -20,6 +20,7 @@ interface ProduceOptions {
   partition?: number;
   keySeparator?: string;
   nullEmpty?: boolean;
+  compression: CompressionType;
 }
 
 export function registerProduceCommand(program: Command): void {
@@ -30,6 +31,9 @@ export function registerProduceCommand(program: Command): void {
     .option('-p, --partition <n>', 'send every record to this partition (default: by key, Kafka\'s partitioner)', nonNegativeInteger('-p', 'partition'))
     .option('-K, --key-separator <sep>', 'the text before the first SEP is the key (lines without SEP get a null key)', separator('-K'))
     .option('-Z, --null-empty', 'send an empty key or value as null (a tombstone on compacted topics)')
+    .addOption(
+      new Option('-z, --compression <codec>', 'compress each batch (Kafka\'s compression.type)').choices(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+    )
     .addHelpText('after', '\nExample:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :')
     .action(async (topic: string, options: ProduceOptions, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
@@ -37,7 +41,12 @@ export function registerProduceCommand(program: Command): void {
       await withCluster(openForWriting(dataDir), async (cluster) => {
         const partitions = await cluster.partitionCount(topic); // UnknownTopicError before reading stdin
         if (options.partition !== undefined && options.partition >= partitions) throw new UnknownPartitionError(topic, options.partition, partitions);
-        const producer = createProducer(cluster, { autoCreateTopics: false, keySerde: bytesSerde, valueSerde: bytesSerde });
+        const producer = createProducer(cluster, {
+          autoCreateTopics: false,
+          keySerde: bytesSerde,
+          valueSerde: bytesSerde,
+          compression: options.compression,
+        });
         await produceLines(producer, topic, options);
       });
     });

@@ -24,6 +24,7 @@ import { loadValidPipeline } from './validate.js';
 interface RunOptions extends LogOptions {
   metricsPort?: number;
   listen?: HostPort;
+  metricsHost: string;
   untilIdle?: boolean;
   idleMs: number;
 }
@@ -36,6 +37,7 @@ export function registerRunCommand(program: Command): void {
     .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--listen <host:port>', "serve Kafka's wire protocol on this address while the pipeline runs (prints \"listening on HOST:PORT\"; port 0: any free port)", hostPort('--listen'))
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
+    .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
     .addHelpText(
       'after',
       [
@@ -61,7 +63,7 @@ export function registerRunCommand(program: Command): void {
       const live = process.stderr.isTTY === true ? new LiveLines(process.stderr) : null;
       const rates = new Rates();
       try {
-        const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort, () => {
+        const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => {
           logger.info(`pipeline ${pipeline.name} starting`, { file, untilIdle: options.untilIdle === true });
           return runPipeline(pipeline, {
             dataDir: resolveDataDir(pipeline.engine.dataDir ?? command.optsWithGlobals<{ dataDir: string }>().dataDir),

@@ -1,109 +1,85 @@
 /**
- * `sluice connect --rest-port`: Kafka Connect's REST API, reduced to what a standalone runtime
- * does, over the connectors of this process. JSON in and out; listens on 127.0.0.1 unless told.
+ * `sluice connect --rest-port`: Kafka Connect's REST API over the connectors of this process —
+ * same paths, bodies, status codes and error shape `{ "error_code": <status>, "message": "…" }`
+ * (see `connectors-resource.ts` and `plugins-resource.ts` for the routes).
  *
- *   GET    /connectors                  names of the connectors, in start order
- *   GET    /connectors/<name>/status    a `ConnectorStatus` (errors as their messages)
- *   POST   /connectors                  start one from a config (JSON body); 201 with its status,
- *                                       400 with every config problem (nothing started)
- *   PUT    /connectors/<name>/pause     202; records in flight still complete
- *   PUT    /connectors/<name>/resume    202
- *   POST   /connectors/<name>/restart   200 with its status (e.g. after a failure)
- *   DELETE /connectors/<name>           204 once it stopped gracefully (positions stored, offsets committed)
+ * Every request passes `RequestGuard` first (Host, Origin, bearer token, Content-Type), then is
+ * served concurrently: bodies are read outside any lock, changes to one connector run one at a
+ * time, and stalled clients are cut off by the listener's header and request timeouts.
  *
- * Errors are `{ "error_code": <http status>, "message": "…" }`, as Kafka Connect answers.
- * Requests run one at a time (the runtime is not reentrant for start/stop/pause/resume).
+ * @example
+ *   const server = await startControlServer(runtime, { port: 8083 });
+ *   // curl -s http://127.0.0.1:8083/connectors?expand=status
+ *   await server.close();
  */
 import type http from 'node:http';
-import { listen } from '../http-listen.js';
-import { ConnectorConfigError, UnknownConnectorError, type ConnectorStatus, type ConnectRuntime } from '../../connectors/index.js';
+import type { ConnectRuntime } from '../../connectors/index.js';
+import { listen, serverUrl, type TlsFiles } from '../http-listen.js';
+import { parseRequest, type ApiReply } from './api-request.js';
+import { ConnectorsResource } from './connectors-resource.js';
+import { errorResponse, HttpError } from './http-error.js';
+import { PluginsResource } from './plugins-resource.js';
+import { RequestGuard } from './request-guard.js';
 
 export interface ControlServer {
   readonly port: number;
-  /** `http://<host>:<port>` */
+  /** `http(s)://<host>:<port>` */
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** Largest request body accepted (a connector config). */
-const MAX_BODY_BYTES = 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+export interface ControlServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1 (see `listener-policy.ts` for what a wider listener needs). */
+  host?: string;
+  tls?: TlsFiles;
+  /** Bearer token every request must carry. */
+  token?: string;
+  /** Browser origins allowed to call the API (`*`: any). */
+  allowedOrigins?: readonly string[];
+  /** More names the Host header may carry. */
+  allowedHosts?: readonly string[];
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
-/** A status as JSON: the errors as their messages. */
-export function statusJson(s: ConnectorStatus): Record<string, unknown> {
-  const { error, retrying, ...rest } = s;
-  return { ...rest, ...(error ? { error: error.message } : {}), ...(retrying ? { retrying: { attempt: retrying.attempt, error: retrying.error.message, sinceMs: retrying.sinceMs } } : {}) };
+function send(res: http.ServerResponse, reply: ApiReply, extra: Record<string, string>): void {
+  const headers = { ...extra, ...reply.headers, ...(reply.body === undefined ? {} : { 'content-type': 'application/json' }) };
+  res.writeHead(reply.status, headers);
+  res.end(reply.body === undefined ? undefined : `${JSON.stringify(reply.body)}\n`);
 }
 
-export async function startControlServer(runtime: ConnectRuntime, options: { port: number; host?: string }): Promise<ControlServer> {
-  let queue: Promise<unknown> = Promise.resolve();
+export async function startControlServer(runtime: ConnectRuntime, options: ControlServerOptions): Promise<ControlServer> {
+  let guard: RequestGuard | null = null;
+  let connectors: ConnectorsResource | null = null;
+  const plugins = new PluginsResource(runtime);
   const server = await listen(
     (req, res) => {
-      const handled = queue.then(() => route(runtime, req));
-      queue = handled.catch(() => {});
-      handled.then(
-        ({ status, body }) => {
-          res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
-          res.end(body === undefined ? undefined : `${JSON.stringify(body)}\n`);
-        },
+      let cors: Record<string, string> = {};
+      void (async (): Promise<ApiReply> => {
+        if (!guard || !connectors) throw new HttpError(503, 'starting');
+        const checked = guard.check(req);
+        cors = checked.headers;
+        if (checked.preflight) return { status: 204 };
+        const request = parseRequest(req);
+        const reply = request.parts[0] === 'connectors' ? await connectors.handle(request) : request.parts[0] === undefined || request.parts[0] === 'connector-plugins' ? await plugins.handle(request) : null;
+        if (reply) return reply;
+        const known = request.parts[0] === undefined || request.parts[0] === 'connectors' || request.parts[0] === 'connector-plugins';
+        throw known ? new HttpError(405, `${request.method} ${request.pathname} is not supported`) : new HttpError(404, `no such resource: ${request.pathname} (try /connectors)`);
+      })().then(
+        (reply) => send(res, reply, cors),
         (error: unknown) => {
-          const status = error instanceof HttpError ? error.status : error instanceof UnknownConnectorError ? 404 : error instanceof ConnectorConfigError ? 400 : 500;
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(`${JSON.stringify({ error_code: status, message: error instanceof Error ? error.message : String(error) })}\n`);
+          const { status, headers, body } = errorResponse(error);
+          // A refused request's body is never read: close the connection rather than drain it.
+          if (!req.complete) headers.connection = 'close';
+          send(res, { status, body, headers }, cors);
         },
       );
     },
-    { ...options, what: 'the connector REST API' },
+    { port: options.port, host: options.host, tls: options.tls, headersTimeoutMs: options.headersTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, what: 'the connector REST API' },
   );
-  return { port: server.port, url: `http://${server.host}:${server.port}`, close: () => server.close() };
-}
-
-async function route(runtime: ConnectRuntime, req: http.IncomingMessage): Promise<{ status: number; body?: unknown }> {
-  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] !== 'connectors' || parts.length > 3) throw new HttpError(404, `no such resource: ${pathname} (try /connectors)`);
-  const [, name, action] = parts;
-  const method = req.method ?? 'GET';
-  if (name === undefined) {
-    if (method === 'GET') return { status: 200, body: runtime.statuses().map((s) => s.name) };
-    if (method === 'POST') return { status: 201, body: statusJson(await runtime.start(await jsonBody(req), { source: 'POST /connectors' })) };
-  } else if (action === undefined) {
-    if (method === 'GET') return { status: 200, body: statusJson(runtime.status(name)) };
-    if (method === 'DELETE') {
-      await runtime.stop(name);
-      return { status: 204 };
-    }
-  } else if (action === 'status' && method === 'GET') {
-    return { status: 200, body: statusJson(runtime.status(name)) };
-  } else if (action === 'pause' && method === 'PUT') {
-    runtime.pause(name);
-    return { status: 202 };
-  } else if (action === 'resume' && method === 'PUT') {
-    runtime.resume(name);
-    return { status: 202 };
-  } else if (action === 'restart' && method === 'POST') {
-    return { status: 200, body: statusJson(await runtime.restart(name)) };
-  }
-  throw new HttpError(405, `${method} ${pathname} is not supported`);
-}
-
-async function jsonBody(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the request body is over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HttpError(400, `the request body is not JSON: ${(error as Error).message}`);
-  }
+  guard = new RequestGuard({ host: server.host, port: server.port, tls: server.scheme === 'https', allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts, token: options.token });
+  connectors = new ConnectorsResource(runtime, `${server.host}:${server.port}`);
+  return { port: server.port, url: serverUrl(server), close: () => server.close() };
 }

@@ -1,24 +1,26 @@
 /**
- * Feeds a `MetricsRegistry` from the `node:diagnostics_channel` channels the engine, streams and
+ * Feeds prom-client metrics from the `node:diagnostics_channel` channels the engine, streams and
  * connectors publish on (see `connectors/runtime/connector-status.ts`, `streams/runtime/diagnostics.ts`,
  * `core/engine/group-*.ts`). Nothing in the engine knows about metrics: subscribing is the hook.
  *
  * Every series is labelled by `component` — the connector's name, the streams application id or
- * the consumer group id — and `kind` (`source`, `sink`, `streams`, `group`, `log`).
+ * the consumer group id — and `kind` (`source`, `sink`, `streams`, `group`, `log`). A series
+ * carries only the labels that mean something for it (a sink's lag has no topic or partition).
  *
  * @example
  *   const metrics = subscribeMetrics();
- *   … metrics.registry.render() …
+ *   … await metrics.registries.render(accept) …
  *   metrics.close(); // unsubscribes
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { MetricsRegistry } from './metrics-registry.js';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { createMetricRegistries, type MetricRegistries } from './metric-registries.js';
 
 /** Seconds; commit latency buckets. */
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export interface DiagnosticsMetrics {
-  registry: MetricsRegistry;
+  registries: MetricRegistries;
   /** Unsubscribes from every channel. */
   close(): void;
 }
@@ -29,18 +31,31 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? '')
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Subscribes to Sluice's diagnostics channels and keeps Prometheus metrics from them. */
-export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsMetrics {
-  const recordsIn = registry.counter('sluice_records_in_total', 'Records read by a component (sources: from the outside system; sinks and streams: from topics).');
-  const recordsOut = registry.counter('sluice_records_out_total', 'Records written by a component (sources: acknowledged by the log; sinks: by the destination; streams: to topics).');
-  const bytesIn = registry.counter('sluice_bytes_in_total', 'Key and value bytes a component read from topics (sinks, streams).');
-  const bytesOut = registry.counter('sluice_bytes_out_total', 'Key and value bytes a component wrote to topics (sources, streams).');
-  const lag = registry.gauge('sluice_lag_records', 'Records in the topics not yet processed (streams: per topic and partition; sinks: in total).');
-  const errors = registry.counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, commit and maintenance errors).');
-  const late = registry.counter('sluice_late_records_total', 'Records that arrived for an already closed window.');
-  const rebalances = registry.counter('sluice_rebalances_total', 'Consumer group rebalances completed (the group became stable).');
-  const commits = registry.counter('sluice_commits_total', 'Offset commits.');
-  const commitLatency = registry.histogram('sluice_commit_latency_seconds', 'Offset commit latency, where the commit event reports its duration.', LATENCY_BUCKETS);
-  const up = registry.gauge('sluice_component_up', '1 while a connector is running, 0 otherwise.');
+export function subscribeMetrics(registries = createMetricRegistries()): DiagnosticsMetrics {
+  const registers = registries.all;
+  const labelNames = ['component', 'kind', 'type', 'topic', 'partition'] as const;
+  const counter = (name: string, help: string): Counter<(typeof labelNames)[number]> => new Counter({ name, help, labelNames, registers });
+  const recordsIn = counter('sluice_records_in_total', 'Records read by a component (sources: from the outside system; sinks and streams: from topics).');
+  const recordsOut = counter('sluice_records_out_total', 'Records written by a component (sources: acknowledged by the log; sinks: by the destination; streams: to topics).');
+  const bytesIn = counter('sluice_bytes_in_total', 'Key and value bytes a component read from topics (sinks, streams).');
+  const bytesOut = counter('sluice_bytes_out_total', 'Key and value bytes a component wrote to topics (sources, streams).');
+  const lag = new Gauge({ name: 'sluice_lag_records', help: 'Records in the topics not yet processed (streams: per topic and partition; sinks: in total).', labelNames, registers });
+  const errors = counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, commit and maintenance errors).');
+  const late = counter('sluice_late_records_total', 'Records that arrived for an already closed window.');
+  const rebalances = counter('sluice_rebalances_total', 'Consumer group rebalances completed (the group became stable).');
+  const commits = counter('sluice_commits_total', 'Offset commits.');
+  const commitLatency = new Histogram({ name: 'sluice_commit_latency_seconds', help: 'Offset commit latency, where the commit event reports its duration.', labelNames, buckets: LATENCY_BUCKETS, registers });
+  const up = new Gauge({ name: 'sluice_component_up', help: '1 while a connector is running, 0 otherwise.', labelNames, registers });
+  // Connectors publish running totals: a counter follows them up (never down, e.g. after a restart).
+  const totals = new Map<string, number>();
+  const raiseTo = (c: Counter<(typeof labelNames)[number]>, labels: Record<string, string>, total: number): void => {
+    const key = `${(c as unknown as { name: string }).name}${JSON.stringify(labels)}`;
+    const last = totals.get(key) ?? 0;
+    if (total > last) {
+      c.inc(labels, total - last);
+      totals.set(key, total);
+    }
+  };
 
   const handlers: Array<[string, (message: unknown) => void]> = [
     [
@@ -48,12 +63,12 @@ export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsM
       (m) => {
         const e = m as Message;
         const labels = { component: str(e.name), kind: str(e.kind) };
-        recordsIn.set(labels, num(e.recordsIn) ?? 0);
-        recordsOut.set(labels, num(e.recordsOut) ?? 0);
+        raiseTo(recordsIn, labels, num(e.recordsIn) ?? 0);
+        raiseTo(recordsOut, labels, num(e.recordsOut) ?? 0);
         if (num(e.bytes) !== undefined) (e.kind === 'sink' ? bytesIn : bytesOut).inc(labels, num(e.bytes));
         const failed = num(e.recordsFailed) ?? 0;
-        if (failed > 0) errors.set({ ...labels, type: 'record' }, failed);
-        if (num(e.lag) !== undefined) lag.set({ ...labels, topic: '', partition: '' }, num(e.lag)!);
+        if (failed > 0) raiseTo(errors, { ...labels, type: 'record' }, failed);
+        if (num(e.lag) !== undefined) lag.set(labels, num(e.lag)!);
       },
     ],
     [
@@ -120,7 +135,7 @@ export function subscribeMetrics(registry = new MetricsRegistry()): DiagnosticsM
   ];
   for (const [name, handler] of handlers) subscribe(name, handler);
   return {
-    registry,
+    registries,
     close: () => {
       for (const [name, handler] of handlers) unsubscribe(name, handler);
     },

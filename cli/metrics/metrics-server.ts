@@ -1,15 +1,15 @@
 /**
- * `--metrics-port`: an HTTP server with the Prometheus text exposition of `subscribeMetrics` at
- * `/metrics` (any other path: 404). Listens on `host` (default 127.0.0.1; `0.0.0.0` to expose it).
+ * `--metrics-port`: an HTTP server with the Prometheus exposition of `subscribeMetrics` at
+ * `/metrics` (any other path: 404) — OpenMetrics when the scraper's `Accept` asks for it, else the
+ * text format 0.0.4. Listens on `host` (`--metrics-host`, default 127.0.0.1; `0.0.0.0` to expose it).
  *
  * @example
  *   const server = await startMetricsServer({ port: 9464 });
  *   // curl http://127.0.0.1:9464/metrics
  *   await server.close();
  */
-import { listen, type ListeningServer } from '../http-listen.js';
-import { subscribeMetrics } from './diagnostics-metrics.js';
-import type { MetricsRegistry } from './metrics-registry.js';
+import { listen, serverUrl, type ListeningServer } from '../http-listen.js';
+import type { MetricRegistries } from './metric-registries.js';
 
 export interface MetricsServerOptions {
   /** 0 picks a free port. */
@@ -20,21 +20,25 @@ export interface MetricsServerOptions {
 export interface MetricsServer {
   readonly port: number;
   readonly url: string;
-  readonly registry: MetricsRegistry;
+  readonly registries: MetricRegistries;
   /** Stops listening and unsubscribes. */
   close(): Promise<void>;
 }
 
 /** Subscribes to the diagnostics channels and serves the metrics; rejects when the port is taken. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  // Loaded here, not at the top: prom-client costs start-up time to every command that serves no metrics.
+  const { subscribeMetrics } = await import('./diagnostics-metrics.js');
   const metrics = subscribeMetrics();
   let server: ListeningServer;
   try {
     server = await listen(
       (req, res) => {
         if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-          res.end(metrics.registry.render());
+          metrics.registries.render(req.headers.accept).then(
+            ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+            (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect the metrics: ${(error as Error).message}\n`),
+          );
           return;
         }
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
@@ -47,8 +51,8 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   }
   return {
     port: server.port,
-    url: `http://${server.host}:${server.port}/metrics`,
-    registry: metrics.registry,
+    url: `${serverUrl(server)}/metrics`,
+    registries: metrics.registries,
     close: async () => {
       metrics.close();
       await server.close();
@@ -57,12 +61,12 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 }
 
 /**
- * Runs `fn` with a metrics server on `port` when one is given (announced on stderr as
+ * Runs `fn` with a metrics server on `listen` when one is given (announced on stderr as
  * `metrics: <url>`), closing it afterwards.
  */
-export async function withMetricsServer<T>(port: number | undefined, fn: () => Promise<T>): Promise<T> {
-  if (port === undefined) return fn();
-  const server = await startMetricsServer({ port });
+export async function withMetricsServer<T>(listen: MetricsServerOptions | undefined, fn: () => Promise<T>): Promise<T> {
+  if (listen === undefined) return fn();
+  const server = await startMetricsServer(listen);
   process.stderr.write(`metrics: ${server.url}\n`);
   try {
     return await fn();

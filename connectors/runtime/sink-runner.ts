@@ -18,6 +18,7 @@ import type { StatusTracker } from './connector-status.js';
 import { deadLetterRecord, type ErrorStage } from './dead-letter.js';
 import { GroupSinkInput, type RawRecord, type SinkInput } from './sink-input.js';
 import { ensureTopic, sinkTopics } from './topics.js';
+import { sinkGroupId } from './connector-offsets.js';
 
 type Bytes = Uint8Array | string | null;
 
@@ -69,7 +70,7 @@ export class SinkRunner {
         await ensureTopic(cluster, dlq, 1);
         this.#dlqProducer = createProducer<Bytes, Bytes>(cluster, { acks: 'all', lingerMs: 0, autoCreateTopics: false });
       }
-      const groupId = `connect-${config.name}`;
+      const groupId = sinkGroupId(config.name);
       this.#input = this.#o.input
         ? this.#o.input(cluster, groupId, topics, config)
         : new GroupSinkInput(cluster, { groupId, topics, autoOffsetReset: config['consumer.auto.offset.reset'] });

@@ -9,6 +9,7 @@
  *   consumer.seekToBeginning();
  *   for await (const record of consumer) console.log(record.offset, record.value);
  */
+import { setMaxListeners } from 'node:events';
 import { Observable } from 'rxjs';
 import type { Cluster, TopicPartition } from '../cluster.js';
 import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
@@ -314,6 +315,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const targets = [...this.#partitions.values()].filter((s) => !s.paused && !hasFetched(s));
     if (targets.length === 0) return false;
     const abort = new AbortController();
+    // Every partition's long poll listens on this one signal: tell Node that many listeners are
+    // expected, or it warns (MaxListenersExceededWarning) past 10 partitions.
+    setMaxListeners(targets.length + 1, abort.signal);
     const onClose = (): void => abort.abort();
     this.#closing.signal.addEventListener('abort', onClose);
     try {

@@ -11,7 +11,8 @@
  */
 import type { Cluster } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
-import { RecordBatchBuilder } from '../protocol/record-batch.js';
+import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
+import { RecordBatchBuilder, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { KeyBytes } from './key-bytes.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
@@ -60,6 +61,11 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   retryBackoffMs?: number;
   /** How long topic metadata (partition count, limits) is cached (default 5000 ms). */
   metadataMaxAgeMs?: number;
+  /**
+   * Codec for the records of each batch (Kafka's `compression.type`; default 'none'). The batch
+   * size limit (`batchBytes`) counts uncompressed bytes, as Kafka's `batch.size` does.
+   */
+  compression?: CompressionType;
 }
 
 /** A batch being filled for one partition, then in flight, then done. */
@@ -102,6 +108,8 @@ export class Producer<K = unknown, V = unknown> {
   readonly #retries: number;
   readonly #retryBackoffMs: number;
   readonly #metadata: ProducerMetadata;
+  /** Build options of every batch: the compression codec in the attributes. */
+  readonly #buildOptions: BatchBuildOptions;
   /** Batches being filled, per topic, indexed by partition. */
   readonly #open = new Map<string, (PendingBatch | undefined)[]>();
   /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
@@ -133,6 +141,7 @@ export class Producer<K = unknown, V = unknown> {
     this.#valueSerde = options.valueSerde ?? (bytesSerde as Serde<V>);
     this.#retries = options.retries ?? 5;
     this.#retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.#buildOptions = { attributes: compressionCodecId(options.compression ?? 'none') };
     this.#metadata = new ProducerMetadata(cluster, {
       batchBytes: this.#batchBytes,
       autoCreateTopics: options.autoCreateTopics ?? true,
@@ -318,7 +327,7 @@ export class Producer<K = unknown, V = unknown> {
         const id = await this.#producerId;
         producer = { ...id, baseSequence };
       }
-      const bytes = batch.builder.build(0, producer);
+      const bytes = batch.builder.build(0, producer, this.#buildOptions);
       for (let attempt = 0; ; attempt++) {
         try {
           const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks });

@@ -14,7 +14,8 @@
  * - A batch whose records all stay is copied byte for byte; one that loses some is re-encoded with
  *   its base offset, its records' offset deltas, timestamps, keys, values and headers, its
  *   producer id/epoch/base sequence, attributes, partition leader epoch and lastOffsetDelta (so
- *   its last offset, and a producer's sequence range, are unchanged); its baseTimestamp becomes
+ *   its last offset, and a producer's sequence range, are unchanged); a compressed batch is
+ *   re-compressed with its own codec, as Kafka's cleaner does; its baseTimestamp becomes
  *   its first remaining record's and its maxTimestamp the largest remaining one. A batch left
  *   empty is dropped, and a segment left empty stays as an empty file (offsets leave a gap).
  * - A tombstone (null value) is removed once `delete.retention.ms` has passed since the
@@ -22,8 +23,8 @@
  *   rewrite unchanged, a rewritten batch's maxTimestamp may not, so the deadline stays put).
  * - Records without a key are removed (Kafka does the same; a compacted topic refuses them on
  *   append, so they exist only if the topic was switched from `delete`).
- * - Batches the cleaner cannot re-encode — compressed, control or LogAppendTime ones (Sluice writes
- *   none) — are copied unchanged; the keys of the uncompressed ones still count in the map.
+ * - Control and LogAppendTime batches (Sluice writes none) are copied unchanged; the keys of the
+ *   LogAppendTime ones still count in the map.
  * - Small adjacent cleaned segments are not merged into one (Kafka groups them; here each keeps
  *   its files, which costs file handles but no correctness).
  *
@@ -39,7 +40,7 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { CorruptRecordError } from '../errors.js';
-import { batchCrcMatches, isCompressed, RecordBatchBuilder, type BatchHeader } from '../protocol/record-batch.js';
+import { batchCrcMatches, RecordBatchBuilder, TIMESTAMP_TYPE_FLAG, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import type { Log } from './log.js';
@@ -51,7 +52,6 @@ import type { StorageFile } from './log-storage.js';
 const YIELD_INTERVAL_BYTES = 1024 * 1024;
 /** Cleaned batches are written in chunks of about this size. */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
-const TIMESTAMP_TYPE_FLAG = 0x08;
 const CONTROL_FLAG = 0x20;
 
 const compactionChannel = channel('sluice:log:compaction');
@@ -158,7 +158,7 @@ class CleaningPass {
       if (!this.#log.segments.includes(segment)) continue; // deleted by retention meanwhile
       for (const at of segment.batches()) {
         const bytes = this.#readVerified(segment, at.position, at.header);
-        if (!isCompressed(at.header) && !isControl(at.header)) {
+        if (!isControl(at.header)) {
           records.length = 0;
           decodeRecords(bytes, 0, at.header, records);
           // Offsets increase through the log, so the last one seen for a key is its largest.
@@ -198,7 +198,7 @@ class CleaningPass {
       for (const at of segment.batches()) {
         const { header } = at;
         const bytes = this.#readVerified(segment, at.position, header);
-        if (isCompressed(header) || isControl(header) || (header.attributes & TIMESTAMP_TYPE_FLAG) !== 0) {
+        if (isControl(header) || (header.attributes & TIMESTAMP_TYPE_FLAG) !== 0) {
           out.write(bytes);
         } else {
           records.length = 0;

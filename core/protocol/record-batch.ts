@@ -17,7 +17,8 @@
  *     producerEpoch        int16          51       2
  *     baseSequence         int32          53       4
  *     recordCount          int32          57       4
- *     records              Record[]       61
+ *     records              Record[]       61   compressed as one stream when bits 0-2 ≠ 0
+                                                      (see compression/compression-codec.ts)
  *
  *   Record =>
  *     length          varint   bytes after this field
@@ -35,6 +36,7 @@
  * client-built batch without recomputing it.
  */
 import { CorruptRecordError } from '../errors.js';
+import { compressRecords } from './compression/compression-codec.js';
 import { crc32c } from './crc32c.js';
 import { utf8Write } from './utf8.js';
 import type { RecordHeader, RecordInput } from './record.js';
@@ -48,6 +50,8 @@ export const MAGIC_V2 = 2;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 export const COMPRESSION_MASK = 0x07;
+/** Attributes bit 3: the records' timestamps are the batch's maxTimestamp (LogAppendTime). */
+export const TIMESTAMP_TYPE_FLAG = 0x08;
 
 export interface BatchHeader {
   baseOffset: number;
@@ -75,12 +79,12 @@ export interface BatchProducerInfo {
 const NO_PRODUCER: BatchProducerInfo = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
 
 /**
- * Header fields a re-encoder (the log cleaner) keeps from an original batch. Omitted, they take
- * their usual values: attributes 0 (uncompressed, CreateTime), lastOffsetDelta = the last record's
- * offset delta.
+ * Header fields of the batch to build (a producer's compression; what a re-encoder, the log
+ * cleaner, keeps from an original batch). Omitted, they take their usual values: attributes 0
+ * (uncompressed, CreateTime), lastOffsetDelta = the last record's offset delta.
  */
 export interface BatchBuildOptions {
-  /** Attributes to write; the compression bits must be 0 (the builder writes uncompressed records). */
+  /** Attributes to write; compression bits (1 gzip … 4 zstd) compress the records section with that codec. */
   attributes?: number;
   /** ≥ the last record's offset delta: a compacted batch keeps its last offset after removals. */
   lastOffsetDelta?: number;
@@ -229,21 +233,29 @@ export class RecordBatchBuilder {
   }
 
   /**
-   * Finishes the batch: writes the header and CRC and returns the bytes (a view of the builder's
-   * buffer; the builder must not be used afterwards).
-   * @throws RangeError for an empty batch, or `options` that contradict the records
+   * Finishes the batch: compresses the records when the attributes ask for it, writes the header
+   * and CRC and returns the bytes (a view of the builder's buffer, or a new buffer when compressed;
+   * the builder must not be used afterwards).
+   * @throws RangeError for an empty batch, an unknown codec, or `options` that contradict the records
    */
   build(baseOffset = 0, producer: BatchProducerInfo = NO_PRODUCER, options: BatchBuildOptions = {}): Buffer {
     if (this.#count === 0) throw new RangeError('cannot build an empty record batch');
     const attributes = options.attributes ?? 0;
     const lastOffsetDelta = options.lastOffsetDelta ?? this.#lastOffsetDelta;
-    if ((attributes & COMPRESSION_MASK) !== 0) throw new RangeError(`attributes ${attributes} ask for compression; the builder writes uncompressed records`);
     if (!Number.isInteger(lastOffsetDelta) || lastOffsetDelta < this.#lastOffsetDelta || lastOffsetDelta > 0x7fff_ffff) {
       throw new RangeError(`lastOffsetDelta ${lastOffsetDelta} is below the last record's offset delta (${this.#lastOffsetDelta})`);
     }
-    const buf = this.#buf;
+    let buf = this.#buf;
+    let size = this.#pos;
+    const codec = attributes & COMPRESSION_MASK;
+    if (codec !== 0) {
+      const compressed = compressRecords(codec, buf.subarray(BATCH_HEADER_BYTES, this.#pos));
+      size = BATCH_HEADER_BYTES + compressed.length;
+      buf = Buffer.allocUnsafe(size);
+      compressed.copy(buf, BATCH_HEADER_BYTES);
+    }
     writeInt64(buf, 0, baseOffset);
-    buf.writeInt32BE(this.#pos - LOG_OVERHEAD, 8);
+    buf.writeInt32BE(size - LOG_OVERHEAD, 8);
     buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: no leader epochs in a single-node log
     buf[16] = MAGIC_V2;
     buf.writeInt16BE(attributes, ATTRIBUTES_OFFSET); // by default 0: uncompressed, CreateTime
@@ -254,7 +266,7 @@ export class RecordBatchBuilder {
     buf.writeInt16BE(producer.producerEpoch, 51);
     buf.writeInt32BE(producer.baseSequence, 53);
     buf.writeInt32BE(this.#count, 57);
-    const out = buf.subarray(0, this.#pos);
+    const out = buf.subarray(0, size);
     out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
     return out;
   }
@@ -270,12 +282,12 @@ export class RecordBatchBuilder {
 /** Encodes `records` as one batch. Convenience over `RecordBatchBuilder` for tests and tools. */
 export function encodeRecordBatch(
   records: readonly RecordInput[],
-  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo } = {},
+  options: { baseOffset?: number; now?: number; producer?: BatchProducerInfo; attributes?: number } = {},
 ): Buffer {
   const builder = new RecordBatchBuilder(Number.MAX_SAFE_INTEGER, 1024);
   const now = options.now ?? Date.now();
   for (const r of records) builder.tryAppend(r, now);
-  return builder.build(options.baseOffset ?? 0, options.producer);
+  return builder.build(options.baseOffset ?? 0, options.producer, { attributes: options.attributes });
 }
 
 /**

@@ -2,10 +2,12 @@
  * Decoding the records of a RecordBatch v2 (layout in `record-batch.ts`). `BatchRecordReader`
  * decodes incrementally, so a consumer creates record objects only as it hands them out — they
  * then die young, which keeps garbage collection cheap — and `decodeRecords` decodes a whole batch.
- * Keys, values and header values are views into the batch's buffer (no copies).
+ * Keys, values and header values are views into the batch's buffer (no copies) — or, for a
+ * compressed batch, into the records section decompressed once when the reader is created.
  */
 import { CorruptRecordError } from '../errors.js';
-import { BATCH_HEADER_BYTES, COMPRESSION_MASK, isCompressed, verifyBatch, type BatchHeader } from './record-batch.js';
+import { compressionName, decompressRecords } from './compression/compression-codec.js';
+import { BATCH_HEADER_BYTES, COMPRESSION_MASK, TIMESTAMP_TYPE_FLAG, verifyBatch, type BatchHeader } from './record-batch.js';
 import type { RecordHeader, StoredRecord } from './record.js';
 import { utf8Read } from './utf8.js';
 import { readVarint, readVarlong, type Cursor } from './varint.js';
@@ -49,21 +51,33 @@ export class BatchRecordReader<T> {
   readonly #fromOffset: number;
   readonly #make: RecordMaker<T>;
   readonly #cursor: Cursor;
+  /** With LogAppendTime (attributes bit 3) every record takes the batch's maxTimestamp, as in Kafka. */
+  readonly #logAppendTime: boolean;
   #index = 0;
 
-  /** @throws CorruptRecordError for a compressed batch (Sluice writes none). */
+  /** @throws CorruptRecordError for a compressed batch that does not decompress (naming codec and offset). */
   constructor(buf: Buffer, pos: number, header: BatchHeader, fromOffset: number, make: RecordMaker<T>) {
-    if (isCompressed(header)) {
-      throw new CorruptRecordError(
-        `record batch at offset ${header.baseOffset} is compressed (codec ${header.attributes & COMPRESSION_MASK}); Sluice reads uncompressed batches only`,
-      );
+    const codec = header.attributes & COMPRESSION_MASK;
+    if (codec === 0) {
+      this.#buf = buf;
+      this.#end = pos + header.sizeInBytes;
+      this.#cursor = { pos: pos + BATCH_HEADER_BYTES };
+    } else {
+      try {
+        this.#buf = decompressRecords(codec, buf.subarray(pos + BATCH_HEADER_BYTES, pos + header.sizeInBytes));
+      } catch (err) {
+        throw new CorruptRecordError(
+          `record batch at offset ${header.baseOffset} (${compressionName(codec)}) does not decompress: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      this.#end = this.#buf.length;
+      this.#cursor = { pos: 0 };
     }
-    this.#buf = buf;
     this.#header = header;
-    this.#end = pos + header.sizeInBytes;
     this.#fromOffset = fromOffset;
     this.#make = make;
-    this.#cursor = { pos: pos + BATCH_HEADER_BYTES };
+    this.#logAppendTime = (header.attributes & TIMESTAMP_TYPE_FLAG) !== 0;
   }
 
   /** True when every record was read. */
@@ -134,7 +148,7 @@ export class BatchRecordReader<T> {
         headers[h] = { key: hKey, value: hValue };
       }
       if (cursor.pos !== recordEnd) throw new CorruptRecordError(`record at offset ${offset} has ${recordEnd - cursor.pos} unexplained bytes`);
-      out.push(this.#make(offset, baseTimestamp + timestampDelta, key, value, headers));
+      out.push(this.#make(offset, this.#logAppendTime ? this.#header.maxTimestamp : baseTimestamp + timestampDelta, key, value, headers));
       added++;
     }
     return added;
@@ -144,7 +158,7 @@ export class BatchRecordReader<T> {
 /**
  * Decodes the records of the (already verified) batch at `pos` and pushes those with
  * offset ≥ `fromOffset` onto `out`.
- * @throws CorruptRecordError for a compressed batch (Sluice writes none) or a malformed record.
+ * @throws CorruptRecordError for a malformed record or a compressed section that does not decompress.
  */
 export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader, out: StoredRecord[], fromOffset = 0): void {
   decodeRecordsWith(buf, pos, header, fromOffset, makeStoredRecord, out);

@@ -15,6 +15,30 @@ describe.concurrent('sluice produce and consume', () => {
     expect(consumed.stdout).toBe('1 0  hello\n1 1  wörld\n1 2  \n1 3  last line without newline\n');
   });
 
+  // One process at a time owns a data dir, so the four produce runs go one after the other.
+  it('produce -z gzip|snappy|lz4|zstd writes compressed batches that consume reads back', { timeout: 120_000 }, async ({ onTestFinished }) => {
+    const { run, tempDir } = cliSession(onTestFinished);
+    const dir = tempDir();
+    await run(['--data-dir', dir, 'topics', 'create', 'z']);
+    const expected: string[] = [];
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const lines = Array.from({ length: 30 }, (_, i) => `k${i % 3}:${codec} line ${i} ${'x'.repeat(i)}`);
+      const produced = await run(['--data-dir', dir, 'produce', 'z', '-K', ':', '-z', codec], { input: `${lines.join('\n')}\n` });
+      expect(produced).toMatchObject({ code: 0, stderr: '30 records acknowledged\n' });
+      expected.push(...lines);
+    }
+    const consumed = await run(['--data-dir', dir, 'consume', 'z', '-o', 'beginning', '-e', '-f', '%k:%s\\n']);
+    expect(consumed).toMatchObject({ code: 0, stderr: '' });
+    expect(consumed.stdout).toBe(`${expected.join('\n')}\n`);
+  });
+
+  it('produce -z refuses a codec Kafka does not have', async ({ onTestFinished }) => {
+    const { run, tempDir } = cliSession(onTestFinished);
+    const result = await run(['--data-dir', tempDir(), 'produce', 'z', '-z', 'brotli']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/brotli/);
+  });
+
   it('splits keys with -K (a line without the separator has a null key) and partitions by key', async ({ onTestFinished }) => {
     const { run, tempDir } = cliSession(onTestFinished);
     const dir = tempDir();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { subscribeMetrics } from '../../../cli/metrics/diagnostics-metrics.js';
-import { MetricsRegistry } from '../../../cli/metrics/metrics-registry.js';
+import { createMetricRegistries } from '../../../cli/metrics/metric-registries.js';
 import { startMetricsServer } from '../../../cli/metrics/metrics-server.js';
 import { cliSession, output, waitFor } from '../cli-helpers.js';
 
@@ -13,44 +13,8 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describe('MetricsRegistry', () => {
-  it('renders counters, gauges and histograms in the text exposition format, escaping label values', () => {
-    const registry = new MetricsRegistry();
-    registry.counter('a_total', 'A.').inc({ component: 'x"y' }, 2);
-    registry.gauge('b', 'B.').set({}, -1);
-    const h = registry.histogram('c_seconds', 'C.', [0.1, 1]);
-    h.observe({ k: 'v' }, 0.05);
-    h.observe({ k: 'v' }, 0.5);
-    expect(registry.render()).toBe(
-      [
-        '# HELP a_total A.',
-        '# TYPE a_total counter',
-        'a_total{component="x\\"y"} 2',
-        '# HELP b B.',
-        '# TYPE b gauge',
-        'b -1',
-        '# HELP c_seconds C.',
-        '# TYPE c_seconds histogram',
-        'c_seconds_bucket{k="v",le="0.1"} 1',
-        'c_seconds_bucket{k="v",le="1"} 2',
-        'c_seconds_bucket{k="v",le="+Inf"} 2',
-        'c_seconds_sum{k="v"} 0.55',
-        'c_seconds_count{k="v"} 2',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('a counter fed running totals never goes down', () => {
-    const c = new MetricsRegistry().counter('n_total', 'N.');
-    c.set({}, 5);
-    c.set({}, 3);
-    expect(c.value({})).toBe(5);
-  });
-});
-
 describe('subscribeMetrics', () => {
-  it('turns connector, streams and group diagnostics into per-component series, and stops on close', () => {
+  it('turns connector, streams and group diagnostics into per-component series, and stops on close', async () => {
     const metrics = subscribeMetrics();
     channel('sluice:connector:records').publish({ name: 'in', kind: 'source', batch: 3, recordsIn: 3, recordsOut: 3, recordsFiltered: 0, recordsFailed: 1 });
     channel('sluice:streams:records-in').publish({ applicationId: 'app', taskId: '0_0', count: 4, queued: 0 });
@@ -61,7 +25,7 @@ describe('subscribeMetrics', () => {
     metrics.close();
     channel('sluice:group:rebalance').publish({ groupId: 'g', phase: 'stable', generationId: 2 });
 
-    const text = metrics.registry.render();
+    const text = (await metrics.registries.render()).body;
     expect(sample(text, 'sluice_records_out_total{component="in",kind="source"}')).toBe(3);
     expect(sample(text, 'sluice_errors_total{component="in",kind="source",type="record"}')).toBe(1);
     expect(sample(text, 'sluice_records_in_total{component="app",kind="streams"}')).toBe(4);
@@ -71,6 +35,38 @@ describe('subscribeMetrics', () => {
     expect(sample(text, 'sluice_rebalances_total{component="g",kind="group"}')).toBe(1);
     expect(sample(text, 'sluice_commit_latency_seconds_count{component="g",kind="group"}')).toBe(1);
     expect(sample(text, 'sluice_commit_latency_seconds_sum{component="g",kind="group"}')).toBe(0.002);
+  });
+
+  it('counters follow running totals up, never down; a sink\'s lag carries no empty topic or partition label', async () => {
+    const metrics = subscribeMetrics();
+    const records = (recordsOut: number, lag: number): void =>
+      channel('sluice:connector:records').publish({ name: 'out', kind: 'sink', batch: 1, recordsIn: recordsOut, recordsOut, recordsFiltered: 0, recordsFailed: 0, lag, bytes: 10 });
+    records(5, 7);
+    records(3, 2); // a restarted connector counts from 0 again
+    records(9, 0);
+    metrics.close();
+    const text = (await metrics.registries.render()).body;
+    expect(sample(text, 'sluice_records_out_total{component="out",kind="sink"}')).toBe(9);
+    expect(sample(text, 'sluice_bytes_in_total{component="out",kind="sink"}')).toBe(30);
+    expect(sample(text, 'sluice_lag_records{component="out",kind="sink"}')).toBe(0);
+    expect(text).not.toMatch(/=""/);
+  });
+});
+
+describe('metric registries', () => {
+  it('carry the default process and Node.js metrics and the build info, in the text format or OpenMetrics', async () => {
+    const registries = createMetricRegistries();
+    const text = await registries.render('text/plain');
+    expect(text.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(text.body).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text.body).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text.body).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    const version = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    expect(sample(text.body, `sluice_build_info{version="${version}",node_version="${process.version}"}`)).toBe(1);
+    const open = await registries.render('application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5');
+    expect(open.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(open.body).toMatch(/# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total \d/);
+    expect(open.body.endsWith('# EOF\n')).toBe(true);
   });
 });
 
@@ -82,6 +78,9 @@ describe('metrics server', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
     expect(await res.text()).toContain('# TYPE sluice_records_in_total counter');
+    const open = await fetch(server.url, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    expect(open.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(await open.text()).toContain('# TYPE sluice_records_in counter');
     expect((await fetch(server.url.replace('/metrics', '/other'))).status).toBe(404);
   });
 
@@ -118,13 +117,13 @@ sinks:
     value.converter: json
 `,
     );
-    const child = cli.start(['run', '--metrics-port', '0', path.join(dir, 'p.yaml')]);
+    const child = cli.start(['run', '--metrics-port', '0', '--metrics-host', 'localhost', path.join(dir, 'p.yaml')]);
     const done = output(child);
     let stderr = '';
     child.stderr.on('data', (s: Buffer | string) => (stderr += String(s)));
-    await waitFor(() => /metrics: (http\S+)/.test(stderr));
+    await waitFor(() => /metrics: (http\S+)/.test(stderr), 30_000);
     const url = /metrics: (http\S+)/.exec(stderr)![1]!;
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(url).toMatch(/^http:\/\/localhost:\d+\/metrics$/);
 
     let text = '';
     await waitFor(async () => {
@@ -156,5 +155,5 @@ sinks:
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(0);
-  });
+  }, 90_000);
 });

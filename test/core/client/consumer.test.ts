@@ -1,6 +1,7 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, createProducer, OffsetOutOfRangeError, stringSerde } from '../../../core/index.js';
+import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { testCluster } from '../../helpers.js';
 
 async function clusterWith(values: string[], options: { partitions?: number; timestamps?: number[]; config?: Record<string, string | number> } = {}) {
@@ -146,5 +147,26 @@ describe('Consumer polling without work', () => {
     expect(polled).toBeLessThan(50_000);
     await producer.close();
     await consumer.close();
+  });
+
+  test.each([11, 64, 512])('long-polling %i idle partitions, then getting a record, raises no MaxListenersExceededWarning', async (partitions) => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('wide', { partitions });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const consumer = createConsumer(cluster, { valueSerde: stringSerde, autoOffsetReset: 'earliest' });
+      consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 'wide', partition })));
+      expect(await consumer.poll({ timeoutMs: 20 })).toEqual([]); // every partition long-polls, nothing comes
+      const polling = consumer.poll({ timeoutMs: 10_000 });
+      await cluster.produce('wide', partitions - 1, encodeRecordBatch([{ value: 'late' }]));
+      expect((await polling).map((r) => r.value)).toEqual(['late']);
+      await consumer.close();
+      await new Promise(setImmediate); // process warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });

@@ -383,6 +383,56 @@ function corruptFile(storage: LogStorage, name: string, position: number, bytes:
   }
 }
 
+describe.each([
+  ['gzip', 1],
+  ['snappy', 2],
+  ['lz4', 3],
+  ['zstd', 4],
+])('compactLog on %s batches', (_codec, codecId) => {
+  test('keeps the latest value per key, re-compressing a batch that loses records with its own codec', async () => {
+    const h = openHarness(new MemoryLogStorage('cleaner-0'));
+    const appendCompressed = (records: Rec[]): void => {
+      h.log.append(encodeRecordBatch(records, { now: h.clock.now, attributes: codecId }));
+    };
+    appendCompressed([
+      { key: 'a', value: 'a1' },
+      { key: 'b', value: 'b1' },
+      { key: 'c', value: 'c1' },
+    ]);
+    appendCompressed([
+      { key: 'a', value: 'a2' },
+      { key: 'd', value: 'd1' },
+    ]);
+    roll(h);
+    appendCompressed([{ key: 'active', value: 'x' }]);
+
+    const result = await compactLog(h.log, { force: true, now: h.clock.now });
+
+    expect(result.recordsRemoved).toBe(1); // a1
+    expect(readAll(h.log).map((r) => [r.offset, r.key?.toString(), r.value?.toString()])).toEqual([
+      [1, 'b', 'b1'],
+      [2, 'c', 'c1'],
+      [3, 'a', 'a2'],
+      [4, 'd', 'd1'],
+      [5, 'active', 'x'],
+    ]);
+    const batches = allBatches(h.log);
+    expect(batches.map((b) => b.attributes & 7)).toEqual([codecId, codecId, codecId]);
+    // The rewritten batch keeps its offset range: base 0, last offset 2, two records.
+    expect(batches[0]).toMatchObject({ baseOffset: 0, lastOffsetDelta: 2, recordCount: 2 });
+  });
+
+  test('a key seen only in a compressed batch shadows its older values', async () => {
+    const h = openHarness(new MemoryLogStorage('cleaner-0'));
+    append(h, [{ key: 'k', value: 'plain-old' }]);
+    h.log.append(encodeRecordBatch([{ key: 'k', value: 'compressed-new' }], { now: h.clock.now, attributes: codecId }));
+    roll(h);
+    append(h, [{ key: 'active', value: 'x' }]);
+    await compactLog(h.log, { force: true, now: h.clock.now });
+    expect(readAll(h.log).map((r) => r.value?.toString())).toEqual(['compressed-new', 'x']);
+  });
+});
+
 describe('compactLog', () => {
   test('leaves a topic with cleanup.policy=delete alone', async () => {
     const h = openHarness(new MemoryLogStorage('delete-0'), { 'cleanup.policy': 'delete' });
