@@ -1,7 +1,7 @@
 /**
  * The client API's view of an engine: the one seam between `streams/`, `connectors/`, the CLI and
- * a log engine. The embedded `Broker` implements it in-process; a Kafka-protocol client or a
- * JetStream-backed store can implement it later. Every method is asynchronous and speaks in
+ * a log engine. The embedded `Broker` implements it in-process, `RemoteCluster` over Kafka's wire
+ * protocol (any Kafka-compatible cluster). Every method is asynchronous and speaks in
  * topics, partitions, offsets and RecordBatch v2 bytes — never in segments or files.
  */
 import type { LogConfig, LogConfigInput } from './log/log-config.js';
@@ -214,9 +214,6 @@ export interface GroupDescription {
 }
 
 export interface Cluster {
-  /** True when this view cannot write (another process owns the data directory). */
-  readonly readOnly: boolean;
-
   createTopic(name: string, options?: CreateTopicOptions): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
   listTopics(options?: ListTopicsOptions): Promise<string[]>;

@@ -27,7 +27,11 @@ export type {
   TopicDescription,
   TopicPartition,
 } from './cluster.js';
-export { Broker, openCluster, type BrokerOptions } from './engine/broker.js';
+export { Broker, type BrokerOptions } from './engine/broker.js';
+export { isRemote, openCluster, type EngineOptions } from './open-cluster.js';
+export { RemoteCluster, type RemoteClusterOptions } from './remote/remote-cluster.js';
+export { DisconnectedError, type SslOptions } from './remote/broker-connection.js';
+export { SaslAuthenticationError, type SaslMechanism, type SaslOptions } from './remote/sasl-authenticator.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
 export { createConsumer, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetResetPolicy } from './client/consumer.js';
 export {

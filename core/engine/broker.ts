@@ -355,8 +355,3 @@ export class Broker implements Cluster {
     if (this.readOnly) throw new ReadOnlyError(`data directory ${this.dataDir} is open read-only`);
   }
 }
-
-/** Opens the embedded engine: `openCluster({ dataDir })` on disk, `openCluster()` in memory. */
-export function openCluster(options: BrokerOptions = {}): Promise<Broker> {
-  return Broker.open(options);
-}
