@@ -203,8 +203,10 @@ describe('StreamsApp', () => {
     await app.start();
     await until(() => app.windowStore('per-minute').fetch('a', 0) === 2, 'windowed count');
     expect(app.windowStore('per-minute').fetchRange('c', 0, 60_000)).toEqual([{ window: { start: 0, end: 60_000 }, value: 1 }]);
-    const routed = (await cluster.describeTopic('routed')).partitions.map((p) => p.logEndOffset);
-    expect(routed).toEqual([2, 0, 2]);
+    // The store is updated before the output is acknowledged (on a remote cluster, noticeably before).
+    const routed = async (): Promise<number[]> => (await cluster.describeTopic('routed')).partitions.map((p) => p.logEndOffset);
+    await until(async () => (await routed()).reduce((a, b) => a + b, 0) === 4, 'four routed records');
+    expect(await routed()).toEqual([2, 0, 2]);
     expect(() => app.store('per-minute')).toThrow(/window store/);
     expect(() => app.store('nope')).toThrow(/no store "nope"/);
   });

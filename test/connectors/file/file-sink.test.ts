@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createProducer, type Broker } from '../../../core/index.js';
+import { createProducer, type Cluster } from '../../../core/index.js';
 import { testCluster, tempDir } from '../../helpers.js';
 import { testRuntime, waitFor } from '../helpers.js';
 
-async function produce(cluster: Broker, topic: string, values: (string | null)[], options: { partitions?: number; timestamp?: number; key?: (i: number) => string } = {}): Promise<void> {
+async function produce(cluster: Cluster, topic: string, values: (string | null)[], options: { partitions?: number; timestamp?: number; key?: (i: number) => string } = {}): Promise<void> {
   await cluster.createTopic(topic, { partitions: options.partitions ?? 1 }).catch(() => {});
   const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
   await producer.send(values.map((value, i) => ({ topic, value, key: options.key?.(i), timestamp: options.timestamp, partition: options.key ? undefined : 0 })));

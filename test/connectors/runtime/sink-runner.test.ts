@@ -1,24 +1,24 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createProducer, type Broker } from '../../../core/index.js';
+import { createProducer, type Cluster } from '../../../core/index.js';
 import { CONNECTOR_TYPES, createRegistry } from '../../../connectors/registry.js';
 import { RETRY_CHANNEL, type ConnectorRetryEvent } from '../../../connectors/runtime/connector-status.js';
 import { testCluster } from '../../helpers.js';
 import { readTopic, testRuntime, waitFor } from '../helpers.js';
 import { controlledSink } from './test-connectors.js';
 
-async function produce(cluster: Broker, topic: string, values: string[]): Promise<void> {
+async function produce(cluster: Cluster, topic: string, values: string[]): Promise<void> {
   await cluster.createTopic(topic, { partitions: 1 }).catch(() => {});
   const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
   await producer.send(values.map((value) => ({ topic, value })));
   await producer.close();
 }
 
-async function committed(cluster: Broker, name: string): Promise<number | undefined> {
+async function committed(cluster: Cluster, name: string): Promise<number | undefined> {
   return (await cluster.fetchOffsets(`connect-${name}`))[0]?.offset;
 }
 
-function setup(cluster: Broker) {
+function setup(cluster: Cluster) {
   const sink = controlledSink();
   const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, sink.type]) });
   return { sink, runtime };

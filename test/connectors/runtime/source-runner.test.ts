@@ -6,16 +6,16 @@ import { CONNECT_OFFSETS_TOPIC } from '../../../connectors/runtime/source-offset
 import { testCluster } from '../../helpers.js';
 import { readTopic, testRuntime, topicValues, waitFor } from '../helpers.js';
 import { controlledSource } from './test-connectors.js';
-import type { Broker } from '../../../core/index.js';
+import type { Cluster } from '../../../core/index.js';
 
-function setup(cluster: Broker) {
+function setup(cluster: Cluster) {
   const source = controlledSource();
   const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, source.type]) });
   return { source, runtime };
 }
 
 /** The stored positions (key ["<connector>", "<source partition>"]), without the runner's own state records. */
-async function storedPositions(cluster: Broker): Promise<[string, string][]> {
+async function storedPositions(cluster: Cluster): Promise<[string, string][]> {
   const records = await readTopic(cluster, CONNECT_OFFSETS_TOPIC);
   return records.filter((r) => (JSON.parse(r.key!.toString()) as unknown[]).length === 2).map((r) => [r.key!.toString(), r.value!.toString()]);
 }

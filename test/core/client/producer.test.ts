@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { createProducer, jsonSerde, partitionForKey, RecordTooLargeError, stringSerde } from '../../../core/index.js';
 import { readBatchHeader } from '../../../core/protocol/record-batch.js';
-import { testCluster } from '../../helpers.js';
+import { testBrokerCluster } from '../../helpers.js';
 
 /** Counts the batches stored in a partition by walking their headers. */
-async function batchCount(cluster: Awaited<ReturnType<typeof testCluster>>, topic: string, partition: number): Promise<number> {
+async function batchCount(cluster: Awaited<ReturnType<typeof testBrokerCluster>>, topic: string, partition: number): Promise<number> {
   const { bytes } = await cluster.fetch(topic, partition, 0, { maxBytes: 64 * 1024 * 1024 });
   let count = 0;
   for (let pos = 0; pos < bytes.length; pos += readBatchHeader(bytes, pos).sizeInBytes) count++;
@@ -13,7 +13,7 @@ async function batchCount(cluster: Awaited<ReturnType<typeof testCluster>>, topi
 
 describe('Producer', () => {
   test('returns partition and offset per record, offsets contiguous from 0', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 1 });
     const producer = createProducer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde });
     const first = await producer.send({ topic: 't', key: 'k', value: 'v0' });
@@ -24,7 +24,7 @@ describe('Producer', () => {
   });
 
   test('many small sends within linger coalesce into few batches', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 1 });
     const producer = createProducer<string, string>(cluster, { lingerMs: 20 });
     const acks = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send({ topic: 't', partition: 0, value: `record-${i}` })));
@@ -34,7 +34,7 @@ describe('Producer', () => {
   });
 
   test('a full batch is sent without waiting for linger', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 1 });
     const producer = createProducer<string, string>(cluster, { lingerMs: 60_000, batchBytes: 4096 });
     const sends = Array.from({ length: 200 }, (_, i) => producer.send({ topic: 't', partition: 0, value: `${i}`.padEnd(100, '.') }));
@@ -47,7 +47,7 @@ describe('Producer', () => {
   });
 
   test('keyed records go to the murmur2 partition a Java client picks; explicit partition wins', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 7 });
     const producer = createProducer<string, string>(cluster);
     const keys = ['21', 'foobar', 'a-little-bit-long-string', 'kafka', 'héllo-ünïcode'];
@@ -58,7 +58,7 @@ describe('Producer', () => {
   });
 
   test('keyless records stick to one partition per batch', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 4 });
     const producer = createProducer<string, string>(cluster, { lingerMs: 50 });
     const acks = await Promise.all(Array.from({ length: 50 }, () => producer.send({ topic: 't', value: 'x' })));
@@ -67,7 +67,7 @@ describe('Producer', () => {
   });
 
   test('JSON values, headers and timestamps round-trip', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 1 });
     const producer = createProducer<string, { n: number } | null>(cluster, { valueSerde: jsonSerde<{ n: number }>() });
     await producer.send({ topic: 't', key: 'k', value: { n: 42 }, headers: { source: 'test', empty: null }, timestamp: 1_700_000_000_000 });
@@ -84,7 +84,7 @@ describe('Producer', () => {
   });
 
   test('a record larger than max.message.bytes fails alone; records in other batches succeed', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 1, config: { 'max.message.bytes': 2000 } });
     const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
     const small = producer.send({ topic: 't', value: 'small' });
@@ -99,7 +99,7 @@ describe('Producer', () => {
   });
 
   test('a keyless record to a compacted topic is refused before anything is sent', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('c', { config: { 'cleanup.policy': 'compact' } });
     const producer = createProducer<string, string>(cluster);
     await expect(producer.send([{ topic: 'c', key: 'k', value: 'v' }, { topic: 'c', value: 'no key' }])).rejects.toThrow(/compacted and refuses records without a key \(record 1/);
@@ -108,7 +108,7 @@ describe('Producer', () => {
   });
 
   test('acks in the synced mode resolve only after fdatasync, and concurrent sends share syncs', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 1, config: { 'flush.messages': 1 } });
     const log = cluster.logFor('t', 0);
     const producers = Array.from({ length: 8 }, () => createProducer<string, string>(cluster, { lingerMs: 0 }));
@@ -119,7 +119,7 @@ describe('Producer', () => {
   });
 
   test('sendAll resolves once every record is acknowledged, in send order, and refuses what send refuses', async () => {
-    const cluster = await testCluster();
+    const cluster = await testBrokerCluster();
     await cluster.createTopic('t', { partitions: 2 });
     await cluster.createTopic('c', { config: { 'cleanup.policy': 'compact' } });
     const producer = createProducer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde, lingerMs: 0 });
@@ -135,7 +135,7 @@ describe('Producer', () => {
   });
 
   test('send after close is refused', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     const producer = createProducer(cluster);
     await producer.close();
     await expect(producer.send({ topic: 't', value: 'x' })).rejects.toThrow(/closed/);

@@ -9,10 +9,10 @@ import {
   UnknownTopicError,
   type Broker,
 } from '../../../core/index.js';
-import { testCluster } from '../../helpers.js';
+import { testBrokerCluster } from '../../helpers.js';
 
 async function setup(): Promise<Broker> {
-  const cluster = await testCluster({ inMemory: true });
+  const cluster = await testBrokerCluster({ inMemory: true });
   await cluster.createTopic('t', { partitions: 2 });
   const producer = createProducer<string, string>(cluster);
   // t-0: offsets 0..9 with timestamps 1000..1009; t-1: 0..4.

@@ -15,7 +15,7 @@ import {
   type GroupConsumerOptions,
   type TopicPartition,
 } from '../../../core/index.js';
-import { tempDir, testCluster } from '../../helpers.js';
+import { tempDir, testBrokerCluster } from '../../helpers.js';
 import { sleep, tpName } from './group-harness.js';
 
 const FAST = { sessionTimeoutMs: 1000, heartbeatIntervalMs: 30, enableAutoCommit: false, autoOffsetReset: 'earliest' as const };
@@ -66,7 +66,7 @@ describe('GroupConsumer offsets', () => {
   });
 
   test('independent groups each see every record', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 3 });
     await produce(cluster, 't', 30, 3);
     const a = consumer(cluster, { groupId: 'billing' });
@@ -77,7 +77,7 @@ describe('GroupConsumer offsets', () => {
   });
 
   test('autoOffsetReset applies to partitions without a committed offset: earliest, latest, none', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     await produce(cluster, 't', 5);
     const earliest = consumer(cluster, { groupId: 'e', autoOffsetReset: 'earliest' });
@@ -97,7 +97,7 @@ describe('GroupConsumer offsets', () => {
   });
 
   test('auto-commit stores what the previous poll returned, at the interval and on close', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     await produce(cluster, 't', 20);
     const c = consumer(cluster, { groupId: 'g', enableAutoCommit: true, autoCommitIntervalMs: 50 });
@@ -112,7 +112,7 @@ describe('GroupConsumer offsets', () => {
   });
 
   test('commitSync with explicit offsets and metadata; committed() reads them back', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 2 });
     await produce(cluster, 't', 4, 2);
     const c = consumer(cluster, { groupId: 'g' });
@@ -122,7 +122,7 @@ describe('GroupConsumer offsets', () => {
   });
 
   test('commitAsync keeps commits in order and reports each outcome', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     await produce(cluster, 't', 3);
     const c = consumer(cluster, { groupId: 'g' });
@@ -138,7 +138,7 @@ describe('GroupConsumer offsets', () => {
 
 describe('GroupConsumer rebalancing', () => {
   test('a member that does not poll within max.poll.interval.ms leaves; its commit is refused; its next poll reports the partitions lost and rejoins', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 2 });
     await produce(cluster, 't', 10, 2);
     const lost: string[][] = [];
@@ -157,7 +157,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('a commit with a stale generation is refused with IllegalGenerationError', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 2 });
     const a = consumer(cluster, { groupId: 'g', sessionTimeoutMs: 200, heartbeatIntervalMs: 50 });
     await a.poll({ timeoutMs: 50 });
@@ -172,7 +172,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('onPartitionsRevoked is awaited: the next owner starts at the offset committed inside it', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     await produce(cluster, 't', 10);
     let revokedAt = 0;
@@ -198,7 +198,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('close during a rebalance that waits for a slow member returns at once and leaves the group', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 2 });
     const slow = consumer(cluster, { groupId: 'g', maxPollIntervalMs: 60_000 });
     await slow.poll({ timeoutMs: 20 }); // in the group, then stops polling (but keeps heartbeating)
@@ -231,7 +231,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('a second instance with the same group.instance.id fences the first, whose poll then fails', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 2 });
     const first = consumer(cluster, { groupId: 'g', groupInstanceId: 'worker-1' });
     await first.poll({ timeoutMs: 20 });
@@ -244,7 +244,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('a listener that throws does not stop the rebalance; poll throws its error afterwards', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     const c = consumer(cluster, {
       groupId: 'g',
@@ -260,7 +260,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('a pattern subscription picks up new topics, and partitions added later are assigned', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('orders-eu');
     await cluster.createTopic('audit');
     const c = consumer(cluster, { groupId: 'g', topics: /^orders-/, metadataMaxAgeMs: 50 });
@@ -275,7 +275,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('a subscribed topic created after the group formed is assigned within a second', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     const c = consumer(cluster, { groupId: 'g', topics: ['later'] }); // metadataMaxAgeMs: Kafka's 5 minutes
     await c.poll({ timeoutMs: 20 });
     expect(c.assignment()).toEqual([]);
@@ -287,7 +287,7 @@ describe('GroupConsumer rebalancing', () => {
   });
 
   test('publishes rebalances and assignments on diagnostics channels', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     const rebalances: { phase: string }[] = [];
     const assignments: { assigned: TopicPartition[] }[] = [];
@@ -308,7 +308,7 @@ describe('GroupConsumer rebalancing', () => {
 
 describe('GroupConsumer and the event loop', () => {
   test('a busy poll loop still lets timers run (heartbeats, session timeouts)', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     await produce(cluster, 't', 100_000);
     const c = consumer(cluster, { groupId: 'g', maxPollRecords: 50 });
@@ -337,7 +337,7 @@ describe('GroupConsumer and the event loop', () => {
 
 describe('GroupConsumer API', () => {
   test('the async iterator counts a record consumed once handed out; break rewinds to the next one', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     await produce(cluster, 't', 10);
     const c = consumer(cluster, { groupId: 'g' });
@@ -352,7 +352,7 @@ describe('GroupConsumer API', () => {
   });
 
   test('poll before subscribing, unknown assignors and bad timeouts are refused with the option named', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     const bare = createGroupConsumer(cluster, { groupId: 'g' });
     await expect(bare.poll()).rejects.toThrow(/subscribe to topics before polling/);
     expect(() => createGroupConsumer(cluster, { groupId: '' })).toThrow(InvalidConfigError);
@@ -363,13 +363,13 @@ describe('GroupConsumer API', () => {
   });
 
   test('uses cooperative rebalancing only when every assignor supports it', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     expect(createGroupConsumer(cluster, { groupId: 'g' }).rebalanceProtocol).toBe('eager'); // Kafka's default: range, cooperative-sticky
     expect(createGroupConsumer(cluster, { groupId: 'g', assignors: ['cooperative-sticky'] }).rebalanceProtocol).toBe('cooperative');
   });
 
   test('after close, commits are refused and the member has left', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testBrokerCluster({ inMemory: true });
     await cluster.createTopic('t');
     const c = consumer(cluster, { groupId: 'g' });
     await c.poll({ timeoutMs: 10 });

@@ -6,14 +6,14 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createAdmin } from '../../../core/index.js';
-import { testCluster } from '../../helpers.js';
+import { testBrokerCluster } from '../../helpers.js';
 import { GroupHarness, tpName } from './group-harness.js';
 
 const PARTITIONS = 6;
 const TIMING = { sessionTimeoutMs: 600, heartbeatIntervalMs: 40 };
 
 async function harness(groupId: string, assignors: string[]): Promise<GroupHarness> {
-  const cluster = await testCluster({ inMemory: true });
+  const cluster = await testBrokerCluster({ inMemory: true });
   await cluster.createTopic('events', { partitions: PARTITIONS });
   const h = new GroupHarness(cluster, 'events', PARTITIONS, { groupId, assignors, ...TIMING });
   h.startProducing();
