@@ -26,6 +26,7 @@ export function createProgram(): Command {
     .description("Kafka's model — topics, partitions, offsets, a segmented log — in a Node process")
     .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--data-dir <dir>', 'data directory').env('SLUICE_DATA_DIR').default(DEFAULT_DATA_DIR))
+    .addOption(new Option('-b, --bootstrap-server <host:port,…>', 'run on a Kafka-compatible cluster (sluice broker, Kafka, Redpanda) instead of --data-dir').env('SLUICE_BOOTSTRAP_SERVERS'))
     .exitOverride()
     .configureOutput({
       // Commander's own errors ("error: unknown command 'x'"), in the CLI's one-line form.
@@ -43,6 +44,7 @@ export function createProgram(): Command {
         '  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :',
         "  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'",
         '  $ SLUICE_DATA_DIR=/var/lib/sluice sluice topics describe orders',
+        '  $ sluice -b localhost:9092 run orders.yaml                          # the same pipeline on a broker / Kafka cluster',
       ].join('\n'),
     );
   registerTopicsCommand(program);

@@ -80,10 +80,29 @@ export function checkPipeline(data: unknown, problems: Problems, options: CheckO
 function checkEngine(engine: unknown, problems: Problems): EngineSpec {
   if (!isObj(engine)) return { inMemory: false };
   const inMemory = engine.in_memory === true;
-  if (inMemory && engine.data_dir !== undefined) {
-    problems.add('/engine', 'give data_dir or in_memory: true, not both');
+  const given = [engine.data_dir !== undefined && 'data_dir', inMemory && 'in_memory: true', engine.bootstrap_servers !== undefined && 'bootstrap_servers'].filter(Boolean);
+  if (given.length > 1) problems.add('/engine', `give one of data_dir, in_memory: true or bootstrap_servers, not ${given.join(' and ')}`);
+  if (engine.bootstrap_servers === undefined && (engine.ssl !== undefined || engine.sasl !== undefined)) {
+    problems.add('/engine', 'ssl and sasl apply to bootstrap_servers: give bootstrap_servers too');
   }
-  return { dataDir: typeof engine.data_dir === 'string' ? engine.data_dir : undefined, inMemory };
+  const servers = engine.bootstrap_servers;
+  const bootstrapServers = typeof servers === 'string' ? servers.split(',').map((s) => s.trim()) : Array.isArray(servers) ? servers.map(String) : undefined;
+  const ssl = engine.ssl;
+  const sasl = engine.sasl;
+  return {
+    dataDir: typeof engine.data_dir === 'string' ? engine.data_dir : undefined,
+    inMemory,
+    bootstrapServers,
+    ssl: isObj(ssl)
+      ? {
+          caLocation: ssl.ca_location as string | undefined,
+          certificateLocation: ssl.certificate_location as string | undefined,
+          keyLocation: ssl.key_location as string | undefined,
+          rejectUnauthorized: ssl.reject_unauthorized as boolean | undefined,
+        }
+      : ssl === true || undefined,
+    sasl: isObj(sasl) ? (sasl as unknown as EngineSpec['sasl']) : undefined,
+  };
 }
 
 function checkTopics(topics: unknown, problems: Problems): Map<string, TopicSpec> {

@@ -28,6 +28,10 @@ export interface EngineSpec {
   /** The data directory from the file (as written: relative to the working directory); none means the CLI's `--data-dir`. */
   readonly dataDir?: string;
   readonly inMemory: boolean;
+  /** A remote cluster's bootstrap servers (`HOST:PORT`), with its TLS and SASL settings. */
+  readonly bootstrapServers?: readonly string[];
+  readonly ssl?: boolean | { readonly caLocation?: string; readonly certificateLocation?: string; readonly keyLocation?: string; readonly rejectUnauthorized?: boolean };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
 }
 
 export interface TopicSpec {

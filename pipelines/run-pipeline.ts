@@ -1,9 +1,10 @@
 /**
- * Runs a validated pipeline on an embedded engine:
+ * Runs a validated pipeline on an engine — embedded or a remote Kafka-compatible cluster, through
+ * the `Cluster` seam only:
  *
  * 1. builds the streams topology (importing custom modules) — before anything is opened, so a
  *    broken module changes nothing on disk;
- * 2. opens the data directory (or memory) and creates the declared topics and the sources' topics
+ * 2. opens the engine (`openCluster` with the file's `engine:` or the caller's override) and creates the declared topics and the sources' topics
  *    that are missing (existing topics are left as they are);
  * 3. starts the streams application (`applicationId` = the pipeline's name), then the sinks, then
  *    the sources (connector runtime) — those writing join tables first, until drained (bounded by
@@ -21,16 +22,18 @@
  *   const summary = await runPipeline(pipeline, { dataDir: './.sluice', untilIdle: true });
  *   console.log(`${summary.recordsIn} in, ${summary.recordsOut} out`);
  */
-import path from 'node:path';
-import { openCluster, startBroker, TopicExistsError, type Broker, type KafkaBroker, type StartBrokerOptions } from '../core/index.js';
+import { openCluster, startBroker, TopicExistsError, type Cluster, type KafkaBroker, type StartBrokerOptions } from '../core/index.js';
 import { ConnectorFailedError, createConnectRuntime, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
 import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../streams/index.js';
 import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 import type { Pipeline } from './pipeline.js';
+import { pipelineEngine, type EngineOverride } from './pipeline-engine.js';
 
 export interface RunPipelineOptions {
-  /** Data directory when the pipeline is not in memory (default `./.sluice`); the CLI passes engine.data_dir or --data-dir. */
+  /** Data directory when the file names no engine (default `./.sluice`); the CLI passes --data-dir. */
   dataDir?: string;
+  /** A remote cluster to run on whatever the file says (the CLI passes `-b`). */
+  bootstrapServers?: EngineOverride['bootstrapServers'];
   /** Return once every source is drained, every stream caught up and every sink flushed. */
   untilIdle?: boolean;
   /** With `untilIdle`: how long everything must stay idle (default 1000 ms). */
@@ -80,9 +83,7 @@ export interface PipelineRunSummary extends PipelineStatus {
 export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRunSummary> {
   const startedMs = performance.now();
   const topology = await buildTopology(pipeline, { importModule: options.importModule });
-  const cluster = pipeline.engine.inMemory
-    ? await openCluster({ inMemory: true, autoCreateTopics: false })
-    : await openCluster({ dataDir: path.resolve(options.dataDir ?? pipeline.engine.dataDir ?? '.sluice'), autoCreateTopics: false });
+  const cluster = await openCluster(pipelineEngine(pipeline.engine, { dataDir: options.dataDir, bootstrapServers: options.bootstrapServers }));
 
   let failure: Error | null = null;
   const stopping = new AbortController();
@@ -179,7 +180,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 }
 
 /** Creates the declared topics and the sources' topics that do not exist yet. */
-async function createTopics(cluster: Broker, pipeline: Pipeline): Promise<void> {
+async function createTopics(cluster: Cluster, pipeline: Pipeline): Promise<void> {
   const wanted = new Map<string, { partitions: number; config?: Record<string, unknown> }>();
   for (const t of pipeline.topics.values()) wanted.set(t.name, { partitions: t.partitions, config: t.config as Record<string, unknown> });
   for (const s of pipeline.sources) {

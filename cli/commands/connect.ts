@@ -14,7 +14,7 @@ import { addRestOptions, restServerOptions, type RestOptions } from '../connect-
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
-import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { openForWriting, engineLocation, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
@@ -101,8 +101,8 @@ export function registerConnectCommand(program: Command): void {
         process.stderr.write(`${files.length} config${files.length === 1 ? '' : 's'} valid\n`);
         return;
       }
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
-      await withLogging(options, () => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => withCluster(openForWriting(dataDir, { create: true }), async (cluster) => {
+      const engine = engineLocation(command);
+      await withLogging(options, () => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => withCluster(openForWriting(engine, { create: true }), async (cluster) => {
         let failure: { name: string; error: Error } | null = null;
         const stopping = new AbortController();
         const runtime = connectors.createConnectRuntime(cluster, {

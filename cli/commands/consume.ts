@@ -6,9 +6,9 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import type { Broker, Consumer, ConsumerRecord, TopicPartition } from '../../core/index.js';
+import type { Cluster, Consumer, ConsumerRecord, TopicPartition } from '../../core/index.js';
 import { nonNegativeInteger, positiveInteger, separator } from '../arguments.js';
-import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { openForReading, openForWriting, engineLocation, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { compileFormat, defaultFormatter, OutputChunk, type RecordFormatter } from '../format.js';
 import { loadCore, type Core } from '../load-core.js';
@@ -51,20 +51,20 @@ export function registerConsumeCommand(program: Command): void {
     .addHelpText('after', "\nExamples:\n  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'\n  $ sluice consume orders -G billing -o beginning -e")
     .action(async (topic: string, options: ConsumeOptions, command: Command) => {
       const formatter = options.format !== undefined ? compileFormat(options.format) : defaultFormatter(options.keySeparator);
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const engine = engineLocation(command);
       if (options.group !== undefined) {
         if (options.partition !== undefined) throw new UsageError('-G and -p exclude each other: a group assigns the partitions');
         if (options.offset.kind !== 'beginning' && options.offset.kind !== 'end') {
           throw new UsageError('with -G, -o takes beginning or end: where partitions without a committed offset start');
         }
-        await withCluster(openForWriting(dataDir), (cluster) => consumeInGroup(cluster, topic, options.group!, options, formatter));
+        await withCluster(openForWriting(engine), (cluster) => consumeInGroup(cluster, topic, options.group!, options, formatter));
         return;
       }
-      await withCluster(openForReading(dataDir), (cluster) => consume(cluster, topic, options, formatter));
+      await withCluster(openForReading(engine), (cluster) => consume(cluster, topic, options, formatter));
     });
 }
 
-async function consume(cluster: Broker, topic: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+async function consume(cluster: Cluster, topic: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
   const { ClosedError, createConsumer, UnknownPartitionError } = await loadCore();
   const count = await cluster.partitionCount(topic);
   if (options.partition !== undefined && options.partition >= count) throw new UnknownPartitionError(topic, options.partition, count);
@@ -77,7 +77,7 @@ async function consume(cluster: Broker, topic: string, options: ConsumeOptions, 
 }
 
 /** `consume -G`: a group member; commits what was written after each poll (at-least-once). */
-async function consumeInGroup(cluster: Broker, topic: string, groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
+async function consumeInGroup(cluster: Cluster, topic: string, groupId: string, options: ConsumeOptions, formatter: RecordFormatter): Promise<void> {
   const { ClosedError, createGroupConsumer } = await loadCore();
   await cluster.partitionCount(topic); // an unknown topic fails here, clearly
   const consumer = createGroupConsumer(cluster, {
@@ -173,7 +173,7 @@ async function pump(consumer: PumpSource, { topic, options, formatter, ClosedErr
 }
 
 /** Records between each partition's position and its end, summed. */
-async function lag(cluster: Broker, consumer: Pick<Consumer, 'position'>, assignment: readonly TopicPartition[]): Promise<number> {
+async function lag(cluster: Cluster, consumer: Pick<Consumer, 'position'>, assignment: readonly TopicPartition[]): Promise<number> {
   let total = 0;
   for (const tp of assignment) {
     const [position, end] = await Promise.all([consumer.position(tp), cluster.listOffset(tp.topic, tp.partition, 'latest')]);

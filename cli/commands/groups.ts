@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { Admin, OffsetResetTarget } from '../../core/index.js';
-import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { openForReading, openForWriting, engineLocation, withCluster } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { loadCore } from '../load-core.js';
 import { formatTable } from '../table.js';
@@ -21,7 +21,6 @@ interface ResetOptions {
   dryRun?: boolean;
 }
 
-const dataDirOf = (command: Command): string => resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
 
 async function admin(cluster: Parameters<Parameters<typeof withCluster>[1]>[0]): Promise<Admin> {
   const { createAdmin } = await loadCore();
@@ -39,7 +38,7 @@ export function registerGroupsCommand(program: Command): void {
     .description('group ids with their state (read-only)')
     .addHelpText('after', '\nExample:\n  $ sluice groups list')
     .action(async (_options: unknown, command: Command) => {
-      await withCluster(openForReading(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForReading(engineLocation(command)), async (cluster) => {
         const listing = await (await admin(cluster)).listGroups();
         const rows = listing.sort((a, b) => a.groupId.localeCompare(b.groupId)).map((g) => [g.groupId, g.state, g.protocolType || '-']);
         process.stdout.write(formatTable(['GROUP', 'STATE', 'PROTOCOL'], rows));
@@ -53,7 +52,7 @@ export function registerGroupsCommand(program: Command): void {
     .option('--json', 'print the description as JSON')
     .addHelpText('after', '\nExample:\n  $ sluice groups describe billing')
     .action(async (groupId: string, options: { json?: boolean }, command: Command) => {
-      await withCluster(openForReading(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForReading(engineLocation(command)), async (cluster) => {
         const { GroupIdNotFoundError } = await loadCore();
         const group = await (await admin(cluster)).describeGroup(groupId);
         if (group.state === 'Dead' && group.offsets.length === 0) throw new GroupIdNotFoundError(groupId);
@@ -83,7 +82,7 @@ export function registerGroupsCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ sluice groups reset-offsets billing --topic orders --to-datetime 2026-11-23T00:00:00Z')
     .action(async (groupId: string, options: ResetOptions, command: Command) => {
       const to = resetTarget(options);
-      await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForWriting(engineLocation(command)), async (cluster) => {
         const resets = await (await admin(cluster)).resetGroupOffsets(groupId, { topics: options.topic, to, dryRun: options.dryRun });
         const rows = resets.map((r) => [r.topic, String(r.partition), r.previousOffset === null ? '-' : String(r.previousOffset), String(r.newOffset)]);
         process.stdout.write(formatTable(['TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], rows));
@@ -97,7 +96,7 @@ export function registerGroupsCommand(program: Command): void {
     .argument('<group>', 'group id')
     .addHelpText('after', '\nExample:\n  $ sluice groups delete billing')
     .action(async (groupId: string, _options: unknown, command: Command) => {
-      await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForWriting(engineLocation(command)), async (cluster) => {
         await (await admin(cluster)).deleteGroups([groupId]);
         process.stderr.write(`deleted group ${groupId}\n`);
       });

@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import type { CompressionType, Producer, ProducerRecord } from '../../core/index.js';
 import { nonNegativeInteger, separator } from '../arguments.js';
-import { openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { openForWriting, engineLocation, withCluster } from '../data-dir.js';
 import { readLineBatches } from '../line-reader.js';
 import { loadCore } from '../load-core.js';
 import { formatCount, RateMeter, startStatusLine } from '../status-line.js';
@@ -36,9 +36,9 @@ export function registerProduceCommand(program: Command): void {
     )
     .addHelpText('after', '\nExample:\n  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :')
     .action(async (topic: string, options: ProduceOptions, command: Command) => {
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const engine = engineLocation(command);
       const { bytesSerde, createProducer, UnknownPartitionError } = await loadCore();
-      await withCluster(openForWriting(dataDir), async (cluster) => {
+      await withCluster(openForWriting(engine), async (cluster) => {
         const partitions = await cluster.partitionCount(topic); // UnknownTopicError before reading stdin
         if (options.partition !== undefined && options.partition >= partitions) throw new UnknownPartitionError(topic, options.partition, partitions);
         const producer = createProducer(cluster, {

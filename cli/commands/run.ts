@@ -15,7 +15,7 @@ import { nonNegativeInteger, positiveInteger } from '../arguments.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
-import { resolveDataDir } from '../data-dir.js';
+import { engineLocation, resolveDataDir, type EngineLocation } from '../data-dir.js';
 import { hostPort, type HostPort } from '../host-port.js';
 import { statusLines, summaryText } from '../status-text.js';
 import { LiveLines, Rates } from '../status-line.js';
@@ -66,7 +66,7 @@ export function registerRunCommand(program: Command): void {
         const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => {
           logger.info(`pipeline ${pipeline.name} starting`, { file, untilIdle: options.untilIdle === true });
           return runPipeline(pipeline, {
-            dataDir: resolveDataDir(pipeline.engine.dataDir ?? command.optsWithGlobals<{ dataDir: string }>().dataDir),
+            ...runEngine(pipeline.engine.dataDir, engineLocation(command)),
             untilIdle: options.untilIdle === true,
             idleMs: options.idleMs,
             signal: stopping.signal,
@@ -90,4 +90,10 @@ export function registerRunCommand(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** `-b` runs the pipeline on that cluster whatever its file says; else the file's data_dir comes before --data-dir. */
+function runEngine(fileDataDir: string | undefined, location: EngineLocation): { bootstrapServers?: readonly string[]; dataDir?: string } {
+  if ('bootstrapServers' in location) return { bootstrapServers: location.bootstrapServers };
+  return { dataDir: fileDataDir === undefined ? location.dataDir : resolveDataDir(fileDataDir) };
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { LogConfigInput, TopicDescription } from '../../core/index.js';
 import { keyValue, positiveInteger } from '../arguments.js';
-import { openForReading, openForWriting, resolveDataDir, withCluster } from '../data-dir.js';
+import { openForReading, openForWriting, engineLocation, withCluster } from '../data-dir.js';
 import { asUsage } from '../errors.js';
 import { loadCore } from '../load-core.js';
 import { formatTable } from '../table.js';
@@ -14,9 +14,6 @@ interface GlobalOptions {
   dataDir: string;
 }
 
-function dataDirOf(command: Command): string {
-  return resolveDataDir(command.optsWithGlobals<GlobalOptions>().dataDir);
-}
 
 export function registerTopicsCommand(program: Command): void {
   const topics = program
@@ -39,7 +36,7 @@ export function registerTopicsCommand(program: Command): void {
       const config = (options.config ?? {}) as LogConfigInput;
       asUsage(() => validateTopicName(name));
       asUsage(() => parseLogConfig(config));
-      await withCluster(openForWriting(dataDirOf(command), { create: true }), async (cluster) => {
+      await withCluster(openForWriting(engineLocation(command), { create: true }), async (cluster) => {
         try {
           const created = await createAdmin(cluster).createTopics([{ topic: name, numPartitions: options.partitions, configs: config }]);
           const n = created[0].partitions.length;
@@ -57,7 +54,7 @@ export function registerTopicsCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ sluice topics list --data-dir /var/lib/sluice')
     .action(async (options: { all?: boolean }, command: Command) => {
       const { createAdmin } = await loadCore();
-      await withCluster(openForReading(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForReading(engineLocation(command)), async (cluster) => {
         const names = await createAdmin(cluster).listTopics({ includeInternal: options.all === true });
         process.stdout.write(names.map((n) => `${n}\n`).join(''));
       });
@@ -71,7 +68,7 @@ export function registerTopicsCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ sluice topics describe orders')
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
       const { createAdmin } = await loadCore();
-      await withCluster(openForReading(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForReading(engineLocation(command)), async (cluster) => {
         const [description] = await createAdmin(cluster).describeTopics([name]);
         process.stdout.write(options.json ? `${JSON.stringify(description, null, 2)}\n` : describeText(description));
       });
@@ -84,7 +81,7 @@ export function registerTopicsCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ sluice topics delete orders')
     .action(async (name: string, _options: unknown, command: Command) => {
       const { createAdmin } = await loadCore();
-      await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForWriting(engineLocation(command)), async (cluster) => {
         await createAdmin(cluster).deleteTopics([name]);
         process.stdout.write(`deleted topic ${name}\n`);
       });
@@ -98,7 +95,7 @@ export function registerTopicsCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ sluice topics alter orders -p 16')
     .action(async (name: string, options: { partitions: number }, command: Command) => {
       const { createAdmin } = await loadCore();
-      await withCluster(openForWriting(dataDirOf(command)), async (cluster) => {
+      await withCluster(openForWriting(engineLocation(command)), async (cluster) => {
         await createAdmin(cluster).createPartitions(name, options.partitions);
         process.stdout.write(`topic ${name} now has ${options.partitions} partitions\n`);
       });
