@@ -109,7 +109,7 @@ export function engineSchema(): JsonSchema {
               ca_location: { type: 'string', minLength: 1, description: 'PEM file of the CA certificates to trust.' },
               certificate_location: { type: 'string', minLength: 1, description: "PEM file of this client's certificate (mutual TLS)." },
               key_location: { type: 'string', minLength: 1, description: "PEM file of this client's private key." },
-              reject_unauthorized: { type: 'boolean', default: true, description: 'Refuse brokers whose certificate does not verify.' },
+              reject_unauthorized: { type: 'boolean', description: 'Refuse brokers whose certificate does not verify (default true).' },
             },
           },
         ],

@@ -14,16 +14,17 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { createConsumer, jsonSerde, openCluster, stringSerde, type Cluster } from '../../core/index.js';
+import { createConsumer, jsonSerde, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
 import { tempDir } from '../helpers.js';
+import { sharedTestEngine } from '../test-engine.js';
 import { fullyCommitted, until } from './streams-helpers.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
 
-function startChild(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(engine: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, engine], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const started = new Promise<void>((resolve, reject) => {
@@ -53,15 +54,15 @@ async function drain(cluster: Cluster): Promise<StreamsApp> {
 
 describe('streams at-least-once with exact aggregates', () => {
   test('after SIGKILL at random moments and restarts, every count equals the count of the input (8 crashes)', async () => {
-    const dataDir = tempDir('sluice-streams-crash-');
+    const engine = await sharedTestEngine(tempDir('sluice-streams-crash-'));
     for (let trial = 0; trial < 8; trial++) {
-      const run = startChild(dataDir);
+      const run = startChild(engine.arg);
       await run.started;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
       run.child.kill('SIGKILL');
       expect(await run.exited).toBeNull();
     }
-    const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+    const cluster = await engine.open();
     try {
       const app = await drain(cluster);
       const expected = await countInput(cluster);
@@ -77,13 +78,13 @@ describe('streams at-least-once with exact aggregates', () => {
   }, 120_000);
 
   test('rewinding every committed offset to 0 (the worst crash: all changelogs written, no commit) changes no count', async () => {
-    const dataDir = tempDir('sluice-streams-rewind-');
-    const run = startChild(dataDir);
+    const engine = await sharedTestEngine(tempDir('sluice-streams-rewind-'));
+    const run = startChild(engine.arg);
     await run.started;
     await new Promise((r) => setTimeout(r, 300));
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-    const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+    const cluster = await engine.open();
     try {
       const first = await drain(cluster);
       const before = storeCounts(first);
@@ -104,13 +105,13 @@ describe('streams at-least-once with exact aggregates', () => {
   }, 60_000);
 
   test('SIGTERM: graceful shutdown drains and commits — the changelogged counts match the input up to the committed offsets', async () => {
-    const dataDir = tempDir('sluice-streams-sigterm-');
-    const run = startChild(dataDir);
+    const engine = await sharedTestEngine(tempDir('sluice-streams-sigterm-'));
+    const run = startChild(engine.arg);
     await run.started;
     await new Promise((r) => setTimeout(r, 300));
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-    const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+    const cluster = await engine.open();
     try {
       const committed = await cluster.fetchOffsets(APP_ID, [0, 1, 2].map((partition) => ({ topic: EVENTS, partition })));
       expect(committed).toHaveLength(3);
