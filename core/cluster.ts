@@ -264,8 +264,9 @@ export interface Cluster {
   /** Removes members from a group (a rebalance follows). @throws UnknownMemberIdError */
   leaveGroup(request: LeaveGroupRequest): Promise<void>;
   /**
-   * Stores committed offsets, all or none, fenced by the member's generation and assignment.
-   * @throws IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError, PartitionNotOwnedError,
+   * Stores committed offsets, all or none, fenced by the member's generation (Kafka's classic
+   * OffsetCommit: not by assignment).
+   * @throws IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError,
    *   RebalanceInProgressError, GroupNotEmptyError (a commit from outside a group that has members)
    */
   commitOffsets(request: OffsetCommitRequest): Promise<void>;

@@ -276,7 +276,7 @@ export class ConsumerCoordinator {
   /**
    * Commits for the current generation.
    * @throws IllegalGenerationError / UnknownMemberIdError (and marks the partitions lost),
-   *   RebalanceInProgressError when not in a stable generation, PartitionNotOwnedError, …
+   *   RebalanceInProgressError when not in a stable generation, …
    */
   async commit(offsets: readonly OffsetCommitEntry[]): Promise<void> {
     this.#assertOpen();
