@@ -207,12 +207,18 @@ export class RemoteCluster implements Cluster {
     return this.#net.retry(`Fetch from ${topic}-${partition}`, async (retrying) => {
       if (options.signal?.aborted) return empty();
       const leader = await this.#net.leader(topic, partition, retrying);
-      const send = (c: BrokerConnection): Promise<Message> => c.send(FetchApi, c.version(FetchApi, 12), body);
-      const request = maxWaitMs > 0 ? this.#net.exclusive(leader, send) : send(leader);
-      // An aborted long poll resolves empty at once; its late answer is dropped.
-      const r = options.signal ? await raceAbort(request, options.signal) : await request;
-      if (r === null) return empty();
-      const p = (r.responses as Message[])[0].partitions[0] as Message;
+      const send = (c: BrokerConnection, waitMs: number): Promise<Message> => c.send(FetchApi, c.version(FetchApi, 12), { ...body, maxWaitMs: waitMs });
+      // First without waiting, pipelined on the shared connection (data is usually there when a
+      // consumer is behind); only an empty answer turns into a long poll on a connection of its own.
+      let r: Message | null = await send(leader, 0);
+      let p = (r.responses as Message[])[0].partitions[0] as Message;
+      if (maxWaitMs > 0 && p.errorCode === 0 && ((p.records as Buffer | null)?.length ?? 0) === 0) {
+        const request = this.#net.exclusive(leader, (c) => send(c, maxWaitMs));
+        // An aborted long poll resolves empty at once; its late answer is dropped.
+        r = options.signal ? await raceAbort(request, options.signal) : await request;
+        if (r === null) return empty();
+        p = (r.responses as Message[])[0].partitions[0] as Message;
+      }
       if (p.errorCode === 1) {
         const [start, end] = await Promise.all([this.listOffset(topic, partition, 'earliest'), this.listOffset(topic, partition, 'latest')]);
         throw new OffsetOutOfRangeError(`offset ${offset} is outside ${topic}-${partition} [${start}, ${end}]`, topic, partition, offset, start, end);
