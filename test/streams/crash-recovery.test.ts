@@ -75,7 +75,7 @@ describe('streams at-least-once with exact aggregates', () => {
     } finally {
       await cluster.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   test('rewinding every committed offset to 0 (the worst crash: all changelogs written, no commit) changes no count', async () => {
     const engine = await sharedTestEngine(tempDir('sluice-streams-rewind-'));
