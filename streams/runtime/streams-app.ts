@@ -46,7 +46,6 @@ import {
   stringSerde,
   type Cluster,
   type GroupConsumer,
-  type IsolationLevel,
   type Producer,
   type Serde,
   type TopicPartition,
@@ -168,10 +167,6 @@ export class StreamsApp {
   }
 
   /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
-  get #isolationLevel(): IsolationLevel {
-    return this.#resolvedOptions.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted';
-  }
-
   async lag(): Promise<number> {
     let lag = 0;
     for (const n of (await this.lagByTopic()).values()) lag += n;
