@@ -19,7 +19,6 @@ import {
   decodeRequest,
   encodeResponse,
   ErrorCode,
-  KAFKA_APIS,
   readHeaderStart,
   sizePrefixed,
   supportsVersion,
@@ -28,7 +27,7 @@ import {
 } from '../protocol/kafka/index.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
-import { REQUEST_HANDLERS } from './request-handlers.js';
+import { REQUEST_HANDLERS, SERVED_APIS } from './request-handlers.js';
 
 export interface ConnectionOptions {
   cluster: Cluster;
@@ -48,7 +47,7 @@ const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 /** Every decoded request: `{ apiKey, api, apiVersion, clientId }` (free when nobody listens). */
 const requestChannel = channel('sluice:broker:request');
 
-const ADVERTISED = KAFKA_APIS.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
+const ADVERTISED = SERVED_APIS.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
 
 export class KafkaConnection {
   readonly #socket: Socket;
@@ -124,7 +123,7 @@ export class KafkaConnection {
       return;
     }
     const api = apiByKey(start.apiKey);
-    if (!api) {
+    if (!api || (api.key !== ApiVersionsApi.key && !REQUEST_HANDLERS.has(api.key))) {
       this.#fail(new InvalidRequestError(`unknown API key ${start.apiKey} (correlation id ${start.correlationId})`));
       return;
     }

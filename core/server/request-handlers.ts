@@ -1,5 +1,5 @@
 /** Which handler answers which API key. ApiVersions is answered by the connection itself. */
-import { AlterConfigsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SyncGroupApi } from '../protocol/kafka/index.js';
+import { AlterConfigsApi, ApiVersionsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, KAFKA_APIS, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SyncGroupApi, type KafkaApi } from '../protocol/kafka/index.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/config-handlers.js';
 import { handleFetch } from './handlers/fetch-handler.js';
 import { handleDeleteGroups, handleDescribeGroups, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './handlers/group-handlers.js';
@@ -34,3 +34,9 @@ export const REQUEST_HANDLERS: ReadonlyMap<number, RequestHandler> = new Map([
   [IncrementalAlterConfigsApi.key, handleIncrementalAlterConfigs],
   [DescribeClusterApi.key, handleDescribeCluster],
 ]);
+
+/**
+ * The APIs this broker serves and advertises in ApiVersions: those with a handler, and ApiVersions.
+ * The codec table (`KAFKA_APIS`) may hold more (a client of a remote cluster encodes them).
+ */
+export const SERVED_APIS: readonly KafkaApi[] = KAFKA_APIS.filter((api) => api.key === ApiVersionsApi.key || REQUEST_HANDLERS.has(api.key));
