@@ -1,0 +1,145 @@
+/**
+ * Kafka's transaction requests over `Cluster`'s transaction coordinator: InitProducerId (with a
+ * transactional id: the id's producer id with its epoch bumped, which fences older producers),
+ * AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit.
+ *
+ * Error codes as Kafka's broker answers them: an older epoch gets PRODUCER_FENCED, or
+ * INVALID_PRODUCER_EPOCH for a request version that predates KIP-588 (and always for
+ * TxnOffsetCommit, whose fencing Kafka reports from the offsets partition); a producer id that is
+ * not the transactional id's gets INVALID_PRODUCER_ID_MAPPING; a request out of turn (EndTxn with
+ * no transaction open, TxnOffsetCommit before AddOffsetsToTxn) INVALID_TXN_STATE. The coordinator
+ * answers EndTxn once every marker is written and serializes the requests of one transactional
+ * id, so the CONCURRENT_TRANSACTIONS that Kafka's asynchronous marker writes produce never occurs.
+ */
+import type { TopicPartition } from '../../cluster.js';
+import type { Message } from '../../protocol/kafka/index.js';
+import { ErrorCode, fencedForVersion, kafkaErrorCode } from '../../protocol/kafka/index.js';
+import type { RequestContext } from '../request-context.js';
+
+/** First versions whose responses may carry PRODUCER_FENCED (Kafka's request JSON comments). */
+const PRODUCER_FENCED_SINCE = { initProducerId: 4, addPartitionsToTxn: 2, addOffsetsToTxn: 2, endTxn: 2, never: Infinity } as const;
+
+const codeFor = (error: unknown, version: number, since: number): number => fencedForVersion(kafkaErrorCode(error), version, since);
+
+export async function handleInitProducerId(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  try {
+    const transactionalId = body.transactionalId as string | null;
+    const { producerId, producerEpoch } =
+      transactionalId === null ? await cluster.initProducerId() : await cluster.initProducerId({ transactionalId, transactionTimeoutMs: body.transactionTimeoutMs as number });
+    return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch };
+  } catch (error) {
+    return { throttleTimeMs: 0, errorCode: codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.initProducerId), producerId: -1, producerEpoch: -1 };
+  }
+}
+
+interface TopicPartitions {
+  name: string;
+  partitions: number[];
+}
+
+/**
+ * AddPartitionsToTxn: all or nothing. A partition of an unknown topic (or out of range) gets
+ * UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED, as in Kafka; otherwise
+ * every partition gets the coordinator's answer. v4+ (sent broker to broker in Kafka) carries
+ * several transactions; `verify_only` asks whether partitions are already in the transaction,
+ * which the Cluster seam cannot answer, so those get INVALID_TXN_STATE and nothing is added.
+ */
+export async function handleAddPartitionsToTxn(body: Message, context: RequestContext): Promise<Message> {
+  const version = context.header.apiVersion;
+  if (version <= 3) {
+    const results = await addPartitions(
+      { transactionalId: body.v3AndBelowTransactionalId, producerId: body.v3AndBelowProducerId, producerEpoch: body.v3AndBelowProducerEpoch },
+      body.v3AndBelowTopics as TopicPartitions[],
+      false,
+      context,
+    );
+    return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
+  }
+  const resultsByTransaction = [];
+  for (const t of body.transactions as Message[]) {
+    const topicResults = await addPartitions({ transactionalId: t.transactionalId, producerId: t.producerId, producerEpoch: t.producerEpoch }, t.topics as TopicPartitions[], t.verifyOnly === true, context);
+    resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults });
+  }
+  return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction };
+}
+
+async function addPartitions(
+  producer: { transactionalId: string; producerId: number; producerEpoch: number },
+  topics: TopicPartitions[],
+  verifyOnly: boolean,
+  { cluster, header }: RequestContext,
+): Promise<Message[]> {
+  /** Topic index → the partitions of it that do not exist. */
+  const unknown = new Map<number, Set<number>>();
+  for (const [i, t] of topics.entries()) {
+    let count = -1;
+    try {
+      count = await cluster.partitionCount(t.name);
+    } catch {
+      // Unknown topic: every partition of it is unknown.
+    }
+    const missing = t.partitions.filter((p) => p < 0 || p >= count);
+    if (missing.length > 0) unknown.set(i, new Set(missing));
+  }
+  let errorCode: number = ErrorCode.NONE;
+  if (verifyOnly) errorCode = ErrorCode.INVALID_TXN_STATE;
+  else if (unknown.size > 0) errorCode = ErrorCode.OPERATION_NOT_ATTEMPTED;
+  else {
+    const partitions: TopicPartition[] = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+    try {
+      await cluster.addPartitionsToTxn({ ...producer, partitions });
+    } catch (error) {
+      errorCode = codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.addPartitionsToTxn);
+    }
+  }
+  return topics.map((t, i) => ({
+    name: t.name,
+    resultsByPartition: t.partitions.map((p) => ({
+      partitionIndex: p,
+      partitionErrorCode: unknown.get(i)?.has(p) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errorCode,
+    })),
+  }));
+}
+
+export async function handleAddOffsetsToTxn(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  try {
+    await cluster.addOffsetsToTxn({ transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, groupId: body.groupId });
+    return { throttleTimeMs: 0, errorCode: 0 };
+  } catch (error) {
+    return { throttleTimeMs: 0, errorCode: codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.addOffsetsToTxn) };
+  }
+}
+
+export async function handleEndTxn(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  try {
+    await cluster.endTxn({ transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, committed: body.committed });
+    return { throttleTimeMs: 0, errorCode: 0 };
+  } catch (error) {
+    return { throttleTimeMs: 0, errorCode: codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.endTxn) };
+  }
+}
+
+/** TxnOffsetCommit: all or none, as OffsetCommit, so every partition gets the same answer. */
+export async function handleTxnOffsetCommit(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  let errorCode = 0;
+  try {
+    await cluster.txnOffsetCommit({
+      transactionalId: body.transactionalId,
+      producerId: body.producerId,
+      producerEpoch: body.producerEpoch,
+      groupId: body.groupId,
+      generationId: body.generationId,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId ?? null,
+      offsets: (body.topics as Message[]).flatMap((t) =>
+        (t.partitions as Message[]).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata ?? '' })),
+      ),
+    });
+  } catch (error) {
+    errorCode = codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.never);
+  }
+  return {
+    throttleTimeMs: 0,
+    topics: (body.topics as Message[]).map((t) => ({ name: t.name, partitions: (t.partitions as Message[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
