@@ -1,6 +1,7 @@
 /**
  * Kafka's transaction requests over `Cluster`'s transaction coordinator: InitProducerId (with a
- * transactional id: the id's producer id with its epoch bumped, which fences older producers),
+ * transactional id: the id's producer id with its epoch bumped, which fences older producers; from
+ * v3 a caller that names an id and epoch other than the current ones is itself fenced, KIP-360),
  * AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit.
  *
  * Error codes as Kafka's broker answers them: an older epoch gets PRODUCER_FENCED, or
@@ -24,8 +25,12 @@ const codeFor = (error: unknown, version: number, since: number): number => fenc
 export async function handleInitProducerId(body: Message, { cluster, header }: RequestContext): Promise<Message> {
   try {
     const transactionalId = body.transactionalId as string | null;
+    // v3+ carries the caller's id and epoch (KIP-360); -1 on a first start.
+    const expected = (body.producerId as number) >= 0 ? { producerId: body.producerId as number, producerEpoch: body.producerEpoch as number } : undefined;
     const { producerId, producerEpoch } =
-      transactionalId === null ? await cluster.initProducerId() : await cluster.initProducerId({ transactionalId, transactionTimeoutMs: body.transactionTimeoutMs as number });
+      transactionalId === null
+        ? await cluster.initProducerId()
+        : await cluster.initProducerId({ transactionalId, transactionTimeoutMs: body.transactionTimeoutMs as number, expected });
     return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch };
   } catch (error) {
     return { throttleTimeMs: 0, errorCode: codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.initProducerId), producerId: -1, producerEpoch: -1 };

@@ -129,6 +129,20 @@ describe('broker transaction requests', () => {
     expect(partitionCodes(await addPartitions(client, 'tx-a', current, [{ name: 't', partitions: [0] }]))).toEqual([0]);
   });
 
+  it('InitProducerId v3+ with the caller\'s id and epoch (KIP-360): the current ones bump, stale ones are fenced and change nothing', async ({ onTestFinished }) => {
+    const { client } = await setup(onTestFinished);
+    const first = await initTxn(client, 'tx-k');
+    const second = await initTxn(client, 'tx-k');
+    const bumped = await client.send(InitProducerIdApi, 4, { transactionalId: 'tx-k', transactionTimeoutMs: 60_000, ...second });
+    expect(bumped).toMatchObject({ errorCode: 0, producerId: second.producerId, producerEpoch: second.producerEpoch + 1 });
+    // A zombie holding an older epoch may not take the id back.
+    expect(await client.send(InitProducerIdApi, 4, { transactionalId: 'tx-k', transactionTimeoutMs: 60_000, ...first })).toMatchObject({ errorCode: ErrorCode.PRODUCER_FENCED, producerId: -1 });
+    expect(await client.send(InitProducerIdApi, 3, { transactionalId: 'tx-k', transactionTimeoutMs: 60_000, ...first })).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    // The live producer still holds the current epoch.
+    const current = { producerId: bumped.producerId, producerEpoch: bumped.producerEpoch };
+    expect(partitionCodes(await addPartitions(client, 'tx-k', current, [{ name: 't', partitions: [0] }]))).toEqual([0]);
+  });
+
   it('a fenced producer\'s transactional produce gets INVALID_PRODUCER_EPOCH and writes nothing', async ({ onTestFinished }) => {
     const { client } = await setup(onTestFinished);
     const old = await initTxn(client, 'tx-z');
