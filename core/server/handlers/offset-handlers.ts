@@ -5,31 +5,42 @@
  * and from v8 answers several groups at once. With require_stable (v7+, KIP-447) a partition whose
  * offset a transaction has pending gets UNSTABLE_OFFSET_COMMIT, which the client retries.
  */
-import type { TopicPartition } from '../../cluster.js';
+import type { OffsetCommitEntry, TopicPartition } from '../../cluster.js';
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, kafkaErrorCode } from '../../protocol/kafka/index.js';
 import { UnstableOffsetCommitError } from '../../errors.js';
 import type { RequestContext } from '../request-context.js';
 
-export async function handleOffsetCommit(body: Message, { cluster }: RequestContext): Promise<Message> {
+export function handleOffsetCommit(body: Message, { cluster }: RequestContext): Promise<Message> {
+  return answerCommit(body.topics as Message[], (offsets) =>
+    cluster.commitOffsets({ groupId: body.groupId, generationId: body.generationIdOrMemberEpoch, memberId: body.memberId, groupInstanceId: body.groupInstanceId ?? null, offsets }),
+  );
+}
+
+/**
+ * Answers an all-or-none commit (OffsetCommit, TxnOffsetCommit): `commit` gets the request's
+ * offsets, and every partition gets its outcome as a Kafka error code (`codeOf` for a failure).
+ */
+export async function answerCommit(topics: Message[], commit: (offsets: OffsetCommitEntry[]) => Promise<void>, codeOf: (error: unknown) => number = kafkaErrorCode): Promise<Message> {
   let errorCode = 0;
   try {
-    await cluster.commitOffsets({
-      groupId: body.groupId,
-      generationId: body.generationIdOrMemberEpoch,
-      memberId: body.memberId,
-      groupInstanceId: body.groupInstanceId ?? null,
-      offsets: (body.topics as Message[]).flatMap((t) =>
-        (t.partitions as Message[]).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata ?? '' })),
-      ),
-    });
+    await commit(commitEntries(topics));
   } catch (error) {
-    errorCode = kafkaErrorCode(error);
+    errorCode = codeOf(error);
   }
-  return {
-    throttleTimeMs: 0,
-    topics: (body.topics as Message[]).map((t) => ({ name: t.name, partitions: (t.partitions as Message[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-  };
+  return { throttleTimeMs: 0, topics: commitResults(topics, errorCode) };
+}
+
+/** The offsets of an OffsetCommit or TxnOffsetCommit request's topics (same grammar). */
+function commitEntries(topics: Message[]): OffsetCommitEntry[] {
+  return topics.flatMap((t) =>
+    (t.partitions as Message[]).map((p) => ({ topic: t.name as string, partition: p.partitionIndex as number, offset: p.committedOffset as number, metadata: (p.committedMetadata as string | null) ?? '' })),
+  );
+}
+
+/** The response topics of an all-or-none commit: every partition gets `errorCode`. */
+function commitResults(topics: Message[], errorCode: number): Message[] {
+  return topics.map((t) => ({ name: t.name, partitions: (t.partitions as Message[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
 }
 
 export async function handleOffsetFetch(body: Message, context: RequestContext): Promise<Message> {

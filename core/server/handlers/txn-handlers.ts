@@ -16,6 +16,7 @@ import type { TopicPartition } from '../../cluster.js';
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, fencedForVersion, kafkaErrorCode } from '../../protocol/kafka/index.js';
 import type { RequestContext } from '../request-context.js';
+import { answerCommit } from './offset-handlers.js';
 
 /** First versions whose responses may carry PRODUCER_FENCED (Kafka's request JSON comments). */
 const PRODUCER_FENCED_SINCE = { initProducerId: 4, addPartitionsToTxn: 2, addOffsetsToTxn: 2, endTxn: 2, never: Infinity } as const;
@@ -106,45 +107,32 @@ async function addPartitions(
   }));
 }
 
-export async function handleAddOffsetsToTxn(body: Message, { cluster, header }: RequestContext): Promise<Message> {
-  try {
-    await cluster.addOffsetsToTxn({ transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, groupId: body.groupId });
-    return { throttleTimeMs: 0, errorCode: 0 };
-  } catch (error) {
-    return { throttleTimeMs: 0, errorCode: codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.addOffsetsToTxn) };
-  }
+export function handleAddOffsetsToTxn(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  const request = { transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, groupId: body.groupId };
+  return answer(() => cluster.addOffsetsToTxn(request), header.apiVersion, PRODUCER_FENCED_SINCE.addOffsetsToTxn);
 }
 
-export async function handleEndTxn(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+export function handleEndTxn(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  const request = { transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, committed: body.committed };
+  return answer(() => cluster.endTxn(request), header.apiVersion, PRODUCER_FENCED_SINCE.endTxn);
+}
+
+/** A response that is only an error code (AddOffsetsToTxn, EndTxn): `run`'s failure as Kafka's code. */
+async function answer(run: () => Promise<void>, version: number, producerFencedSince: number): Promise<Message> {
   try {
-    await cluster.endTxn({ transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, committed: body.committed });
+    await run();
     return { throttleTimeMs: 0, errorCode: 0 };
   } catch (error) {
-    return { throttleTimeMs: 0, errorCode: codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.endTxn) };
+    return { throttleTimeMs: 0, errorCode: codeFor(error, version, producerFencedSince) };
   }
 }
 
 /** TxnOffsetCommit: all or none, as OffsetCommit, so every partition gets the same answer. */
-export async function handleTxnOffsetCommit(body: Message, { cluster, header }: RequestContext): Promise<Message> {
-  let errorCode = 0;
-  try {
-    await cluster.txnOffsetCommit({
-      transactionalId: body.transactionalId,
-      producerId: body.producerId,
-      producerEpoch: body.producerEpoch,
-      groupId: body.groupId,
-      generationId: body.generationId,
-      memberId: body.memberId,
-      groupInstanceId: body.groupInstanceId ?? null,
-      offsets: (body.topics as Message[]).flatMap((t) =>
-        (t.partitions as Message[]).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata ?? '' })),
-      ),
-    });
-  } catch (error) {
-    errorCode = codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.never);
-  }
-  return {
-    throttleTimeMs: 0,
-    topics: (body.topics as Message[]).map((t) => ({ name: t.name, partitions: (t.partitions as Message[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-  };
+export function handleTxnOffsetCommit(body: Message, { cluster, header }: RequestContext): Promise<Message> {
+  const { transactionalId, producerId, producerEpoch, groupId, generationId, memberId } = body;
+  return answerCommit(
+    body.topics as Message[],
+    (offsets) => cluster.txnOffsetCommit({ transactionalId, producerId, producerEpoch, groupId, generationId, memberId, groupInstanceId: body.groupInstanceId ?? null, offsets }),
+    (error) => codeFor(error, header.apiVersion, PRODUCER_FENCED_SINCE.never),
+  );
 }

@@ -13,6 +13,17 @@ const kafkajs = (bootstrap: string) =>
 
 type OnFinished = (fn: () => void | Promise<void>) => void;
 
+/** A broker child process with `topics` created, a kafkajs client for it and a connected admin. */
+async function brokerWithTopics(onTestFinished: OnFinished, topics: { topic: string; numPartitions: number }[]) {
+  const broker = await startBrokerProcess(onTestFinished);
+  const kafka = kafkajs(broker.bootstrap);
+  const admin = kafka.admin();
+  await admin.connect();
+  onTestFinished(() => admin.disconnect());
+  await admin.createTopics({ topics });
+  return { broker, kafka, admin };
+}
+
 async function transactionalProducer(kafka: Kafka, transactionalId: string, onTestFinished: OnFinished): Promise<Producer> {
   const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -47,12 +58,7 @@ async function kafkajsValues(kafka: Kafka, topic: string, count: number, readUnc
 
 describe('sluice broker transactions with real Kafka clients', () => {
   it('kafkajs transactions: a read_committed consumer sees only committed records, read_uncommitted sees both', async ({ onTestFinished }) => {
-    const broker = await startBrokerProcess(onTestFinished);
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    await admin.connect();
-    onTestFinished(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: 'payments', numPartitions: 1 }] });
+    const { kafka, admin } = await brokerWithTopics(onTestFinished, [{ topic: 'payments', numPartitions: 1 }]);
     const producer = await transactionalProducer(kafka, 'payments-tx', onTestFinished);
 
     const committed = await producer.transaction();
@@ -73,12 +79,7 @@ describe('sluice broker transactions with real Kafka clients', () => {
   });
 
   it("kafkajs sendOffsets: the group's committed offset appears only once the transaction commits", async ({ onTestFinished }) => {
-    const broker = await startBrokerProcess(onTestFinished);
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    await admin.connect();
-    onTestFinished(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: 'in', numPartitions: 2 }, { topic: 'out', numPartitions: 1 }] });
+    const { kafka, admin } = await brokerWithTopics(onTestFinished, [{ topic: 'in', numPartitions: 2 }, { topic: 'out', numPartitions: 1 }]);
     const producer = await transactionalProducer(kafka, 'copier-tx', onTestFinished);
     const committedOffsets = async () => (await admin.fetchOffsets({ groupId: 'copier', topics: ['in'] }))[0].partitions.map((p) => [p.partition, p.offset]).sort();
 
@@ -106,12 +107,7 @@ describe('sluice broker transactions with real Kafka clients', () => {
   });
 
   it('zombie fencing: a second kafkajs producer with the same transactional.id fences the first, whose records never become visible', async ({ onTestFinished }) => {
-    const broker = await startBrokerProcess(onTestFinished);
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    await admin.connect();
-    onTestFinished(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: 'ledger', numPartitions: 1 }] });
+    const { broker, kafka } = await brokerWithTopics(onTestFinished, [{ topic: 'ledger', numPartitions: 1 }]);
 
     const zombie = await transactionalProducer(kafka, 'ledger-tx', onTestFinished);
     const zombieTxn = await zombie.transaction();

@@ -4,7 +4,6 @@
  * Fetch (last stable offset, aborted transactions, its long poll), ListOffsets by isolation level,
  * TxnOffsetCommit visible only after commit, and ApiVersions/FindCoordinator advertising them.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import {
   AddOffsetsToTxnApi,
@@ -24,7 +23,7 @@ import {
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { startBroker } from '../../../core/index.js';
 import { testCluster } from '../../helpers.js';
-import { KafkaTestClient } from './kafka-test-client.js';
+import { KafkaTestClient, requestReceived } from './kafka-test-client.js';
 
 async function setup(onTestFinished: (fn: () => Promise<void> | void) => void) {
   const cluster = await testCluster({ inMemory: true });
@@ -196,14 +195,7 @@ describe('broker transaction requests', () => {
     expect(await listLatest(client, 1)).toBe(1);
 
     // A read_committed long poll from the LSO answers when the transaction commits, not at the open transaction's appends.
-    const received = new Promise<void>((resolve) => {
-      const onRequest = (m: unknown): void => {
-        if ((m as { api: string }).api !== 'Fetch') return;
-        unsubscribe('sluice:broker:request', onRequest);
-        resolve();
-      };
-      subscribe('sluice:broker:request', onRequest);
-    });
+    const received = requestReceived('Fetch');
     let answered = false;
     const poll = client.send(FetchApi, 12, {
       replicaId: -1,
