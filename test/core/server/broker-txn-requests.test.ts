@@ -52,9 +52,12 @@ const addPartitions = (client: KafkaTestClient, transactionalId: string, p: Prod
 const partitionCodes = (r: Message): number[] => (r.resultsByTopicV3AndBelow as Message[]).flatMap((t) => (t.resultsByPartition as Message[]).map((x) => x.partitionErrorCode as number));
 
 let sequence = 0;
+/** Transactional records' timestamp, after the plain records' (PLAIN_TIMESTAMP). */
+const TXN_TIMESTAMP = 1_700_000_002_000;
+const PLAIN_TIMESTAMP = 1_700_000_001_000;
 async function produceTxn(client: KafkaTestClient, transactionalId: string, p: Producer, partition: number, values: string[]): Promise<Message> {
   const records = encodeRecordBatch(
-    values.map((value) => ({ value })),
+    values.map((value) => ({ value, timestamp: TXN_TIMESTAMP })),
     { producer: { ...p, baseSequence: sequence }, transactional: true },
   );
   sequence += values.length;
@@ -77,8 +80,9 @@ const fetchPartition = async (client: KafkaTestClient, isolationLevel: 0 | 1, ma
   return r.responses[0].partitions[0];
 };
 
-const listLatest = async (client: KafkaTestClient, isolationLevel: 0 | 1): Promise<number> => {
-  const r = await client.send(ListOffsetsApi, 6, { replicaId: -1, isolationLevel, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1 }] }] });
+/** ListOffsets for partition 0: "latest" (-1) by default, or the first offset at or after `timestamp`. */
+const listLatest = async (client: KafkaTestClient, isolationLevel: 0 | 1, timestamp = -1): Promise<number> => {
+  const r = await client.send(ListOffsetsApi, 6, { replicaId: -1, isolationLevel, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp }] }] });
   return r.topics[0].partitions[0].offset;
 };
 
@@ -181,7 +185,7 @@ describe('broker transaction requests', () => {
 
   it('read_committed Fetch and ListOffsets stop at the last stable offset, then see the commit; the long poll waits for it', async ({ onTestFinished }) => {
     const { client, cluster } = await setup(onTestFinished);
-    await cluster.produce('t', 0, encodeRecordBatch([{ value: 'plain' }]));
+    await cluster.produce('t', 0, encodeRecordBatch([{ value: 'plain', timestamp: PLAIN_TIMESTAMP }]));
     const p = await initTxn(client, 'tx-r');
     expect(partitionCodes(await addPartitions(client, 'tx-r', p, [{ name: 't', partitions: [0] }]))).toEqual([0]);
     expect((await produceTxn(client, 'tx-r', p, 0, ['a', 'b'])).errorCode).toBe(0);
@@ -193,6 +197,10 @@ describe('broker transaction requests', () => {
     expect((committedView.records as Buffer).length).toBeLessThan((uncommitted.records as Buffer).length);
     expect(await listLatest(client, 0)).toBe(3);
     expect(await listLatest(client, 1)).toBe(1);
+    // By timestamp: the open transaction's first record, or none below the LSO (Kafka answers -1).
+    expect(await listLatest(client, 0, TXN_TIMESTAMP)).toBe(1);
+    expect(await listLatest(client, 1, TXN_TIMESTAMP)).toBe(-1);
+    expect(await listLatest(client, 1, PLAIN_TIMESTAMP)).toBe(0);
 
     // A read_committed long poll from the LSO answers when the transaction commits, not at the open transaction's appends.
     const received = requestReceived('Fetch');
