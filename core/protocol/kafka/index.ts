@@ -16,7 +16,7 @@ export {
   type RequestHeader,
 } from './kafka-api.js';
 export { apiByKey, KAFKA_APIS } from './kafka-apis.js';
-export { ErrorCode, kafkaErrorCode, kafkaErrorMessage } from './error-codes.js';
+export { ErrorCode, fencedForVersion, kafkaErrorCode, kafkaErrorMessage } from './error-codes.js';
 export { AddOffsetsToTxnApi } from './apis/add-offsets-to-txn.js';
 export { AddPartitionsToTxnApi } from './apis/add-partitions-to-txn.js';
 export { AlterConfigsApi } from './apis/alter-configs.js';
