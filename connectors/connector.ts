@@ -160,6 +160,12 @@ export interface SourceContext {
    * `connect` log a warning with the count (at most once a second per connector).
    */
   dropped?(count: number, reason: string): void;
+  /**
+   * A batch run (`sluice run --until-idle`): read what the source holds now, to its end — a file
+   * source reads the files that match at start and does not watch for more — and report the end
+   * through `SourceTask.drained`.
+   */
+  readonly batch?: boolean;
 }
 
 /**
@@ -196,6 +202,14 @@ export interface SourceTask {
    * identity); the runtime names a failing record `<name>:<line>`. Default: the partition itself.
    */
   describePartition?(sourcePartition: string): string | undefined;
+  /**
+   * Optional, for batch runs (`SourceContext.batch`): whether the input has ended — everything the
+   * source will ever return was returned. Asked after a poll that returned `[]`; once it says
+   * `true`, `poll` is not called again and the source reports itself drained (its status'
+   * `drained`), which ends a batch run without waiting for an idle period. A source without it
+   * (a subscription) is idle, never drained.
+   */
+  drained?(): boolean;
   /** Releases resources (watchers, connections). Not called concurrently with `poll`. */
   stop(): Promise<void>;
 }

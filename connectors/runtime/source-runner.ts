@@ -43,6 +43,8 @@ export interface SourceRunnerOptions {
   status: StatusTracker;
   /** Called once when the connector fails (after it was cleaned up). */
   onFailed: (error: Error) => void;
+  /** A batch run: the task reads what its source holds now and may report it drained (`SourceContext.batch`). */
+  batch?: boolean;
 }
 
 interface Prepared {
@@ -106,7 +108,9 @@ export class SourceRunner {
       const positions = offsets.positionsOf(config.name);
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
       const dropped = (count: number, reason: string): void => this.#o.status.dropped(count, reason);
-      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped });
+      const batch = this.#o.batch === true;
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped, batch });
+      if (batch && this.#task.drained) this.#o.status.canDrain();
     } catch (error) {
       await this.#cleanUp();
       throw error;
@@ -158,6 +162,10 @@ export class SourceRunner {
         status.recovered();
         if (records.length === 0) {
           this.#lastPollEmpty = true;
+          if (this.#o.batch && this.#task!.drained?.() === true) {
+            await this.#drained(signal);
+            break;
+          }
           if (this.#inFlight === 0) status.setIdle(true);
           continue;
         }
@@ -287,6 +295,17 @@ export class SourceRunner {
     if (!dlq) return this.#skipped.add(stage, className, error);
     const failed: FailedRecord = { stage, className, error, key, value, headers: r.headers, timestamp: r.timestamp, source: { partition: r.sourcePartition, offset: r.sourceOffset } };
     prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
+  }
+
+  /**
+   * The input ended: once every batch is written and acknowledged the source reports itself
+   * drained, then stays running without polling until it is stopped.
+   */
+  async #drained(signal: AbortSignal): Promise<void> {
+    await this.#acks;
+    if (this.#failure) return;
+    this.#o.status.setDrained();
+    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   }
 
   #where(r: SourceRecord): string {
