@@ -206,7 +206,7 @@ function credentialsText(config: NatsConnectionConfig): string {
 }
 
 /** Seconds with one decimal: "1.2 s". */
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
