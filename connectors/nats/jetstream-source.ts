@@ -368,6 +368,11 @@ export class JetStreamSourceTask implements SourceTask {
     if (messages) await withTimeout(messages.close(), 2000).catch(() => {});
   }
 
+  /** Ends the runtime's retry wait when the NATS connection is back (see `SourceTask.reconnected`). */
+  reconnected(since: number, signal: AbortSignal): Promise<void> {
+    return this.#link?.reconnected(since, signal) ?? Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#wait.wake();
