@@ -3,13 +3,16 @@
  * stays up (issue 22, point 3): a leader stepdown, then the leader's node SIGKILLed. The pull
  * requests die with the old leader; two missed idle heartbeats (`jetstream.idle.heartbeat.ms`,
  * 1 s) notice it, so output stalls at most 5 s (it used to be 40–45 s), the stall is logged, and
- * every message stored is handed to the log exactly once.
+ * every message stored is handed to the log exactly once. And `jetstream-sink` when the stream's
+ * leader node is SIGKILLed: it re-sends after the new leader's election advisory instead of
+ * waiting out its 10 s publish timeout.
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
-import { ConfigValidator, createRegistry, type SourceRecord } from '../../../connectors/index.js';
-import type { JetStreamSourceTask } from '../../../connectors/nats/index.js';
+import { ConfigValidator, createRegistry, type SinkRecord, type SourceRecord } from '../../../connectors/index.js';
+import type { JetStreamSinkTask, JetStreamSourceTask } from '../../../connectors/nats/index.js';
+import { isRetriable } from '../../../connectors/retry-policy.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { describeWithNats, eventually } from './nats-test-helpers.js';
 
@@ -154,5 +157,75 @@ describeWithNats('jetstream-source when the consumer leader moves (3-node R3 clu
     expect(new Set(result.received).size).toBe(result.received.length);
     expect([...result.received].sort()).toEqual([...result.stored].sort());
     expect(result.warnings.length).toBeGreaterThan(0);
+  });
+});
+
+describeWithNats('jetstream-sink when the stream leader moves (3-node R3 cluster)', () => {
+  test('the stream leader\'s node SIGKILLed: the sink re-sends once a new leader is elected, not after its 10 s publish timeout; every record stored once', async () => {
+    const { nc, jsm } = await client();
+    await eventually('the R3 stream', async () => jsm.streams.add({ name: 'SINK', subjects: ['sink.>'], num_replicas: 3 }).then(() => true, () => false), 30_000);
+    const probe = await jetstreamManager(nc, { timeout: 500 });
+    const streamLeader = async (): Promise<string> => {
+      let leader: string | undefined;
+      await eventually('a stream leader', async () => {
+        leader = await probe.streams.info('SINK').then((si) => si.cluster?.leader, () => undefined);
+        return typeof leader === 'string' && leader.length > 0;
+      }, 30_000);
+      return leader!;
+    };
+    const valid = validator.validate({ name: 'out', connector: 'jetstream-sink', topics: 't', 'nats.servers': nats.servers, 'nats.subject': 'sink.x', 'nats.reconnect.wait.ms': 100 });
+    expect(valid['jetstream.publish.timeout.ms']).toBe(10_000);
+    const task = createRegistry().get('jetstream-sink')!.createTask(valid as never) as JetStreamSinkTask;
+    const controller = new AbortController();
+    await task.start({ name: 'out', signal: controller.signal });
+    let offset = 0;
+    const batch = (): SinkRecord[] => Array.from({ length: 50 }, () => ({ topic: 't', partition: 0, offset: offset++, timestamp: Date.now(), key: null, value: Buffer.from(`r-${offset}`), headers: [] }));
+    /** Puts a batch as the runtime would: the same batch again after a retriable failure. */
+    const putUntilStored = async (records: SinkRecord[]): Promise<number> => {
+      for (;;) {
+        try {
+          await task.put(records, controller.signal);
+          return Date.now();
+        } catch (error) {
+          if (!isRetriable(error)) throw error;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    try {
+      for (let i = 0; i < 10; i++) await putUntilStored(batch());
+      const victim = await streamLeader();
+      // The new leader's election advisory times the election exactly.
+      let electedAt = 0;
+      nc.subscribe('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.SINK', { callback: () => void (electedAt ||= Date.now()) });
+      await nc.flush();
+      let killed = false;
+      let killedAt = 0;
+      const killing = (async () => {
+        await nats.nodes.find((n) => n.name === victim)!.kill();
+        killedAt = Date.now();
+        killed = true;
+      })();
+      // Keep putting while the leader dies; the first batch that spans the kill is the one timed.
+      let resumedAt = 0;
+      while (!killed || resumedAt === 0) {
+        const startedBeforeKill = !killed;
+        const doneAt = await putUntilStored(batch());
+        if (!startedBeforeKill) resumedAt = doneAt;
+      }
+      await killing;
+      await eventually('the election advisory', () => electedAt > 0, 30_000);
+      for (let i = 0; i < 5; i++) await putUntilStored(batch());
+      console.log(`sink: stream leader ${victim} killed; puts resumed ${resumedAt - killedAt} ms after the kill, ${resumedAt - electedAt} ms after the new leader's election (${electedAt - killedAt} ms after the kill)`);
+      // 1 s without acks after the election, then the re-sent batch; the publish timeout is 10 s.
+      expect(resumedAt - electedAt).toBeLessThanOrEqual(3000);
+      let stored = 0;
+      await eventually(() => `every record stored once (${stored} of ${offset})`, async () => (stored = (await jsm.streams.info('SINK')).state.messages) === offset, 30_000);
+      expect((await jsm.streams.info('SINK')).state.messages).toBe(offset);
+    } finally {
+      controller.abort();
+      await task.stop();
+      await nats.nodes.find((n) => !n.running)?.start();
+    }
   });
 });
