@@ -56,10 +56,27 @@ const LEADER_ELECTED = '$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*';
 const RETRIABLE_ERR_CODES = new Set([10008 /* temporarily unavailable */, 10009 /* not leader */, 10023 /* insufficient resources */, 10039 /* not enabled for account */]);
 
 export class PubAckError extends Error {
-  constructor(message: string, readonly code: number, readonly errCode: number) {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly errCode: number,
+    /** The stream that refused it, when the PubAck names one. */
+    readonly stream?: string,
+    /** JetStream's own description of the error. */
+    readonly description?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
+}
+
+/** JetStream's "store failed" error, whose descriptions below mean a stream full with `discard: new`. */
+const STORE_FAILED = 10077;
+const FULL = /^maximum (messages|bytes|messages per subject) exceeded/;
+
+/** True when `error` is a refusal by a stream full with `discard: new`: room may come. */
+export function isStreamFull(error: unknown): error is PubAckError & { stream: string; description: string } {
+  return error instanceof PubAckError && error.errCode === STORE_FAILED && error.stream !== undefined && FULL.test(error.description ?? '');
 }
 
 export class PubAckPipeline {
@@ -242,7 +259,9 @@ function parseAck(data: Uint8Array, headers: MsgHdrs | undefined): PublishOutcom
   }
   if (ack.error) {
     const errCode = ack.error.err_code ?? 0;
-    return { ok: false, retriable: RETRIABLE_ERR_CODES.has(errCode), error: new PubAckError(`JetStream rejected the message: ${ack.error.description ?? 'error'} (${ack.error.code ?? '?'}/${errCode})`, ack.error.code ?? 0, errCode) };
+    const description = ack.error.description ?? 'error';
+    const error = new PubAckError(`JetStream rejected the message: ${description} (${ack.error.code ?? '?'}/${errCode})`, ack.error.code ?? 0, errCode, ack.stream, description);
+    return { ok: false, retriable: RETRIABLE_ERR_CODES.has(errCode), error };
   }
   return OK_ACK(ack.duplicate === true);
 }
