@@ -210,6 +210,14 @@ export interface SourceTask {
    * (a subscription) is idle, never drained.
    */
   drained?(): boolean;
+  /**
+   * Optional: resolves once the connection to the outside system was established again after
+   * `since` (a `Date.now()` time) — at once if that happened already; otherwise not before,
+   * until `signal` aborts (then it may resolve or reject). The runtime's retry wait after a
+   * retriable failure ends on it, so work resumes when the system is back rather than after the
+   * rest of the backoff (up to `errors.retry.delay.max.ms`).
+   */
+  reconnected?(since: number, signal: AbortSignal): Promise<void>;
   /** Releases resources (watchers, connections). Not called concurrently with `poll`. */
   stop(): Promise<void>;
 }
@@ -258,6 +266,8 @@ export interface SinkTask {
    *   error fails the connector, and nothing of the batch is committed.
    */
   put(records: readonly SinkRecord[], signal: AbortSignal): Promise<void>;
+  /** Optional: see `SourceTask.reconnected`. */
+  reconnected?(since: number, signal: AbortSignal): Promise<void>;
   /** Flushes and releases resources; nothing is committed after `stop` unless `put` resolved. */
   stop(): Promise<void>;
 }

@@ -20,7 +20,7 @@ import { createProducer, recordBytes, type Cluster, type Producer, type Producer
 import type { JsonValue, SourceConnectorType, SourceRecord, SourceTask } from '../connector.js';
 import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError } from '../errors.js';
-import { isRetriable, withRetry, type RetryPolicy } from '../retry-policy.js';
+import { isRetriable, reconnectedOf, withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
 import type { ValidConfig } from '../config/validate-config.js';
 import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
@@ -153,6 +153,7 @@ export class SourceRunner {
           records = await withRetry('poll', () => this.#task!.poll(signal), {
             policy: retryPolicy,
             signal,
+            wake: reconnectedOf(this.#task!),
             onRetry: (attempt, error, delayMs) => status.retrying('poll', attempt, error, delayMs),
           });
         } catch (error) {
