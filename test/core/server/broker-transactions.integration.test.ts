@@ -125,11 +125,17 @@ describe('sluice broker transactions with real Kafka clients', () => {
     expect(await kcatValues(broker.bootstrap, 'ledger', 'read_committed')).toEqual(['successor']);
   });
 
-  it('librdkafka (confluent_kafka) transactions read back read_committed by librdkafka and kcat: no aborted record', async ({ onTestFinished }) => {
+  it('librdkafka (confluent_kafka) transactions with send_offsets_to_transaction, read back read_committed by librdkafka and kcat: no aborted record', async ({ onTestFinished }) => {
     const broker = await startBrokerProcess(onTestFinished, { args: ['-c', 'num.partitions=3'] });
     await kcat(['-b', broker.bootstrap, '-P', '-t', 'rd-txn'], 'before\n'); // creates the topic (auto-create) with a plain record
-    const produced = await python<{ failed: string[]; ended: string[] }>('txn_produce', [broker.bootstrap, 'rd-txn', 'rd-tx', '50', 'commit,abort,commit,abort']);
+    const produced = await python<{ failed: string[]; ended: string[] }>('txn_produce', [broker.bootstrap, 'rd-txn', 'rd-tx', '50', 'commit,abort,commit,abort', 'rd-group']);
     expect(produced).toEqual({ failed: [], ended: ['commit', 'abort', 'commit', 'abort'] });
+    // send_offsets_to_transaction sent 1, 2, 3, 4: only the committed transactions' offsets (1, then 3) applied.
+    const admin = kafkajs(broker.bootstrap).admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+    const [offsets] = await admin.fetchOffsets({ groupId: 'rd-group', topics: ['rd-txn'] });
+    expect(offsets.partitions.find((p) => p.partition === 0)?.offset).toBe('3');
 
     const committed = await python<string[]>('consume_all', [broker.bootstrap, 'rd-txn', 'read_committed', '3']);
     const everything = await python<string[]>('consume_all', [broker.bootstrap, 'rd-txn', 'read_uncommitted', '3']);

@@ -183,6 +183,25 @@ describe('broker transaction requests', () => {
     expect((await produceTxn(client, 'tx-u', p, 0, ['x'])).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
   });
 
+  it('AddPartitionsToTxn v4+ answers per transaction; verify_only (which the seam cannot answer) gets INVALID_TXN_STATE and adds nothing', async ({ onTestFinished }) => {
+    const { client } = await setup(onTestFinished);
+    const a = await initTxn(client, 'tx-v4a');
+    const b = await initTxn(client, 'tx-v4b');
+    const r = await client.send(AddPartitionsToTxnApi, 5, {
+      transactions: [
+        { transactionalId: 'tx-v4a', ...a, verifyOnly: false, topics: [{ name: 't', partitions: [0] }] },
+        { transactionalId: 'tx-v4b', ...b, verifyOnly: true, topics: [{ name: 't', partitions: [1] }] },
+      ],
+    });
+    expect(r.errorCode).toBe(0);
+    expect((r.resultsByTransaction as Message[]).map((t) => [t.transactionalId, (t.topicResults as Message[])[0].resultsByPartition])).toEqual([
+      ['tx-v4a', [{ partitionIndex: 0, partitionErrorCode: 0 }]],
+      ['tx-v4b', [{ partitionIndex: 1, partitionErrorCode: ErrorCode.INVALID_TXN_STATE }]],
+    ]);
+    expect((await produceTxn(client, 'tx-v4a', a, 0, ['in'])).errorCode).toBe(0);
+    expect((await produceTxn(client, 'tx-v4b', b, 1, ['not added'])).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+  });
+
   it('read_committed Fetch and ListOffsets stop at the last stable offset, then see the commit; the long poll waits for it', async ({ onTestFinished }) => {
     const { client, cluster } = await setup(onTestFinished);
     await cluster.produce('t', 0, encodeRecordBatch([{ value: 'plain', timestamp: PLAIN_TIMESTAMP }]));
