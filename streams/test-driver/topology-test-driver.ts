@@ -251,7 +251,7 @@ export class TopologyTestDriver {
     for (const { store, records: changes } of processor.drainChangelogs()) {
       this.#append(
         this.changelogTopic(store),
-        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
+        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp ?? this.#wallClockMs })),
       );
     }
   }

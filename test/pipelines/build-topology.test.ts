@@ -176,6 +176,26 @@ describe('buildTopology', () => {
     ]);
   });
 
+  it('a join step drops a record with a null value (a delete), inner and left, as Kafka does', async () => {
+    const { driver } = await drive(`${TOPICS}streams:
+  - from: in
+    steps:
+      - join: { table: customers, as: customer }
+    to: out
+  - from: in
+    steps:
+      - join: { table: customers, kind: left, value: '{ "tier": $table.tier }' }
+    to: other
+`);
+    await driver.createInputTopic('customers').pipeInput('c1', { tier: 'gold' });
+    const input = driver.createInputTopic('in');
+    await input.pipeInput('c1', null);
+    await input.pipeInput('c9', null);
+    await input.pipeInput('c1', { id: 1 });
+    expect(driver.createOutputTopic('out').readKeyValuesToList()).toEqual([{ key: 'c1', value: { id: 1, customer: { tier: 'gold' } } }]);
+    expect(driver.createOutputTopic('other').readKeyValuesToList()).toEqual([{ key: 'c1', value: { tier: 'gold' } }]);
+  });
+
   it('branch routes each record to the first matching route, the rest to the default', async () => {
     const { driver } = await drive(`topics:
   in: {}
