@@ -44,6 +44,7 @@ export class TaskProcessor {
   /** Largest event timestamp read so far (-Infinity before the first record). */
   streamTime = -Infinity;
   readonly #readers = new Map<string, SourceReader>();
+  readonly #readersByNode = new Map<number, SourceReader>();
   readonly #sinks = new Map<number, SinkTarget>();
   #prepared = false;
 
@@ -53,10 +54,8 @@ export class TaskProcessor {
     const key = env.defaultKeySerde;
     for (const source of subtopology.sources) {
       const reader = new SourceReader(source, resolveSerde(source.keySerde, key, key), resolveSerde(source.valueSerde, env.defaultValueSerde, key));
-      for (const topic of env.sourceTopics(source.id)) {
-        if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
-        this.#readers.set(topic, reader);
-      }
+      this.#readersByNode.set(source.id, reader);
+      for (const topic of env.sourceTopics(source.id)) this.addSourceTopic(source.id, topic);
     }
     for (const spec of subtopology.stores) this.stores.set(spec.name, this.#createStore(spec));
     for (const node of subtopology.sinks) {
@@ -68,6 +67,15 @@ export class TaskProcessor {
         repartition: node.repartition !== null,
       });
     }
+  }
+
+  /**
+   * Lets source node `nodeId` read `topic` as well: a topic matching the node's pattern that
+   * appeared after the task was created.
+   */
+  addSourceTopic(nodeId: number, topic: string): void {
+    if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
+    this.#readers.set(topic, this.#readersByNode.get(nodeId)!);
   }
 
   /** Looks up what sinks with a custom partitioner and repartition sinks need (partition counts); call before `process`. */
