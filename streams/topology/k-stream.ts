@@ -13,7 +13,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { InvalidConfigError } from '../../core/index.js';
 import { selectKey } from '../operators/select-key.js';
-import { isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
+import { isKeyChanging, isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
 import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
 import type { BuilderContext } from './builder-context.js';
 import { KGroupedStream } from './k-grouped-stream.js';
@@ -25,7 +25,7 @@ import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions } fro
 export interface StreamInfo {
   keySerde?: SerdeSpec;
   valueSerde?: SerdeSpec;
-  /** An operator since the last repartition may have changed keys. */
+  /** An operator since the last repartition may have changed keys (one marked as changing them). */
   keyChanged: boolean;
 }
 
@@ -124,7 +124,8 @@ export class KStream<K, V> {
     return new KStream(this.#ctx, node, {
       keySerde: keepsKeys ? this.#info.keySerde : undefined,
       valueSerde: keepsValues ? this.#info.valueSerde : undefined,
-      keyChanged: this.#info.keyChanged || !keepsKeys,
+      // Unmarked operators are taken to keep keys (checked at run time: pipe-guard.ts).
+      keyChanged: this.#info.keyChanged || ops.some(isKeyChanging),
     });
   }
 
