@@ -243,20 +243,30 @@ export class KStream<K, V> {
 
   /**
    * Joins each record with the table's current value for its key (inner join: records whose key
-   * is not in the table are dropped). The table is read when the record is processed, so a table
+   * is not in the table are dropped; records with a null key or value are dropped, as in Kafka, so
+   * the joiner's value is never null). The table is read when the record is processed, so a table
    * update is seen by the stream records processed after it. Stream and table must be
    * co-partitioned; if the stream's key changed, it is repartitioned to match the table first.
    */
-  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: NonNullable<V>, tableValue: TV, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R, options: JoinOptions = {}): KStream<K, R> {
     return this.#join(table, joiner, false, options);
   }
 
   /** Like {@link join}, but records whose key is not in the table are joined with `undefined`. */
-  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+  leftJoin<TV, R>(
+    table: KTable<NonNullable<K>, TV>,
+    joiner: (value: NonNullable<V>, tableValue: TV | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R,
+    options: JoinOptions = {},
+  ): KStream<K, R> {
     return this.#join(table, joiner, true, options);
   }
 
-  #join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
+  #join<TV, R>(
+    table: KTable<NonNullable<K>, TV>,
+    joiner: (value: NonNullable<V>, tableValue: TV, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R,
+    left: boolean,
+    options: JoinOptions,
+  ): KStream<K, R> {
     const store: StoreSpec = table.store;
     if (store.type !== 'kv') throw new InvalidConfigError(`cannot join a stream with windowed table "${store.name}"; join with a key-value table`);
     const stream = this.#info.keyChanged
