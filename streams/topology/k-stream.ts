@@ -51,11 +51,13 @@ export class KStream<K, V> {
   }
 
   /**
-   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or any
-   * other (`mergeMap`, `bufferCount`, …). They run per batch: each batch of input records is a
-   * finite Observable, and the batch's offsets are committed once everything downstream of it
-   * completed. State that must outlive a batch belongs in an aggregation or table, not in an
-   * operator.
+   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or RxJS's
+   * record-at-a-time ones (`mergeMap`, `concatMap`, `tap`, …). They run per batch: each batch of
+   * input records is a finite Observable, and the batch's offsets are committed once everything
+   * downstream of it completed. Operators with state across records (`bufferCount`, `take`,
+   * `last`…) fail the task with an `UnsafeOperatorError` (see `processor/pipe-guard.ts`); state
+   * belongs in an aggregation or table. Unmarked operators are taken to keep keys (checked where
+   * it matters); mark a key change with `changesKey(op)`.
    */
   pipe(): KStream<K, V>;
   pipe<A extends AnyRecord>(op1: OperatorFunction<StreamRecord<K, V>, A>): KStream<KeyOf<A>, ValueOf<A>>;

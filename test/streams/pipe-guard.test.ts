@@ -3,7 +3,37 @@
  * restart would be visible fail fast with an `UnsafeOperatorError`, and an unmarked operator is
  * trusted to keep keys — checked where an aggregation follows without a repartition.
  */
-import { bufferCount, catchError, concatMap, debounceTime, delay, last, mergeMap, of, pairwise, startWith, take, tap, map as rxMap, type OperatorFunction } from 'rxjs';
+import {
+  bufferCount,
+  bufferTime,
+  catchError,
+  concatMap,
+  count,
+  debounceTime,
+  defaultIfEmpty,
+  delay,
+  elementAt,
+  endWith,
+  filter as rxFilter,
+  find,
+  first,
+  from,
+  last,
+  mergeMap,
+  of,
+  pairwise,
+  reduce,
+  startWith,
+  take,
+  takeLast,
+  takeWhile,
+  tap,
+  timeout,
+  toArray,
+  map as rxMap,
+  windowCount,
+  type OperatorFunction,
+} from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde } from '../../core/index.js';
 import { changesKey, StreamsBuilder, TopologyTestDriver, type StreamRecord } from '../../streams/index.js';
@@ -82,6 +112,52 @@ describe('pipe: RxJS operators and per-batch processing', () => {
     expect(err.message).toMatch(/emitted a string, not a record/);
   });
 
+  test('every operator the README lists as refused is refused, with the reason for its class', async () => {
+    const notRecord = /not a record derived from an input record/;
+    const atCompletion = /when the batch's input completed/;
+    const early = /completed before the batch's input did/;
+    const refused: [string, OperatorFunction<R, any>, RegExp][] = [
+      ['bufferTime', bufferTime(60_000), notRecord],
+      ['toArray', toArray(), notRecord],
+      ['windowCount', windowCount(2), notRecord],
+      ['reduce', reduce((a: R, r: R) => ({ ...r, value: `${a.value}${r.value}` })), atCompletion],
+      ['count', count(), notRecord],
+      ['takeLast', takeLast(1), atCompletion],
+      ['endWith', endWith({ key: 'x', value: 'y' } as R), notRecord],
+      ['first', first(), early],
+      ['takeWhile', takeWhile((r: R) => r.value === '1'), early],
+      ['find', find((r: R) => r.value === '1'), early],
+      ['elementAt', elementAt(0), early],
+      ['catchError replacing the stream', catchErrorReplacing(), early],
+    ];
+    for (const [name, op, reason] of refused) {
+      const { input } = through(op);
+      const err = await input.pipeRecords([{ key: 'a', value: '1' }, { key: 'a', value: '2' }]).then(() => null, (e: unknown) => e);
+      expect(err, name).toBeInstanceOf(UnsafeOperatorError);
+      expect((err as Error).message, name).toMatch(reason);
+    }
+    // defaultIfEmpty emits its own value when a batch had no record left.
+    const { input } = through(rxFilter((r: R) => r.value !== '1'), defaultIfEmpty({ key: 'd', value: 'd', timestamp: 0, headers: [], origin: { topic: 'in', partition: 0, offset: 0 } } as R));
+    const err = await failure(input.pipeInput('a', '1'));
+    expect(err.message).toMatch(notRecord);
+  });
+
+  test('the README\'s safe forms work: RxJS map/filter/tap, timeout, and catchError inside mergeMap', async () => {
+    const { input, out } = through(
+      rxMap((r: R) => ({ ...r, value: `${r.value}!` })),
+      rxFilter((r: R) => r.value !== '2!'),
+      tap(() => {}),
+      timeout(60_000),
+      mergeMap((r: R) => from(r.value === '3!' ? Promise.reject(new Error('down')) : Promise.resolve(r)).pipe(catchError(() => of({ ...r, value: 'fallback' }))), 2),
+    );
+    await input.pipeRecords([
+      { key: 'a', value: '1' },
+      { key: 'a', value: '2' },
+      { key: 'a', value: '3' },
+    ]);
+    expect(out.readValuesToList().sort()).toEqual(['1!', 'fallback']);
+  });
+
   test('a failed batch commits nothing downstream: the output stays empty', async () => {
     const { input, out } = through(take<R>(1));
     await failure(input.pipeRecords([{ key: 'a', value: '1' }, { key: 'a', value: '2' }]));
@@ -135,3 +211,15 @@ describe('pipe: unmarked operators and keys', () => {
     expect(out.readKeyValuesToList()).toEqual([{ key: 'k-1', value: '1' }]);
   });
 });
+
+/** A catchError that replaces the stream once a record fails: the rest of the batch would be lost. */
+function catchErrorReplacing(): OperatorFunction<R, R> {
+  return (source) =>
+    source.pipe(
+      rxMap((r: R) => {
+        if (r.value === '1') throw new Error('x');
+        return r;
+      }),
+      catchError(() => of<R>()),
+    );
+}
