@@ -240,6 +240,8 @@ export class TopologyTestDriver {
   #readerOf(topic: string): TaskProcessor | undefined {
     const known = this.#readers.get(topic);
     if (known !== undefined) return known;
+    // The application's own changelog and repartition topics are never a pattern's input.
+    if (topic.startsWith(`${this.applicationId}-`) && (topic.endsWith('-changelog') || topic.endsWith('-repartition'))) return undefined;
     const match = this.#patterns.find((p) => p.pattern.test(topic));
     if (match === undefined) return undefined;
     match.processor.addSourceTopic(match.nodeId, topic);

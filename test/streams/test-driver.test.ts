@@ -117,6 +117,16 @@ describe('TopologyTestDriver', () => {
     await expect(driver.createInputTopic('metrics', str).pipeInput('k', 'x')).rejects.toThrow(/no source of the topology reads topic "metrics".*\/\^logs-/);
   });
 
+  test('a pattern matching everything does not read the application\'s changelog topics back', async () => {
+    const b = new StreamsBuilder();
+    b.stream(/.*/, str).groupByKey().count({ name: 'c' });
+    const driver = new TopologyTestDriver(b.build(), { applicationId: 'app' });
+    await driver.createInputTopic('x', str).pipeInput('k', 'v');
+    await driver.createInputTopic('y', str).pipeInput('k', 'v');
+    expect(driver.store('c').get('k')).toBe(2);
+    expect(driver.records('app-c-changelog')).toHaveLength(2);
+  });
+
   test('output readers of one topic share one queue (what one read, the other does not see again)', async () => {
     const driver = new TopologyTestDriver(echo());
     const input = driver.createInputTopic('in', str);
