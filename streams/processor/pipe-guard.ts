@@ -28,19 +28,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { Observable } from 'rxjs';
-import { SluiceError } from '../../core/index.js';
 import type { RecordOrigin } from '../record.js';
 import type { AnyRecord, PipeNode, TopologyNode } from '../topology/nodes.js';
-
-/** An operator inside `pipe` did what per-batch processing cannot honour (see `pipe-guard.ts`). */
-export class UnsafeOperatorError extends SluiceError {
-  constructor(
-    readonly pipe: string,
-    message: string,
-  ) {
-    super('STREAMS_UNSAFE_OPERATOR', `${pipe}: ${message}`);
-  }
-}
+import { UnsafeOperatorError } from './unsafe-operator-error.js';
 
 export function guardedPipe(node: PipeNode, input: Observable<AnyRecord>, checkKeys: boolean): Observable<AnyRecord> {
   return new Observable<AnyRecord>((subscriber) => {

@@ -36,8 +36,7 @@ import {
 } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde } from '../../core/index.js';
-import { changesKey, StreamsBuilder, TopologyTestDriver, type StreamRecord } from '../../streams/index.js';
-import { UnsafeOperatorError } from '../../streams/processor/pipe-guard.js';
+import { changesKey, StreamsBuilder, TopologyTestDriver, UnsafeOperatorError, type StreamRecord } from '../../streams/index.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
 type R = StreamRecord<string | null, string | null>;
