@@ -36,7 +36,9 @@ import {
 } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde } from '../../core/index.js';
-import { changesKey, StreamsBuilder, TopologyTestDriver, UnsafeOperatorError, type StreamRecord } from '../../streams/index.js';
+import { changesKey, createStreamsApp, StreamsBuilder, TaskFailedError, TopologyTestDriver, UnsafeOperatorError, type StreamRecord } from '../../streams/index.js';
+import { testCluster } from '../helpers.js';
+import { closing, produceStrings, until } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
 type R = StreamRecord<string | null, string | null>;
@@ -161,6 +163,28 @@ describe('pipe: RxJS operators and per-batch processing', () => {
     const { input, out } = through(take<R>(1));
     await failure(input.pipeRecords([{ key: 'a', value: '1' }, { key: 'a', value: '2' }]));
     expect(out.isEmpty()).toBe(true);
+  });
+});
+
+describe('pipe: in a running application', () => {
+  test('a refused operator stops the application in ERROR with the UnsafeOperatorError as cause, committing nothing', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('in', { partitions: 1 });
+    await produceStrings(cluster, [
+      { topic: 'in', key: 'a', value: '1' },
+      { topic: 'in', key: 'a', value: '2' },
+    ]);
+    const b = new StreamsBuilder();
+    b.stream('in', str).pipe(bufferCount(2) as OperatorFunction<R, any>).to('out', str);
+    const errors: Error[] = [];
+    const app = closing(createStreamsApp(b.build(), { applicationId: 'unsafe', cluster, commitIntervalMs: 0, onError: (e) => errors.push(e) }));
+    await app.start();
+    await until(() => app.state === 'ERROR', 'ERROR state');
+    expect(errors[0]).toBeInstanceOf(TaskFailedError);
+    expect(errors[0].cause).toBeInstanceOf(UnsafeOperatorError);
+    // One fetch or two: either way bufferCount emits an array (at the latest when the batch completes).
+    expect(errors[0].message).toMatch(/task 0_0 .*pipe "pipe-\d+": an operator emitted an array of [12]/);
+    expect(await cluster.fetchOffsets('unsafe')).toEqual([]);
   });
 });
 
