@@ -14,9 +14,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { map as rxMap, type OperatorFunction } from 'rxjs';
+import { map as rxMap, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesSerde, jsonSerde, stringSerde, type RecordHeader, type Serde } from '../core/index.js';
-import { hopping, preservesKey, session, StreamsBuilder, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
+import { changesKey, hopping, preservesKey, session, StreamsBuilder, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
 import { initialState, mergeStates, outputOf, updateState, type AggregateState } from './aggregates.js';
 import { PipelineStepError } from './errors.js';
 import { truthy } from './expression.js';
@@ -229,7 +229,8 @@ async function custom(step: CustomStep, run: StepRun, ctx: StepContext): Promise
   }
   if (step.receives === 'observable') {
     const operator = fn as RecordOperator;
-    return (source) =>
+    // A module's operator may change keys: a following aggregate or join repartitions.
+    return changesKey((source: Observable<AnyRecord>) =>
       operator(source).pipe(
         rxMap((r: unknown) => {
           if (!isRecord(r) || typeof r.origin !== 'object' || r.origin === null) {
@@ -237,7 +238,8 @@ async function custom(step: CustomStep, run: StepRun, ctx: StepContext): Promise
           }
           return r as unknown as AnyRecord;
         }),
-      );
+      ),
+    );
   }
   const perRecord = fn as (record: AnyRecord) => unknown;
   return eachRecord(run, async (input) => {

@@ -38,6 +38,7 @@ export { TestInputTopic, type TestInputTopicOptions, type TestRecordInput } from
 export { TestOutputTopic, type TestOutputRecord, type TestOutputTopicOptions } from './test-driver/test-output-topic.js';
 export { createStreamsApp, StreamsApp, type StreamsAppState, type StreamsMetrics } from './runtime/streams-app.js';
 export { TaskFailedError } from './runtime/task-failed-error.js';
+export { UnsafeOperatorError } from './processor/unsafe-operator-error.js';
 export type { ProcessingGuarantee } from './runtime/task-writer.js';
 export type { StartOptions, StreamsAppOptions } from './runtime/app-options.js';
 export { installShutdownHandlers, type ShutdownOptions } from './runtime/shutdown.js';

@@ -1,7 +1,9 @@
 /**
  * The key-value aggregation (count, reduce, aggregate): for each record, read the key's entry,
  * apply the updater, write the entry back (the store collects the change for its changelog) and
- * emit the new aggregate. Exactly-once after a restart comes from the task's transactions (see
+ * emit the new aggregate. The aggregate's timestamp — the one it is emitted with and kept in the
+ * store — is the largest timestamp of the records it folded in (Kafka's `KStreamAggregate`).
+ * Exactly-once after a restart comes from the task's transactions (see
  * `task-writer.ts`), not from here.
  */
 import { Observable } from 'rxjs';
@@ -30,12 +32,14 @@ export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unk
             subscriber.error(err);
             return;
           }
-          if (e === undefined) e = store.put(key, value);
+          const timestamp = e === undefined ? r.timestamp : Math.max(e.timestamp, r.timestamp);
+          if (e === undefined) e = store.put(key, value, timestamp);
           else {
             e.value = value;
+            e.timestamp = timestamp;
             store.touch(e);
           }
-          if (emits) subscriber.next({ key, value, timestamp: r.timestamp, headers: r.headers, origin: r.origin });
+          if (emits) subscriber.next({ key, value, timestamp, headers: r.headers, origin: r.origin });
         },
         error: (err) => subscriber.error(err),
         complete() {

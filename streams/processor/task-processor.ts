@@ -22,7 +22,8 @@ import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
 import { WindowStore } from '../state/window-store.js';
 import type { Subtopology } from '../topology/topology.js';
-import type { AnyRecord, AnySerde, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
+import type { AnyRecord, AnySerde, PipeNode, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
+import { isKeyChanging, isKeyPreserving, isRecordAtATime } from '../operators/key-preservation.js';
 import { aggregate } from './aggregate.js';
 import { join } from './join.js';
 import { LateRecords } from './late-records.js';
@@ -30,6 +31,7 @@ import { resolveSerde } from './resolve-serde.js';
 import { sessionAggregate } from './session-aggregate.js';
 import { sink, type SinkTarget } from './sink.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
+import { guardedPipe, keyDependentDownstream } from './pipe-guard.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
@@ -44,6 +46,7 @@ export class TaskProcessor {
   /** Largest event timestamp read so far (-Infinity before the first record). */
   streamTime = -Infinity;
   readonly #readers = new Map<string, SourceReader>();
+  readonly #readersByNode = new Map<number, SourceReader>();
   readonly #sinks = new Map<number, SinkTarget>();
   #prepared = false;
 
@@ -53,10 +56,8 @@ export class TaskProcessor {
     const key = env.defaultKeySerde;
     for (const source of subtopology.sources) {
       const reader = new SourceReader(source, resolveSerde(source.keySerde, key, key), resolveSerde(source.valueSerde, env.defaultValueSerde, key));
-      for (const topic of env.sourceTopics(source.id)) {
-        if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
-        this.#readers.set(topic, reader);
-      }
+      this.#readersByNode.set(source.id, reader);
+      for (const topic of env.sourceTopics(source.id)) this.addSourceTopic(source.id, topic);
     }
     for (const spec of subtopology.stores) this.stores.set(spec.name, this.#createStore(spec));
     for (const node of subtopology.sinks) {
@@ -68,6 +69,15 @@ export class TaskProcessor {
         repartition: node.repartition !== null,
       });
     }
+  }
+
+  /**
+   * Lets source node `nodeId` read `topic` as well: a topic matching the node's pattern that
+   * appeared after the task was created.
+   */
+  addSourceTopic(nodeId: number, topic: string): void {
+    if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
+    this.#readers.set(topic, this.#readersByNode.get(nodeId)!);
   }
 
   /** Looks up what sinks with a custom partitioner and repartition sinks need (partition counts); call before `process`. */
@@ -138,6 +148,20 @@ export class TaskProcessor {
     return out;
   }
 
+  /** Per pipe node: null when every operator is record-at-a-time, else whether keys are checked. */
+  readonly #guards = new Map<number, { checkKeys: boolean } | null>();
+
+  #guardOf(node: PipeNode): { checkKeys: boolean } | null {
+    let guard = this.#guards.get(node.id);
+    if (guard === undefined) {
+      // Keys are checked where an unmarked operator is trusted to keep them and something depends on it.
+      const trustsKeys = !node.ops.some(isKeyChanging) && !node.ops.every(isKeyPreserving);
+      guard = node.ops.every(isRecordAtATime) ? null : { checkKeys: trustsKeys && keyDependentDownstream(node) };
+      this.#guards.set(node.id, guard);
+    }
+    return guard;
+  }
+
   #createStore(spec: StoreSpec): TaskStore {
     const key = this.env.defaultKeySerde;
     const keySerde: AnySerde = resolveSerde(spec.keySerde, key, key);
@@ -201,8 +225,11 @@ export class TaskProcessor {
           subjects.set(node.id, subject);
           return subject;
         }
-        case 'pipe':
-          return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
+        case 'pipe': {
+          const guard = this.#guardOf(node);
+          if (guard === null) return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
+          return guardedPipe(node, instantiate(node.parents[0]), guard.checkKeys);
+        }
         case 'split':
           throw new Error('a split node is read through its branches');
         case 'branch':

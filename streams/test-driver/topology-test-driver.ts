@@ -9,6 +9,10 @@
  * everything it caused downstream (repartition topics, topics read back by the topology); state
  * changes are written to in-memory changelog topics (`<appId>-<store>-changelog`) after each batch.
  *
+ * As in Kafka's driver: piping into a topic no source reads throws (a misspelt topic must not
+ * make a test pass with nothing running); a pattern source reads every topic matching it, also
+ * those first piped after the driver started; output readers of one topic share one queue.
+ *
  * Time: a record's event time is the timestamp given to `pipeInput`, else the input topic's own
  * clock (`startTimestamp`, `autoAdvanceMs`, `advanceTime`), else the driver's wall-clock time
  * (`advanceWallClockTime`). Stream time — what closes windows — is the largest event time a task
@@ -63,7 +67,8 @@ export class TopologyTestDriver {
   readonly lateRecords: LateRecordInfo[] = [];
   readonly #topology: Topology;
   readonly #topics = new Map<string, TestRecord[]>();
-  readonly #inputTopics = new Set<string>();
+  /** Topic → how many of its records the output readers consumed (one queue per topic, as in Kafka). */
+  readonly #readPositions = new Map<string, number>();
   #processors: TaskProcessor[] | null = null;
   /** Topic → the processor that reads it. */
   readonly #readers = new Map<string, TaskProcessor>();
@@ -92,7 +97,6 @@ export class TopologyTestDriver {
   }
 
   createInputTopic<K = string | null, V = unknown>(topic: string, options: TestInputTopicOptions<K, V> = {}): TestInputTopic<K, V> {
-    this.#inputTopics.add(topic);
     return new TestInputTopic<K, V>(this, topic, options);
   }
 
@@ -105,6 +109,16 @@ export class TopologyTestDriver {
     let log = this.#topics.get(topic);
     if (log === undefined) this.#topics.set(topic, (log = []));
     return log;
+  }
+
+  /** How many records of `topic` the output readers consumed (shared by every reader of it). */
+  readPosition(topic: string): number {
+    return this.#readPositions.get(topic) ?? 0;
+  }
+
+  /** Marks one more record of `topic` consumed (used by `TestOutputTopic`). */
+  advanceReadPosition(topic: string): void {
+    this.#readPositions.set(topic, this.readPosition(topic) + 1);
   }
 
   /** The internal topic names the application would use. */
@@ -137,9 +151,7 @@ export class TopologyTestDriver {
   /** Stream time of the sub-topology reading `topic` (the largest event time it has seen). */
   streamTime(topic: string): number {
     this.#start();
-    const p = this.#readers.get(topic);
-    if (p === undefined) throw new InvalidConfigError(`no source of the topology reads topic "${topic}"`);
-    return p.streamTime;
+    return this.#readerOrThrow(topic).streamTime;
   }
 
   /**
@@ -148,6 +160,12 @@ export class TopologyTestDriver {
    */
   pipe(topic: string, records: TestRecord[]): Promise<void> {
     if (this.#closed) return Promise.reject(new InvalidConfigError('the test driver is closed'));
+    try {
+      this.#start();
+      this.#readerOrThrow(topic);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = this.#queue.then(() => this.#deliver(topic, records));
     this.#queue = run.catch(() => {});
     return run;
@@ -191,11 +209,8 @@ export class TopologyTestDriver {
     this.#processors = this.#topology.subtopologies.map((sub) => {
       const topicsOf = new Map<number, string[]>();
       for (const source of sub.sources) {
-        const topics = source.internal
-          ? source.topics.map((t) => this.repartitionTopic(t))
-          : source.pattern
-            ? [...this.#inputTopics].filter((t) => source.pattern!.test(t))
-            : [...source.topics];
+        // Pattern sources get their topics as they appear (#readerOf).
+        const topics = source.internal ? source.topics.map((t) => this.repartitionTopic(t)) : source.pattern ? [] : [...source.topics];
         topicsOf.set(source.id, topics);
       }
       const env: TaskEnvironment = {
@@ -210,11 +225,37 @@ export class TopologyTestDriver {
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env);
+      for (const source of sub.sources) if (source.pattern !== null && !source.internal) this.#patterns.push({ pattern: source.pattern, nodeId: source.id, processor, topics: topicsOf.get(source.id)! });
       for (const { topic } of inputs) this.#readers.set(topic, processor);
       if (inputs.length > 0) this.#lastInput.set(processor, { topic: inputs[0].topic, offset: -1 });
       return processor;
     });
     return this.#processors;
+  }
+
+  /** Pattern sources, and the topics each has taken on so far (its task environment's list). */
+  readonly #patterns: { pattern: RegExp; nodeId: number; processor: TaskProcessor; topics: string[] }[] = [];
+
+  /** The processor reading `topic`; a topic matching a pattern source is added to it on first sight. */
+  #readerOf(topic: string): TaskProcessor | undefined {
+    const known = this.#readers.get(topic);
+    if (known !== undefined) return known;
+    // The application's own changelog and repartition topics are never a pattern's input.
+    if (topic.startsWith(`${this.applicationId}-`) && (topic.endsWith('-changelog') || topic.endsWith('-repartition'))) return undefined;
+    const match = this.#patterns.find((p) => p.pattern.test(topic));
+    if (match === undefined) return undefined;
+    match.processor.addSourceTopic(match.nodeId, topic);
+    match.topics.push(topic);
+    this.#readers.set(topic, match.processor);
+    if (!this.#lastInput.has(match.processor)) this.#lastInput.set(match.processor, { topic, offset: -1 });
+    return match.processor;
+  }
+
+  #readerOrThrow(topic: string): TaskProcessor {
+    const p = this.#readerOf(topic);
+    if (p !== undefined) return p;
+    const sources = this.#topology.subtopologies.flatMap((sub) => sub.sources.filter((n) => !n.internal).map((n) => (n.pattern ? String(n.pattern) : n.topics.map((t) => `"${t}"`).join(', '))));
+    throw new InvalidConfigError(`no source of the topology reads topic "${topic}" (sources read: ${sources.join(', ') || 'nothing'})`);
   }
 
   /** Appends to a topic's log; records for a topic the topology reads are processed after the current batch. */
@@ -228,7 +269,7 @@ export class TopologyTestDriver {
       inputs.push({ topic, partition: 0, offset: log.length, ...stored });
       log.push(stored);
     }
-    if (this.#readers.has(topic)) this.#pending.push({ topic, records: inputs });
+    if (this.#readerOf(topic) !== undefined) this.#pending.push({ topic, records: inputs });
   }
 
   async #deliver(topic: string, records: TestRecord[]): Promise<void> {
@@ -251,7 +292,7 @@ export class TopologyTestDriver {
     for (const { store, records: changes } of processor.drainChangelogs()) {
       this.#append(
         this.changelogTopic(store),
-        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
+        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp ?? this.#wallClockMs })),
       );
     }
   }

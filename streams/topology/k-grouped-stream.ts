@@ -42,20 +42,30 @@ export class KGroupedStream<K, V> {
 
   /**
    * Combines the values of each key: the first value as is, then `reducer(aggregate, value)`.
+   * Records with a null key or value never reach the reducer (as in Kafka Streams), so its types
+   * exclude null even where the serde's include it.
    * @example grouped.reduce((sum, amount) => sum + amount, { name: 'totals' })
    */
-  reduce(reducer: (aggregate: V, value: V, record: StreamRecord<K, V>) => V, options: MaterializedOptions<K, V> = {}): KTable<K, V> {
-    return this.#aggregate(options, 'reduce', (previous: V | undefined, record: StreamRecord<K, V>) =>
+  reduce(
+    reducer: (aggregate: NonNullable<V>, value: NonNullable<V>, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => NonNullable<V>,
+    options: MaterializedOptions<K, NonNullable<V>> = {},
+  ): KTable<K, NonNullable<V>> {
+    return this.#aggregate(options, 'reduce', (previous: NonNullable<V> | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) =>
       previous === undefined ? record.value : reducer(previous, record.value, record),
     );
   }
 
   /**
-   * Folds the values of each key into an aggregate that starts at `initializer()`.
+   * Folds the values of each key into an aggregate that starts at `initializer()`. Records with a
+   * null key or value are skipped before the aggregator (its `value` is never null).
    * @example grouped.aggregate(() => ({ n: 0, sum: 0 }), (agg, v) => ({ n: agg.n + 1, sum: agg.sum + v }))
    */
-  aggregate<A>(initializer: () => A, aggregator: (aggregate: A, value: V, record: StreamRecord<K, V>) => A, options: MaterializedOptions<K, A> = {}): KTable<K, A> {
-    return this.#aggregate(options, 'aggregate', (previous: A | undefined, record: StreamRecord<K, V>) =>
+  aggregate<A>(
+    initializer: () => A,
+    aggregator: (aggregate: A, value: NonNullable<V>, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => A,
+    options: MaterializedOptions<K, A> = {},
+  ): KTable<K, A> {
+    return this.#aggregate(options, 'aggregate', (previous: A | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) =>
       aggregator(previous === undefined ? initializer() : previous, record.value, record),
     );
   }

@@ -13,7 +13,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { InvalidConfigError } from '../../core/index.js';
 import { selectKey } from '../operators/select-key.js';
-import { isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
+import { isKeyChanging, isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
 import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
 import type { BuilderContext } from './builder-context.js';
 import { KGroupedStream } from './k-grouped-stream.js';
@@ -25,7 +25,7 @@ import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions } fro
 export interface StreamInfo {
   keySerde?: SerdeSpec;
   valueSerde?: SerdeSpec;
-  /** An operator since the last repartition may have changed keys. */
+  /** An operator since the last repartition may have changed keys (one marked as changing them). */
   keyChanged: boolean;
 }
 
@@ -51,11 +51,13 @@ export class KStream<K, V> {
   }
 
   /**
-   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or any
-   * other (`mergeMap`, `bufferCount`, …). They run per batch: each batch of input records is a
-   * finite Observable, and the batch's offsets are committed once everything downstream of it
-   * completed. State that must outlive a batch belongs in an aggregation or table, not in an
-   * operator.
+   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or RxJS's
+   * record-at-a-time ones (`mergeMap`, `concatMap`, `tap`, …). They run per batch: each batch of
+   * input records is a finite Observable, and the batch's offsets are committed once everything
+   * downstream of it completed. Operators with state across records (`bufferCount`, `take`,
+   * `last`…) fail the task with an `UnsafeOperatorError` (see `processor/pipe-guard.ts`); state
+   * belongs in an aggregation or table. Unmarked operators are taken to keep keys (checked where
+   * it matters); mark a key change with `changesKey(op)`.
    */
   pipe(): KStream<K, V>;
   pipe<A extends AnyRecord>(op1: OperatorFunction<StreamRecord<K, V>, A>): KStream<KeyOf<A>, ValueOf<A>>;
@@ -124,7 +126,8 @@ export class KStream<K, V> {
     return new KStream(this.#ctx, node, {
       keySerde: keepsKeys ? this.#info.keySerde : undefined,
       valueSerde: keepsValues ? this.#info.valueSerde : undefined,
-      keyChanged: this.#info.keyChanged || !keepsKeys,
+      // Unmarked operators are taken to keep keys (checked at run time: pipe-guard.ts).
+      keyChanged: this.#info.keyChanged || ops.some(isKeyChanging),
     });
   }
 
@@ -242,20 +245,30 @@ export class KStream<K, V> {
 
   /**
    * Joins each record with the table's current value for its key (inner join: records whose key
-   * is not in the table are dropped). The table is read when the record is processed, so a table
+   * is not in the table are dropped; records with a null key or value are dropped, as in Kafka, so
+   * the joiner's value is never null). The table is read when the record is processed, so a table
    * update is seen by the stream records processed after it. Stream and table must be
    * co-partitioned; if the stream's key changed, it is repartitioned to match the table first.
    */
-  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: NonNullable<V>, tableValue: TV, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R, options: JoinOptions = {}): KStream<K, R> {
     return this.#join(table, joiner, false, options);
   }
 
   /** Like {@link join}, but records whose key is not in the table are joined with `undefined`. */
-  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
+  leftJoin<TV, R>(
+    table: KTable<NonNullable<K>, TV>,
+    joiner: (value: NonNullable<V>, tableValue: TV | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R,
+    options: JoinOptions = {},
+  ): KStream<K, R> {
     return this.#join(table, joiner, true, options);
   }
 
-  #join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
+  #join<TV, R>(
+    table: KTable<NonNullable<K>, TV>,
+    joiner: (value: NonNullable<V>, tableValue: TV, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R,
+    left: boolean,
+    options: JoinOptions,
+  ): KStream<K, R> {
     const store: StoreSpec = table.store;
     if (store.type !== 'kv') throw new InvalidConfigError(`cannot join a stream with windowed table "${store.name}"; join with a key-value table`);
     const stream = this.#info.keyChanged
