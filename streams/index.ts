@@ -11,11 +11,13 @@
 export * from './operators/index.js';
 export type { KeyOf, KeyValue, RecordOrigin, StreamRecord, TimeWindow, Windowed, ValueOf } from './record.js';
 export { hopping, session, tumbling, type SessionWindows, type TimeWindows, type WindowOptions } from './windows.js';
+export { sliding, SlidingWindows } from './sliding-windows.js';
 export { windowedSerde } from './windowed-serde.js';
 export { StreamsBuilder } from './topology/streams-builder.js';
 export { KStream } from './topology/k-stream.js';
 export { KGroupedStream } from './topology/k-grouped-stream.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed-k-stream.js';
+export { SlidingWindowedKStream } from './topology/sliding-windowed-k-stream.js';
 export { KTable } from './topology/k-table.js';
 export { Topology, type Subtopology } from './topology/topology.js';
 export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';

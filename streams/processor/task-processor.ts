@@ -20,6 +20,8 @@ import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
+import { SlidingWindowStore } from '../state/sliding-window-store.js';
+import { SuppressionBuffer } from '../state/suppression-buffer.js';
 import { WindowStore } from '../state/window-store.js';
 import type { Subtopology } from '../topology/topology.js';
 import type { AnyRecord, AnySerde, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
@@ -29,13 +31,15 @@ import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
 import { sessionAggregate } from './session-aggregate.js';
 import { sink, type SinkTarget } from './sink.js';
+import { slidingWindowAggregate } from './sliding-window-aggregate.js';
+import { suppress } from './suppress.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown>;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -118,7 +122,7 @@ export class TaskProcessor {
    */
   closeWindows(origin: RecordOrigin): Promise<number> {
     if (!this.#prepared) return this.prepare().then(() => this.closeWindows(origin));
-    const closing = this.subtopology.nodes.some((n) => (n.kind === 'window-aggregate' || n.kind === 'session-aggregate') && n.emit === 'onWindowClose');
+    const closing = this.subtopology.nodes.some((n) => ((n.kind === 'window-aggregate' || n.kind === 'session-aggregate' || n.kind === 'sliding-aggregate') && n.emit === 'onWindowClose') || n.kind === 'suppress');
     if (!closing) return Promise.resolve(0);
     const close: WindowClose = { trigger: { key: null, value: null, timestamp: this.streamTime, headers: [], origin }, emitted: 0 };
     try {
@@ -143,7 +147,8 @@ export class TaskProcessor {
     const keySerde: AnySerde = resolveSerde(spec.keySerde, key, key);
     const valueSerde: AnySerde = resolveSerde(spec.valueSerde, this.env.defaultValueSerde, key);
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
-    if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
+    if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
 
@@ -222,6 +227,13 @@ export class TaskProcessor {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
           return sessionAggregate(node, store(node.store.name), late, env, close)(instantiate(node.parents[0]));
         }
+        case 'sliding-aggregate': {
+          const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
+          const valueSerde = resolveSerde(node.store.valueSerde, env.defaultValueSerde, env.defaultKeySerde);
+          return slidingWindowAggregate(node, store(node.store.name), valueSerde, late, env, close)(instantiate(node.parents[0]));
+        }
+        case 'suppress':
+          return suppress(node, store(node.store.name), close)(instantiate(node.parents[0]));
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));
         case 'join':

@@ -350,7 +350,7 @@ export class StreamTask {
     const changelogs: ProducerRecord<Uint8Array | string, Uint8Array | string>[] = [];
     for (const { store, records } of this.processor.drainChangelogs()) {
       const topic = resolved.changelogTopic(store);
-      for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers });
+      for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp });
     }
     const changelogRecords = changelogs.length;
     const offsets: OffsetCommitEntry[] = [];

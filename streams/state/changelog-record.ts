@@ -6,6 +6,11 @@ export interface ChangelogRecord {
   /** null: a tombstone (the key was deleted). */
   value: Uint8Array | string | null;
   headers: RecordHeader[];
+  /**
+   * The record's timestamp, for stores that keep one per entry (as Kafka's timestamped stores keep
+   * it in the changelog record's timestamp); otherwise the time of the write.
+   */
+  timestamp?: number;
 }
 
 /** A store of a task: written while batches run, flushed to its changelog on commit, restored on start. */
@@ -13,8 +18,8 @@ export interface StateStore {
   readonly name: string;
   /** The changes since the last call, one record per changed key (latest value), in change order. */
   drainChangelog(): ChangelogRecord[];
-  /** Applies one changelog record while restoring. */
-  restore(key: Buffer | null, value: Buffer | null): void;
+  /** Applies one changelog record (with its timestamp and headers) while restoring. */
+  restore(key: Buffer | null, value: Buffer | null, timestamp?: number, headers?: readonly RecordHeader[]): void;
   /** Number of entries. */
   readonly size: number;
 }

@@ -137,8 +137,8 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     return this.#changelog.drain();
   }
 
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
-    const restored = this.#changelog.restore(keyBytes, valueBytes);
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, timestamp?: number): void {
+    const restored = this.#changelog.restore(keyBytes, valueBytes, timestamp);
     if (restored === null) return;
     const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);

@@ -19,6 +19,8 @@ export interface WindowedEntry<K, V> {
   value: V;
   dirty: boolean;
   deleted: boolean;
+  /** Timestamped stores (sliding windows): the largest timestamp of the records in the aggregate. */
+  timestamp?: number;
 }
 
 export class WindowedChangelog<K, V> {
@@ -67,7 +69,9 @@ export class WindowedChangelog<K, V> {
     for (const e of dirty) {
       e.dirty = false;
       const key = this.#windowedSerde.serialize({ key: e.key, window: e.window }) as Uint8Array;
-      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.#storeName}" value`), headers: NO_HEADERS });
+      const record: ChangelogRecord = { key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.#storeName}" value`), headers: NO_HEADERS };
+      if (e.timestamp !== undefined) record.timestamp = e.timestamp;
+      out.push(record);
     }
     if (this.#progressDirty) {
       this.#progressDirty = false;
@@ -80,7 +84,7 @@ export class WindowedChangelog<K, V> {
    * Decodes a changelog record while restoring: null for the progress record (applied here) and
    * for records without a key; otherwise the windowed key and the value (null: a tombstone).
    */
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): RestoredEntry<K, V> | null {
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, timestamp?: number): RestoredEntry<K, V> | null {
     if (keyBytes === null) return null;
     if (keyBytes.length === META_KEY.length) {
       if (valueBytes !== null) {
@@ -92,7 +96,9 @@ export class WindowedChangelog<K, V> {
     }
     const { key, window } = this.#windowedSerde.deserialize(keyBytes);
     if (valueBytes === null) return { key, window, entry: null };
-    return { key, window, entry: { key, window, value: this.#valueSerde.deserialize(valueBytes), dirty: false, deleted: false } };
+    const entry: WindowedEntry<K, V> = { key, window, value: this.#valueSerde.deserialize(valueBytes), dirty: false, deleted: false };
+    if (timestamp !== undefined) entry.timestamp = timestamp;
+    return { key, window, entry };
   }
 }
 

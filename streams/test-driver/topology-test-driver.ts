@@ -33,6 +33,7 @@ import { WindowStore } from '../state/window-store.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
+import { toBuffer } from '../to-buffer.js';
 import type { AnySerde } from '../topology/nodes.js';
 import type { Topology } from '../topology/topology.js';
 import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js';
@@ -251,7 +252,7 @@ export class TopologyTestDriver {
     for (const { store, records: changes } of processor.drainChangelogs()) {
       this.#append(
         this.changelogTopic(store),
-        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
+        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp ?? this.#wallClockMs })),
       );
     }
   }
@@ -272,12 +273,6 @@ export class TopologyTestDriver {
       if (emitted === 0) return total;
     }
   }
-}
-
-function toBuffer(b: Uint8Array | string | null): Buffer | null {
-  if (b === null) return null;
-  if (typeof b === 'string') return Buffer.from(b, 'utf8');
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export function toHeaderList(input: HeadersInput | undefined): RecordHeader[] {

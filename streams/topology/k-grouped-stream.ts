@@ -14,6 +14,8 @@ import type { MaterializedOptions } from './options.js';
 import type { StreamRecord } from '../record.js';
 import type { SessionWindows, TimeWindows } from '../windows.js';
 import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-k-stream.js';
+import type { SlidingWindows } from '../sliding-windows.js';
+import { SlidingWindowedKStream } from './sliding-windowed-k-stream.js';
 
 export interface GroupedInfo {
   keySerde?: SerdeSpec;
@@ -64,7 +66,10 @@ export class KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
   /** Aggregates per key and session. */
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
-  windowedBy(windows: TimeWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+  /** Aggregates per key and sliding window (see `SlidingWindows`). */
+  windowedBy(windows: SlidingWindows): SlidingWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SessionWindows | SlidingWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> | SlidingWindowedKStream<K, V> {
+    if (windows.kind === 'sliding') return new SlidingWindowedKStream<K, V>(this.#ctx, this.#regroup, this.#info, windows);
     return windows.kind === 'time'
       ? new TimeWindowedKStream<K, V>(this.#ctx, this.#regroup, this.#info, windows)
       : new SessionWindowedKStream<K, V>(this.#ctx, this.#regroup, this.#info, windows);
