@@ -12,6 +12,8 @@ export * from './operators/index.js';
 export type { KeyOf, KeyValue, RecordOrigin, StreamRecord, TimeWindow, Windowed, ValueOf } from './record.js';
 export { hopping, session, tumbling, type SessionWindows, type TimeWindows, type WindowOptions } from './windows.js';
 export { sliding, SlidingWindows } from './sliding-windows.js';
+export { BufferConfig, Suppressed, unbounded, type BufferFullStrategy } from './suppressed.js';
+export { SuppressionBufferFullError } from './suppression-buffer-full-error.js';
 export { windowedSerde } from './windowed-serde.js';
 export { StreamsBuilder } from './topology/streams-builder.js';
 export { KStream } from './topology/k-stream.js';

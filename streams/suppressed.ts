@@ -91,3 +91,8 @@ function positive(what: string, n: number): number {
   if (!(n > 0) || (!Number.isSafeInteger(n) && n !== Infinity)) throw new InvalidConfigError(`BufferConfig ${what} must be a positive integer, got ${n}`, what);
   return n;
 }
+
+/** `BufferConfig.unbounded()`, for `Suppressed.untilWindowCloses(unbounded())` as Kafka users write it. */
+export function unbounded(): BufferConfig {
+  return BufferConfig.unbounded();
+}
