@@ -20,6 +20,7 @@ export { KStream } from './topology/k-stream.js';
 export { KGroupedStream } from './topology/k-grouped-stream.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed-k-stream.js';
 export { SlidingWindowedKStream } from './topology/sliding-windowed-k-stream.js';
+export { CogroupedKStream } from './topology/cogrouped-k-stream.js';
 export { KTable } from './topology/k-table.js';
 export { Topology, type Subtopology } from './topology/topology.js';
 export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
