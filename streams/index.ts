@@ -14,6 +14,17 @@ export { hopping, session, tumbling, type SessionWindows, type TimeWindows, type
 export { sliding, SlidingWindows } from './sliding-windows.js';
 export { BufferConfig, Suppressed, unbounded, type BufferFullStrategy } from './suppressed.js';
 export { SuppressionBufferFullError } from './suppression-buffer-full-error.js';
+export {
+  PunctuationType,
+  Stores,
+  type Cancellable,
+  type ForwardRecord,
+  type Processor,
+  type ProcessorContext,
+  type Punctuator,
+  type StoreBuilder,
+} from './processor-api.js';
+export type { KeyValueStore } from './state/key-value-store.js';
 export { windowedSerde } from './windowed-serde.js';
 export { StreamsBuilder } from './topology/streams-builder.js';
 export { KStream } from './topology/k-stream.js';

@@ -33,6 +33,7 @@ import { sessionAggregate } from './session-aggregate.js';
 import { sink, type SinkTarget } from './sink.js';
 import { slidingWindowAggregate } from './sliding-window-aggregate.js';
 import { suppress } from './suppress.js';
+import { processRecords, ProcessorRuntime } from './processor-runtime.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
@@ -49,6 +50,8 @@ export class TaskProcessor {
   streamTime = -Infinity;
   readonly #readers = new Map<string, SourceReader>();
   readonly #sinks = new Map<number, SinkTarget>();
+  /** The user processors of `process()` nodes, by node id, for the task's lifetime. */
+  readonly #runtimes = new Map<number, ProcessorRuntime>();
   #prepared = false;
 
   constructor(subtopology: Subtopology, env: TaskEnvironment) {
@@ -132,6 +135,34 @@ export class TaskProcessor {
     }
   }
 
+  /** True when a `process()` node has a wall-clock punctuation due at `now`. */
+  wallClockDue(now: number): boolean {
+    for (const runtime of this.#runtimes.values()) if (runtime.wallClockDue(now)) return true;
+    return false;
+  }
+
+  /**
+   * Fires the wall-clock punctuations due at `now` (in a batch of no records, so that what they
+   * forward flows downstream as usual); resolves with how many fired once their outputs were
+   * acknowledged. Call between batches.
+   * @param origin what the forwarded records derive from (the task's input read last).
+   */
+  punctuate(now: number, origin: RecordOrigin): Promise<number> {
+    if (!this.wallClockDue(now)) return Promise.resolve(0);
+    if (!this.#prepared) return this.prepare().then(() => this.punctuate(now, origin));
+    const wallClock = { now, trigger: { key: null, value: null, timestamp: now, headers: [], origin }, fired: 0 };
+    try {
+      return this.#run([], [], null, wallClock).then(() => wallClock.fired);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Closes the user processors (`Processor.close`). */
+  close(): void {
+    for (const runtime of this.#runtimes.values()) runtime.close();
+  }
+
   /** Every store's changes since the last call: what to write to the changelogs before a commit. */
   drainChangelogs(): { store: string; records: ChangelogRecord[] }[] {
     const out: { store: string; records: ChangelogRecord[] }[] = [];
@@ -156,7 +187,7 @@ export class TaskProcessor {
    * Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records);
    * with `close`, the windowed aggregations then close their windows.
    */
-  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null): Promise<void> {
+  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null, wallClock: Parameters<typeof processRecords>[1] = null): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
     const subjects = new Map<number, Subject<AnyRecord>>();
@@ -234,6 +265,11 @@ export class TaskProcessor {
         }
         case 'suppress':
           return suppress(node, store(node.store.name), close)(instantiate(node.parents[0]));
+        case 'process': {
+          let runtime = this.#runtimes.get(node.id);
+          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env)));
+          return processRecords(runtime, wallClock)(instantiate(node.parents[0]));
+        }
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));
         case 'join':

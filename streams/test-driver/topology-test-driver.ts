@@ -86,10 +86,18 @@ export class TopologyTestDriver {
     return this.#wallClockMs;
   }
 
-  /** Moves the wall clock (the default timestamp of piped records) forward. */
-  advanceWallClockTime(ms: number): void {
+  /**
+   * Moves the wall clock (the default timestamp of piped records) forward, and fires the
+   * wall-clock punctuations of `process()` nodes it made due; resolves once what they forwarded
+   * was processed downstream.
+   */
+  advanceWallClockTime(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new InvalidConfigError(`advanceWallClockTime needs a non-negative duration, got ${ms}`);
     this.#wallClockMs += ms;
+    if (this.#closed || this.#processors === null) return Promise.resolve();
+    const run = this.#queue.then(() => this.#punctuate());
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   createInputTopic<K = string | null, V = unknown>(topic: string, options: TestInputTopicOptions<K, V> = {}): TestInputTopic<K, V> {
@@ -169,6 +177,7 @@ export class TopologyTestDriver {
 
   close(): void {
     this.#closed = true;
+    for (const processor of this.#processors ?? []) processor.close();
   }
 
   #store(name: string) {
@@ -208,6 +217,7 @@ export class TopologyTestDriver {
         sourceTopics: (id) => topicsOf.get(id) ?? [],
         collector,
         observer,
+        wallClock: () => this.#wallClockMs,
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env);
@@ -254,6 +264,15 @@ export class TopologyTestDriver {
         this.changelogTopic(store),
         changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp ?? this.#wallClockMs })),
       );
+    }
+  }
+
+  async #punctuate(): Promise<void> {
+    for (const processor of this.#start()) {
+      const last = this.#lastInput.get(processor) ?? { topic: '', offset: -1 };
+      await processor.punctuate(this.#wallClockMs, { topic: last.topic, partition: 0, offset: last.offset });
+      this.#writeChangelogs(processor);
+      await this.#processPending();
     }
   }
 

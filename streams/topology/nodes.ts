@@ -11,6 +11,7 @@ import type { Serde } from '../../core/index.js';
 import type { StreamRecord } from '../record.js';
 import type { SlidingWindows } from '../sliding-windows.js';
 import type { Suppressed } from '../suppressed.js';
+import type { Processor } from '../processor-api.js';
 import type { SessionWindows, TimeWindows } from '../windows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -161,6 +162,13 @@ export interface SuppressNode extends NodeBase {
   readonly waitMs: number;
 }
 
+/** A user processor (Processor API) with the stores connected to it. */
+export interface ProcessNode extends NodeBase {
+  readonly kind: 'process';
+  readonly supplier: () => Processor<any, any, any, any>;
+  readonly stores: readonly StoreSpec[];
+}
+
 /** Materializes its parent's records into a key-value store: the latest value per key; null deletes. */
 export interface TableNode extends NodeBase {
   readonly kind: 'table';
@@ -188,6 +196,7 @@ export type TopologyNode =
   | SessionAggregateNode
   | SlidingAggregateNode
   | SuppressNode
+  | ProcessNode
   | TableNode
   | JoinNode;
 
@@ -206,4 +215,11 @@ export function storeOf(node: TopologyNode): StoreSpec | null {
     default:
       return null;
   }
+}
+
+/** Every store a node owns or uses: its own, or those connected to a `process()` node. */
+export function storesOf(node: TopologyNode): readonly StoreSpec[] {
+  if (node.kind === 'process') return node.stores;
+  const own = storeOf(node);
+  return own === null ? [] : [own];
 }

@@ -5,7 +5,7 @@
  */
 import { InvalidConfigError } from '../../core/index.js';
 import type { SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
-import { storeOf } from './nodes.js';
+import { storeOf, storesOf } from './nodes.js';
 
 export interface Subtopology {
   readonly id: number;
@@ -63,9 +63,16 @@ function split(nodes: readonly TopologyNode[]): Subtopology[] {
     const rb = find(b);
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
+  // Nodes that share a store (processors connected to it, its writer) run in one task.
+  const storeUser = new Map<string, number>();
   for (const node of nodes) {
     for (const p of node.parents) union(node.id, p.id);
     if (node.kind === 'join') union(node.id, node.tableWriter.id);
+    for (const store of storesOf(node)) {
+      const other = storeUser.get(store.name);
+      if (other === undefined) storeUser.set(store.name, node.id);
+      else union(node.id, other);
+    }
   }
   const groups = new Map<number, TopologyNode[]>();
   for (const node of nodes) {
@@ -79,6 +86,6 @@ function split(nodes: readonly TopologyNode[]): Subtopology[] {
     nodes: group,
     sources: group.filter((n): n is SourceNode => n.kind === 'source'),
     sinks: group.filter((n): n is SinkNode => n.kind === 'sink'),
-    stores: group.map(storeOf).filter((s): s is StoreSpec => s !== null),
+    stores: [...new Set(group.flatMap(storesOf))],
   }));
 }
