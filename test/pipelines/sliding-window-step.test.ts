@@ -60,7 +60,7 @@ describe('aggregate with sliding windows', () => {
 
 describe('aggregate with suppress', () => {
   it("the docs' example: the latest count per group, a time limit after its first held update", async () => {
-    const { input, output } = await drive(docsStep('### suppress — rate-limited updates'));
+    const { driver, input, output } = await drive(docsStep('### suppress — rate-limited updates'));
     await input.pipeInput('c1', { id: 1 }, 0);
     await input.pipeInput('c1', { id: 2 }, 30_000);
     await input.pipeInput('c2', { id: 3 }, 40_000);
@@ -69,6 +69,9 @@ describe('aggregate with suppress', () => {
     expect(output.readKeyValuesToList()).toEqual([{ key: 'c1', value: { orders: 2 } }]);
     await input.pipeInput('c3', { id: 5 }, 100_000); // c2 held since 40s
     expect(output.readKeyValuesToList()).toEqual([{ key: 'c2', value: { orders: 1 } }]);
+    // The end of a batch run (--until-idle closes windows): what is still held is emitted.
+    expect(await driver.closeWindows()).toBe(1);
+    expect(output.readKeyValuesToList()).toEqual([{ key: 'c3', value: { orders: 2 } }]);
   });
 });
 
