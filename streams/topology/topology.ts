@@ -5,7 +5,7 @@
  */
 import { InvalidConfigError } from '../../core/index.js';
 import type { SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
-import { storeOf, storesOf } from './nodes.js';
+import { storesOf } from './nodes.js';
 
 export interface Subtopology {
   readonly id: number;
@@ -44,8 +44,8 @@ export class Topology {
         if (node.kind === 'source') what = `source (${node.pattern ? node.pattern.toString() : node.topics.join(', ')}${node.internal ? ', repartition' : ''})`;
         else if (node.kind === 'sink') what = `sink (${node.topic}${node.repartition ? ', repartition' : ''})`;
         else if (node.kind === 'pipe') what = `pipe (${node.ops.length} operator${node.ops.length === 1 ? '' : 's'})`;
-        const store = storeOf(node) ?? (node.kind === 'join' ? node.table : null);
-        lines.push(`  ${node.name}: ${what}${store ? ` [store ${store.name}]` : ''}${from}`);
+        const stores = node.kind === 'join' ? [node.table] : storesOf(node);
+        lines.push(`  ${node.name}: ${what}${stores.length > 0 ? ` [store ${stores.map((s) => s.name).join(', ')}]` : ''}${from}`);
       }
     }
     return lines.join('\n');

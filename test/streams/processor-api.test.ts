@@ -57,7 +57,9 @@ function countingTopology(type: PunctuationType, intervalMs: number, log: string
 describe('Processor API', () => {
   test('stream-time punctuation fires on the first record, then whenever stream time reaches the next multiple of the interval (once per jump)', async () => {
     const log: string[] = [];
-    const driver = new TopologyTestDriver(countingTopology(PunctuationType.STREAM_TIME, 10, log));
+    const topology = countingTopology(PunctuationType.STREAM_TIME, 10, log);
+    expect(topology.describe()).toMatch(/: process \[store counts\] <- /);
+    const driver = new TopologyTestDriver(topology);
     const input = driver.createInputTopic('input', str);
     const out = driver.createOutputTopic('output', str);
     await input.pipeInput('a', 'x', 3);
