@@ -16,7 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { map as rxMap, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesSerde, jsonSerde, stringSerde, type RecordHeader, type Serde } from '../core/index.js';
-import { changesKey, hopping, preservesKey, session, StreamsBuilder, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
+import { BufferConfig, changesKey, hopping, preservesKey, session, sliding, StreamsBuilder, Suppressed, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
 import { initialState, mergeStates, outputOf, updateState, type AggregateState } from './aggregates.js';
 import { PipelineStepError } from './errors.js';
 import { truthy } from './expression.js';
@@ -155,8 +155,15 @@ function aggregate(stream: Stream, step: AggregateStep, run: StepRun, guarded: G
   const grouped = s.groupByKey({ name: step.store });
   const stripped = (r: AnyRecord): readonly RecordHeader[] => (r.headers as readonly RecordHeader[]).filter((h) => h.key !== AGGREGATE_INPUTS_HEADER);
   const w = step.window;
+  // Rate limiting: the table's updates held in a buffer named after the store.
+  const suppressed = <K, V>(table: KTable<K, V>): KTable<K, V> => {
+    if (step.suppress === undefined) return table;
+    const { timeLimitMs, maxRecords } = step.suppress;
+    const buffer = maxRecords === undefined ? BufferConfig.unbounded() : BufferConfig.maxRecords(maxRecords).emitEarlyWhenFull();
+    return table.suppress(Suppressed.untilTimeLimit(timeLimitMs, buffer, { name: `${step.store}-suppress` }));
+  };
   if (w === undefined) {
-    const table = grouped.aggregate(init, update, { name: step.store });
+    const table = suppressed(grouped.aggregate(init, update, { name: step.store }));
     return table.toStream().pipe(preservesKey(rxMap((r: AnyRecord) => withParts(r, { value: outputOf(fields, r.value as AggregateState), headers: stripped(r) }))));
   }
   const windowedOptions = { name: step.store, emit: step.emit === 'on_window_close' ? ('onWindowClose' as const) : ('onUpdate' as const), lateRecordsTopic: step.lateTopic };
@@ -166,12 +173,13 @@ function aggregate(stream: Stream, step: AggregateStep, run: StepRun, guarded: G
     return withParts(r, { key: k.key, value: { ...outputOf(fields, r.value as AggregateState), window: { start: k.window.start, end: k.window.end } }, headers: stripped(r) });
   });
   if (w.kind === 'session') {
-    const table = grouped.windowedBy(session(w.gapMs, { graceMs: w.graceMs })).aggregate(init, update, (a: AggregateState, b: AggregateState) => mergeStates(fields, a, b), windowedOptions);
+    const table = suppressed(grouped.windowedBy(session(w.gapMs, { graceMs: w.graceMs })).aggregate(init, update, (a: AggregateState, b: AggregateState) => mergeStates(fields, a, b), windowedOptions));
     // A null is a session merged into another: its successor is emitted too.
     return table.toStream().pipe(eachRecord(run, (r) => (r.value === null ? [] : [r])), unwindow);
   }
+  if (w.kind === 'sliding') return suppressed(grouped.windowedBy(sliding(w.timeDifferenceMs, { graceMs: w.graceMs })).aggregate(init, update, windowedOptions)).toStream().pipe(unwindow);
   const windows = w.kind === 'tumbling' ? tumbling(w.sizeMs, { graceMs: w.graceMs }) : hopping(w.sizeMs, w.advanceMs, { graceMs: w.graceMs });
-  return grouped.windowedBy(windows).aggregate(init, update, windowedOptions).toStream().pipe(unwindow);
+  return suppressed(grouped.windowedBy(windows).aggregate(init, update, windowedOptions)).toStream().pipe(unwindow);
 }
 
 function join(stream: Stream, step: JoinStep, run: StepRun, table: KTable<any, any>, guarded: Guarded): Stream {

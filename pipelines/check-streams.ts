@@ -171,35 +171,46 @@ export class StreamChecker {
         }
       }
     }
-    return { ...base, type: 'aggregate', groupBy, window, emit: spec.emit === 'on_window_close' ? 'on_window_close' : 'on_update', lateTopic: str(spec.late_topic), store, fields };
+    let suppress: AggregateStep['suppress'];
+    if (isObj(spec.suppress)) {
+      const timeLimitMs = this.#duration(spec.suppress.time_limit);
+      if (spec.emit === 'on_window_close') this.#problems.add(`${pointer}/suppress`, 'emit: on_window_close already emits one record per window; remove suppress, or emit on_update', 'key');
+      const maxRecords = typeof spec.suppress.max_records === 'number' ? spec.suppress.max_records : undefined;
+      if (timeLimitMs !== undefined) suppress = { timeLimitMs, maxRecords };
+    }
+    return { ...base, type: 'aggregate', groupBy, window, emit: spec.emit === 'on_window_close' ? 'on_window_close' : 'on_update', lateTopic: str(spec.late_topic), store, fields, suppress };
+  }
+
+  /** A duration field's milliseconds; undefined when absent or invalid (the schema reported it). */
+  #duration(v: unknown): number | undefined {
+    if (typeof v !== 'number' && typeof v !== 'string') return undefined;
+    try {
+      return parseDuration(v);
+    } catch {
+      return undefined;
+    }
   }
 
   #window(w: Obj, pointer: string): WindowSpec | undefined {
-    const kinds = (['tumbling', 'hopping', 'session'] as const).filter((k) => w[k] !== undefined);
+    const kinds = (['tumbling', 'hopping', 'sliding', 'session'] as const).filter((k) => w[k] !== undefined);
     if (kinds.length === 0) {
-      this.#problems.add(pointer, 'a window needs its kind and size: tumbling: <size>, hopping: <size> with advance: <step>, or session: <gap>');
+      this.#problems.add(pointer, 'a window needs its kind and size: tumbling: <size>, hopping: <size> with advance: <step>, sliding: <time difference>, or session: <gap>');
       return undefined;
     }
     if (kinds.length > 1) {
-      this.#problems.add(pointer, `a window is one of tumbling, hopping or session, not ${kinds.join(' and ')}`);
+      this.#problems.add(pointer, `a window is one of tumbling, hopping, sliding or session, not ${kinds.join(' and ')}`);
       return undefined;
     }
     const kind = kinds[0];
     if (w.advance !== undefined && kind !== 'hopping') this.#problems.add(`${pointer}/advance`, `advance goes with hopping windows (${kind} windows have none)`, 'key');
-    const ms = (field: string): number | undefined => {
-      const v = w[field];
-      if (typeof v !== 'number' && typeof v !== 'string') return undefined;
-      try {
-        return parseDuration(v);
-      } catch {
-        return undefined; // the schema reported it
-      }
-    };
+    const ms = (field: string): number | undefined => this.#duration(w[field]);
     const size = ms(kind);
     const graceMs = ms('grace') ?? 0;
-    if (size === 0) this.#problems.add(`${pointer}/${kind}`, `a ${kind === 'session' ? 'session gap' : 'window size'} must be more than 0`);
+    const what = kind === 'session' ? 'session gap' : kind === 'sliding' ? 'sliding window time difference' : 'window size';
+    if (size === 0) this.#problems.add(`${pointer}/${kind}`, `a ${what} must be more than 0`);
     if (size === undefined || size === 0) return undefined;
     if (kind === 'tumbling') return { kind, sizeMs: size, graceMs };
+    if (kind === 'sliding') return { kind, timeDifferenceMs: size, graceMs };
     if (kind === 'session') return { kind, gapMs: size, graceMs };
     const advanceMs = ms('advance');
     if (w.advance === undefined) {

@@ -100,6 +100,8 @@ export interface AggregateStep extends StepBase {
   readonly window?: WindowSpec;
   readonly emit: 'on_update' | 'on_window_close';
   readonly lateTopic?: string;
+  /** Rate limiting: the latest update per group (and window), `timeLimitMs` of stream time after its first held update. */
+  readonly suppress?: { readonly timeLimitMs: number; readonly maxRecords?: number };
   /** The store name (unique in the pipeline). */
   readonly store: string;
   readonly fields: readonly AggregateField[];
@@ -115,7 +117,8 @@ export interface AggregateField {
 export type WindowSpec =
   | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly graceMs: number }
   | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number; readonly graceMs: number }
-  | { readonly kind: 'session'; readonly gapMs: number; readonly graceMs: number };
+  | { readonly kind: 'session'; readonly gapMs: number; readonly graceMs: number }
+  | { readonly kind: 'sliding'; readonly timeDifferenceMs: number; readonly graceMs: number };
 
 export interface JoinStep extends StepBase {
   readonly type: 'join';

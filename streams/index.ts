@@ -11,11 +11,27 @@
 export * from './operators/index.js';
 export type { KeyOf, KeyValue, RecordOrigin, StreamRecord, TimeWindow, Windowed, ValueOf } from './record.js';
 export { hopping, session, tumbling, type SessionWindows, type TimeWindows, type WindowOptions } from './windows.js';
+export { sliding, SlidingWindows } from './sliding-windows.js';
+export { BufferConfig, Suppressed, unbounded, type BufferFullStrategy } from './suppressed.js';
+export { SuppressionBufferFullError } from './suppression-buffer-full-error.js';
+export {
+  PunctuationType,
+  Stores,
+  type Cancellable,
+  type ForwardRecord,
+  type Processor,
+  type ProcessorContext,
+  type Punctuator,
+  type StoreBuilder,
+} from './processor-api.js';
+export type { KeyValueStore } from './state/key-value-store.js';
 export { windowedSerde } from './windowed-serde.js';
 export { StreamsBuilder } from './topology/streams-builder.js';
 export { KStream } from './topology/k-stream.js';
 export { KGroupedStream } from './topology/k-grouped-stream.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed-k-stream.js';
+export { SlidingWindowedKStream } from './topology/sliding-windowed-k-stream.js';
+export { CogroupedKStream } from './topology/cogrouped-k-stream.js';
 export { KTable } from './topology/k-table.js';
 export { Topology, type Subtopology } from './topology/topology.js';
 export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';

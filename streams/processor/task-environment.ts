@@ -60,4 +60,6 @@ export interface TaskEnvironment {
   sourceTopics(nodeId: number): readonly string[];
   readonly collector: RecordCollector;
   readonly observer?: ProcessorObserver;
+  /** The wall clock of `process()` nodes' punctuation (default `Date.now`; the test driver's own). */
+  readonly wallClock?: () => number;
 }

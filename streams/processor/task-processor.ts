@@ -20,6 +20,8 @@ import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
+import { SlidingWindowStore } from '../state/sliding-window-store.js';
+import { SuppressionBuffer } from '../state/suppression-buffer.js';
 import { WindowStore } from '../state/window-store.js';
 import type { Subtopology } from '../topology/topology.js';
 import type { AnyRecord, AnySerde, PipeNode, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
@@ -30,6 +32,9 @@ import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
 import { sessionAggregate } from './session-aggregate.js';
 import { sink, type SinkTarget } from './sink.js';
+import { slidingWindowAggregate } from './sliding-window-aggregate.js';
+import { suppress } from './suppress.js';
+import { processRecords, ProcessorRuntime } from './processor-runtime.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
 import { guardedPipe, keyDependentDownstream } from './pipe-guard.js';
 import { materialize } from './table.js';
@@ -37,7 +42,7 @@ import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown>;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -48,6 +53,8 @@ export class TaskProcessor {
   readonly #readers = new Map<string, SourceReader>();
   readonly #readersByNode = new Map<number, SourceReader>();
   readonly #sinks = new Map<number, SinkTarget>();
+  /** The user processors of `process()` nodes, by node id, for the task's lifetime. */
+  readonly #runtimes = new Map<number, ProcessorRuntime>();
   #prepared = false;
 
   constructor(subtopology: Subtopology, env: TaskEnvironment) {
@@ -128,7 +135,7 @@ export class TaskProcessor {
    */
   closeWindows(origin: RecordOrigin): Promise<number> {
     if (!this.#prepared) return this.prepare().then(() => this.closeWindows(origin));
-    const closing = this.subtopology.nodes.some((n) => (n.kind === 'window-aggregate' || n.kind === 'session-aggregate') && n.emit === 'onWindowClose');
+    const closing = this.subtopology.nodes.some((n) => ((n.kind === 'window-aggregate' || n.kind === 'session-aggregate' || n.kind === 'sliding-aggregate') && n.emit === 'onWindowClose') || n.kind === 'suppress');
     if (!closing) return Promise.resolve(0);
     const close: WindowClose = { trigger: { key: null, value: null, timestamp: this.streamTime, headers: [], origin }, emitted: 0 };
     try {
@@ -136,6 +143,34 @@ export class TaskProcessor {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** True when a `process()` node has a wall-clock punctuation due at `now`. */
+  wallClockDue(now: number): boolean {
+    for (const runtime of this.#runtimes.values()) if (runtime.wallClockDue(now)) return true;
+    return false;
+  }
+
+  /**
+   * Fires the wall-clock punctuations due at `now` (in a batch of no records, so that what they
+   * forward flows downstream as usual); resolves with how many fired once their outputs were
+   * acknowledged. Call between batches.
+   * @param origin what the forwarded records derive from (the task's input read last).
+   */
+  punctuate(now: number, origin: RecordOrigin): Promise<number> {
+    if (!this.wallClockDue(now)) return Promise.resolve(0);
+    if (!this.#prepared) return this.prepare().then(() => this.punctuate(now, origin));
+    const wallClock = { now, trigger: { key: null, value: null, timestamp: now, headers: [], origin }, fired: 0 };
+    try {
+      return this.#run([], [], null, wallClock).then(() => wallClock.fired);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Closes the user processors (`Processor.close`). */
+  close(): void {
+    for (const runtime of this.#runtimes.values()) runtime.close();
   }
 
   /** Every store's changes since the last call: what to write to the changelogs before a commit. */
@@ -167,7 +202,8 @@ export class TaskProcessor {
     const keySerde: AnySerde = resolveSerde(spec.keySerde, key, key);
     const valueSerde: AnySerde = resolveSerde(spec.valueSerde, this.env.defaultValueSerde, key);
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
-    if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
+    if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
 
@@ -175,7 +211,7 @@ export class TaskProcessor {
    * Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records);
    * with `close`, the windowed aggregations then close their windows.
    */
-  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null): Promise<void> {
+  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null, wallClock: Parameters<typeof processRecords>[1] = null): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
     const subjects = new Map<number, Subject<AnyRecord>>();
@@ -248,6 +284,18 @@ export class TaskProcessor {
         case 'session-aggregate': {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
           return sessionAggregate(node, store(node.store.name), late, env, close)(instantiate(node.parents[0]));
+        }
+        case 'sliding-aggregate': {
+          const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
+          const valueSerde = resolveSerde(node.store.valueSerde, env.defaultValueSerde, env.defaultKeySerde);
+          return slidingWindowAggregate(node, store(node.store.name), valueSerde, late, env, close)(instantiate(node.parents[0]));
+        }
+        case 'suppress':
+          return suppress(node, store(node.store.name), close)(instantiate(node.parents[0]));
+        case 'process': {
+          let runtime = this.#runtimes.get(node.id);
+          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env)));
+          return processRecords(runtime, wallClock)(instantiate(node.parents[0]));
         }
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));

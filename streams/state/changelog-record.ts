@@ -21,8 +21,8 @@ export interface StateStore {
   readonly name: string;
   /** The changes since the last call, one record per changed key (latest value), in change order. */
   drainChangelog(): ChangelogRecord[];
-  /** Applies one changelog record (with the record's timestamp) while restoring. */
-  restore(key: Buffer | null, value: Buffer | null, timestamp?: number): void;
+  /** Applies one changelog record (with its timestamp and headers) while restoring. */
+  restore(key: Buffer | null, value: Buffer | null, timestamp?: number, headers?: readonly RecordHeader[]): void;
   /** Number of entries. */
   readonly size: number;
 }

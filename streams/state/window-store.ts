@@ -164,10 +164,17 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     if (entries === undefined) {
       entries = new Map();
       this.#byStart.set(start, entries);
-      // Usually the newest window: insert from the end.
-      let i = this.#starts.length;
-      while (i > 0 && this.#starts[i - 1] > start) i--;
-      this.#starts.splice(i, 0, start);
+      // Binary search: sliding windows insert starts far behind the newest (t - timeDifference).
+      const starts = this.#starts;
+      let lo = 0;
+      let hi = starts.length;
+      if (hi > 0 && starts[hi - 1] < start) lo = hi;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      starts.splice(lo, 0, start);
     }
     return entries;
   }

@@ -37,6 +37,7 @@ import { WindowStore } from '../state/window-store.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
+import { toBuffer } from '../to-buffer.js';
 import type { AnySerde } from '../topology/nodes.js';
 import type { Topology } from '../topology/topology.js';
 import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js';
@@ -90,10 +91,18 @@ export class TopologyTestDriver {
     return this.#wallClockMs;
   }
 
-  /** Moves the wall clock (the default timestamp of piped records) forward. */
-  advanceWallClockTime(ms: number): void {
+  /**
+   * Moves the wall clock (the default timestamp of piped records) forward, and fires the
+   * wall-clock punctuations of `process()` nodes it made due; resolves once what they forwarded
+   * was processed downstream.
+   */
+  advanceWallClockTime(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new InvalidConfigError(`advanceWallClockTime needs a non-negative duration, got ${ms}`);
     this.#wallClockMs += ms;
+    if (this.#closed || this.#processors === null) return Promise.resolve();
+    const run = this.#queue.then(() => this.#punctuate());
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   createInputTopic<K = string | null, V = unknown>(topic: string, options: TestInputTopicOptions<K, V> = {}): TestInputTopic<K, V> {
@@ -186,6 +195,7 @@ export class TopologyTestDriver {
 
   close(): void {
     this.#closed = true;
+    for (const processor of this.#processors ?? []) processor.close();
   }
 
   #store(name: string) {
@@ -222,6 +232,7 @@ export class TopologyTestDriver {
         sourceTopics: (id) => topicsOf.get(id) ?? [],
         collector,
         observer,
+        wallClock: () => this.#wallClockMs,
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env);
@@ -297,6 +308,15 @@ export class TopologyTestDriver {
     }
   }
 
+  async #punctuate(): Promise<void> {
+    for (const processor of this.#start()) {
+      const last = this.#lastInput.get(processor) ?? { topic: '', offset: -1 };
+      await processor.punctuate(this.#wallClockMs, { topic: last.topic, partition: 0, offset: last.offset });
+      this.#writeChangelogs(processor);
+      await this.#processPending();
+    }
+  }
+
   async #closeWindows(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -313,12 +333,6 @@ export class TopologyTestDriver {
       if (emitted === 0) return total;
     }
   }
-}
-
-function toBuffer(b: Uint8Array | string | null): Buffer | null {
-  if (b === null) return null;
-  if (typeof b === 'string') return Buffer.from(b, 'utf8');
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export function toHeaderList(input: HeadersInput | undefined): RecordHeader[] {

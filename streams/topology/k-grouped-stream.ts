@@ -14,6 +14,9 @@ import type { MaterializedOptions } from './options.js';
 import type { StreamRecord } from '../record.js';
 import type { SessionWindows, TimeWindows } from '../windows.js';
 import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-k-stream.js';
+import type { SlidingWindows } from '../sliding-windows.js';
+import { SlidingWindowedKStream } from './sliding-windowed-k-stream.js';
+import { CogroupedKStream } from './cogrouped-k-stream.js';
 
 export interface GroupedInfo {
   keySerde?: SerdeSpec;
@@ -33,6 +36,24 @@ export class KGroupedStream<K, V> {
     this.#ctx = ctx;
     this.#regroup = regroup;
     this.#info = info;
+  }
+
+  /** What the records are grouped with (for `cogroup`). */
+  get info(): Readonly<GroupedInfo> {
+    return this.#info;
+  }
+
+  /** The stream to aggregate, repartitioned (named `storeName`) if the key changed (for `cogroup`). */
+  regroup(storeName: string): KStream<K, V> {
+    return this.#regroup(storeName);
+  }
+
+  /**
+   * Starts a cogrouped aggregation: this stream's records update the aggregate with `aggregator`;
+   * add more grouped streams with `.cogroup(grouped, aggregator)`, then `.aggregate(initializer)`.
+   */
+  cogroup<A>(aggregator: (aggregate: A, value: V, record: StreamRecord<K, V>) => A): CogroupedKStream<K, A> {
+    return new CogroupedKStream<K, A>(this.#ctx, [{ grouped: this, aggregator }]);
   }
 
   /** Counts records per key. Records with a null key or value are skipped (as in Kafka Streams). */
@@ -74,7 +95,10 @@ export class KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
   /** Aggregates per key and session. */
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
-  windowedBy(windows: TimeWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+  /** Aggregates per key and sliding window (see `SlidingWindows`). */
+  windowedBy(windows: SlidingWindows): SlidingWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SessionWindows | SlidingWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> | SlidingWindowedKStream<K, V> {
+    if (windows.kind === 'sliding') return new SlidingWindowedKStream<K, V>(this.#ctx, this.#regroup, this.#info, windows);
     return windows.kind === 'time'
       ? new TimeWindowedKStream<K, V>(this.#ctx, this.#regroup, this.#info, windows)
       : new SessionWindowedKStream<K, V>(this.#ctx, this.#regroup, this.#info, windows);

@@ -18,7 +18,8 @@ import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
 import type { BuilderContext } from './builder-context.js';
 import { KGroupedStream } from './k-grouped-stream.js';
 import type { KTable } from './k-table.js';
-import type { AnyRecord, AnySerde, BranchNode, SerdeSpec, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import type { AnyRecord, AnySerde, BranchNode, SerdeSpec, JoinNode, MergeNode, PipeNode, ProcessNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import type { Processor } from '../processor-api.js';
 import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions } from './options.js';
 
 /** What a stream knows about its records. */
@@ -276,5 +277,21 @@ export class KStream<K, V> {
       : this;
     const node = this.#ctx.add<JoinNode>({ kind: 'join', table: store, tableWriter: table.node, joiner, left }, [stream.node]);
     return new KStream<K, R>(this.#ctx, node, { keySerde: stream.info.keySerde, valueSerde: undefined, keyChanged: false });
+  }
+
+  /**
+   * Runs a processor of the Processor API on each record (one instance per task, from
+   * `supplier`), with the named stores (added by `builder.addStateStore`) connected to it; its
+   * output is what it forwards. The key may change, so a following grouping repartitions.
+   * @throws InvalidConfigError when a store name is unknown.
+   */
+  process<KOut, VOut>(supplier: () => Processor<K, V, KOut, VOut>, ...storeNames: string[]): KStream<KOut, VOut> {
+    const stores = storeNames.map((name) => {
+      const store = this.#ctx.stores.get(name);
+      if (store === undefined) throw new InvalidConfigError(`process(): no state store "${name}"; add it with builder.addStateStore(...) first`, 'storeNames');
+      return store;
+    });
+    const node = this.#ctx.add<ProcessNode>({ kind: 'process', supplier, stores }, [this.#node]);
+    return new KStream<KOut, VOut>(this.#ctx, node, { keyChanged: true });
   }
 }

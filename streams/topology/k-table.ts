@@ -7,9 +7,11 @@
  *   const customers = builder.table<string, Customer>('customers', { valueSerde: jsonSerde<Customer>() });
  *   orders.join(customers, (order, customer) => ({ ...order, customerName: customer.name }));
  */
+import { InvalidConfigError } from '../../core/index.js';
+import type { Suppressed } from '../suppressed.js';
 import type { BuilderContext } from './builder-context.js';
 import { KStream } from './k-stream.js';
-import type { SerdeSpec, StoreSpec, TopologyNode } from './nodes.js';
+import type { SerdeSpec, StoreSpec, SuppressNode, TopologyNode } from './nodes.js';
 
 export interface TableInfo {
   keySerde?: SerdeSpec;
@@ -53,5 +55,29 @@ export class KTable<K, V> {
    */
   toStream(): KStream<K, V> {
     return new KStream<K, V>(this.#ctx, this.#node, { keySerde: this.#info.keySerde, valueSerde: this.#info.valueSerde, keyChanged: false });
+  }
+
+  /**
+   * Holds back the table's updates and emits only the latest per key — per window when it closes
+   * (`Suppressed.untilWindowCloses`, windowed tables), or a time limit after a key's first held
+   * update (`Suppressed.untilTimeLimit`) — on stream time. The buffer is a store with a changelog
+   * (`<appId>-<name>-changelog`), so a restart neither loses nor repeats what it held.
+   * @throws InvalidConfigError for `untilWindowCloses` on a table that is not windowed.
+   * @example counts.suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded())).toStream().to('final')
+   */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    const windows = this.#store.windows;
+    let endOffsetMs = 0;
+    let waitMs = suppressed.timeLimitMs;
+    if (suppressed.kind === 'untilWindowCloses') {
+      if (windows === undefined) throw new InvalidConfigError(`untilWindowCloses suppresses a windowed table; table "${this.#store.name}" is not windowed (use untilTimeLimit)`, 'suppress');
+      // Session and sliding windows include their end; time windows end before it.
+      endOffsetMs = windows.kind === 'time' ? 0 : 1;
+      waitMs = windows.graceMs + (windows.kind === 'session' ? windows.gapMs : 0);
+    }
+    const name = suppressed.name ?? this.#ctx.nextName('suppress');
+    const store = this.#ctx.addStore({ name, type: 'suppression', keySerde: this.#info.keySerde, valueSerde: this.#info.valueSerde, windows, marks: false });
+    const node = this.#ctx.add<SuppressNode>({ kind: 'suppress', name: `${name}-suppress`, store, suppressed, endOffsetMs, waitMs }, [this.#node]);
+    return new KTable<K, V>(this.#ctx, node, store, this.#info);
   }
 }

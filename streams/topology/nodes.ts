@@ -9,6 +9,9 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Serde } from '../../core/index.js';
 import type { StreamRecord } from '../record.js';
+import type { SlidingWindows } from '../sliding-windows.js';
+import type { Suppressed } from '../suppressed.js';
+import type { Processor } from '../processor-api.js';
 import type { SessionWindows, TimeWindows } from '../windows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -34,10 +37,10 @@ export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCo
 
 export interface StoreSpec {
   readonly name: string;
-  readonly type: 'kv' | 'window' | 'session';
+  readonly type: 'kv' | 'window' | 'session' | 'suppression';
   readonly keySerde?: SerdeSpec;
   readonly valueSerde?: SerdeSpec;
-  readonly windows?: TimeWindows | SessionWindows;
+  readonly windows?: TimeWindows | SessionWindows | SlidingWindows;
   /** Windowed stores: how long a window is kept, from its start (≥ size + grace). */
   readonly retentionMs?: number;
   /** Aggregations record, per entry, the last input offset applied (see `StateStore`). */
@@ -134,6 +137,38 @@ export interface SessionAggregateNode extends NodeBase {
   readonly inputValueSerde?: SerdeSpec;
 }
 
+/** Aggregation per key and sliding window (see `processor/sliding-window-aggregate.ts`). */
+export interface SlidingAggregateNode extends NodeBase {
+  readonly kind: 'sliding-aggregate';
+  readonly store: StoreSpec;
+  readonly windows: SlidingWindows;
+  readonly update: Updater;
+  readonly emit: EmitStrategy;
+  readonly lateRecordsTopic: string | null;
+  readonly inputValueSerde?: SerdeSpec;
+}
+
+/** Buffers a table's updates and emits the latest per key later (see `processor/suppress.ts`). */
+export interface SuppressNode extends NodeBase {
+  readonly kind: 'suppress';
+  readonly store: StoreSpec;
+  readonly suppressed: Suppressed;
+  /**
+   * `untilWindowCloses`: a window's buffer time is `window.end + endOffsetMs` (1 for windows whose
+   * end is inclusive: sessions, sliding windows) and it is emitted `waitMs` later (grace, plus the
+   * gap for sessions). `untilTimeLimit`: buffer time is the record's, `waitMs` the time limit.
+   */
+  readonly endOffsetMs: number;
+  readonly waitMs: number;
+}
+
+/** A user processor (Processor API) with the stores connected to it. */
+export interface ProcessNode extends NodeBase {
+  readonly kind: 'process';
+  readonly supplier: () => Processor<any, any, any, any>;
+  readonly stores: readonly StoreSpec[];
+}
+
 /** Materializes its parent's records into a key-value store: the latest value per key; null deletes. */
 export interface TableNode extends NodeBase {
   readonly kind: 'table';
@@ -159,20 +194,32 @@ export type TopologyNode =
   | AggregateNode
   | WindowAggregateNode
   | SessionAggregateNode
+  | SlidingAggregateNode
+  | SuppressNode
+  | ProcessNode
   | TableNode
   | JoinNode;
 
 /** Nodes that own a state store. */
-export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | TableNode;
+export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | SlidingAggregateNode | SuppressNode | TableNode;
 
 export function storeOf(node: TopologyNode): StoreSpec | null {
   switch (node.kind) {
     case 'aggregate':
     case 'window-aggregate':
     case 'session-aggregate':
+    case 'sliding-aggregate':
+    case 'suppress':
     case 'table':
       return node.store;
     default:
       return null;
   }
+}
+
+/** Every store a node owns or uses: its own, or those connected to a `process()` node. */
+export function storesOf(node: TopologyNode): readonly StoreSpec[] {
+  if (node.kind === 'process') return node.stores;
+  const own = storeOf(node);
+  return own === null ? [] : [own];
 }

@@ -17,6 +17,7 @@ import { KTable } from './k-table.js';
 import type { SourceNode, TableNode } from './nodes.js';
 import type { SourceOptions, TableOptions } from './options.js';
 import { Topology } from './topology.js';
+import type { StoreBuilder } from '../processor-api.js';
 
 export class StreamsBuilder {
   readonly #ctx = new BuilderContext();
@@ -57,6 +58,15 @@ export class StreamsBuilder {
     const store = this.#ctx.addStore({ name: options.name ?? topic, type: 'kv', keySerde: options.keySerde, valueSerde: options.valueSerde, marks: false });
     const node = this.#ctx.add<TableNode>({ kind: 'table', name: `${store.name}-table`, store }, [source]);
     return new KTable<K, V>(this.#ctx, node, store, { keySerde: options.keySerde, valueSerde: options.valueSerde });
+  }
+
+  /**
+   * Adds a state store for `process()` nodes (connect it by name). It is changelogged as
+   * `<appId>-<name>-changelog` and restored on start, like the DSL's stores.
+   */
+  addStateStore(builder: StoreBuilder<unknown, unknown>): this {
+    this.#ctx.addStore({ name: builder.name, type: builder.type, keySerde: builder.keySerde, valueSerde: builder.valueSerde, marks: false });
+    return this;
   }
 
   /** The finished topology; the builder accepts no more nodes afterwards. */

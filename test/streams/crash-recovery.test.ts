@@ -6,37 +6,16 @@
  * repartition topic), per user and second (windowed) — equals the count of the input records, and
  * the output topic read read_committed holds every per-page update of one pass exactly once.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, jsonSerde, openCluster, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, PAGE_COUNTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
 import { childScript, tempDir } from '../helpers.js';
-import { fullyCommitted, readPartition, until } from './streams-helpers.js';
+import { fullyCommitted, readPartition, startStreamsChild, until } from './streams-helpers.js';
 
 const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
 
-function startChild(dataDir: string) {
-  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let out = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => out.includes('started') && resolve());
-    child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
-  });
-  /** Resolves once the child has had `batches` batches of input acknowledged (50 records each). */
-  const sent = (batches: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
-      child.stdout.on('data', check);
-      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, sent, exited, stderr: () => err };
-}
+const startChild = (dataDir: string) => startStreamsChild(fixture, dataDir);
 
 /** The stores of `app` as maps comparable with `ExpectedCounts`. */
 function storeCounts(app: StreamsApp): Omit<ExpectedCounts, 'records'> {

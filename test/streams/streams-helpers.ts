@@ -1,6 +1,7 @@
 /** Helpers for streams application tests. */
 import { createConsumer, createProducer, stringSerde, type Cluster, type ConsumerRecord, type IsolationLevel, type ProducerRecord, type RecordHeader } from '../../core/index.js';
 import type { StreamsApp } from '../../streams/index.js';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -75,4 +76,30 @@ export async function fullyCommitted(cluster: Cluster, groupId: string, topics: 
     }
   }
   return true;
+}
+
+/**
+ * Starts a streams application child script (`node <script> <dataDir>`) that prints `started`
+ * once it runs and `sent` after each batch of input it produced was acknowledged.
+ */
+export function startStreamsChild(script: string, dataDir: string) {
+  const child = spawn(process.execPath, [script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => out.includes('started') && resolve());
+    child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
+  });
+  /** Resolves once the child has had `batches` batches of input acknowledged. */
+  const sent = (batches: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
+      child.stdout.on('data', check);
+      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
+      check();
+    });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, started, sent, exited, stderr: () => err };
 }
