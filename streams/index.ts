@@ -17,6 +17,9 @@ export { KStream } from './topology/k-stream.js';
 export { KGroupedStream } from './topology/k-grouped-stream.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed-k-stream.js';
 export { KTable } from './topology/k-table.js';
+export { KGroupedTable } from './topology/k-grouped-table.js';
+export { JoinWindows } from './join-windows.js';
+export { changeSerde, type Change } from './change-serde.js';
 export { Topology, type Subtopology } from './topology/topology.js';
 export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
 export type {
@@ -26,6 +29,7 @@ export type {
   RepartitionOptions,
   SinkOptions,
   SourceOptions,
+  StreamJoinOptions,
   TableOptions,
   WindowedMaterializedOptions,
 } from './topology/options.js';

@@ -6,6 +6,7 @@
 import { Observable } from 'rxjs';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { AnyRecord, TableNode } from '../topology/nodes.js';
+import { changed } from './change-record.js';
 
 export function materialize(node: TableNode, store: KeyValueStore<unknown, unknown>) {
   const emits = node.children.length > 0;
@@ -14,14 +15,17 @@ export function materialize(node: TableNode, store: KeyValueStore<unknown, unkno
       source.subscribe({
         next(r) {
           if (r.key === null || r.key === undefined) return;
+          let oldValue: unknown;
           try {
+            oldValue = store.get(r.key) ?? null;
             if (r.value === null || r.value === undefined) store.delete(r.key);
             else store.put(r.key, r.value);
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          if (emits) subscriber.next(r);
+          // Downstream table operators need the old value too (see `ChangeRecord`).
+          if (emits) subscriber.next(changed(r, r.key, r.value ?? null, oldValue));
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),

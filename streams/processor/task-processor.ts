@@ -18,6 +18,7 @@ import { merge, Observable, share, Subject, Subscription } from 'rxjs';
 import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
 import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
+import { JoinWindowStore } from '../state/join-window-store.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
 import { WindowStore } from '../state/window-store.js';
@@ -29,13 +30,18 @@ import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
 import { sessionAggregate } from './session-aggregate.js';
 import { sink, type SinkTarget } from './sink.js';
+import { streamJoin } from './stream-join.js';
+import { tableAggregate } from './table-aggregate.js';
+import { tableJoin } from './table-join.js';
+import { tableMap } from './table-map.js';
+import { tableRegroup } from './table-regroup.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | JoinWindowStore;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -144,6 +150,7 @@ export class TaskProcessor {
     const valueSerde: AnySerde = resolveSerde(spec.valueSerde, this.env.defaultValueSerde, key);
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
     if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'join-window') return new JoinWindowStore(spec.name, keySerde, valueSerde, resolveSerde(spec.otherValueSerde, this.env.defaultValueSerde, key));
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
 
@@ -226,6 +233,16 @@ export class TaskProcessor {
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));
         case 'join':
           return join(node, store(node.table.name))(instantiate(node.parents[0]));
+        case 'table-map':
+          return tableMap(node)(instantiate(node.parents[0]));
+        case 'table-regroup':
+          return tableRegroup(node)(instantiate(node.parents[0]));
+        case 'table-aggregate':
+          return tableAggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
+        case 'stream-join':
+          return streamJoin(node, store(node.store.name), env)(instantiate(node.parents[0]), instantiate(node.parents[1]));
+        case 'table-join':
+          return tableJoin(node, store(node.left.name), store(node.right.name))(instantiate(node.parents[0]), instantiate(node.parents[1]));
       }
     };
 

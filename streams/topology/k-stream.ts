@@ -17,9 +17,9 @@ import { isKeyPreserving, isValuePreserving } from '../operators/key-preservatio
 import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
 import type { BuilderContext } from './builder-context.js';
 import { KGroupedStream } from './k-grouped-stream.js';
-import type { KTable } from './k-table.js';
-import type { AnyRecord, AnySerde, BranchNode, SerdeSpec, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
-import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions } from './options.js';
+import type { AnyRecord, AnySerde, BranchNode, JoinKind, JoinWindowsSpec, SerdeSpec, StreamJoinNode, TableNode, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import { KTable } from './k-table.js';
+import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions, StreamJoinOptions, TableOptions } from './options.js';
 
 /** What a stream knows about its records. */
 export interface StreamInfo {
@@ -246,22 +246,83 @@ export class KStream<K, V> {
    * update is seen by the stream records processed after it. Stream and table must be
    * co-partitioned; if the stream's key changed, it is repartitioned to match the table first.
    */
-  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
-    return this.#join(table, joiner, false, options);
+  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options?: JoinOptions): KStream<K, R>;
+  /**
+   * Joins records of two streams with equal keys whose timestamps are within `windows` (Kafka's
+   * KStream-KStream join, see `JoinWindows` and `streamJoin`). Each result is stamped with the later
+   * of the two timestamps. Streams whose key changed are repartitioned first.
+   * @example clicks.join(views, (click, view) => ({ click, view }), JoinWindows.ofTimeDifferenceWithNoGrace(60_000))
+   */
+  join<V2, R>(other: KStream<K, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
+  join(other: KTable<any, any> | KStream<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec, options?: StreamJoinOptions<V, any>): KStream<K, any> {
+    if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'inner', options ?? {});
+    return this.#join(other, joiner, false, (third as JoinOptions | undefined) ?? {});
   }
 
   /** Like {@link join}, but records whose key is not in the table are joined with `undefined`. */
-  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
-    return this.#join(table, joiner, true, options);
+  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options?: JoinOptions): KStream<K, R>;
+  /**
+   * Like the stream-stream {@link join}, and every left record that found no right record by the
+   * time its window closed (stream time past its window plus grace) is joined with `null` then.
+   */
+  leftJoin<V2, R>(other: KStream<K, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
+  leftJoin(other: KTable<any, any> | KStream<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec, options?: StreamJoinOptions<V, any>): KStream<K, any> {
+    if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'left', options ?? {});
+    return this.#join(other, joiner, true, (third as JoinOptions | undefined) ?? {});
+  }
+
+  /** Stream-stream outer join: like {@link leftJoin}, and right records without a partner are joined with a `null` left value. */
+  outerJoin<V2, R>(other: KStream<K, V2>, joiner: (value: NonNullable<V> | null, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options: StreamJoinOptions<V, V2> = {}): KStream<K, R> {
+    return this.#joinStream(other, joiner, windowsArg(windows), 'outer', options);
+  }
+
+  /**
+   * The stream read as a table (Kafka's `KStream.toTable`): the latest value per key, a null value
+   * deleting the key, kept in the store `options.name`. Repartitioned first if the key changed.
+   */
+  toTable(options: TableOptions<K, V> = {}): KTable<K, V> {
+    const name = options.name ?? this.#ctx.nextName('table');
+    const ks = options.keySerde ?? this.#info.keySerde;
+    const vs = options.valueSerde ?? this.#info.valueSerde;
+    const stream = this.#info.keyChanged ? this.#repartition({ name }, ks, vs) : this;
+    const store = this.#ctx.addStore({ name, type: 'kv', keySerde: ks, valueSerde: vs, marks: false });
+    const node = this.#ctx.add<TableNode>({ kind: 'table', name: `${name}-table`, store }, [stream.node]);
+    return new KTable<K, V>(this.#ctx, node, store, { keySerde: ks, valueSerde: vs });
+  }
+
+  #joinStream<V2, R>(other: KStream<K, V2>, joiner: (l: any, r: any, key: K) => R, windows: JoinWindowsSpec, join: JoinKind, options: StreamJoinOptions<V, V2>): KStream<K, R> {
+    const name = options.name ?? this.#ctx.nextName(`${join}-join`);
+    const keySerde = options.keySerde ?? this.#info.keySerde ?? other.info.keySerde;
+    const store = this.#ctx.addStore({
+      name,
+      type: 'join-window',
+      keySerde,
+      valueSerde: options.valueSerde ?? this.#info.valueSerde,
+      otherValueSerde: options.otherValueSerde ?? other.info.valueSerde,
+      marks: false,
+    });
+    // Co-partitioning: a side whose key changed goes through a repartition topic sized like the other side.
+    const left = this.#info.keyChanged ? this.#repartition(other.info.keyChanged ? { name: `${name}-left` } : { name: `${name}-left`, copartitionWith: store }, keySerde, options.valueSerde) : this;
+    const right = other.info.keyChanged ? other.#repartition({ name: `${name}-right`, copartitionWith: store }, keySerde, options.otherValueSerde) : other;
+    const node = this.#ctx.add<StreamJoinNode>({ kind: 'stream-join', store, windows, joiner, join }, [left.node, right.node]);
+    return new KStream<K, R>(this.#ctx, node, { keySerde, valueSerde: undefined, keyChanged: false });
   }
 
   #join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
-    const store: StoreSpec = table.store;
+    const { store, writer } = table.materialized();
     if (store.type !== 'kv') throw new InvalidConfigError(`cannot join a stream with windowed table "${store.name}"; join with a key-value table`);
     const stream = this.#info.keyChanged
       ? this.#repartition({ name: options.name ?? this.#ctx.nextName('join'), copartitionWith: store }, table.keySerde, undefined)
       : this;
-    const node = this.#ctx.add<JoinNode>({ kind: 'join', table: store, tableWriter: table.node, joiner, left }, [stream.node]);
+    const node = this.#ctx.add<JoinNode>({ kind: 'join', table: store, tableWriter: writer, joiner, left }, [stream.node]);
     return new KStream<K, R>(this.#ctx, node, { keySerde: stream.info.keySerde, valueSerde: undefined, keyChanged: false });
   }
+}
+
+function windowsArg(w: unknown): JoinWindowsSpec {
+  const spec = w as JoinWindowsSpec | undefined;
+  if (spec === undefined || typeof spec.beforeMs !== 'number' || typeof spec.afterMs !== 'number' || typeof spec.graceMs !== 'number') {
+    throw new InvalidConfigError('a stream-stream join needs join windows, e.g. JoinWindows.ofTimeDifferenceWithNoGrace(60_000)', 'windows');
+  }
+  return spec;
 }

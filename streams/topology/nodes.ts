@@ -23,8 +23,16 @@ export class WindowedSerdeSpec {
   constructor(readonly inner: AnySerde | undefined) {}
 }
 
+/**
+ * A serde to be resolved when the application starts: a table's change (old and new value) over
+ * an inner value serde that may still be the application's default (see `changeSerde`).
+ */
+export class ChangeSerdeSpec {
+  constructor(readonly inner: AnySerde | undefined) {}
+}
+
 /** A serde, or a spec resolved against the application's defaults. */
-export type SerdeSpec = AnySerde | WindowedSerdeSpec;
+export type SerdeSpec = AnySerde | WindowedSerdeSpec | ChangeSerdeSpec;
 
 /** Reads an event timestamp from a record (default: the log record's timestamp). */
 export type TimestampExtractor<K = any, V = any> = (record: StreamRecord<K, V>) => number;
@@ -34,9 +42,11 @@ export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCo
 
 export interface StoreSpec {
   readonly name: string;
-  readonly type: 'kv' | 'window' | 'session';
+  readonly type: 'kv' | 'window' | 'session' | 'join-window';
   readonly keySerde?: SerdeSpec;
   readonly valueSerde?: SerdeSpec;
+  /** Join-window stores: the serde of the right stream's values (`valueSerde` is the left's). */
+  readonly otherValueSerde?: SerdeSpec;
   readonly windows?: TimeWindows | SessionWindows;
   /** Windowed stores: how long a window is kept, from its start (≥ size + grace). */
   readonly retentionMs?: number;
@@ -149,6 +159,62 @@ export interface JoinNode extends NodeBase {
   readonly left: boolean;
 }
 
+/**
+ * A table derived from its parent table change by change (`KTable.filter`, `mapValues`): `fn`
+ * maps a present value to the derived value, or to null when the key is absent from the result.
+ */
+export interface TableMapNode extends NodeBase {
+  readonly kind: 'table-map';
+  readonly fn: (key: any, value: any) => any;
+}
+
+/** `KTable.groupBy`: each table change becomes a subtraction under the old key and an addition under the new. */
+export interface TableRegroupNode extends NodeBase {
+  readonly kind: 'table-regroup';
+  readonly selector: (key: any, value: any) => { key: any; value: any };
+}
+
+/**
+ * The aggregation of a grouped table (`KGroupedTable.aggregate/reduce/count`): reads change pairs
+ * from the repartition topic, subtracts old values and adds new ones (`init` undefined: a reduce,
+ * the first value is the aggregate).
+ */
+export interface TableAggregateNode extends NodeBase {
+  readonly kind: 'table-aggregate';
+  readonly store: StoreSpec;
+  readonly init: (() => any) | undefined;
+  readonly add: (aggregate: any, value: any, key: any) => any;
+  readonly subtract: (aggregate: any, value: any, key: any) => any;
+}
+
+export type JoinKind = 'inner' | 'left' | 'outer';
+
+/** Join windows of a stream-stream join (Kafka's `JoinWindows`). */
+export interface JoinWindowsSpec {
+  /** A left record at t joins right records in [t - beforeMs, t + afterMs]. */
+  readonly beforeMs: number;
+  readonly afterMs: number;
+  readonly graceMs: number;
+}
+
+/** KStream-KStream join: parents are [left, right]; both buffered in one join-window store. */
+export interface StreamJoinNode extends NodeBase {
+  readonly kind: 'stream-join';
+  readonly store: StoreSpec;
+  readonly windows: JoinWindowsSpec;
+  readonly joiner: (left: any, right: any, key: any) => any;
+  readonly join: JoinKind;
+}
+
+/** KTable-KTable join: parents are [left, right] table writers; each side's change looks up the other's store. */
+export interface TableJoinNode extends NodeBase {
+  readonly kind: 'table-join';
+  readonly left: StoreSpec;
+  readonly right: StoreSpec;
+  readonly joiner: (left: any, right: any, key: any) => any;
+  readonly join: JoinKind;
+}
+
 export type TopologyNode =
   | SourceNode
   | PipeNode
@@ -160,10 +226,15 @@ export type TopologyNode =
   | WindowAggregateNode
   | SessionAggregateNode
   | TableNode
-  | JoinNode;
+  | JoinNode
+  | TableMapNode
+  | TableRegroupNode
+  | TableAggregateNode
+  | StreamJoinNode
+  | TableJoinNode;
 
 /** Nodes that own a state store. */
-export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | TableNode;
+export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | TableNode | TableAggregateNode | StreamJoinNode;
 
 export function storeOf(node: TopologyNode): StoreSpec | null {
   switch (node.kind) {
@@ -171,6 +242,8 @@ export function storeOf(node: TopologyNode): StoreSpec | null {
     case 'window-aggregate':
     case 'session-aggregate':
     case 'table':
+    case 'table-aggregate':
+    case 'stream-join':
       return node.store;
     default:
       return null;
