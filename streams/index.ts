@@ -21,7 +21,7 @@ export { KGroupedTable } from './topology/k-grouped-table.js';
 export { JoinWindows } from './join-windows.js';
 export { changeSerde, type Change } from './change-serde.js';
 export { Topology, type Subtopology } from './topology/topology.js';
-export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
+export type { EmitStrategy, JoinKind, JoinWindowsSpec, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
 export type {
   GroupedOptions,
   JoinOptions,

@@ -15,7 +15,7 @@
  * 4. the record is buffered, and records older than beforeMs + afterMs + graceMs behind stream time
  *    leave the buffer.
  */
-import { Observable } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
 import type { JoinSide, JoinWindowStore } from '../state/join-window-store.js';
 import type { AnyRecord, StreamJoinNode } from '../topology/nodes.js';
 import type { TaskEnvironment } from './task-environment.js';
@@ -84,7 +84,9 @@ export function streamJoin(node: StreamJoinNode, store: JoinWindowStore, env: Ta
           subscriber.complete();
         },
       });
-      const subscription = left.subscribe(observer(0));
+      // One subscription holding both: a side that completes first must not tear the other down.
+      const subscription = new Subscription();
+      subscription.add(left.subscribe(observer(0)));
       subscription.add(right.subscribe(observer(1)));
       return subscription;
     });

@@ -11,7 +11,7 @@
  * - outer: a result while either side has the key.
  * A result that is absent before and after is not forwarded; one that disappears is a tombstone.
  */
-import { Observable } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { AnyRecord, TableJoinNode } from '../topology/nodes.js';
 import { changed, oldValueOf } from './change-record.js';
@@ -51,7 +51,9 @@ export function tableJoin(node: TableJoinNode, leftStore: KeyValueStore<unknown,
           if (--open === 0) subscriber.complete();
         },
       });
-      const subscription = left.subscribe(observer(0));
+      // One subscription holding both: a side that completes first must not tear the other down.
+      const subscription = new Subscription();
+      subscription.add(left.subscribe(observer(0)));
       subscription.add(right.subscribe(observer(1)));
       return subscription;
     });

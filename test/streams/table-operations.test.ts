@@ -15,7 +15,7 @@ const kv = (key: string, value: unknown) => ({ key, value });
 describe('KTable.filter (KTableFilterTest)', () => {
   async function run(make: (t: KTable<string, number>) => KTable<string, number>, inputs: [string, number | null][]) {
     const b = new StreamsBuilder();
-    make(b.table<string, number>('t1', { valueSerde: num })).toStream().to('out', { valueSerde: num as never });
+    make(b.table<string, number>('t1', { valueSerde: num as never })).toStream().to('out', { valueSerde: num as never });
     const driver = new TopologyTestDriver(b.build());
     const input = driver.createInputTopic<string, number | null>('t1', { valueSerde: num as never });
     for (const [k, v] of inputs) await input.pipeInput(k, v);
@@ -39,10 +39,10 @@ describe('KTable.filter (KTableFilterTest)', () => {
 
   test('a filtered table joined with a stream is looked up filtered (materialized on demand)', async () => {
     const b = new StreamsBuilder();
-    const even = b.table<string, number>('t1', { valueSerde: num }).filter((v) => v % 2 === 0);
+    const even = b.table<string, number>('t1', { valueSerde: num as never }).filter((v) => v % 2 === 0);
     b.stream('s', str).join(even, (s, n) => `${s}:${n}`).to('out', str);
     const driver = new TopologyTestDriver(b.build());
-    const t1 = driver.createInputTopic<string, number>('t1', { valueSerde: num });
+    const t1 = driver.createInputTopic<string, number>('t1', { valueSerde: num as never });
     const s = driver.createInputTopic('s', str);
     await t1.pipeInput('A', 2);
     await t1.pipeInput('B', 3);
@@ -144,7 +144,7 @@ describe('KGroupedTable (KTableAggregateTest)', () => {
   test('testRemoveOldBeforeAddNew: the subtractor runs before the adder', async () => {
     const b = new StreamsBuilder();
     b.table('input', str)
-      .groupBy((k) => ({ key: k[0], value: k[1] }), str)
+      .groupBy((k) => ({ key: k![0], value: k![1] }), str)
       .aggregate(() => '', (agg, v) => agg + v, (agg, v) => agg.replaceAll(v, ''), { name: 'agg', valueSerde: stringSerde })
       .toStream()
       .to('out', str);
@@ -161,7 +161,7 @@ describe('KGroupedTable (KTableAggregateTest)', () => {
     type Account = { region: string; balance: number };
     const accounts = jsonSerde<Account>();
     const b = new StreamsBuilder();
-    b.table<string, Account>('accounts', { valueSerde: accounts })
+    b.table<string, Account>('accounts', { valueSerde: accounts as never })
       .groupBy((_id, a) => ({ key: a.region, value: a.balance }), { name: 'by-region', valueSerde: num })
       .reduce((x, y) => x + y, (x, y) => x - y, { name: 'balance-per-region', valueSerde: num });
     const driver = new TopologyTestDriver(b.build());
