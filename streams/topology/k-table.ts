@@ -125,21 +125,21 @@ export class KTable<K, V> {
    * both tables have the key; an update on either side recomputes it, a deletion on either side
    * deletes it. Both tables must be co-partitioned (same key, same partition count).
    */
-  join<V2, R>(other: KTable<K, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
+  join<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
     return this.#join(other, joiner, 'inner', options);
   }
 
   /** Left join: every row of this table, joined with the other's value for its key or `null`. */
-  leftJoin<V2, R>(other: KTable<K, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
+  leftJoin<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
     return this.#join(other, joiner as never, 'left', options);
   }
 
   /** Outer join: a row for every key in either table; the missing side is `null`. */
-  outerJoin<V2, R>(other: KTable<K, V2>, joiner: (value: NonNullable<V> | null, otherValue: NonNullable<V2> | null, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
+  outerJoin<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V> | null, otherValue: NonNullable<V2> | null, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
     return this.#join(other, joiner as never, 'outer', options);
   }
 
-  #join<V2, R>(other: KTable<K, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, join: JoinKind, options: MaterializedOptions<K, R>): KTable<K, R> {
+  #join<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, join: JoinKind, options: MaterializedOptions<K, R>): KTable<K, R> {
     const left = this.materialized();
     const right = other.materialized();
     if (left.store.type !== 'kv' || right.store.type !== 'kv') throw new InvalidConfigError(`cannot join windowed table "${left.store.type !== 'kv' ? left.store.name : right.store.name}"; join key-value tables`);
