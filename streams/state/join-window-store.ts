@@ -47,7 +47,7 @@ export class JoinWindowStore implements StateStore {
   readonly #byKey: [Map<string, JoinEntry[]>, Map<string, JoinEntry[]>] = [new Map(), new Map()];
   readonly #bySeq = new Map<number, JoinEntry>();
   /** Every record, oldest first (for eviction). */
-  #all: JoinEntry[] = [];
+  readonly #all: JoinEntry[] = [];
   /** Records still waiting for a partner, oldest first. */
   #pending: JoinEntry[] = [];
   #dirty: JoinEntry[] = [];
@@ -131,7 +131,7 @@ export class JoinWindowStore implements StateStore {
       e.deleted = true;
       this.#touch(e);
     }
-    if (i > 0) this.#all = [...kept, ...this.#all.slice(i)];
+    if (i > 0) this.#all.splice(0, i, ...kept);
   }
 
   drainChangelog(): ChangelogRecord[] {
