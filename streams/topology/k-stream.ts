@@ -253,7 +253,7 @@ export class KStream<K, V> {
    * of the two timestamps. Streams whose key changed are repartitioned first.
    * @example clicks.join(views, (click, view) => ({ click, view }), JoinWindows.ofTimeDifferenceWithNoGrace(60_000))
    */
-  join<V2, R>(other: KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
+  join<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
   join(other: KTable<any, any> | KStream<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec, options?: StreamJoinOptions<V, any>): KStream<K, any> {
     if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'inner', options ?? {});
     return this.#join(other, joiner, false, (third as JoinOptions | undefined) ?? {});
@@ -265,14 +265,14 @@ export class KStream<K, V> {
    * Like the stream-stream {@link join}, and every left record that found no right record by the
    * time its window closed (stream time past its window plus grace) is joined with `null` then.
    */
-  leftJoin<V2, R>(other: KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
+  leftJoin<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
   leftJoin(other: KTable<any, any> | KStream<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec, options?: StreamJoinOptions<V, any>): KStream<K, any> {
     if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'left', options ?? {});
     return this.#join(other, joiner, true, (third as JoinOptions | undefined) ?? {});
   }
 
   /** Stream-stream outer join: like {@link leftJoin}, and right records without a partner are joined with a `null` left value. */
-  outerJoin<V2, R>(other: KStream<K | null, V2>, joiner: (value: NonNullable<V> | null, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options: StreamJoinOptions<V, V2> = {}): KStream<K, R> {
+  outerJoin<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V> | null, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options: StreamJoinOptions<V, V2> = {}): KStream<K, R> {
     return this.#joinStream(other, joiner, windowsArg(windows), 'outer', options);
   }
 
@@ -290,7 +290,7 @@ export class KStream<K, V> {
     return new KTable<K, V>(this.#ctx, node, store, { keySerde: ks, valueSerde: vs });
   }
 
-  #joinStream<V2, R>(other: KStream<K | null, V2>, joiner: (l: any, r: any, key: K) => R, windows: JoinWindowsSpec, join: JoinKind, options: StreamJoinOptions<V, V2>): KStream<K, R> {
+  #joinStream<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (l: any, r: any, key: K) => R, windows: JoinWindowsSpec, join: JoinKind, options: StreamJoinOptions<V, V2>): KStream<K, R> {
     const name = options.name ?? this.#ctx.nextName(`${join}-join`);
     const keySerde = options.keySerde ?? this.#info.keySerde ?? other.info.keySerde;
     const store = this.#ctx.addStore({
