@@ -18,6 +18,7 @@ export { KGroupedStream } from './topology/k-grouped-stream.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed-k-stream.js';
 export { KTable } from './topology/k-table.js';
 export { KGroupedTable } from './topology/k-grouped-table.js';
+export { GlobalKTable } from './topology/global-k-table.js';
 export { JoinWindows } from './join-windows.js';
 export { changeSerde, type Change } from './change-serde.js';
 export { Topology, type Subtopology } from './topology/topology.js';

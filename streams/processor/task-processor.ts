@@ -25,6 +25,7 @@ import { WindowStore } from '../state/window-store.js';
 import type { Subtopology } from '../topology/topology.js';
 import type { AnyRecord, AnySerde, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
 import { aggregate } from './aggregate.js';
+import { globalJoin } from './global-join.js';
 import { join } from './join.js';
 import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
@@ -241,6 +242,11 @@ export class TaskProcessor {
           return tableAggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
         case 'stream-join':
           return streamJoin(node, store(node.store.name), env)(instantiate(node.parents[0]), instantiate(node.parents[1]));
+        case 'global-join': {
+          const global = env.globalStore?.(node.global.name);
+          if (global === undefined) throw new InvalidConfigError(`global table "${node.global.name}" is not loaded in task ${env.taskId}`);
+          return globalJoin(node, global)(instantiate(node.parents[0]));
+        }
         case 'table-join':
           return tableJoin(node, store(node.left.name), store(node.right.name))(instantiate(node.parents[0]), instantiate(node.parents[1]));
       }

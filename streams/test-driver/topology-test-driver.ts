@@ -33,6 +33,7 @@ import { WindowStore } from '../state/window-store.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
+import { GlobalStores } from '../runtime/global-stores.js';
 import type { AnySerde } from '../topology/nodes.js';
 import type { Topology } from '../topology/topology.js';
 import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js';
@@ -70,6 +71,7 @@ export class TopologyTestDriver {
   /** Processor → the input record it processed last, or its first input (offset -1) before any. */
   readonly #lastInput = new Map<TaskProcessor, { topic: string; offset: number }>();
   #wallClockMs: number;
+  readonly #globals: GlobalStores;
   #closed = false;
   #queue: Promise<void> = Promise.resolve();
 
@@ -78,6 +80,7 @@ export class TopologyTestDriver {
     this.applicationId = options.applicationId ?? 'test-app';
     this.defaultKeySerde = options.defaultKeySerde ?? stringSerde;
     this.defaultValueSerde = options.defaultValueSerde ?? jsonSerde();
+    this.#globals = new GlobalStores(topology.globalStores.values(), this.defaultKeySerde, this.defaultValueSerde);
     this.#wallClockMs = options.initialWallClockMs ?? 0;
   }
 
@@ -176,6 +179,8 @@ export class TopologyTestDriver {
       const s = p.stores.get(name);
       if (s !== undefined) return s;
     }
+    const global = this.#globals.store(name);
+    if (global !== undefined) return global;
     throw new InvalidConfigError(`the topology has no store "${name}" (stores: ${[...this.#topology.stores.keys()].join(', ') || 'none'})`);
   }
 
@@ -207,6 +212,7 @@ export class TopologyTestDriver {
         sourceTopics: (id) => topicsOf.get(id) ?? [],
         collector,
         observer,
+        globalStore: (name) => this.#globals.store(name),
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env);
@@ -228,6 +234,8 @@ export class TopologyTestDriver {
       inputs.push({ topic, partition: 0, offset: log.length, ...stored });
       log.push(stored);
     }
+    // A global table's topic updates its store at once, as the global thread would.
+    if (this.#globals.reads(topic)) for (const r of inputs) this.#globals.apply(topic, r.key, r.value);
     if (this.#readers.has(topic)) this.#pending.push({ topic, records: inputs });
   }
 

@@ -17,7 +17,8 @@ import { isKeyPreserving, isValuePreserving } from '../operators/key-preservatio
 import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
 import type { BuilderContext } from './builder-context.js';
 import { KGroupedStream } from './k-grouped-stream.js';
-import type { AnyRecord, AnySerde, BranchNode, JoinKind, JoinWindowsSpec, SerdeSpec, StreamJoinNode, TableNode, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import type { AnyRecord, AnySerde, BranchNode, GlobalJoinNode, JoinKind, JoinWindowsSpec, SerdeSpec, StreamJoinNode, TableNode, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import { GlobalKTable } from './global-k-table.js';
 import { KTable } from './k-table.js';
 import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions, StreamJoinOptions, TableOptions } from './options.js';
 
@@ -254,7 +255,14 @@ export class KStream<K, V> {
    * @example clicks.join(views, (click, view) => ({ click, view }), JoinWindows.ofTimeDifferenceWithNoGrace(60_000))
    */
   join<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
-  join(other: KTable<any, any> | KStream<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec, options?: StreamJoinOptions<V, any>): KStream<K, any> {
+  /**
+   * Joins each record with the global table's value for `keySelector(key, value)` (Kafka's
+   * KStream-GlobalKTable join): any key, no co-partitioning, no repartition. Inner: records whose
+   * selected key is not in the table are dropped.
+   */
+  join<GK, GV, R>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: NonNullable<V>) => GK | null, joiner: (value: NonNullable<V>, globalValue: NonNullable<GV>, key: K) => R): KStream<K, R>;
+  join(other: KTable<any, any> | KStream<any, any> | GlobalKTable<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec | ((...args: any[]) => any), options?: StreamJoinOptions<V, any>): KStream<K, any> {
+    if (other instanceof GlobalKTable) return this.#joinGlobal(other, joiner, third as (...args: any[]) => any, false);
     if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'inner', options ?? {});
     return this.#join(other, joiner, false, (third as JoinOptions | undefined) ?? {});
   }
@@ -266,7 +274,10 @@ export class KStream<K, V> {
    * time its window closed (stream time past its window plus grace) is joined with `null` then.
    */
   leftJoin<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
-  leftJoin(other: KTable<any, any> | KStream<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec, options?: StreamJoinOptions<V, any>): KStream<K, any> {
+  /** Like the global-table {@link join}, but records whose selected key is not in the table are joined with `null`. */
+  leftJoin<GK, GV, R>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: NonNullable<V>) => GK | null, joiner: (value: NonNullable<V>, globalValue: NonNullable<GV> | null, key: K) => R): KStream<K, R>;
+  leftJoin(other: KTable<any, any> | KStream<any, any> | GlobalKTable<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec | ((...args: any[]) => any), options?: StreamJoinOptions<V, any>): KStream<K, any> {
+    if (other instanceof GlobalKTable) return this.#joinGlobal(other, joiner, third as (...args: any[]) => any, true);
     if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'left', options ?? {});
     return this.#join(other, joiner, true, (third as JoinOptions | undefined) ?? {});
   }
@@ -288,6 +299,12 @@ export class KStream<K, V> {
     const store = this.#ctx.addStore({ name, type: 'kv', keySerde: ks, valueSerde: vs, marks: false });
     const node = this.#ctx.add<TableNode>({ kind: 'table', name: `${name}-table`, store }, [stream.node]);
     return new KTable<K, V>(this.#ctx, node, store, { keySerde: ks, valueSerde: vs });
+  }
+
+  #joinGlobal(table: GlobalKTable<any, any>, keySelector: (...args: any[]) => any, joiner: (...args: any[]) => any, left: boolean): KStream<K, any> {
+    if (typeof keySelector !== 'function' || typeof joiner !== 'function') throw new InvalidConfigError('a global-table join needs a key selector and a joiner: join(globalTable, (key, value) => tableKey, (value, tableValue) => result)');
+    const node = this.#ctx.add<GlobalJoinNode>({ kind: 'global-join', global: table.spec, keySelector, joiner, left }, [this.#node]);
+    return new KStream(this.#ctx, node, { keySerde: this.#info.keySerde, valueSerde: undefined, keyChanged: this.#info.keyChanged });
   }
 
   #joinStream<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (l: any, r: any, key: K) => R, windows: JoinWindowsSpec, join: JoinKind, options: StreamJoinOptions<V, V2>): KStream<K, R> {

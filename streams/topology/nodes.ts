@@ -215,6 +215,23 @@ export interface TableJoinNode extends NodeBase {
   readonly join: JoinKind;
 }
 
+/** A global table (`builder.globalTable`): every instance keeps the whole topic; its topic is its changelog. */
+export interface GlobalStoreSpec {
+  readonly name: string;
+  readonly topic: string;
+  readonly keySerde?: SerdeSpec;
+  readonly valueSerde?: SerdeSpec;
+}
+
+/** KStream-GlobalKTable join: looks up `keySelector(record)` in the global table (no co-partitioning). */
+export interface GlobalJoinNode extends NodeBase {
+  readonly kind: 'global-join';
+  readonly global: GlobalStoreSpec;
+  readonly keySelector: (key: any, value: any) => any;
+  readonly joiner: (value: any, globalValue: any, key: any) => any;
+  readonly left: boolean;
+}
+
 export type TopologyNode =
   | SourceNode
   | PipeNode
@@ -231,7 +248,8 @@ export type TopologyNode =
   | TableRegroupNode
   | TableAggregateNode
   | StreamJoinNode
-  | TableJoinNode;
+  | TableJoinNode
+  | GlobalJoinNode;
 
 /** Nodes that own a state store. */
 export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | TableNode | TableAggregateNode | StreamJoinNode;
