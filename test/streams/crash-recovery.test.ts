@@ -6,37 +6,14 @@
  * repartition topic), per user and second (windowed) — equals the count of the input records, and
  * the output topic read read_committed holds every per-page update of one pass exactly once.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, jsonSerde, openCluster, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, PAGE_COUNTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
 import { childScript, tempDir } from '../helpers.js';
-import { fullyCommitted, readPartition, until } from './streams-helpers.js';
+import { fullyCommitted, killAtRandomMoments, readPartition, startStreamsChild, until } from './streams-helpers.js';
 
 const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
-
-function startChild(dataDir: string) {
-  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let out = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => out.includes('started') && resolve());
-    child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
-  });
-  /** Resolves once the child has had `batches` batches of input acknowledged (50 records each). */
-  const sent = (batches: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
-      child.stdout.on('data', check);
-      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, sent, exited, stderr: () => err };
-}
 
 /** The stores of `app` as maps comparable with `ExpectedCounts`. */
 function storeCounts(app: StreamsApp): Omit<ExpectedCounts, 'records'> {
@@ -58,15 +35,8 @@ async function drain(cluster: Cluster): Promise<StreamsApp> {
 describe('streams exactly-once across SIGKILLs', () => {
   test('after SIGKILL at random moments and restarts, every count equals one pass over the input, and so does the read_committed output (30 kills)', async () => {
     const dataDir = tempDir('sluice-streams-crash-');
-    for (let trial = 0; trial < 30; trial++) {
-      const run = startChild(dataDir);
-      await run.started;
-      // Some input first (a batch acknowledged), then a random moment.
-      await run.sent(1);
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
-      run.child.kill('SIGKILL');
-      expect(await run.exited).toBeNull();
-    }
+    // Some input first (a batch acknowledged), then a random moment; 30 times.
+    await killAtRandomMoments(fixture, dataDir, 30);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
     try {
       const app = await drain(cluster);
@@ -94,7 +64,7 @@ describe('streams exactly-once across SIGKILLs', () => {
 
   test('SIGTERM: graceful shutdown drains and commits — the changelogged counts match the input up to the committed offsets', async () => {
     const dataDir = tempDir('sluice-streams-sigterm-');
-    const run = startChild(dataDir);
+    const run = startStreamsChild(fixture, dataDir);
     await run.started;
     await run.sent(3);
     run.child.kill('SIGTERM');

@@ -4,32 +4,14 @@
  * moments and restarts (exactly-once, the default for stateful topologies), every store equals what
  * one pass over the input gives, computed independently with Maps.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { openCluster, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp } from '../../streams/index.js';
 import { expectedJoins, JOIN_APP_ID, joinCrashTopology, ORDERS, PAYMENTS, USER_COUNTRIES } from '../fixtures/streams-join-crash-topology.js';
 import { childScript, tempDir } from '../helpers.js';
-import { fullyCommitted, until } from './streams-helpers.js';
+import { fullyCommitted, killAtRandomMoments, until } from './streams-helpers.js';
 
 const fixture = childScript(new URL('../fixtures/streams-join-crash-app.ts', import.meta.url));
-
-function startChild(dataDir: string) {
-  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let out = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const sent = (batches: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
-      child.stdout.on('data', check);
-      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, sent, exited };
-}
 
 const nonZero = (entries: Iterable<[string, number]>): Map<string, number> => new Map([...entries].filter(([, n]) => n !== 0));
 
@@ -44,13 +26,7 @@ async function drain(cluster: Cluster): Promise<StreamsApp> {
 describe('streams joins across SIGKILLs', () => {
   test('after SIGKILL at random moments and restarts, the join buffer, the joined and the subtracting aggregates equal one pass over the input (12 kills)', async () => {
     const dataDir = tempDir('sluice-streams-join-crash-');
-    for (let trial = 0; trial < 12; trial++) {
-      const run = startChild(dataDir);
-      await run.sent(2);
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
-      run.child.kill('SIGKILL');
-      expect(await run.exited).toBeNull();
-    }
+    await killAtRandomMoments(fixture, dataDir, 12, 2);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
     try {
       const app = await drain(cluster);
