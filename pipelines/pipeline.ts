@@ -122,9 +122,13 @@ export type WindowSpec =
 
 export interface JoinStep extends StepBase {
   readonly type: 'join';
+  /** A stream-table join: the topic read as a table ('' for a stream-stream join). */
   readonly table: string;
-  readonly kind: 'inner' | 'left';
-  /** The field the table's value is added under (when no `value` expression). */
+  /** A stream-stream join: the topic read as the other stream, and the join window. */
+  readonly stream?: { readonly topic: string; readonly withinMs: number; readonly graceMs: number };
+  /** `outer` only for stream-stream joins. */
+  readonly kind: 'inner' | 'left' | 'outer';
+  /** The field the table's (other stream's) value is added under (when no `value` expression). */
   readonly as: string;
   readonly value?: Expression;
 }

@@ -147,7 +147,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     if (pipeline.sinks.length > 0) await runtime.start(entries(pipeline.sinks));
     // Tables first: the sources of topics that joins read as tables run until drained and the
     // tables are loaded, so that the first records of the other sources find them.
-    const tables = new Set(pipeline.streams.flatMap((s) => s.steps.flatMap((step) => (step.type === 'join' ? [step.table] : []))));
+    const tables = new Set(pipeline.streams.flatMap((s) => s.steps.flatMap((step) => (step.type === 'join' && step.table !== '' ? [step.table] : []))));
     const [tableSources, otherSources] = partition(pipeline.sources, (s) => tables.has(String(s.config.topic)));
     const sinks = pipeline.sinks.map((s) => s.config.name);
     // Drained (batch runs of sources that can tell), then everything written processed; else idle for `settleMs`.

@@ -208,25 +208,31 @@ function joinSchema(): JsonSchema {
     title: 'join',
     type: 'object',
     description:
-      'Joins each record with the latest value of its key in a table (a topic read as a table: latest value per key). The stream\'s key must be the table\'s key; after a key step the stream is repartitioned to match.',
-    required: ['table'],
+      'With table: joins each record with the latest value of its key in a table (a topic read as a table: latest value per key). With stream and within: joins records of another stream with the same key at most within apart in time (a stream-stream join). The stream\'s key must be the other side\'s key; after a key step the stream is repartitioned to match.',
     additionalProperties: false,
-    examples: [{ table: 'customers', as: 'customer' }, { table: 'customers', kind: 'left', value: '$merge([$, { "tier": $table.tier }])' }],
+    examples: [
+      { table: 'customers', as: 'customer' },
+      { table: 'customers', kind: 'left', value: '$merge([$, { "tier": $table.tier }])' },
+      { stream: 'payments', within: '10m', kind: 'left', as: 'payment' },
+    ],
     properties: {
-      table: { ...ref('topicName'), description: 'The topic read as a table.' },
+      table: { ...ref('topicName'), description: 'The topic read as a table (a stream-table join).' },
+      stream: { ...ref('topicName'), description: 'The topic read as the other stream (a stream-stream join; needs within).' },
+      within: { ...ref('duration'), description: 'Stream-stream join: records at most this far apart in time join (Kafka\'s JoinWindows.ofTimeDifference).' },
+      grace: { ...ref('duration'), description: 'Stream-stream join: how long after a window\'s end out-of-order records are still joined (default 0); left and outer joins emit an unmatched record with null once its window and grace have passed.' },
       kind: {
-        enum: ['inner', 'left'],
+        enum: ['inner', 'left', 'outer'],
         default: 'inner',
-        description: 'inner: records whose key is not in the table are dropped. left: they are kept, joined with null.',
+        description: 'inner: records without a partner are dropped. left: they are kept, joined with null. outer (stream-stream only): records of either side without a partner are kept.',
         examples: ['left'],
       },
       as: {
         type: 'string',
         minLength: 1,
-        description: 'The joined value is the record\'s value (an object) with the table\'s value added under this field. Default: the table\'s name.',
+        description: 'The joined value is the record\'s value (an object) with the other side\'s value added under this field. Default: the other topic\'s name.',
         examples: ['customer'],
       },
-      value: expressionSchema('Instead of as: the joined value, a JSONata expression over the record value with the table\'s value bound to $table.', ['$merge([$, { "customer": $table.name }])']),
+      value: expressionSchema('Instead of as: the joined value, a JSONata expression over the record value with the other side\'s value (table or stream) bound to $table.', ['$merge([$, { "customer": $table.name }])']),
     },
   };
 }

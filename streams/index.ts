@@ -33,8 +33,12 @@ export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed
 export { SlidingWindowedKStream } from './topology/sliding-windowed-k-stream.js';
 export { CogroupedKStream } from './topology/cogrouped-k-stream.js';
 export { KTable } from './topology/k-table.js';
+export { KGroupedTable } from './topology/k-grouped-table.js';
+export { GlobalKTable } from './topology/global-k-table.js';
+export { JoinWindows } from './join-windows.js';
+export { changeSerde, type Change } from './change-serde.js';
 export { Topology, type Subtopology } from './topology/topology.js';
-export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
+export type { EmitStrategy, JoinKind, JoinWindowsSpec, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
 export type {
   GroupedOptions,
   JoinOptions,
@@ -42,6 +46,7 @@ export type {
   RepartitionOptions,
   SinkOptions,
   SourceOptions,
+  StreamJoinOptions,
   TableOptions,
   WindowedMaterializedOptions,
 } from './topology/options.js';

@@ -9,6 +9,7 @@
 import { Observable } from 'rxjs';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { AggregateNode, AnyRecord } from '../topology/nodes.js';
+import type { ChangeRecord } from './change-record.js';
 import type { TaskEnvironment } from './task-environment.js';
 
 export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unknown>, env: TaskEnvironment) {
@@ -25,6 +26,7 @@ export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unk
             return;
           }
           let e = store.entry(key);
+          const oldValue = e?.value ?? null;
           let value: unknown;
           try {
             value = update(e?.value, r);
@@ -39,7 +41,7 @@ export function aggregate(node: AggregateNode, store: KeyValueStore<unknown, unk
             e.timestamp = timestamp;
             store.touch(e);
           }
-          if (emits) subscriber.next({ key, value, timestamp, headers: r.headers, origin: r.origin });
+          if (emits) subscriber.next({ key, value, oldValue, timestamp, headers: r.headers, origin: r.origin } as ChangeRecord);
         },
         error: (err) => subscriber.error(err),
         complete() {

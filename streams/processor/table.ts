@@ -9,6 +9,7 @@
 import { Observable } from 'rxjs';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { AnyRecord, TableNode } from '../topology/nodes.js';
+import { changed } from './change-record.js';
 
 export function materialize(node: TableNode, store: KeyValueStore<unknown, unknown>) {
   const emits = node.children.length > 0;
@@ -17,14 +18,17 @@ export function materialize(node: TableNode, store: KeyValueStore<unknown, unkno
       source.subscribe({
         next(r) {
           if (r.key === null || r.key === undefined) return;
-          let changed: boolean;
+          let oldValue: unknown;
+          let updated: boolean;
           try {
-            changed = store.putIfDifferent(r.key, r.value ?? null, r.timestamp);
+            oldValue = store.get(r.key) ?? null;
+            updated = store.putIfDifferent(r.key, r.value ?? null, r.timestamp);
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          if (changed && emits) subscriber.next(r);
+          // Downstream table operators need the old value too (see `ChangeRecord`).
+          if (updated && emits) subscriber.next(changed(r, r.key, r.value ?? null, oldValue));
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),

@@ -18,6 +18,7 @@ import { merge, Observable, share, Subject, Subscription } from 'rxjs';
 import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
 import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
+import { JoinWindowStore } from '../state/join-window-store.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
 import { SlidingWindowStore } from '../state/sliding-window-store.js';
@@ -27,6 +28,7 @@ import type { Subtopology } from '../topology/topology.js';
 import type { AnyRecord, AnySerde, PipeNode, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
 import { isKeyChanging, isKeyPreserving, isRecordAtATime } from '../operators/key-preservation.js';
 import { aggregate } from './aggregate.js';
+import { globalJoin } from './global-join.js';
 import { join } from './join.js';
 import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
@@ -35,6 +37,11 @@ import { sink, type SinkTarget } from './sink.js';
 import { slidingWindowAggregate } from './sliding-window-aggregate.js';
 import { suppress } from './suppress.js';
 import { processRecords, ProcessorRuntime } from './processor-runtime.js';
+import { streamJoin } from './stream-join.js';
+import { tableAggregate } from './table-aggregate.js';
+import { tableJoin } from './table-join.js';
+import { tableMap } from './table-map.js';
+import { tableRegroup } from './table-regroup.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
 import { guardedPipe, keyDependentDownstream } from './pipe-guard.js';
 import { materialize } from './table.js';
@@ -42,7 +49,7 @@ import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown>;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -204,6 +211,7 @@ export class TaskProcessor {
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
     if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
     if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'join-window') return new JoinWindowStore(spec.name, keySerde, valueSerde, resolveSerde(spec.otherValueSerde, this.env.defaultValueSerde, key));
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
 
@@ -301,6 +309,21 @@ export class TaskProcessor {
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));
         case 'join':
           return join(node, store(node.table.name))(instantiate(node.parents[0]));
+        case 'table-map':
+          return tableMap(node)(instantiate(node.parents[0]));
+        case 'table-regroup':
+          return tableRegroup(node)(instantiate(node.parents[0]));
+        case 'table-aggregate':
+          return tableAggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
+        case 'stream-join':
+          return streamJoin(node, store(node.store.name), env)(instantiate(node.parents[0]), instantiate(node.parents[1]));
+        case 'global-join': {
+          const global = env.globalStore?.(node.global.name);
+          if (global === undefined) throw new InvalidConfigError(`global table "${node.global.name}" is not loaded in task ${env.taskId}`);
+          return globalJoin(node, global)(instantiate(node.parents[0]));
+        }
+        case 'table-join':
+          return tableJoin(node, store(node.left.name), store(node.right.name))(instantiate(node.parents[0]), instantiate(node.parents[1]));
       }
     };
 

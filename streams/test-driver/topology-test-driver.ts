@@ -38,6 +38,7 @@ import type { InputRecord } from '../processor/source-reader.js';
 import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
 import { toBuffer } from '../to-buffer.js';
+import { GlobalStores } from '../runtime/global-stores.js';
 import type { AnySerde } from '../topology/nodes.js';
 import type { Topology } from '../topology/topology.js';
 import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js';
@@ -76,6 +77,7 @@ export class TopologyTestDriver {
   /** Processor → the input record it processed last, or its first input (offset -1) before any. */
   readonly #lastInput = new Map<TaskProcessor, { topic: string; offset: number }>();
   #wallClockMs: number;
+  readonly #globals: GlobalStores;
   #closed = false;
   #queue: Promise<void> = Promise.resolve();
 
@@ -84,6 +86,7 @@ export class TopologyTestDriver {
     this.applicationId = options.applicationId ?? 'test-app';
     this.defaultKeySerde = options.defaultKeySerde ?? stringSerde;
     this.defaultValueSerde = options.defaultValueSerde ?? jsonSerde();
+    this.#globals = new GlobalStores(topology.globalStores.values(), this.defaultKeySerde, this.defaultValueSerde);
     this.#wallClockMs = options.initialWallClockMs ?? 0;
   }
 
@@ -171,7 +174,8 @@ export class TopologyTestDriver {
     if (this.#closed) return Promise.reject(new InvalidConfigError('the test driver is closed'));
     try {
       this.#start();
-      this.#readerOrThrow(topic);
+      // A global table's topic is read too (by the global store, not a task).
+      if (!this.#globals.reads(topic)) this.#readerOrThrow(topic);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -204,6 +208,8 @@ export class TopologyTestDriver {
       const s = p.stores.get(name);
       if (s !== undefined) return s;
     }
+    const global = this.#globals.store(name);
+    if (global !== undefined) return global;
     throw new InvalidConfigError(`the topology has no store "${name}" (stores: ${[...this.#topology.stores.keys()].join(', ') || 'none'})`);
   }
 
@@ -233,6 +239,7 @@ export class TopologyTestDriver {
         collector,
         observer,
         wallClock: () => this.#wallClockMs,
+        globalStore: (name) => this.#globals.store(name),
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env);
@@ -280,6 +287,8 @@ export class TopologyTestDriver {
       inputs.push({ topic, partition: 0, offset: log.length, ...stored });
       log.push(stored);
     }
+    // A global table's topic updates its store at once, as the global thread would.
+    if (this.#globals.reads(topic)) for (const r of inputs) this.#globals.apply(topic, r.key, r.value);
     if (this.#readerOf(topic) !== undefined) this.#pending.push({ topic, records: inputs });
   }
 

@@ -13,6 +13,7 @@
 import { InvalidConfigError } from '../../core/index.js';
 import { BuilderContext } from './builder-context.js';
 import { KStream } from './k-stream.js';
+import { GlobalKTable } from './global-k-table.js';
 import { KTable } from './k-table.js';
 import type { SourceNode, TableNode } from './nodes.js';
 import type { SourceOptions, TableOptions } from './options.js';
@@ -69,9 +70,20 @@ export class StreamsBuilder {
     return this;
   }
 
+  /**
+   * A topic read as a global table (Kafka's `GlobalKTable`): every instance of the application
+   * keeps the whole topic — all partitions — in the store `options.name` (default: the topic's),
+   * read to its end before any task processes a record and kept up to date afterwards. Streams join
+   * it by any key they compute (`stream.join(globalTable, keySelector, joiner)`), without
+   * co-partitioning or repartitioning. The topic itself is the store's changelog.
+   */
+  globalTable<K = string, V = unknown>(topic: string, options: TableOptions<K, V> = {}): GlobalKTable<K, V> {
+    return new GlobalKTable<K, V>(this.#ctx.addGlobalStore({ name: options.name ?? topic, topic, keySerde: options.keySerde, valueSerde: options.valueSerde }));
+  }
+
   /** The finished topology; the builder accepts no more nodes afterwards. */
   build(): Topology {
     this.#ctx.seal();
-    return new Topology(this.#ctx.nodes, this.#ctx.stores);
+    return new Topology(this.#ctx.nodes, this.#ctx.stores, this.#ctx.globalStores);
   }
 }

@@ -4,7 +4,7 @@
  * task's nodes, stores and changelog partitions all have the task's partition number.
  */
 import { InvalidConfigError } from '../../core/index.js';
-import type { SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
+import type { GlobalStoreSpec, SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
 import { storesOf } from './nodes.js';
 
 export interface Subtopology {
@@ -20,10 +20,13 @@ export class Topology {
   readonly nodes: readonly TopologyNode[];
   readonly stores: ReadonlyMap<string, StoreSpec>;
   readonly subtopologies: readonly Subtopology[];
+  /** Global tables: read whole by every instance before processing starts (no tasks of their own). */
+  readonly globalStores: ReadonlyMap<string, GlobalStoreSpec>;
 
-  constructor(nodes: readonly TopologyNode[], stores: ReadonlyMap<string, StoreSpec>) {
+  constructor(nodes: readonly TopologyNode[], stores: ReadonlyMap<string, StoreSpec>, globalStores: ReadonlyMap<string, GlobalStoreSpec> = new Map()) {
     this.nodes = nodes;
     this.stores = stores;
+    this.globalStores = globalStores;
     this.subtopologies = split(nodes);
     if (this.subtopologies.length === 0) throw new InvalidConfigError('the topology is empty: add a stream() or table()');
   }

@@ -11,11 +11,9 @@ import { createConsumer, jsonSerde, openCluster, stringSerde, type Cluster } fro
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, PAGE_COUNTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
 import { childScript, tempDir } from '../helpers.js';
-import { fullyCommitted, readPartition, startStreamsChild, until } from './streams-helpers.js';
+import { fullyCommitted, killAtRandomMoments, readPartition, startStreamsChild, until } from './streams-helpers.js';
 
 const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
-
-const startChild = (dataDir: string) => startStreamsChild(fixture, dataDir);
 
 /** The stores of `app` as maps comparable with `ExpectedCounts`. */
 function storeCounts(app: StreamsApp): Omit<ExpectedCounts, 'records'> {
@@ -37,15 +35,8 @@ async function drain(cluster: Cluster): Promise<StreamsApp> {
 describe('streams exactly-once across SIGKILLs', () => {
   test('after SIGKILL at random moments and restarts, every count equals one pass over the input, and so does the read_committed output (30 kills)', async () => {
     const dataDir = tempDir('sluice-streams-crash-');
-    for (let trial = 0; trial < 30; trial++) {
-      const run = startChild(dataDir);
-      await run.started;
-      // Some input first (a batch acknowledged), then a random moment.
-      await run.sent(1);
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
-      run.child.kill('SIGKILL');
-      expect(await run.exited).toBeNull();
-    }
+    // Some input first (a batch acknowledged), then a random moment; 30 times.
+    await killAtRandomMoments(fixture, dataDir, 30);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
     try {
       const app = await drain(cluster);
@@ -73,7 +64,7 @@ describe('streams exactly-once across SIGKILLs', () => {
 
   test('SIGTERM: graceful shutdown drains and commits — the changelogged counts match the input up to the committed offsets', async () => {
     const dataDir = tempDir('sluice-streams-sigterm-');
-    const run = startChild(dataDir);
+    const run = startStreamsChild(fixture, dataDir);
     await run.started;
     await run.sent(3);
     run.child.kill('SIGTERM');

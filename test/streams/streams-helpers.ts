@@ -79,11 +79,11 @@ export async function fullyCommitted(cluster: Cluster, groupId: string, topics: 
 }
 
 /**
- * Starts a streams application child script (`node <script> <dataDir>`) that prints `started`
- * once it runs and `sent` after each batch of input it produced was acknowledged.
+ * Starts a streams crash-test child (a compiled fixture: `childScript(...)`) on `dataDir`. The
+ * child prints `started` once its application runs and `sent` after each acknowledged input batch.
  */
-export function startStreamsChild(script: string, dataDir: string) {
-  const child = spawn(process.execPath, [script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startStreamsChild(fixture: string, dataDir: string) {
+  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -102,4 +102,19 @@ export function startStreamsChild(script: string, dataDir: string) {
     });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, started, sent, exited, stderr: () => err };
+}
+
+/**
+ * Runs the child `kills` times on `dataDir`, each time SIGKILLing it at a random moment (up to
+ * 300 ms) after `batches` input batches were acknowledged; returns once the last one died.
+ */
+export async function killAtRandomMoments(fixture: string, dataDir: string, kills: number, batches = 1): Promise<void> {
+  for (let trial = 0; trial < kills; trial++) {
+    const run = startStreamsChild(fixture, dataDir);
+    await run.started;
+    await run.sent(batches);
+    await new Promise((r) => setTimeout(r, Math.random() * 300));
+    run.child.kill('SIGKILL');
+    if ((await run.exited) !== null) throw new Error(`child ${trial} exited by itself instead of being killed: ${run.stderr()}`);
+  }
 }
