@@ -35,6 +35,8 @@ export interface ConnectionOptions {
   broker: BrokerIdentity;
   maxRequestBytes: number;
   autoCreateTopics: boolean;
+  /** See `RequestContext.peers`. */
+  peers?: () => Promise<BrokerIdentity[]>;
   /** Aborted when the broker shuts down. */
   signal: AbortSignal;
   log: (line: string) => void;
@@ -147,6 +149,7 @@ export class KafkaConnection {
       clientHost: `/${this.#socket.remoteAddress ?? ''}`,
       signal: this.#options.signal,
       autoCreateTopics: this.#options.autoCreateTopics,
+      peers: this.#options.peers,
     };
     let response: Message | null;
     try {
