@@ -5,18 +5,11 @@
  * its lease expires, and the clients carry on through the other.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
-import { eventually } from '../../connectors/nats/nats-test-helpers.js';
+import { describe, expect, test } from 'vitest';
+import { eventually, sharedNatsCluster } from '../../connectors/nats/nats-test-helpers.js';
 import { kcat, startBrokerProcess } from './broker-process.js';
 
-let nats: NatsCluster;
-beforeAll(async () => {
-  nats = await startNatsCluster(3);
-}, 60_000);
-afterAll(async () => {
-  await nats?.destroy();
-});
+const cluster = sharedNatsCluster(3);
 
 /** kcat -L: the broker ids listed, and each partition's leader, replicas and ISR. */
 async function metadata(bootstrap: string, topic: string) {
@@ -33,7 +26,7 @@ async function metadata(bootstrap: string, topic: string) {
 
 describe('sluice broker --jetstream: stateless brokers over one JetStream cluster', () => {
   test('Metadata lists both brokers and spreads leadership; one SIGKILLed, the clients carry on through the other', async ({ onTestFinished }) => {
-    const env = { SLUICE_JETSTREAM: nats.servers.join(','), SLUICE_JETSTREAM_REPLICAS: '3', SLUICE_JETSTREAM_PREFIX: 'brokers-test' };
+    const env = { SLUICE_JETSTREAM: cluster().servers.join(','), SLUICE_JETSTREAM_REPLICAS: '3', SLUICE_JETSTREAM_PREFIX: 'brokers-test' };
     const args = ['-c', 'broker.session.timeout.ms=2000', '-c', 'num.partitions=4'];
     const b1 = await startBrokerProcess(onTestFinished, { env, args });
     const b2 = await startBrokerProcess(onTestFinished, { env, args });
