@@ -2,7 +2,8 @@
  * Several stateless `sluice broker` processes over one JetStream cluster (issue 16): each holds a
  * lease in the engine's KV, Metadata lists every live broker and spreads partition leadership
  * over them, replicas and ISR follow the streams' replication; a broker SIGKILLed drops out when
- * its lease expires, and the clients carry on through the other.
+ * its lease expires, and the clients — a kafkajs producer and group member, kcat — carry on
+ * through the other.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, test } from 'vitest';
@@ -53,6 +54,15 @@ describe('sluice broker --jetstream: stateless brokers over one JetStream cluste
     const send = (from: number) => producer.send({ topic: 'spread', acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}` })) });
     await send(0);
 
+    // A consumer group member reading through the brokers all along.
+    const consumer = kafka.consumer({ groupId: 'carry-on', sessionTimeout: 10_000, heartbeatInterval: 500, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
+    await consumer.connect();
+    onTestFinished(() => consumer.disconnect());
+    await consumer.subscribe({ topic: 'spread', fromBeginning: true });
+    const consumed = new Set<string>();
+    await consumer.run({ eachMessage: async ({ message }) => void consumed.add(String(message.value)) });
+    await eventually(() => `the group consumed the first 100 (${consumed.size})`, () => consumed.size >= 100, 60_000);
+
     b2.child.kill('SIGKILL');
     await b2.exited;
     await eventually('the killed broker dropped out of Metadata', async () => (await metadata(b1.bootstrap, 'spread')).brokers.length === 1, 30_000);
@@ -63,5 +73,7 @@ describe('sluice broker --jetstream: stateless brokers over one JetStream cluste
     const read = await kcat(['-b', b1.bootstrap, '-C', '-t', 'spread', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
     const values = read.split('\n').filter(Boolean).sort();
     expect(values).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`).sort());
+    await eventually(() => `the group consumed all 200 after the kill (${consumed.size})`, () => consumed.size === 200, 60_000);
+    expect([...consumed].sort()).toEqual(values);
   });
 });
