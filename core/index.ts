@@ -41,6 +41,7 @@ export { Broker, type BrokerOptions } from './engine/broker.js';
 export { openCluster, type JetStreamEngineOptions } from './open-cluster.js';
 export type { JetStreamCluster, JetStreamClusterOptions } from './jetstream/jetstream-cluster.js';
 export type { NatsConnectOptions, NatsTlsOptions } from './jetstream/nats-connect-options.js';
+export type { BrokerMembership, RegisteredBroker } from './jetstream/broker-registry.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
 export { ProducerTransaction, type SendOffsetsInput } from './client/producer-transaction.js';
 export type { ConsumerGroupMetadata } from './client/transaction-manager.js';
