@@ -86,6 +86,8 @@ async function topicView(name) {
   const topic = topics.find((t) => t.name === name);
   if (!topic) { view.replaceChildren(el('p', { class: 'error' }, 'No topic ' + name)); return; }
   const partition = el('select', { id: 'partition' }, ...topic.partitions.map((p) => el('option', { value: p.partition }, 'partition ' + p.partition + ' (' + p.start + '–' + p.end + ')')));
+  // Opens on the first partition that holds records.
+  partition.value = String((topic.partitions.find((p) => p.end > p.start) || topic.partitions[0]).partition);
   const offset = el('input', { id: 'offset', type: 'number', min: '0', value: '0', style: 'width: 8em' });
   const how = el('select', { id: 'format' }, ...['text', 'json', 'hex', 'base64'].map((f) => el('option', { value: f }, f)));
   const live = el('input', { id: 'tail', type: 'checkbox' });
