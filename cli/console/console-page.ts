@@ -2,7 +2,8 @@
  * The console's page: one HTML document with its CSS and script inline (no build step, no CDN,
  * nothing to fetch but the JSON API), plain DOM code — the slice has two views and needs no UI
  * library. Views by URL hash: `#/` the topics, `#/topics/<name>` a topic's message browser
- * (partition, offset, format: text, JSON pretty-printed, hex, base64; live tail).
+ * (partition, offset, format: text, JSON pretty-printed, hex, base64; live tail), `#/groups` the
+ * consumer groups, `#/groups/<id>` a group's members and its committed offset, end and lag per partition.
  * Values are inserted as text (`textContent`), never as HTML.
  */
 export const CONSOLE_PAGE = `<!doctype html>
@@ -27,7 +28,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 </style>
 </head>
 <body>
-<header><a href="#/">Sluice console</a><span class="muted" id="where"></span></header>
+<header><a href="#/">Sluice console</a><a href="#/groups">Groups</a><span class="muted" id="where"></span></header>
 <main id="view"></main>
 <script>
 'use strict';
@@ -123,12 +124,46 @@ async function topicView(name) {
   await load();
 }
 
+async function groupsView() {
+  where.textContent = 'groups';
+  const groups = await api('/api/groups');
+  const described = await Promise.all(groups.map((g) => api('/api/groups/' + encodeURIComponent(g.groupId))));
+  view.replaceChildren(el('table', { id: 'groups' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'Group'), el('th', {}, 'State'), el('th', { class: 'num' }, 'Members'), el('th', { class: 'num' }, 'Lag'))),
+    el('tbody', {}, ...described.map((d) => el('tr', { 'data-group': d.groupId },
+      el('td', {}, el('a', { href: '#/groups/' + encodeURIComponent(d.groupId) }, d.groupId)),
+      el('td', { 'data-field': 'state' }, d.state),
+      el('td', { class: 'num' }, d.members.length),
+      el('td', { class: 'num', 'data-field': 'lag' }, d.totalLag))))),
+    groups.length === 0 ? el('p', { class: 'muted' }, 'No consumer groups yet.') : '');
+}
+
+async function groupView(id) {
+  where.textContent = 'group ' + id;
+  const d = await api('/api/groups/' + encodeURIComponent(id));
+  const show = (n) => (n === null ? '–' : n);
+  view.replaceChildren(
+    el('p', {}, 'State ', el('strong', { id: 'state' }, d.state), ', ' + d.members.length + ' members, generation ' + d.generationId + ', total lag ', el('strong', { id: 'total-lag' }, d.totalLag)),
+    el('table', { id: 'offsets' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Topic'), el('th', { class: 'num' }, 'Partition'), el('th', { class: 'num' }, 'Committed'), el('th', { class: 'num' }, 'End'), el('th', { class: 'num' }, 'Lag'), el('th', { class: 'wide' }, 'Member'))),
+      el('tbody', {}, ...d.offsets.map((o) => el('tr', { 'data-tp': o.topic + '-' + o.partition },
+        el('td', {}, o.topic), el('td', { class: 'num' }, o.partition),
+        el('td', { class: 'num', 'data-field': 'committed' }, show(o.committedOffset)),
+        el('td', { class: 'num', 'data-field': 'end' }, show(o.logEndOffset)),
+        el('td', { class: 'num', 'data-field': 'lag' }, show(o.lag)),
+        el('td', { class: 'wide' }, o.clientId || o.memberId || '–'))))));
+}
+
 async function route() {
   clearInterval(tail);
   tail = null;
   const m = /^#\\/topics\\/(.+)$/.exec(location.hash);
   try {
-    if (m) await topicView(decodeURIComponent(m[1])); else await overview();
+    const g = /^#\\/groups\\/(.+)$/.exec(location.hash);
+    if (m) await topicView(decodeURIComponent(m[1]));
+    else if (g) await groupView(decodeURIComponent(g[1]));
+    else if (location.hash === '#/groups') await groupsView();
+    else await overview();
     document.body.dataset.ready = location.hash || '#/';
   } catch (e) {
     view.replaceChildren(el('p', { class: 'error' }, e.message));

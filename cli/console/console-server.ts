@@ -7,9 +7,11 @@
  *   GET /                                            the page
  *   GET /api/topics                                  TopicOverview[]
  *   GET /api/topics/{topic}/partitions/{p}/messages  ShownRecord[] (?offset=&limit=)
+ *   GET /api/groups                                  GroupListing[] (by id)
+ *   GET /api/groups/{group}                          ConsumerGroupDescription (members, committed offset, end and lag per partition)
  */
 import type http from 'node:http';
-import type { Cluster } from '../../core/index.js';
+import { createAdmin, type Cluster } from '../../core/index.js';
 import { HttpError } from '../connect-control/http-error.js';
 import { RequestGuard } from '../connect-control/request-guard.js';
 import { listen, type ListeningServer } from '../http-listen.js';
@@ -47,6 +49,13 @@ async function serve(cluster: Cluster, guard: RequestGuard, req: http.IncomingMe
       if (!topics.includes(topic)) throw new HttpError(404, `no topic ${JSON.stringify(topic)}`);
       if (partition >= (await cluster.partitionCount(topic))) throw new HttpError(404, `topic ${topic} has no partition ${partition}`);
       return json(res, await readMessages(cluster, { topic, partition, offset: integer(url, 'offset'), limit: integer(url, 'limit') }));
+    }
+    if (url.pathname === '/api/groups') return json(res, (await cluster.listGroups()).sort((a, b) => a.groupId.localeCompare(b.groupId)));
+    const g = /^\/api\/groups\/([^/]+)$/.exec(url.pathname);
+    if (g) {
+      const groupId = decodeURIComponent(g[1]);
+      if (!(await cluster.listGroups()).some((l) => l.groupId === groupId)) throw new HttpError(404, `no group ${JSON.stringify(groupId)}`);
+      return json(res, await createAdmin(cluster).describeGroup(groupId));
     }
     throw new HttpError(404, `no page ${url.pathname}`);
   } catch (error) {

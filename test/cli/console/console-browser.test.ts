@@ -37,7 +37,7 @@ async function openBrowser(onFinished: (fn: () => Promise<void>) => void): Promi
 const cells = (page: Page, selector: string): Promise<string[]> => page.locator(selector).allTextContents();
 
 describe('sluice console in chromium', () => {
-  it('shows the topics with their offsets, browses a partition, and tails a record the CLI produces', async ({ onTestFinished }) => {
+  it('shows the topics with their offsets, browses a partition, tails a record the CLI produces, and shows a group\'s committed offsets and lag', async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir();
     expect((await cli.run(['topics', 'create', 'orders', '-p', '2', '--data-dir', dir])).code).toBe(0);
@@ -80,5 +80,16 @@ describe('sluice console in chromium', () => {
     expect((await cli.run(['produce', 'orders', '-p', '1', '-k', 'k9', '--data-dir', dir], { input: '{"n":"live"}\n' })).code).toBe(0);
     await page.waitForSelector('#messages tr[data-offset="6"]');
     expect(await cells(page, '#messages tr[data-offset="6"] [data-field="value"]')).toEqual(['{"n":"live"}']);
+
+    // A group that read 3 of partition 1's 7 records (the CLI commits after writing them).
+    const consumed = await cli.run(['consume', 'orders', '-G', 'billing', '-o', 'beginning', '-c', '3', '--data-dir', dir]);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    await page.goto(`${url}#/groups`);
+    await page.waitForSelector('body[data-ready="#/groups"]');
+    expect(await cells(page, '#groups tr[data-group="billing"] [data-field="state"]')).toEqual(['Empty']);
+    expect(await cells(page, '#groups tr[data-group="billing"] [data-field="lag"]')).toEqual(['4']);
+    await page.click('#groups a[href="#/groups/billing"]');
+    await page.waitForSelector('body[data-ready="#/groups/billing"]');
+    expect(await cells(page, '#offsets tr[data-tp="orders-1"] td.num')).toEqual(['1', '3', '7', '4']);
   });
 });

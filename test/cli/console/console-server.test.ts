@@ -43,6 +43,9 @@ describe('console server', () => {
     expect(r.type).toContain('text/html');
     expect(r.body).toContain('<title>Sluice console</title>');
     expect(r.body).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
+    // Its script parses (a syntax error would leave the page blank).
+    const script = /<script>([\s\S]*)<\/script>/.exec(r.body)![1];
+    expect(() => new Function(script)).not.toThrow();
   });
 
   it('/api/topics: every topic with its partitions and their start and end offsets, as the engine has them', async () => {
@@ -106,6 +109,25 @@ describe('console server', () => {
     expect((await request(`${base}/api/topics`, { origin: 'http://evil.example' })).status).toBe(403);
     expect((await request(`${base}/api/topics`, { origin: base })).status).toBe(200);
     expect((await request(`${base}/api/topics`, {}, 'DELETE')).status).toBe(405);
+  });
+
+  it('/api/groups and /api/groups/{id}: state, committed offset, end and lag per partition, as the engine has them', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 2 });
+    const producer = createProducer<string, string>(cluster);
+    await producer.send([...Array.from({ length: 5 }, (_, i) => ({ topic: 't', partition: 0, key: 'a', value: `a${i}` })), ...Array.from({ length: 3 }, (_, i) => ({ topic: 't', partition: 1, key: 'b', value: `b${i}` }))]);
+    await producer.close();
+    await cluster.commitOffsets({ groupId: 'billing', generationId: -1, memberId: '', offsets: [{ topic: 't', partition: 0, offset: 2 }, { topic: 't', partition: 1, offset: 3 }] });
+    const base = await serve(cluster);
+    expect(await getJson<{ groupId: string; state: string }[]>(`${base}/api/groups`)).toEqual([{ groupId: 'billing', protocolType: '', state: 'Empty' }]);
+    const group = await getJson<{ state: string; totalLag: number; offsets: { topic: string; partition: number; committedOffset: number; logEndOffset: number; lag: number }[] }>(`${base}/api/groups/billing`);
+    expect(group.state).toBe('Empty');
+    expect(group.offsets.map(({ topic, partition, committedOffset, logEndOffset, lag }) => ({ topic, partition, committedOffset, logEndOffset, lag }))).toEqual([
+      { topic: 't', partition: 0, committedOffset: 2, logEndOffset: 5, lag: 3 },
+      { topic: 't', partition: 1, committedOffset: 3, logEndOffset: 3, lag: 0 },
+    ]);
+    expect(group.totalLag).toBe(3);
+    expect((await request(`${base}/api/groups/nope`)).status).toBe(404);
   });
 
   it('reads a data directory that another process owns, and sees what it appends', async () => {
