@@ -17,6 +17,7 @@ try {
   const orders = Array.from({ length: 40 }, (_, i) => `c${i % 7}\t${JSON.stringify({ id: i, customer: `c${i % 7}`, status: i % 3 ? 'paid' : 'open', price: 9.5 + i })}`);
   cli(['produce', 'orders', '-K', '\t', '-H', 'source=shop', '--data-dir', dir], orders.join('\n') + '\n');
   cli(['produce', 'customers', '-K', '\t', '--data-dir', dir], Array.from({ length: 7 }, (_, i) => `c${i}\t${JSON.stringify({ id: `c${i}`, tier: i % 2 ? 'gold' : 'basic' })}`).join('\n') + '\n');
+  cli(['consume', 'orders', '-G', 'billing', '-o', 'beginning', '-c', '25', '--data-dir', dir]);
   const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'console', '--data-dir', dir, '--listen', '127.0.0.1:0']);
   const url = await new Promise((resolve) => child.stdout.on('data', (d) => /console at (\S+)/.test(String(d)) && resolve(/console at (\S+)/.exec(String(d))[1])));
   const browser = await chromium.launch({ executablePath: process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
@@ -30,6 +31,9 @@ try {
     await page.selectOption('#format', 'json');
     await page.waitForTimeout(200);
     await page.screenshot({ path: path.join(out, `messages-${size}.png`) });
+    await page.goto(`${url}#/groups/billing`);
+    await page.waitForSelector('body[data-ready="#/groups/billing"]');
+    await page.screenshot({ path: path.join(out, `group-${size}.png`) });
     await page.close();
   }
   await browser.close();
