@@ -60,6 +60,11 @@ export interface RunPipelineOptions {
    * Kafka tools reach its topics; `onListening` is called with the address once it accepts.
    */
   listen?: StartBrokerOptions & { onListening?: (address: { host: string; port: number }) => void };
+  /**
+   * Called once the engine is open and the topics exist, to serve something over it while the
+   * pipeline runs (the CLI's `--console`); the function it resolves is awaited before the engine closes.
+   */
+  onEngine?: (cluster: Cluster) => Promise<() => Promise<void>>;
 }
 
 /** What is running, and how far it got. */
@@ -121,6 +126,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   let runtime: ConnectRuntime | null = null;
   let server: KafkaBroker | null = null;
+  let closeAttached: (() => Promise<void>) | null = null;
   let app: StreamsApp | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stoppedBy: PipelineRunSummary['stoppedBy'] = 'signal';
@@ -131,6 +137,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       server = await startBroker(cluster, options.listen);
       options.listen.onListening?.(server.address);
     }
+    if (options.onEngine) closeAttached = await options.onEngine(cluster);
     const batch = options.untilIdle === true;
     runtime = createConnectRuntime(cluster, { batch, onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
     if (topology !== null) {
@@ -203,6 +210,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       last = { ...last, connectors: runtime.statuses() };
     }
     await server?.close();
+    await closeAttached?.().catch(() => {});
     await cluster.close();
     unsubscribe(RECORDS_CHANNEL, onRecords);
   }
