@@ -5,6 +5,9 @@
  * same run (median of per-round ratios). The goal is 1,000 topics in ≤ 1 s.
  *
  *   npx tsx bench/topic-create.ts [--topics N] [--rounds N]
+ *
+ * (`--runs` is the old name of `--rounds`; `--records`, which `npm run bench` passes to every
+ * script, does not apply here and is ignored.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,9 +16,11 @@ import { parseArgs } from 'node:util';
 import { openCluster } from '../core/index.js';
 import { interleaved, type RunResult } from './bench-report.js';
 
-const { values: args } = parseArgs({ options: { topics: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { topics: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' }, runs: { type: 'string' }, records: { type: 'string' } },
+});
 const TOPICS = Number(args.topics);
-const ROUNDS = Number(args.rounds);
+const ROUNDS = Number(args.runs ?? args.rounds);
 
 function freshDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-topics-'));
