@@ -256,9 +256,7 @@ export class Producer<K = unknown, V = unknown> {
   sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
     const refused = this.#refuseSend();
     if (refused) return refused;
-    const missing = this.#metadata.missing(records);
-    if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, 'none');
-    return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, 'none'));
+    return this.#withMetadata(records, () => this.#enqueue(records, 'none'));
   }
 
   /**
@@ -273,9 +271,7 @@ export class Producer<K = unknown, V = unknown> {
   sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<ProduceReceipt> {
     const refused = this.#refuseSend();
     if (refused) return refused;
-    const missing = this.#metadata.missing(records);
-    if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, 'receipt');
-    return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, 'receipt'));
+    return this.#withMetadata(records, () => this.#enqueue(records, 'receipt'));
   }
 
   /** Sends every batch now and waits for all outstanding acknowledgements. */
@@ -292,6 +288,12 @@ export class Producer<K = unknown, V = unknown> {
     await this.flush();
     this.#closed = true;
     this.#clearLinger();
+  }
+
+  /** Runs `enqueue` now, or — when a topic's metadata is missing or a load is under way — after it, so sends keep their order. */
+  #withMetadata<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
+    const missing = this.#metadata.missing(records);
+    return missing.length === 0 && !this.#metadata.waiting ? enqueue() : this.#metadata.afterLoad(missing).then(enqueue);
   }
 
   /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
