@@ -87,6 +87,9 @@ export class TopicRegistry {
         if (this.#readOnly && attempt < READ_ATTEMPTS) continue;
         throw new CorruptMetadataError(this.#changeLogFile, 'line 1', `continues snapshot generation ${log.generation}, but ${this.#file} is generation ${snapshot.generation} (was topics.json replaced by an older copy?)`);
       }
+      // A reader racing a compaction may have read the old snapshot and then found the old log gone
+      // (its changes now in the new snapshot): the snapshot's generation moved, so read both again.
+      if (this.#readOnly && attempt < READ_ATTEMPTS && readSnapshot(this.#file).generation !== snapshot.generation) continue;
       const current = log.generation === snapshot.generation;
       if (current) {
         for (const [i, change] of log.changes.entries()) {

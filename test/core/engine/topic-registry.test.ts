@@ -136,6 +136,26 @@ describe('TopicRegistry', () => {
     registry.close();
   });
 
+  test('a read-only view follows the owner through compactions and a torn last line, changing no file', () => {
+    const dataDir = tempDir();
+    const writer = TopicRegistry.load(dataDir);
+    const reader = TopicRegistry.load(dataDir, { readOnly: true });
+    for (let i = 0; i < 300; i++) {
+      writer.put(record(`t${i}`, 1 + (i % 3)));
+      if (i % 3 !== 0) writer.remove(`t${i - 1}`);
+      reader.reload();
+      expect(stateOf(reader)).toEqual(stateOf(writer));
+    }
+    // The owner's next line half-written: the reader sees the topics before it and cuts nothing.
+    const file = path.join(dataDir, 'topics.log');
+    fs.appendFileSync(file, '0badc0de {"put":{"name":"half');
+    const bytes = fs.readFileSync(file);
+    reader.reload();
+    expect(stateOf(reader)).toEqual(stateOf(writer));
+    expect(fs.readFileSync(file)).toEqual(bytes);
+    writer.close();
+  });
+
   type Op = { put: string; partitions: number } | { remove: string };
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ put: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), partitions: fc.integer({ min: 1, max: 4 }) }),
