@@ -43,6 +43,7 @@ export type { JetStreamCluster, JetStreamClusterOptions } from './jetstream/jets
 export type { NatsConnectOptions, NatsTlsOptions } from './jetstream/nats-connect-options.js';
 export type { BrokerMembership, RegisteredBroker } from './jetstream/broker-registry.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
+export { ProduceReceipt } from './client/produce-receipt.js';
 export { ProducerTransaction, type SendOffsetsInput } from './client/producer-transaction.js';
 export type { ConsumerGroupMetadata } from './client/transaction-manager.js';
 export { createConsumer, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetResetPolicy } from './client/consumer.js';
