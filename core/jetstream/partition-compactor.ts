@@ -1,0 +1,112 @@
+/**
+ * One compaction pass over a JetStream partition stream (`cleanup.policy=compact`): reads every
+ * stored batch up to the tail seen at the start, plans with `planCompaction` (whole batches whose
+ * records are all superseded or expired tombstones) and deletes them from the stream, oldest first.
+ *
+ * Who runs it: `JetStreamCluster.runMaintenance`, in every Sluice process on the engine's
+ * maintenance timer (`maintenanceIntervalMs`, default 60 s); a `CompactionLeases` lease makes one
+ * process at a time compact a given partition.
+ *
+ * Why it is safe while producers and consumers run, and after a crash at any point:
+ * - It only deletes messages (`STREAM.MSG.DELETE`), never writes one, and never the last one: an
+ *   append lands after the tail and is never touched, so no concurrent append is lost or reordered,
+ *   and offsets never change (kept batches are the stored bytes).
+ * - Every deleted batch was removable when planned and stays so as the log grows (a superseded
+ *   record stays superseded; an expired tombstone goes only when nothing older of its key stays).
+ *   Deleting oldest first means a reader meeting any prefix of the deletions — a reader in the
+ *   middle of a pass, or the log left by a process killed mid-pass — sees each key's latest record,
+ *   and never an old value without the tombstone or newer value that follows it. A pass killed
+ *   midway leaves a log that is smaller but complete; the next pass (after the lease expires)
+ *   finishes the job.
+ * - Every batch is CRC-checked before it counts: a corrupt one aborts the pass (CorruptRecordError)
+ *   with nothing deleted.
+ * Cost: a pass reads the whole partition (no cleaner checkpoint or dirty ratio yet) and holds a
+ * summary of every record (key, offset) in memory.
+ */
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { CorruptRecordError } from '../errors.js';
+import { batchCrcMatches, isControlBatch } from '../protocol/record-batch.js';
+import { decodeRecords } from '../protocol/record-decoder.js';
+import type { StoredRecord } from '../protocol/record.js';
+import { planCompaction, type BatchSummary } from './compaction-plan.js';
+import type { CompactionLeases } from './compaction-lease.js';
+import { retryTransient } from './nats-retry.js';
+import type { PartitionStream } from './partition-stream.js';
+
+const PARALLEL_READS = 32;
+
+export interface PartitionCompactionOptions {
+  /** The pass's clock, for `delete.retention.ms` (default `Date.now()`). */
+  now?: number;
+  deleteRetentionMs: number;
+}
+
+export interface PartitionCompactionResult {
+  batchesScanned: number;
+  batchesRemoved: number;
+  recordsRemoved: number;
+  tombstonesRemoved: number;
+  /** Why the pass did not run or stopped early: another process holds the lease, or took it over meanwhile. */
+  skipped?: 'leased' | 'lease-lost';
+}
+
+/** Compacts `stream` once, if this process gets its lease. */
+export async function compactPartition(stream: PartitionStream, jsm: JetStreamManager, leases: CompactionLeases, options: PartitionCompactionOptions): Promise<PartitionCompactionResult> {
+  const result: PartitionCompactionResult = { batchesScanned: 0, batchesRemoved: 0, recordsRemoved: 0, tombstonesRemoved: 0 };
+  let revision = await retryTransient(`take the compaction lease of ${stream.stream}`, () => leases.acquire(stream.stream));
+  if (revision === null) return { ...result, skipped: 'leased' };
+  let renewedAt = Date.now();
+  /** Renews the lease when a third of it has passed; false once it was lost. */
+  const holdLease = async (): Promise<boolean> => {
+    if (Date.now() - renewedAt < leases.leaseMs / 3) return true;
+    revision = await leases.renew(stream.stream, revision!);
+    renewedAt = Date.now();
+    return revision !== null;
+  };
+  try {
+    const tail = await stream.readTail();
+    const info = await retryTransient(`describe ${stream.stream}`, () => jsm.streams.info(stream.stream));
+    const batches: BatchSummary[] = [];
+    const records: StoredRecord[] = [];
+    for (let seq = info.state.first_seq; seq <= tail.seq; seq += PARALLEL_READS) {
+      if (!(await holdLease())) return { ...result, skipped: 'lease-lost' };
+      const n = Math.min(PARALLEL_READS, tail.seq - seq + 1);
+      const got = await Promise.all(Array.from({ length: n }, (_, i) => stream.get(seq + i)));
+      for (const m of got) {
+        if (!m) continue; // deleted by an earlier pass or purged by retention
+        if (!batchCrcMatches(m.bytes, 0, m.header)) {
+          throw new CorruptRecordError(`${stream.topic}-${stream.partition}: batch at offset ${m.header.baseOffset} (stream ${stream.stream} sequence ${m.seq}) fails its CRC; compaction stopped, nothing deleted`);
+        }
+        records.length = 0;
+        if (!isControlBatch(m.header)) decodeRecords(m.bytes, 0, m.header, records);
+        batches.push({
+          seq: m.seq,
+          header: m.header,
+          records: records.map((r) => ({ key: r.key === null ? null : r.key.toString('latin1'), offset: r.offset, tombstone: r.value === null, timestamp: r.timestamp })),
+        });
+      }
+    }
+    result.batchesScanned = batches.length;
+    const plan = planCompaction(batches, options.now ?? Date.now(), options.deleteRetentionMs);
+    // Oldest first: a reader (or a crash) between two deletions sees no value come back.
+    for (const seq of plan.remove) {
+      if (!(await holdLease())) return { ...result, skipped: 'lease-lost' };
+      await retryTransient(`compact ${stream.stream}`, () => deleteIfPresent(jsm, stream.stream, seq));
+      result.batchesRemoved++;
+    }
+    result.recordsRemoved = plan.recordsRemoved;
+    result.tombstonesRemoved = plan.tombstonesRemoved;
+    return result;
+  } finally {
+    if (revision !== null) await leases.release(stream.stream, revision);
+  }
+}
+
+/** Deletes message `seq`; one already gone (retention purged it) is fine. */
+async function deleteIfPresent(jsm: JetStreamManager, stream: string, seq: number): Promise<void> {
+  try {
+    await jsm.streams.deleteMessage(stream, seq, false);
+  } catch (error) {
+    if (!/no message found|not found/i.test((error as Error).message)) throw error;
+  }
+}
