@@ -49,17 +49,22 @@ export function planCompaction(batches: readonly BatchSummary[], now: number, de
   const removable = (b: BatchSummary, i: number, ok: (r: RecordSummary) => boolean): boolean =>
     i > 0 && i < batches.length - 1 && b.records.every(ok);
 
-  // First: batches of superseded records only. Keys whose older records stay (in a kept batch).
+  // Rounds until nothing changes: each round removes the batches whose records are all superseded,
+  // or expired tombstones of keys with no older record left in the batches still kept; a round's
+  // removals may free further tombstones (removing only shrinks what is kept, so it ends).
   const gone = new Set<number>();
-  const olderKept = new Set<string>();
-  batches.forEach((b, i) => {
-    if (removable(b, i, superseded)) gone.add(i);
-    else for (const r of b.records) if (r.key !== null && superseded(r)) olderKept.add(r.key);
-  });
-  // Then: batches that also hold expired tombstones with nothing older of their key left.
-  batches.forEach((b, i) => {
-    if (!gone.has(i) && removable(b, i, (r) => superseded(r) || (expiredTombstone(r) && !olderKept.has(r.key!)))) gone.add(i);
-  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    const olderKept = new Set<string>();
+    batches.forEach((b, i) => {
+      if (!gone.has(i)) for (const r of b.records) if (r.key !== null && superseded(r)) olderKept.add(r.key);
+    });
+    batches.forEach((b, i) => {
+      if (gone.has(i) || !removable(b, i, (r) => superseded(r) || (expiredTombstone(r) && !olderKept.has(r.key!)))) return;
+      gone.add(i);
+      changed = true;
+    });
+  }
   const plan: CompactionPlan = { remove: [], recordsRemoved: 0, tombstonesRemoved: 0 };
   for (const i of [...gone].sort((a, b) => a - b)) {
     plan.remove.push(batches[i].seq);
