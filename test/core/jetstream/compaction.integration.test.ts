@@ -14,11 +14,10 @@ import { connect } from '@nats-io/transport-node';
 import { openCluster, type JetStreamCluster } from '../../../core/index.js';
 import { CompactionLeases } from '../../../core/jetstream/compaction-lease.js';
 import { encodeRecordBatch, readBatchHeader } from '../../../core/protocol/record-batch.js';
-import { decodeRecords } from '../../../core/protocol/record-decoder.js';
-import type { StoredRecord } from '../../../core/protocol/record.js';
 import { startNatsServer, type NatsServer } from '../../connectors/nats/nats-server.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
 import { childScript } from '../../child-scripts.js';
+import { readRecords } from '../conformance/cluster-conformance.js';
 
 let server: NatsServer;
 let prefixes = 0;
@@ -36,28 +35,10 @@ async function open(prefix = `cmp${++prefixes}`): Promise<JetStreamCluster> {
   return cluster;
 }
 
-/** Every record from offset 0, as a consumer fetching small chunks sees it (fails on a repeated offset). */
+/** Every record from the log start, as a consumer fetching `maxBytes` at a time sees it. */
 async function readFrom0(cluster: JetStreamCluster, topic: string, maxBytes = 300): Promise<Read> {
-  const out: Read = new Map();
-  const end = await cluster.listOffset(topic, 0, 'latest');
-  let offset = await cluster.listOffset(topic, 0, 'earliest');
-  while (offset < end) {
-    const { bytes } = await cluster.fetch(topic, 0, offset, { maxBytes });
-    expect(bytes.length, `fetch at ${offset} returned nothing before the log end ${end}`).toBeGreaterThan(0);
-    for (let pos = 0; pos < bytes.length; ) {
-      const header = readBatchHeader(bytes, pos);
-      const records: StoredRecord[] = [];
-      decodeRecords(bytes, pos, header, records);
-      for (const r of records) {
-        if (r.offset < offset) continue;
-        expect(out.has(r.offset), `offset ${r.offset} read twice`).toBe(false);
-        out.set(r.offset, { key: r.key!.toString(), value: r.value === null ? null : r.value.toString() });
-      }
-      pos += header.sizeInBytes;
-      offset = header.baseOffset + header.lastOffsetDelta + 1;
-    }
-  }
-  return out;
+  const records = await readRecords(cluster, topic, 0, await cluster.listOffset(topic, 0, 'earliest'), maxBytes);
+  return new Map([...records].map(([offset, r]) => [offset, { key: r.key!.toString(), value: r.value === null ? null : r.value.toString() }]));
 }
 
 const batchOf = (records: readonly Rec[], now: number): Buffer =>
