@@ -38,6 +38,8 @@ export interface CompactionPlan {
   remove: number[];
   recordsRemoved: number;
   tombstonesRemoved: number;
+  /** When the earliest tombstone that stays only for `delete.retention.ms` may go (null: none). */
+  nextTombstoneExpiry: number | null;
 }
 
 /** Plans a pass over `batches` (every stored batch of the partition, in sequence order) at time `now`. */
@@ -65,7 +67,14 @@ export function planCompaction(batches: readonly BatchSummary[], now: number, de
       changed = true;
     });
   }
-  const plan: CompactionPlan = { remove: [], recordsRemoved: 0, tombstonesRemoved: 0 };
+  const plan: CompactionPlan = { remove: [], recordsRemoved: 0, tombstonesRemoved: 0, nextTombstoneExpiry: null };
+  batches.forEach((b, i) => {
+    if (gone.has(i)) return;
+    for (const r of b.records) {
+      const expiry = r.timestamp + deleteRetentionMs;
+      if (r.tombstone && !superseded(r) && expiry > now) plan.nextTombstoneExpiry = Math.min(plan.nextTombstoneExpiry ?? expiry, expiry);
+    }
+  });
   for (const i of [...gone].sort((a, b) => a - b)) {
     plan.remove.push(batches[i].seq);
     plan.recordsRemoved += batches[i].records.length;

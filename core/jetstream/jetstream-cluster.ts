@@ -308,7 +308,7 @@ export class JetStreamCluster implements Cluster {
       for (let p = 0; p < state.record.partitions; p++) {
         const stream = this.#partition(state, p);
         if (policy !== 'compact' && retentionMs >= 0) await stream.purgeBefore((header) => header.maxTimestamp >= now - retentionMs);
-        if (policy !== 'delete') compactions.set(`${name}-${p}`, await compactPartition(stream, this.#access.jsm, this.#compactionLeases, { now, deleteRetentionMs: state.config['delete.retention.ms'] }));
+        if (policy !== 'delete') compactions.set(`${name}-${p}`, await compactPartition(stream, this.#access.jsm, this.#compactionLeases, { now, deleteRetentionMs: state.config['delete.retention.ms'], minCleanableDirtyRatio: state.config['min.cleanable.dirty.ratio'] }));
       }
     }
     return compactions;

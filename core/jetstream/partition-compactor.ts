@@ -20,8 +20,11 @@
  *   finishes the job.
  * - Every batch is CRC-checked before it counts: a corrupt one aborts the pass (CorruptRecordError)
  *   with nothing deleted.
- * Cost: a pass reads the whole partition (no cleaner checkpoint or dirty ratio yet) and holds a
- * summary of every record (key, offset) in memory.
+ * When: a pass starts only when the log is dirty enough — the messages appended since the last
+ * complete pass's tail (its checkpoint, kept in the lease entry) are at least
+ * `min.cleanable.dirty.ratio` of the stored ones, as Kafka's cleaner decides — or when a tombstone
+ * that pass kept has reached `delete.retention.ms`. Cost: a pass reads the whole partition and
+ * holds a summary of every record (key, offset) in memory.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { CorruptRecordError } from '../errors.js';
@@ -29,7 +32,7 @@ import { batchCrcMatches, isControlBatch } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
 import { planCompaction, type BatchSummary } from './compaction-plan.js';
-import type { CompactionLeases } from './compaction-lease.js';
+import type { CompactionCheckpoint, CompactionLeases, HeldLease } from './compaction-lease.js';
 import { retryTransient } from './nats-retry.js';
 import type { PartitionStream } from './partition-stream.js';
 
@@ -39,6 +42,8 @@ export interface PartitionCompactionOptions {
   /** The pass's clock, for `delete.retention.ms` (default `Date.now()`). */
   now?: number;
   deleteRetentionMs: number;
+  /** Kafka's `min.cleanable.dirty.ratio`. */
+  minCleanableDirtyRatio: number;
 }
 
 export interface PartitionCompactionResult {
@@ -46,26 +51,38 @@ export interface PartitionCompactionResult {
   batchesRemoved: number;
   recordsRemoved: number;
   tombstonesRemoved: number;
-  /** Why the pass did not run or stopped early: another process holds the lease, or took it over meanwhile. */
-  skipped?: 'leased' | 'lease-lost';
+  /** Messages appended since the last complete pass, over the stored ones (1 before any pass). */
+  dirtyRatio: number;
+  /** Why the pass did not run or stopped early: another process holds the lease, or took it over meanwhile, or the log is clean enough. */
+  skipped?: 'leased' | 'lease-lost' | 'clean-enough';
 }
 
 /** Compacts `stream` once, if this process gets its lease. */
 export async function compactPartition(stream: PartitionStream, jsm: JetStreamManager, leases: CompactionLeases, options: PartitionCompactionOptions): Promise<PartitionCompactionResult> {
-  const result: PartitionCompactionResult = { batchesScanned: 0, batchesRemoved: 0, recordsRemoved: 0, tombstonesRemoved: 0 };
-  let revision = await retryTransient(`take the compaction lease of ${stream.stream}`, () => leases.acquire(stream.stream));
-  if (revision === null) return { ...result, skipped: 'leased' };
+  const result: PartitionCompactionResult = { batchesScanned: 0, batchesRemoved: 0, recordsRemoved: 0, tombstonesRemoved: 0, dirtyRatio: 0 };
+  const now = options.now ?? Date.now();
+  const held: HeldLease | null = await retryTransient(`take the compaction lease of ${stream.stream}`, () => leases.acquire(stream.stream));
+  if (held === null) return { ...result, skipped: 'leased' };
+  let checkpoint: CompactionCheckpoint | null = held.checkpoint;
   let renewedAt = Date.now();
   /** Renews the lease when a third of it has passed; false once it was lost. */
   const holdLease = async (): Promise<boolean> => {
     if (Date.now() - renewedAt < leases.leaseMs / 3) return true;
-    revision = await leases.renew(stream.stream, revision!);
+    const revision = await leases.renew(stream.stream, held);
     renewedAt = Date.now();
-    return revision !== null;
+    if (revision === null) return false;
+    held.revision = revision;
+    return true;
   };
   try {
     const tail = await stream.readTail();
     const info = await retryTransient(`describe ${stream.stream}`, () => jsm.streams.info(stream.stream));
+    const cleanedSeq = checkpoint?.cleanedSeq ?? 0;
+    result.dirtyRatio = info.state.messages === 0 ? 0 : Math.min(1, Math.max(0, tail.seq - cleanedSeq) / info.state.messages);
+    const tombstoneDue = checkpoint?.nextTombstoneExpiry != null && now >= checkpoint.nextTombstoneExpiry;
+    if (info.state.messages === 0 || (!tombstoneDue && (result.dirtyRatio === 0 || result.dirtyRatio < options.minCleanableDirtyRatio))) {
+      return { ...result, skipped: 'clean-enough' };
+    }
     const batches: BatchSummary[] = [];
     const records: StoredRecord[] = [];
     for (let seq = info.state.first_seq; seq <= tail.seq; seq += PARALLEL_READS) {
@@ -87,7 +104,7 @@ export async function compactPartition(stream: PartitionStream, jsm: JetStreamMa
       }
     }
     result.batchesScanned = batches.length;
-    const plan = planCompaction(batches, options.now ?? Date.now(), options.deleteRetentionMs);
+    const plan = planCompaction(batches, now, options.deleteRetentionMs);
     // Oldest first: a reader (or a crash) between two deletions sees no value come back.
     for (const seq of plan.remove) {
       if (!(await holdLease())) return { ...result, skipped: 'lease-lost' };
@@ -96,9 +113,10 @@ export async function compactPartition(stream: PartitionStream, jsm: JetStreamMa
     }
     result.recordsRemoved = plan.recordsRemoved;
     result.tombstonesRemoved = plan.tombstonesRemoved;
+    checkpoint = { cleanedSeq: tail.seq, nextTombstoneExpiry: plan.nextTombstoneExpiry };
     return result;
   } finally {
-    if (revision !== null) await leases.release(stream.stream, revision);
+    await leases.release(stream.stream, held, checkpoint);
   }
 }
 

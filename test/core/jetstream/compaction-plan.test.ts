@@ -82,7 +82,7 @@ describe('planCompaction', () => {
     const batches = summaries([[{ key: 'x', value: '0' }], [{ key: 'a', value: 'old' }, { key: 'b', value: 'live' }], [{ key: 'a', value: null }], [{ key: 'z', value: '1' }]]);
     expect(planCompaction(batches, 1_000_000, 0).remove).toEqual([]);
     const alone = summaries([[{ key: 'x', value: '0' }], [{ key: 'a', value: 'old' }], [{ key: 'a', value: null }], [{ key: 'z', value: '1' }]]);
-    expect(planCompaction(alone, 1_000_000, 0)).toEqual({ remove: [12, 14], recordsRemoved: 2, tombstonesRemoved: 1 });
-    expect(planCompaction(alone, 1_000, 10_000).remove).toEqual([12]); // the tombstone is within delete.retention.ms
+    expect(planCompaction(alone, 1_000_000, 0)).toEqual({ remove: [12, 14], recordsRemoved: 2, tombstonesRemoved: 1, nextTombstoneExpiry: null });
+    expect(planCompaction(alone, 1_000, 10_000)).toMatchObject({ remove: [12], nextTombstoneExpiry: 12_000 }); // the tombstone (written at 2 s) is within delete.retention.ms
   });
 });

@@ -122,6 +122,25 @@ describe('JetStream compaction (nats-server)', () => {
     expect((await cluster.runMaintenance()).get('ts-0')!.skipped).toBe('leased');
   });
 
+  test('a pass runs only when min.cleanable.dirty.ratio of the log was appended since the last one (its checkpoint is in the lease entry)', async () => {
+    const cluster = await open();
+    await cluster.createTopic('dirty', { config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': 0.5 } });
+    const now = Date.now();
+    const put = async (from: number, count: number): Promise<void> => {
+      for (let i = from; i < from + count; i++) await cluster.produce('dirty', 0, batchOf([{ key: `k${i}`, value: 'v' }], now));
+    };
+    const pass = async () => (await cluster.runMaintenance()).get('dirty-0')!;
+    await put(0, 10);
+    expect(await pass()).toMatchObject({ dirtyRatio: 1, batchesScanned: 10, batchesRemoved: 0 });
+    expect(await pass()).toMatchObject({ dirtyRatio: 0, skipped: 'clean-enough' });
+    await put(10, 4);
+    expect(await pass()).toMatchObject({ dirtyRatio: 4 / 14, skipped: 'clean-enough' });
+    await put(14, 6);
+    const ran = await pass();
+    expect(ran.skipped).toBeUndefined();
+    expect(ran).toMatchObject({ dirtyRatio: 0.5, batchesScanned: 20 });
+  });
+
   test('two processes compacting at once: one pass runs, the other is refused by the lease, and the log is compacted once, correctly', async () => {
     const prefix = `cmp${++prefixes}`;
     const [one, two] = [await open(prefix), await open(prefix)];
