@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vit
 import { Kvm } from '@nats-io/kv';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { openCluster, type JetStreamCluster } from '../../../core/index.js';
+import { createConsumer, openCluster, stringSerde, type JetStreamCluster } from '../../../core/index.js';
 import { CompactionLeases } from '../../../core/jetstream/compaction-lease.js';
 import { encodeRecordBatch, readBatchHeader } from '../../../core/protocol/record-batch.js';
 import { startNatsServer, type NatsServer } from '../../connectors/nats/nats-server.js';
@@ -94,6 +94,18 @@ describe('JetStream compaction (nats-server)', () => {
     expect(latest.filter(([, r]) => r.key.startsWith('n'))).toHaveLength(30);
     expect(await cluster.listOffset('kv', 0, 'earliest')).toBe(0);
     expect(await cluster.listOffset('kv', 0, 'latest')).toBe(12 * 28 + 30);
+    // The client's consumer from offset 0 sees exactly that set.
+    const consumer = createConsumer(cluster, { keySerde: stringSerde, valueSerde: stringSerde, maxPollRecords: 7 });
+    onTestFinished(() => consumer.close());
+    consumer.assign([{ topic: 'kv', partition: 0 }]);
+    consumer.seek({ topic: 'kv', partition: 0 }, 0);
+    const consumed: [number, Rec][] = [];
+    while (consumed.length < after.size) {
+      const records = await consumer.poll({ timeoutMs: 2000 });
+      expect(records.length, `poll after ${consumed.length} records`).toBeGreaterThan(0);
+      for (const r of records) consumed.push([r.offset, { key: r.key!, value: r.value }]);
+    }
+    expect(consumed).toEqual([...after.entries()]);
     // Fetch inside a hole answers from the next batch; appends continue at the log end.
     const hole = await cluster.fetch('kv', 0, 5);
     expect(readBatchHeader(hole.bytes, 0).baseOffset).toBe(12 * 27); // rounds 25 and 26 were superseded whole
