@@ -34,8 +34,14 @@ export interface BatchSummary {
 }
 
 export interface CompactionPlan {
-  /** Stream sequences to delete, ascending (delete them in this order: see `compactPartition`). */
+  /** Stream sequences to delete, ascending. */
   remove: number[];
+  /**
+   * Those of `remove` whose batches hold only superseded records: deleting any subset of them
+   * leaves every key's latest record in place, so they may go in any order (in parallel). The
+   * rest remove a key's latest record (an expired tombstone) and must go after them, oldest first.
+   */
+  anyOrder: Set<number>;
   recordsRemoved: number;
   tombstonesRemoved: number;
   /** When the earliest tombstone that stays only for `delete.retention.ms` may go (null: none). */
@@ -67,7 +73,7 @@ export function planCompaction(batches: readonly BatchSummary[], now: number, de
       changed = true;
     });
   }
-  const plan: CompactionPlan = { remove: [], recordsRemoved: 0, tombstonesRemoved: 0, nextTombstoneExpiry: null };
+  const plan: CompactionPlan = { remove: [], anyOrder: new Set(), recordsRemoved: 0, tombstonesRemoved: 0, nextTombstoneExpiry: null };
   batches.forEach((b, i) => {
     if (gone.has(i)) return;
     for (const r of b.records) {
@@ -77,6 +83,7 @@ export function planCompaction(batches: readonly BatchSummary[], now: number, de
   });
   for (const i of [...gone].sort((a, b) => a - b)) {
     plan.remove.push(batches[i].seq);
+    if (batches[i].records.every(superseded)) plan.anyOrder.add(batches[i].seq);
     plan.recordsRemoved += batches[i].records.length;
     plan.tombstonesRemoved += batches[i].records.filter((r) => r.tombstone && !superseded(r)).length;
   }

@@ -1,7 +1,8 @@
 /**
  * One compaction pass over a JetStream partition stream (`cleanup.policy=compact`): reads every
  * stored batch up to the tail seen at the start, plans with `planCompaction` (whole batches whose
- * records are all superseded or expired tombstones) and deletes them from the stream, oldest first.
+ * records are all superseded or expired tombstones) and deletes them from the stream: the
+ * superseded-only ones in parallel, then those removing tombstones, oldest first.
  *
  * Who runs it: `JetStreamCluster.runMaintenance`, in every Sluice process on the engine's
  * maintenance timer (`maintenanceIntervalMs`, default 60 s); a `CompactionLeases` lease makes one
@@ -13,9 +14,10 @@
  *   and offsets never change (kept batches are the stored bytes).
  * - Every deleted batch was removable when planned and stays so as the log grows (a superseded
  *   record stays superseded; an expired tombstone goes only when nothing older of its key stays).
- *   Deleting oldest first means a reader meeting any prefix of the deletions — a reader in the
- *   middle of a pass, or the log left by a process killed mid-pass — sees each key's latest record,
- *   and never an old value without the tombstone or newer value that follows it. A pass killed
+ *   Superseded-only batches never hold a key's latest record, and a tombstone goes only after
+ *   every older record of its key, so a reader meeting any stage of the deletions — a reader in
+ *   the middle of a pass, or the log left by a process killed mid-pass — sees each key's latest
+ *   record, and never an old value without the tombstone or newer value that follows it. A pass killed
  *   midway leaves a log that is smaller but complete; the next pass (after the lease expires)
  *   finishes the job.
  * - Every batch is CRC-checked before it counts: a corrupt one aborts the pass (CorruptRecordError)
@@ -37,6 +39,7 @@ import { retryTransient } from './nats-retry.js';
 import type { PartitionStream } from './partition-stream.js';
 
 const PARALLEL_READS = 32;
+const PARALLEL_DELETES = 32;
 
 export interface PartitionCompactionOptions {
   /** The pass's clock, for `delete.retention.ms` (default `Date.now()`). */
@@ -105,8 +108,16 @@ export async function compactPartition(stream: PartitionStream, jsm: JetStreamMa
     }
     result.batchesScanned = batches.length;
     const plan = planCompaction(batches, now, options.deleteRetentionMs);
-    // Oldest first: a reader (or a crash) between two deletions sees no value come back.
-    for (const seq of plan.remove) {
+    // Superseded-only batches in parallel (any subset gone keeps every key's latest record), then
+    // the ones removing expired tombstones, oldest first, so a reader (or a crash) between two
+    // deletions never sees a value the tombstone hid come back.
+    const free = plan.remove.filter((seq) => plan.anyOrder.has(seq));
+    for (let i = 0; i < free.length; i += PARALLEL_DELETES) {
+      if (!(await holdLease())) return { ...result, skipped: 'lease-lost' };
+      await Promise.all(free.slice(i, i + PARALLEL_DELETES).map((seq) => retryTransient(`compact ${stream.stream}`, () => deleteIfPresent(jsm, stream.stream, seq))));
+      result.batchesRemoved += Math.min(PARALLEL_DELETES, free.length - i);
+    }
+    for (const seq of plan.remove.filter((s) => !plan.anyOrder.has(s))) {
       if (!(await holdLease())) return { ...result, skipped: 'lease-lost' };
       await retryTransient(`compact ${stream.stream}`, () => deleteIfPresent(jsm, stream.stream, seq));
       result.batchesRemoved++;

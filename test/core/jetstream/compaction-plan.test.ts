@@ -50,9 +50,16 @@ describe('planCompaction', () => {
         const removed = new Set(plan.remove);
         expect(plan.remove).toEqual([...removed].sort((a, b) => a - b)); // oldest first
         const kept = batches.filter((b) => !removed.has(b.seq));
-        // Every prefix of the deletions (a reader mid-pass, a pass killed midway) reads the same.
-        for (let n = 0; n <= plan.remove.length; n++) {
-          const gone = new Set(plan.remove.slice(0, n));
+        // Any stage of the deletions (a reader mid-pass, a pass killed midway) reads the same: any
+        // subset of the any-order ones, then any prefix of the rest in order.
+        const free = plan.remove.filter((seq) => plan.anyOrder.has(seq));
+        const ordered = plan.remove.filter((seq) => !plan.anyOrder.has(seq));
+        for (let n = 0; n <= free.length; n++) {
+          const gone = new Set(free.filter((_, j) => (j * 7 + n) % 3 !== 0 || j < n)); // a mix of subsets
+          expect(view(batches.filter((b) => !gone.has(b.seq)), values)).toEqual(view(batches, values));
+        }
+        for (let n = 0; n <= ordered.length; n++) {
+          const gone = new Set([...free, ...ordered.slice(0, n)]);
           expect(view(batches.filter((b) => !gone.has(b.seq)), values)).toEqual(view(batches, values));
         }
         expect(removed.has(batches[0].seq)).toBe(false);
@@ -64,6 +71,7 @@ describe('planCompaction', () => {
         for (const [i, b] of batches.entries()) {
           const middle = i > 0 && i < batches.length - 1;
           if (middle && b.records.every(superseded)) expect(removed.has(b.seq), `batch ${i} holds only superseded records`).toBe(true);
+          if (plan.anyOrder.has(b.seq)) expect(b.records.every(superseded), `batch ${i} may go in any order but holds a latest record`).toBe(true);
           if (b.records.some((r) => !superseded(r) && (!r.tombstone || r.timestamp + retention > now))) expect(removed.has(b.seq), `batch ${i} holds a latest record`).toBe(false);
         }
         // An expired latest tombstone goes when its batch has nothing else to keep and no older record of its key stays.
@@ -82,7 +90,7 @@ describe('planCompaction', () => {
     const batches = summaries([[{ key: 'x', value: '0' }], [{ key: 'a', value: 'old' }, { key: 'b', value: 'live' }], [{ key: 'a', value: null }], [{ key: 'z', value: '1' }]]);
     expect(planCompaction(batches, 1_000_000, 0).remove).toEqual([]);
     const alone = summaries([[{ key: 'x', value: '0' }], [{ key: 'a', value: 'old' }], [{ key: 'a', value: null }], [{ key: 'z', value: '1' }]]);
-    expect(planCompaction(alone, 1_000_000, 0)).toEqual({ remove: [12, 14], recordsRemoved: 2, tombstonesRemoved: 1, nextTombstoneExpiry: null });
+    expect(planCompaction(alone, 1_000_000, 0)).toEqual({ remove: [12, 14], anyOrder: new Set([12]), recordsRemoved: 2, tombstonesRemoved: 1, nextTombstoneExpiry: null });
     expect(planCompaction(alone, 1_000, 10_000)).toMatchObject({ remove: [12], nextTombstoneExpiry: 12_000 }); // the tombstone (written at 2 s) is within delete.retention.ms
   });
 });
