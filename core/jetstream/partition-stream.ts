@@ -15,7 +15,9 @@
  * de-duplication with the original's sequence rather than written twice.
  *
  * Fetch by offset: the batch holding an offset is found by a binary search over stream sequences
- * with `STREAM.MSG.GET` (each probe reads one batch header), O(log n) requests at any depth; a
+ * with `STREAM.MSG.GET` (each probe reads one batch header, the first at or after the probed
+ * sequence, as compaction leaves holes: `partition-compactor.ts`; a fetch inside a hole answers
+ * from the next batch, as Kafka's does), O(log n) requests at any depth; a
  * cursor table (next offset → next sequence, filled by every fetch and append) makes sequential
  * reads O(1): a consumer's next fetch starts at the sequence after its last batch, verified by the
  * batch's base offset. Reads go to the stream leader (not direct get), so they see every
