@@ -156,12 +156,14 @@ describe('JetStream compaction (nats-server)', () => {
   test('two processes compacting at once: one pass runs, the other is refused by the lease, and the log is compacted once, correctly', async () => {
     const prefix = `cmp${++prefixes}`;
     const [one, two] = [await open(prefix), await open(prefix)];
-    await one.createTopic('both', { config: { 'cleanup.policy': 'compact', 'retention.ms': 1 } });
-    const now = Date.now() - 60_000; // older than retention.ms, which a compact-only topic ignores (as Kafka does)
+    // retention.ms and retention.bytes would drop nearly everything; a compact-only topic ignores them, as Kafka does.
+    await one.createTopic('both', { config: { 'cleanup.policy': 'compact', 'retention.ms': 1, 'retention.bytes': 1000 } });
+    const now = Date.now() - 60_000;
     for (let round = 0; round < 20; round++) {
       await Promise.all(Array.from({ length: 20 }, (_, k) => one.produce('both', 0, batchOf([{ key: `k${k}`, value: `v${round}` }], now))));
     }
     const before = await readFrom0(one, 'both', 64 * 1024);
+    expect(before.size).toBe(400);
     const [a, b] = await Promise.all([one.runMaintenance(), two.runMaintenance()]);
     const passes = [a.get('both-0')!, b.get('both-0')!];
     expect(passes.map((p) => p.skipped ?? 'ran').sort()).toEqual(['leased', 'ran']);
