@@ -11,7 +11,7 @@
  *   (`leases.*`, see `GroupRouter`) and the producer id counter (`producer-id`).
  *
  * Topic configs: `retention.bytes` → the stream's `max_bytes` (JetStream drops whole batches,
- * oldest first); `retention.ms` → a periodic purge of the batches older than it, keeping the last
+ * oldest first; not for a compact-only policy, as in Kafka); `retention.ms` → a periodic purge of the batches older than it, keeping the last
  * batch (JetStream's `max_age` would also drop the last one, and with it the log end offset, so
  * offsets would restart at 0 — Kafka never reuses an offset); `max.message.bytes` → `max_msg_size`
  * (capped by the server's max payload). `cleanup.policy=compact`: `runMaintenance` (on the same
