@@ -11,13 +11,16 @@
  *   (`leases.*`, see `GroupRouter`) and the producer id counter (`producer-id`).
  *
  * Topic configs: `retention.bytes` → the stream's `max_bytes` (JetStream drops whole batches,
- * oldest first); `retention.ms` → a periodic purge of the batches older than it, keeping the last
+ * oldest first; not for a compact-only policy, as in Kafka); `retention.ms` → a periodic purge of the batches older than it, keeping the last
  * batch (JetStream's `max_age` would also drop the last one, and with it the log end offset, so
  * offsets would restart at 0 — Kafka never reuses an offset); `max.message.bytes` → `max_msg_size`
- * (capped by the server's max payload). `cleanup.policy=compact` is accepted and keeps every record:
- * every Kafka guarantee of a compacted topic holds (the latest record per key is always there,
- * offsets never change), but no space is reclaimed — there is no compactor on this engine yet.
+ * (capped by the server's max payload). `cleanup.policy=compact`: `runMaintenance` (on the same
+ * timer, in every process; one process per partition at a time, by a lease in the KV bucket) runs
+ * `compactPartition`, which deletes the batches whose records are all superseded by later records
+ * of their keys or are expired tombstones; offsets never change (see `partition-compactor.ts`).
+ * `retention.ms` applies only when the policy includes `delete`, as in Kafka.
  */
+import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -56,6 +59,8 @@ import { retryTransient } from './nats-retry.js';
 import { PartitionStream, type StreamAccess } from './partition-stream.js';
 import { streamName, streamSubject } from './stream-names.js';
 import { TopicTable, type TopicState } from './topic-table.js';
+import { CompactionLeases } from './compaction-lease.js';
+import { compactPartition, type PartitionCompactionResult } from './partition-compactor.js';
 
 export interface JetStreamClusterOptions extends NatsConnectOptions {
   /** JetStream replicas (1–5) of topics created without a replication factor, and of the engine's KV bucket (default 1). */
@@ -77,6 +82,8 @@ export interface JetStreamClusterOptions extends NatsConnectOptions {
   groupInitialRebalanceDelayMs?: number;
   /** How long a group coordinator's lease lasts without renewal (default 6 s): a dead coordinator's groups move within it. */
   coordinatorLeaseMs?: number;
+  /** How long a compaction lease lasts without renewal (default 30 s): a partition whose compacting process died is compacted elsewhere after it. */
+  compactionLeaseMs?: number;
   /** How long to wait for JetStream to answer at open (default 30 s; a new cluster elects its meta leader first). */
   openTimeoutMs?: number;
 }
@@ -98,6 +105,7 @@ export class JetStreamCluster implements Cluster {
   readonly #autoCreate: boolean;
   readonly #defaultPartitions: number;
   readonly #partitions = new Map<string, PartitionStream>();
+  readonly #compactionLeases: CompactionLeases;
   #maintenanceTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -121,6 +129,7 @@ export class JetStreamCluster implements Cluster {
       initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
       leaseMs: options.coordinatorLeaseMs ?? 6000,
     });
+    this.#compactionLeases = new CompactionLeases(kv, randomUUID(), options.compactionLeaseMs ?? 30_000);
     const interval = options.maintenanceIntervalMs ?? 60_000;
     if (interval > 0) {
       this.#maintenanceTimer = setInterval(() => void this.runMaintenance().catch(() => {}), interval);
@@ -290,17 +299,26 @@ export class JetStreamCluster implements Cluster {
     throw new TransactionsUnsupportedError('EndTxn');
   }
 
-  /** Applies `retention.ms` to every partition now (it also runs every `maintenanceIntervalMs`). */
-  async runMaintenance(): Promise<void> {
+  /**
+   * Applies `retention.ms` (delete policies) and compacts (compact policies) every partition now;
+   * it also runs every `maintenanceIntervalMs`. `now` is the clock for retention and tombstones.
+   * Returns the compaction passes' results by `topic-partition`.
+   */
+  async runMaintenance(options: { now?: number } = {}): Promise<Map<string, PartitionCompactionResult>> {
+    const compactions = new Map<string, PartitionCompactionResult>();
     for (const name of await this.#topics.names()) {
       const state = await this.#topics.find(name);
-      const retentionMs = state?.config['retention.ms'] ?? -1;
-      if (!state || retentionMs < 0) continue;
-      const cutoff = Date.now() - retentionMs;
+      if (!state) continue;
+      const now = options.now ?? Date.now();
+      const policy = state.config['cleanup.policy'];
+      const retentionMs = state.config['retention.ms'];
       for (let p = 0; p < state.record.partitions; p++) {
-        await this.#partition(state, p).purgeBefore((header) => header.maxTimestamp >= cutoff);
+        const stream = this.#partition(state, p);
+        if (policy !== 'compact' && retentionMs >= 0) await stream.purgeBefore((header) => header.maxTimestamp >= now - retentionMs);
+        if (policy !== 'delete') compactions.set(`${name}-${p}`, await compactPartition(stream, this.#access.jsm, this.#compactionLeases, { now, deleteRetentionMs: state.config['delete.retention.ms'], minCleanableDirtyRatio: state.config['min.cleanable.dirty.ratio'] }));
       }
     }
+    return compactions;
   }
 
   // --- consumer groups: see GroupRouter ---

@@ -15,7 +15,9 @@
  * de-duplication with the original's sequence rather than written twice.
  *
  * Fetch by offset: the batch holding an offset is found by a binary search over stream sequences
- * with `STREAM.MSG.GET` (each probe reads one batch header), O(log n) requests at any depth; a
+ * with `STREAM.MSG.GET` (each probe reads one batch header, the first at or after the probed
+ * sequence, as compaction leaves holes: `partition-compactor.ts`; a fetch inside a hole answers
+ * from the next batch, as Kafka's does), O(log n) requests at any depth; a
  * cursor table (next offset → next sequence, filled by every fetch and append) makes sequential
  * reads O(1): a consumer's next fetch starts at the sequence after its last batch, verified by the
  * batch's base offset. Reads go to the stream leader (not direct get), so they see every
@@ -154,14 +156,23 @@ export class PartitionStream {
     while (bytes < maxBytes && seq <= lastSeq) {
       const room = Math.floor((maxBytes - bytes) / Math.max(1, parts[parts.length - 1].length));
       const n = Math.max(1, Math.min(MAX_PARALLEL_GETS, room, lastSeq - seq + 1));
-      const got = await Promise.all(Array.from({ length: n }, (_, i) => this.get(seq + i)));
+      let got = await Promise.all(Array.from({ length: n }, (_, i) => this.get(seq + i)));
+      let probed = seq + n;
+      if (got.every((m) => m === null)) {
+        // A run of holes left by compaction (every sequence up to lastSeq existed): jump over it.
+        const m = await this.#getAtOrAfter(seq + n);
+        if (!m || m.seq > lastSeq) return this.#done(parts, nextOffset, seq + n);
+        got = [m];
+        probed = m.seq + 1;
+      }
       for (const m of got) {
-        if (!m || bytes + m.bytes.length > maxBytes) return this.#done(parts, nextOffset, seq);
+        if (!m) continue; // deleted by compaction
+        if (bytes + m.bytes.length > maxBytes) return this.#done(parts, nextOffset, m.seq);
         parts.push(m.bytes);
         bytes += m.bytes.length;
-        seq = m.seq + 1;
         nextOffset = m.header.baseOffset + m.header.lastOffsetDelta + 1;
       }
+      seq = probed;
     }
     return this.#done(parts, nextOffset, seq);
   }
@@ -171,7 +182,10 @@ export class PartitionStream {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
-  /** The batch holding `offset` (first ≤ offset < log end): the cursor's guess, else a binary search. */
+  /**
+   * The batch holding `offset` (first ≤ offset < log end), or when compaction removed it, the first
+   * batch after it (Kafka's fetch in a compacted hole): the cursor's guess, else a binary search.
+   */
   async #locate(offset: number, first: Located, last: Located): Promise<Located> {
     const guess = this.#cursors.get(offset);
     if (guess !== undefined && guess >= first.seq && guess <= last.seq) {
@@ -179,17 +193,22 @@ export class PartitionStream {
       if (m && m.header.baseOffset === offset) return m;
     }
     if (offset >= last.header.baseOffset) return last;
-    // Sequences are contiguous from first to last (retention only removes the head).
-    let lo = first; // invariant: lo.baseOffset ≤ offset < baseOffset of sequence hi
+    // Sequences increase with offsets; compaction may have deleted some (holes), so each probe
+    // reads the first batch at or after the middle sequence.
+    let lo = first; // invariant: lo.baseOffset ≤ offset < baseOffset of every batch at sequence ≥ hi
     let hi = last.seq;
     while (hi - lo.seq > 1) {
-      const seq = lo.seq + Math.floor((hi - lo.seq) / 2);
-      const mid = await this.get(seq);
-      if (!mid) throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} has no message at sequence ${seq} (between ${first.seq} and ${last.seq})`);
-      if (mid.header.baseOffset <= offset) lo = mid;
-      else hi = seq;
+      const mid = await this.#getAtOrAfter(lo.seq + Math.floor((hi - lo.seq) / 2));
+      if (!mid) throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} has no message between sequences ${lo.seq} and ${last.seq}`);
+      if (mid.seq >= hi) hi = lo.seq + Math.floor((hi - lo.seq) / 2); // a hole up to hi: look lower
+      else if (mid.header.baseOffset <= offset) lo = mid;
+      else hi = mid.seq;
     }
-    return lo;
+    if (lo.header.baseOffset + lo.header.lastOffsetDelta >= offset) return lo;
+    // `offset` fell in a hole left by compaction: the next stored batch holds the next offsets.
+    const next = await this.#getAtOrAfter(lo.seq + 1);
+    if (!next) throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} has no message after sequence ${lo.seq} (before ${last.seq})`);
+    return next;
   }
 
   /** Kafka's ListOffsets: the log start, the log end, or the first record at or after a timestamp. */

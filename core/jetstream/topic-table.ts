@@ -168,7 +168,8 @@ export class TopicTable {
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
       num_replicas: record.replicas,
-      max_bytes: retentionBytes < 0 ? -1 : retentionBytes,
+      // As in Kafka, retention.bytes applies only to a delete policy: a compact-only topic keeps each key's latest record whatever the size.
+      max_bytes: retentionBytes < 0 || config['cleanup.policy'] === 'compact' ? -1 : retentionBytes,
       max_msg_size: config['max.message.bytes'],
       duplicate_window: this.#options.duplicateWindowMs * 1_000_000,
     };

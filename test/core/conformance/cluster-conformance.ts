@@ -20,10 +20,18 @@ export interface ConformanceTarget {
 /** Every record (offset → value) of `topic`-`partition`, reading from `from` in small fetches. */
 export async function readAll(cluster: Cluster, topic: string, partition: number, from = 0, maxBytes = 256): Promise<Map<number, string>> {
   const out = new Map<number, string>();
+  for (const [offset, r] of await readRecords(cluster, topic, partition, from, maxBytes)) out.set(offset, r.value!.toString());
+  return out;
+}
+
+/** Every record (offset → record) of `topic`-`partition` from `from`, as a consumer fetching `maxBytes` at a time reads them. */
+export async function readRecords(cluster: Cluster, topic: string, partition: number, from = 0, maxBytes = 256): Promise<Map<number, StoredRecord>> {
+  const out = new Map<number, StoredRecord>();
   const end = await cluster.listOffset(topic, partition, 'latest');
   let offset = from;
   while (offset < end) {
     const { bytes } = await cluster.fetch(topic, partition, offset, { maxBytes });
+    expect(bytes.length, `fetch at ${offset} returned nothing before the log end ${end}`).toBeGreaterThan(0);
     let pos = 0;
     while (pos < bytes.length) {
       const header = readBatchHeader(bytes, pos);
@@ -32,7 +40,7 @@ export async function readAll(cluster: Cluster, topic: string, partition: number
       for (const r of records) {
         if (r.offset < offset) continue;
         expect(out.has(r.offset), `offset ${r.offset} read twice`).toBe(false);
-        out.set(r.offset, r.value!.toString());
+        out.set(r.offset, r);
       }
       pos += header.sizeInBytes;
       offset = header.baseOffset + header.lastOffsetDelta + 1;
