@@ -497,7 +497,6 @@ export class Broker implements Cluster {
   }
 }
 
-
 /** Kafka's `Topic.hasCollision`: two different names that are equal once "." is read as "_". */
 function topicsCollide(a: string, b: string): boolean {
   return a !== b && a.replaceAll('.', '_') === b.replaceAll('.', '_');

@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde, type Cluster, type ConsumerRecord } from '../../core/index.js';
 import { createStreamsApp, flatMapValues, selectKey, StreamsBuilder, TaskFailedError, type StreamsApp, type Topology } from '../../streams/index.js';
+// Transactions: the embedded engine (the remote client has none yet), in both test projects.
 import { testCluster } from '../helpers.js';
 import { closing, fullyCommitted, produceStrings, readPartition, until } from './streams-helpers.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { InvalidConfigError, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, StreamsBuilder } from '../../streams/index.js';
+// Transactions: the embedded engine (the remote client has none yet), in both test projects.
 import { testCluster } from '../helpers.js';
 
 /** The cluster as an engine without transactions (the JetStream engine) would present it. */
