@@ -21,6 +21,8 @@ import type { SinkInput } from './runtime/sink-input.js';
 import { SinkRunner } from './runtime/sink-runner.js';
 import { SourceOffsetStore } from './runtime/source-offset-store.js';
 import { SourceRunner } from './runtime/source-runner.js';
+import { sinkTopics } from './runtime/topics.js';
+import { sinkGroupId } from './runtime/connector-offsets.js';
 import { alterConnectorOffsets, ConnectorOffsetsError, readConnectorOffsets, resetConnectorOffsets, type ConnectorOffsets } from './runtime/connector-offsets.js';
 
 export interface ConnectRuntimeOptions {
@@ -33,6 +35,11 @@ export interface ConnectRuntimeOptions {
   retryPolicy?: RetryPolicy | ((config: ValidConfig) => RetryPolicy);
   /** Called when a connector fails (after it was stopped); its status says `failed` with the error. */
   onFailed?: (name: string, error: Error) => void;
+  /**
+   * A batch run: sources read what their systems hold now, and those that can tell report when
+   * their input ended (`ConnectorStatus.drained`, {@link ConnectRuntime.whenDrained}).
+   */
+  batch?: boolean;
   /** Replaces the group consumer of sinks (tests). */
   sinkInput?: (cluster: Cluster, groupId: string, topics: string[], config: ValidConfig) => SinkInput;
 }
@@ -139,7 +146,7 @@ export class ConnectRuntime {
     const onFailed = (error: Error): void => this.#options.onFailed?.(config.name, error);
     const runner =
       type.kind === 'source'
-        ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed })
+        ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed, batch: this.#options.batch })
         : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
     const running: Running = { config, given, type, status, runner, stopped: null };
     this.#connectors.set(config.name, running);
@@ -248,6 +255,40 @@ export class ConnectRuntime {
       else if (now - since >= settleMs) return;
       await sleep(intervalMs, options.signal);
     }
+  }
+
+  /**
+   * Resolves `true` once every one of the sources `names` reported its input drained (a batch run,
+   * `ConnectRuntimeOptions.batch`): each wrote everything it will ever write. `false` when
+   * `signal` aborts first, or when one of them cannot drain (no `drained` in its status) — wait
+   * for it to be idle instead.
+   */
+  async whenDrained(names: readonly string[], signal: AbortSignal): Promise<boolean> {
+    const trackers = names.map((name) => this.#get(name).status);
+    if (trackers.some((t) => t.snapshot().drained === undefined)) return false;
+    if (signal.aborted) return false;
+    const aborted = new Promise<false>((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true }));
+    return Promise.race([Promise.all(trackers.map((t) => t.drained)).then(() => true), aborted]);
+  }
+
+  /**
+   * A sink's lag as its consumer group has committed it, read from the cluster now (not the
+   * status, which a sink updates on its own rhythm): records of its topics not yet acknowledged
+   * by its destination.
+   */
+  async sinkLag(name: string): Promise<{ topics: string[]; lag: number }> {
+    const { config } = this.#get(name);
+    const topics = sinkTopics(config);
+    const partitions = (await Promise.all(topics.map(async (topic) => Array.from({ length: await this.#cluster.partitionCount(topic) }, (_, partition) => ({ topic, partition }))))).flat();
+    const committed = await this.#cluster.fetchOffsets(sinkGroupId(name), partitions);
+    let lag = 0;
+    for (const tp of partitions) {
+      // The log end (as the sink's own lag): an open upstream transaction is work to come.
+      const end = await this.#cluster.listOffset(tp.topic, tp.partition, 'latest');
+      const from = committed.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset ?? (await this.#cluster.listOffset(tp.topic, tp.partition, 'earliest'));
+      lag += Math.max(0, end - from);
+    }
+    return { topics, lag };
   }
 
   /** Stops every connector gracefully and releases the runtime's resources. */

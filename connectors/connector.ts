@@ -160,6 +160,12 @@ export interface SourceContext {
    * `connect` log a warning with the count (at most once a second per connector).
    */
   dropped?(count: number, reason: string): void;
+  /**
+   * A batch run (`sluice run --until-idle`): read what the source holds now, to its end — a file
+   * source reads the files that match at start and does not watch for more — and report the end
+   * through `SourceTask.drained`.
+   */
+  readonly batch?: boolean;
 }
 
 /**
@@ -196,6 +202,22 @@ export interface SourceTask {
    * identity); the runtime names a failing record `<name>:<line>`. Default: the partition itself.
    */
   describePartition?(sourcePartition: string): string | undefined;
+  /**
+   * Optional, for batch runs (`SourceContext.batch`): whether the input has ended — everything the
+   * source will ever return was returned. Asked after a poll that returned `[]`; once it says
+   * `true`, `poll` is not called again and the source reports itself drained (its status'
+   * `drained`), which ends a batch run without waiting for an idle period. A source without it
+   * (a subscription) is idle, never drained.
+   */
+  drained?(): boolean;
+  /**
+   * Optional: resolves once the connection to the outside system was established again after
+   * `since` (a `Date.now()` time) — at once if that happened already; otherwise not before,
+   * until `signal` aborts (then it may resolve or reject). The runtime's retry wait after a
+   * retriable failure ends on it, so work resumes when the system is back rather than after the
+   * rest of the backoff (up to `errors.retry.delay.max.ms`).
+   */
+  reconnected?(since: number, signal: AbortSignal): Promise<void>;
   /** Releases resources (watchers, connections). Not called concurrently with `poll`. */
   stop(): Promise<void>;
 }
@@ -244,6 +266,8 @@ export interface SinkTask {
    *   error fails the connector, and nothing of the batch is committed.
    */
   put(records: readonly SinkRecord[], signal: AbortSignal): Promise<void>;
+  /** Optional: see `SourceTask.reconnected`. */
+  reconnected?(since: number, signal: AbortSignal): Promise<void>;
   /** Flushes and releases resources; nothing is committed after `stop` unless `put` resolved. */
   stop(): Promise<void>;
 }

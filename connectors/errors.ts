@@ -117,3 +117,19 @@ export class ConnectorFailedError extends SluiceError {
     super('CONNECTOR_FAILED', `connector "${connectorName}" failed: ${cause.message}`, { cause });
   }
 }
+
+/**
+ * Retriable: a JetStream stream with `discard: new` stayed full (`max_msgs`, `max_bytes` or
+ * `max_msgs_per_subject` reached) for the whole bounded wait of a sink. Backpressure, not a
+ * rejection: the runtime retries the batch with backoff until the stream has room.
+ */
+export class StreamFullError extends SluiceError {
+  constructor(
+    readonly stream: string,
+    readonly waitedMs: number,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super('STREAM_FULL', `JetStream stream "${stream}" is full (${reason}, discard new) and had no room for ${(waitedMs / 1000).toFixed(1)} s; retrying`, { ...options, retriable: true });
+  }
+}

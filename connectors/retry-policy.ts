@@ -94,6 +94,12 @@ export interface WithRetryOptions {
   retriable?: (error: unknown) => boolean;
   /** Called before each wait, e.g. to report "reconnecting" in the status. */
   onRetry?: (attempt: number, error: unknown, delayMs: number) => void;
+  /**
+   * Ends a wait early: resolves once the outside system is back after `since` (a `Date.now()`
+   * time: when the failed attempt started), at once if it came back already; `signal` aborts when
+   * the wait ends anyway. A task's `reconnected` (see `SourceTask.reconnected`).
+   */
+  wake?: (since: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** At most this many attempts' errors are kept for `RetriesExhaustedError` (the first and the latest). */
@@ -111,6 +117,7 @@ export async function withRetry<T>(operation: string, fn: (attempt: number) => P
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
+    const attemptStarted = Date.now();
     try {
       return await fn(attempt);
     } catch (error) {
@@ -121,7 +128,8 @@ export async function withRetry<T>(operation: string, fn: (attempt: number) => P
       const delay = policy.delayMs(attempt + 1, error, performance.now() - started);
       if (delay === null) throw new RetriesExhaustedError(operation, errors);
       options.onRetry?.(attempt + 1, error, delay);
-      await sleep(delay, signal);
+      if (options.wake === undefined) await sleep(delay, signal);
+      else await sleepOrWake(delay, signal, (s) => options.wake!(attemptStarted, s));
     }
   }
 }
@@ -140,6 +148,25 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The `wake` of `withRetry` for a task that can tell when its system is back, else undefined. */
+export function reconnectedOf(task: { reconnected?(since: number, signal: AbortSignal): Promise<void> }): WithRetryOptions['wake'] {
+  return task.reconnected ? (since, signal) => task.reconnected!(since, signal) : undefined;
+}
+
+/**
+ * Like `sleep`, but also ends when `wake` resolves (it gets a signal that aborts once the sleep is
+ * over, to drop its listeners); a `wake` that rejects is ignored.
+ */
+async function sleepOrWake(ms: number, signal: AbortSignal | undefined, wake: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const over = new AbortController();
+  const woken = wake(over.signal).catch(() => new Promise<void>(() => {}));
+  try {
+    await Promise.race([sleep(ms, signal), woken]);
+  } finally {
+    over.abort();
+  }
 }
 
 /** Retriable: a destination or source could not be reached. Connectors may throw it to ask for a retry. */

@@ -114,6 +114,13 @@ export interface InitProducerIdRequest {
   transactionalId?: string | null;
   /** Kafka's `transaction.timeout.ms`: the coordinator aborts a transaction open longer than this. */
   transactionTimeoutMs?: number;
+  /**
+   * The producer id and epoch the caller holds (KIP-360: a producer bumping its own epoch to recover
+   * from an abortable error). With a transactional id that has one, they must be its current ones,
+   * or the caller is a zombie and gets ProducerFencedError instead of a new epoch that would fence
+   * the live producer. Omitted (or -1): any caller takes over the id, as on a first start.
+   */
+  expected?: { producerId: number; producerEpoch: number };
 }
 
 export interface InitProducerIdResponse {

@@ -10,10 +10,14 @@
  *    the sources (connector runtime) — those writing join tables first, until drained (bounded by
  *    `tableBootstrapMs`), so that the tables are loaded when the other records arrive;
  * 4. runs until `signal` aborts — or, with `untilIdle`, until every source is drained, every
- *    stream has no lag and every sink caught up, for `idleMs` in a row, and then the windows of
+ *    stream has no lag and every sink caught up, and then the windows of
  *    `on_window_close` aggregates are closed (their final results emitted, also those stream time
  *    has not closed, and drained in turn — rounds until none emits: a windowed step downstream of
- *    another closes once the upstream's final results reached it) — or until something fails;
+ *    another closes once the upstream's final results reached it) — or until something fails.
+ *    A batch run's sources read what their systems hold at start and say when they reached its
+ *    end (file sources; `SourceTask.drained`): the run ends as soon as what they wrote is
+ *    processed (`whenQuiescent`), with no idle period. With a source that cannot tell (NATS), the
+ *    run ends once everything stayed idle for `idleMs`;
  * 5. stops gracefully, upstream first: sources (positions stored), streams (batches finished,
  *    changelogs written, offsets committed), sinks (flushed and committed); closes the engine.
  *
@@ -29,6 +33,7 @@ import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../strea
 import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 import type { Pipeline } from './pipeline.js';
 import { pipelineEngine, type EngineOverride } from './pipeline-engine.js';
+import { whenQuiescent } from './when-quiescent.js';
 
 export interface RunPipelineOptions {
   /** Data directory when the file names no engine (default `./.sluice`); the CLI passes --data-dir. */
@@ -39,7 +44,7 @@ export interface RunPipelineOptions {
   bootstrapServers?: EngineOverride['bootstrapServers'];
   /** Return once every source is drained, every stream caught up and every sink flushed. */
   untilIdle?: boolean;
-  /** With `untilIdle`: how long everything must stay idle (default 1000 ms). */
+  /** With `untilIdle` and a source that cannot report its end (NATS): how long everything must stay idle (default 1000 ms). */
   idleMs?: number;
   /** Aborting stops the pipeline gracefully; `runPipeline` then resolves. */
   signal?: AbortSignal;
@@ -124,9 +129,12 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       server = await startBroker(cluster, options.listen);
       options.listen.onListening?.(server.address);
     }
-    runtime = createConnectRuntime(cluster, { onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
+    const batch = options.untilIdle === true;
+    runtime = createConnectRuntime(cluster, { batch, onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
     if (topology !== null) {
-      app = createStreamsApp(topology, { applicationId: pipeline.name, cluster, onError: fail });
+      // A batch run commits every 100 ms (Kafka Streams' commit.interval.ms under exactly-once):
+      // the last outputs become visible downstream that much after the last input, not a second.
+      app = createStreamsApp(topology, { applicationId: pipeline.name, cluster, onError: fail, ...(batch ? { commitIntervalMs: 100 } : {}) });
       await app.start();
     }
     const status = async (): Promise<PipelineStatus> => ({
@@ -139,10 +147,14 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     // tables are loaded, so that the first records of the other sources find them.
     const tables = new Set(pipeline.streams.flatMap((s) => s.steps.flatMap((step) => (step.type === 'join' ? [step.table] : []))));
     const [tableSources, otherSources] = partition(pipeline.sources, (s) => tables.has(String(s.config.topic)));
+    const sinks = pipeline.sinks.map((s) => s.config.name);
+    // Drained (batch runs of sources that can tell), then everything written processed; else idle for `settleMs`.
+    const whenDone = async (sources: Pipeline['sources'], settleMs: number, signal: AbortSignal): Promise<boolean> =>
+      (await runtime!.whenDrained(sources.map((s) => s.config.name), signal)) ? whenQuiescent({ cluster, runtime: runtime!, app, sinks, signal }) : whenIdle(status, settleMs, signal);
     if (tableSources.length > 0) {
       await runtime.start(entries(tableSources));
       const bootstrap = AbortSignal.any([stopping.signal, AbortSignal.timeout(options.tableBootstrapMs ?? 30_000)]);
-      await whenIdle(status, 200, bootstrap);
+      await whenDone(tableSources, 200, bootstrap);
     }
     if (otherSources.length > 0 && !stopping.signal.aborted) await runtime.start(entries(otherSources));
 
@@ -161,10 +173,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
     if (options.untilIdle) {
       const settleMs = options.idleMs ?? 1000;
-      let idle = await whenIdle(status, settleMs, stopping.signal);
+      let idle = await whenDone(pipeline.sources, settleMs, stopping.signal);
       // The input ended: every window is final. Only here — a long-running pipeline keeps its
       // windows open for records still to come.
-      while (idle && app !== null && (await app.closeWindows()) > 0) idle = await whenIdle(status, settleMs, stopping.signal);
+      while (idle && app !== null && (await app.closeWindows()) > 0) idle = await whenDone(pipeline.sources, settleMs, stopping.signal);
       if (idle) stoppedBy = 'idle';
     } else if (!stopping.signal.aborted) {
       await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));

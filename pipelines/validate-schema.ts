@@ -3,18 +3,15 @@
  * and turns ajv's errors into problems that say what was expected, in the user's words: "unknown
  * step "filtr" (did you mean "filter"?)", "must be a duration such as 30s or 5m, got "5 min"".
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import type { ConnectorRegistry } from '../connectors/index.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { schemaValidator } from '../connectors/config/schema-validator.js';
+import type { ConnectorRegistry, JsonSchema } from '../connectors/index.js';
 import { DURATION_PATTERN } from './duration.js';
 import { NAME_PATTERN, pipelineSchema } from './pipeline-schema.js';
 import { parsePointer, pointerJoin } from './source-map.js';
 import { STEP_TYPES } from './step-schemas.js';
 import { didYouMean } from '../connectors/config/suggest.js';
 import { TOPIC_PATTERN } from './topic-schema.js';
-
-// ajv-formats is CommonJS with a default export; under NodeNext its type is the module namespace.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** A schema problem: a JSON Pointer, a message, and whether it is about the field's name. */
 export interface SchemaProblem {
@@ -36,15 +33,17 @@ const compiled = new WeakMap<ConnectorRegistry, ValidateFunction>();
 /** Validates `data` in place (fills in defaults) and returns its problems. */
 export function validateSchema(data: unknown, registry: ConnectorRegistry, coercible: ReadonlySet<string> = new Set()): SchemaProblem[] {
   let validate = compiled.get(registry);
-  if (!validate) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, discriminator: true });
-    addFormats(ajv);
-    const { $id: _id, ...schema } = pipelineSchema(registry, { openConnectors: true });
-    validate = ajv.compile(schema);
-    compiled.set(registry, validate);
-  }
+  if (!validate) compiled.set(registry, (validate = schemaValidator(validationSchema(registry))));
   if (!validate(data) && coercible.size > 0 && coerce(data, validate.errors ?? [], coercible)) validate(data);
   return toProblems(validate.errors ?? [], data);
+}
+
+/**
+ * The schema pipeline files are validated against: connector entries left open, since the
+ * connectors' own validator checks them (its errors read as for a standalone config).
+ */
+export function validationSchema(registry: ConnectorRegistry): JsonSchema {
+  return pipelineSchema(registry, { openConnectors: true });
 }
 
 /**

@@ -40,7 +40,7 @@ export function registerRunCommand(program: Command): void {
     .description('run a pipeline file until interrupted or, with --until-idle, until every source is drained')
     .argument('<file>', 'pipeline file (YAML or JSON)')
     .option('--until-idle', 'exit once every source is drained, every stream caught up and every sink flushed (batch jobs); on_window_close windows close then')
-    .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
+    .option('--idle-ms <ms>', 'with --until-idle and a source that cannot tell when its input ended (NATS, JetStream): how long everything must stay idle (file sources end the run once drained)', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--listen <host:port>', "serve Kafka's wire protocol on this address while the pipeline runs (prints \"listening on HOST:PORT\"; port 0: any free port)", hostPort('--listen'))
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')

@@ -5,16 +5,13 @@
  * JSON Pointer path (and file line when a locator is given), in one `ConnectorConfigError`.
  */
 import { closest, didYouMean } from './suggest.js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import type { ConnectorType } from '../connector.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ConnectorType, JsonSchema } from '../connector.js';
 import { ConnectorConfigError, type ConfigProblemLocation } from '../errors.js';
 import type { ConnectorRegistry } from '../registry.js';
 import { TRANSFORMS_BY_TYPE } from '../transforms/index.js';
 import { commonOnlySchema, connectorConfigSchema, type RuntimeConfig } from './common-schema.js';
-
-// ajv-formats is CommonJS with a default export; under NodeNext its type is the module namespace.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+import { schemaValidator } from './schema-validator.js';
 
 /** A validated config: the common fields typed, the connector's own fields alongside. */
 export type ValidConfig = RuntimeConfig & Record<string, unknown>;
@@ -39,7 +36,8 @@ export interface ValidateOptions {
 }
 
 /**
- * Validates connector configs against a registry; compiled schemas are cached per type.
+ * Validates connector configs against a registry, with validators precompiled by the build for the
+ * built-in registry (see `schema-validator.ts`), looked up once per type.
  *
  * @example
  *   const validator = new ConfigValidator(createRegistry());
@@ -47,14 +45,15 @@ export interface ValidateOptions {
  */
 export class ConfigValidator {
   readonly #registry: ConnectorRegistry;
-  readonly #ajv: Ajv;
-  readonly #compiled = new Map<string, ValidateFunction>();
-  #commonOnly: ValidateFunction | null = null;
+  readonly #validators = new Map<string, ValidateFunction>();
 
   constructor(registry: ConnectorRegistry) {
     this.#registry = registry;
-    this.#ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, discriminator: true, strict: true, allowUnionTypes: true, strictTypes: false });
-    addFormats(this.#ajv);
+  }
+
+  /** Every schema this validator checks configs against (what the build precompiles for the built-in registry). */
+  schemas(): JsonSchema[] {
+    return [commonOnlySchema([...this.#registry.keys()]), ...[...this.#registry.values()].map((type) => this.schemaOf(type))];
   }
 
   /** The JSON Schema of a connector type's configs (for docs, editors, `sluice connect --schema`). */
@@ -81,19 +80,14 @@ export class ConfigValidator {
         const hint = typeof typeName === 'string' ? didYouMean(typeName, this.#registry.keys()) : '';
         problems.push({ path: '/connector', message: typeof typeName === 'string' ? `unknown connector type "${typeName}"${hint || ` (known: ${known})`}` : `must be a string naming a connector type (known: ${known})` });
       }
-      const validate = (this.#commonOnly ??= this.#ajv.compile(commonOnlySchema([...this.#registry.keys()])));
+      const validate = schemaValidator(commonOnlySchema([...this.#registry.keys()]));
       validate(config);
       problems.push(...toProblems(validate.errors ?? [], config).filter((p) => p.path !== '/connector' || typeName === undefined));
       problems.push(...this.#crossChecks(config as ValidConfig, undefined));
       throw this.#error(problems, options, name);
     }
-    let validate = this.#compiled.get(type.name);
-    if (!validate) {
-      // Compiled without its $id: ajv would keep the id registered even if compiling failed.
-      const { $id: _id, ...schema } = this.schemaOf(type);
-      validate = this.#ajv.compile(schema);
-      this.#compiled.set(type.name, validate);
-    }
+    let validate = this.#validators.get(type.name);
+    if (!validate) this.#validators.set(type.name, (validate = schemaValidator(this.schemaOf(type))));
     const schemaValid = validate(config);
     if (!schemaValid) problems.push(...toProblems(validate.errors ?? [], config, type));
     problems.push(...this.#crossChecks(config as ValidConfig, type));

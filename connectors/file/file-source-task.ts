@@ -54,6 +54,10 @@ export class FileSourceTask implements SourceTask {
   #lastSweepMs = 0;
   #cursor = 0;
   #watchError: Error | null = null;
+  /** A batch run: the files matched at start, read to their end (no watching). */
+  #batch = false;
+  /** Whole files waiting for `file.whole.settle.ms` (not dirty meanwhile, but not read either). */
+  #settling = 0;
   readonly #keyPath: ((value: unknown) => unknown) | null;
   readonly #timestampPath: ((value: unknown) => unknown) | null;
   readonly #merge: TimestampMerge | null;
@@ -77,6 +81,12 @@ export class FileSourceTask implements SourceTask {
     await this.#watcher.start();
     await this.#events; // the initial scan's files are tracked before the first poll
     this.#startup = false;
+    if (context.batch) {
+      // What matches now is the input; the stat sweep still sees the files grow until read.
+      this.#batch = true;
+      await this.#watcher.close();
+      this.#watcher = null;
+    }
     if (this.#files.size === 0) {
       // As Kafka Connect's FileStreamSource: not an error (a log file may appear later), but said.
       context.warn?.(`file.path ${paths.map((p) => JSON.stringify(p)).join(', ')} matches no file yet: waiting for one to appear (read from its start)`);
@@ -101,9 +111,16 @@ export class FileSourceTask implements SourceTask {
         continue;
       }
       const left = deadline - performance.now();
-      if (left <= 0 || signal.aborted) return [];
+      if (left <= 0 || signal.aborted || this.drained()) return [];
       await this.#wait.wait(Math.min(left, this.#config['file.poll.interval.ms']), signal);
     }
+  }
+
+  /** In a batch run: every file read to its end (as of the last stat), nothing queued for merging, no whole file settling. */
+  drained(): boolean {
+    if (!this.#batch || this.#settling > 0) return false;
+    for (const f of this.#files.values()) if (f.dirty || (this.#merge && !this.#merge.isEmpty(f.id))) return false;
+    return true;
   }
 
   async stop(): Promise<void> {
@@ -382,7 +399,9 @@ export class FileSourceTask implements SourceTask {
     if (quietMs < this.#config['file.whole.settle.ms']) {
       // Still being written: look again once it has settled.
       file.dirty = false;
+      this.#settling++;
       setTimeout(() => {
+        this.#settling--;
         file.dirty = true;
         this.#wait.wake();
       }, this.#config['file.whole.settle.ms'] - quietMs).unref();

@@ -12,9 +12,14 @@
  *
  * Failures: NATS unreachable, PubAcks that stop coming, "no responders" (no stream for the
  * subject, or JetStream not up yet) → a retriable error: the runtime retries the batch with
- * backoff. A message JetStream refuses (too large, a per-subject limit, an expectation that does
- * not hold) or whose subject cannot be rendered → `RecordsRejectedError` for it, handled by
- * `errors.tolerance`.
+ * backoff. A stream full with `discard: new` (`max_msgs`, `max_bytes`, `max_msgs_per_subject`;
+ * a work queue that fills for a moment) is backpressure: the refused messages are sent again, with
+ * pauses growing from 50 ms to 1 s, for up to `jetstream.full.wait.ms`, logged once per stall;
+ * still full after that → `StreamFullError` (retriable: the runtime retries the batch). Order
+ * within a batch can change then (a message refused goes in after later ones that found room).
+ * A message JetStream refuses for good (too large for the stream's `max_msg_size` or `max_bytes`,
+ * an expectation that does not hold) or whose subject cannot be rendered → `RecordsRejectedError`
+ * for it, handled by `errors.tolerance`.
  *
  * @example
  *   name: orders-out
@@ -26,10 +31,11 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConfigProblem, SinkConnectorType, SinkContext, SinkRecord, SinkTask } from '../connector.js';
-import { RecordsRejectedError } from '../errors.js';
-import { UnreachableError } from '../retry-policy.js';
-import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, type NatsConnectionConfig } from './nats-connection.js';
-import { PubAckPipeline, type OutgoingMessage } from './pub-ack-pipeline.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { RecordsRejectedError, StreamFullError } from '../errors.js';
+import { sleep, UnreachableError } from '../retry-policy.js';
+import { connectionProblems, NATS_CONNECTION_PROPERTIES, NatsLink, seconds, type NatsConnectionConfig } from './nats-connection.js';
+import { isStreamFull, PubAckError, PubAckPipeline, type OutgoingMessage, type PublishOutcome } from './pub-ack-pipeline.js';
 import { payloadOf, SINK_MESSAGE_PROPERTIES, sinkSubjectProblems, SinkMessageMapper, type SinkMessageConfig } from './sink-message.js';
 import { compileTemplate, explainPatterns, JETSTREAM_NAME_PATTERN, SINK_PLACEHOLDERS, unknownPlaceholders, type Template } from './subject.js';
 
@@ -38,6 +44,7 @@ export interface JetStreamSinkConfig extends NatsConnectionConfig, SinkMessageCo
   'jetstream.expected.stream'?: string;
   'jetstream.max.pending': number;
   'jetstream.publish.timeout.ms': number;
+  'jetstream.full.wait.ms': number;
 }
 
 export const jetstreamSink: SinkConnectorType<JetStreamSinkConfig> = {
@@ -67,6 +74,13 @@ export const jetstreamSink: SinkConnectorType<JetStreamSinkConfig> = {
         minimum: 1,
         default: 4096,
         examples: [1000, 16384],
+      },
+      'jetstream.full.wait.ms': {
+        description: 'How long to wait for room when a stream with discard: new is full (backpressure: the refused messages are sent again meanwhile), before the batch fails retriably and the runtime retries it with backoff.',
+        type: 'integer',
+        minimum: 0,
+        default: 30000,
+        examples: [120000],
       },
       'jetstream.publish.timeout.ms': {
         description: 'When PubAcks stop coming for this long, the batch fails (retriably) and is sent again.',
@@ -107,6 +121,11 @@ export class JetStreamSinkTask implements SinkTask {
   #pipeline: PubAckPipeline | null = null;
   #pipelineOf: NatsConnection | null = null;
   readonly stats: JetStreamSinkStats = { stored: 0, duplicates: 0 };
+  #context!: SinkContext;
+  /** When a stream was first found full in this stall (null: not full), and whether that was said. */
+  #fullSince: number | null = null;
+  #fullWarned = false;
+  readonly #streamMaxBytes = new Map<string, number>();
 
   constructor(config: JetStreamSinkConfig & { name: string }) {
     this.#config = config;
@@ -115,6 +134,7 @@ export class JetStreamSinkTask implements SinkTask {
   }
 
   async start(context: SinkContext): Promise<void> {
+    this.#context = context;
     this.#link = new NatsLink(this.#config, context.name, context.warn);
     await this.#link.connection().catch(() => {}); // down now: `put` retries
   }
@@ -144,11 +164,7 @@ export class JetStreamSinkTask implements SinkTask {
         rejected.push({ record, error });
       }
     }
-    const outcomes = await this.#pipeline!.publishAll(messages, {
-      window: this.#config['jetstream.max.pending'],
-      timeoutMs: this.#config['jetstream.publish.timeout.ms'],
-      signal,
-    });
+    const outcomes = await this.#publishWithRoom(messages, signal);
     let retry: Error | null = null;
     let retriable = 0;
     for (let i = 0; i < outcomes.length; i++) {
@@ -168,9 +184,89 @@ export class JetStreamSinkTask implements SinkTask {
     if (rejected.length > 0) throw new RecordsRejectedError(rejected);
   }
 
+  /**
+   * Publishes `messages`; those a full stream (`discard: new`) refuses are sent again until they
+   * are stored, refused for another reason, or `jetstream.full.wait.ms` passed (then
+   * `StreamFullError`). A message that can never fit (larger than the stream's `max_bytes`) is
+   * refused at once.
+   */
+  async #publishWithRoom(messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<PublishOutcome[]> {
+    const options = { window: this.#config['jetstream.max.pending'], timeoutMs: this.#config['jetstream.publish.timeout.ms'], signal };
+    const pipeline = this.#pipeline!;
+    const outcomes = await pipeline.publishAll(messages, options);
+    let full = await this.#stillFull(messages, outcomes, Array.from(outcomes.keys()));
+    if (full.length === 0) {
+      this.#fullSince = null;
+      return outcomes;
+    }
+    const first = fullError(outcomes[full[0]])!;
+    const since = (this.#fullSince ??= performance.now());
+    if (!this.#fullWarned) {
+      this.#fullWarned = true;
+      this.#context.warn?.(`JetStream stream "${first.stream}" is full (${first.description}, discard new): ${full.length} messages wait for room, for up to ${seconds(this.#config['jetstream.full.wait.ms'])} at a time (backpressure; nothing is rejected)`);
+    }
+    for (let pauseMs = 50; ; pauseMs = Math.min(1000, pauseMs * 2)) {
+      const waitedMs = performance.now() - since;
+      if (waitedMs >= this.#config['jetstream.full.wait.ms']) throw new StreamFullError(first.stream, waitedMs, first.description, { cause: first });
+      await sleep(Math.min(pauseMs, this.#config['jetstream.full.wait.ms'] - waitedMs), signal);
+      const again = await pipeline.publishAll(full.map((i) => messages[i]), options);
+      full.forEach((i, j) => (outcomes[i] = again[j]));
+      full = await this.#stillFull(messages, outcomes, full);
+      if (full.length === 0) {
+        this.#context.warn?.(`JetStream stream "${first.stream}" has room again after ${seconds(performance.now() - since)}`);
+        this.#fullSince = null;
+        this.#fullWarned = false;
+        return outcomes;
+      }
+    }
+  }
+
+  /**
+   * The indices among `indices` refused by a full stream, after turning those that can never fit
+   * (a stream of `max_bytes` smaller than the message) into rejections.
+   */
+  async #stillFull(messages: readonly OutgoingMessage[], outcomes: PublishOutcome[], indices: number[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const i of indices) {
+      const error = fullError(outcomes[i]);
+      if (error === null) continue;
+      const maxBytes = error.description.startsWith('maximum bytes') ? await this.#maxBytes(error.stream) : -1;
+      // JetStream counts subject, headers and payload (and a little more) against max_bytes.
+      const size = messages[i].payload.length + (messages[i].headers?.wireText().length ?? 0) + messages[i].subject.length;
+      if (maxBytes >= 0 && size > maxBytes) {
+        outcomes[i] = { ok: false, retriable: false, error: new PubAckError(`JetStream stream "${error.stream}" can never store this ${size}-byte message: its max_bytes is ${maxBytes}`, error.code, error.errCode, error.stream, error.description) };
+      } else out.push(i);
+    }
+    return out;
+  }
+
+  /** The stream's `max_bytes` (-1: none, or unknown), asked once per stream. */
+  async #maxBytes(stream: string): Promise<number> {
+    let known = this.#streamMaxBytes.get(stream);
+    if (known === undefined) {
+      const nc = await this.#link.connection();
+      known = await jetstreamManager(nc, { timeout: 5000 })
+        .then((jsm) => jsm.streams.info(stream))
+        .then((si) => si.config.max_bytes ?? -1)
+        .catch(() => -1);
+      this.#streamMaxBytes.set(stream, known);
+    }
+    return known;
+  }
+
+  /** Ends the runtime's retry wait when the NATS connection is back (see `SourceTask.reconnected`). */
+  reconnected(since: number, signal: AbortSignal): Promise<void> {
+    return this.#link?.reconnected(since, signal) ?? Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     this.#pipeline?.close();
     this.#pipeline = null;
     await this.#link?.close();
   }
+}
+
+/** The error of an outcome refused by a full stream, else null. */
+function fullError(outcome: PublishOutcome): (PubAckError & { stream: string; description: string }) | null {
+  return !outcome.ok && isStreamFull(outcome.error) ? outcome.error : null;
 }

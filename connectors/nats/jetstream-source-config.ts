@@ -18,6 +18,7 @@ export interface JetStreamSourceConfig extends NatsConnectionConfig, MessageReco
   'jetstream.max.deliver': number;
   'jetstream.fetch.max.messages': number;
   'jetstream.fetch.expires.ms': number;
+  'jetstream.idle.heartbeat.ms': number;
   'jetstream.timestamp': 'stored' | 'now';
   'jetstream.metadata.headers': boolean;
   'jetstream.api.timeout.ms': number;
@@ -80,11 +81,18 @@ export const JETSTREAM_SOURCE_SCHEMA: ConnectorConfigSchema = {
       examples: [500],
     },
     'jetstream.fetch.expires.ms': {
-      description: 'Lifetime of a pull request on the server (idle heartbeats come at half of it and detect a lost server).',
+      description: 'Lifetime of a pull request on the server; the client asks again when it expires.',
       type: 'integer',
       minimum: 1000,
       default: 30000,
       examples: [10000],
+    },
+    'jetstream.idle.heartbeat.ms': {
+      description: 'The server sends an idle heartbeat this often while it has nothing to deliver; two missed mean the pull requests are gone (the consumer leader moved, a node died) and the client pulls again, logged. At most half of jetstream.fetch.expires.ms.',
+      type: 'integer',
+      minimum: 500,
+      default: 1000,
+      examples: [2000],
     },
     'jetstream.timestamp': {
       description: 'Record timestamp: stored (when JetStream stored the message) or now (when the record is produced).',
@@ -123,6 +131,9 @@ export function jetstreamSourceProblems(config: JetStreamSourceConfig): ConfigPr
   }
   if (config['jetstream.fetch.max.messages'] > config['jetstream.max.ack.pending']) {
     problems.push({ path: '/jetstream.fetch.max.messages', message: `must not exceed jetstream.max.ack.pending (${config['jetstream.max.ack.pending']})` });
+  }
+  if (config['jetstream.idle.heartbeat.ms'] * 2 > config['jetstream.fetch.expires.ms']) {
+    problems.push({ path: '/jetstream.idle.heartbeat.ms', message: `must be at most half of jetstream.fetch.expires.ms (${config['jetstream.fetch.expires.ms']})` });
   }
   return problems;
 }

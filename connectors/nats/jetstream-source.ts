@@ -45,7 +45,7 @@
  *   jetstream.filter.subject: orders.>
  *   jetstream.max.ack.pending: 20000
  */
-import { jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JsonValue, SourceConnectorType, SourceContext, SourceRecord, SourceTask } from '../connector.js';
 import { isRetriable, UnreachableError } from '../retry-policy.js';
@@ -54,7 +54,8 @@ import { ensureDurableConsumer, rethrowJetStream, type ConsumerStart } from './d
 import { SeqRanges } from './seq-ranges.js';
 import { defaultDurableName, JETSTREAM_SOURCE_SCHEMA, jetstreamSourceProblems, type JetStreamSourceConfig } from './jetstream-source-config.js';
 import { MessageRecordMapper } from './message-record.js';
-import { NatsLink, withTimeout } from './nats-connection.js';
+import { NatsLink, seconds, withTimeout } from './nats-connection.js';
+import { PullStallWatch } from './pull-stall-watch.js';
 import { explainPatterns } from './subject.js';
 import { WakeableWait } from '../wakeable-wait.js';
 
@@ -109,6 +110,9 @@ export class JetStreamSourceTask implements SourceTask {
   #link!: NatsLink;
   #context!: SourceContext;
   #messages: ConsumerMessages | null = null;
+  #consumer: Consumer | null = null;
+  /** Silence of the pull consumer while connected (its leader moved); 3 idle heartbeats. */
+  readonly #stall: PullStallWatch;
   #jsm: JetStreamManager | null = null;
   #jsmOf: NatsConnection | null = null;
   #streamCreated = '';
@@ -133,6 +137,7 @@ export class JetStreamSourceTask implements SourceTask {
     this.#mapper = new MessageRecordMapper(config);
     this.#durable = config['jetstream.durable'] ?? defaultDurableName(config.name);
     this.#sourcePartition = `jetstream:${config['jetstream.stream']}:${this.#durable}`;
+    this.#stall = new PullStallWatch(3 * config['jetstream.idle.heartbeat.ms']);
     this.#handed = new SeqRanges(rememberedSeqs(config['jetstream.max.ack.pending']), REMEMBERED_RANGES);
   }
 
@@ -182,24 +187,42 @@ export class JetStreamSourceTask implements SourceTask {
     this.#nextDelivery = (ci.delivered?.consumer_seq ?? 0) + 1;
     const epoch = ++this.#epoch;
 
-    const js = jsm.jetstream();
-    const consumer = js.consumers.getConsumerFromInfo(ci);
+    this.#consumer = jsm.jetstream().consumers.getConsumerFromInfo(ci);
     this.#broken = null;
-    const messages = await consumer.consume({
+    await this.#consume(epoch);
+  }
+
+  /** Starts pulling from the consumer set up in `epoch`, replacing an earlier pull if any. */
+  async #consume(epoch: number): Promise<void> {
+    const config = this.#config;
+    const stream = config['jetstream.stream'];
+    const earlier = this.#messages;
+    this.#messages = null;
+    if (earlier) await withTimeout(earlier.close(), 2000).catch(() => {});
+    const messages = await this.#consumer!.consume({
       max_messages: config['jetstream.fetch.max.messages'],
       expires: config['jetstream.fetch.expires.ms'],
+      idle_heartbeat: config['jetstream.idle.heartbeat.ms'],
       callback: (msg) => {
         if (epoch !== this.#epoch) return; // a late delivery to a consumer torn down
+        this.#stall.sign();
         this.#buffer.push(msg);
         this.#wait.wake();
       },
     });
     this.#messages = messages;
+    this.#stall.sign();
     void (async () => {
       for await (const s of messages.status()) {
-        if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
+        if (this.#messages !== messages) continue;
+        if (s.type === 'heartbeat') {
+          this.#stall.sign();
+        } else if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
           this.#broken = new UnreachableError(`JetStream ${s.type.replace(/_/g, ' ')}: ${stream}/${this.#durable}; setting it up again`);
           this.#wait.wake();
+        } else if (s.type === 'heartbeats_missed' && s.count === 2 && this.#link.connected) {
+          // nats.js pulls again by itself (after a consumer info); say why output paused.
+          this.#context.warn?.(`JetStream consumer ${stream}/${this.#durable}: no message or heartbeat for ${seconds(2 * config['jetstream.idle.heartbeat.ms'])} (consumer leader moved or a node was lost?); pulling again`);
         }
       }
     })().catch(() => {});
@@ -209,6 +232,18 @@ export class JetStreamSourceTask implements SourceTask {
         this.#wait.wake();
       }
     });
+  }
+
+  /**
+   * Pulls again when the consumer stayed silent past the stall limit with the connection up
+   * (see `pull-stall-watch.ts`): nats.js's own retry waits 15–45 s when the consumer has no
+   * leader yet; a new pull request reaches the new leader as soon as there is one.
+   */
+  async #checkStall(): Promise<void> {
+    const silentMs = this.#stall.stalled(this.#link.connected);
+    if (silentMs === 0 || this.#messages === null || this.#broken !== null) return;
+    this.#context.warn?.(`JetStream consumer ${this.#config['jetstream.stream']}/${this.#durable}: still no message or heartbeat after ${seconds(silentMs)}; sending a new pull request`);
+    await this.#consume(this.#epoch);
   }
 
   /** Where a consumer created now starts: after what we know was consumed, or the configured policy. */
@@ -230,6 +265,7 @@ export class JetStreamSourceTask implements SourceTask {
       }
     }
     if (this.#buffer.length === 0 && this.#broken === null) await this.#wait.wait(500, signal);
+    if (this.#buffer.length === 0 && !signal.aborted) await this.#checkStall();
     if (this.#buffer.length === 0) {
       if (this.#broken !== null) throw this.#broken;
       // The client is reconnecting by itself; report it rather than "caught up".
@@ -330,6 +366,11 @@ export class JetStreamSourceTask implements SourceTask {
     // Messages still buffered are not acked: JetStream redelivers them after ack_wait.
     this.#buffer = [];
     if (messages) await withTimeout(messages.close(), 2000).catch(() => {});
+  }
+
+  /** Ends the runtime's retry wait when the NATS connection is back (see `SourceTask.reconnected`). */
+  reconnected(since: number, signal: AbortSignal): Promise<void> {
+    return this.#link?.reconnected(since, signal) ?? Promise.resolve();
   }
 
   async stop(): Promise<void> {

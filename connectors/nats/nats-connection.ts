@@ -206,7 +206,7 @@ function credentialsText(config: NatsConnectionConfig): string {
 }
 
 /** Seconds with one decimal: "1.2 s". */
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
@@ -225,6 +225,9 @@ export class NatsLink {
   /** When the connection was lost (for the outage's length), or null while connected. */
   #downSince: number | null = null;
   #authWarned = false;
+  /** When the connection was last (re)established (`Date.now()`), and who waits for the next. */
+  #upSince = 0;
+  readonly #upWaiters = new Set<() => void>();
   /** Called after each reconnect (resubscribed by the client already). */
   onReconnect: (() => void) | null = null;
   /** Called when the connection is lost (the client starts reconnecting). */
@@ -276,7 +279,7 @@ export class NatsLink {
       throw new UnreachableError('the NATS connection was closed (the connector is stopping)');
     }
     this.#nc = nc;
-    this.#up = true;
+    this.#markUp();
     resetBackoffOnReconnect(nc, options);
     void (async () => {
       for await (const s of nc.status()) {
@@ -286,7 +289,7 @@ export class NatsLink {
           if (!this.#closed) this.#warn(`NATS connection to ${s.server} lost; reconnecting`);
           this.onDisconnect?.();
         } else if (s.type === 'reconnect') {
-          this.#up = true;
+          this.#markUp();
           this.#authWarned = false;
           const outage = this.#downSince === null ? 0 : Date.now() - this.#downSince;
           this.#downSince = null;
@@ -303,9 +306,35 @@ export class NatsLink {
     return nc;
   }
 
+  #markUp(): void {
+    this.#up = true;
+    this.#upSince = Date.now();
+    for (const wake of this.#upWaiters) wake();
+    this.#upWaiters.clear();
+  }
+
+  /**
+   * Resolves once the connection was (re)established after `since` (`Date.now()`), at once if it
+   * was already; or when `signal` aborts or the link closes. The `reconnected` of NATS tasks.
+   */
+  reconnected(since: number, signal: AbortSignal): Promise<void> {
+    if (this.#up && this.#upSince >= since) return Promise.resolve();
+    if (this.#closed || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#upWaiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#upWaiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   /** Closes the connection after flushing what was published; idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const wake of this.#upWaiters) wake();
     const pending = this.#connecting;
     if (pending) await pending.catch(() => {});
     const nc = this.#nc;

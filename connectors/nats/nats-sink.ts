@@ -94,6 +94,11 @@ export class NatsSinkTask implements SinkTask {
     if (rejected.length > 0) throw new RecordsRejectedError(rejected);
   }
 
+  /** Ends the runtime's retry wait when the NATS connection is back (see `SourceTask.reconnected`). */
+  reconnected(since: number, signal: AbortSignal): Promise<void> {
+    return this.#link?.reconnected(since, signal) ?? Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     await this.#link?.close();
   }

@@ -164,6 +164,11 @@ export class NatsSourceTask implements SourceTask {
     return records;
   }
 
+  /** Ends the runtime's retry wait when the NATS connection is back (see `SourceTask.reconnected`). */
+  reconnected(since: number, signal: AbortSignal): Promise<void> {
+    return this.#link?.reconnected(since, signal) ?? Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     this.#wait.wake();
     this.#sub?.unsubscribe();

@@ -14,7 +14,10 @@
  *
  * A batch fails as a whole (retriable) when acks stop coming for `timeoutMs`, e.g. because the
  * connection dropped and took messages in flight with it: the caller re-sends the batch and the
- * stream's duplicate window drops what had arrived.
+ * stream's duplicate window drops what had arrived. After a stream leader election (JetStream's
+ * `$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED` advisory) or a reconnect during the batch, what went
+ * to the old leader or down the old connection never gets an ack: then the missing acks are
+ * given up after `AFTER_INTERRUPT_MS` of silence rather than the whole `timeoutMs`.
  *
  * The publishes are written as protocol frames into shared chunks (`pub-frames.ts`), handed to
  * the connection whenever the window is full and at the end.
@@ -44,14 +47,36 @@ export interface PublishAllOptions {
   signal?: AbortSignal;
 }
 
+/** Silence after a leader election or reconnect that gives up the acks still missing. */
+export const AFTER_INTERRUPT_MS = 1000;
+/** Published by the new leader of a stream, account-wide. */
+const LEADER_ELECTED = '$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*';
+
 /** JetStream error codes that pass by themselves (resources, leadership, a restarting server). */
 const RETRIABLE_ERR_CODES = new Set([10008 /* temporarily unavailable */, 10009 /* not leader */, 10023 /* insufficient resources */, 10039 /* not enabled for account */]);
 
 export class PubAckError extends Error {
-  constructor(message: string, readonly code: number, readonly errCode: number) {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly errCode: number,
+    /** The stream that refused it, when the PubAck names one. */
+    readonly stream?: string,
+    /** JetStream's own description of the error. */
+    readonly description?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
+}
+
+/** JetStream's "store failed" error, whose descriptions below mean a stream full with `discard: new`. */
+const STORE_FAILED = 10077;
+const FULL = /^maximum (messages|bytes|messages per subject) exceeded/;
+
+/** True when `error` is a refusal by a stream full with `discard: new`: room may come. */
+export function isStreamFull(error: unknown): error is PubAckError & { stream: string; description: string } {
+  return error instanceof PubAckError && error.errCode === STORE_FAILED && error.stream !== undefined && FULL.test(error.description ?? '');
 }
 
 export class PubAckPipeline {
@@ -68,12 +93,35 @@ export class PubAckPipeline {
   #lastProgress = 0;
   #wake: (() => void) | null = null;
   #wakeBelow = 0;
+  /** When the current batch started, and when a leader election or reconnect last came (0: none). */
+  #batchStartedAt = 0;
+  #interruptedAt = 0;
+  /** What ended it early, for the error. */
+  #interruption = '';
+  readonly #advisories: Subscription;
+  readonly #status: AsyncIterator<unknown> & { stop?(): void };
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
     this.#inbox = createInbox();
     this.#frames = PubFrames.of(nc);
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (error, msg) => (error ? undefined : this.#onAck(msg.subject, msg.data, msg.headers)) });
+    this.#advisories = nc.subscribe(LEADER_ELECTED, { callback: (error, msg) => (error ? undefined : this.#interrupted(`stream ${msg.subject.slice(LEADER_ELECTED.length - 1)} elected a new leader`)) });
+    const status = nc.status();
+    this.#status = status as unknown as AsyncIterator<unknown> & { stop?(): void };
+    void (async () => {
+      for await (const s of status) if (s.type === 'reconnect') this.#interrupted(`NATS reconnected (${s.server})`);
+    })().catch(() => {});
+  }
+
+  /** A leader election or reconnect: acks of what went to the old leader or connection will not come. */
+  #interrupted(why: string): void {
+    if (this.#missing === 0) return;
+    this.#interruptedAt = performance.now();
+    this.#interruption = why;
+    const wake = this.#wake; // wait again with the shorter limit
+    this.#wake = null;
+    wake?.();
   }
 
   #onAck(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): void {
@@ -103,7 +151,7 @@ export class PubAckPipeline {
     this.#outcomes = new Array(n);
     this.#missing = n;
     this.#inFlight = 0;
-    this.#lastProgress = performance.now();
+    this.#lastProgress = this.#batchStartedAt = performance.now();
     const window = Math.max(1, options.window);
     const prefix = `${this.#inbox}.`;
     const frames = this.#frames;
@@ -127,7 +175,11 @@ export class PubAckPipeline {
     while (this.#missing > 0 && !this.#timedOut(options) && !options.signal?.aborted) await this.#waitUntil(0, options);
     const outcomes = this.#outcomes;
     if (this.#missing > 0) {
-      const why = options.signal?.aborted ? 'the connector is stopping' : `no PubAck for ${options.timeoutMs} ms (NATS unreachable?)`;
+      const why = options.signal?.aborted
+        ? 'the connector is stopping'
+        : this.#interruptedAt >= this.#batchStartedAt
+          ? `no PubAck for ${AFTER_INTERRUPT_MS} ms after ${this.#interruption}; sending again`
+          : `no PubAck for ${options.timeoutMs} ms (NATS unreachable?)`;
       for (let i = 0; i < n; i++) if (outcomes[i] === undefined) outcomes[i] = { ok: false, retriable: true, error: new Error(why) };
     }
     // Acks arriving from now on belong to no batch.
@@ -139,7 +191,15 @@ export class PubAckPipeline {
   }
 
   #timedOut(options: PublishAllOptions): boolean {
-    return performance.now() - this.#lastProgress >= options.timeoutMs;
+    return this.#remainingMs(options) <= 0;
+  }
+
+  /** How much longer to wait for the next ack: `timeoutMs` of silence, less after an interruption. */
+  #remainingMs(options: PublishAllOptions): number {
+    const now = performance.now();
+    const remaining = options.timeoutMs - (now - this.#lastProgress);
+    if (this.#interruptedAt < this.#batchStartedAt) return remaining;
+    return Math.min(remaining, AFTER_INTERRUPT_MS - (now - Math.max(this.#lastProgress, this.#interruptedAt)));
   }
 
   /** Waits until at most `below` are in flight (or all acks are in), or a quiet `timeoutMs`. */
@@ -151,7 +211,7 @@ export class PubAckPipeline {
         this.#wake = null;
         resolve();
       };
-      const remaining = Math.max(1, options.timeoutMs - (performance.now() - this.#lastProgress));
+      const remaining = Math.max(1, this.#remainingMs(options));
       const timer = setTimeout(done, remaining);
       options.signal?.addEventListener('abort', done, { once: true });
       this.#wakeBelow = below;
@@ -161,6 +221,8 @@ export class PubAckPipeline {
 
   close(): void {
     this.#sub.unsubscribe();
+    this.#advisories.unsubscribe();
+    this.#status.stop?.();
   }
 }
 
@@ -197,7 +259,9 @@ function parseAck(data: Uint8Array, headers: MsgHdrs | undefined): PublishOutcom
   }
   if (ack.error) {
     const errCode = ack.error.err_code ?? 0;
-    return { ok: false, retriable: RETRIABLE_ERR_CODES.has(errCode), error: new PubAckError(`JetStream rejected the message: ${ack.error.description ?? 'error'} (${ack.error.code ?? '?'}/${errCode})`, ack.error.code ?? 0, errCode) };
+    const description = ack.error.description ?? 'error';
+    const error = new PubAckError(`JetStream rejected the message: ${description} (${ack.error.code ?? '?'}/${errCode})`, ack.error.code ?? 0, errCode, ack.stream, description);
+    return { ok: false, retriable: RETRIABLE_ERR_CODES.has(errCode), error };
   }
   return OK_ACK(ack.duplicate === true);
 }

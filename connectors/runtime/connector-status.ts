@@ -83,6 +83,11 @@ export interface ConnectorStatus {
    * stored. Sink: every partition is assigned and acknowledged up to its log end.
    */
   idle: boolean;
+  /**
+   * Sources in a batch run whose task can tell that its input ended (`SourceTask.drained`): `true`
+   * once it did and every record is acknowledged — it will write nothing more. Absent otherwise.
+   */
+  drained?: boolean;
 }
 
 export interface ConnectorStatusEvent {
@@ -124,6 +129,10 @@ export interface ConnectorRetryEvent {
 /** Holds one connector's status and publishes its changes. */
 export class StatusTracker {
   readonly #status: ConnectorStatus;
+  // Declared before `drained`, whose initializer assigns it.
+  #onDrained: () => void = () => {};
+  /** Resolves when the source reports its input drained (see {@link setDrained}). */
+  readonly drained: Promise<void> = new Promise((resolve) => (this.#onDrained = resolve));
 
   constructor(name: string, connector: string, kind: 'source' | 'sink') {
     this.#status = { name, connector, kind, state: 'starting', recordsIn: 0, recordsOut: 0, recordsFiltered: 0, recordsFailed: 0, recordsDropped: 0, idle: false };
@@ -196,6 +205,18 @@ export class StatusTracker {
 
   setIdle(idle: boolean): void {
     this.#status.idle = idle;
+  }
+
+  /** A source that can drain: `drained` is `false` until {@link setDrained}. */
+  canDrain(): void {
+    this.#status.drained ??= false;
+  }
+
+  /** The source's input ended and everything is acknowledged; resolves {@link drained}. */
+  setDrained(): void {
+    this.#status.drained = true;
+    this.#status.idle = true;
+    this.#onDrained();
   }
 
   retrying(operation: string, attempt: number, error: unknown, delayMs: number): void {

@@ -12,7 +12,7 @@ import type { SinkConnectorType, SinkRecord, SinkTask } from '../connector.js';
 import type { ValidConfig } from '../config/validate-config.js';
 import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError, RecordsRejectedError } from '../errors.js';
-import { withRetry, type RetryPolicy } from '../retry-policy.js';
+import { reconnectedOf, withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
 import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
 import { deadLetterRecord, type ErrorStage } from './dead-letter.js';
@@ -223,6 +223,7 @@ export class SinkRunner {
         await withRetry('put', () => this.#task!.put(batch, this.#stop.signal), {
           policy: this.#o.retryPolicy,
           signal: this.#stop.signal,
+          wake: reconnectedOf(this.#task!),
           onRetry: (attempt, error, delayMs) => this.#o.status.retrying('put', attempt, error, delayMs),
         });
         this.#o.status.recovered();

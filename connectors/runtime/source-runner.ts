@@ -20,7 +20,7 @@ import { createProducer, recordBytes, type Cluster, type Producer, type Producer
 import type { JsonValue, SourceConnectorType, SourceRecord, SourceTask } from '../connector.js';
 import { converter, type Converter } from '../converters.js';
 import { RecordProcessingError } from '../errors.js';
-import { isRetriable, withRetry, type RetryPolicy } from '../retry-policy.js';
+import { isRetriable, reconnectedOf, withRetry, type RetryPolicy } from '../retry-policy.js';
 import { compileTransforms, TransformError, TRANSFORMS_BY_TYPE, type TransformChain, type TransformRecord } from '../transforms/index.js';
 import type { ValidConfig } from '../config/validate-config.js';
 import { publishConnectorWarning, type StatusTracker } from './connector-status.js';
@@ -43,6 +43,8 @@ export interface SourceRunnerOptions {
   status: StatusTracker;
   /** Called once when the connector fails (after it was cleaned up). */
   onFailed: (error: Error) => void;
+  /** A batch run: the task reads what its source holds now and may report it drained (`SourceContext.batch`). */
+  batch?: boolean;
 }
 
 interface Prepared {
@@ -106,7 +108,9 @@ export class SourceRunner {
       const positions = offsets.positionsOf(config.name);
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
       const dropped = (count: number, reason: string): void => this.#o.status.dropped(count, reason);
-      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped });
+      const batch = this.#o.batch === true;
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped, batch });
+      if (batch && this.#task.drained) this.#o.status.canDrain();
     } catch (error) {
       await this.#cleanUp();
       throw error;
@@ -149,6 +153,7 @@ export class SourceRunner {
           records = await withRetry('poll', () => this.#task!.poll(signal), {
             policy: retryPolicy,
             signal,
+            wake: reconnectedOf(this.#task!),
             onRetry: (attempt, error, delayMs) => status.retrying('poll', attempt, error, delayMs),
           });
         } catch (error) {
@@ -158,6 +163,10 @@ export class SourceRunner {
         status.recovered();
         if (records.length === 0) {
           this.#lastPollEmpty = true;
+          if (this.#o.batch && this.#task!.drained?.() === true) {
+            await this.#drained(signal);
+            break;
+          }
           if (this.#inFlight === 0) status.setIdle(true);
           continue;
         }
@@ -287,6 +296,17 @@ export class SourceRunner {
     if (!dlq) return this.#skipped.add(stage, className, error);
     const failed: FailedRecord = { stage, className, error, key, value, headers: r.headers, timestamp: r.timestamp, source: { partition: r.sourcePartition, offset: r.sourceOffset } };
     prepared.dead.push(deadLetterRecord(dlq, config.name, failed, config['errors.deadletterqueue.context.headers.enable']));
+  }
+
+  /**
+   * The input ended: once every batch is written and acknowledged the source reports itself
+   * drained, then stays running without polling until it is stopped.
+   */
+  async #drained(signal: AbortSignal): Promise<void> {
+    await this.#acks;
+    if (this.#failure) return;
+    this.#o.status.setDrained();
+    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   }
 
   #where(r: SourceRecord): string {

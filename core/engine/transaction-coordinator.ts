@@ -95,6 +95,12 @@ export class TransactionCoordinator {
     if (transactionalId === '') return Promise.reject(new InvalidConfigError('transactional.id must not be empty', 'transactionalId'));
     return this.#serialized(transactionalId, async () => {
       let m = this.#store.get(transactionalId);
+      const expected = request.expected;
+      if (m && expected && expected.producerId >= 0 && (expected.producerId !== m.producerId || expected.producerEpoch !== m.producerEpoch)) {
+        throw new ProducerFencedError(
+          `InitProducerId of "${transactionalId}" from producer ${expected.producerId} epoch ${expected.producerEpoch} was fenced: the id is at producer ${m.producerId} epoch ${m.producerEpoch}`,
+        );
+      }
       if (m && m.status === 'Ongoing') {
         // The previous producer left a transaction open: fence it with a new epoch, then abort.
         this.#fence(m);

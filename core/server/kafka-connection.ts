@@ -19,7 +19,6 @@ import {
   decodeRequest,
   encodeResponse,
   ErrorCode,
-  KAFKA_APIS,
   readHeaderStart,
   sizePrefixed,
   supportsVersion,
@@ -28,7 +27,7 @@ import {
 } from '../protocol/kafka/index.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
-import { REQUEST_HANDLERS } from './request-handlers.js';
+import { REQUEST_HANDLERS, SERVED_APIS, TRANSACTION_API_KEYS } from './request-handlers.js';
 
 export interface ConnectionOptions {
   cluster: Cluster;
@@ -48,7 +47,10 @@ const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 /** Every decoded request: `{ apiKey, api, apiVersion, clientId }` (free when nobody listens). */
 const requestChannel = channel('sluice:broker:request');
 
-const ADVERTISED = KAFKA_APIS.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
+const advertise = (apis: readonly KafkaApi[]): Message[] => apis.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
+const ADVERTISED = advertise(SERVED_APIS);
+/** Over an engine without transactions (JetStream), as a Kafka broker without them: clients then refuse transactional use up front. */
+const ADVERTISED_WITHOUT_TRANSACTIONS = advertise(SERVED_APIS.filter((api) => !TRANSACTION_API_KEYS.has(api.key)));
 
 export class KafkaConnection {
   readonly #socket: Socket;
@@ -56,6 +58,7 @@ export class KafkaConnection {
   readonly #decoder: FrameDecoder;
   readonly #queue: Buffer[] = [];
   readonly #peer: string;
+  readonly #advertised: Message[];
   #busy = false;
   #stopping = false;
   readonly closed: Promise<void>;
@@ -65,6 +68,7 @@ export class KafkaConnection {
     this.#options = options;
     this.#decoder = new FrameDecoder(options.maxRequestBytes);
     this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#advertised = options.cluster.supportsTransactions ? ADVERTISED : ADVERTISED_WITHOUT_TRANSACTIONS;
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => socket.destroy()); // a reset by the peer: nothing to answer
@@ -124,12 +128,12 @@ export class KafkaConnection {
       return;
     }
     const api = apiByKey(start.apiKey);
-    if (!api) {
+    if (!api || (api.key !== ApiVersionsApi.key && !REQUEST_HANDLERS.has(api.key))) {
       this.#fail(new InvalidRequestError(`unknown API key ${start.apiKey} (correlation id ${start.correlationId})`));
       return;
     }
     if (api.key === ApiVersionsApi.key && !supportsVersion(api, start.apiVersion)) {
-      this.#send(api, 0, start.correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: ADVERTISED, throttleTimeMs: 0 });
+      this.#send(api, 0, start.correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.#advertised, throttleTimeMs: 0 });
       return;
     }
     let request: ReturnType<typeof decodeRequest>;
@@ -152,7 +156,7 @@ export class KafkaConnection {
     try {
       response =
         api.key === ApiVersionsApi.key
-          ? { errorCode: 0, apiKeys: ADVERTISED, throttleTimeMs: 0 }
+          ? { errorCode: 0, apiKeys: this.#advertised, throttleTimeMs: 0 }
           : await REQUEST_HANDLERS.get(api.key)!(request.body, context);
     } catch (error) {
       // Handlers turn expected failures into error codes; anything else is a bug or a closed engine.

@@ -1,12 +1,13 @@
 /** Which handler answers which API key. ApiVersions is answered by the connection itself. */
-import { AlterConfigsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SyncGroupApi } from '../protocol/kafka/index.js';
+import { AddOffsetsToTxnApi, AddPartitionsToTxnApi, AlterConfigsApi, ApiVersionsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, EndTxnApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, KAFKA_APIS, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SyncGroupApi, TxnOffsetCommitApi, type KafkaApi } from '../protocol/kafka/index.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/config-handlers.js';
 import { handleFetch } from './handlers/fetch-handler.js';
 import { handleDeleteGroups, handleDescribeGroups, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './handlers/group-handlers.js';
 import { handleDescribeCluster, handleFindCoordinator, handleListOffsets, handleMetadata } from './handlers/metadata-handlers.js';
 import { handleOffsetCommit, handleOffsetFetch } from './handlers/offset-handlers.js';
 import { handleProduce } from './handlers/produce-handler.js';
-import { handleCreatePartitions, handleCreateTopics, handleDeleteRecords, handleDeleteTopics, handleInitProducerId } from './handlers/topic-admin-handlers.js';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteRecords, handleDeleteTopics } from './handlers/topic-admin-handlers.js';
+import { handleAddOffsetsToTxn, handleAddPartitionsToTxn, handleEndTxn, handleInitProducerId, handleTxnOffsetCommit } from './handlers/txn-handlers.js';
 import type { RequestHandler } from './request-context.js';
 
 export const REQUEST_HANDLERS: ReadonlyMap<number, RequestHandler> = new Map([
@@ -27,6 +28,10 @@ export const REQUEST_HANDLERS: ReadonlyMap<number, RequestHandler> = new Map([
   [DeleteTopicsApi.key, handleDeleteTopics],
   [DeleteRecordsApi.key, handleDeleteRecords],
   [InitProducerIdApi.key, handleInitProducerId],
+  [AddPartitionsToTxnApi.key, handleAddPartitionsToTxn],
+  [AddOffsetsToTxnApi.key, handleAddOffsetsToTxn],
+  [EndTxnApi.key, handleEndTxn],
+  [TxnOffsetCommitApi.key, handleTxnOffsetCommit],
   [DescribeConfigsApi.key, handleDescribeConfigs],
   [AlterConfigsApi.key, handleAlterConfigs],
   [CreatePartitionsApi.key, handleCreatePartitions],
@@ -34,3 +39,12 @@ export const REQUEST_HANDLERS: ReadonlyMap<number, RequestHandler> = new Map([
   [IncrementalAlterConfigsApi.key, handleIncrementalAlterConfigs],
   [DescribeClusterApi.key, handleDescribeCluster],
 ]);
+
+/**
+ * The APIs this broker serves and advertises in ApiVersions: those with a handler, and ApiVersions.
+ * The codec table (`KAFKA_APIS`) may hold more (a client of a remote cluster encodes them).
+ */
+export const SERVED_APIS: readonly KafkaApi[] = KAFKA_APIS.filter((api) => api.key === ApiVersionsApi.key || REQUEST_HANDLERS.has(api.key));
+
+/** The transaction APIs, advertised only by a broker over a cluster that has transactions. */
+export const TRANSACTION_API_KEYS: ReadonlySet<number> = new Set([AddPartitionsToTxnApi.key, AddOffsetsToTxnApi.key, EndTxnApi.key, TxnOffsetCommitApi.key]);

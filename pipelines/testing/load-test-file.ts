@@ -6,8 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
+import { schemaValidator } from '../../connectors/config/schema-validator.js';
+import type { JsonSchema } from '../../connectors/index.js';
 import { PipelineError } from '../errors.js';
 import { compileExpression, ExpressionSyntaxError } from '../expression.js';
 import { parseDuration } from '../duration.js';
@@ -18,18 +19,20 @@ import { toProblems } from '../validate-schema.js';
 import type { ExpectedRecord, InputRecord, StoreExpectation, TestCase, TestSuite, TopicExpectation } from './test-case.js';
 import { testCaseSchema, testFileSchema } from './test-file-schema.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
 let validators: { file: ValidateFunction; section: ValidateFunction } | undefined;
+
+/**
+ * The schemas test files are validated against: a test file, and a pipeline's own `tests:`
+ * section (the pipeline schema checks the rest of that file).
+ */
+export function testValidationSchemas(): { file: JsonSchema; section: JsonSchema } {
+  return { file: testFileSchema(), section: { type: 'object', properties: { tests: { type: 'array', items: testCaseSchema() } } } };
+}
 
 function schemaValidators(): { file: ValidateFunction; section: ValidateFunction } {
   if (validators) return validators;
-  const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
-  const { $id: _id, ...schema } = testFileSchema();
-  // A pipeline's own `tests:` section: the pipeline schema checks the rest of the file.
-  const section = { type: 'object', properties: { tests: { type: 'array', items: testCaseSchema() } } };
-  validators = { file: ajv.compile(schema), section: ajv.compile(section) };
+  const { file, section } = testValidationSchemas();
+  validators = { file: schemaValidator(file), section: schemaValidator(section) };
   return validators;
 }
 

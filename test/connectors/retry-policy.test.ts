@@ -51,6 +51,41 @@ describe('retry policy', () => {
     expect((error as Error).message).toBe('put to x failed after 3 attempts: attempt 3');
   });
 
+  test('a wake (the system reconnected) ends a 10-minute wait; one that came during the attempt retries at once', async () => {
+    let calls = 0;
+    let reconnectedAt = 0;
+    const wakes: number[] = [];
+    let wakeNow: (() => void) | null = null;
+    const result = await withRetry(
+      'op',
+      async () => {
+        calls++;
+        if (calls === 2) reconnectedAt = Date.now(); // back while the second attempt runs: it fails anyway
+        if (calls < 3) throw new UnreachableError('down');
+        return 'ok';
+      },
+      {
+        policy: exponentialBackoff({ initialMs: 600_000, jitter: 0 }),
+        onRetry: (attempt) => {
+          // The first wait: the system comes back a little later.
+          if (attempt === 2) setImmediate(() => ((reconnectedAt = Date.now()), wakeNow?.()));
+        },
+        wake: (since, signal) => {
+          wakes.push(since);
+          if (reconnectedAt >= since) return Promise.resolve();
+          return new Promise<void>((resolve) => {
+            wakeNow = resolve;
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+        },
+      },
+    );
+    expect(result).toBe('ok');
+    expect(calls).toBe(3);
+    expect(wakes).toHaveLength(2);
+    expect(wakes[0]).toBeLessThanOrEqual(wakes[1]); // each wait counts from its own attempt
+  });
+
   test('an abort ends the wait between attempts', async () => {
     const controller = new AbortController();
     const reason = new Error('stopping');

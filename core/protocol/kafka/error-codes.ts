@@ -35,12 +35,19 @@ export const ErrorCode = {
   POLICY_VIOLATION: 44,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   INVALID_PRODUCER_EPOCH: 47,
+  INVALID_TXN_STATE: 48,
+  INVALID_PRODUCER_ID_MAPPING: 49,
+  INVALID_TRANSACTION_TIMEOUT: 50,
+  CONCURRENT_TRANSACTIONS: 51,
   SECURITY_DISABLED: 54,
+  OPERATION_NOT_ATTEMPTED: 55,
   KAFKA_STORAGE_ERROR: 56,
   NON_EMPTY_GROUP: 68,
   GROUP_ID_NOT_FOUND: 69,
   FENCED_INSTANCE_ID: 82,
   INVALID_RECORD: 87,
+  UNSTABLE_OFFSET_COMMIT: 88,
+  PRODUCER_FENCED: 90,
 } as const;
 
 /** Sluice `code` → Kafka error code. */
@@ -67,6 +74,13 @@ const BY_CODE: Record<string, number> = {
   INVALID_REQUEST: ErrorCode.INVALID_REQUEST,
   UNSUPPORTED_VERSION: ErrorCode.UNSUPPORTED_VERSION,
   CLOSED: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  NOT_COORDINATOR: ErrorCode.NOT_COORDINATOR,
+  PRODUCER_FENCED: ErrorCode.PRODUCER_FENCED,
+  INVALID_TXN_STATE: ErrorCode.INVALID_TXN_STATE,
+  INVALID_PRODUCER_ID_MAPPING: ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+  UNSTABLE_OFFSET_COMMIT: ErrorCode.UNSTABLE_OFFSET_COMMIT,
+  // Kafka brokers without transactions (before 0.11) answer the transactional requests so.
+  TRANSACTIONS_UNSUPPORTED: ErrorCode.UNSUPPORTED_VERSION,
   READ_ONLY: ErrorCode.KAFKA_STORAGE_ERROR,
 };
 
@@ -76,9 +90,20 @@ export function kafkaErrorCode(error: unknown): number {
     if (error.code === 'INVALID_CONFIG' && (error as { path?: string }).path === 'topic') return ErrorCode.INVALID_TOPIC_EXCEPTION;
     if (error.code === 'INVALID_CONFIG' && (error as { path?: string }).path === 'sessionTimeoutMs') return ErrorCode.INVALID_SESSION_TIMEOUT;
     if (error.code === 'INVALID_CONFIG' && (error as { path?: string }).path === 'groupId') return ErrorCode.INVALID_GROUP_ID;
+    if (error.code === 'INVALID_CONFIG' && (error as { path?: string }).path === 'transactionTimeoutMs') return ErrorCode.INVALID_TRANSACTION_TIMEOUT;
+    if (error.code === 'INVALID_CONFIG' && (error as { path?: string }).path === 'transactionalId') return ErrorCode.INVALID_REQUEST;
     return BY_CODE[error.code] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
   }
   return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/**
+ * PRODUCER_FENCED (KIP-588) as a response version that predates it carries it: INVALID_PRODUCER_EPOCH,
+ * which older clients treat as fencing. Kafka does the same per API (InitProducerId < v4,
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn < v2, and always for Produce and TxnOffsetCommit).
+ */
+export function fencedForVersion(code: number, version: number, firstVersionWithProducerFenced: number): number {
+  return code === ErrorCode.PRODUCER_FENCED && version < firstVersionWithProducerFenced ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
 }
 
 /** The message to send with a Kafka error code (responses that carry one). */

@@ -16,7 +16,9 @@ export {
   type RequestHeader,
 } from './kafka-api.js';
 export { apiByKey, KAFKA_APIS } from './kafka-apis.js';
-export { ErrorCode, kafkaErrorCode, kafkaErrorMessage } from './error-codes.js';
+export { ErrorCode, fencedForVersion, kafkaErrorCode, kafkaErrorMessage } from './error-codes.js';
+export { AddOffsetsToTxnApi } from './apis/add-offsets-to-txn.js';
+export { AddPartitionsToTxnApi } from './apis/add-partitions-to-txn.js';
 export { AlterConfigsApi } from './apis/alter-configs.js';
 export { ApiVersionsApi } from './apis/api-versions.js';
 export { CreatePartitionsApi } from './apis/create-partitions.js';
@@ -27,6 +29,7 @@ export { DeleteTopicsApi } from './apis/delete-topics.js';
 export { DescribeClusterApi } from './apis/describe-cluster.js';
 export { DescribeConfigsApi } from './apis/describe-configs.js';
 export { DescribeGroupsApi } from './apis/describe-groups.js';
+export { EndTxnApi } from './apis/end-txn.js';
 export { FetchApi } from './apis/fetch.js';
 export { FindCoordinatorApi } from './apis/find-coordinator.js';
 export { HeartbeatApi } from './apis/heartbeat.js';
@@ -43,3 +46,4 @@ export { ProduceApi } from './apis/produce.js';
 export { SyncGroupApi } from './apis/sync-group.js';
 export { SaslAuthenticateApi } from './apis/sasl-authenticate.js';
 export { SaslHandshakeApi } from './apis/sasl-handshake.js';
+export { TxnOffsetCommitApi } from './apis/txn-offset-commit.js';

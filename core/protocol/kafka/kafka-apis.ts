@@ -1,5 +1,7 @@
 /** Every Kafka API this module implements, by api key — the table ApiVersions advertises. */
 import type { KafkaApi } from './kafka-api.js';
+import { AddOffsetsToTxnApi } from './apis/add-offsets-to-txn.js';
+import { AddPartitionsToTxnApi } from './apis/add-partitions-to-txn.js';
 import { AlterConfigsApi } from './apis/alter-configs.js';
 import { ApiVersionsApi } from './apis/api-versions.js';
 import { CreatePartitionsApi } from './apis/create-partitions.js';
@@ -10,6 +12,7 @@ import { DeleteTopicsApi } from './apis/delete-topics.js';
 import { DescribeClusterApi } from './apis/describe-cluster.js';
 import { DescribeConfigsApi } from './apis/describe-configs.js';
 import { DescribeGroupsApi } from './apis/describe-groups.js';
+import { EndTxnApi } from './apis/end-txn.js';
 import { FetchApi } from './apis/fetch.js';
 import { FindCoordinatorApi } from './apis/find-coordinator.js';
 import { HeartbeatApi } from './apis/heartbeat.js';
@@ -24,8 +27,11 @@ import { OffsetCommitApi } from './apis/offset-commit.js';
 import { OffsetFetchApi } from './apis/offset-fetch.js';
 import { ProduceApi } from './apis/produce.js';
 import { SyncGroupApi } from './apis/sync-group.js';
+import { TxnOffsetCommitApi } from './apis/txn-offset-commit.js';
 
 export const KAFKA_APIS: readonly KafkaApi[] = [
+  AddOffsetsToTxnApi,
+  AddPartitionsToTxnApi,
   AlterConfigsApi,
   ApiVersionsApi,
   CreatePartitionsApi,
@@ -36,6 +42,7 @@ export const KAFKA_APIS: readonly KafkaApi[] = [
   DescribeClusterApi,
   DescribeConfigsApi,
   DescribeGroupsApi,
+  EndTxnApi,
   FetchApi,
   FindCoordinatorApi,
   HeartbeatApi,
@@ -50,6 +57,7 @@ export const KAFKA_APIS: readonly KafkaApi[] = [
   OffsetFetchApi,
   ProduceApi,
   SyncGroupApi,
+  TxnOffsetCommitApi,
 ].sort((a, b) => a.key - b.key);
 
 const BY_KEY = new Map(KAFKA_APIS.map((api) => [api.key, api]));

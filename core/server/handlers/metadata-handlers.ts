@@ -1,7 +1,8 @@
 /**
  * The requests that tell a client where things are: Metadata (this broker leads every partition,
  * with leader epoch 0 and itself as the only replica), FindCoordinator (this broker coordinates
- * every group; transactions are not offered), DescribeCluster, and ListOffsets.
+ * every group, and every transactional id when the cluster has transactions), DescribeCluster, and
+ * ListOffsets (isolation level read_committed: "latest" is the last stable offset).
  */
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, kafkaErrorCode, kafkaErrorMessage, ZERO_UUID } from '../../protocol/kafka/index.js';
@@ -14,6 +15,8 @@ import { topicId } from '../topic-ids.js';
 /** Kafka's "authorized operations not requested" marker. */
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const GROUP_KEY_TYPE = 0;
+const TRANSACTION_KEY_TYPE = 1;
+const READ_COMMITTED = 1;
 
 function brokers({ broker }: RequestContext): Message[] {
   return [{ nodeId: broker.nodeId, brokerId: broker.nodeId, host: broker.host, port: broker.port, rack: null }];
@@ -56,11 +59,14 @@ export async function handleMetadata(body: Message, context: RequestContext): Pr
 }
 
 export async function handleFindCoordinator(body: Message, context: RequestContext): Promise<Message> {
-  const { broker } = context;
+  const { broker, cluster } = context;
+  const coordinates = body.keyType === GROUP_KEY_TYPE || (body.keyType === TRANSACTION_KEY_TYPE && cluster.supportsTransactions);
+  const refusal =
+    body.keyType === TRANSACTION_KEY_TYPE
+      ? { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'this broker\'s engine has no transactions' }
+      : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${body.keyType as number}` };
   const answer = (key: string): Message =>
-    body.keyType === GROUP_KEY_TYPE
-      ? { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: 0, errorMessage: null }
-      : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported by this broker' };
+    coordinates ? { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: 0, errorMessage: null } : { key, nodeId: -1, host: '', port: -1, ...refusal };
   const keys = context.header.apiVersion >= 4 ? (body.coordinatorKeys as string[]) : [body.key as string];
   const coordinators = keys.map(answer);
   return { throttleTimeMs: 0, ...coordinators[0], coordinators };
@@ -83,6 +89,7 @@ const LATEST = -1;
 const EARLIEST = -2;
 
 export async function handleListOffsets(body: Message, { cluster }: RequestContext): Promise<Message> {
+  const isolation = { isolationLevel: body.isolationLevel === READ_COMMITTED ? ('read_committed' as const) : ('read_uncommitted' as const) };
   const topics = await Promise.all(
     (body.topics as Message[]).map(async (t) => ({
       name: t.name,
@@ -91,11 +98,11 @@ export async function handleListOffsets(body: Message, { cluster }: RequestConte
           const base = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: 0 };
           try {
             const ts = p.timestamp as number;
-            if (ts === LATEST || ts === EARLIEST) return { ...base, offset: await cluster.listOffset(t.name, p.partitionIndex, ts === LATEST ? 'latest' : 'earliest') };
+            if (ts === LATEST || ts === EARLIEST) return { ...base, offset: await cluster.listOffset(t.name, p.partitionIndex, ts === LATEST ? 'latest' : 'earliest', isolation) };
             if (ts < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
             const offset = await cluster.listOffset(t.name, p.partitionIndex, { timestamp: ts });
-            const end = await cluster.listOffset(t.name, p.partitionIndex, 'latest');
-            // No record at or after the timestamp: Kafka answers offset -1.
+            const end = await cluster.listOffset(t.name, p.partitionIndex, 'latest', isolation);
+            // No record at or after the timestamp (read_committed: below the last stable offset): Kafka answers offset -1.
             if (offset >= end) return base;
             return { ...base, offset, timestamp: await recordTimestamp(cluster, t.name, p.partitionIndex, offset, ts) };
           } catch (error) {

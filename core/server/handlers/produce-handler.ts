@@ -4,9 +4,13 @@
  * Kafka does for Produce v3+: an older message set gets INVALID_RECORD and nothing of that
  * partition is written. Batches are stored as sent (compressed ones too); the log stamps the base
  * offset, which lies outside the CRC. acks=0 gets no response at all, as in Kafka.
+ *
+ * A transactional batch is checked by the cluster (its producer's epoch is current, its partition
+ * added to the open transaction); a fenced producer gets INVALID_PRODUCER_EPOCH, as Kafka's
+ * partition answers (Produce has no PRODUCER_FENCED), and a partition not added INVALID_TXN_STATE.
  */
 import type { Message } from '../../protocol/kafka/index.js';
-import { ErrorCode, kafkaErrorCode, kafkaErrorMessage } from '../../protocol/kafka/index.js';
+import { ErrorCode, fencedForVersion, kafkaErrorCode, kafkaErrorMessage } from '../../protocol/kafka/index.js';
 import { BATCH_HEADER_BYTES, LOG_OVERHEAD, MAGIC_V2 } from '../../protocol/record-batch.js';
 import type { RequestContext } from '../request-context.js';
 
@@ -31,7 +35,7 @@ export async function handleProduce(body: Message, { cluster }: RequestContext):
             }
             return result;
           } catch (error) {
-            return { ...result, errorCode: kafkaErrorCode(error), errorMessage: kafkaErrorMessage(error) };
+            return { ...result, errorCode: fencedForVersion(kafkaErrorCode(error), 0, Infinity), errorMessage: kafkaErrorMessage(error) };
           }
         }),
       ),

@@ -95,11 +95,3 @@ export async function handleDeleteRecords(body: Message, { cluster }: RequestCon
   }
   return { throttleTimeMs: 0, topics };
 }
-
-export async function handleInitProducerId(body: Message, { cluster }: RequestContext): Promise<Message> {
-  if (body.transactionalId !== null) {
-    return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, producerId: -1, producerEpoch: -1 };
-  }
-  const { producerId, producerEpoch } = await cluster.initProducerId();
-  return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch };
-}

@@ -2,6 +2,7 @@
  * A minimal Kafka client for tests: one socket, requests encoded and responses decoded with the
  * same API definitions the broker uses (as a remote `Cluster` will), answers matched in order.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import net from 'node:net';
 import { decodeResponse, encodeRequest, sizePrefixed, type KafkaApi, type Message } from '../../../core/protocol/kafka/index.js';
 import { FrameDecoder } from '../../../core/server/frame-decoder.js';
@@ -51,4 +52,16 @@ export class KafkaTestClient {
   close(): void {
     this.#socket.destroy();
   }
+}
+
+/** Resolves when a broker in this process has decoded a request of `api` (by name, e.g. "Fetch"). */
+export function requestReceived(api: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onRequest = (m: unknown): void => {
+      if ((m as { api: string }).api !== api) return;
+      unsubscribe('sluice:broker:request', onRequest);
+      resolve();
+    };
+    subscribe('sluice:broker:request', onRequest);
+  });
 }

@@ -1,0 +1,100 @@
+/**
+ * ajv validators for Sluice's own JSON Schemas (pipeline files, connector configs, test files),
+ * precompiled at build time with ajv's standalone code generation: `npm run build` writes
+ * a module per schema into `precompiled-validators/` next to this module (see `scripts/precompile-validators.mjs`), so
+ * start-up loads plain functions instead of compiling schemas (~0.2 s of ajv code generation).
+ *
+ * A precompiled validator is keyed by a hash of its schema and the ajv options, and used only for
+ * exactly that schema: a schema the build did not see (a custom connector registry, a build older
+ * than the sources, running from the TypeScript sources) is compiled at run time instead. Either
+ * way a schema gets the same validator, with the same errors.
+ *
+ * @example
+ *   const validate = schemaValidator(schema);
+ *   if (!validate(data)) report(validate.errors);
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { _, Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import standaloneCodeModule from 'ajv/dist/standalone/index.js';
+import type { JsonSchema } from '../connector.js';
+
+// ajv-formats and ajv's standalone module are CommonJS with a default export; under NodeNext
+// their types are the module namespaces.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const standaloneCode = standaloneCodeModule as unknown as (ajv: Ajv, validate: ValidateFunction) => string;
+
+/**
+ * One set of ajv options for every schema: all errors (reported together), `verbose` (messages
+ * read the failing subschema's title and descriptions), defaults filled in, strict schemas.
+ * `discriminator` serves connector transforms; `strictTypes: false` accepts the union types the
+ * connector schemas use on purpose.
+ */
+const AJV_OPTIONS = { allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, discriminator: true, strictTypes: false } as const;
+
+/** The generated modules' folder, beside this module in `dist/connectors/config/`: one `<key>.cjs` per schema. */
+export const PRECOMPILED_VALIDATORS_DIR = 'precompiled-validators';
+
+/** The key of a schema's validator: a hash of the schema (without `$id`) and the ajv options. */
+export function schemaKey(schema: JsonSchema): string {
+  return createHash('sha256').update(JSON.stringify([AJV_OPTIONS, withoutId(schema)])).digest('hex');
+}
+
+// Compiled without its $id: ajv keeps an id registered even when compiling fails, and one schema
+// may be compiled for several registries.
+function withoutId(schema: JsonSchema): JsonSchema {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+const validators = new Map<string, ValidateFunction>();
+let ajv: Ajv | undefined;
+
+/** The validator of `schema`: precompiled by the build when it saw this exact schema, else compiled now (and cached). */
+export function schemaValidator(schema: JsonSchema): ValidateFunction {
+  const key = schemaKey(schema);
+  let validate = validators.get(key);
+  if (!validate) validators.set(key, (validate = loadPrecompiled(key) ?? runtimeAjv().compile(withoutId(schema))));
+  return validate;
+}
+
+/** Whether `schema` has a build-time validator beside this module (for tests and diagnostics). */
+export function isPrecompiled(schema: JsonSchema): boolean {
+  return fs.existsSync(precompiledUrl(schemaKey(schema)));
+}
+
+const precompiledUrl = (key: string): URL => new URL(`./${PRECOMPILED_VALIDATORS_DIR}/${key}.cjs`, import.meta.url);
+
+// One module per schema, loaded when first used: a run needs its pipeline's schema and those of
+// the connector types it uses, not all of them (together ~0.8 MB of generated code).
+function loadPrecompiled(key: string): ValidateFunction | undefined {
+  // Absent when running from the TypeScript sources, or for a schema the build did not see:
+  // compile at run time. A present module that fails to load is a broken build, and its error says so.
+  if (!fs.existsSync(precompiledUrl(key))) return undefined;
+  return createRequire(import.meta.url)(`./${PRECOMPILED_VALIDATORS_DIR}/${key}.cjs`) as ValidateFunction;
+}
+
+function runtimeAjv(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv(AJV_OPTIONS);
+    addFormats(ajv);
+  }
+  return ajv;
+}
+
+/**
+ * The CommonJS modules of ajv's standalone code for `schemas`, by file name (`<key>.cjs`, see
+ * {@link schemaKey}); formats come from ajv-formats at run time.
+ */
+export function precompiledValidatorModules(schemas: readonly JsonSchema[]): Map<string, string> {
+  const generator = new Ajv({ ...AJV_OPTIONS, code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } });
+  addFormats(generator);
+  const modules = new Map<string, string>();
+  for (const schema of schemas) {
+    const code = standaloneCode(generator, generator.compile(withoutId(schema)));
+    modules.set(`${schemaKey(schema)}.cjs`, `// Generated by \`npm run build\` (scripts/precompile-validators.mjs) from a schema of Sluice's: do not edit.\n${code}\n`);
+  }
+  return modules;
+}
