@@ -106,6 +106,11 @@ export class BrokerConnection {
     return this.#closed !== null;
   }
 
+  /** Whether the broker advertised `api` in its ApiVersions answer. */
+  supports(api: KafkaApi): boolean {
+    return this.#versions.has(api.key);
+  }
+
   /** The highest version of `api` both sides speak, at most `preferred`. @throws UnsupportedVersionError */
   version(api: KafkaApi, preferred = api.versions[1]): number {
     const theirs = this.#versions.get(api.key);

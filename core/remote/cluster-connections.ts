@@ -41,6 +41,10 @@ export interface TopicMetadata {
   leaders: number[];
 }
 
+/** FindCoordinator's key_type: a consumer group, or a transactional id. */
+export const COORDINATOR_KEY = { group: 0, transaction: 1 } as const;
+export type CoordinatorKeyType = (typeof COORDINATOR_KEY)[keyof typeof COORDINATOR_KEY];
+
 /** Idle long-poll connections kept per broker; more are closed when returned. */
 const MAX_IDLE_PER_BROKER = 8;
 
@@ -156,23 +160,28 @@ export class ClusterConnections {
     return this.node(leader);
   }
 
-  /** The group coordinator's connection (FindCoordinator, cached until it moves). */
-  async coordinator(groupId: string, refresh: boolean): Promise<BrokerConnection> {
-    let nodeId = refresh ? undefined : this.#coordinators.get(groupId);
+  /**
+   * The connection to the coordinator of a group (`keyType` 0) or a transactional id (1), found with
+   * FindCoordinator and cached until it moves.
+   */
+  async coordinator(key: string, refresh: boolean, keyType: CoordinatorKeyType = COORDINATOR_KEY.group): Promise<BrokerConnection> {
+    const cacheKey = `${keyType}:${key}`;
+    let nodeId = refresh ? undefined : this.#coordinators.get(cacheKey);
     if (nodeId === undefined) {
       const connection = await this.any();
-      const r = await connection.send(FindCoordinatorApi, connection.version(FindCoordinatorApi, 3), { key: groupId, keyType: 0 });
-      throwIfError(r.errorCode, { what: 'FindCoordinator', groupId }, r.errorMessage);
+      const r = await connection.send(FindCoordinatorApi, connection.version(FindCoordinatorApi, 3), { key, keyType });
+      const what = keyType === COORDINATOR_KEY.group ? 'FindCoordinator' : `FindCoordinator of transactional id "${key}"`;
+      throwIfError(r.errorCode, { what, ...(keyType === COORDINATOR_KEY.group ? { groupId: key } : {}) }, r.errorMessage);
       this.#nodes.set(r.nodeId, { host: r.host, port: r.port });
       nodeId = r.nodeId as number;
-      this.#coordinators.set(groupId, nodeId);
+      this.#coordinators.set(cacheKey, nodeId);
     }
     return this.node(nodeId);
   }
 
-  /** Forgets the coordinator of a group (it moved). */
-  forgetCoordinator(groupId: string): void {
-    this.#coordinators.delete(groupId);
+  /** Forgets the coordinator of a group or transactional id (it moved). */
+  forgetCoordinator(key: string, keyType: CoordinatorKeyType = COORDINATOR_KEY.group): void {
+    this.#coordinators.delete(`${keyType}:${key}`);
   }
 
   forgetTopic(topic: string): void {

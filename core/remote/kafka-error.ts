@@ -9,18 +9,22 @@ import {
   GroupNotEmptyError,
   IllegalGenerationError,
   InconsistentGroupProtocolError,
+  InvalidProducerIdMappingError,
+  InvalidTxnStateError,
   InvalidConfigError,
   InvalidPartitionsError,
   InvalidRecordError,
   InvalidRequestError,
   OffsetOutOfRangeError,
   OutOfOrderSequenceError,
+  ProducerFencedError,
   RebalanceInProgressError,
   RecordTooLargeError,
   SluiceError,
   TopicExistsError,
   UnknownMemberIdError,
   UnknownTopicError,
+  UnstableOffsetCommitError,
   UnsupportedVersionError,
 } from '../errors.js';
 import { ErrorCode } from '../protocol/kafka/index.js';
@@ -38,6 +42,7 @@ const RETRIABLE = new Set<number>([
   20, // NOT_ENOUGH_REPLICAS_AFTER_APPEND
   74, // FENCED_LEADER_EPOCH
   75, // UNKNOWN_LEADER_EPOCH
+  ErrorCode.CONCURRENT_TRANSACTIONS, // the previous EndTxn is still writing its markers
 ]);
 
 /** A response error that the client retries after refreshing metadata (NOT_LEADER…) or the coordinator. */
@@ -115,6 +120,15 @@ export function kafkaError(code: number, context: ErrorContext, serverMessage?: 
       return new GroupIdNotFoundError(groupId);
     case ErrorCode.INCONSISTENT_GROUP_PROTOCOL:
       return new InconsistentGroupProtocolError(message, groupId);
+    case ErrorCode.PRODUCER_FENCED:
+    case ErrorCode.INVALID_PRODUCER_EPOCH:
+      return new ProducerFencedError(message);
+    case ErrorCode.INVALID_TXN_STATE:
+      return new InvalidTxnStateError(message);
+    case ErrorCode.INVALID_PRODUCER_ID_MAPPING:
+      return new InvalidProducerIdMappingError(message);
+    case ErrorCode.UNSTABLE_OFFSET_COMMIT:
+      return new UnstableOffsetCommitError(message);
     case ErrorCode.INVALID_REQUEST:
       return new InvalidRequestError(message);
     case ErrorCode.UNSUPPORTED_VERSION:

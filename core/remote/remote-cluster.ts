@@ -13,9 +13,12 @@
  * to clients without DescribeLogDirs.
  */
 import type {
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnRequest,
   Cluster,
   CommittedOffset,
   CreateTopicOptions,
+  EndTxnRequest,
   FetchOptions,
   FetchResult,
   InitProducerIdRequest,
@@ -37,6 +40,7 @@ import type {
   SyncGroupResponse,
   TopicDescription,
   TopicPartition,
+  TxnOffsetCommitRequest,
 } from '../cluster.js';
 import { OffsetOutOfRangeError, TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
 import { parseLogConfig, type LogConfig } from '../log/log-config.js';
@@ -48,10 +52,10 @@ import {
   DeleteTopicsApi,
   DescribeConfigsApi,
   DescribeGroupsApi,
+  EndTxnApi,
   FetchApi,
   HeartbeatApi,
   IncrementalAlterConfigsApi,
-  InitProducerIdApi,
   JoinGroupApi,
   LeaveGroupApi,
   ListGroupsApi,
@@ -65,6 +69,7 @@ import {
 import type { BrokerConnection } from './broker-connection.js';
 import { ClusterConnections, type RemoteClusterOptions } from './cluster-connections.js';
 import { RetriableKafkaError, throwIfError } from './kafka-error.js';
+import { RemoteTransactions } from './remote-transactions.js';
 
 export type { RemoteClusterOptions } from './cluster-connections.js';
 
@@ -79,21 +84,28 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const READ_COMMITTED = 1;
 
 export class RemoteCluster implements Cluster {
-  /**
-   * No transactions in this client yet (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and
-   * TxnOffsetCommit are not spoken): streams default to at-least-once, source connectors write
-   * records then positions. read_committed fetches work (the broker filters by the LSO).
-   */
-  readonly supportsTransactions = false;
   readonly #net: ClusterConnections;
+  readonly #txns: RemoteTransactions;
+  #supportsTransactions = false;
 
   constructor(options: RemoteClusterOptions) {
     this.#net = new ClusterConnections(options);
+    this.#txns = new RemoteTransactions(this.#net);
+  }
+
+  /**
+   * Whether the cluster has Kafka's transactions, as a Kafka client learns it: the broker
+   * advertises EndTxn in ApiVersions (read on `connect`). Without them streams default to
+   * at-least-once and source connectors write records, then positions.
+   */
+  get supportsTransactions(): boolean {
+    return this.#supportsTransactions;
   }
 
   /** Connects to a bootstrap server and reads the cluster's metadata (fails fast when unreachable). */
   async connect(): Promise<this> {
     await this.#net.retry('connect', () => this.#net.allTopics());
+    this.#supportsTransactions = (await this.#net.any()).supports(EndTxnApi);
     return this;
   }
 
@@ -274,31 +286,27 @@ export class RemoteCluster implements Cluster {
     });
   }
 
-  async initProducerId(request: InitProducerIdRequest = {}): Promise<InitProducerIdResponse> {
-    if (request.transactionalId != null) throw new TransactionsUnsupportedError(`InitProducerId for transactional id "${request.transactionalId}"`);
-    return this.#admin('InitProducerId', async (c) => {
-      const r = await c.send(InitProducerIdApi, c.version(InitProducerIdApi, 4), { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      throwIfError(r.errorCode, { what: 'InitProducerId' });
-      return { producerId: r.producerId, producerEpoch: r.producerEpoch };
-    });
+  initProducerId(request: InitProducerIdRequest = {}): Promise<InitProducerIdResponse> {
+    if (request.transactionalId != null && !this.#supportsTransactions) return Promise.reject(new TransactionsUnsupportedError(`InitProducerId for transactional id "${request.transactionalId}"`));
+    return this.#txns.initProducerId(request);
   }
 
-  // --- transactions: not in this client yet (supportsTransactions is false) ---
+  // --- transactions (core/remote/remote-transactions.ts) ---
 
-  async addPartitionsToTxn(): Promise<void> {
-    throw new TransactionsUnsupportedError('AddPartitionsToTxn');
+  addPartitionsToTxn(request: AddPartitionsToTxnRequest): Promise<void> {
+    return this.#transactional('AddPartitionsToTxn', () => this.#txns.addPartitionsToTxn(request));
   }
 
-  async addOffsetsToTxn(): Promise<void> {
-    throw new TransactionsUnsupportedError('AddOffsetsToTxn');
+  addOffsetsToTxn(request: AddOffsetsToTxnRequest): Promise<void> {
+    return this.#transactional('AddOffsetsToTxn', () => this.#txns.addOffsetsToTxn(request));
   }
 
-  async txnOffsetCommit(): Promise<void> {
-    throw new TransactionsUnsupportedError('TxnOffsetCommit');
+  txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<void> {
+    return this.#transactional('TxnOffsetCommit', () => this.#txns.txnOffsetCommit(request));
   }
 
-  async endTxn(): Promise<void> {
-    throw new TransactionsUnsupportedError('EndTxn');
+  endTxn(request: EndTxnRequest): Promise<void> {
+    return this.#transactional('EndTxn', () => this.#txns.endTxn(request));
   }
 
   // --- groups (to the coordinator) ---
@@ -446,6 +454,11 @@ export class RemoteCluster implements Cluster {
   }
 
   // --- helpers ---
+
+  /** A transactional request, refused with TransactionsUnsupportedError where the cluster has none. */
+  #transactional(what: string, request: () => Promise<void>): Promise<void> {
+    return this.#supportsTransactions ? request() : Promise.reject(new TransactionsUnsupportedError(what));
+  }
 
   /** A request to any broker, retried. */
   #admin<T>(what: string, body: (c: BrokerConnection) => Promise<T>): Promise<T> {
