@@ -4,7 +4,11 @@
  * mode, and in memory. Rounds are interleaved (naive, then each mode, then again) and every line
  * prints the median of the per-round ratios to the naive loop.
  *
- *   npx tsx bench/produce-consume.ts [--records N] [--rounds N] [--partitions N] [--value-bytes N] [--modes default,synced,memory]
+ *   npx tsx bench/produce-consume.ts [--records N] [--rounds N] [--partitions N] [--value-bytes N] [--modes default,batch,synced,memory]
+ *
+ * Producers send pipelined chunks of up to 1,000 records with `send` (a `RecordMetadata` per
+ * record); the `batch` mode is the default durability through the batch-first `sendBatch` (one
+ * receipt per chunk, offsets on demand).
  *
  * Records: a 16-byte key and an 84-byte value (100 bytes of payload) by default; with
  * `--value-bytes 16384` the values are 16 KiB Buffers.
@@ -25,7 +29,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string' }, // the old name of --rounds
     partitions: { type: 'string', default: '8' },
     'value-bytes': { type: 'string', default: '84' },
-    modes: { type: 'string', default: 'default,synced,memory' },
+    modes: { type: 'string', default: 'default,batch,synced,memory' },
   },
 });
 const RECORDS = Number(args.records);
@@ -50,7 +54,7 @@ function tempDir(): string {
 }
 
 /** `producers` concurrent producers, each sending its share in pipelined chunks. */
-async function produceAll(cluster: Broker, producers: number): Promise<void> {
+async function produceAll(cluster: Broker, producers: number, api: 'send' | 'sendBatch'): Promise<void> {
   const perProducer = Math.ceil(RECORDS / producers);
   await Promise.all(
     Array.from({ length: producers }, async (_, p) => {
@@ -59,7 +63,7 @@ async function produceAll(cluster: Broker, producers: number): Promise<void> {
       for (let start = p * perProducer; start < Math.min(RECORDS, (p + 1) * perProducer); start += CHUNK) {
         const chunk: ProducerRecord<string, string | Buffer>[] = [];
         for (let i = start; i < Math.min(start + CHUNK, RECORDS); i++) chunk.push(record(i));
-        pending.push(producer.send(chunk));
+        pending.push(api === 'send' ? producer.send(chunk) : producer.sendBatch(chunk));
         if (pending.length >= 64) await pending.shift();
       }
       await Promise.all(pending);
@@ -90,10 +94,11 @@ const naive: BenchCase = {
   },
 };
 
-const MODES: Record<string, { label: string; kind: 'file' | 'memory'; config: Record<string, number>; producers: number }> = {
-  default: { label: 'file, default durability', kind: 'file', config: {}, producers: 1 },
-  synced: { label: 'file, synced (group commit), 8 producers', kind: 'file', config: { 'flush.messages': 1 }, producers: 8 },
-  memory: { label: 'memory', kind: 'memory', config: {}, producers: 1 },
+const MODES: Record<string, { label: string; kind: 'file' | 'memory'; config: Record<string, number>; producers: number; api: 'send' | 'sendBatch' }> = {
+  default: { label: 'file, default durability', kind: 'file', config: {}, producers: 1, api: 'send' },
+  batch: { label: 'file, default durability, sendBatch', kind: 'file', config: {}, producers: 1, api: 'sendBatch' },
+  synced: { label: 'file, synced (group commit), 8 producers', kind: 'file', config: { 'flush.messages': 1 }, producers: 8, api: 'send' },
+  memory: { label: 'memory', kind: 'memory', config: {}, producers: 1, api: 'send' },
 };
 
 const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
@@ -107,7 +112,7 @@ const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
         const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
         await cluster.createTopic('bench', { partitions: PARTITIONS, config: mode.config });
         let start = performance.now();
-        await produceAll(cluster, mode.producers);
+        await produceAll(cluster, mode.producers, mode.api);
         const produce = timedResult(RECORDS, start);
         start = performance.now();
         const n = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, (r) => {

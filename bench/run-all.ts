@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'compression.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts', 'broker.ts'];
+const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'compression.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts', 'broker.ts', 'topic-create.ts'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const hasNatsServer = spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
 const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;

@@ -10,6 +10,11 @@
  * requires. Each runs under both processing guarantees, interleaved (exactly_once_v2, then
  * at_least_once, then again): the line prints both medians and what exactly-once costs.
  *
+ * The `windows` variant counts per key in windows of 30 s of event time (records are 1 ms apart,
+ * so each key has a record every `keys` ms): tumbling windows (the baseline) and sliding windows
+ * (`SlidingWindows`, a window per distinct set of records within 30 s: about two per record),
+ * interleaved, and prints what sliding windows cost relative to tumbling ones.
+ *
  * Each line also gives records per CPU-second of this process (user + system time, all threads): on a
  * machine shared with other work it moves less than wall-clock throughput does.
  */
@@ -19,7 +24,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { filter as rxFilter, from, map as rxMap, scan } from 'rxjs';
 import { createProducer, openCluster, stringSerde, type Broker, type ProducerRecord } from '../core/index.js';
-import { createStreamsApp, filter, map, mapValues, StreamsBuilder, type StreamRecord, type Topology } from '../streams/index.js';
+import { createStreamsApp, filter, map, mapValues, sliding, StreamsBuilder, tumbling, type StreamRecord, type Topology } from '../streams/index.js';
 import { fmt, median } from './bench-report.js';
 
 const { values: args } = parseArgs({
@@ -45,8 +50,21 @@ const expectedCount = (): number => {
   return n;
 };
 
-function topology(variant: 'mapValues' | 'map'): Topology {
+type Variant = 'mapValues' | 'map' | 'tumbling' | 'sliding';
+const WINDOW_MS = 30_000;
+
+function topology(variant: Variant): Topology {
   const builder = new StreamsBuilder();
+  if (variant === 'tumbling' || variant === 'sliding') {
+    // Retention just above what sliding windows need (3 × 30 s): both keep the same span of windows.
+    const grouped = builder
+      .stream<string, string>('input', { keySerde: stringSerde as never, valueSerde: stringSerde as never })
+      .pipe(filter((r: StreamRecord<string, string>) => keep(Number(r.value))))
+      .groupByKey();
+    if (variant === 'tumbling') grouped.windowedBy(tumbling(WINDOW_MS)).count({ name: 'counts', retentionMs: 4 * WINDOW_MS });
+    else grouped.windowedBy(sliding(WINDOW_MS)).count({ name: 'counts', retentionMs: 4 * WINDOW_MS });
+    return builder.build();
+  }
   const input = builder.stream<string, string>('input', { keySerde: stringSerde as never, valueSerde: stringSerde as never });
   const mapped =
     variant === 'mapValues'
@@ -81,7 +99,7 @@ async function prepare(): Promise<{ dataDir: string; cluster: Broker }> {
 }
 
 /** Input records the tasks process in all: the input topic, plus the repartition topic for `map`. */
-const recordsToProcess = (variant: 'mapValues' | 'map'): number => (variant === 'map' ? RECORDS + expectedCount() : RECORDS);
+const recordsToProcess = (variant: Variant): number => (variant === 'map' ? RECORDS + expectedCount() : RECORDS);
 
 interface RunFigures {
   rate: number;
@@ -93,7 +111,7 @@ interface RunFigures {
 
 type Guarantee = 'exactly_once_v2' | 'at_least_once';
 
-async function runApp(variant: 'mapValues' | 'map', processingGuarantee: Guarantee): Promise<RunFigures> {
+async function runApp(variant: Variant, processingGuarantee: Guarantee): Promise<RunFigures> {
   inputBytes = 0;
   const { dataDir, cluster } = await prepare();
   const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000, processingGuarantee });
@@ -106,9 +124,12 @@ async function runApp(variant: 'mapValues' | 'map', processingGuarantee: Guarant
   // every input offset committed. Waiting reads a counter (the store is summed only once the tasks
   // have processed as many records as there are), so that the wait takes next to no time from the
   // tasks it waits for.
-  const counts = app.store<string, number>('counts');
+  const windowed = variant === 'tumbling' || variant === 'sliding';
+  const counts = windowed ? null : app.store<string, number>('counts');
   for (;;) {
-    if (app.metrics().recordsIn >= toProcess) {
+    // Windowed counts do not sum to the records: every record processed is the condition.
+    if (windowed && app.metrics().recordsIn >= toProcess) break;
+    if (counts !== null && app.metrics().recordsIn >= toProcess) {
       let total = 0;
       for (const [, n] of counts.all()) total += n;
       if (total === expected) break;
@@ -171,5 +192,24 @@ for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant
   if (rates.size === 2) {
     const ratio = rates.get('exactly_once_v2')! / rates.get('at_least_once')!;
     console.log(`${`${base}: exactly_once_v2 / at_least_once`.padEnd(80)} ${ratio.toFixed(3).padStart(12)}   (exactly-once costs ${((1 - ratio) * 100).toFixed(1)}% of throughput)`);
+  }
+}
+
+if (args.variant === 'all' || args.variant === 'windows') {
+  // Tumbling (the baseline) and sliding windows, interleaved run by run.
+  for (const g of guarantees) {
+    const runs = { tumbling: [] as RunFigures[], sliding: [] as RunFigures[] };
+    for (let i = 0; i < RUNS; i++) for (const v of ['tumbling', 'sliding'] as const) runs[v].push(await runApp(v, g));
+    const rates = { tumbling: 0, sliding: 0 };
+    for (const v of ['tumbling', 'sliding'] as const) {
+      const list = runs[v];
+      rates[v] = median(list.map((r) => r.rate));
+      const line = `streams: filter → groupByKey → windowedBy(${v}(30s)) → count, ${g}`;
+      console.log(
+        `${line.padEnd(80)} ${fmt(rates[v]).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ` +
+          `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))})`,
+      );
+    }
+    console.log(`${`streams: sliding / tumbling windows, ${g}`.padEnd(80)} ${(rates.sliding / rates.tumbling).toFixed(3).padStart(12)}`);
   }
 }

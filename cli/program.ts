@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBrokerCommand } from './commands/broker.js';
 import { registerConnectCommand } from './commands/connect.js';
 import { registerConnectorsCommand } from './commands/connectors.js';
+import { registerConsoleCommand } from './commands/console.js';
 import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupsCommand } from './commands/groups.js';
 import { registerProduceCommand } from './commands/produce.js';
@@ -67,6 +68,7 @@ export function createProgram(): Command {
   registerValidateCommand(program);
   registerSchemaCommand(program);
   registerTestCommand(program);
+  registerConsoleCommand(program);
   return program;
 }
 

@@ -16,7 +16,7 @@ export type {
   SourceRecord,
   SourceTask,
 } from './connector.js';
-export { ConnectorConfigError, ConnectorFailedError, RecordProcessingError, RecordsRejectedError, RetriesExhaustedError, UnknownConnectorError, type ConfigProblemLocation } from './errors.js';
+export { ConnectorConfigError, ConnectorFailedError, NatsAuthorizationError, RecordProcessingError, RecordsRejectedError, RetriesExhaustedError, StreamFullError, UnknownConnectorError, type ConfigProblemLocation } from './errors.js';
 export { CONNECTOR_TYPES, createRegistry, type ConnectorRegistry } from './registry.js';
 export { exponentialBackoff, isRetriable, UnreachableError, withRetry, type ExponentialBackoffOptions, type RetryPolicy, type WithRetryOptions } from './retry-policy.js';
 export { converter, CONVERTER_NAMES, type Converter, type ConverterName } from './converters.js';

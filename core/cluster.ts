@@ -5,6 +5,7 @@
  * wire protocol (any Kafka-compatible cluster). Every method is asynchronous and speaks in
  * topics, partitions, offsets and RecordBatch v2 bytes — never in segments or files.
  */
+import type { BrokerMembership } from './jetstream/broker-registry.js';
 import type { LogConfig, LogConfigInput } from './log/log-config.js';
 
 export interface TopicPartition {
@@ -315,6 +316,13 @@ export interface Cluster {
    * exactly-once source support).
    */
   readonly supportsTransactions: boolean;
+  /**
+   * Optional, on engines that several stateless brokers can share (JetStream): registers a
+   * `sluice broker` serving at `host:port` with a lease, so each broker's Metadata lists every
+   * live one. Absent on engines one process owns (the embedded engine: one broker).
+   * @throws SluiceError `NODE_ID_TAKEN` when `nodeId` is held by a live broker.
+   */
+  registerBroker?(broker: { host: string; port: number; nodeId?: number; leaseMs?: number; log?: (line: string) => void }): Promise<BrokerMembership>;
 
   createTopic(name: string, options?: CreateTopicOptions): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;

@@ -14,9 +14,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { map as rxMap, type OperatorFunction } from 'rxjs';
+import { map as rxMap, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesSerde, jsonSerde, stringSerde, type RecordHeader, type Serde } from '../core/index.js';
-import { hopping, preservesKey, session, StreamsBuilder, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
+import { BufferConfig, changesKey, hopping, JoinWindows, preservesKey, session, sliding, StreamsBuilder, Suppressed, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
 import { initialState, mergeStates, outputOf, updateState, type AggregateState } from './aggregates.js';
 import { PipelineStepError } from './errors.js';
 import { truthy } from './expression.js';
@@ -89,7 +89,7 @@ export async function buildTopology(pipeline: Pipeline, options: BuildTopologyOp
   };
   for (const spec of pipeline.streams) {
     let stream: Stream | null = spec.from.map(sourceOf).reduce((a, b) => a.merge(b));
-    for (const step of spec.steps) stream = await applyStep(stream!, spec, step, { tableOf, importModule, serdesOf });
+    for (const step of spec.steps) stream = await applyStep(stream!, spec, step, { tableOf, streamOf: sourceOf, importModule, serdesOf });
     if (stream !== null) for (const topic of spec.to) stream.to(topic, serdesOf(topic));
   }
   return builder.build();
@@ -97,6 +97,8 @@ export async function buildTopology(pipeline: Pipeline, options: BuildTopologyOp
 
 interface StepContext {
   tableOf(topic: string): KTable<any, any>;
+  /** The shared source stream of a topic (the other side of a stream-stream join). */
+  streamOf(topic: string): Stream;
   importModule(file: string): Promise<Record<string, unknown>>;
   serdesOf(topic: string): { keySerde: Serde<any>; valueSerde: Serde<any> };
 }
@@ -120,7 +122,7 @@ async function applyStep(stream: Stream, spec: StreamSpec, step: Step, ctx: Step
     case 'aggregate':
       return aggregate(stream, step, run, guarded);
     case 'join':
-      return join(stream, step, run, ctx.tableOf(step.table), guarded);
+      return join(stream, step, run, ctx, guarded);
     case 'branch':
       branch(stream, step, run, ctx, guarded);
       return null;
@@ -155,8 +157,15 @@ function aggregate(stream: Stream, step: AggregateStep, run: StepRun, guarded: G
   const grouped = s.groupByKey({ name: step.store });
   const stripped = (r: AnyRecord): readonly RecordHeader[] => (r.headers as readonly RecordHeader[]).filter((h) => h.key !== AGGREGATE_INPUTS_HEADER);
   const w = step.window;
+  // Rate limiting: the table's updates held in a buffer named after the store.
+  const suppressed = <K, V>(table: KTable<K, V>): KTable<K, V> => {
+    if (step.suppress === undefined) return table;
+    const { timeLimitMs, maxRecords } = step.suppress;
+    const buffer = maxRecords === undefined ? BufferConfig.unbounded() : BufferConfig.maxRecords(maxRecords).emitEarlyWhenFull();
+    return table.suppress(Suppressed.untilTimeLimit(timeLimitMs, buffer, { name: `${step.store}-suppress` }));
+  };
   if (w === undefined) {
-    const table = grouped.aggregate(init, update, { name: step.store });
+    const table = suppressed(grouped.aggregate(init, update, { name: step.store }));
     return table.toStream().pipe(preservesKey(rxMap((r: AnyRecord) => withParts(r, { value: outputOf(fields, r.value as AggregateState), headers: stripped(r) }))));
   }
   const windowedOptions = { name: step.store, emit: step.emit === 'on_window_close' ? ('onWindowClose' as const) : ('onUpdate' as const), lateRecordsTopic: step.lateTopic };
@@ -166,17 +175,30 @@ function aggregate(stream: Stream, step: AggregateStep, run: StepRun, guarded: G
     return withParts(r, { key: k.key, value: { ...outputOf(fields, r.value as AggregateState), window: { start: k.window.start, end: k.window.end } }, headers: stripped(r) });
   });
   if (w.kind === 'session') {
-    const table = grouped.windowedBy(session(w.gapMs, { graceMs: w.graceMs })).aggregate(init, update, (a: AggregateState, b: AggregateState) => mergeStates(fields, a, b), windowedOptions);
+    const table = suppressed(grouped.windowedBy(session(w.gapMs, { graceMs: w.graceMs })).aggregate(init, update, (a: AggregateState, b: AggregateState) => mergeStates(fields, a, b), windowedOptions));
     // A null is a session merged into another: its successor is emitted too.
     return table.toStream().pipe(eachRecord(run, (r) => (r.value === null ? [] : [r])), unwindow);
   }
+  if (w.kind === 'sliding') return suppressed(grouped.windowedBy(sliding(w.timeDifferenceMs, { graceMs: w.graceMs })).aggregate(init, update, windowedOptions)).toStream().pipe(unwindow);
   const windows = w.kind === 'tumbling' ? tumbling(w.sizeMs, { graceMs: w.graceMs }) : hopping(w.sizeMs, w.advanceMs, { graceMs: w.graceMs });
-  return grouped.windowedBy(windows).aggregate(init, update, windowedOptions).toStream().pipe(unwindow);
+  return suppressed(grouped.windowedBy(windows).aggregate(init, update, windowedOptions)).toStream().pipe(unwindow);
 }
 
-function join(stream: Stream, step: JoinStep, run: StepRun, table: KTable<any, any>, guarded: Guarded): Stream {
-  const joinMethod = (joiner: (value: unknown, tableValue: unknown) => unknown): Stream =>
-    step.kind === 'left' ? stream.leftJoin(table, (v: unknown, t: unknown) => joiner(v, t ?? null)) : stream.join(table, joiner);
+function join(stream: Stream, step: JoinStep, run: StepRun, ctx: StepContext, guarded: Guarded): Stream {
+  const partner = step.stream;
+  const joinMethod = (joiner: (value: unknown, tableValue: unknown) => unknown): Stream => {
+    if (partner !== undefined) {
+      // A stream-stream join: the window store is named after the stream and step, like an aggregate's store.
+      const windows = JoinWindows.ofTimeDifferenceAndGrace(partner.withinMs, partner.graceMs);
+      const other = ctx.streamOf(partner.topic);
+      const options = { name: `${run.stream}-${step.number}-join` };
+      const nullable = (v: unknown, o: unknown): unknown => joiner(v ?? null, o ?? null);
+      if (step.kind === 'outer') return stream.outerJoin(other, nullable, windows, options);
+      return step.kind === 'left' ? stream.leftJoin(other, nullable, windows, options) : stream.join(other, nullable, windows, options);
+    }
+    const table = ctx.tableOf(step.table);
+    return step.kind === 'left' ? stream.leftJoin(table, (v: unknown, t: unknown) => joiner(v, t ?? null)) : stream.join(table, joiner);
+  };
   if (step.value === undefined) {
     return joinMethod((value, tableValue) =>
       typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, [step.as]: tableValue } : { value, [step.as]: tableValue },
@@ -229,7 +251,8 @@ async function custom(step: CustomStep, run: StepRun, ctx: StepContext): Promise
   }
   if (step.receives === 'observable') {
     const operator = fn as RecordOperator;
-    return (source) =>
+    // A module's operator may change keys: a following aggregate or join repartitions.
+    return changesKey((source: Observable<AnyRecord>) =>
       operator(source).pipe(
         rxMap((r: unknown) => {
           if (!isRecord(r) || typeof r.origin !== 'object' || r.origin === null) {
@@ -237,7 +260,8 @@ async function custom(step: CustomStep, run: StepRun, ctx: StepContext): Promise
           }
           return r as unknown as AnyRecord;
         }),
-      );
+      ),
+    );
   }
   const perRecord = fn as (record: AnyRecord) => unknown;
   return eachRecord(run, async (input) => {

@@ -56,7 +56,7 @@ export class StreamChecker {
     for (const s of specs) for (const t of s.from) if (!readers.has(t)) readers.set(t, s.name);
     specs.forEach((s, i) =>
       s.steps.forEach((step) => {
-        if (step.type === 'join' && readers.has(step.table)) {
+        if (step.type === 'join' && step.table !== '' && readers.has(step.table)) {
           this.#problems.add(
             `/streams/${i}/steps/${step.number - 1}/join/table`,
             `"${step.table}" is read as a stream (by stream "${readers.get(step.table)}") and as a table here: a topic is read one way — copy it to another topic with a stream to use it both ways`,
@@ -171,35 +171,46 @@ export class StreamChecker {
         }
       }
     }
-    return { ...base, type: 'aggregate', groupBy, window, emit: spec.emit === 'on_window_close' ? 'on_window_close' : 'on_update', lateTopic: str(spec.late_topic), store, fields };
+    let suppress: AggregateStep['suppress'];
+    if (isObj(spec.suppress)) {
+      const timeLimitMs = this.#duration(spec.suppress.time_limit);
+      if (spec.emit === 'on_window_close') this.#problems.add(`${pointer}/suppress`, 'emit: on_window_close already emits one record per window; remove suppress, or emit on_update', 'key');
+      const maxRecords = typeof spec.suppress.max_records === 'number' ? spec.suppress.max_records : undefined;
+      if (timeLimitMs !== undefined) suppress = { timeLimitMs, maxRecords };
+    }
+    return { ...base, type: 'aggregate', groupBy, window, emit: spec.emit === 'on_window_close' ? 'on_window_close' : 'on_update', lateTopic: str(spec.late_topic), store, fields, suppress };
+  }
+
+  /** A duration field's milliseconds; undefined when absent or invalid (the schema reported it). */
+  #duration(v: unknown): number | undefined {
+    if (typeof v !== 'number' && typeof v !== 'string') return undefined;
+    try {
+      return parseDuration(v);
+    } catch {
+      return undefined;
+    }
   }
 
   #window(w: Obj, pointer: string): WindowSpec | undefined {
-    const kinds = (['tumbling', 'hopping', 'session'] as const).filter((k) => w[k] !== undefined);
+    const kinds = (['tumbling', 'hopping', 'sliding', 'session'] as const).filter((k) => w[k] !== undefined);
     if (kinds.length === 0) {
-      this.#problems.add(pointer, 'a window needs its kind and size: tumbling: <size>, hopping: <size> with advance: <step>, or session: <gap>');
+      this.#problems.add(pointer, 'a window needs its kind and size: tumbling: <size>, hopping: <size> with advance: <step>, sliding: <time difference>, or session: <gap>');
       return undefined;
     }
     if (kinds.length > 1) {
-      this.#problems.add(pointer, `a window is one of tumbling, hopping or session, not ${kinds.join(' and ')}`);
+      this.#problems.add(pointer, `a window is one of tumbling, hopping, sliding or session, not ${kinds.join(' and ')}`);
       return undefined;
     }
     const kind = kinds[0];
     if (w.advance !== undefined && kind !== 'hopping') this.#problems.add(`${pointer}/advance`, `advance goes with hopping windows (${kind} windows have none)`, 'key');
-    const ms = (field: string): number | undefined => {
-      const v = w[field];
-      if (typeof v !== 'number' && typeof v !== 'string') return undefined;
-      try {
-        return parseDuration(v);
-      } catch {
-        return undefined; // the schema reported it
-      }
-    };
+    const ms = (field: string): number | undefined => this.#duration(w[field]);
     const size = ms(kind);
     const graceMs = ms('grace') ?? 0;
-    if (size === 0) this.#problems.add(`${pointer}/${kind}`, `a ${kind === 'session' ? 'session gap' : 'window size'} must be more than 0`);
+    const what = kind === 'session' ? 'session gap' : kind === 'sliding' ? 'sliding window time difference' : 'window size';
+    if (size === 0) this.#problems.add(`${pointer}/${kind}`, `a ${what} must be more than 0`);
     if (size === undefined || size === 0) return undefined;
     if (kind === 'tumbling') return { kind, sizeMs: size, graceMs };
+    if (kind === 'sliding') return { kind, timeDifferenceMs: size, graceMs };
     if (kind === 'session') return { kind, gapMs: size, graceMs };
     const advanceMs = ms('advance');
     if (w.advance === undefined) {
@@ -215,24 +226,38 @@ export class StreamChecker {
   }
 
   #join(spec: Obj, pointer: string, base: { number: number; at: JoinStep['at'] }, stream: { from: string[]; keyChanged: boolean }): JoinStep {
-    const table = str(spec.table) ?? '';
-    this.#topics(spec.table, `${pointer}/table`);
-    if (spec.as !== undefined && spec.value !== undefined) this.#problems.add(`${pointer}/as`, 'give "as" (add the table value under a field) or "value" (an expression), not both', 'key');
+    if (spec.table !== undefined && spec.stream !== undefined) this.#problems.add(`${pointer}/stream`, 'give "table" (a stream-table join) or "stream" with "within" (a stream-stream join), not both', 'key');
+    if (spec.table === undefined && spec.stream === undefined) this.#problems.add(pointer, 'a join needs "table" (a topic read as a table) or "stream" with "within" (another stream and a time window)', 'key');
+    const partner = spec.stream !== undefined ? 'stream' : 'table';
+    const topic = str(spec[partner]) ?? '';
+    this.#topics(spec[partner], `${pointer}/${partner}`);
+    if (spec.as !== undefined && spec.value !== undefined) this.#problems.add(`${pointer}/as`, `give "as" (add the ${partner} value under a field) or "value" (an expression), not both`, 'key');
     const value = spec.value === undefined ? undefined : this.#expression(spec.value, `${pointer}/value`, { table: true });
-    // Without a key change the stream is read as it is partitioned: it must match the table.
-    if (!stream.keyChanged && this.#context.topics.has(table)) {
-      const tablePartitions = this.#context.partitionsOf(table);
-      for (const topic of stream.from) {
-        const p = this.#context.partitionsOf(topic);
-        if (p !== undefined && tablePartitions !== undefined && p !== tablePartitions) {
+    let joined: JoinStep['stream'];
+    if (partner === 'stream') {
+      const withinMs = this.#duration(spec.within);
+      if (spec.within === undefined) this.#problems.add(pointer, `a stream-stream join needs a window: add within: <duration> (records of "${topic}" at most that far apart in time join)`, 'key');
+      joined = { topic, withinMs: withinMs ?? 0, graceMs: this.#duration(spec.grace) ?? 0 };
+    } else {
+      if (spec.within !== undefined) this.#problems.add(`${pointer}/within`, 'within goes with a stream-stream join (stream: <topic>); a table join has no window', 'key');
+      if (spec.grace !== undefined) this.#problems.add(`${pointer}/grace`, 'grace goes with a stream-stream join (stream: <topic>)', 'key');
+      if (spec.kind === 'outer') this.#problems.add(`${pointer}/kind`, 'outer joins are stream-stream joins: join with stream: <topic> and within: <duration>');
+    }
+    // Without a key change the stream is read as it is partitioned: it must match the other side.
+    if (!stream.keyChanged && this.#context.topics.has(topic)) {
+      const otherPartitions = this.#context.partitionsOf(topic);
+      for (const from of stream.from) {
+        const p = this.#context.partitionsOf(from);
+        if (p !== undefined && otherPartitions !== undefined && p !== otherPartitions) {
           this.#problems.add(
-            `${pointer}/table`,
-            `"${topic}" (${p} partition${p === 1 ? '' : 's'}) and the table "${table}" (${tablePartitions}) are not co-partitioned: give them the same partition count (or set the key with a key step, which repartitions)`,
+            `${pointer}/${partner}`,
+            `"${from}" (${p} partition${p === 1 ? '' : 's'}) and the ${partner} "${topic}" (${otherPartitions}) are not co-partitioned: give them the same partition count (or set the key with a key step, which repartitions)`,
           );
         }
       }
     }
-    return { ...base, type: 'join', table, kind: spec.kind === 'left' ? 'left' : 'inner', as: str(spec.as) ?? table, value };
+    const kind = spec.kind === 'left' || spec.kind === 'outer' ? spec.kind : 'inner';
+    return { ...base, type: 'join', table: partner === 'table' ? topic : '', stream: joined, kind, as: str(spec.as) ?? topic, value };
   }
 
   #branch(routes: unknown[], pointer: string, base: { number: number; at: BranchStep['at'] }): BranchStep {

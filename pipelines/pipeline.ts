@@ -104,6 +104,8 @@ export interface AggregateStep extends StepBase {
   readonly window?: WindowSpec;
   readonly emit: 'on_update' | 'on_window_close';
   readonly lateTopic?: string;
+  /** Rate limiting: the latest update per group (and window), `timeLimitMs` of stream time after its first held update. */
+  readonly suppress?: { readonly timeLimitMs: number; readonly maxRecords?: number };
   /** The store name (unique in the pipeline). */
   readonly store: string;
   readonly fields: readonly AggregateField[];
@@ -119,13 +121,18 @@ export interface AggregateField {
 export type WindowSpec =
   | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly graceMs: number }
   | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number; readonly graceMs: number }
-  | { readonly kind: 'session'; readonly gapMs: number; readonly graceMs: number };
+  | { readonly kind: 'session'; readonly gapMs: number; readonly graceMs: number }
+  | { readonly kind: 'sliding'; readonly timeDifferenceMs: number; readonly graceMs: number };
 
 export interface JoinStep extends StepBase {
   readonly type: 'join';
+  /** A stream-table join: the topic read as a table ('' for a stream-stream join). */
   readonly table: string;
-  readonly kind: 'inner' | 'left';
-  /** The field the table's value is added under (when no `value` expression). */
+  /** A stream-stream join: the topic read as the other stream, and the join window. */
+  readonly stream?: { readonly topic: string; readonly withinMs: number; readonly graceMs: number };
+  /** `outer` only for stream-stream joins. */
+  readonly kind: 'inner' | 'left' | 'outer';
+  /** The field the table's (other stream's) value is added under (when no `value` expression). */
   readonly as: string;
   readonly value?: Expression;
 }

@@ -63,6 +63,11 @@ export interface RunPipelineOptions {
    * Kafka tools reach its topics; `onListening` is called with the address once it accepts.
    */
   listen?: StartBrokerOptions & { onListening?: (address: { host: string; port: number }) => void };
+  /**
+   * Called once the engine is open and the topics exist, to serve something over it while the
+   * pipeline runs (the CLI's `--console`); the function it resolves is awaited before the engine closes.
+   */
+  onEngine?: (cluster: Cluster) => Promise<() => Promise<void>>;
 }
 
 /** What is running, and how far it got. */
@@ -119,6 +124,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   let runtime: ConnectRuntime | null = null;
   let server: KafkaBroker | null = null;
+  let closeAttached: (() => Promise<void>) | null = null;
   let app: StreamsApp | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stoppedBy: PipelineRunSummary['stoppedBy'] = 'signal';
@@ -129,6 +135,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       server = await startBroker(cluster, options.listen);
       options.listen.onListening?.(server.address);
     }
+    if (options.onEngine) closeAttached = await options.onEngine(cluster);
     const batch = options.untilIdle === true;
     runtime = createConnectRuntime(cluster, { batch, onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
     if (topology !== null) {
@@ -145,7 +152,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     if (pipeline.sinks.length > 0) await runtime.start(entries(pipeline.sinks));
     // Tables first: the sources of topics that joins read as tables run until drained and the
     // tables are loaded, so that the first records of the other sources find them.
-    const tables = new Set(pipeline.streams.flatMap((s) => s.steps.flatMap((step) => (step.type === 'join' ? [step.table] : []))));
+    const tables = new Set(pipeline.streams.flatMap((s) => s.steps.flatMap((step) => (step.type === 'join' && step.table !== '' ? [step.table] : []))));
     const [tableSources, otherSources] = partition(pipeline.sources, (s) => tables.has(String(s.config.topic)));
     const sinks = pipeline.sinks.map((s) => s.config.name);
     // Drained (batch runs of sources that can tell), then everything written processed; else idle for `settleMs`.
@@ -201,6 +208,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       last = { ...last, connectors: runtime.statuses() };
     }
     await server?.close();
+    await closeAttached?.().catch(() => {});
     await cluster.close();
     unsubscribe(RECORDS_CHANNEL, onRecords);
   }

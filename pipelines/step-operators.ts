@@ -7,7 +7,7 @@
  * skipped (and dead-lettered).
  */
 import { concatMap, mergeMap, type OperatorFunction } from 'rxjs';
-import { preservesKey, type StreamRecord } from '../streams/index.js';
+import { changesKey, preservesKey, type StreamRecord } from '../streams/index.js';
 import { PipelineStepError } from './errors.js';
 import { truthy, type Expression } from './expression.js';
 import { watchFields } from './field-watch.js';
@@ -28,6 +28,11 @@ export function stepLabel(stream: string, step: Step): string {
  * `project` throws on follows `run.errors` (fails the stream, or is skipped or dead-lettered).
  */
 export function eachRecord(run: StepRun, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
+  // May change keys: a following aggregate or join repartitions.
+  return changesKey(recordByRecord(run, project));
+}
+
+function recordByRecord(run: StepRun, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
   return (source) =>
     source.pipe(
       concatMap(async (record) => {
@@ -44,7 +49,7 @@ export function eachRecord(run: StepRun, project: (record: AnyRecord) => Promise
 
 /** `eachRecord`, marked as keeping keys (no repartition before a following aggregate or join). */
 export function eachRecordSameKey(run: StepRun, project: (record: AnyRecord) => Promise<readonly AnyRecord[]> | readonly AnyRecord[]): RecordOperator {
-  return preservesKey(eachRecord(run, project));
+  return preservesKey(recordByRecord(run, project));
 }
 
 /** Keys are strings (as they are) or JSON text; null and undefined are no key. */

@@ -129,6 +129,18 @@ function aggregateSchema(): JsonSchema {
         examples: ['on_window_close'],
       },
       late_topic: { ...ref('topicName'), description: 'Windows only: late records (for windows already closed) are sent to this topic as they were read, instead of being only counted.' },
+      suppress: {
+        type: 'object',
+        required: ['time_limit'],
+        additionalProperties: false,
+        description:
+          'Rate limiting (Kafka Streams\' suppress(untilTimeLimit)): hold each group\'s (and window\'s) updates and emit only the latest, time_limit of event time after its first held update. The held updates are kept in a store with a changelog.',
+        examples: [{ time_limit: '1m' }, { time_limit: '30s', max_records: 10000 }],
+        properties: {
+          time_limit: { ...ref('duration'), description: 'How long (event time) a group\'s updates are held.' },
+          max_records: { type: 'integer', minimum: 1, description: 'At most this many groups held; when more arrive, the oldest are emitted early.' },
+        },
+      },
       store: {
         type: 'string',
         pattern: '^[A-Za-z0-9._-]{1,200}$',
@@ -172,14 +184,19 @@ function windowSchema(): JsonSchema {
   return {
     title: 'Window',
     type: 'object',
-    description: 'Event-time windows: one of tumbling (fixed size), hopping (fixed size, every advance) or session (activity separated by a gap), with an optional grace period for late records.',
+    description: 'Event-time windows: one of tumbling (fixed size), hopping (fixed size, every advance), sliding (records within a time difference of each other) or session (activity separated by a gap), with an optional grace period for late records.',
     minProperties: 1,
     additionalProperties: false,
-    examples: [{ tumbling: '5m' }, { hopping: '10m', advance: '1m', grace: '30s' }, { session: '30m' }],
+    examples: [{ tumbling: '5m' }, { hopping: '10m', advance: '1m', grace: '30s' }, { sliding: '10m' }, { session: '30m' }],
     properties: {
       tumbling: { ...ref('duration'), description: 'Size of fixed, non-overlapping windows.' },
       hopping: { ...ref('duration'), description: 'Size of overlapping windows that start every advance.' },
       advance: { ...ref('duration'), description: 'With hopping: how often a window starts (at most the size).' },
+      sliding: {
+        ...ref('duration'),
+        description:
+          'Time difference of sliding windows (Kafka Streams\' SlidingWindows): windows [start, start + difference], both ends included, one per distinct set of a group\'s records within the difference of each other — each record ends one window and starts the next.',
+      },
       session: { ...ref('duration'), description: 'Inactivity gap that ends a session (per key).' },
       grace: { ...ref('duration'), description: 'How long after a window\'s end its records are still accepted (default 0).' },
     },
@@ -191,25 +208,31 @@ function joinSchema(): JsonSchema {
     title: 'join',
     type: 'object',
     description:
-      'Joins each record with the latest value of its key in a table (a topic read as a table: latest value per key). The stream\'s key must be the table\'s key; after a key step the stream is repartitioned to match.',
-    required: ['table'],
+      'With table: joins each record with the latest value of its key in a table (a topic read as a table: latest value per key). With stream and within: joins records of another stream with the same key at most within apart in time (a stream-stream join). The stream\'s key must be the other side\'s key; after a key step the stream is repartitioned to match.',
     additionalProperties: false,
-    examples: [{ table: 'customers', as: 'customer' }, { table: 'customers', kind: 'left', value: '$merge([$, { "tier": $table.tier }])' }],
+    examples: [
+      { table: 'customers', as: 'customer' },
+      { table: 'customers', kind: 'left', value: '$merge([$, { "tier": $table.tier }])' },
+      { stream: 'payments', within: '10m', kind: 'left', as: 'payment' },
+    ],
     properties: {
-      table: { ...ref('topicName'), description: 'The topic read as a table.' },
+      table: { ...ref('topicName'), description: 'The topic read as a table (a stream-table join).' },
+      stream: { ...ref('topicName'), description: 'The topic read as the other stream (a stream-stream join; needs within).' },
+      within: { ...ref('duration'), description: 'Stream-stream join: records at most this far apart in time join (Kafka\'s JoinWindows.ofTimeDifference).' },
+      grace: { ...ref('duration'), description: 'Stream-stream join: how long after a window\'s end out-of-order records are still joined (default 0); left and outer joins emit an unmatched record with null once its window and grace have passed.' },
       kind: {
-        enum: ['inner', 'left'],
+        enum: ['inner', 'left', 'outer'],
         default: 'inner',
-        description: 'inner: records whose key is not in the table are dropped. left: they are kept, joined with null.',
+        description: 'inner: records without a partner are dropped. left: they are kept, joined with null. outer (stream-stream only): records of either side without a partner are kept.',
         examples: ['left'],
       },
       as: {
         type: 'string',
         minLength: 1,
-        description: 'The joined value is the record\'s value (an object) with the table\'s value added under this field. Default: the table\'s name.',
+        description: 'The joined value is the record\'s value (an object) with the other side\'s value added under this field. Default: the other topic\'s name.',
         examples: ['customer'],
       },
-      value: expressionSchema('Instead of as: the joined value, a JSONata expression over the record value with the table\'s value bound to $table.', ['$merge([$, { "customer": $table.name }])']),
+      value: expressionSchema('Instead of as: the joined value, a JSONata expression over the record value with the other side\'s value (table or stream) bound to $table.', ['$merge([$, { "customer": $table.name }])']),
     },
   };
 }

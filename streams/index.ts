@@ -11,14 +11,34 @@
 export * from './operators/index.js';
 export type { KeyOf, KeyValue, RecordOrigin, StreamRecord, TimeWindow, Windowed, ValueOf } from './record.js';
 export { hopping, session, tumbling, type SessionWindows, type TimeWindows, type WindowOptions } from './windows.js';
+export { sliding, SlidingWindows } from './sliding-windows.js';
+export { BufferConfig, Suppressed, unbounded, type BufferFullStrategy } from './suppressed.js';
+export { SuppressionBufferFullError } from './suppression-buffer-full-error.js';
+export {
+  PunctuationType,
+  Stores,
+  type Cancellable,
+  type ForwardRecord,
+  type Processor,
+  type ProcessorContext,
+  type Punctuator,
+  type StoreBuilder,
+} from './processor-api.js';
+export type { KeyValueStore } from './state/key-value-store.js';
 export { windowedSerde } from './windowed-serde.js';
 export { StreamsBuilder } from './topology/streams-builder.js';
 export { KStream } from './topology/k-stream.js';
 export { KGroupedStream } from './topology/k-grouped-stream.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './topology/windowed-k-stream.js';
+export { SlidingWindowedKStream } from './topology/sliding-windowed-k-stream.js';
+export { CogroupedKStream } from './topology/cogrouped-k-stream.js';
 export { KTable } from './topology/k-table.js';
+export { KGroupedTable } from './topology/k-grouped-table.js';
+export { GlobalKTable } from './topology/global-k-table.js';
+export { JoinWindows } from './join-windows.js';
+export { changeSerde, type Change } from './change-serde.js';
 export { Topology, type Subtopology } from './topology/topology.js';
-export type { EmitStrategy, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
+export type { EmitStrategy, JoinKind, JoinWindowsSpec, StreamPartitioner, TimestampExtractor } from './topology/nodes.js';
 export type {
   GroupedOptions,
   JoinOptions,
@@ -26,6 +46,7 @@ export type {
   RepartitionOptions,
   SinkOptions,
   SourceOptions,
+  StreamJoinOptions,
   TableOptions,
   WindowedMaterializedOptions,
 } from './topology/options.js';
@@ -38,6 +59,7 @@ export { TestInputTopic, type TestInputTopicOptions, type TestRecordInput } from
 export { TestOutputTopic, type TestOutputRecord, type TestOutputTopicOptions } from './test-driver/test-output-topic.js';
 export { createStreamsApp, StreamsApp, type StreamsAppState, type StreamsMetrics } from './runtime/streams-app.js';
 export { TaskFailedError } from './runtime/task-failed-error.js';
+export { UnsafeOperatorError } from './processor/unsafe-operator-error.js';
 export type { ProcessingGuarantee } from './runtime/task-writer.js';
 export type { StartOptions, StreamsAppOptions } from './runtime/app-options.js';
 export { installShutdownHandlers, type ShutdownOptions } from './runtime/shutdown.js';

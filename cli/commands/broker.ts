@@ -12,7 +12,7 @@
 import { Option, type Command } from 'commander';
 import type { BrokerOptions, LogConfigInput, StartBrokerOptions } from '../../core/index.js';
 import { keyValue } from '../arguments.js';
-import { resolveDataDir } from '../data-dir.js';
+import { engineTarget } from '../data-dir.js';
 import { asUsage, UsageError } from '../errors.js';
 import { hostPort, type HostPort } from '../host-port.js';
 import { loadCore } from '../load-core.js';
@@ -40,6 +40,7 @@ const BROKER_SETTINGS = [
   'group.min.session.timeout.ms',
   'group.max.session.timeout.ms',
   'group.initial.rebalance.delay.ms',
+  'broker.session.timeout.ms',
 ];
 
 /** Maps `-c` settings to engine and server options. @throws UsageError naming the key */
@@ -78,6 +79,9 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
       case 'group.initial.rebalance.delay.ms':
         engine.groupInitialRebalanceDelayMs = int(key, value, 0);
         break;
+      case 'broker.session.timeout.ms':
+        server.brokerSessionTimeoutMs = int(key, value, 300);
+        break;
       default:
         topicDefaults[key.startsWith('log.') ? key.slice(4) : key] = value;
     }
@@ -97,7 +101,7 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
 
 export function registerBrokerCommand(program: Command): void {
   addLogOptions(program.command('broker'))
-    .description("serve Kafka's wire protocol over the data directory (kcat, librdkafka, kafkajs, Kafka's tools)")
+    .description("serve Kafka's wire protocol over the data directory or a JetStream cluster (kcat, librdkafka, kafkajs, Kafka's tools)")
     .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').argParser(hostPort('--listen')).default({ host: '127.0.0.1', port: 9092 }, '127.0.0.1:9092'))
     .option('--advertised <host:port>', 'address clients are told to connect to (default: the listening one)', hostPort('--advertised'))
     .option('-c, --config <key=value>', 'broker setting, repeatable (auto.create.topics.enable, num.partitions, log.flush.messages…)', keyValue('-c'))
@@ -111,14 +115,24 @@ export function registerBrokerCommand(program: Command): void {
         '  $ sluice broker --data-dir ./data',
         '  $ kcat -b 127.0.0.1:9092 -L',
         '  $ sluice broker --listen 0.0.0.0:9092 --advertised kafka.example:9092 -c num.partitions=3 -c log.flush.messages=1',
+        '  $ sluice --jetstream nats://n1:4222,nats://n2:4222 broker --listen 0.0.0.0:9092 --advertised b1.example:9092',
+        '    (any number of brokers over one JetStream cluster; Metadata lists every live one)',
       ].join('\n'),
     )
     .action(async (options: BrokerCommandOptions, command: Command) => {
       const core = await loadCore();
       const settings = brokerSettings(options.config ?? {}, (input) => core.parseLogConfig(input));
-      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir: string }>().dataDir);
+      const target = engineTarget(command);
+      if (typeof target !== 'string' && 'bootstrapServers' in target) {
+        throw new UsageError('sluice broker serves a data directory or a JetStream cluster (--data-dir or --jetstream), not another Kafka cluster (-b)');
+      }
       await withLogging(options, async (logger) => {
-        const cluster = await core.openCluster({ ...settings.engine, dataDir });
+        // Over JetStream the broker is stateless: any number share the engine (see startBroker).
+        const { autoCreateTopics, defaultPartitions, defaultTopicConfig, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs, groupInitialRebalanceDelayMs } = settings.engine;
+        const cluster =
+          typeof target === 'string'
+            ? await core.openCluster({ ...settings.engine, dataDir: target })
+            : await core.openCluster({ jetstream: { ...target.jetstream, autoCreateTopics, defaultPartitions, defaultTopicConfig, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs, groupInitialRebalanceDelayMs } });
         try {
           await serveUntilSignal(cluster, {
             ...settings.server,

@@ -13,6 +13,7 @@
  *   deliveryInfo('$JS.ACK.S.c.1.42.7.1700000000123456789.0'); // { streamSeq: 42, deliverySeq: 7, timestampMs: 1700000000123 }
  */
 import type { JsMsg } from '@nats-io/jetstream';
+import { replySubject } from './nats-internals.js';
 
 export interface DeliveryInfo {
   /** The message's sequence in the stream. */
@@ -23,10 +24,10 @@ export interface DeliveryInfo {
   timestampMs: number;
 }
 
-/** The delivery facts of `msg`: nats.js's `JsMsg` has the reply subject, though not in its type. */
+/** The delivery facts of `msg`: from its reply subject (see `nats-internals.ts`), else nats.js's `info`. */
 export function deliveryOf(msg: JsMsg): DeliveryInfo {
-  const reply = (msg as JsMsg & { reply?: unknown }).reply;
-  if (typeof reply === 'string') return deliveryInfo(reply);
+  const reply = replySubject(msg);
+  if (reply !== undefined) return deliveryInfo(reply);
   const info = msg.info;
   return { streamSeq: info.streamSequence, deliverySeq: info.deliverySequence, timestampMs: Math.floor(info.timestampNanos / 1_000_000) };
 }

@@ -101,10 +101,11 @@ export class PubAckPipeline {
   readonly #advisories: Subscription;
   readonly #status: AsyncIterator<unknown> & { stop?(): void };
 
-  constructor(nc: NatsConnection) {
+  /** `frames: false` publishes through nats.js's public `publish` (slower; see `nats-internals.ts`). */
+  constructor(nc: NatsConnection, options: { frames?: boolean } = {}) {
     this.#nc = nc;
     this.#inbox = createInbox();
-    this.#frames = PubFrames.of(nc);
+    this.#frames = options.frames === false ? null : PubFrames.of(nc);
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (error, msg) => (error ? undefined : this.#onAck(msg.subject, msg.data, msg.headers)) });
     this.#advisories = nc.subscribe(LEADER_ELECTED, { callback: (error, msg) => (error ? undefined : this.#interrupted(`stream ${msg.subject.slice(LEADER_ELECTED.length - 1)} elected a new leader`)) });
     const status = nc.status();

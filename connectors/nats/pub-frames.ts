@@ -8,38 +8,34 @@
  * together again before the socket write; for a sink publishing 100-byte records that is about a
  * third of its CPU. Here each message is a few writes into a shared chunk.
  *
- * Through nats.js's protocol handler (`nc.protocol.sendCommand`, public in nats-core's internal
- * API but not in the connection's type, hence the shape check in `of`), so its buffering while
- * reconnecting and its flushing stay as they are. Subjects must be valid (the
- * callers check them; a space would break the framing, so it is refused here too).
+ * Through nats.js's protocol handler (`nc.protocol.sendCommand`, not in the connection's public
+ * type: see `nats-internals.ts`), so its buffering while reconnecting and its flushing stay as
+ * they are. Subjects must be valid (the callers check them; a space would break the framing, so
+ * it is refused here too).
  */
-import type { NatsConnection, ServerInfo } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { rawCommandSender } from './nats-internals.js';
 import type { WireHeaders } from './wire-headers.js';
 
 /** Chunks handed over at about this size. */
 const CHUNK_BYTES = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
 
-/** What of nats.js's connection (`NatsConnectionImpl`) is used here. */
-interface RawConnection {
-  isClosed(): boolean;
-  info?: ServerInfo;
-  protocol: { sendCommand(cmd: Uint8Array): void };
-}
-
 export class PubFrames {
-  readonly #nc: RawConnection;
+  readonly #nc: NatsConnection;
+  readonly #send: (frames: Uint8Array) => void;
   #chunk: Buffer | null = null;
   #used = 0;
 
   /** The frame writer of `nc`, or null when `nc` is not nats.js's connection (then use `publish`). */
   static of(nc: NatsConnection): PubFrames | null {
-    const raw = nc as NatsConnection & Partial<RawConnection>;
-    return typeof raw.protocol?.sendCommand === 'function' ? new PubFrames(raw as RawConnection) : null;
+    const send = rawCommandSender(nc);
+    return send === null ? null : new PubFrames(nc, send);
   }
 
-  private constructor(nc: RawConnection) {
+  private constructor(nc: NatsConnection, send: (frames: Uint8Array) => void) {
     this.#nc = nc;
+    this.#send = send;
   }
 
   /**
@@ -76,7 +72,7 @@ export class PubFrames {
   flush(): void {
     if (this.#chunk === null || this.#used === 0) return;
     // nats.js keeps the bytes until it writes them: the next frames go to a new chunk.
-    this.#nc.protocol.sendCommand(this.#chunk.subarray(0, this.#used));
+    this.#send(this.#chunk.subarray(0, this.#used));
     this.#chunk = null;
     this.#used = 0;
   }

@@ -236,7 +236,7 @@ export class SinkRunner {
         }
       }
     }
-    if (dead.length > 0) await this.#dlqProducer!.send(dead);
+    if (dead.length > 0) await this.#dlqProducer!.sendAll(dead);
     this.#skipped.flush();
     await this.#input!.commit(nextOffsets(records));
     this.#o.status.acknowledged(records.length, batch.length - rejected, filtered, failed, () => recordBytes(records));

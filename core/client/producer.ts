@@ -17,6 +17,7 @@ import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { BatchBufferPool } from './batch-buffer-pool.js';
 import { KeyBytes } from './key-bytes.js';
 import { PendingBatch, toHeaders } from './pending-batch.js';
+import { ProduceReceipt } from './produce-receipt.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
@@ -222,14 +223,8 @@ export class Producer<K = unknown, V = unknown> {
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
   send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
   send(input: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata | RecordMetadata[]> {
-    if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
-    if (this.#txn) {
-      try {
-        this.#txn.assertInTransaction('send');
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+    const refused = this.#refuseSend();
+    if (refused) return refused;
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
     const missing = this.#metadata.missing(records);
     const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, 'metadata');
@@ -259,17 +254,24 @@ export class Producer<K = unknown, V = unknown> {
    * @throws as `send`
    */
   sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
-    if (this.#txn) {
-      try {
-        this.#txn.assertInTransaction('send');
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    const missing = this.#metadata.missing(records);
-    if (missing.length === 0 && !this.#metadata.waiting) return this.#enqueue(records, 'none');
-    return this.#metadata.afterLoad(missing).then(() => this.#enqueue(records, 'none'));
+    const refused = this.#refuseSend();
+    if (refused) return refused;
+    return this.#withMetadata(records, () => this.#enqueue(records, 'none'));
+  }
+
+  /**
+   * The batch-first send: many records, one promise, and a receipt that tells each record's
+   * partition and offset on demand (no object per record, as `send` makes). Resolves when every
+   * record is acknowledged per `acks`; records keep their order per partition, as with `send`.
+   * @example
+   *   const receipt = await producer.sendBatch(records);
+   *   const offsets = receipt.offsets(); // Float64Array, in the order of `records`
+   * @throws as `send`
+   */
+  sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<ProduceReceipt> {
+    const refused = this.#refuseSend();
+    if (refused) return refused;
+    return this.#withMetadata(records, () => this.#enqueue(records, 'receipt'));
   }
 
   /** Sends every batch now and waits for all outstanding acknowledgements. */
@@ -288,10 +290,31 @@ export class Producer<K = unknown, V = unknown> {
     this.#clearLinger();
   }
 
+  /** Runs `enqueue` now, or — when a topic's metadata is missing or a load is under way — after it, so sends keep their order. */
+  #withMetadata<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
+    const missing = this.#metadata.missing(records);
+    return missing.length === 0 && !this.#metadata.waiting ? enqueue() : this.#metadata.afterLoad(missing).then(enqueue);
+  }
+
+  /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
+  #refuseSend(): Promise<never> | null {
+    if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
+    try {
+      this.#txn?.assertInTransaction('send');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return null;
+  }
+
   #enqueue(records: readonly ProducerRecord<K, V>[], result: 'metadata'): Promise<RecordMetadata[]>;
   #enqueue(records: readonly ProducerRecord<K, V>[], result: 'settled'): Promise<PromiseSettledResult<RecordMetadata>[]>;
+  #enqueue(records: readonly ProducerRecord<K, V>[], result: 'receipt'): Promise<ProduceReceipt>;
   #enqueue(records: readonly ProducerRecord<K, V>[], result: 'none'): Promise<void>;
-  #enqueue(records: readonly ProducerRecord<K, V>[], result: 'metadata' | 'settled' | 'none'): Promise<RecordMetadata[] | PromiseSettledResult<RecordMetadata>[] | void> {
+  #enqueue(
+    records: readonly ProducerRecord<K, V>[],
+    result: 'metadata' | 'settled' | 'receipt' | 'none',
+  ): Promise<RecordMetadata[] | PromiseSettledResult<RecordMetadata>[] | ProduceReceipt | void> {
     const withMetadata = result !== 'none';
     const now = Date.now();
     const n = records.length;
@@ -367,6 +390,7 @@ export class Producer<K = unknown, V = unknown> {
     }
     const done: Promise<unknown> = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
     if (batches === null) return done.then(ignore);
+    if (result === 'receipt') return done.then(() => new ProduceReceipt(batches, indexes!, timestamps!));
     return done.then(() => {
       const out = new Array<RecordMetadata>(n);
       for (let i = 0; i < n; i++) {

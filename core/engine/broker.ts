@@ -227,7 +227,7 @@ export class Broker implements Cluster {
       // cleanup.policy=delete) would silently drop committed offsets.
       throw new InvalidConfigError(`topic "${name}" is internal: the broker creates it (compacted, as Kafka's offsets.topic.* settings) when a group first commits; it cannot be created or configured by hand`, 'topic');
     }
-    const colliding = this.#logs.names().filter((t) => topicsCollide(name, t));
+    const colliding = this.#logs.colliding(name);
     if (colliding.length > 0) {
       throw new InvalidConfigError(`topic "${name}" collides with existing topics: ${colliding.join(', ')} ("." and "_" are the same in metric names, so Kafka refuses names that differ only there)`, 'topic');
     }
@@ -476,7 +476,7 @@ export class Broker implements Cluster {
     this.#txns?.close();
     await this.#maintenance?.stop();
     try {
-      await Promise.all([...this.#logs.allLogs()].map((log) => log.close()));
+      await this.#logs.close();
     } finally {
       this.#lock?.release();
     }
@@ -495,9 +495,4 @@ export class Broker implements Cluster {
     this.#assertOpen();
     if (this.readOnly) throw new ReadOnlyError(`data directory ${this.dataDir} is open read-only`);
   }
-}
-
-/** Kafka's `Topic.hasCollision`: two different names that are equal once "." is read as "_". */
-function topicsCollide(a: string, b: string): boolean {
-  return a !== b && a.replaceAll('.', '_') === b.replaceAll('.', '_');
 }

@@ -1,6 +1,6 @@
 /**
  * The topics of one broker and their partition logs — Kafka's `LogManager` for creating and
- * finding logs (its background upkeep is `LogMaintenance`): the records in `topics.json` (see
+ * finding logs (its background upkeep is `LogMaintenance`): the records in `topics.json` and `topics.log` (see
  * `TopicRegistry`) and, per topic, one `Log` per partition in `<dataDir>/<topic>-<partition>/`, or
  * in memory when there is no data directory.
  *
@@ -39,6 +39,8 @@ export interface LogManagerOptions {
 export class LogManager {
   readonly #registry: TopicRegistry;
   readonly #topics = new Map<string, TopicState>();
+  /** Topic names by their metric name ("." as "_"), for Kafka's collision check without a scan of every topic. */
+  readonly #byMetricName = new Map<string, Set<string>>();
   readonly #dataDir: string | null;
   readonly #readOnly: boolean;
   readonly #defaults: LogConfig;
@@ -50,7 +52,7 @@ export class LogManager {
     this.#readOnly = options.readOnly;
     this.#defaults = options.defaults;
     this.#now = options.now;
-    this.#registry = TopicRegistry.load(this.#dataDir);
+    this.#registry = TopicRegistry.load(this.#dataDir, { readOnly: this.#readOnly });
   }
 
   /**
@@ -63,7 +65,7 @@ export class LogManager {
       const record = this.#registry.get(name)!;
       const config = parseLogConfig(record.config, this.#defaults);
       const logs: Log[] = [];
-      this.#topics.set(record.name, { record, config, logs }); // so a failure closes what was opened
+      this.#set({ record, config, logs }); // so a failure closes what was opened
       for (let p = 0; p < record.partitions; p++) {
         logs.push(this.#openLog(record.name, p, config));
         await new Promise((resolve) => setImmediate(resolve));
@@ -105,6 +107,11 @@ export class LogManager {
     return log;
   }
 
+  /** Existing topics whose names differ from `name` only in "." versus "_" (Kafka refuses such a pair: metric names would clash). */
+  colliding(name: string): string[] {
+    return [...(this.#byMetricName.get(metricName(name)) ?? [])].filter((t) => t !== name);
+  }
+
   names(): string[] {
     return [...this.#topics.keys()];
   }
@@ -121,11 +128,11 @@ export class LogManager {
   async create(record: TopicRecord): Promise<TopicState> {
     const config = parseLogConfig(record.config, this.#defaults);
     const logs = await this.#openNew(record.name, 0, record.partitions, config);
-    this.#topics.set(record.name, { record, config, logs });
+    this.#set({ record, config, logs });
     try {
-      this.#registry.put(record);
+      this.#registry.put(record, { sync: isSynced(config) });
     } catch (err) {
-      this.#topics.delete(record.name);
+      this.#delete(record.name);
       await Promise.all(logs.map((log) => log.delete()));
       throw err;
     }
@@ -134,15 +141,15 @@ export class LogManager {
 
   /** `create` for the broker's own topics (few partitions), synchronously. */
   createInternal(record: TopicRecord): TopicState {
-    this.#openTopic(record);
-    this.#registry.put(record);
+    const state = this.#openTopic(record);
+    this.#registry.put(record, { sync: isSynced(state.config) });
     return this.topic(record.name);
   }
 
   /** Unregisters the topic and drops it from the table; the caller deletes its logs. */
   remove(name: string): TopicState {
     const state = this.topic(name);
-    this.#topics.delete(name);
+    this.#delete(name);
     this.#registry.remove(name);
     return state;
   }
@@ -152,7 +159,7 @@ export class LogManager {
     const added = await this.#openNew(state.record.name, state.logs.length, count, state.config);
     const record = { ...state.record, partitions: count };
     try {
-      this.#registry.put(record);
+      this.#registry.put(record, { sync: isSynced(state.config) });
     } catch (err) {
       await Promise.all(added.map((log) => log.delete()));
       throw err;
@@ -190,9 +197,18 @@ export class LogManager {
   updateConfig(state: TopicState, overrides: TopicRecord['config']): void {
     const config = parseLogConfig(overrides, this.#defaults);
     state.record = { ...state.record, config: overrides };
-    this.#registry.put(state.record);
+    this.#registry.put(state.record, { sync: isSynced(config) || isSynced(state.config) });
     state.config = config;
     for (const log of state.logs) log.config = config;
+  }
+
+  /** Closes every log, then the registry (folding its change log into `topics.json`). */
+  async close(): Promise<void> {
+    try {
+      await Promise.all([...this.allLogs()].map((log) => log.close()));
+    } finally {
+      if (!this.#readOnly) this.#registry.close();
+    }
   }
 
   /** Read-only views pick up topics and partitions the owning process created since. */
@@ -210,12 +226,28 @@ export class LogManager {
     for (const name of [...this.#topics.keys()]) {
       if (!this.#registry.get(name)) {
         for (const log of this.#topics.get(name)!.logs) void log.close();
-        this.#topics.delete(name);
+        this.#delete(name);
       }
     }
   }
 
-  #openTopic(record: TopicRecord): void {
+  #set(state: TopicState): void {
+    this.#topics.set(state.record.name, state);
+    const key = metricName(state.record.name);
+    const names = this.#byMetricName.get(key);
+    if (names) names.add(state.record.name);
+    else this.#byMetricName.set(key, new Set([state.record.name]));
+  }
+
+  #delete(name: string): void {
+    this.#topics.delete(name);
+    const key = metricName(name);
+    const names = this.#byMetricName.get(key);
+    names?.delete(name);
+    if (names?.size === 0) this.#byMetricName.delete(key);
+  }
+
+  #openTopic(record: TopicRecord): TopicState {
     const config = parseLogConfig(record.config, this.#defaults);
     const logs: Log[] = [];
     try {
@@ -224,7 +256,9 @@ export class LogManager {
       for (const log of logs) void log.close();
       throw err;
     }
-    this.#topics.set(record.name, { record, config, logs });
+    const state = { record, config, logs };
+    this.#set(state);
+    return state;
   }
 
   #openLog(topic: string, partition: number, config: LogConfig): Log {
@@ -233,4 +267,13 @@ export class LogManager {
       this.#dataDir === null ? new MemoryLogStorage(dirName) : new FileLogStorage(path.join(this.#dataDir, dirName), { readOnly: this.#readOnly });
     return Log.open({ storage, topic, partition, config, readOnly: this.#readOnly, now: this.#now });
   }
+}
+
+/** A topic in the synced mode (its acks wait for fdatasync) has its metadata synced before its create returns too. */
+function isSynced(config: LogConfig): boolean {
+  return config['flush.messages'] === 1;
+}
+
+function metricName(topic: string): string {
+  return topic.replaceAll('.', '_');
 }

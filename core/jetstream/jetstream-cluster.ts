@@ -21,6 +21,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { registerBroker, type BrokerMembership } from './broker-registry.js';
 import type {
   InitProducerIdRequest,
   InitProducerIdResponse,
@@ -157,6 +158,12 @@ export class JetStreamCluster implements Cluster {
       await nc.close().catch(() => {});
       throw error;
     }
+  }
+
+  /** Registers a stateless `sluice broker` over this engine (see `broker-registry.ts`). */
+  registerBroker(broker: { host: string; port: number; nodeId?: number; leaseMs?: number; log?: (line: string) => void }): Promise<BrokerMembership> {
+    this.#assertOpen();
+    return registerBroker(this.#access.js, { ...broker, prefix: this.#prefix, replicas: this.#replicas });
   }
 
   async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {

@@ -70,8 +70,8 @@ export class LogLoader {
    */
   load(): LoadedLog {
     const { storage, readOnly, topic, partition } = this.#log;
+    const names = storage.list(); // once: a directory listing is a syscall per open, and creates open many logs
     if (!readOnly) {
-      const names = storage.list();
       for (const name of names) {
         if (LEFTOVER.test(name)) storage.remove(name);
         // As Kafka's LogLoader: an index without its segment file is removed.
@@ -90,7 +90,7 @@ export class LogLoader {
       });
     }
     const recoveryPoint = checkpoint.offset;
-    const bases = this.#listSegmentBases();
+    const bases = this.#listSegmentBases(names); // the cleanup above removes no segment file
     const segments: LogSegment[] = [];
     for (let i = 0; i < bases.length; i++) {
       const segment = this.#openSegment(bases[i], recoveryPoint, bases[i + 1] ?? Number.POSITIVE_INFINITY, i === bases.length - 1);
@@ -127,7 +127,7 @@ export class LogLoader {
    * closes those that are gone. Null when nothing changes hands (no files, or all deleted meanwhile).
    */
   reload(current: readonly LogSegment[], placeholder: LogSegment | null): LogSegment[] | null {
-    const bases = this.#listSegmentBases();
+    const bases = this.#listSegmentBases(this.#log.storage.list());
     if (bases.length === 0) return null;
     // The placeholder of a log that had no files yet is not a segment on disk.
     const known = new Map(current.filter((s) => s !== placeholder).map((s) => [s.baseOffset, s]));
@@ -149,9 +149,9 @@ export class LogLoader {
     return next.length === 0 ? null : next;
   }
 
-  #listSegmentBases(): number[] {
+  #listSegmentBases(names: readonly string[]): number[] {
     const bases: number[] = [];
-    for (const name of this.#log.storage.list()) {
+    for (const name of names) {
       const m = SEGMENT_FILE.exec(name);
       if (m) bases.push(Number(m[1]));
     }

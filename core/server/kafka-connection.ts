@@ -34,6 +34,8 @@ export interface ConnectionOptions {
   broker: BrokerIdentity;
   maxRequestBytes: number;
   autoCreateTopics: boolean;
+  /** See `RequestContext.peers`. */
+  peers?: () => Promise<BrokerIdentity[]>;
   /** Aborted when the broker shuts down. */
   signal: AbortSignal;
   log: (line: string) => void;
@@ -151,6 +153,7 @@ export class KafkaConnection {
       clientHost: `/${this.#socket.remoteAddress ?? ''}`,
       signal: this.#options.signal,
       autoCreateTopics: this.#options.autoCreateTopics,
+      peers: this.#options.peers,
     };
     let response: Message | null;
     try {

@@ -24,6 +24,11 @@ export interface RequestContext {
   signal: AbortSignal;
   /** Create topics on Metadata requests that ask for it (`auto.create.topics.enable`). */
   autoCreateTopics: boolean;
+  /**
+   * Every live broker sharing the engine, this one included, by node id (brokers over JetStream);
+   * absent: this broker is the only one.
+   */
+  peers?: () => Promise<BrokerIdentity[]>;
 }
 
 /** Answers one decoded request; null means no response is sent (Produce with acks=0). */

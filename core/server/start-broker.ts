@@ -1,7 +1,10 @@
 /**
  * `startBroker(cluster, options)`: serves Kafka's wire protocol on a TCP port, in front of any
- * `Cluster` — the embedded engine, or another engine behind the same seam. One node: it leads every
- * partition and coordinates every group.
+ * `Cluster` — the embedded engine, or another engine behind the same seam. On the embedded engine it
+ * is the one node: it leads every partition and coordinates every group. On an engine several
+ * brokers share (JetStream: `Cluster.registerBroker`) it registers itself with a lease; Metadata
+ * then lists every live broker and spreads partition leadership over them — any of them can
+ * serve any partition and group, the storage being JetStream's.
  *
  * @example
  *   const cluster = await openCluster({ dataDir: './data' });
@@ -12,6 +15,7 @@
 import net from 'node:net';
 import type { Cluster } from '../cluster.js';
 import { KafkaConnection } from './kafka-connection.js';
+import type { BrokerMembership } from '../jetstream/broker-registry.js';
 import type { BrokerIdentity } from './request-context.js';
 
 export interface StartBrokerOptions {
@@ -32,6 +36,8 @@ export interface StartBrokerOptions {
   autoCreateTopics?: boolean;
   /** How long `close` waits for requests in flight (a JoinGroup long poll…) before cutting connections (default 5 s). */
   shutdownGraceMs?: number;
+  /** On a shared engine: how long this broker stays listed without renewing its lease (Kafka's `broker.session.timeout.ms`, default 9 s). */
+  brokerSessionTimeoutMs?: number;
   /** Where a line about a refused connection or request goes (default: stderr). */
   log?: (line: string) => void;
 }
@@ -46,12 +52,14 @@ export class KafkaBroker {
   readonly #graceMs: number;
   readonly #address: { host: string; port: number };
   #closing: Promise<void> | null = null;
+  readonly #membership: BrokerMembership | null;
 
   /** @internal use `startBroker` */
-  constructor(server: net.Server, identity: BrokerIdentity, graceMs: number) {
+  constructor(server: net.Server, identity: BrokerIdentity, graceMs: number, membership: BrokerMembership | null = null) {
     this.#server = server;
     this.identity = identity;
     this.#graceMs = graceMs;
+    this.#membership = membership;
     const a = server.address() as net.AddressInfo;
     this.#address = { host: a.address, port: a.port };
   }
@@ -78,6 +86,8 @@ export class KafkaBroker {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Out of the other brokers' Metadata first, so clients move before the connections close.
+      await this.#membership?.close();
       const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#shutdown.abort();
       const connections = [...this.#connections];
@@ -104,15 +114,22 @@ export async function startBroker(cluster: Cluster, options: StartBrokerOptions 
     });
   });
   const port = (server.address() as net.AddressInfo).port;
-  const broker = new KafkaBroker(server, {
-    nodeId: options.nodeId ?? 0,
-    host: options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host),
-    port: options.advertisedPort ?? port,
-    clusterId: options.clusterId ?? 'sluice',
-  }, options.shutdownGraceMs ?? 5000);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const clusterId = options.clusterId ?? 'sluice';
+  const advertised = { host: options.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host), port: options.advertisedPort ?? port };
+  let membership: BrokerMembership | null = null;
+  if (cluster.registerBroker) {
+    try {
+      membership = await cluster.registerBroker({ ...advertised, nodeId: options.nodeId, leaseMs: options.brokerSessionTimeoutMs, log });
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+  }
+  const broker = new KafkaBroker(server, { nodeId: membership?.nodeId ?? options.nodeId ?? 0, ...advertised, clusterId }, options.shutdownGraceMs ?? 5000, membership);
+  const peers = membership === null ? undefined : async (): Promise<BrokerIdentity[]> => (await membership!.live()).map((b) => ({ ...b, clusterId }));
   server.on('connection', (socket) =>
-    broker.accept(socket, { cluster, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, autoCreateTopics: options.autoCreateTopics ?? true, log }),
+    broker.accept(socket, { cluster, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, autoCreateTopics: options.autoCreateTopics ?? true, log, peers }),
   );
   return broker;
 }

@@ -13,5 +13,5 @@ import { markPreserving } from './key-preservation.js';
 export function filter<T extends StreamRecord<unknown, unknown>, S extends T>(predicate: (record: T) => record is S): OperatorFunction<T, S>;
 export function filter<T extends StreamRecord<unknown, unknown>>(predicate: (record: T) => boolean): MonoTypeOperatorFunction<T>;
 export function filter<T extends StreamRecord<unknown, unknown>>(predicate: (record: T) => boolean): MonoTypeOperatorFunction<T> {
-  return markPreserving(rxFilter((record: T) => predicate(record)), { key: true, value: true });
+  return markPreserving(rxFilter((record: T) => predicate(record)), { key: true, value: true, recordAtATime: true });
 }

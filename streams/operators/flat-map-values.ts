@@ -23,6 +23,6 @@ export function flatMapValues<K, V, V2>(project: (value: V, record: StreamRecord
           complete: () => subscriber.complete(),
         }),
       ),
-    { key: true },
+    { key: true, recordAtATime: true },
   );
 }

@@ -1,3 +1,4 @@
+export { changesKey } from './changes-key.js';
 export { filter } from './filter.js';
 export { flatMap } from './flat-map.js';
 export { flatMapValues } from './flat-map-values.js';

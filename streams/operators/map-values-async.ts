@@ -20,6 +20,6 @@ export function mapValuesAsync<K, V, V2>(
       const value = await project(record.value, record);
       return { key: record.key, value, timestamp: record.timestamp, headers: record.headers, origin: record.origin };
     }, concurrency),
-    { key: true },
+    { key: true, recordAtATime: true },
   );
 }

@@ -13,6 +13,6 @@ import { markPreserving } from './key-preservation.js';
 export function mapValues<K, V, V2>(project: (value: V, record: StreamRecord<K, V>) => V2): OperatorFunction<StreamRecord<K, V>, StreamRecord<K, V2>> {
   return markPreserving(
     rxMap((record: StreamRecord<K, V>) => ({ key: record.key, value: project(record.value, record), timestamp: record.timestamp, headers: record.headers, origin: record.origin })),
-    { key: true },
+    { key: true, recordAtATime: true },
   );
 }

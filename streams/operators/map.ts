@@ -1,5 +1,6 @@
 import { map as rxMap, type OperatorFunction } from 'rxjs';
 import type { KeyValue, StreamRecord } from '../record.js';
+import { markPreserving } from './key-preservation.js';
 
 /**
  * Replaces each record's key and value; the timestamp, headers and origin are kept. The key may
@@ -12,8 +13,11 @@ import type { KeyValue, StreamRecord } from '../record.js';
  *   clicks.pipe(map((r) => ({ key: r.value.page, value: 1 })))
  */
 export function map<K, V, K2, V2>(project: (record: StreamRecord<K, V>) => KeyValue<K2, V2>): OperatorFunction<StreamRecord<K, V>, StreamRecord<K2, V2>> {
-  return rxMap((record) => {
-    const kv = project(record);
-    return { key: kv.key, value: kv.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin };
-  });
+  return markPreserving(
+    rxMap((record: StreamRecord<K, V>) => {
+      const kv = project(record);
+      return { key: kv.key, value: kv.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin };
+    }),
+    { changesKey: true, recordAtATime: true },
+  );
 }

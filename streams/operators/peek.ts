@@ -10,5 +10,5 @@ import { markPreserving } from './key-preservation.js';
  *   orders.pipe(peek((r) => console.log(r.origin.offset, r.key)))
  */
 export function peek<K, V>(action: (record: StreamRecord<K, V>) => void): MonoTypeOperatorFunction<StreamRecord<K, V>> {
-  return markPreserving(tap<StreamRecord<K, V>>(action), { key: true, value: true });
+  return markPreserving(tap<StreamRecord<K, V>>(action), { key: true, value: true, recordAtATime: true });
 }

@@ -12,6 +12,6 @@ import { markPreserving } from './key-preservation.js';
 export function selectKey<K, V, K2>(keySelector: (record: StreamRecord<K, V>) => K2): OperatorFunction<StreamRecord<K, V>, StreamRecord<K2, V>> {
   return markPreserving(
     rxMap((record: StreamRecord<K, V>) => ({ key: keySelector(record), value: record.value, timestamp: record.timestamp, headers: record.headers, origin: record.origin })),
-    { value: true },
+    { value: true, changesKey: true, recordAtATime: true },
   );
 }

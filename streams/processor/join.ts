@@ -1,7 +1,9 @@
 /**
  * Stream-table join: each stream record is joined with the table's value for its key at the
- * moment the record is processed. Records with a null key are dropped; an inner join drops
- * records whose key is not in the table, a left join passes `undefined` to the joiner.
+ * moment the record is processed. Records with a null key or a null value are dropped (Kafka's
+ * `KStreamKTableJoin`: a stream record with a null value is not a delete, it carries nothing to
+ * join); an inner join drops records whose key is not in the table, a left join passes
+ * `undefined` to the joiner.
  */
 import { Observable } from 'rxjs';
 import type { KeyValueStore } from '../state/key-value-store.js';
@@ -13,7 +15,7 @@ export function join(node: JoinNode, table: KeyValueStore<unknown, unknown>) {
     new Observable<AnyRecord>((subscriber) =>
       source.subscribe({
         next(r) {
-          if (r.key === null || r.key === undefined) return;
+          if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;
           const tableValue = table.get(r.key);
           if (tableValue === undefined && !left) return;
           let value: unknown;

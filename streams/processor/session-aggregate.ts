@@ -5,8 +5,11 @@
  * at or before `t + gap`; those sessions merge (their aggregates combined with the merger) into
  * one spanning all of them and `t`. A session is closed once `end + gap + grace` is behind stream
  * time; a record whose merged session would already be closed is late. With `emit: 'onUpdate'`,
- * each merge emits a tombstone (`null`) for every session merged away and the new session's
- * aggregate; with `'onWindowClose'`, each session is emitted once, when it closes.
+ * a record that touches existing sessions emits, as Kafka's `KStreamSessionWindowAggregate` does,
+ * a tombstone (`null`) for every one of them — also for a session the record lands inside, whose
+ * window does not change (only a session `[t, t]` hit again at `t` is updated without one) — and then the merged session's aggregate; with `'onWindowClose'`, each
+ * session is emitted once, when it closes. Every result carries its session's end as timestamp
+ * (a tombstone the end of the session it retracts).
  *
  * With `close` (see `WindowClose`), once the batch's records are in, stream time moves to the
  * newest session's end + gap + grace + 1 and the sessions this closes are emitted (`onWindowClose`
@@ -89,16 +92,18 @@ export function sessionAggregate(node: SessionAggregateNode, store: SessionStore
               return;
             }
             let agg: unknown = undefined;
+            // Kafka retracts the merged sessions unless the merged window is the record's own [t, t].
+            const retract = !final && (start !== t || end !== t);
             for (const s of overlapping) {
               agg = agg === undefined ? s.value : merge(agg, s.value, key);
               store.remove(s);
-              if (!final && (s.window.start !== start || s.window.end !== end)) emit(key, s.window, null, t, r);
+              if (retract) emit(key, s.window, null, s.window.end, r);
             }
             const value = update(agg, r);
             const e = store.put(key, { start, end }, value);
             // -Infinity: not known yet (a sweep is due anyway).
             if (nextSweepAt !== -Infinity) nextSweepAt = Math.min(nextSweepAt, sweepTimeOf(e));
-            if (!final) emit(key, e.window, value, t, r);
+            if (!final) emit(key, e.window, value, e.window.end, r);
             sweep(r);
           } catch (err) {
             subscriber.error(err);

@@ -3,6 +3,7 @@
  * log through a producer) or the test driver (records stay in memory).
  */
 import type { RecordHeader } from '../../core/index.js';
+import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js';
 import type { AnySerde } from '../topology/nodes.js';
 
 /** A serialized output record (structurally a `ProducerRecord` of bytes, so it is sent as is). */
@@ -60,4 +61,8 @@ export interface TaskEnvironment {
   sourceTopics(nodeId: number): readonly string[];
   readonly collector: RecordCollector;
   readonly observer?: ProcessorObserver;
+  /** The wall clock of `process()` nodes' punctuation (default `Date.now`; the test driver's own). */
+  readonly wallClock?: () => number;
+  /** The global tables of this instance, by store name (shared by every task, read-only to them). */
+  globalStore?(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined;
 }

@@ -18,24 +18,38 @@ import { merge, Observable, share, Subject, Subscription } from 'rxjs';
 import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
 import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
+import { JoinWindowStore } from '../state/join-window-store.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
+import { SlidingWindowStore } from '../state/sliding-window-store.js';
+import { SuppressionBuffer } from '../state/suppression-buffer.js';
 import { WindowStore } from '../state/window-store.js';
 import type { Subtopology } from '../topology/topology.js';
-import type { AnyRecord, AnySerde, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
+import type { AnyRecord, AnySerde, PipeNode, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
+import { isKeyChanging, isKeyPreserving, isRecordAtATime } from '../operators/key-preservation.js';
 import { aggregate } from './aggregate.js';
+import { globalJoin } from './global-join.js';
 import { join } from './join.js';
 import { LateRecords } from './late-records.js';
 import { resolveSerde } from './resolve-serde.js';
 import { sessionAggregate } from './session-aggregate.js';
 import { sink, type SinkTarget } from './sink.js';
+import { slidingWindowAggregate } from './sliding-window-aggregate.js';
+import { suppress } from './suppress.js';
+import { processRecords, ProcessorRuntime } from './processor-runtime.js';
+import { streamJoin } from './stream-join.js';
+import { tableAggregate } from './table-aggregate.js';
+import { tableJoin } from './table-join.js';
+import { tableMap } from './table-map.js';
+import { tableRegroup } from './table-regroup.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
+import { guardedPipe, keyDependentDownstream } from './pipe-guard.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -44,7 +58,10 @@ export class TaskProcessor {
   /** Largest event timestamp read so far (-Infinity before the first record). */
   streamTime = -Infinity;
   readonly #readers = new Map<string, SourceReader>();
+  readonly #readersByNode = new Map<number, SourceReader>();
   readonly #sinks = new Map<number, SinkTarget>();
+  /** The user processors of `process()` nodes, by node id, for the task's lifetime. */
+  readonly #runtimes = new Map<number, ProcessorRuntime>();
   #prepared = false;
 
   constructor(subtopology: Subtopology, env: TaskEnvironment) {
@@ -53,10 +70,8 @@ export class TaskProcessor {
     const key = env.defaultKeySerde;
     for (const source of subtopology.sources) {
       const reader = new SourceReader(source, resolveSerde(source.keySerde, key, key), resolveSerde(source.valueSerde, env.defaultValueSerde, key));
-      for (const topic of env.sourceTopics(source.id)) {
-        if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
-        this.#readers.set(topic, reader);
-      }
+      this.#readersByNode.set(source.id, reader);
+      for (const topic of env.sourceTopics(source.id)) this.addSourceTopic(source.id, topic);
     }
     for (const spec of subtopology.stores) this.stores.set(spec.name, this.#createStore(spec));
     for (const node of subtopology.sinks) {
@@ -68,6 +83,15 @@ export class TaskProcessor {
         repartition: node.repartition !== null,
       });
     }
+  }
+
+  /**
+   * Lets source node `nodeId` read `topic` as well: a topic matching the node's pattern that
+   * appeared after the task was created.
+   */
+  addSourceTopic(nodeId: number, topic: string): void {
+    if (this.#readers.has(topic)) throw new InvalidConfigError(`topic "${topic}" is read by two sources of the topology; read it once and share the stream`);
+    this.#readers.set(topic, this.#readersByNode.get(nodeId)!);
   }
 
   /** Looks up what sinks with a custom partitioner and repartition sinks need (partition counts); call before `process`. */
@@ -118,7 +142,7 @@ export class TaskProcessor {
    */
   closeWindows(origin: RecordOrigin): Promise<number> {
     if (!this.#prepared) return this.prepare().then(() => this.closeWindows(origin));
-    const closing = this.subtopology.nodes.some((n) => (n.kind === 'window-aggregate' || n.kind === 'session-aggregate') && n.emit === 'onWindowClose');
+    const closing = this.subtopology.nodes.some((n) => ((n.kind === 'window-aggregate' || n.kind === 'session-aggregate' || n.kind === 'sliding-aggregate') && n.emit === 'onWindowClose') || n.kind === 'suppress');
     if (!closing) return Promise.resolve(0);
     const close: WindowClose = { trigger: { key: null, value: null, timestamp: this.streamTime, headers: [], origin }, emitted: 0 };
     try {
@@ -126,6 +150,34 @@ export class TaskProcessor {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** True when a `process()` node has a wall-clock punctuation due at `now`. */
+  wallClockDue(now: number): boolean {
+    for (const runtime of this.#runtimes.values()) if (runtime.wallClockDue(now)) return true;
+    return false;
+  }
+
+  /**
+   * Fires the wall-clock punctuations due at `now` (in a batch of no records, so that what they
+   * forward flows downstream as usual); resolves with how many fired once their outputs were
+   * acknowledged. Call between batches.
+   * @param origin what the forwarded records derive from (the task's input read last).
+   */
+  punctuate(now: number, origin: RecordOrigin): Promise<number> {
+    if (!this.wallClockDue(now)) return Promise.resolve(0);
+    if (!this.#prepared) return this.prepare().then(() => this.punctuate(now, origin));
+    const wallClock = { now, trigger: { key: null, value: null, timestamp: now, headers: [], origin }, fired: 0 };
+    try {
+      return this.#run([], [], null, wallClock).then(() => wallClock.fired);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Closes the user processors (`Processor.close`). */
+  close(): void {
+    for (const runtime of this.#runtimes.values()) runtime.close();
   }
 
   /** Every store's changes since the last call: what to write to the changelogs before a commit. */
@@ -138,12 +190,28 @@ export class TaskProcessor {
     return out;
   }
 
+  /** Per pipe node: null when every operator is record-at-a-time, else whether keys are checked. */
+  readonly #guards = new Map<number, { checkKeys: boolean } | null>();
+
+  #guardOf(node: PipeNode): { checkKeys: boolean } | null {
+    let guard = this.#guards.get(node.id);
+    if (guard === undefined) {
+      // Keys are checked where an unmarked operator is trusted to keep them and something depends on it.
+      const trustsKeys = !node.ops.some(isKeyChanging) && !node.ops.every(isKeyPreserving);
+      guard = node.ops.every(isRecordAtATime) ? null : { checkKeys: trustsKeys && keyDependentDownstream(node) };
+      this.#guards.set(node.id, guard);
+    }
+    return guard;
+  }
+
   #createStore(spec: StoreSpec): TaskStore {
     const key = this.env.defaultKeySerde;
     const keySerde: AnySerde = resolveSerde(spec.keySerde, key, key);
     const valueSerde: AnySerde = resolveSerde(spec.valueSerde, this.env.defaultValueSerde, key);
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
-    if (spec.type === 'window') return new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
+    if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'join-window') return new JoinWindowStore(spec.name, keySerde, valueSerde, resolveSerde(spec.otherValueSerde, this.env.defaultValueSerde, key));
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
 
@@ -151,7 +219,7 @@ export class TaskProcessor {
    * Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records);
    * with `close`, the windowed aggregations then close their windows.
    */
-  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null): Promise<void> {
+  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null, wallClock: Parameters<typeof processRecords>[1] = null): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
     const subjects = new Map<number, Subject<AnyRecord>>();
@@ -201,8 +269,11 @@ export class TaskProcessor {
           subjects.set(node.id, subject);
           return subject;
         }
-        case 'pipe':
-          return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
+        case 'pipe': {
+          const guard = this.#guardOf(node);
+          if (guard === null) return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
+          return guardedPipe(node, instantiate(node.parents[0]), guard.checkKeys);
+        }
         case 'split':
           throw new Error('a split node is read through its branches');
         case 'branch':
@@ -222,10 +293,37 @@ export class TaskProcessor {
           const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
           return sessionAggregate(node, store(node.store.name), late, env, close)(instantiate(node.parents[0]));
         }
+        case 'sliding-aggregate': {
+          const late = lateRecords(node.store.name, node.lateRecordsTopic, resolveSerde(node.inputValueSerde, env.defaultValueSerde, env.defaultKeySerde));
+          const valueSerde = resolveSerde(node.store.valueSerde, env.defaultValueSerde, env.defaultKeySerde);
+          return slidingWindowAggregate(node, store(node.store.name), valueSerde, late, env, close)(instantiate(node.parents[0]));
+        }
+        case 'suppress':
+          return suppress(node, store(node.store.name), close)(instantiate(node.parents[0]));
+        case 'process': {
+          let runtime = this.#runtimes.get(node.id);
+          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env)));
+          return processRecords(runtime, wallClock)(instantiate(node.parents[0]));
+        }
         case 'table':
           return materialize(node, store(node.store.name))(instantiate(node.parents[0]));
         case 'join':
           return join(node, store(node.table.name))(instantiate(node.parents[0]));
+        case 'table-map':
+          return tableMap(node)(instantiate(node.parents[0]));
+        case 'table-regroup':
+          return tableRegroup(node)(instantiate(node.parents[0]));
+        case 'table-aggregate':
+          return tableAggregate(node, store(node.store.name), env)(instantiate(node.parents[0]));
+        case 'stream-join':
+          return streamJoin(node, store(node.store.name), env)(instantiate(node.parents[0]), instantiate(node.parents[1]));
+        case 'global-join': {
+          const global = env.globalStore?.(node.global.name);
+          if (global === undefined) throw new InvalidConfigError(`global table "${node.global.name}" is not loaded in task ${env.taskId}`);
+          return globalJoin(node, global)(instantiate(node.parents[0]));
+        }
+        case 'table-join':
+          return tableJoin(node, store(node.left.name), store(node.right.name))(instantiate(node.parents[0]), instantiate(node.parents[1]));
       }
     };
 

@@ -4,8 +4,9 @@
  * For each record: stream time becomes the largest timestamp seen; the record updates each of its
  * windows that is still open (`window.end + grace > streamTime`, as Kafka Streams decides); if all
  * its windows are closed, it is late. With `emit: 'onUpdate'` every update is emitted; with
- * `'onWindowClose'`, each window's aggregate is emitted once when stream time closes it (with the
- * timestamp `window.end - 1`). Windows are dropped from the store once `start + retentionMs` is
+ * `'onWindowClose'`, each window's aggregate is emitted once when stream time closes it. Either way
+ * a result carries the aggregate's timestamp: the largest timestamp of the records in that key's
+ * window (Kafka's `KStreamWindowAggregate`, KIP-258; KIP-825 for final results). Windows are dropped from the store once `start + retentionMs` is
  * behind stream time.
  *
  * With `close` (see `WindowClose`), once the batch's records are in, stream time moves to the newest
@@ -47,7 +48,7 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
           if (!emits) continue;
           for (const e of store.windowEntries(starts[i])!.values()) {
             const key: Windowed<unknown> = { key: e.key, window: e.window };
-            subscriber.next({ key, value: e.value, timestamp: e.window.end - 1, headers: trigger.headers, origin: trigger.origin });
+            subscriber.next({ key, value: e.value, timestamp: e.timestamp, headers: trigger.headers, origin: trigger.origin });
             emitted++;
           }
         }
@@ -77,12 +78,14 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
               open = true;
               let e = store.entry(r.key, window);
               const value = update(e?.value, r);
-              if (e === undefined) e = store.put(r.key, window, value);
+              const timestamp = e === undefined ? r.timestamp : Math.max(e.timestamp, r.timestamp);
+              if (e === undefined) e = store.put(r.key, window, value, timestamp);
               else {
                 e.value = value;
+                e.timestamp = timestamp;
                 store.touch(e);
               }
-              if (emits && !final) subscriber.next({ key: { key: r.key, window }, value, timestamp: r.timestamp, headers: r.headers, origin: r.origin });
+              if (emits && !final) subscriber.next({ key: { key: r.key, window }, value, timestamp, headers: r.headers, origin: r.origin });
             }
             if (!open) late.add(r, streamTime);
             if (final) emitClosed(r);

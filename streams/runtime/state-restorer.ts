@@ -23,7 +23,7 @@ export async function restoreStore(cluster: Cluster, store: StateStore, topic: s
       const records = await consumer.poll({ timeoutMs: 100 });
       for (const r of records) {
         if (r.offset >= end) break;
-        store.restore(r.key, r.value);
+        store.restore(r.key, r.value, r.timestamp, r.headers);
         applied++;
       }
     }

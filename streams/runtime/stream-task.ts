@@ -213,6 +213,7 @@ export class StreamTask {
     await this.#consumer?.close();
     await this.#loop;
     this.#loop = null;
+    this.processor.close();
     // A request the loop did not get to: nothing was closed.
     this.#settleCloseRequest(0);
     this.queue.clear();
@@ -262,6 +263,7 @@ export class StreamTask {
         // survives garbage collections it need not survive.
         const processing = this.#processNext();
         if (processing !== null) await processing;
+        if (this.processor.wallClockDue(Date.now()) && !this.#stopping) await this.#punctuate();
         if (this.#closeRequest !== null && !this.#stopping) await this.#closeWindows();
         if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
       }
@@ -281,6 +283,14 @@ export class StreamTask {
     const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
     await this.commit();
     this.#settleCloseRequest(emitted);
+  }
+
+  /** Fires the due wall-clock punctuations of `process()` nodes (between batches). */
+  async #punctuate(): Promise<void> {
+    const tp = this.#lastInput ?? this.partitions[0];
+    const position = this.#positions.get(tpKey(tp)) ?? 0;
+    await this.processor.punctuate(Date.now(), { topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
+    this.#processedSinceCommit = true;
   }
 
   #settleCloseRequest(emitted: number): void {
@@ -350,7 +360,7 @@ export class StreamTask {
     const changelogs: ProducerRecord<Uint8Array | string, Uint8Array | string>[] = [];
     for (const { store, records } of this.processor.drainChangelogs()) {
       const topic = resolved.changelogTopic(store);
-      for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers });
+      for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp });
     }
     const changelogRecords = changelogs.length;
     const offsets: OffsetCommitEntry[] = [];

@@ -63,6 +63,7 @@ import type { StreamTask } from './stream-task.js';
 import { createTaskContext, type AppCounters } from './task-context.js';
 import { TaskManager } from './task-manager.js';
 import { StreamsTaskAssignor } from './task-assignor.js';
+import { GlobalStores } from './global-stores.js';
 import { resolveTopology, type ResolvedTopology } from './topology-resolver.js';
 import type { TaskStore } from '../processor/task-processor.js';
 
@@ -103,6 +104,7 @@ export class StreamsApp {
   #producer: Producer<Uint8Array | string, Uint8Array | string> | null = null;
   #group: GroupConsumer | null = null;
   #taskManager: TaskManager | null = null;
+  #globals: GlobalStores | null = null;
   #pollLoop: Promise<void> | null = null;
   #wakePoll: (() => void) | null = null;
   #closing: Promise<void> | null = null;
@@ -206,6 +208,10 @@ export class StreamsApp {
       const context = createTaskContext(cluster, this.#resolved, o, this.#producer, this.#metrics, (task, error) =>
         this.#fail(error instanceof Error ? error : new Error(String(error)), task),
       );
+      // Global tables are read whole before any task runs (see GlobalStores).
+      const globals = (this.#globals = new GlobalStores(this.topology.globalStores.values(), o.defaultKeySerde, o.defaultValueSerde));
+      await globals.start(cluster, (err) => this.#fail(err));
+      context.env.globalStore = (name) => globals.store(name);
       if (options.partitions !== undefined) {
         const wanted = new Set(options.partitions);
         this.#taskManager = new TaskManager(context, standaloneCommitter(cluster, this.applicationId));
@@ -293,6 +299,9 @@ export class StreamsApp {
 
   /** Key-value store `name` (a table or a non-windowed aggregation), across this instance's tasks. */
   store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    // A global table is whole in every instance: no partition to locate.
+    const global = this.#globals?.store(name);
+    if (global !== undefined) return global as ReadOnlyKeyValueStore<K, V>;
     return keyValueView<K, V>(this.#locator(name, 'kv'));
   }
 
@@ -388,6 +397,7 @@ export class StreamsApp {
       await this.#pollLoop?.catch(() => {});
       // Standalone tasks, and any left after a failure.
       await this.#taskManager?.closeAll();
+      await this.#globals?.close();
       await this.#producer?.close().catch(() => {});
     } finally {
       this.#setState(this.#error ? 'ERROR' : 'NOT_RUNNING');

@@ -198,7 +198,7 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
     const partitions = new Map<string, number>();
     for (const source of sub.sources) for (const t of sourceTopics.get(source.id)!) partitions.set(t, counts.get(t)!);
     const taskCount = Math.max(0, ...partitions.values());
-    const copartitioned = sub.nodes.some((n) => n.kind === 'table' || n.kind === 'join');
+    const copartitioned = sub.nodes.some((n) => n.kind === 'table' || n.kind === 'join' || n.kind === 'stream-join' || n.kind === 'table-join');
     if (copartitioned && new Set(partitions.values()).size > 1) {
       throw new InvalidConfigError(
         `topics ${[...partitions].map(([t, n]) => `"${t}" (${n} partitions)`).join(', ')} are joined or read as a table in sub-topology ${sub.id} and must have the same number of partitions (co-partitioning)`,

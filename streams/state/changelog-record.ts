@@ -6,15 +6,23 @@ export interface ChangelogRecord {
   /** null: a tombstone (the key was deleted). */
   value: Uint8Array | string | null;
   headers: RecordHeader[];
+  /**
+   * The changed entry's event time (Kafka writes a `ValueAndTimestamp`'s timestamp as the
+   * changelog record's timestamp); undefined when the store keeps none (the write time is used).
+   */
+  timestamp?: number;
 }
+
+/** An entry whose timestamp is not known (Kafka's `RecordBatch.NO_TIMESTAMP`). */
+export const NO_TIMESTAMP = -1;
 
 /** A store of a task: written while batches run, flushed to its changelog on commit, restored on start. */
 export interface StateStore {
   readonly name: string;
   /** The changes since the last call, one record per changed key (latest value), in change order. */
   drainChangelog(): ChangelogRecord[];
-  /** Applies one changelog record while restoring. */
-  restore(key: Buffer | null, value: Buffer | null): void;
+  /** Applies one changelog record (with its timestamp and headers) while restoring. */
+  restore(key: Buffer | null, value: Buffer | null, timestamp?: number, headers?: readonly RecordHeader[]): void;
   /** Number of entries. */
   readonly size: number;
 }

@@ -9,7 +9,7 @@
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
-import type { ChangelogRecord, StateStore } from './changelog-record.js';
+import { NO_TIMESTAMP, type ChangelogRecord, type StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
 import { WindowedChangelog, type WindowedEntry } from './windowed-changelog.js';
 
@@ -92,10 +92,12 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
     const existing = sessions[i];
     if (existing !== undefined && existing.window.start === window.start && existing.window.end === window.end) {
       existing.value = value;
+      existing.timestamp = window.end;
       this.touch(existing);
       return existing;
     }
-    const e: SessionEntry<K, V> = { key, window, value, dirty: false, deleted: false };
+    // A session's timestamp is its end (Kafka forwards and logs sessions with it).
+    const e: SessionEntry<K, V> = { key, window, value, timestamp: window.end, dirty: false, deleted: false };
     sessions.splice(i, 0, e);
     this.#size++;
     this.touch(e);
@@ -122,8 +124,8 @@ export class SessionStore<K, V> implements StateStore, ReadOnlySessionStore<K, V
     return this.#changelog.drain();
   }
 
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
-    const restored = this.#changelog.restore(keyBytes, valueBytes);
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, timestamp: number = NO_TIMESTAMP): void {
+    const restored = this.#changelog.restore(keyBytes, valueBytes, timestamp);
     if (restored === null) return;
     const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);

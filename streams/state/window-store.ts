@@ -10,7 +10,7 @@
  */
 import type { RecordHeader, Serde } from '../../core/index.js';
 import type { TimeWindow, Windowed } from '../record.js';
-import type { ChangelogRecord, StateStore } from './changelog-record.js';
+import { NO_TIMESTAMP, type ChangelogRecord, type StateStore } from './changelog-record.js';
 import { keyId } from './key-id.js';
 import { WindowedChangelog, type WindowedEntry } from './windowed-changelog.js';
 
@@ -102,15 +102,19 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     return this.#byStart.get(window.start)?.get(keyId(key, this.#keySerde));
   }
 
-  put(key: K, window: TimeWindow, value: V): WindowEntry<K, V> {
+  /** Sets the aggregate of `key` in `window`, with its timestamp (the largest of its records'). */
+  put(key: K, window: TimeWindow, value: V, timestamp: number = NO_TIMESTAMP): WindowEntry<K, V> {
     const entries = this.#window(window.start);
     const id = keyId(key, this.#keySerde);
     let e = entries.get(id);
     if (e === undefined) {
-      e = { key, window, value, dirty: false, deleted: false };
+      e = { key, window, value, timestamp, dirty: false, deleted: false };
       entries.set(id, e);
       this.#size++;
-    } else e.value = value;
+    } else {
+      e.value = value;
+      e.timestamp = timestamp;
+    }
     this.touch(e);
     return e;
   }
@@ -137,8 +141,8 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     return this.#changelog.drain();
   }
 
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): void {
-    const restored = this.#changelog.restore(keyBytes, valueBytes);
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, timestamp: number = NO_TIMESTAMP): void {
+    const restored = this.#changelog.restore(keyBytes, valueBytes, timestamp);
     if (restored === null) return;
     const { key, window, entry } = restored;
     const id = keyId(key, this.#keySerde);
@@ -160,10 +164,17 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     if (entries === undefined) {
       entries = new Map();
       this.#byStart.set(start, entries);
-      // Usually the newest window: insert from the end.
-      let i = this.#starts.length;
-      while (i > 0 && this.#starts[i - 1] > start) i--;
-      this.#starts.splice(i, 0, start);
+      // Binary search: sliding windows insert starts far behind the newest (t - timeDifference).
+      const starts = this.#starts;
+      let lo = 0;
+      let hi = starts.length;
+      if (hi > 0 && starts[hi - 1] < start) lo = hi;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      starts.splice(lo, 0, start);
     }
     return entries;
   }

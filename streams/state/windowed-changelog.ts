@@ -17,6 +17,11 @@ export interface WindowedEntry<K, V> {
   readonly key: K;
   readonly window: TimeWindow;
   value: V;
+  /**
+   * Event time of the aggregate: the largest timestamp of its records (time windows), the
+   * session's end (sessions). Written as the changelog record's timestamp, as Kafka does.
+   */
+  timestamp: number;
   dirty: boolean;
   deleted: boolean;
 }
@@ -67,7 +72,12 @@ export class WindowedChangelog<K, V> {
     for (const e of dirty) {
       e.dirty = false;
       const key = this.#windowedSerde.serialize({ key: e.key, window: e.window }) as Uint8Array;
-      out.push({ key, value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.#storeName}" value`), headers: NO_HEADERS });
+      out.push({
+        key,
+        value: e.deleted ? null : serializeOrThrow(this.#valueSerde, e.value, `store "${this.#storeName}" value`),
+        headers: NO_HEADERS,
+        timestamp: e.timestamp >= 0 ? e.timestamp : undefined,
+      });
     }
     if (this.#progressDirty) {
       this.#progressDirty = false;
@@ -80,7 +90,7 @@ export class WindowedChangelog<K, V> {
    * Decodes a changelog record while restoring: null for the progress record (applied here) and
    * for records without a key; otherwise the windowed key and the value (null: a tombstone).
    */
-  restore(keyBytes: Buffer | null, valueBytes: Buffer | null): RestoredEntry<K, V> | null {
+  restore(keyBytes: Buffer | null, valueBytes: Buffer | null, timestamp: number): RestoredEntry<K, V> | null {
     if (keyBytes === null) return null;
     if (keyBytes.length === META_KEY.length) {
       if (valueBytes !== null) {
@@ -92,7 +102,7 @@ export class WindowedChangelog<K, V> {
     }
     const { key, window } = this.#windowedSerde.deserialize(keyBytes);
     if (valueBytes === null) return { key, window, entry: null };
-    return { key, window, entry: { key, window, value: this.#valueSerde.deserialize(valueBytes), dirty: false, deleted: false } };
+    return { key, window, entry: { key, window, value: this.#valueSerde.deserialize(valueBytes), timestamp, dirty: false, deleted: false } };
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * An output topic of a `TopologyTestDriver`: reads what the topology wrote to a topic, in order,
- * deserialized with the given serdes (default: the driver's). Each read consumes records.
+ * deserialized with the given serdes (default: the driver's). Each read consumes records; as in
+ * Kafka's driver, every reader of one topic reads from the same queue (what one read, another
+ * does not see again).
  */
-import type { RecordHeader, Serde } from '../../core/index.js';
+import { InvalidRecordError, type RecordHeader, type Serde } from '../../core/index.js';
 import type { KeyValue } from '../record.js';
 import type { TopologyTestDriver } from './topology-test-driver.js';
 
@@ -23,7 +25,6 @@ export class TestOutputTopic<K, V> {
   readonly #driver: TopologyTestDriver;
   readonly #keySerde: Serde<K>;
   readonly #valueSerde: Serde<V>;
-  #position = 0;
 
   constructor(driver: TopologyTestDriver, topic: string, options: TestOutputTopicOptions<K, V>) {
     this.#driver = driver;
@@ -34,7 +35,7 @@ export class TestOutputTopic<K, V> {
 
   /** Records written and not read yet. */
   get queueSize(): number {
-    return this.#driver.records(this.topic).length - this.#position;
+    return this.#driver.records(this.topic).length - this.#driver.readPosition(this.topic);
   }
 
   isEmpty(): boolean {
@@ -44,8 +45,10 @@ export class TestOutputTopic<K, V> {
   /** @throws Error when nothing is left to read. */
   readRecord(): TestOutputRecord<K, V> {
     const log = this.#driver.records(this.topic);
-    if (this.#position >= log.length) throw new Error(`output topic "${this.topic}" has no more records (read ${this.#position})`);
-    const r = log[this.#position++];
+    const position = this.#driver.readPosition(this.topic);
+    if (position >= log.length) throw new Error(`output topic "${this.topic}" has no more records (read ${position})`);
+    const r = log[position];
+    this.#driver.advanceReadPosition(this.topic);
     return { key: this.#keySerde.deserialize(r.key), value: this.#valueSerde.deserialize(r.value), timestamp: r.timestamp, headers: r.headers };
   }
 
@@ -72,12 +75,18 @@ export class TestOutputTopic<K, V> {
     return this.readRecordsToList().map((r) => r.value);
   }
 
-  /** The latest value per key (a table's view of the topic); null values remove the key. */
-  readKeyValuesToMap(): Map<K, V> {
-    const out = new Map<K, V>();
-    for (const { key, value } of this.readRecordsToList()) {
-      if (value === null) out.delete(key);
-      else out.set(key, value);
+  /**
+   * The latest value per key, as Kafka's `readKeyValuesToMap`: a null value is kept as the key's
+   * value (a delete, seen as such). Records are consumed up to the first with a null key.
+   * @throws InvalidRecordError on a record with a null key (a map cannot hold it), naming its offset.
+   */
+  readKeyValuesToMap(): Map<NonNullable<K>, V> {
+    const out = new Map<NonNullable<K>, V>();
+    while (!this.isEmpty()) {
+      const offset = this.#driver.readPosition(this.topic);
+      const { key, value } = this.readRecord();
+      if (key === null || key === undefined) throw new InvalidRecordError(`output topic "${this.topic}": the record at offset ${offset} has a null key; readKeyValuesToMap needs keys (use readKeyValuesToList)`);
+      out.set(key, value);
     }
     return out;
   }

@@ -9,6 +9,10 @@
  * everything it caused downstream (repartition topics, topics read back by the topology); state
  * changes are written to in-memory changelog topics (`<appId>-<store>-changelog`) after each batch.
  *
+ * As in Kafka's driver: piping into a topic no source reads throws (a misspelt topic must not
+ * make a test pass with nothing running); a pattern source reads every topic matching it, also
+ * those first piped after the driver started; output readers of one topic share one queue.
+ *
  * Time: a record's event time is the timestamp given to `pipeInput`, else the input topic's own
  * clock (`startTimestamp`, `autoAdvanceMs`, `advanceTime`), else the driver's wall-clock time
  * (`advanceWallClockTime`). Stream time — what closes windows — is the largest event time a task
@@ -33,6 +37,8 @@ import { WindowStore } from '../state/window-store.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
+import { toBuffer } from '../to-buffer.js';
+import { GlobalStores } from '../runtime/global-stores.js';
 import type { AnySerde } from '../topology/nodes.js';
 import type { Topology } from '../topology/topology.js';
 import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js';
@@ -63,13 +69,15 @@ export class TopologyTestDriver {
   readonly lateRecords: LateRecordInfo[] = [];
   readonly #topology: Topology;
   readonly #topics = new Map<string, TestRecord[]>();
-  readonly #inputTopics = new Set<string>();
+  /** Topic → how many of its records the output readers consumed (one queue per topic, as in Kafka). */
+  readonly #readPositions = new Map<string, number>();
   #processors: TaskProcessor[] | null = null;
   /** Topic → the processor that reads it. */
   readonly #readers = new Map<string, TaskProcessor>();
   /** Processor → the input record it processed last, or its first input (offset -1) before any. */
   readonly #lastInput = new Map<TaskProcessor, { topic: string; offset: number }>();
   #wallClockMs: number;
+  readonly #globals: GlobalStores;
   #closed = false;
   #queue: Promise<void> = Promise.resolve();
 
@@ -78,6 +86,7 @@ export class TopologyTestDriver {
     this.applicationId = options.applicationId ?? 'test-app';
     this.defaultKeySerde = options.defaultKeySerde ?? stringSerde;
     this.defaultValueSerde = options.defaultValueSerde ?? jsonSerde();
+    this.#globals = new GlobalStores(topology.globalStores.values(), this.defaultKeySerde, this.defaultValueSerde);
     this.#wallClockMs = options.initialWallClockMs ?? 0;
   }
 
@@ -85,14 +94,21 @@ export class TopologyTestDriver {
     return this.#wallClockMs;
   }
 
-  /** Moves the wall clock (the default timestamp of piped records) forward. */
-  advanceWallClockTime(ms: number): void {
+  /**
+   * Moves the wall clock (the default timestamp of piped records) forward, and fires the
+   * wall-clock punctuations of `process()` nodes it made due; resolves once what they forwarded
+   * was processed downstream.
+   */
+  advanceWallClockTime(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new InvalidConfigError(`advanceWallClockTime needs a non-negative duration, got ${ms}`);
     this.#wallClockMs += ms;
+    if (this.#closed || this.#processors === null) return Promise.resolve();
+    const run = this.#queue.then(() => this.#punctuate());
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   createInputTopic<K = string | null, V = unknown>(topic: string, options: TestInputTopicOptions<K, V> = {}): TestInputTopic<K, V> {
-    this.#inputTopics.add(topic);
     return new TestInputTopic<K, V>(this, topic, options);
   }
 
@@ -105,6 +121,16 @@ export class TopologyTestDriver {
     let log = this.#topics.get(topic);
     if (log === undefined) this.#topics.set(topic, (log = []));
     return log;
+  }
+
+  /** How many records of `topic` the output readers consumed (shared by every reader of it). */
+  readPosition(topic: string): number {
+    return this.#readPositions.get(topic) ?? 0;
+  }
+
+  /** Marks one more record of `topic` consumed (used by `TestOutputTopic`). */
+  advanceReadPosition(topic: string): void {
+    this.#readPositions.set(topic, this.readPosition(topic) + 1);
   }
 
   /** The internal topic names the application would use. */
@@ -137,9 +163,7 @@ export class TopologyTestDriver {
   /** Stream time of the sub-topology reading `topic` (the largest event time it has seen). */
   streamTime(topic: string): number {
     this.#start();
-    const p = this.#readers.get(topic);
-    if (p === undefined) throw new InvalidConfigError(`no source of the topology reads topic "${topic}"`);
-    return p.streamTime;
+    return this.#readerOrThrow(topic).streamTime;
   }
 
   /**
@@ -148,6 +172,13 @@ export class TopologyTestDriver {
    */
   pipe(topic: string, records: TestRecord[]): Promise<void> {
     if (this.#closed) return Promise.reject(new InvalidConfigError('the test driver is closed'));
+    try {
+      this.#start();
+      // A global table's topic is read too (by the global store, not a task).
+      if (!this.#globals.reads(topic)) this.#readerOrThrow(topic);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = this.#queue.then(() => this.#deliver(topic, records));
     this.#queue = run.catch(() => {});
     return run;
@@ -168,6 +199,7 @@ export class TopologyTestDriver {
 
   close(): void {
     this.#closed = true;
+    for (const processor of this.#processors ?? []) processor.close();
   }
 
   #store(name: string) {
@@ -176,6 +208,8 @@ export class TopologyTestDriver {
       const s = p.stores.get(name);
       if (s !== undefined) return s;
     }
+    const global = this.#globals.store(name);
+    if (global !== undefined) return global;
     throw new InvalidConfigError(`the topology has no store "${name}" (stores: ${[...this.#topology.stores.keys()].join(', ') || 'none'})`);
   }
 
@@ -191,11 +225,8 @@ export class TopologyTestDriver {
     this.#processors = this.#topology.subtopologies.map((sub) => {
       const topicsOf = new Map<number, string[]>();
       for (const source of sub.sources) {
-        const topics = source.internal
-          ? source.topics.map((t) => this.repartitionTopic(t))
-          : source.pattern
-            ? [...this.#inputTopics].filter((t) => source.pattern!.test(t))
-            : [...source.topics];
+        // Pattern sources get their topics as they appear (#readerOf).
+        const topics = source.internal ? source.topics.map((t) => this.repartitionTopic(t)) : source.pattern ? [] : [...source.topics];
         topicsOf.set(source.id, topics);
       }
       const env: TaskEnvironment = {
@@ -207,14 +238,42 @@ export class TopologyTestDriver {
         sourceTopics: (id) => topicsOf.get(id) ?? [],
         collector,
         observer,
+        wallClock: () => this.#wallClockMs,
+        globalStore: (name) => this.#globals.store(name),
       };
       const inputs = [...topicsOf.values()].flat().map((topic) => ({ topic, partition: 0 }));
       const processor = new TaskProcessor(sub, env);
+      for (const source of sub.sources) if (source.pattern !== null && !source.internal) this.#patterns.push({ pattern: source.pattern, nodeId: source.id, processor, topics: topicsOf.get(source.id)! });
       for (const { topic } of inputs) this.#readers.set(topic, processor);
       if (inputs.length > 0) this.#lastInput.set(processor, { topic: inputs[0].topic, offset: -1 });
       return processor;
     });
     return this.#processors;
+  }
+
+  /** Pattern sources, and the topics each has taken on so far (its task environment's list). */
+  readonly #patterns: { pattern: RegExp; nodeId: number; processor: TaskProcessor; topics: string[] }[] = [];
+
+  /** The processor reading `topic`; a topic matching a pattern source is added to it on first sight. */
+  #readerOf(topic: string): TaskProcessor | undefined {
+    const known = this.#readers.get(topic);
+    if (known !== undefined) return known;
+    // The application's own changelog and repartition topics are never a pattern's input.
+    if (topic.startsWith(`${this.applicationId}-`) && (topic.endsWith('-changelog') || topic.endsWith('-repartition'))) return undefined;
+    const match = this.#patterns.find((p) => p.pattern.test(topic));
+    if (match === undefined) return undefined;
+    match.processor.addSourceTopic(match.nodeId, topic);
+    match.topics.push(topic);
+    this.#readers.set(topic, match.processor);
+    if (!this.#lastInput.has(match.processor)) this.#lastInput.set(match.processor, { topic, offset: -1 });
+    return match.processor;
+  }
+
+  #readerOrThrow(topic: string): TaskProcessor {
+    const p = this.#readerOf(topic);
+    if (p !== undefined) return p;
+    const sources = this.#topology.subtopologies.flatMap((sub) => sub.sources.filter((n) => !n.internal).map((n) => (n.pattern ? String(n.pattern) : n.topics.map((t) => `"${t}"`).join(', '))));
+    throw new InvalidConfigError(`no source of the topology reads topic "${topic}" (sources read: ${sources.join(', ') || 'nothing'})`);
   }
 
   /** Appends to a topic's log; records for a topic the topology reads are processed after the current batch. */
@@ -228,7 +287,9 @@ export class TopologyTestDriver {
       inputs.push({ topic, partition: 0, offset: log.length, ...stored });
       log.push(stored);
     }
-    if (this.#readers.has(topic)) this.#pending.push({ topic, records: inputs });
+    // A global table's topic updates its store at once, as the global thread would.
+    if (this.#globals.reads(topic)) for (const r of inputs) this.#globals.apply(topic, r.key, r.value);
+    if (this.#readerOf(topic) !== undefined) this.#pending.push({ topic, records: inputs });
   }
 
   async #deliver(topic: string, records: TestRecord[]): Promise<void> {
@@ -251,8 +312,17 @@ export class TopologyTestDriver {
     for (const { store, records: changes } of processor.drainChangelogs()) {
       this.#append(
         this.changelogTopic(store),
-        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: this.#wallClockMs })),
+        changes.map((c) => ({ key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp ?? this.#wallClockMs })),
       );
+    }
+  }
+
+  async #punctuate(): Promise<void> {
+    for (const processor of this.#start()) {
+      const last = this.#lastInput.get(processor) ?? { topic: '', offset: -1 };
+      await processor.punctuate(this.#wallClockMs, { topic: last.topic, partition: 0, offset: last.offset });
+      this.#writeChangelogs(processor);
+      await this.#processPending();
     }
   }
 
@@ -272,12 +342,6 @@ export class TopologyTestDriver {
       if (emitted === 0) return total;
     }
   }
-}
-
-function toBuffer(b: Uint8Array | string | null): Buffer | null {
-  if (b === null) return null;
-  if (typeof b === 'string') return Buffer.from(b, 'utf8');
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export function toHeaderList(input: HeadersInput | undefined): RecordHeader[] {

@@ -3,7 +3,7 @@
  * described: the nodes, the stores, and a counter for generated names.
  */
 import { InvalidConfigError } from '../../core/index.js';
-import type { StoreSpec, TopologyNode } from './nodes.js';
+import type { GlobalStoreSpec, StoreSpec, TopologyNode } from './nodes.js';
 
 type Without<N> = N extends unknown ? Omit<N, 'id' | 'parents' | 'children' | 'name'> & { name?: string } : never;
 export type NewNode = Without<TopologyNode>;
@@ -12,6 +12,7 @@ export class BuilderContext {
   readonly nodes: TopologyNode[] = [];
   readonly stores = new Map<string, StoreSpec>();
   readonly repartitionNames = new Set<string>();
+  readonly globalStores = new Map<string, GlobalStoreSpec>();
   #counter = 0;
   #built = false;
 
@@ -32,6 +33,13 @@ export class BuilderContext {
     if (this.stores.has(spec.name)) throw new InvalidConfigError(`state store "${spec.name}" is defined twice; give each aggregation or table its own name`, 'name');
     validateName(spec.name, 'store name');
     this.stores.set(spec.name, spec);
+    return spec;
+  }
+
+  addGlobalStore(spec: GlobalStoreSpec): GlobalStoreSpec {
+    if (this.stores.has(spec.name) || this.globalStores.has(spec.name)) throw new InvalidConfigError(`state store "${spec.name}" is defined twice; give each table its own name`, 'name');
+    validateName(spec.name, 'store name');
+    this.globalStores.set(spec.name, spec);
     return spec;
   }
 

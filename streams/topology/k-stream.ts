@@ -13,19 +13,21 @@
 import type { OperatorFunction } from 'rxjs';
 import { InvalidConfigError } from '../../core/index.js';
 import { selectKey } from '../operators/select-key.js';
-import { isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
+import { isKeyChanging, isKeyPreserving, isValuePreserving } from '../operators/key-preservation.js';
 import type { KeyOf, StreamRecord, ValueOf } from '../record.js';
 import type { BuilderContext } from './builder-context.js';
 import { KGroupedStream } from './k-grouped-stream.js';
-import type { KTable } from './k-table.js';
-import type { AnyRecord, AnySerde, BranchNode, SerdeSpec, JoinNode, MergeNode, PipeNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
-import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions } from './options.js';
+import type { AnyRecord, AnySerde, BranchNode, GlobalJoinNode, JoinKind, JoinWindowsSpec, SerdeSpec, StreamJoinNode, TableNode, JoinNode, MergeNode, PipeNode, ProcessNode, RepartitionSpec, SinkNode, SourceNode, SplitNode, StoreSpec, TopologyNode } from './nodes.js';
+import type { Processor } from '../processor-api.js';
+import { GlobalKTable } from './global-k-table.js';
+import { KTable } from './k-table.js';
+import type { GroupedOptions, JoinOptions, RepartitionOptions, SinkOptions, StreamJoinOptions, TableOptions } from './options.js';
 
 /** What a stream knows about its records. */
 export interface StreamInfo {
   keySerde?: SerdeSpec;
   valueSerde?: SerdeSpec;
-  /** An operator since the last repartition may have changed keys. */
+  /** An operator since the last repartition may have changed keys (one marked as changing them). */
   keyChanged: boolean;
 }
 
@@ -51,11 +53,13 @@ export class KStream<K, V> {
   }
 
   /**
-   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or any
-   * other (`mergeMap`, `bufferCount`, …). They run per batch: each batch of input records is a
-   * finite Observable, and the batch's offsets are committed once everything downstream of it
-   * completed. State that must outlive a batch belongs in an aggregation or table, not in an
-   * operator.
+   * Applies RxJS operators to the records — this package's (`mapValues`, `filter`, …) or RxJS's
+   * record-at-a-time ones (`mergeMap`, `concatMap`, `tap`, …). They run per batch: each batch of
+   * input records is a finite Observable, and the batch's offsets are committed once everything
+   * downstream of it completed. Operators with state across records (`bufferCount`, `take`,
+   * `last`…) fail the task with an `UnsafeOperatorError` (see `processor/pipe-guard.ts`); state
+   * belongs in an aggregation or table. Unmarked operators are taken to keep keys (checked where
+   * it matters); mark a key change with `changesKey(op)`.
    */
   pipe(): KStream<K, V>;
   pipe<A extends AnyRecord>(op1: OperatorFunction<StreamRecord<K, V>, A>): KStream<KeyOf<A>, ValueOf<A>>;
@@ -124,7 +128,8 @@ export class KStream<K, V> {
     return new KStream(this.#ctx, node, {
       keySerde: keepsKeys ? this.#info.keySerde : undefined,
       valueSerde: keepsValues ? this.#info.valueSerde : undefined,
-      keyChanged: this.#info.keyChanged || !keepsKeys,
+      // Unmarked operators are taken to keep keys (checked at run time: pipe-guard.ts).
+      keyChanged: this.#info.keyChanged || ops.some(isKeyChanging),
     });
   }
 
@@ -242,26 +247,120 @@ export class KStream<K, V> {
 
   /**
    * Joins each record with the table's current value for its key (inner join: records whose key
-   * is not in the table are dropped). The table is read when the record is processed, so a table
+   * is not in the table are dropped; records with a null key or value are dropped, as in Kafka, so
+   * the joiner's value is never null). The table is read when the record is processed, so a table
    * update is seen by the stream records processed after it. Stream and table must be
    * co-partitioned; if the stream's key changed, it is repartitioned to match the table first.
    */
-  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
-    return this.#join(table, joiner, false, options);
+  join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: NonNullable<V>, tableValue: TV, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R, options?: JoinOptions): KStream<K, R>;
+  /**
+   * Joins records of two streams with equal keys whose timestamps are within `windows` (Kafka's
+   * KStream-KStream join, see `JoinWindows` and `streamJoin`). Each result is stamped with the later
+   * of the two timestamps. Streams whose key changed are repartitioned first.
+   * @example clicks.join(views, (click, view) => ({ click, view }), JoinWindows.ofTimeDifferenceWithNoGrace(60_000))
+   */
+  join<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
+  /**
+   * Joins each record with the global table's value for `keySelector(key, value)` (Kafka's
+   * KStream-GlobalKTable join): any key, no co-partitioning, no repartition. Inner: records whose
+   * selected key is not in the table are dropped.
+   */
+  join<GK, GV, R>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: NonNullable<V>) => GK | null, joiner: (value: NonNullable<V>, globalValue: NonNullable<GV>, key: K) => R): KStream<K, R>;
+  join(other: KTable<any, any> | KStream<any, any> | GlobalKTable<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec | ((...args: any[]) => any), options?: StreamJoinOptions<V, any>): KStream<K, any> {
+    if (other instanceof GlobalKTable) return this.#joinGlobal(other, joiner, third as (...args: any[]) => any, false);
+    if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'inner', options ?? {});
+    return this.#join(other, joiner, false, (third as JoinOptions | undefined) ?? {});
   }
 
   /** Like {@link join}, but records whose key is not in the table are joined with `undefined`. */
-  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV | undefined, record: StreamRecord<K, V>) => R, options: JoinOptions = {}): KStream<K, R> {
-    return this.#join(table, joiner, true, options);
+  leftJoin<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: NonNullable<V>, tableValue: TV | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R, options?: JoinOptions): KStream<K, R>;
+  /**
+   * Like the stream-stream {@link join}, and every left record that found no right record by the
+   * time its window closed (stream time past its window plus grace) is joined with `null` then.
+   */
+  leftJoin<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options?: StreamJoinOptions<V, V2>): KStream<K, R>;
+  /** Like the global-table {@link join}, but records whose selected key is not in the table are joined with `null`. */
+  leftJoin<GK, GV, R>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: NonNullable<V>) => GK | null, joiner: (value: NonNullable<V>, globalValue: NonNullable<GV> | null, key: K) => R): KStream<K, R>;
+  leftJoin(other: KTable<any, any> | KStream<any, any> | GlobalKTable<any, any>, joiner: (...args: any[]) => any, third?: JoinOptions | JoinWindowsSpec | ((...args: any[]) => any), options?: StreamJoinOptions<V, any>): KStream<K, any> {
+    if (other instanceof GlobalKTable) return this.#joinGlobal(other, joiner, third as (...args: any[]) => any, true);
+    if (other instanceof KStream) return this.#joinStream(other, joiner, windowsArg(third), 'left', options ?? {});
+    return this.#join(other, joiner, true, (third as JoinOptions | undefined) ?? {});
   }
 
-  #join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: V, tableValue: TV, record: StreamRecord<K, V>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
-    const store: StoreSpec = table.store;
+  /** Stream-stream outer join: like {@link leftJoin}, and right records without a partner are joined with a `null` left value. */
+  outerJoin<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (value: NonNullable<V> | null, otherValue: NonNullable<V2> | null, key: K) => R, windows: JoinWindowsSpec, options: StreamJoinOptions<V, V2> = {}): KStream<K, R> {
+    return this.#joinStream(other, joiner, windowsArg(windows), 'outer', options);
+  }
+
+  /**
+   * The stream read as a table (Kafka's `KStream.toTable`): the latest value per key, a null value
+   * deleting the key, kept in the store `options.name`. Repartitioned first if the key changed.
+   */
+  toTable(options: TableOptions<K, V> = {}): KTable<K, V> {
+    const name = options.name ?? this.#ctx.nextName('table');
+    const ks = options.keySerde ?? this.#info.keySerde;
+    const vs = options.valueSerde ?? this.#info.valueSerde;
+    const stream = this.#info.keyChanged ? this.#repartition({ name }, ks, vs) : this;
+    const store = this.#ctx.addStore({ name, type: 'kv', keySerde: ks, valueSerde: vs, marks: false });
+    const node = this.#ctx.add<TableNode>({ kind: 'table', name: `${name}-table`, store }, [stream.node]);
+    return new KTable<K, V>(this.#ctx, node, store, { keySerde: ks, valueSerde: vs });
+  }
+
+  #joinGlobal(table: GlobalKTable<any, any>, keySelector: (...args: any[]) => any, joiner: (...args: any[]) => any, left: boolean): KStream<K, any> {
+    if (typeof keySelector !== 'function' || typeof joiner !== 'function') throw new InvalidConfigError('a global-table join needs a key selector and a joiner: join(globalTable, (key, value) => tableKey, (value, tableValue) => result)');
+    const node = this.#ctx.add<GlobalJoinNode>({ kind: 'global-join', global: table.spec, keySelector, joiner, left }, [this.#node]);
+    return new KStream(this.#ctx, node, { keySerde: this.#info.keySerde, valueSerde: undefined, keyChanged: this.#info.keyChanged });
+  }
+
+  #joinStream<V2, R>(other: KStream<K, V2> | KStream<K | null, V2>, joiner: (l: any, r: any, key: K) => R, windows: JoinWindowsSpec, join: JoinKind, options: StreamJoinOptions<V, V2>): KStream<K, R> {
+    const name = options.name ?? this.#ctx.nextName(`${join}-join`);
+    const keySerde = options.keySerde ?? this.#info.keySerde ?? other.info.keySerde;
+    const store = this.#ctx.addStore({
+      name,
+      type: 'join-window',
+      keySerde,
+      valueSerde: options.valueSerde ?? this.#info.valueSerde,
+      otherValueSerde: options.otherValueSerde ?? other.info.valueSerde,
+      marks: false,
+    });
+    // Co-partitioning: a side whose key changed goes through a repartition topic sized like the other side.
+    const left = this.#info.keyChanged ? this.#repartition(other.info.keyChanged ? { name: `${name}-left` } : { name: `${name}-left`, copartitionWith: store }, keySerde, options.valueSerde) : this;
+    const right = other.info.keyChanged ? other.#repartition({ name: `${name}-right`, copartitionWith: store }, keySerde, options.otherValueSerde) : other;
+    const node = this.#ctx.add<StreamJoinNode>({ kind: 'stream-join', store, windows, joiner, join }, [left.node, right.node]);
+    return new KStream<K, R>(this.#ctx, node, { keySerde, valueSerde: undefined, keyChanged: false });
+  }
+
+  #join<TV, R>(table: KTable<NonNullable<K>, TV>, joiner: (value: NonNullable<V>, tableValue: TV, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => R, left: boolean, options: JoinOptions): KStream<K, R> {
+    const { store, writer } = table.materialized();
     if (store.type !== 'kv') throw new InvalidConfigError(`cannot join a stream with windowed table "${store.name}"; join with a key-value table`);
     const stream = this.#info.keyChanged
       ? this.#repartition({ name: options.name ?? this.#ctx.nextName('join'), copartitionWith: store }, table.keySerde, undefined)
       : this;
-    const node = this.#ctx.add<JoinNode>({ kind: 'join', table: store, tableWriter: table.node, joiner, left }, [stream.node]);
+    const node = this.#ctx.add<JoinNode>({ kind: 'join', table: store, tableWriter: writer, joiner, left }, [stream.node]);
     return new KStream<K, R>(this.#ctx, node, { keySerde: stream.info.keySerde, valueSerde: undefined, keyChanged: false });
   }
+
+  /**
+   * Runs a processor of the Processor API on each record (one instance per task, from
+   * `supplier`), with the named stores (added by `builder.addStateStore`) connected to it; its
+   * output is what it forwards. The key may change, so a following grouping repartitions.
+   * @throws InvalidConfigError when a store name is unknown.
+   */
+  process<KOut, VOut>(supplier: () => Processor<K, V, KOut, VOut>, ...storeNames: string[]): KStream<KOut, VOut> {
+    const stores = storeNames.map((name) => {
+      const store = this.#ctx.stores.get(name);
+      if (store === undefined) throw new InvalidConfigError(`process(): no state store "${name}"; add it with builder.addStateStore(...) first`, 'storeNames');
+      return store;
+    });
+    const node = this.#ctx.add<ProcessNode>({ kind: 'process', supplier, stores }, [this.#node]);
+    return new KStream<KOut, VOut>(this.#ctx, node, { keyChanged: true });
+  }
+}
+
+function windowsArg(w: unknown): JoinWindowsSpec {
+  const spec = w as JoinWindowsSpec | undefined;
+  if (spec === undefined || typeof spec.beforeMs !== 'number' || typeof spec.afterMs !== 'number' || typeof spec.graceMs !== 'number') {
+    throw new InvalidConfigError('a stream-stream join needs join windows, e.g. JoinWindows.ofTimeDifferenceWithNoGrace(60_000)', 'windows');
+  }
+  return spec;
 }

@@ -9,6 +9,9 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Serde } from '../../core/index.js';
 import type { StreamRecord } from '../record.js';
+import type { SlidingWindows } from '../sliding-windows.js';
+import type { Suppressed } from '../suppressed.js';
+import type { Processor } from '../processor-api.js';
 import type { SessionWindows, TimeWindows } from '../windows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -23,8 +26,16 @@ export class WindowedSerdeSpec {
   constructor(readonly inner: AnySerde | undefined) {}
 }
 
+/**
+ * A serde to be resolved when the application starts: a table's change (old and new value) over
+ * an inner value serde that may still be the application's default (see `changeSerde`).
+ */
+export class ChangeSerdeSpec {
+  constructor(readonly inner: AnySerde | undefined) {}
+}
+
 /** A serde, or a spec resolved against the application's defaults. */
-export type SerdeSpec = AnySerde | WindowedSerdeSpec;
+export type SerdeSpec = AnySerde | WindowedSerdeSpec | ChangeSerdeSpec;
 
 /** Reads an event timestamp from a record (default: the log record's timestamp). */
 export type TimestampExtractor<K = any, V = any> = (record: StreamRecord<K, V>) => number;
@@ -34,10 +45,12 @@ export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCo
 
 export interface StoreSpec {
   readonly name: string;
-  readonly type: 'kv' | 'window' | 'session';
+  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window';
   readonly keySerde?: SerdeSpec;
   readonly valueSerde?: SerdeSpec;
-  readonly windows?: TimeWindows | SessionWindows;
+  /** Join-window stores: the serde of the right stream's values (`valueSerde` is the left's). */
+  readonly otherValueSerde?: SerdeSpec;
+  readonly windows?: TimeWindows | SessionWindows | SlidingWindows;
   /** Windowed stores: how long a window is kept, from its start (≥ size + grace). */
   readonly retentionMs?: number;
   /** Aggregations record, per entry, the last input offset applied (see `StateStore`). */
@@ -134,6 +147,38 @@ export interface SessionAggregateNode extends NodeBase {
   readonly inputValueSerde?: SerdeSpec;
 }
 
+/** Aggregation per key and sliding window (see `processor/sliding-window-aggregate.ts`). */
+export interface SlidingAggregateNode extends NodeBase {
+  readonly kind: 'sliding-aggregate';
+  readonly store: StoreSpec;
+  readonly windows: SlidingWindows;
+  readonly update: Updater;
+  readonly emit: EmitStrategy;
+  readonly lateRecordsTopic: string | null;
+  readonly inputValueSerde?: SerdeSpec;
+}
+
+/** Buffers a table's updates and emits the latest per key later (see `processor/suppress.ts`). */
+export interface SuppressNode extends NodeBase {
+  readonly kind: 'suppress';
+  readonly store: StoreSpec;
+  readonly suppressed: Suppressed;
+  /**
+   * `untilWindowCloses`: a window's buffer time is `window.end + endOffsetMs` (1 for windows whose
+   * end is inclusive: sessions, sliding windows) and it is emitted `waitMs` later (grace, plus the
+   * gap for sessions). `untilTimeLimit`: buffer time is the record's, `waitMs` the time limit.
+   */
+  readonly endOffsetMs: number;
+  readonly waitMs: number;
+}
+
+/** A user processor (Processor API) with the stores connected to it. */
+export interface ProcessNode extends NodeBase {
+  readonly kind: 'process';
+  readonly supplier: () => Processor<any, any, any, any>;
+  readonly stores: readonly StoreSpec[];
+}
+
 /** Materializes its parent's records into a key-value store: the latest value per key; null deletes. */
 export interface TableNode extends NodeBase {
   readonly kind: 'table';
@@ -149,6 +194,79 @@ export interface JoinNode extends NodeBase {
   readonly left: boolean;
 }
 
+/**
+ * A table derived from its parent table change by change (`KTable.filter`, `mapValues`): `fn`
+ * maps a present value to the derived value, or to null when the key is absent from the result.
+ */
+export interface TableMapNode extends NodeBase {
+  readonly kind: 'table-map';
+  readonly fn: (key: any, value: any) => any;
+}
+
+/** `KTable.groupBy`: each table change becomes a subtraction under the old key and an addition under the new. */
+export interface TableRegroupNode extends NodeBase {
+  readonly kind: 'table-regroup';
+  readonly selector: (key: any, value: any) => { key: any; value: any };
+}
+
+/**
+ * The aggregation of a grouped table (`KGroupedTable.aggregate/reduce/count`): reads change pairs
+ * from the repartition topic, subtracts old values and adds new ones (`init` undefined: a reduce,
+ * the first value is the aggregate).
+ */
+export interface TableAggregateNode extends NodeBase {
+  readonly kind: 'table-aggregate';
+  readonly store: StoreSpec;
+  readonly init: (() => any) | undefined;
+  readonly add: (aggregate: any, value: any, key: any) => any;
+  readonly subtract: (aggregate: any, value: any, key: any) => any;
+}
+
+export type JoinKind = 'inner' | 'left' | 'outer';
+
+/** Join windows of a stream-stream join (Kafka's `JoinWindows`). */
+export interface JoinWindowsSpec {
+  /** A left record at t joins right records in [t - beforeMs, t + afterMs]. */
+  readonly beforeMs: number;
+  readonly afterMs: number;
+  readonly graceMs: number;
+}
+
+/** KStream-KStream join: parents are [left, right]; both buffered in one join-window store. */
+export interface StreamJoinNode extends NodeBase {
+  readonly kind: 'stream-join';
+  readonly store: StoreSpec;
+  readonly windows: JoinWindowsSpec;
+  readonly joiner: (left: any, right: any, key: any) => any;
+  readonly join: JoinKind;
+}
+
+/** KTable-KTable join: parents are [left, right] table writers; each side's change looks up the other's store. */
+export interface TableJoinNode extends NodeBase {
+  readonly kind: 'table-join';
+  readonly left: StoreSpec;
+  readonly right: StoreSpec;
+  readonly joiner: (left: any, right: any, key: any) => any;
+  readonly join: JoinKind;
+}
+
+/** A global table (`builder.globalTable`): every instance keeps the whole topic; its topic is its changelog. */
+export interface GlobalStoreSpec {
+  readonly name: string;
+  readonly topic: string;
+  readonly keySerde?: SerdeSpec;
+  readonly valueSerde?: SerdeSpec;
+}
+
+/** KStream-GlobalKTable join: looks up `keySelector(record)` in the global table (no co-partitioning). */
+export interface GlobalJoinNode extends NodeBase {
+  readonly kind: 'global-join';
+  readonly global: GlobalStoreSpec;
+  readonly keySelector: (key: any, value: any) => any;
+  readonly joiner: (value: any, globalValue: any, key: any) => any;
+  readonly left: boolean;
+}
+
 export type TopologyNode =
   | SourceNode
   | PipeNode
@@ -159,20 +277,40 @@ export type TopologyNode =
   | AggregateNode
   | WindowAggregateNode
   | SessionAggregateNode
+  | SlidingAggregateNode
+  | SuppressNode
+  | ProcessNode
   | TableNode
-  | JoinNode;
+  | JoinNode
+  | TableMapNode
+  | TableRegroupNode
+  | TableAggregateNode
+  | StreamJoinNode
+  | TableJoinNode
+  | GlobalJoinNode;
 
 /** Nodes that own a state store. */
-export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | TableNode;
+export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | SlidingAggregateNode | SuppressNode | TableNode | TableAggregateNode | StreamJoinNode;
 
 export function storeOf(node: TopologyNode): StoreSpec | null {
   switch (node.kind) {
     case 'aggregate':
     case 'window-aggregate':
     case 'session-aggregate':
+    case 'sliding-aggregate':
+    case 'suppress':
     case 'table':
+    case 'table-aggregate':
+    case 'stream-join':
       return node.store;
     default:
       return null;
   }
+}
+
+/** Every store a node owns or uses: its own, or those connected to a `process()` node. */
+export function storesOf(node: TopologyNode): readonly StoreSpec[] {
+  if (node.kind === 'process') return node.stores;
+  const own = storeOf(node);
+  return own === null ? [] : [own];
 }

@@ -73,3 +73,14 @@ export interface JoinOptions {
   /** Names the repartition topic used when the stream's key changed before the join. */
   name?: string;
 }
+
+/** Serdes and store name of a stream-stream join (Kafka's `StreamJoined`). */
+export interface StreamJoinOptions<V, V2> {
+  /** Names the join's window store (changelog `<appId>-<name>-changelog`) and its repartition topics (default: generated). */
+  name?: string;
+  keySerde?: Serde<any>;
+  /** Serde of this stream's values in the store (default: the stream's, else the application's default). */
+  valueSerde?: Serde<V | null>;
+  /** Serde of the other stream's values in the store. */
+  otherValueSerde?: Serde<V2 | null>;
+}

@@ -13,10 +13,12 @@
 import { InvalidConfigError } from '../../core/index.js';
 import { BuilderContext } from './builder-context.js';
 import { KStream } from './k-stream.js';
+import { GlobalKTable } from './global-k-table.js';
 import { KTable } from './k-table.js';
 import type { SourceNode, TableNode } from './nodes.js';
 import type { SourceOptions, TableOptions } from './options.js';
 import { Topology } from './topology.js';
+import type { StoreBuilder } from '../processor-api.js';
 
 export class StreamsBuilder {
   readonly #ctx = new BuilderContext();
@@ -59,9 +61,29 @@ export class StreamsBuilder {
     return new KTable<K, V>(this.#ctx, node, store, { keySerde: options.keySerde, valueSerde: options.valueSerde });
   }
 
+  /**
+   * Adds a state store for `process()` nodes (connect it by name). It is changelogged as
+   * `<appId>-<name>-changelog` and restored on start, like the DSL's stores.
+   */
+  addStateStore(builder: StoreBuilder<unknown, unknown>): this {
+    this.#ctx.addStore({ name: builder.name, type: builder.type, keySerde: builder.keySerde, valueSerde: builder.valueSerde, marks: false });
+    return this;
+  }
+
+  /**
+   * A topic read as a global table (Kafka's `GlobalKTable`): every instance of the application
+   * keeps the whole topic — all partitions — in the store `options.name` (default: the topic's),
+   * read to its end before any task processes a record and kept up to date afterwards. Streams join
+   * it by any key they compute (`stream.join(globalTable, keySelector, joiner)`), without
+   * co-partitioning or repartitioning. The topic itself is the store's changelog.
+   */
+  globalTable<K = string, V = unknown>(topic: string, options: TableOptions<K, V> = {}): GlobalKTable<K, V> {
+    return new GlobalKTable<K, V>(this.#ctx.addGlobalStore({ name: options.name ?? topic, topic, keySerde: options.keySerde, valueSerde: options.valueSerde }));
+  }
+
   /** The finished topology; the builder accepts no more nodes afterwards. */
   build(): Topology {
     this.#ctx.seal();
-    return new Topology(this.#ctx.nodes, this.#ctx.stores);
+    return new Topology(this.#ctx.nodes, this.#ctx.stores, this.#ctx.globalStores);
   }
 }

@@ -4,8 +4,8 @@
  * task's nodes, stores and changelog partitions all have the task's partition number.
  */
 import { InvalidConfigError } from '../../core/index.js';
-import type { SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
-import { storeOf } from './nodes.js';
+import type { GlobalStoreSpec, SinkNode, SourceNode, StoreSpec, TopologyNode } from './nodes.js';
+import { storesOf } from './nodes.js';
 
 export interface Subtopology {
   readonly id: number;
@@ -20,10 +20,13 @@ export class Topology {
   readonly nodes: readonly TopologyNode[];
   readonly stores: ReadonlyMap<string, StoreSpec>;
   readonly subtopologies: readonly Subtopology[];
+  /** Global tables: read whole by every instance before processing starts (no tasks of their own). */
+  readonly globalStores: ReadonlyMap<string, GlobalStoreSpec>;
 
-  constructor(nodes: readonly TopologyNode[], stores: ReadonlyMap<string, StoreSpec>) {
+  constructor(nodes: readonly TopologyNode[], stores: ReadonlyMap<string, StoreSpec>, globalStores: ReadonlyMap<string, GlobalStoreSpec> = new Map()) {
     this.nodes = nodes;
     this.stores = stores;
+    this.globalStores = globalStores;
     this.subtopologies = split(nodes);
     if (this.subtopologies.length === 0) throw new InvalidConfigError('the topology is empty: add a stream() or table()');
   }
@@ -44,8 +47,8 @@ export class Topology {
         if (node.kind === 'source') what = `source (${node.pattern ? node.pattern.toString() : node.topics.join(', ')}${node.internal ? ', repartition' : ''})`;
         else if (node.kind === 'sink') what = `sink (${node.topic}${node.repartition ? ', repartition' : ''})`;
         else if (node.kind === 'pipe') what = `pipe (${node.ops.length} operator${node.ops.length === 1 ? '' : 's'})`;
-        const store = storeOf(node) ?? (node.kind === 'join' ? node.table : null);
-        lines.push(`  ${node.name}: ${what}${store ? ` [store ${store.name}]` : ''}${from}`);
+        const stores = node.kind === 'join' ? [node.table] : storesOf(node);
+        lines.push(`  ${node.name}: ${what}${stores.length > 0 ? ` [store ${stores.map((s) => s.name).join(', ')}]` : ''}${from}`);
       }
     }
     return lines.join('\n');
@@ -63,9 +66,16 @@ function split(nodes: readonly TopologyNode[]): Subtopology[] {
     const rb = find(b);
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
+  // Nodes that share a store (processors connected to it, its writer) run in one task.
+  const storeUser = new Map<string, number>();
   for (const node of nodes) {
     for (const p of node.parents) union(node.id, p.id);
     if (node.kind === 'join') union(node.id, node.tableWriter.id);
+    for (const store of storesOf(node)) {
+      const other = storeUser.get(store.name);
+      if (other === undefined) storeUser.set(store.name, node.id);
+      else union(node.id, other);
+    }
   }
   const groups = new Map<number, TopologyNode[]>();
   for (const node of nodes) {
@@ -79,6 +89,6 @@ function split(nodes: readonly TopologyNode[]): Subtopology[] {
     nodes: group,
     sources: group.filter((n): n is SourceNode => n.kind === 'source'),
     sinks: group.filter((n): n is SinkNode => n.kind === 'sink'),
-    stores: group.map(storeOf).filter((s): s is StoreSpec => s !== null),
+    stores: [...new Set(group.flatMap(storesOf))],
   }));
 }

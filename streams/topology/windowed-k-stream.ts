@@ -14,7 +14,7 @@ import type { BuilderContext } from './builder-context.js';
 import type { GroupedInfo } from './k-grouped-stream.js';
 import type { KStream } from './k-stream.js';
 import { KTable } from './k-table.js';
-import { WindowedSerdeSpec, type SessionAggregateNode, type StoreSpec, type Updater, type WindowAggregateNode } from './nodes.js';
+import { ChangeSerdeSpec, WindowedSerdeSpec, type SessionAggregateNode, type StoreSpec, type Updater, type WindowAggregateNode } from './nodes.js';
 import type { WindowedMaterializedOptions } from './options.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -37,18 +37,22 @@ export class TimeWindowedKStream<K, V> {
     return this.#aggregate(options, 'windowed-count', (previous: number | undefined) => (previous ?? 0) + 1);
   }
 
-  reduce(reducer: (aggregate: V, value: V, record: StreamRecord<K, V>) => V, options: WindowedMaterializedOptions<K, V> = {}): KTable<Windowed<K>, V> {
-    return this.#aggregate(options, 'windowed-reduce', (previous: V | undefined, record: StreamRecord<K, V>) =>
+  /** Records with a null key or value never reach the reducer (its types exclude null). */
+  reduce(
+    reducer: (aggregate: NonNullable<V>, value: NonNullable<V>, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => NonNullable<V>,
+    options: WindowedMaterializedOptions<K, NonNullable<V>> = {},
+  ): KTable<Windowed<K>, NonNullable<V>> {
+    return this.#aggregate(options, 'windowed-reduce', (previous: NonNullable<V> | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) =>
       previous === undefined ? record.value : reducer(previous, record.value, record),
     );
   }
 
   aggregate<A>(
     initializer: () => A,
-    aggregator: (aggregate: A, value: V, record: StreamRecord<K, V>) => A,
+    aggregator: (aggregate: A, value: NonNullable<V>, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => A,
     options: WindowedMaterializedOptions<K, A> = {},
   ): KTable<Windowed<K>, A> {
-    return this.#aggregate(options, 'windowed-aggregate', (previous: A | undefined, record: StreamRecord<K, V>) =>
+    return this.#aggregate(options, 'windowed-aggregate', (previous: A | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) =>
       aggregator(previous === undefined ? initializer() : previous, record.value, record),
     );
   }
@@ -67,7 +71,7 @@ export class TimeWindowedKStream<K, V> {
       { kind: 'window-aggregate', name: `${name}-aggregate`, store, windows: w, update, emit: options.emit ?? 'onUpdate', lateRecordsTopic: options.lateRecordsTopic ?? null, inputValueSerde: this.#info.valueSerde },
       [stream.node],
     );
-    return new KTable<Windowed<K>, A>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
+    return new KTable<Windowed<K>, A>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
   }
 }
 
@@ -92,31 +96,36 @@ export class SessionWindowedKStream<K, V> {
     return this.#aggregate(options, 'session-count', (previous: number | undefined) => (previous ?? 0) + 1, (a: number, b: number) => a + b);
   }
 
-  reduce(reducer: (aggregate: V, value: V, record: StreamRecord<K, V>) => V, options: WindowedMaterializedOptions<K, V> = {}): KTable<Windowed<K>, V | null> {
+  /** Records with a null key or value never reach the reducer (its types exclude null). */
+  reduce(
+    reducer: (aggregate: NonNullable<V>, value: NonNullable<V>, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => NonNullable<V>,
+    options: WindowedMaterializedOptions<K, NonNullable<V>> = {},
+  ): KTable<Windowed<K>, NonNullable<V> | null> {
+    type Value = NonNullable<V>;
     return this.#aggregate(
       options,
       'session-reduce',
-      (previous: V | undefined, record: StreamRecord<K, V>) => (previous === undefined ? record.value : reducer(previous, record.value, record)),
-      (a: V, b: V) => reducer(a, b, undefined as unknown as StreamRecord<K, V>),
+      (previous: Value | undefined, record: StreamRecord<NonNullable<K>, Value>) => (previous === undefined ? record.value : reducer(previous, record.value, record)),
+      (a: Value, b: Value) => reducer(a, b, undefined as unknown as StreamRecord<NonNullable<K>, Value>),
     );
   }
 
   /** `merger` combines the aggregates of two sessions that a record joined into one. */
   aggregate<A>(
     initializer: () => A,
-    aggregator: (aggregate: A, value: V, record: StreamRecord<K, V>) => A,
-    merger: (a: A, b: A, key: K) => A,
+    aggregator: (aggregate: A, value: NonNullable<V>, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => A,
+    merger: (a: A, b: A, key: NonNullable<K>) => A,
     options: WindowedMaterializedOptions<K, A> = {},
   ): KTable<Windowed<K>, A | null> {
     return this.#aggregate(
       options,
       'session-aggregate',
-      (previous: A | undefined, record: StreamRecord<K, V>) => aggregator(previous === undefined ? initializer() : previous, record.value, record),
+      (previous: A | undefined, record: StreamRecord<NonNullable<K>, NonNullable<V>>) => aggregator(previous === undefined ? initializer() : previous, record.value, record),
       merger,
     );
   }
 
-  #aggregate<A>(options: WindowedMaterializedOptions<K, A>, prefix: string, update: Updater, merge: (a: A, b: A, key: K) => A): KTable<Windowed<K>, A | null> {
+  #aggregate<A>(options: WindowedMaterializedOptions<K, A>, prefix: string, update: Updater, merge: (a: A, b: A, key: NonNullable<K>) => A): KTable<Windowed<K>, A | null> {
     const w = this.#windows;
     const retentionMs = options.retentionMs ?? Math.max(DAY_MS, w.gapMs + w.graceMs);
     const name = options.name ?? this.#ctx.nextName(prefix);
@@ -127,6 +136,6 @@ export class SessionWindowedKStream<K, V> {
       { kind: 'session-aggregate', name: `${name}-aggregate`, store, windows: w, update, merge, emit: options.emit ?? 'onUpdate', lateRecordsTopic: options.lateRecordsTopic ?? null, inputValueSerde: this.#info.valueSerde },
       [stream.node],
     );
-    return new KTable<Windowed<K>, A | null>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
+    return new KTable<Windowed<K>, A | null>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
   }
 }

@@ -27,6 +27,18 @@ const TOPICS = `topics:
   customers: { config: { cleanup.policy: compact } }
 `;
 
+/** An inner join as a field into `out`, a left join by an expression into `other`. */
+const JOINS = `${TOPICS}streams:
+  - from: in
+    steps:
+      - join: { table: customers, as: customer }
+    to: out
+  - from: in
+    steps:
+      - join: { table: customers, kind: left, value: '{ "order": id, "tier": $table.tier ? $table.tier : "none" }' }
+    to: other
+`;
+
 describe('buildTopology', () => {
   it('returns null without streams', async () => {
     const p = valid(`${TOPICS}sinks:\n  - { name: s, connector: file-sink, topics: out, file.path: /tmp/x }\n`);
@@ -155,16 +167,7 @@ describe('buildTopology', () => {
   });
 
   it('joins with a table: as a field (inner) or by an expression with $table (left)', async () => {
-    const { driver } = await drive(`${TOPICS}streams:
-  - from: in
-    steps:
-      - join: { table: customers, as: customer }
-    to: out
-  - from: in
-    steps:
-      - join: { table: customers, kind: left, value: '{ "order": id, "tier": $table.tier ? $table.tier : "none" }' }
-    to: other
-`);
+    const { driver } = await drive(JOINS);
     await driver.createInputTopic('customers').pipeInput('c1', { tier: 'gold' });
     const input = driver.createInputTopic('in');
     await input.pipeInput('c1', { id: 1 });
@@ -174,6 +177,17 @@ describe('buildTopology', () => {
       { key: 'c1', value: { order: 1, tier: 'gold' } },
       { key: 'c9', value: { order: 2, tier: 'none' } },
     ]);
+  });
+
+  it('a join step drops a record with a null value (a delete), inner and left, as Kafka does', async () => {
+    const { driver } = await drive(JOINS);
+    await driver.createInputTopic('customers').pipeInput('c1', { tier: 'gold' });
+    const input = driver.createInputTopic('in');
+    await input.pipeInput('c1', null);
+    await input.pipeInput('c9', null);
+    await input.pipeInput('c1', { id: 1 });
+    expect(driver.createOutputTopic('out').readKeyValuesToList()).toEqual([{ key: 'c1', value: { id: 1, customer: { tier: 'gold' } } }]);
+    expect(driver.createOutputTopic('other').readKeyValuesToList()).toEqual([{ key: 'c1', value: { order: 1, tier: 'gold' } }]);
   });
 
   it('branch routes each record to the first matching route, the rest to the default', async () => {

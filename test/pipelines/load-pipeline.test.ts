@@ -169,7 +169,7 @@ describe('semantic checks', () => {
   it('a window must have exactly one kind, and hopping needs advance', () => {
     const agg = (window: string): string => BASE.replace('- filter: total > 0', `- aggregate: { window: ${window}, fields: { n: count } }`);
     expect(problemsOf(agg('{ grace: 1m }'))[0].message).toMatch(/^a window needs its kind and size/);
-    expect(problemsOf(agg('{ tumbling: 1m, session: 5m }'))[0].message).toBe('a window is one of tumbling, hopping or session, not tumbling and session');
+    expect(problemsOf(agg('{ tumbling: 1m, session: 5m }'))[0].message).toBe('a window is one of tumbling, hopping, sliding or session, not tumbling and session');
     expect(problemsOf(agg('{ hopping: 10m }'))[0].message).toMatch(/^a hopping window needs advance/);
     expect(problemsOf(agg('{ hopping: 1m, advance: 5m }'))[0].message).toMatch(/^advance must be more than 0 and at most the window size/);
     expect(problemsOf(agg('{ tumbling: 1m, advance: 5m }'))[0].message).toBe('advance goes with hopping windows (tumbling windows have none)');

@@ -8,38 +8,15 @@
  * On an engine without transactions (SLUICE_TEST_ENGINE=broker until the remote client has them)
  * the same runs check at-least-once: nothing lost, every count at least one pass.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, jsonSerde, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp, type Windowed } from '../../streams/index.js';
 import { APP_ID, countInput, crashTopology, EVENTS, PAGE_COUNTS, type ExpectedCounts } from '../fixtures/streams-crash-topology.js';
 import { childScript, tempDir } from '../helpers.js';
 import { sharedTestEngine, TEST_ENGINE } from '../test-engine.js';
-import { fullyCommitted, readPartition, until } from './streams-helpers.js';
+import { fullyCommitted, killAtRandomMoments, readPartition, startStreamsChild, until } from './streams-helpers.js';
 
 const fixture = childScript(new URL('../fixtures/streams-crash-app.ts', import.meta.url));
-
-function startChild(engine: string) {
-  const child = spawn(process.execPath, [fixture, engine], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let out = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => out.includes('started') && resolve());
-    child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
-  });
-  /** Resolves once the child has had `batches` batches of input acknowledged (50 records each). */
-  const sent = (batches: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
-      child.stdout.on('data', check);
-      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, sent, exited, stderr: () => err };
-}
 
 /** The stores of `app` as maps comparable with `ExpectedCounts`. */
 function storeCounts(app: StreamsApp): Omit<ExpectedCounts, 'records'> {
@@ -64,15 +41,8 @@ describe('streams exactly-once across SIGKILLs', () => {
   const kills = TEST_ENGINE === 'broker' ? 8 : 30;
   test(`after SIGKILL at random moments and restarts, every count equals one pass over the input, and so does the read_committed output (${kills} kills; at least once without transactions)`, async () => {
     const engine = await sharedTestEngine(tempDir('sluice-streams-crash-'));
-    for (let trial = 0; trial < kills; trial++) {
-      const run = startChild(engine.arg);
-      await run.started;
-      // Some input first (a batch acknowledged), then a random moment.
-      await run.sent(1);
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
-      run.child.kill('SIGKILL');
-      expect(await run.exited).toBeNull();
-    }
+    // Some input first (a batch acknowledged), then a random moment; the child's argv is the engine.
+    await killAtRandomMoments(fixture, engine.arg, kills);
     const cluster = await engine.open();
     try {
       const app = await drain(cluster);
@@ -115,7 +85,7 @@ describe('streams exactly-once across SIGKILLs', () => {
 
   test('SIGTERM: graceful shutdown drains and commits — the changelogged counts match the input up to the committed offsets', async () => {
     const engine = await sharedTestEngine(tempDir('sluice-streams-sigterm-'));
-    const run = startChild(engine.arg);
+    const run = startStreamsChild(fixture, engine.arg);
     await run.started;
     await run.sent(3);
     run.child.kill('SIGTERM');

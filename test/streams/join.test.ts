@@ -45,6 +45,19 @@ describe('tables and stream-table joins', () => {
     expect(driver.createOutputTopic('enriched', str).readValuesToList()).toEqual(['Ann (free) viewed /home', 'Ann (pro) viewed /pricing']);
   });
 
+  test('a stream record with a null value is dropped by inner and left joins, as Kafka\'s KStreamKTableJoin drops it', async () => {
+    for (const left of [false, true]) {
+      const driver = new TopologyTestDriver(enrichTopology(left));
+      await driver.createInputTopic('users', { valueSerde: users }).pipeInput('u1', { name: 'Ann', tier: 'free' }, 1);
+      const clicks = driver.createInputTopic('clicks', str);
+      await clicks.pipeInput('u1', null, 2);
+      await clicks.pipeInput('u9', null, 3);
+      await clicks.pipeInput('u1', '/home', 4);
+      expect(driver.createOutputTopic('enriched', str).readValuesToList(), left ? 'left' : 'inner').toEqual(['Ann (free) viewed /home']);
+      driver.close();
+    }
+  });
+
   test('left join passes undefined for keys the table does not have', async () => {
     const driver = new TopologyTestDriver(enrichTopology(true));
     await driver.createInputTopic('clicks', str).pipeInput('u9', '/home');

@@ -14,7 +14,8 @@ import {
   type RecordOrigin,
   type StreamRecord,
 } from '../../streams/index.js';
-import { isKeyPreserving, isValuePreserving } from '../../streams/operators/key-preservation.js';
+import { isKeyChanging, isKeyPreserving, isRecordAtATime, isValuePreserving } from '../../streams/operators/key-preservation.js';
+import { changesKey } from '../../streams/operators/changes-key.js';
 import type { OperatorFunction } from 'rxjs';
 
 const origin: RecordOrigin = { topic: 't', partition: 0, offset: 7 };
@@ -170,6 +171,23 @@ describe('stream operators', () => {
     const rx = mergeMap((r: StreamRecord<string, number>) => of(r));
     expect(isKeyPreserving(rx)).toBe(false);
     expect(isKeyPreserving(preservesKey(rx))).toBe(true);
+  });
+
+  test('key-changing and record-at-a-time marks: map, flatMap, selectKey change keys; plain RxJS operators carry no mark', () => {
+    const byKey = (r: StreamRecord<string, number>) => r.key;
+    for (const op of [map((r: StreamRecord<string, number>) => r), flatMap((r: StreamRecord<string, number>) => [r]), selectKey(byKey)]) {
+      expect(isKeyChanging(op)).toBe(true);
+      expect(isRecordAtATime(op)).toBe(true);
+    }
+    for (const op of [mapValues((v: number) => v), filter(() => true), flatMapValues((v: number) => [v]), peek(() => {}), mapValuesAsync(async (v: number) => v)]) {
+      expect(isKeyChanging(op)).toBe(false);
+      expect(isRecordAtATime(op)).toBe(true);
+    }
+    const rx = mergeMap((r: StreamRecord<string, number>) => of(r));
+    expect([isKeyChanging(rx), isKeyPreserving(rx), isRecordAtATime(rx)]).toEqual([false, false, false]);
+    expect(isKeyChanging(changesKey(rx))).toBe(true);
+    // Marks do not make an RxJS operator record-at-a-time: it stays under the run-time checks.
+    expect(isRecordAtATime(preservesKey(mergeMap((r: StreamRecord<string, number>) => of(r))))).toBe(false);
   });
 });
 

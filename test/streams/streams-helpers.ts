@@ -1,6 +1,7 @@
 /** Helpers for streams application tests. */
 import { createConsumer, createProducer, stringSerde, type Cluster, type ConsumerRecord, type IsolationLevel, type ProducerRecord, type RecordHeader } from '../../core/index.js';
 import type { StreamsApp } from '../../streams/index.js';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -75,4 +76,45 @@ export async function fullyCommitted(cluster: Cluster, groupId: string, topics: 
     }
   }
   return true;
+}
+
+/**
+ * Starts a streams crash-test child (a compiled fixture: `childScript(...)`) on `dataDir`. The
+ * child prints `started` once its application runs and `sent` after each acknowledged input batch.
+ */
+export function startStreamsChild(fixture: string, dataDir: string) {
+  const child = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => out.includes('started') && resolve());
+    child.on('exit', (code) => reject(new Error(`child exited (${code}) before starting: ${err}`)));
+  });
+  /** Resolves once the child has had `batches` batches of input acknowledged. */
+  const sent = (batches: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => void ((out.match(/^sent$/gm)?.length ?? 0) >= batches && resolve());
+      child.stdout.on('data', check);
+      child.on('exit', (code) => reject(new Error(`child exited (${code}) after ${out.match(/^sent$/gm)?.length ?? 0} batches: ${err}`)));
+      check();
+    });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, started, sent, exited, stderr: () => err };
+}
+
+/**
+ * Runs the child `kills` times on `dataDir`, each time SIGKILLing it at a random moment (up to
+ * 300 ms) after `batches` input batches were acknowledged; returns once the last one died.
+ */
+export async function killAtRandomMoments(fixture: string, dataDir: string, kills: number, batches = 1): Promise<void> {
+  for (let trial = 0; trial < kills; trial++) {
+    const run = startStreamsChild(fixture, dataDir);
+    await run.started;
+    await run.sent(batches);
+    await new Promise((r) => setTimeout(r, Math.random() * 300));
+    run.child.kill('SIGKILL');
+    if ((await run.exited) !== null) throw new Error(`child ${trial} exited by itself instead of being killed: ${run.stderr()}`);
+  }
 }

@@ -1,6 +1,6 @@
 /** The TopologyTestDriver itself: time control, input and output topics, stores, changelogs. */
 import { describe, expect, test } from 'vitest';
-import { jsonSerde, stringSerde } from '../../core/index.js';
+import { InvalidConfigError, InvalidRecordError, jsonSerde, stringSerde } from '../../core/index.js';
 import { mapValues, StreamsBuilder, TopologyTestDriver, tumbling } from '../../streams/index.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
@@ -91,5 +91,87 @@ describe('TopologyTestDriver', () => {
     expect(driver.createOutputTopic('out', str).readValuesToList()).toEqual(['good']);
     driver.close();
     await expect(input.pipeValue('late')).rejects.toThrow(/closed/);
+  });
+
+  test('piping into a topic no source reads throws, naming the topic and what the sources read (as Kafka\'s driver does)', async () => {
+    const driver = new TopologyTestDriver(echo());
+    const typo = driver.createInputTopic('inn', str);
+    const err = await typo.pipeInput('k', 'v').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    expect((err as Error).message).toMatch(/topic "inn".*"in"/);
+    // The topic's log got nothing; the right topic still works.
+    expect(driver.records('inn')).toEqual([]);
+    await driver.createInputTopic('in', str).pipeInput('k', 'v');
+    expect(driver.createOutputTopic('out', str).readValuesToList()).toEqual(['v!']);
+  });
+
+  test('a pattern source reads topics first piped after the driver started; other topics are refused', async () => {
+    const b = new StreamsBuilder();
+    b.stream(/^logs-.*/, str).pipe(mapValues((v, r) => `${r.origin.topic}:${v}`)).to('all', str);
+    const driver = new TopologyTestDriver(b.build());
+    await driver.createInputTopic('logs-a', str).pipeInput('k', '1');
+    // Created and piped only now, after the first batch started the driver.
+    await driver.createInputTopic('logs-b', str).pipeInput('k', '2');
+    await driver.createInputTopic('logs-a', str).pipeInput('k', '3');
+    expect(driver.createOutputTopic('all', str).readValuesToList()).toEqual(['logs-a:1', 'logs-b:2', 'logs-a:3']);
+    await expect(driver.createInputTopic('metrics', str).pipeInput('k', 'x')).rejects.toThrow(/no source of the topology reads topic "metrics".*\/\^logs-/);
+  });
+
+  test('a pattern matching everything does not read the application\'s changelog topics back', async () => {
+    const b = new StreamsBuilder();
+    b.stream(/.*/, str).groupByKey().count({ name: 'c' });
+    const driver = new TopologyTestDriver(b.build(), { applicationId: 'app' });
+    await driver.createInputTopic('x', str).pipeInput('k', 'v');
+    await driver.createInputTopic('y', str).pipeInput('k', 'v');
+    expect(driver.store('c').get('k')).toBe(2);
+    expect(driver.records('app-c-changelog')).toHaveLength(2);
+  });
+
+  test('output readers of one topic share one queue (what one read, the other does not see again)', async () => {
+    const driver = new TopologyTestDriver(echo());
+    const input = driver.createInputTopic('in', str);
+    const first = driver.createOutputTopic('out', str);
+    const second = driver.createOutputTopic('out', str);
+    await input.pipeValue('a');
+    await input.pipeValue('b');
+    expect(second.queueSize).toBe(2);
+    expect(first.readValue()).toBe('a!');
+    expect(second.queueSize).toBe(1);
+    expect(second.readValuesToList()).toEqual(['b!']);
+    expect(first.isEmpty()).toBe(true);
+    // A reader created later starts at the shared position too.
+    await input.pipeValue('c');
+    expect(driver.createOutputTopic('out', str).readValuesToList()).toEqual(['c!']);
+  });
+
+  test('readKeyValuesToMap keeps a null value as the key\'s latest value (a delete) and rejects a null key', async () => {
+    const b = new StreamsBuilder();
+    b.stream('in', str).to('out', str);
+    const driver = new TopologyTestDriver(b.build());
+    const input = driver.createInputTopic('in', str);
+    const out = driver.createOutputTopic('out', str);
+    await input.pipeRecords([
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+      { key: 'a', value: null as never },
+    ]);
+    expect(out.readKeyValuesToMap()).toEqual(
+      new Map([
+        ['a', null],
+        ['b', '2'],
+      ]),
+    );
+    await input.pipeRecords([{ key: 'c', value: '3' }, { value: '4' }, { key: 'd', value: '5' }]);
+    const err = (() => {
+      try {
+        out.readKeyValuesToMap();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidRecordError);
+    expect((err as Error).message).toMatch(/"out".*offset 4.*null key/);
+    // Consumed up to and including the keyless record.
+    expect(out.readKeyValuesToList()).toEqual([{ key: 'd', value: '5' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { mergeMap, of } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { InvalidConfigError, stringSerde } from '../../core/index.js';
-import { filter, mapValues, preservesKey, selectKey, StreamsBuilder, tumbling, type StreamRecord } from '../../streams/index.js';
+import { changesKey, filter, map, mapValues, preservesKey, selectKey, StreamsBuilder, tumbling, type StreamRecord } from '../../streams/index.js';
 
 describe('StreamsBuilder / Topology', () => {
   test('a stateless chain is one sub-topology', () => {
@@ -37,15 +37,17 @@ describe('StreamsBuilder / Topology', () => {
     expect(t.describe()).toContain('counts-sink: sink (counts, repartition)');
   });
 
-  test('an unmarked RxJS operator is assumed to change keys; preservesKey() says otherwise; repartition: false forces none', () => {
+  test('an unmarked RxJS operator is taken to keep keys; changesKey() repartitions; repartition: false forces none', () => {
     const rx = mergeMap((r: StreamRecord<string | null, unknown>) => of(r));
     const build = (f: (b: StreamsBuilder) => void): number => {
       const b = new StreamsBuilder();
       f(b);
       return b.build().subtopologies.length;
     };
-    expect(build((b) => b.stream('in').pipe(rx).groupByKey().count())).toBe(2);
+    expect(build((b) => b.stream('in').pipe(rx).groupByKey().count())).toBe(1);
+    expect(build((b) => b.stream('in').pipe(changesKey(mergeMap((r: StreamRecord<string | null, unknown>) => of(r)))).groupByKey().count())).toBe(2);
     expect(build((b) => b.stream('in').pipe(preservesKey(rx)).groupByKey().count())).toBe(1);
+    expect(build((b) => b.stream('in').pipe(rx, map((r) => ({ key: r.key, value: 1 }))).groupByKey().count())).toBe(2);
     expect(build((b) => b.stream('in').pipe(rx).groupByKey({ repartition: false }).count())).toBe(1);
     expect(build((b) => b.stream('in').groupByKey({ repartition: true }).count())).toBe(2);
     expect(build((b) => b.stream('in').groupBy((r) => r.key).count())).toBe(2);

@@ -1,8 +1,16 @@
 /**
- * The requests that tell a client where things are: Metadata (this broker leads every partition,
- * with leader epoch 0 and itself as the only replica), FindCoordinator (this broker coordinates
- * every group, and every transactional id when the cluster has transactions), DescribeCluster, and
- * ListOffsets (isolation level read_committed: "latest" is the last stable offset).
+ * The requests that tell a client where things are: Metadata, FindCoordinator (this broker
+ * coordinates every group — on a shared engine the group's coordination lives in the engine, so
+ * any broker can — and every transactional id when the cluster has transactions), DescribeCluster,
+ * and ListOffsets (isolation level read_committed: "latest" is the last stable offset).
+ *
+ * Metadata: alone, this broker leads every partition, with leader epoch 0 and itself as the only
+ * replica. With peers (brokers over JetStream), it lists every live broker and spreads leadership
+ * over them: partition p of topic t is led by broker (hash(t) + p) mod n, so every broker
+ * computes the same map and a dead broker's partitions move once its lease expires. Replicas and
+ * in-sync replicas are as many brokers (from the leader on) as the partition's stream has
+ * replicas and current replicas in JetStream's cluster info — the storage's replication, shown on
+ * the brokers any of which can serve it.
  */
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, kafkaErrorCode, kafkaErrorMessage, ZERO_UUID } from '../../protocol/kafka/index.js';
@@ -18,8 +26,31 @@ const GROUP_KEY_TYPE = 0;
 const TRANSACTION_KEY_TYPE = 1;
 const READ_COMMITTED = 1;
 
-function brokers({ broker }: RequestContext): Message[] {
-  return [{ nodeId: broker.nodeId, brokerId: broker.nodeId, host: broker.host, port: broker.port, rack: null }];
+async function liveBrokers({ broker, peers }: RequestContext): Promise<RequestContext['broker'][]> {
+  const live = peers ? await peers().catch(() => [broker]) : [broker];
+  return live.length > 0 ? live : [broker];
+}
+
+async function brokers(context: RequestContext): Promise<Message[]> {
+  return (await liveBrokers(context)).map((b) => ({ nodeId: b.nodeId, brokerId: b.nodeId, host: b.host, port: b.port, rack: null }));
+}
+
+/** A stable hash of a topic name (FNV-1a), so every broker spreads leadership the same way. */
+function topicHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Replica and in-sync counts per partition from the engine (1 and 1 where it has no replicas). */
+async function replication(context: RequestContext, name: string, count: number): Promise<{ replicas: number; isr: number }[]> {
+  const flat = Array.from({ length: count }, () => ({ replicas: 1, isr: 1 }));
+  if (!context.peers) return flat;
+  const described = await context.cluster.describeTopic(name).catch(() => null);
+  return flat.map((f, i) => {
+    const p = described?.partitions[i];
+    return p?.replicas ? { replicas: Math.max(1, p.replicas.length), isr: Math.max(p.leader ? 1 : 0, p.isr?.length ?? 0) } : f;
+  });
 }
 
 export async function handleMetadata(body: Message, context: RequestContext): Promise<Message> {
@@ -29,19 +60,26 @@ export async function handleMetadata(body: Message, context: RequestContext): Pr
   const all = requested === null || (header.apiVersion === 0 && requested.length === 0);
   const names = all ? await cluster.listTopics({ includeInternal: true }) : requested.map((t) => t.name as string);
   const autoCreate = context.autoCreateTopics && !all && (header.apiVersion < 4 || body.allowAutoTopicCreation === true);
+  const live = await liveBrokers(context);
   const topics = await Promise.all(
     names.map(async (name) => {
       try {
         const count = await cluster.partitionCount(name, { autoCreate });
-        const partitions = Array.from({ length: count }, (_, i) => ({
-          errorCode: 0,
-          partitionIndex: i,
-          leaderId: broker.nodeId,
-          leaderEpoch: 0,
-          replicaNodes: [broker.nodeId],
-          isrNodes: [broker.nodeId],
-          offlineReplicas: [],
-        }));
+        const copies = await replication(context, name, count);
+        const hash = topicHash(name);
+        const partitions = Array.from({ length: count }, (_, i) => {
+          const first = (hash + i) % live.length;
+          const nodes = Array.from({ length: Math.min(live.length, copies[i].replicas) }, (_, k) => live[(first + k) % live.length].nodeId);
+          return {
+            errorCode: 0,
+            partitionIndex: i,
+            leaderId: nodes[0],
+            leaderEpoch: 0,
+            replicaNodes: nodes,
+            isrNodes: nodes.slice(0, Math.max(1, Math.min(nodes.length, copies[i].isr))),
+            offlineReplicas: [],
+          };
+        });
         return { errorCode: 0, name, topicId: topicId(name), isInternal: name.startsWith('__'), partitions, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
       } catch (error) {
         return { errorCode: kafkaErrorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
@@ -50,9 +88,9 @@ export async function handleMetadata(body: Message, context: RequestContext): Pr
   );
   return {
     throttleTimeMs: 0,
-    brokers: brokers(context),
+    brokers: live.map((b) => ({ nodeId: b.nodeId, brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
     clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
+    controllerId: live[0].nodeId,
     topics,
     clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };
@@ -80,7 +118,7 @@ export async function handleDescribeCluster(body: Message, context: RequestConte
     endpointType: body.endpointType ?? 1,
     clusterId: context.broker.clusterId,
     controllerId: context.broker.nodeId,
-    brokers: brokers(context),
+    brokers: await brokers(context),
     clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };
 }

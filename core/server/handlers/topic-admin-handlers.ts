@@ -2,7 +2,9 @@
  * Topic administration: CreateTopics, DeleteTopics, CreatePartitions and DeleteRecords, each
  * answered per topic (or partition) with Kafka's error code and message. A single node holds one
  * replica: a replication factor other than 1 (or -1, "the broker's default") is refused with
- * INVALID_REPLICATION_FACTOR, as Kafka does when there are too few brokers.
+ * INVALID_REPLICATION_FACTOR, as Kafka does when there are too few brokers. Brokers sharing a
+ * replicated engine (JetStream: `peers`) pass it on as the streams' replicas, which the engine
+ * checks (1–5, no more than its nodes).
  */
 import { InvalidConfigError } from '../../errors.js';
 import { parseLogConfig } from '../../log/log-config.js';
@@ -14,11 +16,12 @@ import { describeTopicConfigs } from './config-handlers.js';
 
 const failure = (error: unknown): { errorCode: number; errorMessage: string } => ({ errorCode: kafkaErrorCode(error), errorMessage: kafkaErrorMessage(error) });
 
-export async function handleCreateTopics(body: Message, { cluster }: RequestContext): Promise<Message> {
+export async function handleCreateTopics(body: Message, { cluster, peers }: RequestContext): Promise<Message> {
   const topics = [];
   for (const t of body.topics as Message[]) {
     const base = { name: t.name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null as string | null, numPartitions: -1, replicationFactor: -1, configs: null as Message[] | null };
-    if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
+    const replicated = peers !== undefined;
+    if (!replicated && t.replicationFactor !== -1 && t.replicationFactor !== 1) {
       topics.push({ ...base, errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `replication factor ${t.replicationFactor} is larger than the 1 broker available` });
       continue;
     }
@@ -36,8 +39,10 @@ export async function handleCreateTopics(body: Message, { cluster }: RequestCont
         topics.push({ ...base, numPartitions: partitions ?? -1, replicationFactor: 1 });
         continue;
       }
-      const created = await cluster.createTopic(t.name, { partitions, config });
-      topics.push({ ...base, topicId: topicId(t.name), numPartitions: created.partitions.length, replicationFactor: 1, configs: describeTopicConfigs(created, null, false) });
+      const replicationFactor = replicated && t.replicationFactor !== -1 ? (t.replicationFactor as number) : undefined;
+      const created = await cluster.createTopic(t.name, { partitions, config, ...(replicationFactor !== undefined ? { replicationFactor } : {}) });
+      const factor = created.partitions[0]?.replicas?.length || replicationFactor || 1;
+      topics.push({ ...base, topicId: topicId(t.name), numPartitions: created.partitions.length, replicationFactor: factor, configs: describeTopicConfigs(created, null, false) });
     } catch (error) {
       topics.push({ ...base, ...failure(error) });
     }

@@ -9,26 +9,18 @@
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { ConfigValidator, createRegistry, type SinkRecord, type SourceRecord } from '../../../connectors/index.js';
 import type { JetStreamSinkTask, JetStreamSourceTask } from '../../../connectors/nats/index.js';
 import { isRetriable } from '../../../connectors/retry-policy.js';
-import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
-import { describeWithNats, eventually } from './nats-test-helpers.js';
+import { describeWithNats, eventually, sharedNatsCluster } from './nats-test-helpers.js';
 
 const validator = new ConfigValidator(createRegistry());
-let nats: NatsCluster;
-
-beforeAll(async () => {
-  nats = await startNatsCluster(3);
-}, 60_000);
-afterAll(async () => {
-  await nats?.destroy();
-});
+const cluster = sharedNatsCluster(3);
 
 /** The test's own client, on every node, closed when the test ends. */
 async function client(): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
-  const nc = await connect({ servers: nats.servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: 'leader-test' });
+  const nc = await connect({ servers: cluster().servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: 'leader-test' });
   onTestFinished(() => nc.close());
   let jsm: JetStreamManager | undefined;
   await eventually('JetStream ready', async () => (jsm = await jetstreamManager(nc).catch(() => undefined)) !== undefined, 30_000);
@@ -68,7 +60,7 @@ async function runThrough(nc: NatsConnection, jsm: JetStreamManager, stream: str
 
   const warnings: string[] = [];
   const valid = validator.validate({
-    name: 'lead', connector: 'jetstream-source', topic: 't', 'nats.servers': nats.servers,
+    name: 'lead', connector: 'jetstream-source', topic: 't', 'nats.servers': cluster().servers,
     'jetstream.stream': stream, 'jetstream.durable': durable, 'nats.reconnect.wait.ms': 100,
   });
   const task = createRegistry().get('jetstream-source')!.createTask(valid as never) as JetStreamSourceTask;
@@ -145,11 +137,11 @@ describeWithNats('jetstream-source when the consumer leader moves (3-node R3 clu
     let victim = '';
     const result = await runThrough(nc, jsm, 'KILL', 'kill', async () => {
       victim = await consumerLeader(probe, 'KILL', 'kill');
-      await nats.nodes.find((n) => n.name === victim)!.kill();
+      await cluster().nodes.find((n) => n.name === victim)!.kill();
       await eventually('a new consumer leader', async () => (await consumerLeader(probe, 'KILL', 'kill')) !== victim, 30_000);
       return Date.now();
     });
-    await nats.nodes.find((n) => n.name === victim)!.start();
+    await cluster().nodes.find((n) => n.name === victim)!.start();
     console.log(`node kill (${victim}): longest gap in output ${result.gapMs} ms, ${result.afterElectionMs} ms after a new consumer leader was elected; warnings: ${JSON.stringify(result.warnings)}`);
     // nats-server's Raft takes seconds to elect a new leader after a node is lost (its election
     // timeout); the source must not add more than 5 s to that.
@@ -173,7 +165,7 @@ describeWithNats('jetstream-sink when the stream leader moves (3-node R3 cluster
       }, 30_000);
       return leader!;
     };
-    const valid = validator.validate({ name: 'out', connector: 'jetstream-sink', topics: 't', 'nats.servers': nats.servers, 'nats.subject': 'sink.x', 'nats.reconnect.wait.ms': 100 });
+    const valid = validator.validate({ name: 'out', connector: 'jetstream-sink', topics: 't', 'nats.servers': cluster().servers, 'nats.subject': 'sink.x', 'nats.reconnect.wait.ms': 100 });
     expect(valid['jetstream.publish.timeout.ms']).toBe(10_000);
     const task = createRegistry().get('jetstream-sink')!.createTask(valid as never) as JetStreamSinkTask;
     const controller = new AbortController();
@@ -202,7 +194,7 @@ describeWithNats('jetstream-sink when the stream leader moves (3-node R3 cluster
       let killed = false;
       let killedAt = 0;
       const killing = (async () => {
-        await nats.nodes.find((n) => n.name === victim)!.kill();
+        await cluster().nodes.find((n) => n.name === victim)!.kill();
         killedAt = Date.now();
         killed = true;
       })();
@@ -225,7 +217,7 @@ describeWithNats('jetstream-sink when the stream leader moves (3-node R3 cluster
     } finally {
       controller.abort();
       await task.stop();
-      await nats.nodes.find((n) => !n.running)?.start();
+      await cluster().nodes.find((n) => !n.running)?.start();
     }
   });
 });

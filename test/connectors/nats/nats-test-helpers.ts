@@ -7,11 +7,12 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { describe, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, onTestFinished } from 'vitest';
 import { createConnectRuntime, type ConnectRuntime, type ConnectRuntimeOptions } from '../../../connectors/index.js';
 import { exponentialBackoff } from '../../../connectors/retry-policy.js';
 import type { Cluster } from '../../../core/index.js';
 import { testEngineCluster } from '../../helpers.js';
+import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { natsServerBinary, startNatsServer, type NatsServer, type StartNatsServerOptions } from './nats-server.js';
 
 export const describeWithNats: typeof describe = (natsServerBinary() === undefined && process.env.CI !== 'true' ? describe.skip : describe) as typeof describe;
@@ -46,4 +47,22 @@ export async function eventually(what: string | (() => string), check: () => boo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A JetStream cluster of `size` nats-server nodes shared by the tests of a file: started before
+ * them, destroyed after. Call at the top level; the returned getter gives the running cluster.
+ */
+export function sharedNatsCluster(size = 3): () => NatsCluster {
+  let cluster: NatsCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startNatsCluster(size);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+  return () => {
+    if (!cluster) throw new Error('the shared NATS cluster is not running (sharedNatsCluster must be called at the top level of the test file)');
+    return cluster;
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createProducer, jsonSerde, partitionForKey, RecordTooLargeError, stringSerde } from '../../../core/index.js';
+import { createConsumer, createProducer, jsonSerde, partitionForKey, RecordTooLargeError, stringSerde } from '../../../core/index.js';
 import { readBatchHeader } from '../../../core/protocol/record-batch.js';
 import { testCluster } from '../../helpers.js';
 
@@ -144,6 +144,39 @@ describe('Producer', () => {
     await expect(producer.sendAll([{ topic: 'c', value: 'no key' }])).rejects.toThrow(/compacted and refuses records without a key/);
     await producer.close();
     await expect(producer.sendAll([{ topic: 't', value: 'x' }])).rejects.toThrow(/closed/);
+  });
+
+  test('sendBatch receipts give each record the partition and offset send would, across partitions and batches', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t', { partitions: 3 });
+    // Small batches: one send spans many batches per partition.
+    const producer = createProducer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde, batchBytes: 512 });
+    const records = Array.from({ length: 300 }, (_, i) => ({ topic: 't', key: `key-${i % 37}`, value: `value-${i}`, ...(i % 50 === 0 ? { timestamp: 1_000 + i } : {}) }));
+    const receipt = await producer.sendBatch(records);
+    expect(receipt.length).toBe(300);
+    const offsets = receipt.offsets();
+    const next = [0, 0, 0];
+    for (let i = 0; i < records.length; i++) {
+      const partition = partitionForKey(Buffer.from(records[i].key), 3);
+      expect(receipt.partitionOf(i)).toBe(partition);
+      expect(receipt.topicOf(i)).toBe('t');
+      expect(offsets[i]).toBe(next[partition]++); // in send order within each partition
+      expect(receipt.offsetOf(i)).toBe(offsets[i]);
+      if (records[i].timestamp !== undefined) expect(receipt.timestampOf(i)).toBe(records[i].timestamp);
+    }
+    expect(receipt.metadata(150)).toEqual({ topic: 't', partition: receipt.partitionOf(150), offset: offsets[150], timestamp: receipt.timestampOf(150) });
+    expect(() => receipt.offsetOf(300)).toThrow(RangeError);
+    // The log holds each record at the offset the receipt named.
+    const consumer = createConsumer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde, autoOffsetReset: 'earliest' });
+    consumer.assign([0, 1, 2].map((partition) => ({ topic: 't', partition })));
+    const stored = new Map<string, string>();
+    while (stored.size < 300) for (const r of await consumer.poll({ timeoutMs: 1000 })) stored.set(`${r.partition}@${r.offset}`, r.value!);
+    for (let i = 0; i < records.length; i++) expect(stored.get(`${receipt.partitionOf(i)}@${offsets[i]}`)).toBe(records[i].value);
+    // As send: a keyless record to a compacted topic is refused; a closed producer refuses.
+    await cluster.createTopic('c', { config: { 'cleanup.policy': 'compact' } });
+    await expect(producer.sendBatch([{ topic: 'c', key: null, value: "no key" }])).rejects.toThrow(/compacted and refuses records without a key/);
+    await producer.close();
+    await expect(producer.sendBatch([{ topic: 't', key: 'k', value: 'x' }])).rejects.toThrow(/closed/);
   });
 
   test('send after close is refused', async () => {

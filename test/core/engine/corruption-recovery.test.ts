@@ -162,12 +162,22 @@ describe('topics.json', () => {
     await expect(openCluster({ dataDir, readOnly: true })).rejects.toBeInstanceOf(CorruptMetadataError);
   });
 
-  test('a topics.json without a checksum (an earlier version) is accepted when its fields check out', async () => {
+  test('a version-1 topics.json without a checksum (an earlier release) is accepted when its fields check out', async () => {
     const { dataDir, file } = await withTopics();
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed.version = 1;
+    delete parsed.generation;
     delete parsed.checksum;
     fs.writeFileSync(file, JSON.stringify(parsed));
     const cluster = await open(dataDir);
     expect((await cluster.describeTopic('orders')).partitions).toHaveLength(3);
+  });
+
+  test('a version-2 topics.json without its checksum fails instead of being taken for an earlier release', async () => {
+    const { dataDir, file } = await withTopics();
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete parsed.checksum;
+    fs.writeFileSync(file, JSON.stringify(parsed));
+    await expect(openCluster({ dataDir })).rejects.toThrow(/topics\.json field checksum: undefined does not match the contents/);
   });
 });

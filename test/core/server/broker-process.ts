@@ -34,12 +34,12 @@ export function tempDir(onFinished: OnFinished): string {
 }
 
 /** Starts `sluice broker --listen 127.0.0.1:0` and resolves once it printed its address. */
-export async function startBrokerProcess(onFinished: OnFinished, options: { dataDir?: string; args?: string[] } = {}): Promise<BrokerProcess> {
+export async function startBrokerProcess(onFinished: OnFinished, options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" before the broker tests`);
   const dataDir = options.dataDir ?? tempDir(onFinished);
   const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'broker', '--listen', '127.0.0.1:0', ...(options.args ?? [])], {
     cwd: REPO_ROOT,
-    env: { ...process.env, SLUICE_DATA_DIR: undefined },
+    env: { ...process.env, SLUICE_DATA_DIR: undefined, ...options.env },
   });
   onFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

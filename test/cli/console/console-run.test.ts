@@ -1,0 +1,46 @@
+/**
+ * `sluice run PIPELINE --console HOST:PORT`: the console over the running pipeline's own engine
+ * (the data directory it owns), showing what its sources write.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TopicOverview } from '../../../cli/console/console-data.js';
+import { waitFor } from '../../helpers.js';
+import { cliSession, output } from '../cli-helpers.js';
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+describe('sluice run --console', () => {
+  it('serves the console over the running pipeline\'s engine: its topics and the records its source wrote', async ({ onTestFinished }) => {
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    fs.writeFileSync(path.join(dir, 'in.log'), 'one\ntwo\nthree\n');
+    fs.writeFileSync(
+      path.join(dir, 'p.yaml'),
+      ['name: watched', 'engine:', '  data_dir: ${PIPELINE_DIR}/data', 'topics:', '  lines: { partitions: 1 }', 'sources:', '  - name: in', '    connector: file-source', '    topic: lines', '    file.path: ${PIPELINE_DIR}/in.log', ''].join('\n'),
+    );
+    const child = cli.start(['run', path.join(dir, 'p.yaml'), '--console', '127.0.0.1:0']);
+    const done = output(child);
+    let stdout = '';
+    child.stdout.on('data', (s: Buffer | string) => (stdout += String(s)));
+    await waitFor('the console address', () => /console at (\S+)/.test(stdout));
+    const url = /console at (\S+)/.exec(stdout)![1];
+    const values = async (): Promise<string[]> => (JSON.parse(await get(`${url}api/topics/lines/partitions/0/messages`)) as { value: { text: string } }[]).map((r) => r.value.text);
+    await waitFor('the 3 lines in topic lines, seen by the console', async () => (await values()).length === 3);
+    expect(await values()).toEqual(['one', 'two', 'three']);
+    const topics = JSON.parse(await get(`${url}api/topics`)) as TopicOverview[];
+    // The source writes in transactions: the end is past the records' commit marker.
+    expect(topics.find((t) => t.name === 'lines')!.partitions).toEqual([{ partition: 0, start: 0, end: 4 }]);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * KTable-KTable joins on the key, with scenarios from Kafka's KTableKTableInnerJoinTest,
+ * KTableKTableLeftJoinTest and KTableKTableOuterJoinTest: every change on either side updates the
+ * result; a row that leaves the result is a tombstone; changes that leave the result absent emit
+ * nothing (Kafka with old values enabled).
+ */
+import { describe, expect, test } from 'vitest';
+import { stringSerde } from '../../core/index.js';
+import { StreamsBuilder, TopologyTestDriver } from '../../streams/index.js';
+
+const str = { keySerde: stringSerde, valueSerde: stringSerde };
+const kv = (key: string, value: string | null) => ({ key, value });
+
+function driverFor(kind: 'join' | 'leftJoin' | 'outerJoin') {
+  const b = new StreamsBuilder();
+  const t1 = b.table('t1', str);
+  const t2 = b.table('t2', str);
+  const joiner = (l: string | null, r: string | null) => `${l}+${r}`;
+  t1[kind](t2, joiner, { name: 'joined' }).toStream().to('out', str);
+  const driver = new TopologyTestDriver(b.build());
+  const left = driver.createInputTopic<string, string | null>('t1', str as never);
+  const right = driver.createInputTopic<string, string | null>('t2', str as never);
+  const out = driver.createOutputTopic('out', str);
+  const pipe = async (topic: typeof left, keys: string[], value: (k: string) => string | null) => {
+    for (const k of keys) await topic.pipeInput(k, value(k));
+  };
+  return { driver, left, right, pipe, read: () => out.readKeyValuesToList() };
+}
+
+describe('KTable-KTable inner join (KTableKTableInnerJoinTest)', () => {
+  test('a row exists while both sides have the key; deleting either side deletes it', async () => {
+    const { left, right, pipe, read, driver } = driverFor('join');
+    await pipe(left, ['0', '1'], (k) => `X${k}`);
+    expect(read()).toEqual([]);
+    await pipe(right, ['0', '1'], (k) => `Y${k}`);
+    expect(read()).toEqual([kv('0', 'X0+Y0'), kv('1', 'X1+Y1')]);
+    await pipe(left, ['0', '1', '2', '3'], (k) => `XX${k}`);
+    expect(read()).toEqual([kv('0', 'XX0+Y0'), kv('1', 'XX1+Y1')]);
+    await pipe(right, ['0', '1', '2', '3'], (k) => `YY${k}`);
+    expect(read()).toEqual([kv('0', 'XX0+YY0'), kv('1', 'XX1+YY1'), kv('2', 'XX2+YY2'), kv('3', 'XX3+YY3')]);
+    await pipe(right, ['0', '1'], () => null);
+    expect(read()).toEqual([kv('0', null), kv('1', null)]);
+    await pipe(left, ['0', '1', '2', '3'], () => null);
+    expect(read()).toEqual([kv('2', null), kv('3', null)]);
+    expect(driver.store('joined').size).toBe(0);
+  });
+});
+
+describe('KTable-KTable left join (KTableKTableLeftJoinTest)', () => {
+  test('every left row is in the result, joined with null while the right side lacks the key', async () => {
+    const { left, right, pipe, read, driver } = driverFor('leftJoin');
+    await pipe(left, ['0', '1'], (k) => `X${k}`);
+    expect(read()).toEqual([kv('0', 'X0+null'), kv('1', 'X1+null')]);
+    await pipe(right, ['0', '1'], (k) => `Y${k}`);
+    expect(read()).toEqual([kv('0', 'X0+Y0'), kv('1', 'X1+Y1')]);
+    await pipe(right, ['7'], (k) => `Y${k}`);
+    expect(read()).toEqual([]); // no left row for 7
+    await pipe(left, ['0', '1', '2'], (k) => `XX${k}`);
+    expect(read()).toEqual([kv('0', 'XX0+Y0'), kv('1', 'XX1+Y1'), kv('2', 'XX2+null')]);
+    await pipe(right, ['0'], () => null);
+    expect(read()).toEqual([kv('0', 'XX0+null')]);
+    await pipe(left, ['0', '1', '2'], () => null);
+    expect(read()).toEqual([kv('0', null), kv('1', null), kv('2', null)]);
+    expect(new Map(driver.store('joined').all())).toEqual(new Map());
+  });
+});
+
+describe('KTable-KTable outer join (KTableKTableOuterJoinTest)', () => {
+  test('a row exists while either side has the key', async () => {
+    const { left, right, pipe, read, driver } = driverFor('outerJoin');
+    await pipe(left, ['0', '1'], (k) => `X${k}`);
+    expect(read()).toEqual([kv('0', 'X0+null'), kv('1', 'X1+null')]);
+    await pipe(right, ['0', '2'], (k) => `Y${k}`);
+    expect(read()).toEqual([kv('0', 'X0+Y0'), kv('2', 'null+Y2')]);
+    await pipe(left, ['0'], () => null);
+    expect(read()).toEqual([kv('0', 'null+Y0')]);
+    await pipe(right, ['0'], () => null);
+    expect(read()).toEqual([kv('0', null)]);
+    await pipe(right, ['9'], () => null); // absent before and after: nothing
+    expect(read()).toEqual([]);
+    expect(new Map(driver.store('joined').all())).toEqual(new Map([['1', 'X1+null'], ['2', 'null+Y2']]));
+  });
+});
+
+describe('KTable-KTable joins compose with other table operations', () => {
+  test('a filtered table joined with an aggregate, then grouped and counted with subtraction', async () => {
+    const b = new StreamsBuilder();
+    const orders = b.stream('orders', str).groupByKey().count({ name: 'orders-per-user' });
+    const users = b.table('users', str).filter((country) => country !== 'unknown');
+    users
+      .join(orders, (country, n) => `${country}:${n}`)
+      .groupBy((_user, v) => ({ key: v.split(':')[0], value: Number(v.split(':')[1]) }), { keySerde: stringSerde })
+      .reduce((a, c) => a + c, (a, c) => a - c, { name: 'orders-per-country' });
+    const driver = new TopologyTestDriver(b.build());
+    const u = driver.createInputTopic('users', str);
+    const o = driver.createInputTopic('orders', str);
+    await u.pipeInput('ann', 'fr');
+    await u.pipeInput('bob', 'de');
+    await o.pipeInput('ann', 'x');
+    await o.pipeInput('ann', 'y');
+    await o.pipeInput('bob', 'z');
+    await u.pipeInput('ann', 'de');
+    await u.pipeInput('bob', 'unknown');
+    expect(new Map(driver.store('orders-per-country').all())).toEqual(new Map([['fr', 0], ['de', 2]]));
+  });
+
+  test('joining a windowed table is refused', () => {
+    const b = new StreamsBuilder();
+    const windowed = b.stream('in').groupByKey().windowedBy({ kind: 'time', sizeMs: 10, advanceMs: 10, graceMs: 0 }).count();
+    expect(() => b.table('t').join(windowed as never, () => 1)).toThrow(/windowed table/);
+  });
+});
