@@ -1,25 +1,36 @@
 /**
- * Opening the data directory for a command. Reading commands (`topics list/describe`, `consume`)
- * open it read-only, without the lock, so they work while another process (a pipeline) owns it.
- * Writing commands take the lock; the engine's DataDirLockedError names the owner's pid.
+ * Opening the engine for a command — the one place that reads where it is. Three global options
+ * name an engine, each with its environment variable:
  *
- * Only `topics create` may create a missing directory: every other command says there is none,
- * rather than leave an empty directory behind. With `--jetstream` (or SLUICE_JETSTREAM) every
- * command opens the JetStream engine instead (no lock: any number of processes share it).
+ *   --data-dir DIR               SLUICE_DATA_DIR            the embedded engine's directory (default ./.sluice)
+ *   -b, --bootstrap-server H:P   SLUICE_BOOTSTRAP_SERVERS   a Kafka-compatible cluster (sluice broker, Kafka, Redpanda)
+ *   --jetstream nats://…         SLUICE_JETSTREAM           a NATS JetStream cluster
+ *
+ * A command runs on exactly one: two on the command line (or two in the environment) are a usage
+ * error naming both; one on the command line wins over the environment, so `-b` works in a shell
+ * that exports SLUICE_DATA_DIR. Every command gets a `Cluster` and nothing else.
+ *
+ * Data directories: reading commands (`topics list/describe`, `consume`) open it read-only, without
+ * the lock, so they work while another process (a pipeline) owns it. Writing commands take the
+ * lock; the engine's DataDirLockedError names the owner's pid. Only `topics create` may create a
+ * missing directory: every other command says there is none, rather than leave an empty directory
+ * behind. Remote and JetStream engines take no lock: any number of processes share them.
  */
+import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SluiceError } from '../core/errors.js';
-import type { Command } from 'commander';
 import type { Cluster, JetStreamClusterOptions } from '../core/index.js';
+import { UsageError } from './errors.js';
 import { loadCore } from './load-core.js';
 
-/** Where a command's engine is: a data directory (absolute path), or a JetStream cluster. */
-export type EngineTarget = string | { jetstream: JetStreamClusterOptions };
+/** Where a command's engine is: a data directory (absolute path), a Kafka-compatible cluster, or a JetStream cluster. */
+export type EngineTarget = string | { readonly bootstrapServers: readonly string[] } | { readonly jetstream: JetStreamClusterOptions };
 
-/** The global engine options (`--data-dir`, `--jetstream` and the NATS credentials). */
+/** The global engine options (`--data-dir`, `-b`, `--jetstream` and the NATS credentials). */
 export interface EngineGlobalOptions {
   dataDir: string;
+  bootstrapServer?: string;
   jetstream?: string;
   jetstreamReplicas?: string;
   jetstreamPrefix?: string;
@@ -29,14 +40,26 @@ export interface EngineGlobalOptions {
   natsCreds?: string;
 }
 
-/** The engine a command runs on: `--jetstream nats://…` (or SLUICE_JETSTREAM) wins over `--data-dir`. */
+type EngineKind = 'dataDir' | 'bootstrapServer' | 'jetstream';
+const FLAGS: Record<EngineKind, { flag: string; env: string }> = {
+  dataDir: { flag: '--data-dir', env: 'SLUICE_DATA_DIR' },
+  bootstrapServer: { flag: '-b/--bootstrap-server', env: 'SLUICE_BOOTSTRAP_SERVERS' },
+  jetstream: { flag: '--jetstream', env: 'SLUICE_JETSTREAM' },
+};
+
+/**
+ * The engine a command runs on, from `--data-dir`, `-b` and `--jetstream` (see the header).
+ * @throws UsageError when two engines are named at the same level, or `-b` is not HOST:PORT[,…]
+ */
 export function engineTarget(command: Command): EngineTarget {
   const g = command.optsWithGlobals<EngineGlobalOptions>();
-  if (g.jetstream === undefined || g.jetstream === '') return resolveDataDir(g.dataDir);
+  const kind = chosenEngine(command, g);
+  if (kind === 'bootstrapServer') return { bootstrapServers: parseBootstrapServers(g.bootstrapServer ?? '') };
+  if (kind === 'dataDir') return resolveDataDir(g.dataDir);
   const replicas = g.jetstreamReplicas === undefined ? undefined : Number(g.jetstreamReplicas);
   return {
     jetstream: {
-      servers: g.jetstream,
+      servers: g.jetstream ?? '',
       ...(replicas !== undefined ? { replicas } : {}),
       ...(g.jetstreamPrefix !== undefined ? { prefix: g.jetstreamPrefix } : {}),
       ...(g.natsUser !== undefined ? { user: g.natsUser, password: g.natsPassword } : {}),
@@ -44,6 +67,30 @@ export function engineTarget(command: Command): EngineTarget {
       ...(g.natsCreds !== undefined ? { credentialsFile: g.natsCreds } : {}),
     },
   };
+}
+
+function chosenEngine(command: Command, g: EngineGlobalOptions): EngineKind {
+  const source = (kind: EngineKind): string | undefined => {
+    const value = g[kind];
+    return value === undefined || value === '' ? undefined : command.getOptionValueSourceWithGlobals(kind);
+  };
+  for (const level of ['cli', 'env'] as const) {
+    const named = (Object.keys(FLAGS) as EngineKind[]).filter((kind) => source(kind) === level);
+    if (named.length > 1) {
+      const names = named.map((kind) => (level === 'cli' ? FLAGS[kind].flag : FLAGS[kind].env));
+      throw new UsageError(`${names.join(' and ')} name two engines: give one of --data-dir, -b/--bootstrap-server or --jetstream`);
+    }
+    if (named.length === 1) return named[0]!;
+  }
+  return 'dataDir';
+}
+
+/** `host:9092,host2:9092` → its addresses. @throws UsageError naming the bad one */
+export function parseBootstrapServers(value: string): string[] {
+  const servers = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = servers.find((s) => !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(s));
+  if (servers.length === 0 || bad !== undefined) throw new UsageError(`-b/--bootstrap-server: expected HOST:PORT[,HOST:PORT…], got "${bad ?? value}"`);
+  return servers;
 }
 
 /** The data directory given on the command line (or its default), as an absolute path. */
@@ -69,21 +116,23 @@ function assertDataDir(dataDir: string): void {
   if (!stat.isDirectory()) throw new SluiceError('NO_DATA_DIR', `${dataDir} is not a directory`);
 }
 
-/** Opens an existing data directory read-only (no lock; follows the owner's appends). */
+/** Opens the engine for reading: a remote or JetStream cluster, or an existing data directory read-only (no lock; follows the owner's appends). */
 export async function openForReading(target: EngineTarget): Promise<Cluster> {
   const { openCluster } = await loadCore();
+  if (typeof target !== 'string' && 'bootstrapServers' in target) return openCluster({ bootstrapServers: target.bootstrapServers });
   if (typeof target !== 'string') return openCluster({ jetstream: { ...target.jetstream, autoCreateTopics: false, maintenanceIntervalMs: 0 } });
   assertDataDir(target);
   return openCluster({ dataDir: target, readOnly: true, autoCreateTopics: false });
 }
 
 /**
- * Opens the data directory for writing, taking its lock.
+ * Opens the engine for writing: a remote or JetStream cluster, or the data directory, taking its lock.
  * @param options.create allow creating a missing directory (only `topics create` does).
  * @throws DataDirLockedError when another live process owns it; NoDataDirError when missing.
  */
 export async function openForWriting(target: EngineTarget, options: { create?: boolean } = {}): Promise<Cluster> {
   const { openCluster } = await loadCore();
+  if (typeof target !== 'string' && 'bootstrapServers' in target) return openCluster({ bootstrapServers: target.bootstrapServers });
   if (typeof target !== 'string') return openCluster({ jetstream: { ...target.jetstream, autoCreateTopics: false, maintenanceIntervalMs: 0 } });
   if (!options.create) assertDataDir(target);
   return openCluster({ dataDir: target, autoCreateTopics: false });

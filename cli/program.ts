@@ -28,6 +28,7 @@ export function createProgram(): Command {
     .description("Kafka's model — topics, partitions, offsets, a segmented log — in a Node process")
     .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--data-dir <dir>', 'data directory').env('SLUICE_DATA_DIR').default(DEFAULT_DATA_DIR))
+    .addOption(new Option('-b, --bootstrap-server <host:port,…>', 'run on a Kafka-compatible cluster (sluice broker, Kafka, Redpanda) instead of --data-dir').env('SLUICE_BOOTSTRAP_SERVERS'))
     .addOption(new Option('--jetstream <servers>', 'run on a NATS JetStream cluster instead of a data directory (comma-separated nats:// URLs)').env('SLUICE_JETSTREAM'))
     .addOption(new Option('--jetstream-replicas <n>', 'JetStream replicas of new topics and of the engine\'s KV bucket (1-5; default 1)').env('SLUICE_JETSTREAM_REPLICAS'))
     .addOption(new Option('--jetstream-prefix <prefix>', 'prefix of the engine\'s streams, subjects and KV bucket (default sluice)').env('SLUICE_JETSTREAM_PREFIX'))
@@ -52,6 +53,7 @@ export function createProgram(): Command {
         '  $ printf "c-1:hello\\nc-2:world\\n" | sluice produce orders -K :',
         "  $ sluice consume orders -o beginning -e -f '%p:%o %k=%s\\n'",
         '  $ SLUICE_DATA_DIR=/var/lib/sluice sluice topics describe orders',
+        '  $ sluice -b localhost:9092 run orders.yaml                          # the same pipeline on a broker / Kafka cluster',
         '  $ sluice --jetstream nats://n1:4222,nats://n2:4222 --jetstream-replicas 3 topics create orders -p 8',
       ].join('\n'),
     );

@@ -1,7 +1,8 @@
 /**
  * The client API's view of an engine: the one seam between `streams/`, `connectors/`, the CLI and
  * a log engine. The embedded `Broker` implements it in-process, `JetStreamCluster`
- * (`core/jetstream/`) over a NATS JetStream cluster; a Kafka-protocol client can implement it later. Every method is asynchronous and speaks in
+ * (`core/jetstream/`) over a NATS JetStream cluster, `RemoteCluster` (`core/remote/`) over Kafka's
+ * wire protocol (any Kafka-compatible cluster). Every method is asynchronous and speaks in
  * topics, partitions, offsets and RecordBatch v2 bytes — never in segments or files.
  */
 import type { BrokerMembership } from './jetstream/broker-registry.js';
@@ -307,8 +308,6 @@ export interface GroupDescription {
 }
 
 export interface Cluster {
-  /** True when this view cannot write (another process owns the data directory). */
-  readonly readOnly: boolean;
   /**
    * Whether the engine has Kafka's transactions (the requests below and read_committed fetches),
    * as ApiVersions tells a Kafka client. Where it has not, the transactional requests throw
@@ -405,8 +404,9 @@ export interface Cluster {
   /** Removes members from a group (a rebalance follows). @throws UnknownMemberIdError */
   leaveGroup(request: LeaveGroupRequest): Promise<void>;
   /**
-   * Stores committed offsets, all or none, fenced by the member's generation and assignment.
-   * @throws IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError, PartitionNotOwnedError,
+   * Stores committed offsets, all or none, fenced by the member's generation (Kafka's classic
+   * OffsetCommit: not by assignment).
+   * @throws IllegalGenerationError, UnknownMemberIdError, FencedInstanceIdError,
    *   RebalanceInProgressError, GroupNotEmptyError (a commit from outside a group that has members)
    */
   commitOffsets(request: OffsetCommitRequest): Promise<void>;

@@ -209,13 +209,6 @@ export class FencedInstanceIdError extends SluiceError {
   }
 }
 
-/** A commit named a partition that is not assigned to the committing member in the current generation. */
-export class PartitionNotOwnedError extends SluiceError {
-  constructor(message: string, readonly groupId: string, readonly memberId: string, readonly topic: string, readonly partition: number) {
-    super('PARTITION_NOT_OWNED', message);
-  }
-}
-
 /** The operation needs a group without active members (reset offsets, delete the group). */
 export class GroupNotEmptyError extends SluiceError {
   constructor(message: string, readonly groupId: string) {

@@ -38,10 +38,13 @@ export type {
   TopicPartition,
 } from './cluster.js';
 export { Broker, type BrokerOptions } from './engine/broker.js';
-export { openCluster, type JetStreamEngineOptions } from './open-cluster.js';
+export { isRemote, openCluster, type EngineOptions, type JetStreamEngineOptions } from './open-cluster.js';
 export type { JetStreamCluster, JetStreamClusterOptions } from './jetstream/jetstream-cluster.js';
 export type { NatsConnectOptions, NatsTlsOptions } from './jetstream/nats-connect-options.js';
 export type { BrokerMembership, RegisteredBroker } from './jetstream/broker-registry.js';
+export { RemoteCluster, type RemoteClusterOptions } from './remote/remote-cluster.js';
+export { DisconnectedError, type SslOptions } from './remote/broker-connection.js';
+export { SaslAuthenticationError, type SaslMechanism, type SaslOptions } from './remote/sasl-authenticator.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
 export { ProduceReceipt } from './client/produce-receipt.js';
 export { ProducerTransaction, type SendOffsetsInput } from './client/producer-transaction.js';

@@ -85,11 +85,17 @@ export function checkPipeline(data: unknown, problems: Problems, options: CheckO
 function checkEngine(engine: unknown, problems: Problems): EngineSpec {
   if (!isObj(engine)) return { inMemory: false };
   const inMemory = engine.in_memory === true;
-  if (inMemory && engine.data_dir !== undefined) {
-    problems.add('/engine', 'give data_dir or in_memory: true, not both');
-  }
   const js = isObj(engine.jetstream) ? engine.jetstream : undefined;
-  if (js && (inMemory || engine.data_dir !== undefined)) problems.add('/engine/jetstream', 'give jetstream, data_dir or in_memory: true, only one');
+  const given = [
+    engine.data_dir !== undefined && 'data_dir',
+    inMemory && 'in_memory: true',
+    engine.bootstrap_servers !== undefined && 'bootstrap_servers',
+    engine.jetstream !== undefined && 'jetstream',
+  ].filter(Boolean);
+  if (given.length > 1) problems.add('/engine', `give one of data_dir, in_memory: true, bootstrap_servers or jetstream, not ${given.join(' and ')}`);
+  if (engine.bootstrap_servers === undefined && (engine.ssl !== undefined || engine.sasl !== undefined)) {
+    problems.add('/engine', 'ssl and sasl apply to bootstrap_servers: give bootstrap_servers too');
+  }
   if (js && js.token !== undefined && js.user !== undefined) problems.add('/engine/jetstream/token', 'give one way to authenticate, not both user and token');
   const tls = js && isObj(js.tls) ? js.tls : undefined;
   const jetstream = js
@@ -105,7 +111,25 @@ function checkEngine(engine: unknown, problems: Problems): EngineSpec {
           : {}),
       }
     : undefined;
-  return { dataDir: typeof engine.data_dir === 'string' ? engine.data_dir : undefined, inMemory, ...(jetstream ? { jetstream } : {}) };
+  const servers = engine.bootstrap_servers;
+  const bootstrapServers = typeof servers === 'string' ? servers.split(',').map((s) => s.trim()) : Array.isArray(servers) ? servers.map(String) : undefined;
+  const ssl = engine.ssl;
+  const sasl = engine.sasl;
+  return {
+    dataDir: typeof engine.data_dir === 'string' ? engine.data_dir : undefined,
+    inMemory,
+    ...(jetstream ? { jetstream } : {}),
+    bootstrapServers,
+    ssl: isObj(ssl)
+      ? {
+          caLocation: ssl.ca_location as string | undefined,
+          certificateLocation: ssl.certificate_location as string | undefined,
+          keyLocation: ssl.key_location as string | undefined,
+          rejectUnauthorized: ssl.reject_unauthorized as boolean | undefined,
+        }
+      : ssl === true || undefined,
+    sasl: isObj(sasl) ? (sasl as unknown as EngineSpec['sasl']) : undefined,
+  };
 }
 
 function checkTopics(topics: unknown, problems: Problems): Map<string, TopicSpec> {

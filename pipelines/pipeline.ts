@@ -31,6 +31,10 @@ export interface EngineSpec {
   readonly inMemory: boolean;
   /** `engine.jetstream`: run on a JetStream cluster. */
   readonly jetstream?: JetStreamClusterOptions;
+  /** `engine.bootstrap_servers`: a Kafka-compatible cluster's bootstrap servers (`HOST:PORT`), with its TLS and SASL settings. */
+  readonly bootstrapServers?: readonly string[];
+  readonly ssl?: boolean | { readonly caLocation?: string; readonly certificateLocation?: string; readonly keyLocation?: string; readonly rejectUnauthorized?: boolean };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
 }
 
 export interface TopicSpec {

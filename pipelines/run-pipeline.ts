@@ -1,9 +1,10 @@
 /**
- * Runs a validated pipeline on its engine (embedded, or JetStream with `engine.jetstream` or `--jetstream`):
+ * Runs a validated pipeline on its engine — embedded, a remote Kafka-compatible cluster or JetStream
+ * (the file's `engine`, or `-b` / `--jetstream`), through the `Cluster` seam only:
  *
  * 1. builds the streams topology (importing custom modules) — before anything is opened, so a
  *    broken module changes nothing on disk;
- * 2. opens the data directory (or memory) and creates the declared topics and the sources' topics
+ * 2. opens the engine (`openCluster` with the file's `engine:` or the caller's override) and creates the declared topics and the sources' topics
  *    that are missing (existing topics are left as they are);
  * 3. starts the streams application (`applicationId` = the pipeline's name), then the sinks, then
  *    the sources (connector runtime) — those writing join tables first, until drained (bounded by
@@ -26,19 +27,21 @@
  *   console.log(`${summary.recordsIn} in, ${summary.recordsOut} out`);
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import path from 'node:path';
 import { openCluster, startBroker, TopicExistsError, type Cluster, type JetStreamClusterOptions, type KafkaBroker, type StartBrokerOptions } from '../core/index.js';
 import { ConnectorFailedError, createConnectRuntime, RECORDS_CHANNEL, type ConnectorRecordsEvent, type ConnectorStatus, type ConnectRuntime } from '../connectors/index.js';
 import { createStreamsApp, type StreamsApp, type StreamsMetrics } from '../streams/index.js';
 import { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 import type { Pipeline } from './pipeline.js';
+import { pipelineEngine, type EngineOverride } from './pipeline-engine.js';
 import { whenQuiescent } from './when-quiescent.js';
 
 export interface RunPipelineOptions {
-  /** Data directory when the pipeline is not in memory (default `./.sluice`); the CLI passes engine.data_dir or --data-dir. */
+  /** Data directory when the file names no engine (default `./.sluice`); the CLI passes --data-dir. */
   dataDir?: string;
   /** Run on a JetStream cluster (the CLI's `--jetstream`); overrides the file's engine section. */
   jetstream?: JetStreamClusterOptions;
+  /** A remote cluster to run on whatever the file says (the CLI passes `-b`). */
+  bootstrapServers?: EngineOverride['bootstrapServers'];
   /** Return once every source is drained, every stream caught up and every sink flushed. */
   untilIdle?: boolean;
   /** With `untilIdle` and a source that cannot report its end (NATS): how long everything must stay idle (default 1000 ms). */
@@ -107,12 +110,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   };
   subscribe(RECORDS_CHANNEL, onRecords);
   const topology = await buildTopology(pipeline, { importModule: options.importModule });
-  const jetstream = options.jetstream ?? pipeline.engine.jetstream;
-  const cluster: Cluster = jetstream
-    ? await openCluster({ jetstream: { ...jetstream, autoCreateTopics: false } })
-    : pipeline.engine.inMemory
-      ? await openCluster({ inMemory: true, autoCreateTopics: false })
-      : await openCluster({ dataDir: path.resolve(options.dataDir ?? pipeline.engine.dataDir ?? '.sluice'), autoCreateTopics: false });
+  const cluster = await openCluster(pipelineEngine(pipeline.engine, { dataDir: options.dataDir, bootstrapServers: options.bootstrapServers, jetstream: options.jetstream }));
 
   let failure: Error | null = null;
   const stopping = new AbortController();

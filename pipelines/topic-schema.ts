@@ -84,8 +84,8 @@ export function engineSchema(): JsonSchema {
     type: 'object',
     additionalProperties: false,
     description:
-      'Where the log lives: a data directory, memory (gone when the pipeline stops), or a NATS JetStream cluster (replicated). Default: the directory of `sluice --data-dir` (./.sluice); `sluice --jetstream` overrides this section.',
-    examples: [{ data_dir: './.sluice' }, { in_memory: true }, { jetstream: { servers: ['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], replicas: 3 } }],
+      'Where the log lives: a data directory, memory (gone when the pipeline stops), a Kafka-compatible cluster (a `sluice broker`, Apache Kafka, Redpanda) by its bootstrap servers, or a NATS JetStream cluster (replicated). Give one of them. Default: the directory of `sluice --data-dir` (./.sluice); `sluice -b` or `sluice --jetstream` overrides this section.',
+    examples: [{ data_dir: './.sluice' }, { in_memory: true }, { bootstrap_servers: 'localhost:9092' }, { jetstream: { servers: ['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222'], replicas: 3 } }],
     properties: {
       jetstream: {
         type: 'object',
@@ -122,6 +122,43 @@ export function engineSchema(): JsonSchema {
       },
       data_dir: { type: 'string', minLength: 1, description: 'Data directory (relative to the working directory); created if missing. Overrides --data-dir.', examples: ['/var/lib/sluice', '${DATA_DIR:-./.sluice}'] },
       in_memory: { type: 'boolean', default: false, description: 'Keep everything in memory: for tests and one-shot batch jobs.', examples: [true] },
+      bootstrap_servers: {
+        description: 'HOST:PORT of brokers to learn the cluster from: a comma-separated string or a list. `sluice run -b` overrides it.',
+        examples: ['localhost:9092', '${KAFKA_BROKERS}', ['kafka-1:9092', 'kafka-2:9092']],
+        oneOf: [
+          { type: 'string', pattern: '^\\s*[^,\\s]+:\\d+\\s*(,\\s*[^,\\s]+:\\d+\\s*)*$' },
+          { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^,\\s]+:\\d+$' } },
+        ],
+      },
+      ssl: {
+        description: 'TLS to the brokers: true (system CAs), or files as Kafka clients take them (PEM).',
+        examples: [true, { ca_location: './ca.pem' }],
+        oneOf: [
+          { type: 'boolean' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              ca_location: { type: 'string', minLength: 1, description: 'PEM file of the CA certificates to trust.' },
+              certificate_location: { type: 'string', minLength: 1, description: "PEM file of this client's certificate (mutual TLS)." },
+              key_location: { type: 'string', minLength: 1, description: "PEM file of this client's private key." },
+              reject_unauthorized: { type: 'boolean', description: 'Refuse brokers whose certificate does not verify (default true).' },
+            },
+          },
+        ],
+      },
+      sasl: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['mechanism', 'username', 'password'],
+        description: 'SASL authentication to the brokers (use ${ENV} for the password).',
+        examples: [{ mechanism: 'scram-sha-256', username: 'app', password: '${KAFKA_PASSWORD}' }],
+        properties: {
+          mechanism: { enum: ['plain', 'scram-sha-256', 'scram-sha-512'] },
+          username: { type: 'string', minLength: 1 },
+          password: { type: 'string' },
+        },
+      },
     },
   };
 }

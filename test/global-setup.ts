@@ -15,8 +15,18 @@ function run(command: string, args: readonly string[]): Promise<void> {
   });
 }
 
+// Vitest runs a global setup once per project (embedded, broker), each through its own module
+// graph; the build is shared through the process so the projects do not build dist/ twice at once.
+const BUILD = Symbol.for('sluice.test.build');
+
 export default async function setup(): Promise<void> {
+  const shared = globalThis as { [BUILD]?: Promise<void> };
+  shared[BUILD] ??= build();
+  await shared[BUILD];
+}
+
+function build(): Promise<void> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
-  await Promise.all([run(npm, ['run', '--silent', 'build']), run(process.execPath, [tsc, '-p', 'tsconfig.fixtures.json'])]);
+  return Promise.all([run(npm, ['run', '--silent', 'build']), run(process.execPath, [tsc, '-p', 'tsconfig.fixtures.json'])]).then(() => undefined);
 }

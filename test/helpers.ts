@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { openCluster, type Broker, type BrokerOptions } from '../core/index.js';
+import { openCluster, type Broker, type BrokerOptions, type Cluster } from '../core/index.js';
+import { remoteTestCluster, TEST_ENGINE } from './test-engine.js';
 
 export { childScript, CLI_MAIN, REPO_ROOT } from './child-scripts.js';
 
@@ -13,12 +14,23 @@ export function tempDir(prefix = 'sluice-test-'): string {
   return dir;
 }
 
-/** A broker on a fresh temp dir (or in memory with `inMemory`), closed when the test ends. */
+/** An embedded broker on a fresh temp dir (or in memory with `inMemory`), closed when the test ends. */
 export async function testCluster(options: BrokerOptions = {}): Promise<Broker> {
   const dataDir = options.inMemory ? undefined : (options.dataDir ?? tempDir());
   const cluster = await openCluster({ maintenanceIntervalMs: 0, ...options, dataDir });
   onTestFinished(() => cluster.close());
   return cluster;
+}
+
+/**
+ * The engine the streams, connectors and pipelines suites run on (see test-engine.ts): an embedded
+ * broker as `testCluster`, or with SLUICE_TEST_ENGINE=broker a RemoteCluster on a fresh
+ * `sluice broker` child process (on `options.dataDir` when given; engine tuning options apply to
+ * the embedded engine only).
+ */
+export async function testEngineCluster(options: BrokerOptions = {}): Promise<Cluster> {
+  if (TEST_ENGINE === 'broker') return (await remoteTestCluster({ dataDir: options.dataDir })).cluster;
+  return testCluster(options);
 }
 
 /**

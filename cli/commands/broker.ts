@@ -123,6 +123,9 @@ export function registerBrokerCommand(program: Command): void {
       const core = await loadCore();
       const settings = brokerSettings(options.config ?? {}, (input) => core.parseLogConfig(input));
       const target = engineTarget(command);
+      if (typeof target !== 'string' && 'bootstrapServers' in target) {
+        throw new UsageError('sluice broker serves a data directory or a JetStream cluster (--data-dir or --jetstream), not another Kafka cluster (-b)');
+      }
       await withLogging(options, async (logger) => {
         // Over JetStream the broker is stateless: any number share the engine (see startBroker).
         const { autoCreateTopics, defaultPartitions, defaultTopicConfig, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs, groupInitialRebalanceDelayMs } = settings.engine;

@@ -17,12 +17,15 @@ import { nonNegativeInteger, positiveInteger } from '../arguments.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
 import { addLogOptions, withLogging } from '../observability/with-logging.js';
-import { engineTarget, resolveDataDir } from '../data-dir.js';
+import { engineTarget, resolveDataDir, type EngineTarget } from '../data-dir.js';
 import { hostPort, type HostPort } from '../host-port.js';
 import { statusLines, summaryText } from '../status-text.js';
 import { LiveLines, Rates } from '../status-line.js';
 import { InterruptedError } from '../errors.js';
 import { loadValidPipeline, printInputWarnings } from './validate.js';
+import type { RunPipelineOptions } from '../../pipelines/index.js';
+
+type RunPipelineEngine = Pick<RunPipelineOptions, 'dataDir' | 'bootstrapServers' | 'jetstream'>;
 
 interface RunOptions extends LogOptions {
   metricsPort?: number;
@@ -47,7 +50,8 @@ export function registerRunCommand(program: Command): void {
       'after',
       [
         '',
-        "The pipeline's engine.data_dir (or engine.in_memory) wins over --data-dir.",
+        "The pipeline's engine section (data_dir, in_memory, bootstrap_servers or jetstream) wins over --data-dir;",
+        '-b/--bootstrap-server and --jetstream win over the engine section.',
         'File format: docs/pipeline-files.md; check a file with "sluice validate".',
         '',
         'Examples:',
@@ -55,6 +59,7 @@ export function registerRunCommand(program: Command): void {
         '  $ INPUT_DIR=./in sluice run --until-idle orders.yaml',
         '  $ sluice run --metrics-port 9464 orders.yaml   # curl http://127.0.0.1:9464/metrics',
         '  $ sluice run --listen 127.0.0.1:9092 orders.yaml   # kcat -b 127.0.0.1:9092 -C -t orders',
+        '  $ sluice -b kafka-1:9092 run orders.yaml            # on a sluice broker or a Kafka-compatible cluster',
         '  $ sluice run --log-level info --log-format json orders.yaml 2> run.log',
       ].join('\n'),
     )
@@ -75,10 +80,8 @@ export function registerRunCommand(program: Command): void {
       try {
         const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => {
           logger.info(`pipeline ${pipeline.name} starting`, { file, untilIdle: options.untilIdle === true });
-          const target = engineTarget(command);
           return runPipeline(pipeline, {
-            dataDir: resolveDataDir(pipeline.engine.dataDir ?? command.optsWithGlobals<{ dataDir: string }>().dataDir),
-            ...(typeof target !== 'string' ? { jetstream: target.jetstream } : {}),
+            ...runEngine(pipeline.engine.dataDir, engineTarget(command)),
             untilIdle: options.untilIdle === true,
             idleMs: options.idleMs,
             signal: stopping.signal,
@@ -117,4 +120,10 @@ export function registerRunCommand(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** `-b` or `--jetstream` runs the pipeline on that cluster whatever its file says; else the file's data_dir comes before --data-dir. */
+function runEngine(fileDataDir: string | undefined, target: EngineTarget): RunPipelineEngine {
+  if (typeof target !== 'string') return target;
+  return { dataDir: fileDataDir === undefined ? target : resolveDataDir(fileDataDir) };
 }

@@ -1,7 +1,9 @@
 /**
  * Feeds prom-client metrics from the `node:diagnostics_channel` channels the engine, streams and
  * connectors publish on (see `connectors/runtime/connector-status.ts`, `streams/runtime/diagnostics.ts`,
- * `core/engine/group-*.ts`). Nothing in the engine knows about metrics: subscribing is the hook.
+ * `core/client/`). Nothing in the engine knows about metrics: subscribing is the hook. Group commits
+ * and rebalances come from the client side (`sluice:client:commit`, `sluice:group:assignment`), so
+ * they count the same on the embedded engine and on a remote cluster.
  *
  * Every series is labelled by `component` — the connector's name, the streams application id or
  * the consumer group id — and `kind` (`source`, `sink`, `streams`, `group`, `log`). A series
@@ -42,7 +44,7 @@ export function subscribeMetrics(registries = createMetricRegistries()): Diagnos
   const lag = new Gauge({ name: 'sluice_lag_records', help: 'Records in the topics not yet processed (streams: per topic and partition; sinks: in total).', labelNames, registers });
   const errors = counter('sluice_errors_total', 'Errors by component and type (record failures, connector failures, retries, messages a source dropped, commit and maintenance errors).');
   const late = counter('sluice_late_records_total', 'Records that arrived for an already closed window.');
-  const rebalances = counter('sluice_rebalances_total', 'Consumer group rebalances completed (the group became stable).');
+  const rebalances = counter('sluice_rebalances_total', "Consumer group rebalances completed, per member of this process (Kafka's rebalance-total): each assignment received.");
   const commits = counter('sluice_commits_total', 'Offset commits.');
   const commitLatency = new Histogram({ name: 'sluice_commit_latency_seconds', help: 'Offset commit latency, where the commit event reports its duration.', labelNames, buckets: LATENCY_BUCKETS, registers });
   const up = new Gauge({ name: 'sluice_component_up', help: '1 while a connector is running, 0 otherwise.', labelNames, registers });
@@ -122,7 +124,7 @@ export function subscribeMetrics(registries = createMetricRegistries()): Diagnos
       },
     ],
     [
-      'sluice:group:commit',
+      'sluice:client:commit',
       (m) => {
         const e = m as Message;
         const labels = { component: str(e.groupId), kind: 'group' };
@@ -131,13 +133,7 @@ export function subscribeMetrics(registries = createMetricRegistries()): Diagnos
       },
     ],
     ['sluice:group:commit-error', (m) => errors.inc({ component: str((m as Message).groupId), kind: 'group', type: 'commit' })],
-    [
-      'sluice:group:rebalance',
-      (m) => {
-        const e = m as Message;
-        if (e.phase === 'stable') rebalances.inc({ component: str(e.groupId), kind: 'group' });
-      },
-    ],
+    ['sluice:group:assignment', (m) => rebalances.inc({ component: str((m as Message).groupId), kind: 'group' })],
     ['sluice:log:maintenance-error', () => errors.inc({ component: 'log', kind: 'log', type: 'maintenance' })],
   ];
   for (const [name, handler] of handlers) subscribe(name, handler);

@@ -8,10 +8,17 @@
  * `poll`. Heartbeats only raise flags (`rejoinNeeded`, `lost`, `fatal`) that the next `poll` acts on,
  * as in Kafka, so listeners always run on the caller's `poll`, never concurrently with processing.
  */
+import { channel } from 'node:diagnostics_channel';
 import type { Cluster, JoinGroupResponse, OffsetCommitEntry, TopicPartition } from '../cluster.js';
 import { ClosedError, FencedInstanceIdError, IllegalGenerationError, InconsistentGroupProtocolError, RebalanceInProgressError, UnknownMemberIdError, UnknownTopicError } from '../errors.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type Assignment } from '../group/consumer-protocol.js';
 import type { MemberSubscription, PartitionAssignor, RebalanceProtocol } from './assignors/index.js';
+
+/**
+ * A member's commit, published by the client (not the coordinator), so that commit metrics read
+ * the same whether the coordinator is in this process or on a remote cluster.
+ */
+const clientCommitChannel = channel('sluice:client:commit');
 
 export interface ConsumerCoordinatorOptions {
   groupId: string;
@@ -269,7 +276,7 @@ export class ConsumerCoordinator {
   /**
    * Commits for the current generation.
    * @throws IllegalGenerationError / UnknownMemberIdError (and marks the partitions lost),
-   *   RebalanceInProgressError when not in a stable generation, PartitionNotOwnedError, …
+   *   RebalanceInProgressError when not in a stable generation, …
    */
   async commit(offsets: readonly OffsetCommitEntry[]): Promise<void> {
     this.#assertOpen();
@@ -287,6 +294,7 @@ export class ConsumerCoordinator {
         `cannot commit: consumer ${this.#memberId || '(not joined)'} is not in a generation of group "${this.#options.groupId}" (it is (re)joining); poll to complete the rebalance, then commit`,
       );
     }
+    const started = performance.now();
     try {
       await this.#cluster.commitOffsets({
         groupId: this.#options.groupId,
@@ -295,6 +303,9 @@ export class ConsumerCoordinator {
         groupInstanceId: this.#options.groupInstanceId,
         offsets: [...offsets],
       });
+      if (clientCommitChannel.hasSubscribers) {
+        clientCommitChannel.publish({ groupId: this.#options.groupId, memberId: generation.memberId, generationId: generation.generationId, offsets: [...offsets], durationMs: performance.now() - started });
+      }
     } catch (err) {
       if (this.#generation === generation) this.#onError(err);
       throw err;

@@ -249,7 +249,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    * Commits `offsets`, or else the position after every record handed out so far, and waits for
    * the coordinator to store them. Async commits sent earlier are stored first.
    * @throws IllegalGenerationError / UnknownMemberIdError when this member was dropped from its
-   *   generation (its partitions are lost; the next poll rejoins), PartitionNotOwnedError,
+   *   generation (its partitions are lost; the next poll rejoins),
    *   RebalanceInProgressError while the member is (re)joining
    */
   async commitSync(offsets?: CommitOffsets): Promise<void> {

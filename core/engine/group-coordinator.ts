@@ -36,14 +36,12 @@ import {
   GroupIdNotFoundError,
   GroupNotEmptyError,
   InvalidConfigError,
-  PartitionNotOwnedError,
   RebalanceInProgressError,
   SluiceError,
   TransactionsUnsupportedError,
   UnknownPartitionError,
   UnknownTopicError,
 } from '../errors.js';
-import { tpKey } from './group.js';
 import { checkGeneration, findMember, unknownMember, validateGroupId } from './group-checks.js';
 import { GroupMembership, type GroupMembershipOptions } from './group-membership.js';
 
@@ -189,19 +187,8 @@ export class GroupCoordinator {
       if (group.state === 'CompletingRebalance') {
         throw new RebalanceInProgressError(groupId, `group "${groupId}" is completing a rebalance (generation ${group.generationId}); commit again after the assignment is received`);
       }
-      if (group.isConsumerGroup) {
-        for (const o of request.offsets) {
-          if (group.owners.get(tpKey(o.topic, o.partition)) !== member.memberId) {
-            throw new PartitionNotOwnedError(
-              `commit refused: ${o.topic}-${o.partition} is not assigned to member ${member.memberId} of group "${groupId}" in generation ${group.generationId}; nothing was committed`,
-              groupId,
-              member.memberId,
-              o.topic,
-              o.partition,
-            );
-          }
-        }
-      }
+      // Kafka's classic groups fence commits by generation only, not by assignment: a member of the
+      // current generation may commit any partition (a stale owner is refused by its generation).
     }
     for (const o of request.offsets) this.#validateOffset(groupId, o.topic, o.partition, o.offset, o.metadata);
   }

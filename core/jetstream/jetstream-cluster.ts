@@ -92,7 +92,6 @@ const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 const PREFIX = /^[A-Za-z0-9-]{1,32}$/;
 
 export class JetStreamCluster implements Cluster {
-  readonly readOnly = false;
   /** No transactions on this engine yet: markers, the LSO and a coordinator over JetStream are not built. */
   readonly supportsTransactions = false;
   readonly #nc: NatsConnection;

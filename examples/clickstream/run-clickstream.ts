@@ -1,5 +1,5 @@
 /**
- * Runs the clickstream job end to end on an embedded cluster: generates page views into
+ * Runs the clickstream job end to end on an embedded cluster (or a remote one by its bootstrap servers): generates page views into
  * `page-views`, runs the application until it has processed them, reads the counts back with
  * interactive queries, and checks them: for every page and minute, the count plus the late views
  * of that window equals the views generated.
@@ -12,6 +12,8 @@ import { clickstreamTopology } from './topology.js';
 
 export interface ClickstreamOptions {
   dataDir?: string;
+  /** Run on a `sluice broker` or Kafka-compatible cluster instead of the data directory. */
+  bootstrapServers?: readonly string[];
   events?: number;
   minutes?: number;
   partitions?: number;
@@ -37,14 +39,16 @@ const minuteKey = (page: string, windowStart: number): string => `${new Date(win
 export async function runClickstream(options: ClickstreamOptions = {}): Promise<ClickstreamResult> {
   const log = options.log ?? (() => {});
   const events = options.events ?? 50_000;
-  const cluster = await openCluster({ dataDir: options.dataDir, maintenanceIntervalMs: 0 });
+  const cluster: Cluster = options.bootstrapServers
+    ? await openCluster({ bootstrapServers: options.bootstrapServers })
+    : await openCluster({ dataDir: options.dataDir, maintenanceIntervalMs: 0 });
   let app: StreamsApp | null = null;
   try {
     try {
       await cluster.createTopic(PAGE_VIEWS, { partitions: options.partitions ?? 4 });
     } catch (err) {
       if (!(err instanceof TopicExistsError)) throw err;
-      throw new Error(`topic ${PAGE_VIEWS} already exists in ${options.dataDir}: use a fresh data directory`);
+      throw new Error(`topic ${PAGE_VIEWS} already exists in ${options.bootstrapServers?.join(',') ?? options.dataDir}: use a fresh data directory or cluster`);
     }
     app = createStreamsApp(clickstreamTopology(), { applicationId: 'clickstream', cluster, commitIntervalMs: 100 });
     if (options.signals) installShutdownHandlers(app, { onSignal: (s) => log(`${s}: shutting down`) });

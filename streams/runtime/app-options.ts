@@ -9,9 +9,11 @@ export interface StreamsAppOptions {
    * `.`, `_` and `-`.
    */
   applicationId: string;
-  /** The cluster to run on; or give `dataDir` to open (and own) an embedded one. */
-  cluster?: Cluster;
-  dataDir?: string;
+  /**
+   * The engine to run on, from `openCluster` (embedded, or a remote cluster by its bootstrap
+   * servers). The application uses it and leaves closing it to the caller.
+   */
+  cluster: Cluster;
   /** Serde of keys where the topology gives none (default: UTF-8 strings). */
   defaultKeySerde?: Serde<any>;
   /** Serde of values where the topology gives none (default: JSON). */

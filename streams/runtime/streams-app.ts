@@ -32,7 +32,8 @@
  * holds that times its tasks, plus its stores (kept in memory in full).
  *
  * @example
- *   const app = createStreamsApp(topology, { applicationId: 'word-count', dataDir: './data' });
+ *   const cluster = await openCluster({ dataDir: './data' }); // or { bootstrapServers: ['host:9092'] }
+ *   const app = createStreamsApp(topology, { applicationId: 'word-count', cluster });
  *   await app.start();
  *   installShutdownHandlers(app);
  *   app.store<string, number>('word-counts').get('hello');
@@ -42,7 +43,6 @@ import {
   createProducer,
   InvalidConfigError,
   jsonSerde,
-  openCluster,
   stringSerde,
   type Cluster,
   type GroupConsumer,
@@ -100,7 +100,6 @@ export class StreamsApp {
   #state: StreamsAppState = 'CREATED';
   readonly #listeners = new Set<(to: StreamsAppState, from: StreamsAppState) => void>();
   #cluster: Cluster | null = null;
-  #ownsCluster = false;
   #resolved: ResolvedTopology | null = null;
   #producer: Producer<Uint8Array | string, Uint8Array | string> | null = null;
   #group: GroupConsumer | null = null;
@@ -116,9 +115,9 @@ export class StreamsApp {
     if (!options.applicationId || !/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
       throw new InvalidConfigError(`applicationId "${options.applicationId}" must be non-empty ASCII letters, digits, ".", "_" or "-"`, 'applicationId');
     }
-    if (!options.cluster && !options.dataDir) throw new InvalidConfigError('give a cluster or a dataDir', 'cluster');
+    if (!options.cluster) throw new InvalidConfigError('give the cluster to run on (openCluster(…))', 'cluster');
     // Exactly-once by default where there is state to keep exact and the engine has transactions.
-    const transactions = options.cluster?.supportsTransactions ?? true;
+    const transactions = options.cluster.supportsTransactions;
     const guarantee = options.processingGuarantee ?? (topology.stores.size > 0 && transactions ? 'exactly_once_v2' : 'at_least_once');
     if (guarantee === 'exactly_once_v2' && !transactions) {
       throw new InvalidConfigError('processingGuarantee "exactly_once_v2" needs an engine with transactions; this cluster has none (use "at_least_once")', 'processingGuarantee');
@@ -201,11 +200,7 @@ export class StreamsApp {
     if (this.#state !== 'CREATED') throw new InvalidConfigError(`application "${this.applicationId}" was already started`);
     this.#setState('STARTING');
     try {
-      if (this.#options.cluster) this.#cluster = this.#options.cluster;
-      else {
-        this.#cluster = await openCluster({ dataDir: this.#options.dataDir });
-        this.#ownsCluster = true;
-      }
+      this.#cluster = this.#options.cluster;
       const cluster = this.#cluster;
       this.#resolved = await resolveTopology(this.topology, cluster, this.applicationId);
       this.#producer = createProducer(cluster, { lingerMs: 0, keySerde: passthrough, valueSerde: passthrough });
@@ -405,7 +400,6 @@ export class StreamsApp {
       await this.#globals?.close();
       await this.#producer?.close().catch(() => {});
     } finally {
-      if (this.#ownsCluster) await this.#cluster?.close();
       this.#setState(this.#error ? 'ERROR' : 'NOT_RUNNING');
     }
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startControlServer } from '../../cli/connect-control/control-server.js';
 import { selfSignedCert } from '../cli/connect-control/tls-cert.js';
-import { CLI_MAIN, testCluster, tempDir } from '../helpers.js';
+import { CLI_MAIN, testEngineCluster, tempDir } from '../helpers.js';
 import { testRuntime, waitFor } from './helpers.js';
 
 const main = CLI_MAIN;
@@ -115,7 +115,7 @@ describe('sluice connect --rest-port and sluice connectors', () => {
 
   test('over HTTPS with a token, trusting the CA through NODE_EXTRA_CA_CERTS', async ({ onTestFinished }) => {
     const tls = selfSignedCert();
-    const control = await startControlServer(testRuntime(await testCluster({ inMemory: true })), { port: 0, tls, token: 'tls-token' });
+    const control = await startControlServer(testRuntime(await testEngineCluster({ inMemory: true })), { port: 0, tls, token: 'tls-token' });
     onTestFinished(() => control.close());
     const r = await sluice(tempDir(), ['connectors', 'list', '--url', control.url, '--token', 'tls-token'], { NODE_EXTRA_CA_CERTS: tls.certFile });
     expect(r.stderr).toBe('');

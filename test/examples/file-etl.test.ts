@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliSession, REPO_ROOT } from '../cli/cli-helpers.js';
+import { startBrokerProcess } from '../core/server/broker-process.js';
 import { expectEtlRun } from './file-etl-expect.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'file-etl');
@@ -18,7 +19,7 @@ describe('examples/file-etl', () => {
     expect(fs.readdirSync(path.join(a, 'in')).sort()).toEqual(['customers.jsonl', 'orders-1.jsonl', 'orders-2.jsonl', 'orders-3.jsonl']);
   });
 
-  it('runs end to end with --until-idle; one line per customer and window, equal to the totals computed from the input', async ({ onTestFinished }) => {
+  it.for(['embedded', 'broker'] as const)('runs end to end with --until-idle (%s engine, as its README documents); one line per customer and window, equal to the totals computed from the input', async (engine, { onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir('sluice-etl-');
     // The pipeline keeps everything under ${PIPELINE_DIR}/.out: run a copy in a temp dir.
@@ -26,7 +27,9 @@ describe('examples/file-etl', () => {
     const generated = spawnSync(process.execPath, [path.join(EXAMPLE, 'generate.mjs'), path.join(dir, '.out')], { encoding: 'utf8' });
     expect(generated.status, generated.stderr).toBe(0);
 
-    const result = await cli.run(['run', '--until-idle', '--idle-ms', '300', path.join(dir, 'pipeline.yaml')]);
+    // README: `sluice -b HOST:PORT run …` puts the same file on a broker.
+    const engineArgs = engine === 'broker' ? ['-b', (await startBrokerProcess(onTestFinished)).bootstrap] : [];
+    const result = await cli.run([...engineArgs, 'run', '--until-idle', '--idle-ms', '300', path.join(dir, 'pipeline.yaml')]);
     expectEtlRun(result, dir);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PipelineStepError } from '../../pipelines/index.js';
 import { runPipeline } from '../../pipelines/run-pipeline.js';
+import { pipelineTestEngine } from '../test-engine.js';
 import { valid } from './helpers.js';
 
 function tempDir(): string {
@@ -71,7 +72,7 @@ describe('runPipeline', () => {
     // File sources report when they reached the end of their input: the run ends without waiting
     // for an idle period (which only sources that cannot tell need), so even 10 minutes of it
     // never delay the end.
-    const summary = await runPipeline(pipeline, { untilIdle: true, idleMs: 600_000 });
+    const summary = await runPipeline(pipeline, { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 600_000 });
 
     const expected = new Map<string, { orders: number; revenue: number }>();
     for (const o of input.filter((o) => o.status === 'paid')) {
@@ -142,7 +143,7 @@ sinks:
     // File sources report when they reached the end of their input: the run ends without waiting
     // for an idle period (which only sources that cannot tell need), so even 10 minutes of it
     // never delay the end.
-    const summary = await runPipeline(pipeline, { untilIdle: true, idleMs: 600_000 });
+    const summary = await runPipeline(pipeline, { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 600_000 });
 
     const expected = new Map<string, { orders: number; revenue: number }>();
     const perMinute = new Map<number, { customers: Set<string>; revenue: number }>();
@@ -177,7 +178,7 @@ sinks:
 
     // Those windows are final: an order for one of them in a later run is late, not a second result.
     fs.appendFileSync(path.join(dir, 'in', 'b.jsonl'), JSON.stringify({ ...input[1], id: 1000 }) + '\n');
-    const second = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+    const second = await runPipeline(pipeline, { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 300 });
     expect(second).toMatchObject({ recordsIn: 1, recordsOut: 0 });
     expect(second.streams).toMatchObject({ lateRecords: 1 });
     expect(readLines('totals.jsonl')).toHaveLength(totals.length);
@@ -190,7 +191,7 @@ sinks:
     const pipeline = valid(etl(dir), { file: path.join(dir, 'etl.yaml') });
     const stop = new AbortController();
     const seen: number[] = [];
-    const running = runPipeline(pipeline, {
+    const running = runPipeline(pipeline, { ...(await pipelineTestEngine()),
       signal: stop.signal,
       statusIntervalMs: 50,
       onStatus: (s) => {
@@ -211,7 +212,7 @@ sinks:
     fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), '{"id":1,"when":"not a date"}\n');
     const file = path.join(dir, 'etl.yaml');
     const pipeline = valid(etl(dir, '\n      - timestamp: when'), { file });
-    const error = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 }).catch((e: unknown) => e);
+    const error = await runPipeline(pipeline, { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message).toContain(`stream "totals", step 1 (timestamp) at ${file}:17:9, record orders-`);
@@ -229,9 +230,9 @@ sinks:
     const pipeline = valid(text, { file: path.join(dir, 'etl.yaml') });
     const order = (id: number): string => `${JSON.stringify({ id, customer: 'c1', status: 'paid', price: 1, qty: 1 })}\n`;
     fs.writeFileSync(path.join(dir, 'in', 'a.jsonl'), order(1) + order(2));
-    await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+    await runPipeline(pipeline, { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 300 });
     fs.appendFileSync(path.join(dir, 'in', 'a.jsonl'), order(3));
-    const second = await runPipeline(pipeline, { untilIdle: true, idleMs: 300 });
+    const second = await runPipeline(pipeline, { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 300 });
     expect(second.recordsIn).toBe(1);
     const lines = fs.readFileSync(path.join(dir, 'out', 'totals.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([
@@ -263,7 +264,7 @@ streams:
 sinks:
   - { name: out, connector: file-sink, topics: enriched, file.path: "\${PIPELINE_DIR}/out.jsonl", value.converter: json }
 `;
-    const summary = await runPipeline(valid(text, { file: path.join(dir, 'join.yaml') }), { untilIdle: true, idleMs: 300 });
+    const summary = await runPipeline(valid(text, { file: path.join(dir, 'join.yaml') }), { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 300 });
     expect(summary.recordsOut).toBe(60);
     const lines = fs.readFileSync(path.join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; tier: string });
     expect(lines.sort((a, b) => a.id - b.id)).toEqual(orders(60).map((o) => ({ id: o.id, tier: `tier-c${(o.id % 3) + 1}` })));

@@ -11,6 +11,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createConsumer, openCluster, type ConsumerRecord } from '../../core/index.js';
 import { StepRecordError } from '../../pipelines/errors.js';
 import { runPipeline } from '../../pipelines/run-pipeline.js';
+import { pipelineTestEngine } from '../test-engine.js';
 import { problemsOf, valid } from './helpers.js';
 
 function tempDir(): string {
@@ -74,8 +75,10 @@ function outputLines(dir: string): number[] {
     .map((l) => (JSON.parse(l) as { d: number }).d);
 }
 
+/** The records of `topic` on the test engine: the pipeline's data directory, or this test's broker. */
 async function readTopic(dataDir: string, topic: string): Promise<ConsumerRecord[]> {
-  const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
+  const { bootstrapServers } = await pipelineTestEngine();
+  const cluster = bootstrapServers ? await openCluster({ bootstrapServers }) : await openCluster({ dataDir, maintenanceIntervalMs: 0 });
   try {
     const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest' });
     consumer.assign([{ topic, partition: 0 }]);
@@ -98,7 +101,7 @@ describe('stream errors.tolerance', () => {
     const dir = tempDir();
     writeInput(dir);
     const file = path.join(dir, 'p.yaml');
-    const error = await runPipeline(valid(pipelineText(''), { file }), { untilIdle: true, idleMs: 200 }).catch((e: unknown) => e);
+    const error = await runPipeline(valid(pipelineText(''), { file }), { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 200 }).catch((e: unknown) => e);
     const causes: unknown[] = [];
     for (let c: unknown = error; c instanceof Error; c = c.cause) causes.push(c);
     const e = causes.find((c) => c instanceof StepRecordError) as StepRecordError;
@@ -114,13 +117,13 @@ describe('stream errors.tolerance', () => {
     const dir = tempDir();
     writeInput(dir);
     const text = pipelineText(ERRORS_DLQ);
-    const first = await runPipeline(valid(text, { file: path.join(dir, 'p.yaml') }), { untilIdle: true, idleMs: 200 });
+    const first = await runPipeline(valid(text, { file: path.join(dir, 'p.yaml') }), { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 200 });
     expect(first.stoppedBy).toBe('idle');
     expect(outputLines(dir)).toEqual(good);
 
     // A rerun over more input neither fails on the old record nor repeats anything.
     fs.appendFileSync(path.join(dir, 'in', 'numbers.jsonl'), '{"n":100}\n{"n":null}\n');
-    await runPipeline(valid(text, { file: path.join(dir, 'p.yaml') }), { untilIdle: true, idleMs: 200 });
+    await runPipeline(valid(text, { file: path.join(dir, 'p.yaml') }), { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 200 });
     expect(outputLines(dir)).toEqual([...good, 200]);
 
     const dead = await readTopic(path.join(dir, 'data'), 'numbers-dlq');
@@ -142,7 +145,7 @@ describe('stream errors.tolerance', () => {
   it('all without a dead-letter topic: the failed record is skipped and the others go through', async () => {
     const dir = tempDir();
     writeInput(dir);
-    const summary = await runPipeline(valid(pipelineText('    errors.tolerance: all\n'), { file: path.join(dir, 'p.yaml') }), { untilIdle: true, idleMs: 200 });
+    const summary = await runPipeline(valid(pipelineText('    errors.tolerance: all\n'), { file: path.join(dir, 'p.yaml') }), { ...(await pipelineTestEngine()), untilIdle: true, idleMs: 200 });
     expect(summary.stoppedBy).toBe('idle');
     expect(outputLines(dir)).toEqual(good);
   });

@@ -11,7 +11,7 @@ import {
   type EmitStrategy,
   type Windowed,
 } from '../../streams/index.js';
-import { testCluster } from '../helpers.js';
+import { testEngineCluster } from '../helpers.js';
 import { closing, produceStrings, readPartition, until } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
@@ -181,7 +181,7 @@ async function readAll(cluster: Cluster, topic: string): Promise<string[]> {
 
 describe('StreamsApp.closeWindows', () => {
   test('emits the final results of every task, through a repartition topic; the moved stream time survives a restart', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('views', { partitions: 2 });
     await cluster.createTopic('page-counts', { partitions: 2 });
     const topology = () => {

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { jsonSerde, stringSerde, type Cluster, type ConsumerRecord } from '../../core/index.js';
 import { createStreamsApp, flatMapValues, selectKey, StreamsBuilder, TaskFailedError, type StreamsApp, type Topology } from '../../streams/index.js';
-import { testCluster } from '../helpers.js';
+import { testEngineCluster } from '../helpers.js';
 import { closing, fullyCommitted, produceStrings, readPartition, until } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
@@ -60,7 +60,7 @@ function storeCounts(apps: StreamsApp[]): Map<string, number> {
 
 describe('streams exactly-once', () => {
   test('regression: one input line of 5,000 words through selectKey → count runs (no commit metadata to overflow), exactly once', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('lines', { partitions: 2 });
     const line = Array.from({ length: 5000 }, (_, i) => `w${i % 700}`).join(' ');
     const lines = [line, 'w1 w2 w3', line];
@@ -80,7 +80,7 @@ describe('streams exactly-once', () => {
   }, 90_000);
 
   test('regression: two instances writing one repartition topic, one failing mid-batch: its transaction aborts, its replacement resumes, counts equal one pass', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('lines', { partitions: 4 });
     const lines = Array.from({ length: 400 }, (_, i) => Array.from({ length: 12 }, (_, j) => `k${(i * 7 + j * 3) % 40}`).join(' '));
     await produceStrings(cluster, lines.map((value, i) => ({ topic: 'lines', key: `l${i}`, value })));
@@ -114,7 +114,7 @@ describe('streams exactly-once', () => {
   }, 120_000);
 
   test('an error while iterating a flatMapValues result fails the task with TaskFailedError and aborts its transaction: no partial output is visible', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('lines');
     const errors: Error[] = [];
     const topology = wordCount(function* (line) {

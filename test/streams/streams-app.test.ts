@@ -15,7 +15,7 @@ import {
   type StreamsApp,
   type Topology,
 } from '../../streams/index.js';
-import { testCluster } from '../helpers.js';
+import { testEngineCluster } from '../helpers.js';
 import { closing, countWords, fullyCommitted, produceStrings, readPartition, recordCount, recordCounts, until, wordsFile } from './streams-helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
@@ -57,7 +57,7 @@ async function readTable(cluster: Cluster, topic: string): Promise<Map<string, n
 
 describe('StreamsApp', () => {
   test('word count over a file, 3 partitions, through a repartition topic: store, output topic and commits agree with an independent count', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('lines', { partitions: 3 });
     const text = fs.readFileSync(wordsFile, 'utf8').repeat(20);
     await produceStrings(cluster, text.split('\n').map((value, i) => ({ topic: 'lines', key: `line-${i}`, value })));
@@ -77,7 +77,7 @@ describe('StreamsApp', () => {
   });
 
   test('a restarted application restores its stores from the changelogs before processing', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('lines', { partitions: 2 });
     await produceStrings(cluster, [{ topic: 'lines', value: 'a b a' }, { topic: 'lines', value: 'b c' }]);
     const first = closing(createStreamsApp(wordCount(), { applicationId: 'restart', cluster, commitIntervalMs: 10 }));
@@ -96,7 +96,7 @@ describe('StreamsApp', () => {
   });
 
   test('scales out and back: a second instance takes half the tasks, every key lives in one instance, counts stay exact', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('lines', { partitions: 4 });
     const opts = { applicationId: 'scale', cluster, commitIntervalMs: 10, heartbeatIntervalMs: 50, sessionTimeoutMs: 2000 };
     const a = closing(createStreamsApp(wordCount(), opts));
@@ -134,7 +134,7 @@ describe('StreamsApp', () => {
   });
 
   test('explicit partitions: two instances without a group split the partitions by hand', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('lines', { partitions: 2 });
     await produceStrings(cluster, ['x y', 'y z', 'z z'].map((value, i) => ({ topic: 'lines', partition: i % 2, value })));
     const opts = { applicationId: 'manual', cluster, commitIntervalMs: 10 };
@@ -151,7 +151,7 @@ describe('StreamsApp', () => {
   });
 
   test('stream-table join: table updates between stream records are seen in event-time order', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('users', { partitions: 2 });
     await cluster.createTopic('clicks', { partitions: 2 });
     const u = (name: string, tier: string) => JSON.stringify({ name, tier });
@@ -182,7 +182,7 @@ describe('StreamsApp', () => {
   });
 
   test('to() with a custom partitioner; interactive queries of window stores', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('views', { partitions: 2 });
     await cluster.createTopic('routed', { partitions: 3 });
     await produceStrings(cluster, ['a', 'b', 'a', 'c'].map((key, i) => ({ topic: 'views', key, value: 'v', timestamp: 1000 + i })));
@@ -202,7 +202,7 @@ describe('StreamsApp', () => {
   });
 
   test('backpressure: a slow asynchronous step slows fetching (records held stay bounded)', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('in', { partitions: 1 });
     // Small record batches: a fetch returns at least one whole batch, whatever its size.
     for (let i = 0; i < 3000; i += 10) await produceStrings(cluster, Array.from({ length: 10 }, (_, j) => ({ topic: 'in', key: `k${i + j}`, value: 'x'.repeat(20) })));
@@ -238,7 +238,7 @@ describe('StreamsApp', () => {
   });
 
   test('diagnostics channels report records in and out, commits, lag, tasks, state and late records', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('views', { partitions: 1 });
     const seen = new Map<string, unknown[]>();
     const names = ['records-in', 'records-out', 'commit', 'lag', 'task', 'state', 'late'];
@@ -272,7 +272,7 @@ describe('StreamsApp', () => {
   });
 
   test('a failing operator stops the application in ERROR without committing the failed batch', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('in', { partitions: 1 });
     await produceStrings(cluster, [{ topic: 'in', value: 'ok' }]);
     const b = new StreamsBuilder();
@@ -295,7 +295,7 @@ describe('StreamsApp', () => {
   });
 
   test('close() drains the batch in progress and commits it', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('in', { partitions: 1 });
     await produceStrings(cluster, Array.from({ length: 5 }, (_, i) => ({ topic: 'in', value: `v${i}` })));
     let started = 0;
@@ -318,7 +318,7 @@ describe('StreamsApp', () => {
   });
 
   test('internal topics: a re-keyed stream is repartitioned to the partition count of the table it joins; repartition() takes a count', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     await cluster.createTopic('users', { partitions: 3 });
     await cluster.createTopic('clicks', { partitions: 2 });
     await produceStrings(cluster, [
@@ -348,7 +348,7 @@ describe('StreamsApp', () => {
   });
 
   test('start() refuses a missing source topic and topics that must be co-partitioned but are not', async () => {
-    const cluster = await testCluster({ inMemory: true });
+    const cluster = await testEngineCluster({ inMemory: true });
     const missing = createStreamsApp(wordCount(), { applicationId: 'missing', cluster });
     await expect(missing.start()).rejects.toThrow(/source topic "lines" does not exist/);
     expect(missing.state).toBe('ERROR');

@@ -44,4 +44,6 @@ export { OffsetCommitApi } from './apis/offset-commit.js';
 export { OffsetFetchApi } from './apis/offset-fetch.js';
 export { ProduceApi } from './apis/produce.js';
 export { SyncGroupApi } from './apis/sync-group.js';
+export { SaslAuthenticateApi } from './apis/sasl-authenticate.js';
+export { SaslHandshakeApi } from './apis/sasl-handshake.js';
 export { TxnOffsetCommitApi } from './apis/txn-offset-commit.js';

@@ -20,10 +20,10 @@ describe('subscribeMetrics', () => {
     channel('sluice:streams:records-in').publish({ applicationId: 'app', taskId: '0_0', count: 4, queued: 0 });
     channel('sluice:streams:lag').publish({ applicationId: 'app', taskId: '0_0', topic: 't', partition: 0, position: 1, endOffset: 3, lag: 2 });
     channel('sluice:streams:commit').publish({ applicationId: 'app', taskId: '0_0', offsets: [], changelogRecords: 0, durationMs: 4 });
-    channel('sluice:group:rebalance').publish({ groupId: 'g', phase: 'stable', generationId: 1 });
-    channel('sluice:group:commit').publish({ groupId: 'g', memberId: 'm', generationId: 1, offsets: [], durationMs: 2 });
+    channel('sluice:group:assignment').publish({ groupId: 'g', memberId: 'm', generationId: 1, protocol: 'range', assigned: [], added: [], revoked: [] });
+    channel('sluice:client:commit').publish({ groupId: 'g', memberId: 'm', generationId: 1, offsets: [], durationMs: 2 });
     metrics.close();
-    channel('sluice:group:rebalance').publish({ groupId: 'g', phase: 'stable', generationId: 2 });
+    channel('sluice:group:assignment').publish({ groupId: 'g', memberId: 'm', generationId: 2, protocol: 'range', assigned: [], added: [], revoked: [] });
 
     const text = (await metrics.registries.render()).body;
     expect(sample(text, 'sluice_records_out_total{component="in",kind="source"}')).toBe(3);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createProducer, type Broker } from '../../../core/index.js';
-import { testCluster, tempDir } from '../../helpers.js';
+import { createProducer, type Cluster } from '../../../core/index.js';
+import { testEngineCluster, tempDir } from '../../helpers.js';
 import { testRuntime, waitFor } from '../helpers.js';
 
-async function produce(cluster: Broker, topic: string, values: (string | null)[], options: { partitions?: number; timestamp?: number; key?: (i: number) => string } = {}): Promise<void> {
+async function produce(cluster: Cluster, topic: string, values: (string | null)[], options: { partitions?: number; timestamp?: number; key?: (i: number) => string } = {}): Promise<void> {
   await cluster.createTopic(topic, { partitions: options.partitions ?? 1 }).catch(() => {});
   const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
   await producer.send(values.map((value, i) => ({ topic, value, key: options.key?.(i), timestamp: options.timestamp, partition: options.key ? undefined : 0 })));
@@ -19,7 +19,7 @@ function sink(name: string, topics: string, filePath: string, extra: Record<stri
 describe('file-sink', () => {
   test('writes values as lines, skips tombstones, and commits the offsets once written', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'orders', ['o1', 'o2', null, 'o3']);
     const runtime = testRuntime(cluster);
     const out = path.join(dir, 'out.txt');
@@ -39,7 +39,7 @@ describe('file-sink', () => {
 
   test('path template from topic, partition and the record date; json envelope format', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const ts = Date.UTC(2024, 0, 31, 14, 5);
     await produce(cluster, 'events', ['{"a":1}', 'plain'], { partitions: 2, key: (i) => `k${i}`, timestamp: ts });
     const runtime = testRuntime(cluster);
@@ -57,7 +57,7 @@ describe('file-sink', () => {
 
   test('rotates by size: full files are renamed aside and a new one started', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const values = Array.from({ length: 100 }, (_, i) => `record-${String(i).padStart(3, '0')}`); // 11 bytes a line
     await produce(cluster, 'big', values);
     const runtime = testRuntime(cluster);
@@ -78,7 +78,7 @@ describe('file-sink', () => {
 
   test('value.converter=json writes JSON lines; transforms apply before writing', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'users', ['{"id":1,"password":"x","name":"a"}', '{"id":2,"password":"y","name":"b","debug":true}']);
     const runtime = testRuntime(cluster);
     const out = path.join(dir, 'users.jsonl');
@@ -99,7 +99,7 @@ describe('file-sink', () => {
 
   test('rotates by age: a file older than file.rotate.ms is renamed before the next write', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'ticks', ['t1', 't2']);
     const runtime = testRuntime(cluster);
     const out = path.join(dir, 'ticks.log');

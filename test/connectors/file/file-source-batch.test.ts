@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { testCluster, tempDir } from '../../helpers.js';
+import { testEngineCluster, tempDir } from '../../helpers.js';
 import { testRuntime, topicValues } from '../helpers.js';
 
 const FAST = { 'file.poll.interval.ms': 50 };
@@ -20,7 +20,7 @@ describe('file-source in a batch run', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'a.log'), Array.from({ length: 3000 }, (_, i) => `a${i}`).join('\n') + '\n');
     fs.writeFileSync(path.join(dir, 'b.log'), 'b0\nb1\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster, { batch: true });
     await runtime.start(source('src', path.join(dir, '*.log'), { 'file.read.bytes': 4096 }));
     expect(runtime.status('src').drained).toBe(false);
@@ -36,7 +36,7 @@ describe('file-source in a batch run', () => {
   test('a file that appears after the start is not part of the input (no watching)', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'first.log'), 'one\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster, { batch: true });
     await runtime.start(source('src', path.join(dir, '*.log')));
     fs.writeFileSync(path.join(dir, 'later.log'), 'two\n');
@@ -46,7 +46,7 @@ describe('file-source in a batch run', () => {
 
   test('a path that matches nothing drains at once, with its warning', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster, { batch: true });
     await runtime.start(source('src', path.join(dir, 'none-*.log')));
     expect(await runtime.whenDrained(['src'], new AbortController().signal)).toBe(true);
@@ -56,7 +56,7 @@ describe('file-source in a batch run', () => {
   test('a whole file still settling is not drained until it was read', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'doc.json'), '{"v":1}');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster, { batch: true });
     await runtime.start(source('src', path.join(dir, 'doc.json'), { 'file.format': 'whole', 'file.whole.settle.ms': 300 }));
     expect(await runtime.whenDrained(['src'], new AbortController().signal)).toBe(true);
@@ -67,7 +67,7 @@ describe('file-source in a batch run', () => {
   test('outside a batch run a file source cannot drain: whenDrained says so, and the status has no drained', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'a.log'), 'one\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', path.join(dir, 'a.log')));
     expect(runtime.status('src').drained).toBeUndefined();
@@ -76,7 +76,7 @@ describe('file-source in a batch run', () => {
 
   test('whenDrained resolves false when its signal aborts first', async () => {
     const dir = tempDir();
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster, { batch: true });
     // A whole file written just now settles for a minute: not drained meanwhile.
     fs.writeFileSync(path.join(dir, 'doc.json'), '{}');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { testCluster, tempDir } from '../../helpers.js';
+import { testEngineCluster, tempDir } from '../../helpers.js';
 import { readTopic, testRuntime, topicValues, waitFor } from '../helpers.js';
 
 function source(name: string, filePath: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -16,7 +16,7 @@ describe('file-source, file.format=json', () => {
     const file = path.join(dir, 'events.jsonl');
     const lines = ['{"id": 12345678901234567890, "name": "caf\\u00e9"}', '[1.50, 2e3]', '"text"'];
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file, { 'value.converter': 'json' }));
     await waitFor('3 records', () => runtime.status('src').recordsOut >= 3);
@@ -27,7 +27,7 @@ describe('file-source, file.format=json', () => {
     const dir = tempDir();
     const file = path.join(dir, 'events.jsonl');
     fs.writeFileSync(file, '{"n": 1}\n{"n": 2}\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('tagged', file, { 'value.converter': 'json', topic: 'tagged', transforms: [{ type: 'insert-field', field: 'tag', value: 't' }] }));
     await runtime.start(source('as-string', file, { 'value.converter': 'string', topic: 'as-string' }));
@@ -40,7 +40,7 @@ describe('file-source, file.format=json', () => {
     const dir = tempDir();
     const file = path.join(dir, 'events.jsonl');
     fs.writeFileSync(file, '{"k":"a"}\n\n{"k": "b",}\n{"k":"c"}\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     const tolerant = { 'value.converter': 'json', 'errors.tolerance': 'all' };
     await runtime.start(source('plain', file, { ...tolerant, topic: 'plain', 'errors.deadletterqueue.topic.name': 'dlq-plain' }));
@@ -66,7 +66,7 @@ describe('file-source, file.format=json', () => {
     const dir = tempDir();
     const file = path.join(dir, 'events.jsonl');
     fs.writeFileSync(file, '{"n":1}\n{"n":2}\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const first = testRuntime(cluster);
     await first.start(source('strict', file));
     await waitFor('2 records', () => first.status('strict').recordsOut >= 2);

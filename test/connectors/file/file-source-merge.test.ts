@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { TimestampMerge } from '../../../connectors/file/timestamp-merge.js';
-import { tempDir, testCluster } from '../../helpers.js';
+import { tempDir, testEngineCluster } from '../../helpers.js';
 import { readTopic, testRuntime, waitFor } from '../helpers.js';
 
 describe('file-source with file.timestamp.field', () => {
@@ -15,7 +15,7 @@ describe('file-source with file.timestamp.field', () => {
       const lines = Array.from({ length: perFile }, (_, i) => JSON.stringify({ ts: new Date(Date.UTC(2026, 0, 1) + (i * 3 + f) * 1000).toISOString(), file: name, i }));
       fs.writeFileSync(path.join(dir, `${name}.jsonl`), `${lines.join('\n')}\n`);
     });
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('events', { partitions: 1 });
     const runtime = testRuntime(cluster);
     await runtime.start({

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { testCluster, tempDir } from '../../helpers.js';
+import { testEngineCluster, tempDir } from '../../helpers.js';
 import { readTopic, testRuntime, topicValues, waitFor } from '../helpers.js';
 import type { ConnectRuntime } from '../../../connectors/connect-runtime.js';
 
@@ -24,7 +24,7 @@ describe('file-source', () => {
     const listen = (m: unknown): void => void warnings.push(m);
     subscribe('sluice:connector:warning', listen);
     try {
-      const cluster = await testCluster();
+      const cluster = await testEngineCluster();
       const runtime = testRuntime(cluster);
       await runtime.start(source('src', [file, path.join(dir, '*.jsonl')]));
       expect(warnings).toEqual([
@@ -44,7 +44,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, 'one\ntwo\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file));
     await produced(runtime, 'src', 2);
@@ -59,7 +59,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, 'first\r\nsec');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file));
     await produced(runtime, 'src', 1);
@@ -77,7 +77,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, 'old 1\nold 2\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file));
     await produced(runtime, 'src', 2);
@@ -98,7 +98,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, 'a 1\na 2\na 3\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file));
     await produced(runtime, 'src', 3);
@@ -114,7 +114,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, 'short\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     let runtime = testRuntime(cluster);
     await runtime.start(source('src', file));
     await produced(runtime, 'src', 1);
@@ -135,7 +135,7 @@ describe('file-source', () => {
     fs.mkdirSync(path.join(dir, 'logs'));
     fs.writeFileSync(path.join(dir, 'logs', 'a.log'), 'a1\n');
     fs.writeFileSync(path.join(dir, 'logs', 'skip.txt'), 'nope\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', path.join(dir, 'logs', '*.log'), { 'file.path.header': 'file' }));
     await produced(runtime, 'src', 1);
@@ -155,7 +155,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, 'before 1\nbefore 2\nhalf');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file, { 'file.start.position': 'end' }));
     fs.appendFileSync(file, ' done\nafter\n');
@@ -167,7 +167,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'events.jsonl');
     fs.writeFileSync(file, '{"user":{"id":"u1"},"n":1}\n\n{"user":{"id":"u2"},"n":2}\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file, { 'file.format': 'json', 'file.key.field': 'user.id', 'value.converter': 'json' }));
     await produced(runtime, 'src', 2);
@@ -182,7 +182,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'doc.json');
     fs.writeFileSync(file, '{"v":1}\n{"w":2}');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file, { 'file.format': 'whole', 'file.whole.settle.ms': 100 }));
     await produced(runtime, 'src', 1);
@@ -195,7 +195,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const file = path.join(dir, 'app.log');
     fs.writeFileSync(file, `${'x'.repeat(40)}\nshort\n`);
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start(source('src', file, { 'file.max.line.bytes': 16, 'file.read.bytes': 4096 }));
     await produced(runtime, 'src', 4);
@@ -206,7 +206,7 @@ describe('file-source', () => {
     const dir = tempDir();
     const files = [path.join(dir, 'a.log'), path.join(dir, 'b.log')];
     for (const f of files) fs.writeFileSync(f, '');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const written = new Map<string, string[]>(files.map((f) => [f, []]));
     let seq = 0;
     const append = (n: number): void => {

@@ -10,8 +10,8 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, onTestFinished } from 'vitest';
 import { createConnectRuntime, type ConnectRuntime, type ConnectRuntimeOptions } from '../../../connectors/index.js';
 import { exponentialBackoff } from '../../../connectors/retry-policy.js';
-import type { Broker } from '../../../core/index.js';
-import { testCluster } from '../../helpers.js';
+import type { Cluster } from '../../../core/index.js';
+import { testEngineCluster } from '../../helpers.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { natsServerBinary, startNatsServer, type NatsServer, type StartNatsServerOptions } from './nats-server.js';
 
@@ -32,8 +32,8 @@ export async function testConnection(server: NatsServer): Promise<{ nc: NatsConn
 }
 
 /** A Sluice cluster and a connect runtime with fast retries; both closed when the test ends. */
-export async function testRuntime(options: ConnectRuntimeOptions = {}): Promise<{ cluster: Broker; runtime: ConnectRuntime }> {
-  const cluster = await testCluster();
+export async function testRuntime(options: ConnectRuntimeOptions = {}): Promise<{ cluster: Cluster; runtime: ConnectRuntime }> {
+  const cluster = await testEngineCluster();
   const runtime = createConnectRuntime(cluster, { retryPolicy: exponentialBackoff({ initialMs: 50, maxMs: 500 }), ...options });
   onTestFinished(() => runtime.close());
   return { cluster, runtime };

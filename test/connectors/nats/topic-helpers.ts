@@ -1,8 +1,8 @@
 /** Reading and writing Sluice topics in the NATS suites. */
-import { createConsumer, createProducer, type Broker, type ConsumerRecord, type ProducerRecord } from '../../../core/index.js';
+import { createConsumer, createProducer, type Cluster, type ConsumerRecord, type ProducerRecord } from '../../../core/index.js';
 
 /** Every committed record of `topic` (read_committed: sources write in transactions), partition by partition, in offset order. */
-export async function readTopic(cluster: Broker, topic: string): Promise<ConsumerRecord[]> {
+export async function readTopic(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
   const { partitions } = await cluster.describeTopic(topic);
   const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest', isolationLevel: 'read_committed' });
   const out: ConsumerRecord[] = [];
@@ -22,7 +22,7 @@ export async function readTopic(cluster: Broker, topic: string): Promise<Consume
 }
 
 /** How many records `topic` holds (log end − log start, summed). */
-export async function topicSize(cluster: Broker, topic: string): Promise<number> {
+export async function topicSize(cluster: Cluster, topic: string): Promise<number> {
   try {
     const { partitions } = await cluster.describeTopic(topic);
     return partitions.reduce((n, p) => n + p.logEndOffset - p.logStartOffset, 0);
@@ -32,7 +32,7 @@ export async function topicSize(cluster: Broker, topic: string): Promise<number>
 }
 
 /** Produces `records` (string keys and values) and waits for the acks. */
-export async function produce(cluster: Broker, records: ProducerRecord<string, string>[]): Promise<void> {
+export async function produce(cluster: Cluster, records: ProducerRecord<string, string>[]): Promise<void> {
   const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
   await producer.send(records);
   await producer.close();

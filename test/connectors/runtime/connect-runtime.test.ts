@@ -3,12 +3,12 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConnectorConfigError, UnknownConnectorError } from '../../../connectors/errors.js';
 import { parseConfigText } from '../../../connectors/config/load-config.js';
-import { testCluster, tempDir } from '../../helpers.js';
+import { testEngineCluster, tempDir } from '../../helpers.js';
 import { testRuntime, topicValues } from '../helpers.js';
 
 describe('ConnectRuntime', () => {
   test('validates every config before starting any: all problems of all configs in one error', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     const a = parseConfigText('name: dup\nconnector: file-source\ntopic: t\nfile.path: /x\n', 'a.yaml');
     const b = parseConfigText('name: dup\nconnector: file-source\ntopic: t\nfile.path: /y\n', 'b.yaml');
@@ -29,7 +29,7 @@ describe('ConnectRuntime', () => {
     const dir = tempDir();
     const file = path.join(dir, 'a.log');
     fs.writeFileSync(file, 'x\n');
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     const config = { name: 'once', connector: 'file-source', topic: 't', 'file.path': file };
     await runtime.start(config);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { tempDir, testCluster } from '../../helpers.js';
+import { tempDir, testEngineCluster } from '../../helpers.js';
 import { testRuntime, topicValues, waitFor } from '../helpers.js';
 
 describe('connector record errors', () => {
@@ -10,7 +10,7 @@ describe('connector record errors', () => {
     const dir = tempDir();
     const file = path.join(dir, 'requests.jsonl');
     fs.writeFileSync(file, ['{"status":200}', '{"status":503}', '{"status":"oops"}', '{"status":404}', ''].join('\n'));
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const runtime = testRuntime(cluster);
     await runtime.start({
       name: 'requests',

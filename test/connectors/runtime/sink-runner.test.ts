@@ -1,24 +1,24 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createProducer, type Broker } from '../../../core/index.js';
+import { createProducer, type Cluster } from '../../../core/index.js';
 import { CONNECTOR_TYPES, createRegistry } from '../../../connectors/registry.js';
 import { RETRY_CHANNEL, WARNING_CHANNEL, type ConnectorRetryEvent, type ConnectorWarningEvent } from '../../../connectors/runtime/connector-status.js';
-import { testCluster } from '../../helpers.js';
+import { testEngineCluster } from '../../helpers.js';
 import { readTopic, testRuntime, waitFor } from '../helpers.js';
 import { controlledSink } from './test-connectors.js';
 
-async function produce(cluster: Broker, topic: string, values: string[]): Promise<void> {
+async function produce(cluster: Cluster, topic: string, values: string[]): Promise<void> {
   await cluster.createTopic(topic, { partitions: 1 }).catch(() => {});
   const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
   await producer.send(values.map((value) => ({ topic, value })));
   await producer.close();
 }
 
-async function committed(cluster: Broker, name: string): Promise<number | undefined> {
+async function committed(cluster: Cluster, name: string): Promise<number | undefined> {
   return (await cluster.fetchOffsets(`connect-${name}`))[0]?.offset;
 }
 
-function setup(cluster: Broker) {
+function setup(cluster: Cluster) {
   const sink = controlledSink();
   const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, sink.type]) });
   return { sink, runtime };
@@ -26,7 +26,7 @@ function setup(cluster: Broker) {
 
 describe('sink runner', () => {
   test('offsets are committed only after the destination acknowledged (a slow destination holds them back)', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['a', 'b', 'c']);
     const { sink, runtime } = setup(cluster);
     let release!: () => void;
@@ -44,7 +44,7 @@ describe('sink runner', () => {
   });
 
   test('an unreachable destination is retried with backoff; offsets do not move until it acknowledges', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['a', 'b']);
     const { sink, runtime } = setup(cluster);
     const retries: ConnectorRetryEvent[] = [];
@@ -64,7 +64,7 @@ describe('sink runner', () => {
   });
 
   test('errors.tolerance=all: records that fail conversion or are rejected go to the dead-letter topic with the error in headers', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['{"n":1}', 'not json', '{"n":2}', '{"n":3}']);
     const { sink, runtime } = setup(cluster);
     sink.reject = (r) => (r.value as { n: number }).n === 3;
@@ -95,7 +95,7 @@ describe('sink runner', () => {
   });
 
   test('errors.tolerance=all without a dead-letter topic: one warning per reason, with the count of its first batch', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', 'not json']);
     const { sink, runtime } = setup(cluster);
     const warnings: ConnectorWarningEvent[] = [];
@@ -115,7 +115,7 @@ describe('sink runner', () => {
   });
 
   test('errors.tolerance=none: the first bad record fails the connector and nothing of its batch is committed', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['{"n":1}']);
     const { sink, runtime } = setup(cluster);
     await runtime.start({ name: 'strict', connector: 'test-sink', topics: 'in', 'value.converter': 'json' });
@@ -130,7 +130,7 @@ describe('sink runner', () => {
   });
 
   test('a non-retriable destination error fails the connector; restart resumes from the committed offsets', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['a']);
     const { sink, runtime } = setup(cluster);
     sink.fatal = new Error('permission denied');
@@ -146,7 +146,7 @@ describe('sink runner', () => {
   });
 
   test('pause stops deliveries, resume goes on; lag is reported', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['a']);
     const { sink, runtime } = setup(cluster);
     await runtime.start({ name: 'p', connector: 'test-sink', topics: 'in' });
@@ -162,7 +162,7 @@ describe('sink runner', () => {
   });
 
   test('a sink on a topic that does not exist fails to start, naming it', async () => {
-    const cluster = await testCluster({ autoCreateTopics: false });
+    const cluster = await testEngineCluster({ autoCreateTopics: false });
     const { runtime } = setup(cluster);
     await expect(runtime.start({ name: 'nothing', connector: 'test-sink', topics: 'missing' })).rejects.toThrow(/unknown topic "missing"/);
     expect(runtime.status('nothing').state).toBe('failed');

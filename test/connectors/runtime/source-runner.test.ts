@@ -3,19 +3,19 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { CONNECTOR_TYPES, createRegistry } from '../../../connectors/registry.js';
 import { RECORDS_CHANNEL, STATUS_CHANNEL, type ConnectorRecordsEvent, type ConnectorStatusEvent } from '../../../connectors/runtime/connector-status.js';
 import { CONNECT_OFFSETS_TOPIC } from '../../../connectors/runtime/source-offset-store.js';
-import { testCluster } from '../../helpers.js';
+import { testEngineCluster } from '../../helpers.js';
 import { readTopic, testRuntime, topicValues, waitFor } from '../helpers.js';
 import { controlledSource } from './test-connectors.js';
-import type { Broker } from '../../../core/index.js';
+import type { Cluster } from '../../../core/index.js';
 
-function setup(cluster: Broker) {
+function setup(cluster: Cluster) {
   const source = controlledSource();
   const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, source.type]) });
   return { source, runtime };
 }
 
 /** The stored positions (key ["<connector>", "<source partition>"]), without the runner's own state records. */
-async function storedPositions(cluster: Broker): Promise<[string, string][]> {
+async function storedPositions(cluster: Cluster): Promise<[string, string][]> {
   const records = await readTopic(cluster, CONNECT_OFFSETS_TOPIC);
   return records.filter((r) => (JSON.parse(r.key!.toString()) as unknown[]).length === 2).map((r) => [r.key!.toString(), r.value!.toString()]);
 }
@@ -30,7 +30,7 @@ function listen<T>(name: string): T[] {
 
 describe('source runner', () => {
   test('positions are stored in __connect_offsets after the records are acknowledged, then handed back on start', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);
     source.batches.push([
       { sourcePartition: 'p1', value: 'a' },
@@ -52,7 +52,7 @@ describe('source runner', () => {
   });
 
   test('errors.tolerance=all: unreadable and untransformable records go to the dead-letter topic; positions still advance', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);
     source.batches.push([
       { sourcePartition: 'f', value: Buffer.from('{"ok":1}') },
@@ -82,7 +82,7 @@ describe('source runner', () => {
   });
 
   test('errors.tolerance=none: a bad record fails the connector after the records before it are written and acknowledged', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);
     const statuses = listen<ConnectorStatusEvent>(STATUS_CHANNEL);
     source.batches.push([{ sourcePartition: 'f', value: 'fine', sourceOffset: 1 }]);
@@ -105,7 +105,7 @@ describe('source runner', () => {
   });
 
   test('errors.tolerance=none: the first record of a batch failing writes nothing of it and stores no position for it', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);
     source.batches.push([
       { sourcePartition: 'f', value: { not: 'bytes' }, sourceOffset: 1 },
@@ -119,7 +119,7 @@ describe('source runner', () => {
   });
 
   test('an unreachable source is retried; progress is published on the records channel', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);
     const progress = listen<ConnectorRecordsEvent>(RECORDS_CHANNEL);
     source.unreachableTimes = 3;
@@ -136,7 +136,7 @@ describe('source runner', () => {
   });
 
   test('pause stops polling; resume goes on; stop drains what was polled', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);
     await runtime.start({ name: 'p', connector: 'test-source', topic: 'out' });
     runtime.pause('p');
@@ -154,7 +154,7 @@ describe('source runner', () => {
   });
 
   test('records can name their own topic and partition, key and headers', async () => {
-    const cluster = await testCluster();
+    const cluster = await testEngineCluster();
     await cluster.createTopic('other', { partitions: 3 });
     const { source, runtime } = setup(cluster);
     source.batches.push([{ sourcePartition: 's', topic: 'other', partition: 2, key: 'k', value: 'v', headers: { h: 'x' }, timestamp: 1234, sourceOffset: 1 }]);

@@ -1,0 +1,148 @@
+/**
+ * The remote engine against the embedded one, in the same run: produce, consume, and a streams
+ * `map` topology (in → mapValues → out, until every input offset is committed), once on the
+ * embedded engine (a data directory in this process) and once through `RemoteCluster` to a local
+ * `sluice broker` child process (Kafka's wire protocol over loopback). Rounds are interleaved and
+ * each line prints the median ratio to the embedded figure of the same round.
+ *
+ *   npm run build && npx tsx bench/remote-engine.ts [--records N] [--rounds N] [--partitions N]
+ *
+ * Records: a 16-byte key and an 84-byte value (100 bytes of payload).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createConsumer, createProducer, openCluster, stringSerde, type Cluster, type ProducerRecord } from '../core/index.js';
+import { createStreamsApp, mapValues, StreamsBuilder } from '../streams/index.js';
+import { interleaved, type BenchCase, type RunResult } from './bench-report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '300000' },
+    rounds: { type: 'string', default: '3' },
+    partitions: { type: 'string', default: '8' },
+  },
+});
+const RECORDS = Number(args.records);
+const ROUNDS = Number(args.rounds);
+const PARTITIONS = Number(args.partitions);
+const PAYLOAD = 100;
+const VALUE = 'v'.repeat(84);
+const KEYS = Array.from({ length: 100_000 }, (_, i) => `key-${String(i).padStart(12, '0')}`);
+const CLI = path.resolve('dist/cli/main.js');
+
+const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-remote-'));
+const timed = (records: number, start: number): RunResult => ({ records, bytes: records * PAYLOAD, ms: performance.now() - start });
+
+async function produceAll(cluster: Cluster, topic: string): Promise<void> {
+  const producer = createProducer<string, string>(cluster, { keySerde: stringSerde as never, valueSerde: stringSerde as never });
+  const pending: Promise<unknown>[] = [];
+  for (let start = 0; start < RECORDS; start += 1000) {
+    const chunk: ProducerRecord<string, string>[] = [];
+    for (let i = start; i < Math.min(start + 1000, RECORDS); i++) chunk.push({ topic, key: KEYS[i % KEYS.length], value: VALUE });
+    pending.push(producer.send(chunk));
+    if (pending.length >= 64) await pending.shift();
+  }
+  await Promise.all(pending);
+  await producer.close();
+}
+
+async function consumeAll(cluster: Cluster, topic: string): Promise<number> {
+  const consumer = createConsumer(cluster);
+  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })));
+  await consumer.seekToBeginning();
+  let count = 0;
+  while (count < RECORDS) {
+    const records = await consumer.poll({ timeoutMs: 1000 });
+    if (records.length === 0) throw new Error(`consumer stalled at ${count} records`);
+    count += records.length;
+  }
+  await consumer.close();
+  return count;
+}
+
+async function mapTopology(cluster: Cluster): Promise<number> {
+  const b = new StreamsBuilder();
+  b.stream('bench', { keySerde: stringSerde, valueSerde: stringSerde }).pipe(mapValues((v: string | null) => (v ?? '').toUpperCase())).to('mapped', { keySerde: stringSerde, valueSerde: stringSerde });
+  const app = createStreamsApp(b.build(), { applicationId: 'bench-map', cluster, commitIntervalMs: 100 });
+  await app.start();
+  for (;;) {
+    const committed = await cluster.fetchOffsets('bench-map');
+    if (committed.filter((c) => c.topic === 'bench').reduce((s, c) => s + c.offset, 0) >= RECORDS) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await app.close();
+  return RECORDS;
+}
+
+async function phases(cluster: Cluster): Promise<Record<string, RunResult>> {
+  await cluster.createTopic('bench', { partitions: PARTITIONS });
+  await cluster.createTopic('mapped', { partitions: PARTITIONS });
+  let start = performance.now();
+  await produceAll(cluster, 'bench');
+  const produce = timed(RECORDS, start);
+  start = performance.now();
+  const consume = timed(await consumeAll(cluster, 'bench'), start);
+  start = performance.now();
+  const map = timed(await mapTopology(cluster), start);
+  return { produce, consume, 'streams map': map };
+}
+
+/** Starts `sluice broker` on `dataDir`; resolves with its address and a stop function. */
+async function startBroker(dataDir: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'broker', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const bootstrap = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const m = /listening on (\S+)\n/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void exited.then(() => reject(new Error('sluice broker exited before listening')));
+  });
+  return {
+    bootstrap,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const cases: BenchCase[] = [
+  {
+    name: 'embedded (data dir)',
+    run: async () => {
+      const dir = tempDir();
+      const cluster = await openCluster({ dataDir: dir, maintenanceIntervalMs: 0 });
+      try {
+        return await phases(cluster);
+      } finally {
+        await cluster.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: 'remote (sluice broker, loopback)',
+    run: async () => {
+      const dir = tempDir();
+      const broker = await startBroker(dir);
+      const cluster = await openCluster({ bootstrapServers: [broker.bootstrap] });
+      try {
+        return await phases(cluster);
+      } finally {
+        await cluster.close();
+        await broker.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+];
+
+console.log(`${RECORDS.toLocaleString('en-US')} records of ${PAYLOAD} bytes, ${PARTITIONS} partitions, ${ROUNDS} interleaved rounds, Node ${process.version}, ${os.cpus().length} cores`);
+await interleaved(cases, ROUNDS);

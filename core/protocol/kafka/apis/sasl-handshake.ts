@@ -1,0 +1,24 @@
+/**
+ * SaslHandshake (api key 17), versions 0-1, not flexible: the client names a SASL mechanism; the
+ * broker answers with the mechanisms it enables. From v1 the SASL exchange that follows travels in
+ * SaslAuthenticate requests (v0 sent raw SASL tokens, which this codec does not speak).
+ *
+ * Client side only: `sluice broker` does not offer SASL, so it is not in KAFKA_APIS.
+ *
+ *   SaslHandshake Request (Version: 1) => mechanism
+ *     mechanism => string
+ *   SaslHandshake Response (Version: 1) => error_code [mechanisms]
+ *     error_code => int16
+ *     mechanisms => string
+ */
+import { defineApi } from '../kafka-api.js';
+import { field } from '../message-schema.js';
+
+export const SaslHandshakeApi = defineApi({
+  key: 17,
+  name: 'SaslHandshake',
+  versions: '0-1',
+  flexible: 'none',
+  request: [field('Mechanism', 'string', '0+')],
+  response: [field('ErrorCode', 'int16', '0+'), field('Mechanisms', '[]string', '0+')],
+});

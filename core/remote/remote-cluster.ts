@@ -1,0 +1,541 @@
+/**
+ * The `Cluster` seam over Kafka's wire protocol: the same engine interface the embedded `Broker`
+ * implements, answered by any Kafka-compatible cluster (`sluice broker`, Apache Kafka, Redpanda).
+ * Requests are encoded and responses decoded by the codec the broker uses (`core/protocol/kafka`).
+ *
+ * Partition requests go to the partition's leader; group requests to the group's coordinator;
+ * admin requests to any broker. Retriable failures (a disconnect, NOT_LEADER, a coordinator that
+ * moved) are retried with backoff after refreshing what moved (`ClusterConnections.retry`).
+ * Record batches pass through untouched: the producer's idempotence fields (producer id, epoch,
+ * sequence) travel inside them, so the broker deduplicates a retried batch as Kafka does.
+ *
+ * Remote topics report `sizeInBytes` and `segments` as 0: Kafka's protocol does not expose them
+ * to clients without DescribeLogDirs.
+ */
+import type {
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnRequest,
+  Cluster,
+  CommittedOffset,
+  CreateTopicOptions,
+  EndTxnRequest,
+  FetchOptions,
+  FetchResult,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
+  ListOffsetOptions,
+  GroupDescription,
+  GroupListing,
+  GroupState,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  ListTopicsOptions,
+  OffsetCommitRequest,
+  OffsetSpec,
+  ProduceOptions,
+  ProduceResult,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  TopicDescription,
+  TopicPartition,
+  TxnOffsetCommitRequest,
+} from '../cluster.js';
+import { OffsetOutOfRangeError, TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
+import { parseLogConfig, type LogConfig } from '../log/log-config.js';
+import {
+  CreatePartitionsApi,
+  CreateTopicsApi,
+  DeleteGroupsApi,
+  DeleteRecordsApi,
+  DeleteTopicsApi,
+  DescribeConfigsApi,
+  DescribeGroupsApi,
+  EndTxnApi,
+  FetchApi,
+  HeartbeatApi,
+  IncrementalAlterConfigsApi,
+  JoinGroupApi,
+  LeaveGroupApi,
+  ListGroupsApi,
+  ListOffsetsApi,
+  OffsetCommitApi,
+  OffsetFetchApi,
+  ProduceApi,
+  SyncGroupApi,
+  type Message,
+} from '../protocol/kafka/index.js';
+import type { BrokerConnection } from './broker-connection.js';
+import { ClusterConnections, type RemoteClusterOptions } from './cluster-connections.js';
+import { RetriableKafkaError, throwIfError } from './kafka-error.js';
+import { RemoteTransactions } from './remote-transactions.js';
+
+export type { RemoteClusterOptions } from './cluster-connections.js';
+
+const TOPIC_RESOURCE = 2;
+/** Kafka's ConfigSource DYNAMIC_TOPIC_CONFIG: a value set on the topic itself. */
+const SOURCE_TOPIC = 1;
+const LATEST = -1;
+const EARLIEST = -2;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Kafka's isolation_level on the wire: 0 read_uncommitted, 1 read_committed. */
+const READ_COMMITTED = 1;
+
+export class RemoteCluster implements Cluster {
+  readonly #net: ClusterConnections;
+  readonly #txns: RemoteTransactions;
+  #supportsTransactions = false;
+
+  constructor(options: RemoteClusterOptions) {
+    this.#net = new ClusterConnections(options);
+    this.#txns = new RemoteTransactions(this.#net);
+  }
+
+  /**
+   * Whether the cluster has Kafka's transactions, as a Kafka client learns it: the broker
+   * advertises EndTxn in ApiVersions (read on `connect`). Without them streams default to
+   * at-least-once and source connectors write records, then positions.
+   */
+  get supportsTransactions(): boolean {
+    return this.#supportsTransactions;
+  }
+
+  /** Connects to a bootstrap server and reads the cluster's metadata (fails fast when unreachable). */
+  async connect(): Promise<this> {
+    await this.#net.retry('connect', () => this.#net.allTopics());
+    this.#supportsTransactions = (await this.#net.any()).supports(EndTxnApi);
+    return this;
+  }
+
+  // --- topics ---
+
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
+    const configs = Object.entries(options.config ?? {}).map(([key, value]) => ({ name: key, value: value === undefined ? null : String(value) }));
+    await this.#admin('CreateTopics', async (c) => {
+      const r = await c.send(CreateTopicsApi, c.version(CreateTopicsApi, 5), {
+        topics: [{ name, numPartitions: options.partitions ?? -1, replicationFactor: -1, assignments: [], configs }],
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        validateOnly: false,
+      });
+      const t = (r.topics as Message[])[0];
+      throwIfError(t.errorCode, { what: 'CreateTopics', topic: name }, t.errorMessage);
+    });
+    this.#net.forgetTopic(name);
+    // Kafka creates topics asynchronously: wait until metadata shows every partition with a leader.
+    return this.#net.retry(`wait for topic ${name}`, async () => {
+      const meta = (await this.#net.metadata([name], true)).get(name);
+      if (meta === undefined || meta.leaders.some((l) => l < 0)) throw new RetriableKafkaError(5, `topic ${name} is not ready yet`);
+      return this.describeTopic(name);
+    });
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.#admin('DeleteTopics', async (c) => {
+      const r = await c.send(DeleteTopicsApi, c.version(DeleteTopicsApi, 5), { topicNames: [name], timeoutMs: REQUEST_TIMEOUT_MS });
+      const t = (r.responses as Message[])[0];
+      throwIfError(t.errorCode, { what: 'DeleteTopics', topic: name }, t.errorMessage);
+    });
+    this.#net.forgetTopic(name);
+  }
+
+  async listTopics(options: ListTopicsOptions = {}): Promise<string[]> {
+    const topics = await this.#net.retry('Metadata', () => this.#net.allTopics());
+    return topics.filter((t) => options.includeInternal || !t.internal).map((t) => t.name).sort();
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription> {
+    const meta = (await this.#net.retry('Metadata', () => this.#net.metadata([name], true))).get(name);
+    if (meta === undefined) throw new UnknownTopicError(name);
+    const { config, overrides } = await this.#topicConfig(name);
+    const partitions = await Promise.all(
+      meta.leaders.map(async (_, partition) => ({
+        partition,
+        logStartOffset: await this.listOffset(name, partition, 'earliest'),
+        logEndOffset: await this.listOffset(name, partition, 'latest'),
+        sizeInBytes: 0,
+        segments: 0,
+      })),
+    );
+    return { name, internal: meta.internal, partitions, config, overrides };
+  }
+
+  async createPartitions(name: string, count: number): Promise<void> {
+    await this.#admin('CreatePartitions', async (c) => {
+      const r = await c.send(CreatePartitionsApi, c.version(CreatePartitionsApi, 3), { topics: [{ name, count, assignments: null }], timeoutMs: REQUEST_TIMEOUT_MS, validateOnly: false });
+      const t = (r.results as Message[])[0];
+      throwIfError(t.errorCode, { what: 'CreatePartitions', topic: name }, t.errorMessage);
+    });
+    this.#net.forgetTopic(name);
+  }
+
+  async alterTopicConfig(name: string, changes: Readonly<Record<string, string | null>>): Promise<void> {
+    await this.#admin('IncrementalAlterConfigs', async (c) => {
+      const configs = Object.entries(changes).map(([key, value]) => ({ name: key, configOperation: value === null ? 1 : 0, value }));
+      const r = await c.send(IncrementalAlterConfigsApi, c.version(IncrementalAlterConfigsApi, 1), { resources: [{ resourceType: TOPIC_RESOURCE, resourceName: name, configs }], validateOnly: false });
+      const res = (r.responses as Message[])[0];
+      throwIfError(res.errorCode, { what: 'IncrementalAlterConfigs', topic: name }, res.errorMessage);
+    });
+  }
+
+  async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
+    const meta = (await this.#net.retry('Metadata', () => this.#net.metadata([topic]))).get(topic);
+    if (meta !== undefined) return meta.leaders.length;
+    if (!options.autoCreate) throw new UnknownTopicError(topic);
+    try {
+      return (await this.createTopic(topic)).partitions.length;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'TOPIC_ALREADY_EXISTS') throw error;
+      return (await this.#net.metadata([topic], true)).get(topic)!.leaders.length;
+    }
+  }
+
+  // --- partitions ---
+
+  async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
+    const acks = options.acks ?? -1;
+    const body = { transactionalId: null, acks, timeoutMs: REQUEST_TIMEOUT_MS, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] };
+    const lastOffsetDelta = batch.readInt32BE(23);
+    return this.#net.retry(`Produce to ${topic}-${partition}`, async (retrying) => {
+      const c = await this.#net.leader(topic, partition, retrying);
+      const version = c.version(ProduceApi, 9);
+      if (acks === 0) {
+        // No response in Kafka's protocol: the offsets are unknown.
+        c.sendOnly(ProduceApi, version, body);
+        return { baseOffset: -1, lastOffset: -1 };
+      }
+      const r = await c.send(ProduceApi, version, body);
+      const p = (r.responses as Message[])[0].partitionResponses[0] as Message;
+      throwIfError(p.errorCode, { what: 'Produce', topic, partition }, p.errorMessage);
+      return { baseOffset: p.baseOffset, lastOffset: p.baseOffset + lastOffsetDelta };
+    });
+  }
+
+  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    const maxWaitMs = Math.max(0, options.maxWaitMs ?? 0);
+    const maxBytes = options.maxBytes ?? 1024 * 1024;
+    const body = {
+      replicaId: -1,
+      maxWaitMs,
+      minBytes: 1,
+      maxBytes,
+      isolationLevel: options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    };
+    const empty = (): FetchResult => ({ bytes: Buffer.alloc(0), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1, abortedTransactions: options.isolationLevel === 'read_committed' ? [] : null });
+    return this.#net.retry(`Fetch from ${topic}-${partition}`, async (retrying) => {
+      if (options.signal?.aborted) return empty();
+      const leader = await this.#net.leader(topic, partition, retrying);
+      const send = (c: BrokerConnection, waitMs: number): Promise<Message> => c.send(FetchApi, c.version(FetchApi, 12), { ...body, maxWaitMs: waitMs });
+      // First without waiting, pipelined on the shared connection (data is usually there when a
+      // consumer is behind); only an empty answer turns into a long poll on a connection of its own.
+      let r: Message | null = await send(leader, 0);
+      let p = (r.responses as Message[])[0].partitions[0] as Message;
+      if (maxWaitMs > 0 && p.errorCode === 0 && ((p.records as Buffer | null)?.length ?? 0) === 0) {
+        const request = this.#net.exclusive(leader, (c) => send(c, maxWaitMs));
+        // An aborted long poll resolves empty at once; its late answer is dropped.
+        r = options.signal ? await raceAbort(request, options.signal) : await request;
+        if (r === null) return empty();
+        p = (r.responses as Message[])[0].partitions[0] as Message;
+      }
+      if (p.errorCode === 1) {
+        const [start, end] = await Promise.all([this.listOffset(topic, partition, 'earliest'), this.listOffset(topic, partition, 'latest')]);
+        throw new OffsetOutOfRangeError(`offset ${offset} is outside ${topic}-${partition} [${start}, ${end}]`, topic, partition, offset, start, end);
+      }
+      throwIfError(p.errorCode, { what: 'Fetch', topic, partition, offset });
+      const aborted = p.abortedTransactions as Message[] | null;
+      return {
+        bytes: (p.records as Buffer | null) ?? Buffer.alloc(0),
+        logStartOffset: p.logStartOffset,
+        highWatermark: p.highWatermark,
+        lastStableOffset: p.lastStableOffset,
+        abortedTransactions: options.isolationLevel === 'read_committed' ? (aborted ?? []).map((a) => ({ producerId: a.producerId as number, firstOffset: a.firstOffset as number })) : null,
+      };
+    });
+  }
+
+  async listOffset(topic: string, partition: number, spec: OffsetSpec, options: ListOffsetOptions = {}): Promise<number> {
+    const timestamp = spec === 'latest' ? LATEST : spec === 'earliest' ? EARLIEST : spec.timestamp;
+    const offset = await this.#net.retry(`ListOffsets of ${topic}-${partition}`, async (retrying) => {
+      const c = await this.#net.leader(topic, partition, retrying);
+      const r = await c.send(ListOffsetsApi, c.version(ListOffsetsApi, 6), {
+        replicaId: -1,
+        isolationLevel: options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0,
+        topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }],
+      });
+      const p = (r.topics as Message[])[0].partitions[0] as Message;
+      throwIfError(p.errorCode, { what: 'ListOffsets', topic, partition }, p.errorMessage);
+      return p.offset as number;
+    });
+    // Kafka answers -1 when no record is at or after the timestamp; the seam promises the log end.
+    return offset < 0 && typeof spec === 'object' ? this.listOffset(topic, partition, 'latest', options) : offset;
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    return this.#net.retry(`DeleteRecords of ${topic}-${partition}`, async (retrying) => {
+      const c = await this.#net.leader(topic, partition, retrying);
+      const r = await c.send(DeleteRecordsApi, c.version(DeleteRecordsApi, 2), { topics: [{ name: topic, partitions: [{ partitionIndex: partition, offset }] }], timeoutMs: REQUEST_TIMEOUT_MS });
+      const p = (r.topics as Message[])[0].partitions[0] as Message;
+      throwIfError(p.errorCode, { what: 'DeleteRecords', topic, partition, offset });
+      return p.lowWatermark as number;
+    });
+  }
+
+  initProducerId(request: InitProducerIdRequest = {}): Promise<InitProducerIdResponse> {
+    if (request.transactionalId != null && !this.#supportsTransactions) return Promise.reject(new TransactionsUnsupportedError(`InitProducerId for transactional id "${request.transactionalId}"`));
+    return this.#txns.initProducerId(request);
+  }
+
+  // --- transactions (core/remote/remote-transactions.ts) ---
+
+  addPartitionsToTxn(request: AddPartitionsToTxnRequest): Promise<void> {
+    return this.#transactional('AddPartitionsToTxn', () => this.#txns.addPartitionsToTxn(request));
+  }
+
+  addOffsetsToTxn(request: AddOffsetsToTxnRequest): Promise<void> {
+    return this.#transactional('AddOffsetsToTxn', () => this.#txns.addOffsetsToTxn(request));
+  }
+
+  txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<void> {
+    return this.#transactional('TxnOffsetCommit', () => this.#txns.txnOffsetCommit(request));
+  }
+
+  endTxn(request: EndTxnRequest): Promise<void> {
+    return this.#transactional('EndTxn', () => this.#txns.endTxn(request));
+  }
+
+  // --- groups (to the coordinator) ---
+
+  async joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    const r = await this.#group(request.groupId, 'JoinGroup', true, (c) =>
+      c.send(JoinGroupApi, c.version(JoinGroupApi, 9), {
+        groupId: request.groupId,
+        sessionTimeoutMs: request.sessionTimeoutMs,
+        rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId ?? null,
+        protocolType: request.protocolType,
+        protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+        reason: request.reason ?? null,
+      }),
+    );
+    throwIfError(r.errorCode, { what: 'JoinGroup', groupId: request.groupId, memberId: request.memberId });
+    return {
+      generationId: r.generationId,
+      protocolType: r.protocolType ?? request.protocolType,
+      protocolName: r.protocolName ?? '',
+      leaderId: r.leader,
+      memberId: r.memberId,
+      members: (r.members as Message[]).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, metadata: Buffer.from(m.metadata as Buffer) })),
+      skipAssignment: r.skipAssignment === true,
+    };
+  }
+
+  async syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    const r = await this.#group(request.groupId, 'SyncGroup', true, (c) =>
+      c.send(SyncGroupApi, c.version(SyncGroupApi, 5), {
+        groupId: request.groupId,
+        generationId: request.generationId,
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId ?? null,
+        protocolType: request.protocolType ?? null,
+        protocolName: request.protocolName ?? null,
+        assignments: (request.assignments ?? []).map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+      }),
+    );
+    throwIfError(r.errorCode, { what: 'SyncGroup', groupId: request.groupId, memberId: request.memberId, generationId: request.generationId });
+    return { protocolType: r.protocolType ?? request.protocolType ?? '', protocolName: r.protocolName ?? request.protocolName ?? '', assignment: Buffer.from(r.assignment as Buffer) };
+  }
+
+  async heartbeat(request: HeartbeatRequest): Promise<void> {
+    const r = await this.#group(request.groupId, 'Heartbeat', false, (c) =>
+      c.send(HeartbeatApi, c.version(HeartbeatApi, 4), { groupId: request.groupId, generationId: request.generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId ?? null }),
+    );
+    throwIfError(r.errorCode, { what: 'Heartbeat', groupId: request.groupId, memberId: request.memberId, generationId: request.generationId });
+  }
+
+  async leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    const r = await this.#group(request.groupId, 'LeaveGroup', false, (c) => {
+      const version = c.version(LeaveGroupApi, 5);
+      const members = request.members.map((m) => ({ memberId: m.memberId ?? '', groupInstanceId: m.groupInstanceId ?? null, reason: m.reason ?? null }));
+      return c.send(LeaveGroupApi, version, { groupId: request.groupId, memberId: members[0]?.memberId ?? '', members });
+    });
+    throwIfError(r.errorCode, { what: 'LeaveGroup', groupId: request.groupId });
+    for (const m of (r.members as Message[] | undefined) ?? []) throwIfError(m.errorCode, { what: 'LeaveGroup', groupId: request.groupId, memberId: m.memberId });
+  }
+
+  async commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const o of request.offsets) {
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: o.metadata ?? '' });
+      byTopic.set(o.topic, list);
+    }
+    const r = await this.#group(request.groupId, 'OffsetCommit', false, (c) =>
+      c.send(OffsetCommitApi, c.version(OffsetCommitApi, 8), {
+        groupId: request.groupId,
+        generationIdOrMemberEpoch: request.generationId,
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId ?? null,
+        retentionTimeMs: -1,
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+      }),
+    );
+    for (const t of r.topics as Message[]) {
+      for (const p of t.partitions as Message[]) {
+        throwIfError(p.errorCode, { what: 'OffsetCommit', groupId: request.groupId, memberId: request.memberId, generationId: request.generationId, topic: t.name, partition: p.partitionIndex });
+      }
+    }
+  }
+
+  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    let topics: Message[] | null = null;
+    if (partitions !== undefined) {
+      const byTopic = new Map<string, number[]>();
+      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+      topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+    }
+    const r = await this.#group(groupId, 'OffsetFetch', false, (c) => c.send(OffsetFetchApi, c.version(OffsetFetchApi, 7), { groupId, topics, requireStable: false }));
+    throwIfError(r.errorCode, { what: 'OffsetFetch', groupId });
+    const out: CommittedOffset[] = [];
+    for (const t of r.topics as Message[]) {
+      for (const p of t.partitions as Message[]) {
+        throwIfError(p.errorCode, { what: 'OffsetFetch', groupId, topic: t.name, partition: p.partitionIndex });
+        // Kafka's protocol does not carry the commit time; -1 says "not known".
+        if (p.committedOffset >= 0) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata ?? '', commitTimestamp: -1 });
+      }
+    }
+    return out;
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    // Every broker lists the groups it coordinates: ask each one.
+    return this.#admin('ListGroups', async (c) => {
+      const r = await c.send(ListGroupsApi, c.version(ListGroupsApi, 4), { statesFilter: [] });
+      throwIfError(r.errorCode, { what: 'ListGroups' });
+      return (r.groups as Message[]).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: (g.groupState || 'Unknown') as GroupState }));
+    });
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    return Promise.all(
+      groupIds.map(async (groupId) => {
+        const r = await this.#group(groupId, 'DescribeGroups', false, (c) => c.send(DescribeGroupsApi, c.version(DescribeGroupsApi, 5), { groups: [groupId], includeAuthorizedOperations: false }));
+        const g = (r.groups as Message[])[0];
+        throwIfError(g.errorCode, { what: 'DescribeGroups', groupId });
+        const members = (g.members as Message[]).map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId ?? null,
+          clientId: m.clientId,
+          metadata: Buffer.from(m.memberMetadata as Buffer),
+          assignment: Buffer.from(m.memberAssignment as Buffer),
+        }));
+        // DescribeGroups has no generation or leader field; the client cannot see them remotely.
+        return { groupId, state: g.groupState as GroupState, protocolType: g.protocolType, protocolName: g.protocolData, generationId: -1, leaderId: null, members };
+      }),
+    );
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      const r = await this.#group(groupId, 'DeleteGroups', false, (c) => c.send(DeleteGroupsApi, c.version(DeleteGroupsApi, 2), { groupsNames: [groupId] }));
+      const res = (r.results as Message[])[0];
+      throwIfError(res.errorCode, { what: 'DeleteGroups', groupId }, res.errorMessage);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#net.close();
+  }
+
+  // --- helpers ---
+
+  /** A transactional request, refused with TransactionsUnsupportedError where the cluster has none. */
+  #transactional(what: string, request: () => Promise<void>): Promise<void> {
+    return this.#supportsTransactions ? request() : Promise.reject(new TransactionsUnsupportedError(what));
+  }
+
+  /** A request to any broker, retried. */
+  #admin<T>(what: string, body: (c: BrokerConnection) => Promise<T>): Promise<T> {
+    return this.#net.retry(what, async () => body(await this.#net.any()));
+  }
+
+  /**
+   * A request to the group's coordinator; a top-level NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE
+   * makes it look the coordinator up again and retry. `longPoll` requests get a connection of their own.
+   */
+  #group(groupId: string, what: string, longPoll: boolean, body: (c: BrokerConnection) => Promise<Message>): Promise<Message> {
+    return this.#net.retry(`${what} of group ${groupId}`, async (retrying) => {
+      const coordinator = await this.#net.coordinator(groupId, retrying);
+      const r = longPoll ? await this.#net.exclusive(coordinator, body) : await body(coordinator);
+      const code = (r.errorCode as number | undefined) ?? firstPartitionError(r);
+      if (code === 15 || code === 16 || code === 14) {
+        this.#net.forgetCoordinator(groupId);
+        throwIfError(code, { what, groupId });
+      }
+      return r;
+    });
+  }
+
+  async #topicConfig(name: string): Promise<{ config: LogConfig; overrides: Partial<LogConfig> }> {
+    const r = await this.#admin('DescribeConfigs', (c) =>
+      c.send(DescribeConfigsApi, c.version(DescribeConfigsApi, 4), { resources: [{ resourceType: TOPIC_RESOURCE, resourceName: name, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }),
+    );
+    const res = (r.results as Message[])[0];
+    throwIfError(res.errorCode, { what: 'DescribeConfigs', topic: name }, res.errorMessage);
+    const known = Object.keys(parseLogConfig({}));
+    const all: Record<string, string> = {};
+    const set: Record<string, string> = {};
+    for (const c of res.configs as Message[]) {
+      if (!known.includes(c.name) || c.value === null) continue;
+      all[c.name] = c.value;
+      if (c.configSource === SOURCE_TOPIC) set[c.name] = c.value;
+    }
+    const config = parseLogConfig(all);
+    const overrides = Object.fromEntries(Object.keys(set).map((k) => [k, config[k as keyof LogConfig]])) as Partial<LogConfig>;
+    return { config, overrides };
+  }
+}
+
+function firstPartitionError(r: Message): number | undefined {
+  const t = (r.topics as Message[] | undefined)?.[0];
+  return (t?.partitions as Message[] | undefined)?.[0]?.errorCode;
+}
+
+/** Resolves with the request's answer, or null as soon as `signal` aborts. */
+function raceAbort<T>(request: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) {
+    request.catch(() => undefined);
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      request.catch(() => undefined);
+      resolve(null);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Connects to a Kafka-compatible cluster.
+ * @example const cluster = await connectCluster({ bootstrapServers: ['localhost:9092'] });
+ */
+export function connectCluster(options: RemoteClusterOptions): Promise<RemoteCluster> {
+  return new RemoteCluster(options).connect();
+}
