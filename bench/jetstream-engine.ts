@@ -9,9 +9,10 @@
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { createConsumer, createProducer, openCluster, type JetStreamCluster, type ProducerRecord } from '../core/index.js';
+import { createProducer, openCluster, type JetStreamCluster, type ProducerRecord } from '../core/index.js';
 import { startNatsCluster } from '../test/connectors/nats/nats-cluster.js';
 import { fmt, measure } from './bench-report.js';
+import { consumeAll } from './consume-all.js';
 
 const { values: args } = parseArgs({
   options: { records: { type: 'string', default: '500000' }, 'baseline-records': { type: 'string', default: '50000' }, runs: { type: 'string', default: '3' } },
@@ -78,7 +79,7 @@ try {
     console.log(`          ${fmt(messages)} JetStream messages: ${fmt(RECORDS / messages)} records per message`);
     await measure(`sluice    consume (run ${run + 1})`, 1, async () => {
       const start = performance.now();
-      const n = await consumeAll(engine, topic);
+      const n = await consumeAll(engine, topic, PARTITIONS, RECORDS, { pollTimeoutMs: 1000, maxPollRecords: 10_000 });
       const ms = performance.now() - start;
       rates.consume.push(n / (ms / 1000));
       return { records: n, bytes: n * 100, ms };
@@ -107,16 +108,3 @@ async function produceAll(cluster: JetStreamCluster, topic: string): Promise<voi
   await producer.close();
 }
 
-async function consumeAll(cluster: JetStreamCluster, topic: string): Promise<number> {
-  const consumer = createConsumer(cluster, { maxPollRecords: 10_000 });
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })));
-  await consumer.seekToBeginning();
-  let count = 0;
-  while (count < RECORDS) {
-    const records = await consumer.poll({ timeoutMs: 1000 });
-    if (records.length === 0) throw new Error(`consumer stalled at ${count} records`);
-    count += records.length;
-  }
-  await consumer.close();
-  return count;
-}

@@ -115,9 +115,9 @@ const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
         await produceAll(cluster, mode.producers, mode.api);
         const produce = timedResult(RECORDS, start);
         start = performance.now();
-        const n = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, (r) => {
+        const n = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { check: (r) => {
           if (r.value!.length !== VALUE_BYTES) throw new Error(`record ${r.offset} has a ${r.value!.length}-byte value`);
-        });
+        } });
         const consume = timedResult(n, start);
         await cluster.close();
         return { produce, consume };

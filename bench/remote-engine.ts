@@ -14,9 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createConsumer, createProducer, openCluster, stringSerde, type Cluster, type ProducerRecord } from '../core/index.js';
+import { createProducer, openCluster, stringSerde, type Cluster, type ProducerRecord } from '../core/index.js';
 import { createStreamsApp, mapValues, StreamsBuilder } from '../streams/index.js';
 import { interleaved, type BenchCase, type RunResult } from './bench-report.js';
+import { consumeAll } from './consume-all.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,20 +50,6 @@ async function produceAll(cluster: Cluster, topic: string): Promise<void> {
   await producer.close();
 }
 
-async function consumeAll(cluster: Cluster, topic: string): Promise<number> {
-  const consumer = createConsumer(cluster);
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })));
-  await consumer.seekToBeginning();
-  let count = 0;
-  while (count < RECORDS) {
-    const records = await consumer.poll({ timeoutMs: 1000 });
-    if (records.length === 0) throw new Error(`consumer stalled at ${count} records`);
-    count += records.length;
-  }
-  await consumer.close();
-  return count;
-}
-
 async function mapTopology(cluster: Cluster): Promise<number> {
   const b = new StreamsBuilder();
   b.stream('bench', { keySerde: stringSerde, valueSerde: stringSerde }).pipe(mapValues((v: string | null) => (v ?? '').toUpperCase())).to('mapped', { keySerde: stringSerde, valueSerde: stringSerde });
@@ -84,7 +71,7 @@ async function phases(cluster: Cluster): Promise<Record<string, RunResult>> {
   await produceAll(cluster, 'bench');
   const produce = timed(RECORDS, start);
   start = performance.now();
-  const consume = timed(await consumeAll(cluster, 'bench'), start);
+  const consume = timed(await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { pollTimeoutMs: 1000 }), start);
   start = performance.now();
   const map = timed(await mapTopology(cluster), start);
   return { produce, consume, 'streams map': map };
