@@ -5,6 +5,7 @@
  * naming it, not log a series of "unreachable (reconnecting)" retries first.
  */
 import { spawnSync } from 'node:child_process';
+import { cliSession, output } from '../../cli/cli-helpers.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,7 +44,7 @@ function authError(error: unknown): NatsAuthorizationError | undefined {
 }
 
 describeWithNats('NATS connectors: a password changed while connected', () => {
-  test('nats-source and jetstream-sink fail at once naming the connector, no retry loop first', { timeout: 60_000 }, async () => {
+  test('nats-source, jetstream-source and jetstream-sink fail at once naming the connector, no retry loop first', { timeout: 60_000 }, async () => {
     const config = authConfig('old-secret');
     const server = await testNatsServer({ args: ['-c', config.file] });
     const { runtime } = await testRuntime();
@@ -54,8 +55,10 @@ describeWithNats('NATS connectors: a password changed while connected', () => {
     await (await jetstreamManager(nc)).streams.add({ name: 'PW', subjects: ['pw-out.>'] });
     await nc.close(); // the reload would drop it too
     await runtime.start({ name: 'pw-in', connector: 'nats-source', topic: 'pw', 'nats.subject': 'pw.>', ...auth });
+    await runtime.start({ name: 'pw-js-in', connector: 'jetstream-source', topic: 'pw-js', 'jetstream.stream': 'PW', ...auth });
     await runtime.start({ name: 'pw-out', connector: 'jetstream-sink', topics: 'pw', 'nats.subject': 'pw-out.x', ...auth });
-    await eventually('both running', () => runtime.status('pw-in').state === 'running' && runtime.status('pw-out').state === 'running');
+    const names = ['pw-in', 'pw-js-in', 'pw-out'];
+    await eventually('all running', () => names.every((name) => runtime.status(name).state === 'running'));
     await runtime.whenIdle({ settleMs: 100 });
 
     config.setPassword('new-secret');
@@ -63,12 +66,12 @@ describeWithNats('NATS connectors: a password changed while connected', () => {
     const reload = spawnSync(natsServerBinary()!, ['--signal', `reload=${server.pid}`], { encoding: 'utf8' });
     expect(reload.status, reload.stderr).toBe(0);
 
-    for (const name of ['pw-in', 'pw-out']) {
+    for (const name of names) {
       await eventually(() => `${name} failed (state ${runtime.status(name).state})`, () => runtime.status(name).state === 'failed', 30_000);
     }
     const failedAfterMs = Date.now() - reloadAt;
-    console.log(`password change: both connectors failed ${failedAfterMs} ms after the reload`);
-    for (const name of ['pw-in', 'pw-out']) {
+    console.log(`password change: every connector failed ${failedAfterMs} ms after the reload`);
+    for (const name of names) {
       const error = authError(runtime.status(name).error);
       expect(error, String(runtime.status(name).error)).toBeInstanceOf(NatsAuthorizationError);
       expect(error!.message).toMatch(new RegExp(`connector "${name}": NATS at nats://127\\.0\\.0\\.1:\\d+ refused user "sluice" \\(nats\\.user, nats\\.password\\): .*Authorization Violation`, 'i'));
@@ -79,5 +82,31 @@ describeWithNats('NATS connectors: a password changed while connected', () => {
     // "At once": measured ~0.1 s; the reported bug took 24 s of reconnect rounds. A loose bound
     // (the checks above are the real ones: no retry, no "unreachable") for a busy machine.
     expect(failedAfterMs).toBeLessThan(10_000);
+  });
+
+  test('sluice connect exits non-zero at once with the connector named, no "unreachable" lines first', { timeout: 120_000 }, async ({ onTestFinished }) => {
+    const config = authConfig('old-secret');
+    const server = await testNatsServer({ args: ['-c', config.file] });
+    const cli = cliSession(onTestFinished);
+    const dir = cli.tempDir();
+    const file = path.join(dir, 'pw.yaml');
+    fs.writeFileSync(file, `name: pw-cli-in\nconnector: nats-source\ntopic: pw\nnats.servers: ${server.url}\nnats.subject: pw.>\nnats.user: sluice\nnats.password: old-secret\n`);
+    const child = cli.start(['--data-dir', path.join(dir, 'data'), 'connect', '--log-level', 'info', file]);
+    const done = output(child);
+    let stderr = '';
+    child.stderr.on('data', (s: Buffer | string) => (stderr += s.toString()));
+    await eventually(() => `the source running; stderr:\n${stderr}`, () => /source pw-cli-in running/.test(stderr), 60_000);
+
+    config.setPassword('new-secret');
+    const reloadAt = Date.now();
+    const reload = spawnSync(natsServerBinary()!, ['--signal', `reload=${server.pid}`], { encoding: 'utf8' });
+    expect(reload.status, reload.stderr).toBe(0);
+    const result = await done;
+    console.log(`password change: sluice connect exited ${Date.now() - reloadAt} ms after the reload`);
+
+    expect(result.code, stderr).not.toBe(0);
+    expect(stderr).toMatch(/connector "pw-cli-in": NATS at nats:\/\/127\.0\.0\.1:\d+ refused user "sluice" \(nats\.user, nats\.password\): .*Authorization Violation/i);
+    expect(stderr).not.toMatch(/unreachable|retrying/i);
+    expect(stderr).not.toContain('secret');
   });
 });
