@@ -9,22 +9,13 @@ import { cliSession, output } from '../../cli/cli-helpers.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { expect, onTestFinished, test } from 'vitest';
 import { NatsAuthorizationError } from '../../../connectors/errors.js';
 import type { ConnectorWarningEvent } from '../../../connectors/runtime/connector-status.js';
 import { natsServerBinary } from './nats-server.js';
-import { describeWithNats, eventually, testNatsServer, testRuntime } from './nats-test-helpers.js';
-
-function listen<T>(channel: string): T[] {
-  const seen: T[] = [];
-  const handler = (m: unknown): void => void seen.push(m as T);
-  subscribe(channel, handler);
-  onTestFinished(() => void unsubscribe(channel, handler));
-  return seen;
-}
+import { describeWithNats, eventually, listen, testNatsServer, testRuntime } from './nats-test-helpers.js';
 
 /** A nats-server config file with one user; `setPassword` rewrites it (reload to apply). */
 function authConfig(password: string): { file: string; setPassword(p: string): void } {
