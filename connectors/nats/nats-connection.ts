@@ -8,7 +8,9 @@
  * shortens it) between rounds over the server list, and resubscribes; what is published while it is down is buffered
  * and sent after the reconnect. A first connection that fails, or a connection closed for good,
  * surfaces as a retriable `UnreachableError`, which the runtime retries with its own backoff
- * (`errors.retry.*`).
+ * (`errors.retry.*`). Refused credentials are not retried, at the first connection or on a
+ * reconnect (a password changed on the server): the connector fails at once with
+ * `NatsAuthorizationError`, naming it.
  *
  * @example
  *   nats.servers: [nats://n1:4222, nats://n2:4222]
