@@ -155,6 +155,11 @@ export interface SourceContext {
    */
   warn?(message: string): void;
   /**
+   * Fails the connector now, from outside `poll` (credentials refused on a reconnect while the
+   * task waits): the runtime stops it with `error` as its failure, as if `poll` had thrown it.
+   */
+  fail?(error: Error): void;
+  /**
    * Reports `count` messages lost before they became records (a full buffer), with why. Counted
    * in the status (`recordsDropped`), published on `sluice:connector:dropped`; `sluice run` and
    * `connect` log a warning with the count (at most once a second per connector).
@@ -245,6 +250,8 @@ export interface SinkContext {
   readonly signal: AbortSignal;
   /** Reports something the user should know that does not stop the connector (see `SourceContext.warn`). */
   warn?(message: string): void;
+  /** Fails the connector now, from outside `put` (an idle sink's credentials refused; see `SourceContext.fail`). */
+  fail?(error: Error): void;
 }
 
 /**

@@ -135,7 +135,7 @@ export class JetStreamSinkTask implements SinkTask {
 
   async start(context: SinkContext): Promise<void> {
     this.#context = context;
-    this.#link = new NatsLink(this.#config, context.name, context.warn);
+    this.#link = new NatsLink(this.#config, context.name, context.warn, context.fail);
     await this.#link.connection().catch(() => {}); // down now: `put` retries
   }
 

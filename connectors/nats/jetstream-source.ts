@@ -143,7 +143,7 @@ export class JetStreamSourceTask implements SourceTask {
 
   async start(context: SourceContext): Promise<void> {
     this.#context = context;
-    this.#link = new NatsLink(this.#config, context.name, context.warn);
+    this.#link = new NatsLink(this.#config, context.name, context.warn, context.fail);
     try {
       await this.#setup();
     } catch (error) {

@@ -8,7 +8,9 @@
  * shortens it) between rounds over the server list, and resubscribes; what is published while it is down is buffered
  * and sent after the reconnect. A first connection that fails, or a connection closed for good,
  * surfaces as a retriable `UnreachableError`, which the runtime retries with its own backoff
- * (`errors.retry.*`).
+ * (`errors.retry.*`). Refused credentials are not retried, at the first connection or on a
+ * reconnect (a password changed on the server): the connector fails at once with
+ * `NatsAuthorizationError`, naming it.
  *
  * @example
  *   nats.servers: [nats://n1:4222, nats://n2:4222]
@@ -224,7 +226,9 @@ export class NatsLink {
   readonly #warn: (message: string) => void;
   /** When the connection was lost (for the outage's length), or null while connected. */
   #downSince: number | null = null;
-  #authWarned = false;
+  /** Set when the server refused the credentials on a reconnect: every later use throws it. */
+  #refused: NatsAuthorizationError | null = null;
+  readonly #fail: ((error: Error) => void) | null;
   /** When the connection was last (re)established (`Date.now()`), and who waits for the next. */
   #upSince = 0;
   readonly #upWaiters = new Set<() => void>();
@@ -233,11 +237,16 @@ export class NatsLink {
   /** Called when the connection is lost (the client starts reconnecting). */
   onDisconnect: (() => void) | null = null;
 
-  /** `warn` gets "NATS connection lost …", "NATS reconnected after 1.2 s …" and refused credentials. */
-  constructor(config: NatsConnectionConfig, connectorName: string, warn?: (message: string) => void) {
+  /**
+   * `warn` gets "NATS connection lost …" and "NATS reconnected after 1.2 s …"; `fail` (the task
+   * context's) gets the NatsAuthorizationError when the server refuses the credentials on a
+   * reconnect (without `fail`, `warn` gets its message and the next use throws it).
+   */
+  constructor(config: NatsConnectionConfig, connectorName: string, warn?: (message: string) => void, fail?: (error: Error) => void) {
     this.#config = config;
     this.#connectorName = connectorName;
     this.#warn = warn ?? (() => {});
+    this.#fail = fail ?? null;
   }
 
   /** The live connection, if there is one (possibly reconnecting). */
@@ -253,10 +262,12 @@ export class NatsLink {
   /**
    * The connection, connecting first if needed (once: concurrent callers share the attempt).
    * @throws UnreachableError (retriable) when no server could be reached; the client's error for
-   *   authentication failures and bad options (not retriable); InvalidConfigError for an
+   *   bad options and NatsAuthorizationError for refused credentials, now or on an earlier
+   *   reconnect (not retriable); InvalidConfigError for an
    *   unreadable credentials file.
    */
   async connection(): Promise<NatsConnection> {
+    if (this.#refused) throw this.#refused;
     const current = this.current;
     if (current) return current;
     if (this.#closed) throw new UnreachableError('the NATS connection was closed (the connector is stopping)');
@@ -290,16 +301,20 @@ export class NatsLink {
           this.onDisconnect?.();
         } else if (s.type === 'reconnect') {
           this.#markUp();
-          this.#authWarned = false;
           const outage = this.#downSince === null ? 0 : Date.now() - this.#downSince;
           this.#downSince = null;
           this.#warn(`NATS reconnected after ${seconds(outage)} (${s.server})`);
           this.onReconnect?.();
-        } else if (s.type === 'error' && isAuthError(s.error) && !this.#authWarned) {
-          // Say it at once, naming the credentials; nats.js gives up after the second refusal and
-          // the next connect fails with NatsAuthorizationError.
-          this.#authWarned = true;
-          this.#warn(`NATS refused ${credentialsText(this.#config)}: ${s.error.message}`);
+        } else if (s.type === 'error' && isAuthError(s.error) && this.#refused === null) {
+          // The credentials were refused on a reconnect (changed or revoked on the server while we
+          // were connected). Like Kafka's AuthenticationException this is fatal, not a reason to
+          // keep reconnecting: stop the client's loop and fail the connector now, naming it, even
+          // when it is idle (a sink waiting for records would otherwise never notice).
+          this.#refused = new NatsAuthorizationError(this.#connectorName, serverList(this.#config['nats.servers']).join(', '), credentialsText(this.#config), s.error);
+          this.#up = false;
+          void nc.close().catch(() => {});
+          if (this.#fail) this.#fail(this.#refused);
+          else this.#warn(this.#refused.message);
         }
       }
     })().catch(() => {});

@@ -61,7 +61,7 @@ export class NatsSinkTask implements SinkTask {
   }
 
   async start(context: SinkContext): Promise<void> {
-    this.#link = new NatsLink(this.#config, context.name, context.warn);
+    this.#link = new NatsLink(this.#config, context.name, context.warn, context.fail);
     await this.#link.connection().catch(() => {}); // down now: `put` retries
   }
 

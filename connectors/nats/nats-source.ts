@@ -115,7 +115,7 @@ export class NatsSourceTask implements SourceTask {
 
   async start(context: SourceContext): Promise<void> {
     this.#context = context;
-    this.#link = new NatsLink(this.#config, context.name, context.warn);
+    this.#link = new NatsLink(this.#config, context.name, context.warn, context.fail);
     // Subscribe now if NATS is up, so messages published from here on are seen; if it is down,
     // `poll` keeps trying (as a retriable error).
     await this.#subscribe().catch(() => {});

@@ -42,6 +42,8 @@ export class SinkRunner {
   readonly #o: SinkRunnerOptions;
   readonly #config: ValidConfig;
   readonly #stop = new AbortController();
+  /** Set by the task's `fail`: the loop stops and the connector fails with it. */
+  #failure: Error | null = null;
   readonly #chain: TransformChain;
   readonly #keyConverter: Converter;
   readonly #valueConverter: Converter;
@@ -79,7 +81,13 @@ export class SinkRunner {
         : new GroupSinkInput(cluster, { groupId, topics, autoOffsetReset: config['consumer.auto.offset.reset'] });
       this.#task = type.createTask(config);
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'sink', message });
-      await this.#task.start({ name: config.name, signal: this.#stop.signal, warn });
+      // The task fails the connector from outside `put` (e.g. credentials refused while idle).
+      const fail = (error: Error): void => {
+        if (this.#failure) return;
+        this.#failure = error;
+        this.#stop.abort(error);
+      };
+      await this.#task.start({ name: config.name, signal: this.#stop.signal, warn, fail });
     } catch (error) {
       await this.#cleanUp();
       throw error;
@@ -124,11 +132,12 @@ export class SinkRunner {
         await this.#process(records);
         await this.#updateLag(true);
       }
+      if (this.#failure) throw this.#failure;
       await this.#cleanUp();
       status.setState('stopped');
     } catch (error) {
       await this.#cleanUp();
-      if (signal.aborted && error === signal.reason) {
+      if (signal.aborted && error === signal.reason && error !== this.#failure) {
         // Stopped while retrying an unreachable destination: the batch stays uncommitted.
         status.setState('stopped');
         return;

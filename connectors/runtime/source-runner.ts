@@ -109,7 +109,15 @@ export class SourceRunner {
       const warn = (message: string): void => publishConnectorWarning({ name: config.name, connector: type.name, kind: 'source', message });
       const dropped = (count: number, reason: string): void => this.#o.status.dropped(count, reason);
       const batch = this.#o.batch === true;
-      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped, batch });
+      // The task fails the connector from outside `poll` (e.g. credentials refused on a reconnect).
+      const fail = (error: Error): void => {
+        if (this.#failure) return;
+        this.#failure = error;
+        this.#stop.abort(error);
+        this.#resume?.();
+        this.#inFlightChanged?.();
+      };
+      await this.#task.start({ name: config.name, positions, position: (p) => positions.get(p), signal: this.#stop.signal, warn, dropped, fail, batch });
       if (batch && this.#task.drained) this.#o.status.canDrain();
     } catch (error) {
       await this.#cleanUp();

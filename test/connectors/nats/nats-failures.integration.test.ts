@@ -3,21 +3,12 @@
  * and 5), against a real nats-server: buffer overflow counted per source with its reason,
  * reconnects logged with the outage's length, refused credentials naming the connector at once.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { expect, onTestFinished, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { NatsAuthorizationError } from '../../../connectors/errors.js';
 import type { ConnectorDroppedEvent, ConnectorWarningEvent } from '../../../connectors/runtime/connector-status.js';
 import { DROPPED_CHANNEL } from '../../../connectors/nats/nats-source.js';
-import { describeWithNats, eventually, testConnection, testNatsServer, testRuntime } from './nats-test-helpers.js';
+import { describeWithNats, eventually, listen, testConnection, testNatsServer, testRuntime } from './nats-test-helpers.js';
 import { readTopic } from '../helpers.js';
-
-function listen<T>(channel: string): T[] {
-  const seen: T[] = [];
-  const handler = (m: unknown): void => void seen.push(m as T);
-  subscribe(channel, handler);
-  onTestFinished(() => void unsubscribe(channel, handler));
-  return seen;
-}
 
 describeWithNats('NATS connectors: losses and failures are reported', () => {
   test('nats-source: a full buffer drops messages, counted per source with the reason; topic + dropped = published', { timeout: 60_000 }, async () => {

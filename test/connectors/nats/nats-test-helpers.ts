@@ -7,6 +7,7 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, onTestFinished } from 'vitest';
 import { createConnectRuntime, type ConnectRuntime, type ConnectRuntimeOptions } from '../../../connectors/index.js';
 import { exponentialBackoff } from '../../../connectors/retry-policy.js';
@@ -37,6 +38,15 @@ export async function testRuntime(options: ConnectRuntimeOptions = {}): Promise<
   const runtime = createConnectRuntime(cluster, { retryPolicy: exponentialBackoff({ initialMs: 50, maxMs: 500 }), ...options });
   onTestFinished(() => runtime.close());
   return { cluster, runtime };
+}
+
+/** What is published on diagnostics `channel` during the test (unsubscribed when it ends). */
+export function listen<T>(channel: string): T[] {
+  const seen: T[] = [];
+  const handler = (m: unknown): void => void seen.push(m as T);
+  subscribe(channel, handler);
+  onTestFinished(() => void unsubscribe(channel, handler));
+  return seen;
 }
 
 /** Polls `check` every 25 ms until it returns true; throws with `what` after `timeoutMs`. */

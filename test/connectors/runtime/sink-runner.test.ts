@@ -145,6 +145,21 @@ describe('sink runner', () => {
     expect(sink.acknowledged.flat().map((r) => r.value)).toEqual(['a']);
   });
 
+  test('the task\'s fail() fails an idle connector with that error, without a put (credentials refused while idle)', async () => {
+    const cluster = await testEngineCluster();
+    await produce(cluster, 'in', ['a']);
+    const { sink, runtime } = setup(cluster);
+    await runtime.start({ name: 'idle', connector: 'test-sink', topics: 'in' });
+    await waitFor('committed', async () => (await committed(cluster, 'idle')) === 1);
+    const calls = sink.calls;
+    const refused = new Error('refused for good');
+    sink.fail!(refused);
+    await waitFor('failed', () => runtime.status('idle').state === 'failed');
+    expect(runtime.status('idle').error).toBe(refused);
+    expect(sink.calls).toBe(calls);
+    await expect(runtime.whenIdle()).rejects.toThrow('refused for good');
+  });
+
   test('pause stops deliveries, resume goes on; lag is reported', async () => {
     const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['a']);

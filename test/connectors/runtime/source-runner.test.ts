@@ -81,6 +81,23 @@ describe('source runner', () => {
     expect((await storedPositions(cluster)).map(([, value]) => value)).toEqual(['4']);
   });
 
+  test('the task\'s fail() ends a retry loop and fails the connector with that error; what was acknowledged stays', async () => {
+    const cluster = await testEngineCluster();
+    const { source, runtime } = setup(cluster);
+    source.batches.push([{ sourcePartition: 'f', value: 'kept', sourceOffset: 1 }]);
+    await runtime.start({ name: 'refused', connector: 'test-source', topic: 'out' });
+    await waitFor('acknowledged', () => source.acknowledged.length === 1);
+    source.unreachableTimes = Number.MAX_SAFE_INTEGER; // polls fail as retriable from here on
+    const polls = source.polls;
+    await waitFor('retrying', () => source.polls > polls + 1);
+    const refused = new Error('refused for good');
+    source.fail!(refused);
+    await waitFor('failed', () => runtime.status('refused').state === 'failed');
+    expect(runtime.status('refused').error).toBe(refused);
+    expect(await topicValues(cluster, 'out')).toEqual(['kept']);
+    expect((await storedPositions(cluster)).map(([, value]) => value)).toEqual(['1']);
+  });
+
   test('errors.tolerance=none: a bad record fails the connector after the records before it are written and acknowledged', async () => {
     const cluster = await testEngineCluster();
     const { source, runtime } = setup(cluster);

@@ -17,6 +17,8 @@ export interface ControlledSink {
   reject: (record: SinkRecord) => boolean;
   /** `put` throws this (not retriable) when set. */
   fatal: Error | null;
+  /** The task context's `fail`, once started (fails the connector from outside `put`). */
+  fail: ((error: Error) => void) | null;
 }
 
 export function controlledSink(): ControlledSink {
@@ -27,13 +29,16 @@ export function controlledSink(): ControlledSink {
     gate: null,
     reject: () => false,
     fatal: null,
+    fail: null,
     type: {
       name: 'test-sink',
       kind: 'sink',
       description: 'A sink the test controls.',
       configSchema: { properties: { 'test.label': { type: 'string', description: 'Unused.', examples: ['x'] } }, required: [] },
       createTask: () => ({
-        async start() {},
+        async start(context) {
+          sink.fail = context.fail ?? null;
+        },
         async put(records) {
           sink.calls++;
           if (sink.fatal) throw sink.fatal;
@@ -64,6 +69,8 @@ export interface ControlledSource {
   /** The next polls fail with a retriable error this many times. */
   unreachableTimes: number;
   polls: number;
+  /** The task context's `fail`, once started (fails the connector from outside `poll`). */
+  fail: ((error: Error) => void) | null;
 }
 
 export function controlledSource(): ControlledSource {
@@ -73,6 +80,7 @@ export function controlledSource(): ControlledSource {
     startedWith: [],
     unreachableTimes: 0,
     polls: 0,
+    fail: null,
     type: {
       name: 'test-source',
       kind: 'source',
@@ -81,6 +89,7 @@ export function controlledSource(): ControlledSource {
       createTask: () => ({
         async start(context) {
           source.startedWith.push(new Map(context.positions));
+          source.fail = context.fail ?? null;
         },
         async poll(signal) {
           source.polls++;
