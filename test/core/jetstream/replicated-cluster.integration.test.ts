@@ -124,14 +124,14 @@ describe('JetStream engine on a 3-node cluster', () => {
     });
     const consumed = (): Set<string> => new Set(children.flatMap((c) => fs.readFileSync(c.out, 'utf8').split('\n').filter(Boolean)));
     const members = async (): Promise<number> => (await cluster.describeGroups(['jsg']))[0].members.length;
-    await eventually('three members in a stable group', async () => (await members()) === 3 && (await cluster.describeGroups(['jsg']))[0].state === 'Stable', 90_000);
+    const logs = (): string => children.map((c) => `${c.proc.pid}: ${c.log.split('\n').slice(-15).join('\n')}`).join('\n');
+    await eventually(() => `three members in a stable group\n${logs()}`, async () => (await members()) === 3 && (await cluster.describeGroups(['jsg']))[0].state === 'Stable', 90_000);
 
     // A NATS node dies (the one leading partition 0's stream) and comes back.
     const victim = nats.nodes[await leaderOf(cluster, 'events', 0)];
     onTestFinished(() => victim.start()); // the next tests need the whole cluster, even if this one fails
     await victim.kill();
     await produce(4000);
-    const logs = (): string => children.map((c) => `${c.proc.pid}: ${c.log.split('\n').slice(-15).join('\n')}`).join('\n');
     await eventually(() => `records consumed while a node is down (${consumed().size}/3000)\n${logs()}`, () => consumed().size >= 3000, 150_000);
     await victim.start();
 
