@@ -73,8 +73,15 @@ export interface GroupLease {
 type Lease = GroupLease;
 
 const NO_COORDINATOR = Symbol('no coordinator');
-const LONG_POLL_TIMEOUT_MS = 10 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Kafka's JOIN_GROUP_TIMEOUT_LAPSE: the coordinator may hold a JoinGroup (and a follower's
+ * SyncGroup) for the rebalance timeout, so the member waits that long plus this before it sends
+ * the request again. NATS request/reply is at-most-once: a request or reply in flight through a
+ * node that dies is lost, and only this timeout notices (issue 16: a member waited 10 minutes for
+ * a lost SyncGroup reply while its heartbeats kept its partitions assigned to it).
+ */
+const GROUP_TIMEOUT_LAPSE_MS = 5000;
 /** The KV key of a group's coordinator lease. */
 export const leaseKey = (groupId: string): string => `leases.${keyToken(groupId)}`;
 
@@ -89,6 +96,8 @@ export class GroupRouter {
   /** Other processes' leases as last seen: revision and when this process first saw it. */
   readonly #observed = new Map<string, { revision: number; seenAt: number }>();
   readonly #acquiring = new Map<string, Promise<void>>();
+  /** The rebalance timeout of this process's last JoinGroup per group (bounds forwarded joins and syncs). */
+  readonly #rebalanceTimeouts = new Map<string, number>();
   readonly #subscription: Subscription;
   readonly #renewTimer: NodeJS.Timeout;
   #closed = false;
@@ -124,6 +133,7 @@ export class GroupRouter {
   }
 
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    this.#rebalanceTimeouts.set(request.groupId, request.rebalanceTimeoutMs);
     return this.#route(request.groupId, 'join', request) as Promise<JoinGroupResponse>;
   }
 
@@ -278,7 +288,7 @@ export class GroupRouter {
 
   /** Sends `op` to the lease holder; fails with NotCoordinatorError when the holder dies or moves meanwhile. */
   async #forward(groupId: string, lease: Lease, op: GroupOp, body: unknown): Promise<unknown> {
-    const timeout = op === 'join' || op === 'sync' ? LONG_POLL_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
+    const timeout = this.#forwardTimeoutMs(groupId, op);
     const reply = this.#options.nc.request(lease.subject, encodeWire({ op, body }), { timeout });
     let watching = true;
     const watch = (async (): Promise<never> => {
@@ -298,6 +308,18 @@ export class GroupRouter {
     } finally {
       watching = false;
     }
+  }
+
+  /**
+   * How long a forwarded request waits for its reply before `#route` sends it again (a timeout is
+   * transient). Joins and syncs are long polls answered within the rebalance timeout (plus the
+   * initial rebalance delay of a new group), as Kafka's client bounds its JoinGroup; a repeated
+   * JoinGroup or SyncGroup is answered from the current generation, so sending again is safe.
+   */
+  #forwardTimeoutMs(groupId: string, op: GroupOp): number {
+    const rebalanceTimeoutMs = this.#rebalanceTimeouts.get(groupId);
+    if ((op !== 'join' && op !== 'sync') || rebalanceTimeoutMs === undefined) return REQUEST_TIMEOUT_MS;
+    return rebalanceTimeoutMs + this.#options.initialRebalanceDelayMs + GROUP_TIMEOUT_LAPSE_MS;
   }
 
   // --- leases ---

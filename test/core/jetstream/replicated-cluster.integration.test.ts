@@ -7,16 +7,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createProducer, openCluster, type JetStreamCluster, type RecordMetadata } from '../../../core/index.js';
 import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
-import { tempDir } from '../../helpers.js';
+import { childScript, tempDir } from '../../helpers.js';
 import { cliSession } from '../../cli/cli-helpers.js';
 import { readAll } from '../conformance/cluster-conformance.js';
 
-const fixture = fileURLToPath(new URL('../../fixtures/jetstream-group-member.ts', import.meta.url));
+const fixture = childScript(new URL('../../fixtures/jetstream-group-member.ts', import.meta.url));
 
 let nats: NatsCluster;
 let prefixes = 0;
@@ -113,7 +112,7 @@ describe('JetStream engine on a 3-node cluster', () => {
     for (let i = 0; i < 3; i++) {
       const out = path.join(outDir, `member-${i}.txt`);
       fs.writeFileSync(out, '');
-      const proc = spawn(process.execPath, ['--import', 'tsx', fixture, nats.servers.join(','), prefix, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, [fixture, nats.servers.join(','), prefix, out], { stdio: ['ignore', 'pipe', 'pipe'] });
       const child = { proc, out, exited: new Promise<void>((resolve) => proc.once('exit', () => resolve())), log: '' };
       proc.stdout!.on('data', (c: Buffer) => (child.log += c.toString()));
       proc.stderr!.on('data', (c: Buffer) => (child.log += c.toString()));
@@ -125,14 +124,14 @@ describe('JetStream engine on a 3-node cluster', () => {
     });
     const consumed = (): Set<string> => new Set(children.flatMap((c) => fs.readFileSync(c.out, 'utf8').split('\n').filter(Boolean)));
     const members = async (): Promise<number> => (await cluster.describeGroups(['jsg']))[0].members.length;
-    await eventually('three members in a stable group', async () => (await members()) === 3 && (await cluster.describeGroups(['jsg']))[0].state === 'Stable', 90_000);
+    const logs = (): string => children.map((c) => `${c.proc.pid}: ${c.log.split('\n').slice(-15).join('\n')}`).join('\n');
+    await eventually(() => `three members in a stable group\n${logs()}`, async () => (await members()) === 3 && (await cluster.describeGroups(['jsg']))[0].state === 'Stable', 90_000);
 
     // A NATS node dies (the one leading partition 0's stream) and comes back.
     const victim = nats.nodes[await leaderOf(cluster, 'events', 0)];
     onTestFinished(() => victim.start()); // the next tests need the whole cluster, even if this one fails
     await victim.kill();
     await produce(4000);
-    const logs = (): string => children.map((c) => `${c.proc.pid}: ${c.log.split('\n').slice(-15).join('\n')}`).join('\n');
     await eventually(() => `records consumed while a node is down (${consumed().size}/3000)\n${logs()}`, () => consumed().size >= 3000, 150_000);
     await victim.start();
 
