@@ -87,7 +87,7 @@ describe('a consumer group of three different Kafka clients on sluice broker', (
     // Every partition's committed offset reaches its end offset, as `sluice groups describe` shows it.
     let group: DescribedGroup | undefined;
     await waitFor(async () => {
-      const { stdout } = await run(process.execPath, [CLI, '--data-dir', broker.dataDir, 'groups', 'describe', 'workers', '--json']);
+      const { stdout } = await run(process.execPath, [CLI, '--data-dir', broker.dataDir!, 'groups', 'describe', 'workers', '--json']);
       group = JSON.parse(stdout) as DescribedGroup;
       return group.offsets.length === 6 && group.offsets.every((o) => o.committedOffset !== null && o.committedOffset === o.logEndOffset);
     }, 60_000);

@@ -21,7 +21,8 @@ export interface BrokerProcess {
   child: ChildProcessWithoutNullStreams;
   /** `127.0.0.1:PORT` */
   bootstrap: string;
-  dataDir: string;
+  /** The broker's data directory (undefined when it runs over JetStream). */
+  dataDir: string | undefined;
   stderr(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
@@ -36,8 +37,10 @@ export function tempDir(onFinished: OnFinished): string {
 /** Starts `sluice broker --listen 127.0.0.1:0` and resolves once it printed its address. */
 export async function startBrokerProcess(onFinished: OnFinished, options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" before the broker tests`);
-  const dataDir = options.dataDir ?? tempDir(onFinished);
-  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'broker', '--listen', '127.0.0.1:0', ...(options.args ?? [])], {
+  // An engine named in `env` (SLUICE_JETSTREAM) is the broker's engine: a --data-dir on the command line would win over it.
+  const dataDir = options.env?.SLUICE_JETSTREAM ? undefined : (options.dataDir ?? tempDir(onFinished));
+  const engineArgs = dataDir === undefined ? [] : ['--data-dir', dataDir];
+  const child = spawn(process.execPath, [CLI, ...engineArgs, 'broker', '--listen', '127.0.0.1:0', ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, SLUICE_DATA_DIR: undefined, ...options.env },
   });
