@@ -27,7 +27,7 @@ import { toBuffer } from '../to-buffer.js';
 import type { AnyRecord, AnySerde, SlidingAggregateNode } from '../topology/nodes.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
-import { completeWindowedBatch, type WindowClose } from './window-close.js';
+import { closedWindowRange, completeWindowedBatch, type WindowClose } from './window-close.js';
 
 interface ValueAndTimestamp {
   readonly value: unknown;
@@ -149,17 +149,11 @@ export function slidingWindowAggregate(
         if (lastClosedEnd <= store.emittedUpTo) return 0;
         let emitted = 0;
         const starts = store.starts;
-        let lo = 0;
-        let hi = starts.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (starts[mid] + d > store.emittedUpTo) hi = mid;
-          else lo = mid + 1;
-        }
-        for (let i = lo; i < starts.length && starts[i] + d <= lastClosedEnd; i++) {
+        const { from, to } = closedWindowRange(starts, d, store.emittedUpTo, lastClosedEnd);
+        for (let i = from; i < to; i++) {
           if (!emits) continue;
           for (const e of store.windowEntries(starts[i])!.values()) {
-            forward(e.key, e.window, e.value, e.timestamp ?? e.window.end, trigger);
+            forward(e.key, e.window, e.value, e.timestamp, trigger);
             emitted++;
           }
         }

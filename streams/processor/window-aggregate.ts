@@ -19,7 +19,7 @@ import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
 import { windowsFor } from '../windows.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
-import { completeWindowedBatch, type WindowClose } from './window-close.js';
+import { closedWindowRange, completeWindowedBatch, type WindowClose } from './window-close.js';
 
 export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { windows, update } = node;
@@ -36,15 +36,8 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
         if (bound <= store.emittedUpTo) return 0;
         let emitted = 0;
         const starts = store.starts;
-        // First window not emitted yet: binary search for end > emittedUpTo.
-        let lo = 0;
-        let hi = starts.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (starts[mid] + windows.sizeMs > store.emittedUpTo) hi = mid;
-          else lo = mid + 1;
-        }
-        for (let i = lo; i < starts.length && starts[i] + windows.sizeMs <= bound; i++) {
+        const { from, to } = closedWindowRange(starts, windows.sizeMs, store.emittedUpTo, bound);
+        for (let i = from; i < to; i++) {
           if (!emits) continue;
           for (const e of store.windowEntries(starts[i])!.values()) {
             const key: Windowed<unknown> = { key: e.key, window: e.window };

@@ -40,3 +40,21 @@ export function completeWindowedBatch(
   if (o.skipped > 0) o.env.observer?.skipped?.(o.env.taskId, o.store, o.skipped);
   o.late.flush().then(() => subscriber.complete(), (err) => subscriber.error(err));
 }
+
+/**
+ * The windows closed since the last emission: indexes of `starts` (sorted window starts, each
+ * window `sizeMs` long) whose window ends after `emittedUpTo` and at or before `closedUpTo`.
+ */
+export function closedWindowRange(starts: readonly number[], sizeMs: number, emittedUpTo: number, closedUpTo: number): { from: number; to: number } {
+  // First window not emitted yet: binary search for end > emittedUpTo.
+  let from = 0;
+  let hi = starts.length;
+  while (from < hi) {
+    const mid = (from + hi) >> 1;
+    if (starts[mid] + sizeMs > emittedUpTo) hi = mid;
+    else from = mid + 1;
+  }
+  let to = from;
+  while (to < starts.length && starts[to] + sizeMs <= closedUpTo) to++;
+  return { from, to };
+}
