@@ -20,6 +20,7 @@ import { engineTarget, openForWriting, withCluster } from '../data-dir.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { Rates, startStatusLine } from '../status-line.js';
 import { connectorStatusText } from '../status-text.js';
+import { whenQuiescent } from '../../pipelines/when-quiescent.js';
 
 interface ConnectOptions extends LogOptions, RestOptions {
   metricsPort?: number;
@@ -36,7 +37,7 @@ export function registerConnectCommand(program: Command): void {
     .description('run connectors (file, nats, jetstream) from config files until interrupted or, with --until-idle, until done')
     .argument('[config...]', 'connector config files (YAML or JSON), one connector each')
     .option('--until-idle', 'exit once every source is drained and every sink caught up')
-    .option('--idle-ms <ms>', 'with --until-idle: how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
+    .option('--idle-ms <ms>', 'with --until-idle, for sources that cannot tell they are drained (nats, jetstream): how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
     .option('--validate', 'only validate the configs, start nothing')
@@ -108,6 +109,8 @@ export function registerConnectCommand(program: Command): void {
         let failure: { name: string; error: Error } | null = null;
         const stopping = new AbortController();
         const runtime = connectors.createConnectRuntime(cluster, {
+          // A batch job: file sources read the files there now and say when they are drained.
+          batch: options.untilIdle === true,
           onFailed: (name, error) => {
             failure ??= { name, error };
             stopping.abort();
@@ -127,9 +130,16 @@ export function registerConnectCommand(program: Command): void {
         try {
           await runtime.start(entries);
           if (options.untilIdle) {
-            await runtime.whenIdle({ signal: stopping.signal, settleMs: options.idleMs }).catch((error: unknown) => {
-              if (!stopping.signal.aborted) throw error;
-            });
+            // As `sluice run --until-idle`: once the sources are drained, done when the sinks have
+            // written everything; only a source that cannot tell (NATS) needs an idle period.
+            const sources = runtime.statuses().filter((s) => s.kind === 'source').map((s) => s.name);
+            const sinks = runtime.statuses().filter((s) => s.kind === 'sink').map((s) => s.name);
+            if (await runtime.whenDrained(sources, stopping.signal)) await whenQuiescent({ cluster, runtime, app: null, sinks, signal: stopping.signal });
+            else if (!stopping.signal.aborted) {
+              await runtime.whenIdle({ signal: stopping.signal, settleMs: options.idleMs }).catch((error: unknown) => {
+                if (!stopping.signal.aborted) throw error;
+              });
+            }
           } else {
             await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
           }
