@@ -49,6 +49,8 @@ export class SinkRunner {
   readonly #valueConverter: Converter;
   #task: SinkTask | null = null;
   #input: SinkInput | null = null;
+  /** Set while the loop waits in `poll` (with no batch in hand). */
+  #polling = false;
   #dlqProducer: Producer<Bytes, Bytes> | null = null;
   #loop: Promise<void> = Promise.resolve();
   #paused = false;
@@ -111,7 +113,10 @@ export class SinkRunner {
   /** Graceful: finishes the batch in hand (its put and commit), then leaves the group and stops the task. */
   async stop(): Promise<void> {
     this.#stop.abort(new Error('connector stopping'));
-    await this.#loop;
+    // A poll waiting for records (up to POLL_TIMEOUT_MS) has no batch in hand: closing the input
+    // ends it at once (as Kafka's consumer.wakeup()) instead of letting it run out.
+    const closing = this.#polling ? this.#input?.close().catch(() => {}) : undefined;
+    await Promise.all([this.#loop, closing]);
   }
 
   async #run(): Promise<void> {
@@ -120,7 +125,17 @@ export class SinkRunner {
     const max = this.#config['consumer.max.poll.records'];
     try {
       while (!signal.aborted) {
-        const records = await this.#input!.poll(max, POLL_TIMEOUT_MS);
+        let records: RawRecord[];
+        this.#polling = true;
+        try {
+          records = await this.#input!.poll(max, POLL_TIMEOUT_MS);
+        } catch (error) {
+          if (signal.aborted) break; // `stop()` closed the input under the poll
+          throw error;
+        } finally {
+          this.#polling = false;
+        }
+        if (signal.aborted && records.length === 0) break;
         if (records.length === 0) {
           // Everything polled was put and committed: commit past the markers after it too.
           await this.#input!.commitPastMarkers();
