@@ -48,6 +48,16 @@ const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 /** Every decoded request: `{ apiKey, api, apiVersion, clientId }` (free when nobody listens). */
 const requestChannel = channel('sluice:broker:request');
+/**
+ * Every handled request: `{ apiKey, api, apiVersion, ms }`, `ms` from the frame's arrival to its
+ * response handed to the socket (queueing behind earlier requests of the connection included; for
+ * Produce with acks=0, which has no response, to the end of its handling), so
+ * a latency bench can tell the broker's share from the client's and the network's. Free when
+ * nobody listens: arrival times are taken only while someone does.
+ */
+const responseChannel = channel('sluice:broker:response');
+/** Arrival time of a queued frame, while `responseChannel` has subscribers. */
+const arrivals = new WeakMap<Buffer, number>();
 
 const advertise = (apis: readonly KafkaApi[]): Message[] => apis.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
 const ADVERTISED = advertise(SERVED_APIS);
@@ -103,6 +113,10 @@ export class KafkaConnection {
       return;
     }
     if (frames.length === 0) return;
+    if (responseChannel.hasSubscribers) {
+      const now = performance.now();
+      for (const frame of frames) arrivals.set(frame, now);
+    }
     this.#queue.push(...frames);
     if (this.#queue.length >= MAX_QUEUED_FRAMES) this.#socket.pause();
     void this.#drain();
@@ -167,6 +181,10 @@ export class KafkaConnection {
       return;
     }
     if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response);
+    const arrived = arrivals.get(frame);
+    if (arrived !== undefined && responseChannel.hasSubscribers) {
+      responseChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, ms: performance.now() - arrived });
+    }
   }
 
   #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
