@@ -127,14 +127,22 @@ static int fetch(const char *bootstrap, const char *topic, long long records, in
   if (e) die("assign", rd_kafka_err2str(e));
   long long count = 0;
   long long bytes = 0;
+  /* Messages are taken from the consumer queue in batches, as rdkafka_performance's batch mode does:
+     one queue lock per batch rather than per message. */
+  rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
+  static rd_kafka_message_t *batch[10000];
   while (count < records) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
-    if (!m) continue;
-    if (m->err) die("fetch", rd_kafka_message_errstr(m));
-    count++;
-    bytes += m->len;
-    rd_kafka_message_destroy(m);
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, batch, sizeof batch / sizeof batch[0]);
+    if (n < 0) die("fetch", rd_kafka_err2str(rd_kafka_last_error()));
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = batch[i];
+      if (m->err) die("fetch", rd_kafka_message_errstr(m));
+      count++;
+      bytes += m->len;
+      rd_kafka_message_destroy(m);
+    }
   }
+  rd_kafka_queue_destroy(queue);
   double ms = now_ms() - t0;
   double cpu = cpu_ms() - cpu0;
   rd_kafka_topic_partition_list_destroy(assignment);

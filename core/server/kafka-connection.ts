@@ -19,12 +19,14 @@ import {
   decodeRequest,
   encodeResponse,
   ErrorCode,
+  ProduceApi,
   readHeaderStart,
   sizePrefixed,
   supportsVersion,
   type KafkaApi,
   type Message,
 } from '../protocol/kafka/index.js';
+import type { FrameBufferPool } from './frame-buffer-pool.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
 import { REQUEST_HANDLERS, SERVED_APIS, TRANSACTION_API_KEYS } from './request-handlers.js';
@@ -39,10 +41,14 @@ export interface ConnectionOptions {
   /** Aborted when the broker shuts down. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Where request frames that arrive in pieces are gathered; shared by the broker's connections. */
+  framePool?: FrameBufferPool;
 }
 
 /** Queued frames beyond which reading pauses. */
 const MAX_QUEUED_FRAMES = 100;
+/** Responses up to this size are joined into one buffer before writing. */
+const SMALL_RESPONSE_BYTES = 16 * 1024;
 /** Unsent response bytes beyond which the next request waits for the socket to drain. */
 const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
@@ -78,7 +84,7 @@ export class KafkaConnection {
   constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
-    this.#decoder = new FrameDecoder(options.maxRequestBytes);
+    this.#decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
     this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#advertised = options.cluster.supportsTransactions ? ADVERTISED : ADVERTISED_WITHOUT_TRANSACTIONS;
     socket.setNoDelay(true);
@@ -175,6 +181,10 @@ export class KafkaConnection {
         api.key === ApiVersionsApi.key
           ? { errorCode: 0, apiKeys: this.#advertised, throttleTimeMs: 0 }
           : await REQUEST_HANDLERS.get(api.key)!(request.body, context);
+      // A Produce request's bytes are done with once it is answered (the cluster keeps no reference
+      // to a batch after its produce settles; the response holds none): its frame can serve the next
+      // one. Frames of other requests may live on as views in what they stored (group metadata…).
+      if (api.key === ProduceApi.key) this.#options.framePool?.release(frame);
     } catch (error) {
       // Handlers turn expected failures into error codes; anything else is a bug or a closed engine.
       this.#fail(error, `${api.name} v${request.header.apiVersion} (correlation id ${request.header.correlationId})`);
@@ -190,6 +200,14 @@ export class KafkaConnection {
   #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
     if (this.#socket.destroyed) return;
     const chunks = sizePrefixed(encodeResponse(api, version, correlationId, body));
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    // A small response (most but Fetch) goes out as one buffer in one write; a large one as its
+    // chunks, gathered by writev, so a Fetch's record bytes are never copied.
+    if (size <= SMALL_RESPONSE_BYTES) {
+      this.#socket.write(Buffer.concat(chunks, size));
+      return;
+    }
     this.#socket.cork();
     for (const chunk of chunks) this.#socket.write(chunk);
     this.#socket.uncork();
