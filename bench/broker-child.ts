@@ -4,14 +4,14 @@
  * delay and per-request times; and the librdkafka bench client (bench/librdkafka-perf.c), compiled
  * once per run of the bench.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startBrokerProcess } from '../test/core/server/broker-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const PROBE = path.join(ROOT, 'bench/broker-probe.mjs');
 
 /** What the probe reports for the span since the previous report. */
@@ -29,26 +29,17 @@ export interface BrokerChild {
 }
 
 export async function startBrokerChild(dir: string, partitions: number): Promise<BrokerChild> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const dataDir = fs.mkdtempSync(path.join(dir, 'data-'));
-  const probeFile = path.join(dataDir, '..', `${path.basename(dataDir)}.probe.jsonl`);
-  const child = spawn(process.execPath, ['--import', PROBE, CLI, '--data-dir', dataDir, 'broker', '--listen', '127.0.0.1:0', '-c', `num.partitions=${partitions}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, SLUICE_BENCH_PROBE: probeFile },
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const bootstrap = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /listening on (\S+)\n/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited with ${code}`)));
+  const probeFile = `${dataDir}.probe.jsonl`;
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const broker = await startBrokerProcess((fn) => void cleanups.push(fn), {
+    dataDir,
+    args: ['-c', `num.partitions=${partitions}`],
+    env: { NODE_OPTIONS: `--import ${PROBE}`, SLUICE_BENCH_PROBE: probeFile },
   });
   let reports = 0;
   const probe = async (): Promise<ProbeReport> => {
-    child.kill('SIGUSR2');
+    broker.child.kill('SIGUSR2');
     reports++;
     for (;;) {
       const lines = fs.existsSync(probeFile) ? fs.readFileSync(probeFile, 'utf8').split('\n').filter(Boolean) : [];
@@ -58,11 +49,11 @@ export async function startBrokerChild(dir: string, partitions: number): Promise
   };
   await probe(); // the span starts now, not at the process's start
   return {
-    bootstrap,
+    bootstrap: broker.bootstrap,
     probe,
     stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
+      await broker.stop();
+      for (const fn of cleanups) await fn();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -9,7 +9,7 @@
  * - kafkajs 2.2.4 produce (10,000 records per request) / fetch (a group consumer, eachBatch);
  * - baselines in the same run: the embedded engine in this process (Sluice's own producer and
  *   consumer, no network), and nats.js publishing the same records to a JetStream stream (file
- *   storage, 1,000 PubAcks outstanding);
+ *   storage, 1,000 PubAcks outstanding; at most 50,000 records unless --jetstream-records says);
  * - produce latency at a fixed rate: librdkafka through confluent-kafka at 10,000 records/s,
  *   linger.ms=0, acks=1, from produce() to the delivery report (p50, p99), beside the broker's own
  *   time per Produce request and its event-loop delay over the same span.
@@ -19,7 +19,7 @@
  * others too, while CPU time shows which side bounds the rate (1 / CPU-s per M = M records/s per
  * core).
  *
- *   npx tsx bench/broker.ts [--records N] [--runs N] [--partitions N] [--latency-seconds N]
+ *   npx tsx bench/broker.ts [--records N] [--runs N] [--partitions N] [--latency-seconds N] [--jetstream-records N]
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,12 +41,15 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     partitions: { type: 'string', default: '4' },
     'latency-seconds': { type: 'string', default: '10' },
+    'jetstream-records': { type: 'string' },
   },
 });
 const RECORDS = Number(args.records);
 const RUNS = Number(args.runs);
 const PARTITIONS = Number(args.partitions);
 const LATENCY_SECONDS = Number(args['latency-seconds']);
+/** JetStream takes one PubAck per record: fewer records keep its case short; the rate is what is compared. */
+const JETSTREAM_RECORDS = Number(args['jetstream-records'] ?? Math.min(RECORDS, 50_000));
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VALUE = Buffer.alloc(100, 'x');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-broker-'));
@@ -170,7 +173,7 @@ async function jetstreamPublish(url: string, run: number): Promise<Sample> {
   const start = performance.now();
   const cpu = cpuNow();
   const inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < RECORDS; i++) {
+  for (let i = 0; i < JETSTREAM_RECORDS; i++) {
     inFlight.push(js.publish(`bench${run}.${i % PARTITIONS}`, VALUE));
     if (inFlight.length >= 1000) await inFlight.shift();
   }
@@ -178,7 +181,7 @@ async function jetstreamPublish(url: string, run: number): Promise<Sample> {
   const ms = performance.now() - start;
   const clientCpuMs = cpuNow() - cpu;
   await nc.close();
-  return { records: RECORDS, bytes: RECORDS * 100, ms, clientCpuMs };
+  return { records: JETSTREAM_RECORDS, bytes: JETSTREAM_RECORDS * 100, ms, clientCpuMs };
 }
 
 const RD_PRODUCE = 'broker: librdkafka produce';

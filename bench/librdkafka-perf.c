@@ -43,15 +43,29 @@ static void set(rd_kafka_conf_t *conf, const char *key, const char *value) {
   if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) die(key, err);
 }
 
-/* key=value arguments override the defaults. */
-static void set_overrides(rd_kafka_conf_t *conf, int argc, char **argv, int first) {
+/* A configuration: the bootstrap servers, `defaults` (key, value, …, NULL), then the key=value
+   arguments from argv[first] on, which override them. */
+static rd_kafka_conf_t *configure(const char *bootstrap, const char *const *defaults, int argc, char **argv, int first) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  for (int i = 0; defaults[i]; i += 2) set(conf, defaults[i], defaults[i + 1]);
   for (int i = first; i < argc; i++) {
     char *eq = strchr(argv[i], '=');
     if (!eq) die("expected key=value", argv[i]);
     *eq = '\0';
     set(conf, argv[i], eq + 1);
   }
+  return conf;
 }
+
+static const char *const PRODUCE_DEFAULTS[] = {
+    "acks", "1", "linger.ms", "5", "batch.num.messages", "100000", "batch.size", "1000000",
+    "queue.buffering.max.messages", "2000000", "queue.buffering.max.kbytes", "2000000", "partitioner", "murmur2_random", NULL};
+
+static const char *const FETCH_DEFAULTS[] = {
+    "group.id", "librdkafka-perf", /* required by the consumer API; nothing is committed */
+    "enable.auto.commit", "false", "enable.auto.offset.store", "false", "fetch.max.bytes", "52428800",
+    "max.partition.fetch.bytes", "10485760", "queued.min.messages", "1000000", "enable.partition.eof", "false", NULL};
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
@@ -65,16 +79,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 static int produce(const char *bootstrap, const char *topic, long long records, int argc, char **argv) {
   char err[512];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstrap);
-  set(conf, "acks", "1");
-  set(conf, "linger.ms", "5");
-  set(conf, "batch.num.messages", "100000");
-  set(conf, "batch.size", "1000000");
-  set(conf, "queue.buffering.max.messages", "2000000");
-  set(conf, "queue.buffering.max.kbytes", "2000000");
-  set(conf, "partitioner", "murmur2_random");
-  set_overrides(conf, argc, argv, 5);
+  rd_kafka_conf_t *conf = configure(bootstrap, PRODUCE_DEFAULTS, argc, argv, 5);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!rk) die("rd_kafka_new", err);
@@ -106,16 +111,7 @@ static int produce(const char *bootstrap, const char *topic, long long records, 
 
 static int fetch(const char *bootstrap, const char *topic, long long records, int partitions, int argc, char **argv) {
   char err[512];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstrap);
-  set(conf, "group.id", "librdkafka-perf"); /* required by the consumer API; nothing is committed */
-  set(conf, "enable.auto.commit", "false");
-  set(conf, "enable.auto.offset.store", "false");
-  set(conf, "fetch.max.bytes", "52428800");
-  set(conf, "max.partition.fetch.bytes", "10485760");
-  set(conf, "queued.min.messages", "1000000");
-  set(conf, "enable.partition.eof", "false");
-  set_overrides(conf, argc, argv, 6);
+  rd_kafka_conf_t *conf = configure(bootstrap, FETCH_DEFAULTS, argc, argv, 6);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk) die("rd_kafka_new", err);
   rd_kafka_poll_set_consumer(rk);
