@@ -19,7 +19,7 @@
  * others too, while CPU time shows which side bounds the rate (1 / CPU-s per M = M records/s per
  * core).
  *
- *   npx tsx bench/broker.ts [--records N] [--runs N] [--partitions N] [--latency-seconds N] [--jetstream-records N]
+ *   npx tsx bench/broker.ts [--records N] [--runs N] [--partitions N] [--latency-seconds N] [--jetstream-records N] [--no-kafkajs]
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'latency-seconds': { type: 'string', default: '10' },
     'jetstream-records': { type: 'string' },
+    /** Leave out kafkajs (a slow client: its cases take most of a run's time). */
+    'no-kafkajs': { type: 'boolean', default: false },
   },
 });
 const RECORDS = Number(args.records);
@@ -201,8 +203,10 @@ try {
     const broker = await startBrokerChild(tmp, PARTITIONS);
     record(RD_PRODUCE, await rdProduce(broker, `rd${run}`));
     record(RD_FETCH, await rdFetch(broker, `rd${run}`));
-    record('broker: kafkajs produce', await kafkajsProduce(broker, `js${run}`));
-    record('broker: kafkajs fetch', await kafkajsFetch(broker, `js${run}`, run));
+    if (!args['no-kafkajs']) {
+      record('broker: kafkajs produce', await kafkajsProduce(broker, `js${run}`));
+      record('broker: kafkajs fetch', await kafkajsFetch(broker, `js${run}`, run));
+    }
     await broker.stop();
     const e = await embedded();
     record(EMBEDDED_PRODUCE, e.produce);
