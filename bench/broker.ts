@@ -3,140 +3,148 @@
  * fetch to one client, through a broker child process (the built CLI, `npm run build` first) on a
  * temp data directory with the default durability. Cases, interleaved run by run:
  *
- * - librdkafka produce / fetch: kcat (librdkafka 2.0) reading the records from a file, and reading
- *   them back from the beginning (`-e`: until the end);
+ * - librdkafka produce / fetch: bench/librdkafka-perf.c (librdkafka 2.0, compiled here with gcc;
+ *   Debian's librdkafka-dev), which prints nothing per record, so the broker is what is measured —
+ *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning;
  * - kafkajs 2.2.4 produce (10,000 records per request) / fetch (a group consumer, eachBatch);
  * - baselines in the same run: the embedded engine in this process (Sluice's own producer and
  *   consumer, no network), and nats.js publishing the same records to a JetStream stream (file
- *   storage, 1,000 PubAcks outstanding);
+ *   storage, 1,000 PubAcks outstanding; at most 50,000 records unless --jetstream-records says);
  * - produce latency at a fixed rate: librdkafka through confluent-kafka at 10,000 records/s,
- *   linger.ms=0, acks=1, from produce() to the delivery report (p50, p99).
+ *   linger.ms=0, acks=1, from produce() to the delivery report (p50, p99), beside the broker's own
+ *   time per Produce request and its event-loop delay over the same span.
  *
- *   npx tsx bench/broker.ts [--records N] [--runs N] [--partitions N]
+ * Beside records/s, every case reports CPU-seconds per million records of the broker and of the
+ * client (user + system, all threads): on a machine shared with other work, wall time measures the
+ * others too, while CPU time shows which side bounds the rate (1 / CPU-s per M = M records/s per
+ * core).
+ *
+ *   npx tsx bench/broker.ts [--records N] [--runs N] [--partitions N] [--latency-seconds N] [--jetstream-records N] [--no-kafkajs]
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConsumer, createProducer, openCluster } from '../core/index.js';
 import { startNatsServer } from '../test/connectors/nats/nats-server.js';
-import { measure, type RunResult } from './bench-report.js';
+import { fmt, measure, median, type RunResult } from './bench-report.js';
+import { buildLibrdkafkaPerf, startBrokerChild, type BrokerChild } from './broker-child.js';
 
-const { values: args } = parseArgs({ options: { records: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, partitions: { type: 'string', default: '4' } } });
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    partitions: { type: 'string', default: '4' },
+    'latency-seconds': { type: 'string', default: '10' },
+    'jetstream-records': { type: 'string' },
+    /** Leave out kafkajs (a slow client: its cases take most of a run's time). */
+    'no-kafkajs': { type: 'boolean', default: false },
+  },
+});
 const RECORDS = Number(args.records);
 const RUNS = Number(args.runs);
 const PARTITIONS = Number(args.partitions);
+const LATENCY_SECONDS = Number(args['latency-seconds']);
+/** JetStream takes one PubAck per record: fewer records keep its case short; the rate is what is compared. */
+const JETSTREAM_RECORDS = Number(args['jetstream-records'] ?? Math.min(RECORDS, 50_000));
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const VALUE = Buffer.alloc(100, 'x');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-broker-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const RDPERF = await buildLibrdkafkaPerf(tmp);
 
-/** One 100-byte value per line, for kcat. */
-const INPUT = path.join(tmp, 'records.txt');
-fs.writeFileSync(INPUT, Buffer.concat(Array.from({ length: RECORDS }, (_, i) => Buffer.from(`${String(i).padStart(12, '0')}${'x'.repeat(87)}\n`))));
-
-function exec(command: string, argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** One measured run: its rate, and the CPU time each side spent on it. */
+interface Sample extends RunResult {
+  clientCpuMs: number;
+  /** Absent for the in-process baselines, whose "broker" is the client. */
+  brokerCpuMs?: number;
 }
 
-async function startBroker(): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  const dataDir = fs.mkdtempSync(path.join(tmp, 'data-'));
-  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'broker', '--listen', '127.0.0.1:0', '-c', `num.partitions=${PARTITIONS}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const bootstrap = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /listening on (\S+)\n/.exec(out);
-      if (m) resolve(m[1]);
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function rdperf(argv: string[]): Promise<{ records: number; ms: number; cpu_ms: number }> {
+  const { stdout } = await promisify(execFile)(RDPERF, argv, { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as { records: number; ms: number; cpu_ms: number };
+}
+
+/** Runs `client` against the broker; the broker's CPU time is cut out of the same span by its probe. */
+async function throughBroker(broker: BrokerChild, client: () => Promise<{ records: number; ms: number; clientCpuMs: number }>): Promise<Sample> {
+  await broker.probe();
+  const r = await client();
+  const { cpuMs } = await broker.probe();
+  return { records: r.records, bytes: r.records * 100, ms: r.ms, clientCpuMs: r.clientCpuMs, brokerCpuMs: cpuMs };
+}
+
+const rdProduce = (broker: BrokerChild, topic: string): Promise<Sample> =>
+  throughBroker(broker, async () => {
+    const r = await rdperf(['produce', broker.bootstrap, topic, String(RECORDS)]);
+    return { records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms };
+  });
+
+const rdFetch = (broker: BrokerChild, topic: string): Promise<Sample> =>
+  throughBroker(broker, async () => {
+    const r = await rdperf(['fetch', broker.bootstrap, topic, String(RECORDS), String(PARTITIONS)]);
+    return { records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms };
+  });
+
+const kafkajsProduce = (broker: BrokerChild, topic: string): Promise<Sample> =>
+  throughBroker(broker, async () => {
+    const producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    const start = performance.now();
+    const cpu = cpuNow();
+    const CHUNK = 10_000;
+    const inFlight: Promise<unknown>[] = [];
+    for (let i = 0; i < RECORDS; i += CHUNK) {
+      inFlight.push(producer.send({ topic, acks: 1, messages: Array.from({ length: Math.min(CHUNK, RECORDS - i) }, () => ({ value: VALUE })) }));
+      if (inFlight.length >= 4) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    const ms = performance.now() - start;
+    const clientCpuMs = cpuNow() - cpu;
+    await producer.disconnect();
+    return { records: RECORDS, ms, clientCpuMs };
+  });
+
+const kafkajsFetch = (broker: BrokerChild, topic: string, run: number): Promise<Sample> =>
+  throughBroker(broker, async () => {
+    const consumer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `bench-${run}`, maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 10 * 1024 * 1024 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let count = 0;
+    // From run(): the group join and first fetch count, as they do for librdkafka's fetch.
+    const start = performance.now();
+    const cpu = cpuNow();
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          count += batch.messages.length;
+          if (count >= RECORDS) resolve();
+        },
+      });
     });
-    child.on('exit', (code) => reject(new Error(`broker exited with ${code}`)));
+    const ms = performance.now() - start;
+    const clientCpuMs = cpuNow() - cpu;
+    await consumer.disconnect();
+    return { records: count, ms, clientCpuMs };
   });
-  return {
-    bootstrap,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
-const KCAT_PRODUCE = ['-X', 'linger.ms=20', '-X', 'batch.num.messages=100000', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.messages=2000000', '-X', 'acks=1', '-X', 'partitioner=murmur2_random'];
-
-async function kcatProduce(bootstrap: string, topic: string): Promise<RunResult> {
-  const start = performance.now();
-  const r = await exec('kcat', ['-b', bootstrap, '-P', '-t', topic, '-l', INPUT, ...KCAT_PRODUCE]);
-  if (r.code !== 0) throw new Error(`kcat produce failed: ${r.stderr}`);
-  return { records: RECORDS, bytes: RECORDS * 100, ms: performance.now() - start };
-}
-
-async function kcatFetch(bootstrap: string, topic: string): Promise<RunResult> {
-  const start = performance.now();
-  const r = await exec('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '.', '-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=1000000']);
-  const ms = performance.now() - start;
-  if (r.code !== 0 || r.stdout.length !== RECORDS) throw new Error(`kcat fetch read ${r.stdout.length} of ${RECORDS}: ${r.stderr}`);
-  return { records: RECORDS, bytes: RECORDS * 100, ms };
-}
-
-async function kafkajsProduce(bootstrap: string, topic: string): Promise<RunResult> {
-  const producer = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
-  const start = performance.now();
-  const CHUNK = 10_000;
-  const inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < RECORDS; i += CHUNK) {
-    inFlight.push(producer.send({ topic, acks: 1, messages: Array.from({ length: Math.min(CHUNK, RECORDS - i) }, () => ({ value: VALUE })) }));
-    if (inFlight.length >= 4) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
-  const ms = performance.now() - start;
-  await producer.disconnect();
-  return { records: RECORDS, bytes: RECORDS * 100, ms };
-}
-
-async function kafkajsFetch(bootstrap: string, topic: string, run: number): Promise<RunResult> {
-  const consumer = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `bench-${run}`, maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 10 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let count = 0;
-  // From run(): the group join and first fetch count, as they do for kcat's fetch.
-  const start = performance.now();
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        count += batch.messages.length;
-        if (count >= RECORDS) resolve();
-      },
-    });
-  });
-  const ms = performance.now() - start;
-  await consumer.disconnect();
-  return { records: count, bytes: count * 100, ms };
-}
-
-async function embedded(): Promise<{ produce: RunResult; fetch: RunResult }> {
+async function embedded(): Promise<{ produce: Sample; fetch: Sample }> {
   const dataDir = fs.mkdtempSync(path.join(tmp, 'embedded-'));
   const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
   await cluster.createTopic('bench', { partitions: PARTITIONS });
   const producer = createProducer<Buffer, Buffer>(cluster, { lingerMs: 5 });
   let start = performance.now();
+  let cpu = cpuNow();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < RECORDS; i += 1000) {
     pending.push(producer.send(Array.from({ length: Math.min(1000, RECORDS - i) }, () => ({ topic: 'bench', value: VALUE }))));
@@ -144,67 +152,110 @@ async function embedded(): Promise<{ produce: RunResult; fetch: RunResult }> {
   }
   await Promise.all(pending);
   await producer.close();
-  const produce = { records: RECORDS, bytes: RECORDS * 100, ms: performance.now() - start };
+  const produce = { records: RECORDS, bytes: RECORDS * 100, ms: performance.now() - start, clientCpuMs: cpuNow() - cpu };
   const consumer = createConsumer(cluster, { maxPollRecords: 10_000 });
   consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: 'bench', partition })));
   await consumer.seekToBeginning();
   start = performance.now();
+  cpu = cpuNow();
   let count = 0;
   while (count < RECORDS) count += (await consumer.poll({ timeoutMs: 100 })).length;
-  const fetch = { records: count, bytes: count * 100, ms: performance.now() - start };
+  const fetch = { records: count, bytes: count * 100, ms: performance.now() - start, clientCpuMs: cpuNow() - cpu };
   await consumer.close();
   await cluster.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
   return { produce, fetch };
 }
 
-async function jetstreamPublish(url: string, run: number): Promise<RunResult> {
+async function jetstreamPublish(url: string, run: number): Promise<Sample> {
   const nc = await connect({ servers: url });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: `BENCH${run}`, subjects: [`bench${run}.>`] });
   const js = jetstream(nc);
   const start = performance.now();
+  const cpu = cpuNow();
   const inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < RECORDS; i++) {
+  for (let i = 0; i < JETSTREAM_RECORDS; i++) {
     inFlight.push(js.publish(`bench${run}.${i % PARTITIONS}`, VALUE));
     if (inFlight.length >= 1000) await inFlight.shift();
   }
   await Promise.all(inFlight);
   const ms = performance.now() - start;
+  const clientCpuMs = cpuNow() - cpu;
   await nc.close();
-  return { records: RECORDS, bytes: RECORDS * 100, ms };
+  return { records: JETSTREAM_RECORDS, bytes: JETSTREAM_RECORDS * 100, ms, clientCpuMs };
 }
 
-console.log(`${RECORDS.toLocaleString('en-US')} records of 100 bytes, ${PARTITIONS} partitions, median of ${RUNS} runs, Node ${process.version}, ${os.cpus().length} CPUs`);
-const results = new Map<string, RunResult[]>();
-const record = (name: string, r: RunResult): void => void results.set(name, [...(results.get(name) ?? []), r]);
+const RD_PRODUCE = 'broker: librdkafka produce';
+const RD_FETCH = 'broker: librdkafka fetch';
+const EMBEDDED_PRODUCE = 'baseline: embedded engine produce (in process)';
+const EMBEDDED_FETCH = 'baseline: embedded engine fetch (in process)';
+const JETSTREAM = 'baseline: nats.js publish to JetStream (file)';
+
+console.log(
+  `${RECORDS.toLocaleString('en-US')} records of 100 bytes, ${PARTITIONS} partitions, median of ${RUNS} runs, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+);
+const results = new Map<string, Sample[]>();
+const record = (name: string, r: Sample): void => void results.set(name, [...(results.get(name) ?? []), r]);
 const nats = await startNatsServer();
 try {
   for (let run = 0; run < RUNS; run++) {
-    const broker = await startBroker();
-    record('broker: librdkafka (kcat) produce', await kcatProduce(broker.bootstrap, `rd${run}`));
-    record('broker: librdkafka (kcat) fetch', await kcatFetch(broker.bootstrap, `rd${run}`));
-    record('broker: kafkajs produce', await kafkajsProduce(broker.bootstrap, `js${run}`));
-    record('broker: kafkajs fetch', await kafkajsFetch(broker.bootstrap, `js${run}`, run));
+    const broker = await startBrokerChild(tmp, PARTITIONS);
+    record(RD_PRODUCE, await rdProduce(broker, `rd${run}`));
+    record(RD_FETCH, await rdFetch(broker, `rd${run}`));
+    if (!args['no-kafkajs']) {
+      record('broker: kafkajs produce', await kafkajsProduce(broker, `js${run}`));
+      record('broker: kafkajs fetch', await kafkajsFetch(broker, `js${run}`, run));
+    }
     await broker.stop();
     const e = await embedded();
-    record('baseline: embedded engine produce (in process)', e.produce);
-    record('baseline: embedded engine fetch (in process)', e.fetch);
-    record('baseline: nats.js publish to JetStream (file)', await jetstreamPublish(nats.url, run));
+    record(EMBEDDED_PRODUCE, e.produce);
+    record(EMBEDDED_FETCH, e.fetch);
+    record(JETSTREAM, await jetstreamPublish(nats.url, run));
   }
 } finally {
   await nats.destroy();
 }
-const medians = new Map<string, number>();
-for (const [name, runs] of results) medians.set(name, (await measure(name, runs.length, async (i) => runs[i])).recordsPerSec);
-const ratio = (a: string, b: string): string => `${((medians.get(a) ?? 0) / (medians.get(b) ?? 1)).toFixed(2)}×`;
-console.log(`ratios: librdkafka produce / embedded produce ${ratio('broker: librdkafka (kcat) produce', 'baseline: embedded engine produce (in process)')}, ` +
-  `librdkafka fetch / embedded fetch ${ratio('broker: librdkafka (kcat) fetch', 'baseline: embedded engine fetch (in process)')}, ` +
-  `librdkafka produce / JetStream publish ${ratio('broker: librdkafka (kcat) produce', 'baseline: nats.js publish to JetStream (file)')}`);
 
-const broker = await startBroker();
-const latency = await exec('/usr/bin/python3', [path.join(ROOT, 'bench/librdkafka_latency.py'), broker.bootstrap, 'latency', '10000', '5']);
+const perMillion = (ms: number, records: number): number => ms / 1000 / (records / 1e6);
+for (const [name, runs] of results) await measure(name, runs.length, async (i) => runs[i]);
+console.log('\nCPU-seconds per million records (median; M records/s per core = 1 / CPU-s):');
+for (const [name, runs] of results) {
+  const client = median(runs.map((r) => perMillion(r.clientCpuMs, r.records)));
+  const broker = runs[0].brokerCpuMs === undefined ? null : median(runs.map((r) => perMillion(r.brokerCpuMs!, r.records)));
+  console.log(`  ${name.padEnd(56)} ${broker === null ? '' : `broker ${broker.toFixed(2)} s (${(1 / broker).toFixed(2)} M/s per core), `}client ${client.toFixed(2)} s`);
+}
+const rate = (r: Sample): number => r.records / (r.ms / 1000);
+/** Median over runs of a/b in the same run, wall time and broker CPU against the embedded engine's CPU. */
+const ratio = (a: string, b: string): string => {
+  const as = results.get(a)!;
+  const bs = results.get(b)!;
+  const wall = median(as.map((r, i) => rate(r) / rate(bs[i])));
+  const cpu = median(as.map((r, i) => perMillion(bs[i].clientCpuMs, bs[i].records) / perMillion(r.brokerCpuMs ?? r.clientCpuMs, r.records)));
+  return `${wall.toFixed(2)}× (records per broker CPU-second: ${cpu.toFixed(2)}×)`;
+};
+console.log(`\nratios in the same run: librdkafka produce / embedded produce ${ratio(RD_PRODUCE, EMBEDDED_PRODUCE)}, librdkafka fetch / embedded fetch ${ratio(RD_FETCH, EMBEDDED_FETCH)}`);
+console.log(`librdkafka produce / JetStream publish ${median(results.get(RD_PRODUCE)!.map((r, i) => rate(r) / rate(results.get(JETSTREAM)![i]))).toFixed(2)}×`);
+
+const broker = await startBrokerChild(tmp, PARTITIONS);
+const latency = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+  const child = spawn('/usr/bin/python3', [path.join(ROOT, 'bench/librdkafka_latency.py'), broker.bootstrap, 'latency', '10000', String(LATENCY_SECONDS)]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  child.on('error', reject);
+  child.on('close', (code) => resolve({ code, stdout, stderr }));
+});
+const inBroker = await broker.probe();
 await broker.stop();
 if (latency.code !== 0) throw new Error(`latency run failed: ${latency.stderr}`);
 const l = JSON.parse(latency.stdout) as { p50_ms: number; p99_ms: number; max_ms: number; delivered: number };
-console.log(`produce latency, librdkafka (confluent-kafka) at 10,000 records/s for 5 s, linger.ms=0, acks=1: p50 ${l.p50_ms.toFixed(2)} ms, p99 ${l.p99_ms.toFixed(2)} ms, max ${l.max_ms.toFixed(2)} ms (${l.delivered.toLocaleString('en-US')} delivered)`);
+const produceMs = inBroker.requestMs.Produce;
+console.log(
+  `\nproduce latency, librdkafka (confluent-kafka) at 10,000 records/s for ${LATENCY_SECONDS} s, linger.ms=0, acks=1: p50 ${l.p50_ms.toFixed(2)} ms, p99 ${l.p99_ms.toFixed(2)} ms, max ${l.max_ms.toFixed(2)} ms (${fmt(l.delivered)} delivered)`,
+);
+console.log(
+  `  in the broker over the same span: Produce requests ${fmt(produceMs?.count ?? 0)}, arrival to response p50 ${produceMs?.p50.toFixed(2)} ms, p99 ${produceMs?.p99.toFixed(2)} ms, max ${produceMs?.max.toFixed(2)} ms; ` +
+    `event-loop delay p99 ${inBroker.loopDelayMs.p99.toFixed(2)} ms, max ${inBroker.loopDelayMs.max.toFixed(2)} ms; CPU ${(inBroker.cpuMs / 1000).toFixed(2)} s; load average ${os.loadavg()[0].toFixed(1)}`,
+);

@@ -4,8 +4,9 @@
  *
  *   npm run bench [-- --runs N]
  *
- * The JetStream benchmark needs `nats-server` on the PATH, the broker one also kcat and Debian's
- * python3-confluent-kafka and a built CLI (`npm run build`); without them, they are reported and left out.
+ * The JetStream benchmark needs `nats-server` on the PATH, the broker one also gcc with librdkafka's
+ * headers (Debian's librdkafka-dev, for its C client), Debian's python3-confluent-kafka and a built
+ * CLI (`npm run build`); without them, they are reported and left out.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'compression.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts', 'broker.ts', 'topic-create.ts'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const hasNatsServer = spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
-const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+const hasLibrdkafkaDev = spawnSync('gcc', ['-x', 'c', '-fsyntax-only', '-'], { input: '#include <librdkafka/rdkafka.h>\n', stdio: ['pipe', 'ignore', 'ignore'] }).status === 0;
 
 let failed = 0;
 for (const bench of BENCHES) {
@@ -22,8 +23,8 @@ for (const bench of BENCHES) {
     console.log(`\n# ${bench}: left out, nats-server is not on the PATH (apt-get install nats-server)`);
     continue;
   }
-  if (bench === 'broker.ts' && (!hasKcat || !hasNatsServer)) {
-    console.log(`\n# ${bench}: left out, it needs kcat, nats-server and python3-confluent-kafka (apt-get install kcat nats-server python3-confluent-kafka)`);
+  if (bench === 'broker.ts' && (!hasLibrdkafkaDev || !hasNatsServer)) {
+    console.log(`\n# ${bench}: left out, it needs gcc, librdkafka-dev, nats-server and python3-confluent-kafka (apt-get install gcc librdkafka-dev nats-server python3-confluent-kafka)`);
     continue;
   }
   console.log(`\n# ${bench}`);

@@ -4,12 +4,16 @@
  * A frame that lies inside one received chunk is a view of it (no copy); a frame spread over
  * several chunks is gathered as the chunks themselves and joined once when its last byte arrives,
  * so a 100 MiB produce arriving in 64 KiB pieces costs one copy, not a quadratic series of
- * concatenations — and a size prefix alone (a hostile or broken client) allocates nothing.
+ * concatenations — and a size prefix alone (a hostile or broken client) allocates nothing. The
+ * join goes into a buffer of the broker's `FrameBufferPool`: memory already mapped by an earlier
+ * frame, where fresh memory would cost a page fault per 4 KiB on top of the copy.
  */
 import { InvalidRequestError } from '../errors.js';
+import { FrameBufferPool } from './frame-buffer-pool.js';
 
 export class FrameDecoder {
   readonly #maxBytes: number;
+  readonly #pool: FrameBufferPool;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** The pieces of the frame being received when it spans chunks, and its size. */
@@ -17,9 +21,14 @@ export class FrameDecoder {
   #partialSize = 0;
   #partialFilled = 0;
 
-  /** @param maxBytes the largest frame accepted (`socket.request.max.bytes`). */
-  constructor(maxBytes: number) {
+  /**
+   * @param maxBytes the largest frame accepted (`socket.request.max.bytes`).
+   * @param pool where frames that span chunks are joined (give them back with `pool.release`);
+   *   by default a pool that keeps nothing.
+   */
+  constructor(maxBytes: number, pool: FrameBufferPool = new FrameBufferPool({ maxPooledBytes: 0 })) {
     this.#maxBytes = maxBytes;
+    this.#pool = pool;
   }
 
   /**
@@ -36,7 +45,7 @@ export class FrameDecoder {
         this.#partialFilled += n;
         pos += n;
         if (this.#partialFilled === this.#partialSize) {
-          frames.push(Buffer.concat(this.#partial, this.#partialSize));
+          frames.push(this.#join(this.#partial));
           this.#partial = null;
         }
         continue;
@@ -70,6 +79,13 @@ export class FrameDecoder {
       }
     }
     return frames;
+  }
+
+  #join(pieces: Buffer[]): Buffer {
+    const frame = this.#pool.take(this.#partialSize);
+    let at = 0;
+    for (const piece of pieces) at += piece.copy(frame, at);
+    return frame;
   }
 
   /** Bytes received but not yet part of a complete frame. */

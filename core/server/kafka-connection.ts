@@ -19,12 +19,14 @@ import {
   decodeRequest,
   encodeResponse,
   ErrorCode,
+  ProduceApi,
   readHeaderStart,
   sizePrefixed,
   supportsVersion,
   type KafkaApi,
   type Message,
 } from '../protocol/kafka/index.js';
+import type { FrameBufferPool } from './frame-buffer-pool.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
 import { REQUEST_HANDLERS, SERVED_APIS, TRANSACTION_API_KEYS } from './request-handlers.js';
@@ -39,15 +41,29 @@ export interface ConnectionOptions {
   /** Aborted when the broker shuts down. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Where request frames that arrive in pieces are gathered; shared by the broker's connections. */
+  framePool?: FrameBufferPool;
 }
 
 /** Queued frames beyond which reading pauses. */
 const MAX_QUEUED_FRAMES = 100;
+/** Responses up to this size are joined into one buffer before writing. */
+const SMALL_RESPONSE_BYTES = 16 * 1024;
 /** Unsent response bytes beyond which the next request waits for the socket to drain. */
 const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 /** Every decoded request: `{ apiKey, api, apiVersion, clientId }` (free when nobody listens). */
 const requestChannel = channel('sluice:broker:request');
+/**
+ * Every handled request: `{ apiKey, api, apiVersion, ms }`, `ms` from the frame's arrival to its
+ * response handed to the socket (queueing behind earlier requests of the connection included; for
+ * Produce with acks=0, which has no response, to the end of its handling), so
+ * a latency bench can tell the broker's share from the client's and the network's. Free when
+ * nobody listens: arrival times are taken only while someone does.
+ */
+const responseChannel = channel('sluice:broker:response');
+/** Arrival time of a queued frame, while `responseChannel` has subscribers. */
+const arrivals = new WeakMap<Buffer, number>();
 
 const advertise = (apis: readonly KafkaApi[]): Message[] => apis.map((api) => ({ apiKey: api.key, minVersion: api.versions[0], maxVersion: api.versions[1] }));
 const ADVERTISED = advertise(SERVED_APIS);
@@ -68,7 +84,7 @@ export class KafkaConnection {
   constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
-    this.#decoder = new FrameDecoder(options.maxRequestBytes);
+    this.#decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
     this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#advertised = options.cluster.supportsTransactions ? ADVERTISED : ADVERTISED_WITHOUT_TRANSACTIONS;
     socket.setNoDelay(true);
@@ -103,6 +119,10 @@ export class KafkaConnection {
       return;
     }
     if (frames.length === 0) return;
+    if (responseChannel.hasSubscribers) {
+      const now = performance.now();
+      for (const frame of frames) arrivals.set(frame, now);
+    }
     this.#queue.push(...frames);
     if (this.#queue.length >= MAX_QUEUED_FRAMES) this.#socket.pause();
     void this.#drain();
@@ -161,17 +181,33 @@ export class KafkaConnection {
         api.key === ApiVersionsApi.key
           ? { errorCode: 0, apiKeys: this.#advertised, throttleTimeMs: 0 }
           : await REQUEST_HANDLERS.get(api.key)!(request.body, context);
+      // A Produce request's bytes are done with once it is answered (the cluster keeps no reference
+      // to a batch after its produce settles; the response holds none): its frame can serve the next
+      // one. Frames of other requests may live on as views in what they stored (group metadata…).
+      if (api.key === ProduceApi.key) this.#options.framePool?.release(frame);
     } catch (error) {
       // Handlers turn expected failures into error codes; anything else is a bug or a closed engine.
       this.#fail(error, `${api.name} v${request.header.apiVersion} (correlation id ${request.header.correlationId})`);
       return;
     }
     if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response);
+    const arrived = arrivals.get(frame);
+    if (arrived !== undefined && responseChannel.hasSubscribers) {
+      responseChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, ms: performance.now() - arrived });
+    }
   }
 
   #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
     if (this.#socket.destroyed) return;
     const chunks = sizePrefixed(encodeResponse(api, version, correlationId, body));
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    // A small response (most but Fetch) goes out as one buffer in one write; a large one as its
+    // chunks, gathered by writev, so a Fetch's record bytes are never copied.
+    if (size <= SMALL_RESPONSE_BYTES) {
+      this.#socket.write(Buffer.concat(chunks, size));
+      return;
+    }
     this.#socket.cork();
     for (const chunk of chunks) this.#socket.write(chunk);
     this.#socket.uncork();

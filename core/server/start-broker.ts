@@ -14,6 +14,7 @@
  */
 import net from 'node:net';
 import type { Cluster } from '../cluster.js';
+import { FrameBufferPool } from './frame-buffer-pool.js';
 import { KafkaConnection } from './kafka-connection.js';
 import type { BrokerMembership } from '../jetstream/broker-registry.js';
 import type { BrokerIdentity } from './request-context.js';
@@ -128,8 +129,9 @@ export async function startBroker(cluster: Cluster, options: StartBrokerOptions 
   }
   const broker = new KafkaBroker(server, { nodeId: membership?.nodeId ?? options.nodeId ?? 0, ...advertised, clusterId }, options.shutdownGraceMs ?? 5000, membership);
   const peers = membership === null ? undefined : async (): Promise<BrokerIdentity[]> => (await membership!.live()).map((b) => ({ ...b, clusterId }));
+  const framePool = new FrameBufferPool();
   server.on('connection', (socket) =>
-    broker.accept(socket, { cluster, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, autoCreateTopics: options.autoCreateTopics ?? true, log, peers }),
+    broker.accept(socket, { cluster, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, autoCreateTopics: options.autoCreateTopics ?? true, log, peers, framePool }),
   );
   return broker;
 }

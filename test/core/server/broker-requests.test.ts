@@ -1,8 +1,10 @@
 /**
  * The broker's request handling, in process, through a client built on the same codec: Fetch long
  * polls across partitions and its byte limits, pipelined requests answered in order, Produce of an
- * old message format, DeleteRecords, IncrementalAlterConfigs and ListOffsets by timestamp.
+ * old message format, DeleteRecords, IncrementalAlterConfigs, ListOffsets by timestamp, and the
+ * per-request timing published on `sluice:broker:response`.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import {
@@ -91,6 +93,24 @@ describe('broker requests', () => {
     const order: string[] = [];
     await Promise.all([slow.then(() => order.push('fetch')), fast.then(() => order.push('metadata'))]);
     expect(order).toEqual(['fetch', 'metadata']);
+  });
+
+  it('publishes each handled request on sluice:broker:response, its time counting the wait behind an earlier request', async ({ onTestFinished }) => {
+    const { client } = await setup(onTestFinished);
+    const seen: { api: string; apiVersion: number; ms: number }[] = [];
+    const onResponse = (m: unknown): void => void seen.push(m as { api: string; apiVersion: number; ms: number });
+    subscribe('sluice:broker:response', onResponse);
+    onTestFinished(() => void unsubscribe('sluice:broker:response', onResponse));
+    const slow = client.send(FetchApi, 11, fetchBody([0], [0], { maxWaitMs: 50 }));
+    const queued = client.send(MetadataApi, 9, { topics: null, allowAutoTopicCreation: false });
+    await Promise.all([slow, queued]);
+    expect(seen.map((m) => [m.api, m.apiVersion])).toEqual([
+      ['Fetch', 11],
+      ['Metadata', 9],
+    ]);
+    // The Metadata request arrived with the Fetch and waited for its long poll (at least 50 ms, by another clock).
+    expect(seen[1].ms).toBeGreaterThanOrEqual(40);
+    expect(seen[0].ms).toBeGreaterThanOrEqual(40);
   });
 
   it('Produce with acks=0 gets no response; acks=1 and -1 get the base offset', async ({ onTestFinished }) => {

@@ -1,0 +1,156 @@
+/*
+ * A bench-only librdkafka client in the manner of librdkafka's rdkafka_performance: it produces or
+ * fetches 100-byte records with no per-record output, so the broker, not the client's printing, is
+ * what the figure measures. bench/broker.ts compiles it (gcc, Debian's librdkafka-dev) into a temp
+ * directory; no test needs it.
+ *
+ *   librdkafka-perf produce BOOTSTRAP TOPIC RECORDS [key=value …]
+ *   librdkafka-perf fetch   BOOTSTRAP TOPIC RECORDS PARTITIONS [key=value …]
+ *
+ * Prints one JSON line: {"records":N,"ms":wall,"cpu_ms":user+system of this process}. Produce waits
+ * for every delivery report (acks=1 by default) and fails on any delivery error; fetch reads every
+ * partition from the beginning until RECORDS records arrived.
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static long long delivered = 0;
+static long long failed = 0;
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_ms(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec * 1000.0 + ru.ru_utime.tv_usec / 1000.0 + ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0;
+}
+
+static void die(const char *what, const char *detail) {
+  fprintf(stderr, "librdkafka-perf: %s: %s\n", what, detail);
+  exit(1);
+}
+
+static void set(rd_kafka_conf_t *conf, const char *key, const char *value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) die(key, err);
+}
+
+/* A configuration: the bootstrap servers, `defaults` (key, value, …, NULL), then the key=value
+   arguments from argv[first] on, which override them. */
+static rd_kafka_conf_t *configure(const char *bootstrap, const char *const *defaults, int argc, char **argv, int first) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  for (int i = 0; defaults[i]; i += 2) set(conf, defaults[i], defaults[i + 1]);
+  for (int i = first; i < argc; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (!eq) die("expected key=value", argv[i]);
+    *eq = '\0';
+    set(conf, argv[i], eq + 1);
+  }
+  return conf;
+}
+
+static const char *const PRODUCE_DEFAULTS[] = {
+    "acks", "1", "linger.ms", "5", "batch.num.messages", "100000", "batch.size", "1000000",
+    "queue.buffering.max.messages", "2000000", "queue.buffering.max.kbytes", "2000000", "partitioner", "murmur2_random", NULL};
+
+static const char *const FETCH_DEFAULTS[] = {
+    "group.id", "librdkafka-perf", /* required by the consumer API; nothing is committed */
+    "enable.auto.commit", "false", "enable.auto.offset.store", "false", "fetch.max.bytes", "52428800",
+    "max.partition.fetch.bytes", "10485760", "queued.min.messages", "1000000", "enable.partition.eof", "false", NULL};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  if (m->err) {
+    if (failed++ == 0) fprintf(stderr, "librdkafka-perf: delivery failed: %s\n", rd_kafka_err2str(m->err));
+  } else {
+    delivered++;
+  }
+}
+
+static int produce(const char *bootstrap, const char *topic, long long records, int argc, char **argv) {
+  char err[512];
+  rd_kafka_conf_t *conf = configure(bootstrap, PRODUCE_DEFAULTS, argc, argv, 5);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) die("rd_kafka_new", err);
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  static char payload[100];
+  memset(payload, 'x', sizeof payload);
+  double cpu0 = cpu_ms();
+  double t0 = now_ms();
+  for (long long i = 0; i < records;) {
+    /* No copy, no free: the payload is static, as rdkafka_performance does with -z none. */
+    if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, payload, sizeof payload, NULL, 0, NULL) == -1) {
+      rd_kafka_resp_err_t e = rd_kafka_last_error();
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce", rd_kafka_err2str(e));
+      rd_kafka_poll(rk, 1);
+      continue;
+    }
+    i++;
+    if ((i & 0xffff) == 0) rd_kafka_poll(rk, 0);
+  }
+  while (delivered + failed < records) rd_kafka_poll(rk, 100);
+  double ms = now_ms() - t0;
+  double cpu = cpu_ms() - cpu0;
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  if (failed) die("produce", "delivery errors");
+  printf("{\"records\":%lld,\"ms\":%.3f,\"cpu_ms\":%.3f}\n", delivered, ms, cpu);
+  return 0;
+}
+
+static int fetch(const char *bootstrap, const char *topic, long long records, int partitions, int argc, char **argv) {
+  char err[512];
+  rd_kafka_conf_t *conf = configure(bootstrap, FETCH_DEFAULTS, argc, argv, 6);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) die("rd_kafka_new", err);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t *assignment = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(assignment, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  double cpu0 = cpu_ms();
+  double t0 = now_ms();
+  rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment);
+  if (e) die("assign", rd_kafka_err2str(e));
+  long long count = 0;
+  long long bytes = 0;
+  /* Messages are taken from the consumer queue in batches, as rdkafka_performance's batch mode does:
+     one queue lock per batch rather than per message. */
+  rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
+  static rd_kafka_message_t *batch[10000];
+  while (count < records) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, batch, sizeof batch / sizeof batch[0]);
+    if (n < 0) die("fetch", rd_kafka_err2str(rd_kafka_last_error()));
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = batch[i];
+      if (m->err) die("fetch", rd_kafka_message_errstr(m));
+      count++;
+      bytes += m->len;
+      rd_kafka_message_destroy(m);
+    }
+  }
+  rd_kafka_queue_destroy(queue);
+  double ms = now_ms() - t0;
+  double cpu = cpu_ms() - cpu0;
+  rd_kafka_topic_partition_list_destroy(assignment);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  printf("{\"records\":%lld,\"bytes\":%lld,\"ms\":%.3f,\"cpu_ms\":%.3f}\n", count, bytes, ms, cpu);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 5 && strcmp(argv[1], "produce") == 0) return produce(argv[2], argv[3], atoll(argv[4]), argc, argv);
+  if (argc >= 6 && strcmp(argv[1], "fetch") == 0) return fetch(argv[2], argv[3], atoll(argv[4]), atoi(argv[5]), argc, argv);
+  fprintf(stderr, "usage: librdkafka-perf produce BOOTSTRAP TOPIC RECORDS [key=value …]\n       librdkafka-perf fetch BOOTSTRAP TOPIC RECORDS PARTITIONS [key=value …]\n");
+  return 2;
+}
