@@ -16,6 +16,8 @@ export interface NatsClusterNode {
   /** `nats://127.0.0.1:<port>` */
   readonly url: string;
   readonly running: boolean;
+  /** The running process's id (undefined while stopped): benches read its CPU time. */
+  readonly pid: number | undefined;
   /** Starts the node again on its ports and store; resolves once it accepts clients. */
   start(): Promise<void>;
   /** SIGKILLs the node (no clean shutdown); resolves once the process is gone. */
@@ -86,6 +88,9 @@ function clusterNode(binary: string, root: string, name: string, ports: { client
     url: `nats://127.0.0.1:${ports.client}`,
     get running() {
       return child !== undefined;
+    },
+    get pid() {
+      return child?.pid;
     },
     async start() {
       if (child) return;
