@@ -70,6 +70,7 @@ function clusterNode(binary: string, root: string, name: string, ports: { client
     configFile,
     [
       `server_name: ${name}`,
+      `server_tags: ["${name}"]`, // a stream can be placed on one node (placement tags), e.g. to take its only replica down
       `listen: 127.0.0.1:${ports.client}`,
       `jetstream { store_dir: "${storeDir}" }`,
       `cluster {`,
