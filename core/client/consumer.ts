@@ -213,13 +213,22 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.#lastYieldMs = performance.now();
     }
     const max = options.maxRecords ?? this.#maxPollRecords;
-    const out = this.#drain(max);
+    let out = this.#drain(max);
     if (out.length > 0) return out;
     const timeoutMs = options.timeoutMs ?? this.#pollTimeoutMs;
-    // Nothing assigned, or all paused: wait out the timeout rather than return at once, so a
-    // poll loop does not spin.
-    if (!(await this.#fetchAll(timeoutMs)) && timeoutMs > 0 && !this.#closed) await sleep(timeoutMs, this.#closing.signal);
-    return this.#drain(max);
+    const deadline = Date.now() + timeoutMs;
+    // What the partitions have now, then (if nothing) a long poll for the rest of the timeout.
+    const fetched = await this.#fetchAll(0, timeoutMs);
+    out = this.#drain(max);
+    if (out.length > 0) return out;
+    const remaining = deadline - Date.now();
+    if (remaining > 0 && !this.#closed) {
+      // Nothing assigned, or all paused: wait out the timeout rather than return at once, so a
+      // poll loop does not spin.
+      if (!fetched || !(await this.#fetchAll(remaining, remaining))) await sleep(remaining, this.#closing.signal);
+      out = this.#drain(max);
+    }
+    return out;
   }
 
   /**
@@ -349,32 +358,64 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /**
-   * Fetches every unpaused partition whose buffer is empty, as Kafka's fetcher does: each
-   * partition has at most one fetch under way, and a fetch may outlive the poll that started it
-   * (its records are kept for a later poll). Resolves as soon as one partition has records,
-   * when every fetch has answered, or after `waitMs` (when > 0) — so a partition whose fetch hangs
-   * (a JetStream stream between leaders) does not hold back the others. With `waitMs` 0 it waits
-   * for every fetch to answer once (or for records).
+   * Fetches every unpaused partition whose buffer is empty, long-polling up to `waitMs`. Each
+   * partition has at most one fetch under way, and a fetch may outlive the call that started it
+   * (its records are kept for a later poll), as with Kafka's fetcher — so a partition whose fetch
+   * hangs (a JetStream stream between leaders) does not hold back the others:
+   * - it waits for the fetches it started (not for one still running from an earlier call), but
+   *   once `patienceMs` (when > 0) has passed, only until any fetch has answered;
+   * - when a partition has records, the others' long polls are ended (aborted) so they answer
+   *   at once with what they have.
    * Returns false when there was nothing to fetch from (no partitions, or all paused or full).
    * @throws the first non-retriable error a fetch of these partitions failed with; a retriable
    *   one (the partition's leader is moving) is dropped and the partition fetched again next time.
    */
-  async #fetchAll(waitMs: number): Promise<boolean> {
+  async #fetchAll(waitMs: number, patienceMs: number): Promise<boolean> {
     const targets = this.#states.filter((s) => !s.paused && !hasFetched(s));
     if (targets.length === 0) return false;
-    const fetches = targets.map((s) => (s.inFlight ??= this.#startFetch(s, waitMs)));
+    const round = new AbortController();
+    const signal = AbortSignal.any([this.#closing.signal, round.signal]);
+    setMaxListeners(0, signal);
+    const started: PartitionState<K, V>[] = [];
+    const running: Promise<void>[] = [];
+    for (const state of targets) {
+      if (!state.inFlight) {
+        state.inFlight = this.#startFetch(state, waitMs, signal);
+        started.push(state);
+      }
+      running.push(state.inFlight);
+    }
+    const mine = started.map((s) => s.inFlight!);
     await new Promise<void>((resolve) => {
-      let pending = fetches.length;
+      let pending = mine.length;
+      let answered = false;
+      let patient = true;
+      let ending = false;
       let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
+      const end = (): void => {
+        if (ending) return;
+        ending = true;
         clearTimeout(timer);
-        resolve();
+        if (waitMs <= 0) return resolve(); // no long polls to end; a fetch still running carries on
+        round.abort();
+        void Promise.all(mine).then(() => resolve());
       };
-      if (waitMs > 0) timer = setTimeout(done, waitMs);
-      for (let i = 0; i < fetches.length; i++) {
+      if (patienceMs > 0) {
+        timer = setTimeout(() => {
+          patient = false;
+          if (answered || pending === 0) end();
+        }, patienceMs);
+      } else if (pending === 0) {
+        end();
+      }
+      for (let i = 0; i < targets.length; i++) {
         const state = targets[i];
-        void fetches[i].then(() => {
-          if (hasFetched(state) || state.error !== undefined || --pending === 0) done();
+        const isMine = started.includes(state);
+        void running[i].then(() => {
+          answered = true;
+          if (isMine) pending--;
+          const fatal = state.error !== undefined && !(state.error instanceof SluiceError && state.error.retriable);
+          if (fatal || (hasFetched(state) && waitMs > 0) || !patient || pending === 0) end();
         });
       }
     });
@@ -388,8 +429,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /** Runs one partition's fetch; never rejects (a failure is kept in `state.error`). */
-  #startFetch(state: PartitionState<K, V>, waitMs: number): Promise<void> {
-    return this.#fetchOne(state, waitMs, this.#closing.signal).then(
+  #startFetch(state: PartitionState<K, V>, waitMs: number, signal: AbortSignal): Promise<void> {
+    return this.#fetchOne(state, waitMs, signal).then(
       () => {
         state.inFlight = null;
       },
