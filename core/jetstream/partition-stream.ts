@@ -78,6 +78,8 @@ export class PartitionStream {
    * batch once more, as a Kafka reader does that fetched before the cleaner ran.
    */
   #readAhead: Located | null = null;
+  /** The first batch, as last seen (see `#ends`). */
+  #firstBatch: Located | null = null;
   /** The log start offset seen by the last full fetch (reported by cursor fetches). */
   #logStartOffset: number | null = null;
 
@@ -142,7 +144,7 @@ export class PartitionStream {
           return { bytes: await this.#readFrom(m, last.seq, maxBytes, signal), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
         }
       }
-      const [first, last] = await Promise.all([this.#first(signal), this.#last(signal)]);
+      const [first, last] = await this.#ends(signal);
       this.#logStartOffset = first ? first.header.baseOffset : null;
       const logStartOffset = first ? first.header.baseOffset : 0;
       const logEndOffset = last ? last.header.baseOffset + last.header.lastOffsetDelta + 1 : 0;
@@ -236,7 +238,7 @@ export class PartitionStream {
 
   /** Kafka's ListOffsets: the log start, the log end, or the first record at or after a timestamp. */
   async listOffset(spec: OffsetSpec): Promise<number> {
-    const [first, last] = await Promise.all([this.#first(), this.#last()]);
+    const [first, last] = await this.#ends();
     if (!first || !last) return 0;
     const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;
     if (spec === 'earliest') return first.header.baseOffset;
@@ -265,7 +267,7 @@ export class PartitionStream {
 
   /** Sizes for `describeTopic`: log start and end offsets, stored bytes and messages. */
   async describe(): Promise<{ logStartOffset: number; logEndOffset: number; sizeInBytes: number; messages: number; leader: string | null; replicas: string[]; isr: string[] }> {
-    const [first, last, info] = await Promise.all([this.#first(), this.#last(), retryTransient(`describe ${this.stream}`, () => this.#access.jsm.streams.info(this.stream))]);
+    const [[first, last], info] = await Promise.all([this.#ends(), retryTransient(`describe ${this.stream}`, () => this.#access.jsm.streams.info(this.stream))]);
     const leader = info.cluster?.leader ?? null;
     const followers = info.cluster?.replicas ?? [];
     return {
@@ -285,7 +287,7 @@ export class PartitionStream {
    * number of batches removed.
    */
   async purgeBefore(keep: (header: BatchHeader) => boolean): Promise<number> {
-    const [first, last] = await Promise.all([this.#first(), this.#last()]);
+    const [first, last] = await this.#ends();
     if (!first || !last || first.seq === last.seq || keep(first.header)) return 0;
     let lo = first.seq; // removable
     let hi = last.seq; // kept (the last batch always is)
@@ -331,21 +333,32 @@ export class PartitionStream {
     if (this.#cursors.size > CURSOR_ENTRIES) this.#cursors.delete(this.#cursors.keys().next().value!);
   }
 
-  #first(signal?: AbortSignal): Promise<Located | null> {
-    return this.#query({ seq: 0, next_by_subj: this.subject }, signal);
+  /**
+   * The first and last batches (null for an empty stream). Their sequences come from the
+   * stream's state (one small answer); the batches are read only when they are not the ones read
+   * before (the first batch is kept; the last is usually the batch read ahead), so a fetch does
+   * not read the whole first and last batches again just for the log start and end offsets.
+   */
+  async #ends(signal?: AbortSignal): Promise<[Located | null, Located | null]> {
+    const info = await this.#state(signal);
+    if (info.messages === 0) return [null, null];
+    const kept = this.#firstBatch;
+    const [first, last] = await Promise.all([kept?.seq === info.first_seq ? kept : this.#read(info.first_seq, signal), this.#read(info.last_seq, signal)]);
+    // A sequence can be gone meanwhile (retention, compaction): ask JetStream by subject instead.
+    this.#firstBatch = first ?? (await this.#query({ seq: 0, next_by_subj: this.subject }, signal));
+    return [this.#firstBatch, last ?? (await this.#query({ last_by_subj: this.subject }, signal))];
   }
 
-  /**
-   * The last batch. Its sequence comes from the stream's state (a small answer); the batch itself
-   * is read only when it is not the one read or appended last, so a consumer at the tail does
-   * not read the last batch twice per fetch.
-   */
+  /** The last batch (see `#ends`). */
   async #last(signal?: AbortSignal): Promise<Located | null> {
+    const info = await this.#state(signal);
+    if (info.messages === 0) return null;
+    return (await this.#read(info.last_seq, signal)) ?? this.#query({ last_by_subj: this.subject }, signal);
+  }
+
+  async #state(signal?: AbortSignal): Promise<{ messages: number; first_seq: number; last_seq: number }> {
     const info = await retryTransient(`read the state of ${this.stream}`, () => abortable(this.#access.jsm.streams.info(this.stream), signal), { signal });
-    if (info.state.messages === 0) return null;
-    const last = await this.#read(info.state.last_seq, signal);
-    // The last sequence can be gone (deleted outside Sluice): ask JetStream for the last message instead.
-    return last ?? this.#query({ last_by_subj: this.subject }, signal);
+    return info.state;
   }
 
   /** The batch at stream sequence `seq`, or null. */

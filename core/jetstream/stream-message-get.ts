@@ -43,7 +43,8 @@ export async function getStreamMessage(nc: NatsConnection, stream: string, query
   const request = nc.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify(query), { timeout: REQUEST_TIMEOUT_MS });
   const reply = await abortable(request, signal);
   const body = Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength);
-  const r = JSON.parse(body.toString('utf8')) as MsgGetResponse;
+  // The answer is ASCII (base64, numbers, our ASCII subjects): latin1 decodes it without UTF-8 validation.
+  const r = JSON.parse(body.toString('latin1')) as MsgGetResponse;
   if (r.error) {
     if (r.error.err_code === NO_MESSAGE_FOUND) return null;
     throw new JetStreamApiError(r.error);
