@@ -12,7 +12,7 @@
 import { setMaxListeners } from 'node:events';
 import { Observable } from 'rxjs';
 import type { AbortedTransaction, Cluster, IsolationLevel, TopicPartition } from '../cluster.js';
-import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
+import { ClosedError, InvalidConfigError, OffsetOutOfRangeError, SluiceError } from '../errors.js';
 import { readBatchHeader } from '../protocol/record-batch.js';
 import { AbortedTransactionFilter } from './aborted-transaction-filter.js';
 import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
@@ -71,6 +71,10 @@ interface PartitionState<K, V> {
   paused: boolean;
   /** Which batches of the last fetch are handed out (no markers; read_committed: no aborted ones). */
   filter: AbortedTransactionFilter;
+  /** The fetch under way for this partition: it may outlive the poll that started it (see `#fetchAll`). */
+  inFlight: Promise<void> | null;
+  /** What that fetch failed with, until a poll reports it. */
+  error: unknown;
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -104,6 +108,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#maxFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
     this.#isolationLevel = options.isolationLevel ?? 'read_uncommitted';
+    // Every partition's fetch (and a remote engine's requests under it) listens on this one
+    // signal: many listeners are expected, so Node should not warn (MaxListenersExceededWarning).
+    setMaxListeners(0, this.#closing.signal);
     if (this.#isolationLevel !== 'read_committed' && this.#isolationLevel !== 'read_uncommitted') {
       throw new InvalidConfigError(`isolationLevel must be read_committed or read_uncommitted, got "${this.#isolationLevel}"`, 'isolationLevel');
     }
@@ -130,6 +137,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           make: this.#maker(tp),
           paused: false,
           filter: NO_FILTER,
+          inFlight: null,
+          error: undefined,
         },
       );
     }
@@ -206,14 +215,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const max = options.maxRecords ?? this.#maxPollRecords;
     let out = this.#drain(max);
     if (out.length > 0) return out;
-    await this.#fetchAll(0);
+    const timeoutMs = options.timeoutMs ?? this.#pollTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    // What the partitions have now, then (if nothing) a long poll for the rest of the timeout.
+    const fetched = await this.#fetchAll(0, timeoutMs);
     out = this.#drain(max);
     if (out.length > 0) return out;
-    const timeoutMs = options.timeoutMs ?? this.#pollTimeoutMs;
-    if (timeoutMs > 0 && !this.#closed) {
+    const remaining = deadline - Date.now();
+    if (remaining > 0 && !this.#closed) {
       // Nothing assigned, or all paused: wait out the timeout rather than return at once, so a
       // poll loop does not spin.
-      if (!(await this.#fetchAll(timeoutMs))) await sleep(timeoutMs, this.#closing.signal);
+      if (!fetched || !(await this.#fetchAll(remaining, remaining))) await sleep(remaining, this.#closing.signal);
       out = this.#drain(max);
     }
     return out;
@@ -346,39 +358,87 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /**
-   * Fetches every unpaused partition whose buffer is empty. With `waitMs`, long-polls all of them
-   * and returns as soon as one has data.
+   * Fetches every unpaused partition whose buffer is empty, long-polling up to `waitMs`. Each
+   * partition has at most one fetch under way, and a fetch may outlive the call that started it
+   * (its records are kept for a later poll), as with Kafka's fetcher — so a partition whose fetch
+   * hangs (a JetStream stream between leaders) does not hold back the others:
+   * - it waits for the fetches it started (not for one still running from an earlier call), but
+   *   once `patienceMs` (when > 0) has passed, only until any fetch has answered;
+   * - when a partition has records, the others' long polls are ended (aborted) so they answer
+   *   at once with what they have.
+   * Returns false when there was nothing to fetch from (no partitions, or all paused or full).
+   * @throws the first non-retriable error a fetch of these partitions failed with; a retriable
+   *   one (the partition's leader is moving) is dropped and the partition fetched again next time.
    */
-  /** Returns false when there was nothing to fetch from (no partitions, or all paused or full). */
-  async #fetchAll(waitMs: number): Promise<boolean> {
+  async #fetchAll(waitMs: number, patienceMs: number): Promise<boolean> {
     const targets = this.#states.filter((s) => !s.paused && !hasFetched(s));
     if (targets.length === 0) return false;
-    const abort = new AbortController();
-    // Every partition's long poll listens on this one signal: tell Node that many listeners are
-    // expected, or it warns (MaxListenersExceededWarning) past 10 partitions.
-    setMaxListeners(targets.length + 1, abort.signal);
-    const onClose = (): void => abort.abort();
-    this.#closing.signal.addEventListener('abort', onClose);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let pending = targets.length;
-        for (const state of targets) {
-          this.#fetchOne(state, waitMs, abort.signal).then(
-            (got) => {
-              if (got) abort.abort(); // one partition has data: end the others' long polls
-              if (--pending === 0) resolve();
-            },
-            (err) => {
-              abort.abort();
-              reject(err);
-            },
-          );
-        }
-      });
-    } finally {
-      this.#closing.signal.removeEventListener('abort', onClose);
+    const round = new AbortController();
+    const signal = AbortSignal.any([this.#closing.signal, round.signal]);
+    setMaxListeners(0, signal);
+    const started: PartitionState<K, V>[] = [];
+    const running: Promise<void>[] = [];
+    for (const state of targets) {
+      if (!state.inFlight) {
+        state.inFlight = this.#startFetch(state, waitMs, signal);
+        started.push(state);
+      }
+      running.push(state.inFlight);
+    }
+    const mine = started.map((s) => s.inFlight!);
+    await new Promise<void>((resolve) => {
+      let pending = mine.length;
+      let answered = false;
+      let patient = true;
+      let ending = false;
+      let timer: NodeJS.Timeout | undefined;
+      const end = (): void => {
+        if (ending) return;
+        ending = true;
+        clearTimeout(timer);
+        if (waitMs <= 0) return resolve(); // no long polls to end; a fetch still running carries on
+        round.abort();
+        void Promise.all(mine).then(() => resolve());
+      };
+      if (patienceMs > 0) {
+        timer = setTimeout(() => {
+          patient = false;
+          if (answered || pending === 0) end();
+        }, patienceMs);
+      } else if (pending === 0) {
+        end();
+      }
+      for (let i = 0; i < targets.length; i++) {
+        const state = targets[i];
+        const isMine = started.includes(state);
+        void running[i].then(() => {
+          answered = true;
+          if (isMine) pending--;
+          const fatal = state.error !== undefined && !(state.error instanceof SluiceError && state.error.retriable);
+          if (fatal || (hasFetched(state) && waitMs > 0) || !patient || pending === 0) end();
+        });
+      }
+    });
+    for (const state of targets) {
+      const error = state.error;
+      if (error === undefined) continue;
+      state.error = undefined;
+      if (!(error instanceof SluiceError && error.retriable)) throw error;
     }
     return true;
+  }
+
+  /** Runs one partition's fetch; never rejects (a failure is kept in `state.error`). */
+  #startFetch(state: PartitionState<K, V>, waitMs: number, signal: AbortSignal): Promise<void> {
+    return this.#fetchOne(state, waitMs, signal).then(
+      () => {
+        state.inFlight = null;
+      },
+      (error: unknown) => {
+        state.inFlight = null;
+        if (!this.#closed) state.error = error;
+      },
+    );
   }
 
   #maker({ topic, partition }: TopicPartition): RecordMaker<ConsumerRecord<K, V>> {
@@ -397,22 +457,26 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   async #fetchOne(state: PartitionState<K, V>, waitMs: number, signal: AbortSignal): Promise<boolean> {
     if (state.position === null) await this.#resetPosition(state);
-    const offset = state.position!;
+    let offset = state.position!;
     let bytes: Buffer;
     let aborted: AbortedTransaction[] | null;
-    try {
-      ({ bytes, abortedTransactions: aborted } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, {
-        maxBytes: this.#maxFetchBytes,
-        maxWaitMs: waitMs,
-        signal,
-        isolationLevel: this.#isolationLevel,
-      }));
-    } catch (err) {
-      if (err instanceof OffsetOutOfRangeError) {
+    for (let reset = false; ; ) {
+      try {
+        ({ bytes, abortedTransactions: aborted } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, {
+          maxBytes: this.#maxFetchBytes,
+          maxWaitMs: waitMs,
+          signal,
+          isolationLevel: this.#isolationLevel,
+        }));
+        break;
+      } catch (err) {
+        if (!(err instanceof OffsetOutOfRangeError)) throw err;
+        // Reset (or fail, with 'none'), then fetch once from the new position.
         await this.#resetPosition(state, err);
-        return false;
+        if (reset) return false;
+        reset = true;
+        offset = state.position!;
       }
-      throw err;
     }
     if (state.position !== offset || bytes.length === 0) return false; // nothing, or seeked meanwhile
     state.fetched = bytes;

@@ -58,7 +58,7 @@ import { natsConnectOptions, resetBackoffOnReconnect, type NatsConnectOptions } 
 import { retryTransient } from './nats-retry.js';
 import { PartitionStream, type StreamAccess } from './partition-stream.js';
 import { streamName, streamSubject } from './stream-names.js';
-import { TopicTable, type TopicState } from './topic-table.js';
+import { PUBLISH_HEADER_BYTES, TopicTable, type TopicState } from './topic-table.js';
 import { CompactionLeases } from './compaction-lease.js';
 import { compactPartition, type PartitionCompactionResult } from './partition-compactor.js';
 
@@ -156,9 +156,9 @@ export class JetStreamCluster implements Cluster {
       await retryTransient('JetStream account info', () => jsm.getAccountInfo(), { timeoutMs: openTimeoutMs });
       const js = jetstream(nc);
       const kv = await retryTransient(`KV bucket ${prefix}`, () => new Kvm(js).create(prefix, { replicas, history: 1 }), { timeoutMs: openTimeoutMs });
-      // The server's max payload bounds a batch (headers need a little room).
+      // The server's max payload bounds a batch and its headers.
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-      const base = parseLogConfig({ 'max.message.bytes': Math.min(DEFAULT_LOG_CONFIG['max.message.bytes'], maxPayload - 1024) });
+      const base = parseLogConfig({ 'max.message.bytes': Math.min(DEFAULT_LOG_CONFIG['max.message.bytes'], maxPayload - PUBLISH_HEADER_BYTES) });
       const defaults = parseLogConfig(options.defaultTopicConfig ?? {}, base);
       const topics = new TopicTable({ kv, jsm, prefix, defaults, duplicateWindowMs: DUPLICATE_WINDOW_MS });
       await topics.start();

@@ -28,14 +28,16 @@
  *
  * Concurrency: appends of one partition go out in order, in pipelined groups; fetches run concurrently.
  */
-import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FetchOptions, FetchResult, OffsetSpec, ProduceResult } from '../cluster.js';
 import { CorruptRecordError, OffsetOutOfRangeError } from '../errors.js';
 import { readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { StoredRecord } from '../protocol/record.js';
+import { abortable } from '../abortable.js';
 import { retryTransient } from './nats-retry.js';
+import { getStreamMessage, type StreamMessageQuery } from './stream-message-get.js';
 import { StreamAppender } from './stream-appender.js';
 
 const CURSOR_ENTRIES = 256;
@@ -69,6 +71,15 @@ export class PartitionStream {
   readonly #appender: StreamAppender;
   /** next offset → stream sequence of the batch starting there. */
   readonly #cursors = new Map<number, number>();
+  /**
+   * The highest-sequence batch read so far (a fetch that had no room for it, or the tail): the
+   * next sequential fetch or tail lookup takes it from here. A stored sequence never changes, so
+   * it is never stale; at worst compaction deleted it since, and a reader sees that superseded
+   * batch once more, as a Kafka reader does that fetched before the cleaner ran.
+   */
+  #readAhead: Located | null = null;
+  /** The first batch, as last seen (see `#ends`). */
+  #firstBatch: Located | null = null;
   /** The log start offset seen by the last full fetch (reported by cursor fetches). */
   #logStartOffset: number | null = null;
 
@@ -110,19 +121,30 @@ export class PartitionStream {
    * @throws OffsetOutOfRangeError below the log start or past the log end.
    */
   async fetch(offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    try {
+      return await this.#fetch(offset, options);
+    } catch (error) {
+      // Aborted (the consumer has data elsewhere, or closes): an empty answer, as a long poll that timed out.
+      if (options.signal?.aborted) return { bytes: Buffer.alloc(0), logStartOffset: this.#logStartOffset ?? 0, highWatermark: offset, lastStableOffset: offset, abortedTransactions: [] };
+      throw error;
+    }
+  }
+
+  async #fetch(offset: number, options: FetchOptions): Promise<FetchResult> {
     const maxBytes = options.maxBytes ?? 1024 * 1024;
     const deadline = Date.now() + (options.maxWaitMs ?? 0);
+    const signal = options.signal;
     for (;;) {
       // Sequential reads: the cursor names the batch's sequence; read it with the tail at once.
       const guess = this.#cursors.get(offset);
       if (guess !== undefined && this.#logStartOffset !== null) {
-        const [m, last] = await Promise.all([this.get(guess), this.#last()]);
+        const [m, last] = await Promise.all([this.#read(guess, signal), this.#last(signal)]);
         if (m && last && m.header.baseOffset === offset) {
           const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;
-          return { bytes: await this.#readFrom(m, last.seq, maxBytes), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
+          return { bytes: await this.#readFrom(m, last.seq, maxBytes, signal), logStartOffset: this.#logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
         }
       }
-      const [first, last] = await Promise.all([this.#first(), this.#last()]);
+      const [first, last] = await this.#ends(signal);
       this.#logStartOffset = first ? first.header.baseOffset : null;
       const logStartOffset = first ? first.header.baseOffset : 0;
       const logEndOffset = last ? last.header.baseOffset + last.header.lastOffsetDelta + 1 : 0;
@@ -137,18 +159,18 @@ export class PartitionStream {
         );
       }
       if (offset < logEndOffset) {
-        const start = await this.#locate(offset, first!, last!);
-        const bytes = await this.#readFrom(start, last!.seq, maxBytes);
+        const start = await this.#locate(offset, first!, last!, signal);
+        const bytes = await this.#readFrom(start, last!.seq, maxBytes, signal);
         return { bytes, logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
       }
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || options.signal?.aborted) return { bytes: Buffer.alloc(0), logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
-      await this.#waitForAppend(last?.seq ?? 0, remaining, options.signal);
+      if (remaining <= 0 || signal?.aborted) return { bytes: Buffer.alloc(0), logStartOffset, highWatermark: logEndOffset, lastStableOffset: logEndOffset, abortedTransactions: [] };
+      await this.#waitForAppend(last?.seq ?? 0, remaining, signal);
     }
   }
 
   /** Batches from `start` on while they fit in `maxBytes` (the first always), with parallel gets. */
-  async #readFrom(start: Located, lastSeq: number, maxBytes: number): Promise<Buffer> {
+  async #readFrom(start: Located, lastSeq: number, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
     const parts = [start.bytes];
     let bytes = start.bytes.length;
     let seq = start.seq + 1;
@@ -156,18 +178,21 @@ export class PartitionStream {
     while (bytes < maxBytes && seq <= lastSeq) {
       const room = Math.floor((maxBytes - bytes) / Math.max(1, parts[parts.length - 1].length));
       const n = Math.max(1, Math.min(MAX_PARALLEL_GETS, room, lastSeq - seq + 1));
-      let got = await Promise.all(Array.from({ length: n }, (_, i) => this.get(seq + i)));
+      let got = await Promise.all(Array.from({ length: n }, (_, i) => this.#read(seq + i, signal)));
       let probed = seq + n;
       if (got.every((m) => m === null)) {
         // A run of holes left by compaction (every sequence up to lastSeq existed): jump over it.
-        const m = await this.#getAtOrAfter(seq + n);
+        const m = await this.#getAtOrAfter(seq + n, signal);
         if (!m || m.seq > lastSeq) return this.#done(parts, nextOffset, seq + n);
         got = [m];
         probed = m.seq + 1;
       }
       for (const m of got) {
         if (!m) continue; // deleted by compaction
-        if (bytes + m.bytes.length > maxBytes) return this.#done(parts, nextOffset, m.seq);
+        if (bytes + m.bytes.length > maxBytes) {
+          this.#readAhead = m; // the next sequential fetch starts with it
+          return this.#done(parts, nextOffset, m.seq);
+        }
         parts.push(m.bytes);
         bytes += m.bytes.length;
         nextOffset = m.header.baseOffset + m.header.lastOffsetDelta + 1;
@@ -186,10 +211,10 @@ export class PartitionStream {
    * The batch holding `offset` (first ≤ offset < log end), or when compaction removed it, the first
    * batch after it (Kafka's fetch in a compacted hole): the cursor's guess, else a binary search.
    */
-  async #locate(offset: number, first: Located, last: Located): Promise<Located> {
+  async #locate(offset: number, first: Located, last: Located, signal?: AbortSignal): Promise<Located> {
     const guess = this.#cursors.get(offset);
     if (guess !== undefined && guess >= first.seq && guess <= last.seq) {
-      const m = await this.get(guess);
+      const m = await this.#read(guess, signal);
       if (m && m.header.baseOffset === offset) return m;
     }
     if (offset >= last.header.baseOffset) return last;
@@ -198,7 +223,7 @@ export class PartitionStream {
     let lo = first; // invariant: lo.baseOffset ≤ offset < baseOffset of every batch at sequence ≥ hi
     let hi = last.seq;
     while (hi - lo.seq > 1) {
-      const mid = await this.#getAtOrAfter(lo.seq + Math.floor((hi - lo.seq) / 2));
+      const mid = await this.#getAtOrAfter(lo.seq + Math.floor((hi - lo.seq) / 2), signal);
       if (!mid) throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} has no message between sequences ${lo.seq} and ${last.seq}`);
       if (mid.seq >= hi) hi = lo.seq + Math.floor((hi - lo.seq) / 2); // a hole up to hi: look lower
       else if (mid.header.baseOffset <= offset) lo = mid;
@@ -206,14 +231,14 @@ export class PartitionStream {
     }
     if (lo.header.baseOffset + lo.header.lastOffsetDelta >= offset) return lo;
     // `offset` fell in a hole left by compaction: the next stored batch holds the next offsets.
-    const next = await this.#getAtOrAfter(lo.seq + 1);
+    const next = await this.#getAtOrAfter(lo.seq + 1, signal);
     if (!next) throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} has no message after sequence ${lo.seq} (before ${last.seq})`);
     return next;
   }
 
   /** Kafka's ListOffsets: the log start, the log end, or the first record at or after a timestamp. */
   async listOffset(spec: OffsetSpec): Promise<number> {
-    const [first, last] = await Promise.all([this.#first(), this.#last()]);
+    const [first, last] = await this.#ends();
     if (!first || !last) return 0;
     const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;
     if (spec === 'earliest') return first.header.baseOffset;
@@ -242,7 +267,7 @@ export class PartitionStream {
 
   /** Sizes for `describeTopic`: log start and end offsets, stored bytes and messages. */
   async describe(): Promise<{ logStartOffset: number; logEndOffset: number; sizeInBytes: number; messages: number; leader: string | null; replicas: string[]; isr: string[] }> {
-    const [first, last, info] = await Promise.all([this.#first(), this.#last(), retryTransient(`describe ${this.stream}`, () => this.#access.jsm.streams.info(this.stream))]);
+    const [[first, last], info] = await Promise.all([this.#ends(), retryTransient(`describe ${this.stream}`, () => this.#access.jsm.streams.info(this.stream))]);
     const leader = info.cluster?.leader ?? null;
     const followers = info.cluster?.replicas ?? [];
     return {
@@ -262,7 +287,7 @@ export class PartitionStream {
    * number of batches removed.
    */
   async purgeBefore(keep: (header: BatchHeader) => boolean): Promise<number> {
-    const [first, last] = await Promise.all([this.#first(), this.#last()]);
+    const [first, last] = await this.#ends();
     if (!first || !last || first.seq === last.seq || keep(first.header)) return 0;
     let lo = first.seq; // removable
     let hi = last.seq; // kept (the last batch always is)
@@ -279,8 +304,8 @@ export class PartitionStream {
   async #waitForAppend(lastSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const sub = this.#access.nc.subscribe(this.subject, { max: 1 });
     try {
-      await this.#access.nc.flush(); // subscribed on the server before we look again
-      const newer = await this.get(lastSeq + 1);
+      await abortable(this.#access.nc.flush(), signal); // subscribed on the server before we look again
+      const newer = await this.#query({ seq: lastSeq + 1 }, signal);
       if (newer) return;
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
@@ -308,12 +333,32 @@ export class PartitionStream {
     if (this.#cursors.size > CURSOR_ENTRIES) this.#cursors.delete(this.#cursors.keys().next().value!);
   }
 
-  #first(): Promise<Located | null> {
-    return this.#query({ seq: 0, next_by_subj: this.subject });
+  /**
+   * The first and last batches (null for an empty stream). Their sequences come from the
+   * stream's state (one small answer); the batches are read only when they are not the ones read
+   * before (the first batch is kept; the last is usually the batch read ahead), so a fetch does
+   * not read the whole first and last batches again just for the log start and end offsets.
+   */
+  async #ends(signal?: AbortSignal): Promise<[Located | null, Located | null]> {
+    const info = await this.#state(signal);
+    if (info.messages === 0) return [null, null];
+    const kept = this.#firstBatch;
+    const [first, last] = await Promise.all([kept?.seq === info.first_seq ? kept : this.#read(info.first_seq, signal), this.#read(info.last_seq, signal)]);
+    // A sequence can be gone meanwhile (retention, compaction): ask JetStream by subject instead.
+    this.#firstBatch = first ?? (await this.#query({ seq: 0, next_by_subj: this.subject }, signal));
+    return [this.#firstBatch, last ?? (await this.#query({ last_by_subj: this.subject }, signal))];
   }
 
-  #last(): Promise<Located | null> {
-    return this.#query({ last_by_subj: this.subject });
+  /** The last batch (see `#ends`). */
+  async #last(signal?: AbortSignal): Promise<Located | null> {
+    const info = await this.#state(signal);
+    if (info.messages === 0) return null;
+    return (await this.#read(info.last_seq, signal)) ?? this.#query({ last_by_subj: this.subject }, signal);
+  }
+
+  async #state(signal?: AbortSignal): Promise<{ messages: number; first_seq: number; last_seq: number }> {
+    const info = await retryTransient(`read the state of ${this.stream}`, () => abortable(this.#access.jsm.streams.info(this.stream), signal), { signal });
+    return info.state;
   }
 
   /** The batch at stream sequence `seq`, or null. */
@@ -321,20 +366,28 @@ export class PartitionStream {
     return this.#query({ seq });
   }
 
-  #getAtOrAfter(seq: number): Promise<Located | null> {
-    return this.#query({ seq, next_by_subj: this.subject });
+  /** `get` for fetches: the batch read ahead by the previous fetch when it is the one asked for. */
+  #read(seq: number, signal?: AbortSignal): Promise<Located | null> {
+    const ahead = this.#readAhead;
+    if (ahead?.seq === seq) return Promise.resolve(ahead);
+    return this.#query({ seq }, signal);
   }
 
-  async #query(query: { seq: number } | { last_by_subj: string } | { seq: number; next_by_subj: string }): Promise<Located | null> {
-    const m: StoredMsg | null = await retryTransient(`read ${this.stream}`, () => this.#access.jsm.streams.getMessage(this.stream, query));
+  #getAtOrAfter(seq: number, signal?: AbortSignal): Promise<Located | null> {
+    return this.#query({ seq, next_by_subj: this.subject }, signal);
+  }
+
+  async #query(query: StreamMessageQuery, signal?: AbortSignal): Promise<Located | null> {
+    const m = await retryTransient(`read ${this.stream}`, () => getStreamMessage(this.#access.nc, this.stream, query, signal), { signal });
     if (!m) return null;
-    const bytes = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
     let header: BatchHeader;
     try {
-      header = readBatchHeader(bytes, 0);
+      header = readBatchHeader(m.data, 0);
     } catch (error) {
       throw new CorruptRecordError(`${this.topic}-${this.partition}: stream ${this.stream} sequence ${m.seq} is not a record batch: ${(error as Error).message}`, { cause: error });
     }
-    return { seq: m.seq, header, bytes };
+    const located = { seq: m.seq, header, bytes: m.data };
+    if (m.seq > (this.#readAhead?.seq ?? 0)) this.#readAhead = located;
+    return located;
   }
 }

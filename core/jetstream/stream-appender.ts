@@ -1,20 +1,24 @@
 /**
- * The append side of a `PartitionStream`: optimistic concurrency on the stream's tail, pipelined.
+ * The append side of a `PartitionStream`: optimistic concurrency on the stream's tail, with a
+ * sliding window of publishes in flight.
  *
- * A batch's base offset is the tail's next offset; it is published with
- * `Nats-Expected-Last-Sequence` = the tail's sequence. Batches queued while a group is in flight
- * go out together as the next group: message i of a group expects the last sequence to be the
- * tail's + i and (from the second on) the last `Nats-Msg-Id` to be message i-1's, so when one is
- * refused (another writer got there first: JetStream errors 10071 / 10070) every later one is
- * refused too and none lands at a wrong offset. The refused ones go back to the head of the queue
- * after the tail is read again; a message that was stored but reported as failed (a lost ack) is
- * answered by JetStream's de-duplication with the original's sequence.
+ * A batch's base offset is the tail's next offset. The first publish after the tail was read
+ * expects `Nats-Expected-Last-Sequence` = the tail's sequence; every later one expects the
+ * sequence after its predecessor's and `Nats-Expected-Last-Msg-Id` = its predecessor's
+ * `Nats-Msg-Id`. So the publishes form a chain: JetStream stores one only right behind the one
+ * before it, and when one is refused (another writer got there first: JetStream errors 10071 /
+ * 10070; or it was lost) every later one in the window is refused too, and none lands at a wrong
+ * offset. New batches join the window as soon as they are appended (up to `WINDOW` in flight per
+ * partition), without waiting for earlier acks: the rate is not bounded by one round trip per
+ * batch or per group. After a refusal the window drains, the tail is read again and the refused
+ * batches go back to the head of the queue; a message that was stored but reported as failed (a
+ * lost ack) is answered by JetStream's de-duplication with the original's sequence.
  *
  * Invariant: batches of one partition from this process are stored in the order `append` was
- * called. Concurrency: one group in flight per partition.
+ * called, each at the offset its ack reports. Concurrency: one drain loop per partition.
  */
 import { randomUUID } from 'node:crypto';
-import { JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import type { ProduceResult } from '../cluster.js';
 import { CorruptRecordError, SluiceError } from '../errors.js';
 import { setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
@@ -27,7 +31,7 @@ const WRONG_LAST_SEQUENCE = 10071;
 /** JetStream's "wrong last msg ID" (Nats-Expected-Last-Msg-Id did not match). */
 const WRONG_LAST_MSG_ID = 10070;
 /** Publishes in flight per partition. */
-const MAX_PIPELINED = 64;
+const WINDOW = 32;
 const APPEND_TIMEOUT_MS = 30_000;
 
 interface PendingAppend {
@@ -40,11 +44,27 @@ interface PendingAppend {
   deadline: number;
 }
 
+/** A publish in the window: its batch, the base offset it was given, and how it ended. */
+interface InFlight {
+  p: PendingAppend;
+  base: number;
+  result: Promise<{ ok: true; ack: PubAck } | { ok: false; error: unknown }>;
+}
+
+/** Where the next publish of the chain goes: the sequence it expects last, and its predecessor's id (none right after a tail read). */
+interface ChainEnd {
+  seq: number;
+  nextOffset: number;
+  msgId: string | undefined;
+}
+
 export class StreamAppender {
   readonly #js: JetStreamClient;
   readonly #stream: PartitionStream;
-  #tail: Tail | null = null;
+  /** The end of the chain of publishes sent; null when it must be read from the stream again. */
+  #end: ChainEnd | null = null;
   readonly #queue: PendingAppend[] = [];
+  readonly #window: InFlight[] = [];
   #draining = false;
 
   constructor(js: JetStreamClient, stream: PartitionStream) {
@@ -64,58 +84,77 @@ export class StreamAppender {
     });
   }
 
-  /** Sends what is queued, in order, a group of pipelined publishes at a time. */
+  /**
+   * Keeps the window full and settles its publishes in order. After the first refusal no new
+   * publish starts; once the window is empty the refused ones are queued again (or rejected).
+   */
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      while (this.#queue.length > 0) await this.#sendGroup(this.#queue.splice(0, MAX_PIPELINED));
+      let refused: InFlight[] = [];
+      let failure: unknown = null;
+      while (this.#queue.length > 0 || this.#window.length > 0) {
+        if (refused.length === 0 && this.#queue.length > 0 && this.#window.length < WINDOW && !(await this.#fill())) continue;
+        const sent = this.#window.shift();
+        if (!sent) continue;
+        const r = await sent.result;
+        if (r.ok && !r.ack.duplicate) {
+          // Stored right behind its predecessor (the chain's expectations), so at offset `base`.
+          this.#stream.remember(sent.base + sent.p.count, r.ack.seq + 1);
+          sent.p.resolve({ baseOffset: sent.base, lastOffset: sent.base + sent.p.count - 1 });
+          continue;
+        }
+        if (refused.length === 0) failure = r.ok ? null : r.error;
+        refused.push(sent);
+        if (this.#window.length === 0) {
+          await this.#retry(refused, failure);
+          refused = [];
+          failure = null;
+        }
+      }
     } finally {
       this.#draining = false;
     }
   }
 
+  /** Sends queued batches into the window. Returns false when the tail could not be read (the queue was rejected). */
+  async #fill(): Promise<boolean> {
+    if (this.#end === null) {
+      let tail: Tail;
+      try {
+        tail = await retryTransient(`read the tail of ${this.#stream.topic}-${this.#stream.partition}`, () => this.#stream.readTail());
+      } catch (error) {
+        for (const p of this.#queue.splice(0)) p.reject(error);
+        return false;
+      }
+      this.#end = { seq: tail.seq, nextOffset: tail.nextOffset, msgId: undefined };
+    }
+    const end = this.#end;
+    while (this.#queue.length > 0 && this.#window.length < WINDOW) {
+      const p = this.#queue.shift()!;
+      const base = end.nextOffset;
+      setBaseOffset(p.batch, 0, base);
+      const expect = end.msgId === undefined ? { lastSequence: end.seq } : { lastSequence: end.seq, lastMsgID: end.msgId };
+      const result = this.#js.publish(this.#stream.subject, p.batch, { msgID: p.msgId, expect }).then(
+        (ack) => ({ ok: true as const, ack }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      this.#window.push({ p, base, result });
+      end.seq += 1;
+      end.nextOffset += p.count;
+      end.msgId = p.msgId;
+    }
+    return true;
+  }
+
   /**
-   * Publishes `group` without waiting between messages: message i expects the stream's last
-   * sequence to be the tail's + i and (from the second on) its last message id to be message
-   * i-1's, so if one is refused every later one is refused too and none lands at a wrong offset.
-   * The refused ones go back to the head of the queue after the tail is read again; a message that
-   * was stored but reported as failed (a lost ack) is found again by de-duplication.
+   * The window ended with `refused` (in order; the first failed with `failure`, or was answered as
+   * a duplicate): read the tail again and queue them at the head, or reject them when the failure
+   * is final or they ran out of time.
    */
-  async #sendGroup(group: PendingAppend[]): Promise<void> {
-    let tail: Tail;
-    try {
-      tail = this.#tail ??= await retryTransient(`read the tail of ${this.#stream.topic}-${this.#stream.partition}`, () => this.#stream.readTail());
-    } catch (error) {
-      for (const p of group) p.reject(error);
-      return;
-    }
-    let offset = tail.nextOffset;
-    const sends = group.map((p, i) => {
-      setBaseOffset(p.batch, 0, offset);
-      const base = offset;
-      offset += p.count;
-      const expect = i === 0 ? { lastSequence: tail.seq } : { lastSequence: tail.seq + i, lastMsgID: group[i - 1].msgId };
-      return this.#js.publish(this.#stream.subject, p.batch, { msgID: p.msgId, expect }).then((ack) => ({ ack, base }));
-    });
-    const results = await Promise.allSettled(sends);
-    let retryFrom = -1;
-    let failure: unknown = null;
-    for (const [i, r] of results.entries()) {
-      const p = group[i];
-      if (retryFrom < 0 && r.status === 'fulfilled' && !r.value.ack.duplicate) {
-        this.#tail = { seq: r.value.ack.seq, nextOffset: r.value.base + p.count };
-        this.#stream.remember(r.value.base + p.count, r.value.ack.seq + 1);
-        p.resolve({ baseOffset: r.value.base, lastOffset: r.value.base + p.count - 1 });
-        continue;
-      }
-      if (retryFrom < 0) {
-        retryFrom = i;
-        failure = r.status === 'rejected' ? r.reason : null;
-      }
-    }
-    if (retryFrom < 0) return;
-    this.#tail = null; // unknown after any failure: read it again
-    const again = group.slice(retryFrom);
+  async #retry(refused: InFlight[], failure: unknown): Promise<void> {
+    this.#end = null; // unknown after any failure: read it again
+    const again = refused.map((r) => r.p);
     const conflict = failure instanceof JetStreamApiError && (failure.code === WRONG_LAST_SEQUENCE || failure.code === WRONG_LAST_MSG_ID);
     if (failure !== null && !conflict) {
       if (!isTransientNatsError(failure)) {
@@ -131,11 +170,11 @@ export class StreamAppender {
       }
       await sleep(50);
     }
-    // A duplicate (the first message was stored before) is answered from the stored copy when retried.
-    const first = results[retryFrom];
-    if (first.status === 'fulfilled' && first.value.ack.duplicate) {
+    // A duplicate (the first was stored before) is answered from the stored copy.
+    const first = await refused[0].result;
+    if (first.ok && first.ack.duplicate) {
       const p = again.shift()!;
-      await this.#answerDuplicate(p, first.value.ack.seq);
+      await this.#answerDuplicate(p, first.ack.seq);
     }
     this.#queue.unshift(...again);
   }

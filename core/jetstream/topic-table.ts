@@ -22,6 +22,9 @@ export interface JetStreamTopicRecord extends TopicRecord {
   replicas: number;
 }
 
+/** Room for the headers every batch is published with (`Nats-Msg-Id`, `Nats-Expected-Last-Sequence`, `Nats-Expected-Last-Msg-Id`). */
+export const PUBLISH_HEADER_BYTES = 1024;
+
 export interface TopicTableOptions {
   kv: KV;
   jsm: JetStreamManager;
@@ -170,7 +173,8 @@ export class TopicTable {
       num_replicas: record.replicas,
       // As in Kafka, retention.bytes applies only to a delete policy: a compact-only topic keeps each key's latest record whatever the size.
       max_bytes: retentionBytes < 0 || config['cleanup.policy'] === 'compact' ? -1 : retentionBytes,
-      max_msg_size: config['max.message.bytes'],
+      // JetStream counts the headers (message id, expected sequence) in a message's size; the batch limit is on the payload.
+      max_msg_size: config['max.message.bytes'] + PUBLISH_HEADER_BYTES,
       duplicate_window: this.#options.duplicateWindowMs * 1_000_000,
     };
   }

@@ -16,6 +16,8 @@ export interface NatsClusterNode {
   /** `nats://127.0.0.1:<port>` */
   readonly url: string;
   readonly running: boolean;
+  /** The running process's id (undefined while stopped): benches read its CPU time. */
+  readonly pid: number | undefined;
   /** Starts the node again on its ports and store; resolves once it accepts clients. */
   start(): Promise<void>;
   /** SIGKILLs the node (no clean shutdown); resolves once the process is gone. */
@@ -68,6 +70,7 @@ function clusterNode(binary: string, root: string, name: string, ports: { client
     configFile,
     [
       `server_name: ${name}`,
+      `server_tags: ["${name}"]`, // a stream can be placed on one node (placement tags), e.g. to take its only replica down
       `listen: 127.0.0.1:${ports.client}`,
       `jetstream { store_dir: "${storeDir}" }`,
       `cluster {`,
@@ -86,6 +89,9 @@ function clusterNode(binary: string, root: string, name: string, ports: { client
     url: `nats://127.0.0.1:${ports.client}`,
     get running() {
       return child !== undefined;
+    },
+    get pid() {
+      return child?.pid;
     },
     async start() {
       if (child) return;
