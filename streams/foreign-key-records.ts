@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SerializationError, type Serde } from '../core/index.js';
+import { toBuffer } from './to-buffer.js';
 
 /** What the right side does with a subscription (Kafka's `SubscriptionWrapper.Instruction`). */
 export const Instruction = {
@@ -66,8 +67,9 @@ export function sameHash(a: Uint8Array | null, b: Uint8Array | null): boolean {
 }
 
 const toBytes = (raw: Uint8Array | string | null, what: string): Buffer => {
-  if (raw === null) throw new SerializationError(`${what} serialized to null`);
-  return typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const bytes = toBuffer(raw);
+  if (bytes === null) throw new SerializationError(`${what} serialized to null`);
+  return bytes;
 };
 
 function checkVersion(buf: Buffer | null, min: number, what: string): Buffer {

@@ -16,6 +16,7 @@
  */
 import { SerializationError, type RecordHeader, type Serde } from '../../core/index.js';
 import { NO_TIMESTAMP, serializeOrThrow, type ChangelogRecord, type StateStore } from './changelog-record.js';
+import { toBuffer } from '../to-buffer.js';
 import { keyId } from './key-id.js';
 
 export interface SubscriptionEntry {
@@ -135,8 +136,9 @@ export class SubscriptionStore implements StateStore {
 
   #bytes(serde: Serde<unknown>, value: unknown, what: string): Buffer {
     const raw = serializeOrThrow(serde, value, `store "${this.name}" ${what}`);
-    if (raw === null) throw new SerializationError(`store "${this.name}": a ${what} serialized to null and cannot be written to the changelog`);
-    return typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const bytes = toBuffer(raw);
+    if (bytes === null) throw new SerializationError(`store "${this.name}": a ${what} serialized to null and cannot be written to the changelog`);
+    return bytes;
   }
 }
 

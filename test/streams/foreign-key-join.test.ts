@@ -249,6 +249,39 @@ describe('foreign-key join in an application', () => {
   });
 });
 
+describe('a foreign-key join of a table with itself', () => {
+  const selfJoin = () => {
+    const b = new StreamsBuilder();
+    const employees = b.table<string, { name: string; manager?: string }>('employees', { keySerde: stringSerde as never, name: 'employees' });
+    employees.leftJoin(employees, (e) => e.manager ?? null, (e, m) => `${e.name} reports to ${m?.name ?? 'nobody'}`, { name: 'reports', valueSerde: stringSerde as never });
+    return b.build();
+  };
+
+  test('each row joins the row its foreign key names in the same table; a renamed manager reaches the report', async () => {
+    const driver = new TopologyTestDriver(selfJoin());
+    const employees = driver.createInputTopic<string, { name: string; manager?: string }>('employees', { keySerde: stringSerde as never });
+    await employees.pipeInput('e1', { name: 'Ada' });
+    await employees.pipeInput('e2', { name: 'Bob', manager: 'e1' });
+    await employees.pipeInput('e1', { name: 'Ada L.' });
+    expect(new Map(driver.store<string, string>('reports').all())).toEqual(map({ e1: 'Ada L. reports to nobody', e2: 'Bob reports to Ada L.' }));
+  });
+
+  test('in an application, both internal topics are sized like the table\'s topic', async () => {
+    const cluster = await testEngineCluster();
+    await cluster.createTopic('employees', { partitions: 3 });
+    await produceStrings(cluster, [
+      { topic: 'employees', key: 'e1', value: JSON.stringify({ name: 'Ada' }) },
+      { topic: 'employees', key: 'e2', value: JSON.stringify({ name: 'Bob', manager: 'e1' }) },
+      { topic: 'employees', key: 'e3', value: JSON.stringify({ name: 'Cy', manager: 'e2' }) },
+    ]);
+    const app = closing(createStreamsApp(selfJoin(), { applicationId: 'self-fk', cluster, commitIntervalMs: 5 }));
+    await app.start();
+    for (const t of ['self-fk-reports-subscription-registration-repartition', 'self-fk-reports-subscription-response-repartition']) expect((await cluster.describeTopic(t)).partitions).toHaveLength(3);
+    const expected = map({ e1: 'Ada reports to nobody', e2: 'Bob reports to Ada', e3: 'Cy reports to Bob' });
+    await until(() => expected.size === app.store('reports').size && [...expected].every(([k, v]) => app.store('reports').get(k) === v), 'three reports', 60_000);
+  });
+});
+
 describe('foreign-key join records', () => {
   const hash = fc.option(fc.uint8Array({ minLength: 16, maxLength: 16 }), { nil: null });
   test('subscriptions round-trip through their serde', () => {
