@@ -68,6 +68,41 @@ export function updateState(fields: readonly AggregateField[], state: AggregateS
   return next;
 }
 
+/**
+ * `state` with one record's `inputs` taken back out (a table aggregate's subtractor: a row that
+ * changed or left the group). min and max cannot be undone; table aggregates refuse them.
+ */
+export function subtractState(fields: readonly AggregateField[], state: AggregateState, inputs: readonly unknown[]): AggregateState {
+  const next: AggregateState = {};
+  fields.forEach((f, i) => {
+    const current = state[f.name] ?? initial(f);
+    const input = inputs[i];
+    switch (f.op) {
+      case 'count':
+        next[f.name] = (current as number) - (f.expression === undefined || truthy(input) ? 1 : 0);
+        break;
+      case 'sum':
+        next[f.name] = (current as number) - (typeof input === 'number' ? input : 0);
+        break;
+      case 'avg': {
+        const a = current as { sum: number; n: number };
+        next[f.name] = typeof input === 'number' ? { sum: a.sum - input, n: a.n - 1 } : a;
+        break;
+      }
+      case 'collect': {
+        // One equal element out (the row's), the rest in order.
+        const list = current as unknown[];
+        const at = input === null || input === undefined ? -1 : list.findIndex((v) => JSON.stringify(v) === JSON.stringify(input));
+        next[f.name] = at < 0 ? list : [...list.slice(0, at), ...list.slice(at + 1)];
+        break;
+      }
+      default:
+        next[f.name] = current;
+    }
+  });
+  return next;
+}
+
 /** Two states combined (session windows that a record joined into one). */
 export function mergeStates(fields: readonly AggregateField[], a: AggregateState, b: AggregateState): AggregateState {
   const out: AggregateState = {};

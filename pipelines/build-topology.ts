@@ -8,6 +8,7 @@
  *   `aggregate` (`windowedBy` first for windows) → `toStream()` → output values;
  * - join → `join`/`leftJoin` with the topic read as a table (one table per topic, shared);
  * - branch → route index computed per record → `branch()` → one sink per route;
+ * - a table stream (`table: <topic>`) → table operations (`build-table-stream.ts`);
  * - custom → the user's function, per record or as an RxJS operator.
  * Under `errors.tolerance: all` with a dead-letter topic, the output of every per-record operator
  * is split: dead-letter markers to that topic, the rest on to the next operator (`step-errors.ts`).
@@ -17,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { map as rxMap, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesSerde, jsonSerde, stringSerde, type RecordHeader, type Serde } from '../core/index.js';
 import { BufferConfig, changesKey, hopping, JoinWindows, preservesKey, session, sliding, StreamsBuilder, Suppressed, tumbling, type KStream, type KTable, type Topology, type Windowed } from '../streams/index.js';
+import { buildTableStream } from './build-table-stream.js';
 import { initialState, mergeStates, outputOf, updateState, type AggregateState } from './aggregates.js';
 import { PipelineStepError } from './errors.js';
 import { truthy } from './expression.js';
@@ -88,6 +90,11 @@ export async function buildTopology(pipeline: Pipeline, options: BuildTopologyOp
     return s;
   };
   for (const spec of pipeline.streams) {
+    if (spec.readsTable) {
+      const changes = buildTableStream(spec, { tableOf });
+      for (const topic of spec.to) changes.to(topic, serdesOf(topic));
+      continue;
+    }
     let stream: Stream | null = spec.from.map(sourceOf).reduce((a, b) => a.merge(b));
     for (const step of spec.steps) stream = await applyStep(stream!, spec, step, { tableOf, streamOf: sourceOf, importModule, serdesOf });
     if (stream !== null) for (const topic of spec.to) stream.to(topic, serdesOf(topic));

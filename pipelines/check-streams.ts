@@ -14,6 +14,7 @@ import type { StreamErrorPolicy } from './step-errors.js';
 import { pointerJoin } from './source-map.js';
 import { AGGREGATE_OPS, STEP_TYPES, type AggregateOp } from './step-schemas.js';
 import { didYouMean } from '../connectors/config/suggest.js';
+import { checkTableStream } from './check-table-stream.js';
 
 /** What stream checks need to know about the rest of the pipeline. */
 export interface StreamContext {
@@ -53,8 +54,11 @@ export class StreamChecker {
     const specs = streams.map((s, i) => this.#stream(isObj(s) ? s : {}, `/streams/${i}`, i));
     // A topology reads a topic once: as a stream or as a table, not both.
     const readers = new Map<string, string>();
-    for (const s of specs) for (const t of s.from) if (!readers.has(t)) readers.set(t, s.name);
-    specs.forEach((s, i) =>
+    for (const s of specs) if (!s.readsTable) for (const t of s.from) if (!readers.has(t)) readers.set(t, s.name);
+    specs.forEach((s, i) => {
+      if (s.readsTable && readers.has(s.from[0])) {
+        this.#problems.add(`/streams/${i}/table`, `"${s.from[0]}" is read as a stream (by stream "${readers.get(s.from[0])}") and as a table here: a topic is read one way — copy it to another topic with a stream to use it both ways`);
+      }
       s.steps.forEach((step) => {
         if (step.type === 'join' && step.table !== '' && readers.has(step.table)) {
           this.#problems.add(
@@ -62,8 +66,8 @@ export class StreamChecker {
             `"${step.table}" is read as a stream (by stream "${readers.get(step.table)}") and as a table here: a topic is read one way — copy it to another topic with a stream to use it both ways`,
           );
         }
-      }),
-    );
+      });
+    });
     return specs;
   }
 
@@ -71,6 +75,16 @@ export class StreamChecker {
     const name = str(s.name) ?? `stream-${index + 1}`;
     if (this.#names.has(name)) this.#problems.add(`${base}/name`, `another stream is already named "${name}"`);
     this.#names.add(name);
+    if (s.table !== undefined) {
+      return checkTableStream(s, base, name, {
+        problems: this.#problems,
+        expression: (text, pointer, options) => this.#expression(text, pointer, options),
+        topics: (value, pointer) => this.#topics(value, pointer),
+        aggregate: (spec, pointer, stepBase, stream) => this.#aggregate(spec, pointer, stepBase, stream),
+        partitionsOf: (topic) => this.#context.partitionsOf(topic),
+      });
+    }
+    if (s.from === undefined) this.#problems.add(base, 'a stream reads from: <topic> (its records) or table: <topic> (the topic as a table: the latest value per key)', 'key');
     const from = topicList(s.from);
     this.#topics(s.from, `${base}/from`);
     const rawSteps = Array.isArray(s.steps) ? s.steps : [];
@@ -233,6 +247,7 @@ export class StreamChecker {
     this.#topics(spec[partner], `${pointer}/${partner}`);
     if (spec.as !== undefined && spec.value !== undefined) this.#problems.add(`${pointer}/as`, `give "as" (add the ${partner} value under a field) or "value" (an expression), not both`, 'key');
     const value = spec.value === undefined ? undefined : this.#expression(spec.value, `${pointer}/value`, { table: true });
+    if (spec.foreign_key !== undefined) this.#problems.add(`${pointer}/foreign_key`, 'foreign_key joins two tables: read this stream\'s topic with table: <topic> instead of from', 'key');
     let joined: JoinStep['stream'];
     if (partner === 'stream') {
       const withinMs = this.#duration(spec.within);

@@ -77,7 +77,6 @@ function streamSchema(): JsonSchema {
   return {
     title: 'Stream',
     type: 'object',
-    required: ['from'],
     additionalProperties: false,
     examples: [{ name: 'enrich', from: 'orders', steps: [{ filter: 'total > 0' }, { join: { table: 'customers', as: 'customer' } }], to: 'enriched-orders' }],
     properties: {
@@ -87,7 +86,13 @@ function streamSchema(): JsonSchema {
         description: 'Names the stream in messages, status and its internal topics. Default: stream-<number>, from 1.',
         examples: ['enrich-orders'],
       },
-      from: { $ref: '#/definitions/topicList', description: 'The topic (or topics) to read.' },
+      from: { $ref: '#/definitions/topicList', description: 'The topic (or topics) to read. Give from or table.' },
+      table: {
+        $ref: '#/definitions/topicName',
+        description:
+          'Instead of from: the topic read as a table — the latest value per key, a null value deleting the key (Kafka Streams\' KTable). Its steps are table operations: filter, map (the value), join with a table (on the key, or on a foreign key), aggregate (grouping rows; a changed or deleted row is taken out of its old group). The stream writes the table\'s changes, a deleted row as a null value.',
+        examples: ['orders'],
+      },
       steps: { type: 'array', items: { $ref: '#/definitions/step' }, default: [], description: 'The steps every record goes through, in order.' },
       to: { $ref: '#/definitions/topicList', description: 'The topic (or topics) the results are written to. Omit when the last step is a branch.' },
       ...streamErrorSchemas(),

@@ -55,7 +55,10 @@ export interface ConnectorSpec {
 
 export interface StreamSpec {
   readonly name: string;
+  /** With `readsTable`, the one topic read as a table. */
   readonly from: readonly string[];
+  /** `table: <topic>`: the topic is read as a table and the steps are table operations (`build-table-stream.ts`). */
+  readonly readsTable?: boolean;
   readonly steps: readonly Step[];
   /** Empty when the last step is a branch. */
   readonly to: readonly string[];
@@ -132,6 +135,8 @@ export interface JoinStep extends StepBase {
   readonly stream?: { readonly topic: string; readonly withinMs: number; readonly graceMs: number };
   /** `outer` only for stream-stream joins. */
   readonly kind: 'inner' | 'left' | 'outer';
+  /** Table streams: join the table row whose key this expression gives (a foreign-key join). */
+  readonly foreignKey?: Expression;
   /** The field the table's (other stream's) value is added under (when no `value` expression). */
   readonly as: string;
   readonly value?: Expression;

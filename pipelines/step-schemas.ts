@@ -233,6 +233,10 @@ function joinSchema(): JsonSchema {
         examples: ['customer'],
       },
       value: expressionSchema('Instead of as: the joined value, a JSONata expression over the record value with the other side\'s value (table or stream) bound to $table.', ['$merge([$, { "customer": $table.name }])']),
+      foreign_key: expressionSchema(
+        'Table streams only: joins the row of table whose key this JSONata expression gives (a foreign-key join, Kafka\'s KIP-213; kind inner or left) instead of the row with the same key. The tables need not be co-partitioned.',
+        ['customerId'],
+      ),
     },
   };
 }

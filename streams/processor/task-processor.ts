@@ -22,12 +22,17 @@ import { JoinWindowStore } from '../state/join-window-store.js';
 import { KeyValueStore } from '../state/key-value-store.js';
 import { SessionStore } from '../state/session-store.js';
 import { SlidingWindowStore } from '../state/sliding-window-store.js';
+import { SubscriptionStore } from '../state/subscription-store.js';
 import { SuppressionBuffer } from '../state/suppression-buffer.js';
 import { WindowStore } from '../state/window-store.js';
 import type { Subtopology } from '../topology/topology.js';
 import type { AnyRecord, AnySerde, PipeNode, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
 import { isKeyChanging, isKeyPreserving, isRecordAtATime } from '../operators/key-preservation.js';
 import { aggregate } from './aggregate.js';
+import { fkForeignChange } from './fk-foreign-change.js';
+import { fkResponseJoin } from './fk-response-join.js';
+import { fkSubscribe } from './fk-subscribe.js';
+import { fkSubscriptionJoin } from './fk-subscription-join.js';
 import { globalJoin } from './global-join.js';
 import { join } from './join.js';
 import { LateRecords } from './late-records.js';
@@ -49,7 +54,7 @@ import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore | SubscriptionStore;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -211,6 +216,7 @@ export class TaskProcessor {
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
     if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
     if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'subscription') return new SubscriptionStore(spec.name, keySerde, resolveSerde(spec.primaryKeySerde, key, key));
     if (spec.type === 'join-window') return new JoinWindowStore(spec.name, keySerde, valueSerde, resolveSerde(spec.otherValueSerde, this.env.defaultValueSerde, key));
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
@@ -324,6 +330,14 @@ export class TaskProcessor {
         }
         case 'table-join':
           return tableJoin(node, store(node.left.name), store(node.right.name))(instantiate(node.parents[0]), instantiate(node.parents[1]));
+        case 'fk-subscribe':
+          return fkSubscribe(node, resolveSerde(node.left.valueSerde, env.defaultValueSerde, env.defaultKeySerde), resolveSerde(node.foreignKeySerde, env.defaultKeySerde, env.defaultKeySerde), env)(instantiate(node.parents[0]));
+        case 'fk-subscription':
+          return fkSubscriptionJoin(store(node.subscriptions.name), store(node.right.name))(instantiate(node.parents[0]));
+        case 'fk-foreign-change':
+          return fkForeignChange(store(node.subscriptions.name))(instantiate(node.parents[0]));
+        case 'fk-response':
+          return fkResponseJoin(node, store(node.left.name), resolveSerde(node.left.valueSerde, env.defaultValueSerde, env.defaultKeySerde))(instantiate(node.parents[0]));
       }
     };
 

@@ -169,7 +169,11 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
     }
     return max;
   };
-  for (let round = 0; round <= sinks.size; round++) {
+  // A round that sizes nothing is followed by a relaxed one, where a co-partitioned topic takes the
+  // count of its table's known topics: a foreign-key join of a table with itself has two internal
+  // topics each co-partitioned with a sub-topology that reads the other.
+  let relaxed = false;
+  for (let round = 0; round <= 2 * sinks.size + 1; round++) {
     let progress = false;
     for (const [topic, { sink, sub }] of sinks) {
       if (counts.has(topic)) continue;
@@ -178,14 +182,16 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
       if (spec.numPartitions !== undefined) n = spec.numPartitions;
       else if (spec.copartitionWith !== undefined) {
         // A stream repartitioned to join a table: as many partitions as the table's topic.
-        n = maxOfSourcesExcept(storeSub(spec.copartitionWith), sourceTopics, counts, topic);
+        n = maxOfSourcesExcept(storeSub(spec.copartitionWith), sourceTopics, counts, topic, relaxed);
       } else n = maxOfSources(sub);
       if (n !== undefined && n > 0) {
         counts.set(topic, n);
         progress = true;
       }
     }
-    if (!progress) break;
+    if (progress) relaxed = false;
+    else if (relaxed) break;
+    else relaxed = true;
   }
   for (const topic of sinks.keys()) {
     if (!counts.has(topic)) throw new InvalidConfigError(`cannot size repartition topic "${topic}": its partition count depends on itself; set numPartitions`, 'numPartitions');
@@ -218,12 +224,14 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
   return new ResolvedTopology(applicationId, topology, resolved);
 }
 
-function maxOfSourcesExcept(sub: Subtopology, sourceTopics: Map<number, string[]>, counts: Map<string, number>, except: string): number | undefined {
+/** The largest partition count of `sub`'s topics but `except`; undefined while one is unknown (unless `relaxed`: of the known ones). */
+function maxOfSourcesExcept(sub: Subtopology, sourceTopics: Map<number, string[]>, counts: Map<string, number>, except: string, relaxed = false): number | undefined {
   let max: number | undefined;
   for (const source of sub.sources as SourceNode[]) {
     for (const t of sourceTopics.get(source.id)!) {
       if (t === except) continue;
       const n = counts.get(t);
+      if (n === undefined && relaxed) continue;
       if (n === undefined) return undefined;
       max = Math.max(max ?? 0, n);
     }

@@ -16,6 +16,7 @@
 import { InvalidConfigError } from '../../core/index.js';
 import type { Suppressed } from '../suppressed.js';
 import type { BuilderContext } from './builder-context.js';
+import { foreignKeyJoin } from './foreign-key-join.js';
 import { KGroupedTable } from './k-grouped-table.js';
 import { KStream } from './k-stream.js';
 import type { JoinKind, SerdeSpec, StoreSpec, SuppressNode, TableJoinNode, TableMapNode, TableNode, TopologyNode } from './nodes.js';
@@ -146,17 +147,35 @@ export class KTable<K, V> {
   }
 
   /**
+   * Foreign-key join (Kafka's KIP-213): each row of this table joins the row of `other` whose key
+   * `foreignKeyExtractor(value, key)` returns; rows without a foreign key (null) or whose foreign
+   * row is absent are not in the result. Any change on either side updates the result, also a row
+   * moving to another foreign key. The tables need not be co-partitioned: subscriptions travel to
+   * `other`'s partitions and answers back (see `foreign-key-join.ts` for the topics and stores).
+   * @example orders.join(customers, (order) => order.customerId, (order, customer) => ({ ...order, customer: customer.name }), { name: 'orders-with-customer' })
+   */
+  join<KO, VO, R>(other: KTable<KO, VO>, foreignKeyExtractor: (value: NonNullable<V>, key: K) => KO | null, joiner: (value: NonNullable<V>, foreignValue: NonNullable<VO>, key: K) => R, options?: MaterializedOptions<K, R>): KTable<K, R>;
+  /**
    * Inner join with another table on the key (Kafka's `KTable.join`): a row is in the result while
    * both tables have the key; an update on either side recomputes it, a deletion on either side
    * deletes it. Both tables must be co-partitioned (same key, same partition count).
    */
-  join<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
-    return this.#join(other, joiner, 'inner', options);
+  join<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2>, key: K) => R, options?: MaterializedOptions<K, R>): KTable<K, R>;
+  join(other: KTable<any, any>, second: (...args: any[]) => any, third?: ((...args: any[]) => any) | MaterializedOptions<K, any>, options?: MaterializedOptions<K, any>): KTable<K, any> {
+    if (typeof third === 'function') return foreignKeyJoin(this.#ctx, this, other, { foreignKeyExtractor: second, joiner: third, leftJoin: false }, options ?? {});
+    return this.#join(other, second, 'inner', third ?? {});
   }
 
+  /**
+   * Foreign-key left join: every row of this table, joined with the row of `other` its foreign key
+   * names, or with `null` when it has no foreign key or the foreign row is absent.
+   */
+  leftJoin<KO, VO, R>(other: KTable<KO, VO>, foreignKeyExtractor: (value: NonNullable<V>, key: K) => KO | null, joiner: (value: NonNullable<V>, foreignValue: NonNullable<VO> | null, key: K) => R, options?: MaterializedOptions<K, R>): KTable<K, R>;
   /** Left join: every row of this table, joined with the other's value for its key or `null`. */
-  leftJoin<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, options: MaterializedOptions<K, R> = {}): KTable<K, R> {
-    return this.#join(other, joiner as never, 'left', options);
+  leftJoin<V2, R>(other: KTable<K, V2> | KTable<NonNullable<K>, V2>, joiner: (value: NonNullable<V>, otherValue: NonNullable<V2> | null, key: K) => R, options?: MaterializedOptions<K, R>): KTable<K, R>;
+  leftJoin(other: KTable<any, any>, second: (...args: any[]) => any, third?: ((...args: any[]) => any) | MaterializedOptions<K, any>, options?: MaterializedOptions<K, any>): KTable<K, any> {
+    if (typeof third === 'function') return foreignKeyJoin(this.#ctx, this, other, { foreignKeyExtractor: second, joiner: third, leftJoin: true }, options ?? {});
+    return this.#join(other, second, 'left', third ?? {});
   }
 
   /** Outer join: a row for every key in either table; the missing side is `null`. */

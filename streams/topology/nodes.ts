@@ -34,8 +34,21 @@ export class ChangeSerdeSpec {
   constructor(readonly inner: AnySerde | undefined) {}
 }
 
+/**
+ * A serde to be resolved when the application starts: `wrap` over an inner serde that may still be
+ * the application's default key (`innerDefault: 'key'`) or value serde (the foreign-key join's
+ * subscriptions over the left key, responses over the right value).
+ */
+export class WrappedSerdeSpec {
+  constructor(
+    readonly inner: SerdeSpec | undefined,
+    readonly innerDefault: 'key' | 'value',
+    readonly wrap: (inner: AnySerde) => AnySerde,
+  ) {}
+}
+
 /** A serde, or a spec resolved against the application's defaults. */
-export type SerdeSpec = AnySerde | WindowedSerdeSpec | ChangeSerdeSpec;
+export type SerdeSpec = AnySerde | WindowedSerdeSpec | ChangeSerdeSpec | WrappedSerdeSpec;
 
 /** Reads an event timestamp from a record (default: the log record's timestamp). */
 export type TimestampExtractor<K = any, V = any> = (record: StreamRecord<K, V>) => number;
@@ -45,11 +58,13 @@ export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCo
 
 export interface StoreSpec {
   readonly name: string;
-  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window';
+  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window' | 'subscription';
   readonly keySerde?: SerdeSpec;
   readonly valueSerde?: SerdeSpec;
   /** Join-window stores: the serde of the right stream's values (`valueSerde` is the left's). */
   readonly otherValueSerde?: SerdeSpec;
+  /** Subscription stores (foreign-key joins): the serde of the left keys (`keySerde` is the foreign key's). */
+  readonly primaryKeySerde?: SerdeSpec;
   readonly windows?: TimeWindows | SessionWindows | SlidingWindows;
   /** Windowed stores: how long a window is kept, from its start (≥ size + grace). */
   readonly retentionMs?: number;
@@ -250,6 +265,51 @@ export interface TableJoinNode extends NodeBase {
   readonly join: JoinKind;
 }
 
+/**
+ * Foreign-key join, left side (Kafka's `SubscriptionSendProcessorSupplier`): each change of the
+ * left table becomes subscriptions keyed by the old and the new foreign key.
+ */
+export interface FkSubscribeNode extends NodeBase {
+  readonly kind: 'fk-subscribe';
+  /** The left table's store (its value serde digests values). */
+  readonly left: StoreSpec;
+  readonly foreignKeyExtractor: (value: any, key: any) => any;
+  /** The foreign key serde, to compare old and new foreign keys as bytes. */
+  readonly foreignKeySerde?: SerdeSpec;
+  readonly leftJoin: boolean;
+}
+
+/**
+ * Foreign-key join, right side: stores each subscription and answers it with the right table's
+ * value (Kafka's `SubscriptionReceiveProcessorSupplier` + `SubscriptionJoinProcessorSupplier`).
+ */
+export interface FkSubscriptionNode extends NodeBase {
+  readonly kind: 'fk-subscription';
+  readonly subscriptions: StoreSpec;
+  readonly right: StoreSpec;
+  /** The right table's writer: same sub-topology. */
+  readonly rightWriter: TopologyNode;
+}
+
+/** Foreign-key join, right side: a right change answers every subscriber of its key (Kafka's `ForeignTableJoinProcessorSupplier`). */
+export interface FkForeignChangeNode extends NodeBase {
+  readonly kind: 'fk-foreign-change';
+  readonly subscriptions: StoreSpec;
+}
+
+/**
+ * Foreign-key join, left side: joins a response with the left row's current value, dropping it
+ * when the row changed since (Kafka's `ResponseJoinProcessorSupplier`).
+ */
+export interface FkResponseNode extends NodeBase {
+  readonly kind: 'fk-response';
+  readonly left: StoreSpec;
+  /** The left table's writer: same sub-topology. */
+  readonly leftWriter: TopologyNode;
+  readonly joiner: (value: any, foreignValue: any, key: any) => any;
+  readonly leftJoin: boolean;
+}
+
 /** A global table (`builder.globalTable`): every instance keeps the whole topic; its topic is its changelog. */
 export interface GlobalStoreSpec {
   readonly name: string;
@@ -287,7 +347,11 @@ export type TopologyNode =
   | TableAggregateNode
   | StreamJoinNode
   | TableJoinNode
-  | GlobalJoinNode;
+  | GlobalJoinNode
+  | FkSubscribeNode
+  | FkSubscriptionNode
+  | FkForeignChangeNode
+  | FkResponseNode;
 
 /** Nodes that own a state store. */
 export type StoreNode = AggregateNode | WindowAggregateNode | SessionAggregateNode | SlidingAggregateNode | SuppressNode | TableNode | TableAggregateNode | StreamJoinNode;
@@ -311,6 +375,7 @@ export function storeOf(node: TopologyNode): StoreSpec | null {
 /** Every store a node owns or uses: its own, or those connected to a `process()` node. */
 export function storesOf(node: TopologyNode): readonly StoreSpec[] {
   if (node.kind === 'process') return node.stores;
+  if (node.kind === 'fk-subscription' || node.kind === 'fk-foreign-change') return [node.subscriptions];
   const own = storeOf(node);
   return own === null ? [] : [own];
 }

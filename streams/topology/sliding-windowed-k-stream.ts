@@ -15,7 +15,7 @@ import type { BuilderContext } from './builder-context.js';
 import type { GroupedInfo } from './k-grouped-stream.js';
 import type { KStream } from './k-stream.js';
 import { KTable } from './k-table.js';
-import { ChangeSerdeSpec, WindowedSerdeSpec, type SlidingAggregateNode, type StoreSpec, type Updater } from './nodes.js';
+import { ChangeSerdeSpec, WindowedSerdeSpec, WrappedSerdeSpec, type SlidingAggregateNode, type StoreSpec, type Updater } from './nodes.js';
 import type { WindowedMaterializedOptions } from './options.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -77,6 +77,6 @@ export class SlidingWindowedKStream<K, V> {
       { kind: 'sliding-aggregate', name: `${name}-aggregate`, store, windows: w, update, emit: options.emit ?? 'onUpdate', lateRecordsTopic: options.lateRecordsTopic ?? null, inputValueSerde: this.#info.valueSerde },
       [stream.node],
     );
-    return new KTable<Windowed<K>, A>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
+    return new KTable<Windowed<K>, A>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec || keySerde instanceof WrappedSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
   }
 }

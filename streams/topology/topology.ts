@@ -71,6 +71,9 @@ function split(nodes: readonly TopologyNode[]): Subtopology[] {
   for (const node of nodes) {
     for (const p of node.parents) union(node.id, p.id);
     if (node.kind === 'join') union(node.id, node.tableWriter.id);
+    // Foreign-key joins look tables up where their writers run.
+    if (node.kind === 'fk-subscription') union(node.id, node.rightWriter.id);
+    if (node.kind === 'fk-response') union(node.id, node.leftWriter.id);
     for (const store of storesOf(node)) {
       const other = storeUser.get(store.name);
       if (other === undefined) storeUser.set(store.name, node.id);

@@ -14,7 +14,7 @@ import type { BuilderContext } from './builder-context.js';
 import type { GroupedInfo } from './k-grouped-stream.js';
 import type { KStream } from './k-stream.js';
 import { KTable } from './k-table.js';
-import { ChangeSerdeSpec, WindowedSerdeSpec, type SessionAggregateNode, type StoreSpec, type Updater, type WindowAggregateNode } from './nodes.js';
+import { ChangeSerdeSpec, WindowedSerdeSpec, WrappedSerdeSpec, type SessionAggregateNode, type StoreSpec, type Updater, type WindowAggregateNode } from './nodes.js';
 import type { WindowedMaterializedOptions } from './options.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -71,7 +71,7 @@ export class TimeWindowedKStream<K, V> {
       { kind: 'window-aggregate', name: `${name}-aggregate`, store, windows: w, update, emit: options.emit ?? 'onUpdate', lateRecordsTopic: options.lateRecordsTopic ?? null, inputValueSerde: this.#info.valueSerde },
       [stream.node],
     );
-    return new KTable<Windowed<K>, A>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
+    return new KTable<Windowed<K>, A>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec || keySerde instanceof WrappedSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
   }
 }
 
@@ -136,6 +136,6 @@ export class SessionWindowedKStream<K, V> {
       { kind: 'session-aggregate', name: `${name}-aggregate`, store, windows: w, update, merge, emit: options.emit ?? 'onUpdate', lateRecordsTopic: options.lateRecordsTopic ?? null, inputValueSerde: this.#info.valueSerde },
       [stream.node],
     );
-    return new KTable<Windowed<K>, A | null>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
+    return new KTable<Windowed<K>, A | null>(this.#ctx, node, store, { keySerde: new WindowedSerdeSpec(keySerde instanceof WindowedSerdeSpec || keySerde instanceof ChangeSerdeSpec || keySerde instanceof WrappedSerdeSpec ? undefined : keySerde), valueSerde: options.valueSerde });
   }
 }

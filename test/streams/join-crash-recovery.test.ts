@@ -1,13 +1,15 @@
 /**
- * The new changelog-backed state — a stream-stream join's window store, table-table joins and
- * table aggregations with subtractors — restores exactly after SIGKILL: after kills at random
- * moments and restarts (exactly-once, the default for stateful topologies), every store equals what
- * one pass over the input gives, computed independently with Maps.
+ * The new changelog-backed state — a stream-stream join's window store, table-table joins,
+ * table aggregations with subtractors and a foreign-key join's subscription store — restores
+ * exactly after SIGKILL: after kills at random moments and restarts (exactly-once, the default for
+ * stateful topologies), every store equals what one pass over the input gives, computed
+ * independently with Maps. Without the subscription store's changelog (restore disabled), the
+ * foreign-key join misses every right-side change after the restart: the check fails.
  */
 import { describe, expect, test } from 'vitest';
-import { openCluster, type Cluster } from '../../core/index.js';
+import { createProducer, openCluster, stringSerde, type Cluster } from '../../core/index.js';
 import { createStreamsApp, type StreamsApp } from '../../streams/index.js';
-import { expectedJoins, JOIN_APP_ID, joinCrashTopology, ORDERS, PAYMENTS, USER_COUNTRIES } from '../fixtures/streams-join-crash-topology.js';
+import { COUNTRY_RATES, expectedJoins, FK_TOPICS, JOIN_APP_ID, joinCrashTopology, ORDERS, PAYMENTS, USER_COUNTRIES } from '../fixtures/streams-join-crash-topology.js';
 import { childScript, tempDir } from '../helpers.js';
 import { fullyCommitted, killAtRandomMoments, until } from './streams-helpers.js';
 
@@ -18,13 +20,14 @@ const nonZero = (entries: Iterable<[string, number]>): Map<string, number> => ne
 async function drain(cluster: Cluster): Promise<StreamsApp> {
   const app = createStreamsApp(joinCrashTopology(), { applicationId: JOIN_APP_ID, cluster, commitIntervalMs: 5 });
   await app.start();
-  const topics = [ORDERS, PAYMENTS, USER_COUNTRIES, `${JOIN_APP_ID}-users-per-country-repartition`, `${JOIN_APP_ID}-pairs-per-country-repartition`];
+  // Upstream topics first: once a topic is checked, nothing it feeds writes to an earlier one.
+  const topics = [ORDERS, PAYMENTS, USER_COUNTRIES, COUNTRY_RATES, `${JOIN_APP_ID}-users-per-country-repartition`, `${JOIN_APP_ID}-pairs-per-country-repartition`, ...FK_TOPICS];
   await until(() => fullyCommitted(cluster, JOIN_APP_ID, topics), 'all input committed', 60_000);
   return app;
 }
 
 describe('streams joins across SIGKILLs', () => {
-  test('after SIGKILL at random moments and restarts, the join buffer, the joined and the subtracting aggregates equal one pass over the input (12 kills)', async () => {
+  test('after SIGKILL at random moments and restarts, the join buffer, the joined and the subtracting aggregates and the foreign-key join equal one pass over the input (12 kills); without the subscription store restored they do not', async () => {
     const dataDir = tempDir('sluice-streams-join-crash-');
     await killAtRandomMoments(fixture, dataDir, 12, 2);
     const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
@@ -36,7 +39,20 @@ describe('streams joins across SIGKILLs', () => {
       expect(new Map(app.store<string, number>('pairs-per-user').all())).toEqual(expected.pairsPerUser);
       expect(nonZero(app.store<string, number>('users-per-country').all())).toEqual(expected.usersPerCountry);
       expect(nonZero(app.store<string, number>('pairs-per-country').all())).toEqual(nonZero(expected.pairsPerCountry));
+      expect(expected.userRates.size).toBeGreaterThan(20);
+      expect(new Map(app.store<string, string>('user-rates').all())).toEqual(expected.userRates);
       await app.close();
+
+      // Restore disabled for the subscription store (its changelog deleted): new rates reach no one.
+      await cluster.deleteTopic(`${JOIN_APP_ID}-user-rates-subscription-store-changelog`);
+      const producer = createProducer<string, string>(cluster, { keySerde: stringSerde as never, valueSerde: stringSerde as never });
+      await producer.send(['fr', 'de', 'it', 'es'].map((c) => ({ topic: COUNTRY_RATES, key: c, value: `new-${c}` })));
+      await producer.close();
+      const unrestored = await drain(cluster);
+      const changed = await expectedJoins(cluster);
+      expect(new Map(unrestored.store<string, string>('user-rates').all())).not.toEqual(changed.userRates);
+      expect([...unrestored.store<string, string>('user-rates').all()].filter(([, v]) => v.includes(':new-'))).toEqual([]);
+      await unrestored.close();
     } finally {
       await cluster.close();
     }

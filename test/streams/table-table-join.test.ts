@@ -16,7 +16,7 @@ function driverFor(kind: 'join' | 'leftJoin' | 'outerJoin') {
   const t1 = b.table('t1', str);
   const t2 = b.table('t2', str);
   const joiner = (l: string | null, r: string | null) => `${l}+${r}`;
-  t1[kind](t2, joiner, { name: 'joined' }).toStream().to('out', str);
+  (t1[kind] as typeof t1.outerJoin<string | null, string>)(t2, joiner, { name: 'joined' }).toStream().to('out', str);
   const driver = new TopologyTestDriver(b.build());
   const left = driver.createInputTopic<string, string | null>('t1', str as never);
   const right = driver.createInputTopic<string, string | null>('t2', str as never);

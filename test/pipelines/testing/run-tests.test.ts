@@ -168,6 +168,42 @@ ${TWO_ORDERS}    expect:
     expect(cases[0].failures).toEqual([]);
   });
 
+  it('a table stream: a foreign-key join and a regrouping aggregate, checked on its topic and store (a row moved within one batch joins only its last customer)', async () => {
+    const pipeline = `name: shop
+topics:
+  orders: {}
+  customers: { partitions: 2 }
+  per-country: {}
+streams:
+  - table: orders
+    steps:
+      - join: { table: customers, foreign_key: customer, as: buyer }
+      - aggregate: { group_by: buyer.country, store: revenue, fields: { orders: count, revenue: { sum: total } } }
+    to: per-country
+`;
+    const { cases } = await run(
+      `  - name: Ada moves
+    inputs:
+      customers:
+        - { key: c-1, value: { country: FR } }
+        - { key: c-2, value: { country: DE } }
+      orders:
+        - { key: o-1, value: { customer: c-1, total: 30 } }
+        - { key: o-2, value: { customer: c-2, total: 5 } }
+        - { key: o-1, value: { customer: c-2, total: 30 } }
+    expect:
+      per-country:
+        records:
+          - { key: DE, value: { orders: 1, revenue: 5 } }
+          - { key: DE, value: { orders: 2, revenue: 35 } }
+    stores:
+      revenue: { FR: null, DE: { orders: 2, revenue: 35 } }
+`,
+      { pipeline },
+    );
+    expect(cases[0].failures).toEqual([]);
+  });
+
   it('a record a step fails on is expected on the dead-letter topic, with its error headers', async () => {
     const { cases } = await run(`  - name: dead letters
     inputs:
