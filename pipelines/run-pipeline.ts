@@ -197,15 +197,24 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     if (runtime) {
       await Promise.all(pipeline.sources.map((s) => runtime!.stop(s.config.name).catch(() => {})));
     }
-    if (app) {
+    const closeApp = async (): Promise<void> => {
+      if (!app) return;
       const metrics = app.metrics();
       const lag = await lagOf(app).catch(() => ({ lag: 0, lagByTopic: {} }));
       await app.close().catch((error: unknown) => fail(error as Error));
       last = { ...last, streams: { ...metrics, ...app.metrics(), ...lag } };
-    }
-    if (runtime) {
+    };
+    const closeRuntime = async (): Promise<void> => {
+      if (!runtime) return;
       await runtime.close().catch((error: unknown) => fail(error as Error));
       last = { ...last, connectors: runtime.statuses() };
+    };
+    // Drained, everything is processed and committed: nothing flows from the streams to the sinks
+    // any more, so both close at once. Otherwise the sinks drain what the streams commit last.
+    if (stoppedBy === 'idle') await Promise.all([closeApp(), closeRuntime()]);
+    else {
+      await closeApp();
+      await closeRuntime();
     }
     await server?.close();
     await closeAttached?.().catch(() => {});
