@@ -43,7 +43,7 @@ import { tableJoin } from './table-join.js';
 import { tableMap } from './table-map.js';
 import { tableRegroup } from './table-regroup.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
-import { guardedPipe, keyDependentDownstream } from './pipe-guard.js';
+import { guardedPipe, keyDependentDownstream, type PipeGuard } from './pipe-guard.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
@@ -190,15 +190,15 @@ export class TaskProcessor {
     return out;
   }
 
-  /** Per pipe node: null when every operator is record-at-a-time, else whether keys are checked. */
-  readonly #guards = new Map<number, { checkKeys: boolean } | null>();
+  /** Per pipe node: null when every operator is record-at-a-time, else what its guard checks. */
+  readonly #guards = new Map<number, PipeGuard | null>();
 
-  #guardOf(node: PipeNode): { checkKeys: boolean } | null {
+  #guardOf(node: PipeNode): PipeGuard | null {
     let guard = this.#guards.get(node.id);
     if (guard === undefined) {
       // Keys are checked where an unmarked operator is trusted to keep them and something depends on it.
       const trustsKeys = !node.ops.some(isKeyChanging) && !node.ops.every(isKeyPreserving);
-      guard = node.ops.every(isRecordAtATime) ? null : { checkKeys: trustsKeys && keyDependentDownstream(node) };
+      guard = node.ops.every(isRecordAtATime) ? null : { checkKeys: trustsKeys && keyDependentDownstream(node), operatorsChecked: false };
       this.#guards.set(node.id, guard);
     }
     return guard;
@@ -272,7 +272,7 @@ export class TaskProcessor {
         case 'pipe': {
           const guard = this.#guardOf(node);
           if (guard === null) return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
-          return guardedPipe(node, instantiate(node.parents[0]), guard.checkKeys);
+          return guardedPipe(node, instantiate(node.parents[0]), guard);
         }
         case 'split':
           throw new Error('a split node is read through its branches');
