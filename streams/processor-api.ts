@@ -7,9 +7,10 @@
  * changelogged and restored like the DSL's stores.
  *
  * Punctuation (`context.schedule`):
- * - `STREAM_TIME`: fires when the stream time of the processor (the largest timestamp of the
- *   records it received) reaches the next multiple of the interval — once however far it jumps —
- *   and first on the first record, as Kafka's stream-time punctuation does;
+ * - `STREAM_TIME`: fires, after an input record of the task, when the task's stream time (the
+ *   largest timestamp of the records the task read, from all its input partitions, whether or not
+ *   they reached the processor) reaches the next multiple of the interval — once however far it
+ *   jumps — and first on the first record, as Kafka's stream-time punctuation does;
  * - `WALL_CLOCK_TIME`: fires between batches once the wall clock passed the next due time (every
  *   `interval` from the schedule); the test driver fires it on `advanceWallClockTime`.
  *
@@ -62,7 +63,7 @@ export interface ProcessorContext<KOut, VOut> {
   forward(record: ForwardRecord<KOut, VOut>): void;
   /** Calls `punctuator` every `intervalMs` of stream time or wall-clock time. */
   schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable;
-  /** The processor's stream time (-Infinity before its first record). */
+  /** The task's stream time (-Infinity before its first record). */
   currentStreamTimeMs(): number;
   /** The task's wall clock (the test driver's in tests). */
   currentSystemTimeMs(): number;

@@ -55,7 +55,10 @@ export class TaskProcessor {
   readonly subtopology: Subtopology;
   readonly env: TaskEnvironment;
   readonly stores = new Map<string, TaskStore>();
-  /** Largest event timestamp read so far (-Infinity before the first record). */
+  /**
+   * Largest event timestamp read so far (-Infinity before the first record): the task's stream time,
+   * advanced as each record is pushed in (Kafka's `PartitionGroup.streamTime`).
+   */
   streamTime = -Infinity;
   readonly #readers = new Map<string, SourceReader>();
   readonly #readersByNode = new Map<number, SourceReader>();
@@ -126,7 +129,6 @@ export class TaskProcessor {
         if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${topic}", which none of its sources reads`);
       }
       const record = reader!.read(r);
-      if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
       records.push(record);
       readers.push(reader!);
     }
@@ -302,7 +304,7 @@ export class TaskProcessor {
           return suppress(node, store(node.store.name), close)(instantiate(node.parents[0]));
         case 'process': {
           let runtime = this.#runtimes.get(node.id);
-          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env)));
+          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env, this)));
           return processRecords(runtime, wallClock)(instantiate(node.parents[0]));
         }
         case 'table':
@@ -364,7 +366,14 @@ export class TaskProcessor {
         }
         // Sources nothing downstream reads (every branch of theirs dropped) still get a subject.
         for (const source of sub.sources) if (!subjects.has(source.id)) instantiate(source);
-        for (let i = 0; i < records.length && !failed; i++) subjects.get(readers[i].node.id)!.next(records[i]);
+        const runtimes = [...this.#runtimes.values()];
+        for (let i = 0; i < records.length && !failed; i++) {
+          const record = records[i];
+          if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
+          subjects.get(readers[i].node.id)!.next(record);
+          // As Kafka's task after each record: stream-time punctuation on the task's stream time.
+          for (const runtime of runtimes) if (!failed) runtime.punctuateStreamTime(record);
+        }
         records.length = 0;
         readers.length = 0;
         for (const subject of subjects.values()) subject.complete();
