@@ -94,6 +94,8 @@ export interface BranchNode extends NodeBase {
 
 export interface MergeNode extends NodeBase {
   readonly kind: 'merge';
+  /** A cogroup's merge: the store its inputs aggregate into. Its inputs must be co-partitioned. */
+  readonly cogroup?: string;
 }
 
 /** How a repartition topic is sized: a fixed count, or as the topic of a table to join with. */
