@@ -20,6 +20,7 @@ import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
 import { JoinWindowStore } from '../state/join-window-store.js';
 import { KeyValueStore } from '../state/key-value-store.js';
+import { ProcessorWindowStore } from '../state/processor-window-store.js';
 import { SessionStore } from '../state/session-store.js';
 import { SlidingWindowStore } from '../state/sliding-window-store.js';
 import { SuppressionBuffer } from '../state/suppression-buffer.js';
@@ -49,7 +50,7 @@ import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore | ProcessorWindowStore<unknown, unknown>;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
@@ -213,6 +214,7 @@ export class TaskProcessor {
     if (spec.type === 'kv') return new KeyValueStore(spec.name, keySerde, valueSerde);
     if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
     if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
+    if (spec.type === 'processor-window') return new ProcessorWindowStore(spec.name, keySerde, valueSerde, (spec.windows as { sizeMs: number }).sizeMs, spec.retentionMs!);
     if (spec.type === 'join-window') return new JoinWindowStore(spec.name, keySerde, valueSerde, resolveSerde(spec.otherValueSerde, this.env.defaultValueSerde, key));
     return new SessionStore(spec.name, keySerde, valueSerde);
   }

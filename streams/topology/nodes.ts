@@ -45,7 +45,8 @@ export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCo
 
 export interface StoreSpec {
   readonly name: string;
-  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window';
+  /** `processor-window`: a Processor API window store (`windows` holds its size). */
+  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window' | 'processor-window';
   readonly keySerde?: SerdeSpec;
   readonly valueSerde?: SerdeSpec;
   /** Join-window stores: the serde of the right stream's values (`valueSerde` is the left's). */
