@@ -23,8 +23,12 @@ export {
   type ProcessorContext,
   type Punctuator,
   type StoreBuilder,
+  type KeyValueStoreBuilder,
+  type WindowStoreBuilder,
+  type WindowStoreSupplier,
 } from './processor-api.js';
 export type { KeyValueStore } from './state/key-value-store.js';
+export type { ProcessorWindowStore } from './state/processor-window-store.js';
 export { windowedSerde } from './windowed-serde.js';
 export { StreamsBuilder } from './topology/streams-builder.js';
 export { KStream } from './topology/k-stream.js';

@@ -1,15 +1,16 @@
 /**
  * The Processor API (Kafka Streams' `api.Processor`): code for what the DSL cannot say, with
  * access to state stores and punctuation. `stream.process(() => processor, ...storeNames)` runs
- * one processor instance per task: `init(context)` once before its first record, `process(record)`
- * for each record, `close()` when the task closes. Stores are added with
- * `builder.addStateStore(Stores.keyValueStoreBuilder(...))` and connected by name; they are
- * changelogged and restored like the DSL's stores.
+ * one processor instance per task: `init(context)` once when the task starts processing,
+ * `process(record)` for each record, `close()` when the task closes. Stores are added with
+ * `builder.addStateStore(Stores.keyValueStoreBuilder(...))` or `Stores.windowStoreBuilder(...)`
+ * and connected by name; they are changelogged and restored like the DSL's stores.
  *
  * Punctuation (`context.schedule`):
- * - `STREAM_TIME`: fires when the stream time of the processor (the largest timestamp of the
- *   records it received) reaches the next multiple of the interval — once however far it jumps —
- *   and first on the first record, as Kafka's stream-time punctuation does;
+ * - `STREAM_TIME`: fires, after an input record of the task, when the task's stream time (the
+ *   largest timestamp of the records the task read, from all its input partitions, whether or not
+ *   they reached the processor) reaches the next multiple of the interval — once however far it
+ *   jumps — and first on the first record, as Kafka's stream-time punctuation does;
  * - `WALL_CLOCK_TIME`: fires between batches once the wall clock passed the next due time (every
  *   `interval` from the schedule); the test driver fires it on `advanceWallClockTime`.
  *
@@ -28,7 +29,7 @@
  *     };
  *   }, 'last-seen');
  */
-import type { RecordHeader, Serde } from '../core/index.js';
+import { InvalidConfigError, type RecordHeader, type Serde } from '../core/index.js';
 import type { StreamRecord } from './record.js';
 
 export const PunctuationType = {
@@ -62,7 +63,7 @@ export interface ProcessorContext<KOut, VOut> {
   forward(record: ForwardRecord<KOut, VOut>): void;
   /** Calls `punctuator` every `intervalMs` of stream time or wall-clock time. */
   schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable;
-  /** The processor's stream time (-Infinity before its first record). */
+  /** The task's stream time (-Infinity before its first record). */
   currentStreamTimeMs(): number;
   /** The task's wall clock (the test driver's in tests). */
   currentSystemTimeMs(): number;
@@ -75,11 +76,30 @@ export interface Processor<KIn, VIn, KOut = KIn, VOut = VIn> {
 }
 
 /** A store for `builder.addStateStore`: in memory, changelogged as `<appId>-<name>-changelog`. */
-export interface StoreBuilder<K, V> {
+export type StoreBuilder<K, V> = KeyValueStoreBuilder<K, V> | WindowStoreBuilder<K, V>;
+
+export interface KeyValueStoreBuilder<K, V> {
   readonly name: string;
   readonly type: 'kv';
   readonly keySerde?: Serde<K>;
   readonly valueSerde?: Serde<V>;
+}
+
+/** A window store (`ProcessorWindowStore` in the processor): values by key and window start. */
+export interface WindowStoreBuilder<K, V> {
+  readonly name: string;
+  readonly type: 'window';
+  readonly retentionMs: number;
+  readonly windowSizeMs: number;
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+}
+
+/** A window store supplier (`Stores.inMemoryWindowStore`). */
+export interface WindowStoreSupplier {
+  readonly name: string;
+  readonly retentionMs: number;
+  readonly windowSizeMs: number;
 }
 
 /** Kafka's `Stores` factory names. */
@@ -89,7 +109,26 @@ export const Stores = {
     return { name };
   },
   /** A key-value store with these serdes (default: the application's). */
-  keyValueStoreBuilder<K, V>(supplier: { readonly name: string }, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<K, V> {
+  keyValueStoreBuilder<K, V>(supplier: { readonly name: string }, keySerde?: Serde<K>, valueSerde?: Serde<V>): KeyValueStoreBuilder<K, V> {
     return { name: supplier.name, type: 'kv', keySerde, valueSerde };
+  },
+  /**
+   * A store supplier: an in-memory window store called `name`, keeping windows of `windowSizeMs`
+   * until stream time (the largest window start put) passes their start by `retentionMs`.
+   * `retainDuplicates` (Kafka's, for stream-stream joins) is not supported.
+   * @throws InvalidConfigError for a size or retention that is not a positive integer, a retention
+   *   shorter than the size, or `retainDuplicates`.
+   */
+  inMemoryWindowStore(name: string, retentionMs: number, windowSizeMs: number, retainDuplicates = false): WindowStoreSupplier {
+    for (const [field, v] of [['retentionMs', retentionMs], ['windowSizeMs', windowSizeMs]] as const) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new InvalidConfigError(`window store "${name}": ${field} must be a positive integer of milliseconds, got ${v}`, field);
+    }
+    if (retentionMs < windowSizeMs) throw new InvalidConfigError(`window store "${name}": retentionMs (${retentionMs}) must be at least windowSizeMs (${windowSizeMs})`, 'retentionMs');
+    if (retainDuplicates) throw new InvalidConfigError(`window store "${name}": retainDuplicates is not supported`, 'retainDuplicates');
+    return { name, retentionMs, windowSizeMs };
+  },
+  /** A window store with these serdes (default: the application's). */
+  windowStoreBuilder<K, V>(supplier: WindowStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): WindowStoreBuilder<K, V> {
+    return { name: supplier.name, type: 'window', retentionMs: supplier.retentionMs, windowSizeMs: supplier.windowSizeMs, keySerde, valueSerde };
   },
 } as const;

@@ -7,22 +7,28 @@
  * records (`map`, `filter`, `tap`, `mergeMap`/`concatMap` over a record's own work, `catchError`,
  * `delay`, `timeout`, and every operator of `streams/operators`) are safe.
  *
- * What is refused, with an `UnsafeOperatorError` naming the pipe and the record:
+ * What is refused, with an `UnsafeOperatorError` naming the pipe and the record or operator:
+ * - a stateful RxJS operator (`scan`, `reduce`, `toArray`, `distinctUntilChanged`, `switchMap`,
+ *   `throttleTime`…, also inside a custom operator), found by its RxJS module on the stack when
+ *   the pipe is first instantiated, before any record is pushed in (`stateful-operator.ts`; the
+ *   check runs once per pipe node and task) — most of them emit one record per input record, so
+ *   what they emit could not tell them from safe ones;
+ * and, by what the operators emit (which also catches hand-written equivalents):
  * - a value that is not a record derived from an input record of this batch (`bufferCount`,
- *   `toArray`, `pairwise`, `windowCount` and `startWith` emit arrays, Observables or values of
- *   their own);
+ *   `pairwise`, `windowCount` and `startWith` emit arrays, Observables or values of their own);
  * - a record emitted, while another input record is being pushed in, that derives from an earlier
  *   one (an operator holding records back across records);
- * - a value emitted while the input completes (`last`, `takeLast`, `reduce`, `count`,
- *   `debounceTime`, `endWith`, `defaultIfEmpty` and the remainder of `bufferCount` flush there);
+ * - a value emitted while the input completes (`last`, `takeLast`, `debounceTime`, `endWith`,
+ *   `defaultIfEmpty` and the remainder of `bufferCount` flush there);
  * - completing before the input did (`take`, `first`, `takeWhile`, `find`, `elementAt`): the
  *   next batch would start counting again;
+ * - subscribing to the input after the pipe was instantiated (`subscribeOn`, `repeat`, `retry`):
+ *   the batch's records are pushed in synchronously once every leaf subscribed, so a late
+ *   subscriber would miss them;
  * - with `checkKeys` (a key-dependent step follows without a repartition): a record whose key is
  *   not the key of the input record it derives from — the operator changed keys without saying so
  *   (`changesKey(op)`, or this package's `map`/`selectKey`).
- * Operators that keep state and still emit one record per input record of that record's origin
- * (`scan`, `distinctUntilChanged`, `skip`, `switchMap`) cannot be told from safe ones by what they
- * emit; the README lists them as unsupported.
+ * Not caught (streams/README.md): `skip` and index arguments, see `stateful-operator.ts`.
  *
  * Pipes made only of this package's operators (all record-at-a-time) skip the guard.
  */
@@ -30,10 +36,23 @@ import { isDeepStrictEqual } from 'node:util';
 import { Observable } from 'rxjs';
 import type { RecordOrigin } from '../record.js';
 import type { AnyRecord, PipeNode, TopologyNode } from '../topology/nodes.js';
+import { findStatefulOperator, stackFilesUpTo } from './stateful-operator.js';
 import { UnsafeOperatorError } from './unsafe-operator-error.js';
 
-export function guardedPipe(node: PipeNode, input: Observable<AnyRecord>, checkKeys: boolean): Observable<AnyRecord> {
-  return new Observable<AnyRecord>((subscriber) => {
+/** What the guard of one pipe node checks, for the life of a task. */
+export interface PipeGuard {
+  /** Whether records must keep the key of the input record they derive from. */
+  readonly checkKeys: boolean;
+  /** Set once the pipe's operators were instantiated and none of them is a stateful RxJS operator. */
+  operatorsChecked: boolean;
+}
+
+/** The name of the guard's subscribe function: where the pipe's own frames end on the stack. */
+const BOUNDARY = 'guardedPipeSubscribe';
+
+export function guardedPipe(node: PipeNode, input: Observable<AnyRecord>, guard: PipeGuard): Observable<AnyRecord> {
+  const checkKeys = guard.checkKeys;
+  return new Observable<AnyRecord>(function guardedPipeSubscribe(subscriber) {
     /** The keys of the batch's input records, by origin (records of one origin may carry several). */
     const keysByOrigin = new Map<RecordOrigin, unknown[]>();
     let pushing: AnyRecord | null = null;
@@ -41,8 +60,25 @@ export function guardedPipe(node: PipeNode, input: Observable<AnyRecord>, checkK
     let inputDone = false;
     const fail = (message: string): void => subscriber.error(new UnsafeOperatorError(`pipe "${node.name}"`, message));
 
-    const tapped = new Observable<AnyRecord>((inner) =>
-      input.subscribe({
+    let subscribing = true;
+    const tapped = new Observable<AnyRecord>((inner) => {
+      if (!subscribing) {
+        return fail(
+          'an operator subscribed to the batch\'s input after the pipe was instantiated (subscribeOn, repeat, retry…): ' +
+            'the batch\'s records are pushed in right after, so it would miss them',
+        );
+      }
+      if (!guard.operatorsChecked) {
+        // Every operator of the pipe is on the stack now, subscribing to its source (see stateful-operator.ts).
+        const found = findStatefulOperator(stackFilesUpTo(BOUNDARY));
+        if (found !== null) {
+          return fail(
+            `RxJS's ${found.operators} (${found.module}) keeps state across records, and operators run per batch: it would start over at every batch, ` +
+              `with results that depend on how records were fetched. It ${found.advice}`,
+          );
+        }
+      }
+      return input.subscribe({
         next(r) {
           const keys = keysByOrigin.get(r.origin);
           if (keys === undefined) keysByOrigin.set(r.origin, [r.key]);
@@ -64,10 +100,10 @@ export function guardedPipe(node: PipeNode, input: Observable<AnyRecord>, checkK
             inputDone = true;
           }
         },
-      }),
-    );
+      });
+    });
     const output = node.ops.reduce<Observable<unknown>>((o, op) => op(o) as Observable<unknown>, tapped);
-    return output.subscribe({
+    const subscription = output.subscribe({
       next(v) {
         const origin = isRecord(v) ? v.origin : undefined;
         const keys = origin === undefined ? undefined : keysByOrigin.get(origin);
@@ -99,6 +135,10 @@ export function guardedPipe(node: PipeNode, input: Observable<AnyRecord>, checkK
         subscriber.complete();
       },
     });
+    subscribing = false;
+    // Once the whole chain subscribed: an operator may subscribe to its source more than once.
+    if (!subscriber.closed) guard.operatorsChecked = true;
+    return subscription;
   });
 }
 

@@ -1,12 +1,20 @@
 /**
- * One task's instance of a `process()` node: the user's processor (created and initialized on
- * first use, kept for the task's lifetime), its context, and its punctuation schedules. The
- * operator `processRecords` runs it inside a batch; `punctuateWallClock` fires its due wall-clock
- * schedules in a batch of no records (see `TaskProcessor.punctuate`).
+ * One task's instance of a `process()` node: the user's processor (created and initialized when
+ * the task first instantiates its sub-topology, as Kafka initializes a task's processors before
+ * its first record, and kept for the task's lifetime), its context, and its punctuation schedules.
+ * The operator `processRecords` runs it inside a batch; `punctuateStreamTime` fires its due
+ * stream-time schedules after each input record of the task (the task calls it), and
+ * `punctuateWallClock` its due wall-clock schedules in a batch of no records (see
+ * `TaskProcessor.punctuate`).
+ *
+ * Stream time is the task's (Kafka: the largest timestamp over all the task's input partitions,
+ * `PartitionGroup.streamTime`), read from `clock`: records that never reach this processor (another
+ * source of the task, a record filtered out upstream) advance it too.
  *
  * Scheduling follows Kafka's PunctuationQueue: a schedule due at `t` fires once when time reaches
  * `t`, then is due at the next `t + k·interval` after the time it fired (missed intervals are
- * skipped); stream-time schedules start at 0, wall-clock schedules at `now + interval`.
+ * skipped); stream-time schedules start at 0, wall-clock schedules at `now + interval`. Records a
+ * punctuator forwards without a timestamp carry the punctuation time, as in Kafka.
  *
  * Concurrency: used by one task only; `forward` works only while `process` or a punctuator runs.
  */
@@ -29,17 +37,50 @@ export class ProcessorRuntime {
   readonly #node: ProcessNode;
   readonly #stores: ReadonlyMap<string, unknown>;
   readonly #env: TaskEnvironment;
+  readonly #clock: { readonly streamTime: number };
   #processor: Processor<any, any, any, any> | null = null;
   readonly #schedules: Schedule[] = [];
-  #streamTime = -Infinity;
   /** While the processor runs: where forwarded records go, and the record they derive from. */
   #out: Subscriber<AnyRecord> | null = null;
   #current: AnyRecord | null = null;
+  /** The output of the batch being processed (between `attach` and `detach`). */
+  #batchOut: Subscriber<AnyRecord> | null = null;
 
-  constructor(node: ProcessNode, stores: ReadonlyMap<string, unknown>, env: TaskEnvironment) {
+  /** @param clock the task, whose `streamTime` is the largest timestamp of the records it read. */
+  constructor(node: ProcessNode, stores: ReadonlyMap<string, unknown>, env: TaskEnvironment, clock: { readonly streamTime: number }) {
     this.#node = node;
     this.#stores = stores;
     this.#env = env;
+    this.#clock = clock;
+  }
+
+  /** Starts a batch whose outputs go to `out`; initializes the processor the first time. */
+  attach(out: Subscriber<AnyRecord>): void {
+    this.#init();
+    this.#batchOut = out;
+  }
+
+  /** Ends the batch begun with `attach(out)`. */
+  detach(out: Subscriber<AnyRecord>): void {
+    if (this.#batchOut === out) this.#batchOut = null;
+  }
+
+  /**
+   * Fires the stream-time schedules due at the task's stream time, into the current batch's output;
+   * forwarded records derive from `trigger` (the input record that advanced stream time).
+   */
+  punctuateStreamTime(trigger: AnyRecord): void {
+    const out = this.#batchOut;
+    const now = this.#clock.streamTime;
+    if (out === null || out.closed || now === -Infinity) return;
+    this.#out = out;
+    this.#current = { key: null, value: null, timestamp: now, headers: [], origin: trigger.origin };
+    try {
+      this.#fire(PunctuationType.STREAM_TIME, now);
+    } finally {
+      this.#out = null;
+      this.#current = null;
+    }
   }
 
   /** True when a wall-clock schedule is due at `now`. */
@@ -47,15 +88,13 @@ export class ProcessorRuntime {
     return this.#schedules.some((s) => !s.cancelled && s.type === PunctuationType.WALL_CLOCK_TIME && s.due <= now);
   }
 
-  /** Processes one record, then fires the stream-time schedules it made due. */
+  /** Processes one record (stream-time punctuation follows from the task: `punctuateStreamTime`). */
   process(record: AnyRecord, out: Subscriber<AnyRecord>): void {
     const processor = this.#init();
     this.#out = out;
     this.#current = record;
     try {
       processor.process(record);
-      if (record.timestamp > this.#streamTime) this.#streamTime = record.timestamp;
-      this.#fire(PunctuationType.STREAM_TIME, this.#streamTime);
     } finally {
       this.#out = null;
       this.#current = null;
@@ -123,7 +162,7 @@ export class ProcessorRuntime {
         this.#schedules.push(s);
         return { cancel: () => void (s.cancelled = true) };
       },
-      currentStreamTimeMs: () => this.#streamTime,
+      currentStreamTimeMs: () => this.#clock.streamTime,
       currentSystemTimeMs: () => (env.wallClock ?? Date.now)(),
     };
   }
@@ -135,8 +174,9 @@ export class ProcessorRuntime {
  */
 export function processRecords(runtime: ProcessorRuntime, wallClock: { now: number; trigger: AnyRecord; fired: number } | null) {
   return (source: Observable<AnyRecord>): Observable<AnyRecord> =>
-    new Observable<AnyRecord>((subscriber) =>
-      source.subscribe({
+    new Observable<AnyRecord>((subscriber) => {
+      runtime.attach(subscriber);
+      const subscription = source.subscribe({
         next(r) {
           try {
             runtime.process(r, subscriber);
@@ -157,6 +197,10 @@ export function processRecords(runtime: ProcessorRuntime, wallClock: { now: numb
           }
           subscriber.complete();
         },
-      }),
-    );
+      });
+      return () => {
+        runtime.detach(subscriber);
+        subscription.unsubscribe();
+      };
+    });
 }

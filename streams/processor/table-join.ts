@@ -10,6 +10,9 @@
  *   absent forwards nothing;
  * - outer: a result while either side has the key.
  * A result that is absent before and after is not forwarded; one that disappears is a tombstone.
+ * Its timestamp is the later of the change's and the other side's row's (Kafka: `max(record
+ * timestamp, ValueAndTimestamp.timestamp())` of the other side), or the change's when the other
+ * side has no row.
  */
 import { Observable, Subscription } from 'rxjs';
 import type { KeyValueStore } from '../state/key-value-store.js';
@@ -33,8 +36,11 @@ export function tableJoin(node: TableJoinNode, leftStore: KeyValueStore<unknown,
           if (r.key === null || r.key === undefined) return;
           let value: unknown;
           let oldValue: unknown;
+          let timestamp = r.timestamp;
           try {
-            const other = (side === 0 ? rightStore : leftStore).get(r.key) ?? null;
+            const otherEntry = (side === 0 ? rightStore : leftStore).entry(r.key);
+            const other = otherEntry?.value ?? null;
+            if (other !== null && otherEntry!.timestamp > timestamp) timestamp = otherEntry!.timestamp;
             const now = r.value ?? null;
             const before = oldValueOf(r);
             value = side === 0 ? result(now, other, r.key) : result(other, now, r.key);
@@ -44,7 +50,7 @@ export function tableJoin(node: TableJoinNode, leftStore: KeyValueStore<unknown,
             return;
           }
           if (value === null && oldValue === null) return;
-          subscriber.next(changed(r, r.key, value, oldValue));
+          subscriber.next(changed(r, r.key, value, oldValue, timestamp));
         },
         error: (err: unknown) => subscriber.error(err),
         complete() {

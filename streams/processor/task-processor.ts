@@ -20,6 +20,7 @@ import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
 import { JoinWindowStore } from '../state/join-window-store.js';
 import { KeyValueStore } from '../state/key-value-store.js';
+import { ProcessorWindowStore } from '../state/processor-window-store.js';
 import { SessionStore } from '../state/session-store.js';
 import { SlidingWindowStore } from '../state/sliding-window-store.js';
 import { SubscriptionStore } from '../state/subscription-store.js';
@@ -48,19 +49,22 @@ import { tableJoin } from './table-join.js';
 import { tableMap } from './table-map.js';
 import { tableRegroup } from './table-regroup.js';
 import { SourceReader, type InputRecord } from './source-reader.js';
-import { guardedPipe, keyDependentDownstream } from './pipe-guard.js';
+import { guardedPipe, keyDependentDownstream, type PipeGuard } from './pipe-guard.js';
 import { materialize } from './table.js';
 import type { TaskEnvironment } from './task-environment.js';
 import { windowAggregate } from './window-aggregate.js';
 import type { WindowClose } from './window-close.js';
 
-export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore | SubscriptionStore;
+export type TaskStore = KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown> | SuppressionBuffer<unknown, unknown> | JoinWindowStore | SubscriptionStore | ProcessorWindowStore<unknown, unknown>;
 
 export class TaskProcessor {
   readonly subtopology: Subtopology;
   readonly env: TaskEnvironment;
   readonly stores = new Map<string, TaskStore>();
-  /** Largest event timestamp read so far (-Infinity before the first record). */
+  /**
+   * Largest event timestamp read so far (-Infinity before the first record): the task's stream time,
+   * advanced as each record is pushed in (Kafka's `PartitionGroup.streamTime`).
+   */
   streamTime = -Infinity;
   readonly #readers = new Map<string, SourceReader>();
   readonly #readersByNode = new Map<number, SourceReader>();
@@ -131,7 +135,6 @@ export class TaskProcessor {
         if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${topic}", which none of its sources reads`);
       }
       const record = reader!.read(r);
-      if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
       records.push(record);
       readers.push(reader!);
     }
@@ -195,15 +198,15 @@ export class TaskProcessor {
     return out;
   }
 
-  /** Per pipe node: null when every operator is record-at-a-time, else whether keys are checked. */
-  readonly #guards = new Map<number, { checkKeys: boolean } | null>();
+  /** Per pipe node: null when every operator is record-at-a-time, else what its guard checks. */
+  readonly #guards = new Map<number, PipeGuard | null>();
 
-  #guardOf(node: PipeNode): { checkKeys: boolean } | null {
+  #guardOf(node: PipeNode): PipeGuard | null {
     let guard = this.#guards.get(node.id);
     if (guard === undefined) {
       // Keys are checked where an unmarked operator is trusted to keep them and something depends on it.
       const trustsKeys = !node.ops.some(isKeyChanging) && !node.ops.every(isKeyPreserving);
-      guard = node.ops.every(isRecordAtATime) ? null : { checkKeys: trustsKeys && keyDependentDownstream(node) };
+      guard = node.ops.every(isRecordAtATime) ? null : { checkKeys: trustsKeys && keyDependentDownstream(node), operatorsChecked: false };
       this.#guards.set(node.id, guard);
     }
     return guard;
@@ -217,6 +220,7 @@ export class TaskProcessor {
     if (spec.type === 'suppression') return new SuppressionBuffer(spec.name, keySerde, valueSerde);
     if (spec.type === 'window') return spec.windows?.kind === 'sliding' ? new SlidingWindowStore(spec.name, keySerde, valueSerde) : new WindowStore(spec.name, keySerde, valueSerde);
     if (spec.type === 'subscription') return new SubscriptionStore(spec.name, keySerde, resolveSerde(spec.primaryKeySerde, key, key));
+    if (spec.type === 'processor-window') return new ProcessorWindowStore(spec.name, keySerde, valueSerde, (spec.windows as { sizeMs: number }).sizeMs, spec.retentionMs!);
     if (spec.type === 'join-window') return new JoinWindowStore(spec.name, keySerde, valueSerde, resolveSerde(spec.otherValueSerde, this.env.defaultValueSerde, key));
     return new SessionStore(spec.name, keySerde, valueSerde);
   }
@@ -278,7 +282,7 @@ export class TaskProcessor {
         case 'pipe': {
           const guard = this.#guardOf(node);
           if (guard === null) return node.ops.reduce<Observable<AnyRecord>>((o, op) => op(o) as Observable<AnyRecord>, instantiate(node.parents[0]));
-          return guardedPipe(node, instantiate(node.parents[0]), guard.checkKeys);
+          return guardedPipe(node, instantiate(node.parents[0]), guard);
         }
         case 'split':
           throw new Error('a split node is read through its branches');
@@ -308,7 +312,7 @@ export class TaskProcessor {
           return suppress(node, store(node.store.name), close)(instantiate(node.parents[0]));
         case 'process': {
           let runtime = this.#runtimes.get(node.id);
-          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env)));
+          if (runtime === undefined) this.#runtimes.set(node.id, (runtime = new ProcessorRuntime(node, this.stores, env, this)));
           return processRecords(runtime, wallClock)(instantiate(node.parents[0]));
         }
         case 'table':
@@ -378,7 +382,14 @@ export class TaskProcessor {
         }
         // Sources nothing downstream reads (every branch of theirs dropped) still get a subject.
         for (const source of sub.sources) if (!subjects.has(source.id)) instantiate(source);
-        for (let i = 0; i < records.length && !failed; i++) subjects.get(readers[i].node.id)!.next(records[i]);
+        const runtimes = [...this.#runtimes.values()];
+        for (let i = 0; i < records.length && !failed; i++) {
+          const record = records[i];
+          if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
+          subjects.get(readers[i].node.id)!.next(record);
+          // As Kafka's task after each record: stream-time punctuation on the task's stream time.
+          for (const runtime of runtimes) if (!failed) runtime.punctuateStreamTime(record);
+        }
         records.length = 0;
         readers.length = 0;
         for (const subject of subjects.values()) subject.complete();

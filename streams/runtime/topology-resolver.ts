@@ -197,6 +197,21 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
     if (!counts.has(topic)) throw new InvalidConfigError(`cannot size repartition topic "${topic}": its partition count depends on itself; set numPartitions`, 'numPartitions');
   }
 
+  // Cogrouped inputs must be co-partitioned (Kafka's CopartitionedTopicsEnforcer): a repartition
+  // topic among them (without numPartitions) takes the count of the other inputs' topics, or the
+  // largest of the repartition topics when every input was re-keyed.
+  for (const sub of topology.subtopologies) {
+    if (cogroupOf(sub) === undefined) continue;
+    const sized: string[] = [];
+    const fixed: string[] = [];
+    for (const source of sub.sources) {
+      for (const t of sourceTopics.get(source.id)!) (source.internal && sinks.get(t)?.sink.repartition?.numPartitions === undefined ? sized : fixed).push(t);
+    }
+    if (sized.length === 0) continue;
+    const n = Math.max(...(fixed.length > 0 ? fixed : sized).map((t) => counts.get(t)!));
+    for (const t of sized) counts.set(t, n);
+  }
+
   // Create (or check) the repartition topics.
   for (const topic of sinks.keys()) await ensureTopic(cluster, existing, topic, counts.get(topic)!, {});
 
@@ -204,10 +219,12 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
     const partitions = new Map<string, number>();
     for (const source of sub.sources) for (const t of sourceTopics.get(source.id)!) partitions.set(t, counts.get(t)!);
     const taskCount = Math.max(0, ...partitions.values());
-    const copartitioned = sub.nodes.some((n) => n.kind === 'table' || n.kind === 'join' || n.kind === 'stream-join' || n.kind === 'table-join');
-    if (copartitioned && new Set(partitions.values()).size > 1) {
+    const joined = sub.nodes.some((n) => n.kind === 'table' || n.kind === 'join' || n.kind === 'stream-join' || n.kind === 'table-join');
+    const cogroup = cogroupOf(sub);
+    if ((joined || cogroup !== undefined) && new Set(partitions.values()).size > 1) {
+      const what = joined ? 'are joined or read as a table' : `are cogrouped into store "${cogroup}"`;
       throw new InvalidConfigError(
-        `topics ${[...partitions].map(([t, n]) => `"${t}" (${n} partitions)`).join(', ')} are joined or read as a table in sub-topology ${sub.id} and must have the same number of partitions (co-partitioning)`,
+        `topics ${[...partitions].map(([t, n]) => `"${t}" (${n} partitions)`).join(', ')} ${what} in sub-topology ${sub.id} and must have the same number of partitions (co-partitioning)`,
         'partitions',
       );
     }
@@ -222,6 +239,12 @@ export async function resolveTopology(topology: Topology, cluster: Cluster, appl
     }
   }
   return new ResolvedTopology(applicationId, topology, resolved);
+}
+
+/** The store of the sub-topology's cogroup, if it has one. */
+function cogroupOf(sub: Subtopology): string | undefined {
+  for (const n of sub.nodes) if (n.kind === 'merge' && n.cogroup !== undefined) return n.cogroup;
+  return undefined;
 }
 
 /** The largest partition count of `sub`'s topics but `except`; undefined while one is unknown (unless `relaxed`: of the known ones). */

@@ -123,6 +123,19 @@ export class WindowStore<K, V> implements StateStore, ReadOnlyWindowStore<K, V> 
     this.#changelog.touch(e);
   }
 
+  /** Deletes `key`'s entry in the window starting at `start` (its changelog record becomes a tombstone). */
+  remove(key: K, start: number): void {
+    const entries = this.#byStart.get(start);
+    const id = keyId(key, this.#keySerde);
+    const e = entries?.get(id);
+    if (e === undefined) return;
+    entries!.delete(id);
+    if (entries!.size === 0) this.#dropStart(start);
+    e.deleted = true;
+    this.touch(e);
+    this.#size--;
+  }
+
   /** Drops every window starting before `bound` (their changelog records become tombstones). */
   evictBefore(bound: number): void {
     while (this.#starts.length > 0 && this.#starts[0] < bound) {

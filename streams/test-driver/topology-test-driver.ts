@@ -34,6 +34,7 @@ import type { ReadOnlySessionStore } from '../state/session-store.js';
 import { SessionStore } from '../state/session-store.js';
 import type { ReadOnlyWindowStore } from '../state/window-store.js';
 import { WindowStore } from '../state/window-store.js';
+import { ProcessorWindowStore } from '../state/processor-window-store.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { LateRecordInfo, OutputRecord, ProcessorObserver, RecordCollector, TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
@@ -150,7 +151,7 @@ export class TopologyTestDriver {
 
   windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
     const s = this.#store(name);
-    if (!(s instanceof WindowStore)) throw new InvalidConfigError(`store "${name}" is not a window store`);
+    if (!(s instanceof WindowStore) && !(s instanceof ProcessorWindowStore)) throw new InvalidConfigError(`store "${name}" is not a window store`);
     return s as ReadOnlyWindowStore<K, V>;
   }
 

@@ -109,7 +109,7 @@ export class CogroupedKStream<K, A> {
           });
           return ctx.add<PipeNode>({ kind: 'pipe', name: `${storeName}-cogroup-${i}`, ops: [tag] }, [stream.node]);
         });
-        const node = ctx.add<MergeNode>({ kind: 'merge', name: `${storeName}-cogroup-merge` }, tagged);
+        const node = ctx.add<MergeNode>({ kind: 'merge', name: `${storeName}-cogroup-merge`, cogroup: storeName }, tagged);
         return new KStream<K, unknown>(ctx, node, { keySerde: this.#info().keySerde, keyChanged: false });
       })());
   }

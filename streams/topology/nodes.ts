@@ -58,7 +58,8 @@ export type StreamPartitioner<K = any, V = any> = (key: K, value: V, partitionCo
 
 export interface StoreSpec {
   readonly name: string;
-  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window' | 'subscription';
+  /** `processor-window`: a Processor API window store (`windows` holds its size). */
+  readonly type: 'kv' | 'window' | 'session' | 'suppression' | 'join-window' | 'subscription' | 'processor-window';
   readonly keySerde?: SerdeSpec;
   readonly valueSerde?: SerdeSpec;
   /** Join-window stores: the serde of the right stream's values (`valueSerde` is the left's). */
@@ -109,6 +110,8 @@ export interface BranchNode extends NodeBase {
 
 export interface MergeNode extends NodeBase {
   readonly kind: 'merge';
+  /** A cogroup's merge: the store its inputs aggregate into. Its inputs must be co-partitioned. */
+  readonly cogroup?: string;
 }
 
 /** How a repartition topic is sized: a fixed count, or as the topic of a table to join with. */

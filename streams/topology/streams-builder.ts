@@ -66,7 +66,11 @@ export class StreamsBuilder {
    * `<appId>-<name>-changelog` and restored on start, like the DSL's stores.
    */
   addStateStore(builder: StoreBuilder<unknown, unknown>): this {
-    this.#ctx.addStore({ name: builder.name, type: builder.type, keySerde: builder.keySerde, valueSerde: builder.valueSerde, marks: false });
+    if (builder.type === 'kv') this.#ctx.addStore({ name: builder.name, type: 'kv', keySerde: builder.keySerde, valueSerde: builder.valueSerde, marks: false });
+    else {
+      const windows = { kind: 'time', sizeMs: builder.windowSizeMs, advanceMs: builder.windowSizeMs, graceMs: 0 } as const;
+      this.#ctx.addStore({ name: builder.name, type: 'processor-window', keySerde: builder.keySerde, valueSerde: builder.valueSerde, windows, retentionMs: builder.retentionMs, marks: false });
+    }
     return this;
   }
 

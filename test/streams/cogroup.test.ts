@@ -7,6 +7,8 @@
 import { describe, expect, test } from 'vitest';
 import { InvalidConfigError, jsonSerde, stringSerde } from '../../core/index.js';
 import { selectKey, session, SlidingWindows, StreamsBuilder, TopologyTestDriver, tumbling, type KGroupedStream } from '../../streams/index.js';
+import { resolveTopology } from '../../streams/runtime/topology-resolver.js';
+import { testEngineCluster } from '../helpers.js';
 
 const str = { keySerde: stringSerde, valueSerde: stringSerde };
 const add = (agg: string, v: string | null): string => agg + v;
@@ -117,5 +119,36 @@ describe('cogroup', () => {
   test('a grouped stream cogrouped twice is refused', () => {
     const { g1, g2 } = threeInputs();
     expect(() => g1.cogroup(add).cogroup(g2, add).cogroup(g2, add)).toThrow(InvalidConfigError);
+  });
+});
+
+describe('cogroup: co-partitioning (Kafka requires the cogrouped topics to have one partition count)', () => {
+  const cogrouped = (rekeyTwo: boolean) => {
+    const b = new StreamsBuilder();
+    const one = b.stream('one', str).groupByKey();
+    const two = rekeyTwo ? b.stream('two', str).groupBy((r) => r.value) : b.stream('two', str).groupByKey();
+    one.cogroup(add).cogroup(two, add).aggregate(() => '', { name: 'customers', valueSerde: stringSerde });
+    return b.build();
+  };
+
+  test('topics with different partition counts are refused, naming the topics, their counts and the store', async () => {
+    const cluster = await testEngineCluster({ inMemory: true });
+    await cluster.createTopic('one', { partitions: 2 });
+    await cluster.createTopic('two', { partitions: 3 });
+    const err = await resolveTopology(cogrouped(false), cluster, 'cogroup-app').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    expect((err as Error).message).toMatch(/topics "one" \(2 partitions\), "two" \(3 partitions\) are cogrouped into store "customers" in sub-topology \d+ and must have the same number of partitions \(co-partitioning\)/);
+  });
+
+  test('a re-keyed input\'s repartition topic takes the partition count of the other input, as Kafka sizes it', async () => {
+    const cluster = await testEngineCluster({ inMemory: true });
+    await cluster.createTopic('one', { partitions: 2 });
+    await cluster.createTopic('two', { partitions: 3 });
+    await resolveTopology(cogrouped(true), cluster, 'cogroup-app');
+    expect((await cluster.describeTopic('cogroup-app-customers-cogroup-1-repartition')).partitions).toHaveLength(2);
+    expect((await cluster.describeTopic('cogroup-app-customers-changelog')).partitions).toHaveLength(2);
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { InvalidConfigError, jsonSerde, stringSerde } from '../../core/index.js';
 import {
   createStreamsApp,
+  filter,
   PunctuationType,
   Stores,
   StreamsBuilder,
@@ -81,6 +82,42 @@ describe('Processor API', () => {
     expect(driver.records(driver.changelogTopic('counts')).length).toBeGreaterThan(0);
     driver.close();
     expect(log.at(-1)).toBe('closed');
+  });
+
+  test("stream-time punctuation follows the task's stream time: records that never reach the processor (filtered out, or a table of the task) advance it", async () => {
+    // Kafka: a task's stream time is the largest timestamp over all its input partitions
+    // (PartitionGroup.streamTime), and StreamTask punctuates on it after each record.
+    const seen: string[] = [];
+    const b = new StreamsBuilder();
+    const prices = b.table('prices', { ...str, name: 'prices' });
+    b.stream('input', str)
+      .pipe(filter((r) => r.value !== 'tick'))
+      .join(prices as never, (order: string | null, price: string | null) => `${order}*${price}`)
+      .process((): Processor<string | null, string, string, string> => {
+        let ctx: ProcessorContext<string, string>;
+        return {
+          init(context) {
+            ctx = context;
+            context.schedule(10, PunctuationType.STREAM_TIME, (t) => ctx.forward({ key: 'p', value: `punctuate@${t}` }));
+          },
+          process(r) {
+            seen.push(`${r.value}@${ctx.currentStreamTimeMs()}`);
+          },
+        };
+      })
+      .to('output', str);
+    const driver = new TopologyTestDriver(b.build());
+    const input = driver.createInputTopic('input', str);
+    const out = driver.createOutputTopic('output', str);
+    await driver.createInputTopic('prices', str).pipeInput('a', '2', 4);
+    // The processor has received nothing, yet stream time (4) reached the first due time (0).
+    expect(out.readRecordsToList().map((r) => [r.value, r.timestamp])).toEqual([['punctuate@4', 4]]);
+    await input.pipeInput('a', 'tick', 12); // filtered out before the join: still advances stream time
+    expect(out.readRecordsToList().map((r) => [r.value, r.timestamp])).toEqual([['punctuate@12', 12]]);
+    await input.pipeInput('a', 'order', 7); // reaches the processor; stream time stays 12
+    await driver.createInputTopic('prices', str).pipeInput('a', '3', 25); // a table update only
+    expect(out.readValuesToList()).toEqual(['punctuate@25']);
+    expect(seen).toEqual(['order*2@12']);
   });
 
   test("wall-clock punctuation fires on the test driver's advanceWallClockTime, every interval from the schedule, skipping missed ones", async () => {

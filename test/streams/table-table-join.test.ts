@@ -82,6 +82,48 @@ describe('KTable-KTable outer join (KTableKTableOuterJoinTest)', () => {
   });
 });
 
+describe('KTable-KTable join result timestamps: the later of both sides\' (Kafka: max(record, other side\'s ValueAndTimestamp))', () => {
+  const kvt = (key: string, value: string | null, timestamp: number) => ({ key, value, timestamp });
+
+  test('inner join: KTableKTableInnerJoinTest\'s timestamps, also of tombstones', async () => {
+    const { driver, left, right } = driverFor('join');
+    const out = driver.createOutputTopic('out', str);
+    const read = () => out.readRecordsToList().map((r) => kvt(r.key!, r.value, r.timestamp));
+    for (const i of [0, 1]) await left.pipeInput(String(i), `X${i}`, 5 + i);
+    for (const i of [0, 1]) await right.pipeInput(String(i), `Y${i}`, 10 * i);
+    expect(read()).toEqual([kvt('0', 'X0+Y0', 5), kvt('1', 'X1+Y1', 10)]);
+    for (const k of ['0', '1', '2', '3']) await left.pipeInput(k, `XX${k}`, 7);
+    expect(read()).toEqual([kvt('0', 'XX0+Y0', 7), kvt('1', 'XX1+Y1', 10)]);
+    for (const k of ['0', '1', '2', '3']) await right.pipeInput(k, `YY${k}`, Number(k) * 5);
+    expect(read()).toEqual([kvt('0', 'XX0+YY0', 7), kvt('1', 'XX1+YY1', 7), kvt('2', 'XX2+YY2', 10), kvt('3', 'XX3+YY3', 15)]);
+    for (const k of ['0', '1', '2', '3']) await left.pipeInput(k, `XXX${k}`, 6);
+    expect(read()).toEqual([kvt('0', 'XXX0+YY0', 6), kvt('1', 'XXX1+YY1', 6), kvt('2', 'XXX2+YY2', 10), kvt('3', 'XXX3+YY3', 15)]);
+    await right.pipeInput('0', null, 5);
+    await right.pipeInput('1', null, 7);
+    expect(read()).toEqual([kvt('0', null, 6), kvt('1', null, 7)]);
+    for (const k of ['0', '1', '2', '3']) await left.pipeInput(k, `XXXX${k}`, 13);
+    expect(read()).toEqual([kvt('2', 'XXXX2+YY2', 13), kvt('3', 'XXXX3+YY3', 15)]);
+    for (const [k, t] of [['0', 0], ['1', 42], ['2', 5], ['3', 20]] as const) await left.pipeInput(k, null, t);
+    expect(read()).toEqual([kvt('2', null, 10), kvt('3', null, 20)]);
+  });
+
+  test('left and outer joins: the change\'s own timestamp while the other side has no row', async () => {
+    for (const kind of ['leftJoin', 'outerJoin'] as const) {
+      const { driver, left, right } = driverFor(kind);
+      const out = driver.createOutputTopic('out', str);
+      const read = () => out.readRecordsToList().map((r) => kvt(r.key!, r.value, r.timestamp));
+      await left.pipeInput('0', 'X0', 5);
+      expect(read(), kind).toEqual([kvt('0', 'X0+null', 5)]);
+      await right.pipeInput('0', 'Y0', 3);
+      expect(read(), kind).toEqual([kvt('0', 'X0+Y0', 5)]);
+      await right.pipeInput('0', null, 2); // the delete is older than the left row: the left row's time
+      expect(read(), kind).toEqual([kvt('0', 'X0+null', 5)]);
+      await left.pipeInput('0', 'XX0', 4); // no right row: the change's time, older or not
+      expect(read(), kind).toEqual([kvt('0', 'XX0+null', 4)]);
+    }
+  });
+});
+
 describe('KTable-KTable joins compose with other table operations', () => {
   test('a filtered table joined with an aggregate, then grouped and counted with subtraction', async () => {
     const b = new StreamsBuilder();
