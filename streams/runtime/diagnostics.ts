@@ -9,7 +9,10 @@
  * - `sluice:streams:late`        `{ taskId, store, topic, partition, offset, timestamp, streamTime }` per late record
  * - `sluice:streams:commit`      `{ taskId, offsets, changelogRecords, durationMs }` per commit (changelog writes and
  *   offset commit; `durationMs` undefined for a commit that began before anyone subscribed)
- * - `sluice:streams:task`        `{ taskId, event: 'created' | 'restored' | 'closed' | 'suspended' | 'resumed', … }`
+ * - `sluice:streams:task`        `{ taskId, event: 'created' | 'restored' | 'closed' | 'suspended' | 'resumed', … }`;
+ *   with the in-process hop of repartition topics (`RepartitionHop`), `'hop'` `{ partitions }` when
+ *   the task joins it (the repartition partitions it reads from it) and `'pausing'` when the commit
+ *   barrier asks it to stop between two batches
  * - `sluice:streams:state`       `{ from, to }` on every application state change
  *
  * @example

@@ -28,6 +28,7 @@
  */
 import {
   createConsumer,
+  SluiceError,
   recordBytes,
   type Cluster,
   type CommittedOffset,
@@ -43,11 +44,15 @@ import { TaskProcessor } from '../processor/task-processor.js';
 import type { ResolvedAppOptions } from './app-options.js';
 import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diagnostics.js';
 import type { OffsetCommitter } from './offset-committer.js';
+import type { HopInbox } from './hop-inbox.js';
+import type { RepartitionHop } from './repartition-hop.js';
 import { restoreStore } from './state-restorer.js';
+import { batchEnds } from './batch-ends.js';
 import { countByTopic, type AppCounters } from './task-context.js';
 import { createTaskWriter, type TaskWriter } from './task-writer.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
+import { tpKey } from './tp-key.js';
 
 export interface StreamTaskContext {
   readonly cluster: Cluster;
@@ -57,32 +62,6 @@ export interface StreamTaskContext {
   readonly env: Omit<TaskEnvironment, 'taskId' | 'partition' | 'sourceTopics'>;
   readonly onError: (task: StreamTask, error: unknown) => void;
   readonly metrics: Pick<AppCounters, 'recordsFetched' | 'recordsIn' | 'recordsInByTopic' | 'commits' | 'restoredRecords'>;
-}
-
-const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
-
-/**
- * The positions after a batch — one past its last record, per input partition — and its record
- * count per topic. Records of one partition come in runs (a batch interleaves partitions by time).
- */
-function batchEnds(batch: readonly InputRecord[]): { positions: Map<string, number>; counts: Map<string, number> } {
-  const positions = new Map<string, number>();
-  const counts = new Map<string, number>();
-  let last = batch[0];
-  let run = 1;
-  for (let i = 1; i < batch.length; i++) {
-    const r = batch[i];
-    if (r.partition !== last.partition || r.topic !== last.topic) {
-      positions.set(tpKey(last), last.offset + 1);
-      countByTopic(counts, last.topic, run);
-      run = 0;
-    }
-    last = r;
-    run++;
-  }
-  positions.set(tpKey(last), last.offset + 1);
-  countByTopic(counts, last.topic, run);
-  return { positions, counts };
 }
 
 export class StreamTask {
@@ -107,6 +86,13 @@ export class StreamTask {
   /** The input partition of the last record processed (null: none since the task was created or resumed). */
   #lastInput: TopicPartition | null = null;
   #closeRequest: { promise: Promise<number>; resolve: (emitted: number) => void; reject: (err: unknown) => void } | null = null;
+  /** The in-process hop of repartition topics, when this process runs every task (see `RepartitionHop`); commits then go through the barrier. */
+  #hop: RepartitionHop | null = null;
+  /** The repartition partitions this task reads through the hop. */
+  #inbox: HopInbox | null = null;
+  /** A stop between batches asked for by the commit barrier. */
+  #gate: { parked: Promise<void>; park: () => void; resumed: Promise<void>; resume: () => void } | null = null;
+  #loopDone = true;
   /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
   changelogEnds: Map<string, number> | null = null;
 
@@ -122,7 +108,12 @@ export class StreamTask {
       {
         ...ctx.env,
         // Through the task's writer: in exactly-once mode, the outputs join the task's transaction.
-        collector: { send: (topic, records) => this.#writer!.collector.send(topic, records), partitionCount: (topic) => ctx.env.collector.partitionCount(topic) },
+        collector: {
+          send: (topic, records) => this.#writer!.collector.send(topic, records),
+          sendRepartition: (topic, records, decoded) =>
+            this.#hop !== null && this.#hop.carries(topic) ? this.#hop.send(this.#writer!, topic, records, decoded) : this.#writer!.collector.send(topic, records),
+          partitionCount: (topic) => ctx.env.collector.partitionCount(topic),
+        },
         taskId: this.name,
         partition: id.partition,
         sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [],
@@ -133,6 +124,57 @@ export class StreamTask {
 
   get failed(): unknown {
     return this.#failed;
+  }
+
+  /** True when the task processed something since its last commit. */
+  get uncommitted(): boolean {
+    return this.#processedSinceCommit;
+  }
+
+  /**
+   * Joins the in-process hop (before `start`): the task's repartition outputs go through `hop`,
+   * and — with `inbox` — it reads its hop partitions from there once it read them from the topic
+   * up to where the hop began. Its commits are then the barrier's (`commitOrFail`).
+   */
+  joinHop(hop: RepartitionHop, inbox: HopInbox | null): void {
+    this.#hop = hop;
+    this.#inbox = inbox;
+    if (inbox !== null) hop.register(inbox);
+    this.#publish('hop', { partitions: inbox?.partitions() ?? [] });
+  }
+
+  /**
+   * Resolves once the loop stopped between two batches — for a task reading hop partitions, once
+   * nothing handed to it waits — or ended; it stays there until `resume`.
+   */
+  pause(): Promise<void> {
+    if (this.#loopDone) return Promise.resolve();
+    if (this.#gate === null) {
+      let park!: () => void;
+      let resume!: () => void;
+      const parked = new Promise<void>((r) => (park = r));
+      const resumed = new Promise<void>((r) => (resume = r));
+      this.#gate = { parked, park, resumed, resume };
+      this.#publish('pausing');
+    }
+    this.#inbox?.wakeUp();
+    return this.#gate.parked;
+  }
+
+  resume(): void {
+    const gate = this.#gate;
+    this.#gate = null;
+    gate?.resume();
+  }
+
+  /** `commit`, failing the task (its transaction aborted, the application told) when it throws. */
+  async commitOrFail(): Promise<void> {
+    try {
+      await this.commit();
+    } catch (err) {
+      if (this.#failed === null) await this.#failWith(err);
+      throw err;
+    }
   }
 
   /** Next offset to process per input partition (known after `initPositions`). */
@@ -199,6 +241,7 @@ export class StreamTask {
   start(): void {
     this.#stopping = false;
     this.#lastCommitMs = Date.now();
+    this.#loopDone = false;
     this.#loop = this.#run();
   }
 
@@ -209,18 +252,28 @@ export class StreamTask {
    */
   async close(commit: boolean): Promise<void> {
     this.#stopping = true;
+    this.resume();
+    this.#inbox?.close();
     // Ends a poll waiting for records; a batch in process finishes first.
     await this.#consumer?.close();
     await this.#loop;
     this.#loop = null;
     this.processor.close();
+    // Read through the hop, everything handed over processed: the hop partitions' ends can be
+    // committed. Not all processed: no offset there tells what was, so nothing is committed.
+    const hopDrained = this.#hop !== null && this.#inbox !== null && this.#inbox.drained;
+    const refused = commit && this.#inbox !== null && !hopDrained;
+    // A task resumed later joins the hop of its next start, if any.
+    this.#hop = null;
     // A request the loop did not get to: nothing was closed.
     this.#settleCloseRequest(0);
     this.queue.clear();
     try {
-      if (commit && this.#failed === null) await this.commit();
+      if (commit && this.#failed === null && !refused) await this.commit(hopDrained);
       else await this.#writer?.abort();
+      if (refused) throw new SluiceError('HOP_NOT_DRAINED', `task ${this.name}: closed with records handed over through the in-process hop not processed; not committed`);
     } finally {
+      this.#inbox = null;
       const writer = this.#writer;
       this.#writer = null;
       await writer?.close().catch(() => {});
@@ -249,11 +302,17 @@ export class StreamTask {
   async #run(): Promise<void> {
     const { options } = this.#ctx;
     try {
-      while (!this.#stopping) {
+      while (!this.#stopping && this.#failed === null) {
+        if (this.#gate !== null && (this.#inbox === null || this.#inbox.drained)) {
+          this.#gate.park();
+          await this.#gate.resumed;
+          continue;
+        }
         if (this.queue.size < options.maxBatchRecords) {
-          // Wait for records only when there is nothing to process and no commit is due.
-          const due = this.#processedSinceCommit ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
-          const wait = this.queue.size > 0 || this.#closeRequest !== null ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
+          // Wait for records only when there is nothing to process and no commit is due (the
+          // barrier's commits are not this loop's to wait for).
+          const due = this.#processedSinceCommit && this.#hop === null ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
+          const wait = this.queue.size > 0 || this.#closeRequest !== null || this.#gate !== null ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
           if (this.#stopping) break;
           await this.#fetch(wait);
           if (this.#stopping) break;
@@ -265,23 +324,34 @@ export class StreamTask {
         if (processing !== null) await processing;
         if (this.processor.wallClockDue(Date.now()) && !this.#stopping) await this.#punctuate();
         if (this.#closeRequest !== null && !this.#stopping) await this.#closeWindows();
-        if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
+        if (this.#hop === null && this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
       }
     } catch (err) {
-      this.#failed = err;
-      // Exactly-once: nothing of the failed batch (or the rest of the transaction) becomes visible.
-      await this.#writer?.abort().catch(() => {});
-      this.#closeRequest?.reject(err);
-      this.#closeRequest = null;
-      this.#ctx.onError(this, err);
+      await this.#failWith(err);
+    } finally {
+      this.#loopDone = true;
+      // Upstream sends waiting for room, and a barrier waiting for this loop, go on.
+      this.#inbox?.close();
+      this.#gate?.park();
     }
+  }
+
+  async #failWith(err: unknown): Promise<void> {
+    this.#failed = err;
+    // Exactly-once: nothing of the failed batch (or the rest of the transaction) becomes visible.
+    await this.#writer?.abort().catch(() => {});
+    this.#closeRequest?.reject(err);
+    this.#closeRequest = null;
+    this.#ctx.onError(this, err);
   }
 
   async #closeWindows(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
     const position = this.#positions.get(tpKey(tp)) ?? 0;
     const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
-    await this.commit();
+    this.#processedSinceCommit = true;
+    // With the hop, the caller commits every task together (`TaskManager.commit`).
+    if (this.#hop === null) await this.commit();
     this.#settleCloseRequest(emitted);
   }
 
@@ -299,10 +369,22 @@ export class StreamTask {
   }
 
   async #fetch(timeoutMs: number): Promise<void> {
-    const fetched = await this.#consumer!.poll({ timeoutMs });
+    const inbox = this.#inbox;
+    // Records handed over do not end a poll's wait: poll without one, and wait for them instead.
+    const fetched = await this.#consumer!.poll({ timeoutMs: inbox === null ? timeoutMs : 0 });
     if (this.#stopping) return;
     this.#ctx.metrics.recordsFetched += fetched.length;
     this.#enqueue(fetched);
+    if (inbox !== null) {
+      for (const { tp, catchUpTo } of inbox.catchingUp()) {
+        const drained = this.#consumer!.drainedPosition(tp);
+        if (drained === null || drained < catchUpTo) continue;
+        // Read from the topic up to where the hop began: the rest comes handed over.
+        this.#consumer!.pause([tp]);
+        inbox.caughtUp(tp);
+      }
+      if (fetched.length === 0 && this.queue.size === 0 && timeoutMs > 0) await inbox.wait(timeoutMs);
+    }
     this.#advancePastMarkers();
   }
 
@@ -331,8 +413,11 @@ export class StreamTask {
     const ends = batchEnds(batch);
     const lastInput = { topic: batch[count - 1].topic, partition: batch[count - 1].partition };
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
+    this.#inbox?.released();
     return this.processor.process(batch).then(() => {
-      for (const [k, position] of ends.positions) this.#positions.set(k, position);
+      // Records handed over by several upstream tasks come in the order of their acknowledgements,
+      // not of their offsets: a hop partition's position only grows (the barrier sets it to the end).
+      for (const [k, position] of ends.positions) if (this.#inbox === null || position > (this.#positions.get(k) ?? -1)) this.#positions.set(k, position);
       this.#advancePastMarkers();
       this.#lastInput = lastInput;
       this.#processedSinceCommit = true;
@@ -352,8 +437,12 @@ export class StreamTask {
     }
   }
 
-  /** Writes the stores' changes to their changelogs, then commits the input offsets. */
-  async commit(): Promise<void> {
+  /**
+   * Writes the stores' changes to their changelogs, then commits the input offsets.
+   * @param hopDrained the task read through the hop and processed everything handed over: called
+   *   by the barrier, every upstream transaction committed, so its hop partitions' positions are their ends
+   */
+  async commit(hopDrained = this.#hop !== null && this.#inbox !== null && this.#inbox.drained): Promise<void> {
     const { resolved, options } = this.#ctx;
     // Timed only for a listener (undefined when none was there at the start).
     const startedMs = commitChannel.hasSubscribers ? performance.now() : undefined;
@@ -363,6 +452,11 @@ export class StreamTask {
       for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp });
     }
     const changelogRecords = changelogs.length;
+    // Through the barrier, every upstream transaction writing the hop partitions just committed and
+    // this task processed all they hold: its position there is the end (past the markers).
+    if (hopDrained && this.#inbox !== null) {
+      for (const tp of this.#inbox.partitions()) this.#positions.set(tpKey(tp), await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest'));
+    }
     const offsets: OffsetCommitEntry[] = [];
     for (const tp of this.partitions) {
       const k = tpKey(tp);
