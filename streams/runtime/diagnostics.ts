@@ -20,6 +20,7 @@
  *   subscribe('sluice:streams:late', (m) => console.warn('late record', m));
  */
 import { channel } from 'node:diagnostics_channel';
+import type { Cluster, TopicPartition } from '../../core/index.js';
 
 export const recordsInChannel = channel('sluice:streams:records-in');
 export const recordsOutChannel = channel('sluice:streams:records-out');
@@ -28,3 +29,13 @@ export const lateChannel = channel('sluice:streams:late');
 export const commitChannel = channel('sluice:streams:commit');
 export const taskChannel = channel('sluice:streams:task');
 export const stateChannel = channel('sluice:streams:state');
+
+/** Publishes a task's lag on `sluice:streams:lag`, per input partition with a position. */
+export async function publishLag(cluster: Cluster, applicationId: string, taskId: string, partitions: readonly TopicPartition[], positionOf: (tp: TopicPartition) => number | undefined): Promise<void> {
+  for (const tp of partitions) {
+    const position = positionOf(tp);
+    if (position === undefined) continue;
+    const endOffset = await cluster.listOffset(tp.topic, tp.partition, 'latest');
+    lagChannel.publish({ applicationId, taskId, topic: tp.topic, partition: tp.partition, position, endOffset, lag: endOffset - position });
+  }
+}

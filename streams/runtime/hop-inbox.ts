@@ -17,7 +17,7 @@
  * Concurrency: `accept` runs when an upstream send is acknowledged, between the task's batches or
  * during one; the task's loop calls the rest.
  */
-import type { TopicPartition } from '../../core/index.js';
+import type { Consumer, TopicPartition } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskInputQueue } from './task-input-queue.js';
 import { tpKey } from './tp-key.js';
@@ -66,20 +66,20 @@ export class HopInbox {
     this.#wake?.();
   }
 
-  /** The partitions still read from the topic (catching up), with the offset that ends it. */
-  catchingUp(): { tp: TopicPartition; catchUpTo: number }[] {
-    const out: { tp: TopicPartition; catchUpTo: number }[] = [];
-    for (const p of this.#partitions.values()) if (p.pending !== null) out.push({ tp: p.tp, catchUpTo: p.catchUpTo });
-    return out;
-  }
-
-  /** The topic was read up to `catchUpTo` for `tp` (and queued): what was handed over follows. */
-  caughtUp(tp: TopicPartition): void {
-    const p = this.#partitions.get(tpKey(tp));
-    if (p === undefined || p.pending === null) return;
-    for (const records of p.pending) this.#queue.push(records);
-    p.pending = null;
-    p.pendingCount = 0;
+  /**
+   * After a fetch (its records queued): each partition `consumer` read up to `catchUpTo` is paused
+   * there, and what was handed over for it follows into the queue.
+   */
+  catchUp(consumer: Pick<Consumer, 'drainedPosition' | 'pause'>): void {
+    for (const p of this.#partitions.values()) {
+      if (p.pending === null) continue;
+      const drained = consumer.drainedPosition(p.tp);
+      if (drained === null || drained < p.catchUpTo) continue;
+      consumer.pause([p.tp]);
+      for (const records of p.pending) this.#queue.push(records);
+      p.pending = null;
+      p.pendingCount = 0;
+    }
   }
 
   /** Handed-over records not processed yet (queued, or waiting for the catch-up). */

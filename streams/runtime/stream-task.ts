@@ -19,9 +19,14 @@
  *      at-least-once, in that order, so a committed offset never covers an input whose effects
  *      could be lost — but after a crash the input since the last commit is processed again.
  *
+ * With the in-process hop (`joinHop`, when this process runs every task under exactly-once; see
+ * `RepartitionHop`), the task reads its repartition partitions from what the upstream tasks hand
+ * over, and commits only when the commit barrier says (`pause`, `commitOrFail`, `resume`).
+ *
  * Closing windows (`closeWindows`, at the end of a bounded input): the request is a flag the loop
- * handles between batches, so it never runs beside one. The task commits right after, so the
- * moved stream time is in the changelog and a restart does not emit the final results again.
+ * handles between batches, so it never runs beside one. The task commits right after (with the
+ * hop, the caller commits every task), so the moved stream time is in the changelog and a restart
+ * does not emit the final results again.
  *
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
  * be called at any time and only touch the queue and flags.
@@ -33,7 +38,6 @@ import {
   type Cluster,
   type CommittedOffset,
   type Consumer,
-  type OffsetCommitEntry,
   type Producer,
   type ProducerRecord,
   type TopicPartition,
@@ -42,15 +46,17 @@ import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
 import type { ResolvedAppOptions } from './app-options.js';
-import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diagnostics.js';
+import { commitChannel, lagChannel, publishLag, recordsInChannel, taskChannel } from './diagnostics.js';
 import type { OffsetCommitter } from './offset-committer.js';
 import type { HopInbox } from './hop-inbox.js';
+import { LoopGate } from './loop-gate.js';
 import type { RepartitionHop } from './repartition-hop.js';
 import { restoreStore } from './state-restorer.js';
 import { batchEnds } from './batch-ends.js';
 import { countByTopic, type AppCounters } from './task-context.js';
 import { createTaskWriter, type TaskWriter } from './task-writer.js';
 import { TaskInputQueue } from './task-input-queue.js';
+import { TaskPositions } from './task-positions.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
 import { tpKey } from './tp-key.js';
 
@@ -76,8 +82,7 @@ export class StreamTask {
   /** How outputs, changelogs and offsets reach the log (one transaction per commit, exactly-once); created by `initWriter`. */
   #writer: TaskWriter | null = null;
   /** Next offset to process, per input partition. */
-  readonly #positions = new Map<string, number>();
-  readonly #committed = new Map<string, number>();
+  readonly #positions: TaskPositions;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #lastCommitMs = Date.now();
@@ -91,7 +96,7 @@ export class StreamTask {
   /** The repartition partitions this task reads through the hop. */
   #inbox: HopInbox | null = null;
   /** A stop between batches asked for by the commit barrier. */
-  #gate: { parked: Promise<void>; park: () => void; resumed: Promise<void>; resume: () => void } | null = null;
+  readonly #gate = new LoopGate();
   #loopDone = true;
   /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
   changelogEnds: Map<string, number> | null = null;
@@ -102,6 +107,7 @@ export class StreamTask {
     this.id = id;
     this.name = taskName(id);
     this.partitions = partitions;
+    this.#positions = new TaskPositions(partitions);
     const sub = ctx.resolved.subtopologies[id.subtopology];
     this.processor = new TaskProcessor(
       sub.subtopology,
@@ -149,22 +155,14 @@ export class StreamTask {
    */
   pause(): Promise<void> {
     if (this.#loopDone) return Promise.resolve();
-    if (this.#gate === null) {
-      let park!: () => void;
-      let resume!: () => void;
-      const parked = new Promise<void>((r) => (park = r));
-      const resumed = new Promise<void>((r) => (resume = r));
-      this.#gate = { parked, park, resumed, resume };
-      this.#publish('pausing');
-    }
+    const { parked, fresh } = this.#gate.request();
+    if (fresh) this.#publish('pausing');
     this.#inbox?.wakeUp();
-    return this.#gate.parked;
+    return parked;
   }
 
   resume(): void {
-    const gate = this.#gate;
-    this.#gate = null;
-    gate?.resume();
+    this.#gate.open();
   }
 
   /** `commit`, failing the task (its transaction aborted, the application told) when it throws. */
@@ -179,7 +177,7 @@ export class StreamTask {
 
   /** Next offset to process per input partition (known after `initPositions`). */
   positions(): Map<string, number> {
-    return new Map(this.#positions);
+    return this.#positions.snapshot();
   }
 
   /**
@@ -216,8 +214,7 @@ export class StreamTask {
    * without a committed offset start at `autoOffsetReset`.
    */
   initPositions(committed: readonly CommittedOffset[]): void {
-    this.#positions.clear();
-    this.#committed.clear();
+    this.#positions.reset(committed);
     this.#lastInput = null;
     this.queue.clear();
     void this.#consumer?.close();
@@ -231,11 +228,7 @@ export class StreamTask {
     });
     consumer.assign(this.partitions);
     this.#consumer = consumer;
-    for (const c of committed) {
-      this.#positions.set(tpKey(c), c.offset);
-      this.#committed.set(tpKey(c), c.offset);
-      consumer.seek(c, c.offset);
-    }
+    for (const c of committed) consumer.seek(c, c.offset);
   }
 
   start(): void {
@@ -303,16 +296,15 @@ export class StreamTask {
     const { options } = this.#ctx;
     try {
       while (!this.#stopping && this.#failed === null) {
-        if (this.#gate !== null && (this.#inbox === null || this.#inbox.drained)) {
-          this.#gate.park();
-          await this.#gate.resumed;
+        if (this.#gate.requested && (this.#inbox === null || this.#inbox.drained)) {
+          await this.#gate.park();
           continue;
         }
         if (this.queue.size < options.maxBatchRecords) {
           // Wait for records only when there is nothing to process and no commit is due (the
           // barrier's commits are not this loop's to wait for).
           const due = this.#processedSinceCommit && this.#hop === null ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
-          const wait = this.queue.size > 0 || this.#closeRequest !== null || this.#gate !== null ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
+          const wait = this.queue.size > 0 || this.#closeRequest !== null || this.#gate.requested ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
           if (this.#stopping) break;
           await this.#fetch(wait);
           if (this.#stopping) break;
@@ -332,7 +324,7 @@ export class StreamTask {
       this.#loopDone = true;
       // Upstream sends waiting for room, and a barrier waiting for this loop, go on.
       this.#inbox?.close();
-      this.#gate?.park();
+      this.#gate.release();
     }
   }
 
@@ -347,7 +339,7 @@ export class StreamTask {
 
   async #closeWindows(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
-    const position = this.#positions.get(tpKey(tp)) ?? 0;
+    const position = this.#positions.get(tp) ?? 0;
     const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
     this.#processedSinceCommit = true;
     // With the hop, the caller commits every task together (`TaskManager.commit`).
@@ -358,7 +350,7 @@ export class StreamTask {
   /** Fires the due wall-clock punctuations of `process()` nodes (between batches). */
   async #punctuate(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
-    const position = this.#positions.get(tpKey(tp)) ?? 0;
+    const position = this.#positions.get(tp) ?? 0;
     await this.processor.punctuate(Date.now(), { topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
     this.#processedSinceCommit = true;
   }
@@ -376,33 +368,14 @@ export class StreamTask {
     this.#ctx.metrics.recordsFetched += fetched.length;
     this.#enqueue(fetched);
     if (inbox !== null) {
-      for (const { tp, catchUpTo } of inbox.catchingUp()) {
-        const drained = this.#consumer!.drainedPosition(tp);
-        if (drained === null || drained < catchUpTo) continue;
-        // Read from the topic up to where the hop began: the rest comes handed over.
-        this.#consumer!.pause([tp]);
-        inbox.caughtUp(tp);
-      }
+      inbox.catchUp(this.#consumer!);
       if (fetched.length === 0 && this.queue.size === 0 && timeoutMs > 0) await inbox.wait(timeoutMs);
     }
     this.#advancePastMarkers();
   }
 
-  /**
-   * Moves the position of each partition with nothing left to process to the consumer's, which is
-   * past the transaction markers after the last record (else a read_committed input would always
-   * show a committed offset one marker short of its end).
-   */
   #advancePastMarkers(): void {
-    for (const tp of this.partitions) {
-      if (!this.queue.isEmpty(tp)) continue;
-      const k = tpKey(tp);
-      const position = this.#positions.get(k);
-      const drained = this.#consumer!.drainedPosition(tp);
-      if (drained === null || (position !== undefined && drained <= position)) continue;
-      this.#positions.set(k, drained);
-      this.#processedSinceCommit = true;
-    }
+    if (this.#positions.advancePastMarkers(this.#consumer!, this.queue)) this.#processedSinceCommit = true;
   }
 
   /** Processes the next batch, then moves the positions past it; null when nothing is queued. */
@@ -415,9 +388,8 @@ export class StreamTask {
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
     this.#inbox?.released();
     return this.processor.process(batch).then(() => {
-      // Records handed over by several upstream tasks come in the order of their acknowledgements,
-      // not of their offsets: a hop partition's position only grows (the barrier sets it to the end).
-      for (const [k, position] of ends.positions) if (this.#inbox === null || position > (this.#positions.get(k) ?? -1)) this.#positions.set(k, position);
+      // A hop partition's position only grows (the barrier sets it to the end).
+      this.#positions.advance(ends.positions, this.#inbox !== null);
       this.#advancePastMarkers();
       this.#lastInput = lastInput;
       this.#processedSinceCommit = true;
@@ -455,17 +427,11 @@ export class StreamTask {
     // Through the barrier, every upstream transaction writing the hop partitions just committed and
     // this task processed all they hold: its position there is the end (past the markers).
     if (hopDrained && this.#inbox !== null) {
-      for (const tp of this.#inbox.partitions()) this.#positions.set(tpKey(tp), await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest'));
+      for (const tp of this.#inbox.partitions()) this.#positions.set(tp, await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest'));
     }
-    const offsets: OffsetCommitEntry[] = [];
-    for (const tp of this.partitions) {
-      const k = tpKey(tp);
-      const position = this.#positions.get(k);
-      if (position === undefined || position === this.#committed.get(k)) continue;
-      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position });
-    }
+    const offsets = this.#positions.uncommitted();
     await this.#writer!.commit(changelogs, offsets);
-    for (const o of offsets) this.#committed.set(tpKey(o), o.offset);
+    this.#positions.committed(offsets);
     this.#lastCommitMs = Date.now();
     this.#processedSinceCommit = false;
     this.#ctx.metrics.commits++;
@@ -473,14 +439,7 @@ export class StreamTask {
       const durationMs = startedMs === undefined ? undefined : performance.now() - startedMs;
       commitChannel.publish({ applicationId: options.applicationId, taskId: this.name, offsets, changelogRecords, durationMs });
     }
-    if (lagChannel.hasSubscribers) {
-      for (const tp of this.partitions) {
-        const position = this.#positions.get(tpKey(tp));
-        if (position === undefined) continue;
-        const endOffset = await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest');
-        lagChannel.publish({ applicationId: options.applicationId, taskId: this.name, topic: tp.topic, partition: tp.partition, position, endOffset, lag: endOffset - position });
-      }
-    }
+    if (lagChannel.hasSubscribers) await publishLag(this.#ctx.cluster, options.applicationId, this.name, this.partitions, (tp) => this.#positions.get(tp));
   }
 
   /** Publishes a task event on `sluice:streams:task`. */
