@@ -10,6 +10,9 @@
  */
 import type { StreamTask } from './stream-task.js';
 
+/** How often an idle process (nothing processed since the last commit) looks again. */
+const IDLE_RECHECK_MS = 10;
+
 export class CommitBarrier {
   /** The tasks, grouped by sub-topology, upstream first. */
   readonly #levels: () => StreamTask[][];
@@ -48,16 +51,21 @@ export class CommitBarrier {
     return run;
   }
 
-  #schedule(): void {
+  #schedule(delayMs = this.#intervalMs): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       const levels = this.#levels();
-      const due = levels.some((level) => level.some((t) => t.uncommitted));
+      if (!levels.some((level) => level.some((t) => t.uncommitted))) {
+        // Nothing to commit: look again later, not every millisecond (`commitIntervalMs` 0).
+        this.#schedule(Math.max(this.#intervalMs, IDLE_RECHECK_MS));
+        return;
+      }
       // A failed commit fails its task, which fails the application: nothing to do here.
-      const done = due ? this.commit().catch(() => {}) : Promise.resolve();
-      void done.then(() => this.#schedule());
-    }, this.#intervalMs);
+      void this.commit()
+        .catch(() => {})
+        .then(() => this.#schedule());
+    }, delayMs);
     this.#timer.unref?.();
   }
 
