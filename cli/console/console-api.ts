@@ -59,13 +59,18 @@ export async function handleApi(ctx: ConsoleContext, request: ApiRequest, req: h
   const only = (wanted: 'GET' | 'POST'): void => {
     if (method !== wanted) throw new HttpError(405, `${request.pathname} takes ${wanted}`);
   };
-  if (resource === 'overview' && name === undefined) return only('GET'), overview(ctx);
+  /** The route's answer, when asked with the method it takes. */
+  const reply = (wanted: 'GET' | 'POST', answer: () => unknown): unknown => {
+    only(wanted);
+    return answer();
+  };
+  if (resource === 'overview' && name === undefined) return reply('GET', () => overview(ctx));
   if (resource === 'topics') {
-    if (name === undefined) return only('GET'), topicsOverview(cluster, { includeInternal: request.query.get('internal') === 'true' });
+    if (name === undefined) return reply('GET', () => topicsOverview(cluster, { includeInternal: request.query.get('internal') === 'true' }));
     await assertTopic(cluster, name);
-    if (sub === undefined) return only('GET'), topicDetail(cluster, name);
-    if (sub === 'configs' && p === undefined) return only('POST'), alterConfigs(ctx, name, await request.body());
-    if (sub === 'records' && p === undefined) return only('POST'), produce(ctx, name, await request.body());
+    if (sub === undefined) return reply('GET', () => topicDetail(cluster, name));
+    if (sub === 'configs' && p === undefined) return reply('POST', async () => alterConfigs(ctx, name, await request.body()));
+    if (sub === 'records' && p === undefined) return reply('POST', async () => produce(ctx, name, await request.body()));
     if (sub === 'partitions' && p !== undefined) {
       only('GET');
       const partition = await assertPartition(cluster, name, p);
@@ -83,7 +88,7 @@ export async function handleApi(ctx: ConsoleContext, request: ApiRequest, req: h
     }
   }
   if (resource === 'groups') {
-    if (name === undefined) return only('GET'), (await cluster.listGroups()).sort((a, b) => a.groupId.localeCompare(b.groupId));
+    if (name === undefined) return reply('GET', async () => (await cluster.listGroups()).sort((a, b) => a.groupId.localeCompare(b.groupId)));
     if (!(await cluster.listGroups()).some((l) => l.groupId === name)) throw new HttpError(404, `no group ${JSON.stringify(name)}`);
     if (sub === undefined) {
       only('GET');
@@ -91,9 +96,9 @@ export async function handleApi(ctx: ConsoleContext, request: ApiRequest, req: h
       ctx.history.recordLag(name, group.totalLag);
       return { ...group, lagHistory: ctx.history.lagOf(name) };
     }
-    if (sub === 'reset-offsets' && p === undefined) return only('POST'), resetOffsets(ctx, name, await request.body());
+    if (sub === 'reset-offsets' && p === undefined) return reply('POST', async () => resetOffsets(ctx, name, await request.body()));
   }
-  if (resource === 'pipeline' && name === undefined && ctx.pipeline) return only('GET'), ctx.pipeline();
+  if (resource === 'pipeline' && name === undefined && ctx.pipeline) return reply('GET', ctx.pipeline);
   throw new HttpError(404, `no page ${request.pathname}`);
 }
 

@@ -34,8 +34,10 @@ export async function openBrowser(onFinished: (fn: () => Promise<void>) => void)
 
 export const cells = (page: Page, selector: string): Promise<string[]> => page.locator(selector).allTextContents();
 
-/** Opens `hash` and waits until its view has rendered. */
+/** Opens `hash` (afresh when the page shows it already) and waits until its view has rendered. */
 export async function show(page: Page, base: string, hash: string): Promise<void> {
-  await page.goto(`${base}${hash}`);
+  // Going to the address the page already has changes nothing (same document, no hashchange).
+  if (page.url() === `${base}${hash}`) await page.reload();
+  else await page.goto(`${base}${hash}`);
   await page.waitForSelector(`body[data-ready="${hash}"]`);
 }
