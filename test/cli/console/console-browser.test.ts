@@ -12,7 +12,7 @@ import { cliSession } from '../cli-helpers.js';
 import { cells, openBrowser, show, startConsoleProcess } from './browser-helpers.js';
 
 describe('sluice console in chromium', () => {
-  it('shows the cluster and topics, browses a partition (formats, JSON tree, by time, by key), and tails a record the CLI produces within 1 s of its ack', async ({ onTestFinished }) => {
+  it('shows the cluster and topics, browses a partition (formats, JSON tree, by time, by key), and tails a record the CLI produces within 1 s of its ack', { timeout: 300_000 }, async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir();
     expect((await cli.run(['topics', 'create', 'orders', '-p', '2', '--data-dir', dir])).code).toBe(0);
