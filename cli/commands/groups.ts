@@ -6,18 +6,15 @@
  * the lock refuses them while another process owns the directory.
  */
 import type { Command } from 'commander';
-import type { Admin, OffsetResetTarget } from '../../core/index.js';
+import type { Admin } from '../../core/index.js';
 import { engineTarget, openForReading, openForWriting, withCluster, type EngineTarget } from '../data-dir.js';
 import { UsageError } from '../errors.js';
 import { loadCore } from '../load-core.js';
+import { resetTarget, type ResetTargetOptions } from '../reset-target.js';
 import { formatTable } from '../table.js';
 
-interface ResetOptions {
+interface ResetOptions extends ResetTargetOptions {
   topic?: string[];
-  toEarliest?: boolean;
-  toLatest?: boolean;
-  toOffset?: string;
-  toDatetime?: string;
   dryRun?: boolean;
   execute?: boolean;
 }
@@ -109,20 +106,4 @@ export function registerGroupsCommand(program: Command): void {
         process.stderr.write(`deleted group ${groupId}\n`);
       });
     });
-}
-
-/** Exactly one `--to-*` option, parsed; a usage error otherwise (before anything is opened). */
-function resetTarget(options: ResetOptions): OffsetResetTarget {
-  const given = [options.toEarliest, options.toLatest, options.toOffset, options.toDatetime].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new UsageError('reset-offsets needs exactly one of --to-earliest, --to-latest, --to-offset N, --to-datetime ISO');
-  if (options.toEarliest) return 'earliest';
-  if (options.toLatest) return 'latest';
-  if (options.toOffset !== undefined) {
-    const offset = /^[0-9]+$/.test(options.toOffset) ? Number(options.toOffset) : NaN;
-    if (!Number.isSafeInteger(offset)) throw new UsageError(`--to-offset: expected a non-negative integer, got "${options.toOffset}"`);
-    return { offset };
-  }
-  const ms = Date.parse(options.toDatetime!);
-  if (Number.isNaN(ms)) throw new UsageError(`--to-datetime: expected an ISO 8601 date-time, got "${options.toDatetime}"`);
-  return { datetime: ms };
 }

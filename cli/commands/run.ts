@@ -42,7 +42,7 @@ export function registerRunCommand(program: Command): void {
     .argument('<file>', 'pipeline file (YAML or JSON)')
     .option('--until-idle', 'exit once every source is drained, every stream caught up and every sink flushed (batch jobs); on_window_close windows close then')
     .option('--idle-ms <ms>', 'with --until-idle and a source that cannot tell when its input ended (NATS, JetStream): how long everything must stay idle (file sources end the run once drained)', positiveInteger('--idle-ms', 'idle time'), 1000)
-    .option('--console <host:port>', 'serve the web console (sluice console) over this pipeline\'s engine while it runs (prints "console at URL")', hostPort('--console'))
+    .option('--console <host:port>', 'serve the web console (sluice console) over this pipeline\'s engine while it runs (prints "console at URL"; env SLUICE_CONSOLE_TOKEN requires a token)', hostPort('--console'))
     .option('--listen <host:port>', "serve Kafka's wire protocol on this address while the pipeline runs (prints \"listening on HOST:PORT\"; port 0: any free port)", hostPort('--listen'))
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
@@ -77,6 +77,7 @@ export function registerRunCommand(program: Command): void {
       process.once('SIGTERM', onSignal);
       const live = process.stderr.isTTY === true ? new LiveLines(process.stderr) : null;
       const rates = new Rates();
+      const watch = options.console ? new (await import('../console/pipeline-view.js')).PipelineWatch(pipeline.name) : null;
       try {
         const summary = await withLogging(options, (logger) => withMetricsServer(options.metricsPort === undefined ? undefined : { port: options.metricsPort, host: options.metricsHost }, () => {
           logger.info(`pipeline ${pipeline.name} starting`, { file, untilIdle: options.untilIdle === true });
@@ -85,11 +86,18 @@ export function registerRunCommand(program: Command): void {
             untilIdle: options.untilIdle === true,
             idleMs: options.idleMs,
             signal: stopping.signal,
-            onStatus: live ? (status) => live.draw(statusLines(pipeline, status, rates)) : undefined,
+            onStatus:
+              live || watch
+                ? (status) => {
+                    watch?.update(status);
+                    live?.draw(statusLines(pipeline, status, rates));
+                  }
+                : undefined,
             onEngine: options.console
               ? async (cluster) => {
                   const { startConsole } = await import('../console/console-server.js');
-                  const server = await startConsole(cluster, options.console!);
+                  const token = process.env.SLUICE_CONSOLE_TOKEN;
+                  const server = await startConsole(cluster, { ...options.console!, ...(token ? { token } : {}), engine: `pipeline ${pipeline.name}`, pipeline: () => watch!.view() });
                   process.stdout.write(`console at http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/\n`);
                   return () => server.close();
                 }

@@ -211,15 +211,23 @@ export class LogManager {
     }
   }
 
-  /** Read-only views pick up topics and partitions the owning process created since. */
+  /** Read-only views pick up topics, partitions and config changes the owning process made since. */
   follow(): void {
     if (!this.#readOnly) return;
     this.#registry.reload();
     for (const name of this.#registry.names()) {
       const record = this.#registry.get(name)!;
       const state = this.#topics.get(name);
-      if (!state) this.#openTopic(record);
-      else if (state.logs.length < record.partitions) {
+      if (!state) {
+        this.#openTopic(record);
+        continue;
+      }
+      if (JSON.stringify(record.config) !== JSON.stringify(state.record.config)) {
+        state.record = record;
+        state.config = parseLogConfig(record.config, this.#defaults);
+        for (const log of state.logs) log.config = state.config;
+      }
+      if (state.logs.length < record.partitions) {
         for (let p = state.logs.length; p < record.partitions; p++) state.logs.push(this.#openLog(name, p, state.config));
       }
     }

@@ -1,6 +1,6 @@
 /**
  * `sluice run PIPELINE --console HOST:PORT`: the console over the running pipeline's own engine
- * (the data directory it owns), showing what its sources write.
+ * (the data directory it owns), showing what its sources write, and its pipeline page.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { TopicOverview } from '../../../cli/console/console-data.js';
 import { waitFor } from '../../helpers.js';
 import { cliSession, output } from '../cli-helpers.js';
+import { cells, openBrowser, show } from './browser-helpers.js';
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -20,7 +21,7 @@ function get(url: string): Promise<string> {
 }
 
 describe('sluice run --console', () => {
-  it('serves the console over the running pipeline\'s engine: its topics and the records its source wrote', async ({ onTestFinished }) => {
+  it('serves the console over the running pipeline\'s engine: its topics, the records its source wrote, and the pipeline page', { timeout: 300_000 }, async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir();
     fs.writeFileSync(path.join(dir, 'in.log'), 'one\ntwo\nthree\n');
@@ -40,6 +41,15 @@ describe('sluice run --console', () => {
     const topics = JSON.parse(await get(`${url}api/topics`)) as TopicOverview[];
     // The source writes in transactions: the end is past the records' commit marker.
     expect(topics.find((t) => t.name === 'lines')!.partitions).toEqual([{ partition: 0, start: 0, end: 4 }]);
+    // The pipeline page, in chromium: the source's state and what it wrote, as the run reports it.
+    const browser = await openBrowser(onTestFinished);
+    const page = await browser.newPage();
+    await show(page, url, '#/pipeline');
+    expect(await cells(page, '#pipeline-name')).toEqual(['watched']);
+    await page.waitForFunction(() => document.querySelector('#connectors tr[data-connector="in"] [data-field="out"]')?.textContent === '3', undefined, { timeout: 60_000 });
+    expect(await cells(page, '#connectors tr[data-connector="in"] [data-field="state"]')).toEqual(['running']);
+    expect(await cells(page, '#connectors tr[data-connector="in"] [data-field="failed"]')).toEqual(['0']);
+    expect(await page.locator('#pipeline-link').isHidden()).toBe(false);
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);
   });

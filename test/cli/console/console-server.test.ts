@@ -36,16 +36,24 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 describe('console server', () => {
-  it('GET / is the page, self-contained (no script or style from elsewhere)', async () => {
+  it('GET / is the page, self-contained: its scripts come from this server, and each parses', async () => {
     const base = await serve(await testCluster({ inMemory: true }));
     const r = await request(`${base}/`);
     expect(r.status).toBe(200);
     expect(r.type).toContain('text/html');
     expect(r.body).toContain('<title>Sluice console</title>');
-    expect(r.body).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
-    // Its script parses (a syntax error would leave the page blank).
-    const script = /<script>([\s\S]*)<\/script>/.exec(r.body)![1];
-    expect(() => new Function(script)).not.toThrow();
+    expect(r.body).not.toMatch(/<link[^>]+href=|https?:\/\//);
+    const scripts = [...r.body.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(['/static/base.js', '/static/topics.js', '/static/messages.js', '/static/groups.js', '/static/pipeline.js', '/static/main.js']);
+    for (const src of scripts) {
+      const script = await request(`${base}${src}`);
+      expect(script.status, src).toBe(200);
+      expect(script.type).toContain('text/javascript');
+      expect(script.body).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      // Each parses (a syntax error would leave the page blank).
+      expect(() => new Function(script.body), src).not.toThrow();
+    }
+    expect((await request(`${base}/static/nope.js`)).status).toBe(404);
   });
 
   it('/api/topics: every topic with its partitions and their start and end offsets, as the engine has them', async () => {

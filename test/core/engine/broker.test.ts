@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import {
   createConsumer,
   createProducer,
@@ -142,5 +142,20 @@ describe('Broker data directory ownership', () => {
     fs.truncateSync(segment, size);
     await producer.close();
     await reader.close();
+  });
+
+  test('a read-only view sees the config changes the owner makes (sluice console shows them)', async () => {
+    const dataDir = tempDir();
+    const owner = await testCluster({ dataDir });
+    await owner.createTopic('t', { partitions: 1 });
+    const reader = await openCluster({ dataDir, readOnly: true });
+    onTestFinished(() => reader.close());
+    expect((await reader.describeTopic('t')).overrides).toEqual({});
+    await owner.alterTopicConfig('t', { 'retention.ms': '60000' });
+    const seen = await reader.describeTopic('t');
+    expect(seen.overrides).toEqual({ 'retention.ms': 60000 });
+    expect(seen.config['retention.ms']).toBe(60000);
+    await owner.alterTopicConfig('t', { 'retention.ms': null });
+    expect((await reader.describeTopic('t')).overrides).toEqual({});
   });
 });
