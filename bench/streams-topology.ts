@@ -7,10 +7,8 @@
  *
  * Two variants: `mapValues` keeps the key, so the count reads the input topic directly; `map`
  * re-keys (by the same key), so records go through a repartition topic first, as a key change
- * requires (with exactly_once_v2 and one process, through the in-process hop: see
- * `streams/runtime/repartition-hop.ts`). Each runs under both processing guarantees, interleaved
- * (exactly_once_v2, then at_least_once, then again): the lines print both medians, each as a
- * ratio to RxJS alone, and what exactly-once costs — per wall-clock second and per CPU-second.
+ * requires. Each runs under both processing guarantees, interleaved (exactly_once_v2, then
+ * at_least_once, then again): the line prints both medians and what exactly-once costs.
  *
  * The `windows` variant counts per key in windows of 30 s of event time (records are 1 ms apart,
  * so each key has a record every `keys` ms): tumbling windows (the baseline) and sliding windows
@@ -150,46 +148,31 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee): Promise
   return { rate: RECORDS / (ms / 1000), mbRate: inputBytes / 1e6 / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6) };
 }
 
-/**
- * RxJS alone: records per wall-clock second and per CPU-second (user + system). One run passes
- * over the array until it has handled at least `RX_MIN_RECORDS` records: the kernel accounts CPU
- * time in ticks, so a run of a few tens of milliseconds would give a CPU figure off by a tick.
- */
-const RX_MIN_RECORDS = 2_000_000;
-
-function runRx(): { rate: number; cpuRate: number } {
+function runRx(): number {
   const array = Array.from({ length: RECORDS }, (_, i) => ({ key: keyOf(i), value: String(i) }));
-  const passes = Math.max(1, Math.ceil(RX_MIN_RECORDS / RECORDS));
-  const expected = expectedCount();
-  const cpu = process.cpuUsage();
   const start = performance.now();
-  for (let pass = 0; pass < passes; pass++) {
-    let last: Map<string, number> | null = null;
-    from(array)
-      .pipe(
-        rxMap((r) => ({ key: r.key, value: Number(r.value) })),
-        rxFilter((r) => keep(r.value)),
-        scan((counts, r) => counts.set(r.key, (counts.get(r.key) ?? 0) + 1), new Map<string, number>()),
-      )
-      .subscribe((m) => (last = m));
-    let total = 0;
-    for (const n of last!.values()) total += n;
-    if (total !== expected) throw new Error('rx total wrong');
-  }
+  let last: Map<string, number> | null = null;
+  from(array)
+    .pipe(
+      rxMap((r) => ({ key: r.key, value: Number(r.value) })),
+      rxFilter((r) => keep(r.value)),
+      scan((counts, r) => counts.set(r.key, (counts.get(r.key) ?? 0) + 1), new Map<string, number>()),
+    )
+    .subscribe((m) => (last = m));
   const ms = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  const records = RECORDS * passes;
-  return { rate: records / (ms / 1000), cpuRate: records / ((used.user + used.system) / 1e6) };
+  let total = 0;
+  for (const n of last!.values()) total += n;
+  if (total !== expectedCount()) throw new Error('rx total wrong');
+  return RECORDS / (ms / 1000);
 }
 
 console.log(`${fmt(RECORDS)} records, ${PARTITIONS} partitions, ${fmt(KEYS)} keys, file-backed, changelog on; median of ${RUNS} runs, Node ${process.version}`);
 // Warm the JIT up first: RxJS alone takes well under a second per run.
 for (let i = 0; i < 3; i++) runRx();
-const rx: { rate: number; cpuRate: number }[] = [];
+const rx: number[] = [];
 for (let i = 0; i < Math.max(RUNS, 5); i++) rx.push(runRx());
-const rxRate = median(rx.map((r) => r.rate));
-const rxCpuRate = median(rx.map((r) => r.cpuRate));
-console.log(`${'RxJS over an array: map → filter → scan'.padEnd(64)} ${fmt(rxRate).padStart(12)} records/s   (runs: ${rx.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(rxCpuRate)})`);
+const rxRate = median(rx);
+console.log(`${'RxJS over an array: map → filter → scan'.padEnd(64)} ${fmt(rxRate).padStart(12)} records/s   (runs: ${rx.map(fmt).join(', ')})`);
 const guarantees: Guarantee[] = args.guarantee === 'both' ? ['exactly_once_v2', 'at_least_once'] : [args.guarantee as Guarantee];
 for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant === 'all' || args.variant === v)) {
   const runs = new Map<Guarantee, RunFigures[]>(guarantees.map((g) => [g, []]));
@@ -197,24 +180,18 @@ for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant
   for (let i = 0; i < RUNS; i++) for (const g of guarantees) runs.get(g)!.push(await runApp(variant, g));
   const base = variant === 'mapValues' ? 'streams: mapValues → filter → groupByKey → count' : 'streams: map → filter → groupByKey (repartition) → count';
   const rates = new Map<Guarantee, number>();
-  const cpuRates = new Map<Guarantee, number>();
   for (const g of guarantees) {
     const list = runs.get(g)!;
     const rate = median(list.map((r) => r.rate));
     rates.set(g, rate);
-    cpuRates.set(g, median(list.map((r) => r.cpuRate)));
-    const cpuRate = median(list.map((r) => r.cpuRate));
-    // Per CPU-second too: on a shared machine RxJS's short synchronous runs and the application's
-    // long ones get unequal shares of the CPU, so the wall-clock ratio says more about the load.
     console.log(
-      `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rate / rxRate).toFixed(3).padStart(6)}× RxJS alone   ` +
-        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate).toFixed(3)}× RxJS's)`,
+      `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rxRate / rate).toFixed(1).padStart(5)}× slower than RxJS alone   ` +
+        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))})`,
     );
   }
   if (rates.size === 2) {
     const ratio = rates.get('exactly_once_v2')! / rates.get('at_least_once')!;
-    const cpuRatio = cpuRates.get('exactly_once_v2')! / cpuRates.get('at_least_once')!;
-    console.log(`${`${base}: exactly_once_v2 / at_least_once`.padEnd(80)} ${ratio.toFixed(3).padStart(12)}   (exactly-once costs ${((1 - ratio) * 100).toFixed(1)}% of throughput; per CPU-second ${cpuRatio.toFixed(3)})`);
+    console.log(`${`${base}: exactly_once_v2 / at_least_once`.padEnd(80)} ${ratio.toFixed(3).padStart(12)}   (exactly-once costs ${((1 - ratio) * 100).toFixed(1)}% of throughput)`);
   }
 }
 
