@@ -3,7 +3,11 @@
  *
  * - file → topic: `file-source` reads N lines of ~100 bytes (written before the run) into a
  *   1-partition topic; timed from `start` until every line is acknowledged by the log and its
- *   position stored.
+ *   position stored. Exactly-once (each polled batch and its source position in one transaction,
+ *   KIP-618 — what the runtime does on an engine with transactions) and at-least-once (records,
+ *   then positions: what it does on an engine without; here the same engine, seen as one without
+ *   transactions), interleaved run by run; the line after them prints exactly-once / at-least-once,
+ *   per wall-clock second and per CPU-second of this process.
  * - topic → file: `file-sink` writes the N records of a topic (produced before the run) to a file;
  *   timed from `start` until every record is written and its offset committed.
  *
@@ -13,9 +17,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createProducer, openCluster, type ProducerRecord } from '../core/index.js';
+import { createProducer, openCluster, type Cluster, type ProducerRecord } from '../core/index.js';
 import { createConnectRuntime } from '../connectors/index.js';
-import { measure } from './bench-report.js';
+import { fmt, measure, median } from './bench-report.js';
 
 const { values: args } = parseArgs({
   options: { records: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, format: { type: 'string', default: 'lines' } },
@@ -49,22 +53,41 @@ async function waitUntil(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 5));
 }
 
-async function fileToTopic(): Promise<{ records: number; bytes: number; ms: number }> {
+type SourceGuarantee = 'exactly-once' | 'at-least-once';
+
+/**
+ * `cluster` as a runtime sees an engine without transactions: the source then writes records,
+ * then positions (at-least-once). Methods stay bound to the cluster (its private fields).
+ */
+function withoutTransactions(cluster: Cluster): Cluster {
+  return new Proxy(cluster, {
+    get(target, prop) {
+      if (prop === 'supportsTransactions') return false;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function fileToTopic(guarantee: SourceGuarantee = 'exactly-once'): Promise<{ records: number; bytes: number; ms: number; cpuMs: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-fc-'));
   try {
     const input = path.join(dir, 'input.log');
     const bytes = writeInput(input);
     const cluster = await openCluster({ dataDir: path.join(dir, 'data'), maintenanceIntervalMs: 0 });
-    const runtime = createConnectRuntime(cluster);
+    const runtime = createConnectRuntime(guarantee === 'exactly-once' ? cluster : withoutTransactions(cluster));
+    const cpu = process.cpuUsage();
     const start = performance.now();
     await runtime.start({ name: 'bench-source', connector: 'file-source', topic: 'bench', 'file.path': input, 'file.format': FORMAT, 'value.converter': FORMAT === 'json' ? 'json' : 'string' });
     await waitUntil(() => runtime.status('bench-source').recordsOut >= RECORDS);
     const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu);
     await runtime.close();
-    const end = await cluster.listOffset('bench', 0, 'latest');
-    if (end !== RECORDS) throw new Error(`topic holds ${end} records, expected ${RECORDS}`);
+    // Read_committed: every line, once (exactly-once: the transaction markers take offsets too).
+    const stable = await cluster.listOffset('bench', 0, 'latest', { isolationLevel: 'read_committed' });
+    if (guarantee === 'at-least-once' ? stable !== RECORDS : stable < RECORDS) throw new Error(`topic ends at ${stable}, expected ${RECORDS} records`);
     await cluster.close();
-    return { records: RECORDS, bytes, ms };
+    return { records: RECORDS, bytes, ms, cpuMs: (used.user + used.system) / 1000 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -101,5 +124,21 @@ async function topicToFile(): Promise<{ records: number; bytes: number; ms: numb
 }
 
 console.log(`file connectors: ${RECORDS.toLocaleString('en-US')} lines of ~100 bytes (${FORMAT}), ${RUNS} runs, median`);
-await measure(`file → topic (file-source, ${FORMAT})`, RUNS, fileToTopic);
+{
+  // Interleaved, so that a change in the machine's load tilts both alike.
+  const guarantees: SourceGuarantee[] = ['exactly-once', 'at-least-once'];
+  const runs = new Map(guarantees.map((g) => [g, [] as { records: number; bytes: number; ms: number; cpuMs: number }[]]));
+  for (let i = 0; i < RUNS; i++) for (const g of guarantees) runs.get(g)!.push(await fileToTopic(g));
+  for (const g of guarantees) {
+    const list = runs.get(g)!;
+    const rates = list.map((r) => r.records / (r.ms / 1000));
+    const mb = median(list.map((r) => r.bytes / (1024 * 1024) / (r.ms / 1000)));
+    console.log(`${`file → topic (file-source, ${FORMAT}), ${g}`.padEnd(58)} ${fmt(median(rates)).padStart(12)} records/s ${mb.toFixed(1).padStart(8)} MB/s   (runs: ${rates.map(fmt).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.records / (r.cpuMs / 1000))))})`);
+  }
+  const eos = runs.get('exactly-once')!;
+  const alos = runs.get('at-least-once')!;
+  const wall = median(eos.map((r, i) => alos[i].ms / r.ms));
+  const cpu = median(eos.map((r, i) => alos[i].cpuMs / r.cpuMs));
+  console.log(`${'file → topic: exactly-once / at-least-once'.padEnd(58)} ${wall.toFixed(3).padStart(12)} wall   ${cpu.toFixed(3)} per CPU-second   (median of the per-round ratios)`);
+}
 await measure('topic → file (file-sink, bytes converter)', RUNS, topicToFile);
