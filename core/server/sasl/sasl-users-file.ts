@@ -4,6 +4,7 @@
  * or invalid leaves the last good users in place, with one log line naming the problem.
  */
 import fs from 'node:fs/promises';
+import { InvalidConfigError } from '../../errors.js';
 import { SaslUsers, type SaslUserStore } from './sasl-users.js';
 
 export class SaslUsersFile implements SaslUserStore {
@@ -22,10 +23,12 @@ export class SaslUsersFile implements SaslUserStore {
 
   /**
    * Reads the file once, failing when it is missing or invalid (the broker does not start).
-   * @throws InvalidConfigError naming file and line; ENOENT
+   * @throws InvalidConfigError naming file and line, or a missing file
    */
   static async open(file: string, log: (line: string) => void = () => undefined): Promise<SaslUsersFile> {
-    const stat = await fs.stat(file);
+    const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new InvalidConfigError(`SASL users file ${file} does not exist (write it with "sluice sasl-users add USER --file ${file}")`, 'file') : error;
+    });
     return new SaslUsersFile(file, SaslUsers.parse(await fs.readFile(file, 'utf8'), file), stampOf(stat), log);
   }
 

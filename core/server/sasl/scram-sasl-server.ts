@@ -7,7 +7,8 @@
  *   client-final  → "c=biws,r=cnonce+snonce[,ext…],p=proof"
  *   server-final  ← "v=ServerSignature"
  *
- * The proof is checked with StoredKey only: ClientKey = proof XOR HMAC(StoredKey, AuthMessage),
+ * The client-final nonce must end with the combined nonce (Kafka's rule, which librdkafka relies
+ * on). The proof is checked with StoredKey only: ClientKey = proof XOR HMAC(StoredKey, AuthMessage),
  * and H(ClientKey) must equal StoredKey. An unknown user is refused at client-first, a wrong
  * proof at client-final; both with the same message to the client.
  */
@@ -82,7 +83,9 @@ export class ScramSaslServer implements SaslServer {
     if (!m) throw new SaslLoginRefusedError('Invalid SCRAM client-final message', `malformed client-final "${message.slice(0, 80)}"`);
     const [, withoutProof, channel, nonce, proof] = m;
     if (Buffer.from(channel, 'base64').toString('utf8') !== this.#gs2Header) throw new SaslLoginRefusedError('Invalid SCRAM client-final message: channel binding does not match', 'channel binding mismatch');
-    if (nonce !== this.#nonce) throw new SaslLoginRefusedError('Invalid SCRAM client-final message: nonce does not match', 'nonce mismatch');
+    // Kafka checks endsWith, not equality: librdkafka sends the client nonce once more in front of
+    // the combined one ("r=" cnonce + cnonce snonce); the proof covers what it sent either way.
+    if (!nonce.endsWith(this.#nonce)) throw new SaslLoginRefusedError('Invalid SCRAM client-final message: nonce does not match', 'nonce mismatch');
     const digest = SCRAM_DIGEST[this.mechanism];
     const credential = this.#credential!;
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;
