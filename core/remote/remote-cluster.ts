@@ -41,7 +41,7 @@ import type {
   TopicPartition,
   TxnOffsetCommitRequest,
 } from '../cluster.js';
-import { OffsetOutOfRangeError, TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
+import { TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
 import { parseLogConfig, type LogConfig } from '../log/log-config.js';
 import {
   CreatePartitionsApi,
@@ -50,7 +50,6 @@ import {
   DeleteTopicsApi,
   DescribeConfigsApi,
   EndTxnApi,
-  FetchApi,
   IncrementalAlterConfigsApi,
   ListOffsetsApi,
   ProduceApi,
@@ -59,6 +58,7 @@ import {
 import type { BrokerConnection } from './broker-connection.js';
 import { ClusterConnections, type RemoteClusterOptions } from './cluster-connections.js';
 import { RetriableKafkaError, throwIfError } from './kafka-error.js';
+import { RemoteFetcher } from './remote-fetcher.js';
 import { RemoteGroups } from './remote-groups.js';
 import { RemoteTransactions } from './remote-transactions.js';
 
@@ -78,12 +78,14 @@ export class RemoteCluster implements Cluster {
   readonly #net: ClusterConnections;
   readonly #txns: RemoteTransactions;
   readonly #groups: RemoteGroups;
+  readonly #fetcher: RemoteFetcher;
   #supportsTransactions = false;
 
   constructor(options: RemoteClusterOptions) {
     this.#net = new ClusterConnections(options);
     this.#txns = new RemoteTransactions(this.#net);
     this.#groups = new RemoteGroups(this.#net);
+    this.#fetcher = new RemoteFetcher(this.#net, (topic, partition, spec) => this.listOffset(topic, partition, spec));
   }
 
   /**
@@ -205,51 +207,9 @@ export class RemoteCluster implements Cluster {
     });
   }
 
-  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
-    const maxWaitMs = Math.max(0, options.maxWaitMs ?? 0);
-    const maxBytes = options.maxBytes ?? 1024 * 1024;
-    const body = {
-      replicaId: -1,
-      maxWaitMs,
-      minBytes: 1,
-      maxBytes,
-      isolationLevel: options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    };
-    const empty = (): FetchResult => ({ bytes: Buffer.alloc(0), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1, abortedTransactions: options.isolationLevel === 'read_committed' ? [] : null });
-    return this.#net.retry(`Fetch from ${topic}-${partition}`, async (retrying) => {
-      if (options.signal?.aborted) return empty();
-      const leader = await this.#net.leader(topic, partition, retrying);
-      const send = (c: BrokerConnection, waitMs: number): Promise<Message> => c.send(FetchApi, c.version(FetchApi, 12), { ...body, maxWaitMs: waitMs });
-      // First without waiting, pipelined on the shared connection (data is usually there when a
-      // consumer is behind); only an empty answer turns into a long poll on a connection of its own.
-      let r: Message | null = await send(leader, 0);
-      let p = (r.responses as Message[])[0].partitions[0] as Message;
-      if (maxWaitMs > 0 && p.errorCode === 0 && ((p.records as Buffer | null)?.length ?? 0) === 0) {
-        const request = this.#net.exclusive(leader, (c) => send(c, maxWaitMs));
-        // An aborted long poll resolves empty at once; its late answer is dropped.
-        r = options.signal ? await raceAbort(request, options.signal) : await request;
-        if (r === null) return empty();
-        p = (r.responses as Message[])[0].partitions[0] as Message;
-      }
-      if (p.errorCode === 1) {
-        const [start, end] = await Promise.all([this.listOffset(topic, partition, 'earliest'), this.listOffset(topic, partition, 'latest')]);
-        throw new OffsetOutOfRangeError(`offset ${offset} is outside ${topic}-${partition} [${start}, ${end}]`, topic, partition, offset, start, end);
-      }
-      throwIfError(p.errorCode, { what: 'Fetch', topic, partition, offset });
-      const aborted = p.abortedTransactions as Message[] | null;
-      return {
-        bytes: (p.records as Buffer | null) ?? Buffer.alloc(0),
-        logStartOffset: p.logStartOffset,
-        highWatermark: p.highWatermark,
-        lastStableOffset: p.lastStableOffset,
-        abortedTransactions: options.isolationLevel === 'read_committed' ? (aborted ?? []).map((a) => ({ producerId: a.producerId as number, firstOffset: a.firstOffset as number })) : null,
-      };
-    });
+  /** Fetch from the leader, one request kept ahead per partition (core/remote/remote-fetcher.ts). */
+  fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    return this.#fetcher.fetch(topic, partition, offset, options);
   }
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec, options: ListOffsetOptions = {}): Promise<number> {
@@ -341,6 +301,7 @@ export class RemoteCluster implements Cluster {
   }
 
   async close(): Promise<void> {
+    this.#fetcher.clear();
     this.#net.close();
   }
 
@@ -374,31 +335,6 @@ export class RemoteCluster implements Cluster {
     const overrides = Object.fromEntries(Object.keys(set).map((k) => [k, config[k as keyof LogConfig]])) as Partial<LogConfig>;
     return { config, overrides };
   }
-}
-
-/** Resolves with the request's answer, or null as soon as `signal` aborts. */
-function raceAbort<T>(request: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) {
-    request.catch(() => undefined);
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      request.catch(() => undefined);
-      resolve(null);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    request.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /**
