@@ -87,7 +87,7 @@ describe('sluice broker with SASL and real clients', () => {
   it('kcat gets the enabled mechanisms when it asks for another (-c sasl.enabled.mechanisms)', async ({ onTestFinished }) => {
     const broker = await saslBroker(onTestFinished, ['-c', 'sasl.enabled.mechanisms=SCRAM-SHA-512']);
     const plain = await kcat([...kcatSasl(broker.bootstrap, 'PLAIN', 'alice', PASSWORD), '-L', '-m', '3']).then(() => 'listed', (e: Error) => e.message);
-    expect(plain).toMatch(/PLAIN.*not supported by broker|Unsupported SASL mechanism|UNSUPPORTED_SASL_MECHANISM|broker supported mechanisms: SCRAM-SHA-512/i);
+    expect(plain).toMatch(/SASL PLAIN mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: SCRAM-SHA-512/);
     expect(await kcat([...kcatSasl(broker.bootstrap, 'SCRAM-SHA-512', 'bob', 'bob-secret'), '-L'])).toMatch(/1 brokers:/);
     expect(broker.stderr()).toMatch(/SASL mechanism "PLAIN" is not enabled \(SCRAM-SHA-512\); closing the connection/);
   });
