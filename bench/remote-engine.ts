@@ -8,6 +8,12 @@
  *   npm run build && npx tsx bench/remote-engine.ts [--records N] [--rounds N] [--partitions N]
  *
  * Records: a 16-byte key and an 84-byte value (100 bytes of payload).
+ *
+ * Wall-clock rates swing with the load of a shared machine, so each phase's CPU time is printed
+ * too: this process's (`process.cpuUsage`), plus the broker child's (`/proc/PID/stat`) for the
+ * remote engine — the whole work the phase cost, whatever else ran — as µs per record and the
+ * ratio of the embedded figure to the remote one (same direction as the rate ratio: ≥ 0.5 means
+ * the remote engine spends at most twice the CPU).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProducer, openCluster, stringSerde, type Cluster, type ProducerRecord } from '../core/index.js';
 import { createStreamsApp, mapValues, StreamsBuilder } from '../streams/index.js';
-import { interleaved, type BenchCase, type RunResult } from './bench-report.js';
+import { interleaved, median, type BenchCase, type RunResult } from './bench-report.js';
 import { consumeAll } from './consume-all.js';
 
 const { values: args } = parseArgs({
@@ -64,21 +70,46 @@ async function mapTopology(cluster: Cluster): Promise<number> {
   return RECORDS;
 }
 
-async function phases(cluster: Cluster): Promise<Record<string, RunResult>> {
+/** CPU µs per record of each phase, per case, per round. */
+const cpuPerRecord = new Map<string, Map<string, number[]>>();
+
+/** CPU ms used so far by this process and, when given, the broker child (utime + stime from /proc). */
+function cpuMs(childPid?: number): number {
+  const own = process.cpuUsage();
+  let child = 0;
+  if (childPid !== undefined) {
+    const fields = fs.readFileSync(`/proc/${childPid}/stat`, 'utf8').split(') ')[1].split(' ');
+    child = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  }
+  return (own.user + own.system) / 1000 + child;
+}
+/** Linux's USER_HZ (sysconf(_SC_CLK_TCK)), 100 on every mainstream distribution. */
+const CLOCK_TICKS = 100;
+
+async function phases(cluster: Cluster, name: string, brokerPid?: number): Promise<Record<string, RunResult>> {
   await cluster.createTopic('bench', { partitions: PARTITIONS });
   await cluster.createTopic('mapped', { partitions: PARTITIONS });
-  let start = performance.now();
-  await produceAll(cluster, 'bench');
-  const produce = timed(RECORDS, start);
-  start = performance.now();
-  const consume = timed(await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { pollTimeoutMs: 1000 }), start);
-  start = performance.now();
-  const map = timed(await mapTopology(cluster), start);
-  return { produce, consume, 'streams map': map };
+  const out: Record<string, RunResult> = {};
+  const phase = async (phaseName: string, run: () => Promise<number>): Promise<void> => {
+    const start = performance.now();
+    const cpu = cpuMs(brokerPid);
+    const records = await run();
+    out[phaseName] = timed(records, start);
+    const byCase = cpuPerRecord.get(phaseName) ?? new Map<string, number[]>();
+    byCase.set(name, [...(byCase.get(name) ?? []), ((cpuMs(brokerPid) - cpu) * 1000) / records]);
+    cpuPerRecord.set(phaseName, byCase);
+  };
+  await phase('produce', async () => {
+    await produceAll(cluster, 'bench');
+    return RECORDS;
+  });
+  await phase('consume', () => consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { pollTimeoutMs: 1000 }));
+  await phase('streams map', () => mapTopology(cluster));
+  return out;
 }
 
 /** Starts `sluice broker` on `dataDir`; resolves with its address and a stop function. */
-async function startBroker(dataDir: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+async function startBroker(dataDir: string): Promise<{ bootstrap: string; pid: number; stop: () => Promise<void> }> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'broker', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -93,6 +124,7 @@ async function startBroker(dataDir: string): Promise<{ bootstrap: string; stop: 
   });
   return {
     bootstrap,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -107,7 +139,7 @@ const cases: BenchCase[] = [
       const dir = tempDir();
       const cluster = await openCluster({ dataDir: dir, maintenanceIntervalMs: 0 });
       try {
-        return await phases(cluster);
+        return await phases(cluster, 'embedded');
       } finally {
         await cluster.close();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -121,7 +153,7 @@ const cases: BenchCase[] = [
       const broker = await startBroker(dir);
       const cluster = await openCluster({ bootstrapServers: [broker.bootstrap] });
       try {
-        return await phases(cluster);
+        return await phases(cluster, 'remote', broker.pid);
       } finally {
         await cluster.close();
         await broker.stop();
@@ -133,3 +165,9 @@ const cases: BenchCase[] = [
 
 console.log(`${RECORDS.toLocaleString('en-US')} records of ${PAYLOAD} bytes, ${PARTITIONS} partitions, ${ROUNDS} interleaved rounds, Node ${process.version}, ${os.cpus().length} cores`);
 await interleaved(cases, ROUNDS);
+console.log('CPU time (this process + the broker child), median µs per record; ratio = embedded / remote:');
+for (const [phaseName, byCase] of cpuPerRecord) {
+  const [embedded, remote] = [byCase.get('embedded')!, byCase.get('remote')!];
+  const ratios = embedded.map((e, i) => e / remote[i]);
+  console.log(`${phaseName.padEnd(12)} embedded ${median(embedded).toFixed(2).padStart(7)} µs   remote ${median(remote).toFixed(2).padStart(7)} µs   ${median(ratios).toFixed(2)}×   (ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')})`);
+}

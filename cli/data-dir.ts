@@ -6,6 +6,10 @@
  *   -b, --bootstrap-server H:P   SLUICE_BOOTSTRAP_SERVERS   a Kafka-compatible cluster (sluice broker, Kafka, Redpanda)
  *   --jetstream nats://…         SLUICE_JETSTREAM           a NATS JetStream cluster
  *
+ * With `-b`, `--sasl-mechanism plain|scram-sha-256|scram-sha-512`, `--sasl-username` and
+ * `--sasl-password` (SLUICE_SASL_MECHANISM, SLUICE_SASL_USERNAME, SLUICE_SASL_PASSWORD — keep the
+ * password in the environment) log in as Kafka clients' `sasl.mechanism`/`sasl.username`/`sasl.password`.
+ *
  * A command runs on exactly one: two on the command line (or two in the environment) are a usage
  * error naming both; one on the command line wins over the environment, so `-b` works in a shell
  * that exports SLUICE_DATA_DIR. Every command gets a `Cluster` and nothing else.
@@ -20,12 +24,12 @@ import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SluiceError } from '../core/errors.js';
-import type { Cluster, JetStreamClusterOptions } from '../core/index.js';
+import type { Cluster, JetStreamClusterOptions, SaslOptions } from '../core/index.js';
 import { UsageError } from './errors.js';
 import { loadCore } from './load-core.js';
 
 /** Where a command's engine is: a data directory (absolute path), a Kafka-compatible cluster, or a JetStream cluster. */
-export type EngineTarget = string | { readonly bootstrapServers: readonly string[] } | { readonly jetstream: JetStreamClusterOptions };
+export type EngineTarget = string | { readonly bootstrapServers: readonly string[]; readonly sasl?: SaslOptions } | { readonly jetstream: JetStreamClusterOptions };
 
 /** The global engine options (`--data-dir`, `-b`, `--jetstream` and the NATS credentials). */
 export interface EngineGlobalOptions {
@@ -38,6 +42,9 @@ export interface EngineGlobalOptions {
   natsPassword?: string;
   natsToken?: string;
   natsCreds?: string;
+  saslMechanism?: string;
+  saslUsername?: string;
+  saslPassword?: string;
 }
 
 type EngineKind = 'dataDir' | 'bootstrapServer' | 'jetstream';
@@ -54,7 +61,8 @@ const FLAGS: Record<EngineKind, { flag: string; env: string }> = {
 export function engineTarget(command: Command): EngineTarget {
   const g = command.optsWithGlobals<EngineGlobalOptions>();
   const kind = chosenEngine(command, g);
-  if (kind === 'bootstrapServer') return { bootstrapServers: parseBootstrapServers(g.bootstrapServer ?? '') };
+  const sasl = saslOptions(command, g, kind === 'bootstrapServer');
+  if (kind === 'bootstrapServer') return { bootstrapServers: parseBootstrapServers(g.bootstrapServer ?? ''), ...(sasl ? { sasl } : {}) };
   if (kind === 'dataDir') return resolveDataDir(g.dataDir);
   const replicas = g.jetstreamReplicas === undefined ? undefined : Number(g.jetstreamReplicas);
   return {
@@ -83,6 +91,28 @@ function chosenEngine(command: Command, g: EngineGlobalOptions): EngineKind {
     if (named.length === 1) return named[0]!;
   }
   return 'dataDir';
+}
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/**
+ * The SASL login for `-b`, from `--sasl-mechanism`, `--sasl-username` and `--sasl-password`.
+ * @throws UsageError for an unknown mechanism, a missing username or password, or SASL flags without -b
+ */
+function saslOptions(command: Command, g: EngineGlobalOptions, remote: boolean): SaslOptions | undefined {
+  if (g.saslMechanism === undefined || g.saslMechanism === '') {
+    if (g.saslUsername !== undefined && command.getOptionValueSourceWithGlobals('saslUsername') === 'cli') throw new UsageError('--sasl-username needs --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)');
+    return undefined;
+  }
+  if (!remote) {
+    if (command.getOptionValueSourceWithGlobals('saslMechanism') === 'cli') throw new UsageError('--sasl-mechanism applies to a Kafka-compatible cluster: give -b/--bootstrap-server too');
+    return undefined;
+  }
+  const mechanism = g.saslMechanism.toLowerCase();
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) throw new UsageError(`--sasl-mechanism: expected ${SASL_MECHANISMS.join(', ')}, got "${g.saslMechanism}"`);
+  if (!g.saslUsername) throw new UsageError(`--sasl-mechanism ${mechanism} needs --sasl-username (or SLUICE_SASL_USERNAME)`);
+  if (g.saslPassword === undefined) throw new UsageError(`--sasl-mechanism ${mechanism} needs --sasl-password (or SLUICE_SASL_PASSWORD)`);
+  return { mechanism: mechanism as SaslOptions['mechanism'], username: g.saslUsername, password: g.saslPassword };
 }
 
 /** `host:9092,host2:9092` → its addresses. @throws UsageError naming the bad one */
@@ -119,7 +149,7 @@ function assertDataDir(dataDir: string): void {
 /** Opens the engine for reading: a remote or JetStream cluster, or an existing data directory read-only (no lock; follows the owner's appends). */
 export async function openForReading(target: EngineTarget): Promise<Cluster> {
   const { openCluster } = await loadCore();
-  if (typeof target !== 'string' && 'bootstrapServers' in target) return openCluster({ bootstrapServers: target.bootstrapServers });
+  if (typeof target !== 'string' && 'bootstrapServers' in target) return openCluster({ bootstrapServers: target.bootstrapServers, sasl: target.sasl });
   if (typeof target !== 'string') return openCluster({ jetstream: { ...target.jetstream, autoCreateTopics: false, maintenanceIntervalMs: 0 } });
   assertDataDir(target);
   return openCluster({ dataDir: target, readOnly: true, autoCreateTopics: false });
@@ -132,7 +162,7 @@ export async function openForReading(target: EngineTarget): Promise<Cluster> {
  */
 export async function openForWriting(target: EngineTarget, options: { create?: boolean } = {}): Promise<Cluster> {
   const { openCluster } = await loadCore();
-  if (typeof target !== 'string' && 'bootstrapServers' in target) return openCluster({ bootstrapServers: target.bootstrapServers });
+  if (typeof target !== 'string' && 'bootstrapServers' in target) return openCluster({ bootstrapServers: target.bootstrapServers, sasl: target.sasl });
   if (typeof target !== 'string') return openCluster({ jetstream: { ...target.jetstream, autoCreateTopics: false, maintenanceIntervalMs: 0 } });
   if (!options.create) assertDataDir(target);
   return openCluster({ dataDir: target, autoCreateTopics: false });

@@ -12,6 +12,7 @@ import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupsCommand } from './commands/groups.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSaslUsersCommand } from './commands/sasl-users.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerTestCommand } from './commands/test.js';
 import { registerTopicsCommand } from './commands/topics.js';
@@ -29,6 +30,9 @@ export function createProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--data-dir <dir>', 'data directory').env('SLUICE_DATA_DIR').default(DEFAULT_DATA_DIR))
     .addOption(new Option('-b, --bootstrap-server <host:port,…>', 'run on a Kafka-compatible cluster (sluice broker, Kafka, Redpanda) instead of --data-dir').env('SLUICE_BOOTSTRAP_SERVERS'))
+    .addOption(new Option('--sasl-mechanism <mechanism>', 'with -b: log in with SASL (plain, scram-sha-256, scram-sha-512)').env('SLUICE_SASL_MECHANISM'))
+    .addOption(new Option('--sasl-username <user>', 'with -b: SASL user name').env('SLUICE_SASL_USERNAME'))
+    .addOption(new Option('--sasl-password <password>', 'with -b: SASL password (prefer SLUICE_SASL_PASSWORD: a flag shows in ps)').env('SLUICE_SASL_PASSWORD'))
     .addOption(new Option('--jetstream <servers>', 'run on a NATS JetStream cluster instead of a data directory (comma-separated nats:// URLs)').env('SLUICE_JETSTREAM'))
     .addOption(new Option('--jetstream-replicas <n>', 'JetStream replicas of new topics and of the engine\'s KV bucket (1-5; default 1)').env('SLUICE_JETSTREAM_REPLICAS'))
     .addOption(new Option('--jetstream-prefix <prefix>', 'prefix of the engine\'s streams, subjects and KV bucket (default sluice)').env('SLUICE_JETSTREAM_PREFIX'))
@@ -65,6 +69,7 @@ export function createProgram(): Command {
   registerConnectorsCommand(program);
   registerRunCommand(program);
   registerBrokerCommand(program);
+  registerSaslUsersCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);
   registerTestCommand(program);

@@ -303,3 +303,14 @@ export class UnstableOffsetCommitError extends SluiceError {
     super('UNSTABLE_OFFSET_COMMIT', message, { retriable: true });
   }
 }
+
+/**
+ * SASL refused the credentials or the mechanism (Kafka's SASL_AUTHENTICATION_FAILED,
+ * UNSUPPORTED_SASL_MECHANISM): thrown by the client's authenticator, and by the broker's mechanism
+ * servers to answer a login with it.
+ */
+export class SaslAuthenticationError extends SluiceError {
+  constructor(message: string) {
+    super('SASL_AUTHENTICATION_FAILED', message);
+  }
+}

@@ -44,7 +44,7 @@ export type { NatsConnectOptions, NatsTlsOptions } from './jetstream/nats-connec
 export type { BrokerMembership, RegisteredBroker } from './jetstream/broker-registry.js';
 export { RemoteCluster, type RemoteClusterOptions } from './remote/remote-cluster.js';
 export { DisconnectedError, type SslOptions } from './remote/broker-connection.js';
-export { SaslAuthenticationError, type SaslMechanism, type SaslOptions } from './remote/sasl-authenticator.js';
+export type { SaslMechanism, SaslOptions } from './remote/sasl-authenticator.js';
 export { createProducer, Producer, type HeadersInput, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './client/producer.js';
 export { ProduceReceipt } from './client/produce-receipt.js';
 export { ProducerTransaction, type SendOffsetsInput } from './client/producer-transaction.js';
@@ -102,4 +102,20 @@ export { COMPRESSION_TYPES, type CompressionType } from './protocol/compression/
 export { recordBytes } from './protocol/record-bytes.js';
 export { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './protocol/varint.js';
 export * from './errors.js';
-export { DEFAULT_MAX_REQUEST_BYTES, KafkaBroker, startBroker, type StartBrokerOptions } from './server/index.js';
+export {
+  createScramCredential,
+  DEFAULT_MAX_REQUEST_BYTES,
+  formatScramCredential,
+  KafkaBroker,
+  MIN_SCRAM_ITERATIONS,
+  SASL_MECHANISMS,
+  SaslUsers,
+  SaslUsersFile,
+  startBroker,
+  withSaslUser,
+  type BrokerSaslOptions,
+  type SaslMechanismName,
+  type SaslUserStore,
+  type ScramCredential,
+  type StartBrokerOptions,
+} from './server/index.js';

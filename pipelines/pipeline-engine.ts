@@ -6,12 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EngineOptions, JetStreamClusterOptions, SslOptions } from '../core/index.js';
+import type { EngineOptions, JetStreamClusterOptions, SaslOptions, SslOptions } from '../core/index.js';
 import type { EngineSpec } from './pipeline.js';
 
 export interface EngineOverride {
   /** `-b` / SLUICE_BOOTSTRAP_SERVERS: run on this remote cluster whatever the file says. */
   bootstrapServers?: readonly string[];
+  /** `--sasl-mechanism/-username/-password` with `-b`: log in so, over the file's `engine.sasl`. */
+  sasl?: SaslOptions;
   /** `--jetstream` / SLUICE_JETSTREAM: run on this JetStream cluster whatever the file says. */
   jetstream?: JetStreamClusterOptions;
   /** A data directory, over the file's data_dir (the CLI passes the file's data_dir before `--data-dir`). */
@@ -19,10 +21,12 @@ export interface EngineOverride {
 }
 
 export function pipelineEngine(spec: EngineSpec, override: EngineOverride = {}): EngineOptions {
-  // -b replaces the file's servers but keeps its ssl and sasl (the same cluster by another address).
+  // -b replaces the file's servers but keeps its ssl and sasl (the same cluster by another address)
+  // unless the command line logs in itself.
   const servers = override.jetstream === undefined ? (override.bootstrapServers ?? spec.bootstrapServers) : undefined;
   if (servers !== undefined && servers.length > 0) {
-    return { bootstrapServers: servers, ssl: sslOptions(spec.ssl), sasl: spec.sasl ? { ...spec.sasl } : undefined };
+    const sasl = override.sasl ?? (spec.sasl ? { ...spec.sasl } : undefined);
+    return { bootstrapServers: servers, ssl: sslOptions(spec.ssl), sasl };
   }
   if (override.jetstream !== undefined) return { jetstream: { ...override.jetstream, autoCreateTopics: false } };
   if (spec.jetstream !== undefined) return { jetstream: { ...spec.jetstream, autoCreateTopics: false } };

@@ -42,6 +42,8 @@ export interface RunPipelineOptions {
   jetstream?: JetStreamClusterOptions;
   /** A remote cluster to run on whatever the file says (the CLI passes `-b`). */
   bootstrapServers?: EngineOverride['bootstrapServers'];
+  /** The SASL login for `bootstrapServers` (the CLI's `--sasl-…`); without it the file's `engine.sasl`. */
+  sasl?: EngineOverride['sasl'];
   /** Return once every source is drained, every stream caught up and every sink flushed. */
   untilIdle?: boolean;
   /** With `untilIdle` and a source that cannot report its end (NATS): how long everything must stay idle (default 1000 ms). */
@@ -110,7 +112,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   };
   subscribe(RECORDS_CHANNEL, onRecords);
   const topology = await buildTopology(pipeline, { importModule: options.importModule });
-  const cluster = await openCluster(pipelineEngine(pipeline.engine, { dataDir: options.dataDir, bootstrapServers: options.bootstrapServers, jetstream: options.jetstream }));
+  const cluster = await openCluster(pipelineEngine(pipeline.engine, { dataDir: options.dataDir, bootstrapServers: options.bootstrapServers, sasl: options.sasl, jetstream: options.jetstream }));
 
   let failure: Error | null = null;
   const stopping = new AbortController();

@@ -8,9 +8,13 @@
  * `socket.request.max.bytes`, `node.id`, `offsets.topic.num.partitions`,
  * `group.min.session.timeout.ms`, `group.max.session.timeout.ms`, `group.initial.rebalance.delay.ms`,
  * and topic defaults as `log.<topic config>` or the topic config's own name (`log.flush.messages=1`).
+ *
+ * SASL (Kafka's SASL_PLAINTEXT listener): `--sasl-users FILE` requires every client to log in as a
+ * user of FILE (written by `sluice sasl-users add`); `-c sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256`
+ * narrows the mechanisms (default all three: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).
  */
 import { Option, type Command } from 'commander';
-import type { BrokerOptions, LogConfigInput, StartBrokerOptions } from '../../core/index.js';
+import type { BrokerOptions, LogConfigInput, SaslMechanismName, StartBrokerOptions } from '../../core/index.js';
 import { keyValue } from '../arguments.js';
 import { engineTarget } from '../data-dir.js';
 import { asUsage, UsageError } from '../errors.js';
@@ -23,12 +27,17 @@ interface BrokerCommandOptions extends LogOptions {
   listen: HostPort;
   advertised?: HostPort;
   config?: Record<string, string>;
+  saslUsers?: string;
 }
 
 export interface BrokerSettings {
   engine: BrokerOptions;
   server: StartBrokerOptions;
+  /** `sasl.enabled.mechanisms`, when given. */
+  saslMechanisms?: SaslMechanismName[];
 }
+
+const SASL_MECHANISM_NAMES: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 
 const INTEGER = /^-?\d+$/;
 const BROKER_SETTINGS = [
@@ -41,6 +50,7 @@ const BROKER_SETTINGS = [
   'group.max.session.timeout.ms',
   'group.initial.rebalance.delay.ms',
   'broker.session.timeout.ms',
+  'sasl.enabled.mechanisms',
 ];
 
 /** Maps `-c` settings to engine and server options. @throws UsageError naming the key */
@@ -48,6 +58,7 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
   const engine: BrokerOptions = {};
   const server: StartBrokerOptions = {};
   const topicDefaults: Record<string, string> = {};
+  let saslMechanisms: SaslMechanismName[] | undefined;
   const int = (key: string, value: string, min: number): number => {
     if (!INTEGER.test(value) || Number(value) < min) throw new UsageError(`-c ${key}: expected an integer ≥ ${min}, got "${value}"`);
     return Number(value);
@@ -82,6 +93,13 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
       case 'broker.session.timeout.ms':
         server.brokerSessionTimeoutMs = int(key, value, 300);
         break;
+      case 'sasl.enabled.mechanisms': {
+        const names = value.split(',').map((m) => m.trim()).filter((m) => m !== '');
+        const bad = names.find((m) => !(SASL_MECHANISM_NAMES as readonly string[]).includes(m));
+        if (names.length === 0 || bad !== undefined) throw new UsageError(`-c ${key}: expected a comma-separated list of ${SASL_MECHANISM_NAMES.join(', ')}, got "${bad ?? value}"`);
+        saslMechanisms = names as SaslMechanismName[];
+        break;
+      }
       default:
         topicDefaults[key.startsWith('log.') ? key.slice(4) : key] = value;
     }
@@ -96,7 +114,7 @@ export function brokerSettings(config: Record<string, string>, parseTopicConfig:
     }
   });
   engine.defaultTopicConfig = topicDefaults as LogConfigInput;
-  return { engine, server };
+  return { engine, server, ...(saslMechanisms ? { saslMechanisms } : {}) };
 }
 
 export function registerBrokerCommand(program: Command): void {
@@ -104,7 +122,8 @@ export function registerBrokerCommand(program: Command): void {
     .description("serve Kafka's wire protocol over the data directory or a JetStream cluster (kcat, librdkafka, kafkajs, Kafka's tools)")
     .addOption(new Option('--listen <host:port>', 'address to listen on (port 0: any free port)').argParser(hostPort('--listen')).default({ host: '127.0.0.1', port: 9092 }, '127.0.0.1:9092'))
     .option('--advertised <host:port>', 'address clients are told to connect to (default: the listening one)', hostPort('--advertised'))
-    .option('-c, --config <key=value>', 'broker setting, repeatable (auto.create.topics.enable, num.partitions, log.flush.messages…)', keyValue('-c'))
+    .option('-c, --config <key=value>', 'broker setting, repeatable (auto.create.topics.enable, num.partitions, sasl.enabled.mechanisms, log.flush.messages…)', keyValue('-c'))
+    .option('--sasl-users <file>', 'require SASL (PLAIN, SCRAM-SHA-256/512) as a user of FILE (see sluice sasl-users add)')
     .addHelpText(
       'after',
       [
@@ -117,6 +136,9 @@ export function registerBrokerCommand(program: Command): void {
         '  $ sluice broker --listen 0.0.0.0:9092 --advertised kafka.example:9092 -c num.partitions=3 -c log.flush.messages=1',
         '  $ sluice --jetstream nats://n1:4222,nats://n2:4222 broker --listen 0.0.0.0:9092 --advertised b1.example:9092',
         '    (any number of brokers over one JetStream cluster; Metadata lists every live one)',
+        '  $ echo "$ALICE_PASSWORD" | sluice sasl-users add alice --file users.txt',
+        '  $ sluice broker --sasl-users users.txt -c sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
+        '  $ kcat -b 127.0.0.1:9092 -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=alice -X sasl.password=… -L',
       ].join('\n'),
     )
     .action(async (options: BrokerCommandOptions, command: Command) => {
@@ -126,7 +148,10 @@ export function registerBrokerCommand(program: Command): void {
       if (typeof target !== 'string' && 'bootstrapServers' in target) {
         throw new UsageError('sluice broker serves a data directory or a JetStream cluster (--data-dir or --jetstream), not another Kafka cluster (-b)');
       }
+      if (settings.saslMechanisms && options.saslUsers === undefined) throw new UsageError('-c sasl.enabled.mechanisms needs --sasl-users FILE (the users who may log in)');
       await withLogging(options, async (logger) => {
+        // Read before the engine opens: a missing or bad users file stops the broker at once, naming the line.
+        const users = options.saslUsers === undefined ? undefined : await core.SaslUsersFile.open(options.saslUsers, (line) => logger.warn(line));
         // Over JetStream the broker is stateless: any number share the engine (see startBroker).
         const { autoCreateTopics, defaultPartitions, defaultTopicConfig, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs, groupInitialRebalanceDelayMs } = settings.engine;
         const cluster =
@@ -141,6 +166,7 @@ export function registerBrokerCommand(program: Command): void {
             advertisedHost: options.advertised?.host,
             advertisedPort: options.advertised?.port,
             log: (line) => logger.warn(line),
+            sasl: users && { enabledMechanisms: settings.saslMechanisms ?? SASL_MECHANISM_NAMES, users },
           });
         } finally {
           await cluster.close();

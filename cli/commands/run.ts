@@ -25,7 +25,7 @@ import { InterruptedError } from '../errors.js';
 import { loadValidPipeline, printInputWarnings } from './validate.js';
 import type { RunPipelineOptions } from '../../pipelines/index.js';
 
-type RunPipelineEngine = Pick<RunPipelineOptions, 'dataDir' | 'bootstrapServers' | 'jetstream'>;
+type RunPipelineEngine = Pick<RunPipelineOptions, 'dataDir' | 'bootstrapServers' | 'sasl' | 'jetstream'>;
 
 interface RunOptions extends LogOptions {
   metricsPort?: number;

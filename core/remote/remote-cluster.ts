@@ -26,7 +26,6 @@ import type {
   ListOffsetOptions,
   GroupDescription,
   GroupListing,
-  GroupState,
   HeartbeatRequest,
   JoinGroupRequest,
   JoinGroupResponse,
@@ -42,33 +41,25 @@ import type {
   TopicPartition,
   TxnOffsetCommitRequest,
 } from '../cluster.js';
-import { OffsetOutOfRangeError, TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
+import { TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
 import { parseLogConfig, type LogConfig } from '../log/log-config.js';
 import {
   CreatePartitionsApi,
   CreateTopicsApi,
-  DeleteGroupsApi,
   DeleteRecordsApi,
   DeleteTopicsApi,
   DescribeConfigsApi,
-  DescribeGroupsApi,
   EndTxnApi,
-  FetchApi,
-  HeartbeatApi,
   IncrementalAlterConfigsApi,
-  JoinGroupApi,
-  LeaveGroupApi,
-  ListGroupsApi,
   ListOffsetsApi,
-  OffsetCommitApi,
-  OffsetFetchApi,
   ProduceApi,
-  SyncGroupApi,
   type Message,
 } from '../protocol/kafka/index.js';
 import type { BrokerConnection } from './broker-connection.js';
 import { ClusterConnections, type RemoteClusterOptions } from './cluster-connections.js';
 import { RetriableKafkaError, throwIfError } from './kafka-error.js';
+import { RemoteFetcher } from './remote-fetcher.js';
+import { RemoteGroups } from './remote-groups.js';
 import { RemoteTransactions } from './remote-transactions.js';
 
 export type { RemoteClusterOptions } from './cluster-connections.js';
@@ -86,11 +77,15 @@ const READ_COMMITTED = 1;
 export class RemoteCluster implements Cluster {
   readonly #net: ClusterConnections;
   readonly #txns: RemoteTransactions;
+  readonly #groups: RemoteGroups;
+  readonly #fetcher: RemoteFetcher;
   #supportsTransactions = false;
 
   constructor(options: RemoteClusterOptions) {
     this.#net = new ClusterConnections(options);
     this.#txns = new RemoteTransactions(this.#net);
+    this.#groups = new RemoteGroups(this.#net);
+    this.#fetcher = new RemoteFetcher(this.#net, (topic, partition, spec) => this.listOffset(topic, partition, spec));
   }
 
   /**
@@ -212,51 +207,9 @@ export class RemoteCluster implements Cluster {
     });
   }
 
-  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
-    const maxWaitMs = Math.max(0, options.maxWaitMs ?? 0);
-    const maxBytes = options.maxBytes ?? 1024 * 1024;
-    const body = {
-      replicaId: -1,
-      maxWaitMs,
-      minBytes: 1,
-      maxBytes,
-      isolationLevel: options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    };
-    const empty = (): FetchResult => ({ bytes: Buffer.alloc(0), logStartOffset: -1, highWatermark: -1, lastStableOffset: -1, abortedTransactions: options.isolationLevel === 'read_committed' ? [] : null });
-    return this.#net.retry(`Fetch from ${topic}-${partition}`, async (retrying) => {
-      if (options.signal?.aborted) return empty();
-      const leader = await this.#net.leader(topic, partition, retrying);
-      const send = (c: BrokerConnection, waitMs: number): Promise<Message> => c.send(FetchApi, c.version(FetchApi, 12), { ...body, maxWaitMs: waitMs });
-      // First without waiting, pipelined on the shared connection (data is usually there when a
-      // consumer is behind); only an empty answer turns into a long poll on a connection of its own.
-      let r: Message | null = await send(leader, 0);
-      let p = (r.responses as Message[])[0].partitions[0] as Message;
-      if (maxWaitMs > 0 && p.errorCode === 0 && ((p.records as Buffer | null)?.length ?? 0) === 0) {
-        const request = this.#net.exclusive(leader, (c) => send(c, maxWaitMs));
-        // An aborted long poll resolves empty at once; its late answer is dropped.
-        r = options.signal ? await raceAbort(request, options.signal) : await request;
-        if (r === null) return empty();
-        p = (r.responses as Message[])[0].partitions[0] as Message;
-      }
-      if (p.errorCode === 1) {
-        const [start, end] = await Promise.all([this.listOffset(topic, partition, 'earliest'), this.listOffset(topic, partition, 'latest')]);
-        throw new OffsetOutOfRangeError(`offset ${offset} is outside ${topic}-${partition} [${start}, ${end}]`, topic, partition, offset, start, end);
-      }
-      throwIfError(p.errorCode, { what: 'Fetch', topic, partition, offset });
-      const aborted = p.abortedTransactions as Message[] | null;
-      return {
-        bytes: (p.records as Buffer | null) ?? Buffer.alloc(0),
-        logStartOffset: p.logStartOffset,
-        highWatermark: p.highWatermark,
-        lastStableOffset: p.lastStableOffset,
-        abortedTransactions: options.isolationLevel === 'read_committed' ? (aborted ?? []).map((a) => ({ producerId: a.producerId as number, firstOffset: a.firstOffset as number })) : null,
-      };
-    });
+  /** Fetch from the leader, one request kept ahead per partition (core/remote/remote-fetcher.ts). */
+  fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    return this.#fetcher.fetch(topic, partition, offset, options);
   }
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec, options: ListOffsetOptions = {}): Promise<number> {
@@ -309,147 +262,46 @@ export class RemoteCluster implements Cluster {
     return this.#transactional('EndTxn', () => this.#txns.endTxn(request));
   }
 
-  // --- groups (to the coordinator) ---
+  // --- groups (to the coordinator: core/remote/remote-groups.ts) ---
 
-  async joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
-    const r = await this.#group(request.groupId, 'JoinGroup', true, (c) =>
-      c.send(JoinGroupApi, c.version(JoinGroupApi, 9), {
-        groupId: request.groupId,
-        sessionTimeoutMs: request.sessionTimeoutMs,
-        rebalanceTimeoutMs: request.rebalanceTimeoutMs,
-        memberId: request.memberId,
-        groupInstanceId: request.groupInstanceId ?? null,
-        protocolType: request.protocolType,
-        protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-        reason: request.reason ?? null,
-      }),
-    );
-    throwIfError(r.errorCode, { what: 'JoinGroup', groupId: request.groupId, memberId: request.memberId });
-    return {
-      generationId: r.generationId,
-      protocolType: r.protocolType ?? request.protocolType,
-      protocolName: r.protocolName ?? '',
-      leaderId: r.leader,
-      memberId: r.memberId,
-      members: (r.members as Message[]).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, metadata: Buffer.from(m.metadata as Buffer) })),
-      skipAssignment: r.skipAssignment === true,
-    };
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    return this.#groups.joinGroup(request);
   }
 
-  async syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
-    const r = await this.#group(request.groupId, 'SyncGroup', true, (c) =>
-      c.send(SyncGroupApi, c.version(SyncGroupApi, 5), {
-        groupId: request.groupId,
-        generationId: request.generationId,
-        memberId: request.memberId,
-        groupInstanceId: request.groupInstanceId ?? null,
-        protocolType: request.protocolType ?? null,
-        protocolName: request.protocolName ?? null,
-        assignments: (request.assignments ?? []).map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
-      }),
-    );
-    throwIfError(r.errorCode, { what: 'SyncGroup', groupId: request.groupId, memberId: request.memberId, generationId: request.generationId });
-    return { protocolType: r.protocolType ?? request.protocolType ?? '', protocolName: r.protocolName ?? request.protocolName ?? '', assignment: Buffer.from(r.assignment as Buffer) };
+  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    return this.#groups.syncGroup(request);
   }
 
-  async heartbeat(request: HeartbeatRequest): Promise<void> {
-    const r = await this.#group(request.groupId, 'Heartbeat', false, (c) =>
-      c.send(HeartbeatApi, c.version(HeartbeatApi, 4), { groupId: request.groupId, generationId: request.generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId ?? null }),
-    );
-    throwIfError(r.errorCode, { what: 'Heartbeat', groupId: request.groupId, memberId: request.memberId, generationId: request.generationId });
+  heartbeat(request: HeartbeatRequest): Promise<void> {
+    return this.#groups.heartbeat(request);
   }
 
-  async leaveGroup(request: LeaveGroupRequest): Promise<void> {
-    const r = await this.#group(request.groupId, 'LeaveGroup', false, (c) => {
-      const version = c.version(LeaveGroupApi, 5);
-      const members = request.members.map((m) => ({ memberId: m.memberId ?? '', groupInstanceId: m.groupInstanceId ?? null, reason: m.reason ?? null }));
-      return c.send(LeaveGroupApi, version, { groupId: request.groupId, memberId: members[0]?.memberId ?? '', members });
-    });
-    throwIfError(r.errorCode, { what: 'LeaveGroup', groupId: request.groupId });
-    for (const m of (r.members as Message[] | undefined) ?? []) throwIfError(m.errorCode, { what: 'LeaveGroup', groupId: request.groupId, memberId: m.memberId });
+  leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    return this.#groups.leaveGroup(request);
   }
 
-  async commitOffsets(request: OffsetCommitRequest): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const o of request.offsets) {
-      const list = byTopic.get(o.topic) ?? [];
-      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: o.metadata ?? '' });
-      byTopic.set(o.topic, list);
-    }
-    const r = await this.#group(request.groupId, 'OffsetCommit', false, (c) =>
-      c.send(OffsetCommitApi, c.version(OffsetCommitApi, 8), {
-        groupId: request.groupId,
-        generationIdOrMemberEpoch: request.generationId,
-        memberId: request.memberId,
-        groupInstanceId: request.groupInstanceId ?? null,
-        retentionTimeMs: -1,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-      }),
-    );
-    for (const t of r.topics as Message[]) {
-      for (const p of t.partitions as Message[]) {
-        throwIfError(p.errorCode, { what: 'OffsetCommit', groupId: request.groupId, memberId: request.memberId, generationId: request.generationId, topic: t.name, partition: p.partitionIndex });
-      }
-    }
+  commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    return this.#groups.commitOffsets(request);
   }
 
-  async fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
-    let topics: Message[] | null = null;
-    if (partitions !== undefined) {
-      const byTopic = new Map<string, number[]>();
-      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-      topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
-    }
-    const r = await this.#group(groupId, 'OffsetFetch', false, (c) => c.send(OffsetFetchApi, c.version(OffsetFetchApi, 7), { groupId, topics, requireStable: false }));
-    throwIfError(r.errorCode, { what: 'OffsetFetch', groupId });
-    const out: CommittedOffset[] = [];
-    for (const t of r.topics as Message[]) {
-      for (const p of t.partitions as Message[]) {
-        throwIfError(p.errorCode, { what: 'OffsetFetch', groupId, topic: t.name, partition: p.partitionIndex });
-        // Kafka's protocol does not carry the commit time; -1 says "not known".
-        if (p.committedOffset >= 0) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata ?? '', commitTimestamp: -1 });
-      }
-    }
-    return out;
+  fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    return this.#groups.fetchOffsets(groupId, partitions);
   }
 
-  async listGroups(): Promise<GroupListing[]> {
-    // Every broker lists the groups it coordinates: ask each one.
-    return this.#admin('ListGroups', async (c) => {
-      const r = await c.send(ListGroupsApi, c.version(ListGroupsApi, 4), { statesFilter: [] });
-      throwIfError(r.errorCode, { what: 'ListGroups' });
-      return (r.groups as Message[]).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: (g.groupState || 'Unknown') as GroupState }));
-    });
+  listGroups(): Promise<GroupListing[]> {
+    return this.#groups.listGroups();
   }
 
-  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
-    return Promise.all(
-      groupIds.map(async (groupId) => {
-        const r = await this.#group(groupId, 'DescribeGroups', false, (c) => c.send(DescribeGroupsApi, c.version(DescribeGroupsApi, 5), { groups: [groupId], includeAuthorizedOperations: false }));
-        const g = (r.groups as Message[])[0];
-        throwIfError(g.errorCode, { what: 'DescribeGroups', groupId });
-        const members = (g.members as Message[]).map((m) => ({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId ?? null,
-          clientId: m.clientId,
-          metadata: Buffer.from(m.memberMetadata as Buffer),
-          assignment: Buffer.from(m.memberAssignment as Buffer),
-        }));
-        // DescribeGroups has no generation or leader field; the client cannot see them remotely.
-        return { groupId, state: g.groupState as GroupState, protocolType: g.protocolType, protocolName: g.protocolData, generationId: -1, leaderId: null, members };
-      }),
-    );
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    return this.#groups.describeGroups(groupIds);
   }
 
-  async deleteGroups(groupIds: readonly string[]): Promise<void> {
-    for (const groupId of groupIds) {
-      const r = await this.#group(groupId, 'DeleteGroups', false, (c) => c.send(DeleteGroupsApi, c.version(DeleteGroupsApi, 2), { groupsNames: [groupId] }));
-      const res = (r.results as Message[])[0];
-      throwIfError(res.errorCode, { what: 'DeleteGroups', groupId }, res.errorMessage);
-    }
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return this.#groups.deleteGroups(groupIds);
   }
 
   async close(): Promise<void> {
+    this.#fetcher.clear();
     this.#net.close();
   }
 
@@ -463,23 +315,6 @@ export class RemoteCluster implements Cluster {
   /** A request to any broker, retried. */
   #admin<T>(what: string, body: (c: BrokerConnection) => Promise<T>): Promise<T> {
     return this.#net.retry(what, async () => body(await this.#net.any()));
-  }
-
-  /**
-   * A request to the group's coordinator; a top-level NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE
-   * makes it look the coordinator up again and retry. `longPoll` requests get a connection of their own.
-   */
-  #group(groupId: string, what: string, longPoll: boolean, body: (c: BrokerConnection) => Promise<Message>): Promise<Message> {
-    return this.#net.retry(`${what} of group ${groupId}`, async (retrying) => {
-      const coordinator = await this.#net.coordinator(groupId, retrying);
-      const r = longPoll ? await this.#net.exclusive(coordinator, body) : await body(coordinator);
-      const code = (r.errorCode as number | undefined) ?? firstPartitionError(r);
-      if (code === 15 || code === 16 || code === 14) {
-        this.#net.forgetCoordinator(groupId);
-        throwIfError(code, { what, groupId });
-      }
-      return r;
-    });
   }
 
   async #topicConfig(name: string): Promise<{ config: LogConfig; overrides: Partial<LogConfig> }> {
@@ -500,36 +335,6 @@ export class RemoteCluster implements Cluster {
     const overrides = Object.fromEntries(Object.keys(set).map((k) => [k, config[k as keyof LogConfig]])) as Partial<LogConfig>;
     return { config, overrides };
   }
-}
-
-function firstPartitionError(r: Message): number | undefined {
-  const t = (r.topics as Message[] | undefined)?.[0];
-  return (t?.partitions as Message[] | undefined)?.[0]?.errorCode;
-}
-
-/** Resolves with the request's answer, or null as soon as `signal` aborts. */
-function raceAbort<T>(request: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) {
-    request.catch(() => undefined);
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      request.catch(() => undefined);
-      resolve(null);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    request.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /**

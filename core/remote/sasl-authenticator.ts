@@ -11,8 +11,9 @@
  * Options take the shape Kafka clients use: `{ mechanism: 'scram-sha-256', username, password }`.
  */
 import crypto from 'node:crypto';
-import { SluiceError } from '../errors.js';
+import { SaslAuthenticationError } from '../errors.js';
 import { SaslAuthenticateApi, SaslHandshakeApi, type Message } from '../protocol/kafka/index.js';
+import { encodeSaslName, parseScramAttributes, saltedPasswordSync, sameBytes, scramHmac, scramKeys, xorBytes, type ScramDigest } from '../protocol/scram.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -20,13 +21,6 @@ export interface SaslOptions {
   mechanism: SaslMechanism;
   username: string;
   password: string;
-}
-
-/** The broker refused the credentials or the mechanism. */
-export class SaslAuthenticationError extends SluiceError {
-  constructor(message: string) {
-    super('SASL_AUTHENTICATION_FAILED', message);
-  }
 }
 
 interface Sender {
@@ -60,14 +54,14 @@ export async function authenticateSasl(connection: Sender, options: SaslOptions)
 
 /** The client side of SCRAM (RFC 5802), without channel binding ("n,," / "c=biws"). */
 export class ScramClient {
-  readonly #digest: 'sha256' | 'sha512';
+  readonly #digest: ScramDigest;
   readonly #username: string;
   readonly #password: string;
   readonly #clientNonce: string;
   #clientFirstBare = '';
   #serverSignature: Buffer | null = null;
 
-  constructor(digest: 'sha256' | 'sha512', username: string, password: string, clientNonce = crypto.randomBytes(24).toString('base64url')) {
+  constructor(digest: ScramDigest, username: string, password: string, clientNonce = crypto.randomBytes(24).toString('base64url')) {
     this.#digest = digest;
     this.#username = username;
     this.#password = password;
@@ -75,12 +69,12 @@ export class ScramClient {
   }
 
   clientFirst(): Buffer {
-    this.#clientFirstBare = `n=${saslName(this.#username)},r=${this.#clientNonce}`;
+    this.#clientFirstBare = `n=${encodeSaslName(this.#username)},r=${this.#clientNonce}`;
     return Buffer.from(`n,,${this.#clientFirstBare}`, 'utf8');
   }
 
   clientFinal(serverFirst: string): Buffer {
-    const attrs = parseAttributes(serverFirst);
+    const attrs = parseScramAttributes(serverFirst);
     const nonce = attrs.get('r');
     const salt = attrs.get('s');
     const iterations = Number(attrs.get('i'));
@@ -88,43 +82,20 @@ export class ScramClient {
       throw new SaslAuthenticationError(`malformed SCRAM server-first message "${serverFirst}"`);
     }
     if (!nonce.startsWith(this.#clientNonce)) throw new SaslAuthenticationError('SCRAM server nonce does not extend the client nonce');
-    const keyBytes = this.#digest === 'sha256' ? 32 : 64;
-    const salted = crypto.pbkdf2Sync(this.#password, Buffer.from(salt, 'base64'), iterations, keyBytes, this.#digest);
-    const clientKey = this.#hmac(salted, 'Client Key');
-    const storedKey = crypto.createHash(this.#digest).update(clientKey).digest();
+    const keys = scramKeys(this.#digest, saltedPasswordSync(this.#digest, this.#password, Buffer.from(salt, 'base64'), iterations));
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
-    const signature = this.#hmac(storedKey, authMessage);
-    const proof = Buffer.alloc(clientKey.length);
-    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ signature[i];
-    this.#serverSignature = this.#hmac(this.#hmac(salted, 'Server Key'), authMessage);
+    const proof = xorBytes(keys.clientKey, scramHmac(this.#digest, keys.storedKey, authMessage));
+    this.#serverSignature = scramHmac(this.#digest, keys.serverKey, authMessage);
     return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8');
   }
 
   verifyServerFinal(serverFinal: string, address: string): void {
-    const attrs = parseAttributes(serverFinal);
+    const attrs = parseScramAttributes(serverFinal);
     if (attrs.has('e')) throw new SaslAuthenticationError(`SCRAM authentication to ${address} failed: ${attrs.get('e')}`);
     const v = attrs.get('v');
-    if (v === undefined || this.#serverSignature === null || !crypto.timingSafeEqual(Buffer.from(v, 'base64'), this.#serverSignature)) {
+    if (v === undefined || this.#serverSignature === null || !sameBytes(Buffer.from(v, 'base64'), this.#serverSignature)) {
       throw new SaslAuthenticationError(`SCRAM server signature from ${address} does not match: the server does not know the password`);
     }
   }
-
-  #hmac(key: Buffer, text: string): Buffer {
-    return crypto.createHmac(this.#digest, key).update(text, 'utf8').digest();
-  }
-}
-
-/** RFC 5802's saslname: "=" and "," escaped. */
-function saslName(name: string): string {
-  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
-
-function parseAttributes(message: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of message.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out.set(part.slice(0, eq), part.slice(eq + 1));
-  }
-  return out;
 }

@@ -8,6 +8,9 @@
  * an unsupported version — closes this connection after one log line; Kafka does the same, and a
  * client reconnects. ApiVersions is the exception (KIP-511): an unknown version is answered at v0
  * with UNSUPPORTED_VERSION and the supported ranges, so the client can pick again.
+ *
+ * With SASL on (`options.sasl`), a `SaslSession` answers every request until the client has
+ * logged in (see sasl/sasl-session.ts); a refused login is answered, logged, and the connection closed.
  */
 import { channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
@@ -28,6 +31,7 @@ import {
 } from '../protocol/kafka/index.js';
 import type { FrameBufferPool } from './frame-buffer-pool.js';
 import { FrameDecoder } from './frame-decoder.js';
+import { SaslSession, type BrokerSaslOptions } from './sasl/sasl-session.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
 import { REQUEST_HANDLERS, SERVED_APIS, TRANSACTION_API_KEYS } from './request-handlers.js';
 
@@ -38,6 +42,8 @@ export interface ConnectionOptions {
   autoCreateTopics: boolean;
   /** See `RequestContext.peers`. */
   peers?: () => Promise<BrokerIdentity[]>;
+  /** SASL required before any other request (Kafka's SASL_PLAINTEXT listener); absent: none. */
+  sasl?: BrokerSaslOptions;
   /** Aborted when the broker shuts down. */
   signal: AbortSignal;
   log: (line: string) => void;
@@ -77,6 +83,7 @@ export class KafkaConnection {
   readonly #queue: Buffer[] = [];
   readonly #peer: string;
   readonly #advertised: Message[];
+  readonly #sasl: SaslSession | null;
   #busy = false;
   #stopping = false;
   readonly closed: Promise<void>;
@@ -87,6 +94,7 @@ export class KafkaConnection {
     this.#decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
     this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#advertised = options.cluster.supportsTransactions ? ADVERTISED : ADVERTISED_WITHOUT_TRANSACTIONS;
+    this.#sasl = options.sasl ? new SaslSession(options.sasl) : null;
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => socket.destroy()); // a reset by the peer: nothing to answer
@@ -144,6 +152,16 @@ export class KafkaConnection {
   }
 
   async #handle(frame: Buffer): Promise<void> {
+    if (this.#sasl?.expectsRawToken) {
+      try {
+        const answer = await this.#sasl.rawToken(frame);
+        if (answer.token) this.#write([sizeOf(answer.token), answer.token]);
+        else this.#closeAfterSasl(answer.closeReason);
+      } catch (error) {
+        this.#fail(error, 'SASL token');
+      }
+      return;
+    }
     const start = readHeaderStart(frame);
     if (!start) {
       this.#fail(new InvalidRequestError(`frame of ${frame.length} bytes is shorter than a request header (8 bytes)`));
@@ -166,6 +184,17 @@ export class KafkaConnection {
       return;
     }
     if (requestChannel.hasSubscribers) requestChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, clientId: request.header.clientId });
+    if (this.#sasl && !this.#sasl.authenticated && api.key !== ApiVersionsApi.key) {
+      const { apiVersion, correlationId } = request.header;
+      try {
+        const answer = await this.#sasl.request(api.key, apiVersion, request.body);
+        this.#send(api, apiVersion, correlationId, answer.response);
+        if (answer.closeReason !== undefined) this.#closeAfterSasl(answer.closeReason);
+      } catch (error) {
+        this.#fail(error, `${api.name} v${apiVersion} (correlation id ${correlationId})`);
+      }
+      return;
+    }
     const context: RequestContext = {
       cluster: this.#options.cluster,
       broker: this.#options.broker,
@@ -198,8 +227,11 @@ export class KafkaConnection {
   }
 
   #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
+    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)));
+  }
+
+  #write(chunks: readonly Buffer[]): void {
     if (this.#socket.destroyed) return;
-    const chunks = sizePrefixed(encodeResponse(api, version, correlationId, body));
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     // A small response (most but Fetch) goes out as one buffer in one write; a large one as its
@@ -213,6 +245,14 @@ export class KafkaConnection {
     this.#socket.uncork();
   }
 
+  /** A refused login: one log line, and the connection ends once what was sent is out. */
+  #closeAfterSasl(reason: string): void {
+    this.#options.log(`kafka connection from ${this.#peer}: ${reason}; closing the connection`);
+    this.#queue.length = 0;
+    this.#stopping = true;
+    this.#socket.end();
+  }
+
   /** Logs one line and closes the connection; other connections are not affected. */
   #fail(error: unknown, what?: string): void {
     if (this.#socket.destroyed) return;
@@ -221,4 +261,10 @@ export class KafkaConnection {
     this.#queue.length = 0;
     this.#socket.destroy();
   }
+}
+
+function sizeOf(bytes: Buffer): Buffer {
+  const size = Buffer.allocUnsafe(4);
+  size.writeInt32BE(bytes.length);
+  return size;
 }

@@ -1,11 +1,12 @@
 /** Which handler answers which API key. ApiVersions is answered by the connection itself. */
-import { AddOffsetsToTxnApi, AddPartitionsToTxnApi, AlterConfigsApi, ApiVersionsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, EndTxnApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, KAFKA_APIS, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SyncGroupApi, TxnOffsetCommitApi, type KafkaApi } from '../protocol/kafka/index.js';
+import { AddOffsetsToTxnApi, AddPartitionsToTxnApi, AlterConfigsApi, ApiVersionsApi, CreatePartitionsApi, CreateTopicsApi, DeleteGroupsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeClusterApi, DescribeConfigsApi, DescribeGroupsApi, EndTxnApi, FetchApi, FindCoordinatorApi, HeartbeatApi, IncrementalAlterConfigsApi, InitProducerIdApi, JoinGroupApi, KAFKA_APIS, LeaveGroupApi, ListGroupsApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, SaslAuthenticateApi, SaslHandshakeApi, SyncGroupApi, TxnOffsetCommitApi, type KafkaApi } from '../protocol/kafka/index.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/config-handlers.js';
 import { handleFetch } from './handlers/fetch-handler.js';
 import { handleDeleteGroups, handleDescribeGroups, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './handlers/group-handlers.js';
 import { handleDescribeCluster, handleFindCoordinator, handleListOffsets, handleMetadata } from './handlers/metadata-handlers.js';
 import { handleOffsetCommit, handleOffsetFetch } from './handlers/offset-handlers.js';
 import { handleProduce } from './handlers/produce-handler.js';
+import { handleSaslAuthenticate, handleSaslHandshake } from './handlers/sasl-handlers.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteRecords, handleDeleteTopics } from './handlers/topic-admin-handlers.js';
 import { handleAddOffsetsToTxn, handleAddPartitionsToTxn, handleEndTxn, handleInitProducerId, handleTxnOffsetCommit } from './handlers/txn-handlers.js';
 import type { RequestHandler } from './request-context.js';
@@ -38,6 +39,8 @@ export const REQUEST_HANDLERS: ReadonlyMap<number, RequestHandler> = new Map([
   [DeleteGroupsApi.key, handleDeleteGroups],
   [IncrementalAlterConfigsApi.key, handleIncrementalAlterConfigs],
   [DescribeClusterApi.key, handleDescribeCluster],
+  [SaslHandshakeApi.key, handleSaslHandshake],
+  [SaslAuthenticateApi.key, handleSaslAuthenticate],
 ]);
 
 /**

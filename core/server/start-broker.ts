@@ -18,6 +18,7 @@ import { FrameBufferPool } from './frame-buffer-pool.js';
 import { KafkaConnection } from './kafka-connection.js';
 import type { BrokerMembership } from '../jetstream/broker-registry.js';
 import type { BrokerIdentity } from './request-context.js';
+import type { BrokerSaslOptions } from './sasl/sasl-session.js';
 
 export interface StartBrokerOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -39,6 +40,11 @@ export interface StartBrokerOptions {
   shutdownGraceMs?: number;
   /** On a shared engine: how long this broker stays listed without renewing its lease (Kafka's `broker.session.timeout.ms`, default 9 s). */
   brokerSessionTimeoutMs?: number;
+  /**
+   * Require SASL before any other request (Kafka's SASL_PLAINTEXT listener): the enabled mechanisms
+   * (`sasl.enabled.mechanisms`) and the users, e.g. `{ enabledMechanisms: ['SCRAM-SHA-256'], users: await SaslUsersFile.open('users.txt') }`.
+   */
+  sasl?: BrokerSaslOptions;
   /** Where a line about a refused connection or request goes (default: stderr). */
   log?: (line: string) => void;
 }
@@ -131,7 +137,7 @@ export async function startBroker(cluster: Cluster, options: StartBrokerOptions 
   const peers = membership === null ? undefined : async (): Promise<BrokerIdentity[]> => (await membership!.live()).map((b) => ({ ...b, clusterId }));
   const framePool = new FrameBufferPool();
   server.on('connection', (socket) =>
-    broker.accept(socket, { cluster, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, autoCreateTopics: options.autoCreateTopics ?? true, log, peers, framePool }),
+    broker.accept(socket, { cluster, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, autoCreateTopics: options.autoCreateTopics ?? true, log, peers, framePool, sasl: options.sasl }),
   );
   return broker;
 }

@@ -1,7 +1,13 @@
 /**
  * Embedded ETL job: revenue per customer from JSON-lines orders, with the streams API.
  *
- *   npx tsx examples/embedded-job/main.ts [--input DIR] [--data-dir DIR]
+ *   npx tsx examples/embedded-job/main.ts [--input DIR] [--data-dir DIR | -b HOST:PORT]
+ *
+ * On a `sluice broker` (or Kafka, Redpanda) instead of in memory, the same job with `-b` (a cluster
+ * without the job's topics yet: a second run would read the first run's orders too):
+ *
+ *   node dist/cli/main.js broker --listen 127.0.0.1:9092 --data-dir /tmp/orders-broker &
+ *   npx tsx examples/embedded-job/main.ts -b 127.0.0.1:9092
  *
  * Without --input it generates the file-etl example's sample orders into a temporary folder.
  * Prints the top customers, writes every total to examples/embedded-job/.out/totals.jsonl, and
@@ -16,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { readOrders, runOrdersJob } from './orders-job.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { input: { type: 'string' }, 'data-dir': { type: 'string' } } });
+const { values } = parseArgs({ options: { input: { type: 'string' }, 'data-dir': { type: 'string' }, 'bootstrap-server': { type: 'string', short: 'b' } } });
 
 let inputDir = values.input;
 let generated: string | undefined;
@@ -27,7 +33,7 @@ if (inputDir === undefined) {
 }
 
 try {
-  const result = await runOrdersJob({ inputDir, dataDir: values['data-dir'] });
+  const result = await runOrdersJob({ inputDir, dataDir: values['data-dir'], bootstrapServers: values['bootstrap-server']?.split(',') });
   const outFile = path.join(here, '.out', 'totals.jsonl');
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const sorted = [...result.totals].sort((a, b) => b[1].revenue - a[1].revenue);

@@ -70,12 +70,13 @@ export interface OrdersJobResult {
 }
 
 /**
- * Runs the job over the orders in `inputDir` on an in-memory cluster (or `dataDir`): produces them,
- * runs the topology until it has caught up, reads the store, stops.
+ * Runs the job over the orders in `inputDir` on an in-memory cluster (or `dataDir`, or the
+ * `bootstrapServers` of a `sluice broker` / Kafka-compatible cluster — the only line that changes):
+ * produces them, runs the topology until it has caught up, reads the store, stops.
  */
-export async function runOrdersJob(options: { inputDir: string; dataDir?: string }): Promise<OrdersJobResult> {
+export async function runOrdersJob(options: { inputDir: string; dataDir?: string; bootstrapServers?: string[] }): Promise<OrdersJobResult> {
   const started = performance.now();
-  const cluster = await openCluster({ dataDir: options.dataDir, maintenanceIntervalMs: 0 });
+  const cluster = options.bootstrapServers ? await openCluster({ bootstrapServers: options.bootstrapServers }) : await openCluster({ dataDir: options.dataDir, maintenanceIntervalMs: 0 });
   try {
     for (const topic of [ORDERS, CUSTOMER_REVENUE]) {
       if (!(await cluster.describeTopic(topic).then(() => true, () => false))) await cluster.createTopic(topic, { partitions: 4 });

@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOrders, runOrdersJob, type CustomerRevenue } from '../../examples/embedded-job/orders-job.js';
-import { cliSession, REPO_ROOT } from '../cli/cli-helpers.js';
+import { cliSession, collect, REPO_ROOT } from '../cli/cli-helpers.js';
+import { startBrokerProcess } from '../core/server/broker-process.js';
 
 describe('examples/embedded-job', () => {
   it('totals per customer from the streams job equal a plain computation over the input files', async ({ onTestFinished }) => {
@@ -27,9 +28,12 @@ describe('examples/embedded-job', () => {
     }
   });
 
-  it('runs with one command and reports itself verified', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'examples/embedded-job/main.ts'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
+  it.for(['in memory', 'on a broker'] as const)('runs with one command (%s, as main.ts documents) and reports itself verified', async (engine, { onTestFinished }) => {
+    // Its header: `npx tsx examples/embedded-job/main.ts -b HOST:PORT` puts the same job on a broker.
+    const engineArgs = engine === 'on a broker' ? ['-b', (await startBrokerProcess(onTestFinished)).bootstrap] : [];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/embedded-job/main.ts', ...engineArgs], { cwd: REPO_ROOT });
+    const result = await collect(child);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('3000 orders in, 40 customer totals out');
     expect(result.stdout).toContain('verified: every total matches');
   });

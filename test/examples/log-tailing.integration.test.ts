@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { cliSession, REPO_ROOT } from '../cli/cli-helpers.js';
+import { startBrokerProcess } from '../core/server/broker-process.js';
 import { describeWithNats, testConnection, testNatsServer } from '../connectors/nats/nats-test-helpers.js';
 
 const SERVICES = ['checkout', 'search', 'auth', 'billing'];
@@ -16,7 +17,7 @@ function logLines(n: number): string[] {
 }
 
 describeWithNats('examples/log-tailing', () => {
-  it('counts errors per service from tailed logs and publishes alerts to alerts.<service> from the threshold on', async ({ onTestFinished }) => {
+  it.for(['embedded', 'broker'] as const)('counts errors per service from tailed logs and publishes alerts to alerts.<service> from the threshold on (%s engine, as its pipeline.yaml documents)', async (engine, { onTestFinished }) => {
     const server = await testNatsServer();
     const { nc } = await testConnection(server);
     const alerts: { subject: string; value: { service: string; errors: number; last_error_at: string } }[] = [];
@@ -35,7 +36,9 @@ describeWithNats('examples/log-tailing', () => {
     fs.writeFileSync(path.join(dir, '.out', 'logs', 'b.log'), lines.slice(60).join('\n') + '\n');
 
     const alertAt = 10;
-    const result = await cli.run(['run', '--until-idle', '--idle-ms', '300', path.join(dir, 'pipeline.yaml')], { env: { NATS_URL: server.url, ALERT_AT: String(alertAt) } });
+    // pipeline.yaml's header: `sluice -b HOST:PORT run …` puts the same file on a broker.
+    const engineArgs = engine === 'broker' ? ['-b', (await startBrokerProcess(onTestFinished)).bootstrap] : [];
+    const result = await cli.run([...engineArgs, 'run', '--until-idle', '--idle-ms', '300', path.join(dir, 'pipeline.yaml')], { env: { NATS_URL: server.url, ALERT_AT: String(alertAt) } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('pipeline log-tailing: 120 records in');

@@ -26,6 +26,8 @@ import { MetadataApi } from './apis/metadata.js';
 import { OffsetCommitApi } from './apis/offset-commit.js';
 import { OffsetFetchApi } from './apis/offset-fetch.js';
 import { ProduceApi } from './apis/produce.js';
+import { SaslAuthenticateApi } from './apis/sasl-authenticate.js';
+import { SaslHandshakeApi } from './apis/sasl-handshake.js';
 import { SyncGroupApi } from './apis/sync-group.js';
 import { TxnOffsetCommitApi } from './apis/txn-offset-commit.js';
 
@@ -56,6 +58,8 @@ export const KAFKA_APIS: readonly KafkaApi[] = [
   OffsetCommitApi,
   OffsetFetchApi,
   ProduceApi,
+  SaslAuthenticateApi,
+  SaslHandshakeApi,
   SyncGroupApi,
   TxnOffsetCommitApi,
 ].sort((a, b) => a.key - b.key);

@@ -2,7 +2,7 @@
  * SaslAuthenticate (api key 36), versions 0-2, flexible from 2: one SASL token each way, after a
  * SaslHandshake v1 named the mechanism (PLAIN: one round; SCRAM: two).
  *
- * Client side only: `sluice broker` does not offer SASL, so it is not in KAFKA_APIS.
+ * The remote engine's client sends it; `sluice broker` serves it (`core/server/sasl/sasl-session.ts`).
  *
  *   SaslAuthenticate Request (Version: 2) => auth_bytes
  *     auth_bytes => bytes

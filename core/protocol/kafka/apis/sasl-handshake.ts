@@ -1,9 +1,10 @@
 /**
  * SaslHandshake (api key 17), versions 0-1, not flexible: the client names a SASL mechanism; the
  * broker answers with the mechanisms it enables. From v1 the SASL exchange that follows travels in
- * SaslAuthenticate requests (v0 sent raw SASL tokens, which this codec does not speak).
+ * SaslAuthenticate requests; after v0 raw SASL tokens follow, size-prefixed without a header (the
+ * broker reads them in `SaslSession.rawToken`; this client always sends v1).
  *
- * Client side only: `sluice broker` does not offer SASL, so it is not in KAFKA_APIS.
+ * The remote engine's client sends it; `sluice broker` serves it (`core/server/sasl/sasl-session.ts`).
  *
  *   SaslHandshake Request (Version: 1) => mechanism
  *     mechanism => string
