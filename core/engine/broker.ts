@@ -250,8 +250,8 @@ export class Broker implements Cluster {
     this.#assertWritable();
     if (name === OFFSETS_TOPIC) throw new InvalidConfigError(`topic "${name}" is internal (committed group offsets) and cannot be deleted; delete groups instead`, 'topic');
     if (name === TRANSACTION_STATE_TOPIC) throw new InvalidConfigError(`topic "${name}" is internal (transaction coordinator state) and cannot be deleted`, 'topic');
-    const state = this.#logs.remove(name);
-    await Promise.all(state.logs.map((log) => log.delete()));
+    const { state, forgotten } = this.#logs.remove(name);
+    await Promise.all([...state.logs.map((log) => log.delete()), forgotten]);
     await this.#groups.onTopicDeleted(name);
   }
 

@@ -19,6 +19,7 @@ import { parseLogConfig, type LogConfig } from '../log/log-config.js';
 import type { LogStorage } from '../log/log-storage.js';
 import { Log } from '../log/log.js';
 import { MemoryLogStorage } from '../log/memory-log-storage.js';
+import { RecoveryPointCheckpoint } from '../log/recovery-point-checkpoint.js';
 import { TopicRegistry, type TopicRecord } from './topic-registry.js';
 
 export interface TopicState {
@@ -45,6 +46,8 @@ export class LogManager {
   readonly #readOnly: boolean;
   readonly #defaults: LogConfig;
   readonly #now: () => number;
+  /** Every partition's recovery point, in one file of the data directory (none in memory). */
+  readonly #checkpoint: RecoveryPointCheckpoint | null;
 
   /** Loads the registry; `openAll` then opens the logs. */
   constructor(options: LogManagerOptions) {
@@ -53,6 +56,7 @@ export class LogManager {
     this.#defaults = options.defaults;
     this.#now = options.now;
     this.#registry = TopicRegistry.load(this.#dataDir, { readOnly: this.#readOnly });
+    this.#checkpoint = this.#dataDir === null ? null : RecoveryPointCheckpoint.load(this.#dataDir, { readOnly: this.#readOnly });
   }
 
   /**
@@ -71,6 +75,8 @@ export class LogManager {
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
+    // Entries of topics deleted while the file could not be written leave with its next write.
+    this.#checkpoint?.retain((topic, partition) => (this.#topics.get(topic)?.logs.length ?? 0) > partition);
   }
 
   has(name: string): boolean {
@@ -126,6 +132,7 @@ export class LogManager {
    * directories made so far are removed and the error is rethrown.
    */
   async create(record: TopicRecord): Promise<TopicState> {
+    await this.#checkpoint?.settled(); // a deleted topic of the same name is out of the checkpoint file
     const config = parseLogConfig(record.config, this.#defaults);
     const logs = await this.#openNew(record.name, 0, record.partitions, config);
     this.#set({ record, config, logs });
@@ -146,12 +153,16 @@ export class LogManager {
     return this.topic(record.name);
   }
 
-  /** Unregisters the topic and drops it from the table; the caller deletes its logs. */
-  remove(name: string): TopicState {
+  /**
+   * Unregisters the topic and drops it from the table; the caller deletes its logs and waits for
+   * `forgotten` — the topic's recovery points gone from the checkpoint file — before the delete is done.
+   */
+  remove(name: string): { state: TopicState; forgotten: Promise<void> } {
     const state = this.topic(name);
     this.#delete(name);
+    const forgotten = this.#checkpoint?.removeTopic(name) ?? Promise.resolve();
     this.#registry.remove(name);
-    return state;
+    return { state, forgotten };
   }
 
   /** Opens logs for partitions `state.logs.length` to `count - 1` and registers the new count; all or nothing, as `create`. */
@@ -206,6 +217,7 @@ export class LogManager {
   async close(): Promise<void> {
     try {
       await Promise.all([...this.allLogs()].map((log) => log.close()));
+      await this.#checkpoint?.close();
     } finally {
       if (!this.#readOnly) this.#registry.close();
     }
@@ -273,7 +285,7 @@ export class LogManager {
     const dirName = `${topic}-${partition}`;
     const storage: LogStorage =
       this.#dataDir === null ? new MemoryLogStorage(dirName) : new FileLogStorage(path.join(this.#dataDir, dirName), { readOnly: this.#readOnly });
-    return Log.open({ storage, topic, partition, config, readOnly: this.#readOnly, now: this.#now });
+    return Log.open({ storage, topic, partition, config, readOnly: this.#readOnly, recoveryPoints: this.#checkpoint ?? undefined, now: this.#now });
   }
 }
 

@@ -8,7 +8,10 @@
  * including each group commit of the synced mode, but not fsynced itself: it is written only once
  * the data it vouches for is durable, so a lost file is merely older (or absent), and an absent or
  * damaged one (checksum mismatch; reported) reads as 0, which only makes the next open check more.
- * A file holding just the offset (written by earlier versions) is accepted.
+ * A file holding just the offset (written by earlier versions) is accepted. A log of a data
+ * directory keeps its recovery point in the directory's one checkpoint file instead (a
+ * `RecoveryPointStore`, see `RecoveryPointCheckpoint`), and reads this file only while the
+ * checkpoint has no entry for it (a directory written by an earlier version).
  *
  * Invariants: the recovery point never decreases and never passes the log end offset as it was
  * when the fsync covering it started; a segment stays in the dirty set from its first unsynced
@@ -23,6 +26,7 @@ import { crc32c } from '../protocol/crc32c.js';
 import type { LogConfig } from './log-config.js';
 import type { LogSegment } from './log-segment.js';
 import type { LogStorage } from './log-storage.js';
+import type { RecoveryPointStore } from './recovery-point-checkpoint.js';
 
 const RECOVERY_POINT_FILE = 'recovery-point';
 
@@ -56,6 +60,10 @@ function writeRecoveryPoint(storage: LogStorage, offset: number): void {
 /** What the flusher reads of its log (the `Log` itself); `config` is read on each use, so updates apply. */
 export interface FlushTarget {
   readonly storage: LogStorage;
+  readonly topic: string;
+  readonly partition: number;
+  /** Where the recovery point goes; null: the log's own `recovery-point` file. */
+  readonly recoveryPoints: RecoveryPointStore | null;
   readonly readOnly: boolean;
   readonly config: LogConfig;
   readonly logEndOffset: number;
@@ -149,6 +157,10 @@ export class LogFlusher {
     if (directory && segments.length > 0) await this.#log.storage.syncDirectory();
     if (upTo > this.#recoveryPoint) this.#recoveryPoint = upTo;
     this.persistRecoveryPoint();
+    // The synced mode's acks follow the recovery point to disk (a restart after a crash then
+    // checks no acknowledged batch again); the lazy modes' checkpoint follows within its interval.
+    const store = this.#log.recoveryPoints;
+    if (store && this.#log.config['flush.messages'] === 1 && !this.#log.closed) await store.persist();
   }
 
   #scheduleFlush(): void {
@@ -165,7 +177,9 @@ export class LogFlusher {
   /** Writes the recovery point file when it moved (a no-op on read-only or closed logs). */
   persistRecoveryPoint(): void {
     if (this.#log.readOnly || this.#log.closed || this.#persisted === this.#recoveryPoint) return;
-    writeRecoveryPoint(this.#log.storage, this.#recoveryPoint);
+    const store = this.#log.recoveryPoints;
+    if (store) store.set(this.#log.topic, this.#log.partition, this.#recoveryPoint);
+    else writeRecoveryPoint(this.#log.storage, this.#recoveryPoint);
     this.#persisted = this.#recoveryPoint;
   }
 

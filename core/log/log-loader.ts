@@ -23,6 +23,7 @@ import { reportCorruption } from './corruption-report.js';
 import { isCompacted, type LogConfig } from './log-config.js';
 import { readRecoveryPoint } from './log-flusher.js';
 import type { LogStorage } from './log-storage.js';
+import type { RecoveryPointStore } from './recovery-point-checkpoint.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 
 const SEGMENT_FILE = /^(\d{20})\.log$/;
@@ -40,6 +41,7 @@ export interface LoadTarget {
   readonly partition: number;
   readonly readOnly: boolean;
   readonly config: LogConfig;
+  readonly recoveryPoints: RecoveryPointStore | null;
 }
 
 export interface LoadedLog {
@@ -79,7 +81,10 @@ export class LogLoader {
         if (index && !names.includes(`${index[1]}.log`)) storage.remove(name);
       }
     }
-    const checkpoint = readRecoveryPoint(storage);
+    const stored = this.#log.recoveryPoints?.get(topic, partition);
+    // The data directory's checkpoint first; the log's own file while it has no entry (an earlier version wrote it).
+    const checkpoint = stored !== undefined ? { offset: stored, problem: null } : readRecoveryPoint(storage);
+    const migrate = stored === undefined && this.#log.recoveryPoints !== null;
     if (checkpoint.problem) {
       reportCorruption({
         kind: 'recovery-point-unreadable',
@@ -119,7 +124,7 @@ export class LogLoader {
     }
     const active = segments[segments.length - 1];
     const clamped = Math.min(recoveryPoint, active.nextOffset);
-    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && clamped === recoveryPoint ? recoveryPoint : -1, createdSegment };
+    return { segments, placeholder, recoveryPoint: clamped, persistedRecoveryPoint: checkpoint.problem === null && !migrate && clamped === recoveryPoint ? recoveryPoint : -1, createdSegment };
   }
 
   /**

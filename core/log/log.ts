@@ -27,6 +27,7 @@ import { LogFlusher } from './log-flusher.js';
 import { LogLoader } from './log-loader.js';
 import { validateBatch } from './log-validator.js';
 import type { LogStorage } from './log-storage.js';
+import type { RecoveryPointStore } from './recovery-point-checkpoint.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 import { LogStartOffset } from './log-start-offset.js';
 import { verifiedPrefix } from './served-batches.js';
@@ -42,6 +43,8 @@ export interface LogOptions {
   partition: number;
   config: LogConfig;
   readOnly?: boolean;
+  /** Where recovery points are kept (a data directory's checkpoint file); omitted: a `recovery-point` file in the log's directory. */
+  recoveryPoints?: RecoveryPointStore;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -81,6 +84,7 @@ export class Log {
   readonly partition: number;
   readonly storage: LogStorage;
   readonly readOnly: boolean;
+  readonly recoveryPoints: RecoveryPointStore | null;
   #config: LogConfig;
   #segments: LogSegment[];
   #producers = new ProducerState();
@@ -100,6 +104,7 @@ export class Log {
     this.partition = options.partition;
     this.storage = options.storage;
     this.readOnly = options.readOnly ?? false;
+    this.recoveryPoints = options.recoveryPoints ?? null;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     this.#startOffset = new LogStartOffset(this.storage);

@@ -1,6 +1,6 @@
 /**
  * One damaged byte anywhere in a data directory, then a writable open: a seeded property over every
- * file kind (.log, .index, .timeindex, recovery-point, topics.json, __consumer_offsets), with the
+ * file kind (.log, .index, .timeindex, the recovery-point checkpoint, topics.json, __consumer_offsets), with the
  * recovery point either where a clean close left it or earlier (as after a crash in a lazy mode).
  *
  * What must hold, whatever the byte:
@@ -20,9 +20,9 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CorruptLogError, CorruptMetadataError, openCluster, type Broker } from '../../../core/index.js';
 import type { CorruptionReport } from '../../../core/log/corruption-report.js';
+import { encodeCheckpoint, parseCheckpoint, RECOVERY_POINT_CHECKPOINT_FILE } from '../../../core/log/recovery-point-checkpoint.js';
 import { encodeRecordBatch, readBatchHeader } from '../../../core/protocol/record-batch.js';
 import type { StoredRecord } from '../../../core/protocol/record.js';
-import { crc32c } from '../../../core/protocol/crc32c.js';
 import { tempDir } from '../../helpers.js';
 
 const TOPIC = 't';
@@ -103,9 +103,14 @@ async function buildPristine(): Promise<Pristine> {
 const KINDS = ['log', 'index', 'timeindex', 'recovery-point', 'topics.json', 'offsets-log'] as const;
 type Kind = (typeof KINDS)[number];
 
-function writeRecoveryPoint(file: string, offset: number): void {
-  const digits = String(offset);
-  fs.writeFileSync(file, `${digits} ${crc32c(Buffer.from(digits)).toString(16).padStart(8, '0')}\n`);
+/** Sets one partition's entry in the data directory's recovery-point checkpoint (the clean close wrote every partition's). */
+function writeRecoveryPoint(dir: string, part: string, offset: number): void {
+  const file = path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE);
+  const { entries, problem } = parseCheckpoint(fs.readFileSync(file));
+  expect(problem).toBeNull();
+  const dash = part.lastIndexOf('-');
+  entries.set(`${part.slice(0, dash)} ${part.slice(dash + 1)}`, offset);
+  fs.writeFileSync(file, encodeCheckpoint(entries));
 }
 
 /** Every batch boundary of a partition (offsets a recovery point can hold), from the layout. */
@@ -165,11 +170,11 @@ async function damageAndCheck(pristine: Pristine, t: Trial, number: number, dir:
   // A recovery point left earlier than the end, as a crash in a lazy mode leaves it.
   const bounds = boundaries(segments);
   const recoveryPoint = bounds[Math.min(bounds.length - 1, Math.floor(t.recoveredShare * bounds.length))];
-  writeRecoveryPoint(path.join(partDir, 'recovery-point'), recoveryPoint);
+  writeRecoveryPoint(dir, part, recoveryPoint);
 
   let target: string;
   if (t.kind === 'topics.json') target = path.join(dir, 'topics.json');
-  else if (t.kind === 'recovery-point') target = path.join(partDir, 'recovery-point');
+  else if (t.kind === 'recovery-point') target = path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE);
   else {
     const suffix = t.kind === 'offsets-log' ? '.log' : `.${t.kind}`;
     const files = fs.readdirSync(partDir).filter((n) => n.endsWith(suffix) && fs.statSync(path.join(partDir, n)).size > 0).sort();

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { CorruptLogError, CorruptMetadataError, createProducer, openCluster, type Broker } from '../../../core/index.js';
 import { encodeRecordBatch, readBatchHeader } from '../../../core/protocol/record-batch.js';
-import { tempDir } from '../../helpers.js';
+import { RECOVERY_POINT_CHECKPOINT_FILE } from '../../../core/log/recovery-point-checkpoint.js';
+import { tempDir, waitFor } from '../../helpers.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -93,12 +94,13 @@ describe('damage below the recovery point', () => {
     const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
     for (let i = 0; i < 3000; i += 100) await producer.send(Array.from({ length: 100 }, (_, j) => ({ topic: 's', partition: 0, value: `${i + j}` })));
     await producer.close();
+    // The recovery point reaches the data directory's checkpoint within its write interval (1 s).
+    await waitFor('the recovery point 3000 in the checkpoint', () => fs.readFileSync(path.join(dataDir, RECOVERY_POINT_CHECKPOINT_FILE), 'utf8').includes('\ns 0 3000\n'));
     // The directory as a SIGKILL would leave it now: every acknowledged record fsynced, no close.
     const crashed = `${dataDir}-crashed`;
     onTestFinished(() => fs.rmSync(crashed, { recursive: true, force: true }));
     fs.cpSync(dataDir, crashed, { recursive: true });
     fs.rmSync(path.join(crashed, '.lock'));
-    expect(fs.readFileSync(path.join(crashed, 's-0', 'recovery-point'), 'utf8')).toMatch(/^3000 /);
     const segment0 = path.join(crashed, 's-0', '00000000000000000000.log');
     const batches = batchPositions(segment0);
     const victim = batches[Math.floor(batches.length / 2)];
@@ -151,7 +153,7 @@ describe('topics.json', () => {
     expect(err).toMatchObject({ file, field: 'topics[0].partitions' });
     expect((err as Error).message).toContain(`${file} field topics[0].partitions: is 0, expected a positive integer`);
     // Nothing was opened, so nothing was created or changed.
-    expect(fs.readdirSync(dataDir).sort()).toEqual(['orders-0', 'orders-1', 'orders-2', 'topics.json']);
+    expect(fs.readdirSync(dataDir).sort()).toEqual(['orders-0', 'orders-1', 'orders-2', 'recovery-point-offset-checkpoint', 'topics.json']);
   });
 
   test('a partition count damaged to 1 (still valid) fails the checksum instead of hiding two partitions', async () => {
