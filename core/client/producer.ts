@@ -14,9 +14,9 @@ import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.
 import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
 import { TRANSACTIONAL_FLAG, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
-import { BatchBufferPool } from './batch-buffer-pool.js';
 import { KeyBytes } from './key-bytes.js';
-import { PendingBatch, toHeaders } from './pending-batch.js';
+import { toHeaders, type PendingBatch } from './pending-batch.js';
+import { RecordAccumulator, type OpenBatches } from './record-accumulator.js';
 import { ProduceReceipt } from './produce-receipt.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
@@ -82,13 +82,9 @@ export interface ProducerOptions<K = unknown, V = unknown> {
 }
 
 const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
-/** Idle batch buffers a producer keeps for reuse, and the smallest it hands out. */
-const BATCH_BUFFERS_KEPT = 16;
-const BATCH_BUFFER_MIN_BYTES = 16 * 1024;
 
 export class Producer<K = unknown, V = unknown> {
   readonly #cluster: Cluster;
-  readonly #lingerMs: number;
   readonly #batchBytes: number;
   readonly #acks: 0 | -1;
   readonly #idempotent: boolean;
@@ -102,16 +98,12 @@ export class Producer<K = unknown, V = unknown> {
   readonly #metadata: ProducerMetadata;
   /** Build options of every batch: the compression codec in the attributes. */
   readonly #buildOptions: BatchBuildOptions;
-  /** Batches being filled, per topic, indexed by partition. */
-  readonly #open = new Map<string, (PendingBatch | undefined)[]>();
-  /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
-  readonly #lastBatchBytes = new Map<string, number>();
+  /** The batches being filled, and the linger that seals them. */
+  readonly #accumulator: RecordAccumulator;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sequences = new Map<string, number>();
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
   readonly #txn: TransactionManager | null = null;
-  #lingerTimer: NodeJS.Timeout | null = null;
-  #lingerImmediate: NodeJS.Immediate | null = null;
   #closed = false;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
   readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
@@ -121,11 +113,10 @@ export class Producer<K = unknown, V = unknown> {
     timestamp: 0,
   };
   readonly #keyBytes = new KeyBytes();
-  readonly #buffers = new BatchBufferPool(BATCH_BUFFERS_KEPT);
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
-    this.#lingerMs = options.lingerMs ?? 5;
+    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, (batch) => this.#sealed(batch));
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#idempotent = options.idempotent ?? true;
@@ -278,7 +269,7 @@ export class Producer<K = unknown, V = unknown> {
   async flush(): Promise<void> {
     // Sends still waiting for topic metadata enqueue when it arrives; let them, then seal.
     while (this.#metadata.waiting) await this.#metadata.waiting;
-    this.#sealAll();
+    this.#accumulator.sealAll();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -287,7 +278,7 @@ export class Producer<K = unknown, V = unknown> {
     if (this.#closed) return;
     await this.flush();
     this.#closed = true;
-    this.#clearLinger();
+    this.#accumulator.clearLinger();
   }
 
   /** Runs `enqueue` now, or — when a topic's metadata is missing or a load is under way — after it, so sends keep their order. */
@@ -330,15 +321,14 @@ export class Producer<K = unknown, V = unknown> {
     const awaited = new Set<PendingBatch>();
     let topic: string | null = null;
     let meta!: TopicMetadata;
-    let open!: (PendingBatch | undefined)[];
+    let open!: OpenBatches;
     let previous: PendingBatch | undefined;
     for (let i = 0; i < n; i++) {
       const r = records[i];
       if (r.topic !== topic) {
         topic = r.topic;
         meta = this.#metadata.get(topic)!;
-        open = this.#open.get(topic) ?? [];
-        this.#open.set(topic, open);
+        open = this.#accumulator.openBatches(topic);
       }
       const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
       const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
@@ -350,21 +340,7 @@ export class Producer<K = unknown, V = unknown> {
       encoded.value = value;
       encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
       encoded.timestamp = timestamp;
-      let batch = open[partition];
-      if (batch && !batch.builder.tryAppend(encoded, now)) {
-        this.#seal(batch);
-        batch = undefined;
-      }
-      if (!batch) {
-        // A quarter more than the last batch of this partition: a batch as large as the last one
-        // then fits without growing (each growth copies it).
-        const last = this.#lastBatchBytes.get(`${topic}\u0000${partition}`);
-        const capacity = last === undefined ? 16 * 1024 : Math.min(meta.maxBatchBytes, Math.ceil(last * 1.25));
-        batch = new PendingBatch(topic, partition, meta.maxBatchBytes, capacity, this.#buffers.take(Math.max(capacity, BATCH_BUFFER_MIN_BYTES)));
-        open[partition] = batch;
-        batch.builder.tryAppend(encoded, now);
-        this.#armLinger();
-      }
+      const batch = this.#accumulator.append(open, topic, partition, meta.maxBatchBytes, encoded, now);
       if (batches !== null) {
         batches[i] = batch;
         indexes![i] = batch.builder.count - 1;
@@ -374,7 +350,7 @@ export class Producer<K = unknown, V = unknown> {
         awaited.add(batch);
         previous = batch;
       }
-      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#seal(batch);
+      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#accumulator.seal(batch);
     }
     if (result === 'settled') {
       return Promise.allSettled([...awaited].map((b) => b.done)).then(() => {
@@ -401,37 +377,9 @@ export class Producer<K = unknown, V = unknown> {
     });
   }
 
-  #armLinger(): void {
-    if (this.#lingerTimer || this.#lingerImmediate) return;
-    // linger 0 still lets a synchronous burst of sends share a batch: seal on the next turn.
-    if (this.#lingerMs <= 0) this.#lingerImmediate = setImmediate(() => this.#onLinger());
-    else this.#lingerTimer = setTimeout(() => this.#onLinger(), this.#lingerMs);
-  }
-
-  #onLinger(): void {
-    this.#lingerTimer = null;
-    this.#lingerImmediate = null;
-    this.#sealAll();
-  }
-
-  #clearLinger(): void {
-    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
-    if (this.#lingerImmediate) clearImmediate(this.#lingerImmediate);
-    this.#lingerTimer = null;
-    this.#lingerImmediate = null;
-  }
-
-  #sealAll(): void {
-    this.#clearLinger();
-    for (const open of this.#open.values()) {
-      for (const batch of open) if (batch) this.#seal(batch);
-    }
-  }
-
-  #seal(batch: PendingBatch): void {
-    this.#open.get(batch.topic)![batch.partition] = undefined;
+  /** A batch the accumulator sealed (full, lingered, flushed): send it. */
+  #sealed(batch: PendingBatch): void {
     const slot = `${batch.topic}\u0000${batch.partition}`;
-    this.#lastBatchBytes.set(slot, batch.builder.sizeInBytes);
     this.#partitioner.onBatchSealed?.(batch.topic, batch.partition);
     const sending = this.#dispatch(slot, batch);
     this.#inFlight.add(sending);
@@ -443,7 +391,7 @@ export class Producer<K = unknown, V = unknown> {
       await this.#send(slot, batch);
     } finally {
       // The cluster is done with the batch's bytes (resolved or refused): reuse its buffer.
-      this.#buffers.give(batch.builder.buffer);
+      this.#accumulator.release(batch);
     }
   }
 
