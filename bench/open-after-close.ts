@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCluster } from '../core/index.js';
+import { RECOVERY_POINT_CHECKPOINT_FILE } from '../core/log/recovery-point-checkpoint.js';
 import { encodeRecordBatch } from '../core/protocol/record-batch.js';
 import { fmt, median } from './bench-report.js';
 
@@ -31,7 +32,8 @@ try {
   }
   const bytes = log.sizeInBytes;
   await cluster.close();
-  const rpFile = path.join(dataDir, 'bench-0', 'recovery-point');
+  // Every partition's recovery point (this one's, and the internal topics') is in the data directory's checkpoint.
+  const rpFile = path.join(dataDir, RECOVERY_POINT_CHECKPOINT_FILE);
   const clean = fs.readFileSync(rpFile);
 
   const cleanMs: number[] = [];
