@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProducer, openCluster, type Broker, type ProducerRecord } from '../core/index.js';
-import { interleaved, type BenchCase, type RunResult } from './bench-report.js';
+import { interleaved, startTimer, type BenchCase } from './bench-report.js';
 import { consumeAll } from './consume-all.js';
 import { naiveConsume, naiveProduce } from './naive-log.js';
 
@@ -72,22 +72,21 @@ async function produceAll(cluster: Broker, producers: number, api: 'send' | 'sen
   );
 }
 
-const timedResult = (records: number, start: number): RunResult => ({ records, bytes: records * PAYLOAD, ms: performance.now() - start });
 
 const naive: BenchCase = {
   name: 'naive log',
   run: async () => {
     const dir = tempDir();
     try {
-      let start = performance.now();
+      let timer = startTimer();
       naiveProduce(dir, PARTITIONS, RECORDS, (i) => ({ key: KEYS[i % 100_000], value: VALUE }));
-      const produce = timedResult(RECORDS, start);
-      start = performance.now();
+      const produce = timer(RECORDS, RECORDS * PAYLOAD);
+      timer = startTimer();
       const n = naiveConsume(dir, PARTITIONS, (_key, value) => {
         if (value.length !== VALUE_BYTES) throw new Error(`a ${value.length}-byte value`);
       });
       if (n !== RECORDS) throw new Error(`naive log read ${n} of ${RECORDS} records`);
-      return { produce, consume: timedResult(n, start) };
+      return { produce, consume: timer(n, n * PAYLOAD) };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -111,14 +110,14 @@ const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
       try {
         const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
         await cluster.createTopic('bench', { partitions: PARTITIONS, config: mode.config });
-        let start = performance.now();
+        let timer = startTimer();
         await produceAll(cluster, mode.producers, mode.api);
-        const produce = timedResult(RECORDS, start);
-        start = performance.now();
+        const produce = timer(RECORDS, RECORDS * PAYLOAD);
+        timer = startTimer();
         const n = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { check: (r) => {
           if (r.value!.length !== VALUE_BYTES) throw new Error(`record ${r.offset} has a ${r.value!.length}-byte value`);
         } });
-        const consume = timedResult(n, start);
+        const consume = timer(n, n * PAYLOAD);
         await cluster.close();
         return { produce, consume };
       } finally {
