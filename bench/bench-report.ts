@@ -4,6 +4,18 @@ export interface RunResult {
   records: number;
   bytes: number;
   ms: number;
+  /** CPU time of this process (user + system, all threads) over the same span, when measured. */
+  cpuMs?: number;
+}
+
+/** Starts a measurement: call the returned function at the end for the wall and CPU time spent. */
+export function startTimer(): (records: number, bytes: number) => RunResult {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  return (records, bytes) => {
+    const used = process.cpuUsage(cpu);
+    return { records, bytes, ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
+  };
 }
 
 export function median(values: number[]): number {
@@ -49,12 +61,16 @@ export interface CaseSummary {
   mbPerSec: number;
   /** Median over rounds of this case's records/s divided by the baseline's in the same round. */
   ratio: number;
+  /** As `ratio`, in records per CPU-second (when every run measured its CPU time). */
+  cpuRatio?: number;
 }
 
 /**
  * Runs every case once per round, `rounds` times, in turn (so a machine that gets busier or
  * quieter tilts every case alike), then prints per phase and case the median records/s, MB/s and
- * the median of the per-round ratios to `baseline` (the first case when omitted).
+ * the median of the per-round ratios to `baseline` (the first case when omitted). Where the runs
+ * measured CPU time (`startTimer`), a second line gives records per CPU-second and its ratio: on a
+ * machine shared with other work, wall time mostly measures the others.
  * @returns phase → case name → summary
  */
 export async function interleaved(cases: readonly BenchCase[], rounds: number, baseline = cases[0].name): Promise<Map<string, Map<string, CaseSummary>>> {
@@ -70,16 +86,25 @@ export async function interleaved(cases: readonly BenchCase[], rounds: number, b
     for (const c of cases) {
       const runs = results.get(c.name)!.map((r) => r[phase]);
       const rates = runs.map(rate);
-      const summary = {
+      const summary: CaseSummary = {
         recordsPerSec: median(rates),
         mbPerSec: median(runs.map((r) => r.bytes / (1024 * 1024) / (r.ms / 1000))),
         ratio: median(rates.map((x, i) => x / base[i])),
       };
-      byCase.set(c.name, summary);
       const label = `${phase} ${c.name}`;
       console.log(
         `${label.padEnd(46)} ${fmt(summary.recordsPerSec).padStart(12)} records/s ${summary.mbPerSec.toFixed(1).padStart(8)} MB/s ${summary.ratio.toFixed(2).padStart(6)}× ${baseline}   (runs: ${rates.map(fmt).join(', ')})`,
       );
+      const baseRuns = results.get(baseline)!.map((r) => r[phase]);
+      if (runs.every((r) => r.cpuMs !== undefined) && baseRuns.every((r) => r.cpuMs !== undefined)) {
+        const cpuRates = runs.map(cpuRate);
+        const baseCpu = baseRuns.map(cpuRate);
+        summary.cpuRatio = median(cpuRates.map((x, i) => x / baseCpu[i]));
+        console.log(
+          `${'  per CPU-second'.padEnd(46)} ${fmt(median(cpuRates)).padStart(12)} records/s ${''.padStart(13)} ${summary.cpuRatio.toFixed(2).padStart(6)}× ${baseline}   (runs: ${cpuRates.map(fmt).join(', ')})`,
+        );
+      }
+      byCase.set(c.name, summary);
     }
     out.set(phase, byCase);
   }
@@ -88,4 +113,8 @@ export async function interleaved(cases: readonly BenchCase[], rounds: number, b
 
 function rate(r: RunResult): number {
   return r.records / (r.ms / 1000);
+}
+
+function cpuRate(r: RunResult): number {
+  return r.records / (r.cpuMs! / 1000);
 }
