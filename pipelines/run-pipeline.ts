@@ -65,9 +65,10 @@ export interface RunPipelineOptions {
   listen?: StartBrokerOptions & { onListening?: (address: { host: string; port: number }) => void };
   /**
    * Called once the engine is open and the topics exist, to serve something over it while the
-   * pipeline runs (the CLI's `--console`); the function it resolves is awaited before the engine closes.
+   * pipeline runs (the CLI's `--console`, which pauses, resumes and restarts the connectors through
+   * `runtime`, not started yet); the function it resolves is awaited before the engine closes.
    */
-  onEngine?: (cluster: Cluster) => Promise<() => Promise<void>>;
+  onEngine?: (cluster: Cluster, runtime: ConnectRuntime) => Promise<() => Promise<void>>;
 }
 
 /** What is running, and how far it got. */
@@ -135,9 +136,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       server = await startBroker(cluster, options.listen);
       options.listen.onListening?.(server.address);
     }
-    if (options.onEngine) closeAttached = await options.onEngine(cluster);
     const batch = options.untilIdle === true;
     runtime = createConnectRuntime(cluster, { batch, onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
+    if (options.onEngine) closeAttached = await options.onEngine(cluster, runtime);
     if (topology !== null) {
       // A batch run commits every 100 ms (Kafka Streams' commit.interval.ms under exactly-once):
       // the last outputs become visible downstream that much after the last input, not a second.

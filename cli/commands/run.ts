@@ -94,10 +94,10 @@ export function registerRunCommand(program: Command): void {
                   }
                 : undefined,
             onEngine: options.console
-              ? async (cluster) => {
+              ? async (cluster, runtime) => {
                   const { startConsole } = await import('../console/console-server.js');
                   const token = process.env.SLUICE_CONSOLE_TOKEN;
-                  const server = await startConsole(cluster, { ...options.console!, ...(token ? { token } : {}), engine: `pipeline ${pipeline.name}`, pipeline: () => watch!.view() });
+                  const server = await startConsole(cluster, { ...options.console!, ...(token ? { token } : {}), engine: `pipeline ${pipeline.name}`, pipeline: () => watch!.view(), connectors: runtime });
                   process.stdout.write(`console at http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/\n`);
                   return () => server.close();
                 }
