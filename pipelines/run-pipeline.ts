@@ -66,7 +66,7 @@ export interface RunPipelineOptions {
   /**
    * Called once the engine is open and the topics exist, to serve something over it while the
    * pipeline runs (the CLI's `--console`, which pauses, resumes and restarts the connectors through
-   * `runtime`, not started yet); the function it resolves is awaited before the engine closes.
+   * `runtime`, not started yet); the function it resolves is awaited first when the pipeline stops.
    */
   onEngine?: (cluster: Cluster, runtime: ConnectRuntime) => Promise<() => Promise<void>>;
 }
@@ -194,6 +194,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   } finally {
     clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
+    // First, so that nothing served over the engine (the console's restart button) acts on a pipeline that is stopping.
+    await closeAttached?.().catch(() => {});
     // Upstream first: no new input, then the streams finish and commit, then the sinks drain and commit.
     if (runtime) {
       await Promise.all(pipeline.sources.map((s) => runtime!.stop(s.config.name).catch(() => {})));
@@ -218,7 +220,6 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       await closeRuntime();
     }
     await server?.close();
-    await closeAttached?.().catch(() => {});
     await cluster.close();
     unsubscribe(RECORDS_CHANNEL, onRecords);
   }
