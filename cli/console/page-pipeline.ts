@@ -17,12 +17,13 @@ async function pipelineView() {
   const rate = (n) => Math.round(n).toLocaleString() + '/s';
   const parts = [
     el('p', {}, 'Pipeline ', el('strong', { id: 'pipeline-name' }, p.name), p.started ? '' : ' (starting…)'),
-    table('connectors', [['Name'], ['Type'], ['State'], ['In', 'num'], ['Out', 'num'], ['Rate', 'num'], ['Lag', 'num'], ['Dead-letter', 'num'], ['Dropped', 'num wide'], ['Error', 'wide'], ['']],
+    table('connectors', [['Name'], ['Type', 'wide'], ['State'], [''], ['In', 'num'], ['Out', 'num'], ['Rate', 'num'], ['Lag', 'num'], ['Dead-letter', 'num'], ['Dropped', 'num wide'], ['Error', 'wide']],
       p.connectors.map((c) => el('tr', { 'data-connector': c.name },
-        el('td', {}, c.name), el('td', {}, c.kind + ' · ' + c.connector), el('td', { 'data-field': 'state', class: c.state === 'failed' ? 'error' : '' }, c.state),
+        el('td', {}, c.name), el('td', { class: 'wide' }, c.kind + ' · ' + c.connector), el('td', { 'data-field': 'state', class: c.state === 'failed' ? 'error' : '' }, c.state),
+        el('td', { class: 'actions' }, connectorButtons(c)),
         el('td', { class: 'num', 'data-field': 'in' }, c.recordsIn), el('td', { class: 'num', 'data-field': 'out' }, c.recordsOut), el('td', { class: 'num' }, rate(c.outPerSecond)),
         el('td', { class: 'num', 'data-field': 'lag' }, show(c.lag)), el('td', { class: 'num', 'data-field': 'failed' }, c.failed), el('td', { class: 'num wide' }, c.dropped),
-        el('td', { class: 'wide error' }, c.error || ''), el('td', {}, connectorButtons(c))))),
+        el('td', { class: 'wide error' }, c.error || '')))),
     el('p', { class: 'error', id: 'connector-error' }),
   ];
   if (p.streams) {
