@@ -173,7 +173,7 @@ async function startConnectConsole(cluster: import('../../core/index.js').Cluste
   const { PipelineWatch } = await import('../console/pipeline-view.js');
   const { startAttachedConsole } = await import('../console/attached-console.js');
   const watch = new PipelineWatch('sluice connect');
-  const pipeline = (): unknown => {
+  const pipeline = (): import('../console/pipeline-view.js').PipelineView => {
     watch.update({ connectors: runtime.statuses() });
     return watch.view();
   };

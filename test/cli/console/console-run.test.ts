@@ -59,7 +59,11 @@ describe('sluice run --console', () => {
     expect(await page.locator(`${row} [data-action="resume"]`).isHidden()).toBe(true);
     await page.click(`${row} [data-action="pause"]`);
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'paused', `${row} [data-field="state"]`);
-    await waitFor('the run to report the source paused', async () => (await runState()) === 'paused');
+    // The page's view reads the state as it is now: reloaded, it shows the source paused, with Resume.
+    expect(await runState()).toBe('paused');
+    await show(page, url, '#/pipeline');
+    expect(await cells(page, `${row} [data-field="state"]`)).toEqual(['paused']);
+    expect(await page.locator(`${row} [data-action="pause"]`).isHidden()).toBe(true);
     fs.appendFileSync(path.join(dir, 'in.log'), 'four\n');
     await page.click(`${row} [data-action="resume"]`);
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'running', `${row} [data-field="state"]`);
