@@ -56,6 +56,13 @@ describe('console: pause, resume and restart a pipeline\'s connectors', () => {
     await act('in', 'pause');
     expect((await act('in', 'restart')).state).toBe('running');
     expect((await act('in', 'resume')).state).toBe('running');
+    // As Kafka Connect's resume, a stopped connector starts again, where it was.
+    await runtime.stop('in');
+    expect(runtime.status('in').state).toBe('stopped');
+    expect(await act('in', 'resume')).toEqual({ name: 'in', action: 'resume', state: 'running' });
+    fs.appendFileSync(input, 'five\n');
+    await waitFor('the line appended after the resume from stopped', async () => (await topicValues(cluster, 'lines')).length >= 5);
+    expect(await topicValues(cluster, 'lines')).toEqual(['one', 'two', 'three', 'four', 'five']);
     expect(runtime.status('witness').state).toBe('running');
   });
 
