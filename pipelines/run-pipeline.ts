@@ -67,9 +67,10 @@ export interface RunPipelineOptions {
   listen?: StartBrokerOptions & { onListening?: (address: { host: string; port: number }) => void };
   /**
    * Called once the engine is open and the topics exist, to serve something over it while the
-   * pipeline runs (the CLI's `--console`); the function it resolves is awaited before the engine closes.
+   * pipeline runs (the CLI's `--console`, which pauses, resumes and restarts the connectors through
+   * `runtime`, not started yet); the function it resolves is awaited first when the pipeline stops.
    */
-  onEngine?: (cluster: Cluster) => Promise<() => Promise<void>>;
+  onEngine?: (cluster: Cluster, runtime: ConnectRuntime) => Promise<() => Promise<void>>;
 }
 
 /** What is running, and how far it got. */
@@ -137,9 +138,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       server = await startBroker(cluster, options.listen);
       options.listen.onListening?.(server.address);
     }
-    if (options.onEngine) closeAttached = await options.onEngine(cluster);
     const batch = options.untilIdle === true;
     runtime = createConnectRuntime(cluster, { batch, onFailed: (name, error) => fail(new ConnectorFailedError(name, error)) });
+    if (options.onEngine) closeAttached = await options.onEngine(cluster, runtime);
     if (topology !== null) {
       // A batch run commits every 100 ms (Kafka Streams' commit.interval.ms under exactly-once):
       // the last outputs become visible downstream that much after the last input, not a second.
@@ -195,6 +196,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   } finally {
     clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
+    // First, so that nothing served over the engine (the console's restart button) acts on a pipeline that is stopping.
+    await closeAttached?.().catch(() => {});
     // Upstream first: no new input, then the streams finish and commit, then the sinks drain and commit.
     if (runtime) {
       await Promise.all(pipeline.sources.map((s) => runtime!.stop(s.config.name).catch(() => {})));
@@ -219,7 +222,6 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       await closeRuntime();
     }
     await server?.close();
-    await closeAttached?.().catch(() => {});
     await cluster.close();
     unsubscribe(RECORDS_CHANNEL, onRecords);
   }

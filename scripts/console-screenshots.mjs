@@ -54,6 +54,11 @@ try {
     await page.waitForSelector('#reset-plan');
     await page.screenshot({ path: path.join(out, `group-${size}.png`), fullPage: size === 'desktop' });
     await open(runUrl, '#/pipeline');
+    // The sink paused by its button (from then on, at both widths): its state and the Resume button show.
+    if (size === 'desktop') {
+      await page.click('#connectors tr[data-connector="archive"] [data-action="pause"]');
+      await page.waitForFunction(() => document.querySelector('#connectors tr[data-connector="archive"] [data-field="state"]')?.textContent === 'paused');
+    }
     await page.screenshot({ path: path.join(out, `pipeline-${size}.png`) });
     await page.close();
   }

@@ -8,9 +8,12 @@
  * stops the others and exits 1.
  *
  * A live status line is drawn on stderr when it is a terminal; piped, the command is quiet.
+ * `--console HOST:PORT` serves the web console over the data directory meanwhile, the connectors
+ * on its pipeline page with pause, resume and restart buttons (as `sluice run --console`).
  */
 import type { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger } from '../arguments.js';
+import { hostPort, type HostPort } from '../host-port.js';
 import { addRestOptions, restServerOptions, type RestOptions } from '../connect-control/rest-options.js';
 import { withMetricsServer } from '../metrics/metrics-server.js';
 import type { LogOptions } from '../observability/logger.js';
@@ -30,6 +33,7 @@ interface ConnectOptions extends LogOptions, RestOptions {
   validate?: boolean;
   list?: boolean;
   schema?: string;
+  console?: HostPort;
 }
 
 export function registerConnectCommand(program: Command): void {
@@ -40,6 +44,7 @@ export function registerConnectCommand(program: Command): void {
     .option('--idle-ms <ms>', 'with --until-idle, for sources that cannot tell they are drained (nats, jetstream): how long everything must stay idle', positiveInteger('--idle-ms', 'idle time'), 1000)
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free port, printed on stderr)', nonNegativeInteger('--metrics-port', 'port'))
     .option('--metrics-host <host>', 'the address the metrics listen on (0.0.0.0: every interface)', '127.0.0.1')
+    .option('--console <host:port>', 'serve the web console (sluice console) over the data directory while the connectors run, with their state and pause/resume/restart buttons on its pipeline page (prints "console at URL"; env SLUICE_CONSOLE_TOKEN requires a token)', hostPort('--console'))
     .option('--validate', 'only validate the configs, start nothing')
     .option('--list', 'list the connector types and exit')
     .option('--schema <type>', 'print the JSON Schema of a connector type\'s configs and exit')
@@ -58,6 +63,7 @@ export function registerConnectCommand(program: Command): void {
         '  $ sluice connect --until-idle import.yaml',
         '  $ sluice connect --metrics-port 9464 logs.yaml   # curl http://127.0.0.1:9464/metrics',
         '  $ sluice connect --rest-port 8083 logs.yaml      # then: sluice connectors list|pause|resume|stop …',
+        '  $ sluice connect --console 127.0.0.1:8080 logs.yaml   # then open http://127.0.0.1:8080/#/pipeline',
         '  $ SLUICE_REST_TOKEN=s3cret sluice connect --rest-port 8083 --rest-host 0.0.0.0 --rest-tls-cert cert.pem --rest-tls-key key.pem logs.yaml',
         '  $ sluice connect --log-level info --log-format json logs.yaml',
       ].join('\n'),
@@ -125,6 +131,7 @@ export function registerConnectCommand(program: Command): void {
         process.once('SIGTERM', onSignal);
         const control = rest === null ? null : await (await import('../connect-control/control-server.js')).startControlServer(runtime, rest);
         if (control) process.stderr.write(`rest: ${control.url}\n`);
+        const closeConsole = options.console ? await startConnectConsole(cluster, options.console, runtime) : null;
         const rates = new Rates();
         const status = startStatusLine(process.stderr, () => runtime.statuses().map((s) => connectorStatusText(s, rates.rate(s.name, s.recordsOut))));
         try {
@@ -147,6 +154,7 @@ export function registerConnectCommand(program: Command): void {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
           await control?.close();
+          await closeConsole?.();
           await runtime.close();
           status.stop();
           if (process.stderr.isTTY) for (const s of runtime.statuses()) process.stderr.write(`${connectorStatusText(s)}\n`);
@@ -158,4 +166,16 @@ export function registerConnectCommand(program: Command): void {
         if (options.untilIdle && signalled !== null) throw new InterruptedError(signalled, 'connect');
       })));
     });
+}
+
+/** `--console`: the connectors on the console's pipeline page, their status read when the page asks (rates between two reads). */
+async function startConnectConsole(cluster: import('../../core/index.js').Cluster, address: HostPort, runtime: import('../../connectors/index.js').ConnectRuntime): Promise<() => Promise<void>> {
+  const { PipelineWatch } = await import('../console/pipeline-view.js');
+  const { startAttachedConsole } = await import('../console/attached-console.js');
+  const watch = new PipelineWatch('sluice connect');
+  const pipeline = (): import('../console/pipeline-view.js').PipelineView => {
+    watch.update({ connectors: runtime.statuses() });
+    return watch.view();
+  };
+  return startAttachedConsole(cluster, address, { engine: 'sluice connect', pipeline, connectors: runtime });
 }

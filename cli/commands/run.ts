@@ -94,13 +94,7 @@ export function registerRunCommand(program: Command): void {
                   }
                 : undefined,
             onEngine: options.console
-              ? async (cluster) => {
-                  const { startConsole } = await import('../console/console-server.js');
-                  const token = process.env.SLUICE_CONSOLE_TOKEN;
-                  const server = await startConsole(cluster, { ...options.console!, ...(token ? { token } : {}), engine: `pipeline ${pipeline.name}`, pipeline: () => watch!.view() });
-                  process.stdout.write(`console at http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/\n`);
-                  return () => server.close();
-                }
+              ? async (cluster, runtime) => (await import('../console/attached-console.js')).startAttachedConsole(cluster, options.console!, { engine: `pipeline ${pipeline.name}`, pipeline: () => watch!.view(), connectors: runtime })
               : undefined,
             listen: options.listen && {
               host: options.listen.host,

@@ -16,12 +16,14 @@
  *   GET  /api/groups/{g}                               ConsumerGroupDescription & { lagHistory }
  *   POST /api/groups/{g}/reset-offsets                 { toEarliest | toLatest | toOffset | toDatetime, topics?, execute } → OffsetReset[]
  *   GET  /api/pipeline                                 PipelineView (sluice run --console only)
+ *   POST /api/pipeline/connectors/{c}/{action}         {} to pause | resume | restart → ConnectorActionResult (same)
  */
 import type http from 'node:http';
 import { createAdmin, createProducer, type Cluster, type RecordMetadata } from '../../core/index.js';
 import type { ApiRequest } from '../connect-control/api-request.js';
 import { HttpError } from '../connect-control/http-error.js';
 import { resetTarget, type ResetTargetOptions } from '../reset-target.js';
+import type { PipelineConnectors } from './pipeline-connectors.js';
 import { readMessages, searchByKey, showRecord, topicsOverview } from './console-data.js';
 import type { ConsoleHistory, RateSample } from './console-history.js';
 import { streamTail } from './console-tail.js';
@@ -38,6 +40,8 @@ export interface ConsoleContext {
   engine: string;
   /** `sluice run --console`: the running pipeline. */
   pipeline?: () => unknown;
+  /** `sluice run --console`: the pipeline page's pause, resume and restart buttons. */
+  connectors?: PipelineConnectors;
 }
 
 export interface ClusterOverview {
@@ -99,6 +103,11 @@ export async function handleApi(ctx: ConsoleContext, request: ApiRequest, req: h
     if (sub === 'reset-offsets' && p === undefined) return reply('POST', async () => resetOffsets(ctx, name, await request.body()));
   }
   if (resource === 'pipeline' && name === undefined && ctx.pipeline) return reply('GET', ctx.pipeline);
+  if (resource === 'pipeline' && name === 'connectors' && sub !== undefined && p !== undefined && leaf === undefined && ctx.connectors) {
+    const connectors = ctx.connectors;
+    // A JSON body ({}), as every other write: a form on another site cannot send one (content-type).
+    return reply('POST', async () => connectors.act(sub, p, object(await request.body(), 'the request')));
+  }
   throw new HttpError(404, `no page ${request.pathname}`);
 }
 

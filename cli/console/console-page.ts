@@ -45,6 +45,8 @@ export const CONSOLE_PAGE = `<!doctype html>
   button { padding: 3px 10px; border: 1px solid #9aa4b1; border-radius: 4px; background: #fff; cursor: pointer; }
   button.danger { border-color: #b00020; color: #b00020; }
   button.small { font-size: 12px; padding: 1px 6px; margin-top: 4px; }
+  td.actions { white-space: nowrap; }
+  td.actions button.small { margin-top: 0; }
   .controls { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 8px 0 12px; }
   .form { display: grid; gap: 8px; max-width: 640px; }
   .form label { display: grid; gap: 2px; }

@@ -19,6 +19,7 @@ import { handleApi, type ConsoleContext, type WithWriter } from './console-api.j
 import { ConsoleHistory, type ConsoleHistoryOptions } from './console-history.js';
 import { CONSOLE_PAGE, CONSOLE_SCRIPTS } from './console-page.js';
 import { ConsoleToken } from './console-token.js';
+import { PipelineConnectors, type ConnectorControl } from './pipeline-connectors.js';
 
 export interface ConsoleOptions {
   /** Default 127.0.0.1. */
@@ -36,6 +37,8 @@ export interface ConsoleOptions {
   engine?: string;
   /** `sluice run --console`: the pipeline's status for the pipeline page. */
   pipeline?: () => unknown;
+  /** `sluice run --console`: the pipeline's connector runtime, for the pause, resume and restart buttons. */
+  connectors?: ConnectorControl;
   history?: ConsoleHistoryOptions;
 }
 
@@ -48,6 +51,7 @@ export async function startConsole(cluster: Cluster, options: ConsoleOptions): P
     history,
     engine: options.engine ?? 'embedded',
     ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+    ...(options.connectors ? { connectors: new PipelineConnectors(options.connectors) } : {}),
   };
   const token = options.token ? new ConsoleToken(options.token) : null;
   let guard: RequestGuard | null = null;

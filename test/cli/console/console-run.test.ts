@@ -1,6 +1,7 @@
 /**
  * `sluice run PIPELINE --console HOST:PORT`: the console over the running pipeline's own engine
- * (the data directory it owns), showing what its sources write, and its pipeline page.
+ * (the data directory it owns), showing what its sources write, and its pipeline page, whose
+ * buttons pause, resume and restart the source.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -21,7 +22,7 @@ function get(url: string): Promise<string> {
 }
 
 describe('sluice run --console', () => {
-  it('serves the console over the running pipeline\'s engine: its topics, the records its source wrote, and the pipeline page', { timeout: 300_000 }, async ({ onTestFinished }) => {
+  it('serves the console over the running pipeline\'s engine: its topics, the records its source wrote, and the pipeline page, whose buttons pause, resume and restart the source', { timeout: 300_000 }, async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
     const dir = cli.tempDir();
     fs.writeFileSync(path.join(dir, 'in.log'), 'one\ntwo\nthree\n');
@@ -50,6 +51,28 @@ describe('sluice run --console', () => {
     expect(await cells(page, '#connectors tr[data-connector="in"] [data-field="state"]')).toEqual(['running']);
     expect(await cells(page, '#connectors tr[data-connector="in"] [data-field="failed"]')).toEqual(['0']);
     expect(await page.locator('#pipeline-link').isHidden()).toBe(false);
+
+    // Pause, resume and restart by clicking: the state shows at once, the run's own status agrees,
+    // and the line appended while paused comes after the resume (nothing read twice after the restart).
+    const row = '#connectors tr[data-connector="in"]';
+    const runState = async (): Promise<string> => (JSON.parse(await get(`${url}api/pipeline`)) as { connectors: { name: string; state: string }[] }).connectors.find((c) => c.name === 'in')!.state;
+    expect(await page.locator(`${row} [data-action="resume"]`).isHidden()).toBe(true);
+    await page.click(`${row} [data-action="pause"]`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'paused', `${row} [data-field="state"]`);
+    // The page's view reads the state as it is now: reloaded, it shows the source paused, with Resume.
+    expect(await runState()).toBe('paused');
+    await show(page, url, '#/pipeline');
+    expect(await cells(page, `${row} [data-field="state"]`)).toEqual(['paused']);
+    expect(await page.locator(`${row} [data-action="pause"]`).isHidden()).toBe(true);
+    fs.appendFileSync(path.join(dir, 'in.log'), 'four\n');
+    await page.click(`${row} [data-action="resume"]`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'running', `${row} [data-field="state"]`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '4', `${row} [data-field="out"]`, { timeout: 60_000 });
+    await page.click(`${row} [data-action="restart"]`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'running' && document.querySelector('#connector-error')?.textContent === '', `${row} [data-field="state"]`);
+    fs.appendFileSync(path.join(dir, 'in.log'), 'five\n');
+    await waitFor('the line appended after the restart', async () => (await values()).length === 5);
+    expect(await values()).toEqual(['one', 'two', 'three', 'four', 'five']);
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);
   });

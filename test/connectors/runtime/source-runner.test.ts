@@ -7,6 +7,7 @@ import { testEngineCluster } from '../../helpers.js';
 import { readTopic, testRuntime, topicValues, waitFor } from '../helpers.js';
 import { controlledSource } from './test-connectors.js';
 import type { Cluster } from '../../../core/index.js';
+import type { SourceConnectorType } from '../../../connectors/connector.js';
 
 function setup(cluster: Cluster) {
   const source = controlledSource();
@@ -168,6 +169,40 @@ describe('source runner', () => {
     await runtime.stop('p');
     expect(runtime.status('p').state).toBe('stopped');
     expect(await topicValues(cluster, 'out')).toEqual(['later']);
+  });
+
+  test('pause wakes a poll that waits for input (it returns at once, hands over nothing later); resume polls with a fresh signal', async () => {
+    const cluster = await testEngineCluster();
+    // A source that waits for input until its signal aborts (as the file and NATS sources do, for at most 200–500 ms).
+    const signals: AbortSignal[] = [];
+    const waiting: SourceConnectorType = {
+      name: 'waiting-source',
+      kind: 'source',
+      description: 'Waits in poll until aborted.',
+      configSchema: { properties: {}, required: [] },
+      createTask: () => ({
+        async start() {},
+        async poll(signal) {
+          signals.push(signal);
+          if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          return [];
+        },
+        async acknowledge() {},
+        async stop() {},
+      }),
+    };
+    const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, waiting]) });
+    await runtime.start({ name: 'w', connector: 'waiting-source', topic: 'out' });
+    await waitFor('a poll waiting', () => signals.length === 1);
+    runtime.pause('w');
+    expect(signals[0].aborted).toBe(true);
+    runtime.resume('w');
+    await waitFor('a poll after the resume', () => signals.length === 2);
+    expect(signals[1].aborted).toBe(false);
+    expect(runtime.status('w').state).toBe('running');
+    await runtime.stop('w');
+    expect(signals[1].aborted).toBe(true);
+    expect(runtime.status('w').state).toBe('stopped');
   });
 
   test('records can name their own topic and partition, key and headers', async () => {
