@@ -130,7 +130,7 @@ describeWithNats('jetstream-source when the consumer leader moves (3-node R3 clu
     if (result.gapMs > 1500) expect(result.warnings.join('\n')).toMatch(/JetStream consumer STEP\/step: no message or heartbeat for .* pulling again/);
   });
 
-  test('the consumer leader\'s node SIGKILLed: the source resumes at most 5 s after a new leader is elected and loses or repeats nothing', async () => {
+  test('the consumer leader\'s node SIGKILLed: the source resumes within 10 s of a new leader being elected (typically ≤ 1.5 s) and loses or repeats nothing', async () => {
     const { nc, jsm } = await client();
     // Leader probes answer fast or fail fast, so the election is timed closely.
     const probe = await jetstreamManager(nc, { timeout: 500 });
@@ -144,8 +144,11 @@ describeWithNats('jetstream-source when the consumer leader moves (3-node R3 clu
     await cluster().nodes.find((n) => n.name === victim)!.start();
     console.log(`node kill (${victim}): longest gap in output ${result.gapMs} ms, ${result.afterElectionMs} ms after a new consumer leader was elected; warnings: ${JSON.stringify(result.warnings)}`);
     // nats-server's Raft takes seconds to elect a new leader after a node is lost (its election
-    // timeout); the source must not add more than 5 s to that.
-    expect(result.afterElectionMs).toBeLessThanOrEqual(5000);
+    // timeout); the source must not add much to that. Typically 0–1.5 s; the worst case is an election
+    // just after a re-pull went out: the stall watch's next one comes after another 2 s of silence
+    // plus 3 s without an answer (one CI run measured 5,975 ms). 10 s still catches nats.js's own
+    // 15–45 s wait, which the stall watch exists to cut.
+    expect(result.afterElectionMs).toBeLessThanOrEqual(10_000);
     expect(new Set(result.received).size).toBe(result.received.length);
     expect([...result.received].sort()).toEqual([...result.stored].sort());
     expect(result.warnings.length).toBeGreaterThan(0);
