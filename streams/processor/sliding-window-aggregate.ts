@@ -27,7 +27,7 @@ import { toBuffer } from '../to-buffer.js';
 import type { AnyRecord, AnySerde, SlidingAggregateNode } from '../topology/nodes.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
-import { closedWindowRange, completeWindowedBatch, type WindowClose } from './window-close.js';
+import { closedWindowRange, closeEveryWindow, completeWindowedBatch, type WindowClose } from './window-close.js';
 
 interface ValueAndTimestamp {
   readonly value: unknown;
@@ -160,14 +160,7 @@ export function slidingWindowAggregate(
         store.setEmittedUpTo(lastClosedEnd);
         return emitted;
       };
-      const closeAll = (trigger: AnyRecord): number => {
-        const starts = store.starts;
-        if (starts.length === 0) return 0;
-        store.setStreamTime(starts[starts.length - 1] + d + grace + 1);
-        const emitted = emitClosed(trigger);
-        store.evictBefore(store.streamTime - retention + 1);
-        return emitted;
-      };
+      const closeAll = (trigger: AnyRecord): number => closeEveryWindow(store, d + grace + 1, retention, () => emitClosed(trigger));
 
       return source.subscribe({
         next(r) {

@@ -19,7 +19,7 @@ import type { AnyRecord, WindowAggregateNode } from '../topology/nodes.js';
 import { windowsFor } from '../windows.js';
 import type { LateRecords } from './late-records.js';
 import type { TaskEnvironment } from './task-environment.js';
-import { closedWindowRange, completeWindowedBatch, type WindowClose } from './window-close.js';
+import { closedWindowRange, closeEveryWindow, completeWindowedBatch, type WindowClose } from './window-close.js';
 
 export function windowAggregate(node: WindowAggregateNode, store: WindowStore<unknown, unknown>, late: LateRecords, env: TaskEnvironment, close: WindowClose | null = null) {
   const { windows, update } = node;
@@ -48,14 +48,7 @@ export function windowAggregate(node: WindowAggregateNode, store: WindowStore<un
         store.setEmittedUpTo(bound);
         return emitted;
       };
-      const closeAll = (trigger: AnyRecord): number => {
-        const starts = store.starts;
-        if (starts.length === 0) return 0;
-        store.setStreamTime(starts[starts.length - 1] + windows.sizeMs + grace);
-        const emitted = emitClosed(trigger);
-        store.evictBefore(store.streamTime - retention + 1);
-        return emitted;
-      };
+      const closeAll = (trigger: AnyRecord): number => closeEveryWindow(store, windows.sizeMs + grace, retention, () => emitClosed(trigger));
       return source.subscribe({
         next(r) {
           if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) {

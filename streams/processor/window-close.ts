@@ -58,3 +58,25 @@ export function closedWindowRange(starts: readonly number[], sizeMs: number, emi
   while (to < starts.length && starts[to] + sizeMs <= closedUpTo) to++;
   return { from, to };
 }
+
+/** What `closeEveryWindow` needs of a time- or sliding-window store. */
+interface ClosableWindows {
+  readonly starts: readonly number[];
+  readonly streamTime: number;
+  setStreamTime(timestamp: number): void;
+  evictBefore(start: number): void;
+}
+
+/**
+ * `closeAll` of a time- or sliding-window aggregate: moves stream time to where the newest window
+ * (starting at the last of `store.starts`) is closed, `closedAfterStartMs` after its start, emits
+ * the windows that closes (`emitClosed`, which returns how many) and evicts the expired ones.
+ */
+export function closeEveryWindow(store: ClosableWindows, closedAfterStartMs: number, retentionMs: number, emitClosed: () => number): number {
+  const starts = store.starts;
+  if (starts.length === 0) return 0;
+  store.setStreamTime(starts[starts.length - 1] + closedAfterStartMs);
+  const emitted = emitClosed();
+  store.evictBefore(store.streamTime - retentionMs + 1);
+  return emitted;
+}
