@@ -18,6 +18,8 @@ const PROBE = path.join(ROOT, 'bench/broker-probe.mjs');
 export interface ProbeReport {
   cpuMs: number;
   loopDelayMs: { p50: number; p99: number; max: number };
+  /** Main-thread GC pauses by kind (minor, major, incremental, weakcb). */
+  gcMs: Record<string, { count: number; totalMs: number; maxMs: number }>;
   requestMs: Record<string, { count: number; p50: number; p99: number; max: number } | undefined>;
 }
 

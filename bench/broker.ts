@@ -5,14 +5,18 @@
  *
  * - librdkafka produce / fetch: bench/librdkafka-perf.c (librdkafka 2.0, compiled here with gcc;
  *   Debian's librdkafka-dev), which prints nothing per record, so the broker is what is measured —
- *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning;
+ *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning, with
+ *   rdkafka_performance's consumer settings (queued.min.messages=1000000, librdkafka's defaults
+ *   otherwise), the clock started once the client knows the partitions' leader;
  * - kafkajs 2.2.4 produce (10,000 records per request) / fetch (a group consumer, eachBatch);
  * - baselines in the same run: the embedded engine in this process (Sluice's own producer and
  *   consumer, no network), and nats.js publishing the same records to a JetStream stream (file
  *   storage, 1,000 PubAcks outstanding; at most 50,000 records unless --jetstream-records says);
- * - produce latency at a fixed rate: librdkafka through confluent-kafka at 10,000 records/s,
- *   linger.ms=0, acks=1, from produce() to the delivery report (p50, p99), beside the broker's own
- *   time per Produce request and its event-loop delay over the same span.
+ * - produce latency at a fixed rate: librdkafka at 10,000 records/s, linger.ms=0 (set explicitly,
+ *   as Kafka's latency tools do: librdkafka's default of 5 ms would be counted), acks=1, from
+ *   produce() to the delivery report (p50, p99) — once from C (bench/librdkafka-perf.c) and once
+ *   through confluent-kafka — each beside the broker's own time per Produce request, its event-loop
+ *   delay and its GC pauses over the same span.
  *
  * Beside records/s, every case reports CPU-seconds per million records of the broker and of the
  * client (user + system, all threads): on a machine shared with other work, wall time measures the
@@ -237,25 +241,38 @@ const ratio = (a: string, b: string): string => {
 console.log(`\nratios in the same run: librdkafka produce / embedded produce ${ratio(RD_PRODUCE, EMBEDDED_PRODUCE)}, librdkafka fetch / embedded fetch ${ratio(RD_FETCH, EMBEDDED_FETCH)}`);
 console.log(`librdkafka produce / JetStream publish ${median(results.get(RD_PRODUCE)!.map((r, i) => rate(r) / rate(results.get(JETSTREAM)![i]))).toFixed(2)}×`);
 
-const broker = await startBrokerChild(tmp, PARTITIONS);
-const latency = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-  const child = spawn('/usr/bin/python3', [path.join(ROOT, 'bench/librdkafka_latency.py'), broker.bootstrap, 'latency', '10000', String(LATENCY_SECONDS)]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  child.on('error', reject);
-  child.on('close', (code) => resolve({ code, stdout, stderr }));
-});
-const inBroker = await broker.probe();
-await broker.stop();
-if (latency.code !== 0) throw new Error(`latency run failed: ${latency.stderr}`);
-const l = JSON.parse(latency.stdout) as { p50_ms: number; p99_ms: number; max_ms: number; delivered: number };
-const produceMs = inBroker.requestMs.Produce;
-console.log(
-  `\nproduce latency, librdkafka (confluent-kafka) at 10,000 records/s for ${LATENCY_SECONDS} s, linger.ms=0, acks=1: p50 ${l.p50_ms.toFixed(2)} ms, p99 ${l.p99_ms.toFixed(2)} ms, max ${l.max_ms.toFixed(2)} ms (${fmt(l.delivered)} delivered)`,
-);
-console.log(
-  `  in the broker over the same span: Produce requests ${fmt(produceMs?.count ?? 0)}, arrival to response p50 ${produceMs?.p50.toFixed(2)} ms, p99 ${produceMs?.p99.toFixed(2)} ms, max ${produceMs?.max.toFixed(2)} ms; ` +
-    `event-loop delay p99 ${inBroker.loopDelayMs.p99.toFixed(2)} ms, max ${inBroker.loopDelayMs.max.toFixed(2)} ms; CPU ${(inBroker.cpuMs / 1000).toFixed(2)} s; load average ${os.loadavg()[0].toFixed(1)}`,
-);
+/**
+ * The latency case, once per client, each against a fresh broker: the broker's own figures (time per
+ * Produce request, event-loop delay, GC pauses) cover the same span as the client's.
+ */
+async function latencyRun(client: 'c' | 'python'): Promise<void> {
+  const broker = await startBrokerChild(tmp, PARTITIONS);
+  const argv = client === 'c' ? [RDPERF, ['latency', broker.bootstrap, 'latency', '10000', String(LATENCY_SECONDS)]] as const : ['/usr/bin/python3', [path.join(ROOT, 'bench/librdkafka_latency.py'), broker.bootstrap, 'latency', '10000', String(LATENCY_SECONDS)]] as const;
+  const loadBefore = os.loadavg()[0];
+  const latency = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(argv[0], argv[1]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const inBroker = await broker.probe();
+  await broker.stop();
+  if (latency.code !== 0) throw new Error(`latency run failed: ${latency.stderr}`);
+  const l = JSON.parse(latency.stdout) as { p50_ms: number; p99_ms: number; max_ms: number; delivered: number };
+  const produceMs = inBroker.requestMs.Produce;
+  const gc = Object.entries(inBroker.gcMs)
+    .map(([kind, g]) => `${kind} ${g.count}× (total ${g.totalMs.toFixed(1)} ms, longest ${g.maxMs.toFixed(1)} ms)`)
+    .join(', ');
+  console.log(
+    `\nproduce latency, ${client === 'c' ? 'librdkafka (bench/librdkafka-perf.c)' : 'librdkafka (confluent-kafka)'} at 10,000 records/s for ${LATENCY_SECONDS} s, linger.ms=0, acks=1: p50 ${l.p50_ms.toFixed(2)} ms, p99 ${l.p99_ms.toFixed(2)} ms, max ${l.max_ms.toFixed(2)} ms (${fmt(l.delivered)} delivered)`,
+  );
+  console.log(
+    `  in the broker over the same span: Produce requests ${fmt(produceMs?.count ?? 0)}, arrival to response p50 ${produceMs?.p50.toFixed(2)} ms, p99 ${produceMs?.p99.toFixed(2)} ms, max ${produceMs?.max.toFixed(2)} ms; ` +
+      `event-loop delay p99 ${inBroker.loopDelayMs.p99.toFixed(2)} ms, max ${inBroker.loopDelayMs.max.toFixed(2)} ms; GC pauses: ${gc || 'none'}; CPU ${(inBroker.cpuMs / 1000).toFixed(2)} s; load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`,
+  );
+}
+await latencyRun('c');
+await latencyRun('python');
