@@ -8,11 +8,18 @@ import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../varin
 
 /** Byte fields at least this long are referenced, not copied. */
 const REFERENCE_BYTES = 1024;
+/**
+ * The first scratch buffer is small enough to come from Node's shared Buffer pool (below 4 KiB):
+ * most messages (a Produce response, a Heartbeat) fit in it, and a fresh 8 KiB buffer per message
+ * was external memory of its own — at thousands of responses per second, the external-memory
+ * growth that starts V8's full GCs. Larger messages go on in `SCRATCH_BYTES` buffers.
+ */
+const FIRST_SCRATCH_BYTES = 512;
 const SCRATCH_BYTES = 8192;
 
 export class KafkaWriter {
   readonly #chunks: Buffer[] = [];
-  #scratch: Buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
+  #scratch: Buffer = Buffer.allocUnsafe(FIRST_SCRATCH_BYTES);
   #start = 0;
   #pos = 0;
   #flushed = 0;
@@ -22,6 +29,12 @@ export class KafkaWriter {
     return this.#flushed + this.#pos - this.#start;
   }
 
+  /**
+   * Reserves `n` bytes and returns where they start — in `#scratch` as it is after the call, which
+   * may be a new buffer: callers take the position first and only then read `#scratch` (in
+   * `this.#scratch.write(v, this.#room(n))` the receiver is evaluated before the argument, so a
+   * write that crossed a buffer's end went into the old buffer and the bytes were lost).
+   */
   #room(n: number): number {
     if (this.#pos + n > this.#scratch.length) {
       this.#cut();
@@ -43,37 +56,51 @@ export class KafkaWriter {
   }
 
   int8(n: number): this {
-    this.#scratch.writeInt8(n, this.#room(1));
+    const at = this.#room(1);
+    this.#scratch.writeInt8(n, at);
     return this;
   }
 
   bool(b: boolean): this {
-    this.#scratch[this.#room(1)] = b ? 1 : 0;
+    const at = this.#room(1);
+    this.#scratch[at] = b ? 1 : 0;
     return this;
   }
 
   int16(n: number): this {
-    this.#scratch.writeInt16BE(n, this.#room(2));
+    const at = this.#room(2);
+    this.#scratch.writeInt16BE(n, at);
     return this;
   }
 
   uint16(n: number): this {
-    this.#scratch.writeUInt16BE(n, this.#room(2));
+    const at = this.#room(2);
+    this.#scratch.writeUInt16BE(n, at);
     return this;
   }
 
   int32(n: number): this {
-    this.#scratch.writeInt32BE(n, this.#room(4));
+    const at = this.#room(4);
+    this.#scratch.writeInt32BE(n, at);
     return this;
   }
 
   int64(n: number | bigint): this {
-    this.#scratch.writeBigInt64BE(BigInt(n), this.#room(8));
+    const at = this.#room(8);
+    if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      // Two int32 halves, no BigInt (a heap object per field on every response).
+      const high = Math.floor(n / 0x1_0000_0000);
+      this.#scratch.writeInt32BE(high, at);
+      this.#scratch.writeUInt32BE(n - high * 0x1_0000_0000, at + 4);
+    } else {
+      this.#scratch.writeBigInt64BE(BigInt(n), at);
+    }
     return this;
   }
 
   float64(n: number): this {
-    this.#scratch.writeDoubleBE(n, this.#room(8));
+    const at = this.#room(8);
+    this.#scratch.writeDoubleBE(n, at);
     return this;
   }
 
@@ -98,12 +125,14 @@ export class KafkaWriter {
   }
 
   varint(n: number): this {
-    writeVarint(this.#scratch, this.#room(sizeOfVarint(n)), n);
+    const at = this.#room(sizeOfVarint(n));
+    writeVarint(this.#scratch, at, n);
     return this;
   }
 
   varlong(n: number): this {
-    writeVarlong(this.#scratch, this.#room(sizeOfVarlong(n)), n);
+    const at = this.#room(sizeOfVarlong(n));
+    writeVarlong(this.#scratch, at, n);
     return this;
   }
 
@@ -120,7 +149,8 @@ export class KafkaWriter {
     }
     const length = Buffer.byteLength(s);
     this.#length(length, compact, false);
-    this.#scratch.write(s, this.#room(length), length, 'utf8');
+    const at = this.#room(length);
+    this.#scratch.write(s, at, length, 'utf8');
     return this;
   }
 
@@ -140,7 +170,8 @@ export class KafkaWriter {
       this.#chunks.push(b);
       this.#flushed += b.length;
     } else {
-      b.copy(this.#scratch, this.#room(b.length));
+      const at = this.#room(b.length);
+      b.copy(this.#scratch, at);
     }
     return this;
   }
