@@ -88,4 +88,62 @@ describe('streams: progress across a repartition topic and a late side output', 
     },
     120_000,
   );
+
+  test('exactly_once_v2 through the hop, committing every 20 ms: every committed repartition offset comes after the late side output of the records below it', async () => {
+    const cluster = await testEngineCluster();
+    // One partition: the late view follows the view that closes its window in every partition.
+    await cluster.createTopic('views', { partitions: 1 });
+    const lateEvents: { partition: number; offset: number }[] = [];
+    const checks: Promise<void>[] = [];
+    const violations: string[] = [];
+    const onLate = (m: unknown): void => {
+      const e = m as { topic: string; partition: number; offset: number };
+      if (e.topic === REPARTITION) lateEvents.push({ partition: e.partition, offset: e.offset });
+    };
+    // Published once a commit resolved: the late records of every repartition offset it covers
+    // must be readable (read_committed) from then on.
+    const onCommit = (m: unknown): void => {
+      const { offsets } = m as { offsets: { topic: string; partition: number; offset: number }[] };
+      for (const o of offsets.filter((x) => x.topic === REPARTITION)) {
+        const covered = lateEvents.filter((e) => e.partition === o.partition && e.offset < o.offset).length;
+        if (covered === 0) continue;
+        checks.push(
+          (async () => {
+            let readable = 0;
+            for (const p of (await cluster.describeTopic(LATE)).partitions) readable += (await readPartition(cluster, LATE, p.partition)).length;
+            if (readable < covered) violations.push(`repartition ${o.partition}@${o.offset} committed with ${covered} late records below it, ${readable} readable`);
+          })(),
+        );
+      }
+    };
+    subscribe('sluice:streams:late', onLate);
+    subscribe('sluice:streams:commit', onCommit);
+    try {
+      const app = closing(createStreamsApp(topology(), { applicationId: APP, cluster, processingGuarantee: 'exactly_once_v2', commitIntervalMs: 20, maxBatchRecords: 50 }));
+      await app.start();
+      // Ten rounds: on-time views of minute 2r, one of minute 2r + 1 (closing minute 2r), then a late one of minute 2r.
+      let produced = 0;
+      let lateProduced = 0;
+      for (let round = 0; round < 10; round++) {
+        const base = 2 * round * MINUTE;
+        const batch: View[] = [...Array.from({ length: 40 }, (_, i) => ({ page: `/p${i % 3}`, ts: base + i * 100 })), ...['/p0', '/p1', '/p2'].map((page) => ({ page, ts: base + MINUTE + 1 })), ...['/p0', '/p1', '/p2'].map((page) => ({ page, ts: base + 500 }))];
+        await produceStrings(cluster, batch.map((v, i) => ({ topic: 'views', key: `user-${(produced + i) % 5}`, value: JSON.stringify(v) })));
+        produced += batch.length;
+        lateProduced += 3;
+      }
+      await until(() => lateEvents.length === lateProduced, 'every late view processed', 60_000);
+      await until(async () => (await app.lag()) === 0, 'caught up and committed', 60_000);
+      // Lag 0 through the hop means committed: the late topic holds every late view.
+      let readable = 0;
+      for (const p of (await cluster.describeTopic(LATE)).partitions) readable += (await readPartition(cluster, LATE, p.partition)).length;
+      expect(readable).toBe(lateProduced);
+      await app.close();
+      await Promise.all(checks);
+      expect(checks.length).toBeGreaterThan(0);
+      expect(violations).toEqual([]);
+    } finally {
+      unsubscribe('sluice:streams:late', onLate);
+      unsubscribe('sluice:streams:commit', onCommit);
+    }
+  }, 120_000);
 });
