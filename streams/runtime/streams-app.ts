@@ -167,7 +167,11 @@ export class StreamsApp {
     return [...this.#tasks.values()].map((t) => ({ taskId: t.name, partitions: t.partitions.map((tp) => ({ ...tp })) }));
   }
 
-  /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
+  /**
+   * Records not processed yet in this instance's input partitions (end offset − position, summed);
+   * records of an upstream transaction still open count as not processed, also when the in-process
+   * repartition hop already handed them over (see `StreamTask.positions`).
+   */
   async lag(): Promise<number> {
     let lag = 0;
     for (const n of (await this.lagByTopic()).values()) lag += n;
