@@ -37,6 +37,14 @@ export class LoopGate {
     return this.#state.opened;
   }
 
+  /**
+   * The loop is in a wait that neither processes nor commits (a poll of its input): it counts as
+   * stopped now, so the requester need not wait out the poll; it `park`s when the wait ends.
+   */
+  standBy(): void {
+    this.#state?.markParked();
+  }
+
   /** The loop ended: a requester waiting for it goes on. */
   release(): void {
     this.#state?.markParked();

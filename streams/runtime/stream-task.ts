@@ -98,6 +98,8 @@ export class StreamTask {
   /** A stop between batches asked for by the commit barrier. */
   readonly #gate = new LoopGate();
   #loopDone = true;
+  /** The loop is in a poll of its input (reading no hop partition): see `pause`. */
+  #inPoll = false;
   /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
   changelogEnds: Map<string, number> | null = null;
 
@@ -158,6 +160,9 @@ export class StreamTask {
     const { parked, fresh } = this.#gate.request();
     if (fresh) this.#publish('pausing');
     this.#inbox?.wakeUp();
+    // A long poll of the input (up to `pollTimeoutMs`) cannot be cut short; the loop processes
+    // nothing before it parks after the poll, so the barrier goes on now.
+    if (this.#inPoll) this.#gate.standBy();
     return parked;
   }
 
@@ -321,8 +326,17 @@ export class StreamTask {
           const due = this.#processedSinceCommit && this.#hop === null ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
           const wait = this.queue.size > 0 || this.#closeRequest !== null || this.#gate.requested ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
           if (this.#stopping) break;
-          await this.#fetch(wait);
+          // A task reading no hop partition only polls: the barrier may count it stopped meanwhile.
+          this.#inPoll = this.#inbox === null;
+          try {
+            await this.#fetch(wait);
+          } finally {
+            this.#inPoll = false;
+          }
           if (this.#stopping) break;
+          // A stop asked for during the poll (counted as stopped, see `pause`): park before
+          // processing what it fetched. (A task reading hop partitions stops only once drained.)
+          if (this.#gate.requested && this.#inbox === null) continue;
         }
         // Records are handled by helpers, not held in this frame: a suspended async function
         // keeps its locals alive, and a batch held across the wait for its outputs' acknowledgement
@@ -384,7 +398,9 @@ export class StreamTask {
     this.#enqueue(fetched);
     if (inbox !== null) {
       inbox.catchUp(this.#consumer!);
-      if (fetched.length === 0 && this.queue.size === 0 && timeoutMs > 0) await inbox.wait(timeoutMs);
+      // Not when the barrier asked for a stop during the poll: its wake-up came before this wait
+      // began, and the barrier (and every task it stopped) would wait out the timeout.
+      if (fetched.length === 0 && this.queue.size === 0 && timeoutMs > 0 && !this.#gate.requested && !this.#stopping) await inbox.wait(timeoutMs);
     }
     this.#advancePastMarkers();
   }
@@ -448,7 +464,8 @@ export class StreamTask {
     await this.#writer!.commit(changelogs, offsets);
     this.#positions.committed(offsets);
     this.#lastCommitMs = Date.now();
-    this.#processedSinceCommit = false;
+    // Through the barrier a poll may have ended meanwhile and moved a position past markers.
+    this.#processedSinceCommit = this.#positions.uncommitted().length > 0;
     this.#ctx.metrics.commits++;
     if (commitChannel.hasSubscribers) {
       const durationMs = startedMs === undefined ? undefined : performance.now() - startedMs;
