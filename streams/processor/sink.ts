@@ -63,6 +63,10 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
       let buffer: OutputRecord[] = [];
+      // A repartition topic's records also go as they are (key and value objects) to the runtime,
+      // which may hand them to an in-process reader (see `RecordCollector.sendRepartition`).
+      const sendRepartition = target.repartition ? env.collector.sendRepartition : undefined;
+      let decoded: AnyRecord[] = [];
       const sends: Promise<void>[] = [];
       const chunks: OutputRecord[][] = [];
       let sent = 0;
@@ -72,7 +76,12 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
         buffer = [];
         sent += records.length;
         chunks.push(records);
-        const p = env.collector.send(target.topic, records);
+        let p: Promise<void>;
+        if (sendRepartition === undefined) p = env.collector.send(target.topic, records);
+        else {
+          p = sendRepartition.call(env.collector, target.topic, records, decoded);
+          decoded = [];
+        }
         p.catch((err) => subscriber.error(err));
         sends.push(p);
       };
@@ -80,6 +89,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
         next(r) {
           try {
             buffer.push(toOutput(target, what, r));
+            if (sendRepartition !== undefined) decoded.push(r);
           } catch (err) {
             subscriber.error(err);
             return;

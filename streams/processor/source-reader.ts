@@ -17,6 +17,12 @@ export interface InputRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: RecordHeader[];
+  /**
+   * Key and value as the upstream task had them, for a record handed over in process through a
+   * repartition topic (see `runtime/repartition-hop.ts`): read without decoding its bytes (`key`
+   * and `value` are then null). A null or undefined one is what the serde makes of null bytes.
+   */
+  hop?: { key: unknown; value: unknown };
 }
 
 export class SourceReader {
@@ -34,9 +40,10 @@ export class SourceReader {
   read(r: InputRecord): StreamRecord<unknown, unknown> {
     // The input record is the origin: derived records point at it (no copy per record).
     const origin: RecordOrigin = r;
+    const hop = r.hop;
     const record = {
-      key: this.#keySerde.deserialize(r.key),
-      value: this.#valueSerde.deserialize(r.value),
+      key: hop === undefined ? this.#keySerde.deserialize(r.key) : (hop.key ?? this.#keySerde.deserialize(null)),
+      value: hop === undefined ? this.#valueSerde.deserialize(r.value) : (hop.value ?? this.#valueSerde.deserialize(null)),
       timestamp: r.timestamp,
       headers: r.headers as readonly RecordHeader[],
       origin,

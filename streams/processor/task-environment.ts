@@ -20,6 +20,12 @@ export interface OutputRecord {
 export interface RecordCollector {
   /** Appends `records` to `topic` in order; resolves when every one is acknowledged. */
   send(topic: string, records: OutputRecord[]): Promise<void>;
+  /**
+   * Appends `records` to repartition topic `topic` as `send` does; `decoded` holds each one's key
+   * and value before serialization, which the runtime may hand to an in-process reader of the
+   * topic instead of having it decode the bytes again. Optional: without it, sinks call `send`.
+   */
+  sendRepartition?(topic: string, records: OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void>;
   /** The partition count of `topic` (creating it if the runtime allows). */
   partitionCount(topic: string): Promise<number>;
 }

@@ -19,20 +19,25 @@
  *      at-least-once, in that order, so a committed offset never covers an input whose effects
  *      could be lost — but after a crash the input since the last commit is processed again.
  *
+ * With the in-process hop (`joinHop`, when this process runs every task under exactly-once; see
+ * `RepartitionHop`), the task reads its repartition partitions from what the upstream tasks hand
+ * over, and commits only when the commit barrier says (`pause`, `commitOrFail`, `resume`).
+ *
  * Closing windows (`closeWindows`, at the end of a bounded input): the request is a flag the loop
- * handles between batches, so it never runs beside one. The task commits right after, so the
- * moved stream time is in the changelog and a restart does not emit the final results again.
+ * handles between batches, so it never runs beside one. The task commits right after (with the
+ * hop, the caller commits every task), so the moved stream time is in the changelog and a restart
+ * does not emit the final results again.
  *
  * Concurrency: the loop runs alone; `enqueue` (from the poll loop), `closeWindows` and `close` may
  * be called at any time and only touch the queue and flags.
  */
 import {
   createConsumer,
+  SluiceError,
   recordBytes,
   type Cluster,
   type CommittedOffset,
   type Consumer,
-  type OffsetCommitEntry,
   type Producer,
   type ProducerRecord,
   type TopicPartition,
@@ -41,13 +46,19 @@ import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
 import type { ResolvedAppOptions } from './app-options.js';
-import { commitChannel, lagChannel, recordsInChannel, taskChannel } from './diagnostics.js';
+import { commitChannel, lagChannel, publishLag, recordsInChannel, taskChannel } from './diagnostics.js';
 import type { OffsetCommitter } from './offset-committer.js';
+import type { HopInbox } from './hop-inbox.js';
+import { LoopGate } from './loop-gate.js';
+import type { RepartitionHop } from './repartition-hop.js';
 import { restoreStore } from './state-restorer.js';
+import { batchEnds } from './batch-ends.js';
 import { countByTopic, type AppCounters } from './task-context.js';
 import { createTaskWriter, type TaskWriter } from './task-writer.js';
 import { TaskInputQueue } from './task-input-queue.js';
+import { TaskPositions } from './task-positions.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
+import { tpKey } from './tp-key.js';
 
 export interface StreamTaskContext {
   readonly cluster: Cluster;
@@ -57,32 +68,6 @@ export interface StreamTaskContext {
   readonly env: Omit<TaskEnvironment, 'taskId' | 'partition' | 'sourceTopics'>;
   readonly onError: (task: StreamTask, error: unknown) => void;
   readonly metrics: Pick<AppCounters, 'recordsFetched' | 'recordsIn' | 'recordsInByTopic' | 'commits' | 'restoredRecords'>;
-}
-
-const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
-
-/**
- * The positions after a batch — one past its last record, per input partition — and its record
- * count per topic. Records of one partition come in runs (a batch interleaves partitions by time).
- */
-function batchEnds(batch: readonly InputRecord[]): { positions: Map<string, number>; counts: Map<string, number> } {
-  const positions = new Map<string, number>();
-  const counts = new Map<string, number>();
-  let last = batch[0];
-  let run = 1;
-  for (let i = 1; i < batch.length; i++) {
-    const r = batch[i];
-    if (r.partition !== last.partition || r.topic !== last.topic) {
-      positions.set(tpKey(last), last.offset + 1);
-      countByTopic(counts, last.topic, run);
-      run = 0;
-    }
-    last = r;
-    run++;
-  }
-  positions.set(tpKey(last), last.offset + 1);
-  countByTopic(counts, last.topic, run);
-  return { positions, counts };
 }
 
 export class StreamTask {
@@ -97,8 +82,7 @@ export class StreamTask {
   /** How outputs, changelogs and offsets reach the log (one transaction per commit, exactly-once); created by `initWriter`. */
   #writer: TaskWriter | null = null;
   /** Next offset to process, per input partition. */
-  readonly #positions = new Map<string, number>();
-  readonly #committed = new Map<string, number>();
+  readonly #positions: TaskPositions;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #lastCommitMs = Date.now();
@@ -107,6 +91,15 @@ export class StreamTask {
   /** The input partition of the last record processed (null: none since the task was created or resumed). */
   #lastInput: TopicPartition | null = null;
   #closeRequest: { promise: Promise<number>; resolve: (emitted: number) => void; reject: (err: unknown) => void } | null = null;
+  /** The in-process hop of repartition topics, when this process runs every task (see `RepartitionHop`); commits then go through the barrier. */
+  #hop: RepartitionHop | null = null;
+  /** The repartition partitions this task reads through the hop. */
+  #inbox: HopInbox | null = null;
+  /** A stop between batches asked for by the commit barrier. */
+  readonly #gate = new LoopGate();
+  #loopDone = true;
+  /** The loop is in a poll of its input (reading no hop partition): see `pause`. */
+  #inPoll = false;
   /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
   changelogEnds: Map<string, number> | null = null;
 
@@ -116,13 +109,19 @@ export class StreamTask {
     this.id = id;
     this.name = taskName(id);
     this.partitions = partitions;
+    this.#positions = new TaskPositions(partitions);
     const sub = ctx.resolved.subtopologies[id.subtopology];
     this.processor = new TaskProcessor(
       sub.subtopology,
       {
         ...ctx.env,
         // Through the task's writer: in exactly-once mode, the outputs join the task's transaction.
-        collector: { send: (topic, records) => this.#writer!.collector.send(topic, records), partitionCount: (topic) => ctx.env.collector.partitionCount(topic) },
+        collector: {
+          send: (topic, records) => this.#writer!.collector.send(topic, records),
+          sendRepartition: (topic, records, decoded) =>
+            this.#hop !== null && this.#hop.carries(topic) ? this.#hop.send(this.#writer!, topic, records, decoded) : this.#writer!.collector.send(topic, records),
+          partitionCount: (topic) => ctx.env.collector.partitionCount(topic),
+        },
         taskId: this.name,
         partition: id.partition,
         sourceTopics: (nodeId) => sub.sourceTopics.get(nodeId) ?? [],
@@ -135,9 +134,70 @@ export class StreamTask {
     return this.#failed;
   }
 
-  /** Next offset to process per input partition (known after `initPositions`). */
+  /** True when the task processed something since its last commit. */
+  get uncommitted(): boolean {
+    return this.#processedSinceCommit;
+  }
+
+  /**
+   * Joins the in-process hop (before `start`): the task's repartition outputs go through `hop`,
+   * and — with `inbox` — it reads its hop partitions from there once it read them from the topic
+   * up to where the hop began. Its commits are then the barrier's (`commitOrFail`).
+   */
+  joinHop(hop: RepartitionHop, inbox: HopInbox | null): void {
+    this.#hop = hop;
+    this.#inbox = inbox;
+    if (inbox !== null) hop.register(inbox);
+    this.#publish('hop', { partitions: inbox?.partitions() ?? [] });
+  }
+
+  /**
+   * Resolves once the loop stopped between two batches — for a task reading hop partitions, once
+   * nothing handed to it waits — or ended; it stays there until `resume`.
+   */
+  pause(): Promise<void> {
+    if (this.#loopDone) return Promise.resolve();
+    const { parked, fresh } = this.#gate.request();
+    if (fresh) this.#publish('pausing');
+    this.#inbox?.wakeUp();
+    // A long poll of the input (up to `pollTimeoutMs`) cannot be cut short; the loop processes
+    // nothing before it parks after the poll, so the barrier goes on now.
+    if (this.#inPoll) this.#gate.standBy();
+    return parked;
+  }
+
+  resume(): void {
+    this.#gate.open();
+  }
+
+  /** `commit`, failing the task (its transaction aborted, the application told) when it throws. */
+  async commitOrFail(): Promise<void> {
+    try {
+      await this.commit();
+    } catch (err) {
+      if (this.#failed === null) await this.#failWith(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Next offset to process per input partition (known after `initPositions`), as progress seen from
+   * outside (`StreamsApp.lag`): records of an upstream transaction still open are work to come. A
+   * partition read through the hop therefore shows its committed offset, not how far the task
+   * processed: records handed over from an open upstream transaction are processed, but their
+   * effects (this task's outputs, late-record side outputs, state) commit only with the barrier,
+   * after that transaction. Showing the processed offset let a "caught up and committed" check
+   * (lag 0, committed offsets at the last stable offset) pass while both transactions were open
+   * — the clickstream example then read 3 of 4 late records.
+   */
   positions(): Map<string, number> {
-    return new Map(this.#positions);
+    const out = this.#positions.snapshot();
+    for (const tp of this.#inbox?.partitions() ?? []) {
+      const committed = this.#positions.committedOf(tp);
+      if (committed === undefined) out.delete(tpKey(tp));
+      else out.set(tpKey(tp), committed);
+    }
+    return out;
   }
 
   /**
@@ -174,8 +234,7 @@ export class StreamTask {
    * without a committed offset start at `autoOffsetReset`.
    */
   initPositions(committed: readonly CommittedOffset[]): void {
-    this.#positions.clear();
-    this.#committed.clear();
+    this.#positions.reset(committed);
     this.#lastInput = null;
     this.queue.clear();
     void this.#consumer?.close();
@@ -189,16 +248,13 @@ export class StreamTask {
     });
     consumer.assign(this.partitions);
     this.#consumer = consumer;
-    for (const c of committed) {
-      this.#positions.set(tpKey(c), c.offset);
-      this.#committed.set(tpKey(c), c.offset);
-      consumer.seek(c, c.offset);
-    }
+    for (const c of committed) consumer.seek(c, c.offset);
   }
 
   start(): void {
     this.#stopping = false;
     this.#lastCommitMs = Date.now();
+    this.#loopDone = false;
     this.#loop = this.#run();
   }
 
@@ -209,18 +265,28 @@ export class StreamTask {
    */
   async close(commit: boolean): Promise<void> {
     this.#stopping = true;
+    this.resume();
+    this.#inbox?.close();
     // Ends a poll waiting for records; a batch in process finishes first.
     await this.#consumer?.close();
     await this.#loop;
     this.#loop = null;
     this.processor.close();
+    // Read through the hop, everything handed over processed: the hop partitions' ends can be
+    // committed. Not all processed: no offset there tells what was, so nothing is committed.
+    const hopDrained = this.#hop !== null && this.#inbox !== null && this.#inbox.drained;
+    const refused = commit && this.#inbox !== null && !hopDrained;
+    // A task resumed later joins the hop of its next start, if any.
+    this.#hop = null;
     // A request the loop did not get to: nothing was closed.
     this.#settleCloseRequest(0);
     this.queue.clear();
     try {
-      if (commit && this.#failed === null) await this.commit();
+      if (commit && this.#failed === null && !refused) await this.commit(hopDrained);
       else await this.#writer?.abort();
+      if (refused) throw new SluiceError('HOP_NOT_DRAINED', `task ${this.name}: closed with records handed over through the in-process hop not processed; not committed`);
     } finally {
+      this.#inbox = null;
       const writer = this.#writer;
       this.#writer = null;
       await writer?.close().catch(() => {});
@@ -249,14 +315,28 @@ export class StreamTask {
   async #run(): Promise<void> {
     const { options } = this.#ctx;
     try {
-      while (!this.#stopping) {
+      while (!this.#stopping && this.#failed === null) {
+        if (this.#gate.requested && (this.#inbox === null || this.#inbox.drained)) {
+          await this.#gate.park();
+          continue;
+        }
         if (this.queue.size < options.maxBatchRecords) {
-          // Wait for records only when there is nothing to process and no commit is due.
-          const due = this.#processedSinceCommit ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
-          const wait = this.queue.size > 0 || this.#closeRequest !== null ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
+          // Wait for records only when there is nothing to process and no commit is due (the
+          // barrier's commits are not this loop's to wait for).
+          const due = this.#processedSinceCommit && this.#hop === null ? this.#lastCommitMs + options.commitIntervalMs - Date.now() : options.pollTimeoutMs;
+          const wait = this.queue.size > 0 || this.#closeRequest !== null || this.#gate.requested ? 0 : Math.max(0, Math.min(options.pollTimeoutMs, due));
           if (this.#stopping) break;
-          await this.#fetch(wait);
+          // A task reading no hop partition only polls: the barrier may count it stopped meanwhile.
+          this.#inPoll = this.#inbox === null;
+          try {
+            await this.#fetch(wait);
+          } finally {
+            this.#inPoll = false;
+          }
           if (this.#stopping) break;
+          // A stop asked for during the poll (counted as stopped, see `pause`): park before
+          // processing what it fetched. (A task reading hop partitions stops only once drained.)
+          if (this.#gate.requested && this.#inbox === null) continue;
         }
         // Records are handled by helpers, not held in this frame: a suspended async function
         // keeps its locals alive, and a batch held across the wait for its outputs' acknowledgement
@@ -265,30 +345,41 @@ export class StreamTask {
         if (processing !== null) await processing;
         if (this.processor.wallClockDue(Date.now()) && !this.#stopping) await this.#punctuate();
         if (this.#closeRequest !== null && !this.#stopping) await this.#closeWindows();
-        if (this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
+        if (this.#hop === null && this.#processedSinceCommit && Date.now() >= this.#lastCommitMs + options.commitIntervalMs) await this.commit();
       }
     } catch (err) {
-      this.#failed = err;
-      // Exactly-once: nothing of the failed batch (or the rest of the transaction) becomes visible.
-      await this.#writer?.abort().catch(() => {});
-      this.#closeRequest?.reject(err);
-      this.#closeRequest = null;
-      this.#ctx.onError(this, err);
+      await this.#failWith(err);
+    } finally {
+      this.#loopDone = true;
+      // Upstream sends waiting for room, and a barrier waiting for this loop, go on.
+      this.#inbox?.close();
+      this.#gate.release();
     }
+  }
+
+  async #failWith(err: unknown): Promise<void> {
+    this.#failed = err;
+    // Exactly-once: nothing of the failed batch (or the rest of the transaction) becomes visible.
+    await this.#writer?.abort().catch(() => {});
+    this.#closeRequest?.reject(err);
+    this.#closeRequest = null;
+    this.#ctx.onError(this, err);
   }
 
   async #closeWindows(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
-    const position = this.#positions.get(tpKey(tp)) ?? 0;
+    const position = this.#positions.get(tp) ?? 0;
     const emitted = await this.processor.closeWindows({ topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
-    await this.commit();
+    this.#processedSinceCommit = true;
+    // With the hop, the caller commits every task together (`TaskManager.commit`).
+    if (this.#hop === null) await this.commit();
     this.#settleCloseRequest(emitted);
   }
 
   /** Fires the due wall-clock punctuations of `process()` nodes (between batches). */
   async #punctuate(): Promise<void> {
     const tp = this.#lastInput ?? this.partitions[0];
-    const position = this.#positions.get(tpKey(tp)) ?? 0;
+    const position = this.#positions.get(tp) ?? 0;
     await this.processor.punctuate(Date.now(), { topic: tp.topic, partition: tp.partition, offset: Math.max(position - 1, 0) });
     this.#processedSinceCommit = true;
   }
@@ -299,28 +390,23 @@ export class StreamTask {
   }
 
   async #fetch(timeoutMs: number): Promise<void> {
-    const fetched = await this.#consumer!.poll({ timeoutMs });
+    const inbox = this.#inbox;
+    // Records handed over do not end a poll's wait: poll without one, and wait for them instead.
+    const fetched = await this.#consumer!.poll({ timeoutMs: inbox === null ? timeoutMs : 0 });
     if (this.#stopping) return;
     this.#ctx.metrics.recordsFetched += fetched.length;
     this.#enqueue(fetched);
+    if (inbox !== null) {
+      inbox.catchUp(this.#consumer!);
+      // Not when the barrier asked for a stop during the poll: its wake-up came before this wait
+      // began, and the barrier (and every task it stopped) would wait out the timeout.
+      if (fetched.length === 0 && this.queue.size === 0 && timeoutMs > 0 && !this.#gate.requested && !this.#stopping) await inbox.wait(timeoutMs);
+    }
     this.#advancePastMarkers();
   }
 
-  /**
-   * Moves the position of each partition with nothing left to process to the consumer's, which is
-   * past the transaction markers after the last record (else a read_committed input would always
-   * show a committed offset one marker short of its end).
-   */
   #advancePastMarkers(): void {
-    for (const tp of this.partitions) {
-      if (!this.queue.isEmpty(tp)) continue;
-      const k = tpKey(tp);
-      const position = this.#positions.get(k);
-      const drained = this.#consumer!.drainedPosition(tp);
-      if (drained === null || (position !== undefined && drained <= position)) continue;
-      this.#positions.set(k, drained);
-      this.#processedSinceCommit = true;
-    }
+    if (this.#positions.advancePastMarkers(this.#consumer!, this.queue)) this.#processedSinceCommit = true;
   }
 
   /** Processes the next batch, then moves the positions past it; null when nothing is queued. */
@@ -331,8 +417,10 @@ export class StreamTask {
     const ends = batchEnds(batch);
     const lastInput = { topic: batch[count - 1].topic, partition: batch[count - 1].partition };
     const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
+    this.#inbox?.released();
     return this.processor.process(batch).then(() => {
-      for (const [k, position] of ends.positions) this.#positions.set(k, position);
+      // A hop partition's position only grows (the barrier sets it to the end).
+      this.#positions.advance(ends.positions, this.#inbox !== null);
       this.#advancePastMarkers();
       this.#lastInput = lastInput;
       this.#processedSinceCommit = true;
@@ -352,8 +440,12 @@ export class StreamTask {
     }
   }
 
-  /** Writes the stores' changes to their changelogs, then commits the input offsets. */
-  async commit(): Promise<void> {
+  /**
+   * Writes the stores' changes to their changelogs, then commits the input offsets.
+   * @param hopDrained the task read through the hop and processed everything handed over: called
+   *   by the barrier, every upstream transaction committed, so its hop partitions' positions are their ends
+   */
+  async commit(hopDrained = this.#hop !== null && this.#inbox !== null && this.#inbox.drained): Promise<void> {
     const { resolved, options } = this.#ctx;
     // Timed only for a listener (undefined when none was there at the start).
     const startedMs = commitChannel.hasSubscribers ? performance.now() : undefined;
@@ -363,30 +455,23 @@ export class StreamTask {
       for (const c of records) changelogs.push({ topic, partition: this.id.partition, key: c.key, value: c.value, headers: c.headers, timestamp: c.timestamp });
     }
     const changelogRecords = changelogs.length;
-    const offsets: OffsetCommitEntry[] = [];
-    for (const tp of this.partitions) {
-      const k = tpKey(tp);
-      const position = this.#positions.get(k);
-      if (position === undefined || position === this.#committed.get(k)) continue;
-      offsets.push({ topic: tp.topic, partition: tp.partition, offset: position });
+    // Through the barrier, every upstream transaction writing the hop partitions just committed and
+    // this task processed all they hold: its position there is the end (past the markers).
+    if (hopDrained && this.#inbox !== null) {
+      for (const tp of this.#inbox.partitions()) this.#positions.set(tp, await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest'));
     }
+    const offsets = this.#positions.uncommitted();
     await this.#writer!.commit(changelogs, offsets);
-    for (const o of offsets) this.#committed.set(tpKey(o), o.offset);
+    this.#positions.committed(offsets);
     this.#lastCommitMs = Date.now();
-    this.#processedSinceCommit = false;
+    // Through the barrier a poll may have ended meanwhile and moved a position past markers.
+    this.#processedSinceCommit = this.#positions.uncommitted().length > 0;
     this.#ctx.metrics.commits++;
     if (commitChannel.hasSubscribers) {
       const durationMs = startedMs === undefined ? undefined : performance.now() - startedMs;
       commitChannel.publish({ applicationId: options.applicationId, taskId: this.name, offsets, changelogRecords, durationMs });
     }
-    if (lagChannel.hasSubscribers) {
-      for (const tp of this.partitions) {
-        const position = this.#positions.get(tpKey(tp));
-        if (position === undefined) continue;
-        const endOffset = await this.#ctx.cluster.listOffset(tp.topic, tp.partition, 'latest');
-        lagChannel.publish({ applicationId: options.applicationId, taskId: this.name, topic: tp.topic, partition: tp.partition, position, endOffset, lag: endOffset - position });
-      }
-    }
+    if (lagChannel.hasSubscribers) await publishLag(this.#ctx.cluster, options.applicationId, this.name, this.partitions, (tp) => this.#positions.get(tp));
   }
 
   /** Publishes a task event on `sluice:streams:task`. */

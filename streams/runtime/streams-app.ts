@@ -64,6 +64,7 @@ import { createTaskContext, type AppCounters } from './task-context.js';
 import { TaskManager } from './task-manager.js';
 import { StreamsTaskAssignor } from './task-assignor.js';
 import { GlobalStores } from './global-stores.js';
+import { tpKey } from './tp-key.js';
 import { resolveTopology, type ResolvedTopology } from './topology-resolver.js';
 import type { TaskStore } from '../processor/task-processor.js';
 
@@ -90,7 +91,6 @@ export interface StreamsMetrics {
 }
 
 const passthrough: Serde<Uint8Array | string> = { serialize: (v) => v, deserialize: (b) => b as Buffer };
-const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
 export class StreamsApp {
   readonly applicationId: string;
@@ -167,7 +167,11 @@ export class StreamsApp {
     return [...this.#tasks.values()].map((t) => ({ taskId: t.name, partitions: t.partitions.map((tp) => ({ ...tp })) }));
   }
 
-  /** Records not processed yet in this instance's input partitions (end offset − position, summed). */
+  /**
+   * Records not processed yet in this instance's input partitions (end offset − position, summed);
+   * records of an upstream transaction still open count as not processed, also when the in-process
+   * repartition hop already handed them over (see `StreamTask.positions`).
+   */
   async lag(): Promise<number> {
     let lag = 0;
     for (const n of (await this.lagByTopic()).values()) lag += n;
@@ -291,6 +295,8 @@ export class StreamsApp {
     const tasks = [...this.#tasks.values()];
     for (const subtopology of this.#resolved?.upstreamFirst() ?? []) {
       const counts = await Promise.all(tasks.filter((t) => t.id.subtopology === subtopology).map((t) => t.closeWindows()));
+      // Tasks sharing the in-process hop commit together (each commits itself otherwise).
+      await this.#taskManager?.commit();
       const emitted = counts.reduce((sum, n) => sum + n, 0);
       if (emitted > 0) return emitted;
     }

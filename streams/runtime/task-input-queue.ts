@@ -5,6 +5,7 @@
  * that had records runs out, so that the next batch can wait for its next records.
  */
 import type { InputRecord } from '../processor/source-reader.js';
+import { tpKey } from './tp-key.js';
 
 interface PartitionQueue {
   records: InputRecord[];
@@ -22,7 +23,7 @@ export class TaskInputQueue {
   /** Queues `records` (of one partition); the queue takes ownership of the array. */
   push(records: InputRecord[]): void {
     if (records.length === 0) return;
-    const k = `${records[0].topic}\u0000${records[0].partition}`;
+    const k = tpKey(records[0]);
     let q = this.#queues.get(k);
     if (q === undefined) this.#queues.set(k, (q = { records: [], head: 0 }));
     if (q.head === q.records.length) {
@@ -65,8 +66,13 @@ export class TaskInputQueue {
 
   /** True when no record of `tp` waits. */
   isEmpty(tp: { topic: string; partition: number }): boolean {
-    const q = this.#queues.get(`${tp.topic}\u0000${tp.partition}`);
-    return q === undefined || q.head === q.records.length;
+    return this.sizeOf(tp) === 0;
+  }
+
+  /** The records of `tp` waiting. */
+  sizeOf(tp: { topic: string; partition: number }): number {
+    const q = this.#queues.get(tpKey(tp));
+    return q === undefined ? 0 : q.records.length - q.head;
   }
 
   clear(): void {

@@ -13,7 +13,7 @@
  * Concurrency: the task's loop calls `commit` and `abort` between batches; `collector.send` runs
  * while a batch is processed.
  */
-import { createProducer, type Cluster, type OffsetCommitEntry, type Producer, type ProducerRecord } from '../../core/index.js';
+import { createProducer, type Cluster, type OffsetCommitEntry, type ProduceReceipt, type Producer, type ProducerRecord } from '../../core/index.js';
 import type { RecordCollector } from '../processor/task-environment.js';
 import type { OffsetCommitter } from './offset-committer.js';
 
@@ -28,6 +28,8 @@ export type ProcessingGuarantee = 'exactly_once_v2' | 'at_least_once';
 export interface TaskWriter {
   /** Where the task's processor sends its outputs. */
   readonly collector: RecordCollector;
+  /** Sends as `collector.send` does, resolving with where each record landed (partition and offset). */
+  sendBatch(records: readonly BytesRecord[]): Promise<ProduceReceipt>;
   /** Takes over the task's transactional id (fencing a previous owner); before restoring or reading committed offsets. */
   init(): Promise<void>;
   /** Writes the changelog records and commits `offsets` — atomically, in exactly-once mode. */
@@ -55,6 +57,7 @@ function atLeastOnceWriter(options: TaskWriterOptions): TaskWriter {
   const { shared, committer } = options;
   return {
     collector: { send: (_topic, records) => shared.sendAll(records), partitionCount: options.partitionCount },
+    sendBatch: (records) => shared.sendBatch(records),
     init: () => Promise.resolve(),
     async commit(changelogs, offsets) {
       if (changelogs.length > 0) await shared.sendAll(changelogs);
@@ -88,6 +91,11 @@ class TransactionalTaskWriter implements TaskWriter {
       },
       partitionCount: options.partitionCount,
     };
+  }
+
+  sendBatch(records: readonly BytesRecord[]): Promise<ProduceReceipt> {
+    this.#begin();
+    return this.#producer.sendBatch(records);
   }
 
   init(): Promise<void> {

@@ -80,6 +80,23 @@ export class ResolvedTopology {
     return order.reverse();
   }
 
+  /**
+   * The repartition topics, each with the sub-topology writing it and the one reading it (a topic
+   * nothing reads is left out).
+   */
+  repartitionTopics(): { topic: string; writer: number; reader: number }[] {
+    const out: { topic: string; writer: number; reader: number }[] = [];
+    for (const s of this.subtopologies) {
+      for (const sink of s.subtopology.sinks) {
+        if (!sink.repartition) continue;
+        const topic = this.repartitionTopic(sink.topic);
+        const reader = this.#byTopic.get(topic);
+        if (reader !== undefined) out.push({ topic, writer: s.subtopology.id, reader: reader.subtopology.id });
+      }
+    }
+    return out;
+  }
+
   /** The sub-topology reading `topic`. */
   subtopologyOf(topic: string): ResolvedSubtopology | undefined {
     return this.#byTopic.get(topic);

@@ -1,0 +1,113 @@
+/**
+ * The in-process hop of repartition topics: when one process runs every task of an application,
+ * the records an upstream task writes to a repartition topic are also handed, decoded (key and value
+ * objects, no bytes to read back), to the downstream task reading that partition in the same
+ * process. The bytes are still written to the topic — for durability, for a restart and for any
+ * other process that takes the tasks over — but the downstream task does not fetch, check and
+ * decode them again, and it need not wait for the upstream transaction to commit to see them.
+ *
+ * ## Why this is exactly-once (Kafka's EOS v2 reasoning, one transaction per process)
+ *
+ * A downstream task reads records of upstream transactions that are still open. That is sound only
+ * if its own effects (changelog writes, its input offsets) can never be visible while those
+ * transactions might still abort, so commits go through a barrier (`CommitBarrier`) instead of each
+ * task's own interval: every task stops between two batches, upstream sub-topologies first (so a
+ * downstream task stops only once it processed everything handed to it), then the tasks commit in
+ * the same order — a downstream task after every upstream one it read from — and resume. What
+ * a crash leaves:
+ * - before the upstream commits: both transactions are open; the next owners' `initTransactions`
+ *   abort them, the upstream reprocesses its input and the downstream reads the new records from
+ *   the topic (read_committed);
+ * - between them: the upstream's records are committed, the downstream's state and offsets are
+ *   not; it restores its stores from the changelogs and reads the records from the topic again.
+ * - an upstream failure aborts its transaction and fails the application before any downstream
+ *   commit (a barrier with a failed task commits nothing), so no downstream effect of an aborted
+ *   record is ever committed; a task lost to the group closes every task of the process uncommitted.
+ * At a barrier a downstream task has processed every record written to its hop partitions, so its
+ * committed offset there is the partition's end: the last stable offset, as every upstream
+ * transaction just committed.
+ *
+ * ## When the hop is used
+ * Only under `exactly_once_v2`, and only when this process runs every task of the application
+ * (started together; `TaskManager.add`), so that every writer of a repartition partition is a task
+ * of this process — with transactional ids, an older owner of one was fenced and its open
+ * transaction aborted before the hop started. With tasks spread over processes, records of other
+ * processes would interleave with the handed-over ones in the partition and an offset could no
+ * longer say what was processed; such partitions are read from the topic, read_committed. Under
+ * `at_least_once` there is no fencing: an instance that lost its tasks may still be writing
+ * (a zombie), so the downstream could not tell its position from what it was handed.
+ *
+ * Records handed over are the objects the upstream sink had, not a decoding of their bytes: a serde
+ * that does not give back what it was given (JSON and a `Date`) shows the difference only to readers
+ * in other processes, or after a restart.
+ */
+import type { RecordHeader, TopicPartition } from '../../core/index.js';
+import type { InputRecord } from '../processor/source-reader.js';
+import type { OutputRecord } from '../processor/task-environment.js';
+import type { HopInbox } from './hop-inbox.js';
+import type { TaskWriter } from './task-writer.js';
+import { tpKey } from './tp-key.js';
+
+export class RepartitionHop {
+  readonly #topics: ReadonlySet<string>;
+  readonly #inboxes = new Map<string, HopInbox>();
+  readonly #handedOver: (count: number) => void;
+
+  /**
+   * @param topics the repartition topics carried
+   * @param handedOver told how many records were handed over (the downstream's "fetched" records)
+   */
+  constructor(topics: Iterable<string>, handedOver: (count: number) => void) {
+    this.#topics = new Set(topics);
+    this.#handedOver = handedOver;
+  }
+
+  /** True when `topic` is carried by the hop. */
+  carries(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /** Lets `inbox` take the records of its partitions. */
+  register(inbox: HopInbox): void {
+    for (const tp of inbox.partitions()) this.#inboxes.set(tpKey(tp), inbox);
+  }
+
+  /**
+   * Writes `records` through the upstream task's writer and, once they are acknowledged, hands
+   * each one — the key and value of `decoded`, at its offset — to the inbox of its partition.
+   * Resolves when the downstream inboxes have room again (backpressure).
+   */
+  async send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
+    const receipt = await writer.sendBatch(records);
+    // Per partition, in the order of the send (which is the offset order within it).
+    const byPartition = new Map<number, InputRecord[]>();
+    for (let i = 0; i < records.length; i++) {
+      const partition = receipt.partitionOf(i);
+      let list = byPartition.get(partition);
+      if (list === undefined) byPartition.set(partition, (list = []));
+      const out = records[i];
+      const d = decoded[i];
+      list.push({
+        topic,
+        partition,
+        offset: receipt.offsetOf(i),
+        timestamp: out.timestamp,
+        key: null,
+        value: null,
+        headers: out.headers as RecordHeader[],
+        hop: { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value },
+      });
+    }
+    const touched = new Set<HopInbox>();
+    for (const [partition, list] of byPartition) {
+      const tp: TopicPartition = { topic, partition };
+      const inbox = this.#inboxes.get(tpKey(tp));
+      // No reader here: impossible while this process runs every task; the topic has the records.
+      if (inbox === undefined) continue;
+      inbox.accept(tp, list);
+      touched.add(inbox);
+    }
+    this.#handedOver(records.length);
+    for (const inbox of touched) await inbox.waitForRoom();
+  }
+}
