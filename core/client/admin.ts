@@ -7,6 +7,7 @@
  */
 import type { Cluster, GroupListing, GroupState, OffsetSpec, TopicDescription, TopicPartition } from '../cluster.js';
 import { GroupNotEmptyError, InvalidConfigError } from '../errors.js';
+import { tpKey } from '../topic-partition-key.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription } from '../group/consumer-protocol.js';
 import type { LogConfigInput } from '../log/log-config.js';
 
@@ -245,7 +246,6 @@ export function createAdmin(cluster: Cluster): Admin {
   return new Admin(cluster);
 }
 
-const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
 function parseKey(k: string): TopicPartition {
   const i = k.lastIndexOf('\u0000');

@@ -1,7 +1,7 @@
 /** What a batch of input records moves: the positions after it, and its record count per topic. */
 import type { InputRecord } from '../processor/source-reader.js';
 import { countByTopic } from './task-context.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 /**
  * The positions after a batch — one past its last record, per input partition — and its record

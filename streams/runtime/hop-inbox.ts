@@ -20,7 +20,7 @@
 import type { Consumer, TopicPartition } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskInputQueue } from './task-input-queue.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 interface HopPartition {
   readonly tp: TopicPartition;

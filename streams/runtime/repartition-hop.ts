@@ -46,7 +46,7 @@ import type { InputRecord } from '../processor/source-reader.js';
 import type { OutputRecord } from '../processor/task-environment.js';
 import type { HopInbox } from './hop-inbox.js';
 import type { TaskWriter } from './task-writer.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 export class RepartitionHop {
   readonly #topics: ReadonlySet<string>;

@@ -58,7 +58,7 @@ import { createTaskWriter, type TaskWriter } from './task-writer.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { TaskPositions } from './task-positions.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 export interface StreamTaskContext {
   readonly cluster: Cluster;

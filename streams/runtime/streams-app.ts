@@ -64,9 +64,9 @@ import { createTaskContext, type AppCounters } from './task-context.js';
 import { TaskManager } from './task-manager.js';
 import { StreamsTaskAssignor } from './task-assignor.js';
 import { GlobalStores } from './global-stores.js';
-import { tpKey } from './tp-key.js';
 import { resolveTopology, type ResolvedTopology } from './topology-resolver.js';
 import type { TaskStore } from '../processor/task-processor.js';
+import { tpKey } from '../../core/index.js';
 
 export type StreamsAppState = 'CREATED' | 'STARTING' | 'RUNNING' | 'REBALANCING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
 

@@ -5,7 +5,7 @@
  * that had records runs out, so that the next batch can wait for its next records.
  */
 import type { InputRecord } from '../processor/source-reader.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 interface PartitionQueue {
   records: InputRecord[];

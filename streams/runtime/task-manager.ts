@@ -11,7 +11,7 @@ import type { OffsetCommitter } from './offset-committer.js';
 import { RepartitionHop } from './repartition-hop.js';
 import { StreamTask, type StreamTaskContext } from './stream-task.js';
 import { taskName, type ResolvedTopology, type TaskId } from './topology-resolver.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 /** How many batches of records handed over a downstream task may have waiting before upstream sends wait. */
 const HOP_BACKLOG_BATCHES = 4;

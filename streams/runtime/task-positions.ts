@@ -6,7 +6,7 @@
  */
 import type { CommittedOffset, Consumer, OffsetCommitEntry, TopicPartition } from '../../core/index.js';
 import type { TaskInputQueue } from './task-input-queue.js';
-import { tpKey } from './tp-key.js';
+import { tpKey } from '../../core/index.js';
 
 export class TaskPositions {
   readonly #partitions: readonly TopicPartition[];
