@@ -96,6 +96,25 @@ export interface PipelineRunSummary extends PipelineStatus {
   readonly recordsOut: number;
   /** `idle`: `untilIdle` and everything drained; `signal`: stopped by `signal`. */
   readonly stoppedBy: 'idle' | 'signal';
+  /** When each phase of the run ended, in ms from the start (the last one is `durationMs`). */
+  readonly phases: PipelineRunPhases;
+}
+
+/**
+ * When each phase of a run ended, in ms from its start, so that a slow run says where its time
+ * went: `stopMs - lastRecordMs` is the end-of-input detection, `closedMs - stopMs` the shutdown.
+ */
+export interface PipelineRunPhases {
+  /** The engine open, the topics created, the streams, sinks and every source started (tables loaded). */
+  readonly startedMs: number;
+  /** Stopping began: drained (`untilIdle`; windows closed and their results written), the signal, or a failure. */
+  readonly stopMs: number;
+  /** The sources stopped, their positions stored. */
+  readonly sourcesStoppedMs: number;
+  /** The streams closed (offsets committed) and the sinks closed (flushed and committed). */
+  readonly streamsAndSinksClosedMs: number;
+  /** The engine closed: the end of the run. */
+  readonly closedMs: number;
 }
 
 /**
@@ -132,6 +151,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   let timer: NodeJS.Timeout | undefined;
   let stoppedBy: PipelineRunSummary['stoppedBy'] = 'signal';
   let last: PipelineStatus = { connectors: [] };
+  const since = (): number => performance.now() - startedMs;
+  const phases = { startedMs: 0, stopMs: 0, sourcesStoppedMs: 0, streamsAndSinksClosedMs: 0, closedMs: 0 };
   try {
     await createTopics(cluster, pipeline);
     if (options.listen) {
@@ -167,6 +188,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       await whenDone(tableSources, 200, bootstrap);
     }
     if (otherSources.length > 0 && !stopping.signal.aborted) await runtime.start(entries(otherSources));
+    phases.startedMs = since();
 
     if (options.onStatus) {
       const report = options.onStatus;
@@ -194,6 +216,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   } catch (error) {
     fail(error instanceof Error ? error : new Error(String(error)));
   } finally {
+    phases.stopMs = since();
     clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
     // First, so that nothing served over the engine (the console's restart button) acts on a pipeline that is stopping.
@@ -202,6 +225,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     if (runtime) {
       await Promise.all(pipeline.sources.map((s) => runtime!.stop(s.config.name).catch(() => {})));
     }
+    phases.sourcesStoppedMs = since();
     const closeApp = async (): Promise<void> => {
       if (!app) return;
       const metrics = app.metrics();
@@ -221,13 +245,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       await closeApp();
       await closeRuntime();
     }
+    phases.streamsAndSinksClosedMs = since();
     await server?.close();
     await cluster.close();
     unsubscribe(RECORDS_CHANNEL, onRecords);
+    phases.closedMs = since();
   }
   if (failure) throw failure;
   const sum = (kind: 'source' | 'sink'): number => last.connectors.filter((c) => c.kind === kind).reduce((n, c) => n + c.recordsOut, 0);
-  return { ...last, name: pipeline.name, durationMs: performance.now() - startedMs, lastRecordMs, recordsIn: sum('source'), recordsOut: sum('sink'), stoppedBy };
+  return { ...last, name: pipeline.name, durationMs: phases.closedMs, lastRecordMs, recordsIn: sum('source'), recordsOut: sum('sink'), stoppedBy, phases };
 }
 
 /** Creates the declared topics, the sources' topics and the streams' dead-letter topics that do not exist yet. */
