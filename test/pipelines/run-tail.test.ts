@@ -15,7 +15,7 @@ import { valid } from './helpers.js';
  * A second — an extra round of window closes, a sink's stop waiting for its poll to run out —
  * would show. The figures are the run's own phases, not a clock around it.
  */
-const POLL_MS = 3_000;
+const POLL_MS = 2_000;
 
 /** Orders over 10 minutes of event time, by two customers, in two files (read side by side). */
 function writeOrders(dir: string): void {
