@@ -40,6 +40,8 @@ export interface ConnectRuntimeOptions {
    * their input ended (`ConnectorStatus.drained`, {@link ConnectRuntime.whenDrained}).
    */
   batch?: boolean;
+  /** How long a sink's poll waits for records before its loop looks again (default 200 ms); a stop ends the wait at once. */
+  sinkPollTimeoutMs?: number;
   /** Replaces the group consumer of sinks (tests). */
   sinkInput?: (cluster: Cluster, groupId: string, topics: string[], config: ValidConfig) => SinkInput;
 }
@@ -147,7 +149,7 @@ export class ConnectRuntime {
     const runner =
       type.kind === 'source'
         ? new SourceRunner({ cluster: this.#cluster, config, type: type as SourceConnectorType, offsets: this.#offsets, retryPolicy, status, onFailed, batch: this.#options.batch })
-        : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput });
+        : new SinkRunner({ cluster: this.#cluster, config, type: type as SinkConnectorType, retryPolicy, status, onFailed, input: this.#options.sinkInput, pollTimeoutMs: this.#options.sinkPollTimeoutMs });
     const running: Running = { config, given, type, status, runner, stopped: null };
     this.#connectors.set(config.name, running);
     return running;

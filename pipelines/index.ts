@@ -27,7 +27,7 @@ export type {
   TopicSpec,
   WindowSpec,
 } from './pipeline.js';
-export { runPipeline, type PipelineRunSummary, type PipelineStatus, type RunPipelineOptions } from './run-pipeline.js';
+export { runPipeline, type PipelineRunPhases, type PipelineRunSummary, type PipelineStatus, type RunPipelineOptions } from './run-pipeline.js';
 export { buildTopology, type BuildTopologyOptions } from './build-topology.js';
 export { inputWarnings } from './input-warnings.js';
 export * from './testing/index.js';

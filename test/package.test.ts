@@ -20,6 +20,7 @@ interface PackageJson {
   exports: Record<string, string | { types: string; default: string }>;
   typesVersions: Record<string, Record<string, string[]>>;
   files: string[];
+  overrides?: Record<string, unknown>;
 }
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as PackageJson;
@@ -56,6 +57,9 @@ describe('package', () => {
     // ours is the oldest Node we claim, so it must be at least every dependency's lowest accepted version.
     const minimum = (range: string): number[] => (/(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(range) ?? []).slice(1, 4).map((n) => Number(n ?? 0));
     const atLeast = (a: number[], b: number[]): boolean => a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] >= b[2];
+    // An `overrides` entry would hide a dependency's choice from this check: it applies to our own
+    // installs only, never to a consumer's (3.4 of @nats-io/* brought @nats-io/nuid 3 that way).
+    expect(pkg.overrides).toBeUndefined();
     const ours = minimum(pkg.engines.node);
     const { stdout } = await promisify(execFile)('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
     const dirs = stdout.split('\n').filter((d) => d !== '' && path.resolve(d) !== ROOT);

@@ -1,5 +1,5 @@
 /**
- * Every use of nats.js beyond its public types, in one place (pinned to nats.js 3.4 by
+ * Every use of nats.js beyond its public types, in one place (pinned to nats.js 3.3 by
  * `test/connectors/nats/nats-internals.integration.test.ts`, which fails when an upgrade moves them):
  *
  * - `nc.protocol.sendCommand(bytes)`: writes ready-made protocol frames (`pub-frames.ts`). With

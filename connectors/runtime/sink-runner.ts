@@ -23,6 +23,7 @@ import { sinkGroupId } from './connector-offsets.js';
 
 type Bytes = Uint8Array | string | null;
 
+/** How long a poll waits for records by default (a stop ends the wait at once). */
 const POLL_TIMEOUT_MS = 200;
 /** How often the lag is recomputed while idle. */
 const LAG_INTERVAL_MS = 250;
@@ -34,6 +35,8 @@ export interface SinkRunnerOptions {
   retryPolicy: RetryPolicy;
   status: StatusTracker;
   onFailed: (error: Error) => void;
+  /** How long a poll waits for records before the loop looks again (default 200 ms). */
+  pollTimeoutMs?: number;
   /** Replaces the group consumer (tests). */
   input?: (cluster: Cluster, groupId: string, topics: string[], config: ValidConfig) => SinkInput;
 }
@@ -113,7 +116,7 @@ export class SinkRunner {
   /** Graceful: finishes the batch in hand (its put and commit), then leaves the group and stops the task. */
   async stop(): Promise<void> {
     this.#stop.abort(new Error('connector stopping'));
-    // A poll waiting for records (up to POLL_TIMEOUT_MS) has no batch in hand: closing the input
+    // A poll waiting for records (up to its timeout) has no batch in hand: closing the input
     // ends it at once (as Kafka's consumer.wakeup()) instead of letting it run out.
     const closing = this.#polling ? this.#input?.close().catch(() => {}) : undefined;
     await Promise.all([this.#loop, closing]);
@@ -128,7 +131,7 @@ export class SinkRunner {
         let records: RawRecord[];
         this.#polling = true;
         try {
-          records = await this.#input!.poll(max, POLL_TIMEOUT_MS);
+          records = await this.#input!.poll(max, this.#o.pollTimeoutMs ?? POLL_TIMEOUT_MS);
         } catch (error) {
           if (signal.aborted) break; // `stop()` closed the input under the poll
           throw error;

@@ -354,6 +354,8 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   /** Sleeps up to `ms`, ending early when the consumer closes. */
   #idle(ms: number): Promise<void> {
+    // Closed while the inner poll ran: the abort has fired already and would never wake this sleep.
+    if (this.#wake.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);

@@ -43,12 +43,21 @@ export interface NatsConnectOptions {
 
 const backoffs = new WeakMap<NodeConnectionOptions, Backoff>();
 
-/** Resets the backoff of `options` (made by {@link natsConnectOptions}) after each reconnect of `nc`. */
+/**
+ * Drives the backoff of `options` (made by {@link natsConnectOptions}) from `nc`'s status events:
+ * a dial is counted at each `reconnecting` (nats.js dispatches it right before each dial, before
+ * the failed dial returns to its loop and asks the delay handler again), and the backoff starts over
+ * after each `reconnect`.
+ */
 export function resetBackoffOnReconnect(nc: NatsConnection, options: NodeConnectionOptions): void {
   const backoff = backoffs.get(options);
   if (!backoff) return;
+  const pool = serverList(options.servers ?? []);
   void (async () => {
-    for await (const s of nc.status()) if (s.type === 'reconnect') backoff.reset();
+    for await (const s of nc.status()) {
+      if (s.type === 'reconnecting') backoff.dialing(pool);
+      else if (s.type === 'reconnect') backoff.reset();
+    }
   })().catch(() => {});
 }
 
@@ -75,7 +84,6 @@ export async function natsConnectOptions(options: NatsConnectOptions): Promise<N
   };
   const backoff = backoffDelays(options.reconnectWaitMs ?? 250, options.reconnectWaitMaxMs ?? 1000);
   result.reconnectDelayHandler = () => backoff.delay();
-  result.reconnectToServer = (pool) => backoff.dialing(pool);
   backoffs.set(result, backoff);
   if (options.name !== undefined) result.name = options.name;
   if (options.credentialsFile !== undefined) {
@@ -108,18 +116,19 @@ export async function natsConnectOptions(options: NatsConnectOptions): Promise<N
  * Reconnect backoff: `initialMs` doubling per round over the servers up to `maxMs`, up to 20 % shorter (jitter that never exceeds the maximum);
  * `reset()` after a reconnect starts again at `initialMs`.
  *
- * nats.js 3.4's dial loop calls `reconnectDelayHandler` on every pass, also on passes that only
- * wait for a server's `lastConnect + delay` to come, so a handler that doubles per call reaches its
- * maximum within seconds while no server was dialled (restarted servers were reconnected ~10 s
- * late). So the round is counted from the dials themselves: the loop calls `reconnectToServer`
- * exactly once before each dial (we return `null`: nats.js's own choice), and the delay handler
- * returns the same value until the next dial. test/connectors/nats/nats-reconnect.integration.test.ts
- * pins this against a real server.
+ * nats.js's dial loop (3.3 and 3.4) calls `reconnectDelayHandler` on every pass, also on passes
+ * that only wait for a server's `lastConnect + delay` to come, so a handler that doubles per call
+ * reaches its maximum within seconds while no server was dialled (restarted servers were
+ * reconnected ~10 s late). So the round is counted from the dials themselves — the `reconnecting`
+ * status nats.js dispatches before each dial (`resetBackoffOnReconnect`; not 3.4's
+ * `reconnectToServer` hook, so that 3.3.1 does: 3.4 depends on @nats-io/nuid 3, which refuses
+ * Node 20 in its engines) — and the delay handler returns the same value until the next dial.
+ * test/connectors/nats/nats-reconnect.integration.test.ts pins this against a real server.
  */
 export interface Backoff {
   /** For nats.js `reconnectDelayHandler`: the wait of the current round (stable between dials). */
   delay(): number;
-  /** For nats.js `reconnectToServer`: counts a dial over a pool of `pool.length` servers. */
+  /** At nats.js's `reconnecting` status: counts a dial over a pool of `pool.length` servers. */
   dialing(pool: ReadonlyArray<unknown>): null;
   /** After a reconnect: the next outage starts at `initialMs` again. */
   reset(): void;

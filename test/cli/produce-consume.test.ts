@@ -70,7 +70,8 @@ describe('sluice produce and consume', () => {
     const before = Date.now();
     await run(['--data-dir', dir, 'produce', 't'], { input: 'r0\nr1\nr2\n' });
     const boundary = Date.now() + 1;
-    await new Promise((r) => setTimeout(r, 5));
+    // The second produce must stamp its records after the boundary: wait for the clock to pass it.
+    while (Date.now() <= boundary) await new Promise((r) => setImmediate(r));
     await run(['--data-dir', dir, 'produce', 't'], { input: 'r3\nr4\n' });
     const after = Date.now();
 

@@ -112,4 +112,15 @@ sinks:
     const summary = summaryText(pipeline, { name: 'p', recordsIn: 9675, recordsOut: 0, durationMs: 1000, connectors: [c] } as unknown as Parameters<typeof summaryText>[1]);
     expect(summary).toContain('  source sensors-in: 9,675 records → topic sensors (2 failed, 90,325 dropped)\n');
   });
+
+  it('gives the time spent working, from the end of start-up to the last record, in the run summary', () => {
+    const pipeline = { sources: [], streams: [], sinks: [] } as unknown as Parameters<typeof summaryText>[0];
+    const phases = { startedMs: 250, stopMs: 1290, sourcesStoppedMs: 1295, streamsAndSinksClosedMs: 1300, closedMs: 1340 };
+    const run = { name: 'p', recordsIn: 3, recordsOut: 2, durationMs: 1340, connectors: [], phases };
+    expect(summaryText(pipeline, { ...run, lastRecordMs: 1270, stoppedBy: 'idle' })).toBe('pipeline p: 3 records in, 2 out, 1.3 s (drained; 1.0 s working: from 0.3 s to the last record at 1.3 s)\n');
+    expect(summaryText(pipeline, { ...run, lastRecordMs: 1270, stoppedBy: 'signal' })).toBe('pipeline p: 3 records in, 2 out, 1.3 s (1.0 s working: from 0.3 s to the last record at 1.3 s)\n');
+    // A sink that wrote what an earlier run left, before this run's sources started.
+    expect(summaryText(pipeline, { ...run, lastRecordMs: 200, stoppedBy: 'signal' })).toBe('pipeline p: 3 records in, 2 out, 1.3 s (last record at 0.2 s)\n');
+    expect(summaryText(pipeline, { ...run, stoppedBy: 'idle' })).toBe('pipeline p: 3 records in, 2 out, 1.3 s (drained)\n');
+  });
 });

@@ -71,7 +71,7 @@ export function expectEtlRun(result: CliResult, dir: string): void {
     expect(result.code).toBe(0);
     const outFile = path.join(dir, '.out', 'out', 'totals.jsonl');
     expect(result.stdout).toContain('pipeline file-etl: 3,040 records in');
-    expect(result.stdout).toMatch(/\(drained; last record at \d+\.\d s\)/); // the time spent working, before idle detection
+    expect(result.stdout).toMatch(/\(drained; \d+\.\d s working: from \d+\.\d s to the last record at \d+\.\d s\)/); // the time spent working, between start-up and shutdown
     expect(result.stdout).toContain('source orders-in: 3,000 records → topic orders');
     expect(result.stdout).toContain(`→ ${outFile}`);
     expect(result.stdout).not.toContain('late');

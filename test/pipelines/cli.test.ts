@@ -108,7 +108,7 @@ describe('sluice validate / schema', () => {
     const r = await cli.run(['run', '--until-idle', '--idle-ms', '300', file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^pipeline job: 3 records in, 2 out, [0-9.]+ s \\(drained; last record at [0-9.]+ s\\)\n  source orders-in: 3 records → topic orders\n  streams: 3 records processed, 2 written\n  sink paid-out: 2 records → ${dir}/out/paid.jsonl\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^pipeline job: 3 records in, 2 out, [0-9.]+ s \\(drained; [0-9.]+ s working: from [0-9.]+ s to the last record at [0-9.]+ s\\)\n  source orders-in: 3 records → topic orders\n  streams: 3 records processed, 2 written\n  sink paid-out: 2 records → ${dir}/out/paid.jsonl\n$`));
     expect(fs.readFileSync(path.join(dir, 'out', 'paid.jsonl'), 'utf8')).toBe('{"id":1,"status":"paid"}\n{"id":3,"status":"paid"}\n');
   });
 
@@ -126,7 +126,7 @@ describe('sluice validate / schema', () => {
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^pipeline job: 1 record in, 1 out, [0-9.]+ s \(last record at [0-9.]+ s\)\n/);
+    expect(r.stdout).toMatch(/^pipeline job: 1 record in, 1 out, [0-9.]+ s \([0-9.]+ s working: from [0-9.]+ s to the last record at [0-9.]+ s\)\n/);
   });
 
   it('run exits 1 with one line when a step fails on a record', async ({ onTestFinished }) => {

@@ -105,7 +105,10 @@ describe('file-sink', () => {
     const out = path.join(dir, 'ticks.log');
     await runtime.start(sink('ticks', 'ticks', out, { 'file.rotate.ms': 100 }));
     await runtime.whenIdle({ settleMs: 50 });
-    await new Promise((r) => setTimeout(r, 150));
+    // Age is the point here: the file must become older than file.rotate.ms (from when the sink
+    // opened it, at or before its last write) — a wait for the clock, not for something to happen.
+    const writtenMs = fs.statSync(out).mtimeMs;
+    while (Date.now() - writtenMs <= 100) await new Promise((r) => setTimeout(r, 10));
     await produce(cluster, 'ticks', ['t3']);
     await waitFor('t3 written', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8') === 't3\n');
     const rotated = fs.readdirSync(dir).filter((f) => f !== 'ticks.log');

@@ -28,12 +28,18 @@ describe('sink runner', () => {
   test('offsets are committed only after the destination acknowledged (a slow destination holds them back)', async () => {
     const cluster = await testEngineCluster();
     await produce(cluster, 'in', ['a', 'b', 'c']);
-    const { sink, runtime } = setup(cluster);
+    const sink = controlledSink();
+    // A second sink of the same records, with nothing holding it back: the clock of this test. A
+    // sink that committed before its destination acknowledged would have committed by the time
+    // this one went through a whole poll, put and commit.
+    const control = controlledSink('control-sink');
+    const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, sink.type, control.type]) });
     let release!: () => void;
     sink.gate = new Promise((r) => (release = r));
     await runtime.start({ name: 'slow', connector: 'test-sink', topics: 'in' });
     await waitFor('put called', () => sink.calls === 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await runtime.start({ name: 'fast', connector: 'control-sink', topics: 'in' });
+    await waitFor('the other sink to commit', async () => (await committed(cluster, 'fast')) === 3);
     expect(await committed(cluster, 'slow')).toBeUndefined();
     expect(runtime.status('slow')).toMatchObject({ recordsIn: 3, recordsOut: 0 });
     release();

@@ -155,13 +155,19 @@ describe('source runner', () => {
 
   test('pause stops polling; resume goes on; stop drains what was polled', async () => {
     const cluster = await testEngineCluster();
-    const { source, runtime } = setup(cluster);
+    const source = controlledSource();
+    // A second source in the same runtime keeps polling: the clock of this test. A paused source
+    // that still polled would poll about as often (both wait 20 ms per empty poll).
+    const control = controlledSource('control-source');
+    const runtime = testRuntime(cluster, { registry: createRegistry([...CONNECTOR_TYPES, source.type, control.type]) });
+    await runtime.start({ name: 'c', connector: 'control-source', topic: 'control' });
     await runtime.start({ name: 'p', connector: 'test-source', topic: 'out' });
     runtime.pause('p');
-    await new Promise((r) => setTimeout(r, 50));
+    // A poll in flight took its batch (none) when it started: nothing pushed from here on is taken.
     const polls = source.polls;
     source.batches.push([{ sourcePartition: 'p', value: 'later', sourceOffset: 1 }]);
-    await new Promise((r) => setTimeout(r, 100));
+    const controlPolls = control.polls;
+    await waitFor('the running source to poll five more times', () => control.polls >= controlPolls + 5);
     expect(source.polls).toBe(polls);
     expect(runtime.status('p').state).toBe('paused');
     runtime.resume('p');

@@ -21,7 +21,8 @@ export interface ControlledSink {
   fail: ((error: Error) => void) | null;
 }
 
-export function controlledSink(): ControlledSink {
+/** `name`: the connector type's name (another one, to run a second such sink beside the first). */
+export function controlledSink(name = 'test-sink'): ControlledSink {
   const sink: ControlledSink = {
     acknowledged: [],
     calls: 0,
@@ -31,7 +32,7 @@ export function controlledSink(): ControlledSink {
     fatal: null,
     fail: null,
     type: {
-      name: 'test-sink',
+      name,
       kind: 'sink',
       description: 'A sink the test controls.',
       configSchema: { properties: { 'test.label': { type: 'string', description: 'Unused.', examples: ['x'] } }, required: [] },
@@ -73,7 +74,8 @@ export interface ControlledSource {
   fail: ((error: Error) => void) | null;
 }
 
-export function controlledSource(): ControlledSource {
+/** `name`: the connector type's name (another one, to run a second such source beside the first). */
+export function controlledSource(name = 'test-source'): ControlledSource {
   const source: ControlledSource = {
     batches: [],
     acknowledged: [],
@@ -82,7 +84,7 @@ export function controlledSource(): ControlledSource {
     polls: 0,
     fail: null,
     type: {
-      name: 'test-source',
+      name,
       kind: 'source',
       description: 'A source the test feeds.',
       configSchema: { properties: {}, required: [] },

@@ -363,6 +363,19 @@ describe('GroupConsumer API', () => {
     expect(createGroupConsumer(cluster, { groupId: 'g', assignors: ['cooperative-sticky'] }).rebalanceProtocol).toBe('cooperative');
   });
 
+  test('close ends a poll waiting for records at once, not at its timeout (as wakeup)', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t');
+    // A heartbeat interval longer than the test's timeout: the poll waits in one piece, so only
+    // the close can end it (with a short one it would end at its next heartbeat turn anyway).
+    const c = consumer(cluster, { groupId: 'g', sessionTimeoutMs: 900_000, heartbeatIntervalMs: 600_000 });
+    await c.poll({ timeoutMs: 10 }); // joined, partition assigned
+    const waiting = c.poll({ timeoutMs: 600_000 });
+    await waitFor('the poll to wait for records', async () => (await cluster.describeGroups(['g']))[0].state === 'Stable');
+    await c.close();
+    expect(await waiting).toEqual([]);
+  });
+
   test('after close, commits are refused and the member has left', async () => {
     const cluster = await testCluster({ inMemory: true });
     await cluster.createTopic('t');

@@ -70,7 +70,10 @@ describe('JetStream engine: one partition without a leader (3-node cluster)', ()
     const controller = new AbortController();
     let settled = false;
     const stuck = cluster.fetch('stall', 0, 0, { signal: controller.signal }).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 300)); // let it reach the server (it is waiting, not failing: the stream has no leader)
+    // It waits rather than fails: by the time fetches of a healthy partition went to the servers
+    // and back three times (time measured in round trips, which a busy machine stretches alike),
+    // it has not settled.
+    for (let i = 0; i < 3; i++) await cluster.fetch('stall', healthy[0], 0, { maxWaitMs: 0 });
     expect(settled).toBe(false);
     controller.abort();
     const aborted = await Promise.race([stuck, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), HEALTHY_WITHIN_MS))]);
