@@ -96,7 +96,7 @@ export class Fetcher<R extends { offset: number }> {
       for (const state of wave) state.round = round;
       const complete = await this.#fetchAll(wave, 0, patience);
       let bytes = 0;
-      for (const state of wave) if (hasFetched(state)) bytes += state.fetched!.length;
+      for (const state of wave) if (hasFetched(state)) bytes += state.fetched?.length ?? 0;
       budget -= bytes;
       // A hanging fetch, or a poll past its timeout: hand out what there is.
       if (!complete || budget <= 0 || (patienceMs > 0 && Date.now() >= deadline)) return true;
