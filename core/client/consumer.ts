@@ -101,12 +101,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.#isolationLevel !== 'read_committed' && this.#isolationLevel !== 'read_uncommitted') {
       throw new InvalidConfigError(`isolationLevel must be read_committed or read_uncommitted, got "${this.#isolationLevel}"`, 'isolationLevel');
     }
-    for (const [name, value] of [['maxPartitionFetchBytes', maxPartitionFetchBytes], ['fetchMaxBytes', options.fetchMaxBytes ?? 1]] as const) {
+    const fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    for (const [name, value] of [['maxPartitionFetchBytes', maxPartitionFetchBytes], ['fetchMaxBytes', fetchMaxBytes]] as const) {
       if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${value}`, name);
     }
     this.#fetcher = new Fetcher(cluster, {
       maxPartitionFetchBytes,
-      fetchMaxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      fetchMaxBytes,
       isolationLevel: this.#isolationLevel,
       fetched: this.#fetched,
       isAssigned: (state) => this.#partitions.get(key(state.tp.topic, state.tp.partition)) === state,
