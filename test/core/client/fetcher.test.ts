@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createConsumer, createProducer, SluiceError, stringSerde, type Cluster, type FetchOptions, type FetchResult } from '../../../core/index.js';
+import { createConsumer, createProducer, InvalidConfigError, SluiceError, stringSerde, type Cluster, type FetchOptions, type FetchResult } from '../../../core/index.js';
 import { testCluster } from '../../helpers.js';
 
 type FetchFn = (topic: string, partition: number, offset: number, options?: FetchOptions) => Promise<FetchResult>;
@@ -96,6 +96,12 @@ describe('Fetcher: which partitions a poll fetches', () => {
     const values = (await consumer.poll({ timeoutMs: 0 })).map((r) => r.value);
     expect(values.sort()).toEqual(Array.from({ length: 64 }, (_, p) => [`${p}:0`, `${p}:1`]).flat().sort());
     await consumer.close();
+  });
+
+  test('fetchMaxBytes and maxPartitionFetchBytes must be positive integers', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    expect(() => createConsumer(cluster, { fetchMaxBytes: 0 })).toThrow(InvalidConfigError);
+    expect(() => createConsumer(cluster, { maxPartitionFetchBytes: 1.5 })).toThrow(/maxPartitionFetchBytes must be a positive integer, got 1.5/);
   });
 
   test('busy partitions are fetched about fetchMaxBytes at a time, not all at once', async () => {
