@@ -11,11 +11,12 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Observable } from 'rxjs';
-import type { AbortedTransaction, Cluster, IsolationLevel, TopicPartition } from '../cluster.js';
-import { ClosedError, InvalidConfigError, OffsetOutOfRangeError, SluiceError } from '../errors.js';
-import { readBatchHeader } from '../protocol/record-batch.js';
+import type { Cluster, IsolationLevel, TopicPartition } from '../cluster.js';
+import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../errors.js';
 import { AbortedTransactionFilter } from './aborted-transaction-filter.js';
-import { BatchRecordReader, type RecordMaker } from '../protocol/record-decoder.js';
+import { clearFetched, FetchedPartitions, hasFetched } from './fetched-partitions.js';
+import { Fetcher, type FetchingPartition } from './fetcher.js';
+import type { RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
 import { sleep } from '../sleep.js';
@@ -44,6 +45,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPollRecords?: number;
   /** Bytes fetched per partition per request (Kafka's `max.partition.fetch.bytes`; default 1 MiB). */
   maxPartitionFetchBytes?: number;
+  /**
+   * Bytes one fetch round aims at across partitions (Kafka's `fetch.max.bytes`; default 4 MiB): a
+   * round fetches ready partitions until their bytes reach it (see `Fetcher`), so fetched data is
+   * handed out while it is fresh in the CPU's caches, and not every partition's is held at once.
+   */
+  fetchMaxBytes?: number;
   /** Default `poll` timeout, i.e. how long a poll waits for new records (default 500 ms). */
   pollTimeoutMs?: number;
   /**
@@ -54,28 +61,7 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   isolationLevel?: IsolationLevel;
 }
 
-interface PartitionState<K, V> {
-  tp: TopicPartition;
-  /** Next offset to hand out; null until reset. */
-  position: number | null;
-  /**
-   * Bytes of the last fetch, decoded lazily: records are made as `poll` hands them out, so they
-   * die young (cheap to collect) instead of sitting decoded in a buffer.
-   */
-  fetched: Buffer | null;
-  /** Where the next undecoded batch starts in `fetched`. */
-  fetchedPos: number;
-  /** Reader of the batch being handed out. */
-  reader: BatchRecordReader<ConsumerRecord<K, V>> | null;
-  make: RecordMaker<ConsumerRecord<K, V>>;
-  paused: boolean;
-  /** Which batches of the last fetch are handed out (no markers; read_committed: no aborted ones). */
-  filter: AbortedTransactionFilter;
-  /** The fetch under way for this partition: it may outlive the poll that started it (see `#fetchAll`). */
-  inFlight: Promise<void> | null;
-  /** What that fetch failed with, until a poll reports it. */
-  error: unknown;
-}
+type PartitionState<K, V> = FetchingPartition<ConsumerRecord<K, V>>;
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -85,13 +71,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #valueSerde: Serde<V>;
   readonly #reset: OffsetResetPolicy;
   readonly #maxPollRecords: number;
-  readonly #maxFetchBytes: number;
   readonly #pollTimeoutMs: number;
   readonly #isolationLevel: IsolationLevel;
   #partitions = new Map<string, PartitionState<K, V>>();
   /** `#partitions`' values, kept as an array so that a poll does not copy them. */
   #states: PartitionState<K, V>[] = [];
-  #nextPartition = 0;
+  /** The partitions holding fetched records: a poll looks at these, not at every partition. */
+  readonly #fetched = new FetchedPartitions<ConsumerRecord<K, V>>();
+  readonly #fetcher: Fetcher<ConsumerRecord<K, V>>;
   #closed = false;
   #lastYieldMs = 0;
   readonly #closing = new AbortController();
@@ -105,7 +92,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       throw new InvalidConfigError(`autoOffsetReset must be earliest, latest or none, got "${this.#reset}"`, 'autoOffsetReset');
     }
     this.#maxPollRecords = options.maxPollRecords ?? 500;
-    this.#maxFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
+    const maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
     this.#isolationLevel = options.isolationLevel ?? 'read_uncommitted';
     // Every partition's fetch (and a remote engine's requests under it) listens on this one
@@ -114,6 +101,19 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.#isolationLevel !== 'read_committed' && this.#isolationLevel !== 'read_uncommitted') {
       throw new InvalidConfigError(`isolationLevel must be read_committed or read_uncommitted, got "${this.#isolationLevel}"`, 'isolationLevel');
     }
+    const fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    for (const [name, value] of [['maxPartitionFetchBytes', maxPartitionFetchBytes], ['fetchMaxBytes', fetchMaxBytes]] as const) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${value}`, name);
+    }
+    this.#fetcher = new Fetcher(cluster, {
+      maxPartitionFetchBytes,
+      fetchMaxBytes,
+      isolationLevel: this.#isolationLevel,
+      fetched: this.#fetched,
+      isAssigned: (state) => this.#partitions.get(key(state.tp.topic, state.tp.partition)) === state,
+      resetPosition: (state, cause) => this.#resetPosition(state, cause),
+      closing: this.#closing.signal,
+    });
   }
 
   get isolationLevel(): IsolationLevel {
@@ -131,20 +131,24 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         this.#partitions.get(k) ?? {
           tp: { topic: tp.topic, partition: tp.partition },
           position: null,
+          fetchedEnd: -1,
           fetched: null,
           fetchedPos: 0,
           reader: null,
           make: this.#maker(tp),
           paused: false,
+          queued: false,
           filter: NO_FILTER,
           inFlight: null,
           error: undefined,
+          round: 0,
         },
       );
     }
     this.#partitions = next;
     this.#states = [...next.values()];
-    this.#nextPartition = 0;
+    this.#fetched.retain((state) => next.get(key(state.tp.topic, state.tp.partition)) === state);
+    this.#fetcher.reset();
   }
 
   assignment(): TopicPartition[] {
@@ -156,6 +160,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidConfigError(`seek offset must be a non-negative integer, got ${offset}`, 'offset');
     const state = this.#state(tp);
     state.position = offset;
+    state.fetchedEnd = -1;
     clearFetched(state);
   }
 
@@ -213,22 +218,20 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.#lastYieldMs = performance.now();
     }
     const max = options.maxRecords ?? this.#maxPollRecords;
-    let out = this.#drain(max);
+    let out = this.#fetched.drain(max);
     if (out.length > 0) return out;
     const timeoutMs = options.timeoutMs ?? this.#pollTimeoutMs;
     const deadline = Date.now() + timeoutMs;
-    // What the partitions have now, then (if nothing) a long poll for the rest of the timeout.
-    const fetched = await this.#fetchAll(0, timeoutMs);
-    out = this.#drain(max);
-    if (out.length > 0) return out;
-    const remaining = deadline - Date.now();
-    if (remaining > 0 && !this.#closed) {
-      // Nothing assigned, or all paused: wait out the timeout rather than return at once, so a
-      // poll loop does not spin.
-      if (!fetched || !(await this.#fetchAll(remaining, remaining))) await sleep(remaining, this.#closing.signal);
-      out = this.#drain(max);
-    }
-    return out;
+    // The partitions with records now (see Fetcher), then (if nothing) a sweep of them all,
+    // long-polling for the rest of the timeout.
+    const fetched = await this.#fetcher.fetchReady(this.#states, timeoutMs);
+    out = this.#fetched.drain(max);
+    if (out.length > 0 || this.#closed) return out;
+    const remaining = Math.max(0, deadline - Date.now());
+    // Nothing assigned, or all paused: wait out the timeout rather than return at once, so a
+    // poll loop does not spin.
+    if (!(fetched && (await this.#fetcher.sweep(this.#states, remaining))) && remaining > 0) await sleep(remaining, this.#closing.signal);
+    return this.#fetched.drain(max);
   }
 
   /**
@@ -318,127 +321,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       );
     }
     state.position = await this.#cluster.listOffset(state.tp.topic, state.tp.partition, this.#reset, { isolationLevel: this.#isolationLevel });
+    state.fetchedEnd = -1;
     clearFetched(state);
-  }
-
-  /** Decodes and takes up to `max` fetched records, rotating over partitions for fairness. */
-  #drain(max: number): ConsumerRecord<K, V>[] {
-    const out: ConsumerRecord<K, V>[] = [];
-    const states = this.#states;
-    const n = states.length;
-    for (let k = 0; k < n && out.length < max; k++) {
-      const state = states[(this.#nextPartition + k) % n];
-      if (state.paused || state.position === null || (state.reader === null && state.fetched === null)) continue;
-      const before = out.length;
-      while (out.length < max) {
-        if (!state.reader || state.reader.done) {
-          // Past the end of a batch — also past offsets compaction removed from its tail.
-          if (state.reader) state.position = Math.max(state.position!, state.reader.nextOffsetAfterBatch);
-          state.reader = null;
-          const fetched = state.fetched;
-          if (!fetched || state.fetchedPos >= fetched.length) {
-            clearFetched(state);
-            break;
-          }
-          const pos = state.fetchedPos;
-          const header = readBatchHeader(fetched, pos);
-          state.fetchedPos += header.sizeInBytes;
-          if (state.filter.skips(fetched, pos, header)) {
-            state.position = Math.max(state.position!, header.baseOffset + header.lastOffsetDelta + 1);
-            continue;
-          }
-          state.reader = new BatchRecordReader(fetched, pos, header, state.position!, state.make);
-        }
-        state.reader.read(out, max - out.length);
-      }
-      if (out.length > before) state.position = Math.max(state.position!, out[out.length - 1].offset + 1);
-    }
-    this.#nextPartition = n === 0 ? 0 : (this.#nextPartition + 1) % n;
-    return out;
-  }
-
-  /**
-   * Fetches every unpaused partition whose buffer is empty, long-polling up to `waitMs`. Each
-   * partition has at most one fetch under way, and a fetch may outlive the call that started it
-   * (its records are kept for a later poll), as with Kafka's fetcher — so a partition whose fetch
-   * hangs (a JetStream stream between leaders) does not hold back the others:
-   * - it waits for the fetches it started (not for one still running from an earlier call), but
-   *   once `patienceMs` (when > 0) has passed, only until any fetch has answered;
-   * - when a partition has records, the others' long polls are ended (aborted) so they answer
-   *   at once with what they have.
-   * Returns false when there was nothing to fetch from (no partitions, or all paused or full).
-   * @throws the first non-retriable error a fetch of these partitions failed with; a retriable
-   *   one (the partition's leader is moving) is dropped and the partition fetched again next time.
-   */
-  async #fetchAll(waitMs: number, patienceMs: number): Promise<boolean> {
-    const targets = this.#states.filter((s) => !s.paused && !hasFetched(s));
-    if (targets.length === 0) return false;
-    const round = new AbortController();
-    const signal = AbortSignal.any([this.#closing.signal, round.signal]);
-    setMaxListeners(0, signal);
-    const started: PartitionState<K, V>[] = [];
-    const running: Promise<void>[] = [];
-    for (const state of targets) {
-      if (!state.inFlight) {
-        state.inFlight = this.#startFetch(state, waitMs, signal);
-        started.push(state);
-      }
-      running.push(state.inFlight);
-    }
-    const mine = started.map((s) => s.inFlight!);
-    await new Promise<void>((resolve) => {
-      let pending = mine.length;
-      let answered = false;
-      let patient = true;
-      let ending = false;
-      let timer: NodeJS.Timeout | undefined;
-      const end = (): void => {
-        if (ending) return;
-        ending = true;
-        clearTimeout(timer);
-        if (waitMs <= 0) return resolve(); // no long polls to end; a fetch still running carries on
-        round.abort();
-        void Promise.all(mine).then(() => resolve());
-      };
-      if (patienceMs > 0) {
-        timer = setTimeout(() => {
-          patient = false;
-          if (answered || pending === 0) end();
-        }, patienceMs);
-      } else if (pending === 0) {
-        end();
-      }
-      for (let i = 0; i < targets.length; i++) {
-        const state = targets[i];
-        const isMine = started.includes(state);
-        void running[i].then(() => {
-          answered = true;
-          if (isMine) pending--;
-          const fatal = state.error !== undefined && !(state.error instanceof SluiceError && state.error.retriable);
-          if (fatal || (hasFetched(state) && waitMs > 0) || !patient || pending === 0) end();
-        });
-      }
-    });
-    for (const state of targets) {
-      const error = state.error;
-      if (error === undefined) continue;
-      state.error = undefined;
-      if (!(error instanceof SluiceError && error.retriable)) throw error;
-    }
-    return true;
-  }
-
-  /** Runs one partition's fetch; never rejects (a failure is kept in `state.error`). */
-  #startFetch(state: PartitionState<K, V>, waitMs: number, signal: AbortSignal): Promise<void> {
-    return this.#fetchOne(state, waitMs, signal).then(
-      () => {
-        state.inFlight = null;
-      },
-      (error: unknown) => {
-        state.inFlight = null;
-        if (!this.#closed) state.error = error;
-      },
-    );
   }
 
   #maker({ topic, partition }: TopicPartition): RecordMaker<ConsumerRecord<K, V>> {
@@ -454,52 +338,18 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       headers,
     });
   }
-
-  async #fetchOne(state: PartitionState<K, V>, waitMs: number, signal: AbortSignal): Promise<boolean> {
-    if (state.position === null) await this.#resetPosition(state);
-    let offset = state.position!;
-    let bytes: Buffer;
-    let aborted: AbortedTransaction[] | null;
-    for (let reset = false; ; ) {
-      try {
-        ({ bytes, abortedTransactions: aborted } = await this.#cluster.fetch(state.tp.topic, state.tp.partition, offset, {
-          maxBytes: this.#maxFetchBytes,
-          maxWaitMs: waitMs,
-          signal,
-          isolationLevel: this.#isolationLevel,
-        }));
-        break;
-      } catch (err) {
-        if (!(err instanceof OffsetOutOfRangeError)) throw err;
-        // Reset (or fail, with 'none'), then fetch once from the new position.
-        await this.#resetPosition(state, err);
-        if (reset) return false;
-        reset = true;
-        offset = state.position!;
-      }
-    }
-    if (state.position !== offset || bytes.length === 0) return false; // nothing, or seeked meanwhile
-    state.fetched = bytes;
-    state.fetchedPos = 0;
-    state.reader = null;
-    state.filter = new AbortedTransactionFilter(this.#isolationLevel, aborted);
-    return true;
-  }
 }
 
 const YIELD_EVERY_MS = 5;
 
+/**
+ * `fetchMaxBytes` by default: 4 MiB, not Kafka's 50 — an engine in this process answers a round at
+ * once, so small rounds cost nothing, and their bytes are still in the CPU's caches when handed out
+ * (512 busy partitions consumed 1.5-2× faster per CPU-second than with 50 MiB rounds).
+ */
+const DEFAULT_FETCH_MAX_BYTES = 4 * 1024 * 1024;
+
 const NO_FILTER = new AbortedTransactionFilter('read_uncommitted', null);
-
-function hasFetched(state: PartitionState<unknown, unknown>): boolean {
-  return (state.reader !== null && !state.reader.done) || (state.fetched !== null && state.fetchedPos < state.fetched.length);
-}
-
-function clearFetched(state: PartitionState<unknown, unknown>): void {
-  state.fetched = null;
-  state.fetchedPos = 0;
-  state.reader = null;
-}
 
 /** Creates a consumer on `cluster`; assign partitions with `assign`. */
 export function createConsumer<K = Buffer | null, V = Buffer | null>(cluster: Cluster, options?: ConsumerOptions<K, V>): Consumer<K, V> {

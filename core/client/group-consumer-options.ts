@@ -78,7 +78,7 @@ export interface ResolvedGroupConsumerOptions {
 }
 
 /** @throws InvalidConfigError naming the option (no assignor, a timeout not a positive integer, heartbeat ≥ session) */
-export function resolveGroupConsumerOptions(options: GroupConsumerOptions<unknown, unknown>): ResolvedGroupConsumerOptions {
+export function resolveGroupConsumerOptions<K, V>(options: GroupConsumerOptions<K, V>): ResolvedGroupConsumerOptions {
   const assignors = (options.assignors ?? ['range', 'cooperative-sticky']).map(resolveAssignor);
   if (assignors.length === 0) throw new InvalidConfigError('assignors must name at least one assignor', 'assignors');
   const sessionTimeoutMs = positive(options.sessionTimeoutMs ?? 45_000, 'sessionTimeoutMs');
