@@ -94,7 +94,7 @@ export {
   type ResetGroupOffsetsOptions,
 } from './client/admin.js';
 export { KeyBytes } from './client/key-bytes.js';
-export { tpKey } from './topic-partition-key.js';
+export { partitionKey, tpKey } from './topic-partition-key.js';
 export { DefaultPartitioner, partitionForKey, type Partitioner } from './client/partitioner.js';
 export { bytesSerde, jsonSerde, stringSerde, type Serde } from './client/serdes.js';
 export { DEFAULT_LOG_CONFIG, parseLogConfig, type CleanupPolicy, type LogConfig, type LogConfigInput } from './log/log-config.js';

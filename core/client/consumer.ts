@@ -20,6 +20,7 @@ import type { RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
 import { sleep } from '../sleep.js';
+import { partitionKey } from '../topic-partition-key.js';
 
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'none';
 
@@ -63,7 +64,6 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
 
 type PartitionState<K, V> = FetchingPartition<ConsumerRecord<K, V>>;
 
-const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly #cluster: Cluster;
@@ -110,7 +110,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       fetchMaxBytes,
       isolationLevel: this.#isolationLevel,
       fetched: this.#fetched,
-      isAssigned: (state) => this.#partitions.get(key(state.tp.topic, state.tp.partition)) === state,
+      isAssigned: (state) => this.#partitions.get(partitionKey(state.tp.topic, state.tp.partition)) === state,
       resetPosition: (state, cause) => this.#resetPosition(state, cause),
       closing: this.#closing.signal,
     });
@@ -125,7 +125,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.#assertOpen();
     const next = new Map<string, PartitionState<K, V>>();
     for (const tp of partitions) {
-      const k = key(tp.topic, tp.partition);
+      const k = partitionKey(tp.topic, tp.partition);
       next.set(
         k,
         this.#partitions.get(k) ?? {
@@ -147,7 +147,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     }
     this.#partitions = next;
     this.#states = [...next.values()];
-    this.#fetched.retain((state) => next.get(key(state.tp.topic, state.tp.partition)) === state);
+    this.#fetched.retain((state) => next.get(partitionKey(state.tp.topic, state.tp.partition)) === state);
     this.#fetcher.reset();
   }
 
@@ -190,7 +190,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * a reader that commits it leaves no lag of one marker behind.
    */
   drainedPosition(tp: TopicPartition): number | null {
-    const state = this.#partitions.get(key(tp.topic, tp.partition));
+    const state = this.#partitions.get(partitionKey(tp.topic, tp.partition));
     if (!state || state.position === null || hasFetched(state)) return null;
     return state.position;
   }
@@ -286,7 +286,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const seen = new Set<string>();
     for (let i = from; i < records.length; i++) {
       const r = records[i];
-      const k = key(r.topic, r.partition);
+      const k = partitionKey(r.topic, r.partition);
       if (seen.has(k) || !this.#partitions.has(k)) continue;
       seen.add(k);
       this.seek(r, r.offset);
@@ -303,7 +303,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   #state(tp: TopicPartition): PartitionState<K, V> {
-    const state = this.#partitions.get(key(tp.topic, tp.partition));
+    const state = this.#partitions.get(partitionKey(tp.topic, tp.partition));
     if (!state) throw new InvalidConfigError(`partition ${tp.topic}-${tp.partition} is not assigned to this consumer`, 'partition');
     return state;
   }

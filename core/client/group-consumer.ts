@@ -35,12 +35,12 @@ import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { resolveGroupConsumerOptions, type CommitOffsets, type GroupConsumerOptions, type GroupMetadata, type RebalanceListener } from './group-consumer-options.js';
 import { GroupRebalancer } from './group-rebalancer.js';
 import { SubscriptionState } from './subscription-state.js';
+import { partitionKey } from '../topic-partition-key.js';
 
 export type { CommitOffsets, GroupConsumerOptions, GroupMetadata, RebalanceListener } from './group-consumer-options.js';
 
 const commitErrorChannel = channel('sluice:group:commit-error');
 
-const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /** How long a read_committed member waits before asking again for offsets a transaction holds. */
 const UNSTABLE_OFFSET_RETRY_MS = 20;
@@ -376,7 +376,7 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const seen = new Set<string>();
     for (let i = from; i < records.length; i++) {
       const r = records[i];
-      const k = key(r.topic, r.partition);
+      const k = partitionKey(r.topic, r.partition);
       if (seen.has(k) || !this.#state.owns(r.topic, r.partition)) continue;
       seen.add(k);
       this.#inner.seek(r, r.offset);
@@ -413,9 +413,9 @@ export class GroupConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const partitions = this.#state.needPositions;
     if (partitions.length === 0) return;
     const committed = await this.#stableOffsets(partitions);
-    const byKey = new Map(committed.map((c) => [key(c.topic, c.partition), c.offset]));
+    const byKey = new Map(committed.map((c) => [partitionKey(c.topic, c.partition), c.offset]));
     for (const tp of partitions) {
-      const offset = byKey.get(key(tp.topic, tp.partition));
+      const offset = byKey.get(partitionKey(tp.topic, tp.partition));
       if (offset !== undefined) this.#inner.seek(tp, offset);
       // Commit the reset position too (as Kafka), so a rebalance does not reset the partition again.
       this.#state.setConsumed(tp.topic, tp.partition, offset ?? (await this.#inner.position(tp)));

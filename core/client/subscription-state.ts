@@ -9,8 +9,8 @@
  */
 import type { Cluster, OffsetCommitEntry, TopicPartition } from '../cluster.js';
 import { InvalidConfigError } from '../errors.js';
+import { partitionKey } from '../topic-partition-key.js';
 
-const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class SubscriptionState {
   #subscription: readonly string[] | RegExp | null = null;
@@ -53,15 +53,15 @@ export class SubscriptionState {
   }
 
   owns(topic: string, partition: number): boolean {
-    return this.#ownedKeys.has(key(topic, partition));
+    return this.#ownedKeys.has(partitionKey(topic, partition));
   }
 
   /** Splits a new assignment against what is held: partitions added, and partitions revoked. */
   diff(assigned: readonly TopicPartition[]): { added: TopicPartition[]; revoked: TopicPartition[] } {
-    const assignedKeys = new Set(assigned.map((tp) => key(tp.topic, tp.partition)));
+    const assignedKeys = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
     return {
       added: assigned.filter((tp) => !this.owns(tp.topic, tp.partition)),
-      revoked: this.#owned.filter((tp) => !assignedKeys.has(key(tp.topic, tp.partition))),
+      revoked: this.#owned.filter((tp) => !assignedKeys.has(partitionKey(tp.topic, tp.partition))),
     };
   }
 
@@ -74,20 +74,20 @@ export class SubscriptionState {
 
   /** Forgets partitions given up (revoked or lost), with their positions. */
   drop(partitions: readonly TopicPartition[]): void {
-    const gone = new Set(partitions.map((tp) => key(tp.topic, tp.partition)));
+    const gone = new Set(partitions.map((tp) => partitionKey(tp.topic, tp.partition)));
     for (const k of gone) this.#consumed.delete(k);
-    this.#setOwned(this.#owned.filter((tp) => !gone.has(key(tp.topic, tp.partition))));
-    this.#needPositions = this.#needPositions.filter((tp) => !gone.has(key(tp.topic, tp.partition)));
+    this.#setOwned(this.#owned.filter((tp) => !gone.has(partitionKey(tp.topic, tp.partition))));
+    this.#needPositions = this.#needPositions.filter((tp) => !gone.has(partitionKey(tp.topic, tp.partition)));
   }
 
   #setOwned(owned: TopicPartition[]): void {
     this.#owned = owned;
-    this.#ownedKeys = new Set(owned.map((tp) => key(tp.topic, tp.partition)));
+    this.#ownedKeys = new Set(owned.map((tp) => partitionKey(tp.topic, tp.partition)));
   }
 
   /** Sets the offset a commit of `topic`-`partition` would store. */
   setConsumed(topic: string, partition: number, offset: number): void {
-    this.#consumed.set(key(topic, partition), { topic, partition, offset });
+    this.#consumed.set(partitionKey(topic, partition), { topic, partition, offset });
   }
 
   /** Marks `records` handed out: per partition, one past the last of them. */
@@ -105,7 +105,7 @@ export class SubscriptionState {
   consumedOffsets(): OffsetCommitEntry[] {
     const out: OffsetCommitEntry[] = [];
     for (const tp of this.#owned) {
-      const c = this.#consumed.get(key(tp.topic, tp.partition));
+      const c = this.#consumed.get(partitionKey(tp.topic, tp.partition));
       if (c) out.push({ ...c });
     }
     return out;

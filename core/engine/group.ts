@@ -15,6 +15,7 @@
  */
 import type { GroupDescription, GroupProtocol, GroupState, JoinGroupResponse, SyncGroupResponse, TopicPartition } from '../cluster.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription } from '../group/consumer-protocol.js';
+import { partitionKey } from '../topic-partition-key.js';
 
 export interface Waiter<T> {
   resolve(value: T): void;
@@ -48,7 +49,6 @@ export class GroupMember {
 }
 
 const EMPTY = Buffer.alloc(0);
-export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class Group {
   state: Exclude<GroupState, 'Dead' | 'Unknown'> = 'Empty';
@@ -137,7 +137,7 @@ export class Group {
     for (const m of this.members.values()) {
       m.assignment = assignments.get(m.memberId) ?? EMPTY;
       if (!this.isConsumerGroup) continue;
-      for (const tp of this.decodedAssignment(m)) owners.set(tpKey(tp.topic, tp.partition), m.memberId);
+      for (const tp of this.decodedAssignment(m)) owners.set(partitionKey(tp.topic, tp.partition), m.memberId);
     }
     // Partitions that nobody got this generation stay with their previous owner until it rejoins
     // (cooperative rebalancing: that owner is revoking them now and may commit them first).

@@ -25,6 +25,7 @@ import { encodeRecordBatch, isControlBatch, isTransactional, readBatchHeader } f
 import { decodeRecords } from '../protocol/record-decoder.js';
 import type { RecordInput, StoredRecord } from '../protocol/record.js';
 import type { Log } from '../log/log.js';
+import { partitionKey } from '../topic-partition-key.js';
 
 export interface OffsetsTopicAccess {
   /** The partition logs of `__consumer_offsets`, or null while the topic does not exist. */
@@ -34,7 +35,6 @@ export interface OffsetsTopicAccess {
 }
 
 const READ_BYTES = 1024 * 1024;
-const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class OffsetStore {
   readonly #access: OffsetsTopicAccess;
@@ -131,7 +131,7 @@ export class OffsetStore {
     if (!txn) this.#pending.set(producerId, (txn = new Map()));
     let group = txn.get(c.groupId);
     if (!group) txn.set(c.groupId, (group = new Map()));
-    group.set(tpKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
+    group.set(partitionKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
   }
 
   /** Applies (commit) or drops (abort) the pending transactional commits of `producerId`. */
@@ -163,13 +163,13 @@ export class OffsetStore {
   #set(c: CommittedOffset & { groupId: string }): void {
     let group = this.#groups.get(c.groupId);
     if (!group) this.#groups.set(c.groupId, (group = new Map()));
-    group.set(tpKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
+    group.set(partitionKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
   }
 
   #remove(groupId: string, topic: string, partition: number): void {
     const group = this.#groups.get(groupId);
     if (!group) return;
-    group.delete(tpKey(topic, partition));
+    group.delete(partitionKey(topic, partition));
     if (group.size === 0) this.#groups.delete(groupId);
   }
 
@@ -189,7 +189,7 @@ export class OffsetStore {
     if (partitions) {
       out = [];
       for (const tp of partitions) {
-        const c = group.get(tpKey(tp.topic, tp.partition));
+        const c = group.get(partitionKey(tp.topic, tp.partition));
         if (c) out.push({ ...c });
       }
     } else out = [...group.values()].map((c) => ({ ...c }));

@@ -18,6 +18,7 @@ import type { CommittedOffsetStore } from '../engine/group-coordinator.js';
 import { NotCoordinatorError } from '../errors.js';
 import { retryTransient } from './nats-retry.js';
 import { fromKeyToken, keyToken } from './stream-names.js';
+import { partitionKey } from '../topic-partition-key.js';
 
 const OFFSETS = 'offsets.';
 
@@ -36,7 +37,6 @@ interface Adopted {
   writing: Promise<void>;
 }
 
-const tp = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 function sorted(list: CommittedOffset[]): CommittedOffset[] {
   return list.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
@@ -48,8 +48,8 @@ export async function readCommittedOffsets(kv: KV, groupId: string, partitions?:
   if (!entry || entry.operation !== 'PUT') return [];
   const all = entry.json<{ offsets: CommittedOffset[] }>().offsets;
   if (!partitions) return sorted(all);
-  const wanted = new Set(partitions.map((p) => tp(p.topic, p.partition)));
-  return sorted(all.filter((c) => wanted.has(tp(c.topic, c.partition))));
+  const wanted = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
+  return sorted(all.filter((c) => wanted.has(partitionKey(c.topic, c.partition))));
 }
 
 export class KvOffsetStore implements CommittedOffsetStore {
@@ -66,7 +66,7 @@ export class KvOffsetStore implements CommittedOffsetStore {
   async adopt(groupId: string): Promise<void> {
     const entry = await retryTransient(`read offsets of group "${groupId}"`, () => this.#kv.get(offsetsKey(groupId)));
     const offsets = new Map<string, CommittedOffset>();
-    if (entry?.operation === 'PUT') for (const c of entry.json<{ offsets: CommittedOffset[] }>().offsets) offsets.set(tp(c.topic, c.partition), c);
+    if (entry?.operation === 'PUT') for (const c of entry.json<{ offsets: CommittedOffset[] }>().offsets) offsets.set(partitionKey(c.topic, c.partition), c);
     this.#groups.set(groupId, { offsets, revision: entry?.revision ?? 0, writing: Promise.resolve() });
   }
 
@@ -91,7 +91,7 @@ export class KvOffsetStore implements CommittedOffsetStore {
     if (!group) return [];
     if (!partitions) return sorted([...group.offsets.values()].map((c) => ({ ...c })));
     return sorted(partitions.flatMap((p) => {
-      const c = group.offsets.get(tp(p.topic, p.partition));
+      const c = group.offsets.get(partitionKey(p.topic, p.partition));
       return c ? [{ ...c }] : [];
     }));
   }
@@ -100,7 +100,7 @@ export class KvOffsetStore implements CommittedOffsetStore {
     const group = this.#adopted(groupId);
     const commitTimestamp = Date.now();
     const committed = entries.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', commitTimestamp }));
-    for (const c of committed) group.offsets.set(tp(c.topic, c.partition), c);
+    for (const c of committed) group.offsets.set(partitionKey(c.topic, c.partition), c);
     return { committed, durable: this.#write(groupId, group) };
   }
 

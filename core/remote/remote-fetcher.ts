@@ -16,7 +16,7 @@
  * nothing else up.
  */
 import type { FetchOptions, FetchResult } from '../cluster.js';
-import { tpKey } from '../engine/group.js';
+import { partitionKey } from '../topic-partition-key.js';
 import { OffsetOutOfRangeError } from '../errors.js';
 import { FetchApi, type Message } from '../protocol/kafka/index.js';
 import type { BrokerConnection } from './broker-connection.js';
@@ -44,7 +44,7 @@ export class RemoteFetcher {
   }
 
   async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
-    const key = tpKey(topic, partition);
+    const key = partitionKey(topic, partition);
     const shape = `${options.maxBytes ?? ''}:${options.isolationLevel ?? ''}`;
     const ahead = this.#ahead.get(key);
     if (ahead !== undefined) this.#ahead.delete(key);
