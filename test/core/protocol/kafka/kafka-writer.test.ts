@@ -28,7 +28,7 @@ function write(w: KafkaWriter, op: Op): void {
   else if (op.kind === 'varint') w.varint(op.value);
   else if (op.kind === 'int64') w.int64(op.value);
   else if (op.kind === 'string') w.string(op.value, op.compact);
-  else w.bytes(Buffer.from(op.value), op.compact);
+  else if (op.kind === 'bytes') w.bytes(Buffer.from(op.value), op.compact);
 }
 
 function read(r: KafkaReader, op: Op): unknown {
@@ -38,7 +38,8 @@ function read(r: KafkaReader, op: Op): unknown {
   if (op.kind === 'varint') return r.varint();
   if (op.kind === 'int64') return r.int64();
   if (op.kind === 'string') return r.string(op.compact);
-  return new Uint8Array(r.bytes(op.compact));
+  if (op.kind === 'bytes') return new Uint8Array(r.bytes(op.compact));
+  throw new Error('unknown op');
 }
 
 describe('KafkaWriter', () => {
