@@ -4,15 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { InvalidRequestError } from '../../../core/errors.js';
 import { FrameBufferPool } from '../../../core/server/frame-buffer-pool.js';
 import { FrameReader, type FrameReaderOptions } from '../../../core/server/frame-reader.js';
-
-const framed = (bodies: Uint8Array[]): Buffer =>
-  Buffer.concat(
-    bodies.flatMap((b) => {
-      const size = Buffer.alloc(4);
-      size.writeInt32BE(b.length, 0);
-      return [size, Buffer.from(b)];
-    }),
-  );
+import { framed } from './framed.js';
 
 /** Feeds `stream` to `reader` as a socket would: each read fills at most `cuts[i]` bytes of `nextBuffer()`. */
 function readAll(reader: FrameReader, stream: Buffer, cuts: number[], onFrame: (frame: Buffer) => void): void {
