@@ -81,6 +81,11 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   transactionTimeoutMs?: number;
 }
 
+interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
+
 const ACK_WAIT: Record<string, 0 | -1> = { '0': 0, '1': -1, '-1': -1, all: -1 };
 
 export class Producer<K = unknown, V = unknown> {
@@ -102,7 +107,9 @@ export class Producer<K = unknown, V = unknown> {
   readonly #accumulator: RecordAccumulator;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sequences = new Map<string, number>();
-  #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  #producerId: Promise<ProducerIdentity> | null = null;
+  /** What `#producerId` resolved to, once it did: a sealed batch then goes out in the same turn (see `#send`). */
+  #knownProducerId: ProducerIdentity | null = null;
   readonly #txn: TransactionManager | null = null;
   #closed = false;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
@@ -134,8 +141,8 @@ export class Producer<K = unknown, V = unknown> {
     });
     if (options.transactionalId !== undefined) {
       this.#txn = new TransactionManager(cluster, options.transactionalId, options.transactionTimeoutMs);
-      this.#producerId = this.#txn.producerId;
-    } else if (this.#idempotent) this.#producerId = cluster.initProducerId();
+      this.#useProducerId(this.#txn.producerId);
+    } else if (this.#idempotent) this.#useProducerId(cluster.initProducerId());
   }
 
   // --- transactions (a producer with `transactionalId`), in the Java client's terms ---
@@ -172,7 +179,7 @@ export class Producer<K = unknown, V = unknown> {
     const txn = this.#transactions();
     await txn.end(false, this.#flushTransaction());
     if (!txn.isCurrent(this.#producerId!)) {
-      this.#producerId = txn.producerId;
+      this.#useProducerId(txn.producerId);
       this.#sequences.clear();
     }
   }
@@ -194,6 +201,18 @@ export class Producer<K = unknown, V = unknown> {
     await txn.producerId;
     txn.begin();
     return new ProducerTransaction(this, txn);
+  }
+
+  /** Makes `producerId` the producer's id from now on (remembered once it resolves). */
+  #useProducerId(producerId: Promise<ProducerIdentity>): void {
+    this.#producerId = producerId;
+    this.#knownProducerId = null;
+    producerId.then(
+      (id) => {
+        if (this.#producerId === producerId) this.#knownProducerId = id;
+      },
+      () => {}, // reported by the sends that wait for it
+    );
   }
 
   #transactions(): TransactionManager {
@@ -414,7 +433,9 @@ export class Producer<K = unknown, V = unknown> {
         const baseSequence = this.#sequences.get(slot) ?? 0;
         this.#sequences.set(slot, (baseSequence + batch.builder.count) | 0);
         sequenced = true;
-        const id = await this.#producerId;
+        // Known: no await, so the produce request is written before `send` returns to a caller that
+        // keeps sending (a remote cluster's broker appends while the next records are encoded).
+        const id = this.#knownProducerId ?? (await this.#producerId);
         producer = { ...id, baseSequence };
       }
       if (this.#txn) await this.#txn.addPartition({ topic: batch.topic, partition: batch.partition });
@@ -435,7 +456,7 @@ export class Producer<K = unknown, V = unknown> {
       else if (sequenced && this.#producerId) {
         // The failed batch leaves a gap in this producer's sequence: start over with a new
         // producer id, as Kafka's idempotent producer bumps its epoch after a fatal batch error.
-        this.#producerId = this.#cluster.initProducerId();
+        this.#useProducerId(this.#cluster.initProducerId());
         this.#sequences.clear();
       }
       batch.reject(err);

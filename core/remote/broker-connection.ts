@@ -15,6 +15,7 @@ import tls from 'node:tls';
 import { SluiceError, UnsupportedVersionError } from '../errors.js';
 import { ApiVersionsApi, decodeResponse, encodeRequest, sizePrefixed, type KafkaApi, type Message } from '../protocol/kafka/index.js';
 import { FrameDecoder } from '../server/frame-decoder.js';
+import { FrameReader } from '../server/frame-reader.js';
 import { authenticateSasl, type SaslOptions } from './sasl-authenticator.js';
 
 /** TLS options as Node's `tls.connect` takes them (ca, cert, key, rejectUnauthorized, servername…); `true` for defaults. */
@@ -54,33 +55,36 @@ export class BrokerConnection {
   #correlationId = 0;
   #closed: Error | null = null;
 
-  private constructor(socket: net.Socket, address: string, clientId: string, maxResponseBytes: number) {
+  /** @param decoder for a socket that emits 'data' (TLS); null when the socket reads through a `FrameReader` (`onread`). */
+  private constructor(socket: net.Socket, address: string, clientId: string, decoder: FrameDecoder | null) {
     this.#socket = socket;
     this.#clientId = clientId;
     this.address = address;
-    const decoder = new FrameDecoder(maxResponseBytes);
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (error) {
-        this.#fail(new DisconnectedError(`bad frame from ${address}: ${(error as Error).message}`, { cause: error }));
-        return;
-      }
-      for (const frame of frames) {
-        const id = frame.readInt32BE(0);
-        const waiting = this.#inFlight.get(id);
-        if (waiting === undefined) continue;
-        this.#inFlight.delete(id);
-        try {
-          waiting.resolve(decodeResponse(waiting.api, waiting.version, frame).body);
-        } catch (error) {
-          waiting.reject(error as Error);
-        }
-      }
-    });
+    if (decoder !== null) socket.on('data', (chunk: Buffer) => this.#received(() => decoder.push(chunk)));
     socket.on('error', (error) => this.#fail(new DisconnectedError(`connection to ${address} failed: ${error.message}`, { cause: error })));
     socket.on('close', () => this.#fail(new DisconnectedError(`connection to ${address} closed`)));
+  }
+
+  /** Answers the requests whose response frames `read` completes (the socket's reads call it). */
+  #received(read: () => Buffer[]): void {
+    let frames: Buffer[];
+    try {
+      frames = read();
+    } catch (error) {
+      this.#fail(new DisconnectedError(`bad frame from ${this.address}: ${(error as Error).message}`, { cause: error }));
+      return;
+    }
+    for (const frame of frames) {
+      const id = frame.readInt32BE(0);
+      const waiting = this.#inFlight.get(id);
+      if (waiting === undefined) continue;
+      this.#inFlight.delete(id);
+      try {
+        waiting.resolve(decodeResponse(waiting.api, waiting.version, frame).body);
+      } catch (error) {
+        waiting.reject(error as Error);
+      }
+    }
   }
 
   /**
@@ -89,9 +93,21 @@ export class BrokerConnection {
    */
   static async open(options: BrokerConnectionOptions): Promise<BrokerConnection> {
     const address = `${options.host}:${options.port}`;
-    const socket = await connectSocket(options, address);
+    const maxResponseBytes = options.maxResponseBytes ?? 1 << 30;
+    // Plain TCP reads straight into frame memory (a Fetch response's records land where the
+    // consumer reads them, no join); TLS sockets have no `onread`, so their chunks are joined.
+    const reader = options.ssl ? null : new FrameReader(maxResponseBytes);
+    let connection: BrokerConnection | undefined;
+    const onread: net.OnReadOpts | null = reader && {
+      buffer: () => reader.nextBuffer(),
+      callback: (n) => {
+        if (connection) connection.#received(() => reader.received(n));
+        return true; // keep reading (false would pause the socket)
+      },
+    };
+    const socket = await connectSocket(options, address, onread);
     socket.setNoDelay(true);
-    const connection = new BrokerConnection(socket, address, options.clientId, options.maxResponseBytes ?? 1 << 30);
+    connection = new BrokerConnection(socket, address, options.clientId, reader ? null : new FrameDecoder(maxResponseBytes));
     try {
       if (options.sasl) await authenticateSasl(connection, options.sasl);
       await connection.#negotiate();
@@ -170,13 +186,13 @@ export class BrokerConnection {
   }
 }
 
-function connectSocket(options: BrokerConnectionOptions, address: string): Promise<net.Socket> {
+function connectSocket(options: BrokerConnectionOptions, address: string, onread: net.OnReadOpts | null): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     const ready = options.ssl ? 'secureConnect' : 'connect';
     const socket = options.ssl
       ? tls.connect({ servername: net.isIP(options.host) ? undefined : options.host, ...(options.ssl === true ? {} : options.ssl), host: options.host, port: options.port })
-      : net.connect({ host: options.host, port: options.port });
+      : net.connect({ host: options.host, port: options.port, ...(onread ? { onread } : {}) });
     const timer = setTimeout(() => socket.destroy(new Error(`no connection after ${timeoutMs} ms`)), timeoutMs);
     socket.once(ready, () => {
       clearTimeout(timer);

@@ -58,6 +58,8 @@ export class ClusterConnections {
   readonly #bootstrap: Node[];
   readonly #nodes = new Map<number, Node>();
   readonly #connections = new Map<string, Promise<BrokerConnection>>();
+  /** The connections of `#connections` that are open, by address. */
+  readonly #ready = new Map<string, BrokerConnection>();
   readonly #idle = new Map<string, BrokerConnection[]>();
   readonly #topics = new Map<string, TopicMetadata>();
   readonly #coordinators = new Map<string, number>();
@@ -161,6 +163,18 @@ export class ClusterConnections {
   }
 
   /**
+   * The leader's connection for a partition when it is at hand — metadata fresh, connection open —
+   * else undefined (then `leader` finds it). A request sent on it goes out in the caller's turn.
+   */
+  readyLeader(topic: string, partition: number): BrokerConnection | undefined {
+    if (Date.now() - this.#metadataAt > (this.#options.metadataMaxAgeMs ?? 300_000)) return undefined;
+    const leader = this.#topics.get(topic)?.leaders[partition];
+    const node = leader === undefined ? undefined : this.#nodes.get(leader);
+    const connection = node === undefined ? undefined : this.#ready.get(`${node.host}:${node.port}`);
+    return connection === undefined || connection.closed ? undefined : connection;
+  }
+
+  /**
    * The connection to the coordinator of a group (`keyType` 0) or a transactional id (1), found with
    * FindCoordinator and cached until it moves.
    */
@@ -192,6 +206,7 @@ export class ClusterConnections {
     this.#closed = true;
     for (const c of this.#connections.values()) void c.then((x) => x.close(), () => undefined);
     this.#connections.clear();
+    this.#ready.clear();
     for (const list of this.#idle.values()) for (const c of list) c.close();
     this.#idle.clear();
   }
@@ -237,9 +252,14 @@ export class ClusterConnections {
     if (this.#closed) return Promise.reject(new ClosedError('remote cluster'));
     const opening = BrokerConnection.open({ ...node, ...this.#connectionOptions() });
     this.#connections.set(key, opening);
-    opening.catch(() => {
-      if (this.#connections.get(key) === opening) this.#connections.delete(key);
-    });
+    opening.then(
+      (connection) => {
+        if (this.#connections.get(key) === opening) this.#ready.set(key, connection);
+      },
+      () => {
+        if (this.#connections.get(key) === opening) this.#connections.delete(key);
+      },
+    );
     return opening;
   }
 }

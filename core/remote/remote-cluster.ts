@@ -80,6 +80,8 @@ export class RemoteCluster implements Cluster {
   readonly #groups: RemoteGroups;
   readonly #fetcher: RemoteFetcher;
   #supportsTransactions = false;
+  /** Produce requests waiting for their leader's connection (see `#produceConnection`). */
+  #leaderLookups = 0;
 
   constructor(options: RemoteClusterOptions) {
     this.#net = new ClusterConnections(options);
@@ -193,7 +195,8 @@ export class RemoteCluster implements Cluster {
     const body = { transactionalId: null, acks, timeoutMs: REQUEST_TIMEOUT_MS, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] };
     const lastOffsetDelta = batch.readInt32BE(23);
     return this.#net.retry(`Produce to ${topic}-${partition}`, async (retrying) => {
-      const c = await this.#net.leader(topic, partition, retrying);
+      const found = this.#produceConnection(topic, partition, retrying);
+      const c = found instanceof Promise ? await found : found; // no await, no turn lost: see #produceConnection
       const version = c.version(ProduceApi, 9);
       if (acks === 0) {
         // No response in Kafka's protocol: the offsets are unknown.
@@ -310,6 +313,24 @@ export class RemoteCluster implements Cluster {
   /** A transactional request, refused with TransactionsUnsupportedError where the cluster has none. */
   #transactional(what: string, request: () => Promise<void>): Promise<void> {
     return this.#supportsTransactions ? request() : Promise.reject(new TransactionsUnsupportedError(what));
+  }
+
+  /**
+   * The leader's connection for a Produce. When it is at hand (and no earlier Produce still looks
+   * for its leader, which it would overtake) it is returned as is, not as a promise, so the caller
+   * writes the request in its own turn: a producer sending in a synchronous run then has its
+   * batches on the wire — and the broker appending them — while it encodes the next ones.
+   */
+  #produceConnection(topic: string, partition: number, retrying: boolean): BrokerConnection | Promise<BrokerConnection> {
+    const ready = retrying || this.#leaderLookups > 0 ? undefined : this.#net.readyLeader(topic, partition);
+    if (ready !== undefined) return ready;
+    this.#leaderLookups++;
+    const found = this.#net.leader(topic, partition, retrying);
+    void found.then(
+      () => this.#leaderLookups--,
+      () => this.#leaderLookups--,
+    );
+    return found;
   }
 
   /** A request to any broker, retried. */

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../../core/errors.js';
 import { FrameBufferPool } from '../../../core/server/frame-buffer-pool.js';
 import { FrameDecoder } from '../../../core/server/frame-decoder.js';
-
-const framed = (bodies: Uint8Array[]): Buffer =>
-  Buffer.concat(
-    bodies.flatMap((b) => {
-      const size = Buffer.alloc(4);
-      size.writeInt32BE(b.length, 0);
-      return [size, Buffer.from(b)];
-    }),
-  );
+import { framed } from './framed.js';
 
 describe('FrameDecoder', () => {
   it('yields the same frames however the stream is cut into chunks', () => {
