@@ -11,6 +11,7 @@
  */
 import type { Cluster, OffsetCommitEntry } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
+import { markBuiltHere } from '../protocol/built-batches.js';
 import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
 import { TRANSACTIONAL_FLAG, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
@@ -420,6 +421,8 @@ export class Producer<K = unknown, V = unknown> {
       if (this.#txn) await this.#txn.addPartition({ topic: batch.topic, partition: batch.partition });
       const bytes = batch.builder.build(0, producer, this.#txn ? { attributes: (this.#buildOptions.attributes ?? 0) | TRANSACTIONAL_FLAG } : this.#buildOptions);
       for (let attempt = 0; ; attempt++) {
+        // The bytes go straight to the cluster: an embedded log need not compute their CRC again.
+        if (attempt === 0) markBuiltHere(bytes);
         try {
           const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks });
           batch.baseOffset = result.baseOffset;
