@@ -8,14 +8,21 @@
  * Sizing: a new batch starts a quarter larger than the last one sealed for its partition, so a
  * batch as large as the last one fits without growing (each growth copies it).
  *
+ * Memory: as Kafka's `buffer.memory`, the bytes of batches sealed and not yet settled by the
+ * cluster are bounded (`bufferMemoryBytes`): past it the accumulator is `exhausted` and the
+ * producer waits (`whenAvailable`) before appending more. Without it, a caller that sends faster
+ * than the cluster settles — a loop of sends that never yields — holds every batch at once, each
+ * in a fresh buffer; with it, buffers go round through the pool, which keeps up to the same bound
+ * of idle ones. Open batches are not counted (at most one per partition), so waiting never needs
+ * to seal one early.
+ *
  * Concurrency: synchronous; one linger timer (or, with `lingerMs` 0, one immediate) at a time.
  */
 import type { RecordInput } from '../protocol/record.js';
 import { BatchBufferPool } from './batch-buffer-pool.js';
 import { PendingBatch } from './pending-batch.js';
 
-/** Idle batch buffers a producer keeps for reuse, and the smallest it hands out. */
-const BATCH_BUFFERS_KEPT = 16;
+/** The smallest batch buffer handed out. */
 const BATCH_BUFFER_MIN_BYTES = 16 * 1024;
 
 /** A topic's open batches, indexed by partition. */
@@ -27,13 +34,35 @@ export class RecordAccumulator {
   readonly #open = new Map<string, OpenBatches>();
   /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
   readonly #lastBatchBytes = new Map<string, number>();
-  readonly #buffers = new BatchBufferPool(BATCH_BUFFERS_KEPT);
+  readonly #buffers: BatchBufferPool;
+  readonly #bufferMemoryBytes: number;
+  /** Buffer bytes of the batches sealed and not yet released. */
+  #sealedBytes = 0;
+  /** Callers waiting for `#sealedBytes` to drop below the bound. */
+  #memoryWaiters: (() => void)[] = [];
   #lingerTimer: NodeJS.Timeout | null = null;
   #lingerImmediate: NodeJS.Immediate | null = null;
 
-  constructor(lingerMs: number, onSeal: (batch: PendingBatch) => void) {
+  /**
+   * @param bufferMemoryBytes bound on the bytes of sealed batches waiting for the cluster, and on
+   *   the idle buffers kept for reuse (Kafka's `buffer.memory`)
+   */
+  constructor(lingerMs: number, bufferMemoryBytes: number, onSeal: (batch: PendingBatch) => void) {
     this.#lingerMs = lingerMs;
+    this.#bufferMemoryBytes = bufferMemoryBytes;
+    this.#buffers = new BatchBufferPool(bufferMemoryBytes);
     this.#onSeal = onSeal;
+  }
+
+  /** True while sealed batches not yet settled hold `bufferMemoryBytes` or more: append no more until `whenAvailable`. */
+  get exhausted(): boolean {
+    return this.#sealedBytes >= this.#bufferMemoryBytes;
+  }
+
+  /** Resolves once the accumulator is no longer `exhausted` (at once when it is not). */
+  whenAvailable(): Promise<void> {
+    if (!this.exhausted) return Promise.resolve();
+    return new Promise((resolve) => this.#memoryWaiters.push(resolve));
   }
 
   /** The open batches of `topic` (a sender looks them up once per run of records to one topic). */
@@ -68,6 +97,8 @@ export class RecordAccumulator {
   seal(batch: PendingBatch): void {
     this.#open.get(batch.topic)![batch.partition] = undefined;
     this.#lastBatchBytes.set(`${batch.topic}\u0000${batch.partition}`, batch.builder.sizeInBytes);
+    batch.sealedBytes = batch.builder.buffer.length;
+    this.#sealedBytes += batch.sealedBytes;
     this.#onSeal(batch);
   }
 
@@ -81,7 +112,14 @@ export class RecordAccumulator {
 
   /** Takes back the buffer of a batch the cluster is done with (resolved or refused). */
   release(batch: PendingBatch): void {
+    this.#sealedBytes -= batch.sealedBytes;
+    batch.sealedBytes = 0;
     this.#buffers.give(batch.builder.buffer);
+    if (this.#memoryWaiters.length > 0 && !this.exhausted) {
+      const waiters = this.#memoryWaiters;
+      this.#memoryWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   clearLinger(): void {
