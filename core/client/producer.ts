@@ -52,12 +52,16 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   /** Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, also capped by the topic's `max.message.bytes`). */
   batchBytes?: number;
   /**
-   * Bound on the bytes of batches sent and not yet acknowledged (Kafka's `buffer.memory`; default
-   * 32 MiB). At the bound, a send waits for acknowledgements before it batches more records (its
-   * promise settles later; later sends queue behind it, in order), so memory stays bounded however
-   * fast records come, and batch buffers are reused instead of allocated.
+   * Bound on the bytes of batches sent and not yet acknowledged (default 2 MiB), in the manner of
+   * Kafka's `buffer.memory` and `max.in.flight.requests.per.connection`. At the bound, a send waits
+   * for acknowledgements before it batches more records (its promise settles later; later sends
+   * queue behind it, in order). Memory stays bounded however fast records come, and the producer
+   * cycles through a few warm batch buffers instead of touching fresh memory (page faults cost
+   * more than the copying). The embedded engine acknowledges a batch as soon as the sending code
+   * yields, so a small window costs nothing there; for a cluster far away, throughput is at most
+   * this window per round trip: raise it.
    */
-  bufferMemoryBytes?: number;
+  maxInFlightBytes?: number;
   /**
    * 0: don't wait for durability; 1 / -1 / 'all' (default): an acknowledged record is as durable as
    * the topic's flush policy promises (fsynced when `flush.messages=1`).
@@ -115,7 +119,7 @@ export class Producer<K = unknown, V = unknown> {
   readonly #txn: TransactionManager | null = null;
   #closed = false;
   /**
-   * Set while a send waits for buffer memory with records still to batch: later sends run after
+   * Set while a send waits for acknowledgements (`maxInFlightBytes`) with records still to batch: later sends run after
    * it, so records keep the order of `send` calls. Never rejects.
    */
   #paused: Promise<void> | null = null;
@@ -130,7 +134,7 @@ export class Producer<K = unknown, V = unknown> {
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
-    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.bufferMemoryBytes ?? 32 * 1024 * 1024, (batch) => this.#sealed(batch));
+    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#idempotent = options.idempotent ?? true;
@@ -330,8 +334,8 @@ export class Producer<K = unknown, V = unknown> {
     const job = createSendJob(records, result);
     this.#appendRecords(job);
     if (job.next === n) return sendResults(job, result);
-    // Buffer memory ran out: the rest waits for acknowledgements, and later sends wait for it.
-    const rest = this.#appendWhenMemoryFrees(job);
+    // The in-flight window is full: the rest waits for acknowledgements, and later sends for it.
+    const rest = this.#appendAsWindowFrees(job);
     const paused: Promise<void> = rest.then(
       () => this.#unpause(paused),
       () => this.#unpause(paused),
@@ -344,14 +348,14 @@ export class Producer<K = unknown, V = unknown> {
     if (this.#paused === paused) this.#paused = null;
   }
 
-  async #appendWhenMemoryFrees(job: SendJob<K, V>): Promise<void> {
+  async #appendAsWindowFrees(job: SendJob<K, V>): Promise<void> {
     while (job.next < job.records.length) {
-      await this.#accumulator.whenAvailable();
+      await this.#accumulator.whenNotFull();
       this.#appendRecords(job);
     }
   }
 
-  /** Batches the records of `job` from `job.next` on, until all are in or buffer memory runs out. */
+  /** Batches the records of `job` from `job.next` on, until all are in or the in-flight window is full. */
   #appendRecords(job: SendJob<K, V>): void {
     const { records, now, batches, indexes, timestamps, awaited } = job;
     const n = records.length;
@@ -360,7 +364,7 @@ export class Producer<K = unknown, V = unknown> {
     let open!: OpenBatches;
     let previous: PendingBatch | undefined;
     let i = job.next;
-    for (; i < n && !this.#accumulator.exhausted; i++) {
+    for (; i < n && !this.#accumulator.full; i++) {
       const r = records[i];
       if (r.topic !== topic) {
         topic = r.topic;

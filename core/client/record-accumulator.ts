@@ -8,13 +8,13 @@
  * Sizing: a new batch starts a quarter larger than the last one sealed for its partition, so a
  * batch as large as the last one fits without growing (each growth copies it).
  *
- * Memory: as Kafka's `buffer.memory`, the bytes of batches sealed and not yet settled by the
- * cluster are bounded (`bufferMemoryBytes`): past it the accumulator is `exhausted` and the
- * producer waits (`whenAvailable`) before appending more. Without it, a caller that sends faster
- * than the cluster settles — a loop of sends that never yields — holds every batch at once, each
- * in a fresh buffer; with it, buffers go round through the pool, which keeps up to the same bound
- * of idle ones. Open batches are not counted (at most one per partition), so waiting never needs
- * to seal one early.
+ * In flight: the bytes of batches sealed and not yet settled by the cluster are bounded
+ * (`maxInFlightBytes`, in the manner of Kafka's `buffer.memory`): at the bound the accumulator is
+ * `full` and the producer waits (`whenNotFull`) before appending more. Without it, a caller that
+ * sends faster than the cluster settles — a loop of sends that never yields — holds every batch at
+ * once, each in a fresh buffer; with it, a few buffers go round through the pool (which keeps
+ * twice the bound of idle ones, most recent first). Open batches are not counted (at most one per
+ * partition), so waiting never needs to seal one early.
  *
  * Concurrency: synchronous; one linger timer (or, with `lingerMs` 0, one immediate) at a time.
  */
@@ -35,34 +35,33 @@ export class RecordAccumulator {
   /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
   readonly #lastBatchBytes = new Map<string, number>();
   readonly #buffers: BatchBufferPool;
-  readonly #bufferMemoryBytes: number;
-  /** Buffer bytes of the batches sealed and not yet released. */
-  #sealedBytes = 0;
-  /** Callers waiting for `#sealedBytes` to drop below the bound. */
-  #memoryWaiters: (() => void)[] = [];
+  readonly #maxInFlightBytes: number;
+  /** Bytes of the batches sealed and not yet released. */
+  #inFlightBytes = 0;
+  /** Callers waiting for `#inFlightBytes` to drop below the bound. */
+  #waiters: (() => void)[] = [];
   #lingerTimer: NodeJS.Timeout | null = null;
   #lingerImmediate: NodeJS.Immediate | null = null;
 
-  /**
-   * @param bufferMemoryBytes bound on the bytes of sealed batches waiting for the cluster, and on
-   *   the idle buffers kept for reuse (Kafka's `buffer.memory`)
-   */
-  constructor(lingerMs: number, bufferMemoryBytes: number, onSeal: (batch: PendingBatch) => void) {
+  /** @param maxInFlightBytes bound on the bytes of sealed batches the cluster has not settled */
+  constructor(lingerMs: number, maxInFlightBytes: number, onSeal: (batch: PendingBatch) => void) {
     this.#lingerMs = lingerMs;
-    this.#bufferMemoryBytes = bufferMemoryBytes;
-    this.#buffers = new BatchBufferPool(bufferMemoryBytes);
+    this.#maxInFlightBytes = maxInFlightBytes;
+    // Twice the bound: room for the buffers of every batch the window holds, also when each was
+    // filled only partly (a buffer is as large as the batch before it, a quarter more).
+    this.#buffers = new BatchBufferPool(2 * maxInFlightBytes);
     this.#onSeal = onSeal;
   }
 
-  /** True while sealed batches not yet settled hold `bufferMemoryBytes` or more: append no more until `whenAvailable`. */
-  get exhausted(): boolean {
-    return this.#sealedBytes >= this.#bufferMemoryBytes;
+  /** True while sealed batches not yet settled add up to `maxInFlightBytes` or more: append no more until `whenNotFull`. */
+  get full(): boolean {
+    return this.#inFlightBytes >= this.#maxInFlightBytes;
   }
 
-  /** Resolves once the accumulator is no longer `exhausted` (at once when it is not). */
-  whenAvailable(): Promise<void> {
-    if (!this.exhausted) return Promise.resolve();
-    return new Promise((resolve) => this.#memoryWaiters.push(resolve));
+  /** Resolves once the accumulator is no longer `full` (at once when it is not). */
+  whenNotFull(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** The open batches of `topic` (a sender looks them up once per run of records to one topic). */
@@ -97,8 +96,8 @@ export class RecordAccumulator {
   seal(batch: PendingBatch): void {
     this.#open.get(batch.topic)![batch.partition] = undefined;
     this.#lastBatchBytes.set(`${batch.topic}\u0000${batch.partition}`, batch.builder.sizeInBytes);
-    batch.sealedBytes = batch.builder.buffer.length;
-    this.#sealedBytes += batch.sealedBytes;
+    batch.inFlightBytes = batch.builder.sizeInBytes;
+    this.#inFlightBytes += batch.inFlightBytes;
     this.#onSeal(batch);
   }
 
@@ -112,12 +111,12 @@ export class RecordAccumulator {
 
   /** Takes back the buffer of a batch the cluster is done with (resolved or refused). */
   release(batch: PendingBatch): void {
-    this.#sealedBytes -= batch.sealedBytes;
-    batch.sealedBytes = 0;
+    this.#inFlightBytes -= batch.inFlightBytes;
+    batch.inFlightBytes = 0;
     this.#buffers.give(batch.builder.buffer);
-    if (this.#memoryWaiters.length > 0 && !this.exhausted) {
-      const waiters = this.#memoryWaiters;
-      this.#memoryWaiters = [];
+    if (this.#waiters.length > 0 && !this.full) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
       for (const wake of waiters) wake();
     }
   }

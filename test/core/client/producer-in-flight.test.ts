@@ -62,12 +62,12 @@ async function partitionValues(cluster: Broker, topic: string, partition: number
 
 const KIB = 1024;
 
-describe('Producer buffer memory (Kafka buffer.memory)', () => {
-  test('a send larger than bufferMemoryBytes waits for acknowledgements: unacknowledged bytes stay bounded', async () => {
+describe('Producer in-flight window (maxInFlightBytes)', () => {
+  test('a send larger than maxInFlightBytes waits for acknowledgements: unacknowledged bytes stay bounded', async () => {
     const broker = await testCluster({ inMemory: true });
     await broker.createTopic('t', { partitions: 1 });
     const gate = gated(broker);
-    const producer = createProducer<string, Buffer>(gate.cluster, { bufferMemoryBytes: 64 * KIB, batchBytes: 16 * KIB, lingerMs: 0 });
+    const producer = createProducer<string, Buffer>(gate.cluster, { maxInFlightBytes: 64 * KIB, batchBytes: 16 * KIB, lingerMs: 0 });
     const value = Buffer.alloc(4 * KIB, 'v');
     const sending = producer.send(Array.from({ length: 100 }, (_, i) => ({ topic: 't', key: `k${i}`, value })));
     // The producer stops at the bound: about 64 KiB reach the gate, not the 400 KiB of the send.
@@ -81,11 +81,11 @@ describe('Producer buffer memory (Kafka buffer.memory)', () => {
     await producer.close();
   });
 
-  test('sends made while one waits for memory keep their order, and flush waits for all of them', async () => {
+  test('sends made while one waits for the window keep their order, and flush waits for all of them', async () => {
     const broker = await testCluster({ inMemory: true });
     await broker.createTopic('t', { partitions: 1 });
     const gate = gated(broker);
-    const producer = createProducer<string, string>(gate.cluster, { bufferMemoryBytes: 64 * KIB, batchBytes: 16 * KIB, lingerMs: 0 });
+    const producer = createProducer<string, string>(gate.cluster, { maxInFlightBytes: 64 * KIB, batchBytes: 16 * KIB, lingerMs: 0 });
     const filler = 'x'.repeat(2000);
     const first = producer.sendAll(Array.from({ length: 60 }, (_, i) => ({ topic: 't', value: `a${i}:${filler}` })));
     const second = producer.send({ topic: 't', value: 'b0' });
@@ -101,13 +101,13 @@ describe('Producer buffer memory (Kafka buffer.memory)', () => {
     await producer.close();
   });
 
-  test('a serializer error while the send waits for memory rejects that send only; later sends go on', async () => {
+  test('a serializer error while the send waits for the window rejects that send only; later sends go on', async () => {
     const broker = await testCluster({ inMemory: true });
     await broker.createTopic('t', { partitions: 1 });
     const gate = gated(broker);
     let calls = 0;
     const producer = createProducer<string, string | null>(gate.cluster, {
-      bufferMemoryBytes: 32 * KIB,
+      maxInFlightBytes: 24 * KIB,
       batchBytes: 16 * KIB,
       lingerMs: 0,
       valueSerde: {
