@@ -17,10 +17,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createProducer, openCluster, type Broker, type ProducerRecord } from '../core/index.js';
+import { openCluster, type ProducerRecord } from '../core/index.js';
 import { interleaved, startTimer, type BenchCase } from './bench-report.js';
 import { consumeAll } from './consume-all.js';
 import { naiveConsume, naiveProduce } from './naive-log.js';
+import { produceAll } from './produce-all.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,26 +53,6 @@ function record(i: number): ProducerRecord<string, string | Buffer> {
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
 }
-
-/** `producers` concurrent producers, each sending its share in pipelined chunks. */
-async function produceAll(cluster: Broker, producers: number, api: 'send' | 'sendBatch'): Promise<void> {
-  const perProducer = Math.ceil(RECORDS / producers);
-  await Promise.all(
-    Array.from({ length: producers }, async (_, p) => {
-      const producer = createProducer<string, string | Buffer>(cluster);
-      const pending: Promise<unknown>[] = [];
-      for (let start = p * perProducer; start < Math.min(RECORDS, (p + 1) * perProducer); start += CHUNK) {
-        const chunk: ProducerRecord<string, string | Buffer>[] = [];
-        for (let i = start; i < Math.min(start + CHUNK, RECORDS); i++) chunk.push(record(i));
-        pending.push(api === 'send' ? producer.send(chunk) : producer.sendBatch(chunk));
-        if (pending.length >= 64) await pending.shift();
-      }
-      await Promise.all(pending);
-      await producer.close();
-    }),
-  );
-}
-
 
 const naive: BenchCase = {
   name: 'naive log',
@@ -111,7 +92,7 @@ const sluiceCases: BenchCase[] = args.modes.split(',').map((name) => {
         const cluster = await openCluster({ dataDir, maintenanceIntervalMs: 0 });
         await cluster.createTopic('bench', { partitions: PARTITIONS, config: mode.config });
         let timer = startTimer();
-        await produceAll(cluster, mode.producers, mode.api);
+        await produceAll(cluster, { records: RECORDS, record, chunk: CHUNK, producers: mode.producers, api: mode.api });
         const produce = timer(RECORDS, RECORDS * PAYLOAD);
         timer = startTimer();
         const n = await consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { check: (r) => {

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'compression.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts', 'broker.ts', 'topic-create.ts'];
+const BENCHES = ['record-batch-codec.ts', 'produce-consume.ts', 'hypercore-append.ts', 'compression.ts', 'consumer-group.ts', 'streams-topology.ts', 'file-connectors.ts', 'jetstream-connectors.ts', 'broker.ts', 'topic-create.ts'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const hasNatsServer = spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
 const hasLibrdkafkaDev = spawnSync('gcc', ['-x', 'c', '-fsyntax-only', '-'], { input: '#include <librdkafka/rdkafka.h>\n', stdio: ['pipe', 'ignore', 'ignore'] }).status === 0;

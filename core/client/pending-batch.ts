@@ -7,6 +7,8 @@ import type { HeadersInput } from './producer.js';
 export class PendingBatch {
   readonly builder: RecordBatchBuilder;
   baseOffset = -1;
+  /** Bytes counted against the producer's in-flight bound while sealed and unsettled. */
+  inFlightBytes = 0;
   /** Set when the batch was refused (then `error` says why). */
   failed = false;
   error: unknown;

@@ -11,14 +11,16 @@
  */
 import type { Cluster, OffsetCommitEntry } from '../cluster.js';
 import { InvalidRecordError, RecordTooLargeError, SluiceError } from '../errors.js';
+import { markBuiltHere } from '../protocol/built-batches.js';
 import { compressionCodecId, type CompressionType } from '../protocol/compression/compression-codec.js';
 import { TRANSACTIONAL_FLAG, type BatchBuildOptions } from '../protocol/record-batch.js';
 import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { KeyBytes } from './key-bytes.js';
 import { toHeaders, type PendingBatch } from './pending-batch.js';
 import { RecordAccumulator, type OpenBatches } from './record-accumulator.js';
-import { ProduceReceipt } from './produce-receipt.js';
+import type { ProduceReceipt } from './produce-receipt.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
+import { createSendJob, sendResults, type SendJob, type SendResultKind } from './send-job.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { bytesSerde, type Serde } from './serdes.js';
 import { TransactionManager, type ConsumerGroupMetadata } from './transaction-manager.js';
@@ -49,6 +51,17 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   lingerMs?: number;
   /** Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, also capped by the topic's `max.message.bytes`). */
   batchBytes?: number;
+  /**
+   * Bound on the bytes of batches sent and not yet acknowledged (default 2 MiB), in the manner of
+   * Kafka's `buffer.memory` and `max.in.flight.requests.per.connection`. At the bound, a send waits
+   * for acknowledgements before it batches more records (its promise settles later; later sends
+   * queue behind it, in order). Memory stays bounded however fast records come, and the producer
+   * cycles through a few warm batch buffers instead of touching fresh memory (page faults cost
+   * more than the copying). The embedded engine acknowledges a batch as soon as the sending code
+   * yields, so a small window costs nothing there; for a cluster far away, throughput is at most
+   * this window per round trip: raise it.
+   */
+  maxInFlightBytes?: number;
   /**
    * 0: don't wait for durability; 1 / -1 / 'all' (default): an acknowledged record is as durable as
    * the topic's flush policy promises (fsynced when `flush.messages=1`).
@@ -112,6 +125,11 @@ export class Producer<K = unknown, V = unknown> {
   #knownProducerId: ProducerIdentity | null = null;
   readonly #txn: TransactionManager | null = null;
   #closed = false;
+  /**
+   * Set while a send waits for acknowledgements (`maxInFlightBytes`) with records still to batch: later sends run after
+   * it, so records keep the order of `send` calls. Never rejects.
+   */
+  #paused: Promise<void> | null = null;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
   readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
     key: null,
@@ -123,7 +141,7 @@ export class Producer<K = unknown, V = unknown> {
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
-    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, (batch) => this.#sealed(batch));
+    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#idempotent = options.idempotent ?? true;
@@ -236,10 +254,7 @@ export class Producer<K = unknown, V = unknown> {
     const refused = this.#refuseSend();
     if (refused) return refused;
     const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
-    const missing = this.#metadata.missing(records);
-    const run = (): Promise<RecordMetadata[]> => this.#enqueue(records, 'metadata');
-    // Sends queue behind any metadata load in progress, so records keep the order of `send` calls.
-    const result = missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
+    const result = this.#whenReady(records, () => this.#enqueue(records, 'metadata'));
     return Array.isArray(input) ? result : result.then((r) => r[0]);
   }
 
@@ -252,9 +267,7 @@ export class Producer<K = unknown, V = unknown> {
    */
   sendSettled(records: readonly ProducerRecord<K, V>[]): Promise<PromiseSettledResult<RecordMetadata>[]> {
     if (this.#closed) return Promise.reject(new SluiceError('CLOSED', 'producer is closed'));
-    const missing = this.#metadata.missing(records);
-    const run = (): Promise<PromiseSettledResult<RecordMetadata>[]> => this.#enqueue(records, 'settled');
-    return missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
+    return this.#whenReady(records, () => this.#enqueue(records, 'settled'));
   }
 
   /**
@@ -266,7 +279,7 @@ export class Producer<K = unknown, V = unknown> {
   sendAll(records: readonly ProducerRecord<K, V>[]): Promise<void> {
     const refused = this.#refuseSend();
     if (refused) return refused;
-    return this.#withMetadata(records, () => this.#enqueue(records, 'none'));
+    return this.#whenReady(records, () => this.#enqueue(records, 'none'));
   }
 
   /**
@@ -281,13 +294,13 @@ export class Producer<K = unknown, V = unknown> {
   sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<ProduceReceipt> {
     const refused = this.#refuseSend();
     if (refused) return refused;
-    return this.#withMetadata(records, () => this.#enqueue(records, 'receipt'));
+    return this.#whenReady(records, () => this.#enqueue(records, 'receipt'));
   }
 
   /** Sends every batch now and waits for all outstanding acknowledgements. */
   async flush(): Promise<void> {
     // Sends still waiting for topic metadata enqueue when it arrives; let them, then seal.
-    while (this.#metadata.waiting) await this.#metadata.waiting;
+    for (let waiting = this.#paused ?? this.#metadata.waiting; waiting; waiting = this.#paused ?? this.#metadata.waiting) await waiting;
     this.#accumulator.sealAll();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
@@ -300,10 +313,15 @@ export class Producer<K = unknown, V = unknown> {
     this.#accumulator.clearLinger();
   }
 
-  /** Runs `enqueue` now, or — when a topic's metadata is missing or a load is under way — after it, so sends keep their order. */
-  #withMetadata<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `enqueue` now, or — when a topic's metadata is missing, a load is under way, or an earlier
+   * send waits for buffer memory — after them, so records keep the order of `send` calls.
+   */
+  #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
     const missing = this.#metadata.missing(records);
-    return missing.length === 0 && !this.#metadata.waiting ? enqueue() : this.#metadata.afterLoad(missing).then(enqueue);
+    // Checked again each time: the send it waited for may have paused anew before this runs.
+    const run = (): Promise<T> => (this.#paused ? this.#paused.then(run) : enqueue());
+    return missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
   }
 
   /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
@@ -323,10 +341,8 @@ export class Producer<K = unknown, V = unknown> {
   #enqueue(records: readonly ProducerRecord<K, V>[], result: 'none'): Promise<void>;
   #enqueue(
     records: readonly ProducerRecord<K, V>[],
-    result: 'metadata' | 'settled' | 'receipt' | 'none',
+    result: SendResultKind,
   ): Promise<RecordMetadata[] | PromiseSettledResult<RecordMetadata>[] | ProduceReceipt | void> {
-    const withMetadata = result !== 'none';
-    const now = Date.now();
     const n = records.length;
     for (let i = 0; i < n; i++) {
       const r = records[i];
@@ -334,15 +350,40 @@ export class Producer<K = unknown, V = unknown> {
         return Promise.reject(new InvalidRecordError(`topic "${r.topic}" is compacted and refuses records without a key (record ${i} of this send); nothing was sent`));
       }
     }
-    const batches = withMetadata ? new Array<PendingBatch>(n) : null;
-    const indexes = withMetadata ? new Int32Array(n) : null;
-    const timestamps = withMetadata ? new Float64Array(n) : null;
-    const awaited = new Set<PendingBatch>();
+    const job = createSendJob(records, result);
+    this.#appendRecords(job);
+    if (job.next === n) return sendResults(job, result);
+    // The in-flight window is full: the rest waits for acknowledgements, and later sends for it.
+    const rest = this.#appendAsWindowFrees(job);
+    const paused: Promise<void> = rest.then(
+      () => this.#unpause(paused),
+      () => this.#unpause(paused),
+    );
+    this.#paused = paused;
+    return rest.then(() => sendResults(job, result));
+  }
+
+  #unpause(paused: Promise<void>): void {
+    if (this.#paused === paused) this.#paused = null;
+  }
+
+  async #appendAsWindowFrees(job: SendJob<K, V>): Promise<void> {
+    while (job.next < job.records.length) {
+      await this.#accumulator.whenNotFull();
+      this.#appendRecords(job);
+    }
+  }
+
+  /** Batches the records of `job` from `job.next` on, until all are in or the in-flight window is full. */
+  #appendRecords(job: SendJob<K, V>): void {
+    const { records, now, batches, indexes, timestamps, awaited } = job;
+    const n = records.length;
     let topic: string | null = null;
     let meta!: TopicMetadata;
     let open!: OpenBatches;
     let previous: PendingBatch | undefined;
-    for (let i = 0; i < n; i++) {
+    let i = job.next;
+    for (; i < n && !this.#accumulator.full; i++) {
       const r = records[i];
       if (r.topic !== topic) {
         topic = r.topic;
@@ -371,29 +412,7 @@ export class Producer<K = unknown, V = unknown> {
       }
       if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#accumulator.seal(batch);
     }
-    if (result === 'settled') {
-      return Promise.allSettled([...awaited].map((b) => b.done)).then(() => {
-        const out = new Array<PromiseSettledResult<RecordMetadata>>(n);
-        for (let i = 0; i < n; i++) {
-          const b = batches![i];
-          out[i] = b.failed
-            ? { status: 'rejected', reason: b.error }
-            : { status: 'fulfilled', value: { topic: b.topic, partition: b.partition, offset: b.baseOffset + indexes![i], timestamp: timestamps![i] } };
-        }
-        return out;
-      });
-    }
-    const done: Promise<unknown> = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
-    if (batches === null) return done.then(ignore);
-    if (result === 'receipt') return done.then(() => new ProduceReceipt(batches, indexes!, timestamps!));
-    return done.then(() => {
-      const out = new Array<RecordMetadata>(n);
-      for (let i = 0; i < n; i++) {
-        const b = batches[i];
-        out[i] = { topic: b.topic, partition: b.partition, offset: b.baseOffset + indexes![i], timestamp: timestamps![i] };
-      }
-      return out;
-    });
+    job.next = i;
   }
 
   /** A batch the accumulator sealed (full, lingered, flushed): send it. */
@@ -441,6 +460,8 @@ export class Producer<K = unknown, V = unknown> {
       if (this.#txn) await this.#txn.addPartition({ topic: batch.topic, partition: batch.partition });
       const bytes = batch.builder.build(0, producer, this.#txn ? { attributes: (this.#buildOptions.attributes ?? 0) | TRANSACTIONAL_FLAG } : this.#buildOptions);
       for (let attempt = 0; ; attempt++) {
+        // The bytes go straight to the cluster: an embedded log need not compute their CRC again.
+        if (attempt === 0) markBuiltHere(bytes);
         try {
           const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks });
           batch.baseOffset = result.baseOffset;
@@ -464,7 +485,6 @@ export class Producer<K = unknown, V = unknown> {
   }
 }
 
-const ignore = (): void => {};
 
 
 /** Creates a producer on `cluster`. */

@@ -8,14 +8,21 @@
  * Sizing: a new batch starts a quarter larger than the last one sealed for its partition, so a
  * batch as large as the last one fits without growing (each growth copies it).
  *
+ * In flight: the bytes of batches sealed and not yet settled by the cluster are bounded
+ * (`maxInFlightBytes`, in the manner of Kafka's `buffer.memory`): at the bound the accumulator is
+ * `full` and the producer waits (`whenNotFull`) before appending more. Without it, a caller that
+ * sends faster than the cluster settles — a loop of sends that never yields — holds every batch at
+ * once, each in a fresh buffer; with it, a few buffers go round through the pool (which keeps
+ * twice the bound of idle ones, most recent first). Open batches are not counted (at most one per
+ * partition), so waiting never needs to seal one early.
+ *
  * Concurrency: synchronous; one linger timer (or, with `lingerMs` 0, one immediate) at a time.
  */
 import type { RecordInput } from '../protocol/record.js';
 import { BatchBufferPool } from './batch-buffer-pool.js';
 import { PendingBatch } from './pending-batch.js';
 
-/** Idle batch buffers a producer keeps for reuse, and the smallest it hands out. */
-const BATCH_BUFFERS_KEPT = 16;
+/** The smallest batch buffer handed out. */
 const BATCH_BUFFER_MIN_BYTES = 16 * 1024;
 
 /** A topic's open batches, indexed by partition. */
@@ -27,13 +34,34 @@ export class RecordAccumulator {
   readonly #open = new Map<string, OpenBatches>();
   /** Size of the last sealed batch per topic-partition: the next one starts with that capacity. */
   readonly #lastBatchBytes = new Map<string, number>();
-  readonly #buffers = new BatchBufferPool(BATCH_BUFFERS_KEPT);
+  readonly #buffers: BatchBufferPool;
+  readonly #maxInFlightBytes: number;
+  /** Bytes of the batches sealed and not yet released. */
+  #inFlightBytes = 0;
+  /** Callers waiting for `#inFlightBytes` to drop below the bound. */
+  #waiters: (() => void)[] = [];
   #lingerTimer: NodeJS.Timeout | null = null;
   #lingerImmediate: NodeJS.Immediate | null = null;
 
-  constructor(lingerMs: number, onSeal: (batch: PendingBatch) => void) {
+  /** @param maxInFlightBytes bound on the bytes of sealed batches the cluster has not settled */
+  constructor(lingerMs: number, maxInFlightBytes: number, onSeal: (batch: PendingBatch) => void) {
     this.#lingerMs = lingerMs;
+    this.#maxInFlightBytes = maxInFlightBytes;
+    // Twice the bound: room for the buffers of every batch the window holds, also when each was
+    // filled only partly (a buffer is as large as the batch before it, a quarter more).
+    this.#buffers = new BatchBufferPool(2 * maxInFlightBytes);
     this.#onSeal = onSeal;
+  }
+
+  /** True while sealed batches not yet settled add up to `maxInFlightBytes` or more: append no more until `whenNotFull`. */
+  get full(): boolean {
+    return this.#inFlightBytes >= this.#maxInFlightBytes;
+  }
+
+  /** Resolves once the accumulator is no longer `full` (at once when it is not). */
+  whenNotFull(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** The open batches of `topic` (a sender looks them up once per run of records to one topic). */
@@ -68,6 +96,8 @@ export class RecordAccumulator {
   seal(batch: PendingBatch): void {
     this.#open.get(batch.topic)![batch.partition] = undefined;
     this.#lastBatchBytes.set(`${batch.topic}\u0000${batch.partition}`, batch.builder.sizeInBytes);
+    batch.inFlightBytes = batch.builder.sizeInBytes;
+    this.#inFlightBytes += batch.inFlightBytes;
     this.#onSeal(batch);
   }
 
@@ -81,7 +111,14 @@ export class RecordAccumulator {
 
   /** Takes back the buffer of a batch the cluster is done with (resolved or refused). */
   release(batch: PendingBatch): void {
+    this.#inFlightBytes -= batch.inFlightBytes;
+    batch.inFlightBytes = 0;
     this.#buffers.give(batch.builder.buffer);
+    if (this.#waiters.length > 0 && !this.full) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   clearLinger(): void {

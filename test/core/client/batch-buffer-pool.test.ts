@@ -5,7 +5,7 @@ import { testCluster } from '../../helpers.js';
 
 describe('BatchBufferPool', () => {
   test('hands a returned buffer out again when it is large enough, else allocates', () => {
-    const pool = new BatchBufferPool(2);
+    const pool = new BatchBufferPool(4096);
     const a = pool.take(1024);
     expect(a.length).toBe(1024);
     pool.give(a);
@@ -13,12 +13,30 @@ describe('BatchBufferPool', () => {
     expect(pool.size).toBe(1);
     expect(pool.take(512)).toBe(a);
     expect(pool.size).toBe(0);
+    expect(pool.idleBytes).toBe(0);
   });
 
-  test('keeps at most maxBuffers idle buffers', () => {
-    const pool = new BatchBufferPool(2);
-    for (let i = 0; i < 5; i++) pool.give(Buffer.alloc(16));
-    expect(pool.size).toBe(2);
+  test('hands out the most recently returned buffer first', () => {
+    const pool = new BatchBufferPool(1 << 20);
+    const [a, b, c] = [pool.take(100), pool.take(100), pool.take(100)];
+    pool.give(a);
+    pool.give(b);
+    pool.give(c);
+    expect([pool.take(100), pool.take(100), pool.take(100)]).toEqual([c, b, a]);
+  });
+
+  test('keeps at most maxIdleBytes of idle buffers, dropping the oldest to make room', () => {
+    const pool = new BatchBufferPool(64);
+    const buffers = Array.from({ length: 5 }, () => Buffer.alloc(16));
+    for (const buf of buffers) pool.give(buf);
+    expect(pool.size).toBe(4);
+    expect(pool.idleBytes).toBe(64);
+    expect(pool.take(16)).toBe(buffers[4]);
+    pool.give(Buffer.alloc(48)); // room for it: the two oldest go
+    expect(pool.idleBytes).toBe(64);
+    pool.give(Buffer.alloc(100)); // larger than the whole pool: not kept
+    expect(pool.idleBytes).toBeLessThanOrEqual(64);
+    expect(pool.take(100).length).toBe(100);
   });
 });
 

@@ -1,0 +1,131 @@
+import { describe, expect, test } from 'vitest';
+import { createProducer, stringSerde, type Broker, type Cluster } from '../../../core/index.js';
+import { readBatchHeader } from '../../../core/protocol/record-batch.js';
+import { decodeRecords } from '../../../core/protocol/record-decoder.js';
+import type { StoredRecord } from '../../../core/protocol/record.js';
+import { testCluster } from '../../helpers.js';
+
+/**
+ * A real embedded cluster whose produce calls wait at a gate the test opens: shows how many bytes a
+ * producer has sent and not had acknowledged at any moment.
+ */
+function gated(cluster: Broker): { cluster: Cluster; pendingBytes: () => number; maxPendingBytes: () => number; open: () => void; close: () => void; whenPending: (bytes: number) => Promise<void> } {
+  let isOpen = false;
+  let pending = 0;
+  let maxPending = 0;
+  const waiting: (() => void)[] = [];
+  const watchers: { bytes: number; resolve: () => void }[] = [];
+  const produce: Cluster['produce'] = async (topic, partition, batch, options) => {
+    pending += batch.length;
+    maxPending = Math.max(maxPending, pending);
+    for (const w of watchers.splice(0)) (pending >= w.bytes ? w.resolve : () => watchers.push(w))();
+    try {
+      if (!isOpen) await new Promise<void>((resolve) => waiting.push(resolve));
+      return await cluster.produce(topic, partition, batch, options);
+    } finally {
+      pending -= batch.length;
+    }
+  };
+  const proxy = new Proxy(cluster, {
+    get: (target, name) => {
+      if (name === 'produce') return produce;
+      const member = Reflect.get(target, name, target) as unknown;
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
+    },
+  }) as Cluster;
+  return {
+    cluster: proxy,
+    pendingBytes: () => pending,
+    maxPendingBytes: () => maxPending,
+    open: () => {
+      isOpen = true;
+      for (const release of waiting.splice(0)) release();
+    },
+    close: () => {
+      isOpen = false;
+    },
+    whenPending: (bytes) => new Promise<void>((resolve) => (pending >= bytes ? resolve() : watchers.push({ bytes, resolve }))),
+  };
+}
+
+/** Values (as strings) of partition `partition` of `topic`, in offset order. */
+async function partitionValues(cluster: Broker, topic: string, partition: number): Promise<string[]> {
+  const { bytes } = await cluster.fetch(topic, partition, 0, { maxBytes: 256 * 1024 * 1024 });
+  const records: StoredRecord[] = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const header = readBatchHeader(bytes, pos);
+    decodeRecords(bytes, pos, header, records);
+    pos += header.sizeInBytes;
+  }
+  return records.map((r) => r.value!.toString());
+}
+
+const KIB = 1024;
+
+describe('Producer in-flight window (maxInFlightBytes)', () => {
+  test('a send larger than maxInFlightBytes waits for acknowledgements: unacknowledged bytes stay bounded', async () => {
+    const broker = await testCluster({ inMemory: true });
+    await broker.createTopic('t', { partitions: 1 });
+    const gate = gated(broker);
+    const producer = createProducer<string, Buffer>(gate.cluster, { maxInFlightBytes: 64 * KIB, batchBytes: 16 * KIB, lingerMs: 0 });
+    const value = Buffer.alloc(4 * KIB, 'v');
+    const sending = producer.send(Array.from({ length: 100 }, (_, i) => ({ topic: 't', key: `k${i}`, value })));
+    // The producer stops at the bound: about 64 KiB reach the gate, not the 400 KiB of the send.
+    await gate.whenPending(48 * KIB);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gate.pendingBytes()).toBeLessThanOrEqual(64 * KIB + 16 * KIB);
+    gate.open();
+    const metadata = await sending;
+    expect(metadata.map((m) => m.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(gate.maxPendingBytes()).toBeLessThanOrEqual(64 * KIB + 16 * KIB);
+    await producer.close();
+  });
+
+  test('sends made while one waits for the window keep their order, and flush waits for all of them', async () => {
+    const broker = await testCluster({ inMemory: true });
+    await broker.createTopic('t', { partitions: 1 });
+    const gate = gated(broker);
+    const producer = createProducer<string, string>(gate.cluster, { maxInFlightBytes: 64 * KIB, batchBytes: 16 * KIB, lingerMs: 0 });
+    const filler = 'x'.repeat(2000);
+    const first = producer.sendAll(Array.from({ length: 60 }, (_, i) => ({ topic: 't', value: `a${i}:${filler}` })));
+    const second = producer.send({ topic: 't', value: 'b0' });
+    const third = producer.sendBatch([{ topic: 't', value: 'c0' }, { topic: 't', value: 'c1' }]);
+    await gate.whenPending(40 * KIB);
+    const flushed = producer.flush();
+    gate.open();
+    await Promise.all([first, second, third, flushed]);
+    const values = (await partitionValues(broker, 't', 0)).map((v) => v.split(':')[0]);
+    expect(values).toEqual([...Array.from({ length: 60 }, (_, i) => `a${i}`), 'b0', 'c0', 'c1']);
+    expect((await second).offset).toBe(60);
+    expect([...(await third).offsets()]).toEqual([61, 62]);
+    await producer.close();
+  });
+
+  test('a serializer error while the send waits for the window rejects that send only; later sends go on', async () => {
+    const broker = await testCluster({ inMemory: true });
+    await broker.createTopic('t', { partitions: 1 });
+    const gate = gated(broker);
+    let calls = 0;
+    const producer = createProducer<string, string | null>(gate.cluster, {
+      maxInFlightBytes: 24 * KIB,
+      batchBytes: 16 * KIB,
+      lingerMs: 0,
+      valueSerde: {
+        serialize: (v) => {
+          if (v === 'bad') throw new Error(`cannot serialize ${v} (call ${++calls})`);
+          return v;
+        },
+        deserialize: (b) => stringSerde.deserialize(b),
+      },
+    });
+    const filler = 'y'.repeat(1000);
+    const records = Array.from({ length: 40 }, (_, i) => ({ topic: 't', value: i === 35 ? 'bad' : `a${i}:${filler}` }));
+    const failing = producer.send(records);
+    const later = producer.send({ topic: 't', value: 'after' });
+    await gate.whenPending(24 * KIB);
+    gate.open();
+    await expect(failing).rejects.toThrow('cannot serialize bad');
+    expect((await later).offset).toBe(35); // the 35 records batched before the error, then this one
+    await producer.close();
+  });
+});
