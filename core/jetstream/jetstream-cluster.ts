@@ -57,10 +57,12 @@ import { GroupRouter } from './group-router.js';
 import { natsConnectOptions, resetBackoffOnReconnect, type NatsConnectOptions } from './nats-connect-options.js';
 import { retryTransient } from './nats-retry.js';
 import { PartitionStream, type StreamAccess } from './partition-stream.js';
-import { streamName, streamSubject } from './stream-names.js';
+import { cleanedStreamSubject, cleanedSubjectFilter, streamName, streamSubject } from './stream-names.js';
 import { PUBLISH_HEADER_BYTES, TopicTable, type TopicState } from './topic-table.js';
 import { CompactionLeases } from './compaction-lease.js';
-import { compactPartition, type PartitionCompactionResult } from './partition-compactor.js';
+import { compactPartition, type CompactionContext, type PartitionCompactionResult } from './partition-compactor.js';
+import { CleanedPrefixes } from './cleaned-prefix.js';
+import { PartitionLog } from './partition-log.js';
 
 export interface JetStreamClusterOptions extends NatsConnectOptions {
   /** JetStream replicas (1–5) of topics created without a replication factor, and of the engine's KV bucket (default 1). */
@@ -84,6 +86,8 @@ export interface JetStreamClusterOptions extends NatsConnectOptions {
   coordinatorLeaseMs?: number;
   /** How long a compaction lease lasts without renewal (default 30 s): a partition whose compacting process died is compacted elsewhere after it. */
   compactionLeaseMs?: number;
+  /** Kafka's `file.delete.delay.ms` (broker default `log.segment.delete.delay.ms`, 60 s): how long the streams a compaction pass replaced stay readable before a later pass deletes them. */
+  fileDeleteDelayMs?: number;
   /** How long to wait for JetStream to answer at open (default 30 s; a new cluster elects its meta leader first). */
   openTimeoutMs?: number;
 }
@@ -103,12 +107,16 @@ export class JetStreamCluster implements Cluster {
   readonly #replicas: number;
   readonly #autoCreate: boolean;
   readonly #defaultPartitions: number;
-  readonly #partitions = new Map<string, PartitionStream>();
+  readonly #partitions = new Map<string, PartitionLog>();
   readonly #compactionLeases: CompactionLeases;
+  readonly #cleanedPrefixes: CleanedPrefixes;
+  readonly #fileDeleteDelayMs: number;
   #maintenanceTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  private constructor(nc: NatsConnection, access: StreamAccess, kv: KV, topics: TopicTable, options: JetStreamClusterOptions, prefix: string, replicas: number) {
+  private constructor(nc: NatsConnection, access: StreamAccess, kv: KV, topics: TopicTable, prefixes: CleanedPrefixes, options: JetStreamClusterOptions, prefix: string, replicas: number) {
+    this.#cleanedPrefixes = prefixes;
+    this.#fileDeleteDelayMs = options.fileDeleteDelayMs ?? 60_000;
     this.#nc = nc;
     this.#access = access;
     this.#kv = kv;
@@ -162,7 +170,9 @@ export class JetStreamCluster implements Cluster {
       const defaults = parseLogConfig(options.defaultTopicConfig ?? {}, base);
       const topics = new TopicTable({ kv, jsm, prefix, defaults, duplicateWindowMs: DUPLICATE_WINDOW_MS });
       await topics.start();
-      return new JetStreamCluster(nc, { nc, js, jsm }, kv, topics, options, prefix, replicas);
+      const prefixes = new CleanedPrefixes(kv);
+      await prefixes.start();
+      return new JetStreamCluster(nc, { nc, js, jsm }, kv, topics, prefixes, options, prefix, replicas);
     } catch (error) {
       await nc.close().catch(() => {});
       throw error;
@@ -192,7 +202,13 @@ export class JetStreamCluster implements Cluster {
     this.#assertOpen();
     const state = await this.#topics.get(name);
     await this.#topics.remove(name);
-    for (let p = 0; p < state.record.partitions; p++) this.#partitions.delete(streamName(this.#prefix, name, p));
+    for (let p = 0; p < state.record.partitions; p++) {
+      const stream = streamName(this.#prefix, name, p);
+      this.#partitions.delete(stream);
+      // The compacted prefix's generations (cleaned-prefix.ts), then their entry.
+      for await (const cleaned of this.#access.jsm.streams.names(cleanedSubjectFilter(this.#prefix, stream))) await this.#access.jsm.streams.delete(cleaned).catch(() => false);
+      await this.#cleanedPrefixes.remove(stream);
+    }
     await this.#groups.onTopicDeleted(name);
   }
 
@@ -312,9 +328,17 @@ export class JetStreamCluster implements Cluster {
       const policy = state.config['cleanup.policy'];
       const retentionMs = state.config['retention.ms'];
       for (let p = 0; p < state.record.partitions; p++) {
-        const stream = this.#partition(state, p);
-        if (policy !== 'compact' && retentionMs >= 0) await stream.purgeBefore((header) => header.maxTimestamp >= now - retentionMs);
-        if (policy !== 'delete') compactions.set(`${name}-${p}`, await compactPartition(stream, this.#access.jsm, this.#compactionLeases, { now, deleteRetentionMs: state.config['delete.retention.ms'], minCleanableDirtyRatio: state.config['min.cleanable.dirty.ratio'] }));
+        const log = this.#partition(state, p);
+        if (policy !== 'compact' && retentionMs >= 0) await log.purgeBefore((header) => header.maxTimestamp >= now - retentionMs);
+        if (policy === 'delete') continue;
+        const pass = await compactPartition(log, this.#compactionContext(state, p), {
+          now,
+          deleteRetentionMs: state.config['delete.retention.ms'],
+          minCleanableDirtyRatio: state.config['min.cleanable.dirty.ratio'],
+          fileDeleteDelayMs: this.#fileDeleteDelayMs,
+          retentionMs: policy === 'compact,delete' ? retentionMs : -1,
+        });
+        compactions.set(`${name}-${p}`, pass);
       }
     }
     return compactions;
@@ -373,20 +397,45 @@ export class JetStreamCluster implements Cluster {
     this.#closed = true;
     if (this.#maintenanceTimer) clearInterval(this.#maintenanceTimer);
     this.#topics.stop();
+    this.#cleanedPrefixes.stop();
     await this.#groups.close();
     await this.#nc.drain().catch(() => this.#nc.close());
   }
 
-  #partition(state: TopicState, partition: number): PartitionStream {
+  #partition(state: TopicState, partition: number): PartitionLog {
     const { name, partitions } = state.record;
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) throw new UnknownPartitionError(name, partition, partitions);
     const stream = streamName(this.#prefix, name, partition);
     let p = this.#partitions.get(stream);
     if (!p) {
-      p = new PartitionStream(this.#access, name, partition, stream, streamSubject(this.#prefix, name, partition));
+      const live = new PartitionStream(this.#access, name, partition, stream, streamSubject(this.#prefix, name, partition));
+      p = new PartitionLog(live, this.#cleanedPrefixes, (cleaned) => this.#cleanedStream(state, partition, cleaned));
       this.#partitions.set(stream, p);
     }
     return p;
+  }
+
+  /** A reader of generation stream `cleaned` of a partition. */
+  #cleanedStream(state: TopicState, partition: number, cleaned: string): PartitionStream {
+    const live = streamName(this.#prefix, state.record.name, partition);
+    return new PartitionStream(this.#access, state.record.name, partition, cleaned, cleanedStreamSubject(this.#prefix, live, cleaned));
+  }
+
+  #compactionContext(state: TopicState, partition: number): CompactionContext {
+    return {
+      ...this.#access,
+      prefixes: this.#cleanedPrefixes,
+      leases: this.#compactionLeases,
+      prefix: this.#prefix,
+      open: (cleaned) => this.#cleanedStream(state, partition, cleaned),
+      streamConfig: (cleaned, subject) => ({
+        ...this.#topics.streamConfig(state.record, state.config, partition),
+        name: cleaned,
+        subjects: [subject],
+        description: `sluice topic ${state.record.name} partition ${partition}: compacted prefix`,
+        max_bytes: -1,
+      }),
+    };
   }
 
   #assertOpen(): void {
