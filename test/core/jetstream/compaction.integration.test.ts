@@ -15,7 +15,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createConsumer, openCluster, stringSerde, type JetStreamCluster } from '../../../core/index.js';
 import { CompactionLeases } from '../../../core/jetstream/compaction-lease.js';
-import { cleanedSubjectFilter } from '../../../core/jetstream/stream-names.js';
+import { cleanedStreamSubject, cleanedSubjectFilter, streamSubject } from '../../../core/jetstream/stream-names.js';
+import { CleanedPrefixes } from '../../../core/jetstream/cleaned-prefix.js';
+import { PartitionLog } from '../../../core/jetstream/partition-log.js';
+import { PartitionStream } from '../../../core/jetstream/partition-stream.js';
 import { readBatchHeader } from '../../../core/protocol/record-batch.js';
 import { startNatsServer, type NatsServer } from '../../connectors/nats/nats-server.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
@@ -165,6 +168,44 @@ describe('JetStream compaction (nats-server)', () => {
     expect(await stored()).toBe(5); // k0..k3 cleaned, k4 the live last batch; the live prefix purged
     expect([...(await readFrom0(reader, 'grace')).keys()]).toEqual([15, 16, 17, 18, 19]);
     expect(await reader.listOffset('grace', 0, 'earliest')).toBe(0);
+    // Deleting the topic deletes its generations too.
+    await cluster.deleteTopic('grace');
+    expect(await generations(stream, prefix)).toEqual([]);
+  });
+
+  test('a reader holding an entry whose streams were deleted (or none, after the live prefix was purged) reads the entry again and gets the right batches', async () => {
+    const prefix = `cmp${++prefixes}`;
+    const cluster = await open(prefix, { fileDeleteDelayMs: 0 });
+    await cluster.createTopic('stale', { config: { 'cleanup.policy': 'compact' } });
+    const now = Date.now();
+    const put = async (value: string): Promise<void> => {
+      for (let k = 0; k < 4; k++) await cluster.produce('stale', 0, batchOf([{ key: `k${k}`, value }], now));
+    };
+    // Readers without the KV watch: they keep the entry they read first.
+    const nc = await connect({ servers: server.url });
+    onTestFinished(() => nc.close());
+    const access = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+    const kv = await new Kvm(access.js).open(prefix);
+    const stream = `${prefix}_0_stale`;
+    const staleLog = (): PartitionLog =>
+      new PartitionLog(new PartitionStream(access, 'stale', 0, stream, streamSubject(prefix, 'stale', 0)), new CleanedPrefixes(kv), (c) => new PartitionStream(access, 'stale', 0, c, cleanedStreamSubject(prefix, stream, c)));
+    const firstBase = async (log: PartitionLog | JetStreamCluster): Promise<number> =>
+      readBatchHeader((log instanceof PartitionLog ? await log.fetch(0, { maxBytes: 1 }) : await log.fetch('stale', 0, 0, { maxBytes: 1 })).bytes, 0).baseOffset;
+
+    await put('v0');
+    const never = staleLog();
+    expect(await firstBase(never)).toBe(0); // it read "no entry"
+    await put('v1');
+    expect((await cluster.runMaintenance()).get('stale-0')!.generation).toBe(1);
+    const held = staleLog();
+    expect(await firstBase(held)).toBe(4); // generation 1: k0..k2 v1 at 4..6, k3 v1 live at 7
+    await put('v2');
+    expect((await cluster.runMaintenance()).get('stale-0')!.generation).toBe(2);
+    expect((await cluster.runMaintenance()).get('stale-0')).toMatchObject({ skipped: 'clean-enough', streamsDeleted: 1 }); // generation 1 gone, live prefix purged
+    expect(await firstBase(cluster)).toBe(8);
+    expect(await firstBase(held)).toBe(8);
+    expect(await firstBase(never)).toBe(8);
+    expect(await never.listOffset('earliest')).toBe(0);
   });
 
   test('two processes compacting at once: one pass runs, the other is refused by the lease, and the log is compacted once, correctly', async () => {
