@@ -208,6 +208,23 @@ describe('JetStream compaction (nats-server)', () => {
     expect(await never.listOffset('earliest')).toBe(0);
   });
 
+  test('compact,delete: retention.ms removes the expired leading batches of the compacted prefix at a pass and moves the log start offset', async () => {
+    const cluster = await open();
+    await cluster.createTopic('cd', { config: { 'cleanup.policy': 'compact,delete', 'retention.ms': 10_000 } });
+    const t0 = 1_700_000_000_000;
+    const put = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i <= to; i++) await cluster.produce('cd', 0, batchOf([{ key: `k${i}`, value: 'v' }], t0 + i * 1000));
+    };
+    await put(0, 5);
+    expect((await cluster.runMaintenance({ now: t0 + 5000 })).get('cd-0')).toMatchObject({ generation: 1, recordsRemoved: 0 });
+    await put(6, 10);
+    // Batches 0-3 are older than retention.ms at t0 + 13.5 s; batch 4 is not, so the rest stays.
+    expect((await cluster.runMaintenance({ now: t0 + 13_500 })).get('cd-0')).toMatchObject({ generation: 2, recordsRemoved: 4 });
+    expect(await cluster.listOffset('cd', 0, 'earliest')).toBe(4);
+    expect([...(await readFrom0(cluster, 'cd')).keys()]).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    await expect(cluster.fetch('cd', 0, 2)).rejects.toThrow(/offset 2 is outside \[4, 11\]/);
+  });
+
   test('two processes compacting at once: one pass runs, the other is refused by the lease, and the log is compacted once, correctly', async () => {
     const prefix = `cmp${++prefixes}`;
     const [one, two] = [await open(prefix), await open(prefix)];
