@@ -16,6 +16,7 @@ import { handleFetch } from '../../../core/server/handlers/fetch-handler.js';
 import type { RequestContext } from '../../../core/server/request-context.js';
 import type { Message } from '../../../core/protocol/kafka/index.js';
 import { decodeRecordBatch } from '../../../core/protocol/record-decoder.js';
+import { kcat, startBrokerProcess } from '../server/broker-process.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
@@ -96,6 +97,23 @@ describe('JetStream engine: one partition without a leader (3-node cluster)', ()
       { partition: 1, errorCode: 0, values: ['v1'] },
       { partition: 2, errorCode: 0, values: ['v2'] },
     ]);
+    await victimNode.start();
+  }, 120_000);
+
+  test('a kcat consumer through `sluice broker --jetstream` gets the healthy partitions\' records while one partition has no leader', async () => {
+    const cluster = await openEngine('kstall');
+    await createPinnedTopic(cluster, 'kstall', 'kstall');
+    for (let p = 0; p < nats.nodes.length; p++) await cluster.produce('kstall', p, encodeRecordBatch([{ key: null, value: Buffer.from(`v${p}`), headers: [] }]));
+    // The broker connects to the nodes that stay up: this is about a partition, not the broker's connection.
+    const broker = await startBrokerProcess(onTestFinished, { env: { SLUICE_JETSTREAM: nats.servers.slice(1).join(','), SLUICE_JETSTREAM_PREFIX: 'kstall', SLUICE_JETSTREAM_REPLICAS: '3' } });
+    const victimNode = nats.nodes[0];
+    onTestFinished(() => victimNode.start());
+    await victimNode.kill();
+    const started = Date.now();
+    const read = await kcat(['-b', broker.bootstrap, '-C', '-t', 'kstall', '-o', 'beginning', '-c', '2', '-f', '%p:%s\\n']);
+    const elapsed = Date.now() - started;
+    expect(read.split('\n').filter(Boolean).sort()).toEqual(['1:v1', '2:v2']);
+    expect(elapsed).toBeLessThan(HEALTHY_WITHIN_MS);
     await victimNode.start();
   }, 120_000);
 
