@@ -117,7 +117,8 @@ export async function compactPartition(log: PartitionLog, context: CompactionCon
     const state = await log.live.streamState();
     if (state.messages === 0) return { ...result, skipped: 'clean-enough' };
     const last = await readAt(log.live, state.last_seq);
-    const liveFrom = current ? current.liveFromSeq : state.first_seq;
+    // (A compact,delete topic's retention.bytes may have dropped live batches past liveFromSeq.)
+    const liveFrom = Math.max(current?.liveFromSeq ?? 0, state.first_seq);
     const dirty = Math.max(0, last.seq - liveFrom);
     const cleanedBatches = current?.cleanedBatches ?? 0;
     result.dirtyRatio = dirty === 0 ? 0 : dirty / (cleanedBatches + dirty);
