@@ -74,7 +74,13 @@ export class PartitionLog {
         }
         from = p.cleanedUpToOffset;
       }
-      return { ...(await this.live.fetch(from, options)), logStartOffset: p.logStartOffset };
+      try {
+        return { ...(await this.live.fetch(from, options)), logStartOffset: p.logStartOffset };
+      } catch (error) {
+        // Past the log end: the range is the whole log's, not the live stream's.
+        if (!(error instanceof OffsetOutOfRangeError) || offset < p.cleanedUpToOffset) throw error;
+        throw new OffsetOutOfRangeError(`${this.topic}-${this.partition}: offset ${offset} is outside [${p.logStartOffset}, ${error.logEndOffset}]`, this.topic, this.partition, offset, p.logStartOffset, error.logEndOffset);
+      }
     });
   }
 

@@ -225,6 +225,27 @@ describe('JetStream compaction (nats-server)', () => {
     await expect(cluster.fetch('cd', 0, 2)).rejects.toThrow(/offset 2 is outside \[4, 11\]/);
   });
 
+  test('a live stream with holes (batches the whole-batch compactor of earlier versions deleted) is compacted, and fetches past the log end name the whole log', async () => {
+    const prefix = `cmp${++prefixes}`;
+    const cluster = await open(prefix);
+    await cluster.createTopic('holes', { config: { 'cleanup.policy': 'compact' } });
+    const now = Date.now();
+    for (let i = 0; i < 6; i++) await cluster.produce('holes', 0, batchOf([{ key: `k${i % 2}`, value: `v${i}` }], now));
+    const nc = await connect({ servers: server.url });
+    onTestFinished(() => nc.close());
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    await jsm.streams.deleteMessage(`${prefix}_0_holes`, 2, false); // k1=v1, superseded
+    const before = await readFrom0(cluster, 'holes');
+    expect([...before.keys()]).toEqual([0, 2, 3, 4, 5]);
+    const pass = (await cluster.runMaintenance()).get('holes-0')!;
+    expect(pass).toMatchObject({ generation: 1, batchesScanned: 4, cleanedUpToOffset: 5 });
+    expect([...(await readFrom0(cluster, 'holes')).entries()]).toEqual([
+      [4, { key: 'k0', value: 'v4' }],
+      [5, { key: 'k1', value: 'v5' }],
+    ]);
+    await expect(cluster.fetch('holes', 0, 7)).rejects.toThrow(/offset 7 is outside \[0, 6\]/);
+  });
+
   test('two processes compacting at once: one pass runs, the other is refused by the lease, and the log is compacted once, correctly', async () => {
     const prefix = `cmp${++prefixes}`;
     const [one, two] = [await open(prefix), await open(prefix)];
