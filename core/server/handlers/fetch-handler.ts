@@ -24,10 +24,8 @@ const EMPTY = Buffer.alloc(0);
 const READ_COMMITTED = 1;
 /** Partitions read at once. */
 const PARALLEL_READS = 16;
-/** A partition read is never cut short before this, even with max_wait_ms 0. */
-const STRAGGLER_FLOOR_MS = 100;
-/** Once min_bytes are ready, the partitions still reading get at least this long. */
-const STRAGGLER_GRACE_MS = 10;
+/** A partition read is never cut short before this, even with max_wait_ms 0 (a healthy engine answers far sooner, even on a busy machine). */
+const STRAGGLER_FLOOR_MS = 1000;
 
 interface PartitionRead {
   topic: string;
@@ -60,14 +58,14 @@ export async function handleFetch(body: Message, context: RequestContext): Promi
 
   const deadline = started + maxWaitMs;
   for (;;) {
-    const bytes = await readAll(reads, maxBytes, minBytes, deadline, isolationLevel, context);
+    const bytes = await readAll(reads, maxBytes, deadline, isolationLevel, context);
     const remaining = maxWaitMs - (Date.now() - started);
     // Kafka answers at once when a partition has an error, as when enough bytes are ready.
     const failed = reads.some((read) => read.response.errorCode !== ErrorCode.NONE);
     if (bytes >= minBytes || bytes >= maxBytes || failed || remaining <= 0 || signal.aborted || reads.length === 0) break;
     await waitForAnyAppend(reads, remaining, isolationLevel, context);
     if (Date.now() - started >= maxWaitMs || signal.aborted) {
-      await readAll(reads, maxBytes, minBytes, deadline, isolationLevel, context);
+      await readAll(reads, maxBytes, deadline, isolationLevel, context);
       break;
     }
   }
@@ -76,39 +74,33 @@ export async function handleFetch(body: Message, context: RequestContext): Promi
 
 /**
  * Reads every partition once, all at once (up to `PARALLEL_READS` in flight), and returns the
- * record bytes gathered. A partition that has not answered when the others are done is not waited
- * for (see `stragglerDeadline`): over JetStream, a partition whose stream has no leader retries
- * for up to 30 s, and reading partitions one after another made it hold back every partition
- * behind it. Kafka answers each partition on its own; such a partition is answered as a long poll
- * that timed out (no error, no records, high watermark = the fetch offset), so the client simply
- * fetches it again, and the rest of the response is not lost (kafkajs drops a whole response when
- * any partition carries an error code).
+ * record bytes gathered. A partition that has not answered by the request's deadline (at least
+ * `STRAGGLER_FLOOR_MS` after the reads started) is not waited for: over JetStream, a partition
+ * whose stream has no leader retries for up to 30 s, and reading partitions one after another
+ * made it hold back every partition behind it. Kafka answers each partition on its own; such a
+ * partition is answered as a long poll that found nothing (no error, no records, high watermark =
+ * the fetch offset), so the client fetches it again and the rest of the response is not lost:
+ * kafkajs drops a whole response when any partition carries an error code, and librdkafka backs
+ * off a partition with LEADER_NOT_AVAILABLE for longer than a long poll lasts. A healthy engine
+ * answers far within `STRAGGLER_FLOOR_MS`, so only a stuck partition is answered this way.
  */
-async function readAll(reads: PartitionRead[], maxBytes: number, minBytes: number, deadline: number, isolationLevel: IsolationLevel, { cluster, signal }: RequestContext): Promise<number> {
+async function readAll(reads: PartitionRead[], maxBytes: number, deadline: number, isolationLevel: IsolationLevel, { cluster, signal }: RequestContext): Promise<number> {
   const stragglers = new AbortController();
   const stop = (): void => stragglers.abort();
   signal.addEventListener('abort', stop, { once: true });
   const started = Date.now();
-  let timer = setTimeout(stop, Math.max(deadline, started + STRAGGLER_FLOOR_MS) - started);
-  let ready = 0;
-  let readyAt: number | null = null;
+  const timer = setTimeout(stop, Math.max(deadline, started + STRAGGLER_FLOOR_MS) - started);
   const outcomes: ({ result: FetchResult } | { error: unknown } | { cutShort: true })[] = new Array(reads.length);
+  const cutShort = (): boolean => stragglers.signal.aborted && !signal.aborted;
   const readOne = async (i: number): Promise<void> => {
     const read = reads[i];
     try {
       const result = await cluster.fetch(read.topic, read.partition, read.offset, { maxBytes: Math.max(1, Math.min(read.maxBytes, maxBytes)), isolationLevel, signal: stragglers.signal });
-      outcomes[i] = { result };
-      ready += result.bytes.length;
-      if (ready >= Math.max(1, minBytes) && readyAt === null) {
-        // Enough to answer: the partitions still reading get as long again as this took (at least
-        // STRAGGLER_GRACE_MS), so a slow machine does not starve them, then are answered empty.
-        readyAt = Date.now();
-        clearTimeout(timer);
-        timer = setTimeout(stop, Math.max(STRAGGLER_GRACE_MS, readyAt - started));
-      }
+      // An engine ends an aborted read early (the JetStream one with an empty answer): not an answer.
+      // (At shutdown, `signal`, the answer as it stands goes out, as for a long poll.)
+      outcomes[i] = cutShort() ? { cutShort: true } : { result };
     } catch (error) {
-      // An engine may end an aborted read with an error rather than an empty answer.
-      outcomes[i] = stragglers.signal.aborted && !signal.aborted ? { cutShort: true } : { error };
+      outcomes[i] = cutShort() ? { cutShort: true } : { error };
     }
   };
   try {

@@ -12,11 +12,11 @@ import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createConsumer, createProducer, openCluster, stringSerde, type JetStreamCluster } from '../../../core/index.js';
 import { streamName, streamSubject } from '../../../core/jetstream/stream-names.js';
+import { retryTransient } from '../../../core/jetstream/nats-retry.js';
 import { handleFetch } from '../../../core/server/handlers/fetch-handler.js';
 import type { RequestContext } from '../../../core/server/request-context.js';
 import type { Message } from '../../../core/protocol/kafka/index.js';
 import { decodeRecordBatch } from '../../../core/protocol/record-decoder.js';
-import { kcat, startBrokerProcess } from '../server/broker-process.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
@@ -45,14 +45,15 @@ async function createPinnedTopic(cluster: JetStreamCluster, prefix: string, topi
   onTestFinished(() => nc.close());
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   for (const [p, node] of nats.nodes.entries()) {
-    await jsm.streams.add({
+    // A cluster just started may not know every node yet ("no suitable peers"): retried.
+    await retryTransient(`add the stream of ${topic}-${p}`, () => jsm.streams.add({
       name: streamName(prefix, topic, p),
       subjects: [streamSubject(prefix, topic, p)],
       description: `sluice topic ${topic} partition ${p}`,
       storage: StorageType.File,
       num_replicas: 1,
       placement: { cluster: 'sluice-test', tags: [node.name] },
-    });
+    }));
   }
   await cluster.createTopic(topic, { partitions: nats.nodes.length, replicationFactor: 1 });
   expect((await cluster.describeTopic(topic)).partitions.map((p) => p.leader)).toEqual(nats.nodes.map((n) => n.name));
@@ -93,27 +94,10 @@ describe('JetStream engine: one partition without a leader (3-node cluster)', ()
       values: (p.records as Buffer).length === 0 ? [] : decodeRecordBatch(p.records as Buffer).records.map((r) => r.value!.toString()),
     }));
     expect(partitions).toEqual([
-      { partition: 0, errorCode: 0, values: [] },
+      { partition: 0, errorCode: 0, values: [] }, // as a long poll that found nothing: the client fetches it again
       { partition: 1, errorCode: 0, values: ['v1'] },
       { partition: 2, errorCode: 0, values: ['v2'] },
     ]);
-    await victimNode.start();
-  }, 120_000);
-
-  test('a kcat consumer through `sluice broker --jetstream` gets the healthy partitions\' records while one partition has no leader', async () => {
-    const cluster = await openEngine('kstall');
-    await createPinnedTopic(cluster, 'kstall', 'kstall');
-    for (let p = 0; p < nats.nodes.length; p++) await cluster.produce('kstall', p, encodeRecordBatch([{ key: null, value: Buffer.from(`v${p}`), headers: [] }]));
-    // The broker connects to the nodes that stay up: this is about a partition, not the broker's connection.
-    const broker = await startBrokerProcess(onTestFinished, { env: { SLUICE_JETSTREAM: nats.servers.slice(1).join(','), SLUICE_JETSTREAM_PREFIX: 'kstall', SLUICE_JETSTREAM_REPLICAS: '3' } });
-    const victimNode = nats.nodes[0];
-    onTestFinished(() => victimNode.start());
-    await victimNode.kill();
-    const started = Date.now();
-    const read = await kcat(['-b', broker.bootstrap, '-C', '-t', 'kstall', '-o', 'beginning', '-c', '2', '-f', '%p:%s\\n']);
-    const elapsed = Date.now() - started;
-    expect(read.split('\n').filter(Boolean).sort()).toEqual(['1:v1', '2:v2']);
-    expect(elapsed).toBeLessThan(HEALTHY_WITHIN_MS);
     await victimNode.start();
   }, 120_000);
 
