@@ -1,36 +1,27 @@
 /**
  * Who compacts a JetStream partition: a lease per partition stream in the engine's KV bucket,
- * `compaction.<keyToken(stream)>` = JSON `{ owner, checkpoint }`, taken and renewed by CAS on the
- * entry's revision, as the group coordinator's leases (`group-router.ts`) are. A free lease (absent,
- * or `owner` null) is taken at once; a held one only after this process watched the same revision
+ * `compaction.<keyToken(stream)>` = JSON `{ owner }`, taken and renewed by CAS on the entry's
+ * revision, as the group coordinator's leases (`group-router.ts`) are. A free lease (absent, or
+ * `owner` null) is taken at once; a held one only after this process watched the same revision
  * for `leaseMs` on its own clock (its holder died mid-pass or stopped renewing), so no clock has to
- * agree with another's. The holder renews while it works and frees the lease when done, leaving the
- * pass's checkpoint (Kafka's cleaner-offset-checkpoint: how far the log is clean) for the next one.
+ * agree with another's. The holder renews while it works and frees the lease when done.
  *
- * The lease keeps passes from overlapping (they would repeat each other's reads); correctness does
- * not rest on it: a pass only deletes batches that were already removable, so a holder that lost
- * its lease and has not noticed yet deletes nothing another pass would keep.
+ * The lease keeps passes from overlapping (they would repeat each other's work); correctness does
+ * not rest on it: a pass switches readers to its generation by CAS on the cleaned-prefix entry
+ * (`cleaned-prefix.ts`), so of two passes that started from the same layout one switches at most.
  */
 import type { KV } from '@nats-io/kv';
 import { keyToken } from './stream-names.js';
 
 const leaseKey = (stream: string): string => `compaction.${keyToken(stream)}`;
 
-/** How far the last complete pass cleaned: its tail sequence, and when a tombstone it kept may go. */
-export interface CompactionCheckpoint {
-  cleanedSeq: number;
-  nextTombstoneExpiry: number | null;
-}
-
 interface LeaseValue {
   owner: string | null;
-  checkpoint: CompactionCheckpoint | null;
 }
 
-/** A held lease: its revision and the checkpoint it carried. */
+/** A held lease: its revision. */
 export interface HeldLease {
   revision: number;
-  checkpoint: CompactionCheckpoint | null;
 }
 
 const encode = (value: LeaseValue): string => JSON.stringify(value);
@@ -59,10 +50,9 @@ export class CompactionLeases {
     const key = leaseKey(stream);
     const entry = await this.#kv.get(key);
     try {
-      if (!entry || entry.operation !== 'PUT') return { revision: await this.#kv.create(key, encode({ owner: this.#owner, checkpoint: null })), checkpoint: null };
-      const value = entry.json<LeaseValue>();
-      const take = async (): Promise<HeldLease> => ({ revision: await this.#kv.update(key, encode({ owner: this.#owner, checkpoint: value.checkpoint }), entry.revision), checkpoint: value.checkpoint });
-      if (value.owner === null) return await take();
+      if (!entry || entry.operation !== 'PUT') return { revision: await this.#kv.create(key, encode({ owner: this.#owner })) };
+      const take = async (): Promise<HeldLease> => ({ revision: await this.#kv.update(key, encode({ owner: this.#owner }), entry.revision) });
+      if (entry.json<LeaseValue>().owner === null) return await take();
       const seen = this.#seen.get(key);
       if (!seen || seen.revision !== entry.revision) {
         this.#seen.set(key, { revision: entry.revision, since: this.#now() });
@@ -79,15 +69,15 @@ export class CompactionLeases {
   /** Renews a held lease; its new revision, or null when it was taken over meanwhile. */
   async renew(stream: string, held: HeldLease): Promise<number | null> {
     try {
-      return await this.#kv.update(leaseKey(stream), encode({ owner: this.#owner, checkpoint: held.checkpoint }), held.revision);
+      return await this.#kv.update(leaseKey(stream), encode({ owner: this.#owner }), held.revision);
     } catch (error) {
       if (/wrong last sequence/i.test((error as Error).message)) return null;
       throw error;
     }
   }
 
-  /** Frees the lease (if still held at `held.revision`), leaving `checkpoint`, so the next pass anywhere may start at once. */
-  async release(stream: string, held: HeldLease, checkpoint: CompactionCheckpoint | null): Promise<void> {
-    await this.#kv.update(leaseKey(stream), encode({ owner: null, checkpoint }), held.revision).catch(() => {});
+  /** Frees the lease (if still held at `held.revision`), so the next pass anywhere may start at once. */
+  async release(stream: string, held: HeldLease): Promise<void> {
+    await this.#kv.update(leaseKey(stream), encode({ owner: null }), held.revision).catch(() => {});
   }
 }

@@ -16,11 +16,11 @@
  * offsets would restart at 0 — Kafka never reuses an offset); `max.message.bytes` → `max_msg_size`
  * (capped by the server's max payload). `cleanup.policy=compact`: `runMaintenance` (on the same
  * timer, in every process; one process per partition at a time, by a lease in the KV bucket) runs
- * `compactPartition`, which deletes the batches whose records are all superseded by later records
- * of their keys or are expired tombstones; offsets never change (see `partition-compactor.ts`).
+ * `compactPartition`, which rewrites the log's prefix into a new generation stream keeping each
+ * key's latest record at its offset and switches readers to it by CAS on the partition's
+ * `cleaned.*` KV entry (see `partition-compactor.ts`, `partition-log.ts`).
  * `retention.ms` applies only when the policy includes `delete`, as in Kafka.
  */
-import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -56,11 +56,12 @@ import { validateTopicName } from '../engine/topic-registry.js';
 import { GroupRouter } from './group-router.js';
 import { natsConnectOptions, resetBackoffOnReconnect, type NatsConnectOptions } from './nats-connect-options.js';
 import { retryTransient } from './nats-retry.js';
-import { PartitionStream, type StreamAccess } from './partition-stream.js';
-import { streamName, streamSubject } from './stream-names.js';
+import type { StreamAccess } from './partition-stream.js';
+import { streamName } from './stream-names.js';
 import { PUBLISH_HEADER_BYTES, TopicTable, type TopicState } from './topic-table.js';
-import { CompactionLeases } from './compaction-lease.js';
-import { compactPartition, type PartitionCompactionResult } from './partition-compactor.js';
+import type { PartitionCompactionResult } from './partition-compactor.js';
+import type { PartitionLog } from './partition-log.js';
+import { PartitionMaintenance } from './partition-maintenance.js';
 
 export interface JetStreamClusterOptions extends NatsConnectOptions {
   /** JetStream replicas (1–5) of topics created without a replication factor, and of the engine's KV bucket (default 1). */
@@ -73,7 +74,7 @@ export interface JetStreamClusterOptions extends NatsConnectOptions {
   defaultPartitions?: number;
   /** Config every topic starts from. */
   defaultTopicConfig?: LogConfigInput;
-  /** How often `retention.ms` is applied (default 60 s; 0: only by `runMaintenance`). */
+  /** How often `retention.ms` and compaction are applied (default 60 s, Kafka's `log.cleaner.backoff.ms` between checks; 0: only by `runMaintenance`). */
   maintenanceIntervalMs?: number;
   /** Kafka's `group.min.session.timeout.ms` (default 100 ms) and `group.max.session.timeout.ms` (default 30 min). */
   groupMinSessionTimeoutMs?: number;
@@ -84,6 +85,8 @@ export interface JetStreamClusterOptions extends NatsConnectOptions {
   coordinatorLeaseMs?: number;
   /** How long a compaction lease lasts without renewal (default 30 s): a partition whose compacting process died is compacted elsewhere after it. */
   compactionLeaseMs?: number;
+  /** Kafka's `file.delete.delay.ms` (broker default `log.segment.delete.delay.ms`, 60 s): how long the streams a compaction pass replaced stay readable before a later pass deletes them. */
+  fileDeleteDelayMs?: number;
   /** How long to wait for JetStream to answer at open (default 30 s; a new cluster elects its meta leader first). */
   openTimeoutMs?: number;
 }
@@ -103,12 +106,13 @@ export class JetStreamCluster implements Cluster {
   readonly #replicas: number;
   readonly #autoCreate: boolean;
   readonly #defaultPartitions: number;
-  readonly #partitions = new Map<string, PartitionStream>();
-  readonly #compactionLeases: CompactionLeases;
+  readonly #partitions = new Map<string, PartitionLog>();
+  readonly #maintenance: PartitionMaintenance;
   #maintenanceTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  private constructor(nc: NatsConnection, access: StreamAccess, kv: KV, topics: TopicTable, options: JetStreamClusterOptions, prefix: string, replicas: number) {
+  private constructor(nc: NatsConnection, access: StreamAccess, kv: KV, topics: TopicTable, maintenance: PartitionMaintenance, options: JetStreamClusterOptions, prefix: string, replicas: number) {
+    this.#maintenance = maintenance;
     this.#nc = nc;
     this.#access = access;
     this.#kv = kv;
@@ -128,7 +132,6 @@ export class JetStreamCluster implements Cluster {
       initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 0,
       leaseMs: options.coordinatorLeaseMs ?? 6000,
     });
-    this.#compactionLeases = new CompactionLeases(kv, randomUUID(), options.compactionLeaseMs ?? 30_000);
     const interval = options.maintenanceIntervalMs ?? 60_000;
     if (interval > 0) {
       this.#maintenanceTimer = setInterval(() => void this.runMaintenance().catch(() => {}), interval);
@@ -162,7 +165,10 @@ export class JetStreamCluster implements Cluster {
       const defaults = parseLogConfig(options.defaultTopicConfig ?? {}, base);
       const topics = new TopicTable({ kv, jsm, prefix, defaults, duplicateWindowMs: DUPLICATE_WINDOW_MS });
       await topics.start();
-      return new JetStreamCluster(nc, { nc, js, jsm }, kv, topics, options, prefix, replicas);
+      const access = { nc, js, jsm };
+      const maintenance = new PartitionMaintenance({ access, kv, topics, prefix, compactionLeaseMs: options.compactionLeaseMs ?? 30_000, fileDeleteDelayMs: options.fileDeleteDelayMs ?? 60_000 });
+      await maintenance.start();
+      return new JetStreamCluster(nc, access, kv, topics, maintenance, options, prefix, replicas);
     } catch (error) {
       await nc.close().catch(() => {});
       throw error;
@@ -192,7 +198,10 @@ export class JetStreamCluster implements Cluster {
     this.#assertOpen();
     const state = await this.#topics.get(name);
     await this.#topics.remove(name);
-    for (let p = 0; p < state.record.partitions; p++) this.#partitions.delete(streamName(this.#prefix, name, p));
+    for (let p = 0; p < state.record.partitions; p++) {
+      this.#partitions.delete(streamName(this.#prefix, name, p));
+      await this.#maintenance.removePartition(name, p);
+    }
     await this.#groups.onTopicDeleted(name);
   }
 
@@ -309,12 +318,9 @@ export class JetStreamCluster implements Cluster {
       const state = await this.#topics.find(name);
       if (!state) continue;
       const now = options.now ?? Date.now();
-      const policy = state.config['cleanup.policy'];
-      const retentionMs = state.config['retention.ms'];
       for (let p = 0; p < state.record.partitions; p++) {
-        const stream = this.#partition(state, p);
-        if (policy !== 'compact' && retentionMs >= 0) await stream.purgeBefore((header) => header.maxTimestamp >= now - retentionMs);
-        if (policy !== 'delete') compactions.set(`${name}-${p}`, await compactPartition(stream, this.#access.jsm, this.#compactionLeases, { now, deleteRetentionMs: state.config['delete.retention.ms'], minCleanableDirtyRatio: state.config['min.cleanable.dirty.ratio'] }));
+        const pass = await this.#maintenance.run(state, p, this.#partition(state, p), now);
+        if (pass) compactions.set(`${name}-${p}`, pass);
       }
     }
     return compactions;
@@ -373,17 +379,18 @@ export class JetStreamCluster implements Cluster {
     this.#closed = true;
     if (this.#maintenanceTimer) clearInterval(this.#maintenanceTimer);
     this.#topics.stop();
+    this.#maintenance.stop();
     await this.#groups.close();
     await this.#nc.drain().catch(() => this.#nc.close());
   }
 
-  #partition(state: TopicState, partition: number): PartitionStream {
+  #partition(state: TopicState, partition: number): PartitionLog {
     const { name, partitions } = state.record;
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) throw new UnknownPartitionError(name, partition, partitions);
     const stream = streamName(this.#prefix, name, partition);
     let p = this.#partitions.get(stream);
     if (!p) {
-      p = new PartitionStream(this.#access, name, partition, stream, streamSubject(this.#prefix, name, partition));
+      p = this.#maintenance.openLog(state, partition);
       this.#partitions.set(stream, p);
     }
     return p;

@@ -356,6 +356,11 @@ export class PartitionStream {
     return (await this.#read(info.last_seq, signal)) ?? this.#query({ last_by_subj: this.subject }, signal);
   }
 
+  /** The stream's message count and first and last sequences. */
+  streamState(): Promise<{ messages: number; first_seq: number; last_seq: number }> {
+    return this.#state();
+  }
+
   async #state(signal?: AbortSignal): Promise<{ messages: number; first_seq: number; last_seq: number }> {
     const info = await retryTransient(`read the state of ${this.stream}`, () => abortable(this.#access.jsm.streams.info(this.stream), signal), { signal });
     return info.state;

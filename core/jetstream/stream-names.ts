@@ -12,8 +12,16 @@
  * each stream's description, so the engine refuses a second topic mapping to an existing stream.
  *
  * Subject: `<prefix>.<stream name>` (one token after the prefix, since the name has no ".").
+ *
+ * A compacted partition's cleaned generations (`cleaned-prefix.ts`) are streams of their own:
+ *   name     <base> "#c" <generation> "-" <random tag>
+ *   subject  <prefix> "." <base> "#c" "." <generation> "-" <random tag>
+ * where <base> is the partition's stream name, or "#" base64url(sha256(stream name)) when that
+ * would not fit. "#c" cannot occur in a partition stream's name (a Kafka name has no "#", and a
+ * hashed name has no "#" after its first), so no topic's stream — `t-c1` included — is ever taken
+ * for a generation; the tag keeps a pass that lost its lease from writing into its successor's stream.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const MAX_STREAM_NAME = 255;
 
@@ -43,4 +51,26 @@ export function keyToken(value: string): string {
 /** The inverse of {@link keyToken}. */
 export function fromKeyToken(token: string): string {
   return token === '_' ? '' : Buffer.from(token, 'base64url').toString('utf8');
+}
+
+/** What every cleaned generation's stream name of partition stream `stream` starts with. */
+export function cleanedStreamPrefix(stream: string): string {
+  const base = stream.length <= MAX_STREAM_NAME - 32 ? stream : `#${createHash('sha256').update(stream).digest('base64url')}`;
+  return `${base}#c`;
+}
+
+/** A new name for generation `generation` of `stream`'s cleaned prefix. */
+export function cleanedStreamName(stream: string, generation: number): string {
+  return `${cleanedStreamPrefix(stream)}${generation}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The subject of cleaned generation `name` of `stream` (one token per generation under a shared head, so `cleanedSubjectFilter` lists them all). */
+export function cleanedStreamSubject(prefix: string, stream: string, name: string): string {
+  const head = cleanedStreamPrefix(stream);
+  return `${prefix}.${head}.${name.slice(head.length)}`;
+}
+
+/** A subject filter matching every cleaned generation's subject of `stream`. */
+export function cleanedSubjectFilter(prefix: string, stream: string): string {
+  return `${prefix}.${cleanedStreamPrefix(stream)}.*`;
 }

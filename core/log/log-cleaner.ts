@@ -340,7 +340,7 @@ class CleaningPass {
 
 
 /** `kept` (a non-empty subset of the batch's records) as a batch with the original's header fields. */
-function reencode(header: BatchHeader, kept: readonly StoredRecord[]): Buffer {
+export function reencode(header: BatchHeader, kept: readonly StoredRecord[]): Buffer {
   const builder = new RecordBatchBuilder(Number.MAX_SAFE_INTEGER, header.sizeInBytes);
   for (const r of kept) {
     builder.tryAppend({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }, r.timestamp, r.offset - header.baseOffset);

@@ -19,6 +19,7 @@ import { decodeRecords } from '../../protocol/record-decoder.js';
 import type { StoredRecord } from '../../protocol/record.js';
 import type { RequestContext } from '../request-context.js';
 import { topicId } from '../topic-ids.js';
+import { answerWithin, PARTITION_ANSWER_WAIT_MS } from '../partition-answer-wait.js';
 
 /** Kafka's "authorized operations not requested" marker. */
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -42,11 +43,23 @@ function topicHash(name: string): number {
   return h >>> 0;
 }
 
-/** Replica and in-sync counts per partition from the engine (1 and 1 where it has no replicas). */
+/** The last replication answer per topic, for when the engine is slow to answer (see `replication`). */
+const lastDescribed = new Map<string, Awaited<ReturnType<RequestContext['cluster']['describeTopic']>>>();
+
+/**
+ * Replica and in-sync counts per partition from the engine (1 and 1 where it has no replicas).
+ * The engine's description waits for every partition's stream: when it takes longer than
+ * `PARTITION_ANSWER_WAIT_MS` (a leaderless stream), the last answer stands in, so one partition
+ * does not delay the Metadata every client needs first.
+ */
 async function replication(context: RequestContext, name: string, count: number): Promise<{ replicas: number; isr: number }[]> {
   const flat = Array.from({ length: count }, () => ({ replicas: 1, isr: 1 }));
   if (!context.peers) return flat;
-  const described = await context.cluster.describeTopic(name).catch(() => null);
+  const describing = context.cluster.describeTopic(name).then((d) => {
+    lastDescribed.set(name, d);
+    return d;
+  });
+  const described = await answerWithin(describing, PARTITION_ANSWER_WAIT_MS, () => lastDescribed.get(name) ?? null).catch(() => null);
   return flat.map((f, i) => {
     const p = described?.partitions[i];
     return p?.replicas ? { replicas: Math.max(1, p.replicas.length), isr: Math.max(p.leader ? 1 : 0, p.isr?.length ?? 0) } : f;
@@ -134,7 +147,7 @@ export async function handleListOffsets(body: Message, { cluster }: RequestConte
       partitions: await Promise.all(
         (t.partitions as Message[]).map(async (p) => {
           const base = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: 0 };
-          try {
+          const answer = async (): Promise<Message> => {
             const ts = p.timestamp as number;
             if (ts === LATEST || ts === EARLIEST) return { ...base, offset: await cluster.listOffset(t.name, p.partitionIndex, ts === LATEST ? 'latest' : 'earliest', isolation) };
             if (ts < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
@@ -143,9 +156,11 @@ export async function handleListOffsets(body: Message, { cluster }: RequestConte
             // No record at or after the timestamp (read_committed: below the last stable offset): Kafka answers offset -1.
             if (offset >= end) return base;
             return { ...base, offset, timestamp: await recordTimestamp(cluster, t.name, p.partitionIndex, offset, ts) };
-          } catch (error) {
-            return { ...base, errorCode: kafkaErrorCode(error), errorMessage: kafkaErrorMessage(error) };
-          }
+          };
+          // A partition the engine cannot answer for in time (a leaderless JetStream stream) gets
+          // Kafka's retriable LEADER_NOT_AVAILABLE rather than holding back the others.
+          const late = (): Message => ({ ...base, errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: `${t.name}-${p.partitionIndex}: no answer from the engine within ${PARTITION_ANSWER_WAIT_MS} ms` });
+          return answerWithin(answer(), PARTITION_ANSWER_WAIT_MS, late).catch((error: unknown) => ({ ...base, errorCode: kafkaErrorCode(error), errorMessage: kafkaErrorMessage(error) }));
         }),
       ),
     })),

@@ -12,6 +12,12 @@ import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createConsumer, createProducer, openCluster, stringSerde, type JetStreamCluster } from '../../../core/index.js';
 import { streamName, streamSubject } from '../../../core/jetstream/stream-names.js';
+import { retryTransient } from '../../../core/jetstream/nats-retry.js';
+import { handleFetch } from '../../../core/server/handlers/fetch-handler.js';
+import type { RequestContext } from '../../../core/server/request-context.js';
+import type { Message } from '../../../core/protocol/kafka/index.js';
+import { decodeRecordBatch } from '../../../core/protocol/record-decoder.js';
+import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
 import { eventually } from '../../connectors/nats/nats-test-helpers.js';
 
@@ -20,8 +26,8 @@ const HEALTHY_WITHIN_MS = 20_000;
 
 let nats: NatsCluster;
 
-async function openEngine(): Promise<JetStreamCluster> {
-  const cluster = await openCluster({ jetstream: { servers: nats.servers, prefix: 'stall', replicas: 3, maintenanceIntervalMs: 0, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
+async function openEngine(prefix = 'stall'): Promise<JetStreamCluster> {
+  const cluster = await openCluster({ jetstream: { servers: nats.servers, prefix, replicas: 3, maintenanceIntervalMs: 0, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
   onTestFinished(() => cluster.close());
   return cluster;
 }
@@ -33,25 +39,72 @@ afterAll(async () => {
   await nats?.destroy();
 });
 
+/** Topic `topic` with partition p an R1 stream on node p (made before the topic, which adopts it). */
+async function createPinnedTopic(cluster: JetStreamCluster, prefix: string, topic: string): Promise<void> {
+  const nc = await connect({ servers: nats.servers });
+  onTestFinished(() => nc.close());
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  for (const [p, node] of nats.nodes.entries()) {
+    // A cluster just started may not know every node yet ("no suitable peers"): retried.
+    await retryTransient(`add the stream of ${topic}-${p}`, () => jsm.streams.add({
+      name: streamName(prefix, topic, p),
+      subjects: [streamSubject(prefix, topic, p)],
+      description: `sluice topic ${topic} partition ${p}`,
+      storage: StorageType.File,
+      num_replicas: 1,
+      placement: { cluster: 'sluice-test', tags: [node.name] },
+    }));
+  }
+  await cluster.createTopic(topic, { partitions: nats.nodes.length, replicationFactor: 1 });
+  expect((await cluster.describeTopic(topic)).partitions.map((p) => p.leader)).toEqual(nats.nodes.map((n) => n.name));
+}
+
 describe('JetStream engine: one partition without a leader (3-node cluster)', () => {
+  test('sluice broker over JetStream: a Fetch of every partition answers the healthy ones without waiting for the leaderless one, which gets an empty answer', async () => {
+    const cluster = await openEngine('bstall');
+    await createPinnedTopic(cluster, 'bstall', 'bstall');
+    for (let p = 0; p < nats.nodes.length; p++) await cluster.produce('bstall', p, encodeRecordBatch([{ key: null, value: Buffer.from(`v${p}`), headers: [] }]));
+    const victimNode = nats.nodes[0];
+    onTestFinished(() => victimNode.start());
+    await victimNode.kill();
+
+    // The broker's Fetch handler over the engine, as `sluice broker --jetstream` runs it.
+    const context: RequestContext = {
+      cluster,
+      broker: { nodeId: 0, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+      header: { apiKey: 1, apiVersion: 11, correlationId: 1, clientId: 'test' } as RequestContext['header'],
+      clientHost: '/127.0.0.1',
+      signal: new AbortController().signal,
+      autoCreateTopics: false,
+    };
+    const request: Message = {
+      replicaId: -1,
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 1024 * 1024,
+      isolationLevel: 0,
+      topics: [{ topic: 'bstall', partitions: nats.nodes.map((_, p) => ({ partition: p, fetchOffset: 0, partitionMaxBytes: 64 * 1024 })) }],
+    };
+    const started = Date.now();
+    const response = await handleFetch(request, context);
+    expect(Date.now() - started).toBeLessThan(HEALTHY_WITHIN_MS); // below the leaderless read's retry time: nobody waited for it
+    const partitions = ((response.responses as Message[])[0].partitions as Message[]).map((p) => ({
+      partition: p.partitionIndex,
+      errorCode: p.errorCode,
+      values: (p.records as Buffer).length === 0 ? [] : decodeRecordBatch(p.records as Buffer).records.map((r) => r.value!.toString()),
+    }));
+    expect(partitions).toEqual([
+      { partition: 0, errorCode: 0, values: [] }, // as a long poll that found nothing: the client fetches it again
+      { partition: 1, errorCode: 0, values: ['v1'] },
+      { partition: 2, errorCode: 0, values: ['v2'] },
+    ]);
+    await victimNode.start();
+  }, 120_000);
+
   test('the healthy partitions keep flowing to a consumer, an aborted fetch of the leaderless one returns at once, and it flows again once its node is back', async () => {
     const cluster = await openEngine();
-    const nc = await connect({ servers: nats.servers });
-    onTestFinished(() => nc.close());
-    const jsm = await jetstreamManager(nc, { checkAPI: false });
-    for (const [p, node] of nats.nodes.entries()) {
-      await jsm.streams.add({
-        name: streamName('stall', 'stall', p),
-        subjects: [streamSubject('stall', 'stall', p)],
-        description: `sluice topic stall partition ${p}`,
-        storage: StorageType.File,
-        num_replicas: 1,
-        placement: { cluster: 'sluice-test', tags: [node.name] },
-      });
-    }
-    await cluster.createTopic('stall', { partitions: nats.nodes.length, replicationFactor: 1 });
+    await createPinnedTopic(cluster, 'stall', 'stall');
     const leaders = (await cluster.describeTopic('stall')).partitions.map((p) => p.leader);
-    expect(leaders).toEqual(nats.nodes.map((n) => n.name));
     const victimNode = nats.nodes[0];
     const healthy = [1, 2];
 
