@@ -159,8 +159,12 @@ export interface TxnOffsetCommitRequest extends TxnProducer {
   offsets: OffsetCommitEntry[];
 }
 
-/** Which offset `listOffset` resolves: the log start, the log end, or the first at or after a timestamp. */
-export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+/**
+ * Which offset `listOffset` resolves: the log start, the log end, the first at or after a timestamp,
+ * or (Kafka's MAX_TIMESTAMP, KIP-734) the first record holding the largest timestamp — the log end
+ * when the log has no record.
+ */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { timestamp: number };
 
 export interface ListTopicsOptions {
   /** Also list internal topics (names starting with `__`). */

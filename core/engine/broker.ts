@@ -369,6 +369,7 @@ export class Broker implements Cluster {
     log.refresh();
     if (spec === 'earliest') return log.logStartOffset;
     if (spec === 'latest') return options.isolationLevel === 'read_committed' ? log.lastStableOffset : log.logEndOffset;
+    if (spec === 'max-timestamp') return log.offsetOfMaxTimestamp();
     return log.offsetForTimestamp(spec.timestamp);
   }
 

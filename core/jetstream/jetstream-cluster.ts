@@ -49,7 +49,7 @@ import type {
   TopicDescription,
   TopicPartition,
 } from '../cluster.js';
-import { ClosedError, InvalidConfigError, InvalidPartitionsError, TopicExistsError, TransactionsUnsupportedError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
+import { ClosedError, InvalidConfigError, InvalidPartitionsError, TopicExistsError, TransactionsUnsupportedError, UnknownPartitionError, UnknownTopicError, UnsupportedVersionError } from '../errors.js';
 import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, type LogConfigInput } from '../log/log-config.js';
 import { validateBatch } from '../log/log-validator.js';
 import { validateTopicName } from '../engine/topic-registry.js';
@@ -271,6 +271,9 @@ export class JetStreamCluster implements Cluster {
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<number> {
     this.#assertOpen();
+    // Streams keep no per-partition max timestamp, and a scan of the whole stream per request would
+    // be unbounded: refused as a Kafka broker before v7 does (UNSUPPORTED_VERSION).
+    if (spec === 'max-timestamp') throw new UnsupportedVersionError(`ListOffsets of ${topic}-${partition} by max timestamp (v7+): the JetStream engine does not support it`, 2, 7);
     return this.#partition(await this.#topics.get(topic), partition).listOffset(spec);
   }
 

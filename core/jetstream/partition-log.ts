@@ -85,7 +85,7 @@ export class PartitionLog {
   }
 
   /** Kafka's ListOffsets over the cleaned prefix and the live stream. */
-  listOffset(spec: OffsetSpec): Promise<number> {
+  listOffset(spec: Exclude<OffsetSpec, 'max-timestamp'>): Promise<number> {
     return this.#withPrefix(async (p) => {
       if (!p || spec === 'latest') return this.live.listOffset(spec);
       if (spec === 'earliest') return p.logStartOffset;

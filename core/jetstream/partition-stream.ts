@@ -237,7 +237,7 @@ export class PartitionStream {
   }
 
   /** Kafka's ListOffsets: the log start, the log end, or the first record at or after a timestamp. */
-  async listOffset(spec: OffsetSpec): Promise<number> {
+  async listOffset(spec: Exclude<OffsetSpec, 'max-timestamp'>): Promise<number> {
     const [first, last] = await this.#ends();
     if (!first || !last) return 0;
     const logEndOffset = last.header.baseOffset + last.header.lastOffsetDelta + 1;

@@ -297,6 +297,19 @@ export class Log {
   }
 
   /**
+   * The first offset holding the largest record timestamp (Kafka's MAX_TIMESTAMP, KIP-734);
+   * `logEndOffset` when no record has a timestamp. Segments track their max timestamp, so this is
+   * the timestamp lookup for that maximum: the first record at or after it is the first holding it.
+   */
+  offsetOfMaxTimestamp(): number {
+    this.#assertOpen();
+    if (this.readOnly) this.refresh();
+    let max = -1;
+    for (const segment of this.#segments) max = Math.max(max, segment.maxTimestamp);
+    return max < 0 ? this.logEndOffset : this.offsetForTimestamp(max);
+  }
+
+  /**
    * Makes every appended byte durable. Concurrent callers share fsyncs: a call made while one
    * runs waits for the next, which covers everything appended until it starts.
    */

@@ -41,7 +41,7 @@ import type {
   TopicPartition,
   TxnOffsetCommitRequest,
 } from '../cluster.js';
-import { TransactionsUnsupportedError, UnknownTopicError } from '../errors.js';
+import { TransactionsUnsupportedError, UnknownTopicError, UnsupportedVersionError } from '../errors.js';
 import { parseLogConfig, type LogConfig } from '../log/log-config.js';
 import {
   CreatePartitionsApi,
@@ -69,6 +69,7 @@ const TOPIC_RESOURCE = 2;
 const SOURCE_TOPIC = 1;
 const LATEST = -1;
 const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Kafka's isolation_level on the wire: 0 read_uncommitted, 1 read_committed. */
@@ -216,10 +217,13 @@ export class RemoteCluster implements Cluster {
   }
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec, options: ListOffsetOptions = {}): Promise<number> {
-    const timestamp = spec === 'latest' ? LATEST : spec === 'earliest' ? EARLIEST : spec.timestamp;
+    const timestamp = spec === 'latest' ? LATEST : spec === 'earliest' ? EARLIEST : spec === 'max-timestamp' ? MAX_TIMESTAMP : spec.timestamp;
     const offset = await this.#net.retry(`ListOffsets of ${topic}-${partition}`, async (retrying) => {
       const c = await this.#net.leader(topic, partition, retrying);
-      const r = await c.send(ListOffsetsApi, c.version(ListOffsetsApi, 6), {
+      const version = c.version(ListOffsetsApi, spec === 'max-timestamp' ? 7 : 6);
+      // Before v7 a broker reads -3 as no valid timestamp: refuse as Kafka's admin client does.
+      if (spec === 'max-timestamp' && version < 7) throw new UnsupportedVersionError(`ListOffsets of ${topic}-${partition} by max timestamp needs v7; the broker speaks up to v${version}`, ListOffsetsApi.key, version);
+      const r = await c.send(ListOffsetsApi, version, {
         replicaId: -1,
         isolationLevel: options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0,
         topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }],
@@ -228,8 +232,8 @@ export class RemoteCluster implements Cluster {
       throwIfError(p.errorCode, { what: 'ListOffsets', topic, partition }, p.errorMessage);
       return p.offset as number;
     });
-    // Kafka answers -1 when no record is at or after the timestamp; the seam promises the log end.
-    return offset < 0 && typeof spec === 'object' ? this.listOffset(topic, partition, 'latest', options) : offset;
+    // Kafka answers -1 when no record is at or after the timestamp (or none at all); the seam promises the log end.
+    return offset < 0 && (typeof spec === 'object' || spec === 'max-timestamp') ? this.listOffset(topic, partition, 'latest', options) : offset;
   }
 
   async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {

@@ -138,6 +138,12 @@ export async function handleDescribeCluster(body: Message, context: RequestConte
 
 const LATEST = -1;
 const EARLIEST = -2;
+/** KIP-734 (v7): the first record holding the largest timestamp. */
+const MAX_TIMESTAMP = -3;
+/** KIP-405 (v8): the local log start; with no tiered storage, the log start. */
+const EARLIEST_LOCAL = -4;
+/** KIP-1005 (v9): the last offset in tiered storage; with none, Kafka answers offset and timestamp -1. */
+const LATEST_TIERED = -5;
 
 export async function handleListOffsets(body: Message, { cluster }: RequestContext): Promise<Message> {
   const isolation = { isolationLevel: body.isolationLevel === READ_COMMITTED ? ('read_committed' as const) : ('read_uncommitted' as const) };
@@ -149,11 +155,17 @@ export async function handleListOffsets(body: Message, { cluster }: RequestConte
           const base = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: 0 };
           const answer = async (): Promise<Message> => {
             const ts = p.timestamp as number;
-            if (ts === LATEST || ts === EARLIEST) return { ...base, offset: await cluster.listOffset(t.name, p.partitionIndex, ts === LATEST ? 'latest' : 'earliest', isolation) };
-            if (ts < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
-            const offset = await cluster.listOffset(t.name, p.partitionIndex, { timestamp: ts });
+            if (ts === LATEST || ts === EARLIEST || ts === EARLIEST_LOCAL) return { ...base, offset: await cluster.listOffset(t.name, p.partitionIndex, ts === LATEST ? 'latest' : 'earliest', isolation) };
+            if (ts === LATEST_TIERED) {
+              // Still an unknown partition's error, as Kafka looks the partition up first.
+              await cluster.listOffset(t.name, p.partitionIndex, 'earliest');
+              return { ...base, leaderEpoch: -1 };
+            }
+            if (ts < 0 && ts !== MAX_TIMESTAMP) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+            const offset = await cluster.listOffset(t.name, p.partitionIndex, ts === MAX_TIMESTAMP ? 'max-timestamp' : { timestamp: ts });
             const end = await cluster.listOffset(t.name, p.partitionIndex, 'latest', isolation);
-            // No record at or after the timestamp (read_committed: below the last stable offset): Kafka answers offset -1.
+            // No record at or after the timestamp, or none at all for MAX_TIMESTAMP (read_committed:
+            // below the last stable offset, as Kafka filters on the last fetchable offset): offset -1.
             if (offset >= end) return base;
             return { ...base, offset, timestamp: await recordTimestamp(cluster, t.name, p.partitionIndex, offset, ts) };
           };

@@ -1,7 +1,8 @@
 /**
  * The broker's request handling, in process, through a client built on the same codec: Fetch long
  * polls across partitions and its byte limits, pipelined requests answered in order, Produce of an
- * old message format, DeleteRecords, IncrementalAlterConfigs, ListOffsets by timestamp, and the
+ * old message format, DeleteRecords, IncrementalAlterConfigs, ListOffsets by timestamp (and v7-v9's
+ * max timestamp, local log start and tiered offset), and the
  * per-request timing published on `sluice:broker:response`.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -186,5 +187,24 @@ describe('broker requests', () => {
     expect(await at(1001)).toMatchObject({ offset: 1, timestamp: 1001 });
     expect(await at(5000)).toMatchObject({ offset: -1, timestamp: -1 });
     expect(await at(-1)).toMatchObject({ offset: 3 });
+  });
+
+  it('ListOffsets v7-v9: -3 the first record with the largest timestamp, -4 the log start, -5 offset -1 (no tiered storage)', async ({ onTestFinished }) => {
+    const { cluster, client } = await setup(onTestFinished, 1);
+    const at = async (timestamp: number, version = 9, partitionIndex = 0) =>
+      (await client.send(ListOffsetsApi, version, { replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex, timestamp }] }] })).topics[0].partitions[0];
+    // An empty log has no record with a timestamp: Kafka answers offset and timestamp -1.
+    expect(await at(-3, 7)).toMatchObject({ errorCode: 0, offset: -1, timestamp: -1 });
+    const stamped = (timestamps: number[]) => encodeRecordBatch(timestamps.map((timestamp, i) => ({ value: `v${i}`, timestamp })));
+    await cluster.produce('t', 0, stamped([1000, 4000, 2000]));
+    await cluster.produce('t', 0, stamped([3000, 4000, 1500]));
+    // The maximum is neither at the end nor alone: the first of the tied records, in the first batch.
+    expect(await at(-3, 7)).toMatchObject({ errorCode: 0, offset: 1, timestamp: 4000 });
+    expect(await at(-3, 9)).toMatchObject({ errorCode: 0, offset: 1, timestamp: 4000 });
+    await cluster.deleteRecords('t', 0, 2);
+    expect(await at(-4, 8)).toMatchObject({ errorCode: 0, offset: 2, timestamp: -1 });
+    expect(await at(-5, 9)).toMatchObject({ errorCode: 0, offset: -1, timestamp: -1 });
+    expect(await at(-5, 9, 7)).toMatchObject({ errorCode: 3, offset: -1 });
+    expect(await at(-6, 9)).toMatchObject({ errorCode: 42, offset: -1 });
   });
 });

@@ -1,8 +1,11 @@
 /**
- * ListOffsets (api key 2), versions 1-6, flexible from 6: the earliest (-2), latest (-1) or first offset at or after a timestamp per partition.
+ * ListOffsets (api key 2), versions 1-9, flexible from 6: the earliest (-2), latest (-1) or first offset at or after a timestamp per partition.
+ * Versions 7-9 change no field, only which negative timestamps a client may send: -3 the record with
+ * the largest timestamp (v7, KIP-734), -4 the local log start (v8, KIP-405), -5 the last tiered
+ * offset (v9, KIP-1005). v10 (KIP-1075) adds a timeout field and is not served.
  *
  * Grammar of the newest version (older versions drop the fields marked with later versions below):
- *   ListOffsets Request (Version: 6) => replica_id isolation_level [topics]
+ *   ListOffsets Request (Version: 9) => replica_id isolation_level [topics]
  *     replica_id => int32
  *     isolation_level => int8
  *     topics => name [partitions]
@@ -11,7 +14,7 @@
  *         partition_index => int32
  *         current_leader_epoch => int32
  *         timestamp => int64
- *   ListOffsets Response (Version: 6) => throttle_time_ms [topics]
+ *   ListOffsets Response (Version: 9) => throttle_time_ms [topics]
  *     throttle_time_ms => int32
  *     topics => name [partitions]
  *       name => string
@@ -28,7 +31,7 @@ import { array, field } from '../message-schema.js';
 export const ListOffsetsApi = defineApi({
   key: 2,
   name: 'ListOffsets',
-  versions: '1-6',
+  versions: '1-9',
   flexible: '6+',
   request: [
     field('ReplicaId', 'int32', '0+'),
