@@ -3,13 +3,13 @@
  * as Kafka's Fetcher does, and answers each partition with its own part: its records, its
  * watermarks, its error.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { expect, it, type OnTestFinishedHandler } from 'vitest';
-import { openCluster, startBroker, type Cluster } from '../../../core/index.js';
+import type { Cluster } from '../../../core/index.js';
 import { OffsetOutOfRangeError } from '../../../core/errors.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { nextOffset } from '../../../core/remote/remote-fetcher.js';
 import { testCluster } from '../../helpers.js';
+import { remoteOverBroker } from './remote-over-broker.js';
 
 const PARTITIONS = 4;
 
@@ -18,19 +18,8 @@ async function remoteWithData(onTestFinished: (fn: OnTestFinishedHandler) => voi
   await engine.createTopic('t', { partitions: PARTITIONS });
   // Partition p holds p + 1 batches of 5 records.
   for (let p = 0; p < PARTITIONS; p++) for (let b = 0; b <= p; b++) await engine.produce('t', p, encodeRecordBatch(Array.from({ length: 5 }, (_, i) => ({ value: `p${p}-${b * 5 + i}` }))));
-  const broker = await startBroker(engine, { port: 0, log: () => undefined });
-  onTestFinished(async () => {
-    await broker.close();
-  });
-  const cluster = await openCluster({ bootstrapServers: [`127.0.0.1:${broker.address.port}`] });
-  onTestFinished(async () => {
-    await cluster.close();
-  });
-  let fetches = 0;
-  const onRequest = (m: unknown): void => void ((m as { api: string }).api === 'Fetch' && fetches++);
-  subscribe('sluice:broker:request', onRequest);
-  onTestFinished(() => void unsubscribe('sluice:broker:request', onRequest));
-  return { cluster, fetches: () => fetches };
+  const { cluster, requests } = await remoteOverBroker(engine, 'Fetch', onTestFinished);
+  return { cluster, fetches: requests };
 }
 
 it('fetches of several partitions in one turn are one FetchRequest; each partition gets its own records and high watermark', async ({ onTestFinished }) => {

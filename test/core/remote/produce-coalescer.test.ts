@@ -3,11 +3,11 @@
  * as Kafka's Sender drains a node's ready batches into one request, and answers each batch with its
  * own part: its base offset or its error. A partition's batches keep their order.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { expect, it, type OnTestFinishedHandler } from 'vitest';
-import { openCluster, startBroker, type Cluster } from '../../../core/index.js';
+import type { Cluster } from '../../../core/index.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { testCluster } from '../../helpers.js';
+import { remoteOverBroker } from './remote-over-broker.js';
 
 const batchOf = (n: number, tag: string): Buffer => encodeRecordBatch(Array.from({ length: n }, (_, i) => ({ value: `${tag}-${i}` })));
 
@@ -15,20 +15,9 @@ async function remote(onTestFinished: (fn: OnTestFinishedHandler) => void): Prom
   const engine = await testCluster({ inMemory: true });
   await engine.createTopic('t', { partitions: 4 });
   await engine.createTopic('small', { partitions: 1, config: { 'max.message.bytes': 200 } });
-  const broker = await startBroker(engine, { port: 0, log: () => undefined });
-  onTestFinished(async () => {
-    await broker.close();
-  });
-  const cluster = await openCluster({ bootstrapServers: [`127.0.0.1:${broker.address.port}`] });
-  onTestFinished(async () => {
-    await cluster.close();
-  });
-  let produces = 0;
-  const onRequest = (m: unknown): void => void ((m as { api: string }).api === 'Produce' && produces++);
-  subscribe('sluice:broker:request', onRequest);
-  onTestFinished(() => void unsubscribe('sluice:broker:request', onRequest));
+  const { cluster, requests: produces } = await remoteOverBroker(engine, 'Produce', onTestFinished);
   await cluster.fetch('t', 0, 0); // learn the leader: produces below go out in the caller's turn
-  return { engine, cluster, produces: () => produces };
+  return { engine, cluster, produces };
 }
 
 it('batches for several partitions in one turn are one ProduceRequest; each gets its own offsets', async ({ onTestFinished }) => {
@@ -61,4 +50,13 @@ it('a batch refused in a shared request fails alone; the others are appended', a
   expect(tooLarge.status).toBe('rejected');
   expect(((tooLarge as PromiseRejectedResult).reason as { code: string }).code).toBe('RECORD_TOO_LARGE');
   expect(await engine.listOffset('small', 0, 'latest')).toBe(0);
+});
+
+it('a request closes at max.request.size (1 MiB): three 400 KB batches in one turn are two requests', async ({ onTestFinished }) => {
+  const { engine, cluster, produces } = await remote(onTestFinished);
+  const big = (tag: string): Buffer => encodeRecordBatch([{ value: tag.repeat(400 * 1024) }]);
+  const results = await Promise.all([0, 1, 2].map((p) => cluster.produce('t', p, big(`${p}`))));
+  expect(produces()).toBe(2);
+  expect(results).toEqual([0, 1, 2].map(() => ({ baseOffset: 0, lastOffset: 0 })));
+  for (let p = 0; p < 3; p++) expect(await engine.listOffset('t', p, 'latest')).toBe(1);
 });
