@@ -57,6 +57,7 @@ import {
 } from '../protocol/kafka/index.js';
 import type { BrokerConnection } from './broker-connection.js';
 import { ClusterConnections, type RemoteClusterOptions } from './cluster-connections.js';
+import { ProduceCoalescer } from './produce-coalescer.js';
 import { RetriableKafkaError, throwIfError } from './kafka-error.js';
 import { RemoteFetcher } from './remote-fetcher.js';
 import { RemoteGroups } from './remote-groups.js';
@@ -80,6 +81,7 @@ export class RemoteCluster implements Cluster {
   readonly #txns: RemoteTransactions;
   readonly #groups: RemoteGroups;
   readonly #fetcher: RemoteFetcher;
+  readonly #producer = new ProduceCoalescer();
   #supportsTransactions = false;
   /** Produce requests waiting for their leader's connection (see `#produceConnection`). */
   #leaderLookups = 0;
@@ -204,8 +206,7 @@ export class RemoteCluster implements Cluster {
         c.sendOnly(ProduceApi, version, body);
         return { baseOffset: -1, lastOffset: -1 };
       }
-      const r = await c.send(ProduceApi, version, body);
-      const p = (r.responses as Message[])[0].partitionResponses[0] as Message;
+      const p = await this.#producer.produce(c, { topic, partition, batch, acks, timeoutMs: REQUEST_TIMEOUT_MS });
       throwIfError(p.errorCode, { what: 'Produce', topic, partition }, p.errorMessage);
       return { baseOffset: p.baseOffset, lastOffset: p.baseOffset + lastOffsetDelta };
     });
@@ -322,8 +323,8 @@ export class RemoteCluster implements Cluster {
   /**
    * The leader's connection for a Produce. When it is at hand (and no earlier Produce still looks
    * for its leader, which it would overtake) it is returned as is, not as a promise, so the caller
-   * writes the request in its own turn: a producer sending in a synchronous run then has its
-   * batches on the wire — and the broker appending them — while it encodes the next ones.
+   * queues its batch in its own turn: a producer sending in a synchronous run then has its
+   * batches in one request per broker (`ProduceCoalescer`), written as that run ends.
    */
   #produceConnection(topic: string, partition: number, retrying: boolean): BrokerConnection | Promise<BrokerConnection> {
     const ready = retrying || this.#leaderLookups > 0 ? undefined : this.#net.readyLeader(topic, partition);

@@ -13,14 +13,15 @@
  *
  * The first request of each `fetch` does not wait (data is usually there when a consumer is
  * behind); only an empty answer turns into a long poll, on a connection of its own so it holds
- * nothing else up.
+ * nothing else up. Immediate fetches to one broker in the same turn go out as one FetchRequest
+ * (`FetchCoalescer`), as Kafka's Fetcher sends one request per node.
  */
 import type { FetchOptions, FetchResult } from '../cluster.js';
 import { partitionKey } from '../topic-partition-key.js';
 import { OffsetOutOfRangeError } from '../errors.js';
 import { FetchApi, type Message } from '../protocol/kafka/index.js';
-import type { BrokerConnection } from './broker-connection.js';
 import type { ClusterConnections } from './cluster-connections.js';
+import { FetchCoalescer } from './fetch-coalescer.js';
 import { throwIfError } from './kafka-error.js';
 
 /** Kafka's isolation_level on the wire: 0 read_uncommitted, 1 read_committed. */
@@ -37,6 +38,7 @@ export class RemoteFetcher {
   readonly #net: ClusterConnections;
   readonly #listOffset: (topic: string, partition: number, spec: 'earliest' | 'latest') => Promise<number>;
   readonly #ahead = new Map<string, Ahead>();
+  readonly #coalescer = new FetchCoalescer();
 
   constructor(net: ClusterConnections, listOffset: (topic: string, partition: number, spec: 'earliest' | 'latest') => Promise<number>) {
     this.#net = net;
@@ -85,13 +87,11 @@ export class RemoteFetcher {
     return this.#net.retry(`Fetch from ${topic}-${partition}`, async (retrying) => {
       if (options.signal?.aborted) return empty();
       const leader = await this.#net.leader(topic, partition, retrying);
-      const send = (c: BrokerConnection, waitMs: number): Promise<Message> => c.send(FetchApi, c.version(FetchApi, 12), { ...body, maxWaitMs: waitMs });
-      let r: Message | null = await send(leader, 0);
-      let p = (r.responses as Message[])[0].partitions[0] as Message;
+      let p = await this.#coalescer.fetch(leader, { topic, partition, fetchOffset: offset, partitionMaxBytes: maxBytes, isolationLevel: body.isolationLevel });
       if (maxWaitMs > 0 && p.errorCode === 0 && ((p.records as Buffer | null)?.length ?? 0) === 0) {
-        const request = this.#net.exclusive(leader, (c) => send(c, maxWaitMs));
+        const request = this.#net.exclusive(leader, (c) => c.send(FetchApi, c.version(FetchApi, 12), body));
         // An aborted long poll resolves empty at once; its late answer is dropped.
-        r = options.signal ? await raceAbort(request, options.signal) : await request;
+        const r = options.signal ? await raceAbort(request, options.signal) : await request;
         if (r === null) return empty();
         p = (r.responses as Message[])[0].partitions[0] as Message;
       }
