@@ -57,6 +57,12 @@ export interface ProduceOptions {
    * when the record is as durable as the topic's flush policy promises (fsynced in the synced mode).
    */
   acks?: 0 | 1 | -1;
+  /**
+   * The transactional id of a producer writing a transactional batch. Kafka's Produce request carries
+   * it (a broker authorizes transactional writes by it and refuses them without it); an in-process
+   * engine does not need it.
+   */
+  transactionalId?: string | null;
 }
 
 export interface ProduceResult {

@@ -105,6 +105,8 @@ export class Producer<K = unknown, V = unknown> {
   readonly #cluster: Cluster;
   readonly #batchBytes: number;
   readonly #acks: 0 | -1;
+  /** Sent with every Produce: a Kafka broker refuses transactional batches without it. */
+  readonly #transactionalId: string | null;
   readonly #idempotent: boolean;
   readonly #partitioner: Partitioner;
   /** The default partitioner ignores the key of a record with an explicit partition: its bytes are then not computed. */
@@ -144,6 +146,7 @@ export class Producer<K = unknown, V = unknown> {
     this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
     this.#batchBytes = options.batchBytes ?? 1024 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
+    this.#transactionalId = options.transactionalId ?? null;
     this.#idempotent = options.idempotent ?? true;
     this.#partitioner = options.partitioner ?? new DefaultPartitioner();
     this.#defaultPartitioner = options.partitioner === undefined;
@@ -463,7 +466,7 @@ export class Producer<K = unknown, V = unknown> {
         // The bytes go straight to the cluster: an embedded log need not compute their CRC again.
         if (attempt === 0) markBuiltHere(bytes);
         try {
-          const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks });
+          const result = await this.#cluster.produce(batch.topic, batch.partition, bytes, { acks: this.#acks, transactionalId: this.#transactionalId });
           batch.baseOffset = result.baseOffset;
           break;
         } catch (err) {

@@ -24,6 +24,8 @@ export interface PartitionProduce {
   partition: number;
   batch: Buffer;
   acks: number;
+  /** Kafka's Produce carries one transactional id per request: batches of different ids go apart. */
+  transactionalId: string | null;
   timeoutMs: number;
 }
 
@@ -47,9 +49,9 @@ async function send(connection: BrokerConnection, waiting: Queued<PartitionProdu
       partitions.push({ index: produce.partition, records: produce.batch });
       topics.set(produce.topic, partitions);
     }
-    const { acks, timeoutMs } = waiting[0].item;
+    const { acks, transactionalId, timeoutMs } = waiting[0].item;
     const r = await connection.send(ProduceApi, connection.version(ProduceApi, 9), {
-      transactionalId: null,
+      transactionalId,
       acks,
       timeoutMs,
       topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })),
@@ -63,8 +65,9 @@ async function send(connection: BrokerConnection, waiting: Queued<PartitionProdu
 }
 
 /**
- * The requests for one connection's queue, in order: a new one when the acks differ, when the
- * partition is already in the current one, or when the batch would take it past max.request.size.
+ * The requests for one connection's queue, in order: a new one when the acks or the transactional
+ * id differ, when the partition is already in the current one, or when the batch would take it
+ * past max.request.size.
  */
 function splitRequests(queue: Queued<PartitionProduce>[]): Queued<PartitionProduce>[][] {
   const requests: Queued<PartitionProduce>[][] = [];
@@ -73,7 +76,7 @@ function splitRequests(queue: Queued<PartitionProduce>[]): Queued<PartitionProdu
   let bytes = 0;
   for (const w of queue) {
     const key = partitionKey(w.item.topic, w.item.partition);
-    const full = current.length > 0 && (keys.has(key) || w.item.acks !== current[0].item.acks || bytes + w.item.batch.length > MAX_REQUEST_BYTES);
+    const full = current.length > 0 && (keys.has(key) || w.item.acks !== current[0].item.acks || w.item.transactionalId !== current[0].item.transactionalId || bytes + w.item.batch.length > MAX_REQUEST_BYTES);
     if (full) {
       requests.push(current);
       current = [];

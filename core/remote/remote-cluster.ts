@@ -195,7 +195,8 @@ export class RemoteCluster implements Cluster {
 
   async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
     const acks = options.acks ?? -1;
-    const body = { transactionalId: null, acks, timeoutMs: REQUEST_TIMEOUT_MS, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] };
+    const transactionalId = options.transactionalId ?? null;
+    const body = { transactionalId, acks, timeoutMs: REQUEST_TIMEOUT_MS, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] };
     const lastOffsetDelta = batch.readInt32BE(23);
     return this.#net.retry(`Produce to ${topic}-${partition}`, async (retrying) => {
       const found = this.#produceConnection(topic, partition, retrying);
@@ -206,7 +207,7 @@ export class RemoteCluster implements Cluster {
         c.sendOnly(ProduceApi, version, body);
         return { baseOffset: -1, lastOffset: -1 };
       }
-      const p = await this.#producer.produce(c, { topic, partition, batch, acks, timeoutMs: REQUEST_TIMEOUT_MS });
+      const p = await this.#producer.produce(c, { topic, partition, batch, acks, transactionalId, timeoutMs: REQUEST_TIMEOUT_MS });
       throwIfError(p.errorCode, { what: 'Produce', topic, partition }, p.errorMessage);
       return { baseOffset: p.baseOffset, lastOffset: p.baseOffset + lastOffsetDelta };
     });

@@ -8,14 +8,18 @@
  * A transactional batch is checked by the cluster (its producer's epoch is current, its partition
  * added to the open transaction); a fenced producer gets INVALID_PRODUCER_EPOCH, as Kafka's
  * partition answers (Produce has no PRODUCER_FENCED), and a partition not added INVALID_TXN_STATE.
+ * Transactional batches in a request without a transactional id get
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka answers (KafkaApis authorizes them by that id,
+ * with or without an authorizer configured).
  */
 import type { Cluster, ProduceOptions } from '../../cluster.js';
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, fencedForVersion, kafkaErrorCode, kafkaErrorMessage } from '../../protocol/kafka/index.js';
-import { BATCH_HEADER_BYTES, LOG_OVERHEAD, MAGIC_V2 } from '../../protocol/record-batch.js';
+import { BATCH_HEADER_BYTES, LOG_OVERHEAD, MAGIC_V2, TRANSACTIONAL_FLAG } from '../../protocol/record-batch.js';
 import type { RequestContext } from '../request-context.js';
 
 const MAGIC_OFFSET = 16;
+const ATTRIBUTES_OFFSET = 21;
 
 /** A partition's answer; `recordErrors` is shared (nothing is ever added to it). */
 interface PartitionResponse {
@@ -40,6 +44,7 @@ export async function handleProduce(body: Message, { cluster }: RequestContext):
   const acks = body.acks as number;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   const options = { acks: acks as 0 | 1 | -1 };
+  const transactionalId = (body.transactionalId as string | null | undefined) ?? null;
   const pending: Promise<void>[] = [];
   const responses = (body.topicData as Message[]).map((topic) => ({
     name: topic.name,
@@ -48,6 +53,9 @@ export async function handleProduce(body: Message, { cluster }: RequestContext):
       if (!validAcks) return refused(result, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, got ${acks}`);
       const batches = splitBatches(p.records as Buffer | null);
       if (typeof batches === 'string') return refused(result, ErrorCode.INVALID_RECORD, `${topic.name}-${p.index}: ${batches}`);
+      if (transactionalId === null && batches.some(isTransactionalBatch)) {
+        return refused(result, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `${topic.name}-${p.index}: a transactional batch in a Produce request without a transactional id`);
+      }
       pending.push(appendBatches(cluster, topic.name, p.index, batches, options, result));
       return result;
     }),
@@ -73,6 +81,10 @@ async function appendBatches(cluster: Cluster, topic: string, partition: number,
   } catch (error) {
     refused(result, fencedForVersion(kafkaErrorCode(error), 0, Infinity), kafkaErrorMessage(error));
   }
+}
+
+function isTransactionalBatch(batch: Buffer): boolean {
+  return (batch.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG) !== 0;
 }
 
 /** The record batches of a partition's records field, or why they are refused. */

@@ -55,7 +55,7 @@ let sequence = 0;
 /** Transactional records' timestamp, after the plain records' (PLAIN_TIMESTAMP). */
 const TXN_TIMESTAMP = 1_700_000_002_000;
 const PLAIN_TIMESTAMP = 1_700_000_001_000;
-async function produceTxn(client: KafkaTestClient, transactionalId: string, p: Producer, partition: number, values: string[]): Promise<Message> {
+async function produceTxn(client: KafkaTestClient, transactionalId: string | null, p: Producer, partition: number, values: string[]): Promise<Message> {
   const records = encodeRecordBatch(
     values.map((value) => ({ value, timestamp: TXN_TIMESTAMP })),
     { producer: { ...p, baseSequence: sequence }, transactional: true },
@@ -158,6 +158,19 @@ describe('broker transaction requests', () => {
     expect(read.abortedTransactions).toEqual([{ producerId: old.producerId, firstOffset: 0 }]);
     expect(read.highWatermark).toBe(2);
     expect(read.lastStableOffset).toBe(2);
+  });
+
+  it('transactional batches in a Produce without a transactional id get TRANSACTIONAL_ID_AUTHORIZATION_FAILED and write nothing, as Kafka answers', async ({ onTestFinished }) => {
+    const { client } = await setup(onTestFinished);
+    const p = await initTxn(client, 'tx-n');
+    expect(partitionCodes(await addPartitions(client, 'tx-n', p, [{ name: 't', partitions: [0] }]))).toEqual([0]);
+    const refused = await produceTxn(client, null, p, 0, ['no id']);
+    expect(refused.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    expect(refused.errorMessage).toContain('without a transactional id');
+    expect((await fetchPartition(client, 0)).highWatermark).toBe(0);
+    sequence -= 1; // the refused batch's sequence was never written
+    expect((await produceTxn(client, 'tx-n', p, 0, ['with id'])).errorCode).toBe(0);
+    expect((await fetchPartition(client, 0)).highWatermark).toBe(1);
   });
 
   it('answers a wrong producer id INVALID_PRODUCER_ID_MAPPING, EndTxn with none open INVALID_TXN_STATE, a bad timeout INVALID_TRANSACTION_TIMEOUT', async ({ onTestFinished }) => {
