@@ -42,7 +42,7 @@ import { configOverrides, DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig, ty
 import type { Log } from '../log/log.js';
 import { OFFSETS_TOPIC } from '../group/offset-records.js';
 import { TRANSACTION_STATE_TOPIC } from '../group/transaction-records.js';
-import { endOffsetOf, readBatchHeader, TRANSACTIONAL_FLAG } from '../protocol/record-batch.js';
+import { endOffsetOf, isTransactionalBatch, readBatchHeader } from '../protocol/record-batch.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
 import { TransactionStateStore } from './transaction-state-store.js';
 import { DataDirLock, dataDirOwner } from './data-dir-lock.js';
@@ -328,7 +328,7 @@ export class Broker implements Cluster {
   async produce(topic: string, partition: number, batch: Buffer, options: ProduceOptions = {}): Promise<ProduceResult> {
     this.#assertWritable();
     const log = this.#logs.log(topic, partition);
-    if (batch.length >= 23 && (batch.readInt16BE(21) & TRANSACTIONAL_FLAG) !== 0) this.#txns.verifyProduce(topic, partition, readBatchHeader(batch, 0));
+    if (batch.length >= 23 && isTransactionalBatch(batch)) this.#txns.verifyProduce(topic, partition, readBatchHeader(batch, 0));
     const info = log.append(batch);
     if (info.durable && options.acks !== 0) await info.durable;
     return { baseOffset: info.baseOffset, lastOffset: info.lastOffset };

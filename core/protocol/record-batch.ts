@@ -382,6 +382,11 @@ export function isTransactional(header: BatchHeader): boolean {
   return (header.attributes & TRANSACTIONAL_FLAG) !== 0;
 }
 
+/** True for a batch written inside a transaction, read from its bytes at `at` without decoding its header. */
+export function isTransactionalBatch(bytes: Buffer, at = 0): boolean {
+  return (bytes.readInt16BE(at + ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG) !== 0;
+}
+
 /** True for a control batch (attributes bit 5): a transaction marker, never handed to applications. */
 export function isControlBatch(header: BatchHeader): boolean {
   return (header.attributes & CONTROL_FLAG) !== 0;

@@ -15,11 +15,10 @@
 import type { Cluster, ProduceOptions } from '../../cluster.js';
 import type { Message } from '../../protocol/kafka/index.js';
 import { ErrorCode, fencedForVersion, kafkaErrorCode, kafkaErrorMessage } from '../../protocol/kafka/index.js';
-import { BATCH_HEADER_BYTES, LOG_OVERHEAD, MAGIC_V2, TRANSACTIONAL_FLAG } from '../../protocol/record-batch.js';
+import { BATCH_HEADER_BYTES, isTransactionalBatch, LOG_OVERHEAD, MAGIC_V2 } from '../../protocol/record-batch.js';
 import type { RequestContext } from '../request-context.js';
 
 const MAGIC_OFFSET = 16;
-const ATTRIBUTES_OFFSET = 21;
 
 /** A partition's answer; `recordErrors` is shared (nothing is ever added to it). */
 interface PartitionResponse {
@@ -81,10 +80,6 @@ async function appendBatches(cluster: Cluster, topic: string, partition: number,
   } catch (error) {
     refused(result, fencedForVersion(kafkaErrorCode(error), 0, Infinity), kafkaErrorMessage(error));
   }
-}
-
-function isTransactionalBatch(batch: Buffer): boolean {
-  return (batch.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG) !== 0;
 }
 
 /** The record batches of a partition's records field, or why they are refused. */
