@@ -20,8 +20,8 @@
  * from the next batch, as Kafka's does), O(log n) requests at any depth; a
  * cursor table (next offset → next sequence, filled by every fetch and append) makes sequential
  * reads O(1): a consumer's next fetch starts at the sequence after its last batch, verified by the
- * batch's base offset. Reads go to the stream leader (not direct get), so they see every
- * acknowledged batch.
+ * batch's base offset. Reads, and the stream state that bounds them (`stream-leader-state.ts`), go to the
+ * stream leader (not direct get, not a follower's state), so they see every acknowledged batch.
  *
  * Log start offset: the first stored batch's base offset. Retention (`purgeBefore`) removes whole
  * batches from the head and always keeps the last one, so the log end offset is never lost.
@@ -39,6 +39,7 @@ import { abortable } from '../abortable.js';
 import { retryTransient } from './nats-retry.js';
 import { getStreamMessage, type StreamMessageQuery } from './stream-message-get.js';
 import { StreamAppender } from './stream-appender.js';
+import { streamLeaderState, type StreamState } from './stream-leader-state.js';
 
 const CURSOR_ENTRIES = 256;
 const MAX_PARALLEL_GETS = 32;
@@ -105,12 +106,12 @@ export class PartitionStream {
     for (let attempt = 0; ; attempt++) {
       const last = await this.#last();
       if (last) return { seq: last.seq, nextOffset: last.header.baseOffset + last.header.lastOffsetDelta + 1 };
-      const info = await this.#access.jsm.streams.info(this.stream);
-      if (info.state.last_seq === 0) return { seq: 0, nextOffset: 0 };
+      const state = await this.#state();
+      if (state.last_seq === 0) return { seq: 0, nextOffset: 0 };
       // Another writer may have appended between the two reads: look again before giving up.
       if (attempt < 2) continue;
       throw new CorruptRecordError(
-        `${this.topic}-${this.partition}: stream ${this.stream} is empty after sequence ${info.state.last_seq} (purged outside Sluice?), so its log end offset is unknown; nothing appended`,
+        `${this.topic}-${this.partition}: stream ${this.stream} is empty after sequence ${state.last_seq} (purged outside Sluice?), so its log end offset is unknown; nothing appended`,
       );
     }
   }
@@ -357,13 +358,12 @@ export class PartitionStream {
   }
 
   /** The stream's message count and first and last sequences. */
-  streamState(): Promise<{ messages: number; first_seq: number; last_seq: number }> {
+  streamState(): Promise<StreamState> {
     return this.#state();
   }
 
-  async #state(signal?: AbortSignal): Promise<{ messages: number; first_seq: number; last_seq: number }> {
-    const info = await retryTransient(`read the state of ${this.stream}`, () => abortable(this.#access.jsm.streams.info(this.stream), signal), { signal });
-    return info.state;
+  #state(signal?: AbortSignal): Promise<StreamState> {
+    return retryTransient(`read the state of ${this.stream}`, () => streamLeaderState(this.#access.jsm, this.stream, signal), { signal });
   }
 
   /** The batch at stream sequence `seq`, or null. */
