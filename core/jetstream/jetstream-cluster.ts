@@ -158,7 +158,11 @@ export class JetStreamCluster implements Cluster {
       const openTimeoutMs = options.openTimeoutMs ?? 30_000;
       await retryTransient('JetStream account info', () => jsm.getAccountInfo(), { timeoutMs: openTimeoutMs });
       const js = jetstream(nc);
-      const kv = await retryTransient(`KV bucket ${prefix}`, () => new Kvm(js).create(prefix, { replicas, history: 1 }), { timeoutMs: openTimeoutMs });
+      // Reads of the engine's state (committed offsets, group leases, topics, cleaned prefixes) go
+      // to the bucket's leader, not `allow_direct` gets that any replica answers, possibly one that
+      // has not applied the last writes: a coordinator adopting a group must see its last commit,
+      // as Kafka's OffsetFetch is answered by the coordinator from its own state.
+      const kv = await retryTransient(`KV bucket ${prefix}`, () => new Kvm(js).create(prefix, { replicas, history: 1, allow_direct: false }), { timeoutMs: openTimeoutMs });
       // The server's max payload bounds a batch and its headers.
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
       const base = parseLogConfig({ 'max.message.bytes': Math.min(DEFAULT_LOG_CONFIG['max.message.bytes'], maxPayload - PUBLISH_HEADER_BYTES) });
