@@ -47,6 +47,8 @@ export interface StreamAccess {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** The client to publish through to a stream led by server `leader` (`LeaderConnections`); `js` when absent. */
+  publisher?: (leader: string | null) => JetStreamClient;
 }
 
 /** A stored batch: its stream sequence and header. */
@@ -82,6 +84,8 @@ export class PartitionStream {
   #firstBatch: Located | null = null;
   /** The log start offset seen by the last full fetch (reported by cursor fetches). */
   #logStartOffset: number | null = null;
+  /** The stream's leader (a server name) as the last stream info said. */
+  #leader: string | null = null;
 
   constructor(access: StreamAccess, topic: string, partition: number, stream: string, subject: string) {
     this.#access = access;
@@ -89,7 +93,7 @@ export class PartitionStream {
     this.partition = partition;
     this.stream = stream;
     this.subject = subject;
-    this.#appender = new StreamAppender(access.js, this);
+    this.#appender = new StreamAppender(this);
   }
 
   /**
@@ -100,12 +104,18 @@ export class PartitionStream {
     return this.#appender.append(batch, header);
   }
 
-  /** The stream's last sequence and next offset, from its last message. */
+  /** The client to publish through: the stream leader's connection, as the last `readTail` found it. */
+  publisher(): JetStreamClient {
+    return this.#access.publisher?.(this.#leader) ?? this.#access.js;
+  }
+
+  /** The stream's last sequence and next offset, from its last message (and its leader, for `publisher`). */
   async readTail(): Promise<Tail> {
     for (let attempt = 0; ; attempt++) {
       const last = await this.#last();
       if (last) return { seq: last.seq, nextOffset: last.header.baseOffset + last.header.lastOffsetDelta + 1 };
       const info = await this.#access.jsm.streams.info(this.stream);
+      this.#leader = info.cluster?.leader ?? null;
       if (info.state.last_seq === 0) return { seq: 0, nextOffset: 0 };
       // Another writer may have appended between the two reads: look again before giving up.
       if (attempt < 2) continue;
@@ -363,6 +373,7 @@ export class PartitionStream {
 
   async #state(signal?: AbortSignal): Promise<{ messages: number; first_seq: number; last_seq: number }> {
     const info = await retryTransient(`read the state of ${this.stream}`, () => abortable(this.#access.jsm.streams.info(this.stream), signal), { signal });
+    this.#leader = info.cluster?.leader ?? null;
     return info.state;
   }
 
