@@ -361,6 +361,12 @@ export interface Cluster {
    * @throws UnknownTopicError, InvalidConfigError naming the key
    */
   alterTopicConfig?(name: string, changes: Readonly<Record<string, string | null>>): Promise<void>;
+  /**
+   * Optional: a topic's effective config alone (as Kafka's DescribeConfigs), for callers that need
+   * no sizes or leaders (a producer's metadata); where absent they read `describeTopic(name).config`.
+   * @throws UnknownTopicError
+   */
+  topicConfig?(name: string): Promise<LogConfig>;
   /** Partition count of `topic`, creating the topic first when `autoCreate` and the cluster allow. */
   partitionCount(topic: string, options?: { autoCreate?: boolean }): Promise<number>;
 

@@ -270,6 +270,12 @@ export class JetStreamCluster implements Cluster {
     await this.#topics.addPartitions(name, count);
   }
 
+  /** The config from the topic table (a KV watch keeps it current): no stream is read, unlike `describeTopic`. */
+  async topicConfig(name: string): Promise<LogConfig> {
+    this.#assertOpen();
+    return (await this.#topics.get(name)).config;
+  }
+
   async partitionCount(topic: string, options: { autoCreate?: boolean } = {}): Promise<number> {
     this.#assertOpen();
     const state = await this.#topics.find(topic);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { connect } from '@nats-io/transport-node';
-import { openCluster, RecordTooLargeError, type JetStreamCluster } from '../../../core/index.js';
+import { createProducer, openCluster, RecordTooLargeError, type Cluster, type JetStreamCluster } from '../../../core/index.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { streamName } from '../../../core/jetstream/stream-names.js';
 import { startNatsServer, type NatsServer } from '../../connectors/nats/nats-server.js';
@@ -79,5 +79,34 @@ describe('JetStream append window (nats-server)', () => {
     await cluster.describeTopic('quiet');
     await spy.flush();
     expect(requests).toContain(`$JS.API.STREAM.INFO.${streamName(`app${prefixes}`, 'quiet', 0)}`);
+  });
+
+  test("a producer's metadata refresh reads the topic's config only: no stream info, no message get", async () => {
+    const cluster = await open();
+    await cluster.createTopic('refresh', { partitions: 2 });
+    let configReads = 0;
+    const counting = new Proxy(cluster, {
+      get: (target, name) => {
+        const member = Reflect.get(target, name, target) as unknown;
+        if (name === 'topicConfig') configReads++;
+        return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
+      },
+    }) as Cluster;
+    // Metadata older than 0 ms is refreshed (in the background) at every send a millisecond later.
+    const producer = createProducer<string, string>(counting, { lingerMs: 0, metadataMaxAgeMs: 0 });
+    onTestFinished(() => producer.close());
+    await Promise.all([producer.send({ topic: 'refresh', partition: 0, value: 'first' }), producer.send({ topic: 'refresh', partition: 1, value: 'first' })]);
+    const spy = await connect({ servers: server.url });
+    onTestFinished(() => spy.close());
+    const requests: string[] = [];
+    spy.subscribe('$JS.API.>', { callback: (_, m) => void requests.push(m.subject) });
+    await spy.flush();
+    const readsBefore = configReads;
+    for (let i = 0; configReads < readsBefore + 3; i++) {
+      expect(i).toBeLessThan(10_000);
+      await producer.send({ topic: 'refresh', partition: i % 2, value: `v${i}` });
+    }
+    await spy.flush();
+    expect(requests).toEqual([]);
   });
 });
