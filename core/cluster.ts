@@ -317,6 +317,18 @@ export interface GroupDescription {
   members: GroupMemberDescription[];
 }
 
+/**
+ * Producer settings suited to an engine, for the options a producer leaves unset (the producer's
+ * own defaults otherwise). An engine whose acknowledgement is a network round trip away and whose
+ * cost is per message sets them; the embedded engine does not.
+ */
+export interface ProducerDefaults {
+  /** Default `batchBytes` of producers over this engine. */
+  readonly batchBytes?: number;
+  /** Default `maxInFlightBytes` of producers over this engine. */
+  readonly maxInFlightBytes?: number;
+}
+
 export interface Cluster {
   /**
    * Whether the engine has Kafka's transactions (the requests below and read_committed fetches),
@@ -326,6 +338,8 @@ export interface Cluster {
    * exactly-once source support).
    */
   readonly supportsTransactions: boolean;
+  /** Optional: producer settings suited to this engine (`ProducerDefaults`); a producer's own options win. */
+  readonly producerDefaults?: ProducerDefaults;
   /**
    * Optional, on engines that several stateless brokers can share (JetStream): registers a
    * `sluice broker` serving at `host:port` with a lease, so each broker's Metadata lists every
@@ -347,6 +361,12 @@ export interface Cluster {
    * @throws UnknownTopicError, InvalidConfigError naming the key
    */
   alterTopicConfig?(name: string, changes: Readonly<Record<string, string | null>>): Promise<void>;
+  /**
+   * Optional: a topic's effective config alone (as Kafka's DescribeConfigs), for callers that need
+   * no sizes or leaders (a producer's metadata); where absent they read `describeTopic(name).config`.
+   * @throws UnknownTopicError
+   */
+  topicConfig?(name: string): Promise<LogConfig>;
   /** Partition count of `topic`, creating the topic first when `autoCreate` and the cluster allow. */
   partitionCount(topic: string, options?: { autoCreate?: boolean }): Promise<number>;
 

@@ -89,13 +89,14 @@ export class ProducerMetadata {
 
   async #fetch(topic: string): Promise<void> {
     const partitions = await this.#cluster.partitionCount(topic, { autoCreate: this.#options.autoCreateTopics });
-    const description = await this.#cluster.describeTopic(topic);
-    const maxMessageBytes = description.config['max.message.bytes'];
+    // Only the config: on JetStream a description reads every partition's stream and end batches.
+    const config = this.#cluster.topicConfig ? await this.#cluster.topicConfig(topic) : (await this.#cluster.describeTopic(topic)).config;
+    const maxMessageBytes = config['max.message.bytes'];
     this.#topics.set(topic, {
       partitions,
       maxBatchBytes: Math.min(this.#options.batchBytes, maxMessageBytes),
       maxMessageBytes,
-      compacted: description.config['cleanup.policy'] !== 'delete',
+      compacted: config['cleanup.policy'] !== 'delete',
       fetchedMs: Date.now(),
     });
   }

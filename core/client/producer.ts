@@ -49,17 +49,21 @@ export interface RecordMetadata {
 export interface ProducerOptions<K = unknown, V = unknown> {
   /** How long a batch waits for more records before it is sent (Kafka's `linger.ms`; default 5). */
   lingerMs?: number;
-  /** Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, also capped by the topic's `max.message.bytes`). */
+  /**
+   * Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, or the engine's
+   * `producerDefaults`: 256 KiB on JetStream; also capped by the topic's `max.message.bytes`).
+   */
   batchBytes?: number;
   /**
-   * Bound on the bytes of batches sent and not yet acknowledged (default 2 MiB), in the manner of
+   * Bound on the bytes of batches sent and not yet acknowledged (default 2 MiB, or the engine's
+   * `producerDefaults`: 8 MiB on JetStream), in the manner of
    * Kafka's `buffer.memory` and `max.in.flight.requests.per.connection`. At the bound, a send waits
    * for acknowledgements before it batches more records (its promise settles later; later sends
    * queue behind it, in order). Memory stays bounded however fast records come, and the producer
    * cycles through a few warm batch buffers instead of touching fresh memory (page faults cost
    * more than the copying). The embedded engine acknowledges a batch as soon as the sending code
    * yields, so a small window costs nothing there; for a cluster far away, throughput is at most
-   * this window per round trip: raise it.
+   * this window per round trip: raise it (the JetStream engine does).
    */
   maxInFlightBytes?: number;
   /**
@@ -143,8 +147,9 @@ export class Producer<K = unknown, V = unknown> {
 
   constructor(cluster: Cluster, options: ProducerOptions<K, V> = {}) {
     this.#cluster = cluster;
-    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
-    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
+    const engine = cluster.producerDefaults;
+    this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? engine?.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
+    this.#batchBytes = options.batchBytes ?? engine?.batchBytes ?? 1024 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#transactionalId = options.transactionalId ?? null;
     this.#idempotent = options.idempotent ?? true;

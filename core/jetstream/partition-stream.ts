@@ -48,6 +48,8 @@ export interface StreamAccess {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** The client to publish through to a stream led by server `leader` (`LeaderConnections`); `js` when absent. */
+  publisher?: (leader: string | null) => JetStreamClient;
 }
 
 /** A stored batch: its stream sequence and header. */
@@ -83,6 +85,8 @@ export class PartitionStream {
   #firstBatch: Located | null = null;
   /** The log start offset seen by the last full fetch (reported by cursor fetches). */
   #logStartOffset: number | null = null;
+  /** The stream's leader (a server name) as the last stream info said. */
+  #leader: string | null = null;
 
   constructor(access: StreamAccess, topic: string, partition: number, stream: string, subject: string) {
     this.#access = access;
@@ -90,7 +94,7 @@ export class PartitionStream {
     this.partition = partition;
     this.stream = stream;
     this.subject = subject;
-    this.#appender = new StreamAppender(access.js, this);
+    this.#appender = new StreamAppender(this);
   }
 
   /**
@@ -101,7 +105,12 @@ export class PartitionStream {
     return this.#appender.append(batch, header);
   }
 
-  /** The stream's last sequence and next offset, from its last message. */
+  /** The client to publish through: the stream leader's connection, as the last `readTail` found it. */
+  publisher(): JetStreamClient {
+    return this.#access.publisher?.(this.#leader) ?? this.#access.js;
+  }
+
+  /** The stream's last sequence and next offset, from its last message (and its leader, for `publisher`). */
   async readTail(): Promise<Tail> {
     for (let attempt = 0; ; attempt++) {
       const last = await this.#last();
@@ -362,8 +371,10 @@ export class PartitionStream {
     return this.#state();
   }
 
-  #state(signal?: AbortSignal): Promise<StreamState> {
-    return retryTransient(`read the state of ${this.stream}`, () => streamLeaderState(this.#access.jsm, this.stream, signal), { signal });
+  async #state(signal?: AbortSignal): Promise<StreamState> {
+    const state = await retryTransient(`read the state of ${this.stream}`, () => streamLeaderState(this.#access.jsm, this.stream, signal), { signal });
+    this.#leader = state.leader;
+    return state;
   }
 
   /** The batch at stream sequence `seq`, or null. */

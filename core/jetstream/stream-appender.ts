@@ -14,6 +14,9 @@
  * batches go back to the head of the queue; a message that was stored but reported as failed (a
  * lost ack) is answered by JetStream's de-duplication with the original's sequence.
  *
+ * The window publishes through the connection to the stream's leader (`LeaderConnections`), as
+ * the tail read last found it; it changes only at a tail read, when nothing is in flight.
+ *
  * Invariant: batches of one partition from this process are stored in the order `append` was
  * called, each at the offset its ack reports. Concurrency: one drain loop per partition.
  */
@@ -59,7 +62,8 @@ interface ChainEnd {
 }
 
 export class StreamAppender {
-  readonly #js: JetStreamClient;
+  /** Where the window publishes: chosen at each tail read (the stream leader's connection), never while publishes are in flight. */
+  #js: JetStreamClient;
   readonly #stream: PartitionStream;
   /** The end of the chain of publishes sent; null when it must be read from the stream again. */
   #end: ChainEnd | null = null;
@@ -67,8 +71,8 @@ export class StreamAppender {
   readonly #window: InFlight[] = [];
   #draining = false;
 
-  constructor(js: JetStreamClient, stream: PartitionStream) {
-    this.#js = js;
+  constructor(stream: PartitionStream) {
+    this.#js = stream.publisher();
     this.#stream = stream;
   }
 
@@ -128,6 +132,7 @@ export class StreamAppender {
         return false;
       }
       this.#end = { seq: tail.seq, nextOffset: tail.nextOffset, msgId: undefined };
+      this.#js = this.#stream.publisher(); // the window is empty: switching connections cannot reorder publishes
     }
     const end = this.#end;
     while (this.#queue.length > 0 && this.#window.length < WINDOW) {

@@ -1,5 +1,5 @@
 /**
- * A stream's state (message count, first and last sequences) as its leader knows it.
+ * A stream's state (message count, first and last sequences) as its leader knows it, and that leader.
  *
  * JetStream answers `STREAM.INFO` from the stream leader, except while the stream's Raft group
  * has no leader: then every member answers with its own state (nats-server's
@@ -21,6 +21,8 @@ export interface StreamState {
   messages: number;
   first_seq: number;
   last_seq: number;
+  /** The server that answered as the stream's leader (null from a server without clustering info). */
+  leader: string | null;
 }
 
 /**
@@ -32,5 +34,5 @@ export async function streamLeaderState(jsm: JetStreamManager, stream: string, s
   if (info.cluster && !info.cluster.leader) {
     throw new JetStreamApiError({ code: 503, err_code: CLUSTER_NOT_AVAILABLE, description: `stream ${stream} has no leader: its state was answered by a member that may not have applied the last acknowledged messages` });
   }
-  return info.state;
+  return { messages: info.state.messages, first_seq: info.state.first_seq, last_seq: info.state.last_seq, leader: info.cluster?.leader ?? null };
 }

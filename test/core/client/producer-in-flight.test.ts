@@ -9,15 +9,20 @@ import { testCluster } from '../../helpers.js';
  * A real embedded cluster whose produce calls wait at a gate the test opens: shows how many bytes a
  * producer has sent and not had acknowledged at any moment.
  */
-function gated(cluster: Broker): { cluster: Cluster; pendingBytes: () => number; maxPendingBytes: () => number; open: () => void; close: () => void; whenPending: (bytes: number) => Promise<void> } {
+function gated(
+  cluster: Broker,
+  producerDefaults?: Cluster['producerDefaults'],
+): { cluster: Cluster; pendingBytes: () => number; maxPendingBytes: () => number; maxBatchBytes: () => number; open: () => void; close: () => void; whenPending: (bytes: number) => Promise<void> } {
   let isOpen = false;
   let pending = 0;
   let maxPending = 0;
+  let maxBatch = 0;
   const waiting: (() => void)[] = [];
   const watchers: { bytes: number; resolve: () => void }[] = [];
   const produce: Cluster['produce'] = async (topic, partition, batch, options) => {
     pending += batch.length;
     maxPending = Math.max(maxPending, pending);
+    maxBatch = Math.max(maxBatch, batch.length);
     for (const w of watchers.splice(0)) (pending >= w.bytes ? w.resolve : () => watchers.push(w))();
     try {
       if (!isOpen) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -29,6 +34,7 @@ function gated(cluster: Broker): { cluster: Cluster; pendingBytes: () => number;
   const proxy = new Proxy(cluster, {
     get: (target, name) => {
       if (name === 'produce') return produce;
+      if (name === 'producerDefaults') return producerDefaults; // an engine's suggestion (the embedded engine has none)
       const member = Reflect.get(target, name, target) as unknown;
       return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
     },
@@ -37,6 +43,7 @@ function gated(cluster: Broker): { cluster: Cluster; pendingBytes: () => number;
     cluster: proxy,
     pendingBytes: () => pending,
     maxPendingBytes: () => maxPending,
+    maxBatchBytes: () => maxBatch,
     open: () => {
       isOpen = true;
       for (const release of waiting.splice(0)) release();
@@ -127,5 +134,34 @@ describe('Producer in-flight window (maxInFlightBytes)', () => {
     await expect(failing).rejects.toThrow('cannot serialize bad');
     expect((await later).offset).toBe(35); // the 35 records batched before the error, then this one
     await producer.close();
+  });
+
+  test("batchBytes and maxInFlightBytes left unset come from the engine's producerDefaults; a producer's own options win", async () => {
+    const broker = await testCluster({ inMemory: true });
+    await broker.createTopic('t', { partitions: 1 });
+    const value = Buffer.alloc(4 * KIB, 'v');
+    const records = Array.from({ length: 100 }, (_, i) => ({ topic: 't', key: `k${i}`, value }));
+
+    const engineDefaults = gated(broker, { batchBytes: 16 * KIB, maxInFlightBytes: 64 * KIB });
+    const byEngine = createProducer<string, Buffer>(engineDefaults.cluster, { lingerMs: 0 });
+    const sending = byEngine.send(records);
+    await engineDefaults.whenPending(48 * KIB);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(engineDefaults.pendingBytes()).toBeLessThanOrEqual(64 * KIB + 16 * KIB);
+    engineDefaults.open();
+    expect((await sending).map((m) => m.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(engineDefaults.maxBatchBytes()).toBeLessThanOrEqual(16 * KIB);
+    expect(engineDefaults.maxPendingBytes()).toBeLessThanOrEqual(64 * KIB + 16 * KIB);
+    await byEngine.close();
+
+    // The same engine, with the producer's own settings: larger batches, the whole send in flight.
+    const own = gated(broker, { batchBytes: 16 * KIB, maxInFlightBytes: 64 * KIB });
+    const byOptions = createProducer<string, Buffer>(own.cluster, { lingerMs: 0, batchBytes: 64 * KIB, maxInFlightBytes: 1024 * KIB });
+    const sent = byOptions.send(records);
+    await own.whenPending(100 * 4 * KIB);
+    own.open();
+    expect((await sent).map((m) => m.offset)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+    expect(own.maxBatchBytes()).toBeGreaterThan(32 * KIB);
+    await byOptions.close();
   });
 });

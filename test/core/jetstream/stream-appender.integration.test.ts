@@ -1,11 +1,14 @@
 /**
  * The JetStream engine's append path against a real nats-server: a window of chained publishes
- * keeps call order and dense offsets with many appends in flight, and a batch of exactly
- * `max.message.bytes` is stored (the stream's limit leaves room for the publish headers).
+ * keeps call order and dense offsets with many appends in flight, a batch of exactly
+ * `max.message.bytes` is stored (the stream's limit leaves room for the publish headers), and once
+ * a partition's tail was read its appends are publishes only (no JetStream API request).
  */
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { openCluster, RecordTooLargeError, type JetStreamCluster } from '../../../core/index.js';
+import { connect } from '@nats-io/transport-node';
+import { createProducer, openCluster, RecordTooLargeError, type Cluster, type JetStreamCluster } from '../../../core/index.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
+import { streamName } from '../../../core/jetstream/stream-names.js';
 import { startNatsServer, type NatsServer } from '../../connectors/nats/nats-server.js';
 import { readRecords } from '../conformance/cluster-conformance.js';
 
@@ -56,5 +59,54 @@ describe('JetStream append window (nats-server)', () => {
     const fetched = await cluster.fetch('limit', 0, 0);
     expect(fetched.bytes.length).toBe(20_000);
     await expect(cluster.produce('limit', 0, batchOf(20_001))).rejects.toBeInstanceOf(RecordTooLargeError);
+  });
+
+  test('appends after the first make no JetStream API request: no stream info, no message get, only publishes', async () => {
+    const cluster = await open();
+    await cluster.createTopic('quiet', { partitions: 2 });
+    const batch = (i: number): Buffer => encodeRecordBatch([{ key: null, value: Buffer.from(`v${i}`), headers: [] }]);
+    await Promise.all([cluster.produce('quiet', 0, batch(0)), cluster.produce('quiet', 1, batch(0))]); // each partition reads its tail once
+    const spy = await connect({ servers: server.url });
+    onTestFinished(() => spy.close());
+    const requests: string[] = [];
+    spy.subscribe('$JS.API.>', { callback: (_, m) => void requests.push(m.subject) });
+    await spy.flush();
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => cluster.produce('quiet', i % 2, batch(i + 1))));
+    expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 100 }, (_, i) => 1 + Math.floor(i / 2)));
+    await spy.flush();
+    expect(requests).toEqual([]);
+    // The spy does see the engine's API requests: an empty list means none were made.
+    await cluster.describeTopic('quiet');
+    await spy.flush();
+    expect(requests).toContain(`$JS.API.STREAM.INFO.${streamName(`app${prefixes}`, 'quiet', 0)}`);
+  });
+
+  test("a producer's metadata refresh reads the topic's config only: no stream info, no message get", async () => {
+    const cluster = await open();
+    await cluster.createTopic('refresh', { partitions: 2 });
+    let configReads = 0;
+    const counting = new Proxy(cluster, {
+      get: (target, name) => {
+        const member = Reflect.get(target, name, target) as unknown;
+        if (name === 'topicConfig') configReads++;
+        return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
+      },
+    }) as Cluster;
+    // Metadata older than 0 ms is refreshed (in the background) at every send a millisecond later.
+    const producer = createProducer<string, string>(counting, { lingerMs: 0, metadataMaxAgeMs: 0 });
+    onTestFinished(() => producer.close());
+    await Promise.all([producer.send({ topic: 'refresh', partition: 0, value: 'first' }), producer.send({ topic: 'refresh', partition: 1, value: 'first' })]);
+    const spy = await connect({ servers: server.url });
+    onTestFinished(() => spy.close());
+    const requests: string[] = [];
+    spy.subscribe('$JS.API.>', { callback: (_, m) => void requests.push(m.subject) });
+    await spy.flush();
+    const readsBefore = configReads;
+    for (let i = 0; configReads < readsBefore + 3; i++) {
+      expect(i).toBeLessThan(10_000);
+      await producer.send({ topic: 'refresh', partition: i % 2, value: `v${i}` });
+    }
+    await spy.flush();
+    expect(requests).toEqual([]);
   });
 });
