@@ -31,6 +31,8 @@ import {
 } from '../protocol/kafka/index.js';
 import type { FrameBufferPool } from './frame-buffer-pool.js';
 import { FrameDecoder } from './frame-decoder.js';
+import { FrameReader } from './frame-reader.js';
+import { readAcceptedInto } from './read-accepted-into.js';
 import { SaslSession, type BrokerSaslOptions } from './sasl/sasl-session.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
 import { REQUEST_HANDLERS, SERVED_APIS, TRANSACTION_API_KEYS } from './request-handlers.js';
@@ -79,7 +81,6 @@ const ADVERTISED_WITHOUT_TRANSACTIONS = advertise(SERVED_APIS.filter((api) => !T
 export class KafkaConnection {
   readonly #socket: Socket;
   readonly #options: ConnectionOptions;
-  readonly #decoder: FrameDecoder;
   readonly #queue: Buffer[] = [];
   readonly #peer: string;
   readonly #advertised: Message[];
@@ -88,17 +89,38 @@ export class KafkaConnection {
   #stopping = false;
   readonly closed: Promise<void>;
 
-  constructor(socket: Socket, options: ConnectionOptions) {
+  /**
+   * Serves a socket a server accepted with `pauseOnConnect: true`. Its reads go straight into frame
+   * memory (a `FrameReader`: a large Produce lands in a pooled buffer, no 64 KiB chunks to join)
+   * where Node allows it (see read-accepted-into.ts), else into Node's chunks, cut by a `FrameDecoder`.
+   */
+  static accept(accepted: Socket, options: ConnectionOptions): KafkaConnection {
+    const reader = new FrameReader(options.maxRequestBytes, { pool: options.framePool });
+    let connection: KafkaConnection | undefined;
+    const socket = readAcceptedInto(accepted, {
+      buffer: () => reader.nextBuffer(),
+      callback: (n) => {
+        connection!.#received(() => reader.received(n));
+        return true; // keep reading: #received pauses the socket itself when requests queue up
+      },
+    });
+    if (socket) return (connection = new KafkaConnection(socket, options));
+    const decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
+    connection = new KafkaConnection(accepted, options);
+    accepted.on('data', (chunk: Buffer) => connection.#received(() => decoder.push(chunk)));
+    return connection;
+  }
+
+  /** @internal use `KafkaConnection.accept`, which feeds it frames */
+  private constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
-    this.#decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
     this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#advertised = options.cluster.supportsTransactions ? ADVERTISED : ADVERTISED_WITHOUT_TRANSACTIONS;
     this.#sasl = options.sasl ? new SaslSession(options.sasl) : null;
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => socket.destroy()); // a reset by the peer: nothing to answer
-    socket.on('data', (chunk: Buffer) => this.#received(chunk));
   }
 
   /**
@@ -117,11 +139,12 @@ export class KafkaConnection {
     this.#socket.destroy();
   }
 
-  #received(chunk: Buffer): void {
+  /** Takes the frames that received bytes complete (`cut` throws on a frame it refuses). */
+  #received(cut: () => Buffer[]): void {
     if (this.#stopping) return;
     let frames: Buffer[];
     try {
-      frames = this.#decoder.push(chunk);
+      frames = cut();
     } catch (error) {
       this.#fail(error);
       return;
