@@ -90,6 +90,8 @@ export class LogSegment {
   readonly #contiguous: boolean;
   /** Batches below this offset were fsynced whole when the segment was opened. */
   #trustedBelow: number;
+  /** See `crcCheckedFrom`. */
+  #crcCheckedFrom = 0;
   #offsetIndex: OffsetIndex;
   #timeIndex: TimeIndex;
   #nextOffset: number;
@@ -145,6 +147,9 @@ export class LogSegment {
     const tail = segment.#scan(segment.#validBytes, options.limitOffset, !options.readOnly);
     let movedTo: string | null = null;
     if (tail > 0 && !options.readOnly) movedTo = segment.#moveTailAside();
+    // What the file held when opened is checked when read (below the recovery point no scan
+    // checked its CRCs); a read-only view never vouches for bytes another process appends.
+    segment.#crcCheckedFrom = options.readOnly ? Number.POSITIVE_INFINITY : segment.#validBytes;
     return { segment, truncatedBytes: tail, movedTo, damaged: [...segment.#damaged] };
   }
 
@@ -185,6 +190,16 @@ export class LogSegment {
   /** True when every batch follows the previous one with no gap (see `OffsetRule.contiguous`). */
   get contiguous(): boolean {
     return this.#contiguous;
+  }
+
+  /**
+   * Batches that start at or past this byte position passed their CRC-32C in this process before
+   * they were written (every `append` takes checked batches), so a read need not check them again,
+   * as Kafka serves fetches without one. Bytes the segment held when it was opened lie below it (0
+   * for a created segment; never reached for a read-only view).
+   */
+  get crcCheckedFrom(): number {
+    return this.#crcCheckedFrom;
   }
 
   /** Appends one whole batch (already stamped with its base offset and CRC-checked). */
