@@ -19,6 +19,7 @@ import { InvalidRequestError, SluiceError } from '../errors.js';
 import {
   ApiVersionsApi,
   apiByKey,
+  FetchApi,
   decodeRequest,
   encodeResponse,
   ErrorCode,
@@ -226,6 +227,7 @@ export class KafkaConnection {
       signal: this.#options.signal,
       autoCreateTopics: this.#options.autoCreateTopics,
       peers: this.#options.peers,
+      bufferPool: this.#options.framePool,
     };
     let response: Message | null;
     try {
@@ -242,29 +244,37 @@ export class KafkaConnection {
       this.#fail(error, `${api.name} v${request.header.apiVersion} (correlation id ${request.header.correlationId})`);
       return;
     }
-    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response);
+    // A Fetch response's record bytes were read into pooled memory: it goes back once written.
+    const written = api.key === FetchApi.key && this.#options.framePool ? () => releaseRecords(response!, this.#options.framePool!) : undefined;
+    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response, written);
     const arrived = arrivals.get(frame);
     if (arrived !== undefined && responseChannel.hasSubscribers) {
       responseChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, ms: performance.now() - arrived });
     }
   }
 
-  #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
-    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)));
+  /** `written`: called once the socket no longer needs the response's bytes (sent, or the socket gone). */
+  #send(api: KafkaApi, version: number, correlationId: number, body: Message, written?: () => void): void {
+    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)), written);
   }
 
-  #write(chunks: readonly Buffer[]): void {
-    if (this.#socket.destroyed) return;
+  #write(chunks: readonly Buffer[], written?: () => void): void {
+    if (this.#socket.destroyed) {
+      written?.();
+      return;
+    }
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     // A small response (most but Fetch) goes out as one buffer in one write; a large one as its
     // chunks, gathered by writev, so a Fetch's record bytes are never copied.
     if (size <= SMALL_RESPONSE_BYTES) {
       this.#socket.write(Buffer.concat(chunks, size));
+      written?.();
       return;
     }
     this.#socket.cork();
-    for (const chunk of chunks) this.#socket.write(chunk);
+    // The last chunk's callback runs once every chunk before it is written too (or failed).
+    chunks.forEach((chunk, i) => this.#socket.write(chunk, i === chunks.length - 1 ? written : undefined));
     this.#socket.uncork();
   }
 
@@ -283,6 +293,13 @@ export class KafkaConnection {
     this.#options.log(`kafka connection from ${this.#peer}: ${what ? `${what}: ` : ''}${message}; closing the connection`);
     this.#queue.length = 0;
     this.#socket.destroy();
+  }
+}
+
+/** Gives a Fetch response's record bytes back to the pool (bytes it did not lend are ignored). */
+function releaseRecords(response: Message, pool: FrameBufferPool): void {
+  for (const topic of response.responses as Message[]) {
+    for (const partition of topic.partitions as Message[]) pool.release(partition.records as Buffer);
   }
 }
 
