@@ -5,9 +5,10 @@
  *
  * - librdkafka produce / fetch: bench/librdkafka-perf.c (librdkafka 2.0, compiled here with gcc;
  *   Debian's librdkafka-dev), which prints nothing per record, so the broker is what is measured —
- *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning, with
- *   rdkafka_performance's consumer settings (queued.min.messages=1000000, librdkafka's defaults
- *   otherwise), the clock started once the client knows the partitions' leader;
+ *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning through
+ *   librdkafka's simple consumer served by callback, as rdkafka_performance -C does
+ *   (queued.min.messages=1000000, librdkafka's defaults otherwise), the clock started once the
+ *   client knows the partitions' leader;
  * - kafkajs 2.2.4 produce (10,000 records per request) / fetch (a group consumer, eachBatch);
  * - baselines in the same run: the embedded engine in this process (Sluice's own producer and
  *   consumer, no network), and nats.js publishing the same records to a JetStream stream (file

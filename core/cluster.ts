@@ -87,6 +87,12 @@ export interface FetchOptions {
    * among them listed so the reader can skip their records (default `read_uncommitted`).
    */
   isolationLevel?: IsolationLevel;
+  /**
+   * Where an engine that reads files puts the bytes it reads: a buffer of `size` bytes the caller
+   * lends and takes back once done with the result's bytes (the broker reads into memory it reuses
+   * once the response is written). Engines that read no files ignore it.
+   */
+  readInto?: (size: number) => Buffer;
 }
 
 /** An aborted transaction in a fetched range (Kafka's FetchResponse `AbortedTransactions`). */

@@ -31,8 +31,8 @@ class FileStorageFile implements StorageFile {
     this.#size += data.length;
   }
 
-  read(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
+  read(position: number, length: number, into?: (size: number) => Buffer): Buffer {
+    const buf = into ? into(length) : Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
       const n = fs.readSync(this.#fd, buf, got, length - got, position + got);

@@ -90,6 +90,8 @@ export class LogSegment {
   readonly #contiguous: boolean;
   /** Batches below this offset were fsynced whole when the segment was opened. */
   #trustedBelow: number;
+  /** See `crcCheckedFrom`. */
+  #crcCheckedFrom = 0;
   #offsetIndex: OffsetIndex;
   #timeIndex: TimeIndex;
   #nextOffset: number;
@@ -145,6 +147,9 @@ export class LogSegment {
     const tail = segment.#scan(segment.#validBytes, options.limitOffset, !options.readOnly);
     let movedTo: string | null = null;
     if (tail > 0 && !options.readOnly) movedTo = segment.#moveTailAside();
+    // What the file held when opened is checked when read (below the recovery point no scan
+    // checked its CRCs); a read-only view never vouches for bytes another process appends.
+    segment.#crcCheckedFrom = options.readOnly ? Number.POSITIVE_INFINITY : segment.#validBytes;
     return { segment, truncatedBytes: tail, movedTo, damaged: [...segment.#damaged] };
   }
 
@@ -187,6 +192,16 @@ export class LogSegment {
     return this.#contiguous;
   }
 
+  /**
+   * Batches that start at or past this byte position passed their CRC-32C in this process before
+   * they were written (every `append` takes checked batches), so a read need not check them again,
+   * as Kafka serves fetches without one. Bytes the segment held when it was opened lie below it (0
+   * for a created segment; never reached for a read-only view).
+   */
+  get crcCheckedFrom(): number {
+    return this.#crcCheckedFrom;
+  }
+
   /** Appends one whole batch (already stamped with its base offset and CRC-checked). */
   append(batch: Buffer, header: BatchHeader): void {
     const position = this.#validBytes;
@@ -198,20 +213,20 @@ export class LogSegment {
   /**
    * Reads whole batches starting with the one that holds `offset` (or the first after it, when
    * compaction left a gap), up to `maxBytes` — but always at least one whole batch, so a batch
-   * larger than `maxBytes` still makes progress. Null when the segment has nothing at or past
+   * larger than `maxBytes` still makes progress. The file is read into `readInto`'s buffers when given. Null when the segment has nothing at or past
    * `offset`. Batches are returned as stored, never across a damaged range: the caller verifies
    * CRCs and offsets before serving them.
    * @throws CorruptLogError when `offset` is in a damaged range.
    */
-  read(offset: number, maxBytes: number): SegmentReadResult | null {
-    const direct = this.#damaged.length === 0 ? this.#readFromIndexEntry(offset, maxBytes) : null;
+  read(offset: number, maxBytes: number, readInto?: (size: number) => Buffer): SegmentReadResult | null {
+    const direct = this.#damaged.length === 0 ? this.#readFromIndexEntry(offset, maxBytes, readInto) : null;
     if (direct) return direct;
     const start = this.#locate(offset);
     if (!start) return null;
     let end = this.#validBytes;
     for (const d of this.#damaged) if (d.position > start.position) end = Math.min(end, d.position);
     const length = Math.min(Math.max(maxBytes, start.header.sizeInBytes), end - start.position);
-    const bytes = wholeBatches(this.#file.read(start.position, length));
+    const bytes = wholeBatches(this.#file.read(start.position, length, readInto));
     if (bytes.length === 0) throw this.#error(start.position, offset, `the batch at offset ${start.header.baseOffset} is shorter than its declared length`, null);
     return { position: start.position, bytes };
   }
@@ -224,12 +239,12 @@ export class LogSegment {
    * careful path (`#locate`, then a read of the batch) takes over. Saves a header read from the
    * file for every fetch.
    */
-  #readFromIndexEntry(offset: number, maxBytes: number): SegmentReadResult | null {
+  #readFromIndexEntry(offset: number, maxBytes: number, readInto?: (size: number) => Buffer): SegmentReadResult | null {
     const entry = this.#offsetIndex.lookup(offset);
     const end = this.#validBytes;
     const length = Math.min(maxBytes + this.#indexIntervalBytes, end - entry.position);
     if (length < BATCH_HEADER_BYTES) return null;
-    const bytes = this.#file.read(entry.position, length);
+    const bytes = this.#file.read(entry.position, length, readInto);
     const limit = this.#nextOffset;
     let rule: OffsetRule = entry.position === 0 ? { expected: this.baseOffset, contiguous: this.#contiguous, limit } : { expected: entry.offset, contiguous: true, limit };
     for (let pos = 0; pos + BATCH_HEADER_BYTES <= bytes.length; ) {

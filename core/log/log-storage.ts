@@ -16,8 +16,11 @@ export interface StorageFile {
   readonly size: number;
   /** Appends bytes at the end. */
   append(data: Uint8Array): void;
-  /** Reads `length` bytes at `position` (fewer if the file ends first). */
-  read(position: number, length: number): Buffer;
+  /**
+   * Reads `length` bytes at `position` (fewer if the file ends first), into a buffer from `into`
+   * when given (a file storage reads straight into it; others may ignore it).
+   */
+  read(position: number, length: number, into?: (size: number) => Buffer): Buffer;
   /** Cuts the file to `size` bytes. */
   truncate(size: number): void;
   /** Makes every appended byte durable (fdatasync). */

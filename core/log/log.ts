@@ -70,6 +70,8 @@ export interface LogAppendOptions {
 export interface LogReadOptions {
   /** Only batches starting below this offset (a read_committed fetch passes the LSO). */
   maxOffset?: number;
+  /** Where the file's bytes are read into (see `FetchOptions.readInto`); default fresh memory. */
+  readInto?: (size: number) => Buffer;
 }
 
 export interface LogReadResult {
@@ -263,7 +265,7 @@ export class Log {
     let bytes: Buffer = EMPTY;
     const limit = Math.min(options.maxOffset ?? end, end);
     for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < limit; i++) {
-      const result = this.#segments[i].read(offset, maxBytes);
+      const result = this.#segments[i].read(offset, maxBytes, options.readInto);
       if (result) {
         bytes = verifiedPrefix(result.bytes, { log: this, offset, segment: this.#segments[i], next: this.#segments[i + 1] ?? null, position: result.position });
         if (limit < end) bytes = batchesBelow(bytes, limit);

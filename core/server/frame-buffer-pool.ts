@@ -5,6 +5,10 @@
  * time under a librdkafka produce load); memory that served an earlier frame is already mapped.
  * Kafka's broker draws request buffers from a `MemoryPool` for the same reason.
  *
+ * The same memory serves Fetch reads: record bytes read from a segment into a pooled buffer go back
+ * once the response is written (fresh memory per read cost the same page faults, and V8's full GCs
+ * as external memory).
+ *
  * One pool serves every connection of a broker. A frame is lent as a view of a pooled buffer
  * (capacity: the size rounded up to a power of two, so frames of similar sizes share buffers)
  * and comes back through `release` once nothing refers to its bytes; a frame never released is

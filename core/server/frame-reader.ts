@@ -14,7 +14,8 @@
  * frames handed out as views of it are never overwritten; the unconsumed tail (a size prefix or a
  * small frame cut short) moves to the fresh one.
  *
- * Use: `net.connect({ onread: { buffer: () => reader.nextBuffer(), callback: (n) => reader.received(n) } })`.
+ * Use: `net.connect({ onread: { buffer: () => reader.nextBuffer(), callback: (n) => reader.received(n) } })`
+ * (the remote client), or `readAcceptedInto(socket, { … })` for a socket a server accepted (the broker).
  * Not reentrant: `received(n)` must follow each `nextBuffer()` before the next one.
  */
 import { InvalidRequestError } from '../errors.js';

@@ -19,6 +19,7 @@ import { InvalidRequestError, SluiceError } from '../errors.js';
 import {
   ApiVersionsApi,
   apiByKey,
+  FetchApi,
   decodeRequest,
   encodeResponse,
   ErrorCode,
@@ -31,6 +32,8 @@ import {
 } from '../protocol/kafka/index.js';
 import type { FrameBufferPool } from './frame-buffer-pool.js';
 import { FrameDecoder } from './frame-decoder.js';
+import { FrameReader } from './frame-reader.js';
+import { readAcceptedInto } from './read-accepted-into.js';
 import { SaslSession, type BrokerSaslOptions } from './sasl/sasl-session.js';
 import type { BrokerIdentity, RequestContext } from './request-context.js';
 import { REQUEST_HANDLERS, SERVED_APIS, TRANSACTION_API_KEYS } from './request-handlers.js';
@@ -79,7 +82,6 @@ const ADVERTISED_WITHOUT_TRANSACTIONS = advertise(SERVED_APIS.filter((api) => !T
 export class KafkaConnection {
   readonly #socket: Socket;
   readonly #options: ConnectionOptions;
-  readonly #decoder: FrameDecoder;
   readonly #queue: Buffer[] = [];
   readonly #peer: string;
   readonly #advertised: Message[];
@@ -88,17 +90,38 @@ export class KafkaConnection {
   #stopping = false;
   readonly closed: Promise<void>;
 
-  constructor(socket: Socket, options: ConnectionOptions) {
+  /**
+   * Serves a socket a server accepted with `pauseOnConnect: true`. Its reads go straight into frame
+   * memory (a `FrameReader`: a large Produce lands in a pooled buffer, no 64 KiB chunks to join)
+   * where Node allows it (see read-accepted-into.ts), else into Node's chunks, cut by a `FrameDecoder`.
+   */
+  static accept(accepted: Socket, options: ConnectionOptions): KafkaConnection {
+    const reader = new FrameReader(options.maxRequestBytes, { pool: options.framePool });
+    let connection: KafkaConnection | undefined;
+    const socket = readAcceptedInto(accepted, {
+      buffer: () => reader.nextBuffer(),
+      callback: (n) => {
+        connection!.#received(() => reader.received(n));
+        return true; // keep reading: #received pauses the socket itself when requests queue up
+      },
+    });
+    if (socket) return (connection = new KafkaConnection(socket, options));
+    const decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
+    connection = new KafkaConnection(accepted, options);
+    accepted.on('data', (chunk: Buffer) => connection.#received(() => decoder.push(chunk)));
+    return connection;
+  }
+
+  /** @internal use `KafkaConnection.accept`, which feeds it frames */
+  private constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
-    this.#decoder = new FrameDecoder(options.maxRequestBytes, options.framePool);
     this.#peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#advertised = options.cluster.supportsTransactions ? ADVERTISED : ADVERTISED_WITHOUT_TRANSACTIONS;
     this.#sasl = options.sasl ? new SaslSession(options.sasl) : null;
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => socket.destroy()); // a reset by the peer: nothing to answer
-    socket.on('data', (chunk: Buffer) => this.#received(chunk));
   }
 
   /**
@@ -117,11 +140,12 @@ export class KafkaConnection {
     this.#socket.destroy();
   }
 
-  #received(chunk: Buffer): void {
+  /** Takes the frames that received bytes complete (`cut` throws on a frame it refuses). */
+  #received(cut: () => Buffer[]): void {
     if (this.#stopping) return;
     let frames: Buffer[];
     try {
-      frames = this.#decoder.push(chunk);
+      frames = cut();
     } catch (error) {
       this.#fail(error);
       return;
@@ -203,6 +227,7 @@ export class KafkaConnection {
       signal: this.#options.signal,
       autoCreateTopics: this.#options.autoCreateTopics,
       peers: this.#options.peers,
+      bufferPool: this.#options.framePool,
     };
     let response: Message | null;
     try {
@@ -219,29 +244,37 @@ export class KafkaConnection {
       this.#fail(error, `${api.name} v${request.header.apiVersion} (correlation id ${request.header.correlationId})`);
       return;
     }
-    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response);
+    // A Fetch response's record bytes were read into pooled memory: it goes back once written.
+    const written = api.key === FetchApi.key && this.#options.framePool ? () => releaseRecords(response!, this.#options.framePool!) : undefined;
+    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response, written);
     const arrived = arrivals.get(frame);
     if (arrived !== undefined && responseChannel.hasSubscribers) {
       responseChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, ms: performance.now() - arrived });
     }
   }
 
-  #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
-    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)));
+  /** `written`: called once the socket no longer needs the response's bytes (sent, or the socket gone). */
+  #send(api: KafkaApi, version: number, correlationId: number, body: Message, written?: () => void): void {
+    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)), written);
   }
 
-  #write(chunks: readonly Buffer[]): void {
-    if (this.#socket.destroyed) return;
+  #write(chunks: readonly Buffer[], written?: () => void): void {
+    if (this.#socket.destroyed) {
+      written?.();
+      return;
+    }
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     // A small response (most but Fetch) goes out as one buffer in one write; a large one as its
     // chunks, gathered by writev, so a Fetch's record bytes are never copied.
     if (size <= SMALL_RESPONSE_BYTES) {
       this.#socket.write(Buffer.concat(chunks, size));
+      written?.();
       return;
     }
     this.#socket.cork();
-    for (const chunk of chunks) this.#socket.write(chunk);
+    // The last chunk's callback runs once every chunk before it is written too (or failed).
+    chunks.forEach((chunk, i) => this.#socket.write(chunk, i === chunks.length - 1 ? written : undefined));
     this.#socket.uncork();
   }
 
@@ -260,6 +293,13 @@ export class KafkaConnection {
     this.#options.log(`kafka connection from ${this.#peer}: ${what ? `${what}: ` : ''}${message}; closing the connection`);
     this.#queue.length = 0;
     this.#socket.destroy();
+  }
+}
+
+/** Gives a Fetch response's record bytes back to the pool (bytes it did not lend are ignored). */
+function releaseRecords(response: Message, pool: FrameBufferPool): void {
+  for (const topic of response.responses as Message[]) {
+    for (const partition of topic.partitions as Message[]) pool.release(partition.records as Buffer);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../cluster.js';
 import type { Message, RequestHeader } from '../protocol/kafka/index.js';
+import type { FrameBufferPool } from './frame-buffer-pool.js';
 
 export interface BrokerIdentity {
   nodeId: number;
@@ -29,6 +30,11 @@ export interface RequestContext {
    * absent: this broker is the only one.
    */
   peers?: () => Promise<BrokerIdentity[]>;
+  /**
+   * The broker's reusable memory: a Fetch reads record bytes into it, and the connection gives
+   * them back once the response is written. Absent: reads get fresh memory.
+   */
+  bufferPool?: FrameBufferPool;
 }
 
 /** Answers one decoded request; null means no response is sent (Produce with acks=0). */

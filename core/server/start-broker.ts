@@ -15,7 +15,7 @@
 import net from 'node:net';
 import type { Cluster } from '../cluster.js';
 import { FrameBufferPool } from './frame-buffer-pool.js';
-import { KafkaConnection } from './kafka-connection.js';
+import { KafkaConnection, type ConnectionOptions } from './kafka-connection.js';
 import type { BrokerMembership } from '../jetstream/broker-registry.js';
 import type { BrokerIdentity } from './request-context.js';
 import type { BrokerSaslOptions } from './sasl/sasl-session.js';
@@ -77,12 +77,12 @@ export class KafkaBroker {
   }
 
   /** @internal */
-  accept(socket: net.Socket, options: Omit<ConstructorParameters<typeof KafkaConnection>[1], 'signal' | 'broker'>): void {
+  accept(socket: net.Socket, options: Omit<ConnectionOptions, 'signal' | 'broker'>): void {
     if (this.#closing) {
       socket.destroy();
       return;
     }
-    const connection = new KafkaConnection(socket, { ...options, broker: this.identity, signal: this.#shutdown.signal });
+    const connection = KafkaConnection.accept(socket, { ...options, broker: this.identity, signal: this.#shutdown.signal });
     this.#connections.add(connection);
     void connection.closed.then(() => this.#connections.delete(connection));
   }
@@ -112,7 +112,8 @@ export class KafkaBroker {
 /** Starts listening; resolves once connections are accepted. */
 export async function startBroker(cluster: Cluster, options: StartBrokerOptions = {}): Promise<KafkaBroker> {
   const host = options.host ?? '127.0.0.1';
-  const server = net.createServer({ noDelay: true });
+  // Paused, so that no byte is read before KafkaConnection.accept chooses where reads land.
+  const server = net.createServer({ noDelay: true, pauseOnConnect: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9092, host, () => {
