@@ -79,15 +79,21 @@ export class RepartitionHop {
    */
   async send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
     const receipt = await writer.sendBatch(records);
-    // Per partition, in the order of the send (which is the offset order within it).
-    const byPartition = new Map<number, InputRecord[]>();
+    // Per partition, in the order of the send (which is the offset order within it); each list
+    // sized up front (counted first) rather than grown by `push`.
+    const counts = new Map<number, number>();
     for (let i = 0; i < records.length; i++) {
       const partition = receipt.partitionOf(i);
-      let list = byPartition.get(partition);
-      if (list === undefined) byPartition.set(partition, (list = []));
+      counts.set(partition, (counts.get(partition) ?? 0) + 1);
+    }
+    const byPartition = new Map<number, { list: InputRecord[]; next: number }>();
+    for (const [partition, n] of counts) byPartition.set(partition, { list: new Array<InputRecord>(n), next: 0 });
+    for (let i = 0; i < records.length; i++) {
+      const partition = receipt.partitionOf(i);
       const out = records[i];
       const d = decoded[i];
-      list.push({
+      const at = byPartition.get(partition)!;
+      at.list[at.next++] = {
         topic,
         partition,
         offset: receipt.offsetOf(i),
@@ -96,10 +102,10 @@ export class RepartitionHop {
         value: null,
         headers: out.headers as RecordHeader[],
         hop: { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value },
-      });
+      };
     }
     const touched = new Set<HopInbox>();
-    for (const [partition, list] of byPartition) {
+    for (const [partition, { list }] of byPartition) {
       const tp: TopicPartition = { topic, partition };
       const inbox = this.#inboxes.get(tpKey(tp));
       // No reader here: impossible while this process runs every task; the topic has the records.
