@@ -93,16 +93,11 @@ export class RepartitionHop {
       const out = records[i];
       const d = decoded[i];
       const at = byPartition.get(partition)!;
-      at.list[at.next++] = {
-        topic,
-        partition,
-        offset: receipt.offsetOf(i),
-        timestamp: out.timestamp,
-        key: null,
-        value: null,
-        headers: out.headers as RecordHeader[],
-        hop: { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value },
-      };
+      const headers = out.headers as RecordHeader[];
+      const input: InputRecord = { topic, partition, offset: receipt.offsetOf(i), timestamp: out.timestamp, key: null, value: null, headers, hop: undefined };
+      // What the downstream source reads, made once here (see `InputRecord.hop`).
+      input.hop = { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value, timestamp: out.timestamp, headers, origin: input };
+      at.list[at.next++] = input;
     }
     const touched = new Set<HopInbox>();
     for (const [partition, { list }] of byPartition) {
