@@ -3,6 +3,24 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { utf8Read, utf8Write } from '../../../core/protocol/utf8.js';
 
+describe('utf8Read', () => {
+  test('property: decodes any bytes as Buffer#toString does (ASCII, multi-byte, malformed), at any place in a buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 48 }), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a.map((b) => b & 0x7f))), fc.integer({ min: 0, max: 5 }), (raw, ascii, pad) => {
+        for (const bytes of [Buffer.from(raw), ascii]) {
+          const buf = Buffer.concat([Buffer.alloc(pad, 0x41), bytes, Buffer.alloc(3, 0xc3)]);
+          expect(utf8Read(buf, pad, pad + bytes.length)).toBe(bytes.toString('utf8'));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('an empty range is the empty string', () => {
+    expect(utf8Read(Buffer.from('abc'), 1, 1)).toBe('');
+  });
+});
+
 describe('utf8Write', () => {
   test('property: writes what Buffer.from(text) holds and returns its length, short or long, ASCII or not', () => {
     const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ minLength: 30, maxLength: 80 }));
