@@ -80,27 +80,32 @@ export class RepartitionHop {
   async send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
     const receipt = await writer.sendBatch(records);
     // Per partition, in the order of the send (which is the offset order within it); each list
-    // sized up front (counted first) rather than grown by `push`.
-    const counts = new Map<number, number>();
+    // sized up front (counted first) rather than grown by `push`. Indexed by partition number.
+    const counts: number[] = [];
     for (let i = 0; i < records.length; i++) {
       const partition = receipt.partitionOf(i);
-      counts.set(partition, (counts.get(partition) ?? 0) + 1);
+      counts[partition] = (counts[partition] ?? 0) + 1;
     }
-    const byPartition = new Map<number, { list: InputRecord[]; next: number }>();
-    for (const [partition, n] of counts) byPartition.set(partition, { list: new Array<InputRecord>(n), next: 0 });
+    const lists: InputRecord[][] = [];
+    const filled: number[] = [];
+    for (let p = 0; p < counts.length; p++) {
+      lists.push(counts[p] === undefined ? [] : new Array<InputRecord>(counts[p]));
+      filled.push(0);
+    }
     for (let i = 0; i < records.length; i++) {
       const partition = receipt.partitionOf(i);
       const out = records[i];
       const d = decoded[i];
-      const at = byPartition.get(partition)!;
       const headers = out.headers as RecordHeader[];
       const input: InputRecord = { topic, partition, offset: receipt.offsetOf(i), timestamp: out.timestamp, key: null, value: null, headers, hop: undefined };
       // What the downstream source reads, made once here (see `InputRecord.hop`).
       input.hop = { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value, timestamp: out.timestamp, headers, origin: input };
-      at.list[at.next++] = input;
+      lists[partition][filled[partition]++] = input;
     }
     const touched = new Set<HopInbox>();
-    for (const [partition, { list }] of byPartition) {
+    for (let partition = 0; partition < lists.length; partition++) {
+      const list = lists[partition];
+      if (list.length === 0) continue;
       const tp: TopicPartition = { topic, partition };
       const inbox = this.#inboxes.get(tpKey(tp));
       // No reader here: impossible while this process runs every task; the topic has the records.
