@@ -71,6 +71,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
       let decoded: AnyRecord[] = [];
       let count = 0;
       const sends: Promise<void>[] = [];
+      const observed = env.observer?.recordsOut !== undefined;
       const chunks: OutputRecord[][] = [];
       let sent = 0;
       const flush = (): void => {
@@ -78,7 +79,8 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
         const records = buffer;
         records.length = count;
         sent += count;
-        chunks.push(records);
+        // Kept (until the batch completes) only for an observer counting bytes.
+        if (observed) chunks.push(records);
         let p: Promise<void>;
         if (sendRepartition === undefined) p = env.collector.send(target.topic, records);
         else {

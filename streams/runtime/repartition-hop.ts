@@ -41,7 +41,7 @@
  * that does not give back what it was given (JSON and a `Date`) shows the difference only to readers
  * in other processes, or after a restart.
  */
-import type { RecordHeader, TopicPartition } from '../../core/index.js';
+import type { ProduceReceipt, RecordHeader, TopicPartition } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { OutputRecord } from '../processor/task-environment.js';
 import type { HopInbox } from './hop-inbox.js';
@@ -77,8 +77,17 @@ export class RepartitionHop {
    * each one — the key and value of `decoded`, at its offset — to the inbox of its partition.
    * Resolves when the downstream inboxes have room again (backpressure).
    */
-  async send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
-    const receipt = await writer.sendBatch(records);
+  send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
+    // The wait for room holds only the inboxes: an async function waiting there kept the send's
+    // records (and through them the batch's input records) alive for as long as the downstream lagged.
+    return writer
+      .sendBatch(records)
+      .then((receipt) => this.#handOver(topic, records, decoded, receipt))
+      .then(waitForRoom);
+  }
+
+  /** Hands the acknowledged records to the inboxes of their partitions; returns the inboxes that took some. */
+  #handOver(topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[], receipt: ProduceReceipt): Set<HopInbox> {
     // Per partition, in the order of the send (which is the offset order within it); each list
     // sized up front (counted first) rather than grown by `push`. Indexed by partition number.
     const counts: number[] = [];
@@ -114,6 +123,10 @@ export class RepartitionHop {
       touched.add(inbox);
     }
     this.#handedOver(records.length);
-    for (const inbox of touched) await inbox.waitForRoom();
+    return touched;
   }
+}
+
+async function waitForRoom(inboxes: Set<HopInbox>): Promise<void> {
+  for (const inbox of inboxes) await inbox.waitForRoom();
 }
