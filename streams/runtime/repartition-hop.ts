@@ -80,10 +80,14 @@ export class RepartitionHop {
   send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
     // The wait for room holds only the inboxes: an async function waiting there kept the send's
     // records (and through them the batch's input records) alive for as long as the downstream lagged.
-    return writer
-      .sendBatch(records)
-      .then((receipt) => this.#handOver(topic, records, decoded, receipt))
-      .then(waitForRoom);
+    let sent: Promise<ProduceReceipt>;
+    try {
+      sent = writer.sendBatch(records);
+    } catch (err) {
+      // As from the async function this was: a refusal (e.g. no transaction to begin) rejects.
+      return Promise.reject(err);
+    }
+    return sent.then((receipt) => this.#handOver(topic, records, decoded, receipt)).then(waitForRoom);
   }
 
   /** Hands the acknowledged records to the inboxes of their partitions; returns the inboxes that took some. */
