@@ -62,39 +62,53 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
   const what = describe(target);
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
-      let buffer: OutputRecord[] = [];
       // A repartition topic's records also go as they are (key and value objects) to the runtime,
       // which may hand them to an in-process reader (see `RecordCollector.sendRepartition`).
       const sendRepartition = target.repartition ? env.collector.sendRepartition : undefined;
+      // Sized for a chunk at its first record, filled by index and cut to length at a flush: grown
+      // by `push`, they were copied about ten times per chunk.
+      let buffer: OutputRecord[] = [];
       let decoded: AnyRecord[] = [];
+      let count = 0;
       const sends: Promise<void>[] = [];
+      const observed = env.observer?.recordsOut !== undefined;
       const chunks: OutputRecord[][] = [];
       let sent = 0;
       const flush = (): void => {
-        if (buffer.length === 0) return;
+        if (count === 0) return;
         const records = buffer;
-        buffer = [];
-        sent += records.length;
-        chunks.push(records);
+        records.length = count;
+        sent += count;
+        // Kept (until the batch completes) only for an observer counting bytes.
+        if (observed) chunks.push(records);
         let p: Promise<void>;
         if (sendRepartition === undefined) p = env.collector.send(target.topic, records);
         else {
+          decoded.length = count;
           p = sendRepartition.call(env.collector, target.topic, records, decoded);
-          decoded = [];
         }
+        buffer = [];
+        decoded = [];
+        count = 0;
         p.catch((err) => subscriber.error(err));
         sends.push(p);
       };
       return source.subscribe({
         next(r) {
+          let out: OutputRecord;
           try {
-            buffer.push(toOutput(target, what, r));
-            if (sendRepartition !== undefined) decoded.push(r);
+            out = toOutput(target, what, r);
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          if (buffer.length >= CHUNK_RECORDS) flush();
+          if (count === 0) {
+            buffer = new Array<OutputRecord>(CHUNK_RECORDS);
+            if (sendRepartition !== undefined) decoded = new Array<AnyRecord>(CHUNK_RECORDS);
+          }
+          buffer[count] = out;
+          if (sendRepartition !== undefined) decoded[count] = r;
+          if (++count >= CHUNK_RECORDS) flush();
         },
         error: (err) => subscriber.error(err),
         complete() {

@@ -18,11 +18,22 @@ export interface InputRecord {
   value: Buffer | null;
   headers: RecordHeader[];
   /**
-   * Key and value as the upstream task had them, for a record handed over in process through a
-   * repartition topic (see `runtime/repartition-hop.ts`): read without decoding its bytes (`key`
-   * and `value` are then null). A null or undefined one is what the serde makes of null bytes.
+   * For a record handed over in process through a repartition topic (see
+   * `runtime/repartition-hop.ts`): the record as the topology reads it, built by the hop — key and
+   * value as the upstream task had them, this record as its origin — so that reading it decodes no
+   * bytes and makes no object (`key` and `value` are then null). A null key or value there stands
+   * for null bytes: the reader asks the serde what they make.
    */
-  hop?: { key: unknown; value: unknown };
+  hop?: HopRecord;
+}
+
+/** A handed-over record as the topology reads it (mutable: a source's timestamp extractor sets `timestamp`). */
+export interface HopRecord {
+  key: unknown;
+  value: unknown;
+  timestamp: number;
+  headers: readonly RecordHeader[];
+  origin: RecordOrigin;
 }
 
 export class SourceReader {
@@ -41,13 +52,14 @@ export class SourceReader {
     // The input record is the origin: derived records point at it (no copy per record).
     const origin: RecordOrigin = r;
     const hop = r.hop;
-    const record = {
-      key: hop === undefined ? this.#keySerde.deserialize(r.key) : (hop.key ?? this.#keySerde.deserialize(null)),
-      value: hop === undefined ? this.#valueSerde.deserialize(r.value) : (hop.value ?? this.#valueSerde.deserialize(null)),
-      timestamp: r.timestamp,
-      headers: r.headers as readonly RecordHeader[],
-      origin,
-    };
+    let record: HopRecord;
+    if (hop === undefined) {
+      record = { key: this.#keySerde.deserialize(r.key), value: this.#valueSerde.deserialize(r.value), timestamp: r.timestamp, headers: r.headers, origin };
+    } else if (hop.key !== null && hop.value !== null) {
+      record = hop;
+    } else {
+      record = { key: hop.key ?? this.#keySerde.deserialize(null), value: hop.value ?? this.#valueSerde.deserialize(null), timestamp: r.timestamp, headers: r.headers, origin };
+    }
     const extract = this.node.timestampExtractor;
     if (extract !== undefined) record.timestamp = extract(record);
     return record;

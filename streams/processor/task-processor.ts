@@ -1,7 +1,7 @@
 /**
  * Runs a sub-topology for one task (one partition), one batch at a time.
  *
- * For each batch it instantiates the sub-topology as RxJS Observables — a Subject per source
+ * For each batch it instantiates the sub-topology as RxJS Observables — a `BatchSource` per source
  * node, the user's operators piped in between, the stateful operators over the task's stores, and
  * the sinks at the leaves — subscribes every leaf, pushes the batch's records into the sources in
  * order and completes them. The batch is done when every leaf has completed: every operator
@@ -14,7 +14,7 @@
  *
  * Not reentrant: `process` and `closeWindows` must not be called before the previous call settled.
  */
-import { merge, Observable, share, Subject, Subscription } from 'rxjs';
+import { merge, Observable, share, Subscription } from 'rxjs';
 import { InvalidConfigError, type TopicPartition } from '../../core/index.js';
 import type { RecordOrigin } from '../record.js';
 import type { ChangelogRecord } from '../state/changelog-record.js';
@@ -30,6 +30,7 @@ import type { Subtopology } from '../topology/topology.js';
 import type { AnyRecord, AnySerde, PipeNode, SinkNode, SplitNode, StoreSpec, TopologyNode } from '../topology/nodes.js';
 import { isKeyChanging, isKeyPreserving, isRecordAtATime } from '../operators/key-preservation.js';
 import { aggregate } from './aggregate.js';
+import { BatchSource } from './batch-source.js';
 import { fkForeignChange } from './fk-foreign-change.js';
 import { fkResponseJoin } from './fk-response-join.js';
 import { fkSubscribe } from './fk-subscribe.js';
@@ -124,19 +125,21 @@ export class TaskProcessor {
   }
 
   #process(batch: readonly InputRecord[]): Promise<void> {
-    const records: AnyRecord[] = [];
-    const readers: SourceReader[] = [];
+    // Sized up front: grown by `push`, they were copied about ten times per batch.
+    const records = new Array<AnyRecord>(batch.length);
+    const readers = new Array<SourceReader>(batch.length);
     let topic = '';
     let reader: SourceReader | undefined;
-    for (const r of batch) {
+    // Indexed: a `for…of` here allocated an iterator result per record.
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i];
       if (r.topic !== topic) {
         topic = r.topic;
         reader = this.#readers.get(topic);
         if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${topic}", which none of its sources reads`);
       }
-      const record = reader!.read(r);
-      records.push(record);
-      readers.push(reader!);
+      records[i] = reader!.read(r);
+      readers[i] = reader!;
     }
     if (records.length === 0) return Promise.resolve();
     return this.#run(records, readers);
@@ -232,8 +235,8 @@ export class TaskProcessor {
   #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null, wallClock: Parameters<typeof processRecords>[1] = null): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
-    const subjects = new Map<number, Subject<AnyRecord>>();
-    const splits = new Map<number, Subject<AnyRecord>[]>();
+    const subjects = new Map<number, BatchSource<AnyRecord>>();
+    const splits = new Map<number, BatchSource<AnyRecord>[]>();
     const memo = new Map<number, Observable<AnyRecord>>();
     const subscriptions = new Subscription();
 
@@ -243,11 +246,11 @@ export class TaskProcessor {
       return new LateRecords(env, storeName, topic, resolveSerde(spec.keySerde, env.defaultKeySerde, env.defaultKeySerde), valueSerde);
     };
 
-    const splitOutputs = (node: SplitNode): Subject<AnyRecord>[] => {
+    const splitOutputs = (node: SplitNode): BatchSource<AnyRecord>[] => {
       let outputs = splits.get(node.id);
       if (outputs !== undefined) return outputs;
       const branches = node.predicates.length + (node.withDefault ? 1 : 0);
-      const subjectsOut: Subject<AnyRecord>[] = Array.from({ length: branches }, () => new Subject<AnyRecord>());
+      const subjectsOut: BatchSource<AnyRecord>[] = Array.from({ length: branches }, () => new BatchSource<AnyRecord>());
       outputs = subjectsOut;
       splits.set(node.id, outputs);
       subscriptions.add(
@@ -275,9 +278,9 @@ export class TaskProcessor {
     const build = (node: TopologyNode): Observable<AnyRecord> => {
       switch (node.kind) {
         case 'source': {
-          const subject = new Subject<AnyRecord>();
+          const subject = new BatchSource<AnyRecord>();
           subjects.set(node.id, subject);
-          return subject;
+          return subject.observable;
         }
         case 'pipe': {
           const guard = this.#guardOf(node);
@@ -287,7 +290,7 @@ export class TaskProcessor {
         case 'split':
           throw new Error('a split node is read through its branches');
         case 'branch':
-          return splitOutputs(node.parents[0] as SplitNode)[node.index];
+          return splitOutputs(node.parents[0] as SplitNode)[node.index].observable;
         case 'merge':
           return merge(...node.parents.map(instantiate));
         case 'sink': {
@@ -383,12 +386,18 @@ export class TaskProcessor {
         // Sources nothing downstream reads (every branch of theirs dropped) still get a subject.
         for (const source of sub.sources) if (!subjects.has(source.id)) instantiate(source);
         const runtimes = [...this.#runtimes.values()];
+        let reader: SourceReader | null = null;
+        let source: BatchSource<AnyRecord> | undefined;
         for (let i = 0; i < records.length && !failed; i++) {
           const record = records[i];
           if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
-          subjects.get(readers[i].node.id)!.next(record);
+          if (readers[i] !== reader) {
+            reader = readers[i];
+            source = subjects.get(reader.node.id);
+          }
+          source!.next(record);
           // As Kafka's task after each record: stream-time punctuation on the task's stream time.
-          for (const runtime of runtimes) if (!failed) runtime.punctuateStreamTime(record);
+          for (let r = 0; r < runtimes.length; r++) if (!failed) runtimes[r].punctuateStreamTime(record);
         }
         records.length = 0;
         readers.length = 0;

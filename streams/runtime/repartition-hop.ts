@@ -41,7 +41,7 @@
  * that does not give back what it was given (JSON and a `Date`) shows the difference only to readers
  * in other processes, or after a restart.
  */
-import type { RecordHeader, TopicPartition } from '../../core/index.js';
+import type { ProduceReceipt, RecordHeader, TopicPartition } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
 import type { OutputRecord } from '../processor/task-environment.js';
 import type { HopInbox } from './hop-inbox.js';
@@ -77,29 +77,48 @@ export class RepartitionHop {
    * each one — the key and value of `decoded`, at its offset — to the inbox of its partition.
    * Resolves when the downstream inboxes have room again (backpressure).
    */
-  async send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
-    const receipt = await writer.sendBatch(records);
-    // Per partition, in the order of the send (which is the offset order within it).
-    const byPartition = new Map<number, InputRecord[]>();
+  send(writer: TaskWriter, topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[]): Promise<void> {
+    // The wait for room holds only the inboxes: an async function waiting there kept the send's
+    // records (and through them the batch's input records) alive for as long as the downstream lagged.
+    let sent: Promise<ProduceReceipt>;
+    try {
+      sent = writer.sendBatch(records);
+    } catch (err) {
+      // As from the async function this was: a refusal (e.g. no transaction to begin) rejects.
+      return Promise.reject(err);
+    }
+    return sent.then((receipt) => this.#handOver(topic, records, decoded, receipt)).then(waitForRoom);
+  }
+
+  /** Hands the acknowledged records to the inboxes of their partitions; returns the inboxes that took some. */
+  #handOver(topic: string, records: readonly OutputRecord[], decoded: readonly { key: unknown; value: unknown }[], receipt: ProduceReceipt): Set<HopInbox> {
+    // Per partition, in the order of the send (which is the offset order within it); each list
+    // sized up front (counted first) rather than grown by `push`. Indexed by partition number.
+    const counts: number[] = [];
     for (let i = 0; i < records.length; i++) {
       const partition = receipt.partitionOf(i);
-      let list = byPartition.get(partition);
-      if (list === undefined) byPartition.set(partition, (list = []));
+      counts[partition] = (counts[partition] ?? 0) + 1;
+    }
+    const lists: InputRecord[][] = [];
+    const filled: number[] = [];
+    for (let p = 0; p < counts.length; p++) {
+      lists.push(counts[p] === undefined ? [] : new Array<InputRecord>(counts[p]));
+      filled.push(0);
+    }
+    for (let i = 0; i < records.length; i++) {
+      const partition = receipt.partitionOf(i);
       const out = records[i];
       const d = decoded[i];
-      list.push({
-        topic,
-        partition,
-        offset: receipt.offsetOf(i),
-        timestamp: out.timestamp,
-        key: null,
-        value: null,
-        headers: out.headers as RecordHeader[],
-        hop: { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value },
-      });
+      const headers = out.headers as RecordHeader[];
+      const input: InputRecord = { topic, partition, offset: receipt.offsetOf(i), timestamp: out.timestamp, key: null, value: null, headers, hop: undefined };
+      // What the downstream source reads, made once here (see `InputRecord.hop`).
+      input.hop = { key: out.key === null ? null : d.key, value: out.value === null ? null : d.value, timestamp: out.timestamp, headers, origin: input };
+      lists[partition][filled[partition]++] = input;
     }
     const touched = new Set<HopInbox>();
-    for (const [partition, list] of byPartition) {
+    for (let partition = 0; partition < lists.length; partition++) {
+      const list = lists[partition];
+      if (list.length === 0) continue;
       const tp: TopicPartition = { topic, partition };
       const inbox = this.#inboxes.get(tpKey(tp));
       // No reader here: impossible while this process runs every task; the topic has the records.
@@ -108,6 +127,10 @@ export class RepartitionHop {
       touched.add(inbox);
     }
     this.#handedOver(records.length);
-    for (const inbox of touched) await inbox.waitForRoom();
+    return touched;
   }
+}
+
+async function waitForRoom(inboxes: Set<HopInbox>): Promise<void> {
+  for (const inbox of inboxes) await inbox.waitForRoom();
 }

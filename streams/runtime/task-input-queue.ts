@@ -7,9 +7,17 @@
 import type { InputRecord } from '../processor/source-reader.js';
 import { tpKey } from '../../core/index.js';
 
+/**
+ * One partition's records, as the arrays they were queued in (a fetch's, or one upstream send's
+ * through the hop): pushing never copies, and a taken record is no longer referenced here — an
+ * array grown by `push` and read from a moving head kept every processed record alive for as long
+ * as the queue never ran empty (the hop keeps a busy downstream queue from running empty).
+ */
 interface PartitionQueue {
-  records: InputRecord[];
+  chunks: InputRecord[][];
+  /** Next record in `chunks[0]`. */
   head: number;
+  size: number;
 }
 
 export class TaskInputQueue {
@@ -25,39 +33,37 @@ export class TaskInputQueue {
     if (records.length === 0) return;
     const k = tpKey(records[0]);
     let q = this.#queues.get(k);
-    if (q === undefined) this.#queues.set(k, (q = { records: [], head: 0 }));
-    if (q.head === q.records.length) {
-      // Empty: adopt the array rather than copy it record by record.
-      q.records = records;
-      q.head = 0;
-    } else for (const r of records) q.records.push(r);
+    if (q === undefined) this.#queues.set(k, (q = { chunks: [], head: 0, size: 0 }));
+    q.chunks.push(records);
+    q.size += records.length;
     this.#size += records.length;
   }
 
   /** Up to `max` records, in timestamp order across partitions (offset order within one). */
   take(max: number): InputRecord[] {
     const live: PartitionQueue[] = [];
-    for (const q of this.#queues.values()) if (q.head < q.records.length) live.push(q);
+    for (const q of this.#queues.values()) if (q.size > 0) live.push(q);
     if (live.length === 0) return [];
     let out: InputRecord[];
     if (live.length === 1) {
       const q = live[0];
-      const end = Math.min(q.records.length, q.head + max);
-      out = q.head === 0 && end === q.records.length ? q.records : q.records.slice(q.head, end);
-      q.head = end;
+      const first = q.chunks[0];
+      if (q.head === 0 && first.length <= max && (first.length === max || q.chunks.length === 1)) {
+        // A whole queued array makes the batch: hand it out as it is.
+        out = first;
+        q.chunks.shift();
+        q.size -= first.length;
+      } else {
+        out = new Array<InputRecord>(Math.min(max, q.size));
+        for (let i = 0; i < out.length; i++) out[i] = shift(q);
+      }
     } else {
       out = [];
       while (out.length < max) {
         let best = live[0];
-        for (let i = 1; i < live.length; i++) if (live[i].records[live[i].head].timestamp < best.records[best.head].timestamp) best = live[i];
-        out.push(best.records[best.head++]);
-        if (best.head === best.records.length) break;
-      }
-    }
-    for (const q of live) {
-      if (q.head === q.records.length) {
-        q.records = [];
-        q.head = 0;
+        for (let i = 1; i < live.length; i++) if (peek(live[i]).timestamp < peek(best).timestamp) best = live[i];
+        out.push(shift(best));
+        if (best.size === 0) break;
       }
     }
     this.#size -= out.length;
@@ -71,12 +77,27 @@ export class TaskInputQueue {
 
   /** The records of `tp` waiting. */
   sizeOf(tp: { topic: string; partition: number }): number {
-    const q = this.#queues.get(tpKey(tp));
-    return q === undefined ? 0 : q.records.length - q.head;
+    return this.#queues.get(tpKey(tp))?.size ?? 0;
   }
 
   clear(): void {
     this.#queues.clear();
     this.#size = 0;
   }
+}
+
+function peek(q: PartitionQueue): InputRecord {
+  return q.chunks[0][q.head];
+}
+
+/** Takes the next record of a non-empty queue. */
+function shift(q: PartitionQueue): InputRecord {
+  const chunk = q.chunks[0];
+  const r = chunk[q.head++];
+  if (q.head === chunk.length) {
+    q.chunks.shift();
+    q.head = 0;
+  }
+  q.size--;
+  return r;
 }

@@ -8,8 +8,8 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, test } from 'vitest';
-import { jsonSerde, stringSerde, type Cluster } from '../../core/index.js';
-import { createStreamsApp, map, mapValuesAsync, StreamsBuilder, type StreamRecord, type StreamsApp, type Topology } from '../../streams/index.js';
+import { jsonSerde, stringSerde, type Cluster, type Serde } from '../../core/index.js';
+import { createStreamsApp, map, mapValuesAsync, peek, StreamsBuilder, type StreamRecord, type StreamsApp, type Topology } from '../../streams/index.js';
 import { testEngineCluster } from '../helpers.js';
 import { closing, fullyCommitted, produceStrings, readPartition, until } from './streams-helpers.js';
 
@@ -79,6 +79,46 @@ async function expectCommittedStateConsistent(cluster: Cluster): Promise<void> {
 }
 
 describe('streams: the in-process repartition hop', () => {
+  test('a handed-over record reads as the same record read from the topic: key, value, null bytes through the serde, timestamp, headers, origin', async () => {
+    // Values 'gone' serialize to null bytes; null bytes deserialize to 'was-null'.
+    const marking: Serde<string> = { serialize: (v) => (v === 'gone' ? null : v), deserialize: (b) => (b === null ? 'was-null' : b.toString('utf8')) };
+    const seenThrough = async (processingGuarantee: 'exactly_once_v2' | 'at_least_once'): Promise<{ hop: boolean; seen: unknown[] }> => {
+      const cluster = await testEngineCluster();
+      await cluster.createTopic('words', { partitions: 2 });
+      await produceStrings(
+        cluster,
+        Array.from({ length: 40 }, (_, i) => ({ topic: 'words', partition: i % 2, key: `k${i % 5}`, value: i % 4 === 0 ? 'gone' : `w${i}`, timestamp: 1000 + i, headers: [{ key: 'n', value: Buffer.from(String(i)) }] })),
+      );
+      const seen: unknown[] = [];
+      const b = new StreamsBuilder();
+      b.stream('words', { keySerde: stringSerde, valueSerde: stringSerde })
+        .pipe(map((r: StreamRecord<string, string>) => ({ key: r.value.length > 3 ? 'long' : r.key, value: r.value })))
+        .repartition({ name: 'by-length', valueSerde: marking })
+        .pipe(peek((r: StreamRecord<string, string>) => void seen.push({ key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.map((h) => `${h.key}=${h.value}`), at: `${r.origin.topic}/${r.origin.partition}` })))
+        .to('out', { valueSerde: marking });
+      let hop = false;
+      const onTask = (m: unknown): void => void (hop ||= (m as { event: string; taskId: string }).event === 'hop' && (m as { taskId: string }).taskId.startsWith('1_'));
+      subscribe('sluice:streams:task', onTask);
+      try {
+        const app = closing(createStreamsApp(b.build(), { applicationId: 'hop-read', cluster, processingGuarantee, commitIntervalMs: 10 }));
+        await app.start();
+        await until(() => seen.length === 40, 'every record seen downstream', 60_000);
+        await app.close();
+      } finally {
+        unsubscribe('sluice:streams:task', onTask);
+      }
+      const order = (x: unknown): string => JSON.stringify(x);
+      return { hop, seen: seen.sort((x, y) => (order(x) < order(y) ? -1 : 1)) };
+    };
+    const through = await seenThrough('exactly_once_v2');
+    const read = await seenThrough('at_least_once');
+    expect(through.hop).toBe(true);
+    expect(read.hop).toBe(false);
+    expect(through.seen).toEqual(read.seen);
+    expect(through.seen).toContainEqual({ key: 'long', value: 'was-null', timestamp: 1000, headers: ['n=0'], at: 'hop-read-by-length-repartition/0' });
+  }, 180_000);
+
+
   test('an upstream transaction aborted after a hand-off: the downstream committed none of it, and owners reading the topic then count every record exactly once', async () => {
     const cluster = await testEngineCluster();
     await cluster.createTopic('clicks', { partitions: 2 });

@@ -1,4 +1,5 @@
 /** Pieces of the runtime: the task input queue and the task assignor. */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { MemberSubscription } from '../../core/index.js';
 import type { InputRecord } from '../../streams/processor/source-reader.js';
@@ -27,6 +28,53 @@ describe('TaskInputQueue', () => {
     // can wait for more users records before going past time 4.
     expect(q.take(100).map((r) => `${r.topic}@${r.timestamp}`)).toEqual(['clicks@1', 'users@2', 'clicks@3', 'users@4']);
     expect(q.take(100).map((r) => `${r.topic}@${r.timestamp}`)).toEqual(['clicks@5', 'clicks@7']);
+  });
+});
+
+describe('TaskInputQueue over queued arrays', () => {
+  test('a batch spans the arrays queued for a partition, and one array that fits is handed out as it is', () => {
+    const q = new TaskInputQueue();
+    const first = [rec('a', 0, 0), rec('a', 1, 0)];
+    q.push(first);
+    expect(q.take(10)).toBe(first);
+    q.push([rec('a', 2, 0), rec('a', 3, 0)]);
+    q.push([rec('a', 4, 0)]);
+    q.push([rec('a', 5, 0), rec('a', 6, 0)]);
+    expect(q.take(4).map((r) => r.offset)).toEqual([2, 3, 4, 5]);
+    expect(q.size).toBe(1);
+    expect(q.sizeOf({ topic: 'a', partition: 0 })).toBe(1);
+    expect(q.take(4).map((r) => r.offset)).toEqual([6]);
+    expect(q.isEmpty({ topic: 'a', partition: 0 })).toBe(true);
+  });
+
+  test('property: whatever the pushes and takes, each partition gives its records once, in order, batches at most max', () => {
+    const step = fc.oneof(
+      fc.record({ push: fc.constantFrom('a', 'b'), count: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ take: fc.integer({ min: 1, max: 8 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const q = new TaskInputQueue();
+        const pushed = { a: 0, b: 0 };
+        const taken: Record<string, number[]> = { a: [], b: [] };
+        const drain = (max: number): void => {
+          const batch = q.take(max);
+          expect(batch.length).toBeLessThanOrEqual(max);
+          for (const r of batch) taken[r.topic].push(r.offset);
+        };
+        for (const s of steps) {
+          if ('push' in s) {
+            const topic = s.push as 'a' | 'b';
+            q.push(Array.from({ length: s.count }, () => rec(topic, pushed[topic]++, pushed[topic])));
+          } else drain(s.take);
+          expect(q.size).toBe(pushed.a + pushed.b - taken.a.length - taken.b.length);
+        }
+        while (q.size > 0) drain(3);
+        expect(taken.a).toEqual(Array.from({ length: pushed.a }, (_, i) => i));
+        expect(taken.b).toEqual(Array.from({ length: pushed.b }, (_, i) => i));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
