@@ -13,7 +13,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { SluiceError, UnsupportedVersionError } from '../errors.js';
-import { ApiVersionsApi, decodeResponse, encodeRequest, sizePrefixed, type KafkaApi, type Message } from '../protocol/kafka/index.js';
+import { ApiVersionsApi, decodeResponse, encodeRequest, FetchApi, sizePrefixed, type KafkaApi, type Message } from '../protocol/kafka/index.js';
+import type { FrameBufferPool } from '../server/frame-buffer-pool.js';
 import { FrameDecoder } from '../server/frame-decoder.js';
 import { FrameReader } from '../server/frame-reader.js';
 import { authenticateSasl, type SaslOptions } from './sasl-authenticator.js';
@@ -30,6 +31,12 @@ export interface BrokerConnectionOptions {
   connectTimeoutMs?: number;
   /** Largest response frame accepted (fetch responses can be large). */
   maxResponseBytes?: number;
+  /**
+   * Where large response frames are read (shared by a cluster's connections); a Fetch response's
+   * frame goes back to it once its records are copied out (see `#received`). Absent: fresh memory
+   * for every frame, and records stay views of it.
+   */
+  framePool?: FrameBufferPool;
 }
 
 /** The connection to a broker closed or could not be opened; retriable (the client reconnects). */
@@ -51,13 +58,15 @@ export class BrokerConnection {
   readonly #clientId: string;
   readonly #socket: net.Socket;
   readonly #inFlight = new Map<number, InFlight>();
+  readonly #framePool: FrameBufferPool | null;
   #versions = new Map<number, [number, number]>();
   #correlationId = 0;
   #closed: Error | null = null;
 
   /** @param decoder for a socket that emits 'data' (TLS); null when the socket reads through a `FrameReader` (`onread`). */
-  private constructor(socket: net.Socket, address: string, clientId: string, decoder: FrameDecoder | null) {
+  private constructor(socket: net.Socket, address: string, clientId: string, decoder: FrameDecoder | null, framePool: FrameBufferPool | null) {
     this.#socket = socket;
+    this.#framePool = framePool;
     this.#clientId = clientId;
     this.address = address;
     if (decoder !== null) socket.on('data', (chunk: Buffer) => this.#received(() => decoder.push(chunk)));
@@ -80,7 +89,12 @@ export class BrokerConnection {
       if (waiting === undefined) continue;
       this.#inFlight.delete(id);
       try {
-        waiting.resolve(decodeResponse(waiting.api, waiting.version, frame).body);
+        const body = decodeResponse(waiting.api, waiting.version, frame).body;
+        if (waiting.api === FetchApi && this.#framePool?.lent(frame)) {
+          ownRecords(body);
+          this.#framePool.release(frame);
+        }
+        waiting.resolve(body);
       } catch (error) {
         waiting.reject(error as Error);
       }
@@ -96,7 +110,7 @@ export class BrokerConnection {
     const maxResponseBytes = options.maxResponseBytes ?? 1 << 30;
     // Plain TCP reads straight into frame memory (a Fetch response's records land where the
     // consumer reads them, no join); TLS sockets have no `onread`, so their chunks are joined.
-    const reader = options.ssl ? null : new FrameReader(maxResponseBytes);
+    const reader = options.ssl ? null : new FrameReader(maxResponseBytes, { pool: options.framePool });
     let connection: BrokerConnection | undefined;
     const onread: net.OnReadOpts | null = reader && {
       buffer: () => reader.nextBuffer(),
@@ -107,7 +121,7 @@ export class BrokerConnection {
     };
     const socket = await connectSocket(options, address, onread);
     socket.setNoDelay(true);
-    connection = new BrokerConnection(socket, address, options.clientId, reader ? null : new FrameDecoder(maxResponseBytes));
+    connection = new BrokerConnection(socket, address, options.clientId, reader ? null : new FrameDecoder(maxResponseBytes, options.framePool), options.framePool ?? null);
     try {
       if (options.sasl) await authenticateSasl(connection, options.sasl);
       await connection.#negotiate();
@@ -183,6 +197,28 @@ export class BrokerConnection {
     this.#socket.destroy();
     for (const waiting of this.#inFlight.values()) waiting.reject(error);
     this.#inFlight.clear();
+  }
+}
+
+/**
+ * Gives each partition of a decoded Fetch response records of its own, copied out of the frame,
+ * so the frame can serve the next response. Records are the consumer's record memory (its keys
+ * and values are views of them, kept as long as the application likes), so a frame they point
+ * into can never be reused; and a frame answering several partitions at once (one FetchRequest
+ * per broker) is a multi-MiB allocation that usually outlives a young-generation collection, so
+ * V8 frees it only in a full one, with fresh memory (a page fault per 4 KiB) for every frame in
+ * between. One copy of bytes just received costs less than that: records then take the memory an
+ * embedded read gives them, one buffer per partition, freed young once consumed.
+ */
+function ownRecords(body: Message): void {
+  for (const topic of body.responses as Message[]) {
+    for (const partition of topic.partitions as Message[]) {
+      const records = partition.records as Buffer | null;
+      if (records === null || records.length === 0) continue;
+      const own = Buffer.allocUnsafe(records.length);
+      records.copy(own);
+      partition.records = own;
+    }
   }
 }
 

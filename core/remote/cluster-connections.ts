@@ -14,6 +14,7 @@
  */
 import { ClosedError, SluiceError } from '../errors.js';
 import { FindCoordinatorApi, MetadataApi, type Message } from '../protocol/kafka/index.js';
+import { FrameBufferPool } from '../server/frame-buffer-pool.js';
 import { sleep } from '../sleep.js';
 import { BrokerConnection, DisconnectedError, type SslOptions } from './broker-connection.js';
 import { kafkaError, RetriableKafkaError, throwIfError } from './kafka-error.js';
@@ -63,6 +64,8 @@ export class ClusterConnections {
   readonly #idle = new Map<string, BrokerConnection[]>();
   readonly #topics = new Map<string, TopicMetadata>();
   readonly #coordinators = new Map<string, number>();
+  /** Memory for large response frames, shared by every connection (see `BrokerConnection`). */
+  readonly #framePool = new FrameBufferPool();
   #metadataAt = 0;
   #closed = false;
 
@@ -232,8 +235,8 @@ export class ClusterConnections {
     this.#metadataAt = Date.now();
   }
 
-  #connectionOptions(): { clientId: string; ssl?: SslOptions; sasl?: SaslOptions } {
-    return { clientId: this.#options.clientId ?? 'sluice', ssl: this.#options.ssl, sasl: this.#options.sasl };
+  #connectionOptions(): { clientId: string; ssl?: SslOptions; sasl?: SaslOptions; framePool: FrameBufferPool } {
+    return { clientId: this.#options.clientId ?? 'sluice', ssl: this.#options.ssl, sasl: this.#options.sasl, framePool: this.#framePool };
   }
 
   #connect(node: Node): Promise<BrokerConnection> {
