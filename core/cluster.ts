@@ -87,6 +87,21 @@ export interface FetchOptions {
    * among them listed so the reader can skip their records (default `read_uncommitted`).
    */
   isolationLevel?: IsolationLevel;
+  /**
+   * Memory an engine that copies record bytes out of its storage may read them into, instead of
+   * fresh memory (a page fault per 4 KiB, paid again for every fetch): the result's bytes may then
+   * be a view of a buffer taken from it, which the caller gives back to its pool once nothing reads
+   * them any more. The broker passes its pool and gives each buffer back once the response is
+   * written; a consumer passes none (its records are views of the bytes, kept as long as the
+   * application likes). Engines that do not copy from storage ignore it.
+   */
+  readBuffers?: ReadBufferPool;
+}
+
+/** Lends memory to read into (see `FetchOptions.readBuffers`); `FrameBufferPool` is one. */
+export interface ReadBufferPool {
+  /** A buffer of exactly `size` bytes, contents unspecified. */
+  take(size: number): Buffer;
 }
 
 /** An aborted transaction in a fetched range (Kafka's FetchResponse `AbortedTransactions`). */

@@ -339,7 +339,7 @@ export class Broker implements Cluster {
     const log = this.#logs.log(topic, partition);
     const maxBytes = options.maxBytes ?? 1024 * 1024;
     const committed = options.isolationLevel === 'read_committed';
-    const read = () => log.read(offset, maxBytes, committed ? { maxOffset: log.lastStableOffset } : {});
+    const read = () => log.read(offset, maxBytes, { maxOffset: committed ? log.lastStableOffset : undefined, readBuffers: options.readBuffers });
     let result = read();
     // A long poll waits in real time: the injected clock (retention, timestamps) may stand still in tests.
     const deadline = performance.now() + (options.maxWaitMs ?? 0);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ReadBufferPool } from '../cluster.js';
 import { ReadOnlyError } from '../errors.js';
 import type { LogStorage, StorageFile } from './log-storage.js';
 
@@ -31,8 +32,8 @@ class FileStorageFile implements StorageFile {
     this.#size += data.length;
   }
 
-  read(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
+  read(position: number, length: number, into?: ReadBufferPool): Buffer {
+    const buf = into ? into.take(length) : Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
       const n = fs.readSync(this.#fd, buf, got, length - got, position + got);

@@ -9,6 +9,7 @@
  * not parse is kept as a `DamagedRange`, skipped, and reported by reads of its offsets.
  * Not reentrant: the owning `Log` serializes every call (all calls here are synchronous).
  */
+import type { ReadBufferPool } from '../cluster.js';
 import { CorruptLogError } from '../errors.js';
 import { BATCH_HEADER_BYTES, batchCrcMatches, LOG_OVERHEAD, type BatchHeader } from '../protocol/record-batch.js';
 import { firstOffsetAtTimestamp } from '../protocol/record-decoder.js';
@@ -203,15 +204,15 @@ export class LogSegment {
    * CRCs and offsets before serving them.
    * @throws CorruptLogError when `offset` is in a damaged range.
    */
-  read(offset: number, maxBytes: number): SegmentReadResult | null {
-    const direct = this.#damaged.length === 0 ? this.#readFromIndexEntry(offset, maxBytes) : null;
+  read(offset: number, maxBytes: number, into?: ReadBufferPool): SegmentReadResult | null {
+    const direct = this.#damaged.length === 0 ? this.#readFromIndexEntry(offset, maxBytes, into) : null;
     if (direct) return direct;
     const start = this.#locate(offset);
     if (!start) return null;
     let end = this.#validBytes;
     for (const d of this.#damaged) if (d.position > start.position) end = Math.min(end, d.position);
     const length = Math.min(Math.max(maxBytes, start.header.sizeInBytes), end - start.position);
-    const bytes = wholeBatches(this.#file.read(start.position, length));
+    const bytes = wholeBatches(this.#file.read(start.position, length, into));
     if (bytes.length === 0) throw this.#error(start.position, offset, `the batch at offset ${start.header.baseOffset} is shorter than its declared length`, null);
     return { position: start.position, bytes };
   }
@@ -224,12 +225,12 @@ export class LogSegment {
    * careful path (`#locate`, then a read of the batch) takes over. Saves a header read from the
    * file for every fetch.
    */
-  #readFromIndexEntry(offset: number, maxBytes: number): SegmentReadResult | null {
+  #readFromIndexEntry(offset: number, maxBytes: number, into: ReadBufferPool | undefined): SegmentReadResult | null {
     const entry = this.#offsetIndex.lookup(offset);
     const end = this.#validBytes;
     const length = Math.min(maxBytes + this.#indexIntervalBytes, end - entry.position);
     if (length < BATCH_HEADER_BYTES) return null;
-    const bytes = this.#file.read(entry.position, length);
+    const bytes = this.#file.read(entry.position, length, into);
     const limit = this.#nextOffset;
     let rule: OffsetRule = entry.position === 0 ? { expected: this.baseOffset, contiguous: this.#contiguous, limit } : { expected: entry.offset, contiguous: true, limit };
     for (let pos = 0; pos + BATCH_HEADER_BYTES <= bytes.length; ) {

@@ -9,6 +9,7 @@
  * interleaving across awaits). `sync` (fdatasync) is the one slow call and is asynchronous, so
  * concurrent appends can share it (group commit).
  */
+import type { ReadBufferPool } from '../cluster.js';
 
 /** One open file of a log (a segment). */
 export interface StorageFile {
@@ -16,8 +17,8 @@ export interface StorageFile {
   readonly size: number;
   /** Appends bytes at the end. */
   append(data: Uint8Array): void;
-  /** Reads `length` bytes at `position` (fewer if the file ends first). */
-  read(position: number, length: number): Buffer;
+  /** Reads `length` bytes at `position` (fewer if the file ends first), into memory from `into` when given. */
+  read(position: number, length: number, into?: ReadBufferPool): Buffer;
   /** Cuts the file to `size` bytes. */
   truncate(size: number): void;
   /** Makes every appended byte durable (fdatasync). */

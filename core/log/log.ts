@@ -16,6 +16,7 @@
  * Concurrency: all methods but `flush`/`close` are synchronous, so calls never interleave.
  */
 import { channel } from 'node:diagnostics_channel';
+import type { ReadBufferPool } from '../cluster.js';
 import { ClosedError, CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, ReadOnlyError } from '../errors.js';
 import { encodeControlBatch, type ControlRecordType, type TransactionMarker } from '../protocol/control-record.js';
 import { batchCrcMatches, batchesBelow, isControlBatch, readBatchHeader, setBaseOffset, type BatchHeader } from '../protocol/record-batch.js';
@@ -70,6 +71,8 @@ export interface LogAppendOptions {
 export interface LogReadOptions {
   /** Only batches starting below this offset (a read_committed fetch passes the LSO). */
   maxOffset?: number;
+  /** Where file reads land (see `FetchOptions.readBuffers`). */
+  readBuffers?: ReadBufferPool;
 }
 
 export interface LogReadResult {
@@ -263,7 +266,7 @@ export class Log {
     let bytes: Buffer = EMPTY;
     const limit = Math.min(options.maxOffset ?? end, end);
     for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && offset < limit; i++) {
-      const result = this.#segments[i].read(offset, maxBytes);
+      const result = this.#segments[i].read(offset, maxBytes, options.readBuffers);
       if (result) {
         bytes = verifiedPrefix(result.bytes, { log: this, offset, segment: this.#segments[i], next: this.#segments[i + 1] ?? null, position: result.position });
         if (limit < end) bytes = batchesBelow(bytes, limit);

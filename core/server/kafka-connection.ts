@@ -22,6 +22,7 @@ import {
   decodeRequest,
   encodeResponse,
   ErrorCode,
+  FetchApi,
   ProduceApi,
   readHeaderStart,
   sizePrefixed,
@@ -203,6 +204,7 @@ export class KafkaConnection {
       signal: this.#options.signal,
       autoCreateTopics: this.#options.autoCreateTopics,
       peers: this.#options.peers,
+      readBuffers: this.#options.framePool,
     };
     let response: Message | null;
     try {
@@ -219,30 +221,43 @@ export class KafkaConnection {
       this.#fail(error, `${api.name} v${request.header.apiVersion} (correlation id ${request.header.correlationId})`);
       return;
     }
-    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response);
+    if (response !== null) this.#send(api, request.header.apiVersion, request.header.correlationId, response, api.key === FetchApi.key ? () => this.#releaseRecords(response) : undefined);
     const arrived = arrivals.get(frame);
     if (arrived !== undefined && responseChannel.hasSubscribers) {
       responseChannel.publish({ apiKey: api.key, api: api.name, apiVersion: request.header.apiVersion, ms: performance.now() - arrived });
     }
   }
 
-  #send(api: KafkaApi, version: number, correlationId: number, body: Message): void {
-    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)));
+  /** `written`: called once the response's bytes are no longer needed (handed to the kernel, copied, or the socket is gone). */
+  #send(api: KafkaApi, version: number, correlationId: number, body: Message, written?: () => void): void {
+    this.#write(sizePrefixed(encodeResponse(api, version, correlationId, body)), written);
   }
 
-  #write(chunks: readonly Buffer[]): void {
-    if (this.#socket.destroyed) return;
+  #write(chunks: readonly Buffer[], written?: () => void): void {
+    if (this.#socket.destroyed) {
+      written?.();
+      return;
+    }
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     // A small response (most but Fetch) goes out as one buffer in one write; a large one as its
     // chunks, gathered by writev, so a Fetch's record bytes are never copied.
     if (size <= SMALL_RESPONSE_BYTES) {
       this.#socket.write(Buffer.concat(chunks, size));
+      written?.();
       return;
     }
     this.#socket.cork();
-    for (const chunk of chunks) this.#socket.write(chunk);
+    // Each chunk's callback runs once it is written or failed; the last one's comes last.
+    for (let i = 0; i < chunks.length; i++) this.#socket.write(chunks[i], i === chunks.length - 1 ? written : undefined);
     this.#socket.uncork();
+  }
+
+  /** Gives a written Fetch response's record buffers back to the pool they were read into. */
+  #releaseRecords(response: Message): void {
+    const pool = this.#options.framePool;
+    if (!pool) return;
+    for (const topic of response.responses as Message[]) for (const partition of topic.partitions as Message[]) pool.release(partition.records as Buffer);
   }
 
   /** A refused login: one log line, and the connection ends once what was sent is out. */

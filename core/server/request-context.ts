@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../cluster.js';
 import type { Message, RequestHeader } from '../protocol/kafka/index.js';
+import type { FrameBufferPool } from './frame-buffer-pool.js';
 
 export interface BrokerIdentity {
   nodeId: number;
@@ -29,6 +30,11 @@ export interface RequestContext {
    * absent: this broker is the only one.
    */
   peers?: () => Promise<BrokerIdentity[]>;
+  /**
+   * Memory Fetch reads land in (the broker's frame pool, see `FetchOptions.readBuffers`): the
+   * connection gives a Fetch response's record buffers back once the response is written.
+   */
+  readBuffers?: FrameBufferPool;
 }
 
 /** Answers one decoded request; null means no response is sent (Produce with acks=0). */
