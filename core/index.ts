@@ -32,6 +32,7 @@ export type {
   PartitionDescription,
   ProduceOptions,
   ProduceResult,
+  ReadBufferPool,
   SyncGroupRequest,
   SyncGroupResponse,
   TopicDescription,
