@@ -11,23 +11,13 @@ import { decodeRecordBatch } from '../../../core/protocol/record-decoder.js';
 import { BrokerConnection } from '../../../core/remote/broker-connection.js';
 import { FrameBufferPool } from '../../../core/server/frame-buffer-pool.js';
 import { testCluster } from '../../helpers.js';
+import { fetchRequest } from '../server/fetch-request.js';
 
 /** 300 records of 1 KiB per batch: a response frame well past the pool's 64 KiB floor. */
 const valuesOf = (partition: number): string[] => Array.from({ length: 300 }, (_, i) => `p${partition}-${i}-`.padEnd(1024, String.fromCharCode(97 + partition)));
 
 async function fetchRecords(connection: BrokerConnection, partition: number): Promise<Buffer> {
-  const r = await connection.send(FetchApi, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 't', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const r = await connection.send(FetchApi, 12, fetchRequest('t', [partition]));
   const p = (r.responses as Message[])[0].partitions[0] as Message;
   expect(p.errorCode).toBe(0);
   return p.records as Buffer;

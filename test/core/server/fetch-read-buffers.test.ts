@@ -11,8 +11,10 @@ import { handleFetch } from '../../../core/server/handlers/fetch-handler.js';
 import { FrameBufferPool } from '../../../core/server/frame-buffer-pool.js';
 import type { RequestContext } from '../../../core/server/request-context.js';
 import { testCluster } from '../../helpers.js';
+import { fetchRequest } from './fetch-request.js';
 
 const PARTITIONS = 4;
+const PARTITIONS_LIST = Array.from({ length: PARTITIONS }, (_, p) => p);
 const BATCHES = 6;
 const PER_BATCH = 200;
 /** Record `i` of partition `p`: 600 bytes that say where they belong. */
@@ -26,21 +28,6 @@ async function engineWithData(): Promise<Cluster> {
     for (let b = 0; b < BATCHES; b++) await engine.produce('t', p, encodeRecordBatch(Array.from({ length: PER_BATCH }, (_, i) => ({ value: valueOf(p, b * PER_BATCH + i) }))));
   }
   return engine;
-}
-
-function fetchRequest(offset: number): Message {
-  return {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 't', partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 256 * 1024 })) }],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
 }
 
 describe('Fetch handler', () => {
@@ -58,9 +45,9 @@ describe('Fetch handler', () => {
     });
     const records = (r: Message): Buffer[] => ((r.responses as Message[])[0].partitions as Message[]).map((p) => p.records as Buffer);
 
-    const pooled = records(await handleFetch(fetchRequest(0), context(pool)));
+    const pooled = records(await handleFetch(fetchRequest('t', PARTITIONS_LIST, { partitionMaxBytes: 256 * 1024 }), context(pool)));
     expect(pooled.every((b) => b.length > 0 && pool.lent(b))).toBe(true);
-    const fresh = records(await handleFetch(fetchRequest(0), context()));
+    const fresh = records(await handleFetch(fetchRequest('t', PARTITIONS_LIST, { partitionMaxBytes: 256 * 1024 }), context()));
     expect(fresh.some((b) => pool.lent(b))).toBe(false);
     // Same bytes either way.
     expect(pooled.map((b) => b.toString('hex'))).toEqual(fresh.map((b) => b.toString('hex')));
