@@ -17,6 +17,7 @@ import { ApiVersionsApi, decodeResponse, encodeRequest, FetchApi, sizePrefixed, 
 import type { FrameBufferPool } from '../server/frame-buffer-pool.js';
 import { FrameDecoder } from '../server/frame-decoder.js';
 import { FrameReader } from '../server/frame-reader.js';
+import { leaseRecords } from './leased-records.js';
 import { authenticateSasl, type SaslOptions } from './sasl-authenticator.js';
 
 /** TLS options as Node's `tls.connect` takes them (ca, cert, key, rejectUnauthorized, servername…); `true` for defaults. */
@@ -33,8 +34,8 @@ export interface BrokerConnectionOptions {
   maxResponseBytes?: number;
   /**
    * Where large response frames are read (shared by a cluster's connections); a Fetch response's
-   * frame goes back to it once its records are copied out (see `#received`). Absent: fresh memory
-   * for every frame, and records stay views of it.
+   * record sets are leased from its frame until taken (see `leased-records.ts`). Absent: fresh
+   * memory for every frame, and records stay views of it.
    */
   framePool?: FrameBufferPool;
 }
@@ -90,10 +91,7 @@ export class BrokerConnection {
       this.#inFlight.delete(id);
       try {
         const body = decodeResponse(waiting.api, waiting.version, frame).body;
-        if (waiting.api === FetchApi && this.#framePool?.lent(frame)) {
-          ownRecords(body);
-          this.#framePool.release(frame);
-        }
+        if (waiting.api === FetchApi && this.#framePool?.lent(frame)) leaseRecords(body, frame, this.#framePool);
         waiting.resolve(body);
       } catch (error) {
         waiting.reject(error as Error);
@@ -197,28 +195,6 @@ export class BrokerConnection {
     this.#socket.destroy();
     for (const waiting of this.#inFlight.values()) waiting.reject(error);
     this.#inFlight.clear();
-  }
-}
-
-/**
- * Gives each partition of a decoded Fetch response records of its own, copied out of the frame,
- * so the frame can serve the next response. Records are the consumer's record memory (its keys
- * and values are views of them, kept as long as the application likes), so a frame they point
- * into can never be reused; and a frame answering several partitions at once (one FetchRequest
- * per broker) is a multi-MiB allocation that usually outlives a young-generation collection, so
- * V8 frees it only in a full one, with fresh memory (a page fault per 4 KiB) for every frame in
- * between. One copy of bytes just received costs less than that: records then take the memory an
- * embedded read gives them, one buffer per partition, freed young once consumed.
- */
-function ownRecords(body: Message): void {
-  for (const topic of body.responses as Message[]) {
-    for (const partition of topic.partitions as Message[]) {
-      const records = partition.records as Buffer | null;
-      if (records === null || records.length === 0) continue;
-      const own = Buffer.allocUnsafe(records.length);
-      records.copy(own);
-      partition.records = own;
-    }
   }
 }
 
