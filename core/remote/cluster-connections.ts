@@ -54,6 +54,14 @@ interface Node {
   port: number;
 }
 
+/**
+ * Memory for large response frames, shared by every connection of every remote cluster in this
+ * process (see `BrokerConnection`, `leased-records.ts`): mapped memory is the process's, and a
+ * cluster opened after another closed (a tool, a test, a restarted app) reuses it instead of
+ * faulting in fresh pages. Idle buffers are bounded by the pool (32 MiB).
+ */
+const RESPONSE_FRAMES = new FrameBufferPool();
+
 export class ClusterConnections {
   readonly #options: RemoteClusterOptions;
   readonly #bootstrap: Node[];
@@ -64,8 +72,6 @@ export class ClusterConnections {
   readonly #idle = new Map<string, BrokerConnection[]>();
   readonly #topics = new Map<string, TopicMetadata>();
   readonly #coordinators = new Map<string, number>();
-  /** Memory for large response frames, shared by every connection (see `BrokerConnection`). */
-  readonly #framePool = new FrameBufferPool();
   #metadataAt = 0;
   #closed = false;
 
@@ -236,7 +242,7 @@ export class ClusterConnections {
   }
 
   #connectionOptions(): { clientId: string; ssl?: SslOptions; sasl?: SaslOptions; framePool: FrameBufferPool } {
-    return { clientId: this.#options.clientId ?? 'sluice', ssl: this.#options.ssl, sasl: this.#options.sasl, framePool: this.#framePool };
+    return { clientId: this.#options.clientId ?? 'sluice', ssl: this.#options.ssl, sasl: this.#options.sasl, framePool: RESPONSE_FRAMES };
   }
 
   #connect(node: Node): Promise<BrokerConnection> {
