@@ -165,16 +165,27 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   async seekToBeginning(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
-    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'earliest'));
+    await this.#seekAll(partitions, (tp) => this.#cluster.listOffset(tp.topic, tp.partition, 'earliest'));
   }
 
   async seekToEnd(partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
-    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel }));
+    await this.#seekAll(partitions, (tp) => this.#cluster.listOffset(tp.topic, tp.partition, 'latest', { isolationLevel: this.#isolationLevel }));
   }
 
   /** Seeks to the first offset whose timestamp is ≥ `timestamp` (the log end if none). */
   async seekToTimestamp(timestamp: number, partitions: readonly TopicPartition[] = this.assignment()): Promise<void> {
-    for (const tp of partitions) this.seek(tp, await this.#cluster.listOffset(tp.topic, tp.partition, { timestamp }));
+    await this.#seekAll(partitions, (tp) => this.#cluster.listOffset(tp.topic, tp.partition, { timestamp }));
+  }
+
+  /**
+   * Looks up every partition's offset at once, then seeks them all (none when a lookup fails). A
+   * remote engine then has the requests in flight together, one round trip rather than one per
+   * partition — Kafka's consumer resets all its partitions with one ListOffsets request per broker.
+   */
+  async #seekAll(partitions: readonly TopicPartition[], lookup: (tp: TopicPartition) => Promise<number>): Promise<void> {
+    for (const tp of partitions) this.#state(tp); // not assigned: throw before asking the engine
+    const offsets = await Promise.all(partitions.map(lookup));
+    partitions.forEach((tp, i) => this.seek(tp, offsets[i]));
   }
 
   /** The offset of the next record `poll` returns for `tp` (resolving `autoOffsetReset` if needed). */

@@ -13,9 +13,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { SluiceError, UnsupportedVersionError } from '../errors.js';
-import { ApiVersionsApi, decodeResponse, encodeRequest, sizePrefixed, type KafkaApi, type Message } from '../protocol/kafka/index.js';
+import { ApiVersionsApi, decodeResponse, encodeRequest, FetchApi, sizePrefixed, type KafkaApi, type Message } from '../protocol/kafka/index.js';
+import type { FrameBufferPool } from '../server/frame-buffer-pool.js';
 import { FrameDecoder } from '../server/frame-decoder.js';
 import { FrameReader } from '../server/frame-reader.js';
+import { leaseRecords } from './leased-records.js';
 import { authenticateSasl, type SaslOptions } from './sasl-authenticator.js';
 
 /** TLS options as Node's `tls.connect` takes them (ca, cert, key, rejectUnauthorized, servername…); `true` for defaults. */
@@ -30,6 +32,12 @@ export interface BrokerConnectionOptions {
   connectTimeoutMs?: number;
   /** Largest response frame accepted (fetch responses can be large). */
   maxResponseBytes?: number;
+  /**
+   * Where large response frames are read (shared by a cluster's connections); a Fetch response's
+   * record sets are leased from its frame until taken (see `leased-records.ts`). Absent: fresh
+   * memory for every frame, and records stay views of it.
+   */
+  framePool?: FrameBufferPool;
 }
 
 /** The connection to a broker closed or could not be opened; retriable (the client reconnects). */
@@ -51,13 +59,15 @@ export class BrokerConnection {
   readonly #clientId: string;
   readonly #socket: net.Socket;
   readonly #inFlight = new Map<number, InFlight>();
+  readonly #framePool: FrameBufferPool | null;
   #versions = new Map<number, [number, number]>();
   #correlationId = 0;
   #closed: Error | null = null;
 
   /** @param decoder for a socket that emits 'data' (TLS); null when the socket reads through a `FrameReader` (`onread`). */
-  private constructor(socket: net.Socket, address: string, clientId: string, decoder: FrameDecoder | null) {
+  private constructor(socket: net.Socket, address: string, clientId: string, decoder: FrameDecoder | null, framePool: FrameBufferPool | null) {
     this.#socket = socket;
+    this.#framePool = framePool;
     this.#clientId = clientId;
     this.address = address;
     if (decoder !== null) socket.on('data', (chunk: Buffer) => this.#received(() => decoder.push(chunk)));
@@ -80,7 +90,9 @@ export class BrokerConnection {
       if (waiting === undefined) continue;
       this.#inFlight.delete(id);
       try {
-        waiting.resolve(decodeResponse(waiting.api, waiting.version, frame).body);
+        const body = decodeResponse(waiting.api, waiting.version, frame).body;
+        if (waiting.api === FetchApi && this.#framePool?.lent(frame)) leaseRecords(body, frame, this.#framePool);
+        waiting.resolve(body);
       } catch (error) {
         waiting.reject(error as Error);
       }
@@ -96,7 +108,7 @@ export class BrokerConnection {
     const maxResponseBytes = options.maxResponseBytes ?? 1 << 30;
     // Plain TCP reads straight into frame memory (a Fetch response's records land where the
     // consumer reads them, no join); TLS sockets have no `onread`, so their chunks are joined.
-    const reader = options.ssl ? null : new FrameReader(maxResponseBytes);
+    const reader = options.ssl ? null : new FrameReader(maxResponseBytes, { pool: options.framePool });
     let connection: BrokerConnection | undefined;
     const onread: net.OnReadOpts | null = reader && {
       buffer: () => reader.nextBuffer(),
@@ -107,7 +119,7 @@ export class BrokerConnection {
     };
     const socket = await connectSocket(options, address, onread);
     socket.setNoDelay(true);
-    connection = new BrokerConnection(socket, address, options.clientId, reader ? null : new FrameDecoder(maxResponseBytes));
+    connection = new BrokerConnection(socket, address, options.clientId, reader ? null : new FrameDecoder(maxResponseBytes, options.framePool), options.framePool ?? null);
     try {
       if (options.sasl) await authenticateSasl(connection, options.sasl);
       await connection.#negotiate();

@@ -14,6 +14,7 @@
  */
 import { ClosedError, SluiceError } from '../errors.js';
 import { FindCoordinatorApi, MetadataApi, type Message } from '../protocol/kafka/index.js';
+import { FrameBufferPool } from '../server/frame-buffer-pool.js';
 import { sleep } from '../sleep.js';
 import { BrokerConnection, DisconnectedError, type SslOptions } from './broker-connection.js';
 import { kafkaError, RetriableKafkaError, throwIfError } from './kafka-error.js';
@@ -52,6 +53,14 @@ interface Node {
   host: string;
   port: number;
 }
+
+/**
+ * Memory for large response frames, shared by every connection of every remote cluster in this
+ * process (see `BrokerConnection`, `leased-records.ts`): mapped memory is the process's, and a
+ * cluster opened after another closed (a tool, a test, a restarted app) reuses it instead of
+ * faulting in fresh pages. Idle buffers are bounded by the pool (32 MiB).
+ */
+const RESPONSE_FRAMES = new FrameBufferPool();
 
 export class ClusterConnections {
   readonly #options: RemoteClusterOptions;
@@ -232,8 +241,8 @@ export class ClusterConnections {
     this.#metadataAt = Date.now();
   }
 
-  #connectionOptions(): { clientId: string; ssl?: SslOptions; sasl?: SaslOptions } {
-    return { clientId: this.#options.clientId ?? 'sluice', ssl: this.#options.ssl, sasl: this.#options.sasl };
+  #connectionOptions(): { clientId: string; ssl?: SslOptions; sasl?: SaslOptions; framePool: FrameBufferPool } {
+    return { clientId: this.#options.clientId ?? 'sluice', ssl: this.#options.ssl, sasl: this.#options.sasl, framePool: RESPONSE_FRAMES };
   }
 
   #connect(node: Node): Promise<BrokerConnection> {

@@ -23,6 +23,7 @@ import { FetchApi, type Message } from '../protocol/kafka/index.js';
 import type { ClusterConnections } from './cluster-connections.js';
 import { FetchCoalescer } from './fetch-coalescer.js';
 import { throwIfError } from './kafka-error.js';
+import { dropRecords, takeRecords } from './leased-records.js';
 
 /** Kafka's isolation_level on the wire: 0 read_uncommitted, 1 read_committed. */
 const READ_COMMITTED = 1;
@@ -50,7 +51,9 @@ export class RemoteFetcher {
     const shape = `${options.maxBytes ?? ''}:${options.isolationLevel ?? ''}`;
     const ahead = this.#ahead.get(key);
     if (ahead !== undefined) this.#ahead.delete(key);
-    let result = ahead !== undefined && ahead.offset === offset && ahead.shape === shape ? await ahead.answer : null;
+    const usable = ahead !== undefined && ahead.offset === offset && ahead.shape === shape;
+    if (ahead !== undefined && !usable) dropAhead(ahead);
+    let result = usable ? await ahead.answer : null;
     result ??= await this.#fetchNow(topic, partition, offset, options);
     const next = nextOffset(result.bytes);
     if (next !== null && !this.#ahead.has(key)) {
@@ -60,11 +63,13 @@ export class RemoteFetcher {
       );
       this.#ahead.set(key, { offset: next, shape, answer });
     }
-    return result;
+    // Records of their own, now that the consumer starts on them (see leased-records.ts).
+    return { ...result, bytes: takeRecords(result.bytes) };
   }
 
   /** Drops every answer kept ahead (on close). */
   clear(): void {
+    for (const ahead of this.#ahead.values()) dropAhead(ahead);
     this.#ahead.clear();
   }
 
@@ -110,6 +115,11 @@ export class RemoteFetcher {
       };
     });
   }
+}
+
+/** Gives up the records of an answer kept ahead that will not be used, once it arrives. */
+function dropAhead(ahead: Ahead): void {
+  void ahead.answer.then((r) => r !== null && dropRecords(r.bytes));
 }
 
 /**

@@ -63,6 +63,12 @@ export class FrameBufferPool {
     return whole.subarray(0, size);
   }
 
+  /** Whether `frame` is (a view of) a buffer this pool lent and has not taken back. */
+  lent(frame: Buffer): boolean {
+    const memory = frame.buffer;
+    return memory instanceof ArrayBuffer && this.#lent.has(memory);
+  }
+
   /**
    * Takes back a frame from `take` whose bytes nobody will read or keep any more; any other
    * buffer (a frame that was not pooled, a view of a received chunk) is ignored.

@@ -1,6 +1,6 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
-import { createConsumer, createProducer, OffsetOutOfRangeError, stringSerde } from '../../../core/index.js';
+import { createConsumer, createProducer, OffsetOutOfRangeError, stringSerde, type Cluster } from '../../../core/index.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { testCluster } from '../../helpers.js';
 
@@ -118,6 +118,51 @@ describe('Consumer', () => {
     for (let i = 0; i < 20 && all.length < 30; i++) all.push(...(await consumer.poll({ timeoutMs: 0 })).map((r) => r.value!));
     expect(all.sort()).toEqual(Array.from({ length: 30 }, (_, k) => `${Math.floor(k / 10)}:${k % 10}`).sort());
     await producer.close();
+  });
+});
+
+describe('Consumer seeking by offset lookups', () => {
+  /** A cluster whose listOffset answers only when the test says so, recording each lookup. */
+  function heldLookups(): { cluster: Cluster; asked: string[]; answer: (offset: number | Error) => void } {
+    const asked: string[] = [];
+    const pending: { resolve: (n: number) => void; reject: (e: Error) => void }[] = [];
+    const cluster = {
+      listOffset: (topic: string, partition: number, spec: unknown) =>
+        new Promise<number>((resolve, reject) => {
+          asked.push(`${topic}-${partition}:${JSON.stringify(spec)}`);
+          pending.push({ resolve, reject });
+        }),
+    } as unknown as Cluster;
+    return { cluster, asked, answer: (o) => (o instanceof Error ? pending.shift()!.reject(o) : pending.shift()!.resolve(o)) };
+  }
+  const three = [0, 1, 2].map((partition) => ({ topic: 't', partition }));
+
+  test('asks for every partition at once (one round trip to a remote engine), then seeks them all', async () => {
+    const { cluster, asked, answer } = heldLookups();
+    const consumer = createConsumer(cluster);
+    consumer.assign(three);
+    const seeking = consumer.seekToTimestamp(500);
+    await Promise.resolve();
+    expect(asked).toEqual(['t-0:{"timestamp":500}', 't-1:{"timestamp":500}', 't-2:{"timestamp":500}']);
+    [7, 8, 9].forEach((o) => answer(o));
+    await seeking;
+    expect(await Promise.all(three.map((tp) => consumer.position(tp)))).toEqual([7, 8, 9]);
+  });
+
+  test('a failed lookup seeks no partition; an unassigned partition fails before anything is asked', async () => {
+    const { cluster, asked, answer } = heldLookups();
+    const consumer = createConsumer(cluster);
+    consumer.assign(three);
+    consumer.seek(three[1], 4);
+    const seeking = consumer.seekToBeginning();
+    await Promise.resolve();
+    answer(0);
+    answer(new OffsetOutOfRangeError('gone', 't', 1, 0, 0, 0));
+    answer(0);
+    await expect(seeking).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    expect(await consumer.position(three[1])).toBe(4);
+    await expect(consumer.seekToEnd([{ topic: 't', partition: 7 }])).rejects.toThrow('t-7 is not assigned');
+    expect(asked).toHaveLength(3);
   });
 });
 
