@@ -5,6 +5,11 @@
  * `sluice broker` child process (Kafka's wire protocol over loopback). Rounds are interleaved and
  * each line prints the median ratio to the embedded figure of the same round.
  *
+ * The broker is started once and serves every round (fresh topics and application id each
+ * round), as a broker is a long-running server: its code is as warm as the embedded engine's,
+ * which runs in this process round after round. A broker started per round spent about half of
+ * its consume time compiling and filling its memory pools.
+ *
  *   npm run build && npx tsx bench/remote-engine.ts [--records N] [--rounds N] [--partitions N]
  *
  * Records: a 16-byte key and an 84-byte value (100 bytes of payload).
@@ -56,14 +61,14 @@ async function produceAll(cluster: Cluster, topic: string): Promise<void> {
   await producer.close();
 }
 
-async function mapTopology(cluster: Cluster): Promise<number> {
+async function mapTopology(cluster: Cluster, input: string, output: string, applicationId: string): Promise<number> {
   const b = new StreamsBuilder();
-  b.stream('bench', { keySerde: stringSerde, valueSerde: stringSerde }).pipe(mapValues((v: string | null) => (v ?? '').toUpperCase())).to('mapped', { keySerde: stringSerde, valueSerde: stringSerde });
-  const app = createStreamsApp(b.build(), { applicationId: 'bench-map', cluster, commitIntervalMs: 100 });
+  b.stream(input, { keySerde: stringSerde, valueSerde: stringSerde }).pipe(mapValues((v: string | null) => (v ?? '').toUpperCase())).to(output, { keySerde: stringSerde, valueSerde: stringSerde });
+  const app = createStreamsApp(b.build(), { applicationId, cluster, commitIntervalMs: 100 });
   await app.start();
   for (;;) {
-    const committed = await cluster.fetchOffsets('bench-map');
-    if (committed.filter((c) => c.topic === 'bench').reduce((s, c) => s + c.offset, 0) >= RECORDS) break;
+    const committed = await cluster.fetchOffsets(applicationId);
+    if (committed.filter((c) => c.topic === input).reduce((s, c) => s + c.offset, 0) >= RECORDS) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   await app.close();
@@ -86,9 +91,15 @@ function cpuMs(childPid?: number): number {
 /** Linux's USER_HZ (sysconf(_SC_CLK_TCK)), 100 on every mainstream distribution. */
 const CLOCK_TICKS = 100;
 
+/** Rounds run so far per case: each round's topics are new. */
+const roundsOf = new Map<string, number>();
+
 async function phases(cluster: Cluster, name: string, brokerPid?: number): Promise<Record<string, RunResult>> {
-  await cluster.createTopic('bench', { partitions: PARTITIONS });
-  await cluster.createTopic('mapped', { partitions: PARTITIONS });
+  const round = (roundsOf.get(name) ?? 0) + 1;
+  roundsOf.set(name, round);
+  const [input, output] = [`bench-${round}`, `mapped-${round}`];
+  await cluster.createTopic(input, { partitions: PARTITIONS });
+  await cluster.createTopic(output, { partitions: PARTITIONS });
   const out: Record<string, RunResult> = {};
   const phase = async (phaseName: string, run: () => Promise<number>): Promise<void> => {
     const start = performance.now();
@@ -100,11 +111,11 @@ async function phases(cluster: Cluster, name: string, brokerPid?: number): Promi
     cpuPerRecord.set(phaseName, byCase);
   };
   await phase('produce', async () => {
-    await produceAll(cluster, 'bench');
+    await produceAll(cluster, input);
     return RECORDS;
   });
-  await phase('consume', () => consumeAll(cluster, 'bench', PARTITIONS, RECORDS, { pollTimeoutMs: 1000 }));
-  await phase('streams map', () => mapTopology(cluster));
+  await phase('consume', () => consumeAll(cluster, input, PARTITIONS, RECORDS, { pollTimeoutMs: 1000 }));
+  await phase('streams map', () => mapTopology(cluster, input, output, `bench-map-${round}`));
   return out;
 }
 
@@ -132,6 +143,9 @@ async function startBroker(dataDir: string): Promise<{ bootstrap: string; pid: n
   };
 }
 
+const brokerDir = tempDir();
+const broker = await startBroker(brokerDir);
+
 const cases: BenchCase[] = [
   {
     name: 'embedded (data dir)',
@@ -149,22 +163,23 @@ const cases: BenchCase[] = [
   {
     name: 'remote (sluice broker, loopback)',
     run: async () => {
-      const dir = tempDir();
-      const broker = await startBroker(dir);
       const cluster = await openCluster({ bootstrapServers: [broker.bootstrap] });
       try {
         return await phases(cluster, 'remote', broker.pid);
       } finally {
         await cluster.close();
-        await broker.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
       }
     },
   },
 ];
 
 console.log(`${RECORDS.toLocaleString('en-US')} records of ${PAYLOAD} bytes, ${PARTITIONS} partitions, ${ROUNDS} interleaved rounds, Node ${process.version}, ${os.cpus().length} cores`);
-await interleaved(cases, ROUNDS);
+try {
+  await interleaved(cases, ROUNDS);
+} finally {
+  await broker.stop();
+  fs.rmSync(brokerDir, { recursive: true, force: true });
+}
 console.log('CPU time (this process + the broker child), median µs per record; ratio = embedded / remote:');
 for (const [phaseName, byCase] of cpuPerRecord) {
   const [embedded, remote] = [byCase.get('embedded')!, byCase.get('remote')!];
