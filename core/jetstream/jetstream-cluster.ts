@@ -194,8 +194,7 @@ export class JetStreamCluster implements Cluster {
       await topics.start();
       leaders = new LeaderConnections(nc, js);
       leaders.start(options);
-      const publishers = leaders;
-      const access: StreamAccess = { nc, js, jsm, publisher: (leader) => publishers.publisher(leader) };
+      const access: StreamAccess = { nc, js, jsm, publisher: leaders.publisher.bind(leaders) };
       const maintenance = new PartitionMaintenance({ access, kv, topics, prefix, compactionLeaseMs: options.compactionLeaseMs ?? 30_000, fileDeleteDelayMs: options.fileDeleteDelayMs ?? 60_000 });
       await maintenance.start();
       return new JetStreamCluster(nc, leaders, access, kv, topics, maintenance, options, prefix, replicas);

@@ -10,18 +10,18 @@ import { sleep } from '../sleep.js';
 
 /** JetStream API error codes that mean "not now": no leader yet, JetStream unavailable, cluster not ready. */
 const TRANSIENT_API_CODES = new Set([10008, 10039, 10023]);
+/** A forming cluster that does not know all its nodes yet (permanent when replicas exceed the nodes: the time limit reports it). */
+const NO_PEERS_YET = /no suitable peers/i;
 
 /** True when `error` is a failure the same JetStream call may get past if tried again shortly. */
 export function isTransientNatsError(error: unknown): boolean {
   if (error instanceof SluiceError) return false; // ours (e.g. a coordinator's answer): never a transport hiccup
-  // "no suitable peers": a forming cluster that does not know all its nodes yet (permanent when replicas exceed the nodes: the time limit reports it)
-  const noPeersYet = (e: Error): boolean => /no suitable peers/i.test(e.message);
-  if (error instanceof JetStreamApiError) return TRANSIENT_API_CODES.has(error.code) || error.status === 503 || noPeersYet(error);
+  if (error instanceof JetStreamApiError) return TRANSIENT_API_CODES.has(error.code) || error.status === 503 || NO_PEERS_YET.test(error.message);
   if (!(error instanceof Error)) return false;
   const name = error.constructor.name;
   if (name === 'TimeoutError' || name === 'NoRespondersError' || name === 'RequestError' || name === 'ConnectionError') return true;
   if (name === 'JetStreamNotEnabled' || name === 'JetStreamStatusError') return true;
-  return /timeout|no responders|temporarily unavailable|leader/i.test(error.message) || noPeersYet(error);
+  return /timeout|no responders|temporarily unavailable|leader/i.test(error.message) || NO_PEERS_YET.test(error.message);
 }
 
 export interface RetryOptions {

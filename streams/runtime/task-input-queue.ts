@@ -9,9 +9,9 @@ import { tpKey } from '../../core/index.js';
 
 /**
  * One partition's records, as the arrays they were queued in (a fetch's, or one upstream send's
- * through the hop): pushing never copies, and a taken record is no longer referenced here — an
- * array grown by `push` and read from a moving head kept every processed record alive for as long
- * as the queue never ran empty (the hop keeps a busy downstream queue from running empty).
+ * through the hop): pushing never copies, and an array is dropped as soon as its last record is
+ * taken — one array grown by `push` and read from a moving head kept every processed record alive
+ * for as long as the queue never ran empty (the hop keeps a busy downstream queue from running empty).
  */
 interface PartitionQueue {
   chunks: InputRecord[][];

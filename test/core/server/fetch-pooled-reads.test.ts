@@ -9,7 +9,7 @@ import { startBroker } from '../../../core/index.js';
 import { decodeResponse, encodeRequest, FetchApi, sizePrefixed, type Message } from '../../../core/protocol/kafka/index.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { FrameDecoder } from '../../../core/server/frame-decoder.js';
-import { tempDir, testCluster } from '../../helpers.js';
+import { tempDir, testCluster, waitFor } from '../../helpers.js';
 
 const PARTITIONS = 3;
 const BATCHES = 6;
@@ -59,7 +59,7 @@ describe('Fetch into pooled memory', () => {
       for (const chunk of sizePrefixed(encodeRequest(FetchApi, 11, i + 1, 'test', body))) socket.write(chunk);
     }
     // The broker answers them all while nothing is read (its writes queue up); then the client reads.
-    while (answered < REQUESTS) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor('every Fetch answered', () => answered >= REQUESTS);
     const responses: Message[] = [];
     const decoder = new FrameDecoder(1 << 30);
     const done = new Promise<void>((resolve) => {

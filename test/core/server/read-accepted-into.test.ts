@@ -2,6 +2,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { readAcceptedInto } from '../../../core/server/read-accepted-into.js';
+import { waitFor } from '../../helpers.js';
 
 /** A server with `pauseOnConnect` (as readAcceptedInto requires) and a client connected to it. */
 async function connected(onAccept: (accepted: net.Socket) => void): Promise<{ server: net.Server; client: net.Socket }> {
@@ -12,10 +13,6 @@ async function connected(onAccept: (accepted: net.Socket) => void): Promise<{ se
   onTestFinished(() => void client.destroy());
   await once(client, 'connect');
   return { server, client };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('readAcceptedInto', () => {
@@ -37,12 +34,12 @@ describe('readAcceptedInto', () => {
       served?.on('data', () => expect.unreachable('no data events when reading through onread'));
       served?.on('end', () => served!.end());
     });
-    await until(() => served !== undefined);
+    await waitFor('the accepted socket', () => served !== undefined);
     expect(served).not.toBeNull();
 
     const sent = Buffer.from('twenty bytes of data');
     client.write(sent);
-    await until(() => Buffer.concat(received).length >= sent.length);
+    await waitFor('every byte sent', () => Buffer.concat(received).length >= sent.length);
     expect(Buffer.concat(received).equals(sent)).toBe(true);
     expect(received[0].length).toBeLessThanOrEqual(8); // the first read landed in the first 8-byte buffer
 
@@ -65,10 +62,10 @@ describe('readAcceptedInto', () => {
       fallback = readAcceptedInto(socket, { buffer: Buffer.alloc(16), callback: () => true });
       socket.on('data', (chunk: Buffer) => data.push(chunk));
     });
-    await until(() => fallback !== undefined);
+    await waitFor('the fallback socket', () => fallback !== undefined);
     expect(fallback).toBeNull();
     client.write('late');
-    await until(() => Buffer.concat(data).toString() === 'earlylate');
+    await waitFor('both writes', () => Buffer.concat(data).toString() === 'earlylate');
     expect(Buffer.concat(data).toString()).toBe('earlylate');
   });
 });
