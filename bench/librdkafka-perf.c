@@ -162,6 +162,22 @@ static int fetch(const char *bootstrap, const char *topic, long long records, in
   rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &metadata, 10000);
   if (e) die("metadata", rd_kafka_err2str(e));
   rd_kafka_metadata_destroy(metadata);
+  /* rd_kafka_metadata() returns once the main thread has handled the response, but each partition
+     joins its leader's broker thread through that thread's op queue, later: a partition started
+     before its join is processed finds "no current leader" and waits on librdkafka's 500 ms offset
+     query timer — measured in 1 of ~6 runs, for one or every partition, and then its first fetch
+     waits another fetch.wait.max.ms behind the long poll of the partitions already read to the end.
+     A watermark query per partition is a ListOffsets request queued on the same broker thread after
+     the joins, so when it answers every partition has joined; it also checks that the topic holds
+     the records the run expects. */
+  long long available = 0;
+  for (int p = 0; p < partitions; p++) {
+    int64_t low, high;
+    e = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, 10000);
+    if (e) die("query_watermark_offsets", rd_kafka_err2str(e));
+    available += high - low;
+  }
+  if (available < records) die("fetch", "the topic holds fewer records than asked for");
   rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
   double cpu0 = cpu_ms();
   double t0 = now_ms();
