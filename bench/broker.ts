@@ -9,8 +9,9 @@
  *   Debian's librdkafka-dev), which prints nothing per record, so the broker is what is measured —
  *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning through
  *   librdkafka's simple consumer served by callback, as rdkafka_performance -C does
- *   (queued.min.messages=1000000, librdkafka's defaults otherwise), the clock started once the
- *   client knows the partitions' leader;
+ *   (queued.min.messages=1000000, librdkafka's defaults otherwise), the clock started once every
+ *   partition has joined its leader's broker thread in the client and its log start offset is
+ *   known (see fetch() in bench/librdkafka-perf.c);
  * - kafkajs 2.2.4 produce (10,000 records per request) / fetch (a group consumer, eachBatch);
  * - baselines in the same run: the embedded engine in this process (Sluice's own producer and
  *   consumer, no network), and nats.js publishing the same records to a JetStream stream (file
