@@ -71,6 +71,9 @@ interface Sample extends RunResult {
   clientCpuMs: number;
   /** Absent for the in-process baselines, whose "broker" is the client. */
   brokerCpuMs?: number;
+  /** The C client's page faults and context switches over the run (its CPU per record follows them). */
+  clientFaults?: number;
+  clientSwitches?: number;
 }
 
 const cpuNow = (): number => {
@@ -78,30 +81,36 @@ const cpuNow = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-async function rdperf(argv: string[]): Promise<{ records: number; ms: number; cpu_ms: number }> {
-  const { stdout } = await promisify(execFile)(RDPERF, argv, { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as { records: number; ms: number; cpu_ms: number };
+interface RdperfResult {
+  records: number;
+  ms: number;
+  cpu_ms: number;
+  faults: number;
+  switches: number;
 }
 
+async function rdperf(argv: string[]): Promise<RdperfResult> {
+  const { stdout } = await promisify(execFile)(RDPERF, argv, { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as RdperfResult;
+}
+
+type ClientRun = Pick<Sample, 'records' | 'ms' | 'clientCpuMs' | 'clientFaults' | 'clientSwitches'>;
+
 /** Runs `client` against the broker; the broker's CPU time is cut out of the same span by its probe. */
-async function throughBroker(broker: BrokerChild, client: () => Promise<{ records: number; ms: number; clientCpuMs: number }>): Promise<Sample> {
+async function throughBroker(broker: BrokerChild, client: () => Promise<ClientRun>): Promise<Sample> {
   await broker.probe();
   const r = await client();
   const { cpuMs } = await broker.probe();
-  return { records: r.records, bytes: r.records * 100, ms: r.ms, clientCpuMs: r.clientCpuMs, brokerCpuMs: cpuMs };
+  return { ...r, bytes: r.records * 100, brokerCpuMs: cpuMs };
 }
 
+const fromRdperf = (r: RdperfResult): ClientRun => ({ records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms, clientFaults: r.faults, clientSwitches: r.switches });
+
 const rdProduce = (broker: BrokerChild, topic: string): Promise<Sample> =>
-  throughBroker(broker, async () => {
-    const r = await rdperf(['produce', broker.bootstrap, topic, String(RECORDS)]);
-    return { records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms };
-  });
+  throughBroker(broker, async () => fromRdperf(await rdperf(['produce', broker.bootstrap, topic, String(RECORDS)])));
 
 const rdFetch = (broker: BrokerChild, topic: string): Promise<Sample> =>
-  throughBroker(broker, async () => {
-    const r = await rdperf(['fetch', broker.bootstrap, topic, String(RECORDS), String(PARTITIONS)]);
-    return { records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms };
-  });
+  throughBroker(broker, async () => fromRdperf(await rdperf(['fetch', broker.bootstrap, topic, String(RECORDS), String(PARTITIONS)])));
 
 const kafkajsProduce = (broker: BrokerChild, topic: string): Promise<Sample> =>
   throughBroker(broker, async () => {
@@ -237,7 +246,8 @@ console.log('\nCPU-seconds per million records (median; M records/s per core = 1
 for (const [name, runs] of results) {
   const client = median(runs.map((r) => perMillion(r.clientCpuMs, r.records)));
   const broker = runs[0].brokerCpuMs === undefined ? null : median(runs.map((r) => perMillion(r.brokerCpuMs!, r.records)));
-  console.log(`  ${name.padEnd(56)} ${broker === null ? '' : `broker ${broker.toFixed(2)} s (${(1 / broker).toFixed(2)} M/s per core), `}client ${client.toFixed(2)} s`);
+  const c = runs[0].clientFaults === undefined ? '' : `; the C client's page faults ${fmt(median(runs.map((r) => r.clientFaults!)))}, context switches ${fmt(median(runs.map((r) => r.clientSwitches!)))} per run`;
+  console.log(`  ${name.padEnd(56)} ${broker === null ? '' : `broker ${broker.toFixed(2)} s (${(1 / broker).toFixed(2)} M/s per core), `}client ${client.toFixed(2)} s${c}`);
 }
 const rate = (r: Sample): number => r.records / (r.ms / 1000);
 /** Median over runs of a/b in the same run, wall time and broker CPU against the embedded engine's CPU. */
