@@ -1,14 +1,17 @@
 /**
  * `sluice broker` throughput and latency: 100-byte records, batched produce from one client and
  * fetch to one client, through a broker child process (the built CLI, `npm run build` first) on a
- * temp data directory with the default durability. Cases, interleaved run by run:
+ * temp data directory with the default durability. One broker serves every run (fresh topics each
+ * run) after an unrecorded warm-up round, as a broker is a long-running server. Cases, interleaved
+ * run by run:
  *
  * - librdkafka produce / fetch: bench/librdkafka-perf.c (librdkafka 2.0, compiled here with gcc;
  *   Debian's librdkafka-dev), which prints nothing per record, so the broker is what is measured —
  *   produce: linger.ms=5, acks=1, murmur2_random; fetch: all partitions from the beginning through
  *   librdkafka's simple consumer served by callback, as rdkafka_performance -C does
- *   (queued.min.messages=1000000, librdkafka's defaults otherwise), the clock started once the
- *   client knows the partitions' leader;
+ *   (queued.min.messages=1000000, librdkafka's defaults otherwise), the clock started once every
+ *   partition has joined its leader's broker thread in the client and its log start offset is
+ *   known (see fetch() in bench/librdkafka-perf.c);
  * - kafkajs 2.2.4 produce (10,000 records per request) / fetch (a group consumer, eachBatch);
  * - baselines in the same run: the embedded engine in this process (Sluice's own producer and
  *   consumer, no network), and nats.js publishing the same records to a JetStream stream (file
@@ -68,6 +71,9 @@ interface Sample extends RunResult {
   clientCpuMs: number;
   /** Absent for the in-process baselines, whose "broker" is the client. */
   brokerCpuMs?: number;
+  /** The C client's page faults and context switches over the run (its CPU per record follows them). */
+  clientFaults?: number;
+  clientSwitches?: number;
 }
 
 const cpuNow = (): number => {
@@ -75,30 +81,36 @@ const cpuNow = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-async function rdperf(argv: string[]): Promise<{ records: number; ms: number; cpu_ms: number }> {
-  const { stdout } = await promisify(execFile)(RDPERF, argv, { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as { records: number; ms: number; cpu_ms: number };
+interface RdperfResult {
+  records: number;
+  ms: number;
+  cpu_ms: number;
+  faults: number;
+  switches: number;
 }
 
+async function rdperf(argv: string[]): Promise<RdperfResult> {
+  const { stdout } = await promisify(execFile)(RDPERF, argv, { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as RdperfResult;
+}
+
+type ClientRun = Pick<Sample, 'records' | 'ms' | 'clientCpuMs' | 'clientFaults' | 'clientSwitches'>;
+
 /** Runs `client` against the broker; the broker's CPU time is cut out of the same span by its probe. */
-async function throughBroker(broker: BrokerChild, client: () => Promise<{ records: number; ms: number; clientCpuMs: number }>): Promise<Sample> {
+async function throughBroker(broker: BrokerChild, client: () => Promise<ClientRun>): Promise<Sample> {
   await broker.probe();
   const r = await client();
   const { cpuMs } = await broker.probe();
-  return { records: r.records, bytes: r.records * 100, ms: r.ms, clientCpuMs: r.clientCpuMs, brokerCpuMs: cpuMs };
+  return { ...r, bytes: r.records * 100, brokerCpuMs: cpuMs };
 }
 
+const fromRdperf = (r: RdperfResult): ClientRun => ({ records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms, clientFaults: r.faults, clientSwitches: r.switches });
+
 const rdProduce = (broker: BrokerChild, topic: string): Promise<Sample> =>
-  throughBroker(broker, async () => {
-    const r = await rdperf(['produce', broker.bootstrap, topic, String(RECORDS)]);
-    return { records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms };
-  });
+  throughBroker(broker, async () => fromRdperf(await rdperf(['produce', broker.bootstrap, topic, String(RECORDS)])));
 
 const rdFetch = (broker: BrokerChild, topic: string): Promise<Sample> =>
-  throughBroker(broker, async () => {
-    const r = await rdperf(['fetch', broker.bootstrap, topic, String(RECORDS), String(PARTITIONS)]);
-    return { records: r.records, ms: r.ms, clientCpuMs: r.cpu_ms };
-  });
+  throughBroker(broker, async () => fromRdperf(await rdperf(['fetch', broker.bootstrap, topic, String(RECORDS), String(PARTITIONS)])));
 
 const kafkajsProduce = (broker: BrokerChild, topic: string): Promise<Sample> =>
   throughBroker(broker, async () => {
@@ -203,22 +215,28 @@ console.log(
 const results = new Map<string, Sample[]>();
 const record = (name: string, r: Sample): void => void results.set(name, [...(results.get(name) ?? []), r]);
 const nats = await startNatsServer();
+const broker = await startBrokerChild(tmp, PARTITIONS);
 try {
+  // One round that is not recorded: a broker is a long-running server, and the embedded baseline's
+  // code runs warm in this process. Measured on 5 brokers started afresh, the first fetch of 300,000
+  // records cost the broker 50-80 ms of CPU, the next ones 28-46 ms (V8 compiling the Fetch path,
+  // the read pool filling).
+  await rdProduce(broker, 'warmup');
+  await rdFetch(broker, 'warmup');
   for (let run = 0; run < RUNS; run++) {
-    const broker = await startBrokerChild(tmp, PARTITIONS);
     record(RD_PRODUCE, await rdProduce(broker, `rd${run}`));
     record(RD_FETCH, await rdFetch(broker, `rd${run}`));
     if (!args['no-kafkajs']) {
       record('broker: kafkajs produce', await kafkajsProduce(broker, `js${run}`));
       record('broker: kafkajs fetch', await kafkajsFetch(broker, `js${run}`, run));
     }
-    await broker.stop();
     const e = await embedded();
     record(EMBEDDED_PRODUCE, e.produce);
     record(EMBEDDED_FETCH, e.fetch);
     record(JETSTREAM, await jetstreamPublish(nats.url, run));
   }
 } finally {
+  await broker.stop();
   await nats.destroy();
 }
 
@@ -228,7 +246,8 @@ console.log('\nCPU-seconds per million records (median; M records/s per core = 1
 for (const [name, runs] of results) {
   const client = median(runs.map((r) => perMillion(r.clientCpuMs, r.records)));
   const broker = runs[0].brokerCpuMs === undefined ? null : median(runs.map((r) => perMillion(r.brokerCpuMs!, r.records)));
-  console.log(`  ${name.padEnd(56)} ${broker === null ? '' : `broker ${broker.toFixed(2)} s (${(1 / broker).toFixed(2)} M/s per core), `}client ${client.toFixed(2)} s`);
+  const c = runs[0].clientFaults === undefined ? '' : `; the C client's page faults ${fmt(median(runs.map((r) => r.clientFaults!)))}, context switches ${fmt(median(runs.map((r) => r.clientSwitches!)))} per run`;
+  console.log(`  ${name.padEnd(56)} ${broker === null ? '' : `broker ${broker.toFixed(2)} s (${(1 / broker).toFixed(2)} M/s per core), `}client ${client.toFixed(2)} s${c}`);
 }
 const rate = (r: Sample): number => r.records / (r.ms / 1000);
 /** Median over runs of a/b in the same run, wall time and broker CPU against the embedded engine's CPU. */

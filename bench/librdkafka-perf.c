@@ -8,7 +8,8 @@
  *   librdkafka-perf fetch   BOOTSTRAP TOPIC RECORDS PARTITIONS [key=value …]
  *   librdkafka-perf latency BOOTSTRAP TOPIC RATE SECONDS [key=value …]
  *
- * Prints one JSON line: {"records":N,"ms":wall,"cpu_ms":user+system of this process}. Produce waits
+ * Prints one JSON line: {"records":N,"ms":wall,"cpu_ms":user+system of this process,"faults":page
+ * faults,"switches":context switches}, each over the timed span. Produce waits
  * for every delivery report (acks=1 by default) and fails on any delivery error; fetch reads every
  * partition from the beginning until RECORDS records arrived. Latency produces RATE records/s for
  * SECONDS (linger.ms=0, acks=1) and prints {"p50_ms","p99_ms","max_ms","delivered"}, each record's
@@ -37,6 +38,16 @@ static double cpu_ms(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_utime.tv_sec * 1000.0 + ru.ru_utime.tv_usec / 1000.0 + ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0;
+}
+
+/* Page faults and context switches (voluntary + involuntary) of this process so far: the client's
+   CPU per record varies with them from run to run (a fault is costly on a virtual machine, and a
+   thread waiting for a lock the other one holds switches out), so a run reports both. */
+static void faults_and_switches(long *faults, long *switches) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  *faults = ru.ru_minflt + ru.ru_majflt;
+  *switches = ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
 static void die(const char *what, const char *detail) {
@@ -110,6 +121,8 @@ static rd_kafka_t *new_producer(rd_kafka_conf_t *conf, void (*on_report)(rd_kafk
 static int produce(const char *bootstrap, const char *topic, long long records, int argc, char **argv) {
   rd_kafka_topic_t *rkt;
   rd_kafka_t *rk = new_producer(configure(bootstrap, PRODUCE_DEFAULTS, argc, argv, 5), on_delivery, topic, &rkt);
+  long faults0, switches0, faults, switches;
+  faults_and_switches(&faults0, &switches0);
   double cpu0 = cpu_ms();
   double t0 = now_ms();
   for (long long i = 0; i < records;) {
@@ -125,10 +138,11 @@ static int produce(const char *bootstrap, const char *topic, long long records, 
   while (delivered + failed < records) rd_kafka_poll(rk, 100);
   double ms = now_ms() - t0;
   double cpu = cpu_ms() - cpu0;
+  faults_and_switches(&faults, &switches);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   if (failed) die("produce", "delivery errors");
-  printf("{\"records\":%lld,\"ms\":%.3f,\"cpu_ms\":%.3f}\n", delivered, ms, cpu);
+  printf("{\"records\":%lld,\"ms\":%.3f,\"cpu_ms\":%.3f,\"faults\":%ld,\"switches\":%ld}\n", delivered, ms, cpu, faults - faults0, switches - switches0);
   return 0;
 }
 
@@ -162,22 +176,46 @@ static int fetch(const char *bootstrap, const char *topic, long long records, in
   rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &metadata, 10000);
   if (e) die("metadata", rd_kafka_err2str(e));
   rd_kafka_metadata_destroy(metadata);
+  /* rd_kafka_metadata() returns once the main thread has handled the response, but each partition
+     joins its leader's broker thread through that thread's op queue, later: a partition started
+     before its join is processed finds "no current leader" and waits on librdkafka's 500 ms offset
+     query timer — measured in 1 of ~6 runs, for one or every partition, and then its first fetch
+     waits another fetch.wait.max.ms behind the long poll of the partitions already read to the end.
+     A watermark query per partition is a ListOffsets request queued on the same broker thread after
+     the joins, so when it answers every partition has joined; it also checks that the topic holds
+     the records the run expects, and gives each partition's log start offset, where its fetching
+     starts (RD_KAFKA_OFFSET_BEGINNING would ask the broker for that same offset again, a
+     ListOffsets round trip per partition inside the clock that starts the partitions one by one). */
+  int64_t *low = calloc(partitions, sizeof *low);
+  if (!low) die("calloc", "out of memory");
+  long long available = 0;
+  for (int p = 0; p < partitions; p++) {
+    int64_t high;
+    e = rd_kafka_query_watermark_offsets(rk, topic, p, &low[p], &high, 10000);
+    if (e) die("query_watermark_offsets", rd_kafka_err2str(e));
+    available += high - low[p];
+  }
+  if (available < records) die("fetch", "the topic holds fewer records than asked for");
   rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
+  long faults0, switches0, faults, switches;
+  faults_and_switches(&faults0, &switches0);
   double cpu0 = cpu_ms();
   double t0 = now_ms();
   for (int p = 0; p < partitions; p++) {
-    if (rd_kafka_consume_start_queue(rkt, p, RD_KAFKA_OFFSET_BEGINNING, queue) == -1) die("consume_start_queue", rd_kafka_err2str(rd_kafka_last_error()));
+    if (rd_kafka_consume_start_queue(rkt, p, low[p], queue) == -1) die("consume_start_queue", rd_kafka_err2str(rd_kafka_last_error()));
   }
   while (fetched < records) {
     if (rd_kafka_consume_callback_queue(queue, 1000, on_message, NULL) == -1) die("fetch", rd_kafka_err2str(rd_kafka_last_error()));
   }
   double ms = now_ms() - t0;
   double cpu = cpu_ms() - cpu0;
+  faults_and_switches(&faults, &switches);
   for (int p = 0; p < partitions; p++) rd_kafka_consume_stop(rkt, p);
+  free(low);
   rd_kafka_queue_destroy(queue);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
-  printf("{\"records\":%lld,\"bytes\":%lld,\"ms\":%.3f,\"cpu_ms\":%.3f}\n", fetched, fetched_bytes, ms, cpu);
+  printf("{\"records\":%lld,\"bytes\":%lld,\"ms\":%.3f,\"cpu_ms\":%.3f,\"faults\":%ld,\"switches\":%ld}\n", fetched, fetched_bytes, ms, cpu, faults - faults0, switches - switches0);
   return 0;
 }
 
