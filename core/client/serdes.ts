@@ -24,6 +24,13 @@ export interface Serde<T> {
   serialize(value: T): Uint8Array | string | null;
   /** @throws SerializationError when `bytes` do not hold a `T`. */
   deserialize(bytes: Buffer | null): T;
+  /**
+   * Optional: what `deserialize(bytes.subarray(start, end))` returns, read straight from the range
+   * (Kafka's `Deserializer.deserialize(topic, headers, ByteBuffer)`, KIP-863). A consumer decoding a
+   * fetched batch calls it with the batch's bytes, and so makes no `Buffer` view per key and value.
+   * @throws SerializationError when the range does not hold a `T`.
+   */
+  deserializeFrom?(bytes: Buffer, start: number, end: number): T;
 }
 
 /**
@@ -34,6 +41,7 @@ export interface Serde<T> {
 export const stringSerde: Serde<string | null> = {
   serialize: (value) => value,
   deserialize: (bytes) => (bytes === null ? null : utf8Read(bytes, 0, bytes.length)),
+  deserializeFrom: (bytes, start, end) => utf8Read(bytes, start, end),
 };
 
 /** {@link bytesSerde}'s type: bytes in, the record's own `Buffer` out. */
@@ -94,19 +102,22 @@ export function jsonSerde<T>(options: JsonSerdeOptions = {}): Serde<T | null> {
       return text;
     },
     deserialize(bytes) {
-      if (bytes === null) return null;
-      const text = utf8Read(bytes, 0, bytes.length);
-      try {
-        return JSON.parse(text, reviver) as T;
-      } catch (err) {
-        const snippet = text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
-        throw new SerializationError(
-          `record is not valid JSON (${bytes.length} bytes, starting ${JSON.stringify(snippet)}): ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
+      return bytes === null ? null : parse(bytes, 0, bytes.length);
     },
+    deserializeFrom: (bytes, start, end) => parse(bytes, start, end),
   };
+
+  function parse(bytes: Buffer, start: number, end: number): T {
+    const text = utf8Read(bytes, start, end);
+    try {
+      return JSON.parse(text, reviver) as T;
+    } catch (err) {
+      const snippet = text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+      throw new SerializationError(`record is not valid JSON (${end - start} bytes, starting ${JSON.stringify(snippet)}): ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
 }
 
 /** Names a value's kind for an error message without printing the value itself. */

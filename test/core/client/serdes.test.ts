@@ -160,3 +160,44 @@ describe('jsonSerde', () => {
     }
   });
 });
+
+describe('deserializeFrom (a range of a larger buffer, as a consumer decodes a fetched batch)', () => {
+  /** `bytes` between random padding: the range deserializeFrom reads. */
+  const padded = fc.tuple(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 }));
+  const embed = (bytes: Buffer, [before, after]: [Uint8Array, Uint8Array]) => ({
+    buffer: Buffer.concat([before, bytes, after]),
+    start: before.length,
+    end: before.length + bytes.length,
+  });
+
+  test('stringSerde: the same string as deserialize of the range, for any Unicode string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), padded, (s, pads) => {
+        const { buffer, start, end } = embed(Buffer.from(s, 'utf8'), pads);
+        expect(stringSerde.deserializeFrom!(buffer, start, end)).toBe(s);
+        expect(stringSerde.deserializeFrom!(buffer, start, end)).toBe(stringSerde.deserialize(buffer.subarray(start, end)));
+      }),
+    );
+  });
+
+  test('jsonSerde: the same value as deserialize of the range, for any JSON value', () => {
+    const serde = jsonSerde<unknown>();
+    fc.assert(
+      fc.property(fc.jsonValue(), padded, (value, pads) => {
+        fc.pre(value !== null);
+        const { buffer, start, end } = embed(toRecordBytes(serde.serialize(value))!, pads);
+        expect(serde.deserializeFrom!(buffer, start, end)).toStrictEqual(serde.deserialize(buffer.subarray(start, end)));
+      }),
+    );
+  });
+
+  test('jsonSerde: invalid JSON in the range throws SerializationError naming the range’s bytes', () => {
+    const buffer = Buffer.from('xx{"id": 1,yy', 'utf8');
+    expect(() => jsonSerde<unknown>().deserializeFrom!(buffer, 2, 11)).toThrow(SerializationError);
+    expect(() => jsonSerde<unknown>().deserializeFrom!(buffer, 2, 11)).toThrow(/not valid JSON \(9 bytes, starting "\{\\"id\\": 1,"\)/);
+  });
+
+  test('bytesSerde has none: a consumer hands it a view (its documented no-copy Buffer)', () => {
+    expect(bytesSerde.deserializeFrom).toBeUndefined();
+  });
+});
