@@ -201,3 +201,53 @@ describe('deserializeFrom (a range of a larger buffer, as a consumer decodes a f
     expect(bytesSerde.deserializeFrom).toBeUndefined();
   });
 });
+
+describe('jsonSerde reading integers straight from the bytes', () => {
+  const serde = jsonSerde<unknown>();
+  /** What JSON.parse gives for `text` (undefined: it throws), to compare with the serde. */
+  const parsed = (text: string): { value: unknown } | undefined => {
+    try {
+      return { value: JSON.parse(text) };
+    } catch {
+      return undefined;
+    }
+  };
+  const decode = (text: string): { value: unknown } | undefined => {
+    try {
+      return { value: serde.deserialize(Buffer.from(text, 'utf8')) };
+    } catch {
+      return undefined;
+    }
+  };
+
+  test('any safe integer decodes as JSON.parse decodes it (-0 included)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.constantFrom(0, -0, 999_999_999_999_999, -999_999_999_999_999, 1_000_000_000_000_000)), (n) => {
+        const text = Object.is(n, -0) ? '-0' : String(n);
+        expect(Object.is(serde.deserialize(Buffer.from(text)), JSON.parse(text))).toBe(true);
+      }),
+    );
+  });
+
+  test('text that looks almost like an integer is left to JSON.parse: same value, or the same refusal', () => {
+    const near = fc.stringMatching(/^[-+ 0-9.eE]{0,18}$/);
+    fc.assert(
+      fc.property(near, (text) => {
+        const want = parsed(text);
+        const got = decode(text);
+        if (want === undefined) expect(got).toBeUndefined();
+        else expect(Object.is(got?.value, want.value)).toBe(true);
+      }),
+    );
+    for (const text of ['007', '-', '--1', '1e3', '12.5', ' 12', '12 ', '-0', '0', '1234567890123456', '-']) {
+      const want = parsed(text);
+      if (want === undefined) expect(decode(text), text).toBeUndefined();
+      else expect(Object.is(decode(text)?.value, want.value), text).toBe(true);
+    }
+  });
+
+  test('a reviver still sees integers', () => {
+    const doubling = jsonSerde<number>({ reviver: (_key, value) => (typeof value === 'number' ? value * 2 : value) });
+    expect(doubling.deserialize(Buffer.from('21'))).toBe(42);
+  });
+});
