@@ -87,6 +87,9 @@ export function jsonSerde<T>(options: JsonSerdeOptions = {}): Serde<T | null> {
   return {
     serialize(value) {
       if (value === null) return null;
+      // A finite number's JSON text is its ToString (ECMA-262 SerializeJSONProperty), which String
+      // gives at about a third of JSON.stringify's cost; a replacer still sees every value.
+      if (typeof value === 'number' && replacer === undefined && Number.isFinite(value)) return String(value);
       let text: string | undefined;
       try {
         text = JSON.stringify(value, replacer);

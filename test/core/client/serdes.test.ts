@@ -251,3 +251,19 @@ describe('jsonSerde reading integers straight from the bytes', () => {
     expect(doubling.deserialize(Buffer.from('21'))).toBe(42);
   });
 });
+
+describe('jsonSerde writing numbers', () => {
+  test('any number serializes to the text JSON.stringify gives (-0, tiny and huge ones included)', () => {
+    const serde = jsonSerde<number>();
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0, 5e-324, 1e21, 1e-7, 123456789012345680000, Number.MAX_VALUE)), (n) => {
+        expect(serde.serialize(n)).toBe(JSON.stringify(n));
+      }),
+    );
+  });
+
+  test('a replacer still sees numbers', () => {
+    const serde = jsonSerde<number>({ replacer: (_key, value) => (typeof value === 'number' ? value * 2 : value) });
+    expect(serde.serialize(21)).toBe('42');
+  });
+});
