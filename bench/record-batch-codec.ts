@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readBatchHeader, RecordBatchBuilder } from '../core/protocol/record-batch.js';
-import { decodeRecordsWith } from '../core/protocol/record-decoder.js';
+import { decodeRecordsWith, rangeView } from '../core/protocol/record-decoder.js';
 import type { RecordInput } from '../core/protocol/record.js';
 import { measure } from './bench-report.js';
 
@@ -45,7 +45,15 @@ for (const asBytes of [false, true]) {
   });
 }
 const batches = encodeAll(false);
-const make = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: unknown) => ({ topic: 't', partition: 0, offset, timestamp, key, value, headers });
+const make = (offset: number, timestamp: number, bytes: Buffer, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, headers: unknown) => ({
+  topic: 't',
+  partition: 0,
+  offset,
+  timestamp,
+  key: rangeView(bytes, keyStart, keyEnd),
+  value: rangeView(bytes, valueStart, valueEnd),
+  headers,
+});
 await measure('decode (records with Buffer views of key and value)', RUNS, async () => {
   const start = performance.now();
   let n = 0;

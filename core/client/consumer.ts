@@ -16,7 +16,7 @@ import { ClosedError, InvalidConfigError, OffsetOutOfRangeError } from '../error
 import { AbortedTransactionFilter } from './aborted-transaction-filter.js';
 import { clearFetched, FetchedPartitions, hasFetched } from './fetched-partitions.js';
 import { Fetcher, type FetchingPartition } from './fetcher.js';
-import type { RecordMaker } from '../protocol/record-decoder.js';
+import { rangeView, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
 import { sleep } from '../sleep.js';
@@ -339,13 +339,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   #maker({ topic, partition }: TopicPartition): RecordMaker<ConsumerRecord<K, V>> {
     const keySerde = this.#keySerde;
     const valueSerde = this.#valueSerde;
-    return (offset, timestamp, key, value, headers) => ({
+    // Straight from the batch's bytes where the serde can (no Buffer view per key and value).
+    const keyFromRange = keySerde.deserializeFrom !== undefined;
+    const valueFromRange = valueSerde.deserializeFrom !== undefined;
+    return (offset, timestamp, bytes, keyStart, keyEnd, valueStart, valueEnd, headers) => ({
       topic,
       partition,
       offset,
       timestamp,
-      key: keySerde.deserialize(key),
-      value: valueSerde.deserialize(value),
+      key: keyStart >= 0 && keyFromRange ? keySerde.deserializeFrom!(bytes, keyStart, keyEnd) : keySerde.deserialize(rangeView(bytes, keyStart, keyEnd)),
+      value: valueStart >= 0 && valueFromRange ? valueSerde.deserializeFrom!(bytes, valueStart, valueEnd) : valueSerde.deserialize(rangeView(bytes, valueStart, valueEnd)),
       headers,
     });
   }

@@ -2,8 +2,10 @@
  * Decoding the records of a RecordBatch v2 (layout in `record-batch.ts`). `BatchRecordReader`
  * decodes incrementally, so a consumer creates record objects only as it hands them out — they
  * then die young, which keeps garbage collection cheap — and `decodeRecords` decodes a whole batch.
- * Keys, values and header values are views into the batch's buffer (no copies) — or, for a
- * compressed batch, into the records section decompressed once when the reader is created.
+ * Keys and values are handed to the record maker as byte ranges of the batch's buffer — or, for a
+ * compressed batch, of the records section decompressed once when the reader is created — so a
+ * maker that decodes them (a string, a JSON document) makes no `Buffer` view per key and value;
+ * header values are views (no copies).
  */
 import { CorruptRecordError } from '../errors.js';
 import { compressionName, decompressRecords } from './compression/compression-codec.js';
@@ -12,10 +14,35 @@ import type { RecordHeader, StoredRecord } from './record.js';
 import { utf8Read } from './utf8.js';
 import { readVarint, readVarlong, type Cursor } from './varint.js';
 
-/** Builds one decoded record; lets a consumer create its own record type in the decode loop. */
-export type RecordMaker<T> = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => T;
+/**
+ * Builds one decoded record; lets a consumer create its own record type in the decode loop. The key
+ * is `bytes[keyStart, keyEnd)`, or null when `keyStart` is -1; the value likewise. A `Buffer` view
+ * of either costs about as much as decoding a short string from it: `rangeView` makes one for a
+ * maker that wants it.
+ */
+export type RecordMaker<T> = (
+  offset: number,
+  timestamp: number,
+  bytes: Buffer,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  headers: RecordHeader[],
+) => T;
 
-const makeStoredRecord: RecordMaker<StoredRecord> = (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers });
+/** `bytes[start, end)` as a view (no copy), or null when `start` is -1 (a null key or value). */
+export function rangeView(bytes: Buffer, start: number, end: number): Buffer | null {
+  return start < 0 ? null : bytes.subarray(start, end);
+}
+
+const makeStoredRecord: RecordMaker<StoredRecord> = (offset, timestamp, bytes, keyStart, keyEnd, valueStart, valueEnd, headers) => ({
+  offset,
+  timestamp,
+  key: rangeView(bytes, keyStart, keyEnd),
+  value: rangeView(bytes, valueStart, valueEnd),
+  headers,
+});
 
 // Shared by every header-less record; frozen so a consumer cannot mutate another's headers.
 const EMPTY_HEADERS = Object.freeze([]) as unknown as RecordHeader[];
@@ -113,17 +140,19 @@ export class BatchRecordReader<T> {
         continue;
       }
       const keyLength = readVarint(buf, cursor);
-      let key: Buffer | null = null;
+      let keyStart = -1;
       if (keyLength >= 0) {
-        key = buf.subarray(cursor.pos, cursor.pos + keyLength);
+        keyStart = cursor.pos;
         cursor.pos += keyLength;
       }
+      const keyEnd = cursor.pos;
       const valueLength = readVarint(buf, cursor);
-      let value: Buffer | null = null;
+      let valueStart = -1;
       if (valueLength >= 0) {
-        value = buf.subarray(cursor.pos, cursor.pos + valueLength);
+        valueStart = cursor.pos;
         cursor.pos += valueLength;
       }
+      const valueEnd = cursor.pos;
       const headerCount = readVarint(buf, cursor);
       // As Kafka's DefaultRecord.readHeaders: a negative count or key length would step the cursor
       // backwards (a crafted record could then spin in place for up to 2^31 headers) or hand out
@@ -148,7 +177,7 @@ export class BatchRecordReader<T> {
         headers[h] = { key: hKey, value: hValue };
       }
       if (cursor.pos !== recordEnd) throw new CorruptRecordError(`record at offset ${offset} has ${recordEnd - cursor.pos} unexplained bytes`);
-      out.push(this.#make(offset, this.#logAppendTime ? this.#header.maxTimestamp : baseTimestamp + timestampDelta, key, value, headers));
+      out.push(this.#make(offset, this.#logAppendTime ? this.#header.maxTimestamp : baseTimestamp + timestampDelta, buf, keyStart, keyEnd, valueStart, valueEnd, headers));
       added++;
     }
     return added;

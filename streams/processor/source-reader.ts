@@ -8,14 +8,17 @@ import type { RecordHeader } from '../../core/index.js';
 import type { RecordOrigin, StreamRecord } from '../record.js';
 import type { AnySerde, SourceNode } from '../topology/nodes.js';
 
-/** A fetched input record (a `ConsumerRecord` of bytes). */
+/**
+ * A fetched input record: a `ConsumerRecord` of bytes — or, from a task's consumer that decodes as
+ * it fetches (see `SourceReader.inputDecoded`), of the key and value as the source's serdes make them.
+ */
 export interface InputRecord {
   topic: string;
   partition: number;
   offset: number;
   timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
+  key: unknown;
+  value: unknown;
   headers: RecordHeader[];
   /**
    * For a record handed over in process through a repartition topic (see
@@ -40,11 +43,25 @@ export class SourceReader {
   readonly node: SourceNode;
   readonly #keySerde: AnySerde;
   readonly #valueSerde: AnySerde;
+  /**
+   * Records not handed over reach `read` decoded: the task's consumer deserialized them with this
+   * reader's serdes as it fetched them (straight from the fetched bytes, with no `Buffer` view per key
+   * and value where the serde can; see `Serde.deserializeFrom`). Set by `TaskProcessor.decodeInputOf`.
+   */
+  inputDecoded = false;
 
   constructor(node: SourceNode, keySerde: AnySerde, valueSerde: AnySerde) {
     this.node = node;
     this.#keySerde = keySerde;
     this.#valueSerde = valueSerde;
+  }
+
+  get keySerde(): AnySerde {
+    return this.#keySerde;
+  }
+
+  get valueSerde(): AnySerde {
+    return this.#valueSerde;
   }
 
   /** The record as the topology sees it. */
@@ -54,7 +71,9 @@ export class SourceReader {
     const hop = r.hop;
     let record: HopRecord;
     if (hop === undefined) {
-      record = { key: this.#keySerde.deserialize(r.key), value: this.#valueSerde.deserialize(r.value), timestamp: r.timestamp, headers: r.headers, origin };
+      record = this.inputDecoded
+        ? { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers, origin }
+        : { key: this.#keySerde.deserialize(r.key as Buffer | null), value: this.#valueSerde.deserialize(r.value as Buffer | null), timestamp: r.timestamp, headers: r.headers, origin };
     } else if (hop.key !== null && hop.value !== null) {
       record = hop;
     } else {

@@ -104,6 +104,27 @@ export class TaskProcessor {
     this.#readers.set(topic, this.#readersByNode.get(nodeId)!);
   }
 
+  /**
+   * Lets the task's consumer decode the records of `topics` as it fetches them: when every source
+   * reading them has the same key serde and value serde, returns those (and from then on the sources
+   * take the records not handed over as decoded; see `SourceReader.inputDecoded`); otherwise null,
+   * and records come as bytes.
+   */
+  decodeInputOf(topics: Iterable<string>): { keySerde: AnySerde; valueSerde: AnySerde } | null {
+    const readers = new Set<SourceReader>();
+    let first: SourceReader | undefined;
+    for (const topic of topics) {
+      const reader = this.#readers.get(topic);
+      if (reader === undefined) return null;
+      first ??= reader;
+      if (reader.keySerde !== first.keySerde || reader.valueSerde !== first.valueSerde) return null;
+      readers.add(reader);
+    }
+    if (first === undefined) return null;
+    for (const reader of readers) reader.inputDecoded = true;
+    return { keySerde: first.keySerde, valueSerde: first.valueSerde };
+  }
+
   /** Looks up what sinks with a custom partitioner and repartition sinks need (partition counts); call before `process`. */
   async prepare(): Promise<void> {
     for (const target of this.#sinks.values()) {

@@ -32,14 +32,15 @@
  * be called at any time and only touch the queue and flags.
  */
 import {
+  bytesSerde,
   createConsumer,
   SluiceError,
-  recordBytes,
   type Cluster,
   type CommittedOffset,
   type Consumer,
   type Producer,
   type ProducerRecord,
+  type Serde,
   type TopicPartition,
 } from '../../core/index.js';
 import type { InputRecord } from '../processor/source-reader.js';
@@ -77,7 +78,7 @@ export class StreamTask {
   readonly processor: TaskProcessor;
   readonly queue = new TaskInputQueue();
   readonly #ctx: StreamTaskContext;
-  #consumer: Consumer | null = null;
+  #consumer: Consumer<unknown, unknown> | null = null;
   readonly #committer: OffsetCommitter;
   /** How outputs, changelogs and offsets reach the log (one transaction per commit, exactly-once); created by `initWriter`. */
   #writer: TaskWriter | null = null;
@@ -100,6 +101,8 @@ export class StreamTask {
   #loopDone = true;
   /** The loop is in a poll of its input (reading no hop partition): see `pause`. */
   #inPoll = false;
+  /** Key and value bytes the task's consumer decoded since the last `sluice:streams:records-in` message. */
+  #bytesIn = 0;
   /** Changelog end offsets when the task was suspended (to know whether its state is still current). */
   changelogEnds: Map<string, number> | null = null;
 
@@ -238,7 +241,13 @@ export class StreamTask {
     this.#lastInput = null;
     this.queue.clear();
     void this.#consumer?.close();
-    const consumer = createConsumer(this.#ctx.cluster, {
+    // Decoded as fetched (one pass over the bytes, no Buffer view per key and value) when the task's
+    // sources share their serdes; else as bytes, which each source decodes. Bytes are counted as
+    // decoded, for the records-in message.
+    const serdes = this.processor.decodeInputOf(new Set(this.partitions.map((tp) => tp.topic)));
+    const consumer = createConsumer<unknown, unknown>(this.#ctx.cluster, {
+      keySerde: this.#counting(serdes?.keySerde ?? bytesSerde),
+      valueSerde: this.#counting(serdes?.valueSerde ?? bytesSerde),
       autoOffsetReset: this.#ctx.options.autoOffsetReset,
       maxPollRecords: this.partitions.length === 1 ? this.#ctx.options.maxBatchRecords : Number.MAX_SAFE_INTEGER,
       maxPartitionFetchBytes: this.#ctx.options.maxPartitionFetchBytes,
@@ -249,6 +258,25 @@ export class StreamTask {
     consumer.assign(this.partitions);
     this.#consumer = consumer;
     for (const c of committed) consumer.seek(c, c.offset);
+  }
+
+  /** `serde`, counting the bytes it decodes into `#bytesIn`. */
+  #counting(serde: Serde<unknown>): Serde<unknown> {
+    const counted: Serde<unknown> = {
+      serialize: (value) => serde.serialize(value),
+      deserialize: (bytes) => {
+        if (bytes !== null) this.#bytesIn += bytes.length;
+        return serde.deserialize(bytes);
+      },
+    };
+    const from = serde.deserializeFrom;
+    if (from !== undefined) {
+      counted.deserializeFrom = (bytes, start, end) => {
+        this.#bytesIn += end - start;
+        return from.call(serde, bytes, start, end);
+      };
+    }
+    return counted;
   }
 
   start(): void {
@@ -416,7 +444,9 @@ export class StreamTask {
     if (count === 0) return null;
     const ends = batchEnds(batch);
     const lastInput = { topic: batch[count - 1].topic, partition: batch[count - 1].partition };
-    const bytes = recordsInChannel.hasSubscribers ? recordBytes(batch) : 0;
+    // The bytes decoded since the last message: fetched records are decoded a little ahead of the batch.
+    const bytes = this.#bytesIn;
+    this.#bytesIn = 0;
     this.#inbox?.released();
     return this.processor.process(batch).then(() => {
       // A hop partition's position only grows (the barrier sets it to the end).

@@ -282,7 +282,7 @@ export class TopologyTestDriver {
 
   #append(topic: string, records: readonly (Omit<OutputRecord, 'topic'> | TestRecord)[]): void {
     const log = this.records(topic);
-    const inputs: InputRecord[] = [];
+    const inputs: (InputRecord & TestRecord)[] = [];
     for (const r of records) {
       const stored: TestRecord = { key: toBuffer(r.key), value: toBuffer(r.value), headers: [...r.headers], timestamp: r.timestamp };
       inputs.push({ topic, partition: 0, offset: log.length, ...stored });

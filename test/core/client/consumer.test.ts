@@ -1,6 +1,6 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
-import { createConsumer, createProducer, OffsetOutOfRangeError, stringSerde, type Cluster } from '../../../core/index.js';
+import { createConsumer, createProducer, OffsetOutOfRangeError, stringSerde, type Cluster, type Serde } from '../../../core/index.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
 import { testCluster } from '../../helpers.js';
 
@@ -34,6 +34,47 @@ describe('Consumer', () => {
     expect(await consumer.position(tp)).toBe(5);
     await consumer.seekToEnd();
     expect(await consumer.poll({ timeoutMs: 0 })).toEqual([]);
+    await consumer.close();
+  });
+
+  test('decodes keys and values straight from the fetched bytes with a serde’s deserializeFrom; null ones through deserialize', async () => {
+    const cluster = await testCluster();
+    await cluster.createTopic('t');
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    await producer.send([
+      { topic: 't', key: 'k1', value: 'v1' },
+      { topic: 't', key: null, value: 'v2' },
+      { topic: 't', key: 'k3', value: null },
+    ]);
+    await producer.close();
+    const calls: string[] = [];
+    const tracing: Serde<string | null> = {
+      serialize: (v) => v,
+      deserialize: (bytes) => {
+        calls.push(bytes === null ? 'deserialize(null)' : 'deserialize(bytes)');
+        return bytes === null ? null : bytes.toString('utf8');
+      },
+      deserializeFrom: (bytes, start, end) => {
+        // The batch's bytes, not a view of the key or value alone.
+        calls.push(bytes.length > end - start ? 'deserializeFrom(batch range)' : 'deserializeFrom(exact)');
+        return bytes.toString('utf8', start, end);
+      },
+    };
+    const consumer = createConsumer(cluster, { keySerde: tracing, valueSerde: tracing, autoOffsetReset: 'earliest' });
+    consumer.assign([tp]);
+    expect((await consumer.poll()).map((r) => [r.key, r.value])).toEqual([
+      ['k1', 'v1'],
+      [null, 'v2'],
+      ['k3', null],
+    ]);
+    expect(calls).toEqual([
+      'deserializeFrom(batch range)',
+      'deserializeFrom(batch range)',
+      'deserialize(null)',
+      'deserializeFrom(batch range)',
+      'deserializeFrom(batch range)',
+      'deserialize(null)',
+    ]);
     await consumer.close();
   });
 

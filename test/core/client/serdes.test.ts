@@ -160,3 +160,110 @@ describe('jsonSerde', () => {
     }
   });
 });
+
+describe('deserializeFrom (a range of a larger buffer, as a consumer decodes a fetched batch)', () => {
+  /** `bytes` between random padding: the range deserializeFrom reads. */
+  const padded = fc.tuple(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 }));
+  const embed = (bytes: Buffer, [before, after]: [Uint8Array, Uint8Array]) => ({
+    buffer: Buffer.concat([before, bytes, after]),
+    start: before.length,
+    end: before.length + bytes.length,
+  });
+
+  test('stringSerde: the same string as deserialize of the range, for any Unicode string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), padded, (s, pads) => {
+        const { buffer, start, end } = embed(Buffer.from(s, 'utf8'), pads);
+        expect(stringSerde.deserializeFrom!(buffer, start, end)).toBe(s);
+        expect(stringSerde.deserializeFrom!(buffer, start, end)).toBe(stringSerde.deserialize(buffer.subarray(start, end)));
+      }),
+    );
+  });
+
+  test('jsonSerde: the same value as deserialize of the range, for any JSON value', () => {
+    const serde = jsonSerde<unknown>();
+    fc.assert(
+      fc.property(fc.jsonValue(), padded, (value, pads) => {
+        fc.pre(value !== null);
+        const { buffer, start, end } = embed(toRecordBytes(serde.serialize(value))!, pads);
+        expect(serde.deserializeFrom!(buffer, start, end)).toStrictEqual(serde.deserialize(buffer.subarray(start, end)));
+      }),
+    );
+  });
+
+  test('jsonSerde: invalid JSON in the range throws SerializationError naming the range’s bytes', () => {
+    const buffer = Buffer.from('xx{"id": 1,yy', 'utf8');
+    expect(() => jsonSerde<unknown>().deserializeFrom!(buffer, 2, 11)).toThrow(SerializationError);
+    expect(() => jsonSerde<unknown>().deserializeFrom!(buffer, 2, 11)).toThrow(/not valid JSON \(9 bytes, starting "\{\\"id\\": 1,"\)/);
+  });
+
+  test('bytesSerde has none: a consumer hands it a view (its documented no-copy Buffer)', () => {
+    expect(bytesSerde.deserializeFrom).toBeUndefined();
+  });
+});
+
+describe('jsonSerde reading integers straight from the bytes', () => {
+  const serde = jsonSerde<unknown>();
+  /** What JSON.parse gives for `text` (undefined: it throws), to compare with the serde. */
+  const parsed = (text: string): { value: unknown } | undefined => {
+    try {
+      return { value: JSON.parse(text) };
+    } catch {
+      return undefined;
+    }
+  };
+  const decode = (text: string): { value: unknown } | undefined => {
+    try {
+      return { value: serde.deserialize(Buffer.from(text, 'utf8')) };
+    } catch {
+      return undefined;
+    }
+  };
+
+  test('any safe integer decodes as JSON.parse decodes it (-0 included)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.constantFrom(0, -0, 999_999_999_999_999, -999_999_999_999_999, 1_000_000_000_000_000)), (n) => {
+        const text = Object.is(n, -0) ? '-0' : String(n);
+        expect(Object.is(serde.deserialize(Buffer.from(text)), JSON.parse(text))).toBe(true);
+      }),
+    );
+  });
+
+  test('text that looks almost like an integer is left to JSON.parse: same value, or the same refusal', () => {
+    const near = fc.stringMatching(/^[-+ 0-9.eE]{0,18}$/);
+    fc.assert(
+      fc.property(near, (text) => {
+        const want = parsed(text);
+        const got = decode(text);
+        if (want === undefined) expect(got).toBeUndefined();
+        else expect(Object.is(got?.value, want.value)).toBe(true);
+      }),
+    );
+    for (const text of ['007', '-', '--1', '1e3', '12.5', ' 12', '12 ', '-0', '0', '1234567890123456', '-']) {
+      const want = parsed(text);
+      if (want === undefined) expect(decode(text), text).toBeUndefined();
+      else expect(Object.is(decode(text)?.value, want.value), text).toBe(true);
+    }
+  });
+
+  test('a reviver still sees integers', () => {
+    const doubling = jsonSerde<number>({ reviver: (_key, value) => (typeof value === 'number' ? value * 2 : value) });
+    expect(doubling.deserialize(Buffer.from('21'))).toBe(42);
+  });
+});
+
+describe('jsonSerde writing numbers', () => {
+  test('any number serializes to the text JSON.stringify gives (-0, tiny and huge ones included)', () => {
+    const serde = jsonSerde<number>();
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0, 5e-324, 1e21, 1e-7, 123456789012345680000, Number.MAX_VALUE)), (n) => {
+        expect(serde.serialize(n)).toBe(JSON.stringify(n));
+      }),
+    );
+  });
+
+  test('a replacer still sees numbers', () => {
+    const serde = jsonSerde<number>({ replacer: (_key, value) => (typeof value === 'number' ? value * 2 : value) });
+    expect(serde.serialize(21)).toBe('42');
+  });
+});
