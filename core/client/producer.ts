@@ -136,6 +136,13 @@ export class Producer<K = unknown, V = unknown> {
    * it, so records keep the order of `send` calls. Never rejects.
    */
   #paused: Promise<void> | null = null;
+  /**
+   * Sends that came while one was paused, oldest first from `#blockedHead`: they run in order once
+   * it is done, until one pauses again. A queue rather than a promise chain per send, which every
+   * new pause would re-chain (with many single-record sends outstanding, most of the work).
+   */
+  #blocked: ((() => void) | undefined)[] = [];
+  #blockedHead = 0;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
   readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
     key: null,
@@ -261,9 +268,38 @@ export class Producer<K = unknown, V = unknown> {
   send(input: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata | RecordMetadata[]> {
     const refused = this.#refuseSend();
     if (refused) return refused;
-    const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
-    const result = this.#whenReady(records, () => this.#enqueue(records, 'metadata'));
-    return Array.isArray(input) ? result : result.then((r) => r[0]);
+    if (!Array.isArray(input)) return this.#sendOne(input as ProducerRecord<K, V>);
+    const records = input as readonly ProducerRecord<K, V>[];
+    return this.#whenReady(records, () => this.#enqueue(records, 'metadata'));
+  }
+
+  /**
+   * `send` of one record, the way Kafka clients are mostly called: batched at once when nothing
+   * waits before it, for one promise and one `RecordMetadata` (none of the per-send arrays of a
+   * send of many); otherwise queued behind what waits.
+   */
+  #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    const now = Date.now();
+    const meta = this.#metadata.current(record.topic, now);
+    if (meta === undefined || this.#metadata.waiting || this.#paused !== null || this.#blockedHead < this.#blocked.length) {
+      return this.#whenReady([record], () => this.#enqueueOne(record, this.#metadata.get(record.topic)!, Date.now()));
+    }
+    return this.#enqueueOne(record, meta, now);
+  }
+
+  /** Batches one record now (its topic's metadata loaded, no send before it waiting); as a send of many when the window is full. */
+  #enqueueOne(record: ProducerRecord<K, V>, meta: TopicMetadata, now: number): Promise<RecordMetadata> {
+    if (this.#accumulator.full) return this.#enqueue([record], 'metadata').then(first);
+    if ((record.key === undefined || record.key === null) && meta.compacted) return Promise.reject(unkeyedOnCompacted(record.topic, 0));
+    let batch: PendingBatch;
+    try {
+      batch = this.#appendRecord(record, meta, this.#accumulator.openBatches(record.topic), now);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const index = batch.builder.count - 1;
+    const timestamp = record.timestamp ?? now;
+    return batch.done.then(() => ({ topic: batch.topic, partition: batch.partition, offset: batch.baseOffset + index, timestamp }));
   }
 
   /**
@@ -327,9 +363,21 @@ export class Producer<K = unknown, V = unknown> {
    */
   #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
     const missing = this.#metadata.missing(records);
-    // Checked again each time: the send it waited for may have paused anew before this runs.
-    const run = (): Promise<T> => (this.#paused ? this.#paused.then(run) : enqueue());
-    return missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
+    return missing.length === 0 && !this.#metadata.waiting ? this.#afterBlocked(enqueue) : this.#metadata.afterLoad(missing).then(() => this.#afterBlocked(enqueue));
+  }
+
+  /** Runs `enqueue` now, or — while a send is paused, or others wait behind it — after them. */
+  #afterBlocked<T>(enqueue: () => Promise<T>): Promise<T> {
+    if (this.#paused === null && this.#blockedHead === this.#blocked.length) return enqueue();
+    return new Promise<T>((resolve, reject) => {
+      this.#blocked.push(() => {
+        try {
+          enqueue().then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
@@ -354,9 +402,7 @@ export class Producer<K = unknown, V = unknown> {
     const n = records.length;
     for (let i = 0; i < n; i++) {
       const r = records[i];
-      if ((r.key === undefined || r.key === null) && this.#metadata.get(r.topic)!.compacted) {
-        return Promise.reject(new InvalidRecordError(`topic "${r.topic}" is compacted and refuses records without a key (record ${i} of this send); nothing was sent`));
-      }
+      if ((r.key === undefined || r.key === null) && this.#metadata.get(r.topic)!.compacted) return Promise.reject(unkeyedOnCompacted(r.topic, i));
     }
     const job = createSendJob(records, result);
     this.#appendRecords(job);
@@ -372,11 +418,22 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   #unpause(paused: Promise<void>): void {
-    if (this.#paused === paused) this.#paused = null;
+    if (this.#paused !== paused) return;
+    this.#paused = null;
+    // The sends that waited run in order, until one of them pauses in turn.
+    while (this.#paused === null && this.#blockedHead < this.#blocked.length) {
+      const run = this.#blocked[this.#blockedHead]!;
+      this.#blocked[this.#blockedHead++] = undefined;
+      run();
+    }
+    if (this.#blockedHead === this.#blocked.length) {
+      this.#blocked = [];
+      this.#blockedHead = 0;
+    }
   }
 
   async #appendAsWindowFrees(job: SendJob<K, V>): Promise<void> {
-    while (job.next < job.records.length) {
+    while (job.next < job.count) {
       await this.#accumulator.whenNotFull();
       this.#appendRecords(job);
     }
@@ -384,12 +441,12 @@ export class Producer<K = unknown, V = unknown> {
 
   /** Batches the records of `job` from `job.next` on, until all are in or the in-flight window is full. */
   #appendRecords(job: SendJob<K, V>): void {
-    const { records, now, batches, indexes, timestamps, awaited } = job;
-    const n = records.length;
+    const { now, batches, indexes, timestamps, awaited } = job;
+    const records = job.records!;
+    const n = job.count;
     let topic: string | null = null;
     let meta!: TopicMetadata;
     let open!: OpenBatches;
-    let previous: PendingBatch | undefined;
     let i = job.next;
     for (; i < n && !this.#accumulator.full; i++) {
       const r = records[i];
@@ -398,29 +455,39 @@ export class Producer<K = unknown, V = unknown> {
         meta = this.#metadata.get(topic)!;
         open = this.#accumulator.openBatches(topic);
       }
-      const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
-      const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
-      const keyBytes = key === null || (this.#defaultPartitioner && r.partition !== undefined) ? null : this.#keyBytes.of(key);
-      const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
-      const timestamp = r.timestamp ?? now;
-      const encoded = this.#scratchRecord as RecordInput;
-      encoded.key = key;
-      encoded.value = value;
-      encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
-      encoded.timestamp = timestamp;
-      const batch = this.#accumulator.append(open, topic, partition, meta.maxBatchBytes, encoded, now);
+      const batch = this.#appendRecord(r, meta, open, now);
       if (batches !== null) {
         batches[i] = batch;
         indexes![i] = batch.builder.count - 1;
-        timestamps![i] = timestamp;
+        timestamps![i] = r.timestamp ?? now;
       }
-      if (batch !== previous) {
-        awaited.add(batch);
-        previous = batch;
+      if (batch.awaitedBy !== job) {
+        batch.awaitedBy = job;
+        awaited.push(batch);
       }
-      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#accumulator.seal(batch);
     }
     job.next = i;
+    if (i === n) job.records = null;
+  }
+
+  /**
+   * Serializes, partitions and batches one record of `meta`'s topic (`open`: its open batches);
+   * returns the batch holding it, sealed already when the record filled it.
+   */
+  #appendRecord(r: ProducerRecord<K, V>, meta: TopicMetadata, open: OpenBatches, now: number): PendingBatch {
+    const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
+    const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
+    const keyBytes = key === null || (this.#defaultPartitioner && r.partition !== undefined) ? null : this.#keyBytes.of(key);
+    const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
+    const encoded = this.#scratchRecord as RecordInput;
+    // Bytes measured for the partitioner are copied into the batch, not encoded from the string again.
+    encoded.key = keyBytes ?? key;
+    encoded.value = value;
+    encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
+    encoded.timestamp = r.timestamp ?? now;
+    const batch = this.#accumulator.append(open, r.topic, partition, meta.maxBatchBytes, encoded, now);
+    if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#accumulator.seal(batch);
+    return batch;
   }
 
   /** A batch the accumulator sealed (full, lingered, flushed): send it. */
@@ -493,7 +560,11 @@ export class Producer<K = unknown, V = unknown> {
   }
 }
 
+const first = (metadata: RecordMetadata[]): RecordMetadata => metadata[0];
 
+function unkeyedOnCompacted(topic: string, index: number): InvalidRecordError {
+  return new InvalidRecordError(`topic "${topic}" is compacted and refuses records without a key (record ${index} of this send); nothing was sent`);
+}
 
 /** Creates a producer on `cluster`. */
 export function createProducer<K = unknown, V = unknown>(cluster: Cluster, options?: ProducerOptions<K, V>): Producer<K, V> {
