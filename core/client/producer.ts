@@ -50,8 +50,12 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   /** How long a batch waits for more records before it is sent (Kafka's `linger.ms`; default 5). */
   lingerMs?: number;
   /**
-   * Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, or the engine's
-   * `producerDefaults`: 256 KiB on JetStream; also capped by the topic's `max.message.bytes`).
+   * Batch size limit in bytes (Kafka's `batch.size`; default 256 KiB, or the engine's
+   * `producerDefaults`; also capped by the topic's `max.message.bytes`). 256 KiB rather than 1 MiB:
+   * eight batches fit the default in-flight window instead of two, so a producer filling many
+   * partitions seldom waits for acknowledgements, and the batches being filled stay in the CPU's
+   * caches (sending 300,000 keyed 100-byte records to 8 partitions in 1,000-record sends, the
+   * typical run took a fifth to a third less CPU; 16 KiB records were unchanged).
    */
   batchBytes?: number;
   /**
@@ -156,7 +160,7 @@ export class Producer<K = unknown, V = unknown> {
     this.#cluster = cluster;
     const engine = cluster.producerDefaults;
     this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? engine?.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
-    this.#batchBytes = options.batchBytes ?? engine?.batchBytes ?? 1024 * 1024;
+    this.#batchBytes = options.batchBytes ?? engine?.batchBytes ?? 256 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#transactionalId = options.transactionalId ?? null;
     this.#idempotent = options.idempotent ?? true;
