@@ -89,40 +89,35 @@ async function pipelined(count: number, outstanding: number, call: (i: number) =
   await Promise.all(ring);
 }
 
-const hypercore: BenchCase = {
-  name: 'hypercore append, 1,000 blocks a call',
-  run: () =>
-    inTempDir(async (dir) => {
-      const core = new Hypercore(dir);
-      await core.ready();
-      const timer = startTimer();
-      const calls = Math.ceil(HYPERCORE_RECORDS / CHUNK);
-      await pipelined(calls, 64, (c) => {
-        const blocks: Buffer[] = [];
-        for (let i = c * CHUNK; i < Math.min((c + 1) * CHUNK, HYPERCORE_RECORDS); i++) blocks.push(block(i));
-        return core.append(blocks);
-      });
-      const append = timer(HYPERCORE_RECORDS, HYPERCORE_RECORDS * PAYLOAD);
-      if (core.length !== HYPERCORE_RECORDS) throw new Error(`hypercore holds ${core.length} of ${HYPERCORE_RECORDS} blocks`);
-      await core.close();
-      return { append };
-    }),
-};
+/** Appends `records` blocks to a fresh hypercore with `appendAll`, timed, and checks they are all there. */
+function hypercoreCase(name: string, records: number, appendAll: (core: Hypercore) => Promise<void>): BenchCase {
+  return {
+    name,
+    run: () =>
+      inTempDir(async (dir) => {
+        const core = new Hypercore(dir);
+        await core.ready();
+        const timer = startTimer();
+        await appendAll(core);
+        const append = timer(records, records * PAYLOAD);
+        if (core.length !== records) throw new Error(`hypercore holds ${core.length} of ${records} blocks`);
+        await core.close();
+        return { append };
+      }),
+  };
+}
 
-const hypercoreSingle: BenchCase = {
-  name: 'hypercore append, 1 block a call',
-  run: () =>
-    inTempDir(async (dir) => {
-      const core = new Hypercore(dir);
-      await core.ready();
-      const timer = startTimer();
-      await pipelined(HYPERCORE_SINGLE_RECORDS, OUTSTANDING, (i) => core.append(block(i)));
-      const append = timer(HYPERCORE_SINGLE_RECORDS, HYPERCORE_SINGLE_RECORDS * PAYLOAD);
-      if (core.length !== HYPERCORE_SINGLE_RECORDS) throw new Error(`hypercore holds ${core.length} of ${HYPERCORE_SINGLE_RECORDS} blocks`);
-      await core.close();
-      return { append };
-    }),
-};
+const hypercore = hypercoreCase('hypercore append, 1,000 blocks a call', HYPERCORE_RECORDS, (core) =>
+  pipelined(Math.ceil(HYPERCORE_RECORDS / CHUNK), 64, (c) => {
+    const blocks: Buffer[] = [];
+    for (let i = c * CHUNK; i < Math.min((c + 1) * CHUNK, HYPERCORE_RECORDS); i++) blocks.push(block(i));
+    return core.append(blocks);
+  }),
+);
+
+const hypercoreSingle = hypercoreCase('hypercore append, 1 block a call', HYPERCORE_SINGLE_RECORDS, (core) =>
+  pipelined(HYPERCORE_SINGLE_RECORDS, OUTSTANDING, (i) => core.append(block(i))),
+);
 
 const naive: BenchCase = {
   name: 'naive log',
