@@ -71,6 +71,9 @@ export class ProducerMetadata {
 
   /** Resolves when `missing` topics' metadata and any earlier load are in, so sends keep their order. */
   afterLoad(missing: readonly string[]): Promise<unknown> {
+    // Nothing new to load: wait behind the loads under way (callers of one promise run in order),
+    // rather than adding a link per send to a chain every later send would wait on.
+    if (missing.length === 0 && this.#wait !== null) return this.#wait;
     const ready = Promise.all([this.#wait, ...missing.map((t) => this.#load(t))]);
     const wait: Promise<void> = ready.then(
       () => this.#loaded(wait),

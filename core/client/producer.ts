@@ -141,11 +141,13 @@ export class Producer<K = unknown, V = unknown> {
    */
   #paused: Promise<void> | null = null;
   /**
-   * Sends that came while one was paused, oldest first from `#blockedHead`: they run in order once
-   * it is done, until one pauses again. A queue rather than a promise chain per send, which every
-   * new pause would re-chain (with many single-record sends outstanding, most of the work).
+   * Sends that came while one was paused (or, for a send of one record, while the window was
+   * full), oldest first from `#blockedHead`: they run in order once the pause is over, until one
+   * pauses again or — returning false, and staying first — finds the window full. A queue rather
+   * than a promise chain per send, which every new pause would re-chain (with many single-record
+   * sends outstanding, most of the work).
    */
-  #blocked: ((() => void) | undefined)[] = [];
+  #blocked: ((() => boolean) | undefined)[] = [];
   #blockedHead = 0;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
   readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
@@ -285,15 +287,15 @@ export class Producer<K = unknown, V = unknown> {
   #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     const now = Date.now();
     const meta = this.#metadata.current(record.topic, now);
-    if (meta === undefined || this.#metadata.waiting || this.#paused !== null || this.#blockedHead < this.#blocked.length) {
-      return this.#whenReady([record], () => this.#enqueueOne(record, this.#metadata.get(record.topic)!, Date.now()));
+    if (meta === undefined || this.#metadata.waiting || this.#paused !== null || this.#blockedHead < this.#blocked.length || this.#accumulator.full) {
+      // Waits its turn, and for room in the window, as one queued call: no send job of its own.
+      return this.#whenReady([record], () => this.#enqueueOne(record, this.#metadata.get(record.topic)!, Date.now()), true);
     }
     return this.#enqueueOne(record, meta, now);
   }
 
-  /** Batches one record now (its topic's metadata loaded, no send before it waiting); as a send of many when the window is full. */
+  /** Batches one record now (its topic's metadata loaded, nothing waiting before it, room in the window). */
   #enqueueOne(record: ProducerRecord<K, V>, meta: TopicMetadata, now: number): Promise<RecordMetadata> {
-    if (this.#accumulator.full) return this.#enqueue([record], 'metadata').then(first);
     if ((record.key === undefined || record.key === null) && meta.compacted) return Promise.reject(unkeyedOnCompacted(record.topic, 0));
     let batch: PendingBatch;
     try {
@@ -365,23 +367,39 @@ export class Producer<K = unknown, V = unknown> {
    * Runs `enqueue` now, or — when a topic's metadata is missing, a load is under way, or an earlier
    * send waits for buffer memory — after them, so records keep the order of `send` calls.
    */
-  #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
+  #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>, needsRoom = false): Promise<T> {
     const missing = this.#metadata.missing(records);
-    return missing.length === 0 && !this.#metadata.waiting ? this.#afterBlocked(enqueue) : this.#metadata.afterLoad(missing).then(() => this.#afterBlocked(enqueue));
+    return missing.length === 0 && !this.#metadata.waiting
+      ? this.#afterBlocked(enqueue, needsRoom)
+      : this.#metadata.afterLoad(missing).then(() => this.#afterBlocked(enqueue, needsRoom));
   }
 
-  /** Runs `enqueue` now, or — while a send is paused, or others wait behind it — after them. */
-  #afterBlocked<T>(enqueue: () => Promise<T>): Promise<T> {
-    if (this.#paused === null && this.#blockedHead === this.#blocked.length) return enqueue();
+  /**
+   * Runs `enqueue` now, or — while a send is paused, or others wait behind it — after them.
+   * `needsRoom`: `enqueue` also waits while the in-flight window is full (a send of many waits
+   * inside `#enqueue` instead, having batched what fitted).
+   */
+  #afterBlocked<T>(enqueue: () => Promise<T>, needsRoom: boolean): Promise<T> {
+    const queued = this.#paused !== null || this.#blockedHead < this.#blocked.length;
+    if (!queued && !(needsRoom && this.#accumulator.full)) return enqueue();
     return new Promise<T>((resolve, reject) => {
       this.#blocked.push(() => {
+        if (needsRoom && this.#accumulator.full) return false;
         try {
           enqueue().then(resolve, reject);
         } catch (err) {
           reject(err);
         }
+        return true;
       });
+      if (!queued) this.#waitForRoom();
     });
+  }
+
+  /** Pauses later sends until the in-flight window has room, then runs the queued ones. */
+  #waitForRoom(): void {
+    const paused: Promise<void> = this.#accumulator.whenNotFull().then(() => this.#unpause(paused));
+    this.#paused = paused;
   }
 
   /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
@@ -424,11 +442,13 @@ export class Producer<K = unknown, V = unknown> {
   #unpause(paused: Promise<void>): void {
     if (this.#paused !== paused) return;
     this.#paused = null;
-    // The sends that waited run in order, until one of them pauses in turn.
+    // The sends that waited run in order, until one of them pauses in turn or finds no room.
     while (this.#paused === null && this.#blockedHead < this.#blocked.length) {
-      const run = this.#blocked[this.#blockedHead]!;
+      if (!this.#blocked[this.#blockedHead]!()) {
+        this.#waitForRoom();
+        break;
+      }
       this.#blocked[this.#blockedHead++] = undefined;
-      run();
     }
     if (this.#blockedHead === this.#blocked.length) {
       this.#blocked = [];
@@ -563,8 +583,6 @@ export class Producer<K = unknown, V = unknown> {
     }
   }
 }
-
-const first = (metadata: RecordMetadata[]): RecordMetadata => metadata[0];
 
 function unkeyedOnCompacted(topic: string, index: number): InvalidRecordError {
   return new InvalidRecordError(`topic "${topic}" is compacted and refuses records without a key (record ${index} of this send); nothing was sent`);
