@@ -82,6 +82,18 @@ describe('Producer', () => {
     await producer.close();
   });
 
+  test('sends made while the topic metadata loads, one record or many, keep their call order', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    // Nothing is known of 't' yet: every send below waits for the same metadata load.
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) sends.push(i % 50 === 7 ? producer.send([{ topic: 't', value: `${i}a` }, { topic: 't', value: `${i}b` }]) : producer.send({ topic: 't', value: `${i}` }));
+    const acks = (await Promise.all(sends)).flat() as { offset: number }[];
+    expect(acks.map((a) => a.offset)).toEqual(Array.from({ length: acks.length }, (_, i) => i));
+    await producer.close();
+  });
+
   test('a record whose serializer throws is refused as a rejection; sends after it go on', async () => {
     const cluster = await testCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 1 });
