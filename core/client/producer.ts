@@ -18,6 +18,7 @@ import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { KeyBytes } from './key-bytes.js';
 import { toHeaders, type PendingBatch } from './pending-batch.js';
 import { RecordAccumulator, type OpenBatches } from './record-accumulator.js';
+import { SendQueue } from './send-queue.js';
 import type { ProduceReceipt } from './produce-receipt.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { createSendJob, sendResults, type SendJob, type SendResultKind } from './send-job.js';
@@ -135,20 +136,8 @@ export class Producer<K = unknown, V = unknown> {
   #knownProducerId: ProducerIdentity | null = null;
   readonly #txn: TransactionManager | null = null;
   #closed = false;
-  /**
-   * Set while a send waits for acknowledgements (`maxInFlightBytes`) with records still to batch: later sends run after
-   * it, so records keep the order of `send` calls. Never rejects.
-   */
-  #paused: Promise<void> | null = null;
-  /**
-   * Sends that came while one was paused (or, for a send of one record, while the window was
-   * full), oldest first from `#blockedHead`: they run in order once the pause is over, until one
-   * pauses again or — returning false, and staying first — finds the window full. A queue rather
-   * than a promise chain per send, which every new pause would re-chain (with many single-record
-   * sends outstanding, most of the work).
-   */
-  #blocked: ((() => boolean) | undefined)[] = [];
-  #blockedHead = 0;
+  /** Sends waiting for room in the in-flight window, or behind one that does, in call order. */
+  readonly #sends: SendQueue;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
   readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
     key: null,
@@ -162,6 +151,7 @@ export class Producer<K = unknown, V = unknown> {
     this.#cluster = cluster;
     const engine = cluster.producerDefaults;
     this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? engine?.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
+    this.#sends = new SendQueue(this.#accumulator);
     this.#batchBytes = options.batchBytes ?? engine?.batchBytes ?? 256 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#transactionalId = options.transactionalId ?? null;
@@ -287,7 +277,7 @@ export class Producer<K = unknown, V = unknown> {
   #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     const now = Date.now();
     const meta = this.#metadata.current(record.topic, now);
-    if (meta === undefined || this.#metadata.waiting || this.#paused !== null || this.#blockedHead < this.#blocked.length || this.#accumulator.full) {
+    if (meta === undefined || this.#metadata.waiting || this.#sends.busy || this.#accumulator.full) {
       // Waits its turn, and for room in the window, as one queued call: no send job of its own.
       return this.#whenReady([record], () => this.#enqueueOne(record, this.#metadata.get(record.topic)!, Date.now()), true);
     }
@@ -350,7 +340,7 @@ export class Producer<K = unknown, V = unknown> {
   /** Sends every batch now and waits for all outstanding acknowledgements. */
   async flush(): Promise<void> {
     // Sends still waiting for topic metadata enqueue when it arrives; let them, then seal.
-    for (let waiting = this.#paused ?? this.#metadata.waiting; waiting; waiting = this.#paused ?? this.#metadata.waiting) await waiting;
+    for (let waiting = this.#sends.paused ?? this.#metadata.waiting; waiting; waiting = this.#sends.paused ?? this.#metadata.waiting) await waiting;
     this.#accumulator.sealAll();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
@@ -370,36 +360,8 @@ export class Producer<K = unknown, V = unknown> {
   #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>, needsRoom = false): Promise<T> {
     const missing = this.#metadata.missing(records);
     return missing.length === 0 && !this.#metadata.waiting
-      ? this.#afterBlocked(enqueue, needsRoom)
-      : this.#metadata.afterLoad(missing).then(() => this.#afterBlocked(enqueue, needsRoom));
-  }
-
-  /**
-   * Runs `enqueue` now, or — while a send is paused, or others wait behind it — after them.
-   * `needsRoom`: `enqueue` also waits while the in-flight window is full (a send of many waits
-   * inside `#enqueue` instead, having batched what fitted).
-   */
-  #afterBlocked<T>(enqueue: () => Promise<T>, needsRoom: boolean): Promise<T> {
-    const queued = this.#paused !== null || this.#blockedHead < this.#blocked.length;
-    if (!queued && !(needsRoom && this.#accumulator.full)) return enqueue();
-    return new Promise<T>((resolve, reject) => {
-      this.#blocked.push(() => {
-        if (needsRoom && this.#accumulator.full) return false;
-        try {
-          enqueue().then(resolve, reject);
-        } catch (err) {
-          reject(err);
-        }
-        return true;
-      });
-      if (!queued) this.#waitForRoom();
-    });
-  }
-
-  /** Pauses later sends until the in-flight window has room, then runs the queued ones. */
-  #waitForRoom(): void {
-    const paused: Promise<void> = this.#accumulator.whenNotFull().then(() => this.#unpause(paused));
-    this.#paused = paused;
+      ? this.#sends.run(enqueue, needsRoom)
+      : this.#metadata.afterLoad(missing).then(() => this.#sends.run(enqueue, needsRoom));
   }
 
   /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
@@ -431,29 +393,8 @@ export class Producer<K = unknown, V = unknown> {
     if (job.next === n) return sendResults(job, result);
     // The in-flight window is full: the rest waits for acknowledgements, and later sends for it.
     const rest = this.#appendAsWindowFrees(job);
-    const paused: Promise<void> = rest.then(
-      () => this.#unpause(paused),
-      () => this.#unpause(paused),
-    );
-    this.#paused = paused;
+    this.#sends.pauseUntil(rest);
     return rest.then(() => sendResults(job, result));
-  }
-
-  #unpause(paused: Promise<void>): void {
-    if (this.#paused !== paused) return;
-    this.#paused = null;
-    // The sends that waited run in order, until one of them pauses in turn or finds no room.
-    while (this.#paused === null && this.#blockedHead < this.#blocked.length) {
-      if (!this.#blocked[this.#blockedHead]!()) {
-        this.#waitForRoom();
-        break;
-      }
-      this.#blocked[this.#blockedHead++] = undefined;
-    }
-    if (this.#blockedHead === this.#blocked.length) {
-      this.#blocked = [];
-      this.#blockedHead = 0;
-    }
   }
 
   async #appendAsWindowFrees(job: SendJob<K, V>): Promise<void> {
