@@ -1,6 +1,6 @@
 /**
  * Batch buffers a producer reuses — the idle half of Kafka's producer `BufferPool`. A fresh buffer
- * per batch (up to `batch.size`, 1 MiB) is paid for in page faults on first touch and in garbage
+ * per batch (up to the producer's `batchBytes`) is paid for in page faults on first touch and in garbage
  * collection: filling fresh 1 MiB buffers runs at a few hundred MB/s where a reused one takes
  * several GB/s. A producer takes a buffer for each new batch and gives it back once the cluster
  * has settled the batch's produce call — `Cluster.produce` keeps no reference to the batch after

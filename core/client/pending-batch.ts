@@ -12,6 +12,8 @@ export class PendingBatch {
   /** Set when the batch was refused (then `error` says why). */
   failed = false;
   error: unknown;
+  /** The last send (a `SendJob`) that listed this batch among those it waits for. */
+  awaitedBy: object | null = null;
   readonly done: Promise<void>;
   resolve!: () => void;
   reject!: (err: unknown) => void;

@@ -46,25 +46,34 @@ export class ProducerMetadata {
 
   /** The topics of `records` not loaded yet; starts a background refresh of stale ones. */
   missing(records: readonly { topic: string }[]): string[] {
-    const now = Date.now();
     let missing: string[] | null = null;
     let lastTopic = '';
     for (const r of records) {
       if (r.topic === lastTopic) continue;
       lastTopic = r.topic;
-      const meta = this.#topics.get(r.topic);
-      if (!meta) (missing ??= []).includes(r.topic) || missing.push(r.topic);
-      else if (now - meta.fetchedMs > this.#options.maxAgeMs) {
-        // Stale: refresh in the background (partitions may have been added), keep sending meanwhile.
-        meta.fetchedMs = now;
-        void this.#load(r.topic).catch(() => {});
-      }
+      if (this.current(r.topic) === undefined) (missing ??= []).includes(r.topic) || missing.push(r.topic);
     }
     return missing ?? [];
   }
 
+  /** The metadata of `topic` if loaded (a stale one is refreshed in the background meanwhile); `now`: the time. */
+  current(topic: string, now = Date.now()): TopicMetadata | undefined {
+    const meta = this.#topics.get(topic);
+    if (meta !== undefined) {
+      if (now - meta.fetchedMs > this.#options.maxAgeMs) {
+        // Stale: refresh in the background (partitions may have been added), keep sending meanwhile.
+        meta.fetchedMs = now;
+        void this.#load(topic).catch(() => {});
+      }
+    }
+    return meta;
+  }
+
   /** Resolves when `missing` topics' metadata and any earlier load are in, so sends keep their order. */
   afterLoad(missing: readonly string[]): Promise<unknown> {
+    // Nothing new to load: wait behind the loads under way (callers of one promise run in order),
+    // rather than adding a link per send to a chain every later send would wait on.
+    if (missing.length === 0 && this.#wait !== null) return this.#wait;
     const ready = Promise.all([this.#wait, ...missing.map((t) => this.#load(t))]);
     const wait: Promise<void> = ready.then(
       () => this.#loaded(wait),

@@ -18,6 +18,7 @@ import type { RecordHeader, RecordInput } from '../protocol/record.js';
 import { KeyBytes } from './key-bytes.js';
 import { toHeaders, type PendingBatch } from './pending-batch.js';
 import { RecordAccumulator, type OpenBatches } from './record-accumulator.js';
+import { SendQueue } from './send-queue.js';
 import type { ProduceReceipt } from './produce-receipt.js';
 import { ProducerMetadata, type TopicMetadata } from './producer-metadata.js';
 import { createSendJob, sendResults, type SendJob, type SendResultKind } from './send-job.js';
@@ -50,8 +51,12 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   /** How long a batch waits for more records before it is sent (Kafka's `linger.ms`; default 5). */
   lingerMs?: number;
   /**
-   * Batch size limit in bytes (Kafka's `batch.size`; default 1 MiB, or the engine's
-   * `producerDefaults`: 256 KiB on JetStream; also capped by the topic's `max.message.bytes`).
+   * Batch size limit in bytes (Kafka's `batch.size`; default 256 KiB, or the engine's
+   * `producerDefaults`; also capped by the topic's `max.message.bytes`). 256 KiB rather than 1 MiB:
+   * eight batches fit the default in-flight window instead of two, so a producer filling many
+   * partitions seldom waits for acknowledgements, and the batches being filled stay in the CPU's
+   * caches (sending 300,000 keyed 100-byte records to 8 partitions in 1,000-record sends, the
+   * typical run took a fifth to a third less CPU; 16 KiB records were unchanged).
    */
   batchBytes?: number;
   /**
@@ -131,11 +136,8 @@ export class Producer<K = unknown, V = unknown> {
   #knownProducerId: ProducerIdentity | null = null;
   readonly #txn: TransactionManager | null = null;
   #closed = false;
-  /**
-   * Set while a send waits for acknowledgements (`maxInFlightBytes`) with records still to batch: later sends run after
-   * it, so records keep the order of `send` calls. Never rejects.
-   */
-  #paused: Promise<void> | null = null;
+  /** Sends waiting for room in the in-flight window, or behind one that does, in call order. */
+  readonly #sends: SendQueue;
   /** Reused for every record: the builder copies what it needs, so no object per record. */
   readonly #scratchRecord: { key: Uint8Array | string | null; value: Uint8Array | string | null; headers: readonly RecordHeader[] | undefined; timestamp: number } = {
     key: null,
@@ -149,7 +151,8 @@ export class Producer<K = unknown, V = unknown> {
     this.#cluster = cluster;
     const engine = cluster.producerDefaults;
     this.#accumulator = new RecordAccumulator(options.lingerMs ?? 5, options.maxInFlightBytes ?? engine?.maxInFlightBytes ?? 2 * 1024 * 1024, (batch) => this.#sealed(batch));
-    this.#batchBytes = options.batchBytes ?? engine?.batchBytes ?? 1024 * 1024;
+    this.#sends = new SendQueue(this.#accumulator);
+    this.#batchBytes = options.batchBytes ?? engine?.batchBytes ?? 256 * 1024;
     this.#acks = ACK_WAIT[String(options.acks ?? 'all')] ?? -1;
     this.#transactionalId = options.transactionalId ?? null;
     this.#idempotent = options.idempotent ?? true;
@@ -261,9 +264,38 @@ export class Producer<K = unknown, V = unknown> {
   send(input: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata | RecordMetadata[]> {
     const refused = this.#refuseSend();
     if (refused) return refused;
-    const records = Array.isArray(input) ? (input as readonly ProducerRecord<K, V>[]) : [input as ProducerRecord<K, V>];
-    const result = this.#whenReady(records, () => this.#enqueue(records, 'metadata'));
-    return Array.isArray(input) ? result : result.then((r) => r[0]);
+    if (!Array.isArray(input)) return this.#sendOne(input as ProducerRecord<K, V>);
+    const records = input as readonly ProducerRecord<K, V>[];
+    return this.#whenReady(records, () => this.#enqueue(records, 'metadata'));
+  }
+
+  /**
+   * `send` of one record, the way Kafka clients are mostly called: batched at once when nothing
+   * waits before it, for one promise and one `RecordMetadata` (none of the per-send arrays of a
+   * send of many); otherwise queued behind what waits.
+   */
+  #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    const now = Date.now();
+    const meta = this.#metadata.current(record.topic, now);
+    if (meta === undefined || this.#metadata.waiting || this.#sends.busy || this.#accumulator.full) {
+      // Waits its turn, and for room in the window, as one queued call: no send job of its own.
+      return this.#whenReady([record], () => this.#enqueueOne(record, this.#metadata.get(record.topic)!, Date.now()), true);
+    }
+    return this.#enqueueOne(record, meta, now);
+  }
+
+  /** Batches one record now (its topic's metadata loaded, nothing waiting before it, room in the window). */
+  #enqueueOne(record: ProducerRecord<K, V>, meta: TopicMetadata, now: number): Promise<RecordMetadata> {
+    if ((record.key === undefined || record.key === null) && meta.compacted) return Promise.reject(unkeyedOnCompacted(record.topic, 0));
+    let batch: PendingBatch;
+    try {
+      batch = this.#appendRecord(record, meta, this.#accumulator.openBatches(record.topic), now);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const index = batch.builder.count - 1;
+    const timestamp = record.timestamp ?? now;
+    return batch.done.then(() => ({ topic: batch.topic, partition: batch.partition, offset: batch.baseOffset + index, timestamp }));
   }
 
   /**
@@ -308,7 +340,7 @@ export class Producer<K = unknown, V = unknown> {
   /** Sends every batch now and waits for all outstanding acknowledgements. */
   async flush(): Promise<void> {
     // Sends still waiting for topic metadata enqueue when it arrives; let them, then seal.
-    for (let waiting = this.#paused ?? this.#metadata.waiting; waiting; waiting = this.#paused ?? this.#metadata.waiting) await waiting;
+    for (let waiting = this.#sends.paused ?? this.#metadata.waiting; waiting; waiting = this.#sends.paused ?? this.#metadata.waiting) await waiting;
     this.#accumulator.sealAll();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
@@ -325,11 +357,11 @@ export class Producer<K = unknown, V = unknown> {
    * Runs `enqueue` now, or — when a topic's metadata is missing, a load is under way, or an earlier
    * send waits for buffer memory — after them, so records keep the order of `send` calls.
    */
-  #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>): Promise<T> {
+  #whenReady<T>(records: readonly ProducerRecord<K, V>[], enqueue: () => Promise<T>, needsRoom = false): Promise<T> {
     const missing = this.#metadata.missing(records);
-    // Checked again each time: the send it waited for may have paused anew before this runs.
-    const run = (): Promise<T> => (this.#paused ? this.#paused.then(run) : enqueue());
-    return missing.length === 0 && !this.#metadata.waiting ? run() : this.#metadata.afterLoad(missing).then(run);
+    return missing.length === 0 && !this.#metadata.waiting
+      ? this.#sends.run(enqueue, needsRoom)
+      : this.#metadata.afterLoad(missing).then(() => this.#sends.run(enqueue, needsRoom));
   }
 
   /** A rejection when a send may not start now (closed; a transactional producer outside a transaction). */
@@ -354,29 +386,19 @@ export class Producer<K = unknown, V = unknown> {
     const n = records.length;
     for (let i = 0; i < n; i++) {
       const r = records[i];
-      if ((r.key === undefined || r.key === null) && this.#metadata.get(r.topic)!.compacted) {
-        return Promise.reject(new InvalidRecordError(`topic "${r.topic}" is compacted and refuses records without a key (record ${i} of this send); nothing was sent`));
-      }
+      if ((r.key === undefined || r.key === null) && this.#metadata.get(r.topic)!.compacted) return Promise.reject(unkeyedOnCompacted(r.topic, i));
     }
     const job = createSendJob(records, result);
     this.#appendRecords(job);
     if (job.next === n) return sendResults(job, result);
     // The in-flight window is full: the rest waits for acknowledgements, and later sends for it.
     const rest = this.#appendAsWindowFrees(job);
-    const paused: Promise<void> = rest.then(
-      () => this.#unpause(paused),
-      () => this.#unpause(paused),
-    );
-    this.#paused = paused;
+    this.#sends.pauseUntil(rest);
     return rest.then(() => sendResults(job, result));
   }
 
-  #unpause(paused: Promise<void>): void {
-    if (this.#paused === paused) this.#paused = null;
-  }
-
   async #appendAsWindowFrees(job: SendJob<K, V>): Promise<void> {
-    while (job.next < job.records.length) {
+    while (job.next < job.count) {
       await this.#accumulator.whenNotFull();
       this.#appendRecords(job);
     }
@@ -384,12 +406,12 @@ export class Producer<K = unknown, V = unknown> {
 
   /** Batches the records of `job` from `job.next` on, until all are in or the in-flight window is full. */
   #appendRecords(job: SendJob<K, V>): void {
-    const { records, now, batches, indexes, timestamps, awaited } = job;
-    const n = records.length;
+    const { now, batches, indexes, timestamps, awaited } = job;
+    const records = job.records!;
+    const n = job.count;
     let topic: string | null = null;
     let meta!: TopicMetadata;
     let open!: OpenBatches;
-    let previous: PendingBatch | undefined;
     let i = job.next;
     for (; i < n && !this.#accumulator.full; i++) {
       const r = records[i];
@@ -398,29 +420,39 @@ export class Producer<K = unknown, V = unknown> {
         meta = this.#metadata.get(topic)!;
         open = this.#accumulator.openBatches(topic);
       }
-      const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
-      const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
-      const keyBytes = key === null || (this.#defaultPartitioner && r.partition !== undefined) ? null : this.#keyBytes.of(key);
-      const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
-      const timestamp = r.timestamp ?? now;
-      const encoded = this.#scratchRecord as RecordInput;
-      encoded.key = key;
-      encoded.value = value;
-      encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
-      encoded.timestamp = timestamp;
-      const batch = this.#accumulator.append(open, topic, partition, meta.maxBatchBytes, encoded, now);
+      const batch = this.#appendRecord(r, meta, open, now);
       if (batches !== null) {
         batches[i] = batch;
         indexes![i] = batch.builder.count - 1;
-        timestamps![i] = timestamp;
+        timestamps![i] = r.timestamp ?? now;
       }
-      if (batch !== previous) {
-        awaited.add(batch);
-        previous = batch;
+      if (batch.awaitedBy !== job) {
+        batch.awaitedBy = job;
+        awaited.push(batch);
       }
-      if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#accumulator.seal(batch);
     }
     job.next = i;
+    if (i === n) job.records = null;
+  }
+
+  /**
+   * Serializes, partitions and batches one record of `meta`'s topic (`open`: its open batches);
+   * returns the batch holding it, sealed already when the record filled it.
+   */
+  #appendRecord(r: ProducerRecord<K, V>, meta: TopicMetadata, open: OpenBatches, now: number): PendingBatch {
+    const key = r.key === undefined || r.key === null ? null : this.#keySerde.serialize(r.key);
+    const value = r.value === null ? null : this.#valueSerde.serialize(r.value);
+    const keyBytes = key === null || (this.#defaultPartitioner && r.partition !== undefined) ? null : this.#keyBytes.of(key);
+    const partition = this.#partitioner.partition(r.topic, keyBytes, meta.partitions, r.partition);
+    const encoded = this.#scratchRecord as RecordInput;
+    // Bytes measured for the partitioner are copied into the batch, not encoded from the string again.
+    encoded.key = keyBytes ?? key;
+    encoded.value = value;
+    encoded.headers = r.headers === undefined ? undefined : toHeaders(r.headers);
+    encoded.timestamp = r.timestamp ?? now;
+    const batch = this.#accumulator.append(open, r.topic, partition, meta.maxBatchBytes, encoded, now);
+    if (batch.builder.sizeInBytes >= meta.maxBatchBytes) this.#accumulator.seal(batch);
+    return batch;
   }
 
   /** A batch the accumulator sealed (full, lingered, flushed): send it. */
@@ -493,7 +525,9 @@ export class Producer<K = unknown, V = unknown> {
   }
 }
 
-
+function unkeyedOnCompacted(topic: string, index: number): InvalidRecordError {
+  return new InvalidRecordError(`topic "${topic}" is compacted and refuses records without a key (record ${index} of this send); nothing was sent`);
+}
 
 /** Creates a producer on `cluster`. */
 export function createProducer<K = unknown, V = unknown>(cluster: Cluster, options?: ProducerOptions<K, V>): Producer<K, V> {

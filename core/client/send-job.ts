@@ -12,7 +12,10 @@ import type { ProducerRecord, RecordMetadata } from './producer.js';
 export type SendResultKind = 'metadata' | 'settled' | 'receipt' | 'none';
 
 export interface SendJob<K, V> {
-  readonly records: readonly ProducerRecord<K, V>[];
+  /** The records still to batch; dropped once all are, so the caller's objects need not outlive encoding. */
+  records: readonly ProducerRecord<K, V>[] | null;
+  /** How many records the send holds. */
+  readonly count: number;
   /** When the send was made: the timestamp of records without one. */
   readonly now: number;
   /** The first record not batched yet. */
@@ -21,8 +24,11 @@ export interface SendJob<K, V> {
   readonly batches: PendingBatch[] | null;
   readonly indexes: Int32Array | null;
   readonly timestamps: Float64Array | null;
-  /** The batches holding the send's records. */
-  readonly awaited: Set<PendingBatch>;
+  /**
+   * The batches holding the send's records, each once: a batch joins when its `awaitedBy` is not
+   * this job yet (a stamp, cheaper than a Set lookup per record).
+   */
+  readonly awaited: PendingBatch[];
 }
 
 export function createSendJob<K, V>(records: readonly ProducerRecord<K, V>[], kind: SendResultKind): SendJob<K, V> {
@@ -30,21 +36,22 @@ export function createSendJob<K, V>(records: readonly ProducerRecord<K, V>[], ki
   const n = records.length;
   return {
     records,
+    count: n,
     now: Date.now(),
     next: 0,
     batches: perRecord ? new Array<PendingBatch>(n) : null,
     indexes: perRecord ? new Int32Array(n) : null,
     timestamps: perRecord ? new Float64Array(n) : null,
-    awaited: new Set<PendingBatch>(),
+    awaited: [],
   };
 }
 
 /** Resolves, once every batch of a fully batched `job` settled, with what its kind of send returns. */
 export function sendResults<K, V>(job: SendJob<K, V>, kind: SendResultKind): Promise<RecordMetadata[] | PromiseSettledResult<RecordMetadata>[] | ProduceReceipt | void> {
   const { batches, indexes, timestamps, awaited } = job;
-  const n = job.records.length;
+  const n = job.count;
   if (kind === 'settled') {
-    return Promise.allSettled([...awaited].map((b) => b.done)).then(() => {
+    return Promise.allSettled(awaited.map((b) => b.done)).then(() => {
       const out = new Array<PromiseSettledResult<RecordMetadata>>(n);
       for (let i = 0; i < n; i++) {
         const b = batches![i];
@@ -55,7 +62,7 @@ export function sendResults<K, V>(job: SendJob<K, V>, kind: SendResultKind): Pro
       return out;
     });
   }
-  const done: Promise<unknown> = awaited.size === 1 ? awaited.values().next().value!.done : Promise.all([...awaited].map((b) => b.done));
+  const done: Promise<unknown> = awaited.length === 1 ? awaited[0].done : Promise.all(awaited.map((b) => b.done));
   if (batches === null) return done.then(ignore);
   if (kind === 'receipt') return done.then(() => new ProduceReceipt(batches, indexes!, timestamps!));
   return done.then(() => {

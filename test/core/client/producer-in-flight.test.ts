@@ -108,6 +108,26 @@ describe('Producer in-flight window (maxInFlightBytes)', () => {
     await producer.close();
   });
 
+  test('single-record sends made while the window is full queue in order: each resolves with its own offset, unacknowledged bytes stay bounded', async () => {
+    const broker = await testCluster({ inMemory: true });
+    await broker.createTopic('t', { partitions: 1 });
+    const gate = gated(broker);
+    const producer = createProducer<string, string>(gate.cluster, { maxInFlightBytes: 16 * KIB, batchBytes: 4 * KIB, lingerMs: 0 });
+    const filler = 'z'.repeat(500);
+    // 600 sends of one record, ~300 KiB: far past the window, so most of them wait in the queue.
+    const sends = Array.from({ length: 600 }, (_, i) => producer.send({ topic: 't', key: `k${i}`, value: `${i}:${filler}` }));
+    const many = producer.sendBatch([{ topic: 't', value: `600:${filler}` }]);
+    await gate.whenPending(12 * KIB);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gate.pendingBytes()).toBeLessThanOrEqual(16 * KIB + 4 * KIB);
+    gate.open();
+    expect((await Promise.all(sends)).map((m) => m.offset)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    expect((await many).offsetOf(0)).toBe(600);
+    expect((await partitionValues(broker, 't', 0)).map((v) => Number(v.split(':')[0]))).toEqual(Array.from({ length: 601 }, (_, i) => i));
+    expect(gate.maxPendingBytes()).toBeLessThanOrEqual(16 * KIB + 4 * KIB);
+    await producer.close();
+  });
+
   test('a serializer error while the send waits for the window rejects that send only; later sends go on', async () => {
     const broker = await testCluster({ inMemory: true });
     await broker.createTopic('t', { partitions: 1 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createConsumer, createProducer, jsonSerde, partitionForKey, RecordTooLargeError, stringSerde } from '../../../core/index.js';
 import { readBatchHeader } from '../../../core/protocol/record-batch.js';
@@ -54,6 +55,63 @@ describe('Producer', () => {
     const acks = await producer.send(keys.map((key) => ({ topic: 't', key, value: 'x' })));
     acks.forEach((ack, i) => expect(ack.partition).toBe(partitionForKey(Buffer.from(keys[i]), 7)));
     expect((await producer.send({ topic: 't', key: 'foobar', value: 'x', partition: 6 })).partition).toBe(6);
+    await producer.close();
+  });
+
+  test('a key is stored as its UTF-8 bytes on the partition murmur2 picks, sent alone or among many', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 5 });
+    const producer = createProducer<string | Buffer, string>(cluster, { lingerMs: 0 });
+    const { decodeRecordBatch } = await import('../../../core/protocol/record-decoder.js');
+    const keyArb = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(keyArb, { minLength: 1, maxLength: 20 }), fc.boolean(), async (keys, alone) => {
+        const records = keys.map((key, i) => ({ topic: 't', key, value: `v${i}` }));
+        const acks = alone ? await Promise.all(records.map((r) => producer.send(r))) : await producer.send(records);
+        for (let i = 0; i < keys.length; i++) {
+          const bytes = Buffer.from(keys[i]);
+          expect(acks[i].partition).toBe(partitionForKey(bytes, 5));
+          const { bytes: stored } = await cluster.fetch('t', acks[i].partition, acks[i].offset, { maxBytes: 1 });
+          const record = decodeRecordBatch(stored).records.find((r) => r.offset === acks[i].offset)!;
+          expect(Buffer.compare(record.key!, bytes)).toBe(0);
+          expect(record.value!.toString()).toBe(`v${i}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    await producer.close();
+  });
+
+  test('sends made while the topic metadata loads, one record or many, keep their call order', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, string>(cluster, { lingerMs: 0 });
+    // Nothing is known of 't' yet: every send below waits for the same metadata load.
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) sends.push(i % 50 === 7 ? producer.send([{ topic: 't', value: `${i}a` }, { topic: 't', value: `${i}b` }]) : producer.send({ topic: 't', value: `${i}` }));
+    const acks = (await Promise.all(sends)).flat() as { offset: number }[];
+    expect(acks.map((a) => a.offset)).toEqual(Array.from({ length: acks.length }, (_, i) => i));
+    await producer.close();
+  });
+
+  test('a record whose serializer throws is refused as a rejection; sends after it go on', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, string>(cluster, {
+      lingerMs: 0,
+      valueSerde: {
+        serialize: (v) => {
+          if (v === 'bad') throw new Error('cannot serialize bad');
+          return v;
+        },
+        deserialize: (b) => b!.toString(),
+      },
+    });
+    const before = producer.send({ topic: 't', value: 'a' });
+    const bad = producer.send({ topic: 't', value: 'bad' });
+    const after = producer.send({ topic: 't', value: 'b' });
+    await expect(bad).rejects.toThrow('cannot serialize bad');
+    expect([(await before).offset, (await after).offset]).toEqual([0, 1]);
     await producer.close();
   });
 
