@@ -14,6 +14,9 @@
  */
 import type { RecordAccumulator } from './record-accumulator.js';
 
+/** Run entries kept at the front of `#waiting` before it is compacted under a standing backlog. */
+const COMPACT_AFTER = 4096;
+
 export class SendQueue {
   readonly #accumulator: RecordAccumulator;
   /** Set while a send waits with records still to batch, or while the queue waits for room. Never rejects. */
@@ -78,8 +81,13 @@ export class SendQueue {
       }
       this.#waiting[this.#head++] = undefined;
     }
+    // Drop the run entries: at once when none wait, and by halves under a backlog that never
+    // drains (a producer outrunning its acknowledgements for hours), which would otherwise grow.
     if (this.#head === this.#waiting.length) {
       this.#waiting = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
       this.#head = 0;
     }
   }

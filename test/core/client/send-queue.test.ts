@@ -93,4 +93,24 @@ describe('SendQueue', () => {
     expect(ran).toEqual(['after']);
     expect(queue.paused).toBeNull();
   });
+  test('a standing backlog of 10,000 sends, each filling the window, runs in call order through the queue compacting its run entries', async () => {
+    const { accumulator, fill, release } = windowOf100();
+    const queue = new SendQueue(accumulator);
+    let full = fill();
+    const ran: number[] = [];
+    const sends = Array.from({ length: 10_000 }, (_, i) =>
+      queue.run(async () => {
+        ran.push(i);
+        full = fill();
+      }, true),
+    );
+    for (let i = 0; i < 10_000; i++) {
+      release(full);
+      await ticks(2);
+      expect(ran.length).toBe(i + 1);
+    }
+    await Promise.all(sends);
+    expect(ran).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    expect(queue.busy).toBe(false);
+  });
 });
