@@ -133,8 +133,9 @@ class Membership implements BrokerMembership {
   }
 
   async #list(): Promise<RegisteredBroker[]> {
-    const keys: string[] = [];
-    for await (const key of await this.#kv.keys('node.*')) keys.push(key);
+    // A set: keys() reads on until nothing is pending, so a lease renewed meanwhile comes twice.
+    const keys = new Set<string>();
+    for await (const key of await this.#kv.keys('node.*')) keys.add(key);
     const brokers: RegisteredBroker[] = [];
     for (const key of keys) {
       const entry = await this.#kv.get(key);

@@ -5,7 +5,7 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { expect, onTestFinished, test } from 'vitest';
+import { expect, onTestFinished, test, vi } from 'vitest';
 import { registerBroker } from '../../../core/jetstream/broker-registry.js';
 import { SluiceError } from '../../../core/index.js';
 import { describeWithNats, eventually, testNatsServer } from '../../connectors/nats/nats-test-helpers.js';
@@ -49,5 +49,26 @@ describeWithNats('broker registry (KV leases)', () => {
       return fresh !== null;
     }, 15_000);
     await first.close();
+  });
+  test('lists each live broker once while leases are renewed during the listing', async () => {
+    const server = await testNatsServer();
+    const a = await client(server.url);
+    // Twelve brokers renewing every 100 ms: a key updated while the listing's consumer runs is
+    // delivered to it again (KV keys() reads on until nothing is pending).
+    const options = { prefix: 'busy', replicas: 1, leaseMs: 300 };
+    const members: Awaited<ReturnType<typeof registerBroker>>[] = [];
+    for (let i = 0; i < 12; i++) members.push(await registerBroker(a.js, { ...options, host: 'h', port: i }));
+    onTestFinished(() => Promise.all(members.map((m) => m.close())).then(() => undefined));
+    // Every live() lists afresh: its one-second cache is moved past by the clock it reads.
+    let now = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => (now += 2000));
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
+    for (let listing = 0; listing < 40; listing++) {
+      const ids = (await members[0]!.live()).map((b) => b.nodeId);
+      expect(ids).toEqual([...new Set(ids)].sort((x, y) => x - y));
+      expect(ids.length).toBeGreaterThanOrEqual(1);
+    }
   });
 });
