@@ -62,12 +62,8 @@ const VALUE = 'v'.repeat(84);
 // Made before timing, as in produce-consume.ts: the benchmark measures the logs, not formatting.
 const KEYS = Array.from({ length: 100_000 }, (_, i) => `key-${String(i).padStart(12, '0')}`);
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
-}
-
 async function inTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
-  const dir = tempDir();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
   try {
     return await run(dir);
   } finally {

@@ -111,18 +111,18 @@ export class TaskProcessor {
    * and records come as bytes.
    */
   decodeInputOf(topics: Iterable<string>): { keySerde: AnySerde; valueSerde: AnySerde } | null {
-    const readers = new Set<SourceReader>();
-    let first: SourceReader | undefined;
+    const readers: SourceReader[] = [];
+    let shared = true;
     for (const topic of topics) {
       const reader = this.#readers.get(topic);
-      if (reader === undefined) return null;
-      first ??= reader;
-      if (reader.keySerde !== first.keySerde || reader.valueSerde !== first.valueSerde) return null;
-      readers.add(reader);
+      if (reader === undefined) shared = false;
+      else readers.push(reader);
     }
-    if (first === undefined) return null;
-    for (const reader of readers) reader.inputDecoded = true;
-    return { keySerde: first.keySerde, valueSerde: first.valueSerde };
+    const first = readers[0];
+    shared &&= first !== undefined && readers.every((r) => r.keySerde === first.keySerde && r.valueSerde === first.valueSerde);
+    // Set either way: a reader must never take bytes as decoded after a consumer that gives bytes.
+    for (const reader of readers) reader.inputDecoded = shared;
+    return shared ? { keySerde: first!.keySerde, valueSerde: first!.valueSerde } : null;
   }
 
   /** Looks up what sinks with a custom partitioner and repartition sinks need (partition counts); call before `process`. */

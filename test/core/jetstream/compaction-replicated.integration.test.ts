@@ -4,24 +4,16 @@
  * log as it was (never a partial layout); a pass after the node is back compacts it; every read
  * meanwhile sees each key's latest record at its offset.
  */
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { openCluster, type JetStreamCluster } from '../../../core/index.js';
-import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
-import { eventually } from '../../connectors/nats/nats-test-helpers.js';
+import { eventually, sharedNatsCluster } from '../../connectors/nats/nats-test-helpers.js';
 import { batchOf, expectCompacted, readFrom0, view } from './compaction-helpers.js';
 
-let nats: NatsCluster;
-
-beforeAll(async () => {
-  nats = await startNatsCluster(3);
-}, 60_000);
-afterAll(async () => {
-  await nats?.destroy();
-});
+const nats = sharedNatsCluster(3);
 
 describe('JetStream compaction on a 3-node cluster', () => {
   test('the stream leader node SIGKILLed mid-pass: the log stays complete, and a pass once the node is back leaves exactly the latest per key', async () => {
-    const cluster = await openCluster({ jetstream: { servers: nats.servers, prefix: 'rcmp', replicas: 3, maintenanceIntervalMs: 0, compactionLeaseMs: 2000, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
+    const cluster = await openCluster({ jetstream: { servers: nats().servers, prefix: 'rcmp', replicas: 3, maintenanceIntervalMs: 0, compactionLeaseMs: 2000, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
     onTestFinished(() => cluster.close());
     await cluster.createTopic('kv3', { replicationFactor: 3, config: { 'cleanup.policy': 'compact' } });
     const now = Date.now();
@@ -31,7 +23,7 @@ describe('JetStream compaction on a 3-node cluster', () => {
     const before = await readFrom0(cluster, 'kv3', 64 * 1024);
     expect(before.size).toBe(800);
     const leader = (await cluster.describeTopic('kv3')).partitions[0].leader;
-    const victim = nats.nodes.find((n) => n.name === leader)!;
+    const victim = nats().nodes.find((n) => n.name === leader)!;
     onTestFinished(() => (victim.running ? undefined : victim.start()));
 
     const pass = cluster.runMaintenance().then(

@@ -3,30 +3,22 @@
  * every server (the cluster advertises the others), publishes to a stream go through its leader's
  * connection, and a killed server's connection is no longer used (the main one is).
  */
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { LeaderConnections } from '../../../core/jetstream/leader-connections.js';
-import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
-import { eventually } from '../../connectors/nats/nats-test-helpers.js';
+import { eventually, sharedNatsCluster } from '../../connectors/nats/nats-test-helpers.js';
 
-let nats: NatsCluster;
-
-beforeAll(async () => {
-  nats = await startNatsCluster(3);
-}, 60_000);
-afterAll(async () => {
-  await nats?.destroy();
-});
+const nats = sharedNatsCluster(3);
 
 describe('LeaderConnections (3-node nats-server cluster)', () => {
   test('from one configured server it connects to all three, publishes through the leader of each stream, and skips a killed server', async () => {
-    const nc = await connect({ servers: nats.servers[0] });
+    const nc = await connect({ servers: nats().servers[0] });
     onTestFinished(() => nc.close());
     const primaryJs = jetstream(nc);
     const leaders = new LeaderConnections(nc, primaryJs);
     onTestFinished(() => leaders.close());
-    leaders.start({ servers: nats.servers[0], reconnectWaitMs: 50, reconnectWaitMaxMs: 200 });
+    leaders.start({ servers: nats().servers[0], reconnectWaitMs: 50, reconnectWaitMaxMs: 200 });
     // Right after the cluster started its routes may still be forming: the others are advertised as they join.
     await eventually('connections to n2 and n3', async () => {
       await leaders.ready;
@@ -55,10 +47,10 @@ describe('LeaderConnections (3-node nats-server cluster)', () => {
     expect(ack).toMatchObject({ stream: 'ON2', seq: 1 });
 
     // n3 dies: its connection is not used while it is down; back again once it reconnects.
-    await nats.nodes[2].kill();
+    await nats().nodes[2].kill();
     await eventually('n3 disconnected', async () => leaders.publisher('n3') === primaryJs, 20_000);
     expect(leaders.servers.sort()).toEqual(['n1', 'n2']);
-    await nats.nodes[2].start();
+    await nats().nodes[2].start();
     await eventually('n3 reconnected', async () => leaders.publisher('n3') !== primaryJs, 30_000);
   }, 120_000);
 });

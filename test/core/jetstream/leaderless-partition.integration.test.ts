@@ -7,7 +7,7 @@
  * receiving the healthy partitions' new records, an engine fetch of the leaderless one stops at
  * once when aborted, and once the node is back the partition flows again.
  */
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createConsumer, createProducer, openCluster, stringSerde, type JetStreamCluster } from '../../../core/index.js';
@@ -18,8 +18,7 @@ import type { RequestContext } from '../../../core/server/request-context.js';
 import type { Message } from '../../../core/protocol/kafka/index.js';
 import { decodeRecordBatch } from '../../../core/protocol/record-decoder.js';
 import { encodeRecordBatch } from '../../../core/protocol/record-batch.js';
-import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
-import { eventually } from '../../connectors/nats/nats-test-helpers.js';
+import { eventually, sharedNatsCluster } from '../../connectors/nats/nats-test-helpers.js';
 
 /** Runs `attempt` until it returns true, at most 10 times (each is a whole request: no timer involved). */
 async function fetchUntil(what: string, attempt: () => Promise<boolean>): Promise<void> {
@@ -30,27 +29,20 @@ async function fetchUntil(what: string, attempt: () => Promise<boolean>): Promis
 /** Far below the 30 s for which a read of a leaderless stream is retried before it fails. */
 const HEALTHY_WITHIN_MS = 20_000;
 
-let nats: NatsCluster;
+const nats = sharedNatsCluster(3);
 
 async function openEngine(prefix = 'stall'): Promise<JetStreamCluster> {
-  const cluster = await openCluster({ jetstream: { servers: nats.servers, prefix, replicas: 3, maintenanceIntervalMs: 0, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
+  const cluster = await openCluster({ jetstream: { servers: nats().servers, prefix, replicas: 3, maintenanceIntervalMs: 0, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
   onTestFinished(() => cluster.close());
   return cluster;
 }
 
-beforeAll(async () => {
-  nats = await startNatsCluster(3);
-}, 60_000);
-afterAll(async () => {
-  await nats?.destroy();
-});
-
 /** Topic `topic` with partition p an R1 stream on node p (made before the topic, which adopts it). */
 async function createPinnedTopic(cluster: JetStreamCluster, prefix: string, topic: string): Promise<void> {
-  const nc = await connect({ servers: nats.servers });
+  const nc = await connect({ servers: nats().servers });
   onTestFinished(() => nc.close());
   const jsm = await jetstreamManager(nc, { checkAPI: false });
-  for (const [p, node] of nats.nodes.entries()) {
+  for (const [p, node] of nats().nodes.entries()) {
     // A cluster just started may not know every node yet ("no suitable peers"): retried.
     await retryTransient(`add the stream of ${topic}-${p}`, () => jsm.streams.add({
       name: streamName(prefix, topic, p),
@@ -61,16 +53,16 @@ async function createPinnedTopic(cluster: JetStreamCluster, prefix: string, topi
       placement: { cluster: 'sluice-test', tags: [node.name] },
     }));
   }
-  await cluster.createTopic(topic, { partitions: nats.nodes.length, replicationFactor: 1 });
-  expect((await cluster.describeTopic(topic)).partitions.map((p) => p.leader)).toEqual(nats.nodes.map((n) => n.name));
+  await cluster.createTopic(topic, { partitions: nats().nodes.length, replicationFactor: 1 });
+  expect((await cluster.describeTopic(topic)).partitions.map((p) => p.leader)).toEqual(nats().nodes.map((n) => n.name));
 }
 
 describe('JetStream engine: one partition without a leader (3-node cluster)', () => {
   test('sluice broker over JetStream: a Fetch of every partition answers the healthy ones without waiting for the leaderless one, which gets an empty answer', async () => {
     const cluster = await openEngine('bstall');
     await createPinnedTopic(cluster, 'bstall', 'bstall');
-    for (let p = 0; p < nats.nodes.length; p++) await cluster.produce('bstall', p, encodeRecordBatch([{ key: null, value: Buffer.from(`v${p}`), headers: [] }]));
-    const victimNode = nats.nodes[0];
+    for (let p = 0; p < nats().nodes.length; p++) await cluster.produce('bstall', p, encodeRecordBatch([{ key: null, value: Buffer.from(`v${p}`), headers: [] }]));
+    const victimNode = nats().nodes[0];
     onTestFinished(() => victimNode.start());
     await victimNode.kill();
 
@@ -89,7 +81,7 @@ describe('JetStream engine: one partition without a leader (3-node cluster)', ()
       minBytes: 1,
       maxBytes: 1024 * 1024,
       isolationLevel: 0,
-      topics: [{ topic: 'bstall', partitions: nats.nodes.map((_, p) => ({ partition: p, fetchOffset: 0, partitionMaxBytes: 64 * 1024 })) }],
+      topics: [{ topic: 'bstall', partitions: nats().nodes.map((_, p) => ({ partition: p, fetchOffset: 0, partitionMaxBytes: 64 * 1024 })) }],
     };
     // As a client does, fetch again until the healthy partitions answered (a busy machine, or the
     // engine's connection moving off the killed node, can make them miss one request's deadline):
@@ -114,7 +106,7 @@ describe('JetStream engine: one partition without a leader (3-node cluster)', ()
     const cluster = await openEngine();
     await createPinnedTopic(cluster, 'stall', 'stall');
     const leaders = (await cluster.describeTopic('stall')).partitions.map((p) => p.leader);
-    const victimNode = nats.nodes[0];
+    const victimNode = nats().nodes[0];
     const healthy = [1, 2];
 
     const producer = createProducer<string | null, string | null>(cluster, { keySerde: stringSerde, valueSerde: stringSerde, lingerMs: 1 });

@@ -7,21 +7,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { createProducer, openCluster, type JetStreamCluster, type RecordMetadata } from '../../../core/index.js';
-import { startNatsCluster, type NatsCluster } from '../../connectors/nats/nats-cluster.js';
-import { eventually } from '../../connectors/nats/nats-test-helpers.js';
+import { eventually, sharedNatsCluster } from '../../connectors/nats/nats-test-helpers.js';
 import { childScript, tempDir } from '../../helpers.js';
 import { cliSession } from '../../cli/cli-helpers.js';
 import { readAll } from '../conformance/cluster-conformance.js';
 
 const fixture = childScript(new URL('../../fixtures/jetstream-group-member.ts', import.meta.url));
 
-let nats: NatsCluster;
+const nats = sharedNatsCluster(3);
 let prefixes = 0;
 
 async function openEngine(prefix: string): Promise<JetStreamCluster> {
-  const cluster = await openCluster({ jetstream: { servers: nats.servers, prefix, replicas: 3, maintenanceIntervalMs: 0, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
+  const cluster = await openCluster({ jetstream: { servers: nats().servers, prefix, replicas: 3, maintenanceIntervalMs: 0, reconnectWaitMs: 50, reconnectWaitMaxMs: 500 } });
   onTestFinished(() => cluster.close());
   return cluster;
 }
@@ -33,15 +32,8 @@ async function leaderOf(cluster: JetStreamCluster, topic: string, partition: num
     leader = (await cluster.describeTopic(topic)).partitions[partition].leader;
     return typeof leader === 'string';
   }, 30_000);
-  return nats.nodes.findIndex((n) => n.name === leader);
+  return nats().nodes.findIndex((n) => n.name === leader);
 }
-
-beforeAll(async () => {
-  nats = await startNatsCluster(3);
-}, 60_000);
-afterAll(async () => {
-  await nats?.destroy();
-});
 
 describe('JetStream engine on a 3-node cluster', () => {
 
@@ -66,7 +58,7 @@ describe('JetStream engine on a 3-node cluster', () => {
       await Promise.all(workers);
     };
     await sendSome(2000);
-    const victim = nats.nodes[await leaderOf(cluster, 'acks', 0)];
+    const victim = nats().nodes[await leaderOf(cluster, 'acks', 0)];
     onTestFinished(() => victim.start()); // the next tests need the whole cluster, even if this one fails
     const killed = victim.kill();
     await sendSome(4000); // during the kill and the election
@@ -112,7 +104,7 @@ describe('JetStream engine on a 3-node cluster', () => {
     for (let i = 0; i < 3; i++) {
       const out = path.join(outDir, `member-${i}.txt`);
       fs.writeFileSync(out, '');
-      const proc = spawn(process.execPath, [fixture, nats.servers.join(','), prefix, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, [fixture, nats().servers.join(','), prefix, out], { stdio: ['ignore', 'pipe', 'pipe'] });
       const child = { proc, out, exited: new Promise<void>((resolve) => proc.once('exit', () => resolve())), log: '' };
       proc.stdout!.on('data', (c: Buffer) => (child.log += c.toString()));
       proc.stderr!.on('data', (c: Buffer) => (child.log += c.toString()));
@@ -128,7 +120,7 @@ describe('JetStream engine on a 3-node cluster', () => {
     await eventually(() => `three members in a stable group\n${logs()}`, async () => (await members()) === 3 && (await cluster.describeGroups(['jsg']))[0].state === 'Stable', 90_000);
 
     // A NATS node dies (the one leading partition 0's stream) and comes back.
-    const victim = nats.nodes[await leaderOf(cluster, 'events', 0)];
+    const victim = nats().nodes[await leaderOf(cluster, 'events', 0)];
     onTestFinished(() => victim.start()); // the next tests need the whole cluster, even if this one fails
     await victim.kill();
     await produce(4000);
@@ -165,7 +157,7 @@ describe('JetStream engine on a 3-node cluster', () => {
 describe('sluice CLI with --jetstream', () => {
   test('topics create -r 3 and topics describe show each partition\'s leader, replicas and in-sync replicas; produce and consume go through JetStream', async ({ onTestFinished }) => {
     const cli = cliSession(onTestFinished);
-    const env = { SLUICE_JETSTREAM: nats.servers.join(','), SLUICE_JETSTREAM_PREFIX: `cli${++prefixes}` };
+    const env = { SLUICE_JETSTREAM: nats().servers.join(','), SLUICE_JETSTREAM_PREFIX: `cli${++prefixes}` };
     const created = await cli.run(['topics', 'create', 'orders', '-p', '2', '-r', '3'], { env });
     expect(created.stderr).toBe('');
     expect(created.stdout).toBe('created topic orders with 2 partitions\n');
@@ -177,7 +169,7 @@ describe('sluice CLI with --jetstream', () => {
     expect(header.split(/\s+/)).toEqual(['PARTITION', 'START', 'END', 'BYTES', 'SEGMENTS', 'LEADER', 'REPLICAS', 'ISR']);
     for (const row of rows) {
       const cells = row.trim().split(/\s+/);
-      expect(nats.nodes.map((n) => n.name)).toContain(cells[5]);
+      expect(nats().nodes.map((n) => n.name)).toContain(cells[5]);
       expect(cells[6].split(',').sort()).toEqual(['n1', 'n2', 'n3']);
       expect(cells[7].split(',')).toContain(cells[5]);
     }
@@ -192,7 +184,7 @@ async function leaseHolder(prefix: string): Promise<{ pid: number }> {
   const { connect } = await import('@nats-io/transport-node');
   const { Kvm } = await import('@nats-io/kv');
   const { leaseKey } = await import('../../../core/jetstream/group-router.js');
-  const nc = await connect({ servers: nats.servers });
+  const nc = await connect({ servers: nats().servers });
   try {
     const kv = await new Kvm(nc).open(prefix);
     let pid = 0;
