@@ -46,7 +46,7 @@
  *   jetstream.max.ack.pending: 20000
  */
 import { jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { JsonValue, SourceConnectorType, SourceContext, SourceRecord, SourceTask } from '../connector.js';
 import { isRetriable, UnreachableError } from '../retry-policy.js';
 import { deliveryOf } from './delivery-info.js';
@@ -66,6 +66,9 @@ interface JetStreamPosition {
   /** Recent stream sequences written to the log, as ranges. */
   seqs: [number, number][];
 }
+
+/** Published by JetStream (clustered) when a consumer elects a leader; `.<stream>.<consumer>` follows. */
+const CONSUMER_LEADER_ELECTED = '$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED';
 
 /** Most sequences and ranges remembered (and stored with each position). */
 const REMEMBERED_RANGES = 1000;
@@ -115,6 +118,10 @@ export class JetStreamSourceTask implements SourceTask {
   readonly #stall: PullStallWatch;
   #jsm: JetStreamManager | null = null;
   #jsmOf: NatsConnection | null = null;
+  /** The consumer's leader-elected advisories, on `#jsmOf`. */
+  #advisories: Subscription | null = null;
+  /** An advisory came since the last stall check. */
+  #elected = false;
   #streamCreated = '';
   /** Stream sequences handed to the log (recent ones; the stored ones at start). */
   #handed: SeqRanges;
@@ -161,6 +168,17 @@ export class JetStreamSourceTask implements SourceTask {
     if (this.#jsmOf !== nc) {
       this.#jsm = await withTimeout(jetstreamManager(nc, { timeout }), timeout, 'JetStream account info').catch(rethrowJetStream(stream));
       this.#jsmOf = nc;
+      this.#advisories?.unsubscribe();
+      // A new leader never heard of the pull requests sent to the old one: pull again at once
+      // rather than after the stall limit (the sink does the same for its stream's leader).
+      this.#advisories = nc.subscribe(`${CONSUMER_LEADER_ELECTED}.${stream}.${this.#durable}`, {
+        callback: (error) => {
+          if (error !== null) return;
+          this.#stall.leaderElected();
+          this.#elected = true;
+          this.#wait.wake();
+        },
+      });
     }
     const jsm = this.#jsm!;
     const info = await jsm.streams.info(stream).catch(rethrowJetStream(stream));
@@ -235,14 +253,20 @@ export class JetStreamSourceTask implements SourceTask {
   }
 
   /**
-   * Pulls again when the consumer stayed silent past the stall limit with the connection up
-   * (see `pull-stall-watch.ts`): nats.js's own retry waits 15–45 s when the consumer has no
-   * leader yet; a new pull request reaches the new leader as soon as there is one.
+   * Pulls again when the consumer stayed silent past the stall limit with the connection up, or
+   * elected a new leader and stayed silent since (see `pull-stall-watch.ts`): nats.js's own retry
+   * waits 15–45 s when the consumer has no leader yet; a new pull request reaches the new leader as
+   * soon as there is one.
    */
   async #checkStall(): Promise<void> {
     const silentMs = this.#stall.stalled(this.#link.connected);
+    const elected = this.#elected;
+    this.#elected = false;
     if (silentMs === 0 || this.#messages === null || this.#broken !== null) return;
-    this.#context.warn?.(`JetStream consumer ${this.#config['jetstream.stream']}/${this.#durable}: still no message or heartbeat after ${seconds(silentMs)}; sending a new pull request`);
+    const name = `${this.#config['jetstream.stream']}/${this.#durable}`;
+    this.#context.warn?.(elected
+      ? `JetStream consumer ${name} elected a new leader; sending a new pull request`
+      : `JetStream consumer ${name}: still no message or heartbeat after ${seconds(silentMs)}; sending a new pull request`);
     await this.#consume(this.#epoch);
   }
 
@@ -377,6 +401,7 @@ export class JetStreamSourceTask implements SourceTask {
     this.#stopped = true;
     this.#wait.wake();
     await this.#teardown();
+    this.#advisories?.unsubscribe();
     await this.#link?.close();
   }
 }

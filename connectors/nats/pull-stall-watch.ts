@@ -5,7 +5,8 @@
  * node lost) and the new leader never heard of them. nats.js pulls again after two missed
  * heartbeats, but only after a consumer info succeeds, and when that fails (no leader elected
  * yet) it backs off for 15–45 s (a jitter of `expires`). This watch lets the source pull again on
- * its own after `limitMs` of silence, and again after each further `limitMs`, until it hears back.
+ * its own after `limitMs` of silence, and again after each further `limitMs`, until it hears back —
+ * or at once when told that the consumer elected a new leader.
  *
  * Time counts only while someone is watching: a disconnect (reported by the connection) or a gap
  * between checks longer than the limit (the connector was paused, `poll` was not called) starts
@@ -22,6 +23,14 @@ export class PullStallWatch {
     this.#limitMs = limitMs;
     this.#clock = clock;
     this.#lastSign = this.#lastCheck = clock();
+  }
+
+  /**
+   * The consumer elected a new leader (its advisory): the pull requests the old leader held are
+   * gone, so the next check reports at once, unless the server answers before it.
+   */
+  leaderElected(): void {
+    this.#lastSign = Math.min(this.#lastSign, this.#clock() - this.#limitMs);
   }
 
   /** A message, a heartbeat or a new pull request: the server is answering. */

@@ -2,8 +2,8 @@
  * `jetstream-source` when its consumer's leader moves in a 3-node R3 cluster while the connection
  * stays up (issue 22, point 3): a leader stepdown, then the leader's node SIGKILLed. The pull
  * requests die with the old leader; two missed idle heartbeats (`jetstream.idle.heartbeat.ms`,
- * 1 s) notice it, so output stalls at most 5 s (it used to be 40–45 s), the stall is logged, and
- * every message stored is handed to the log exactly once. And `jetstream-sink` when the stream's
+ * 1 s) or the consumer's leader-elected advisory notice it, so output stalls at most 5 s (it used
+ * to be 40–45 s), the stall is logged, and every message stored is handed to the log exactly once. And `jetstream-sink` when the stream's
  * leader node is SIGKILLed: it re-sends after the new leader's election advisory instead of
  * waiting out its 10 s publish timeout.
  */
@@ -58,14 +58,16 @@ async function runThrough(nc: NatsConnection, jsm: JetStreamManager, stream: str
     }
   })();
 
+  // Each warning with when it came, relative to the fault once it happened: a failure explains itself.
   const warnings: string[] = [];
+  let faultAt = 0;
   const valid = validator.validate({
     name: 'lead', connector: 'jetstream-source', topic: 't', 'nats.servers': cluster().servers,
     'jetstream.stream': stream, 'jetstream.durable': durable, 'nats.reconnect.wait.ms': 100,
   });
   const task = createRegistry().get('jetstream-source')!.createTask(valid as never) as JetStreamSourceTask;
   const controller = new AbortController();
-  await task.start({ name: 'lead', positions: new Map(), position: () => undefined, signal: controller.signal, warn: (m) => warnings.push(m) });
+  await task.start({ name: 'lead', positions: new Map(), position: () => undefined, signal: controller.signal, warn: (m) => warnings.push(faultAt > 0 ? `+${Date.now() - faultAt} ms: ${m}` : m) });
   const received: string[] = [];
   const arrivals: number[] = [];
   let polling = true;
@@ -88,7 +90,7 @@ async function runThrough(nc: NatsConnection, jsm: JetStreamManager, stream: str
   })();
   try {
     await eventually('200 records before the fault', () => received.length >= 200, 60_000);
-    const faultAt = Date.now();
+    faultAt = Date.now();
     const electedAt = (await fault()) ?? faultAt;
     // Output resumes: 300 records stored after the fault arrive.
     const after = stored.size + 300;
@@ -104,7 +106,7 @@ async function runThrough(nc: NatsConnection, jsm: JetStreamManager, stream: str
         resumedAt = arrivals[i];
       }
     }
-    return { gapMs, afterElectionMs: Math.max(0, resumedAt - electedAt), warnings, received, stored: [...stored] };
+    return { gapMs, electedMs: electedAt - faultAt, resumedMs: resumedAt - faultAt, afterElectionMs: Math.max(0, resumedAt - electedAt), warnings, received, stored: [...stored] };
   } finally {
     publishing = false;
     polling = false;
@@ -130,7 +132,7 @@ describeWithNats('jetstream-source when the consumer leader moves (3-node R3 clu
     if (result.gapMs > 1500) expect(result.warnings.join('\n')).toMatch(/JetStream consumer STEP\/step: no message or heartbeat for .* pulling again/);
   });
 
-  test('the consumer leader\'s node SIGKILLed: the source resumes within 10 s of a new leader being elected (typically ≤ 1.5 s) and loses or repeats nothing', async () => {
+  test('the consumer leader\'s node SIGKILLed: the source resumes within 10 s of the consumer and its stream having leaders again (typically at once, on the election advisory) and loses or repeats nothing', async () => {
     const { nc, jsm } = await client();
     // Leader probes answer fast or fail fast, so the election is timed closely.
     const probe = await jetstreamManager(nc, { timeout: 500 });
@@ -139,16 +141,23 @@ describeWithNats('jetstream-source when the consumer leader moves (3-node R3 clu
       victim = await consumerLeader(probe, 'KILL', 'kill');
       await cluster().nodes.find((n) => n.name === victim)!.kill();
       await eventually('a new consumer leader', async () => (await consumerLeader(probe, 'KILL', 'kill')) !== victim, 30_000);
+      // The stream's leader may have been on that node too: nothing new is stored (so nothing can be
+      // delivered) until the stream has one again, however soon the source pulls.
+      await eventually('a stream leader', async () => {
+        const leader = await probe.streams.info('KILL').then((si) => si.cluster?.leader, () => undefined);
+        return typeof leader === 'string' && leader.length > 0 && leader !== victim;
+      }, 30_000);
       return Date.now();
     });
     await cluster().nodes.find((n) => n.name === victim)!.start();
-    console.log(`node kill (${victim}): longest gap in output ${result.gapMs} ms, ${result.afterElectionMs} ms after a new consumer leader was elected; warnings: ${JSON.stringify(result.warnings)}`);
-    // nats-server's Raft takes seconds to elect a new leader after a node is lost (its election
-    // timeout); the source must not add much to that. Typically 0–1.5 s; the worst case is an election
-    // just after a re-pull went out: the stall watch's next one comes after another 2 s of silence
-    // plus 3 s without an answer (one CI run measured 5,975 ms). 10 s still catches nats.js's own
-    // 15–45 s wait, which the stall watch exists to cut.
-    expect(result.afterElectionMs).toBeLessThanOrEqual(10_000);
+    const report = `node kill (${victim}): longest gap in output ${result.gapMs} ms; the consumer and its stream led again +${result.electedMs} ms after the kill, output resumed +${result.resumedMs} ms (${result.afterElectionMs} ms after the election); warnings: ${JSON.stringify(result.warnings)}`;
+    console.log(report);
+    // nats-server's Raft takes seconds to elect new leaders after a node is lost; the source must
+    // not add much to that. It pulls again on the consumer's leader-elected advisory (output resumed
+    // within 40 ms of it in 4 of 4 runs at load 4), else after each 3 s of silence. A CI run once
+    // measured 16 s, when only the consumer's election was waited for (the stream's came later, we
+    // think) and without the advisory. 10 s still catches nats.js's own 15–45 s wait.
+    expect(result.afterElectionMs, report).toBeLessThanOrEqual(10_000);
     expect(new Set(result.received).size).toBe(result.received.length);
     expect([...result.received].sort()).toEqual([...result.stored].sort());
     expect(result.warnings.length).toBeGreaterThan(0);

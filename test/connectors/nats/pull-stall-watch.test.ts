@@ -45,4 +45,22 @@ describe('PullStallWatch', () => {
     clock.now = 12_000;
     expect(w.stalled(true)).toBe(3000);
   });
+
+  it('a leader election reports at the next check, unless the server answered since', () => {
+    const { clock, w } = watch();
+    clock.now = 1000;
+    expect(w.stalled(true)).toBe(0);
+    w.leaderElected();
+    clock.now = 1200;
+    expect(w.stalled(true)).toBe(3200); // silent since the watch began, reported without waiting out the limit
+    clock.now = 1500;
+    expect(w.stalled(true)).toBe(0); // the count starts over after a report
+
+    w.leaderElected();
+    w.sign(); // a heartbeat from the new leader: the pull requests reached it
+    clock.now = 1700;
+    expect(w.stalled(true)).toBe(0);
+    clock.now = 4500;
+    expect(w.stalled(true)).toBe(3000); // 3 s after that heartbeat
+  });
 });
