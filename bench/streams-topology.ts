@@ -4,6 +4,7 @@
  * against the same RxJS operators over an in-memory array (`from(array).pipe(map, filter, scan)`).
  *
  *   npx tsx bench/streams-topology.ts [--records N] [--runs N] [--warmup N] [--partitions N] [--keys N]
+ *     [--variant mapValues|map|windows|all] [--guarantee exactly_once_v2|at_least_once|both] [--profile PREFIX]
  *
  * Two variants: `mapValues` keeps the key, so the count reads the input topic directly; `map`
  * re-keys (by the same key), so records go through a repartition topic first, as a key change
@@ -17,10 +18,16 @@
  * (`SlidingWindows`, a window per distinct set of records within 30 s: about two per record),
  * interleaved, and prints what sliding windows cost relative to tumbling ones.
  *
+ * RxJS runs before each round of application runs too (after three warm-up passes), so that both
+ * medians come from the same stretch of time: on a shared machine the load drifts over minutes.
+ * `--profile PREFIX` writes a V8 CPU profile of each counted application run, from `app.start()` to
+ * its end (the input's production left out), to `PREFIX-<variant>-<guarantee>-<run>.cpuprofile`.
+ *
  * Each line also gives records per CPU-second of this process (user + system time, all threads): on a
  * machine shared with other work it moves less than wall-clock throughput does.
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +45,7 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '10000' },
     variant: { type: 'string', default: 'all' },
     guarantee: { type: 'string', default: 'both' },
+    profile: { type: 'string' },
   },
 });
 const RECORDS = Number(args.records);
@@ -115,9 +123,15 @@ interface RunFigures {
 
 type Guarantee = 'exactly_once_v2' | 'at_least_once';
 
-async function runApp(variant: Variant, processingGuarantee: Guarantee): Promise<RunFigures> {
+/** Profiles what runs between `start` and `stop` when `--profile` is given. */
+const profiler = args.profile === undefined ? null : new Session();
+profiler?.connect();
+await profiler?.post('Profiler.enable');
+
+async function runApp(variant: Variant, processingGuarantee: Guarantee, profileAs?: string): Promise<RunFigures> {
   inputBytes = 0;
   const { dataDir, cluster } = await prepare();
+  if (profileAs !== undefined) await profiler?.post('Profiler.start');
   const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000, processingGuarantee });
   const expected = expectedCount();
   const toProcess = recordsToProcess(variant);
@@ -144,6 +158,10 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee): Promise
   await app.close();
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
+  if (profileAs !== undefined && profiler !== null) {
+    const { profile } = await profiler.post('Profiler.stop');
+    fs.writeFileSync(`${args.profile}-${profileAs}.cpuprofile`, JSON.stringify(profile));
+  }
   const committed = await cluster.fetchOffsets(`bench-${variant}`);
   const inputDone = committed.filter((c) => c.topic === 'input').reduce((s, c) => s + c.offset, 0);
   if (inputDone !== RECORDS) throw new Error(`committed ${inputDone} input offsets, expected ${RECORDS}`);
@@ -188,10 +206,11 @@ console.log(`${fmt(RECORDS)} records, ${PARTITIONS} partitions, ${fmt(KEYS)} key
 // Warm the JIT up first: RxJS alone takes well under a second per run.
 for (let i = 0; i < 3; i++) runRx();
 const rx: { rate: number; cpuRate: number }[] = [];
-for (let i = 0; i < Math.max(RUNS, 5); i++) rx.push(runRx());
-const rxRate = median(rx.map((r) => r.rate));
-const rxCpuRate = median(rx.map((r) => r.cpuRate));
-console.log(`${'RxJS over an array: map → filter → scan'.padEnd(64)} ${fmt(rxRate).padStart(12)} records/s   (runs: ${rx.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(rxCpuRate)})`);
+for (let i = 0; i < 2; i++) rx.push(runRx());
+/** RxJS's median so far (its runs continue between the application's). */
+const rxRate = (): number => median(rx.map((r) => r.rate));
+const rxCpuRate = (): number => median(rx.map((r) => r.cpuRate));
+const printRx = (): void => console.log(`${'RxJS over an array: map → filter → scan'.padEnd(64)} ${fmt(rxRate()).padStart(12)} records/s   (runs: ${rx.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(rxCpuRate())})`);
 const guarantees: Guarantee[] = args.guarantee === 'both' ? ['exactly_once_v2', 'at_least_once'] : [args.guarantee as Guarantee];
 for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant === 'all' || args.variant === v)) {
   const runs = new Map<Guarantee, RunFigures[]>(guarantees.map((g) => [g, []]));
@@ -199,7 +218,11 @@ for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant
   // pays for compiling the engine's code (quiet, 1 M records: 0.68 M records/s against 0.93–1.02 M after).
   for (let i = 0; i < WARMUP; i++) for (const g of guarantees) await runApp(variant, g);
   // Interleaved, so that a change in the machine's load affects both alike.
-  for (let i = 0; i < RUNS; i++) for (const g of guarantees) runs.get(g)!.push(await runApp(variant, g));
+  for (let i = 0; i < RUNS; i++) {
+    rx.push(runRx());
+    for (const g of guarantees) runs.get(g)!.push(await runApp(variant, g, `${variant}-${g}-${i + 1}`));
+  }
+  printRx();
   const base = variant === 'mapValues' ? 'streams: mapValues → filter → groupByKey → count' : 'streams: map → filter → groupByKey (repartition) → count';
   const rates = new Map<Guarantee, number>();
   const cpuRates = new Map<Guarantee, number>();
@@ -212,8 +235,8 @@ for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant
     // Per CPU-second too: on a shared machine RxJS's short synchronous runs and the application's
     // long ones get unequal shares of the CPU, so the wall-clock ratio says more about the load.
     console.log(
-      `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rate / rxRate).toFixed(3).padStart(6)}× RxJS alone   ` +
-        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate).toFixed(3)}× RxJS's)`,
+      `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rate / rxRate()).toFixed(3).padStart(6)}× RxJS alone   ` +
+        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate()).toFixed(3)}× RxJS's)`,
     );
   }
   if (rates.size === 2) {
@@ -228,7 +251,7 @@ if (args.variant === 'all' || args.variant === 'windows') {
   for (const g of guarantees) {
     const runs = { tumbling: [] as RunFigures[], sliding: [] as RunFigures[] };
     for (let i = 0; i < WARMUP; i++) for (const v of ['tumbling', 'sliding'] as const) await runApp(v, g);
-    for (let i = 0; i < RUNS; i++) for (const v of ['tumbling', 'sliding'] as const) runs[v].push(await runApp(v, g));
+    for (let i = 0; i < RUNS; i++) for (const v of ['tumbling', 'sliding'] as const) runs[v].push(await runApp(v, g, `${v}-${g}-${i + 1}`));
     const rates = { tumbling: 0, sliding: 0 };
     for (const v of ['tumbling', 'sliding'] as const) {
       const list = runs[v];
