@@ -24,10 +24,12 @@
  * its end (the input's production left out), to `PREFIX-<variant>-<guarantee>-<run>.cpuprofile`.
  *
  * Each line also gives records per CPU-second of this process (user + system time, all threads): on a
- * machine shared with other work it moves less than wall-clock throughput does.
+ * machine shared with other work it moves less than wall-clock throughput does; and the share of the
+ * run spent in garbage-collection pauses (V8's young generation is the lever: see README).
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -110,6 +112,8 @@ async function prepare(): Promise<{ dataDir: string; cluster: Broker }> {
   return { dataDir, cluster };
 }
 
+const pct = (share: number): string => `${(share * 100).toFixed(0)}%`;
+
 /** Input records the tasks process in all: the input topic, plus the repartition topic for `map`. */
 const recordsToProcess = (variant: Variant): number => (variant === 'map' ? RECORDS + expectedCount() : RECORDS);
 
@@ -119,7 +123,15 @@ interface RunFigures {
   mbRate: number;
   /** Records per second of this process's CPU time (user + system): steadier than `rate` on a busy machine. */
   cpuRate: number;
+  /** The share of the run's wall time the main thread spent in V8's garbage collection pauses. */
+  gcShare: number;
 }
+
+/** GC pause time (ms) since the process started, from V8's gc performance entries. */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
 
 type Guarantee = 'exactly_once_v2' | 'at_least_once';
 
@@ -137,6 +149,7 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee, profileA
   const toProcess = recordsToProcess(variant);
   const cpu = process.cpuUsage();
   const start = performance.now();
+  const gcBefore = gcMs;
   await app.start();
   // Done when every record is counted, and — after close() — every count is in the changelog and
   // every input offset committed. Waiting reads a counter (the store is summed only once the tasks
@@ -158,6 +171,9 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee, profileA
   await app.close();
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
+  // gc entries arrive on a later turn: let them in before reading the total.
+  await new Promise(setImmediate);
+  const gcShare = (gcMs - gcBefore) / ms;
   if (profileAs !== undefined && profiler !== null) {
     const { profile } = await profiler.post('Profiler.stop');
     fs.writeFileSync(`${args.profile}-${profileAs}.cpuprofile`, JSON.stringify(profile));
@@ -167,7 +183,7 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee, profileA
   if (inputDone !== RECORDS) throw new Error(`committed ${inputDone} input offsets, expected ${RECORDS}`);
   await cluster.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  return { rate: RECORDS / (ms / 1000), mbRate: inputBytes / 1e6 / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6) };
+  return { rate: RECORDS / (ms / 1000), mbRate: inputBytes / 1e6 / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6), gcShare };
 }
 
 /**
@@ -236,7 +252,7 @@ for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant
     // long ones get unequal shares of the CPU, so the wall-clock ratio says more about the load.
     console.log(
       `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rate / rxRate()).toFixed(3).padStart(6)}× RxJS alone   ` +
-        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate()).toFixed(3)}× RxJS's)`,
+        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate()).toFixed(3)}× RxJS's; GC pauses ${pct(median(list.map((r) => r.gcShare)))} of the time)`,
     );
   }
   if (rates.size === 2) {
@@ -259,7 +275,7 @@ if (args.variant === 'all' || args.variant === 'windows') {
       const line = `streams: filter → groupByKey → windowedBy(${v}(30s)) → count, ${g}`;
       console.log(
         `${line.padEnd(80)} ${fmt(rates[v]).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ` +
-          `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))})`,
+          `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))}; GC pauses ${pct(median(list.map((r) => r.gcShare)))} of the time)`,
       );
     }
     console.log(`${`streams: sliding / tumbling windows, ${g}`.padEnd(80)} ${(rates.sliding / rates.tumbling).toFixed(3).padStart(12)}`);

@@ -256,8 +256,10 @@ export class Producer<K = unknown, V = unknown> {
 
   /**
    * Sends one record, or many (resolving with one metadata per record, in order). Resolves when
-   * the record is acknowledged per `acks`.
-   * @throws UnknownTopicError, RecordTooLargeError, InvalidRecordError, SerializationError, …
+   * the record is acknowledged per `acks`. Never throws: every error is a rejection. A record the
+   * serializer refuses rejects the send; of a send of many, the records before it are batched and
+   * written, as a loop of Kafka `send` calls would, and none from it on.
+   * @throws UnknownTopicError, RecordTooLargeError, InvalidRecordError, SerializationError, … (rejects with)
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
   send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;

@@ -47,7 +47,14 @@ export class SendQueue {
    */
   run<T>(enqueue: () => Promise<T>, needsRoom: boolean): Promise<T> {
     const queued = this.busy;
-    if (!queued && !(needsRoom && this.#accumulator.full)) return enqueue();
+    if (!queued && !(needsRoom && this.#accumulator.full)) {
+      // A serializer's throw rejects the send, as it does when the send waited its turn.
+      try {
+        return enqueue();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push(() => {
         if (needsRoom && this.#accumulator.full) return false;

@@ -115,6 +115,35 @@ describe('Producer', () => {
     await producer.close();
   });
 
+  test('a send of many whose serializer throws rejects (never throws), having batched the records before that one, as a loop of sends would', async () => {
+    const cluster = await testCluster({ inMemory: true });
+    await cluster.createTopic('t', { partitions: 1 });
+    const producer = createProducer<string, string>(cluster, {
+      lingerMs: 0,
+      valueSerde: {
+        serialize: (v) => {
+          if (v === 'bad') throw new Error('cannot serialize bad');
+          return v;
+        },
+        deserialize: (b) => b!.toString(),
+      },
+    });
+    await producer.send({ topic: 't', value: '0' }); // the topic's metadata loaded: the sends below batch at once
+    const records = [{ topic: 't', value: 'a' }, { topic: 't', value: 'bad' }, { topic: 't', value: 'b' }];
+    let sends: Promise<unknown>[] = [];
+    expect(() => (sends = [producer.send(records), producer.sendAll(records), producer.sendBatch(records)])).not.toThrow();
+    for (const s of sends) await expect(s).rejects.toThrow('cannot serialize bad');
+    expect((await producer.send({ topic: 't', value: 'c' })).offset).toBe(4);
+    await producer.flush();
+    const consumer = createConsumer(cluster, { autoOffsetReset: 'earliest' });
+    consumer.assign([{ topic: 't', partition: 0 }]);
+    const read: string[] = [];
+    while (read.length < 5) for (const r of await consumer.poll({ timeoutMs: 100 })) read.push(String(r.value));
+    expect(read).toEqual(['0', 'a', 'a', 'a', 'c']);
+    await consumer.close();
+    await producer.close();
+  });
+
   test('keyless records stick to one partition per batch', async () => {
     const cluster = await testCluster();
     await cluster.createTopic('t', { partitions: 4 });
