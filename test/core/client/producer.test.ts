@@ -94,7 +94,8 @@ describe('Producer', () => {
     await producer.close();
   });
 
-  test('a record whose serializer throws is refused as a rejection; sends after it go on', async () => {
+  /** A cluster with topic `t` (1 partition) and a producer whose value serializer throws for 'bad'. */
+  async function refusingBad() {
     const cluster = await testCluster({ inMemory: true });
     await cluster.createTopic('t', { partitions: 1 });
     const producer = createProducer<string, string>(cluster, {
@@ -107,6 +108,11 @@ describe('Producer', () => {
         deserialize: (b) => b!.toString(),
       },
     });
+    return { cluster, producer };
+  }
+
+  test('a record whose serializer throws is refused as a rejection; sends after it go on', async () => {
+    const { producer } = await refusingBad();
     const before = producer.send({ topic: 't', value: 'a' });
     const bad = producer.send({ topic: 't', value: 'bad' });
     const after = producer.send({ topic: 't', value: 'b' });
@@ -116,18 +122,7 @@ describe('Producer', () => {
   });
 
   test('a send of many whose serializer throws rejects (never throws), having batched the records before that one, as a loop of sends would', async () => {
-    const cluster = await testCluster({ inMemory: true });
-    await cluster.createTopic('t', { partitions: 1 });
-    const producer = createProducer<string, string>(cluster, {
-      lingerMs: 0,
-      valueSerde: {
-        serialize: (v) => {
-          if (v === 'bad') throw new Error('cannot serialize bad');
-          return v;
-        },
-        deserialize: (b) => b!.toString(),
-      },
-    });
+    const { cluster, producer } = await refusingBad();
     await producer.send({ topic: 't', value: '0' }); // the topic's metadata loaded: the sends below batch at once
     const records = [{ topic: 't', value: 'a' }, { topic: 't', value: 'bad' }, { topic: 't', value: 'b' }];
     let sends: Promise<unknown>[] = [];
