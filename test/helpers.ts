@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { openCluster, type Broker, type BrokerOptions, type Cluster } from '../core/index.js';
+import { readBatchHeader } from '../core/protocol/record-batch.js';
+import { decodeRecords } from '../core/protocol/record-decoder.js';
+import type { StoredRecord } from '../core/protocol/record.js';
 import { remoteTestCluster, TEST_ENGINE } from './test-engine.js';
 
 export { childScript, CLI_MAIN, REPO_ROOT } from './child-scripts.js';
@@ -44,4 +47,16 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Values (as strings) of every record in partition `partition` of `topic`, in offset order, read straight from the log. */
+export async function partitionValues(cluster: Cluster, topic: string, partition: number): Promise<string[]> {
+  const { bytes } = await cluster.fetch(topic, partition, 0, { maxBytes: 256 * 1024 * 1024 });
+  const records: StoredRecord[] = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const header = readBatchHeader(bytes, pos);
+    decodeRecords(bytes, pos, header, records);
+    pos += header.sizeInBytes;
+  }
+  return records.map((r) => r.value!.toString());
 }

@@ -47,22 +47,11 @@ export class SendQueue {
    */
   run<T>(enqueue: () => Promise<T>, needsRoom: boolean): Promise<T> {
     const queued = this.busy;
-    if (!queued && !(needsRoom && this.#accumulator.full)) {
-      // A serializer's throw rejects the send, as it does when the send waited its turn.
-      try {
-        return enqueue();
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+    if (!queued && !(needsRoom && this.#accumulator.full)) return tryStart(enqueue);
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push(() => {
         if (needsRoom && this.#accumulator.full) return false;
-        try {
-          enqueue().then(resolve, reject);
-        } catch (err) {
-          reject(err);
-        }
+        tryStart(enqueue).then(resolve, reject);
         return true;
       });
       if (!queued) this.pauseUntil(this.#accumulator.whenNotFull());
@@ -97,5 +86,14 @@ export class SendQueue {
       this.#waiting = this.#waiting.slice(this.#head);
       this.#head = 0;
     }
+  }
+}
+
+/** Starts `enqueue`; a synchronous throw (a serializer's) becomes the send's rejection, now or after waiting. */
+function tryStart<T>(enqueue: () => Promise<T>): Promise<T> {
+  try {
+    return enqueue();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

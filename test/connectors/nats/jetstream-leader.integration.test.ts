@@ -1,11 +1,11 @@
 /**
  * `jetstream-source` when its consumer's leader moves in a 3-node R3 cluster while the connection
  * stays up (issue 22, point 3): a leader stepdown, then the leader's node SIGKILLed. The pull
- * requests die with the old leader; two missed idle heartbeats (`jetstream.idle.heartbeat.ms`,
- * 1 s) or the consumer's leader-elected advisory notice it, so output stalls at most 5 s (it used
- * to be 40–45 s), the stall is logged, and every message stored is handed to the log exactly once. And `jetstream-sink` when the stream's
- * leader node is SIGKILLed: it re-sends after the new leader's election advisory instead of
- * waiting out its 10 s publish timeout.
+ * requests die with the old leader; the consumer's leader-elected advisory or two missed idle
+ * heartbeats (`jetstream.idle.heartbeat.ms`, 1 s) notice it, so output stalls at most 5 s (it used
+ * to be 40–45 s), the stall is logged, and every message stored is handed to the log exactly once.
+ * And `jetstream-sink` when the stream's leader node is SIGKILLed: it re-sends after the new
+ * leader's election advisory instead of waiting out its 10 s publish timeout.
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';

@@ -1,9 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createProducer, stringSerde, type Broker, type Cluster } from '../../../core/index.js';
-import { readBatchHeader } from '../../../core/protocol/record-batch.js';
-import { decodeRecords } from '../../../core/protocol/record-decoder.js';
-import type { StoredRecord } from '../../../core/protocol/record.js';
-import { testCluster } from '../../helpers.js';
+import { partitionValues, testCluster } from '../../helpers.js';
 
 /**
  * A real embedded cluster whose produce calls wait at a gate the test opens: shows how many bytes a
@@ -53,18 +50,6 @@ function gated(
     },
     whenPending: (bytes) => new Promise<void>((resolve) => (pending >= bytes ? resolve() : watchers.push({ bytes, resolve }))),
   };
-}
-
-/** Values (as strings) of partition `partition` of `topic`, in offset order. */
-async function partitionValues(cluster: Broker, topic: string, partition: number): Promise<string[]> {
-  const { bytes } = await cluster.fetch(topic, partition, 0, { maxBytes: 256 * 1024 * 1024 });
-  const records: StoredRecord[] = [];
-  for (let pos = 0; pos < bytes.length; ) {
-    const header = readBatchHeader(bytes, pos);
-    decodeRecords(bytes, pos, header, records);
-    pos += header.sizeInBytes;
-  }
-  return records.map((r) => r.value!.toString());
 }
 
 const KIB = 1024;
