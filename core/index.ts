@@ -101,6 +101,7 @@ export { DEFAULT_LOG_CONFIG, parseLogConfig, type CleanupPolicy, type LogConfig,
 export type { RecordHeader, StoredRecord } from './protocol/record.js';
 export { COMPRESSION_TYPES, type CompressionType } from './protocol/compression/compression-codec.js';
 export { recordBytes } from './protocol/record-bytes.js';
+export { keepFieldsTagged } from './tagged-fields.js';
 export { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, type Cursor } from './protocol/varint.js';
 export * from './errors.js';
 export {

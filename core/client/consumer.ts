@@ -20,6 +20,7 @@ import { rangeView, type RecordMaker } from '../protocol/record-decoder.js';
 import type { RecordHeader } from '../protocol/record.js';
 import { bytesSerde, type Serde } from './serdes.js';
 import { sleep } from '../sleep.js';
+import { keepFieldsTagged } from '../tagged-fields.js';
 import { partitionKey } from '../topic-partition-key.js';
 
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'none';
@@ -342,6 +343,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     // Straight from the batch's bytes where the serde can (no Buffer view per key and value).
     const keyFromRange = keySerde.deserializeFrom !== undefined;
     const valueFromRange = valueSerde.deserializeFrom !== undefined;
+    // The shape of `consumerRecordSample`: keep the two in step.
     return (offset, timestamp, bytes, keyStart, keyEnd, valueStart, valueEnd, headers) => ({
       topic,
       partition,
@@ -353,6 +355,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     });
   }
 }
+
+/**
+ * A consumer record's shape (the literal of `Consumer.#maker`, same properties in the same order),
+ * its key, value and timestamp kept tagged: a stream task copies them into the records it makes
+ * (see `core/tagged-fields.ts`).
+ */
+export const consumerRecordSample = keepFieldsTagged({ topic: null, partition: null, offset: null, timestamp: null, key: null, value: null, headers: null });
 
 const YIELD_EVERY_MS = 5;
 

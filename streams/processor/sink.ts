@@ -5,7 +5,7 @@
  * is in the log — in exactly-once mode, in the task's open transaction.
  */
 import { Observable } from 'rxjs';
-import { recordBytes, SerializationError } from '../../core/index.js';
+import { keepFieldsTagged, recordBytes, SerializationError } from '../../core/index.js';
 import type { AnyRecord, AnySerde, StreamPartitioner } from '../topology/nodes.js';
 import type { OutputRecord, TaskEnvironment } from './task-environment.js';
 
@@ -45,7 +45,11 @@ interface Described {
 
 const describe = (target: SinkTarget): Described => ({ key: `key of a record for topic "${target.topic}"`, value: `value of a record for topic "${target.topic}"` });
 
+/** The shape of `toOutput`'s records, its timestamp kept tagged (see `core/tagged-fields.ts`). */
+export const outputRecordSample = keepFieldsTagged({ topic: null, key: null, value: null, headers: null, timestamp: null });
+
 function toOutput(target: SinkTarget, what: Described, r: AnyRecord): OutputRecord {
+  // The shape of `outputRecordSample`: keep the two in step.
   const out: OutputRecord = {
     topic: target.topic,
     key: serialize(target.keySerde, r.key, what.key),

@@ -4,7 +4,7 @@
  * itself). Records travel as the user wrote them: nothing internal is stored in their headers
  * (exactly-once comes from the tasks' transactions, see `runtime/task-writer.ts`).
  */
-import type { RecordHeader } from '../../core/index.js';
+import { keepFieldsTagged, type RecordHeader } from '../../core/index.js';
 import type { RecordOrigin, StreamRecord } from '../record.js';
 import type { AnySerde, SourceNode } from '../topology/nodes.js';
 
@@ -38,6 +38,13 @@ export interface HopRecord {
   headers: readonly RecordHeader[];
   origin: RecordOrigin;
 }
+
+/**
+ * The shape of every record literal in `streams/` (these five properties, in this order), its key,
+ * value and timestamp kept tagged: operators copy them from record to record (see
+ * `core/tagged-fields.ts`).
+ */
+export const streamRecordSample = keepFieldsTagged({ key: null, value: null, timestamp: null, headers: null, origin: null });
 
 export class SourceReader {
   readonly node: SourceNode;

@@ -419,8 +419,12 @@ export class StreamTask {
 
   async #fetch(timeoutMs: number): Promise<void> {
     const inbox = this.#inbox;
+    // A task of one partition decodes only what fills its next batch: the rest of what was fetched
+    // waits as bytes, not as records that every young-generation collection would copy meanwhile.
+    // (With several partitions a poll takes what each has, so that the queue can order them by time.)
+    const maxRecords = this.partitions.length === 1 ? Math.max(1, this.#ctx.options.maxBatchRecords - this.queue.size) : undefined;
     // Records handed over do not end a poll's wait: poll without one, and wait for them instead.
-    const fetched = await this.#consumer!.poll({ timeoutMs: inbox === null ? timeoutMs : 0 });
+    const fetched = await this.#consumer!.poll({ timeoutMs: inbox === null ? timeoutMs : 0, maxRecords });
     if (this.#stopping) return;
     this.#ctx.metrics.recordsFetched += fetched.length;
     this.#enqueue(fetched);
