@@ -22,10 +22,10 @@ export interface InputRecord {
   headers: RecordHeader[];
   /**
    * For a record handed over in process through a repartition topic (see
-   * `runtime/repartition-hop.ts`): the record as the topology reads it, built by the hop — key and
-   * value as the upstream task had them, this record as its origin — so that reading it decodes no
-   * bytes and makes no object (`key` and `value` are then null). A null key or value there stands
-   * for null bytes: the reader asks the serde what they make.
+   * `runtime/repartition-hop.ts`): the record as the topology reads it — this record itself (a
+   * `HandedOverRecord`), its key and value as the upstream task had them — so that reading it
+   * decodes no bytes and makes no object. A null key or value there stands for null bytes: the
+   * reader asks the serde what they make.
    */
   hop?: HopRecord;
 }
@@ -38,6 +38,9 @@ export interface HopRecord {
   headers: readonly RecordHeader[];
   origin: RecordOrigin;
 }
+
+/** One object per handed-over record: the input record, and (as its own `hop` and `origin`) the record read. */
+export type HandedOverRecord = InputRecord & HopRecord;
 
 /**
  * The shape of every record literal in `streams/` (these five properties, in this order), its key,

@@ -133,37 +133,20 @@ export class TaskProcessor {
     this.#prepared = true;
   }
 
-  /** Runs one batch through the sub-topology; resolves when it completed (outputs acknowledged). */
-  process(batch: readonly InputRecord[]): Promise<void> {
+  /**
+   * Runs one batch through the sub-topology; resolves when it completed (outputs acknowledged).
+   * Consumes `batch`: it is emptied once its records are pushed, so that only the operators hold them.
+   */
+  process(batch: InputRecord[]): Promise<void> {
     if (!this.#prepared) return this.prepare().then(() => this.process(batch));
+    if (batch.length === 0) return Promise.resolve();
     // Not an async function, so that no suspended frame holds the batch while its outputs wait
     // for acknowledgement.
     try {
-      return this.#process(batch);
+      return this.#run(batch);
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  #process(batch: readonly InputRecord[]): Promise<void> {
-    // Sized up front: grown by `push`, they were copied about ten times per batch.
-    const records = new Array<AnyRecord>(batch.length);
-    const readers = new Array<SourceReader>(batch.length);
-    let topic = '';
-    let reader: SourceReader | undefined;
-    // Indexed: a `for…of` here allocated an iterator result per record.
-    for (let i = 0; i < batch.length; i++) {
-      const r = batch[i];
-      if (r.topic !== topic) {
-        topic = r.topic;
-        reader = this.#readers.get(topic);
-        if (reader === undefined) throw new InvalidConfigError(`task ${this.env.taskId} got a record of topic "${topic}", which none of its sources reads`);
-      }
-      records[i] = reader!.read(r);
-      readers[i] = reader!;
-    }
-    if (records.length === 0) return Promise.resolve();
-    return this.#run(records, readers);
   }
 
   /**
@@ -178,7 +161,7 @@ export class TaskProcessor {
     if (!closing) return Promise.resolve(0);
     const close: WindowClose = { trigger: { key: null, value: null, timestamp: this.streamTime, headers: [], origin }, emitted: 0 };
     try {
-      return this.#run([], [], close).then(() => close.emitted);
+      return this.#run([], close).then(() => close.emitted);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -201,7 +184,7 @@ export class TaskProcessor {
     if (!this.#prepared) return this.prepare().then(() => this.punctuate(now, origin));
     const wallClock = { now, trigger: { key: null, value: null, timestamp: now, headers: [], origin }, fired: 0 };
     try {
-      return this.#run([], [], null, wallClock).then(() => wallClock.fired);
+      return this.#run([], null, wallClock).then(() => wallClock.fired);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -250,10 +233,10 @@ export class TaskProcessor {
   }
 
   /**
-   * Consumes `records` and `readers` (emptied once pushed, so that only the operators hold records);
-   * with `close`, the windowed aggregations then close their windows.
+   * Reads each input record of `batch` as its source does and pushes it in, then empties `batch` (so
+   * that only the operators hold records); with `close`, the windowed aggregations then close their windows.
    */
-  #run(records: AnyRecord[], readers: SourceReader[], close: WindowClose | null = null, wallClock: Parameters<typeof processRecords>[1] = null): Promise<void> {
+  #run(batch: InputRecord[], close: WindowClose | null = null, wallClock: Parameters<typeof processRecords>[1] = null): Promise<void> {
     const sub = this.subtopology;
     const env = this.env;
     const subjects = new Map<number, BatchSource<AnyRecord>>();
@@ -407,21 +390,26 @@ export class TaskProcessor {
         // Sources nothing downstream reads (every branch of theirs dropped) still get a subject.
         for (const source of sub.sources) if (!subjects.has(source.id)) instantiate(source);
         const runtimes = [...this.#runtimes.values()];
-        let reader: SourceReader | null = null;
+        let topic = '';
+        let reader: SourceReader | undefined;
         let source: BatchSource<AnyRecord> | undefined;
-        for (let i = 0; i < records.length && !failed; i++) {
-          const record = records[i];
-          if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
-          if (readers[i] !== reader) {
-            reader = readers[i];
+        // Indexed: a `for…of` here allocated an iterator result per record. Each record is read just
+        // before it is pushed: read all at once, they were all alive while the first went through.
+        for (let i = 0; i < batch.length && !failed; i++) {
+          const input = batch[i];
+          if (input.topic !== topic) {
+            topic = input.topic;
+            reader = this.#readers.get(topic);
+            if (reader === undefined) throw new InvalidConfigError(`task ${env.taskId} got a record of topic "${topic}", which none of its sources reads`);
             source = subjects.get(reader.node.id);
           }
+          const record = reader!.read(input);
+          if (record.timestamp > this.streamTime) this.streamTime = record.timestamp;
           source!.next(record);
           // As Kafka's task after each record: stream-time punctuation on the task's stream time.
           for (let r = 0; r < runtimes.length; r++) if (!failed) runtimes[r].punctuateStreamTime(record);
         }
-        records.length = 0;
-        readers.length = 0;
+        batch.length = 0;
         for (const subject of subjects.values()) subject.complete();
       } catch (err) {
         fail(err);

@@ -303,8 +303,10 @@ export class TopologyTestDriver {
     while (this.#pending.length > 0) {
       const { topic: t, records: batch } = this.#pending.shift()!;
       const processor = this.#readers.get(t)!;
+      // Before `process`, which empties the batch.
+      const offset = batch[batch.length - 1].offset;
       await processor.process(batch);
-      this.#lastInput.set(processor, { topic: t, offset: batch[batch.length - 1].offset });
+      this.#lastInput.set(processor, { topic: t, offset });
       this.#writeChangelogs(processor);
     }
   }
