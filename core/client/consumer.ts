@@ -61,12 +61,6 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
    * reads no further than the last stable offset. Control records are never handed out.
    */
   isolationLevel?: IsolationLevel;
-  /**
-   * Makes each record handed out from its decoded parts (default: a plain `ConsumerRecord`). For a
-   * caller that would otherwise wrap every record in an object of its own: a stream task makes the
-   * record its topology reads here, one object per record instead of two.
-   */
-  makeRecord?: (topic: string, partition: number, offset: number, timestamp: number, key: K, value: V, headers: RecordHeader[]) => ConsumerRecord<K, V>;
 }
 
 type PartitionState<K, V> = FetchingPartition<ConsumerRecord<K, V>>;
@@ -80,7 +74,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   readonly #maxPollRecords: number;
   readonly #pollTimeoutMs: number;
   readonly #isolationLevel: IsolationLevel;
-  readonly #makeRecord: ConsumerOptions<K, V>['makeRecord'];
   #partitions = new Map<string, PartitionState<K, V>>();
   /** `#partitions`' values, kept as an array so that a poll does not copy them. */
   #states: PartitionState<K, V>[] = [];
@@ -103,7 +96,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? 1024 * 1024;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 500;
     this.#isolationLevel = options.isolationLevel ?? 'read_uncommitted';
-    this.#makeRecord = options.makeRecord;
     // Every partition's fetch (and a remote engine's requests under it) listens on this one
     // signal: many listeners are expected, so Node should not warn (MaxListenersExceededWarning).
     setMaxListeners(0, this.#closing.signal);
@@ -351,20 +343,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     // Straight from the batch's bytes where the serde can (no Buffer view per key and value).
     const keyFromRange = keySerde.deserializeFrom !== undefined;
     const valueFromRange = valueSerde.deserializeFrom !== undefined;
-    const key = (bytes: Buffer, start: number, end: number): K => (start >= 0 && keyFromRange ? keySerde.deserializeFrom!(bytes, start, end) : keySerde.deserialize(rangeView(bytes, start, end)));
-    const value = (bytes: Buffer, start: number, end: number): V => (start >= 0 && valueFromRange ? valueSerde.deserializeFrom!(bytes, start, end) : valueSerde.deserialize(rangeView(bytes, start, end)));
-    const make = this.#makeRecord;
-    if (make !== undefined) {
-      return (offset, timestamp, bytes, keyStart, keyEnd, valueStart, valueEnd, headers) => make(topic, partition, offset, timestamp, key(bytes, keyStart, keyEnd), value(bytes, valueStart, valueEnd), headers);
-    }
     // The shape of `consumerRecordSample`: keep the two in step.
     return (offset, timestamp, bytes, keyStart, keyEnd, valueStart, valueEnd, headers) => ({
       topic,
       partition,
       offset,
       timestamp,
-      key: key(bytes, keyStart, keyEnd),
-      value: value(bytes, valueStart, valueEnd),
+      key: keyStart >= 0 && keyFromRange ? keySerde.deserializeFrom!(bytes, keyStart, keyEnd) : keySerde.deserialize(rangeView(bytes, keyStart, keyEnd)),
+      value: valueStart >= 0 && valueFromRange ? valueSerde.deserializeFrom!(bytes, valueStart, valueEnd) : valueSerde.deserialize(rangeView(bytes, valueStart, valueEnd)),
       headers,
     });
   }

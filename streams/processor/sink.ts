@@ -61,28 +61,13 @@ function toOutput(target: SinkTarget, what: Described, r: AnyRecord): OutputReco
   return out;
 }
 
-/**
- * `r` as a reader of the repartition topic sees it when its key or value serialized to null bytes:
- * what the serde makes of null there (the downstream source reads with the same serdes).
- */
-function readFromNullBytes(target: SinkTarget, r: AnyRecord, out: OutputRecord): AnyRecord {
-  return {
-    key: out.key === null ? target.keySerde.deserialize(null) : r.key,
-    value: out.value === null ? target.valueSerde.deserialize(null) : r.value,
-    timestamp: r.timestamp,
-    headers: r.headers,
-    origin: r.origin,
-  };
-}
-
 /** Writes every record to `target.topic`; completes (emitting nothing) once all are acknowledged. */
 export function sink(target: SinkTarget, env: TaskEnvironment) {
   const what = describe(target);
   return (source: Observable<AnyRecord>): Observable<never> =>
     new Observable<never>((subscriber) => {
-      // A repartition topic's records also go as they are (key and value objects; what null bytes
-      // read as, where they serialized to null) to the runtime, which may hand them to an
-      // in-process reader (see `RecordCollector.sendRepartition`).
+      // A repartition topic's records also go as they are (key and value objects) to the runtime,
+      // which may hand them to an in-process reader (see `RecordCollector.sendRepartition`).
       const sendRepartition = target.repartition ? env.collector.sendRepartition : undefined;
       // Sized for a chunk at its first record, filled by index and cut to length at a flush: grown
       // by `push`, they were copied about ten times per chunk.
@@ -126,7 +111,7 @@ export function sink(target: SinkTarget, env: TaskEnvironment) {
             if (sendRepartition !== undefined) decoded = new Array<AnyRecord>(CHUNK_RECORDS);
           }
           buffer[count] = out;
-          if (sendRepartition !== undefined) decoded[count] = out.key !== null && out.value !== null ? r : readFromNullBytes(target, r, out);
+          if (sendRepartition !== undefined) decoded[count] = r;
           if (++count >= CHUNK_RECORDS) flush();
         },
         error: (err) => subscriber.error(err),

@@ -10,8 +10,7 @@ import type { AnySerde, SourceNode } from '../topology/nodes.js';
 
 /**
  * A fetched input record: a `ConsumerRecord` of bytes — or, from a task's consumer that decodes as
- * it fetches (see `SourceReader.inputDecoded`), of the key and value as the source's serdes make
- * them, made by `selfReadRecord`.
+ * it fetches (see `SourceReader.inputDecoded`), of the key and value as the source's serdes make them.
  */
 export interface InputRecord {
   topic: string;
@@ -22,14 +21,17 @@ export interface InputRecord {
   value: unknown;
   headers: RecordHeader[];
   /**
-   * The record as the topology reads it, when that is this record itself (see `selfReadRecord`):
-   * reading it decodes no bytes and makes no object.
+   * For a record handed over in process through a repartition topic (see
+   * `runtime/repartition-hop.ts`): the record as the topology reads it — this record itself (a
+   * `HandedOverRecord`), its key and value as the upstream task had them — so that reading it
+   * decodes no bytes and makes no object. A null key or value there stands for null bytes: the
+   * reader asks the serde what they make.
    */
-  asRead?: ReadRecord;
+  hop?: HopRecord;
 }
 
-/** A record as the topology reads it (mutable: a source's timestamp extractor sets `timestamp`). */
-export interface ReadRecord {
+/** A handed-over record as the topology reads it (mutable: a source's timestamp extractor sets `timestamp`). */
+export interface HopRecord {
   key: unknown;
   value: unknown;
   timestamp: number;
@@ -37,28 +39,12 @@ export interface ReadRecord {
   origin: RecordOrigin;
 }
 
-/** An input record that is also the record its source reads, and that record's origin. */
-export type SelfReadRecord = InputRecord & ReadRecord;
+/** One object per handed-over record: the input record, and (as its own `hop` and `origin`) the record read. */
+export type HandedOverRecord = InputRecord & HopRecord;
 
 /**
- * Makes one object per record that is the input record a task queues, the record its source reads
- * (`asRead`) and that record's origin — instead of an input record and a copy. Made so by the
- * repartition hop for the records it hands over (key and value as the upstream task had them), and
- * by a task's consumer that decodes as it fetches. The shape of `selfReadSample`: keep the two in step.
- */
-export function selfReadRecord(topic: string, partition: number, offset: number, timestamp: number, key: unknown, value: unknown, headers: RecordHeader[]): SelfReadRecord {
-  const r: SelfReadRecord = { topic, partition, offset, timestamp, key, value, headers, asRead: undefined, origin: undefined as never };
-  r.asRead = r;
-  r.origin = r;
-  return r;
-}
-
-/** The shape of `selfReadRecord`'s records, its key, value and timestamp kept tagged (see `core/tagged-fields.ts`). */
-export const selfReadSample = keepFieldsTagged({ topic: null, partition: null, offset: null, timestamp: null, key: null, value: null, headers: null, asRead: null, origin: null });
-
-/**
- * The shape of every other record literal in `streams/` (these five properties, in this order),
- * its key, value and timestamp kept tagged: operators copy them from record to record (see
+ * The shape of every record literal in `streams/` (these five properties, in this order), its key,
+ * value and timestamp kept tagged: operators copy them from record to record (see
  * `core/tagged-fields.ts`).
  */
 export const streamRecordSample = keepFieldsTagged({ key: null, value: null, timestamp: null, headers: null, origin: null });
@@ -92,11 +78,16 @@ export class SourceReader {
   read(r: InputRecord): StreamRecord<unknown, unknown> {
     // The input record is the origin: derived records point at it (no copy per record).
     const origin: RecordOrigin = r;
-    let record = r.asRead;
-    if (record === undefined) {
+    const hop = r.hop;
+    let record: HopRecord;
+    if (hop === undefined) {
       record = this.inputDecoded
         ? { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers, origin }
         : { key: this.#keySerde.deserialize(r.key as Buffer | null), value: this.#valueSerde.deserialize(r.value as Buffer | null), timestamp: r.timestamp, headers: r.headers, origin };
+    } else if (hop.key !== null && hop.value !== null) {
+      record = hop;
+    } else {
+      record = { key: hop.key ?? this.#keySerde.deserialize(null), value: hop.value ?? this.#valueSerde.deserialize(null), timestamp: r.timestamp, headers: r.headers, origin };
     }
     const extract = this.node.timestampExtractor;
     if (extract !== undefined) record.timestamp = extract(record);

@@ -42,11 +42,14 @@
  * in other processes, or after a restart.
  */
 import type { ProduceReceipt, RecordHeader, TopicPartition } from '../../core/index.js';
-import { selfReadRecord, type InputRecord } from '../processor/source-reader.js';
+import type { HandedOverRecord, InputRecord } from '../processor/source-reader.js';
 import type { OutputRecord } from '../processor/task-environment.js';
 import type { HopInbox } from './hop-inbox.js';
 import type { TaskWriter } from './task-writer.js';
-import { tpKey } from '../../core/index.js';
+import { keepFieldsTagged, tpKey } from '../../core/index.js';
+
+/** The shape of the input records `#handOver` makes, its timestamp kept tagged (see `core/tagged-fields.ts`). */
+export const handedOverSample = keepFieldsTagged({ topic: null, partition: null, offset: null, timestamp: null, key: null, value: null, headers: null, hop: null, origin: null });
 
 export class RepartitionHop {
   readonly #topics: ReadonlySet<string>;
@@ -109,8 +112,23 @@ export class RepartitionHop {
       const partition = receipt.partitionOf(i);
       const out = records[i];
       const d = decoded[i];
-      // What the downstream source reads, made once here: one object per record (see `selfReadRecord`).
-      lists[partition][filled[partition]++] = selfReadRecord(topic, partition, receipt.offsetOf(i), out.timestamp, d.key, d.value, out.headers as RecordHeader[]);
+      const headers = out.headers as RecordHeader[];
+      // What the downstream source reads, made once here: one object that is the input record, the
+      // record read and its origin (see `InputRecord.hop`). The shape of `handedOverSample`: keep the two in step.
+      const input: HandedOverRecord = {
+        topic,
+        partition,
+        offset: receipt.offsetOf(i),
+        timestamp: out.timestamp,
+        key: out.key === null ? null : d.key,
+        value: out.value === null ? null : d.value,
+        headers,
+        hop: undefined,
+        origin: undefined as never,
+      };
+      input.hop = input;
+      input.origin = input;
+      lists[partition][filled[partition]++] = input;
     }
     const touched = new Set<HopInbox>();
     for (let partition = 0; partition < lists.length; partition++) {

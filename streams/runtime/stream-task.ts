@@ -43,7 +43,7 @@ import {
   type Serde,
   type TopicPartition,
 } from '../../core/index.js';
-import { selfReadRecord, type InputRecord } from '../processor/source-reader.js';
+import type { InputRecord } from '../processor/source-reader.js';
 import type { TaskEnvironment } from '../processor/task-environment.js';
 import { TaskProcessor } from '../processor/task-processor.js';
 import type { ResolvedAppOptions } from './app-options.js';
@@ -252,8 +252,6 @@ export class StreamTask {
       maxPollRecords: this.partitions.length === 1 ? this.#ctx.options.maxBatchRecords : Number.MAX_SAFE_INTEGER,
       maxPartitionFetchBytes: this.#ctx.options.maxPartitionFetchBytes,
       pollTimeoutMs: this.#ctx.options.pollTimeoutMs,
-      // Decoded records are made as the sources read them (one object per record; see `selfReadRecord`).
-      makeRecord: serdes === null ? undefined : selfReadRecord,
       // Exactly-once: upstream tasks write repartition topics in transactions.
       isolationLevel: this.#ctx.options.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted',
     });

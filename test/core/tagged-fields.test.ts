@@ -14,7 +14,7 @@ const child = childScript(new URL('../fixtures/tagged-fields-child.ts', import.m
 test('records of every hot shape share their sample shape (timestamps of today stay tagged)', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', child, tempDir('sluice-tagged-')], { timeout: 120_000 });
   const seen = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, { seen: number; sameShape: number } | number>;
-  expect(seen.handedAsMapped).toBe(5);
+  expect(seen.handedOriginsWithHop).toBe(5);
   for (const kind of ['consumed', 'read', 'mapped', 'handed', 'handedOrigins']) {
     expect(seen[kind], kind).toEqual({ seen: 5, sameShape: 5 });
   }

@@ -88,26 +88,6 @@ describe('Consumer', () => {
     await consumer.close();
   });
 
-  test('makeRecord makes each record handed out, from the decoded key and value', async () => {
-    const cluster = await clusterWith(['a', 'bb'], { timestamps: [1000, 2000] });
-    const made: unknown[][] = [];
-    const consumer = createConsumer(cluster, {
-      valueSerde: stringSerde,
-      autoOffsetReset: 'earliest',
-      makeRecord: (topic, partition, offset, timestamp, key, value, headers) => {
-        made.push([topic, partition, offset, timestamp, key, value, headers.length]);
-        return { topic, partition, offset, timestamp, key, value: value === null ? null : value.toUpperCase(), headers };
-      },
-    });
-    consumer.assign([tp]);
-    expect((await consumer.poll()).map((r) => r.value)).toEqual(['A', 'BB']);
-    expect(made).toEqual([
-      ['t', 0, 0, 1000, null, 'a', 0],
-      ['t', 0, 1, 2000, null, 'bb', 0],
-    ]);
-    await consumer.close();
-  });
-
   test('small maxPartitionFetchBytes still makes progress batch by batch', async () => {
     const cluster = await testCluster();
     await cluster.createTopic('t');
