@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/streams-topology.ts [--records N] [--runs N] [--warmup N] [--partitions N] [--keys N]
  *     [--variant mapValues|map|windows|all] [--guarantee exactly_once_v2|at_least_once|both] [--profile PREFIX]
+ *     [--allocations]
  *
  * Two variants: `mapValues` keeps the key, so the count reads the input topic directly; `map`
  * re-keys (by the same key), so records go through a repartition topic first, as a key change
@@ -22,14 +23,18 @@
  * medians come from the same stretch of time: on a shared machine the load drifts over minutes.
  * `--profile PREFIX` writes a V8 CPU profile of each counted application run, from `app.start()` to
  * its end (the input's production left out), to `PREFIX-<variant>-<guarantee>-<run>.cpuprofile`.
+ * `--allocations` samples what each counted run allocates (V8's sampling heap profiler, objects
+ * collected by scavenges included) and prints the median MB per run: the bytes that decide how often
+ * the young generation is collected (see README). Sampling slows the runs: their rates are not comparable.
  *
  * Each line also gives records per CPU-second of this process (user + system time, all threads): on a
  * machine shared with other work it moves less than wall-clock throughput does; and the share of the
- * run spent in garbage-collection pauses (V8's young generation is the lever: see README).
+ * run spent in garbage-collection pauses and the young-generation collections (scavenges) per run
+ * (V8's young generation is the lever: see README).
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -48,6 +53,7 @@ const { values: args } = parseArgs({
     variant: { type: 'string', default: 'all' },
     guarantee: { type: 'string', default: 'both' },
     profile: { type: 'string' },
+    allocations: { type: 'boolean', default: false },
   },
 });
 const RECORDS = Number(args.records);
@@ -114,6 +120,11 @@ async function prepare(): Promise<{ dataDir: string; cluster: Broker }> {
 
 const pct = (share: number): string => `${(share * 100).toFixed(0)}%`;
 
+/** The runs' garbage collection, medians: pause share, scavenges and (with `--allocations`) MB allocated per run. */
+const gcText = (list: readonly RunFigures[]): string =>
+  `GC pauses ${pct(median(list.map((r) => r.gcShare)))} of the time, ${median(list.map((r) => r.scavenges))} scavenges per run` +
+  (args.allocations ? `, ${median(list.map((r) => r.allocatedMb)).toFixed(0)} MB allocated per run` : '');
+
 /** Input records the tasks process in all: the input topic, plus the repartition topic for `map`. */
 const recordsToProcess = (variant: Variant): number => (variant === 'map' ? RECORDS + expectedCount() : RECORDS);
 
@@ -125,31 +136,51 @@ interface RunFigures {
   cpuRate: number;
   /** The share of the run's wall time the main thread spent in V8's garbage collection pauses. */
   gcShare: number;
+  /** Young-generation collections (scavenges) during the run. */
+  scavenges: number;
+  /** MB the run allocated, as V8's sampling heap profiler estimates it (with `--allocations`). */
+  allocatedMb: number;
 }
 
-/** GC pause time (ms) since the process started, from V8's gc performance entries. */
+/** GC pause time (ms) and scavenges since the process started, from V8's gc performance entries. */
 let gcMs = 0;
+let scavenges = 0;
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+  }
 }).observe({ entryTypes: ['gc'] });
 
 type Guarantee = 'exactly_once_v2' | 'at_least_once';
 
-/** Profiles what runs between `start` and `stop` when `--profile` is given. */
-const profiler = args.profile === undefined ? null : new Session();
+/** Profiles (`--profile`) or samples the allocations of (`--allocations`) each counted run. */
+const profiler = args.profile === undefined && !args.allocations ? null : new Session();
 profiler?.connect();
-await profiler?.post('Profiler.enable');
+if (args.profile !== undefined) await profiler?.post('Profiler.enable');
+if (args.allocations) await profiler?.post('HeapProfiler.enable');
+
+/** The bytes a sampled heap profile accounts for: every node's self size. */
+function sampledBytes(node: { selfSize: number; children: unknown[] }): number {
+  let bytes = node.selfSize;
+  for (const child of node.children) bytes += sampledBytes(child as typeof node);
+  return bytes;
+}
 
 async function runApp(variant: Variant, processingGuarantee: Guarantee, profileAs?: string): Promise<RunFigures> {
   inputBytes = 0;
   const { dataDir, cluster } = await prepare();
-  if (profileAs !== undefined) await profiler?.post('Profiler.start');
+  if (profileAs !== undefined && args.profile !== undefined) await profiler?.post('Profiler.start');
+  if (profileAs !== undefined && args.allocations) {
+    await profiler?.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   const app = createStreamsApp(topology(variant), { applicationId: `bench-${variant}`, cluster, commitIntervalMs: 1000, processingGuarantee });
   const expected = expectedCount();
   const toProcess = recordsToProcess(variant);
   const cpu = process.cpuUsage();
   const start = performance.now();
   const gcBefore = gcMs;
+  const scavengesBefore = scavenges;
   await app.start();
   // Done when every record is counted, and — after close() — every count is in the changelog and
   // every input offset committed. Waiting reads a counter (the store is summed only once the tasks
@@ -174,7 +205,13 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee, profileA
   // gc entries arrive on a later turn: let them in before reading the total.
   await new Promise(setImmediate);
   const gcShare = (gcMs - gcBefore) / ms;
-  if (profileAs !== undefined && profiler !== null) {
+  const runScavenges = scavenges - scavengesBefore;
+  let allocatedMb = NaN;
+  if (profileAs !== undefined && profiler !== null && args.allocations) {
+    const { profile } = await profiler.post('HeapProfiler.stopSampling');
+    allocatedMb = sampledBytes(profile.head) / 1e6;
+  }
+  if (profileAs !== undefined && profiler !== null && args.profile !== undefined) {
     const { profile } = await profiler.post('Profiler.stop');
     fs.writeFileSync(`${args.profile}-${profileAs}.cpuprofile`, JSON.stringify(profile));
   }
@@ -183,7 +220,7 @@ async function runApp(variant: Variant, processingGuarantee: Guarantee, profileA
   if (inputDone !== RECORDS) throw new Error(`committed ${inputDone} input offsets, expected ${RECORDS}`);
   await cluster.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  return { rate: RECORDS / (ms / 1000), mbRate: inputBytes / 1e6 / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6), gcShare };
+  return { rate: RECORDS / (ms / 1000), mbRate: inputBytes / 1e6 / (ms / 1000), cpuRate: RECORDS / ((used.user + used.system) / 1e6), gcShare, scavenges: runScavenges, allocatedMb };
 }
 
 /**
@@ -252,7 +289,7 @@ for (const variant of (['mapValues', 'map'] as const).filter((v) => args.variant
     // long ones get unequal shares of the CPU, so the wall-clock ratio says more about the load.
     console.log(
       `${`${base}, ${g}`.padEnd(80)} ${fmt(rate).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ${(rate / rxRate()).toFixed(3).padStart(6)}× RxJS alone   ` +
-        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate()).toFixed(3)}× RxJS's; GC pauses ${pct(median(list.map((r) => r.gcShare)))} of the time)`,
+        `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(cpuRate)}, ${(cpuRate / rxCpuRate()).toFixed(3)}× RxJS's; ${gcText(list)})`,
     );
   }
   if (rates.size === 2) {
@@ -275,7 +312,7 @@ if (args.variant === 'all' || args.variant === 'windows') {
       const line = `streams: filter → groupByKey → windowedBy(${v}(30s)) → count, ${g}`;
       console.log(
         `${line.padEnd(80)} ${fmt(rates[v]).padStart(12)} records/s ${median(list.map((r) => r.mbRate)).toFixed(1).padStart(6)} MB/s   ` +
-          `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))}; GC pauses ${pct(median(list.map((r) => r.gcShare)))} of the time)`,
+          `(runs: ${list.map((r) => fmt(r.rate)).join(', ')}; per CPU-second: ${fmt(median(list.map((r) => r.cpuRate)))}; ${gcText(list)})`,
       );
     }
     console.log(`${`streams: sliding / tumbling windows, ${g}`.padEnd(80)} ${(rates.sliding / rates.tumbling).toFixed(3).padStart(12)}`);

@@ -45,11 +45,11 @@ interface Described {
 
 const describe = (target: SinkTarget): Described => ({ key: `key of a record for topic "${target.topic}"`, value: `value of a record for topic "${target.topic}"` });
 
-/** The shape of `toOutput`'s records, its timestamp kept tagged (see `core/tagged-fields.ts`). */
-export const outputRecordSample = keepFieldsTagged({ topic: null, key: null, value: null, headers: null, timestamp: null });
+// The shape of `toOutput`'s records, its timestamp kept tagged (see `core/tagged-fields.ts`).
+keepFieldsTagged({ topic: null, key: null, value: null, headers: null, timestamp: null });
 
 function toOutput(target: SinkTarget, what: Described, r: AnyRecord): OutputRecord {
-  // The shape of `outputRecordSample`: keep the two in step.
+  // The shape of the sample above: keep the two in step.
   const out: OutputRecord = {
     topic: target.topic,
     key: serialize(target.keySerde, r.key, what.key),
